@@ -1,0 +1,5 @@
+"""Allow ``python -m mcfn``."""
+
+from mcfn.cli.app import main
+
+main()

@@ -1,0 +1,44 @@
+"""Resource allocation for intelligent tasks (seed §3.2): joint OFDMA bandwidth, edge compute and compression.
+
+Public API::
+
+    from mcfn.allocation import allocate, load_instance
+    result = allocate(load_instance("i.json"), scheme="proposed", method="exact")
+
+Methods: ``sca`` (the seed's successive convex approximation) and ``exact`` (the log-domain global optimum).
+Schemes: ``proposed``, ``fc``, ``ac``, ``wcr`` (the seed's baselines). See ``spec/allocation.md``.
+
+Names are imported lazily (PEP 562), so ``import mcfn.allocation.choices`` does not load the conic solvers.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "AccuracyCurve": "problem",
+    "Instance": "problem",
+    "Task": "problem",
+    "AllocationResult": "result",
+    "TaskAllocation": "result",
+    "Evaluation": "evaluate",
+    "evaluate": "evaluate",
+    "InstanceSpec": "generator",
+    "generate_instance": "generator",
+    "InstanceError": "io",
+    "dump_instance": "io",
+    "load_instance": "io",
+    "parse_instance": "io",
+    "Method": "choices",
+    "Scheme": "choices",
+    "allocate": "solve",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mcfn.allocation' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"mcfn.allocation.{_EXPORTS[name]}"), name)

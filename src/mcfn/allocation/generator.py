@@ -1,0 +1,104 @@
+"""Seeded generator of the spec's default instances and their variations (``spec/allocation.md``, Defaults).
+
+Terminals are dropped uniformly at 50–400 m from the base station; each has ``tasks_per_terminal`` tasks that
+share its 23 dBm transmit power evenly and run in parallel on its VM (``parallel = tasks_per_terminal``). Task
+types (light / medium / heavy) are assigned round-robin over all tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcfn.allocation.problem import GHZ, MBIT, MHZ, AccuracyCurve, Instance, Task
+from mcfn.network.radio import channel_gain, dbm_to_watt
+
+
+@dataclass(frozen=True, slots=True)
+class TaskType:
+    name: str
+    cycles_per_bit: float
+    accuracy: AccuracyCurve
+
+
+#: The spec's three task types (cycles per bit and accuracy curve), assigned round-robin.
+TASK_TYPES: tuple[TaskType, ...] = (
+    TaskType("light", 500.0, AccuracyCurve(0.95, 0.10, 0.8)),
+    TaskType("medium", 1500.0, AccuracyCurve(0.92, 0.14, 0.6)),
+    TaskType("heavy", 3000.0, AccuracyCurve(0.90, 0.18, 0.5)),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceSpec:
+    """Parameters of a generated instance; the defaults reproduce the seed's figures."""
+
+    terminals: int = 10
+    tasks_per_terminal: int = 2
+    bandwidth_mhz: float = 10.0
+    capacity_gcycles: float = 100.0
+    vm_capacity_gcycles: float = 10.0
+    degradation: float = 0.1
+    weight: float = 0.5
+    min_compression: float = 0.05
+    min_accuracy: float = 0.55
+    deadline_s: float = 1.0
+    terminal_power_dbm: float = 23.0
+    noise_psd_dbm_hz: float = -174.0
+    distance_m: tuple[float, float] = (50.0, 400.0)
+    data_mbit: tuple[float, float] = (1.0, 4.0)
+    shadowing_db: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("terminals", "tasks_per_terminal"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("bandwidth_mhz", "capacity_gcycles", "vm_capacity_gcycles", "deadline_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.degradation < 0:
+            raise ValueError(f"degradation must be >= 0, got {self.degradation}")
+        if not 0 <= self.weight <= 1:
+            raise ValueError(f"weight must be in [0, 1], got {self.weight}")
+        if not 0 < self.min_compression <= 1:
+            raise ValueError(f"min_compression must be in (0, 1], got {self.min_compression}")
+
+
+def generate_instance(spec: InstanceSpec, rng: np.random.Generator) -> Instance:
+    """Draw one instance; the same ``spec`` and generator state give the same instance, bit for bit."""
+    n_terminals = spec.terminals
+    per = spec.tasks_per_terminal
+    distance = rng.uniform(*spec.distance_m, size=n_terminals)
+    gain = channel_gain(distance, shadowing_db=spec.shadowing_db, rng=rng)
+    data = rng.uniform(*spec.data_mbit, size=n_terminals * per) * MBIT
+    power_w = float(dbm_to_watt(spec.terminal_power_dbm)) / per
+    tasks = []
+    for u in range(n_terminals):
+        for m in range(per):
+            index = u * per + m
+            kind = TASK_TYPES[index % len(TASK_TYPES)]
+            tasks.append(
+                Task(
+                    id=f"u{u}/t{m}",
+                    terminal=f"u{u}",
+                    data_bits=float(data[index]),
+                    cycles_per_bit=kind.cycles_per_bit,
+                    accuracy=kind.accuracy,
+                    min_accuracy=spec.min_accuracy,
+                    deadline_s=spec.deadline_s,
+                    tx_power_w=power_w,
+                    channel_gain=float(gain[u]),
+                    parallel=per,
+                )
+            )
+    return Instance(
+        bandwidth_hz=spec.bandwidth_mhz * MHZ,
+        noise_psd_dbm_hz=spec.noise_psd_dbm_hz,
+        edge_capacity_hz=spec.capacity_gcycles * GHZ,
+        vm_capacity_hz=spec.vm_capacity_gcycles * GHZ,
+        degradation=spec.degradation,
+        weight=spec.weight,
+        min_compression=spec.min_compression,
+        tasks=tuple(tasks),
+    )

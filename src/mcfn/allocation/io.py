@@ -1,0 +1,161 @@
+"""Instance JSON (``spec/allocation.md``, SI units): validated reading and writing.
+
+Validation happens here, once, at the boundary; errors are :class:`InstanceError` with one line that names the
+offending field, e.g. ``tasks[3].accuracy.p: must exceed min_accuracy (0.55), got 0.5``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from mcfn.allocation.problem import AccuracyCurve, Instance, Task
+
+
+class InstanceError(ValueError):
+    """An instance file or document that cannot be used; the message is one line naming the problem."""
+
+
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class _Accuracy(_Strict):
+    p: Annotated[float, Field(le=1)]
+    q: Positive
+    r: Positive
+
+
+class _Task(_Strict):
+    id: Annotated[str, Field(min_length=1)]
+    terminal: Annotated[str, Field(min_length=1)]
+    data_bits: Positive
+    cycles_per_bit: Positive
+    accuracy: _Accuracy
+    min_accuracy: Annotated[float, Field(ge=0, lt=1)]
+    deadline_s: Positive
+    tx_power_w: Positive
+    channel_gain: Positive
+    parallel: Annotated[int, Field(ge=1)]
+
+    @model_validator(mode="after")
+    def _floor_below_p(self) -> _Task:
+        if self.accuracy.p <= self.min_accuracy:
+            raise ValueError(
+                f"accuracy.p ({self.accuracy.p:g}) must exceed min_accuracy ({self.min_accuracy:g}): "
+                "the accuracy curve never reaches the floor"
+            )
+        return self
+
+
+class _Instance(_Strict):
+    bandwidth_hz: Positive
+    noise_psd_dbm_hz: float
+    edge_capacity_hz: Positive
+    vm_capacity_hz: Positive
+    degradation: Annotated[float, Field(ge=0)]
+    weight: Annotated[float, Field(ge=0, le=1)]
+    min_compression: Annotated[float, Field(gt=0, le=1)]
+    tasks: Annotated[list[_Task], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> _Instance:
+        seen: set[str] = set()
+        for task in self.tasks:
+            if task.id in seen:
+                raise ValueError(f"task id {task.id!r} appears twice")
+            seen.add(task.id)
+        return self
+
+
+def parse_instance(document: Any) -> Instance:
+    """Validate a decoded JSON document and build the :class:`Instance`; raises :class:`InstanceError`."""
+    try:
+        model = _Instance.model_validate(document)
+    except ValidationError as exc:
+        raise InstanceError(_first_error(exc)) from None
+    tasks = tuple(
+        Task(
+            id=t.id,
+            terminal=t.terminal,
+            data_bits=t.data_bits,
+            cycles_per_bit=t.cycles_per_bit,
+            accuracy=AccuracyCurve(t.accuracy.p, t.accuracy.q, t.accuracy.r),
+            min_accuracy=t.min_accuracy,
+            deadline_s=t.deadline_s,
+            tx_power_w=t.tx_power_w,
+            channel_gain=t.channel_gain,
+            parallel=t.parallel,
+        )
+        for t in model.tasks
+    )
+    return Instance(
+        bandwidth_hz=model.bandwidth_hz,
+        noise_psd_dbm_hz=model.noise_psd_dbm_hz,
+        edge_capacity_hz=model.edge_capacity_hz,
+        vm_capacity_hz=model.vm_capacity_hz,
+        degradation=model.degradation,
+        weight=model.weight,
+        min_compression=model.min_compression,
+        tasks=tasks,
+    )
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read and validate an instance JSON file; raises :class:`InstanceError` with the file name."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstanceError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InstanceError(f"{path} is not valid JSON: {exc}") from None
+    try:
+        return parse_instance(document)
+    except InstanceError as exc:
+        raise InstanceError(f"{path}: {exc}") from None
+
+
+def dump_instance(instance: Instance) -> dict[str, Any]:
+    """The instance as the spec's JSON document (round-trips through :func:`parse_instance`)."""
+    return {
+        "bandwidth_hz": instance.bandwidth_hz,
+        "noise_psd_dbm_hz": instance.noise_psd_dbm_hz,
+        "edge_capacity_hz": instance.edge_capacity_hz,
+        "vm_capacity_hz": instance.vm_capacity_hz,
+        "degradation": instance.degradation,
+        "weight": instance.weight,
+        "min_compression": instance.min_compression,
+        "tasks": [
+            {
+                "id": t.id,
+                "terminal": t.terminal,
+                "data_bits": t.data_bits,
+                "cycles_per_bit": t.cycles_per_bit,
+                "accuracy": {"p": t.accuracy.p, "q": t.accuracy.q, "r": t.accuracy.r},
+                "min_accuracy": t.min_accuracy,
+                "deadline_s": t.deadline_s,
+                "tx_power_w": t.tx_power_w,
+                "channel_gain": t.channel_gain,
+                "parallel": t.parallel,
+            }
+            for t in instance.tasks
+        ],
+    }
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    loc = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(".")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    where = f"{loc}: " if loc else ""
+    extra = f" ({len(exc.errors())} problems in all)" if exc.error_count() > 1 else ""
+    return f"{where}{message}{extra}"

@@ -1,0 +1,148 @@
+"""The joint bandwidth / compute / compression problem of seed §3.2 as typed values.
+
+See ``spec/allocation.md``: tasks of the terminals attached to one base station upload compressed data over
+OFDMA and are processed on the base station's edge server, where parallel VMs slow each other down by
+``(1 + d)^(i - 1)``. :class:`Instance` holds the inputs in SI units; :class:`ScaledTasks` holds the same data as
+arrays in the scaled units that the solvers use (Mbit, MHz, Gcycle/s, seconds), because conic solvers misbehave
+on raw SI magnitudes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from mcfn.network.radio import FloatArray, noise_psd_w_per_hz, snr_bandwidth_hz
+
+MBIT = 1e6
+MHZ = 1e6
+GHZ = 1e9
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyCurve:
+    """Accuracy of a task vs the data it processes, seed eq. (1): ``A = p - q (alpha / Mbit)^(-r)``."""
+
+    p: float
+    q: float
+    r: float
+
+    def accuracy(self, data_bits: float) -> float:
+        return self.p - self.q * (data_bits / MBIT) ** (-self.r)
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One intelligent task of a terminal (inputs of the spec's table, SI units)."""
+
+    id: str
+    terminal: str
+    data_bits: float
+    cycles_per_bit: float
+    accuracy: AccuracyCurve
+    min_accuracy: float
+    deadline_s: float
+    tx_power_w: float
+    channel_gain: float
+    parallel: int
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One base station's allocation problem: system inputs plus its tasks (SI units)."""
+
+    bandwidth_hz: float
+    noise_psd_dbm_hz: float
+    edge_capacity_hz: float
+    vm_capacity_hz: float
+    degradation: float
+    weight: float
+    min_compression: float
+    tasks: tuple[Task, ...]
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.tasks)
+
+    def subset(self, indices: Sequence[int]) -> Instance:
+        """The same system with only the tasks at ``indices`` (in that order)."""
+        return dataclasses.replace(self, tasks=tuple(self.tasks[i] for i in indices))
+
+    def replace(self, **changes: object) -> Instance:
+        """A copy with some system inputs changed, e.g. ``inst.replace(edge_capacity_hz=2e11)``."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def scaled(self) -> ScaledTasks:
+        return ScaledTasks.from_instance(self)
+
+
+@dataclass(frozen=True, eq=False)
+class ScaledTasks:
+    """Per-task arrays in solver units: data in Mbit, bandwidth in MHz, compute in Gcycle/s, time in s.
+
+    ``snr_mhz`` is ``P g / N0`` in MHz, so the rate in Mbit/s is ``b log2(1 + snr_mhz / b)`` for ``b`` in MHz.
+    ``compute_s_per_mbit_g`` is the compute time of 1 Mbit on 1 Gcycle/s including the parallel slowdown,
+    ``(1 + d)^(i - 1) c / 1000``, so ``T_cmp = compute_s_per_mbit_g * alpha / f``.
+    """
+
+    data_mbit: FloatArray
+    snr_mhz: FloatArray
+    compute_s_per_mbit_g: FloatArray
+    p: FloatArray
+    q: FloatArray
+    r: FloatArray
+    min_accuracy: FloatArray
+    deadline_s: FloatArray
+    bandwidth_mhz: float
+    capacity_g: float
+    vm_capacity_g: float
+    weight: float
+    min_compression: float
+
+    @classmethod
+    def from_instance(cls, inst: Instance) -> ScaledTasks:
+        def col(name: str) -> FloatArray:
+            return np.array([getattr(t, name) for t in inst.tasks], dtype=float)
+
+        parallel = col("parallel")
+        n0 = noise_psd_w_per_hz(inst.noise_psd_dbm_hz)
+        return cls(
+            data_mbit=col("data_bits") / MBIT,
+            snr_mhz=snr_bandwidth_hz(col("tx_power_w"), col("channel_gain"), n0) / MHZ,
+            compute_s_per_mbit_g=(1.0 + inst.degradation) ** (parallel - 1.0) * col("cycles_per_bit") * MBIT / GHZ,
+            p=np.array([t.accuracy.p for t in inst.tasks], dtype=float),
+            q=np.array([t.accuracy.q for t in inst.tasks], dtype=float),
+            r=np.array([t.accuracy.r for t in inst.tasks], dtype=float),
+            min_accuracy=col("min_accuracy"),
+            deadline_s=col("deadline_s"),
+            bandwidth_mhz=inst.bandwidth_hz / MHZ,
+            capacity_g=inst.edge_capacity_hz / GHZ,
+            vm_capacity_g=inst.vm_capacity_hz / GHZ,
+            weight=inst.weight,
+            min_compression=inst.min_compression,
+        )
+
+    @property
+    def n(self) -> int:
+        return int(self.data_mbit.size)
+
+    @cached_property
+    def accuracy_floor_mbit(self) -> FloatArray:
+        """Least data that meets the accuracy floor: ``((p - A_min) / q)^(-1/r)`` Mbit (inf if p <= A_min)."""
+        headroom = self.p - self.min_accuracy
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(headroom > 0, (headroom / self.q) ** (-1.0 / self.r), np.inf)
+
+    def rate_mbps(self, bandwidth_mhz: FloatArray) -> FloatArray:
+        """Shannon rate in Mbit/s of each task for its bandwidth in MHz (zero bandwidth: zero rate)."""
+        b = np.asarray(bandwidth_mhz, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = b * np.log2(1.0 + self.snr_mhz / b)
+        return np.where(b > 0, rate, 0.0)
+
+    def accuracy_at(self, data_mbit: FloatArray) -> FloatArray:
+        return self.p - self.q * np.power(data_mbit, -self.r)

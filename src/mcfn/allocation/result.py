@@ -1,0 +1,99 @@
+"""The result of an allocation: one type for every scheme and method, with the spec's JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mcfn.allocation.evaluate import Evaluation
+from mcfn.allocation.problem import Instance
+
+Status = Literal["optimal", "infeasible", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskAllocation:
+    """What one task received and what it achieves (SI units). Rejected tasks hold nothing."""
+
+    id: str
+    bandwidth_hz: float
+    compute_hz: float
+    compression: float
+    upload_s: float
+    compute_s: float
+    latency_s: float
+    accuracy: float
+    admitted: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllocationResult:
+    """Outcome of :func:`mcfn.allocation.allocate`.
+
+    ``utility`` and every per-task number come from :func:`mcfn.allocation.evaluate.evaluate` applied to the
+    returned bandwidth, compute and compression, so they can be recomputed from the instance and those three.
+    ``reason`` explains an ``infeasible`` or ``error`` status; ``history`` is SCA's utility per iterate.
+    """
+
+    status: Status
+    scheme: str
+    method: str
+    utility: float
+    iterations: int
+    solve_time_s: float
+    tasks: tuple[TaskAllocation, ...]
+    reason: str | None = None
+    solver: str | None = None
+    history: tuple[float, ...] = ()
+
+    @property
+    def rejected(self) -> int:
+        return sum(not t.admitted for t in self.tasks)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The spec's result JSON (``spec/allocation.md``); ``reason`` is added only when status is not optimal."""
+        out: dict[str, Any] = {
+            "status": self.status,
+            "scheme": self.scheme,
+            "method": self.method,
+            "utility": self.utility,
+            "iterations": self.iterations,
+            "solve_time_s": self.solve_time_s,
+            "tasks": [
+                {
+                    "id": t.id,
+                    "bandwidth_hz": t.bandwidth_hz,
+                    "compute_hz": t.compute_hz,
+                    "compression": t.compression,
+                    "upload_s": t.upload_s,
+                    "compute_s": t.compute_s,
+                    "latency_s": t.latency_s,
+                    "accuracy": t.accuracy,
+                    "admitted": t.admitted,
+                }
+                for t in self.tasks
+            ],
+            "rejected": self.rejected,
+        }
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+def task_allocations(instance: Instance, evaluation: Evaluation) -> tuple[TaskAllocation, ...]:
+    """Per-task records of an evaluation, in the instance's task order."""
+    e = evaluation
+    return tuple(
+        TaskAllocation(
+            id=task.id,
+            bandwidth_hz=float(e.bandwidth_hz[i]),
+            compute_hz=float(e.compute_hz[i]),
+            compression=float(e.compression[i]),
+            upload_s=float(e.upload_s[i]),
+            compute_s=float(e.compute_s[i]),
+            latency_s=float(e.latency_s[i]),
+            accuracy=float(e.accuracy[i]),
+            admitted=bool(e.admitted[i]),
+        )
+        for i, task in enumerate(instance.tasks)
+    )

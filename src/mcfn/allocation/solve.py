@@ -1,0 +1,136 @@
+"""``allocate``: one entry point for every scheme and method, with admission and honest statuses."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from mcfn.allocation._conic import AllSolversFailedError, RawSolution
+from mcfn.allocation.admission import Admission, admit, is_feasible
+from mcfn.allocation.choices import Method, Scheme
+from mcfn.allocation.evaluate import evaluate
+from mcfn.allocation.exact import solve_exact
+from mcfn.allocation.problem import GHZ, MHZ, Instance
+from mcfn.allocation.result import AllocationResult, task_allocations
+from mcfn.allocation.sca import solve_sca
+from mcfn.allocation.schemes import Formulation, formulate, standalone_latency_s
+
+METHODS: dict[Method, Callable[[Formulation], RawSolution]] = {
+    Method.SCA: solve_sca,
+    Method.EXACT: solve_exact,
+}
+
+
+def allocate(
+    instance: Instance,
+    *,
+    scheme: Scheme | str = Scheme.PROPOSED,
+    method: Method | str = Method.SCA,
+    admission: bool = True,
+) -> AllocationResult:
+    """Allocate bandwidth, compute and compression ratio to the tasks of ``instance`` (seed §3.2).
+
+    ``scheme`` chooses which variables are optimised (``proposed``, ``fc``, ``ac``, ``wcr``); ``method`` is the
+    seed's SCA (``sca``, a monotone sequence of convex surrogates) or the log-domain global optimum
+    (``exact``). With ``admission`` (the spec's rule) an infeasible task set is served after rejecting tasks in
+    decreasing standalone latency; without it an infeasible set returns status ``infeasible`` and the reason.
+    Solver failures that survive every fallback solver give status ``error``; nothing raises for a bad solve.
+    """
+    scheme = Scheme(scheme)
+    method = Method(method)
+    started = time.perf_counter()
+    n = instance.n_tasks
+    try:
+        if admission:
+            decision = admit(instance, scheme)
+        else:
+            everyone = tuple(range(n))
+            if not is_feasible(instance, scheme, everyone):
+                return _unsolved(
+                    instance, scheme, method, started, "infeasible", infeasibility_reason(instance, scheme)
+                )
+            decision = Admission(admitted=everyone, rejected=())
+        bandwidth, compute, compression = np.zeros(n), np.zeros(n), np.zeros(n)
+        iterations, solver, history = 0, None, ()
+        if decision.admitted:
+            served = instance.subset(decision.admitted)
+            raw = METHODS[method](formulate(scheme, served.scaled()))
+            idx = list(decision.admitted)
+            bandwidth[idx], compute[idx], compression[idx] = _to_si(served, raw)
+            iterations, solver, history = raw.iterations, raw.solver, raw.history
+    except AllSolversFailedError as exc:
+        return _unsolved(instance, scheme, method, started, "error", f"every solver failed: {exc}")
+    admitted = np.zeros(n, dtype=bool)
+    admitted[list(decision.admitted)] = True
+    ev = evaluate(instance, bandwidth_hz=bandwidth, compute_hz=compute, compression=compression, admitted=admitted)
+    status, reason = ("optimal", None) if ev.feasible else ("error", "solution violates " + "; ".join(ev.violations))
+    return AllocationResult(
+        status=status,
+        scheme=scheme.value,
+        method=method.value,
+        utility=ev.utility,
+        iterations=iterations,
+        solve_time_s=time.perf_counter() - started,
+        tasks=task_allocations(instance, ev),
+        reason=reason,
+        solver=solver,
+        history=history,
+    )
+
+
+def infeasibility_reason(instance: Instance, scheme: Scheme) -> str:
+    """The most specific reason why ``scheme`` cannot serve all tasks of ``instance``."""
+    scaled = instance.scaled()
+    form = formulate(scheme, scaled)
+    for i, task in enumerate(instance.tasks):
+        if not np.isfinite(form.data_min_mbit[i]):
+            best = task.accuracy.accuracy(task.data_bits)
+            return (
+                f"task {task.id}: accuracy floor {task.min_accuracy:g} is above the best accuracy {best:.4g} "
+                "it reaches uncompressed"
+            )
+    alone = standalone_latency_s(scheme, scaled)
+    late = np.flatnonzero(alone > scaled.deadline_s)
+    if late.size:
+        i = int(late[np.argmax(alone[late] / scaled.deadline_s[late])])
+        return (
+            f"task {instance.tasks[i].id} cannot meet its {scaled.deadline_s[i]:g} s deadline even alone "
+            f"with all resources (needs {alone[i]:.4g} s)"
+        )
+    return "each task fits alone, but together they need more bandwidth and compute than B and F provide"
+
+
+def _to_si(instance: Instance, raw: RawSolution) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Solver-unit variables to SI, clipped onto the box and budgets the solver met to within its tolerance."""
+    scaled = instance.scaled()
+    bandwidth = np.clip(raw.bandwidth_mhz, 0.0, None) * MHZ
+    bandwidth *= min(1.0, instance.bandwidth_hz / bandwidth.sum())
+    compute = np.clip(raw.compute_g * GHZ, 0.0, instance.vm_capacity_hz)
+    compute *= min(1.0, instance.edge_capacity_hz / compute.sum())
+    compression = np.clip(raw.data_mbit / scaled.data_mbit, instance.min_compression, 1.0)
+    return bandwidth, compute, compression
+
+
+def _unsolved(
+    instance: Instance, scheme: Scheme, method: Method, started: float, status: str, reason: str
+) -> AllocationResult:
+    n = instance.n_tasks
+    ev = evaluate(
+        instance,
+        bandwidth_hz=np.zeros(n),
+        compute_hz=np.zeros(n),
+        compression=np.zeros(n),
+        admitted=np.zeros(n, dtype=bool),
+    )
+    return AllocationResult(
+        status=status,  # type: ignore[arg-type]
+        scheme=scheme.value,
+        method=method.value,
+        utility=ev.utility,
+        iterations=0,
+        solve_time_s=time.perf_counter() - started,
+        tasks=task_allocations(instance, ev),
+        reason=reason,
+    )

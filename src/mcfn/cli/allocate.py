@@ -1,0 +1,95 @@
+"""``mcfn allocate``: solve one base station's bandwidth / compute / compression allocation (seed §3.2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from mcfn.allocation.choices import Method, Scheme
+from mcfn.cli.errors import UserInputError
+from mcfn.cli.output import print_json
+
+if TYPE_CHECKING:
+    from mcfn.allocation.result import AllocationResult
+
+
+def allocate_command(
+    instance: Path | None = typer.Argument(None, help="Instance JSON (spec/allocation.md). Omit with --generate."),
+    scheme: Scheme = typer.Option(Scheme.PROPOSED, help="Which variables are optimised."),
+    method: Method = typer.Option(Method.SCA, help="sca: the seed's SCA; exact: the log-domain global optimum."),
+    admission: bool = typer.Option(True, help="Reject tasks in the spec's order when the set is infeasible."),
+    as_json: bool = typer.Option(False, "--json", help="Print the spec's result JSON instead of a table."),
+    generate: bool = typer.Option(False, "--generate", help="Print a generated instance JSON and exit."),
+    seed: int = typer.Option(0, help="Random seed of --generate."),
+    terminals: int = typer.Option(10, help="--generate: number of terminals."),
+    tasks_per_terminal: int = typer.Option(2, help="--generate: tasks per terminal (also the VM parallelism)."),
+    bandwidth_mhz: float = typer.Option(10.0, help="--generate: total uplink bandwidth B."),
+    capacity_gcycles: float = typer.Option(100.0, help="--generate: edge capacity F in Gcycle/s."),
+    degradation: float = typer.Option(0.1, help="--generate: parallel degradation factor d."),
+    weight: float = typer.Option(0.5, help="--generate: utility weight of accuracy, between 0 and 1."),
+) -> None:
+    """Allocate uplink bandwidth, edge compute and compression ratios to the tasks of one base station.
+
+    Examples: 'mcfn allocate --generate --seed 3 > i.json', then 'mcfn allocate i.json --method exact'.
+    """
+    if generate:
+        import numpy as np
+
+        from mcfn.allocation.generator import InstanceSpec, generate_instance
+        from mcfn.allocation.io import dump_instance
+
+        spec = InstanceSpec(
+            terminals=terminals,
+            tasks_per_terminal=tasks_per_terminal,
+            bandwidth_mhz=bandwidth_mhz,
+            capacity_gcycles=capacity_gcycles,
+            degradation=degradation,
+            weight=weight,
+        )
+        print_json(dump_instance(generate_instance(spec, np.random.default_rng(seed))))
+        return
+    if instance is None:
+        raise UserInputError("give an INSTANCE file, or --generate to make one")
+    from mcfn.allocation.io import load_instance
+    from mcfn.allocation.solve import allocate
+
+    result = allocate(load_instance(instance), scheme=scheme, method=method, admission=admission)
+    if as_json:
+        print_json(result.to_json_dict())
+    else:
+        _print_table(result)
+    if result.status == "error":
+        raise typer.Exit(1)
+
+
+def _print_table(result: AllocationResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{result.scheme} / {result.method}: {result.status}", title_justify="left")
+    for name in ("task", "B (kHz)", "f (Gcycle/s)", "rho", "upload (s)", "compute (s)", "latency (s)", "accuracy"):
+        table.add_column(name, justify="left" if name == "task" else "right")
+    for t in result.tasks:
+        if t.admitted:
+            table.add_row(
+                t.id,
+                f"{t.bandwidth_hz / 1e3:.1f}",
+                f"{t.compute_hz / 1e9:.3f}",
+                f"{t.compression:.3f}",
+                f"{t.upload_s:.3f}",
+                f"{t.compute_s:.3f}",
+                f"{t.latency_s:.3f}",
+                f"{t.accuracy:.4f}",
+            )
+        else:
+            table.add_row(t.id, "-", "-", "-", "-", "-", "rejected", "-", style="dim")
+    console = Console()
+    console.print(table)
+    console.print(
+        f"utility {result.utility:.6f}   rejected {result.rejected}/{len(result.tasks)}   "
+        f"iterations {result.iterations}   {result.solve_time_s:.3f} s   solver {result.solver or '-'}"
+    )
+    if result.reason:
+        console.print(f"reason: {result.reason}")

@@ -1,0 +1,56 @@
+"""Root of the ``mcfn`` command: sub-commands, and the error boundary that turns bad input into one line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from mcfn import __version__
+from mcfn.cli import allocate, reproduce
+from mcfn.cli.errors import input_error_types
+
+app = typer.Typer(
+    name="mcfn",
+    help="Mobile computing-force network for edge intelligence: allocation, splitting, routing, simulation.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.command("allocate")(allocate.allocate_command)
+app.command("reproduce")(reproduce.reproduce_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mcfn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Mobile computing-force network for edge intelligence."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command; bad input prints ``error: ...`` on one line and exits with status 2."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args or ["--help"], prog_name="mcfn", standalone_mode=False)
+    except typer.Abort:
+        _fail("aborted")
+    except typer.TyperException as exc:  # click's usage errors (bad option, missing argument, bad choice)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        _fail(f"{exc.format_message()}{hint}")
+    except input_error_types() as exc:
+        _fail(str(exc))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(2)
