@@ -56,7 +56,7 @@ def solve_exact(form: Formulation) -> RawSolution:
     utility = cp.sum(w * accuracy - cp.multiply((1 - w) / s.deadline_s, t_up + t_cmp))
     solver = solve(cp.Problem(cp.Maximize(utility), constraints))
     return RawSolution(
-        data_mbit=np.exp(value(a)),
+        data_mbit=form.data_max_mbit if form.data_fixed else np.exp(value(a)),
         bandwidth_mhz=value(b),
         compute_g=value(f),
         iterations=1,

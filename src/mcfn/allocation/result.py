@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mcfn.allocation.evaluate import Evaluation
+from mcfn.allocation.evaluation import Evaluation
 from mcfn.allocation.problem import Instance
 
 Status = Literal["optimal", "infeasible", "error"]
@@ -30,7 +30,7 @@ class TaskAllocation:
 class AllocationResult:
     """Outcome of :func:`mcfn.allocation.allocate`.
 
-    ``utility`` and every per-task number come from :func:`mcfn.allocation.evaluate.evaluate` applied to the
+    ``utility`` and every per-task number come from :func:`mcfn.allocation.evaluation.evaluate` applied to the
     returned bandwidth, compute and compression, so they can be recomputed from the instance and those three.
     ``reason`` explains an ``infeasible`` or ``error`` status; ``history`` is SCA's utility per iterate.
     """

@@ -10,7 +10,7 @@ import numpy as np
 from mcfn.allocation._conic import AllSolversFailedError, RawSolution
 from mcfn.allocation.admission import Admission, admit, is_feasible
 from mcfn.allocation.choices import Method, Scheme
-from mcfn.allocation.evaluate import evaluate
+from mcfn.allocation.evaluation import evaluate
 from mcfn.allocation.exact import solve_exact
 from mcfn.allocation.problem import GHZ, MHZ, Instance
 from mcfn.allocation.result import AllocationResult, task_allocations

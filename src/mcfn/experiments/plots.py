@@ -7,11 +7,12 @@ from pathlib import Path
 from mcfn.experiments.catalog import FigureSpec
 from mcfn.experiments.sweep import Point
 
+#: label, colour, marker, z-order: the proposed scheme is drawn last, on top of baselines that nearly match it.
 SCHEME_STYLE = {
-    "proposed": ("Proposed", "tab:red", "o"),
-    "fc": ("FC", "tab:blue", "s"),
-    "ac": ("AC", "tab:green", "^"),
-    "wcr": ("WCR", "tab:purple", "D"),
+    "fc": ("FC", "tab:blue", "s", 2),
+    "ac": ("AC", "tab:green", "^", 2),
+    "wcr": ("WCR", "tab:purple", "D", 2),
+    "proposed": ("Proposed", "tab:red", "o", 3),
 }
 BANDWIDTH_LINESTYLES = ("--", "-", ":", "-.")
 
@@ -25,7 +26,7 @@ def plot_figure(figure: FigureSpec, points: list[Point], path: Path) -> Path:
 
     fig, ax = plt.subplots(figsize=(7.0, 4.8), dpi=150)
     for b_index, bandwidth in enumerate(figure.bandwidths_mhz):
-        for scheme, (label, color, marker) in SCHEME_STYLE.items():
+        for scheme, (label, color, marker, zorder) in SCHEME_STYLE.items():
             line = sorted(
                 (getattr(p, figure.x_field), p.utility_mean)
                 for p in points
@@ -39,7 +40,9 @@ def plot_figure(figure: FigureSpec, points: list[Point], path: Path) -> Path:
                 ys,
                 color=color,
                 marker=marker,
-                markersize=4,
+                markersize=5 if scheme == "proposed" else 4,
+                markerfacecolor=color if scheme == "proposed" else "none",
+                zorder=zorder,
                 linestyle=BANDWIDTH_LINESTYLES[b_index % len(BANDWIDTH_LINESTYLES)],
                 label=f"{label}, B = {bandwidth:g} MHz",
             )
