@@ -86,7 +86,9 @@ class _SurrogateModel:
             if form.data_fixed:
                 upload = cp.multiply(alpha, cp.inv_pos(rate))
             else:
-                upload = cp.multiply(self._up_sq, cp.square(alpha)) + cp.multiply(self._up_inv, cp.power(rate, -2))
+                upload = cp.multiply(self._up_sq, cp.square(alpha)) + cp.multiply(
+                    self._up_inv, cp.square(cp.inv_pos(rate))
+                )
         else:
             self._b = form.fixed_bandwidth_mhz
             upload = cp.multiply(1.0 / s.rate_mbps(self._b), alpha)
@@ -97,7 +99,7 @@ class _SurrogateModel:
                 compute = cp.multiply(k * alpha, cp.inv_pos(self._f))
             else:
                 compute = cp.multiply(self._cmp_sq, cp.square(alpha)) + cp.multiply(
-                    self._cmp_inv, cp.power(self._f, -2)
+                    self._cmp_inv, cp.square(cp.inv_pos(self._f))
                 )
         else:
             self._f = form.fixed_compute_g
