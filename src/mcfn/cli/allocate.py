@@ -69,7 +69,7 @@ def _print_table(result: AllocationResult) -> None:
     from rich.table import Table
 
     table = Table(title=f"{result.scheme} / {result.method}: {result.status}", title_justify="left")
-    for name in ("task", "B (kHz)", "f (Gcycle/s)", "rho", "upload (s)", "compute (s)", "latency (s)", "accuracy"):
+    for name in ("task", "b (kHz)", "f (G/s)", "rho", "T_up (s)", "T_cmp (s)", "T (s)", "accuracy"):
         table.add_column(name, justify="left" if name == "task" else "right")
     for t in result.tasks:
         if t.admitted:
@@ -84,7 +84,7 @@ def _print_table(result: AllocationResult) -> None:
                 f"{t.accuracy:.4f}",
             )
         else:
-            table.add_row(t.id, "-", "-", "-", "-", "-", "rejected", "-", style="dim")
+            table.add_row(t.id, "-", "-", "-", "-", "-", "-", "rejected", style="dim")
     console = Console()
     console.print(table)
     console.print(

@@ -52,5 +52,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    message = " ".join(message.split()).replace("Value error, ", "")
+    typer.echo(f"error: {message}", err=True)
     sys.exit(2)

@@ -14,8 +14,8 @@ from mcfn.experiments.catalog import DEFAULT_SEEDS, FIGURES, FigureName
 def reproduce_command(
     figure: FigureName = typer.Argument(..., help="fig3: utility vs edge capacity; fig4: utility vs d."),
     out: Path = typer.Option(Path("results"), "--out", help="Directory for <fig>.csv, <fig>.json, <fig>.png."),
-    seeds: int = typer.Option(DEFAULT_SEEDS, help="Random instances per point (seeds 0..N-1)."),
-    jobs: int = typer.Option(os.cpu_count() or 1, help="Parallel worker processes."),
+    seeds: int = typer.Option(DEFAULT_SEEDS, min=1, help="Random instances per point (seeds 0..N-1)."),
+    jobs: int = typer.Option(os.cpu_count() or 1, min=1, help="Parallel worker processes."),
     method: Method = typer.Option(Method.SCA, help="sca (the seed's method) or exact (global optimum)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of text."),
 ) -> None:
