@@ -1,0 +1,95 @@
+"""A minimal discrete-event kernel: a time-ordered heap of callbacks.
+
+Design follows SimPy's core (a heap of ``(time, priority, sequence, event)``) without its generator-process
+layer: models schedule plain callbacks, which avoids a coroutine switch per event and runs an order of magnitude
+more events per second (``benchmarks/sim.py`` measures the ratio against a SimPy twin of the same model).
+
+Ordering is deterministic: events fire by time, then by ``priority`` (lower first), then in scheduling order.
+Randomness comes only from generators handed out by :meth:`Simulator.stream`, each derived from the run's seed
+and a stream name, so adding a model does not shift the random numbers another model sees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+Callback = Callable[..., Any]
+
+
+class Simulator:
+    """Event heap, clock and seeded random streams of one simulation run."""
+
+    __slots__ = ("_cancelled", "_heap", "_seed", "_sequence", "events_processed", "now")
+
+    def __init__(self, *, seed: int = 0, start_s: float = 0.0) -> None:
+        self._heap: list[tuple[float, int, int, Callback, tuple[Any, ...]]] = []
+        self._cancelled: set[int] = set()
+        #: Current simulated time in seconds (read it; only :meth:`run` advances it).
+        self.now = float(start_s)
+        self._sequence = 0
+        self._seed = int(seed)
+        self.events_processed = 0
+
+    @property
+    def pending(self) -> int:
+        """Events scheduled and not yet fired (cancelled ones included until they surface)."""
+        return len(self._heap)
+
+    def stream(self, name: str) -> np.random.Generator:
+        """An independent generator for ``name``, reproducible from the run's seed alone."""
+        digest = hashlib.sha256(name.encode()).digest()
+        key = int.from_bytes(digest[:8], "little")
+        return np.random.default_rng(np.random.SeedSequence([self._seed, key]))
+
+    def schedule(self, delay_s: float, callback: Callback, *args: Any, priority: int = 0) -> int:
+        """Call ``callback(*args)`` after ``delay_s`` simulated seconds; returns a handle for :meth:`cancel`."""
+        if not delay_s >= 0.0:  # also rejects NaN
+            raise ValueError(f"negative or NaN delay {delay_s!r}: events cannot be scheduled in the past")
+        sequence = self._sequence
+        self._sequence = sequence + 1
+        heapq.heappush(self._heap, (self.now + delay_s, priority, sequence, callback, args))
+        return sequence
+
+    def schedule_at(self, time_s: float, callback: Callback, *args: Any, priority: int = 0) -> int:
+        """Call ``callback(*args)`` at absolute time ``time_s`` (not before now)."""
+        if not time_s >= self.now:
+            raise ValueError(f"time {time_s!r} is before now ({self.now!r})")
+        return self.schedule(time_s - self.now, callback, *args, priority=priority)
+
+    def cancel(self, handle: int) -> None:
+        """Cancel a scheduled event; cancelling one that already fired is a no-op."""
+        self._cancelled.add(handle)
+
+    def run(self, *, until_s: float = math.inf, max_events: int | None = None) -> int:
+        """Fire events in order until the heap is empty, time passes ``until_s`` or ``max_events`` fired.
+
+        Returns the number of events fired by this call. The clock ends at ``until_s`` when that bound stopped
+        the run, else at the last event's time.
+        """
+        heap = self._heap
+        cancelled = self._cancelled
+        pop = heapq.heappop
+        limit = math.inf if max_events is None else max_events
+        fired = 0
+        while heap and fired < limit:
+            if heap[0][0] > until_s:
+                self.now = until_s
+                break
+            time_s, _, sequence, callback, args = pop(heap)
+            if cancelled and sequence in cancelled:
+                cancelled.discard(sequence)
+                continue
+            self.now = time_s
+            callback(*args)
+            fired += 1
+        else:
+            if not heap and until_s != math.inf:
+                self.now = max(self.now, until_s)
+        self.events_processed += fired
+        return fired

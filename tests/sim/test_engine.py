@@ -1,0 +1,64 @@
+"""The event kernel: ordering, cancellation, clock, seeded streams."""
+
+import math
+
+import numpy as np
+import pytest
+
+from mcfn.sim.engine import Simulator
+
+
+def test_events_fire_by_time_then_priority_then_scheduling_order():
+    sim = Simulator()
+    fired = []
+    sim.schedule(2.0, fired.append, "late")
+    sim.schedule(1.0, fired.append, "b", priority=1)
+    sim.schedule(1.0, fired.append, "a", priority=0)
+    sim.schedule(1.0, fired.append, "c", priority=1)
+    sim.schedule_at(0.5, fired.append, "first")
+    assert sim.run() == 5
+    assert fired == ["first", "a", "b", "c", "late"]
+    assert sim.now == 2.0
+
+
+def test_callbacks_can_schedule_and_cancel():
+    sim = Simulator()
+    fired = []
+
+    def tick(n):
+        fired.append((sim.now, n))
+        if n < 3:
+            sim.schedule(0.5, tick, n + 1)
+
+    sim.schedule(0.0, tick, 0)
+    doomed = sim.schedule(0.75, fired.append, "never")
+    sim.cancel(doomed)
+    sim.run()
+    assert fired == [(0.0, 0), (0.5, 1), (1.0, 2), (1.5, 3)]
+
+
+def test_run_until_stops_the_clock_at_the_bound_and_resumes():
+    sim = Simulator()
+    fired = []
+    for t in (1.0, 2.0, 3.0):
+        sim.schedule(t, fired.append, t)
+    sim.run(until_s=2.5)
+    assert fired == [1.0, 2.0]
+    assert sim.now == 2.5
+    sim.run(max_events=1)
+    assert fired == [1.0, 2.0, 3.0]
+    sim.run(until_s=10.0)
+    assert sim.now == 10.0
+
+
+@pytest.mark.parametrize("delay", [-1e-9, math.nan])
+def test_scheduling_in_the_past_is_refused(delay):
+    with pytest.raises(ValueError, match="past"):
+        Simulator().schedule(delay, print)
+
+
+def test_named_streams_are_reproducible_and_independent():
+    a, b = Simulator(seed=7), Simulator(seed=7)
+    np.testing.assert_array_equal(a.stream("x").random(5), b.stream("x").random(5))
+    assert not np.array_equal(a.stream("x").random(5), a.stream("y").random(5))
+    assert not np.array_equal(Simulator(seed=8).stream("x").random(5), b.stream("x").random(5))
