@@ -61,8 +61,8 @@ class TopologyDoc(Strict):
     """The topology section of a document (see the module docstring)."""
 
     hex: _Hex | None = None
-    nodes: list[_Node] = []
-    links: list[_Link] = []
+    nodes: tuple[_Node, ...] = ()
+    links: tuple[_Link, ...] = ()
 
     @model_validator(mode="after")
     def _one_form(self) -> TopologyDoc:

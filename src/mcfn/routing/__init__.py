@@ -1,0 +1,20 @@
+"""Compute routing (seed §2, §3.1): requests, predicted costs, policies chosen by name, the router."""
+
+from mcfn.routing.costs import CandidateCosts, predict
+from mcfn.routing.policies import POLICIES, Policy, make_policy
+from mcfn.routing.request import Request, SplitRequest, Stage
+from mcfn.routing.router import Route, Router, StagedRoute
+
+__all__ = [
+    "POLICIES",
+    "CandidateCosts",
+    "Policy",
+    "Request",
+    "Route",
+    "Router",
+    "SplitRequest",
+    "Stage",
+    "StagedRoute",
+    "make_policy",
+    "predict",
+]

@@ -1,0 +1,199 @@
+"""The compute routing layer: for a request and an aware view, the node that serves it and the paths there.
+
+:class:`Router` joins the topology (fastest paths), the fleet (compute), the service catalogue (anycast
+instances) and the aware view (estimated state); a :class:`~mcfn.routing.policies.Policy` picks among the
+candidates whose costs :func:`~mcfn.routing.costs.predict` computes. The router owns no clock: callers pass
+``now_s``. A split request is routed stage by stage (greedy): stage ``k`` starts where stage ``k - 1`` ran, its
+budget is what the deadline leaves after the stages before it, and the last stage's output returns to the
+ingress; transfers between stages follow the topology's fastest paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcfn.awareness.view import AwareView
+from mcfn.compute.fleet import Fleet
+from mcfn.compute.ids import ServiceCatalog, unknown_id
+from mcfn.compute.node import Work
+from mcfn.network.topology.graph import Role, Topology
+from mcfn.routing.costs import CandidateCosts, predict
+from mcfn.routing.policies import Policy
+from mcfn.routing.request import Request, SplitRequest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """One routed (sub-)task: where it runs, the path its input takes, and the predicted latency split.
+
+    ``cloud_fallback`` is true when the cloud serves because no edge candidate met the budget; ``reason`` says
+    why the cloud was used whenever it was.
+    """
+
+    service_id: str
+    node_id: str
+    path: tuple[str, ...]
+    network_s: float
+    queue_s: float
+    compute_s: float
+    budget_s: float
+    cloud_fallback: bool
+    reason: str | None
+
+    @property
+    def latency_s(self) -> float:
+        return self.network_s + self.queue_s + self.compute_s
+
+    @property
+    def meets_deadline(self) -> bool:
+        return self.latency_s <= self.budget_s
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StagedRoute:
+    """A routed split request: one :class:`Route` per stage and the path the final output takes home.
+
+    Each stage's ``network_s`` counts its input transfer; the last stage's also counts the return.
+    """
+
+    stages: tuple[Route, ...]
+    return_path: tuple[str, ...]
+    deadline_s: float
+
+    @property
+    def latency_s(self) -> float:
+        return sum(stage.latency_s for stage in self.stages)
+
+    @property
+    def meets_deadline(self) -> bool:
+        return self.latency_s <= self.deadline_s
+
+
+class Router:
+    """Routes requests over one topology, fleet, catalogue and aware view (all owned by the caller)."""
+
+    def __init__(self, *, topology: Topology, catalog: ServiceCatalog, view: AwareView) -> None:
+        fleet = view.fleet
+        self._topology = topology
+        self._fleet = fleet
+        self._view = view
+        self._node_vertex = np.array([topology.index_of(n) for n in fleet.node_ids], dtype=np.int64)
+        self._hosts = {service: fleet.indices(catalog.hosts(service)) for service in catalog.services}
+
+    @property
+    def fleet(self) -> Fleet:
+        return self._fleet
+
+    def candidates(
+        self,
+        *,
+        service_id: str,
+        source: str,
+        in_bits: float,
+        out_bits: float,
+        work: Work,
+        budget_s: float,
+        memory_bytes: float,
+        home: str,
+        now_s: float,
+    ) -> CandidateCosts:
+        """Costs of every instance of ``service_id`` for input at ``source`` and ``out_bits`` sent to ``home``."""
+        nodes = self._hosts.get(service_id)
+        if nodes is None:
+            raise unknown_id("service", service_id, self._hosts)
+        vertices = self._node_vertex[nodes]
+        into = self._topology.fastest_paths(source)
+        back = self._topology.fastest_paths(home)
+        return predict(
+            fleet=self._fleet,
+            nodes=nodes,
+            transfer_in_s=into.transfer_s(in_bits)[vertices],
+            transfer_out_s=back.transfer_s(out_bits)[vertices] if out_bits else np.zeros(nodes.size),
+            path_delay_s=into.delay_s[vertices],
+            per_op_flops=np.asarray(work.per_op_flops),
+            estimate=self._view.estimate(now_s, nodes),
+            budget_s=budget_s,
+            memory_bytes=memory_bytes,
+        )
+
+    def route(self, request: Request, policy: Policy, *, now_s: float) -> Route:
+        """Route one request with ``policy``; see :class:`Route` for what comes back."""
+        return self.explain(request, policy, now_s=now_s)[1]
+
+    def explain(self, request: Request, policy: Policy, *, now_s: float) -> tuple[CandidateCosts, Route]:
+        """Route one request and also return every candidate's predicted costs (what the policy saw)."""
+        self._require_base_station(request.ingress)
+        costs = self.candidates(
+            service_id=request.service_id,
+            source=request.ingress,
+            in_bits=request.data_bits,
+            out_bits=request.result_bits,
+            work=request.work,
+            budget_s=request.deadline_s,
+            memory_bytes=request.memory_bytes,
+            home=request.ingress,
+            now_s=now_s,
+        )
+        return costs, self._decide(request.service_id, request.ingress, costs, policy)
+
+    def route_stages(self, request: SplitRequest, policy: Policy, *, now_s: float) -> StagedRoute:
+        """Route the stages of a split request in order, each with the budget the earlier ones leave."""
+        self._require_base_station(request.ingress)
+        source, bits, spent = request.ingress, request.data_bits, 0.0
+        routes = []
+        for k, stage in enumerate(request.stages):
+            last = k == len(request.stages) - 1
+            costs = self.candidates(
+                service_id=stage.service_id,
+                source=source,
+                in_bits=bits,
+                out_bits=stage.output_bits if last else 0.0,
+                work=stage.work,
+                budget_s=request.deadline_s - spent,
+                memory_bytes=stage.memory_bytes,
+                home=request.ingress,
+                now_s=now_s,
+            )
+            route = self._decide(stage.service_id, source, costs, policy)
+            routes.append(route)
+            source, bits, spent = route.node_id, stage.output_bits, spent + route.latency_s
+        return StagedRoute(
+            stages=tuple(routes),
+            return_path=self._topology.path(source, request.ingress),
+            deadline_s=request.deadline_s,
+        )
+
+    def _decide(self, service_id: str, source: str, costs: CandidateCosts, policy: Policy) -> Route:
+        pick = policy.choose(costs)
+        j = int(costs.nodes[pick])
+        node_id = self._fleet.nodes[j].node_id
+        fallback, reason = False, None
+        if costs.is_cloud[pick]:
+            edge = ~costs.is_cloud
+            edge_ok = costs.feasible & edge
+            fallback = not edge_ok.any()
+            if not edge.any():
+                reason = f"service {service_id} has no edge instance"
+            elif fallback:
+                best = float(costs.total_s[edge].min())
+                reason = f"no edge instance meets the {costs.budget_s:.4g} s budget (best edge {best:.4g} s)"
+            else:
+                reason = "the policy chose the cloud although an edge instance meets the budget"
+        return Route(
+            service_id=service_id,
+            node_id=node_id,
+            path=self._topology.path(source, node_id),
+            network_s=float(costs.network_s[pick]),
+            queue_s=float(costs.queue_s[pick]),
+            compute_s=float(costs.compute_s[pick]),
+            budget_s=costs.budget_s,
+            cloud_fallback=fallback,
+            reason=reason,
+        )
+
+    def _require_base_station(self, name: str) -> None:
+        role = self._topology.role(name)
+        if role is not Role.BASE_STATION:
+            raise ValueError(f"ingress {name!r} is not a base station (its role is {role.value})")
