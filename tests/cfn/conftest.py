@@ -15,7 +15,11 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenario.yaml"
 
 
 def line_network(
-    *, edge_flops: tuple[float, ...] = (1e12, 1e12), cloud_flops: float = 1e14, slots: int = 2
+    *,
+    edge_flops: tuple[float, ...] = (1e12, 1e12),
+    cloud_flops: float = 1e14,
+    slots: int = 2,
+    degradation: float = 0.0,
 ) -> tuple[Topology, Fleet]:
     """bs0 - edge0 (1 ms), bs0 - agg - bs1 - edge1 (3 ms), agg - cloud (20 ms); every link 1 Gb/s.
 
@@ -41,7 +45,13 @@ def line_network(
     def node(name: str, tier: str, flops: float) -> ComputeNode:
         speeds = dict.fromkeys(("conv", "matmul", "elementwise", "other"), flops)
         return ComputeNode(
-            node_id=name, tier=tier, kind="cpu", throughput_flops_per_s=speeds, memory_bytes=1e10, vm_slots=slots
+            node_id=name,
+            tier=tier,
+            kind="cpu",
+            throughput_flops_per_s=speeds,
+            memory_bytes=1e10,
+            vm_slots=slots,
+            degradation=degradation,
         )
 
     nodes = [node(f"edge{i}", "edge", f) for i, f in enumerate(edge_flops)] + [node("cloud", "cloud", cloud_flops)]
@@ -58,13 +68,13 @@ def line() -> tuple[Topology, Fleet]:
     return line_network()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_line():
     """The :func:`line_network` factory, for tests that vary its parameters."""
     return line_network
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_router():
     """The :func:`router_for` factory: one service ``svc`` hosted on every node."""
     return router_for
