@@ -23,6 +23,34 @@ from mcfn.network.radio import FloatArray
 
 
 @dataclass(frozen=True, eq=False)
+class Instances:
+    """The static arrays of a service's instances, gathered once from the fleet (aligned with ``nodes``).
+
+    ``vertices`` are the instances' topology indices; the rest are the fleet's arrays at ``nodes``.
+    """
+
+    nodes: np.ndarray
+    vertices: np.ndarray
+    seconds_per_flop: FloatArray
+    vm_slots: np.ndarray
+    degradation: FloatArray
+    memory_bytes: FloatArray
+    is_cloud: np.ndarray
+
+    @classmethod
+    def of(cls, fleet: Fleet, nodes: np.ndarray, vertices: np.ndarray) -> Instances:
+        return cls(
+            nodes=nodes,
+            vertices=vertices,
+            seconds_per_flop=fleet.seconds_per_flop[nodes],
+            vm_slots=fleet.vm_slots[nodes],
+            degradation=fleet.degradation[nodes],
+            memory_bytes=fleet.memory_bytes[nodes],
+            is_cloud=fleet.is_cloud[nodes],
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class CandidateCosts:
     """Per-candidate predictions for one decision; every array is aligned with ``nodes`` (fleet indices).
 
@@ -45,34 +73,33 @@ class CandidateCosts:
 
 def predict(
     *,
-    fleet: Fleet,
-    nodes: np.ndarray,
+    instances: Instances,
     transfer_in_s: FloatArray,
-    transfer_out_s: FloatArray,
+    transfer_out_s: FloatArray | float,
     path_delay_s: FloatArray,
     per_op_flops: FloatArray,
     estimate: Estimate,
     budget_s: float,
     memory_bytes: float,
 ) -> CandidateCosts:
-    """Costs of the candidates ``nodes``; transfers are the per-candidate seconds in and out (``inf``: no path)."""
-    slots = fleet.vm_slots[nodes]
+    """Costs of the candidates ``instances``; transfers are per-candidate seconds in and out (``inf``: no path)."""
+    slots = instances.vm_slots
     parallel = np.minimum(estimate.busy_vms + 1, slots)
-    slowdown = np.power(1.0 + fleet.degradation[nodes], parallel - 1.0)
-    compute = (fleet.seconds_per_flop[nodes] @ per_op_flops) * slowdown
+    slowdown = np.power(1.0 + instances.degradation, parallel - 1.0)
+    compute = (instances.seconds_per_flop @ per_op_flops) * slowdown
     queue = estimate.queue_flops / estimate.speed_flops_per_s
     network = transfer_in_s + transfer_out_s
     total = network + queue + compute
-    feasible = (total <= budget_s) & (fleet.memory_bytes[nodes] >= memory_bytes)
+    feasible = (total <= budget_s) & (instances.memory_bytes >= memory_bytes)
     return CandidateCosts(
-        nodes=nodes,
+        nodes=instances.nodes,
         network_s=network,
         queue_s=queue,
         compute_s=compute,
         total_s=total,
         path_delay_s=path_delay_s,
         load=estimate.busy_vms / slots + queue,
-        is_cloud=fleet.is_cloud[nodes],
+        is_cloud=instances.is_cloud,
         feasible=feasible,
         budget_s=budget_s,
     )

@@ -18,8 +18,9 @@ from mcfn.awareness.view import AwareView
 from mcfn.compute.fleet import Fleet
 from mcfn.compute.ids import ServiceCatalog, unknown_id
 from mcfn.compute.node import Work
+from mcfn.network.radio import FloatArray
 from mcfn.network.topology.graph import Role, Topology
-from mcfn.routing.costs import CandidateCosts, predict
+from mcfn.routing.costs import CandidateCosts, Instances, predict
 from mcfn.routing.policies import Policy
 from mcfn.routing.request import Request, SplitRequest
 
@@ -79,8 +80,12 @@ class Router:
         self._topology = topology
         self._fleet = fleet
         self._view = view
-        self._node_vertex = np.array([topology.index_of(n) for n in fleet.node_ids], dtype=np.int64)
-        self._hosts = {service: fleet.indices(catalog.hosts(service)) for service in catalog.services}
+        vertex = np.array([topology.index_of(n) for n in fleet.node_ids], dtype=np.int64)
+        self._instances: dict[str, Instances] = {}
+        for service in catalog.services:
+            nodes = fleet.indices(catalog.hosts(service))
+            self._instances[service] = Instances.of(fleet, nodes, vertex[nodes])
+        self._stations = frozenset(topology.nodes_with_role(Role.BASE_STATION))
 
     @property
     def fleet(self) -> Fleet:
@@ -100,20 +105,23 @@ class Router:
         now_s: float,
     ) -> CandidateCosts:
         """Costs of every instance of ``service_id`` for input at ``source`` and ``out_bits`` sent to ``home``."""
-        nodes = self._hosts.get(service_id)
-        if nodes is None:
-            raise unknown_id("service", service_id, self._hosts)
-        vertices = self._node_vertex[nodes]
+        instances = self._instances.get(service_id)
+        if instances is None:
+            raise unknown_id("service", service_id, self._instances)
+        vertices = instances.vertices
         into = self._topology.fastest_paths(source)
-        back = self._topology.fastest_paths(home)
+        delay_in = into.delay_s[vertices]
+        transfer_out: FloatArray | float = 0.0
+        if out_bits:
+            back = into if home == source else self._topology.fastest_paths(home)
+            transfer_out = back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices]
         return predict(
-            fleet=self._fleet,
-            nodes=nodes,
-            transfer_in_s=into.transfer_s(in_bits)[vertices],
-            transfer_out_s=back.transfer_s(out_bits)[vertices] if out_bits else np.zeros(nodes.size),
-            path_delay_s=into.delay_s[vertices],
+            instances=instances,
+            transfer_in_s=delay_in + in_bits * into.seconds_per_bit[vertices],
+            transfer_out_s=transfer_out,
+            path_delay_s=delay_in,
             per_op_flops=np.asarray(work.per_op_flops),
-            estimate=self._view.estimate(now_s, nodes),
+            estimate=self._view.estimate(now_s, instances.nodes),
             budget_s=budget_s,
             memory_bytes=memory_bytes,
         )
@@ -194,6 +202,6 @@ class Router:
         )
 
     def _require_base_station(self, name: str) -> None:
-        role = self._topology.role(name)
-        if role is not Role.BASE_STATION:
+        if name not in self._stations:
+            role = self._topology.role(name)  # raises for an unknown node
             raise ValueError(f"ingress {name!r} is not a base station (its role is {role.value})")

@@ -24,19 +24,19 @@ class FastestPaths:
     """Shortest-path tree from ``source`` (an index): per target, delay sum, bottleneck and predecessor.
 
     Unreachable targets have ``delay_s = inf`` and ``bottleneck_bps = 0``; ``predecessor`` is -9999 at the
-    source and at unreachable targets (scipy's convention).
+    source and at unreachable targets (scipy's convention). ``seconds_per_bit`` is ``1 / bottleneck`` (0 at the
+    source and where unreachable, whose ``inf`` delay already says so), so a transfer is one multiply-add.
     """
 
     source: int
     delay_s: FloatArray
     bottleneck_bps: FloatArray
+    seconds_per_bit: FloatArray
     predecessor: np.ndarray
 
     def transfer_s(self, bits: float) -> FloatArray:
         """Seconds to carry ``bits`` from the source to every node (``inf`` where unreachable)."""
-        with np.errstate(divide="ignore"):
-            per_bit = np.where(self.bottleneck_bps > 0, bits / self.bottleneck_bps, np.inf)
-        return self.delay_s + per_bit
+        return self.delay_s + bits * self.seconds_per_bit
 
     def path(self, target: int) -> list[int]:
         """Node indices from the source to ``target`` inclusive; empty if ``target`` is unreachable."""
@@ -72,4 +72,9 @@ def fastest_paths(weight: csr_matrix, delay_s: csr_matrix, bandwidth_bps: csr_ma
         delay[level] = delay[up] + np.asarray(delay_s[up, level]).ravel()
         bottleneck[level] = np.minimum(bottleneck[up], np.asarray(bandwidth_bps[up, level]).ravel())
         done[level] = True
-    return FastestPaths(source=source, delay_s=delay, bottleneck_bps=bottleneck, predecessor=pred)
+    seconds_per_bit = np.zeros(n)
+    finite = np.isfinite(bottleneck) & (bottleneck > 0)
+    seconds_per_bit[finite] = 1.0 / bottleneck[finite]
+    return FastestPaths(
+        source=source, delay_s=delay, bottleneck_bps=bottleneck, seconds_per_bit=seconds_per_bit, predecessor=pred
+    )
