@@ -91,3 +91,15 @@ def test_missing_scenario_file(capsys, tmp_path):
     code, _, err = run(capsys, "route", str(tmp_path / "none.yaml"), "--service", "s", "--from", "bs0")
     assert code == 2
     assert "cannot read" in err
+
+
+def test_readme_route_examples_run(capsys, example_path):
+    readme = example_path.parents[1] / "README.md"
+    commands = [line.split("$ mcfn ", 1)[1] for line in readme.read_text().splitlines() if "$ mcfn route" in line]
+    assert len(commands) >= 2
+    for command in commands:
+        args = command.split()
+        args[1] = str(example_path)
+        code, out, _ = run(capsys, *args)
+        assert code == 0
+        assert "edge" in out
