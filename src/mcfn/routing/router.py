@@ -91,6 +91,10 @@ class Router:
     def fleet(self) -> Fleet:
         return self._fleet
 
+    @property
+    def view(self) -> AwareView:
+        return self._view
+
     def candidates(
         self,
         *,
