@@ -67,7 +67,8 @@ class AwareView:
         self.sent_s[j] = advert.sent_s
         self.queue_flops[j] = advert.queue_flops
         self.busy_vms[j] = advert.busy_vms
-        self.speed_flops_per_s[j] = advert.speed_flops_per_s
+        speed = advert.speed_flops_per_s
+        self.speed_flops_per_s[j] = speed if speed > 0 else self.nominal_flops_per_s[j]
         self.arrival_flops_per_s[j] = advert.arrival_flops_per_s
         return True
 
@@ -84,8 +85,6 @@ class AwareView:
         """The present state of nodes ``indices`` extrapolated from their adverts (module docstring)."""
         age = self.age_s(now_s, indices)
         speed = self.speed_flops_per_s[indices]
-        speed = np.where(speed > 0, speed, self.nominal_flops_per_s[indices])
-        known_age = np.where(np.isfinite(age), age, 0.0)
-        drift = (self.arrival_flops_per_s[indices] - speed) * known_age
-        queue = np.maximum(self.queue_flops[indices] + drift, 0.0)
+        # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should
+        queue = np.maximum(self.queue_flops[indices] + (self.arrival_flops_per_s[indices] - speed) * age, 0.0)
         return Estimate(queue_flops=queue, busy_vms=self.busy_vms[indices], speed_flops_per_s=speed, age_s=age)

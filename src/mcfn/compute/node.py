@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from numbers import Real
 from types import MappingProxyType
 
 import numpy as np
@@ -89,11 +90,12 @@ class ComputeNode:
     def __post_init__(self) -> None:
         object.__setattr__(self, "tier", Tier(self.tier))
         object.__setattr__(self, "kind", Kind(self.kind))
-        missing = [op.value for op in OP_CLASSES if op not in self.throughput_flops_per_s]
+        speeds = {OpClass(op): float(v) for op, v in self.throughput_flops_per_s.items()}
+        missing = [op.value for op in OP_CLASSES if op not in speeds]
         if missing:
             raise ValueError(f"node {self.node_id}: throughput_flops_per_s lacks op classes {missing}")
-        per_op = tuple(float(self.throughput_flops_per_s[op]) for op in OP_CLASSES)
-        if min(per_op) <= 0:
+        per_op = tuple(speeds[op] for op in OP_CLASSES)
+        if not min(per_op) > 0:
             raise ValueError(f"node {self.node_id}: every throughput must be positive, got {per_op}")
         if self.vm_slots < 1:
             raise ValueError(f"node {self.node_id}: vm_slots must be >= 1, got {self.vm_slots}")
@@ -101,7 +103,7 @@ class ComputeNode:
             raise ValueError(f"node {self.node_id}: degradation must be >= 0, got {self.degradation}")
         if self.memory_bytes <= 0:
             raise ValueError(f"node {self.node_id}: memory_bytes must be positive, got {self.memory_bytes}")
-        object.__setattr__(self, "throughput_flops_per_s", MappingProxyType(dict(self.throughput_flops_per_s)))
+        object.__setattr__(self, "throughput_flops_per_s", MappingProxyType(speeds))
         object.__setattr__(self, "_per_op", per_op)
 
     @classmethod
@@ -148,7 +150,7 @@ class Work:
     per_op_flops: tuple[float, ...]
 
     def __init__(self, flops: float | Mapping[OpClass | str, float], op_class: OpClass | str = OpClass.MATMUL):
-        mix = {OpClass(op_class): float(flops)} if isinstance(flops, int | float) else flops
+        mix = {OpClass(op_class): float(flops)} if isinstance(flops, Real) else flops
         per_op = {OpClass(k): float(v) for k, v in mix.items()}
         values = tuple(per_op.get(op, 0.0) for op in OP_CLASSES)
         if min(values) < 0 or not all(np.isfinite(values)):
