@@ -212,3 +212,13 @@ def test_a_stale_view_never_beats_a_fresh_one_and_never_crashes(
     if truth.feasible.any():
         true_latency_of_guess = truth.total_s[fleet.node_ids.index(guess.node_id)]
         assert true_latency_of_guess >= best.latency_s * (1 - 1e-12)
+
+
+def test_predicted_compute_time_is_the_nodes_own(line, make_router):
+    topology, fleet = line
+    view = AwareView(fleet)
+    view.receive(Advert(node_id="edge1", sent_s=0.0, queue_flops=0, busy_vms=1, speed_flops_per_s=1e12))
+    work = Work({"conv": 3e9, "elementwise": 1e8})
+    costs, _ = make_router(topology, fleet, view).explain(request(work=work), make_policy("random"), now_s=0.0)
+    expected = [node.compute_time_s(work, parallel=b + 1) for node, b in zip(fleet.nodes, (0, 1, 0), strict=True)]
+    np.testing.assert_allclose(costs.compute_s, expected)

@@ -191,6 +191,8 @@ class Router:
             elif fallback:
                 best = float(costs.total_s[edge].min())
                 reason = f"no edge instance meets the {costs.budget_s:.4g} s budget (best edge {best:.4g} s)"
+            elif costs.total_s[pick] <= costs.total_s[edge].min():
+                reason = "the cloud is predicted faster than every edge instance"
             else:
                 reason = "the policy chose the cloud although an edge instance meets the budget"
         return Route(
