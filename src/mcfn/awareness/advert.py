@@ -2,10 +2,10 @@
 
 A node advertises its backlog, busy VMs, measured service speed and recent arrival rate every ``period_s``,
 perturbed by uniform jitter so that nodes do not synchronise (the reason routing protocols jitter their periodic
-updates: Floyd & Jacobson, "The Synchronization of Periodic Routing Messages", IEEE/ACM ToN 2(2), 1994); each
-advert is lost independently with ``loss_probability``. This is the "distributed" metric-distribution mode of the
-IETF CATS framework (draft-ietf-cats-framework), and an advert's payload is the L0 metric set of
-:mod:`mcfn.compute.metrics`. Nothing here reads a clock: the caller passes times and a ``numpy`` Generator.
+updates: Floyd & Jacobson, "The Synchronization of Periodic Routing Messages", IEEE/ACM ToN 2(2), 1994); each advert
+is lost independently with ``loss_probability``. Adverts are the distributed metric distribution of the CATS
+framework (RFC 10053), and an advert's payload is the L0 metric set of :mod:`mcfn.compute.metrics`. Nothing here
+reads a clock: the caller passes times and a ``numpy`` Generator.
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 A stale advert is extrapolated with a fluid queue: the backlog changes at ``arrival - speed`` FLOP/s while it is
 positive, so ``queue(now) ≈ max(0, queue(sent) + (arrival - speed) · age)``. A node never heard from is assumed
-idle, and a node that advertises no measured speed is assumed to serve at its nominal speed (optimistic, so a
-router still tries it; a never-heard node's age is ``inf``). On-demand probing (the CATS framework's "on-demand"
-metric distribution) is the caller's choice: :meth:`AwareView.stale` says which nodes are older than a
-threshold, the engine asks them, and :meth:`AwareView.receive` with ``probe=True`` stores the answer and counts a
-request plus a response.
+idle, and a node that advertises no measured speed is assumed to serve at its nominal speed (optimistic, so a router
+still tries it; a never-heard node's age is ``inf``). On-demand probing (metrics pulled when needed rather than
+pushed periodically, both allowed by the CATS framework, RFC 10053) is the caller's choice: :meth:`AwareView.stale`
+says which nodes are older than a threshold, the engine asks them, and :meth:`AwareView.receive` with ``probe=True``
+stores the answer and counts a request plus a response.
 """
 
 from __future__ import annotations

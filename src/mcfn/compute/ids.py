@@ -1,7 +1,7 @@
 """Identification: node ids name one compute node; a service id names a service with many instances (anycast).
 
-In the IETF CATS framework (RFC 9556 "Computing-Aware Traffic Steering (CATS) Problem Statement, Use Cases, and
-Requirements" and draft-ietf-cats-framework) a client addresses a *service* by one identifier, the CATS Service
+In Computing-Aware Traffic Steering (CATS: RFC 10054, "CATS Problem Statement, Use Cases, and Requirements", and
+RFC 10053, "A Framework for CATS", IETF 2026) a client addresses a *service* by one identifier, the CATS Service
 ID (CS-ID), and the network chooses which *service contact instance* serves it. :class:`ServiceCatalog` is that
 mapping: one service id to the node ids that host an instance of it.
 """

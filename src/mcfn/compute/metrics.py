@@ -1,7 +1,8 @@
 """Compute measurement in three levels, after the IETF CATS metric drafts.
 
-draft-ietf-cats-metric-definition ("CATS Metrics Definition", IETF CATS working group) grades the metrics that
-service instances expose by abstraction level:
+K. Yao, C. Li, L. M. Contreras, J. Ros-Giralt, G. Zeng, "CATS Metrics Definition", IETF Internet-Draft draft-ietf-
+cats-metric-definition-08 (work in progress, 2026) grades the metrics that service instances expose by abstraction
+level:
 
 - **L0, raw metrics**: per-resource measurements in their own units, no abstraction (here: throughput per op class
   in FLOP/s, memory in bytes, VM slots, busy VMs, queued FLOPs) — :class:`RawMetrics`;
@@ -9,10 +10,11 @@ service instances expose by abstraction level:
   ``compute``, ``memory``, ``availability``, each in ``[0, 1]``) — :func:`normalise`;
 - **L2, a single overall metric**: one score per instance that a router can rank by — :func:`overall_score`.
 
-The draft fixes the levels, not the formulas; ours are: a capacity ``x`` scores ``x / (x + x_ref)`` (0.5 at the
-reference, saturating, so no outlier can dominate); availability is the free share of VM slots times
-``1 / (1 + backlog_s / backlog_ref_s)``; L2 is a weighted geometric mean, so a node that is worthless in one
-category (no free VM) scores low overall however fast it is. All functions are vectorised over nodes.
+The draft standardises the levels, not L0 itself nor the aggregation and normalisation functions; ours are: a
+capacity ``x`` scores ``x / (x + x_ref)`` (0.5 at the reference, saturating, so no outlier can dominate);
+availability is the free share of VM slots times ``1 / (1 + backlog_s / backlog_ref_s)``; L2 is a weighted geometric
+mean, so a node that is worthless in one category (no free VM) scores low overall however fast it is. All functions
+are vectorised over nodes.
 """
 
 from __future__ import annotations
