@@ -1,8 +1,8 @@
 """Compute measurement in three levels, after the IETF CATS metric drafts.
 
-K. Yao, C. Li, L. M. Contreras, J. Ros-Giralt, G. Zeng, "CATS Metrics Definition", IETF Internet-Draft draft-ietf-
-cats-metric-definition-08 (work in progress, 2026) grades the metrics that service instances expose by abstraction
-level:
+K. Yao, C. Li, L. M. Contreras, J. Ros-Giralt, G. Zeng, "CATS Metrics Definition", IETF Internet-Draft
+draft-ietf-cats-metric-definition-08 (work in progress, 2026) grades the metrics that service instances expose by
+abstraction level:
 
 - **L0, raw metrics**: per-resource measurements in their own units, no abstraction (here: throughput per op class
   in FLOP/s, memory in bytes, VM slots, busy VMs, queued FLOPs) — :class:`RawMetrics`;
