@@ -1,5 +1,10 @@
+import itertools
+
+import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mcfn.compute import UnknownIdError
 from mcfn.network.topology import HexSpec, Link, Role, Topology, TopologyError, hex_topology, parse_topology
@@ -108,3 +113,37 @@ def test_bad_documents_give_one_line_naming_the_field(document, message):
     with pytest.raises(TopologyError, match=message) as info:
         parse_topology(document)
     assert "\n" not in str(info.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(2, 25),
+    extra=st.integers(0, 40),
+    seed=st.integers(0, 2**32 - 1),
+    bits=st.floats(0, 1e8),
+)
+def test_fastest_paths_agree_with_networkx(n, extra, seed, bits):
+    """The tree's delay sums and bottlenecks are those of networkx's shortest path for the same weights."""
+    rng = np.random.default_rng(seed)
+    pairs = {(int(rng.integers(i)), i) for i in range(1, n)}  # a random spanning tree keeps it connected
+    pairs |= {tuple(sorted(map(int, rng.choice(n, 2, replace=False)))) for _ in range(extra)}
+    links = [
+        Link(a=f"n{a}", b=f"n{b}", bandwidth_bps=float(rng.uniform(1e6, 1e10)), delay_s=float(rng.uniform(0, 1e-2)))
+        for a, b in sorted(pairs)
+    ]
+    topo = Topology(roles={f"n{i}": "core" for i in range(n)}, links=links)
+    graph = nx.Graph()
+    for link in links:
+        graph.add_edge(link.a, link.b, w=link.delay_s + 1e6 / link.bandwidth_bps, link=link)
+    lengths = nx.single_source_dijkstra_path_length(graph, "n0", weight="w")
+    tree = topo.fastest_paths("n0")
+    for target in topo.names[1:]:
+        path = topo.path("n0", target)
+        hops = [graph.edges[a, b]["link"] for a, b in itertools.pairwise(path)]
+        assert sum(graph.edges[a, b]["w"] for a, b in itertools.pairwise(path)) == pytest.approx(lengths[target])
+        i = topo.index_of(target)
+        assert tree.delay_s[i] == pytest.approx(sum(h.delay_s for h in hops))
+        assert tree.bottleneck_bps[i] == min(h.bandwidth_bps for h in hops)
+        assert topo.transfer_s("n0", target, bits) == pytest.approx(
+            sum(h.delay_s for h in hops) + bits / min(h.bandwidth_bps for h in hops)
+        )
