@@ -1,5 +1,6 @@
 """Compute routing (seed §2, §3.1): requests, predicted costs, policies chosen by name, the router."""
 
+from mcfn.routing.chain import route_stages_optimal
 from mcfn.routing.costs import CandidateCosts, predict
 from mcfn.routing.policies import POLICIES, Policy, make_policy
 from mcfn.routing.request import Request, SplitRequest, Stage
@@ -17,4 +18,5 @@ __all__ = [
     "StagedRoute",
     "make_policy",
     "predict",
+    "route_stages_optimal",
 ]

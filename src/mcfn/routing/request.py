@@ -16,7 +16,8 @@ def _check(owner: str, **values: float) -> None:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Request:
     """One task: ``data_bits`` enter at base station ``ingress``, ``work`` runs on an instance of ``service_id``,
-    ``result_bits`` return to ``ingress``; everything within ``deadline_s``."""
+    ``result_bits`` return to ``ingress``; everything within ``deadline_s``. With ``result_bits = 0`` nothing
+    returns, so no return delay is counted."""
 
     service_id: str
     ingress: str
@@ -48,7 +49,8 @@ class Stage:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SplitRequest:
     """A split service: ``data_bits`` enter at ``ingress``, pass through ``stages`` in order (each stage's output
-    is the next one's input), and the last stage's output returns to ``ingress``, all within ``deadline_s``."""
+    is the next one's input), and the last stage's output returns to ``ingress`` (unless it is empty), all within
+    ``deadline_s``."""
 
     ingress: str
     data_bits: float

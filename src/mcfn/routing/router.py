@@ -95,6 +95,17 @@ class Router:
     def view(self) -> AwareView:
         return self._view
 
+    @property
+    def topology(self) -> Topology:
+        return self._topology
+
+    def instances(self, service_id: str) -> Instances:
+        """The static arrays of ``service_id``'s instances; raises for an unknown service."""
+        instances = self._instances.get(service_id)
+        if instances is None:
+            raise unknown_id("service", service_id, self._instances)
+        return instances
+
     def candidates(
         self,
         *,
@@ -109,9 +120,7 @@ class Router:
         now_s: float,
     ) -> CandidateCosts:
         """Costs of every instance of ``service_id`` for input at ``source`` and ``out_bits`` sent to ``home``."""
-        instances = self._instances.get(service_id)
-        if instances is None:
-            raise unknown_id("service", service_id, self._instances)
+        instances = self.instances(service_id)
         vertices = instances.vertices
         into = self._topology.fastest_paths(source)
         delay_in = into.delay_s[vertices]
@@ -136,7 +145,7 @@ class Router:
 
     def explain(self, request: Request, policy: Policy, *, now_s: float) -> tuple[CandidateCosts, Route]:
         """Route one request and also return every candidate's predicted costs (what the policy saw)."""
-        self._require_base_station(request.ingress)
+        self.require_base_station(request.ingress)
         costs = self.candidates(
             service_id=request.service_id,
             source=request.ingress,
@@ -152,7 +161,7 @@ class Router:
 
     def route_stages(self, request: SplitRequest, policy: Policy, *, now_s: float) -> StagedRoute:
         """Route the stages of a split request in order, each with the budget the earlier ones leave."""
-        self._require_base_station(request.ingress)
+        self.require_base_station(request.ingress)
         source, bits, spent = request.ingress, request.data_bits, 0.0
         routes = []
         for k, stage in enumerate(request.stages):
@@ -207,7 +216,8 @@ class Router:
             reason=reason,
         )
 
-    def _require_base_station(self, name: str) -> None:
+    def require_base_station(self, name: str) -> None:
+        """Raise unless ``name`` is a base station of the topology (the only place requests enter)."""
         if name not in self._stations:
             role = self._topology.role(name)  # raises for an unknown node
             raise ValueError(f"ingress {name!r} is not a base station (its role is {role.value})")
