@@ -30,14 +30,18 @@ class Fleet:
         index = {n.node_id: i for i, n in enumerate(ordered)}
         if len(index) != len(ordered):
             raise ValueError("compute node ids must be unique")
-        set_ = object.__setattr__
-        set_(self, "nodes", ordered)
-        set_(self, "index", MappingProxyType(index))
-        set_(self, "seconds_per_flop", 1.0 / np.array([n.per_op_flops_per_s for n in ordered], dtype=float))
-        set_(self, "vm_slots", np.array([n.vm_slots for n in ordered], dtype=np.int64))
-        set_(self, "degradation", np.array([n.degradation for n in ordered], dtype=float))
-        set_(self, "memory_bytes", np.array([n.memory_bytes for n in ordered], dtype=float))
-        set_(self, "is_cloud", np.array([n.tier is Tier.CLOUD for n in ordered], dtype=bool))
+        object.__setattr__(self, "nodes", ordered)
+        object.__setattr__(self, "index", MappingProxyType(index))
+        arrays = {
+            "seconds_per_flop": 1.0 / np.array([n.per_op_flops_per_s for n in ordered], dtype=float),
+            "vm_slots": np.array([n.vm_slots for n in ordered], dtype=np.int64),
+            "degradation": np.array([n.degradation for n in ordered], dtype=float),
+            "memory_bytes": np.array([n.memory_bytes for n in ordered], dtype=float),
+            "is_cloud": np.array([n.tier is Tier.CLOUD for n in ordered], dtype=bool),
+        }
+        for name, values in arrays.items():
+            values.flags.writeable = False  # shared by every router and view built on this fleet
+            object.__setattr__(self, name, values)
 
     def __len__(self) -> int:
         return len(self.nodes)

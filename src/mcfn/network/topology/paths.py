@@ -75,6 +75,8 @@ def fastest_paths(weight: csr_matrix, delay_s: csr_matrix, bandwidth_bps: csr_ma
     seconds_per_bit = np.zeros(n)
     finite = np.isfinite(bottleneck) & (bottleneck > 0)
     seconds_per_bit[finite] = 1.0 / bottleneck[finite]
+    for values in (delay, bottleneck, seconds_per_bit, pred):
+        values.flags.writeable = False  # the tree is cached and shared until a link changes
     return FastestPaths(
         source=source, delay_s=delay, bottleneck_bps=bottleneck, seconds_per_bit=seconds_per_bit, predecessor=pred
     )
