@@ -5,7 +5,7 @@ aggregation, core, cloud); one service hosted on every edge server and the cloud
 random state. A *warm* decision reuses the cached fastest-path tree of its ingress (the steady state: trees change
 only when a link does); a *cold* one first builds that tree (Dijkstra plus delay/bottleneck propagation). The
 goal of issue 4 is a warm compute-aware decision within 50 µs on a 1,000-node topology. Ratios are against the
-smallest topology, measured in the same run.
+smallest topology, measured in the same run; each time is the best of several passes.
 """
 
 from __future__ import annotations
@@ -54,17 +54,22 @@ def request(ingress: str) -> Request:
     return Request(service_id="svc", ingress=ingress, data_bits=1.2e6, work=Work(8e9, "conv"), deadline_s=0.03)
 
 
-def seconds_per_decision(router: Router, requests: list[Request], policy: str) -> float:
+def seconds_per_decision(router: Router, requests: list[Request], policy: str, repeats: int) -> float:
+    """Best of ``repeats`` passes over ``requests`` (the minimum is the least disturbed by other processes)."""
     chooser = make_policy(policy, np.random.default_rng(0))
-    started = time.perf_counter()
-    for req in requests:
-        router.route(req, chooser, now_s=1.0)
-    return (time.perf_counter() - started) / len(requests)
+    best = np.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for req in requests:
+            router.route(req, chooser, now_s=1.0)
+        best = min(best, (time.perf_counter() - started) / len(requests))
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--decisions", type=int, default=2000, help="timed decisions per size and policy")
+    parser.add_argument("--decisions", type=int, default=1000, help="timed decisions per pass")
+    parser.add_argument("--repeats", type=int, default=5, help="passes per size and policy; the best is shown")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     header = (
@@ -85,8 +90,8 @@ def main() -> None:
         for b in stations:  # build every ingress tree: the timed decisions are the steady state
             topology.fastest_paths(b)
         requests = [request(stations[i]) for i in rng.integers(len(stations), size=args.decisions)]
-        aware = seconds_per_decision(router, requests, "compute-aware")
-        nearest = seconds_per_decision(router, requests, "nearest-edge")
+        aware = seconds_per_decision(router, requests, "compute-aware", args.repeats)
+        nearest = seconds_per_decision(router, requests, "nearest-edge", args.repeats)
         reference = reference or aware
         print(
             f"{len(topology):>7} {len(topology.links()):>7} {len(router.fleet):>10} {cold_s * 1e3:>10.2f} "
