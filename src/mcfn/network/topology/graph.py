@@ -70,7 +70,7 @@ class Topology:
         for link in links:
             for end in (link.a, link.b):
                 if end not in self._graph:
-                    raise unknown_id(f"node at an end of link {link.a}-{link.b}:", end, roles)
+                    raise ValueError(f"link {link.a}-{link.b}: {unknown_id('node', end, roles)}")
             if self._graph.has_edge(link.a, link.b):
                 raise ValueError(f"link {link.a}-{link.b} is given twice")
             self._graph.add_edge(link.a, link.b, link=link)
