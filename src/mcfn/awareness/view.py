@@ -1,0 +1,90 @@
+"""The router's aware view: each node's latest advert, its age, and an estimate of the present from it.
+
+A stale advert is extrapolated with a fluid queue: the backlog changes at ``arrival - speed`` FLOP/s while it is
+positive, so ``queue(now) ≈ max(0, queue(sent) + (arrival - speed) · age)``. A node never heard from is assumed
+idle, and a node that advertises no measured speed is assumed to serve at its nominal speed (optimistic, so a router
+still tries it; a never-heard node's age is ``inf``). On-demand probing (metrics pulled when needed rather than
+pushed periodically, both allowed by the CATS framework, RFC 10053) is the caller's choice: :meth:`AwareView.stale`
+says which nodes are older than a threshold, the engine asks them, and :meth:`AwareView.receive` with ``probe=True``
+stores the answer and counts a request plus a response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcfn.awareness.advert import ADVERT_BYTES, Advert
+from mcfn.compute.fleet import Fleet
+from mcfn.network.radio import FloatArray
+
+#: Bytes of a probe request (headers + node id); the response is one advert.
+PROBE_REQUEST_BYTES = 64
+
+
+@dataclass(frozen=True, eq=False)
+class Estimate:
+    """The view's estimate of the present state of some nodes (arrays aligned with the requested indices)."""
+
+    queue_flops: FloatArray
+    busy_vms: np.ndarray
+    speed_flops_per_s: FloatArray
+    age_s: FloatArray
+
+
+class AwareView:
+    """Latest advert per node of a fleet, in arrays; also counts the bytes that awareness has cost."""
+
+    def __init__(self, fleet: Fleet, *, advert_bytes: int = ADVERT_BYTES) -> None:
+        n = len(fleet)
+        self._fleet = fleet
+        self._advert_bytes = advert_bytes
+        self.sent_s = np.full(n, -np.inf)
+        self.queue_flops = np.zeros(n)
+        self.busy_vms = np.zeros(n, dtype=np.int64)
+        self.nominal_flops_per_s = fleet.vm_slots / fleet.seconds_per_flop.mean(axis=1)
+        self.speed_flops_per_s = self.nominal_flops_per_s.copy()
+        self.arrival_flops_per_s = np.zeros(n)
+        self.adverts_received = 0
+        self.probes = 0
+        self.bytes_received = 0
+
+    @property
+    def fleet(self) -> Fleet:
+        return self._fleet
+
+    def receive(self, advert: Advert, *, probe: bool = False) -> bool:
+        """Store ``advert`` unless the view already holds a newer one; returns whether it was stored."""
+        j = int(self._fleet.indices([advert.node_id])[0])
+        if probe:
+            self.probes += 1
+            self.bytes_received += PROBE_REQUEST_BYTES
+        self.adverts_received += 1
+        self.bytes_received += self._advert_bytes
+        if advert.sent_s <= self.sent_s[j]:
+            return False
+        self.sent_s[j] = advert.sent_s
+        self.queue_flops[j] = advert.queue_flops
+        self.busy_vms[j] = advert.busy_vms
+        speed = advert.speed_flops_per_s
+        self.speed_flops_per_s[j] = speed if speed > 0 else self.nominal_flops_per_s[j]
+        self.arrival_flops_per_s[j] = advert.arrival_flops_per_s
+        return True
+
+    def age_s(self, now_s: float, indices: np.ndarray | None = None) -> FloatArray:
+        """Seconds since each node's advert was sent (``inf`` if never heard; never negative)."""
+        sent = self.sent_s if indices is None else self.sent_s[indices]
+        return np.maximum(now_s - sent, 0.0)
+
+    def stale(self, now_s: float, max_age_s: float) -> np.ndarray:
+        """Fleet indices of nodes whose latest advert is older than ``max_age_s``: candidates for a probe."""
+        return np.flatnonzero(self.age_s(now_s) > max_age_s)
+
+    def estimate(self, now_s: float, indices: np.ndarray) -> Estimate:
+        """The present state of nodes ``indices`` extrapolated from their adverts (module docstring)."""
+        age = self.age_s(now_s, indices)
+        speed = self.speed_flops_per_s[indices]
+        # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should
+        queue = np.maximum(self.queue_flops[indices] + (self.arrival_flops_per_s[indices] - speed) * age, 0.0)
+        return Estimate(queue_flops=queue, busy_vms=self.busy_vms[indices], speed_flops_per_s=speed, age_s=age)

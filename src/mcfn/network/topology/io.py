@@ -1,0 +1,132 @@
+"""Topology documents (YAML or decoded JSON): validated once here, at the boundary, with pydantic.
+
+Either an explicit graph::
+
+    nodes: [{id: bs0, role: base_station}, {id: edge0, role: edge_server}, ...]
+    links: [{a: bs0, b: edge0, bandwidth_bps: 1.0e10, delay_s: 1.0e-5}, ...]
+
+or a generated hexagonal layout (fields of :class:`~mcfn.network.topology.builders.HexSpec`, plus ``seed``)::
+
+    hex: {rings: 1, terminals_per_cell: 4, seed: 7}
+
+Errors are :class:`TopologyError`, one line naming the bad field, e.g. ``links[2].bandwidth_bps: Input should be
+greater than 0``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from mcfn.network.topology.builders import HexSpec, hex_topology
+from mcfn.network.topology.graph import Link, Role, Topology
+
+
+class TopologyError(ValueError):
+    """A topology document that cannot be used; the message is one line naming the problem."""
+
+
+class Strict(BaseModel):
+    """Base of the boundary models: unknown fields, NaN and infinities are errors; values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class _Node(Strict):
+    id: Annotated[str, Field(min_length=1)]
+    role: Role
+    x_m: float | None = None
+    y_m: float | None = None
+
+
+class _Link(Strict):
+    a: Annotated[str, Field(min_length=1)]
+    b: Annotated[str, Field(min_length=1)]
+    bandwidth_bps: Annotated[float, Field(gt=0)]
+    delay_s: Annotated[float, Field(ge=0)]
+
+
+class _Hex(Strict):
+    rings: Annotated[int, Field(ge=0, le=60)] = 1
+    cell_radius_m: Annotated[float, Field(gt=0)] = 500.0
+    terminals_per_cell: Annotated[int, Field(ge=0)] = 0
+    cells_per_aggregation: Annotated[int, Field(ge=1)] = 7
+    seed: int = 0
+
+
+class TopologyDoc(Strict):
+    """The topology section of a document (see the module docstring)."""
+
+    hex: _Hex | None = None
+    nodes: tuple[_Node, ...] = ()
+    links: tuple[_Link, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TopologyDoc:
+        if (self.hex is None) == (not self.nodes):
+            raise ValueError("give either 'hex' or 'nodes' and 'links', not both or neither")
+        names = [n.id for n in self.nodes]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"node id {twice[0]!r} appears twice")
+        known = set(names)
+        for i, link in enumerate(self.links):
+            for end in (link.a, link.b):
+                if end not in known:
+                    raise ValueError(f"links[{i}] names an unknown node {end!r}")
+            if link.a == link.b:
+                raise ValueError(f"links[{i}] joins {link.a!r} to itself")
+        return self
+
+    def build(self) -> Topology:
+        if self.hex is not None:
+            spec = HexSpec(**self.hex.model_dump(exclude={"seed"}))
+            return hex_topology(spec, np.random.default_rng(self.hex.seed))
+        return Topology(
+            roles={n.id: n.role for n in self.nodes},
+            links=[Link(a=k.a, b=k.b, bandwidth_bps=k.bandwidth_bps, delay_s=k.delay_s) for k in self.links],
+            positions_m={n.id: (n.x_m, n.y_m) for n in self.nodes if n.x_m is not None and n.y_m is not None},
+        )
+
+
+def validation_message(exc: ValidationError) -> str:
+    """pydantic's first error as one line, ``field.path[3].name: message (N problems in all)``."""
+    err = exc.errors(include_url=False)[0]
+    loc = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(".")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    extra = f" ({exc.error_count()} problems in all)" if exc.error_count() > 1 else ""
+    return f"{loc + ': ' if loc else ''}{message}{extra}"
+
+
+def parse_topology(document: Any) -> Topology:
+    """Validate a decoded topology document and build the :class:`Topology`; raises :class:`TopologyError`."""
+    try:
+        return TopologyDoc.model_validate(document).build()
+    except ValidationError as exc:
+        raise TopologyError(validation_message(exc)) from None
+
+
+def read_yaml(path: str | Path, error: type[ValueError]) -> Any:
+    """Decode a YAML file; unreadable or malformed files raise ``error`` with a one-line message."""
+    import yaml
+
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise error(f"{path} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+
+
+def load_topology(path: str | Path) -> Topology:
+    """Read and validate a topology YAML file; raises :class:`TopologyError` naming the file and the field."""
+    try:
+        return parse_topology(read_yaml(path, TopologyError))
+    except TopologyError as exc:
+        raise TopologyError(f"{path}: {exc}") from None

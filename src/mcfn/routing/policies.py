@@ -1,0 +1,102 @@
+"""Routing policies: one small Protocol, chosen by name; each returns a position in the candidate arrays.
+
+A policy sees only :class:`~mcfn.routing.costs.CandidateCosts` (a read-only view of one decision), so every
+policy is compared by the same router on the same predictions. ``compute-aware`` is the seed's compute routing;
+the others are the usual baselines of edge-offloading studies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from mcfn.compute.ids import unknown_id
+from mcfn.routing.costs import CandidateCosts
+
+
+class Policy(Protocol):
+    """Chooses one candidate of a decision; returns its position in ``costs.nodes``."""
+
+    def choose(self, costs: CandidateCosts) -> int: ...
+
+
+def _argmin_within(values: np.ndarray, mask: np.ndarray) -> int:
+    """Position of the least ``values`` among ``mask`` (first on ties); all positions if ``mask`` is empty."""
+    if not mask.any():
+        return int(np.argmin(values))
+    return int(np.argmin(np.where(mask, values, np.inf)))
+
+
+class ComputeAware:
+    """Least predicted ``network + queue + compute`` among candidates that meet the budget; when no edge
+    candidate meets it, the fastest cloud instance (the seed's "tasks the edge cannot handle go to the cloud");
+    with no cloud instance, the fastest candidate of all."""
+
+    def choose(self, costs: CandidateCosts) -> int:
+        edge_ok = costs.feasible & ~costs.is_cloud
+        if edge_ok.any():
+            return _argmin_within(costs.total_s, costs.feasible)
+        return _argmin_within(costs.total_s, costs.is_cloud)
+
+
+class NearestEdge:
+    """The edge candidate with the least propagation delay, whatever its load; the cloud only if no edge."""
+
+    def choose(self, costs: CandidateCosts) -> int:
+        return _argmin_within(costs.path_delay_s, ~costs.is_cloud)
+
+
+class LeastLoaded:
+    """The edge candidate with the least load (busy share plus backlog); the cloud only if no edge."""
+
+    def choose(self, costs: CandidateCosts) -> int:
+        return _argmin_within(costs.load, ~costs.is_cloud)
+
+
+class CloudOnly:
+    """The cloud instance nearest by propagation delay; any candidate if the service has no cloud instance."""
+
+    def choose(self, costs: CandidateCosts) -> int:
+        return _argmin_within(costs.path_delay_s, costs.is_cloud)
+
+
+class RoundRobin:
+    """Candidates in turn, one per decision (state: a counter in this policy object)."""
+
+    def __init__(self) -> None:
+        self._turn = 0
+
+    def choose(self, costs: CandidateCosts) -> int:
+        position = self._turn % costs.nodes.size
+        self._turn += 1
+        return position
+
+
+class Random:
+    """A uniformly random candidate, drawn from the Generator given at construction."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+
+    def choose(self, costs: CandidateCosts) -> int:
+        return int(self._rng.integers(costs.nodes.size))
+
+
+#: Policy name → factory taking the Generator (used by ``random`` only).
+POLICIES: dict[str, Callable[[np.random.Generator], Policy]] = {
+    "compute-aware": lambda _rng: ComputeAware(),
+    "nearest-edge": lambda _rng: NearestEdge(),
+    "least-loaded": lambda _rng: LeastLoaded(),
+    "cloud-only": lambda _rng: CloudOnly(),
+    "round-robin": lambda _rng: RoundRobin(),
+    "random": Random,
+}
+
+
+def make_policy(name: str, rng: np.random.Generator | None = None) -> Policy:
+    """A fresh policy by name (see ``POLICIES``); ``rng`` defaults to ``numpy.random.default_rng(0)``."""
+    if name not in POLICIES:
+        raise unknown_id("routing policy", name, POLICIES)
+    return POLICIES[name](rng if rng is not None else np.random.default_rng(0))

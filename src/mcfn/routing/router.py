@@ -1,0 +1,223 @@
+"""The compute routing layer: for a request and an aware view, the node that serves it and the paths there.
+
+:class:`Router` joins the topology (fastest paths), the fleet (compute), the service catalogue (anycast
+instances) and the aware view (estimated state); a :class:`~mcfn.routing.policies.Policy` picks among the
+candidates whose costs :func:`~mcfn.routing.costs.predict` computes. The router owns no clock: callers pass
+``now_s``. A split request is routed stage by stage (greedy): stage ``k`` starts where stage ``k - 1`` ran, its
+budget is what the deadline leaves after the stages before it, and the last stage's output returns to the
+ingress; transfers between stages follow the topology's fastest paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcfn.awareness.view import AwareView
+from mcfn.compute.fleet import Fleet
+from mcfn.compute.ids import ServiceCatalog, unknown_id
+from mcfn.compute.node import Work
+from mcfn.network.radio import FloatArray
+from mcfn.network.topology.graph import Role, Topology
+from mcfn.routing.costs import CandidateCosts, Instances, predict
+from mcfn.routing.policies import Policy
+from mcfn.routing.request import Request, SplitRequest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """One routed (sub-)task: where it runs, the path its input takes, and the predicted latency split.
+
+    ``cloud_fallback`` is true when the cloud serves because no edge candidate met the budget; ``reason`` says
+    why the cloud was used whenever it was.
+    """
+
+    service_id: str
+    node_id: str
+    path: tuple[str, ...]
+    network_s: float
+    queue_s: float
+    compute_s: float
+    budget_s: float
+    cloud_fallback: bool
+    reason: str | None
+
+    @property
+    def latency_s(self) -> float:
+        return self.network_s + self.queue_s + self.compute_s
+
+    @property
+    def meets_deadline(self) -> bool:
+        return self.latency_s <= self.budget_s
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StagedRoute:
+    """A routed split request: one :class:`Route` per stage and the path the final output takes home.
+
+    Each stage's ``network_s`` counts its input transfer; the last stage's also counts the return.
+    """
+
+    stages: tuple[Route, ...]
+    return_path: tuple[str, ...]
+    deadline_s: float
+
+    @property
+    def latency_s(self) -> float:
+        return sum(stage.latency_s for stage in self.stages)
+
+    @property
+    def meets_deadline(self) -> bool:
+        return self.latency_s <= self.deadline_s
+
+
+class Router:
+    """Routes requests over one topology, fleet, catalogue and aware view (all owned by the caller)."""
+
+    def __init__(self, *, topology: Topology, catalog: ServiceCatalog, view: AwareView) -> None:
+        fleet = view.fleet
+        self._topology = topology
+        self._fleet = fleet
+        self._view = view
+        vertex = np.array([topology.index_of(n) for n in fleet.node_ids], dtype=np.int64)
+        self._instances: dict[str, Instances] = {}
+        for service in catalog.services:
+            nodes = fleet.indices(catalog.hosts(service))
+            self._instances[service] = Instances.of(fleet, nodes, vertex[nodes])
+        self._stations = frozenset(topology.nodes_with_role(Role.BASE_STATION))
+
+    @property
+    def fleet(self) -> Fleet:
+        return self._fleet
+
+    @property
+    def view(self) -> AwareView:
+        return self._view
+
+    @property
+    def topology(self) -> Topology:
+        return self._topology
+
+    def instances(self, service_id: str) -> Instances:
+        """The static arrays of ``service_id``'s instances; raises for an unknown service."""
+        instances = self._instances.get(service_id)
+        if instances is None:
+            raise unknown_id("service", service_id, self._instances)
+        return instances
+
+    def candidates(
+        self,
+        *,
+        service_id: str,
+        source: str,
+        in_bits: float,
+        out_bits: float,
+        work: Work,
+        budget_s: float,
+        memory_bytes: float,
+        home: str,
+        now_s: float,
+    ) -> CandidateCosts:
+        """Costs of every instance of ``service_id`` for input at ``source`` and ``out_bits`` sent to ``home``."""
+        instances = self.instances(service_id)
+        vertices = instances.vertices
+        into = self._topology.fastest_paths(source)
+        delay_in = into.delay_s[vertices]
+        transfer_out: FloatArray | float = 0.0
+        if out_bits:
+            back = into if home == source else self._topology.fastest_paths(home)
+            transfer_out = back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices]
+        return predict(
+            instances=instances,
+            transfer_in_s=delay_in + in_bits * into.seconds_per_bit[vertices],
+            transfer_out_s=transfer_out,
+            path_delay_s=delay_in,
+            per_op_flops=np.asarray(work.per_op_flops),
+            estimate=self._view.estimate(now_s, instances.nodes),
+            budget_s=budget_s,
+            memory_bytes=memory_bytes,
+        )
+
+    def route(self, request: Request, policy: Policy, *, now_s: float) -> Route:
+        """Route one request with ``policy``; see :class:`Route` for what comes back."""
+        return self.explain(request, policy, now_s=now_s)[1]
+
+    def explain(self, request: Request, policy: Policy, *, now_s: float) -> tuple[CandidateCosts, Route]:
+        """Route one request and also return every candidate's predicted costs (what the policy saw)."""
+        self.require_base_station(request.ingress)
+        costs = self.candidates(
+            service_id=request.service_id,
+            source=request.ingress,
+            in_bits=request.data_bits,
+            out_bits=request.result_bits,
+            work=request.work,
+            budget_s=request.deadline_s,
+            memory_bytes=request.memory_bytes,
+            home=request.ingress,
+            now_s=now_s,
+        )
+        return costs, self._decide(request.service_id, request.ingress, costs, policy)
+
+    def route_stages(self, request: SplitRequest, policy: Policy, *, now_s: float) -> StagedRoute:
+        """Route the stages of a split request in order, each with the budget the earlier ones leave."""
+        self.require_base_station(request.ingress)
+        source, bits, spent = request.ingress, request.data_bits, 0.0
+        routes = []
+        for k, stage in enumerate(request.stages):
+            last = k == len(request.stages) - 1
+            costs = self.candidates(
+                service_id=stage.service_id,
+                source=source,
+                in_bits=bits,
+                out_bits=stage.output_bits if last else 0.0,
+                work=stage.work,
+                budget_s=request.deadline_s - spent,
+                memory_bytes=stage.memory_bytes,
+                home=request.ingress,
+                now_s=now_s,
+            )
+            route = self._decide(stage.service_id, source, costs, policy)
+            routes.append(route)
+            source, bits, spent = route.node_id, stage.output_bits, spent + route.latency_s
+        return StagedRoute(
+            stages=tuple(routes),
+            return_path=self._topology.path(source, request.ingress),
+            deadline_s=request.deadline_s,
+        )
+
+    def _decide(self, service_id: str, source: str, costs: CandidateCosts, policy: Policy) -> Route:
+        pick = policy.choose(costs)
+        j = int(costs.nodes[pick])
+        node_id = self._fleet.nodes[j].node_id
+        fallback, reason = False, None
+        if costs.is_cloud[pick]:
+            edge = ~costs.is_cloud
+            edge_ok = costs.feasible & edge
+            fallback = not edge_ok.any()
+            if not edge.any():
+                reason = f"service {service_id} has no edge instance"
+            elif fallback:
+                best = float(costs.total_s[edge].min())
+                reason = f"no edge instance meets the {costs.budget_s:.4g} s budget (best edge {best:.4g} s)"
+            elif costs.total_s[pick] <= costs.total_s[edge].min():
+                reason = "the cloud is predicted faster than every edge instance"
+            else:
+                reason = "the policy chose the cloud although an edge instance meets the budget"
+        return Route(
+            service_id=service_id,
+            node_id=node_id,
+            path=self._topology.path(source, node_id),
+            network_s=float(costs.network_s[pick]),
+            queue_s=float(costs.queue_s[pick]),
+            compute_s=float(costs.compute_s[pick]),
+            budget_s=costs.budget_s,
+            cloud_fallback=fallback,
+            reason=reason,
+        )
+
+    def require_base_station(self, name: str) -> None:
+        """Raise unless ``name`` is a base station of the topology (the only place requests enter)."""
+        if name not in self._stations:
+            role = self._topology.role(name)  # raises for an unknown node
+            raise ValueError(f"ingress {name!r} is not a base station (its role is {role.value})")

@@ -1,0 +1,224 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mcfn.awareness import Advert, AwareView
+from mcfn.compute import ServiceCatalog, UnknownIdError, Work
+from mcfn.routing import POLICIES, Request, Router, SplitRequest, Stage, make_policy
+
+
+def request(**kw) -> Request:
+    args = {"service_id": "svc", "ingress": "bs0", "data_bits": 1e6, "work": Work(1e9), "deadline_s": 0.05}
+    return Request(**(args | kw))
+
+
+def test_known_answer_fresh_idle_view(line, make_router):
+    router = make_router(*line)
+    costs, route = router.explain(request(), make_policy("compute-aware"), now_s=0.0)
+    # network = propagation + 1 Mbit at 1 Gb/s; compute = 1 GFLOP at 1 TFLOP/s (edges) or 100 TFLOP/s (cloud)
+    np.testing.assert_allclose(costs.network_s, [1e-3 + 1e-3, 3e-3 + 1e-3, 21e-3 + 1e-3])
+    np.testing.assert_allclose(costs.compute_s, [1e-3, 1e-3, 1e-5])
+    np.testing.assert_allclose(costs.queue_s, 0.0)
+    assert route.node_id == "edge0"
+    assert route.path == ("bs0", "edge0")
+    assert route.latency_s == pytest.approx(3e-3)
+    assert route.meets_deadline
+    assert not route.cloud_fallback
+    assert route.reason is None
+
+
+def test_a_queue_and_busy_vms_move_the_choice_to_the_next_edge(line, make_router):
+    topology, fleet = line
+    view = AwareView(fleet)
+    view.receive(Advert(node_id="edge0", sent_s=0.0, queue_flops=1e10, busy_vms=2, speed_flops_per_s=1e12))
+    router = make_router(topology, fleet, view)
+    costs, route = router.explain(request(), make_policy("compute-aware"), now_s=0.0)
+    assert costs.queue_s[0] == pytest.approx(0.01)
+    assert route.node_id == "edge1"
+    assert route.path == ("bs0", "agg", "bs1", "edge1")
+    assert router.route(request(), make_policy("nearest-edge"), now_s=0.0).node_id == "edge0"
+    assert router.route(request(), make_policy("least-loaded"), now_s=0.0).node_id == "edge1"
+
+
+def test_parallel_slowdown_enters_the_compute_time(make_line, make_router):
+    topology, fleet = make_line(slots=4, degradation=0.5)
+    busy = AwareView(fleet)
+    busy.receive(Advert(node_id="edge0", sent_s=0.0, queue_flops=0, busy_vms=2, speed_flops_per_s=1e12))
+    costs, _ = make_router(topology, fleet, busy).explain(request(), make_policy("compute-aware"), now_s=0.0)
+    assert costs.compute_s[0] == pytest.approx(1e-3 * 1.5**2)  # third VM on the node: (1 + d)^(3 - 1)
+
+
+@pytest.mark.parametrize("deadline_s", [2.5e-3, 3e-3, 4.9e-3, 5e-3, 10e-3, 0.0221, 0.03])
+def test_cloud_fallback_exactly_when_no_edge_meets_the_deadline(make_line, make_router, deadline_s):
+    topology, fleet = make_line(edge_flops=(1e12, 1e12))
+    route = make_router(topology, fleet).route(request(deadline_s=deadline_s), make_policy("compute-aware"), now_s=0)
+    edge_can = deadline_s >= 3e-3
+    assert route.cloud_fallback is (not edge_can)
+    assert (route.node_id == "cloud") is (not edge_can)
+    if not edge_can:
+        assert "no edge instance meets" in route.reason
+        assert route.meets_deadline is (deadline_s >= 0.02201)
+
+
+def test_changing_a_link_changes_the_route(line, make_router):
+    topology, fleet = line
+    router = make_router(topology, fleet)
+    assert router.route(request(), make_policy("compute-aware"), now_s=0).node_id == "edge0"
+    topology.update_link("bs0", "edge0", bandwidth_bps=1e6)  # 1 s to upload 1 Mbit
+    assert router.route(request(), make_policy("compute-aware"), now_s=0).node_id == "edge1"
+
+
+# --- every policy through the same invariants (conformance) --------------------------------------------------
+@pytest.mark.parametrize("name", sorted(POLICIES))
+@pytest.mark.parametrize("now_s", [0.0, 1e6])
+def test_every_policy_returns_a_hosted_node_on_a_real_path(line, make_router, name, now_s):
+    topology, fleet = line
+    view = AwareView(fleet)
+    view.receive(Advert(node_id="edge1", sent_s=0.0, queue_flops=1e12, busy_vms=2, speed_flops_per_s=1e11))
+    router = make_router(topology, fleet, view)
+    policy = make_policy(name, np.random.default_rng(1))
+    for _ in range(5):
+        route = router.route(request(), policy, now_s=now_s)  # now_s = 1e6: a very stale view
+        assert route.node_id in fleet.node_ids
+        assert route.path[0] == "bs0"
+        assert route.path[-1] == route.node_id
+        for a, b in zip(route.path, route.path[1:], strict=False):
+            assert b in topology.neighbours(a)
+        assert np.isfinite(route.latency_s)
+        assert route.latency_s == pytest.approx(route.network_s + route.queue_s + route.compute_s)
+        assert (route.reason is not None) is (route.node_id == "cloud")
+
+
+def test_round_robin_and_random_spread_requests(line, make_router):
+    router = make_router(*line)
+    rr = make_policy("round-robin")
+    assert [router.route(request(), rr, now_s=0).node_id for _ in range(4)] == ["edge0", "edge1", "cloud", "edge0"]
+    picks = {
+        router.route(request(), make_policy("random", np.random.default_rng(s)), now_s=0).node_id for s in range(30)
+    }
+    assert picks == {"edge0", "edge1", "cloud"}
+    assert router.route(request(), make_policy("cloud-only"), now_s=0).node_id == "cloud"
+
+
+# --- the compute-aware property: never worse than another feasible node under a fresh view ------------------
+@settings(max_examples=150, deadline=None)
+@given(
+    edge_flops=st.tuples(*[st.floats(1e10, 1e13)] * 2),
+    queues=st.tuples(*[st.floats(0, 1e12)] * 3),
+    busy=st.tuples(*[st.integers(0, 3)] * 3),
+    flops=st.floats(1e6, 1e12),
+    data_bits=st.floats(0, 1e8),
+    deadline_s=st.floats(1e-3, 2.0),
+    ingress=st.sampled_from(["bs0", "bs1"]),
+)
+def test_compute_aware_is_optimal_among_feasible_nodes(
+    make_line, make_router, edge_flops, queues, busy, flops, data_bits, deadline_s, ingress
+):
+    topology, fleet = make_line(edge_flops=edge_flops)
+    view = AwareView(fleet)
+    for node, q, b in zip(fleet.node_ids, queues, busy, strict=True):
+        view.receive(Advert(node_id=node, sent_s=5.0, queue_flops=q, busy_vms=b, speed_flops_per_s=1e12))
+    router = make_router(topology, fleet, view)
+    req = request(ingress=ingress, data_bits=data_bits, work=Work(flops), deadline_s=deadline_s)
+    costs, route = router.explain(req, make_policy("compute-aware"), now_s=5.0)
+    chosen = fleet.node_ids.index(route.node_id)
+    assert route.latency_s == pytest.approx(costs.total_s[chosen])
+    if costs.feasible.any():
+        assert route.latency_s <= costs.total_s[costs.feasible].min() * (1 + 1e-12)
+    edge_feasible = bool((costs.feasible & ~costs.is_cloud).any())
+    assert route.cloud_fallback is (not edge_feasible)
+    if edge_feasible:
+        assert route.meets_deadline
+        assert route.latency_s == pytest.approx(costs.total_s[costs.feasible].min())
+
+
+# --- split requests --------------------------------------------------------------------------------------------
+def test_split_request_routes_each_stage_and_moves_data_on_real_paths(line):
+    topology, fleet = line
+    catalog = ServiceCatalog({"head": ["edge0"], "tail": ["edge1", "cloud"]})
+    router = Router(topology=topology, catalog=catalog, view=AwareView(fleet))
+    split = SplitRequest(
+        ingress="bs0",
+        data_bits=1e6,
+        stages=(
+            Stage(service_id="head", work=Work(1e9), output_bits=2e6),
+            Stage(service_id="tail", work=Work(1e9), output_bits=1e3),
+        ),
+        deadline_s=0.05,
+    )
+    staged = router.route_stages(split, make_policy("compute-aware"), now_s=0)
+    head, tail = staged.stages
+    assert head.node_id == "edge0"
+    assert tail.node_id == "edge1"
+    assert tail.path == ("edge0", "bs0", "agg", "bs1", "edge1")
+    assert staged.return_path == ("edge1", "bs1", "agg", "bs0")
+    assert head.network_s == pytest.approx(2e-3)
+    assert tail.network_s == pytest.approx((4e-3 + 2e6 / 1e9) + (3e-3 + 1e3 / 1e9))
+    assert tail.budget_s == pytest.approx(0.05 - head.latency_s)
+    assert staged.latency_s == pytest.approx(head.latency_s + tail.latency_s)
+    assert staged.meets_deadline
+
+
+# --- bad input -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"data_bits": -1.0}, "data_bits must be finite and >= 0"),
+        ({"deadline_s": 0.0}, "deadline_s must be positive"),
+        ({"result_bits": float("inf")}, "result_bits"),
+    ],
+)
+def test_bad_requests_are_rejected(change, message):
+    with pytest.raises(ValueError, match=message):
+        request(**change)
+
+
+def test_bad_routing_input_names_the_problem(line, make_router):
+    router = make_router(*line)
+    with pytest.raises(UnknownIdError, match="unknown service 'nope'; known: svc"):
+        router.route(request(service_id="nope"), make_policy("compute-aware"), now_s=0)
+    with pytest.raises(ValueError, match="ingress 'edge0' is not a base station"):
+        router.route(request(ingress="edge0"), make_policy("compute-aware"), now_s=0)
+    with pytest.raises(UnknownIdError, match="unknown routing policy 'best'"):
+        make_policy("best")
+    with pytest.raises(ValueError, match="stage"):
+        SplitRequest(ingress="bs0", data_bits=1.0, stages=(), deadline_s=1.0)
+
+
+# --- stale views: worse decisions, never a crash -------------------------------------------------------------
+@settings(max_examples=100, deadline=None)
+@given(
+    true_queues=st.tuples(*[st.floats(0, 1e11)] * 3),
+    old_queues=st.tuples(*[st.floats(0, 1e11)] * 3),
+    heard=st.tuples(*[st.booleans()] * 3),
+    age_s=st.floats(0, 1e4),
+    deadline_s=st.floats(1e-3, 0.5),
+)
+def test_a_stale_view_never_beats_a_fresh_one_and_never_crashes(
+    make_line, make_router, true_queues, old_queues, heard, age_s, deadline_s
+):
+    topology, fleet = make_line()
+    fresh, stale = AwareView(fleet), AwareView(fleet)
+    for node, q_now, q_old, known in zip(fleet.node_ids, true_queues, old_queues, heard, strict=True):
+        fresh.receive(Advert(node_id=node, sent_s=age_s, queue_flops=q_now, busy_vms=0, speed_flops_per_s=1e12))
+        if known:
+            stale.receive(Advert(node_id=node, sent_s=0.0, queue_flops=q_old, busy_vms=0, speed_flops_per_s=1e12))
+    req = request(deadline_s=deadline_s)
+    truth, best = make_router(topology, fleet, fresh).explain(req, make_policy("compute-aware"), now_s=age_s)
+    guess = make_router(topology, fleet, stale).route(req, make_policy("compute-aware"), now_s=age_s)
+    assert guess.node_id in fleet.node_ids
+    assert np.isfinite(guess.latency_s)
+    if truth.feasible.any():
+        true_latency_of_guess = truth.total_s[fleet.node_ids.index(guess.node_id)]
+        assert true_latency_of_guess >= best.latency_s * (1 - 1e-12)
+
+
+def test_predicted_compute_time_is_the_nodes_own(line, make_router):
+    topology, fleet = line
+    view = AwareView(fleet)
+    view.receive(Advert(node_id="edge1", sent_s=0.0, queue_flops=0, busy_vms=1, speed_flops_per_s=1e12))
+    work = Work({"conv": 3e9, "elementwise": 1e8})
+    costs, _ = make_router(topology, fleet, view).explain(request(work=work), make_policy("random"), now_s=0.0)
+    expected = [node.compute_time_s(work, parallel=b + 1) for node, b in zip(fleet.nodes, (0, 1, 0), strict=True)]
+    np.testing.assert_allclose(costs.compute_s, expected)
