@@ -10,9 +10,10 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from mcfn.allocation.problem import AccuracyCurve, Instance, Task
+from mcfn.validation import StrictModel, validation_message
 
 
 class InstanceError(ValueError):
@@ -22,17 +23,13 @@ class InstanceError(ValueError):
 Positive = Annotated[float, Field(gt=0)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
-
-
-class _Accuracy(_Strict):
+class _Accuracy(StrictModel):
     p: Annotated[float, Field(le=1)]
     q: Positive
     r: Positive
 
 
-class _Task(_Strict):
+class _Task(StrictModel):
     id: Annotated[str, Field(min_length=1)]
     terminal: Annotated[str, Field(min_length=1)]
     data_bits: Positive
@@ -54,7 +51,7 @@ class _Task(_Strict):
         return self
 
 
-class _Instance(_Strict):
+class _Instance(StrictModel):
     bandwidth_hz: Positive
     noise_psd_dbm_hz: float
     edge_capacity_hz: Positive
@@ -79,7 +76,7 @@ def parse_instance(document: Any) -> Instance:
     try:
         model = _Instance.model_validate(document)
     except ValidationError as exc:
-        raise InstanceError(_first_error(exc)) from None
+        raise InstanceError(validation_message(exc)) from None
     tasks = tuple(
         Task(
             id=t.id,
@@ -150,12 +147,3 @@ def dump_instance(instance: Instance) -> dict[str, Any]:
             for t in instance.tasks
         ],
     }
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors(include_url=False)[0]
-    loc = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(".")
-    message = str(err["msg"]).removeprefix("Value error, ")
-    where = f"{loc}: " if loc else ""
-    extra = f" ({len(exc.errors())} problems in all)" if exc.error_count() > 1 else ""
-    return f"{where}{message}{extra}"

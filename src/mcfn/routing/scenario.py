@@ -33,9 +33,10 @@ from mcfn.compute.fleet import Fleet
 from mcfn.compute.ids import ServiceCatalog
 from mcfn.compute.node import ComputeNode, Kind, OpClass, Tier, Work, op_throughputs
 from mcfn.network.topology.graph import Role, Topology
-from mcfn.network.topology.io import Strict, TopologyDoc, read_yaml, validation_message
+from mcfn.network.topology.io import TopologyDoc, read_yaml
 from mcfn.routing.request import Request
 from mcfn.routing.router import Router
+from mcfn.validation import StrictModel, validation_message
 
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
@@ -45,7 +46,7 @@ class ScenarioError(ValueError):
     """A scenario that cannot be used; the message is one line naming the problem."""
 
 
-class _Compute(Strict):
+class _Compute(StrictModel):
     id: str | None = None
     role: Role | None = None
     tier: Tier
@@ -83,7 +84,7 @@ class _Compute(Strict):
         ]
 
 
-class _Service(Strict):
+class _Service(StrictModel):
     instances: tuple[str, ...] = ()
     on_roles: tuple[Role, ...] = ()
     data_bits: NonNegative
@@ -93,7 +94,7 @@ class _Service(Strict):
     memory_bytes: NonNegative = 0.0
 
 
-class _Advert(Strict):
+class _Advert(StrictModel):
     node_id: str
     sent_s: float
     queue_flops: NonNegative = 0.0
@@ -102,12 +103,12 @@ class _Advert(Strict):
     arrival_flops_per_s: NonNegative = 0.0
 
 
-class _State(Strict):
+class _State(StrictModel):
     now_s: float = 0.0
     adverts: tuple[_Advert, ...] = ()
 
 
-class _Scenario(Strict):
+class _Scenario(StrictModel):
     topology: TopologyDoc
     compute: Annotated[list[_Compute], Field(min_length=1)]
     services: Annotated[dict[str, _Service], Field(min_length=1)]

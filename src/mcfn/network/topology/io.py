@@ -19,37 +19,32 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from mcfn.network.topology.builders import HexSpec, hex_topology
 from mcfn.network.topology.graph import Link, Role, Topology
+from mcfn.validation import StrictModel, validation_message
 
 
 class TopologyError(ValueError):
     """A topology document that cannot be used; the message is one line naming the problem."""
 
 
-class Strict(BaseModel):
-    """Base of the boundary models: unknown fields, NaN and infinities are errors; values are frozen."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
-
-
-class _Node(Strict):
+class _Node(StrictModel):
     id: Annotated[str, Field(min_length=1)]
     role: Role
     x_m: float | None = None
     y_m: float | None = None
 
 
-class _Link(Strict):
+class _Link(StrictModel):
     a: Annotated[str, Field(min_length=1)]
     b: Annotated[str, Field(min_length=1)]
     bandwidth_bps: Annotated[float, Field(gt=0)]
     delay_s: Annotated[float, Field(ge=0)]
 
 
-class _Hex(Strict):
+class _Hex(StrictModel):
     rings: Annotated[int, Field(ge=0, le=60)] = 1
     cell_radius_m: Annotated[float, Field(gt=0)] = 500.0
     terminals_per_cell: Annotated[int, Field(ge=0)] = 0
@@ -57,7 +52,7 @@ class _Hex(Strict):
     seed: int = 0
 
 
-class TopologyDoc(Strict):
+class TopologyDoc(StrictModel):
     """The topology section of a document (see the module docstring)."""
 
     hex: _Hex | None = None
@@ -90,15 +85,6 @@ class TopologyDoc(Strict):
             links=[Link(a=k.a, b=k.b, bandwidth_bps=k.bandwidth_bps, delay_s=k.delay_s) for k in self.links],
             positions_m={n.id: (n.x_m, n.y_m) for n in self.nodes if n.x_m is not None and n.y_m is not None},
         )
-
-
-def validation_message(exc: ValidationError) -> str:
-    """pydantic's first error as one line, ``field.path[3].name: message (N problems in all)``."""
-    err = exc.errors(include_url=False)[0]
-    loc = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(".")
-    message = str(err["msg"]).removeprefix("Value error, ")
-    extra = f" ({exc.error_count()} problems in all)" if exc.error_count() > 1 else ""
-    return f"{loc + ': ' if loc else ''}{message}{extra}"
 
 
 def parse_topology(document: Any) -> Topology:

@@ -1,0 +1,25 @@
+"""Validation at the I/O boundary: the strict pydantic base model and one-line error messages.
+
+Every file format mcfn reads (instances, topologies, scenarios) validates through models derived from
+:class:`StrictModel`, and reports the first problem with :func:`validation_message`, so all commands name a bad
+field the same way: ``tasks[3].accuracy.p: must exceed min_accuracy (0.55) (2 problems in all)``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class StrictModel(BaseModel):
+    """Base of the boundary models: unknown fields, NaN and infinities are errors; values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+def validation_message(exc: ValidationError) -> str:
+    """pydantic's first error as one line, ``field.path[3].name: message (N problems in all)``."""
+    err = exc.errors(include_url=False)[0]
+    loc = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(".")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    extra = f" ({exc.error_count()} problems in all)" if exc.error_count() > 1 else ""
+    return f"{loc + ': ' if loc else ''}{message}{extra}"
