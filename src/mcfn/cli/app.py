@@ -7,7 +7,7 @@ import sys
 import typer
 
 from mcfn import __version__
-from mcfn.cli import allocate, reproduce
+from mcfn.cli import allocate, models, partition, reproduce
 from mcfn.cli.errors import input_error_types
 
 app = typer.Typer(
@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 app.command("allocate")(allocate.allocate_command)
 app.command("reproduce")(reproduce.reproduce_command)
+app.command("partition")(partition.partition_command)
+app.add_typer(models.models_app, name="models")
 
 
 def _version(value: bool) -> None:

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from mcfn.models.graph import LayerGraph
 from mcfn.partition.cost import evaluate, simple_compute_s
@@ -119,9 +121,6 @@ def _solve_chain(graph: LayerGraph, tiers: Tiers, compute_s: np.ndarray) -> np.n
 
 
 def _solve_cut(graph: LayerGraph, tiers: Tiers, compute_s: np.ndarray) -> np.ndarray:
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import breadth_first_order, maximum_flow
-
     n, k = len(graph.nodes), len(tiers)
     if k == 1:
         return np.zeros(n, dtype=int)

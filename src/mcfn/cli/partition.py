@@ -1,0 +1,89 @@
+"""``mcfn partition``: plan where each layer of a model runs across ordered tiers (device → edge → cloud)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from mcfn.cli.errors import UserInputError
+
+if TYPE_CHECKING:
+    from mcfn.models.graph import LayerGraph
+    from mcfn.partition.plan import HorizontalPlan
+
+
+class CostModel(StrEnum):
+    SIMPLE = "simple"
+
+
+class SolveMethod(StrEnum):
+    AUTO = "auto"
+    CUT = "cut"
+    CHAIN = "chain"
+
+
+def partition_command(
+    model: str | None = typer.Argument(None, help="A zoo model (see 'mcfn models list'); or use --graph."),
+    graph_file: Path | None = typer.Option(None, "--graph", help="A layer-graph JSON file (spec/partition.md)."),
+    tiers_file: Path = typer.Option(..., "--tiers", help="Tiers JSON: ordered tiers and the links between them."),
+    cost_model: CostModel = typer.Option(CostModel.SIMPLE, help="simple: flops / flops_per_s (the spec's model)."),
+    method: SolveMethod = typer.Option(SolveMethod.AUTO, help="cut (any DAG), chain (DP), auto (chain if possible)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the spec's result JSON instead of a summary."),
+) -> None:
+    """Split a model across tiers with the least end-to-end latency (exact optimum; DADS / Neurosurgeon).
+
+    Example: 'mcfn partition resnet18 --tiers tiers.json --json'.
+    """
+    from mcfn.cli.output import print_json
+    from mcfn.partition.horizontal import plan_horizontal
+    from mcfn.partition.tiers import load_tiers
+
+    graph = _load_graph(model, graph_file)
+    plan = plan_horizontal(graph, load_tiers(tiers_file), method=method.value)
+    if as_json:
+        print_json(plan.to_json_dict())
+    else:
+        _print_plan(graph, plan)
+
+
+def _load_graph(model: str | None, graph_file: Path | None) -> LayerGraph:
+    if (model is None) == (graph_file is None):
+        raise UserInputError("give either a zoo MODEL name or --graph FILE, not both or neither")
+    if graph_file is not None:
+        from mcfn.models.io import load_graph
+
+        return load_graph(graph_file)
+    from mcfn.models.zoo import load_zoo_graph
+
+    return load_zoo_graph(model)
+
+
+def _print_plan(graph: LayerGraph, plan: HorizontalPlan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(
+        title=f"{plan.model}: {len(graph.nodes)} nodes over {len(plan.tier_names)} tiers", title_justify="left"
+    )
+    for column in ("tier", "nodes", "GFLOP", "compute (s)", "first .. last node"):
+        table.add_column(column, justify="left" if column in ("tier", "first .. last node") else "right")
+    order = [graph.nodes[i].id for i in graph.topological_order]
+    for k, name in enumerate(plan.tier_names):
+        members = [i for i, tier in enumerate(plan.assignment) if tier == k]
+        if not members:
+            continue
+        ids = {graph.nodes[i].id for i in members}
+        placed = [node for node in order if node in ids]
+        gflops = sum(graph.nodes[i].flops for i in members) / 1e9
+        span = placed[0] if len(placed) == 1 else f"{placed[0]} .. {placed[-1]}"
+        table.add_row(name, str(len(members)), f"{gflops:.3f}", f"{plan.breakdown.compute_s[name]:.6f}", span)
+    console.print(table)
+    for link, seconds in plan.breakdown.transfer_s.items():
+        console.print(f"transfer {link}: {seconds:.6f} s")
+    console.print(f"latency {plan.latency_s:.6f} s   (solved by {plan.method} in {plan.solve_time_s * 1e3:.1f} ms)")
+    for name, seconds in plan.baselines.items():
+        console.print(f"  {name:>14}: {seconds:.6f} s   speed-up x{seconds / plan.latency_s:.2f}")
