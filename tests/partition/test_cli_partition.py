@@ -12,7 +12,7 @@ import pytest
 from partition_cases import THREE_TIERS, random_dag
 
 from mcfn.cli.app import main
-from mcfn.models.io import dump_graph, graph_to_text
+from mcfn.models.io import dump_graph, graph_to_text, parse_graph
 from mcfn.models.zoo import load_zoo_graph
 from mcfn.partition.cost import evaluate
 from mcfn.partition.tiers import dump_tiers
@@ -107,3 +107,11 @@ def test_help_does_not_import_heavy_libraries() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_models_random_prints_a_valid_graph(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "models", "random", "300", "--seed", "4")
+    assert code == 0
+    graph = parse_graph(json.loads(out))
+    assert len(graph.nodes) == 300
+    assert graph.name == "random-300-4"

@@ -50,3 +50,18 @@ def export_command(name: str = typer.Argument(..., help="A zoo model (see 'mcfn 
     from mcfn.models.zoo import zoo_text
 
     typer.echo(zoo_text(name), nl=False)
+
+
+@models_app.command("random")
+def random_command(
+    nodes: int = typer.Argument(..., help="Number of nodes, the input included."),
+    seed: int = typer.Option(0, help="Random seed."),
+) -> None:
+    """Print a random DNN-like layer graph (skip connections, CNN-range costs) for tests and benchmarks."""
+    import numpy as np
+
+    from mcfn.models.io import graph_to_text
+    from mcfn.models.synthetic import random_layer_graph
+
+    graph = random_layer_graph(np.random.default_rng(seed), nodes, name=f"random-{nodes}-{seed}")
+    typer.echo(graph_to_text(graph), nl=False)
