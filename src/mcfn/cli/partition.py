@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 class CostModel(StrEnum):
     SIMPLE = "simple"
+    MEASURED = "measured"
 
 
 class SolveMethod(StrEnum):
@@ -29,7 +30,12 @@ def partition_command(
     model: str | None = typer.Argument(None, help="A zoo model (see 'mcfn models list'); or use --graph."),
     graph_file: Path | None = typer.Option(None, "--graph", help="A layer-graph JSON file (spec/partition.md)."),
     tiers_file: Path = typer.Option(..., "--tiers", help="Tiers JSON: ordered tiers and the links between them."),
-    cost_model: CostModel = typer.Option(CostModel.SIMPLE, help="simple: flops / flops_per_s (the spec's model)."),
+    cost_model: CostModel = typer.Option(
+        CostModel.SIMPLE, help="simple: flops / flops_per_s (the spec's model); measured: times from --latency."
+    ),
+    latency_file: Path | None = typer.Option(
+        None, "--latency", help="Per-node latency table from 'mcfn profile MODEL --measure' (--cost-model measured)."
+    ),
     method: SolveMethod = typer.Option(SolveMethod.AUTO, help="cut (any DAG), chain (DP), auto (chain if possible)."),
     as_json: bool = typer.Option(False, "--json", help="Print the spec's result JSON instead of a summary."),
 ) -> None:
@@ -42,7 +48,18 @@ def partition_command(
     from mcfn.partition.tiers import load_tiers
 
     graph = _load_graph(model, graph_file)
-    plan = plan_horizontal(graph, load_tiers(tiers_file), method=method.value)
+    tiers = load_tiers(tiers_file)
+    compute_s = None
+    if cost_model is CostModel.MEASURED:
+        if latency_file is None:
+            raise UserInputError("--cost-model measured needs --latency FILE (from 'mcfn profile MODEL --measure')")
+        from mcfn.models.measure import load_latency_table
+        from mcfn.partition.cost import measured_compute_s
+
+        compute_s = measured_compute_s(graph, tiers, load_latency_table(latency_file).node_latency_s)
+    elif latency_file is not None:
+        raise UserInputError("--latency is used only with --cost-model measured")
+    plan = plan_horizontal(graph, tiers, compute_s=compute_s, method=method.value)
     if as_json:
         print_json(plan.to_json_dict())
     else:

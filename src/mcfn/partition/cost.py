@@ -8,7 +8,7 @@ and its farthest reader's, each used link's latency once, and the outputs' retur
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +31,25 @@ def simple_compute_s(graph: LayerGraph, tiers: Tiers) -> np.ndarray:
     flops = np.array([n.flops for n in graph.nodes], dtype=float)
     speeds = np.array([t.flops_per_s for t in tiers.tiers], dtype=float)
     return flops[:, None] / speeds[None, :]
+
+
+def measured_compute_s(graph: LayerGraph, tiers: Tiers, node_latency_s: Mapping[str, float]) -> np.ndarray:
+    """Seconds of each node on each tier from times measured on one machine; shape (nodes, tiers).
+
+    The measuring machine's effective speed is ``total flops / total measured time``; a tier ``k`` times faster
+    runs every node ``k`` times faster. So the total follows the tier speeds as in the simple model, while the
+    share of each node follows the measurement (memory-bound layers cost more than their flops say).
+    Raises ``ValueError`` naming a graph node the table lacks.
+    """
+    missing = [n.id for n in graph.nodes if n.id not in node_latency_s]
+    if missing:
+        raise ValueError(f"latency table: no time for node {missing[0]!r} ({len(missing)} nodes missing)")
+    seconds = np.array([node_latency_s[n.id] for n in graph.nodes], dtype=float)
+    if seconds.sum() <= 0:
+        raise ValueError("latency table: all measured times are zero")
+    machine_flops_per_s = graph.total_flops / seconds.sum()
+    speeds = np.array([t.flops_per_s for t in tiers.tiers], dtype=float)
+    return seconds[:, None] * machine_flops_per_s / speeds[None, :]
 
 
 def check_assignment(graph: LayerGraph, tiers: Tiers, assignment: Sequence[int]) -> None:
