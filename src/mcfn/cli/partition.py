@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -13,6 +13,7 @@ from mcfn.cli.errors import UserInputError
 if TYPE_CHECKING:
     from mcfn.models.graph import LayerGraph
     from mcfn.partition.plan import HorizontalPlan
+    from mcfn.partition.tiers import Tiers
 
 
 class CostModel(StrEnum):
@@ -37,6 +38,12 @@ def partition_command(
         None, "--latency", help="Per-node latency table from 'mcfn profile MODEL --measure' (--cost-model measured)."
     ),
     method: SolveMethod = typer.Option(SolveMethod.AUTO, help="cut (any DAG), chain (DP), auto (chain if possible)."),
+    exits_file: Path | None = typer.Option(
+        None, "--exits", help="Early exit: the model's exits and accuracies (JSON); use with --deadline."
+    ),
+    deadline_s: float | None = typer.Option(
+        None, "--deadline", help="Early exit: seconds; the most accurate exit whose best split meets it."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the spec's result JSON instead of a summary."),
 ) -> None:
     """Split a model across tiers with the least end-to-end latency (exact optimum; DADS / Neurosurgeon).
@@ -59,11 +66,48 @@ def partition_command(
         compute_s = measured_compute_s(graph, tiers, load_latency_table(latency_file).node_latency_s)
     elif latency_file is not None:
         raise UserInputError("--latency is used only with --cost-model measured")
+    if (exits_file is None) != (deadline_s is None):
+        raise UserInputError("early exit needs both --exits FILE and --deadline SECONDS")
+    if exits_file is not None and deadline_s is not None:
+        _early_exit(graph, tiers, exits_file, deadline_s, compute_s, as_json=as_json)
+        return
     plan = plan_horizontal(graph, tiers, compute_s=compute_s, method=method.value)
     if as_json:
         print_json(plan.to_json_dict())
     else:
         _print_plan(graph, plan)
+
+
+def _early_exit(
+    graph: LayerGraph, tiers: Tiers, exits_file: Path, deadline_s: float, compute_s: Any, *, as_json: bool
+) -> None:
+    from mcfn.cli.output import print_json
+    from mcfn.partition.early_exit import exit_graph, load_exits, plan_early_exit
+
+    model, exits = load_exits(exits_file)
+    if model != graph.name:
+        raise UserInputError(f"{exits_file}: exits are for model {model!r}, the graph is {graph.name!r}")
+    result = plan_early_exit(graph, tiers, exits, deadline_s=deadline_s, compute_s=compute_s)
+    if as_json:
+        print_json(result.to_json_dict())
+    else:
+        for option in result.options:
+            mark = "meets" if option.meets_deadline else "misses"
+            typer.echo(
+                f"exit {option.exit.after:<20} accuracy {option.exit.accuracy:.4f} ({option.exit.source}): "
+                f"{option.plan.latency_s:.6f} s, {mark} the deadline"
+            )
+        if result.chosen is not None:
+            typer.echo(f"chosen: exit {result.chosen.exit.after} within {deadline_s} s")
+            _print_plan(exit_graph(graph, result.chosen.exit)[0], result.chosen.plan)
+    if result.chosen is None:
+        fastest = min(result.options, key=lambda o: o.plan.latency_s)
+        typer.echo(
+            f"no exit meets the deadline of {deadline_s} s; the fastest is exit {fastest.exit.after} "
+            f"at {fastest.plan.latency_s:.6f} s",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def _load_graph(model: str | None, graph_file: Path | None) -> LayerGraph:
