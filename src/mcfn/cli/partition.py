@@ -30,7 +30,7 @@ class SolveMethod(StrEnum):
 def partition_command(
     model: str | None = typer.Argument(None, help="A zoo model (see 'mcfn models list'); or use --graph."),
     graph_file: Path | None = typer.Option(None, "--graph", help="A layer-graph JSON file (spec/partition.md)."),
-    tiers_file: Path = typer.Option(..., "--tiers", help="Tiers JSON: ordered tiers and the links between them."),
+    tiers_file: Path | None = typer.Option(None, "--tiers", help="Tiers JSON: ordered tiers and their links."),
     cost_model: CostModel = typer.Option(
         CostModel.SIMPLE, help="simple: flops / flops_per_s (the spec's model); measured: times from --latency."
     ),
@@ -44,6 +44,11 @@ def partition_command(
     deadline_s: float | None = typer.Option(
         None, "--deadline", help="Early exit: seconds; the most accurate exit whose best split meets it."
     ),
+    vertical_file: Path | None = typer.Option(
+        None, "--vertical", help="Vertical split instead: compute nodes JSON (name, flops_per_s, bandwidth_bps)."
+    ),
+    grid: str = typer.Option("", help="Vertical: tile grid ROWSxCOLS, one tile per node [1xK]."),
+    until: str | None = typer.Option(None, help="Vertical: last layer of the tiled prefix [the deepest possible]."),
     as_json: bool = typer.Option(False, "--json", help="Print the spec's result JSON instead of a summary."),
 ) -> None:
     """Split a model across tiers with the least end-to-end latency (exact optimum; DADS / Neurosurgeon).
@@ -54,6 +59,13 @@ def partition_command(
     from mcfn.partition.horizontal import plan_horizontal
     from mcfn.partition.tiers import load_tiers
 
+    if vertical_file is not None:
+        if model is None or graph_file is not None:
+            raise UserInputError("--vertical needs a zoo MODEL (it reads the layers' geometry from torch)")
+        _vertical(model, vertical_file, grid, until, as_json=as_json)
+        return
+    if tiers_file is None:
+        raise UserInputError("give --tiers FILE (or --vertical FILE for a vertical split)")
     graph = _load_graph(model, graph_file)
     tiers = load_tiers(tiers_file)
     compute_s = None
@@ -108,6 +120,35 @@ def _early_exit(
             err=True,
         )
         raise typer.Exit(1)
+
+
+def _vertical(model: str, nodes_file: Path, grid: str, until: str | None, *, as_json: bool) -> None:
+    from mcfn.cli.output import print_json
+    from mcfn.models.profile import profile_model
+    from mcfn.models.zoo import build_model, example_input
+    from mcfn.partition.vertical import load_compute_nodes, plan_vertical
+    from mcfn.partition.vertical_torch import spatial_prefix
+
+    nodes = load_compute_nodes(nodes_file)
+    shape = grid or f"1x{len(nodes)}"
+    try:
+        rows, cols = (int(part) for part in shape.lower().split("x"))
+    except ValueError:
+        raise UserInputError(f"--grid: expected ROWSxCOLS such as 2x2, got {shape!r}") from None
+    profile = profile_model(build_model(model), example_input(model), name=model)
+    plan = plan_vertical(spatial_prefix(profile, until), nodes, (rows, cols), model=model)
+    if as_json:
+        print_json(plan.to_json_dict())
+        return
+    typer.echo(f"{model} up to {plan.until}: {rows}x{cols} tiles, halo overhead {plan.halo_overhead:.1%}")
+    for t in plan.tiles:
+        (r0, r1), (c0, c1) = t.region
+        (i0, i1), (j0, j1) = t.input_region
+        typer.echo(
+            f"  {t.node:<12} rows {r0}:{r1} cols {c0}:{c1} (input {i0}:{i1} x {j0}:{j1})  "
+            f"{t.flops / 1e9:.3f} GFLOP  {t.latency_s:.6f} s"
+        )
+    typer.echo(f"latency {plan.latency_s:.6f} s")
 
 
 def _load_graph(model: str | None, graph_file: Path | None) -> LayerGraph:
