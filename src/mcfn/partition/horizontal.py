@@ -97,26 +97,38 @@ def _fixed_latency(tiers: Tiers) -> np.ndarray:
 
 
 def _solve_chain(graph: LayerGraph, tiers: Tiers, compute_s: np.ndarray) -> np.ndarray:
-    k = len(tiers)
-    unary = _unary(graph, tiers, compute_s)
-    order = graph.topological_order
-    unary[order[-1]] += _fixed_latency(tiers)  # in a chain the last node is on the farthest tier used
-    per_bit = np.array([1.0 / link.bandwidth_bps for link in tiers.links])
-    hop = np.concatenate([[0.0], np.cumsum(per_bit)])  # seconds per bit from tier 0 to tier t
-    cost = unary[order[0]].copy()
-    back = np.zeros((len(order), k), dtype=int)
-    steps = np.arange(k)
-    for pos in range(1, len(order)):
-        bits = 8.0 * graph.nodes[order[pos - 1]].output_bytes
-        move = cost[:, None] + bits * (hop[None, :] - hop[:, None])  # from tier a (rows) to tier b (columns)
-        move[steps[:, None] > steps[None, :]] = np.inf
-        back[pos] = np.argmin(move, axis=0)
-        cost = move[back[pos], steps] + unary[order[pos]]
-    assignment = np.zeros(len(graph.nodes), dtype=int)
-    tier = int(np.argmin(cost))
-    for pos in range(len(order) - 1, -1, -1):
-        assignment[order[pos]] = tier
-        tier = back[pos, tier]
+    """O(nodes × tiers), vectorised: a chain's plan is where it crosses each link, ``p_1 <= ... <= p_{K-1}``.
+
+    With ``p_l`` the position of the first node beyond link ``l``, the cost separates into one term per link:
+    the change in compute of every node from ``p_l`` on moving one tier up, plus the tensor of node ``p_l - 1``
+    crossing link ``l``. Minimising over ordered positions is then a running minimum per link.
+    """
+    n, k = len(graph.nodes), len(tiers)
+    order = np.array(graph.topological_order)
+    unary = _unary(graph, tiers, compute_s)[order]
+    unary[-1] += _fixed_latency(tiers)  # in a chain the last node is on the farthest tier used
+    if k == 1 or n == 1:
+        return np.zeros(n, dtype=int)
+    bits = np.array([8.0 * graph.nodes[v].output_bytes for v in order])
+    positions = np.arange(n)  # index j stands for p = j + 1
+    best = np.zeros(n)
+    came_from = np.zeros((k - 1, n), dtype=int)
+    for link in range(k - 1):
+        step = unary[1:, link + 1] - unary[1:, link]
+        moved = np.concatenate([np.cumsum(step[::-1])[::-1], [0.0]])  # nodes p..n-1 move up one tier
+        crossing = bits * (1.0 / tiers.links[link].bandwidth_bps)
+        crossing[-1] = 0.0  # p = n: nothing crosses this link
+        if link:
+            running = np.minimum.accumulate(best)
+            came_from[link] = np.maximum.accumulate(np.where(best == running, positions, 0))
+            best = running
+        best = best + moved + crossing
+    cuts = [int(np.argmin(best))]
+    for link in range(k - 2, 0, -1):
+        cuts.append(int(came_from[link, cuts[-1]]))
+    first_beyond = np.array(cuts[::-1]) + 1  # p_1 <= ... <= p_{K-1}
+    assignment = np.zeros(n, dtype=int)
+    assignment[order] = (np.arange(n)[:, None] >= first_beyond[None, :]).sum(axis=1)
     return assignment
 
 
@@ -158,20 +170,21 @@ def _solve_cut(graph: LayerGraph, tiers: Tiers, compute_s: np.ndarray) -> np.nda
     layer_ids = np.arange(layers)[:, None]
     add(var(readers_of[None, :], layer_ids), var(producers[None, :], layer_ids), np.inf)
     # Transfers: a tensor crosses link l once when its producer is at or before l and any reader beyond.
-    next_free = 2 + layers * total
     per_bit = np.array([1.0 / link.bandwidth_bps for link in tiers.links])
-    for u, readers in enumerate(graph.successors):
-        bits = 8.0 * graph.nodes[u].output_bytes
-        if not readers or bits == 0:
-            continue
-        crossing = bits * per_bit
-        if len(readers) == 1:
-            add(var(u, np.arange(layers)), var(readers[0], np.arange(layers)), crossing)
-            continue
-        aux = next_free + np.arange(layers)
-        next_free += layers
-        add(var(u, np.arange(layers)), aux, crossing)
-        add(aux[:, None], var(np.array(readers)[None, :], layer_ids), np.inf)
+    bits = np.array([8.0 * node.output_bytes for node in graph.nodes])
+    fan_out = np.array([len(readers) for readers in graph.successors])
+    crossing = bits[None, :] * per_bit[:, None]  # (layers, nodes)
+    single = np.flatnonzero((fan_out == 1) & (bits > 0))
+    first_reader = np.array([readers[0] if readers else -1 for readers in graph.successors], dtype=int)
+    add(var(single[None, :], layer_ids), var(first_reader[single][None, :], layer_ids), crossing[:, single])
+    # A tensor with several readers goes through one auxiliary vertex per link, so it is charged once.
+    shared = np.flatnonzero((fan_out > 1) & (bits > 0))
+    aux = 2 + layers * total + layer_ids * len(shared) + np.arange(len(shared))[None, :]  # (layers, shared)
+    add(var(shared[None, :], layer_ids), aux, crossing[:, shared])
+    slot = np.repeat(np.arange(len(shared)), fan_out[shared])
+    readers = np.array([v for u in shared for v in graph.successors[u]], dtype=int)
+    add(aux[:, slot], var(readers[None, :], layer_ids), np.inf)
+    next_free = 2 + layers * total + layers * len(shared)
 
     row, col, cap = np.concatenate(rows), np.concatenate(cols), np.concatenate(caps)
     keep = cap > 0
