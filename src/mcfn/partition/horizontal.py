@@ -11,10 +11,12 @@ charges ``bits / bandwidth`` once when the producer is on this side and any read
 exceeds ``l``; that largest tier is always an output's, so a virtual sink read by every output carries those
 costs in its own per-tier cost. Every term is then a cut edge, and the minimum cut is the optimum.
 
-Chains take a fast path: dynamic programming over (node, tier), as in Neurosurgeon (Kang et al., ASPLOS 2017),
-generalised to any number of tiers. Both paths are exact for the simple model; the cut works on capacities
-rounded to integers (scipy's max-flow is integral) at a resolution of 2**-29 of their sum, so on graphs where two
-plans differ by less than that the one returned may be the other. The latency reported is always recomputed
+Chains take a fast path, Neurosurgeon's per-layer split search (Kang et al., ASPLOS 2017) generalised to any
+number of tiers: a vectorised dynamic programme over the positions where the chain crosses each link.
+
+Both paths are exact for the simple model, with one caveat for the cut: scipy's max-flow is integral, so
+capacities are rounded to integers at a resolution of 2**-29 of their sum; on graphs where two plans differ by
+less than that the one returned may be the other. The latency reported is always recomputed
 from the assignment by :func:`mcfn.partition.cost.evaluate`.
 """
 

@@ -32,7 +32,12 @@ class HorizontalPlan:
         return self.tier_names[self.assignment[self.node_ids.index(node_id)]]
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Exactly the spec's result document."""
+        """Exactly the spec's result document.
+
+        ``breakdown.transfer_s`` has one entry per used link direction: ``"device->edge"`` for tensors moving
+        forward, ``"edge->device"`` for outputs returning, each with the link's ``latency_s`` included, so that
+        ``latency_s`` is the sum of all compute and transfer entries.
+        """
         return {
             "model": self.model,
             "latency_s": self.latency_s,
