@@ -6,7 +6,9 @@ Public API::
     plan = plan_horizontal(graph, load_tiers("tiers.json"))
     plan.to_json_dict()      # spec/partition.md's result document
 
-Names are imported lazily (PEP 562).
+Also: :func:`plan_early_exit` (exit and split within a deadline), :func:`plan_vertical` (fused tiles over
+compute nodes; :mod:`mcfn.partition.vertical_torch` runs them), :func:`split_by_tier` (a plan as runnable torch
+parts; needs torch). Names are imported lazily (PEP 562), so nothing here imports torch until asked.
 """
 
 from __future__ import annotations
@@ -17,6 +19,17 @@ from typing import Any
 _EXPORTS = {
     "Breakdown": "cost",
     "evaluate": "cost",
+    "measured_compute_s": "cost",
+    "Exit": "early_exit",
+    "ExitPlan": "early_exit",
+    "load_exits": "early_exit",
+    "plan_early_exit": "early_exit",
+    "SplitModel": "execute",
+    "split_by_tier": "execute",
+    "ComputeNode": "vertical",
+    "VerticalPlan": "vertical",
+    "load_compute_nodes": "vertical",
+    "plan_vertical": "vertical",
     "HorizontalPlan": "plan",
     "baselines": "horizontal",
     "plan_horizontal": "horizontal",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import permutations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -166,13 +167,19 @@ def _tile(prefix: tuple[SpatialOp, ...], node: ComputeNode, region: Region) -> T
     return Tile(node.name, region, in_region, flops, in_bytes, out_bytes, seconds)
 
 
+#: Up to this many nodes, every arrangement of the nodes on the grid is tried (4! = 24 descents).
+ARRANGE_ALL_UP_TO = 4
+
+
 def plan_vertical(
     prefix: tuple[SpatialOp, ...], nodes: list[ComputeNode], grid: tuple[int, int], *, model: str = ""
 ) -> VerticalPlan:
-    """Tile the prefix's last output on a ``grid`` (rows, columns), one tile per node in row-major order.
+    """Tile the prefix's last output on a ``grid`` (rows, columns), one tile per node.
 
-    Heuristic (the tiling problem is combinatorial): speed-proportional start, then coordinate descent on each
-    boundary over every integer position; the plan's latency is exact for the tiles it returns.
+    Heuristic (the tiling problem is combinatorial): for each arrangement of the nodes on the grid (all of them
+    up to :data:`ARRANGE_ALL_UP_TO` nodes, else the given row-major order), start from speed-proportional
+    boundaries and improve one boundary at a time over every integer position; keep the best. The plan's
+    latency is exact for the tiles it returns.
     """
     rows, cols = grid
     if rows < 1 or cols < 1 or rows * cols != len(nodes):
@@ -182,6 +189,23 @@ def plan_vertical(
     height, width = prefix[-1].out_hw
     if rows > height or cols > width:
         raise ValueError(f"grid: {rows}x{cols} tiles do not fit the {height}x{width} output of {prefix[-1].id!r}")
+    if len(nodes) <= ARRANGE_ALL_UP_TO:
+        distinct = {tuple(_signature(n) for n in order): list(order) for order in permutations(nodes)}
+        arrangements = list(distinct.values())
+    else:
+        arrangements = [nodes]
+    tiles = min((_balance(prefix, order, grid) for order in arrangements), key=lambda ts: max(t.latency_s for t in ts))
+    return VerticalPlan(model, prefix[-1].id, grid, tuple(tiles), sum(op.flops for op in prefix))
+
+
+def _signature(node: ComputeNode) -> tuple[float, float | None, float]:
+    return node.flops_per_s, node.bandwidth_bps, node.latency_s
+
+
+def _balance(prefix: tuple[SpatialOp, ...], nodes: list[ComputeNode], grid: tuple[int, int]) -> list[Tile]:
+    """Coordinate descent on the tile boundaries for nodes placed on the grid in row-major order."""
+    rows, cols = grid
+    height, width = prefix[-1].out_hw
     speed = [[nodes[r * cols + c].flops_per_s for c in range(cols)] for r in range(rows)]
     row_cuts = _proportional([sum(row) for row in speed], height)
     col_cuts = _proportional([sum(speed[r][c] for r in range(rows)) for c in range(cols)], width)
@@ -206,8 +230,7 @@ def plan_vertical(
                     latency = max(t.latency_s for t in tiles(rc, cc))
                     if latency < best - 1e-15:
                         best, cuts[i], improved = latency, position, True
-    unsplit = sum(op.flops for op in prefix)
-    return VerticalPlan(model, prefix[-1].id, grid, tuple(tiles(row_cuts, col_cuts)), unsplit)
+    return tiles(row_cuts, col_cuts)
 
 
 def _proportional(weights: list[float], size: int) -> list[int]:
