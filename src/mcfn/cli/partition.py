@@ -53,7 +53,8 @@ def partition_command(
 ) -> None:
     """Split a model across tiers with the least end-to-end latency (exact optimum; DADS / Neurosurgeon).
 
-    Example: 'mcfn partition resnet18 --tiers tiers.json --json'.
+    Examples: 'mcfn partition resnet18 --tiers tiers.json --json'; early exit: add '--exits FILE --deadline S';
+    vertical (fused tiles over compute nodes): 'mcfn partition vgg16 --vertical nodes.json --grid 2x2'.
     """
     from mcfn.cli.output import print_json
     from mcfn.partition.horizontal import plan_horizontal
@@ -62,8 +63,12 @@ def partition_command(
     if vertical_file is not None:
         if model is None or graph_file is not None:
             raise UserInputError("--vertical needs a zoo MODEL (it reads the layers' geometry from torch)")
+        if tiers_file or exits_file or deadline_s is not None or latency_file:
+            raise UserInputError("--vertical plans over compute nodes: drop --tiers, --exits, --deadline, --latency")
         _vertical(model, vertical_file, grid, until, as_json=as_json)
         return
+    if grid or until:
+        raise UserInputError("--grid and --until belong to a vertical split: add --vertical FILE")
     if tiers_file is None:
         raise UserInputError("give --tiers FILE (or --vertical FILE for a vertical split)")
     graph = _load_graph(model, graph_file)
