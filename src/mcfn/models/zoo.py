@@ -7,11 +7,13 @@ definitions (random weights; only shapes matter), so planning needs neither torc
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from mcfn.models.graph import GraphError, LayerGraph
+from mcfn.models.io import parse_graph
 
 if TYPE_CHECKING:
     from torch import nn
@@ -64,10 +66,6 @@ def zoo_text(name: str) -> str:
 
 def load_zoo_graph(name: str) -> LayerGraph:
     """The shipped layer graph of zoo model ``name`` (no torch needed)."""
-    import json
-
-    from mcfn.models.io import parse_graph
-
     return parse_graph(json.loads(zoo_text(name)))
 
 
