@@ -47,7 +47,7 @@ def plan_horizontal(
 
     ``compute_s`` (nodes × tiers seconds) replaces the simple model's ``flops / flops_per_s``, e.g. with
     measured times. ``method``: ``"cut"`` (any DAG, O(max-flow) on ~nodes × links vertices), ``"chain"``
-    (chains only, O(nodes × tiers²)), or ``"auto"`` (chain when the graph is one). Returns a
+    (chains only, O(nodes × tiers)), or ``"auto"`` (chain when the graph is one). Returns a
     :class:`HorizontalPlan` with the device-only / edge-only / ... baselines.
     """
     table = simple_compute_s(graph, tiers) if compute_s is None else np.asarray(compute_s, dtype=float)
