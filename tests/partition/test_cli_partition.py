@@ -115,3 +115,18 @@ def test_models_random_prints_a_valid_graph(capsys: pytest.CaptureFixture[str]) 
     graph = parse_graph(json.loads(out))
     assert len(graph.nodes) == 300
     assert graph.name == "random-300-4"
+
+
+def test_check_runs_a_split_plan_on_the_real_model(capsys, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    fast_uplink = dump_tiers(THREE_TIERS)
+    fast_uplink["links"][0]["bandwidth_bps"] = 1e8  # alexnet then splits device / edge (benchmarks/partition.py)
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(fast_uplink))
+    code, out, err = run(capsys, "partition", "alexnet", "--tiers", str(path), "--check", "--json")
+    assert code == 0
+    assert set(json.loads(out)["assignment"].values()) == {"device", "edge"}
+    assert "2 part(s) (device, edge) reproduce the unsplit output" in err
+    code, _, err = run(capsys, "partition", "--graph", str(path), "--tiers", str(path), "--check")
+    assert code == 2
+    assert "--check runs a zoo MODEL" in err

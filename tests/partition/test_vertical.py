@@ -98,8 +98,9 @@ def test_prefix_stops_where_tiling_must(case) -> None:
 def test_cli_vertical_json(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["partition", "vgg16", "--vertical", str(EXAMPLES / "vertical_nodes.json"), "--grid", "2x2"]
     with pytest.raises(SystemExit) as info:
-        main([*args, "--until", "features_4", "--json"])
-    out, _ = capsys.readouterr()
+        main([*args, "--until", "features_4", "--json", "--check"])
+    out, err = capsys.readouterr()
+    assert "4 stitched tiles reproduce the unsplit output" in err
     assert info.value.code == 0
     plan = json.loads(out)
     assert plan["until"] == "features_4"

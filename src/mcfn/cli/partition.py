@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mcfn.models.graph import LayerGraph
     from mcfn.partition.plan import HorizontalPlan
     from mcfn.partition.tiers import Tiers
+    from mcfn.partition.vertical import VerticalPlan
 
 
 class CostModel(StrEnum):
@@ -49,6 +50,9 @@ def partition_command(
     ),
     grid: str = typer.Option("", help="Vertical: tile grid ROWSxCOLS, one tile per node [1xK]."),
     until: str | None = typer.Option(None, help="Vertical: last layer of the tiled prefix [the deepest possible]."),
+    check: bool = typer.Option(
+        False, "--check", help="Run the plan's parts on the real torch model and compare with the unsplit output."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the spec's result JSON instead of a summary."),
 ) -> None:
     """Split a model across tiers with the least end-to-end latency (exact optimum; DADS / Neurosurgeon).
@@ -65,12 +69,14 @@ def partition_command(
             raise UserInputError("--vertical needs a zoo MODEL (it reads the layers' geometry from torch)")
         if tiers_file or exits_file or deadline_s is not None or latency_file:
             raise UserInputError("--vertical plans over compute nodes: drop --tiers, --exits, --deadline, --latency")
-        _vertical(model, vertical_file, grid, until, as_json=as_json)
+        _vertical(model, vertical_file, grid, until, check=check, as_json=as_json)
         return
     if grid or until:
         raise UserInputError("--grid and --until belong to a vertical split: add --vertical FILE")
     if tiers_file is None:
         raise UserInputError("give --tiers FILE (or --vertical FILE for a vertical split)")
+    if check and (model is None or exits_file is not None):
+        raise UserInputError("--check runs a zoo MODEL's horizontal or vertical plan (not --graph, not early exit)")
     graph = _load_graph(model, graph_file)
     tiers = load_tiers(tiers_file)
     compute_s = None
@@ -93,6 +99,31 @@ def partition_command(
         print_json(plan.to_json_dict())
     else:
         _print_plan(graph, plan)
+    if check and model is not None:
+        _report_check(*_check_horizontal(model, plan), to_stderr=as_json)
+
+
+def _check_horizontal(model: str, plan: HorizontalPlan) -> tuple[float, str]:
+    """Largest difference between the plan's parts, run in turn, and the unsplit model (random weights)."""
+    import torch
+
+    from mcfn.models.profile import profile_model
+    from mcfn.models.zoo import build_model, example_input
+    from mcfn.partition.execute import split_by_tier
+
+    net, x = build_model(model), example_input(model)
+    profile = profile_model(net, x, name=model)
+    split = split_by_tier(profile.module, plan.to_json_dict()["assignment"], plan.tier_names)
+    with torch.no_grad():
+        error = float((split.module(x) - net(x)).abs().max())
+    return error, f"the plan's {len(split.parts)} part(s) ({', '.join(p.tier for p in split.parts)})"
+
+
+def _report_check(error: float, what: str, *, to_stderr: bool) -> None:
+    typer.echo(f"check: {what} reproduce the unsplit output to {error:.1e} (max abs difference)", err=to_stderr)
+    if error > 1e-5:
+        typer.echo(f"check failed: difference {error:.1e} exceeds 1e-5", err=True)
+        raise typer.Exit(1)
 
 
 def _early_exit(
@@ -127,7 +158,7 @@ def _early_exit(
         raise typer.Exit(1)
 
 
-def _vertical(model: str, nodes_file: Path, grid: str, until: str | None, *, as_json: bool) -> None:
+def _vertical(model: str, nodes_file: Path, grid: str, until: str | None, *, check: bool, as_json: bool) -> None:
     from mcfn.cli.output import print_json
     from mcfn.models.profile import profile_model
     from mcfn.models.zoo import build_model, example_input
@@ -140,12 +171,25 @@ def _vertical(model: str, nodes_file: Path, grid: str, until: str | None, *, as_
         rows, cols = (int(part) for part in shape.lower().split("x"))
     except ValueError:
         raise UserInputError(f"--grid: expected ROWSxCOLS such as 2x2, got {shape!r}") from None
-    profile = profile_model(build_model(model), example_input(model), name=model)
-    plan = plan_vertical(spatial_prefix(profile, until), nodes, (rows, cols), model=model)
+    x = example_input(model)
+    profile = profile_model(build_model(model), x, name=model)
+    prefix = spatial_prefix(profile, until)
+    plan = plan_vertical(prefix, nodes, (rows, cols), model=model)
+    if check:
+        from mcfn.partition.vertical_torch import prefix_output, run_vertical
+
+        error = float((run_vertical(profile, prefix, plan, x) - prefix_output(profile, prefix, x)).abs().max())
     if as_json:
         print_json(plan.to_json_dict())
-        return
-    typer.echo(f"{model} up to {plan.until}: {rows}x{cols} tiles, halo overhead {plan.halo_overhead:.1%}")
+    else:
+        _print_vertical(plan)
+    if check:
+        _report_check(error, f"{len(plan.tiles)} stitched tiles", to_stderr=as_json)
+
+
+def _print_vertical(plan: VerticalPlan) -> None:
+    rows, cols = plan.grid
+    typer.echo(f"{plan.model} up to {plan.until}: {rows}x{cols} tiles, halo overhead {plan.halo_overhead:.1%}")
     for t in plan.tiles:
         (r0, r1), (c0, c1) = t.region
         (i0, i1), (j0, j1) = t.input_region
