@@ -6,14 +6,13 @@ offending field, e.g. ``tasks[3].accuracy.p: must exceed min_accuracy (0.55), go
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, model_validator
 
 from mcfn.allocation.problem import AccuracyCurve, Instance, Task
-from mcfn.validation import StrictModel, validation_message
+from mcfn.validation import StrictModel, read_json, validation_message
 
 
 class InstanceError(ValueError):
@@ -106,15 +105,7 @@ def parse_instance(document: Any) -> Instance:
 
 def load_instance(path: str | Path) -> Instance:
     """Read and validate an instance JSON file; raises :class:`InstanceError` with the file name."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InstanceError(f"{path} is not valid JSON: {exc}") from None
+    document = read_json(path, InstanceError)
     try:
         return parse_instance(document)
     except InstanceError as exc:

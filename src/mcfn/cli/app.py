@@ -7,7 +7,7 @@ import sys
 import typer
 
 from mcfn import __version__
-from mcfn.cli import allocate, reproduce, route
+from mcfn.cli import allocate, models, partition, profile, reproduce, route
 from mcfn.cli.errors import input_error_types
 
 app = typer.Typer(
@@ -19,6 +19,9 @@ app = typer.Typer(
 )
 app.command("allocate")(allocate.allocate_command)
 app.command("reproduce")(reproduce.reproduce_command)
+app.add_typer(models.models_app, name="models")
+app.command("profile")(profile.profile_command)
+app.command("partition")(partition.partition_command)
 app.command("route")(route.route_command)
 
 

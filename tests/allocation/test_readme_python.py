@@ -5,7 +5,7 @@ from pathlib import Path
 
 
 def test_readme_python_examples_run(capsys):
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
     assert blocks
     for block in blocks:

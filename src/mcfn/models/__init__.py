@@ -1,0 +1,38 @@
+"""Layer graphs of real DNNs (seed §3.1): the graph type and its JSON, the torch.fx profiler, the zoo.
+
+Public API::
+
+    from mcfn.models import load_graph, load_zoo_graph, profile_model
+    graph = load_zoo_graph("resnet18")          # shipped JSON, no torch needed
+    profile = profile_model(module, example, name="mine")   # needs torch
+
+Names are imported lazily (PEP 562), so reading a graph does not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "GraphError": "graph",
+    "LayerGraph": "graph",
+    "Node": "graph",
+    "dump_graph": "io",
+    "load_graph": "io",
+    "parse_graph": "io",
+    "Profile": "profile",
+    "ProfileError": "profile",
+    "profile_model": "profile",
+    "build_model": "zoo",
+    "load_zoo_graph": "zoo",
+    "zoo_names": "zoo",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mcfn.models' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"mcfn.models.{_EXPORTS[name]}"), name)

@@ -1,0 +1,50 @@
+"""Split deployment (seed §3.1): where each layer of a model runs, across tiers or nodes.
+
+Public API::
+
+    from mcfn.partition import load_tiers, plan_horizontal
+    plan = plan_horizontal(graph, load_tiers("tiers.json"))
+    plan.to_json_dict()      # spec/partition.md's result document
+
+Also: :func:`plan_early_exit` (exit and split within a deadline), :func:`plan_vertical` (fused tiles over
+compute nodes; :mod:`mcfn.partition.vertical_torch` runs them), :func:`split_by_tier` (a plan as runnable torch
+parts; needs torch). Names are imported lazily (PEP 562), so nothing here imports torch until asked.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Breakdown": "cost",
+    "evaluate": "cost",
+    "measured_compute_s": "cost",
+    "Exit": "early_exit",
+    "ExitPlan": "early_exit",
+    "load_exits": "early_exit",
+    "plan_early_exit": "early_exit",
+    "SplitModel": "execute",
+    "split_by_tier": "execute",
+    "ComputeNode": "vertical",
+    "VerticalPlan": "vertical",
+    "load_compute_nodes": "vertical",
+    "plan_vertical": "vertical",
+    "HorizontalPlan": "plan",
+    "baselines": "horizontal",
+    "plan_horizontal": "horizontal",
+    "Link": "tiers",
+    "Tier": "tiers",
+    "TierError": "tiers",
+    "Tiers": "tiers",
+    "load_tiers": "tiers",
+    "parse_tiers": "tiers",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mcfn.partition' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"mcfn.partition.{_EXPORTS[name]}"), name)
