@@ -14,6 +14,7 @@ def profile_command(
     out: Path | None = typer.Option(None, "--out", help="With --measure: latency table file [MODEL.latency.json]."),
     warmup: int = typer.Option(3, min=0, help="With --measure: untimed passes first."),
     repeats: int = typer.Option(10, min=1, help="With --measure: timed passes; each node's median is kept."),
+    device: str = typer.Option("cpu", help="With --measure: torch device to time on, e.g. cpu or cuda."),
     as_json: bool = typer.Option(False, "--json", help="Print the layer graph (or the latency table) as JSON."),
 ) -> None:
     """Trace MODEL with torch.fx and report its layer graph; --measure writes a per-node latency table.
@@ -41,7 +42,7 @@ def profile_command(
         return
     from mcfn.models.measure import measure_latency
 
-    table = measure_latency(profile.module, example, name=model, warmup=warmup, repeats=repeats)
+    table = measure_latency(profile.module, example, name=model, warmup=warmup, repeats=repeats, device=device)
     path = out or Path(f"{model}.latency.json")
     path.write_text(json.dumps(table.to_json_dict(), indent=1) + "\n", encoding="utf-8")
     if as_json:

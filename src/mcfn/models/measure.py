@@ -71,18 +71,36 @@ def load_latency_table(path: str | Path) -> LatencyTable:
 
 
 def measure_latency(
-    module: fx.GraphModule, example: torch.Tensor, *, name: str, warmup: int = 3, repeats: int = 10
+    module: fx.GraphModule,
+    example: torch.Tensor,
+    *,
+    name: str,
+    warmup: int = 3,
+    repeats: int = 10,
+    device: str = "cpu",
 ) -> LatencyTable:
-    """Time every node of ``module`` (from :func:`mcfn.models.profile.profile_model`) on ``example``."""
+    """Time every node of ``module`` (from :func:`mcfn.models.profile.profile_model`) on ``example``.
+
+    On a CUDA ``device`` the stream is synchronised before and after each node, so a node's time is its own
+    kernels' (plus launch overhead), not whatever was still queued when it started.
+    """
     import torch
     from torch import fx
 
+    target = torch.device(device)
+    if target.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but torch sees no CUDA device here")
+    sync = torch.cuda.synchronize if target.type == "cuda" else (lambda: None)
+    module = module.to(target).eval()
+    example = example.to(target)
     samples: dict[str, list[float]] = {}
 
     class _Timer(fx.Interpreter):
         def run_node(self, n: fx.Node) -> Any:
+            sync()
             start = time.perf_counter()
             result = super().run_node(n)
+            sync()
             if n.op not in ("output", "get_attr"):
                 samples.setdefault(n.name, []).append(time.perf_counter() - start)
             return result
@@ -94,6 +112,16 @@ def measure_latency(
         samples.clear()
         for _ in range(repeats):
             timer.run(example)
-    machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, {torch.get_num_threads()} threads"
     latency = {node: statistics.median(times) for node, times in samples.items()}
-    return LatencyTable(model=name, machine=machine, warmup=warmup, repeats=repeats, node_latency_s=latency)
+    return LatencyTable(
+        model=name, machine=machine_name(target), warmup=warmup, repeats=repeats, node_latency_s=latency
+    )
+
+
+def machine_name(device: torch.device) -> str:
+    """What the times were measured on: the GPU's name, or the CPU and its thread count."""
+    import torch
+
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}"
+    return f"{platform.machine()}, {platform.processor() or 'cpu'}, {torch.get_num_threads()} threads"
