@@ -7,7 +7,7 @@ import sys
 import typer
 
 from mcfn import __version__
-from mcfn.cli import allocate, reproduce, route
+from mcfn.cli import allocate, infer, load, reproduce, route, serve
 from mcfn.cli.errors import input_error_types
 
 app = typer.Typer(
@@ -20,6 +20,9 @@ app = typer.Typer(
 app.command("allocate")(allocate.allocate_command)
 app.command("reproduce")(reproduce.reproduce_command)
 app.command("route")(route.route_command)
+app.command("serve")(serve.serve_command)
+app.command("infer")(infer.infer_command)
+app.command("load")(load.load_command)
 
 
 def _version(value: bool) -> None:

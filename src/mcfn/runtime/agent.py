@@ -26,7 +26,7 @@ import numpy as np
 from mcfn.awareness.advert import AdvertPolicy
 from mcfn.runtime.channel import Channel, RemoteError, connect, serve
 from mcfn.runtime.link import LinkProfile, link_from_fields
-from mcfn.runtime.plan import StagePlan, build_stage
+from mcfn.runtime.plan import StagePlan, build_stages
 from mcfn.runtime.wire import Message
 
 #: Weight of the newest sample in the measured-speed moving average.
@@ -68,7 +68,10 @@ class Agent:
         self.spec = spec
         self._token = spec.token.encode()
         self._plans = {stage.service_id: stage for stage in spec.stages}
-        self._modules = {stage.service_id: build_stage(stage) for stage in spec.stages}
+        self._modules = build_stages(spec.stages)
+        with torch.no_grad():  # warm up: the first pass of a module allocates and picks kernels, and is slow
+            for stage in spec.stages:
+                self._modules[stage.service_id](torch.zeros(stage.input_shape))
         self._pool = ThreadPoolExecutor(max_workers=spec.workers, thread_name_prefix=f"agent-{spec.node_id}")
         self._slots = asyncio.Semaphore(spec.workers)
         self._waiting = 0

@@ -2,7 +2,7 @@
 
 This module exists only until the partitioning issue's executable split plans land; the runtime depends on
 nothing here but :class:`ModelPlan` / :class:`StagePlan` (a stage is a named ``torch.nn.Module`` taking one
-tensor to one tensor) and :func:`build_stage`, so the real planner replaces it behind the same interface.
+tensor to one tensor) and :func:`build_stages`, so the real planner replaces it behind the same interface.
 
 A model qualifies when running its top-level children in order — with ``flatten(1)`` before a classifier head,
 as torchvision's classifiers do in ``forward`` — gives the model's own output (checked on a random input). Weights
@@ -130,9 +130,11 @@ def plan_model(name: str, *, stages: int, seed: int = 0) -> ModelPlan:
     return ModelPlan(model=name, seed=seed, input_shape=MODELS[name], stages=plans)
 
 
-def build_stage(stage: StagePlan) -> torch.nn.Module:
-    """The executable module of ``stage`` (built from the model's seed, so every process gets the same weights)."""
-    return chain_of(stage.model, seed=stage.seed)[stage.start : stage.stop]
+def build_stages(stages: tuple[StagePlan, ...]) -> dict[str, torch.nn.Module]:
+    """The executable module of each stage by service id, built from its model's seed (so every process gets the
+    same weights); each model is built once."""
+    chains = {key: chain_of(key[0], seed=key[1]) for key in {(stage.model, stage.seed) for stage in stages}}
+    return {stage.service_id: chains[stage.model, stage.seed][stage.start : stage.stop] for stage in stages}
 
 
 def stage_work(stage: StagePlan) -> Work:
