@@ -143,7 +143,7 @@ class Agent:
 
         started = time.perf_counter()
         with torch.no_grad():
-            output = self._modules[name](torch.from_numpy(tensor)).numpy()
+            output = self._modules[name](torch.from_numpy(tensor.copy())).numpy()  # received tensors are read-only
         compute_s = time.perf_counter() - started
         if self.spec.slowdown > 1:
             time.sleep((self.spec.slowdown - 1) * compute_s)  # an emulated slower processor holds its worker

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from mcfn.runtime.auth import AuthError, new_nonce, proof, verify
 from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
-from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode, read_message
+from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode_parts, read_message
 
 #: Limits during the handshake: small headers, no body.
 HANDSHAKE_LIMITS = FrameLimits(max_header_bytes=1024, max_body_bytes=0)
@@ -56,25 +56,30 @@ class Channel:
 
     async def send(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> None:
         """Send one message after its emulated transfer time (``link`` overrides the channel's for it)."""
-        frame = encode(message)
         async with asyncio.timeout(timeout_s):
-            await self._pacer.hold(len(frame), link)
-            self._writer.write(frame)
-            await self._writer.drain()
+            await self._send(message, link)
 
     async def receive(self, *, timeout_s: float | None, limits: FrameLimits | None = None) -> Message:
         """The next message; ``EOFError`` when the peer closed, ``TimeoutError`` after ``timeout_s``."""
+        if timeout_s is None:
+            return await read_message(self._reader, limits or self._limits)
         async with asyncio.timeout(timeout_s):
             return await read_message(self._reader, limits or self._limits)
 
     async def request(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> Message:
         """Send ``message`` and return the answer; an ``error`` answer raises :class:`RemoteError`."""
         async with asyncio.timeout(timeout_s):
-            await self.send(message, timeout_s=timeout_s, link=link)
-            answer = await self.receive(timeout_s=None)
+            await self._send(message, link)
+            answer = await read_message(self._reader, self._limits)
         if answer.kind == "error":
             raise RemoteError(str(answer.fields.get("reason", "unspecified error")))
         return answer
+
+    async def _send(self, message: Message, link: LinkProfile | None) -> None:
+        head, body = encode_parts(message)
+        await self._pacer.hold(len(head) + len(body), link)
+        self._writer.writelines((head, body))
+        await self._writer.drain()
 
     async def close(self) -> None:
         self._writer.close()
@@ -155,8 +160,10 @@ async def serve(
             pass  # the peer went away
         except Exception:  # a handler bug must not take the server down; it is logged, the connection closed
             log.exception("connection handler failed")
-        finally:
-            await channel.close()
+        except asyncio.CancelledError:  # the loop is shutting down; asyncio 3.11 would log a cancelled handler
+            writer.close()
+            return
+        await channel.close()
 
     return await asyncio.start_server(on_connect, host, port)
 

@@ -22,6 +22,7 @@ Validation happens here, once; errors are :class:`~mcfn.routing.scenario.Scenari
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,6 +186,8 @@ class LocalCluster:
             self.kill(node_id)
         if self._server is not None:
             self._server.close()
+        with contextlib.suppress(TimeoutError):  # let the agents' connections end before the loop does
+            await self.controller.wait_until(lambda controller: not controller.live_agents, timeout_s=5.0)
 
     async def wait_ready(self, *, timeout_s: float = 60.0) -> None:
         """Return once every agent has registered (they load torch and build their stages first)."""

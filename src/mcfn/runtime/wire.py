@@ -60,17 +60,23 @@ class Message:
 
 def encode(message: Message) -> bytes:
     """The frame of ``message`` (prefix, header, body) as one ``bytes``."""
+    return b"".join(encode_parts(message))
+
+
+def encode_parts(message: Message) -> tuple[bytes, memoryview | bytes]:
+    """The frame of ``message`` as (prefix and header, body): the body is a view of the tensor's memory, so a
+    large tensor is not copied before the socket takes it."""
     header: dict[str, Any] = {**message.fields, "kind": message.kind}
-    body = b""
+    body: memoryview | bytes = b""
     if message.tensor is not None:
         array = np.asarray(message.tensor)
         if array.dtype.name not in DTYPES:
             raise FrameError(f"tensor dtype {array.dtype.name} cannot be sent; allowed: {', '.join(DTYPES)}")
         array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
         header["tensor"] = {"dtype": array.dtype.name, "shape": list(array.shape)}
-        body = array.tobytes()
+        body = memoryview(array).cast("B") if array.size else b""
     head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
-    return _PREFIX.pack(MAGIC, VERSION, len(head), len(body)) + head + body
+    return _PREFIX.pack(MAGIC, VERSION, len(head), len(body)) + head, body
 
 
 async def read_message(reader: asyncio.StreamReader, limits: FrameLimits) -> Message:
@@ -91,15 +97,18 @@ async def read_message(reader: asyncio.StreamReader, limits: FrameLimits) -> Mes
     if body_bytes > limits.max_body_bytes:
         raise FrameError(f"body of {body_bytes} bytes exceeds the limit of {limits.max_body_bytes}")
     try:
-        head = await reader.readexactly(head_bytes)
-        body = bytearray(await reader.readexactly(body_bytes)) if body_bytes else bytearray()
+        frame = await reader.readexactly(head_bytes + body_bytes)
     except asyncio.IncompleteReadError as exc:
         raise FrameError(f"truncated frame ({len(exc.partial)} of {exc.expected} bytes)") from None
+    head, body = frame[:head_bytes], memoryview(frame)[head_bytes:]
     return decode(head, body)
 
 
-def decode(head: bytes, body: bytearray) -> Message:
-    """Build a :class:`Message` from a frame's header and body bytes, validating both."""
+def decode(head: bytes, body: bytes | memoryview) -> Message:
+    """Build a :class:`Message` from a frame's header and body bytes, validating both.
+
+    The tensor is a read-only view of ``body`` (no copy); copy it to change it.
+    """
     try:
         header = json.loads(head.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -115,7 +124,7 @@ def decode(head: bytes, body: bytearray) -> Message:
     return Message(kind=kind, fields=header, tensor=_tensor(spec, body))
 
 
-def _tensor(spec: Any, body: bytearray) -> np.ndarray:
+def _tensor(spec: Any, body: bytes | memoryview) -> np.ndarray:
     if not isinstance(spec, dict) or set(spec) != {"dtype", "shape"}:
         raise FrameError("header 'tensor' must be {'dtype': ..., 'shape': [...]}")
     dtype, shape = spec["dtype"], spec["shape"]
