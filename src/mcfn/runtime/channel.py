@@ -148,24 +148,29 @@ async def serve(
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         channel = Channel(reader, writer, limits=frame_limits)
         try:
-            await _handshake(channel, token, handshake_timeout_s)
-            counts.accepted += 1
-            await handler(channel)
-        except (AuthError, FrameError, TimeoutError) as exc:
-            counts.rejected += 1
-            counts.last_rejection = str(exc) or type(exc).__name__
-            with contextlib.suppress(ConnectionError, OSError, TimeoutError, FrameError):
-                await channel.send(Message(kind="error", fields={"reason": counts.last_rejection}), timeout_s=1.0)
-        except (EOFError, ConnectionError, OSError):
-            pass  # the peer went away
-        except Exception:  # a handler bug must not take the server down; it is logged, the connection closed
-            log.exception("connection handler failed")
+            await _session(channel, handler, token, handshake_timeout_s, counts)
+            await channel.close()
         except asyncio.CancelledError:  # the loop is shutting down; asyncio 3.11 would log a cancelled handler
             writer.close()
-            return
-        await channel.close()
 
     return await asyncio.start_server(on_connect, host, port)
+
+
+async def _session(channel: Channel, handler: Handler, token: bytes, timeout_s: float, counts: ServerStats) -> None:
+    """Handshake, then the handler; protocol errors are counted and answered, a vanished peer is not an error."""
+    try:
+        await _handshake(channel, token, timeout_s)
+        counts.accepted += 1
+        await handler(channel)
+    except (AuthError, FrameError, TimeoutError) as exc:
+        counts.rejected += 1
+        counts.last_rejection = str(exc) or type(exc).__name__
+        with contextlib.suppress(ConnectionError, OSError, TimeoutError, FrameError):
+            await channel.send(Message(kind="error", fields={"reason": counts.last_rejection}), timeout_s=1.0)
+    except (EOFError, ConnectionError, OSError):
+        pass  # the peer went away
+    except Exception:  # a handler bug must not take the server down; it is logged, the connection closed
+        log.exception("connection handler failed")
 
 
 async def _handshake(channel: Channel, token: bytes, timeout_s: float) -> None:
