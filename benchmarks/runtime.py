@@ -32,7 +32,7 @@ from mcfn.runtime.wire import Message, encode
 
 TOKEN = b"benchmark-token-0123456789abcdef"
 SIZES_BYTES = (1_000, 100_000, 1_000_000, 10_000_000)
-MODELS = ("tiny-cnn", "alexnet", "resnet18")
+MODELS = ("alexnet", "resnet18", "resnet34")
 BANDWIDTHS_BPS = (1e9, 20e6)
 
 

@@ -95,11 +95,12 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
     assert all(a["advert_age_s"] < 5 and a["speed_flops_per_s"] > 0 for a in status["agents"])
 
 
-def test_killed_agent_is_retried_elsewhere_and_rejoins_and_a_hung_one_times_out():
+def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_one_times_out():
     runtime = parse_runtime_scenario(
         scenario_document(
             agents=[
-                {"node": "edge0", "models": ["tiny-cnn"], "slowdown": 3000},  # holds a stage for about a second
+                # holds a stage for most of a second, and refuses work while it does
+                {"node": "edge0", "models": ["tiny-cnn"], "slowdown": 1000, "max_queue": 0},
                 {"node": "edge1", "models": ["tiny-cnn"]},
                 {"node": "cloud", "models": ["tiny-cnn"]},
             ]
@@ -114,6 +115,7 @@ def test_killed_agent_is_retried_elsewhere_and_rejoins_and_a_hung_one_times_out(
             client = Client(*cluster.address, token=TOKEN)
             pending = asyncio.create_task(client.infer("tiny-cnn", x, policy="nearest-edge"))
             await cluster.controller.wait_until(lambda c: c.view.busy_vms[j] > 0, timeout_s=20)  # edge0 is computing
+            refused = await client.infer("tiny-cnn", x, policy="nearest-edge")  # edge0 says busy: placed again
             cluster.kill("edge0")
             retried = await pending
             cluster.restart("edge0")
@@ -129,10 +131,12 @@ def test_killed_agent_is_retried_elsewhere_and_rejoins_and_a_hung_one_times_out(
             finally:
                 os.kill(pid, signal.SIGCONT)
             await client.close()
-        return retried, rejoined, hung.value, waited
+        return refused, retried, rejoined, hung.value, waited
 
-    retried, rejoined, hung, waited = run(scenario(), timeout_s=120)
+    refused, retried, rejoined, hung, waited = run(scenario(), timeout_s=120)
     expected = local_output("tiny-cnn", x)
+    assert refused.fields["attempts"] == 2
+    assert "edge0" not in {s["node"] for s in refused.fields["stages"]}
     assert retried.fields["attempts"] == 2
     assert "edge0" not in {s["node"] for s in retried.fields["stages"]}
     assert np.abs(retried.output - expected).max() <= 1e-5

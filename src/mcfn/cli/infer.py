@@ -29,6 +29,7 @@ def infer_command(
 
     from mcfn.runtime.access import ClusterAccess
     from mcfn.runtime.client import Client
+    from mcfn.runtime.controller import InferError
 
     if (input_file is None) == (not random):
         raise UserInputError("give exactly one of --input FILE.npy and --random")
@@ -46,7 +47,7 @@ def infer_command(
         reply = asyncio.run(main())
     except (ConnectionError, OSError) as exc:
         raise UserInputError(f"cannot reach the cluster at {access.host}:{access.port}: {exc}") from None
-    except RuntimeError as exc:  # InferError: the cluster's reason
+    except InferError as exc:  # the cluster's reason
         raise UserInputError(str(exc)) from None
     if output_file is not None:
         np.save(output_file, reply.output)

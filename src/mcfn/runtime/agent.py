@@ -99,7 +99,8 @@ class Agent:
                 answer, link = await self._run(message)
             except RemoteError as exc:
                 answer, link = Message(kind="error", fields={"reason": exc.reason}), None
-            await channel.send(answer, timeout_s=self.spec.timeout_s + (link.transfer_s(0) if link else 0), link=link)
+            extra_s = link.transfer_s(answer.tensor.nbytes) if link and answer.tensor is not None else 0.0
+            await channel.send(answer, timeout_s=self.spec.timeout_s + extra_s, link=link)
 
     async def _run(self, message: Message) -> tuple[Message, LinkProfile | None]:
         if message.kind != "run" or message.tensor is None:

@@ -19,7 +19,7 @@ advert connection is open; a restarted agent says hello again and rejoins.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -142,7 +142,7 @@ class Controller:
         async with asyncio.timeout(timeout_s), self._changed:
             await self._changed.wait_for(lambda: set(node_ids) <= set(self._agents))
 
-    async def wait_until(self, predicate: Any, *, timeout_s: float) -> None:
+    async def wait_until(self, predicate: Callable[[Controller], bool], *, timeout_s: float) -> None:
         """Return once ``predicate(controller)`` holds, re-checked at every hello, advert and departure."""
         async with asyncio.timeout(timeout_s), self._changed:
             await self._changed.wait_for(lambda: predicate(self))
