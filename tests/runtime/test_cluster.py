@@ -121,7 +121,7 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
             cluster.restart("edge0")
             await cluster.wait_ready()
             rejoined = await client.infer("tiny-cnn", x, policy="nearest-edge")
-            pid = cluster._processes["edge0"].pid
+            pid = cluster.launcher.pid("edge0")
             os.kill(pid, signal.SIGSTOP)  # a hung agent: its connections stay open, nothing answers
             try:
                 started = time.perf_counter()

@@ -18,6 +18,12 @@ def serve_command(
         None, "--duration-s", min=0, help="Stop after this many seconds (default: until Ctrl-C)."
     ),
     ready_timeout_s: float = typer.Option(120.0, min=1, help="How long the agents may take to start (s)."),
+    ray_address: str | None = typer.Option(
+        None,
+        "--ray-address",
+        help="Place the agents as Ray actors on this Ray cluster (needs mcfn[ray]); with agents on other machines "
+        "set the scenario's runtime.host to 0.0.0.0.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the cluster's status as JSON once it is ready."),
 ) -> None:
     """Start a controller and the scenario's agents on this machine (loopback unless the scenario says
@@ -31,9 +37,18 @@ def serve_command(
     from mcfn.runtime.cluster import LocalCluster, load_runtime_scenario
 
     runtime = load_runtime_scenario(scenario)
+    launcher, advertised_host = None, None
+    if ray_address is not None:
+        from mcfn.runtime.ray_launcher import RayLauncher
+
+        launcher = RayLauncher(address=ray_address)
+        advertised_host = launcher.driver_host if runtime.host in ("0.0.0.0", "::") else None
 
     async def main() -> None:
-        async with LocalCluster(runtime, token=os.environ.get(TOKEN_ENV)) as cluster:
+        cluster = LocalCluster(
+            runtime, token=os.environ.get(TOKEN_ENV), launcher=launcher, advertised_host=advertised_host
+        )
+        async with cluster:
             from rich.console import Console
 
             console = Console(stderr=True)

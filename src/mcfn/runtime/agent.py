@@ -164,7 +164,7 @@ class Agent:
                     timeout_s=self.spec.timeout_s,
                 )
                 try:
-                    await channel.request(self._hello(), timeout_s=self.spec.timeout_s)
+                    await channel.request(self._hello(channel.local_host), timeout_s=self.spec.timeout_s)
                     while os.getppid() == parent:
                         await asyncio.sleep(policy.period_s + rng.uniform(-policy.jitter_s, policy.jitter_s))
                         await channel.send(self._advert(policy.period_s), timeout_s=self.spec.timeout_s)
@@ -172,11 +172,12 @@ class Agent:
                     await channel.close()
             await asyncio.sleep(policy.period_s)
 
-    def _hello(self) -> Message:
+    def _hello(self, local_host: str) -> Message:
+        """Registration; an agent listening on every interface gives the one that reaches the controller."""
         fields: dict[str, Any] = {
             "node": self.spec.node_id,
             "tier": self.spec.tier,
-            "host": self.spec.host,
+            "host": local_host if self.spec.host in ("0.0.0.0", "::") else self.spec.host,
             "port": self.port,
             "stages": sorted(self._plans),
             "workers": self.spec.workers,

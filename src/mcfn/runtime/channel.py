@@ -54,6 +54,11 @@ class Channel:
         host, port = self._writer.get_extra_info("peername")[:2]
         return f"{host}:{port}"
 
+    @property
+    def local_host(self) -> str:
+        """This end's address: the interface through which the peer is reached."""
+        return str(self._writer.get_extra_info("sockname")[0])
+
     async def send(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> None:
         """Send one message after its emulated transfer time (``link`` overrides the channel's for it)."""
         async with asyncio.timeout(timeout_s):

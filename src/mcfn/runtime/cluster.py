@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,9 +32,10 @@ from pydantic import Field, ValidationError
 from mcfn.awareness.advert import AdvertPolicy
 from mcfn.network.topology.io import read_yaml
 from mcfn.routing.scenario import Scenario, ScenarioError, parse_scenario
-from mcfn.runtime.agent import AgentSpec, run_agent
+from mcfn.runtime.agent import AgentSpec
 from mcfn.runtime.auth import check_token, new_token
 from mcfn.runtime.controller import Controller
+from mcfn.runtime.launch import Launcher, ProcessLauncher
 from mcfn.runtime.plan import ModelPlan, plan_model
 from mcfn.validation import StrictModel, validation_message
 
@@ -141,13 +141,21 @@ def load_runtime_scenario(path: str | Path) -> RuntimeScenario:
 
 
 class LocalCluster:
-    """The controller in this event loop and one spawned OS process per agent; use as ``async with``.
+    """The controller in this event loop and one agent per node, started by ``launcher`` (by default one spawned
+    OS process each); use as ``async with``.
 
-    ``kill`` ends an agent's process at once (SIGKILL: nothing is cleaned up, as in a crash); ``restart`` starts
-    a fresh one for the same node, which registers again.
+    ``kill`` ends an agent at once (SIGKILL for a process: nothing is cleaned up, as in a crash); ``restart``
+    starts a fresh one for the same node, which registers again.
     """
 
-    def __init__(self, runtime: RuntimeScenario, *, token: str | None = None) -> None:
+    def __init__(
+        self,
+        runtime: RuntimeScenario,
+        *,
+        token: str | None = None,
+        launcher: Launcher | None = None,
+        advertised_host: str | None = None,
+    ) -> None:
         self.runtime = runtime
         self.token = token or new_token()
         check_token(self.token.encode())
@@ -160,9 +168,10 @@ class LocalCluster:
             policy=runtime.policy,
             max_attempts=runtime.max_attempts,
         )
+        self.launcher = launcher or ProcessLauncher()
+        self._advertised_host = advertised_host
         self._server: asyncio.Server | None = None
-        self._processes: dict[str, multiprocessing.process.BaseProcess] = {}
-        self._context = multiprocessing.get_context("spawn")
+        self._running: set[str] = set()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -182,7 +191,7 @@ class LocalCluster:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        for node_id in list(self._processes):
+        for node_id in list(self._running):
             self.kill(node_id)
         if self._server is not None:
             self._server.close()
@@ -194,18 +203,16 @@ class LocalCluster:
         await self.controller.wait_for_agents(self.node_ids, timeout_s=timeout_s)
 
     def kill(self, node_id: str) -> None:
-        """SIGKILL the agent of ``node_id`` and reap it."""
-        process = self._processes.pop(node_id)
-        process.kill()
-        process.join(timeout=10)
+        """End the agent of ``node_id`` at once."""
+        self._running.remove(node_id)
+        self.launcher.stop(node_id)
 
     def restart(self, node_id: str) -> None:
-        """Start a fresh process for ``node_id``'s agent (killing a running one first)."""
-        if node_id in self._processes:
+        """Start a fresh agent for ``node_id`` (ending a running one first)."""
+        if node_id in self._running:
             self.kill(node_id)
-        process = self._context.Process(target=run_agent, args=(self.agent_spec(node_id),), daemon=True)
-        process.start()
-        self._processes[node_id] = process
+        self.launcher.start(self.agent_spec(node_id))
+        self._running.add(node_id)
 
     def agent_spec(self, node_id: str) -> AgentSpec:
         """What the agent process of ``node_id`` is started with."""
@@ -217,7 +224,7 @@ class LocalCluster:
             node_id=node_id,
             tier=runtime.scenario.fleet.nodes[runtime.scenario.fleet.index[node_id]].tier.value,
             stages=tuple(stage for model in entry.models for stage in runtime.plans[model].stages),
-            controller_host=host,
+            controller_host=self._advertised_host or host,
             controller_port=port,
             token=self.token,
             host=runtime.host,
