@@ -12,15 +12,20 @@
    The scenario's compute speeds are *measured* here first (one CPU thread per agent on this machine: the
    measured-profile plan), so the router's prediction and the run share their numbers; ``--requests`` are sent
    one after another and the mean is reported.
+4. **Ray actor path vs own transport** (when Ray is installed): a round trip of the same tensor to an echo in
+   another process, through a Ray actor call (``ray.get(actor.echo.remote(x))``, local Ray instance) and through
+   an authenticated channel to a spawned echo server; median of ``--rounds``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import statistics
 import struct
 import time
+from typing import Any
 
 import numpy as np
 
@@ -167,6 +172,70 @@ async def predicted_vs_actual(bandwidth_bps: float, speed: float, requests: int)
     return rows
 
 
+def _serve_echo_forever(ports: Any) -> None:
+    async def main() -> None:
+        server = await serve(_channel_echo, token=TOKEN)
+        ports.put(server.sockets[0].getsockname()[1])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+async def _channel_round_trips(port: int, rounds: int) -> list[float]:
+    channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=10)
+    medians = []
+    for size in SIZES_BYTES:
+        tensor = np.zeros(size // 4, dtype=np.float32)
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            await channel.request(Message(kind="echo", tensor=tensor), timeout_s=60)
+            times.append(time.perf_counter() - started)
+        medians.append(statistics.median(times))
+    await channel.close()
+    return medians
+
+
+def ray_vs_channel(rounds: int) -> list[dict[str, float]]:
+    """Median round trip to an echo in another process: Ray actor call vs our channel."""
+    import os
+
+    import ray
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a private local instance for the benchmark
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+
+    class Echo:
+        def echo(self, x: np.ndarray) -> np.ndarray:
+            return x
+
+    actor = ray.remote(Echo).remote()
+    ray.get(actor.echo.remote(np.zeros(1)))
+    ray_medians = []
+    for size in SIZES_BYTES:
+        tensor = np.zeros(size // 4, dtype=np.float32)
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            ray.get(actor.echo.remote(tensor))
+            times.append(time.perf_counter() - started)
+        ray_medians.append(statistics.median(times))
+    ray.shutdown()
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    echo = context.Process(target=_serve_echo_forever, args=(ports,), daemon=True)
+    echo.start()
+    try:
+        channel_medians = asyncio.run(_channel_round_trips(ports.get(timeout=60), rounds))
+    finally:
+        echo.kill()
+        echo.join()
+    return [
+        {"bytes": size, "ray_s": r, "channel_s": c}
+        for size, r, c in zip(SIZES_BYTES, ray_medians, channel_medians, strict=True)
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50)
@@ -198,6 +267,17 @@ def main() -> None:
                 f"{bandwidth / 1e6:>6g} Mb/s {row['model']:>9} {row['nodes']:>20} "
                 f"{row['predicted_s'] * 1e3:>15.2f} {row['actual_s'] * 1e3:>12.2f} {ratio:>12.2f}"
             )
+
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        print("\n4. Ray is not installed (pip install 'mcfn[ray]'): Ray actor path not measured")
+        return
+    print("\n4. Ray actor call vs own channel, round trip to an echo in another process (median)")
+    print(f"{'bytes':>10} {'ray (ms)':>10} {'channel (ms)':>13} {'ray/channel':>12}")
+    for row in ray_vs_channel(args.rounds):
+        ratio = row["ray_s"] / row["channel_s"]
+        print(f"{row['bytes']:>10} {row['ray_s'] * 1e3:>10.3f} {row['channel_s'] * 1e3:>13.3f} {ratio:>12.2f}")
 
 
 if __name__ == "__main__":

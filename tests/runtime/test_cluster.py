@@ -142,7 +142,7 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
     assert np.abs(retried.output - expected).max() <= 1e-5
     assert rejoined.fields["stages"][0]["node"] == "edge0"
     assert "edge0" in str(hung)
-    assert 0.5 <= waited < 1.0
+    assert 0.5 <= waited < 1.25  # the deadline, plus the answer's way back on a busy machine
 
 
 @pytest.mark.parametrize(

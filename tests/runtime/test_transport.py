@@ -216,12 +216,14 @@ def test_emulated_link_delivers_one_megabyte_in_the_emulated_time():
         server, _, port = await _server()
         async with server:
             channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5, link=link)
-            started = time.perf_counter()
-            await channel.send(Message(kind="blob", tensor=payload), timeout_s=5)
-            answer = await channel.receive(timeout_s=5)
-            elapsed = time.perf_counter() - started
+            times = []
+            for _ in range(3):  # best of three: a busy machine only ever adds time
+                started = time.perf_counter()
+                await channel.send(Message(kind="blob", tensor=payload), timeout_s=5)
+                answer = await channel.receive(timeout_s=5)
+                times.append(time.perf_counter() - started)
             await channel.close()
-        return elapsed, answer
+        return min(times), answer
 
     elapsed, answer = run(scenario())
     expected = link.transfer_s(frame_bytes)
@@ -239,4 +241,5 @@ def test_frames_queue_behind_each_other_on_one_link():
         await asyncio.gather(pacer.hold(5000), pacer.hold(5000))  # 50 ms each, then 10 ms delay
         return time.perf_counter() - started
 
-    assert run(scenario()) == pytest.approx(0.11, rel=0.1)
+    elapsed = run(scenario())
+    assert 0.109 <= elapsed < 0.2  # one after the other: not 0.06 s, as two frames side by side would take

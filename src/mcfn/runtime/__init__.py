@@ -7,6 +7,9 @@
 - :mod:`~mcfn.runtime.plan`: the STAND-IN split planner (model → chained torch stages) until issue 3's lands;
 - :mod:`~mcfn.runtime.agent`: node agents (terminal / edge / cloud), one OS process each, bounded worker pools;
 - :mod:`~mcfn.runtime.controller`: adverts into the aware view, stage placement by the core's router, retries;
-- :mod:`~mcfn.runtime.cluster`: runtime scenarios (YAML) and a local cluster of agent processes;
-- :mod:`~mcfn.runtime.client`: requests to a controller.
+- :mod:`~mcfn.runtime.messages`: the control messages' fields, validated where they enter;
+- :mod:`~mcfn.runtime.cluster`: runtime scenarios (YAML) and a cluster: the controller plus one agent per node;
+- :mod:`~mcfn.runtime.launch`, :mod:`~mcfn.runtime.ray_launcher`: agents as spawned processes or as Ray actors;
+- :mod:`~mcfn.runtime.client`, :mod:`~mcfn.runtime.access`: requests to a controller, and how to reach it;
+- :mod:`~mcfn.runtime.load`: open-loop load and its latency percentiles.
 """

@@ -33,6 +33,10 @@ PREFIX_BYTES = _PREFIX.size
 DTYPES: tuple[str, ...] = ("float16", "float32", "float64", "int8", "uint8", "int32", "int64", "bool")
 
 
+#: The little-endian wire dtype of each allowed dtype name.
+_WIRE_DTYPES = {name: np.dtype(name).newbyteorder("<") for name in DTYPES}
+
+
 class FrameError(ValueError):
     """A frame that cannot be accepted: malformed, truncated, oversized or of an unknown kind."""
 
@@ -70,12 +74,14 @@ def encode_parts(message: Message) -> tuple[bytes, memoryview | bytes]:
     body: memoryview | bytes = b""
     if message.tensor is not None:
         array = np.asarray(message.tensor)
-        if array.dtype.name not in DTYPES:
+        wire = _WIRE_DTYPES.get(array.dtype.name)
+        if wire is None:
             raise FrameError(f"tensor dtype {array.dtype.name} cannot be sent; allowed: {', '.join(DTYPES)}")
-        array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+        if array.dtype != wire or not array.flags.c_contiguous:
+            array = np.ascontiguousarray(array, dtype=wire)
         header["tensor"] = {"dtype": array.dtype.name, "shape": list(array.shape)}
         body = memoryview(array).cast("B") if array.size else b""
-    head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+    head = _ENCODER.encode(header).encode()
     return _PREFIX.pack(MAGIC, VERSION, len(head), len(body)) + head, body
 
 
@@ -110,7 +116,7 @@ def decode(head: bytes, body: bytes | memoryview) -> Message:
     The tensor is a read-only view of ``body`` (no copy); copy it to change it.
     """
     try:
-        header = json.loads(head.decode("utf-8"), parse_constant=_reject_constant)
+        header = _DECODER.decode(head.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FrameError(f"header is not UTF-8 JSON: {exc}") from None
     if not isinstance(header, dict) or not isinstance(header.get("kind"), str):
@@ -132,11 +138,17 @@ def _tensor(spec: Any, body: bytes | memoryview) -> np.ndarray:
         raise FrameError(f"tensor dtype {dtype!r} is not allowed; allowed: {', '.join(DTYPES)}")
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
         raise FrameError(f"tensor shape must be a list of non-negative integers, got {shape!r}")
-    expected = math.prod(shape) * np.dtype(dtype).itemsize
+    wire = _WIRE_DTYPES[dtype]
+    expected = math.prod(shape) * wire.itemsize
     if expected != len(body):
         raise FrameError(f"tensor {dtype}{shape} needs {expected} bytes, the body has {len(body)}")
-    return np.frombuffer(body, dtype=np.dtype(dtype).newbyteorder("<")).reshape(shape)
+    return np.frombuffer(body, dtype=wire).reshape(shape)
 
 
 def _reject_constant(name: str) -> float:
     raise FrameError(f"header contains {name}, which JSON does not allow")
+
+
+#: Made once: ``json.dumps``/``json.loads`` with options build a new coder on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
