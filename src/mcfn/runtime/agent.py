@@ -29,7 +29,7 @@ from mcfn.runtime.link import LinkProfile, link_from_fields
 from mcfn.runtime.plan import StagePlan, build_stages
 from mcfn.runtime.wire import Message
 
-#: Weight of the newest sample in the measured-speed moving average.
+#: Weight of the newest period's speed in the measured-speed moving average.
 SPEED_SMOOTHING = 0.3
 
 
@@ -79,6 +79,8 @@ class Agent:
         self._queue_flops = 0.0
         self._arrived_flops = 0.0
         self._speed_flops_per_s = 0.0
+        self._done_flops = 0.0
+        self._done_s = 0.0
         self.port = 0
 
     async def run(self) -> None:
@@ -131,10 +133,8 @@ class Agent:
                 output, compute_s = await loop.run_in_executor(self._pool, self._compute, name, message.tensor)
             finally:
                 self._busy -= 1
-        if compute_s > 0:
-            sample = plan.flops / compute_s
-            old = self._speed_flops_per_s
-            self._speed_flops_per_s = sample if old == 0 else (1 - SPEED_SMOOTHING) * old + SPEED_SMOOTHING * sample
+        self._done_flops += plan.flops
+        self._done_s += compute_s
         fields = {"stage": name, "node": self.spec.node_id, "queue_s": queue_s, "compute_s": compute_s}
         return Message(kind="output", fields=fields, tensor=output), link
 
@@ -187,6 +187,11 @@ class Agent:
 
     def _advert(self, period_s: float) -> Message:
         arrival, self._arrived_flops = self._arrived_flops / period_s, 0.0
+        if self._done_s > 0:  # FLOPs over compute seconds of the period: heavy stages weigh as much as they take
+            sample = self._done_flops / self._done_s
+            old = self._speed_flops_per_s
+            self._speed_flops_per_s = sample if old == 0 else (1 - SPEED_SMOOTHING) * old + SPEED_SMOOTHING * sample
+            self._done_flops = self._done_s = 0.0
         fields = {
             "queue_flops": max(self._queue_flops, 0.0),
             "busy_workers": self._busy,
