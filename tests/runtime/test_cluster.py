@@ -22,7 +22,8 @@ torch = pytest.importorskip("torch")
 
 
 def scenario_document(**runtime: object) -> dict:
-    """bs0 - edge0 (near), bs0 - agg - edge1, agg - cloud; three agents hosting every stage of tiny-cnn."""
+    """bs0 - edge0 (near), bs0 - agg - edge1, agg - cloud, and a phone ue0 on a 20 Mbit/s radio link to bs0;
+    agents on each (the phone's emulates a CPU four times slower) hosting every stage of tiny-cnn."""
     cpu = {"tier": "edge", "kind": "cpu", "peak_flops_per_s": 2e10, "memory_bytes": 8e9, "vm_slots": 2}
     return {
         "topology": {
@@ -32,18 +33,21 @@ def scenario_document(**runtime: object) -> dict:
                 {"id": "edge1", "role": "edge_server"},
                 {"id": "agg", "role": "aggregation"},
                 {"id": "cloud", "role": "cloud"},
+                {"id": "ue0", "role": "terminal"},
             ],
             "links": [
                 {"a": "bs0", "b": "edge0", "bandwidth_bps": 1e9, "delay_s": 1e-4},
                 {"a": "bs0", "b": "agg", "bandwidth_bps": 1e9, "delay_s": 1e-3},
                 {"a": "agg", "b": "edge1", "bandwidth_bps": 1e9, "delay_s": 1e-4},
                 {"a": "agg", "b": "cloud", "bandwidth_bps": 1e9, "delay_s": 2e-3},
+                {"a": "bs0", "b": "ue0", "bandwidth_bps": 20e6, "delay_s": 5e-3},
             ],
         },
         "compute": [
             {"id": "edge0", **cpu},
             {"id": "edge1", **cpu},
             {**cpu, "id": "cloud", "tier": "cloud", "vm_slots": 8},
+            {**cpu, "id": "ue0", "tier": "terminal", "peak_flops_per_s": 5e9, "vm_slots": 1},
         ],
         "runtime": {
             "ingress": "bs0",
@@ -53,6 +57,7 @@ def scenario_document(**runtime: object) -> dict:
                 {"node": "edge0", "models": ["tiny-cnn"], "workers": 1},
                 {"node": "edge1", "models": ["tiny-cnn"], "workers": 1},
                 {"node": "cloud", "models": ["tiny-cnn"], "workers": 2},
+                {"node": "ue0", "models": ["tiny-cnn"], "slowdown": 4},
             ],
         }
         | runtime,
@@ -72,8 +77,10 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
         async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
             await cluster.wait_ready()
             client = Client(*cluster.address, token=TOKEN)
-            replies = [await client.infer("tiny-cnn", x, policy=p) for p in ("compute-aware", "round-robin", "optimal")]
-            measured = lambda c: (c.view.speed_flops_per_s != c.view.nominal_flops_per_s).all()  # noqa: E731
+            policies = ("compute-aware", "round-robin", "round-robin", "optimal")
+            replies = [await client.infer("tiny-cnn", x, policy=p) for p in policies]
+            used = runtime.scenario.fleet.indices({s["node"] for r in replies for s in r.fields["stages"]})
+            measured = lambda c: (c.view.speed_flops_per_s[used] != c.view.nominal_flops_per_s[used]).all()  # noqa: E731
             await cluster.controller.wait_until(measured, timeout_s=10)
             status = await client.status()
             with pytest.raises(InferError, match="not deployed"):
@@ -90,9 +97,16 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
         assert [s["stage"] for s in reply.fields["stages"]] == ["tiny-cnn/0", "tiny-cnn/1", "tiny-cnn/2"]
         assert reply.fields["attempts"] == 1
         assert reply.fields["latency_s"] > 0
-    assert len({s["node"] for s in replies[1].fields["stages"]}) == 3  # round robin spreads the stages
-    assert {a["node"] for a in status["agents"]} == {"edge0", "edge1", "cloud"}
-    assert all(a["advert_age_s"] < 5 and a["speed_flops_per_s"] > 0 for a in status["agents"])
+    spread = {s["node"] for r in replies[1:3] for s in r.fields["stages"]}
+    assert spread == {"edge0", "edge1", "cloud", "ue0"}  # round robin goes round every agent, the phone's too
+    assert {a["node"]: a["tier"] for a in status["agents"]} == {
+        "edge0": "edge",
+        "edge1": "edge",
+        "cloud": "cloud",
+        "ue0": "terminal",
+    }
+    assert all(a["advert_age_s"] < 5 for a in status["agents"])
+    assert all(a["speed_flops_per_s"] > 0 for a in status["agents"] if a["node"] in spread)
 
 
 def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_one_times_out():

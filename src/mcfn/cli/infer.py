@@ -9,6 +9,7 @@ import typer
 
 from mcfn.cli.errors import UserInputError
 from mcfn.cli.output import print_json
+from mcfn.runtime.access import DEFAULT_CLUSTER_FILE
 
 
 def infer_command(
@@ -19,7 +20,7 @@ def infer_command(
     output_file: Path | None = typer.Option(None, "--output", help="Write the output tensor to this .npy file."),
     deadline_s: float | None = typer.Option(None, "--deadline-s", min=0, help="Deadline (s); the model's default."),
     policy: str | None = typer.Option(None, help="Routing policy for this request (default: the cluster's)."),
-    cluster_file: Path = typer.Option(Path(".mcfn/cluster.json"), "--cluster-file", help="Written by mcfn serve."),
+    cluster_file: Path = typer.Option(DEFAULT_CLUSTER_FILE, "--cluster-file", help="Written by mcfn serve."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON instead of a table."),
 ) -> None:
     """Run one input through MODEL on the cluster and print the output and the time each stage took."""

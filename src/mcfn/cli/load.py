@@ -9,6 +9,7 @@ import typer
 
 from mcfn.cli.errors import UserInputError
 from mcfn.cli.output import print_json
+from mcfn.runtime.access import DEFAULT_CLUSTER_FILE
 
 
 def load_command(
@@ -18,7 +19,7 @@ def load_command(
     deadline_s: float | None = typer.Option(None, "--deadline-s", min=0, help="Deadline (s); the model's default."),
     policy: str | None = typer.Option(None, help="Routing policy (default: the cluster's)."),
     seed: int = typer.Option(0, help="Seed of the arrivals and the input."),
-    cluster_file: Path = typer.Option(Path(".mcfn/cluster.json"), "--cluster-file", help="Written by mcfn serve."),
+    cluster_file: Path = typer.Option(DEFAULT_CLUSTER_FILE, "--cluster-file", help="Written by mcfn serve."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Drive an open-loop load of random inputs for MODEL and report latency percentiles and throughput."""

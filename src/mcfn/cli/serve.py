@@ -7,12 +7,13 @@ from pathlib import Path
 import typer
 
 from mcfn.cli.output import print_json
+from mcfn.runtime.access import DEFAULT_CLUSTER_FILE
 
 
 def serve_command(
     scenario: Path = typer.Argument(..., help="Runtime scenario YAML (see examples/runtime.yaml)."),
     cluster_file: Path = typer.Option(
-        Path(".mcfn/cluster.json"), "--cluster-file", help="Where to write the address and token for clients."
+        DEFAULT_CLUSTER_FILE, "--cluster-file", help="Where to write the address and token for clients."
     ),
     duration_s: float | None = typer.Option(
         None, "--duration-s", min=0, help="Stop after this many seconds (default: until Ctrl-C)."

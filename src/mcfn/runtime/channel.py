@@ -50,11 +50,6 @@ class Channel:
         self._pacer = Pacer(link)
 
     @property
-    def peer(self) -> str:
-        host, port = self._writer.get_extra_info("peername")[:2]
-        return f"{host}:{port}"
-
-    @property
     def local_host(self) -> str:
         """This end's address: the interface through which the peer is reached."""
         return str(self._writer.get_extra_info("sockname")[0])
