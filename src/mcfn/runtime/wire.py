@@ -35,6 +35,8 @@ DTYPES: tuple[str, ...] = ("float16", "float32", "float64", "int8", "uint8", "in
 
 #: The little-endian wire dtype of each allowed dtype name.
 _WIRE_DTYPES = {name: np.dtype(name).newbyteorder("<") for name in DTYPES}
+#: Kind and size code (``"f4"``: ``dtype.str`` without its byte order) → name; ``dtype.name`` is slow to compute.
+_NAMES = {np.dtype(name).str[1:]: name for name in DTYPES}
 
 
 class FrameError(ValueError):
@@ -74,12 +76,13 @@ def encode_parts(message: Message) -> tuple[bytes, memoryview | bytes]:
     body: memoryview | bytes = b""
     if message.tensor is not None:
         array = np.asarray(message.tensor)
-        wire = _WIRE_DTYPES.get(array.dtype.name)
-        if wire is None:
+        name = _NAMES.get(array.dtype.str[1:])
+        if name is None:
             raise FrameError(f"tensor dtype {array.dtype.name} cannot be sent; allowed: {', '.join(DTYPES)}")
+        wire = _WIRE_DTYPES[name]
         if array.dtype != wire or not array.flags.c_contiguous:
             array = np.ascontiguousarray(array, dtype=wire)
-        header["tensor"] = {"dtype": array.dtype.name, "shape": list(array.shape)}
+        header["tensor"] = {"dtype": name, "shape": list(array.shape)}
         body = memoryview(array).cast("B") if array.size else b""
     head = _ENCODER.encode(header).encode()
     return _PREFIX.pack(MAGIC, VERSION, len(head), len(body)) + head, body
