@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS := dev,torch
+EXTRAS := dev,torch,ray
 STAMP := $(VENV)/.installed
 OUT ?= results
 

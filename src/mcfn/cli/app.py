@@ -7,7 +7,7 @@ import sys
 import typer
 
 from mcfn import __version__
-from mcfn.cli import allocate, models, partition, profile, reproduce, route
+from mcfn.cli import allocate, infer, load, models, partition, profile, reproduce, route, serve
 from mcfn.cli.errors import input_error_types
 
 app = typer.Typer(
@@ -23,6 +23,9 @@ app.add_typer(models.models_app, name="models")
 app.command("profile")(profile.profile_command)
 app.command("partition")(partition.partition_command)
 app.command("route")(route.route_command)
+app.command("serve")(serve.serve_command)
+app.command("infer")(infer.infer_command)
+app.command("load")(load.load_command)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,284 @@
+"""Runtime benchmarks: ``python benchmarks/runtime.py [--rounds N] [--requests N]``.
+
+1. **Per-hop transport overhead**: a round trip of a float32 tensor through an authenticated
+   :class:`~mcfn.runtime.channel.Channel` (frame, JSON header, raw body, decode to an array) against a round trip
+   of the same bytes over a bare asyncio stream with a 4-byte length prefix, both on loopback in this process;
+   median of ``--rounds`` (and the ratio of the best rounds, less sensitive to this machine's noise). The issue's
+   goal is a ratio of at most 1.2.
+2. **Link emulation**: 1 MB sent over an emulated 20 Mbit/s, 5 ms hop, measured against the emulated figure
+   (goal: within 10 %).
+3. **Predicted vs actual end-to-end latency** of split requests on a local cluster (an edge agent and a cloud
+   agent in their own processes), for three models at two bandwidths of the cell's link to its edge server.
+   The scenario's compute speeds are *measured* here first (one CPU thread per agent on this machine: the
+   measured-profile plan), so the router's prediction and the run share their numbers; ``--requests`` are sent
+   one after another and the mean is reported.
+4. **Ray actor path vs own transport** (when Ray is installed): a round trip of the same tensor to an echo in
+   another process, through a Ray actor call (``ray.get(actor.echo.remote(x))``, local Ray instance) and through
+   an authenticated channel to a spawned echo server; median of ``--rounds``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import statistics
+import struct
+import time
+from typing import Any
+
+import numpy as np
+
+from mcfn.runtime.channel import Channel, connect, serve
+from mcfn.runtime.client import Client
+from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
+from mcfn.runtime.link import LinkProfile
+from mcfn.runtime.wire import Message, encode
+
+TOKEN = b"benchmark-token-0123456789abcdef"
+SIZES_BYTES = (1_000, 100_000, 1_000_000, 10_000_000)
+MODELS = ("alexnet", "resnet18", "resnet34")
+BANDWIDTHS_BPS = (1e9, 20e6)
+
+
+async def _raw_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            (n,) = struct.unpack("!I", await reader.readexactly(4))
+            writer.write(struct.pack("!I", n) + await reader.readexactly(n))
+            await writer.drain()
+    except (asyncio.IncompleteReadError, asyncio.CancelledError):
+        writer.close()
+
+
+async def _channel_echo(channel: Channel) -> None:
+    while True:
+        message = await channel.receive(timeout_s=60)
+        await channel.send(Message(kind="echo", tensor=message.tensor), timeout_s=60)
+
+
+async def transport_overhead(rounds: int) -> list[dict[str, float]]:
+    """Median round-trip time of each size, framed channel vs raw stream."""
+    raw_server = await asyncio.start_server(_raw_echo, "127.0.0.1", 0)
+    server = await serve(_channel_echo, token=TOKEN)
+    reader, writer = await asyncio.open_connection("127.0.0.1", raw_server.sockets[0].getsockname()[1])
+    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5)
+    rows = []
+    for size in SIZES_BYTES:
+        tensor = np.zeros(size // 4, dtype=np.float32)
+        payload = tensor.tobytes()
+        raw, framed = [], []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            writer.write(struct.pack("!I", len(payload)) + payload)
+            await writer.drain()
+            (n,) = struct.unpack("!I", await reader.readexactly(4))
+            await reader.readexactly(n)
+            raw.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await channel.request(Message(kind="echo", tensor=tensor), timeout_s=60)
+            framed.append(time.perf_counter() - started)
+        raw_s, framed_s = statistics.median(raw), statistics.median(framed)
+        best = min(framed) / min(raw)
+        rows.append({"bytes": size, "raw_s": raw_s, "framed_s": framed_s, "ratio": framed_s / raw_s, "best": best})
+    await channel.close()
+    writer.close()
+    for s in (server, raw_server):
+        s.close()
+    return rows
+
+
+async def link_accuracy() -> tuple[float, float]:
+    """Measured and emulated seconds for 1 MB over 20 Mbit/s, 5 ms."""
+    link = LinkProfile(bandwidth_bps=20e6, delay_s=5e-3)
+    tensor = np.zeros(1_000_000, dtype=np.uint8)
+    server = await serve(_channel_echo, token=TOKEN)
+    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5, link=link)
+    started = time.perf_counter()
+    await channel.send(Message(kind="blob", tensor=tensor), timeout_s=10)
+    await channel.receive(timeout_s=10)
+    measured = time.perf_counter() - started
+    await channel.close()
+    server.close()
+    return measured, link.transfer_s(len(encode(Message(kind="blob", tensor=tensor))))
+
+
+def measured_conv_flops_per_s(models: tuple[str, ...]) -> float:
+    """FLOP/s of one CPU thread over the models' stages (what an agent with one thread achieves)."""
+    import torch
+
+    from mcfn.runtime.plan import build_stages, plan_model
+
+    torch.set_num_threads(1)
+    flops = seconds = 0.0
+    for model in models:
+        plan = plan_model(model, stages=3)
+        modules = build_stages(plan.stages)
+        with torch.no_grad():
+            for stage in plan.stages:
+                x = torch.zeros(stage.input_shape)
+                modules[stage.service_id](x)
+                started = time.perf_counter()
+                for _ in range(3):
+                    modules[stage.service_id](x)
+                seconds += (time.perf_counter() - started) / 3
+                flops += stage.flops
+    return flops / seconds
+
+
+def scenario(bandwidth_bps: float, conv_flops_per_s: float) -> dict:
+    """bs0 - edge0 at ``bandwidth_bps``; bs0 - agg - cloud over 1 Gbit/s and 10 ms; both run every stage."""
+    throughput = dict.fromkeys(("conv", "matmul", "elementwise", "other"), conv_flops_per_s)
+    node = {"kind": "cpu", "throughput_flops_per_s": throughput, "memory_bytes": 8e9, "vm_slots": 1}
+    return {
+        "topology": {
+            "nodes": [
+                {"id": "bs0", "role": "base_station"},
+                {"id": "edge0", "role": "edge_server"},
+                {"id": "agg", "role": "aggregation"},
+                {"id": "cloud", "role": "cloud"},
+            ],
+            "links": [
+                {"a": "bs0", "b": "edge0", "bandwidth_bps": bandwidth_bps, "delay_s": 5e-3},
+                {"a": "bs0", "b": "agg", "bandwidth_bps": 1e9, "delay_s": 1e-3},
+                {"a": "agg", "b": "cloud", "bandwidth_bps": 1e9, "delay_s": 1e-2},
+            ],
+        },
+        "compute": [{"id": "edge0", "tier": "edge", **node}, {"id": "cloud", "tier": "cloud", **node}],
+        "runtime": {
+            "ingress": "bs0",
+            "policy": "optimal",
+            "models": {m: {"stages": 3, "deadline_s": 10.0} for m in MODELS},
+            "agents": [{"node": "edge0", "models": list(MODELS)}, {"node": "cloud", "models": list(MODELS)}],
+        },
+    }
+
+
+async def predicted_vs_actual(bandwidth_bps: float, speed: float, requests: int) -> list[dict[str, object]]:
+    runtime = parse_runtime_scenario(scenario(bandwidth_bps, speed))
+    rows = []
+    async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+        await cluster.wait_ready(timeout_s=180)
+        client = Client(*cluster.address, token=TOKEN, timeout_s=60)
+        for model in MODELS:
+            x = np.random.default_rng(0).standard_normal(runtime.plans[model].input_shape).astype(np.float32)
+            await client.infer(model, x)  # warm the connections
+            replies = [await client.infer(model, x) for _ in range(requests)]
+            actual = statistics.mean(r.fields["latency_s"] for r in replies)
+            predicted = statistics.mean(r.fields["predicted_latency_s"] for r in replies)
+            nodes = "/".join(s["node"] for s in replies[-1].fields["stages"])
+            rows.append({"model": model, "nodes": nodes, "predicted_s": predicted, "actual_s": actual})
+        await client.close()
+    return rows
+
+
+def _serve_echo_forever(ports: Any) -> None:
+    async def main() -> None:
+        server = await serve(_channel_echo, token=TOKEN)
+        ports.put(server.sockets[0].getsockname()[1])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+async def _channel_round_trips(port: int, rounds: int) -> list[float]:
+    channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=10)
+    medians = []
+    for size in SIZES_BYTES:
+        tensor = np.zeros(size // 4, dtype=np.float32)
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            await channel.request(Message(kind="echo", tensor=tensor), timeout_s=60)
+            times.append(time.perf_counter() - started)
+        medians.append(statistics.median(times))
+    await channel.close()
+    return medians
+
+
+def ray_vs_channel(rounds: int) -> list[dict[str, float]]:
+    """Median round trip to an echo in another process: Ray actor call vs our channel."""
+    import os
+
+    import ray
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a private local instance for the benchmark
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+
+    class Echo:
+        def echo(self, x: np.ndarray) -> np.ndarray:
+            return x
+
+    actor = ray.remote(Echo).remote()
+    ray.get(actor.echo.remote(np.zeros(1)))
+    ray_medians = []
+    for size in SIZES_BYTES:
+        tensor = np.zeros(size // 4, dtype=np.float32)
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            ray.get(actor.echo.remote(tensor))
+            times.append(time.perf_counter() - started)
+        ray_medians.append(statistics.median(times))
+    ray.shutdown()
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    echo = context.Process(target=_serve_echo_forever, args=(ports,), daemon=True)
+    echo.start()
+    try:
+        channel_medians = asyncio.run(_channel_round_trips(ports.get(timeout=60), rounds))
+    finally:
+        echo.kill()
+        echo.join()
+    return [
+        {"bytes": size, "ray_s": r, "channel_s": c}
+        for size, r, c in zip(SIZES_BYTES, ray_medians, channel_medians, strict=True)
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=5)
+    args = parser.parse_args()
+
+    print("1. per-hop transport overhead: framed channel vs raw stream round trip (median, loopback)")
+    print(f"{'bytes':>10} {'raw (ms)':>10} {'framed (ms)':>12} {'ratio':>7} {'ratio of bests':>15}")
+    for row in asyncio.run(transport_overhead(args.rounds)):
+        print(
+            f"{row['bytes']:>10} {row['raw_s'] * 1e3:>10.3f} {row['framed_s'] * 1e3:>12.3f} {row['ratio']:>7.2f} "
+            f"{row['best']:>15.2f}"
+        )
+
+    measured, emulated = asyncio.run(link_accuracy())
+    error = measured / emulated - 1
+    print(
+        f"\n2. 1 MB over 20 Mbit/s + 5 ms: measured {measured * 1e3:.1f} ms, emulated {emulated * 1e3:.1f} ms, "
+        f"error {error:+.1%}"
+    )
+
+    speed = measured_conv_flops_per_s(MODELS)
+    print(f"\n3. predicted vs actual end-to-end latency (policy optimal; measured speed {speed / 1e9:.1f} GFLOP/s)")
+    print(f"{'link':>10} {'model':>9} {'placement':>20} {'predicted (ms)':>15} {'actual (ms)':>12} {'actual/pred':>12}")
+    for bandwidth in BANDWIDTHS_BPS:
+        for row in asyncio.run(predicted_vs_actual(bandwidth, speed, args.requests)):
+            ratio = row["actual_s"] / row["predicted_s"]
+            print(
+                f"{bandwidth / 1e6:>6g} Mb/s {row['model']:>9} {row['nodes']:>20} "
+                f"{row['predicted_s'] * 1e3:>15.2f} {row['actual_s'] * 1e3:>12.2f} {ratio:>12.2f}"
+            )
+
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        print("\n4. Ray is not installed (pip install 'mcfn[ray]'): Ray actor path not measured")
+        return
+    print("\n4. Ray actor call vs own channel, round trip to an echo in another process (median)")
+    print(f"{'bytes':>10} {'ray (ms)':>10} {'channel (ms)':>13} {'ray/channel':>12}")
+    for row in ray_vs_channel(args.rounds):
+        ratio = row["ray_s"] / row["channel_s"]
+        print(f"{row['bytes']:>10} {row['ray_s'] * 1e3:>10.3f} {row['channel_s'] * 1e3:>13.3f} {ratio:>12.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""``mcfn serve``: start a local cluster (a controller and one agent process per node) from a runtime scenario."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from mcfn.cli.output import print_json
+from mcfn.runtime.access import DEFAULT_CLUSTER_FILE
+
+
+def serve_command(
+    scenario: Path = typer.Argument(..., help="Runtime scenario YAML (see examples/runtime.yaml)."),
+    cluster_file: Path = typer.Option(
+        DEFAULT_CLUSTER_FILE, "--cluster-file", help="Where to write the address and token for clients."
+    ),
+    duration_s: float | None = typer.Option(
+        None, "--duration-s", min=0, help="Stop after this many seconds (default: until Ctrl-C)."
+    ),
+    ready_timeout_s: float = typer.Option(120.0, min=1, help="How long the agents may take to start (s)."),
+    ray_address: str | None = typer.Option(
+        None,
+        "--ray-address",
+        help="Place the agents as Ray actors on this Ray cluster (needs mcfn[ray]); with agents on other machines "
+        "set the scenario's runtime.host to 0.0.0.0.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the cluster's status as JSON once it is ready."),
+) -> None:
+    """Start a controller and the scenario's agents on this machine (loopback unless the scenario says
+    otherwise) and serve until stopped. The token comes from $MCFN_CLUSTER_TOKEN or is generated; it is
+    written, owner-readable only, to the cluster file that 'mcfn infer' and 'mcfn load' read.
+    """
+    import asyncio
+    import os
+
+    from mcfn.runtime.access import TOKEN_ENV, ClusterAccess
+    from mcfn.runtime.cluster import LocalCluster, load_runtime_scenario
+
+    runtime = load_runtime_scenario(scenario)
+    launcher, advertised_host = None, None
+    if ray_address is not None:
+        from mcfn.runtime.ray_launcher import RayLauncher
+
+        launcher = RayLauncher(address=ray_address)
+        advertised_host = launcher.driver_host if runtime.host in ("0.0.0.0", "::") else None
+
+    async def main() -> None:
+        cluster = LocalCluster(
+            runtime, token=os.environ.get(TOKEN_ENV), launcher=launcher, advertised_host=advertised_host
+        )
+        async with cluster:
+            from rich.console import Console
+
+            console = Console(stderr=True)
+            with console.status(f"starting {len(cluster.node_ids)} agents"):
+                try:
+                    await cluster.wait_ready(timeout_s=ready_timeout_s)
+                except TimeoutError:
+                    missing = sorted(set(cluster.node_ids) - set(cluster.controller.live_agents))
+                    raise ValueError(
+                        f"agents did not start within {ready_timeout_s:g} s: {', '.join(missing)}"
+                    ) from None
+            host, port = cluster.address
+            ClusterAccess(host=host, port=port, token=cluster.token).write(cluster_file)
+            if as_json:
+                print_json(
+                    {"address": f"{host}:{port}", "cluster_file": str(cluster_file)} | cluster.controller.status()
+                )
+            else:
+                typer.echo(f"controller on {host}:{port}; cluster file {cluster_file}")
+                for agent in cluster.controller.status()["agents"]:
+                    typer.echo(
+                        f"  {agent['node']:<10} {agent['tier']:<8} {agent['address']:<22} {', '.join(agent['stages'])}"
+                    )
+                typer.echo("serving; stop with Ctrl-C")
+            try:
+                await asyncio.sleep(duration_s if duration_s is not None else float("inf"))
+            finally:
+                cluster_file.unlink(missing_ok=True)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)

@@ -1,0 +1,51 @@
+"""The cluster file: where a running cluster's controller listens and the token that admits a client.
+
+``mcfn serve`` writes it (readable by its owner only: it holds the cluster secret); ``mcfn infer`` and
+``mcfn load`` read it. The token may instead come from the environment variable :data:`TOKEN_ENV`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcfn.runtime.auth import check_token
+
+#: Environment variable that sets the cluster token (``mcfn serve`` uses it instead of a fresh random one).
+TOKEN_ENV = "MCFN_CLUSTER_TOKEN"
+
+#: Where the commands look for the cluster file by default.
+DEFAULT_CLUSTER_FILE = Path(".mcfn") / "cluster.json"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterAccess:
+    """The controller's address and the cluster token."""
+
+    host: str
+    port: int
+    token: str
+
+    def write(self, path: Path) -> None:
+        """Write the file with owner-only permissions (created so, never world-readable in between)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump({"host": self.host, "port": self.port, "token": self.token}, handle)
+        path.chmod(0o600)
+
+    @classmethod
+    def read(cls, path: Path) -> ClusterAccess:
+        """Read a cluster file; ``ValueError`` with one line if it is missing or broken."""
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            access = cls(host=str(document["host"]), port=int(document["port"]), token=str(document["token"]))
+        except FileNotFoundError:
+            raise ValueError(f"no cluster file {path}: start a cluster with 'mcfn serve SCENARIO.yaml'") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"cluster file {path} is unreadable: {exc}") from None
+        token = os.environ.get(TOKEN_ENV, access.token)
+        check_token(token.encode())
+        return cls(host=access.host, port=access.port, token=token)

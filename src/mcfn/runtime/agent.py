@@ -1,0 +1,206 @@
+"""A node agent: one OS process that hosts model stages, runs them on a bounded worker pool, and advertises its
+state to the controller.
+
+The agent listens on its own port (loopback unless told otherwise) for ``run`` messages — a stage name and its
+input tensor — and answers ``output`` with the result and the time it queued and computed, or ``error`` with a
+reason (unknown stage, queue full). At most ``workers`` stages compute at once (threads: torch releases the GIL in
+its kernels); at most ``max_queue`` more wait, and a request beyond that is refused at once rather than left to
+miss its deadline. Every ``advert_period_s`` (± jitter, :class:`~mcfn.awareness.AdvertPolicy`) it tells the
+controller its backlog in FLOPs, busy workers, measured speed and arrival rate — the L0 metrics of an
+:class:`~mcfn.awareness.Advert`. If the controller goes away the agent keeps trying to register again, so a
+restarted agent or controller rejoins; it exits when its parent process is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mcfn.awareness.advert import AdvertPolicy
+from mcfn.runtime.channel import Channel, RemoteError, connect, serve
+from mcfn.runtime.link import LinkProfile, link_from_fields
+from mcfn.runtime.plan import StagePlan, build_stages
+from mcfn.runtime.wire import Message
+
+#: Weight of the newest period's speed in the measured-speed moving average.
+SPEED_SMOOTHING = 0.3
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentSpec:
+    """Everything an agent process needs (picklable, so it crosses a ``spawn`` boundary)."""
+
+    node_id: str
+    tier: str
+    stages: tuple[StagePlan, ...]
+    controller_host: str
+    controller_port: int
+    token: str
+    host: str = "127.0.0.1"
+    workers: int = 1
+    max_queue: int = 16
+    advert: AdvertPolicy = field(default_factory=lambda: AdvertPolicy(period_s=0.1, jitter_s=0.02))
+    slowdown: float = 1.0
+    torch_threads: int = 1
+    timeout_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.workers < 1 or self.max_queue < 0:
+            raise ValueError(f"agent {self.node_id}: workers must be >= 1 and max_queue >= 0")
+        if not self.slowdown >= 1:
+            raise ValueError(f"agent {self.node_id}: slowdown must be >= 1, got {self.slowdown}")
+
+
+class Agent:
+    """The agent's state and protocol; :func:`run_agent` runs one in a process."""
+
+    def __init__(self, spec: AgentSpec) -> None:
+        import torch
+
+        torch.set_num_threads(spec.torch_threads)
+        self.spec = spec
+        self._token = spec.token.encode()
+        self._plans = {stage.service_id: stage for stage in spec.stages}
+        self._modules = build_stages(spec.stages)
+        with torch.no_grad():  # warm up: the first pass of a module allocates and picks kernels, and is slow
+            for stage in spec.stages:
+                self._modules[stage.service_id](torch.zeros(stage.input_shape))
+        self._pool = ThreadPoolExecutor(max_workers=spec.workers, thread_name_prefix=f"agent-{spec.node_id}")
+        self._slots = asyncio.Semaphore(spec.workers)
+        self._waiting = 0
+        self._busy = 0
+        self._queue_flops = 0.0
+        self._arrived_flops = 0.0
+        self._speed_flops_per_s = 0.0
+        self._done_flops = 0.0
+        self._done_s = 0.0
+        self.port = 0
+
+    async def run(self) -> None:
+        """Serve stages and advertise until cancelled (or the parent process is gone)."""
+        server = await serve(self._handle, token=self._token, host=self.spec.host, port=0)
+        self.port = server.sockets[0].getsockname()[1]
+        try:
+            await self._advertise_forever()
+        finally:
+            server.close()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # --- serving ---------------------------------------------------------------------------------------------
+    async def _handle(self, channel: Channel) -> None:
+        while True:
+            message = await channel.receive(timeout_s=None)
+            try:
+                answer, link = await self._run(message)
+            except RemoteError as exc:
+                answer, link = Message(kind="error", fields={"reason": exc.reason}), None
+            extra_s = link.transfer_s(answer.tensor.nbytes) if link and answer.tensor is not None else 0.0
+            await channel.send(answer, timeout_s=self.spec.timeout_s + extra_s, link=link)
+
+    async def _run(self, message: Message) -> tuple[Message, LinkProfile | None]:
+        if message.kind != "run" or message.tensor is None:
+            raise RemoteError(f"agent {self.spec.node_id} expects 'run' with a tensor, got {message.kind!r}")
+        name = str(message.fields.get("stage"))
+        plan = self._plans.get(name)
+        if plan is None:
+            raise RemoteError(f"agent {self.spec.node_id} does not host stage {name!r}")
+        if tuple(message.tensor.shape) != plan.input_shape or message.tensor.dtype != np.float32:
+            raise RemoteError(f"stage {name} takes float32{list(plan.input_shape)}, got {message.tensor.dtype}")
+        if self._waiting + self._busy >= self.spec.workers + self.spec.max_queue:
+            raise RemoteError(f"agent {self.spec.node_id} is busy: queue full")
+        try:
+            link = link_from_fields(message.fields.get("reply_link"))
+        except ValueError as exc:
+            raise RemoteError(str(exc)) from None
+        self._waiting += 1
+        self._queue_flops += plan.flops
+        self._arrived_flops += plan.flops
+        queued_at = time.perf_counter()
+        async with self._slots:  # the pool has as many threads as slots: a holder of a slot computes at once
+            self._waiting -= 1
+            self._queue_flops -= plan.flops
+            self._busy += 1
+            queue_s = time.perf_counter() - queued_at
+            try:
+                loop = asyncio.get_running_loop()
+                output, compute_s = await loop.run_in_executor(self._pool, self._compute, name, message.tensor)
+            finally:
+                self._busy -= 1
+        self._done_flops += plan.flops
+        self._done_s += compute_s
+        fields = {"stage": name, "node": self.spec.node_id, "queue_s": queue_s, "compute_s": compute_s}
+        return Message(kind="output", fields=fields, tensor=output), link
+
+    def _compute(self, name: str, tensor: np.ndarray) -> tuple[np.ndarray, float]:
+        """Run in a worker thread: the stage's forward pass, slowed down by ``slowdown`` when emulating."""
+        import torch
+
+        started = time.perf_counter()
+        with torch.no_grad():
+            output = self._modules[name](torch.from_numpy(tensor.copy())).numpy()  # received tensors are read-only
+        compute_s = time.perf_counter() - started
+        if self.spec.slowdown > 1:
+            time.sleep((self.spec.slowdown - 1) * compute_s)  # an emulated slower processor holds its worker
+        return output, compute_s * self.spec.slowdown
+
+    # --- awareness -------------------------------------------------------------------------------------------
+    async def _advertise_forever(self) -> None:
+        rng = np.random.default_rng()
+        parent = os.getppid()
+        policy = self.spec.advert
+        while os.getppid() == parent:
+            with contextlib.suppress(OSError, ConnectionError, EOFError, TimeoutError, RemoteError):
+                channel = await connect(
+                    self.spec.controller_host,
+                    self.spec.controller_port,
+                    token=self._token,
+                    timeout_s=self.spec.timeout_s,
+                )
+                try:
+                    await channel.request(self._hello(channel.local_host), timeout_s=self.spec.timeout_s)
+                    while os.getppid() == parent:
+                        await asyncio.sleep(policy.period_s + rng.uniform(-policy.jitter_s, policy.jitter_s))
+                        await channel.send(self._advert(policy.period_s), timeout_s=self.spec.timeout_s)
+                finally:
+                    await channel.close()
+            await asyncio.sleep(policy.period_s)
+
+    def _hello(self, local_host: str) -> Message:
+        """Registration; an agent listening on every interface gives the one that reaches the controller."""
+        fields: dict[str, Any] = {
+            "node": self.spec.node_id,
+            "tier": self.spec.tier,
+            "host": local_host if self.spec.host in ("0.0.0.0", "::") else self.spec.host,
+            "port": self.port,
+            "stages": sorted(self._plans),
+            "workers": self.spec.workers,
+            "advert_period_s": self.spec.advert.period_s,
+        }
+        return Message(kind="hello", fields=fields)
+
+    def _advert(self, period_s: float) -> Message:
+        arrival, self._arrived_flops = self._arrived_flops / period_s, 0.0
+        if self._done_s > 0:  # FLOPs over compute seconds of the period: heavy stages weigh as much as they take
+            sample = self._done_flops / self._done_s
+            old = self._speed_flops_per_s
+            self._speed_flops_per_s = sample if old == 0 else (1 - SPEED_SMOOTHING) * old + SPEED_SMOOTHING * sample
+            self._done_flops = self._done_s = 0.0
+        fields = {
+            "queue_flops": max(self._queue_flops, 0.0),
+            "busy_workers": self._busy,
+            "speed_flops_per_s": self._speed_flops_per_s,
+            "arrival_flops_per_s": arrival,
+        }
+        return Message(kind="advert", fields=fields)
+
+
+def run_agent(spec: AgentSpec) -> None:
+    """Process entry point: build the stages and serve until killed."""
+    asyncio.run(Agent(spec).run())

@@ -1,0 +1,185 @@
+"""Authenticated message channels over asyncio TCP: connect, serve, send and receive with timeouts.
+
+Every connection starts with the handshake of :mod:`mcfn.runtime.auth`; until it succeeds the server accepts only
+small bodiless frames. After it, each side sends :class:`~mcfn.runtime.wire.Message` frames, paced by the
+sender's emulated link (:mod:`mcfn.runtime.link`). A server survives anything a client sends: a bad token, a
+malformed, truncated or oversized frame, or a dropped connection ends that connection only (the server answers
+with an ``error`` message naming the problem where it still can) and is counted in :class:`ServerStats`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from mcfn.runtime.auth import AuthError, new_nonce, proof, verify
+from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
+from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode_parts, read_message
+
+#: Limits during the handshake: small headers, no body.
+HANDSHAKE_LIMITS = FrameLimits(max_header_bytes=1024, max_body_bytes=0)
+
+log = logging.getLogger(__name__)
+
+
+class RemoteError(RuntimeError):
+    """The peer answered a request with an ``error`` message; ``reason`` is what it said."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Channel:
+    """One authenticated connection: send and receive messages, each within a timeout."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        limits: FrameLimits,
+        link: LinkProfile = IDEAL,
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._limits = limits
+        self._pacer = Pacer(link)
+
+    @property
+    def local_host(self) -> str:
+        """This end's address: the interface through which the peer is reached."""
+        return str(self._writer.get_extra_info("sockname")[0])
+
+    async def send(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> None:
+        """Send one message after its emulated transfer time (``link`` overrides the channel's for it)."""
+        async with asyncio.timeout(timeout_s):
+            await self._send(message, link)
+
+    async def receive(self, *, timeout_s: float | None, limits: FrameLimits | None = None) -> Message:
+        """The next message; ``EOFError`` when the peer closed, ``TimeoutError`` after ``timeout_s``."""
+        if timeout_s is None:
+            return await read_message(self._reader, limits or self._limits)
+        async with asyncio.timeout(timeout_s):
+            return await read_message(self._reader, limits or self._limits)
+
+    async def request(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> Message:
+        """Send ``message`` and return the answer; an ``error`` answer raises :class:`RemoteError`."""
+        async with asyncio.timeout(timeout_s):
+            await self._send(message, link)
+            answer = await read_message(self._reader, self._limits)
+        if answer.kind == "error":
+            raise RemoteError(str(answer.fields.get("reason", "unspecified error")))
+        return answer
+
+    async def _send(self, message: Message, link: LinkProfile | None) -> None:
+        head, body = encode_parts(message)
+        await self._pacer.hold(len(head) + len(body), link)
+        self._writer.writelines((head, body))
+        await self._writer.drain()
+
+    async def close(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await self._writer.wait_closed()
+
+
+async def connect(
+    host: str,
+    port: int,
+    *,
+    token: bytes,
+    timeout_s: float,
+    limits: FrameLimits | None = None,
+    link: LinkProfile = IDEAL,
+) -> Channel:
+    """Open a connection and prove membership; raises :class:`AuthError`, ``OSError`` or ``TimeoutError``."""
+    async with asyncio.timeout(timeout_s):
+        reader, writer = await asyncio.open_connection(host, port)
+        channel = Channel(reader, writer, limits=limits or FrameLimits(), link=link)
+        try:
+            challenge = await channel.receive(timeout_s=None, limits=HANDSHAKE_LIMITS)
+            server_nonce = str(challenge.fields.get("nonce", ""))
+            if challenge.kind != "challenge" or not server_nonce:
+                raise AuthError(f"expected a challenge, got {challenge.kind!r}")
+            nonce = new_nonce()
+            answer = Message(kind="auth", fields={"nonce": nonce, "mac": proof(token, "client", server_nonce, nonce)})
+            await channel.send(answer, timeout_s=timeout_s, link=IDEAL)
+            welcome = await channel.receive(timeout_s=None, limits=HANDSHAKE_LIMITS)
+            if welcome.kind == "error":
+                raise AuthError(str(welcome.fields.get("reason", "rejected")))
+            verify(token, "server", nonce, server_nonce, welcome.fields.get("mac"))
+        except (AuthError, FrameError, EOFError, TimeoutError):
+            await channel.close()
+            raise
+    return channel
+
+
+@dataclass
+class ServerStats:
+    """What a server has seen: connections accepted after the handshake, and connections it rejected."""
+
+    accepted: int = 0
+    rejected: int = 0
+    last_rejection: str = ""
+
+
+Handler = Callable[[Channel], Awaitable[None]]
+
+
+async def serve(
+    handler: Handler,
+    *,
+    token: bytes,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    limits: FrameLimits | None = None,
+    handshake_timeout_s: float = 5.0,
+    stats: ServerStats | None = None,
+) -> asyncio.Server:
+    """Start a TCP server on ``host:port`` (loopback by default) whose connections run ``handler`` once
+    authenticated; a connection's protocol errors close it and are counted in ``stats``."""
+    counts = stats if stats is not None else ServerStats()
+    frame_limits = limits or FrameLimits()
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        channel = Channel(reader, writer, limits=frame_limits)
+        try:
+            await _session(channel, handler, token, handshake_timeout_s, counts)
+            await channel.close()
+        except asyncio.CancelledError:  # the loop is shutting down; asyncio 3.11 would log a cancelled handler
+            writer.close()
+
+    return await asyncio.start_server(on_connect, host, port)
+
+
+async def _session(channel: Channel, handler: Handler, token: bytes, timeout_s: float, counts: ServerStats) -> None:
+    """Handshake, then the handler; protocol errors are counted and answered, a vanished peer is not an error."""
+    try:
+        await _handshake(channel, token, timeout_s)
+        counts.accepted += 1
+        await handler(channel)
+    except (AuthError, FrameError, TimeoutError) as exc:
+        counts.rejected += 1
+        counts.last_rejection = str(exc) or type(exc).__name__
+        with contextlib.suppress(ConnectionError, OSError, TimeoutError, FrameError):
+            await channel.send(Message(kind="error", fields={"reason": counts.last_rejection}), timeout_s=1.0)
+    except (EOFError, ConnectionError, OSError):
+        pass  # the peer went away
+    except Exception:  # a handler bug must not take the server down; it is logged, the connection closed
+        log.exception("connection handler failed")
+
+
+async def _handshake(channel: Channel, token: bytes, timeout_s: float) -> None:
+    nonce = new_nonce()
+    await channel.send(Message(kind="challenge", fields={"nonce": nonce}), timeout_s=timeout_s)
+    answer = await channel.receive(timeout_s=timeout_s, limits=HANDSHAKE_LIMITS)
+    client_nonce = answer.fields.get("nonce")
+    if answer.kind != "auth" or not isinstance(client_nonce, str) or not client_nonce:
+        raise AuthError(f"expected an auth answer, got {answer.kind!r}")
+    verify(token, "client", nonce, client_nonce, answer.fields.get("mac"))
+    welcome = Message(kind="welcome", fields={"mac": proof(token, "server", client_nonce, nonce)})
+    await channel.send(welcome, timeout_s=timeout_s)

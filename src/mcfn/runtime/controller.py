@@ -1,0 +1,376 @@
+"""The controller: keeps the aware view from the agents' adverts, places each request's stages with the core's
+router, runs them on the agents, and retries elsewhere when an agent fails.
+
+Placement is the core's, unchanged: a :class:`~mcfn.routing.Router` over the scenario's topology and fleet, a
+catalogue of the *live* agents hosting each stage, and an :class:`~mcfn.awareness.AwareView` fed by the agents'
+adverts (stamped with the controller's clock on arrival, so agents need no synchronised clocks); the policy is
+one of :data:`~mcfn.routing.POLICIES` (greedy :meth:`~mcfn.routing.Router.route_stages`) or ``optimal``
+(:func:`~mcfn.routing.route_stages_optimal`). Data goes controller → stage → controller → next stage; each hop
+is paced as the topology's fastest path between the stages' nodes (bottleneck bandwidth, summed delay), by the
+controller for the input and by the last agent for the result's way home, so the emulated network is the
+topology's whatever the star the bytes really take on loopback.
+
+Faults: every call has the time the deadline leaves as its timeout. An agent whose connection breaks or that
+refuses work (queue full) is excluded and the whole request is placed again (stages are deterministic), up to
+``max_attempts``; a timeout ends the request with its reason, within its deadline. An agent is live while its
+advert connection is open; a restarted agent says hello again and rejoins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mcfn.awareness.advert import Advert
+from mcfn.awareness.view import AwareView
+from mcfn.compute.ids import ServiceCatalog
+from mcfn.routing import POLICIES, Policy, Router, SplitRequest, Stage, StagedRoute, make_policy
+from mcfn.routing.chain import route_stages_optimal
+from mcfn.routing.scenario import Scenario
+from mcfn.runtime.auth import AuthError
+from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, serve
+from mcfn.runtime.link import IDEAL, LinkProfile
+from mcfn.runtime.messages import AdvertFields, Hello, Infer, parse_fields
+from mcfn.runtime.plan import ModelPlan, stage_work
+from mcfn.runtime.wire import FrameError, Message
+
+#: The exact chain placement, beside the router's greedy policies.
+OPTIMAL = "optimal"
+
+
+class InferError(RuntimeError):
+    """A request that could not be served; the message says why."""
+
+
+class _StageFailedError(Exception):
+    def __init__(self, node_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.node_id = node_id
+        self.reason = reason
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageTiming:
+    """What one stage took, measured, beside what the router predicted."""
+
+    stage: str
+    node: str
+    queue_s: float
+    compute_s: float
+    network_s: float
+    predicted_network_s: float
+    predicted_queue_s: float
+    predicted_compute_s: float
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class InferOutcome:
+    """A served request: the output, the end-to-end latency, its prediction, attempts and per-stage timings."""
+
+    model: str
+    output: np.ndarray
+    latency_s: float
+    predicted_latency_s: float
+    attempts: int
+    stages: tuple[StageTiming, ...]
+
+    def fields(self) -> dict[str, Any]:
+        """Everything but the output tensor, JSON-ready."""
+        return {
+            "model": self.model,
+            "latency_s": self.latency_s,
+            "predicted_latency_s": self.predicted_latency_s,
+            "attempts": self.attempts,
+            "stages": [asdict(stage) for stage in self.stages],
+        }
+
+
+@dataclass(eq=False)
+class _Agent:
+    hello: Hello
+    idle: list[Channel] = field(default_factory=list)
+
+    async def close_idle(self) -> None:
+        channels, self.idle = self.idle, []
+        for channel in channels:
+            await channel.close()
+
+
+class Controller:
+    """Places and runs split requests on the agents that have registered (module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        scenario: Scenario,
+        plans: Mapping[str, ModelPlan],
+        deadlines_s: Mapping[str, float],
+        ingress: str,
+        token: bytes,
+        policy: str = "compute-aware",
+        max_attempts: int = 3,
+    ) -> None:
+        scenario.router().require_base_station(ingress)
+        self._scenario = scenario
+        self._plans = dict(plans)
+        self._deadlines_s = dict(deadlines_s)
+        self._ingress = ingress
+        self._token = token
+        self._policy = policy
+        self._policies: dict[str, Policy] = {}
+        self._check_policy(policy)
+        self._max_attempts = max_attempts
+        self._agents: dict[str, _Agent] = {}
+        self._changed = asyncio.Condition()
+        self.view = AwareView(scenario.fleet)
+        self.stats = ServerStats()
+
+    async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> asyncio.Server:
+        """Listen for agents and clients (loopback by default)."""
+        return await serve(self._handle, token=self._token, host=host, port=port, stats=self.stats)
+
+    @property
+    def live_agents(self) -> tuple[str, ...]:
+        return tuple(sorted(self._agents))
+
+    async def wait_for_agents(self, node_ids: tuple[str, ...], *, timeout_s: float) -> None:
+        """Return once every agent in ``node_ids`` has registered; ``TimeoutError`` after ``timeout_s``."""
+        async with asyncio.timeout(timeout_s), self._changed:
+            await self._changed.wait_for(lambda: set(node_ids) <= set(self._agents))
+
+    async def wait_until(self, predicate: Callable[[Controller], bool], *, timeout_s: float) -> None:
+        """Return once ``predicate(controller)`` holds, re-checked at every hello, advert and departure."""
+        async with asyncio.timeout(timeout_s), self._changed:
+            await self._changed.wait_for(lambda: predicate(self))
+
+    # --- connections -----------------------------------------------------------------------------------------
+    async def _handle(self, channel: Channel) -> None:
+        message = await channel.receive(timeout_s=30.0)
+        if message.kind == "hello":
+            await self._serve_agent(channel, parse_fields(Hello, "hello", message.fields))
+            return
+        while True:
+            if message.kind == "infer":
+                answer = await self._answer_infer(message)
+            elif message.kind == "status":
+                answer = Message(kind="status", fields=self.status())
+            else:
+                raise FrameError(f"unexpected message kind {message.kind!r}")
+            await channel.send(answer, timeout_s=30.0)
+            message = await channel.receive(timeout_s=None)
+
+    async def _serve_agent(self, channel: Channel, hello: Hello) -> None:
+        if hello.node not in self._scenario.fleet.index:
+            raise FrameError(f"agent {hello.node!r} is not a compute node of the scenario")
+        agent = _Agent(hello)
+        old = self._agents.get(hello.node)
+        if old is not None:
+            await old.close_idle()
+        await self._update(hello.node, agent)
+        try:
+            await channel.send(Message(kind="registered"), timeout_s=5.0)
+            silence_s = 5 * hello.advert_period_s + 1.0
+            while True:
+                message = await channel.receive(timeout_s=silence_s)
+                if message.kind != "advert":
+                    raise FrameError(f"agent {hello.node}: unexpected message kind {message.kind!r}")
+                state = parse_fields(AdvertFields, "advert", message.fields)
+                now = asyncio.get_running_loop().time()
+                self.view.receive(
+                    Advert(
+                        node_id=hello.node,
+                        sent_s=now,
+                        queue_flops=state.queue_flops,
+                        busy_vms=state.busy_workers,
+                        speed_flops_per_s=state.speed_flops_per_s,
+                        arrival_flops_per_s=state.arrival_flops_per_s,
+                    )
+                )
+                await self._update(None, None)
+        finally:
+            if self._agents.get(hello.node) is agent:
+                await self._update(hello.node, None)
+            await agent.close_idle()
+
+    async def _update(self, node_id: str | None, agent: _Agent | None) -> None:
+        async with self._changed:
+            if node_id is not None and agent is None:
+                del self._agents[node_id]
+            elif node_id is not None and agent is not None:
+                self._agents[node_id] = agent
+            self._changed.notify_all()
+
+    async def _answer_infer(self, message: Message) -> Message:
+        request = parse_fields(Infer, "infer", message.fields)
+        if message.tensor is None:
+            return Message(kind="error", fields={"reason": "infer needs an input tensor"})
+        try:
+            outcome = await self.infer(
+                request.model, message.tensor, deadline_s=request.deadline_s, policy=request.policy
+            )
+        except (InferError, ValueError) as exc:
+            return Message(kind="error", fields={"reason": str(exc)})
+        return Message(kind="result", fields=outcome.fields(), tensor=outcome.output)
+
+    def status(self) -> dict[str, Any]:
+        """The registered agents and what the view holds about each."""
+        now = asyncio.get_running_loop().time()
+        agents = []
+        ages = self.view.age_s(now)
+        for node_id, agent in sorted(self._agents.items()):
+            j = self._scenario.fleet.index[node_id]
+            agents.append(
+                {
+                    "node": node_id,
+                    "tier": agent.hello.tier,
+                    "address": f"{agent.hello.host}:{agent.hello.port}",
+                    "stages": list(agent.hello.stages),
+                    "workers": agent.hello.workers,
+                    "queue_flops": float(self.view.queue_flops[j]),
+                    "busy_workers": int(self.view.busy_vms[j]),
+                    "speed_flops_per_s": float(self.view.speed_flops_per_s[j]),
+                    "advert_age_s": float(ages[j]) if np.isfinite(ages[j]) else None,
+                }
+            )
+        return {"ingress": self._ingress, "models": sorted(self._plans), "agents": agents}
+
+    # --- requests --------------------------------------------------------------------------------------------
+    async def infer(
+        self, model: str, tensor: np.ndarray, *, deadline_s: float | None = None, policy: str | None = None
+    ) -> InferOutcome:
+        """Serve one request for ``model`` within ``deadline_s`` (the model's default if ``None``)."""
+        plan = self._plans.get(model)
+        if plan is None:
+            raise InferError(f"model {model!r} is not deployed; deployed: {', '.join(sorted(self._plans)) or 'none'}")
+        if tuple(tensor.shape) != plan.input_shape or tensor.dtype != np.float32:
+            raise InferError(
+                f"model {model} takes float32{list(plan.input_shape)}, got {tensor.dtype}{list(tensor.shape)}"
+            )
+        name = policy or self._policy
+        self._check_policy(name)
+        loop = asyncio.get_running_loop()
+        budget_s = deadline_s if deadline_s is not None else self._deadlines_s[model]
+        started = loop.time()
+        deadline = started + budget_s
+        excluded: dict[str, str] = {}
+        for attempt in range(1, self._max_attempts + 1):
+            route = self._route(plan, excluded, name, deadline - loop.time())
+            try:
+                output, stages = await self._run(plan, route, tensor, deadline)
+            except _StageFailedError as failure:
+                excluded[failure.node_id] = failure.reason
+                continue
+            return InferOutcome(
+                model=model,
+                output=output,
+                latency_s=loop.time() - started,
+                predicted_latency_s=route.latency_s,
+                attempts=attempt,
+                stages=stages,
+            )
+        failures = "; ".join(f"{node}: {reason}" for node, reason in excluded.items())
+        raise InferError(f"{model}: gave up after {self._max_attempts} attempts ({failures})")
+
+    def _check_policy(self, name: str) -> None:
+        if name != OPTIMAL and name not in POLICIES:
+            raise ValueError(f"unknown routing policy {name!r}; known: {', '.join([*POLICIES, OPTIMAL])}")
+
+    def _route(self, plan: ModelPlan, excluded: Mapping[str, str], policy: str, budget_s: float) -> StagedRoute:
+        if budget_s <= 0:
+            raise InferError(f"{plan.model}: deadline exceeded before placement ({'; '.join(excluded.values())})")
+        hosts = {}
+        for stage in plan.stages:
+            live = [n for n, a in self._agents.items() if stage.service_id in a.hello.stages and n not in excluded]
+            if not live:
+                why = "; ".join(f"{node}: {reason}" for node, reason in excluded.items())
+                raise InferError(f"no live agent hosts stage {stage.service_id}" + (f" (failed: {why})" if why else ""))
+            hosts[stage.service_id] = live
+        router = Router(topology=self._scenario.topology, catalog=ServiceCatalog(hosts), view=self.view)
+        request = SplitRequest(
+            ingress=self._ingress,
+            data_bits=plan.input_bits,
+            stages=tuple(
+                Stage(service_id=s.service_id, work=stage_work(s), output_bits=s.output_bits) for s in plan.stages
+            ),
+            deadline_s=budget_s,
+        )
+        now = asyncio.get_running_loop().time()
+        if policy == OPTIMAL:
+            return route_stages_optimal(router, request, now_s=now)
+        chooser = self._policies.setdefault(policy, make_policy(policy))
+        return router.route_stages(request, chooser, now_s=now)
+
+    async def _run(
+        self, plan: ModelPlan, route: StagedRoute, tensor: np.ndarray, deadline: float
+    ) -> tuple[np.ndarray, tuple[StageTiming, ...]]:
+        loop = asyncio.get_running_loop()
+        source, x, timings = self._ingress, tensor, []
+        for k, (stage, placed) in enumerate(zip(plan.stages, route.stages, strict=True)):
+            fields: dict[str, Any] = {"stage": stage.service_id}
+            if k == len(plan.stages) - 1:
+                fields["reply_link"] = self.hop(placed.node_id, self._ingress).fields()
+            sent = loop.time()
+            answer = await self._call(
+                placed.node_id, Message(kind="run", fields=fields, tensor=x), self.hop(source, placed.node_id), deadline
+            )
+            if answer.tensor is None:
+                raise InferError(f"stage {stage.service_id} on {placed.node_id} answered without a tensor")
+            queue_s, compute_s = float(answer.fields.get("queue_s", 0.0)), float(answer.fields.get("compute_s", 0.0))
+            timings.append(
+                StageTiming(
+                    stage=stage.service_id,
+                    node=placed.node_id,
+                    queue_s=queue_s,
+                    compute_s=compute_s,
+                    network_s=loop.time() - sent - queue_s - compute_s,
+                    predicted_network_s=placed.network_s,
+                    predicted_queue_s=placed.queue_s,
+                    predicted_compute_s=placed.compute_s,
+                )
+            )
+            source, x = placed.node_id, answer.tensor
+        return x, tuple(timings)
+
+    def hop(self, source: str, target: str) -> LinkProfile:
+        """The emulated link from ``source`` to ``target``: the fastest path's bottleneck and delay sum."""
+        if source == target:
+            return IDEAL
+        topology = self._scenario.topology
+        tree = topology.fastest_paths(source)
+        j = topology.index_of(target)
+        return LinkProfile(bandwidth_bps=float(tree.bottleneck_bps[j]), delay_s=float(tree.delay_s[j]))
+
+    async def _call(self, node_id: str, message: Message, link: LinkProfile, deadline: float) -> Message:
+        agent = self._agents.get(node_id)
+        if agent is None:
+            raise _StageFailedError(node_id, "left the cluster")
+        remaining = deadline - asyncio.get_running_loop().time()
+        where = f"stage {message.fields['stage']} on {node_id}"
+        if remaining <= 0:
+            raise InferError(f"deadline exceeded before {where}")
+        channel = agent.idle.pop() if agent.idle else None
+        try:
+            if channel is None:
+                channel = await connect(agent.hello.host, agent.hello.port, token=self._token, timeout_s=remaining)
+            answer = await channel.request(message, timeout_s=deadline - asyncio.get_running_loop().time(), link=link)
+        except RemoteError as exc:
+            if channel is not None:  # the connection is sound: the agent said no
+                agent.idle.append(channel)
+            raise _StageFailedError(node_id, exc.reason) from None
+        except TimeoutError:
+            await _close(channel)
+            raise InferError(f"deadline exceeded at {where}") from None
+        except (OSError, EOFError, FrameError, AuthError) as exc:
+            await _close(channel)
+            raise _StageFailedError(node_id, f"connection lost ({type(exc).__name__}: {exc})") from None
+        agent.idle.append(channel)
+        return answer
+
+
+async def _close(channel: Channel | None) -> None:
+    if channel is not None:
+        await channel.close()

@@ -1,0 +1,79 @@
+"""Link emulation by the sender: a frame leaves only when an emulated link of given bandwidth and delay would
+have delivered it.
+
+A link serialises frames (a frame starts when the previous one has been transmitted), transmits at
+``bandwidth_bps`` and adds ``delay_s`` of propagation, so frame ``n`` of ``B`` bytes handed over at ``t`` arrives
+at ``max(t, free_n-1) + 8B / bandwidth + delay`` — the store-and-forward model of one hop (Kurose & Ross,
+*Computer Networking*, §1.4). The sender waits until then and writes; on loopback the real transfer adds little.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkProfile:
+    """One emulated hop: ``bandwidth_bps`` (``inf`` for none) and one-way ``delay_s``."""
+
+    bandwidth_bps: float = math.inf
+    delay_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.bandwidth_bps > 0:
+            raise ValueError(f"bandwidth_bps must be positive, got {self.bandwidth_bps}")
+        if not 0 <= self.delay_s < math.inf:
+            raise ValueError(f"delay_s must be finite and >= 0, got {self.delay_s}")
+
+    @property
+    def is_ideal(self) -> bool:
+        return self.bandwidth_bps == math.inf and self.delay_s == 0
+
+    def transfer_s(self, nbytes: int) -> float:
+        """Seconds one frame of ``nbytes`` takes on an idle link."""
+        return 8 * nbytes / self.bandwidth_bps + self.delay_s
+
+    def fields(self) -> dict[str, float | None]:
+        """The profile as JSON header fields (an unlimited bandwidth is ``None``)."""
+        return {
+            "bandwidth_bps": None if self.bandwidth_bps == math.inf else self.bandwidth_bps,
+            "delay_s": self.delay_s,
+        }
+
+
+IDEAL = LinkProfile()
+
+
+def link_from_fields(fields: object) -> LinkProfile | None:
+    """The profile that :meth:`LinkProfile.fields` wrote (``None`` stays ``None``); raises ``ValueError``."""
+    if fields is None:
+        return None
+    if not isinstance(fields, dict) or set(fields) != {"bandwidth_bps", "delay_s"}:
+        raise ValueError("a link must be {'bandwidth_bps': ..., 'delay_s': ...}")
+    bandwidth = fields["bandwidth_bps"]
+    try:
+        return LinkProfile(
+            bandwidth_bps=math.inf if bandwidth is None else float(bandwidth), delay_s=float(fields["delay_s"])
+        )
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"bad link: {exc}") from None
+
+
+class Pacer:
+    """The emulated link of one connection: holds each frame until the link would have delivered it."""
+
+    def __init__(self, profile: LinkProfile = IDEAL) -> None:
+        self.profile = profile
+        self._free_at = -math.inf
+
+    async def hold(self, nbytes: int, profile: LinkProfile | None = None) -> None:
+        """Wait until a frame of ``nbytes`` handed over now would arrive (``profile`` overrides for this frame)."""
+        link = profile or self.profile
+        if link.is_ideal:
+            return
+        now = asyncio.get_running_loop().time()
+        start = max(now, self._free_at)
+        self._free_at = start + 8 * nbytes / link.bandwidth_bps
+        await asyncio.sleep(self._free_at + link.delay_s - now)

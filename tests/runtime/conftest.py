@@ -1,0 +1,19 @@
+"""Helpers for the runtime tests: run a coroutine with a hard time limit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+TOKEN = b"test-cluster-token-0123456789"
+
+
+def run(coroutine: Coroutine[Any, Any, Any], timeout_s: float = 60.0) -> Any:
+    """``asyncio.run`` that fails the test instead of hanging after ``timeout_s``."""
+
+    async def bounded() -> Any:
+        async with asyncio.timeout(timeout_s):
+            return await coroutine
+
+    return asyncio.run(bounded())

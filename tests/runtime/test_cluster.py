@@ -1,0 +1,175 @@
+"""End to end on loopback: agents in separate processes, a controller placing split requests, faults."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+from tests.runtime.conftest import TOKEN, run
+
+from mcfn.routing.scenario import ScenarioError
+from mcfn.runtime.auth import AuthError
+from mcfn.runtime.client import Client
+from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
+from mcfn.runtime.controller import InferError
+from mcfn.runtime.plan import chain_of
+
+torch = pytest.importorskip("torch")
+
+
+def scenario_document(**runtime: object) -> dict:
+    """bs0 - edge0 (near), bs0 - agg - edge1, agg - cloud, and a phone ue0 on a 20 Mbit/s radio link to bs0;
+    agents on each (the phone's emulates a CPU four times slower) hosting every stage of tiny-cnn."""
+    cpu = {"tier": "edge", "kind": "cpu", "peak_flops_per_s": 2e10, "memory_bytes": 8e9, "vm_slots": 2}
+    return {
+        "topology": {
+            "nodes": [
+                {"id": "bs0", "role": "base_station"},
+                {"id": "edge0", "role": "edge_server"},
+                {"id": "edge1", "role": "edge_server"},
+                {"id": "agg", "role": "aggregation"},
+                {"id": "cloud", "role": "cloud"},
+                {"id": "ue0", "role": "terminal"},
+            ],
+            "links": [
+                {"a": "bs0", "b": "edge0", "bandwidth_bps": 1e9, "delay_s": 1e-4},
+                {"a": "bs0", "b": "agg", "bandwidth_bps": 1e9, "delay_s": 1e-3},
+                {"a": "agg", "b": "edge1", "bandwidth_bps": 1e9, "delay_s": 1e-4},
+                {"a": "agg", "b": "cloud", "bandwidth_bps": 1e9, "delay_s": 2e-3},
+                {"a": "bs0", "b": "ue0", "bandwidth_bps": 20e6, "delay_s": 5e-3},
+            ],
+        },
+        "compute": [
+            {"id": "edge0", **cpu},
+            {"id": "edge1", **cpu},
+            {**cpu, "id": "cloud", "tier": "cloud", "vm_slots": 8},
+            {**cpu, "id": "ue0", "tier": "terminal", "peak_flops_per_s": 5e9, "vm_slots": 1},
+        ],
+        "runtime": {
+            "ingress": "bs0",
+            "advert_period_s": 0.05,
+            "models": {"tiny-cnn": {"stages": 3, "deadline_s": 10.0}},
+            "agents": [
+                {"node": "edge0", "models": ["tiny-cnn"], "workers": 1},
+                {"node": "edge1", "models": ["tiny-cnn"], "workers": 1},
+                {"node": "cloud", "models": ["tiny-cnn"], "workers": 2},
+                {"node": "ue0", "models": ["tiny-cnn"], "slowdown": 4},
+            ],
+        }
+        | runtime,
+    }
+
+
+def local_output(model: str, x: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return chain_of(model, seed=0)(torch.from_numpy(x)).numpy()
+
+
+def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
+    runtime = parse_runtime_scenario(scenario_document())
+    x = np.random.default_rng(1).standard_normal((1, 3, 32, 32)).astype(np.float32)
+
+    async def scenario():
+        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+            await cluster.wait_ready()
+            client = Client(*cluster.address, token=TOKEN)
+            policies = ("compute-aware", "round-robin", "round-robin", "optimal")
+            replies = [await client.infer("tiny-cnn", x, policy=p) for p in policies]
+            used = runtime.scenario.fleet.indices({s["node"] for r in replies for s in r.fields["stages"]})
+            measured = lambda c: (c.view.speed_flops_per_s[used] != c.view.nominal_flops_per_s[used]).all()  # noqa: E731
+            await cluster.controller.wait_until(measured, timeout_s=10)
+            status = await client.status()
+            with pytest.raises(InferError, match="not deployed"):
+                await client.infer("resnet18", x)
+            await client.close()
+            with pytest.raises(AuthError):
+                await Client(*cluster.address, token=b"not-the-cluster-token").infer("tiny-cnn", x)
+        return replies, status
+
+    replies, status = run(scenario())
+    expected = local_output("tiny-cnn", x)
+    for reply in replies:
+        assert np.abs(reply.output - expected).max() <= 1e-5
+        assert [s["stage"] for s in reply.fields["stages"]] == ["tiny-cnn/0", "tiny-cnn/1", "tiny-cnn/2"]
+        assert reply.fields["attempts"] == 1
+        assert reply.fields["latency_s"] > 0
+    spread = {s["node"] for r in replies[1:3] for s in r.fields["stages"]}
+    assert spread == {"edge0", "edge1", "cloud", "ue0"}  # round robin goes round every agent, the phone's too
+    assert {a["node"]: a["tier"] for a in status["agents"]} == {
+        "edge0": "edge",
+        "edge1": "edge",
+        "cloud": "cloud",
+        "ue0": "terminal",
+    }
+    assert all(a["advert_age_s"] < 5 for a in status["agents"])
+    assert all(a["speed_flops_per_s"] > 0 for a in status["agents"] if a["node"] in spread)
+
+
+def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_one_times_out():
+    runtime = parse_runtime_scenario(
+        scenario_document(
+            agents=[
+                # holds a stage for most of a second, and refuses work while it does
+                {"node": "edge0", "models": ["tiny-cnn"], "slowdown": 1000, "max_queue": 0},
+                {"node": "edge1", "models": ["tiny-cnn"]},
+                {"node": "cloud", "models": ["tiny-cnn"]},
+            ]
+        )
+    )
+    x = np.random.default_rng(2).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    j = runtime.scenario.fleet.index["edge0"]
+
+    async def scenario():
+        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+            await cluster.wait_ready()
+            client = Client(*cluster.address, token=TOKEN)
+            pending = asyncio.create_task(client.infer("tiny-cnn", x, policy="nearest-edge"))
+            await cluster.controller.wait_until(lambda c: c.view.busy_vms[j] > 0, timeout_s=20)  # edge0 is computing
+            refused = await client.infer("tiny-cnn", x, policy="nearest-edge")  # edge0 says busy: placed again
+            cluster.kill("edge0")
+            retried = await pending
+            cluster.restart("edge0")
+            await cluster.wait_ready()
+            rejoined = await client.infer("tiny-cnn", x, policy="nearest-edge")
+            pid = cluster.launcher.pid("edge0")
+            os.kill(pid, signal.SIGSTOP)  # a hung agent: its connections stay open, nothing answers
+            try:
+                started = time.perf_counter()
+                with pytest.raises(InferError, match="deadline exceeded") as hung:
+                    await client.infer("tiny-cnn", x, policy="nearest-edge", deadline_s=0.5)
+                waited = time.perf_counter() - started
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            await client.close()
+        return refused, retried, rejoined, hung.value, waited
+
+    refused, retried, rejoined, hung, waited = run(scenario(), timeout_s=120)
+    expected = local_output("tiny-cnn", x)
+    assert refused.fields["attempts"] == 2
+    assert "edge0" not in {s["node"] for s in refused.fields["stages"]}
+    assert retried.fields["attempts"] == 2
+    assert "edge0" not in {s["node"] for s in retried.fields["stages"]}
+    assert np.abs(retried.output - expected).max() <= 1e-5
+    assert rejoined.fields["stages"][0]["node"] == "edge0"
+    assert "edge0" in str(hung)
+    assert 0.5 <= waited < 1.25  # the deadline, plus the answer's way back on a busy machine
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"models": {"nope": {"stages": 2}}}, "unknown model 'nope'"),
+        ({"models": {"tiny-cnn": {"stages": 99}}}, "stages must be 1..11"),
+        ({"ingress": "edge0"}, "not a base station"),
+        ({"agents": [{"node": "edge9", "models": ["tiny-cnn"]}]}, "edge9"),
+        ({"agents": [{"node": "edge0", "models": ["other"]}]}, "unknown models"),
+        ({"agents": [{"node": "edge0", "models": ["tiny-cnn"], "workers": 0}]}, "workers"),
+    ],
+)
+def test_bad_runtime_scenarios_are_named(change, complaint):
+    with pytest.raises(ScenarioError, match=complaint):
+        parse_runtime_scenario(scenario_document(**change))
