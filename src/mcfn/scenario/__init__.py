@@ -1,0 +1,59 @@
+"""The typed simulation scenario: YAML in, validated once with one-line errors naming the field.
+
+:func:`load_scenario` reads a file, :func:`parse_scenario` a decoded document, :func:`default_scenario` returns
+the embedded default of ``mcfn run``; :class:`ScenarioError` is the one error they raise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from mcfn.scenario.default import DEFAULT_SCENARIO_YAML
+from mcfn.scenario.model import Failure, Scenario, Service, StageDoc
+from mcfn.validation import validation_message
+
+__all__ = [
+    "DEFAULT_SCENARIO_YAML",
+    "Failure",
+    "Scenario",
+    "ScenarioError",
+    "Service",
+    "StageDoc",
+    "default_scenario",
+    "load_scenario",
+    "parse_scenario",
+]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message is one line naming the bad field."""
+
+
+def parse_scenario(document: Any) -> Scenario:
+    """Validate a decoded scenario document; raises :class:`ScenarioError` naming the first bad field."""
+    if not isinstance(document, dict):
+        raise ScenarioError(f"a scenario must be a mapping of fields, got {type(document).__name__}")
+    try:
+        return Scenario.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioError(validation_message(exc)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file; errors name the file and the field."""
+    from mcfn.network.topology.io import read_yaml
+
+    try:
+        return parse_scenario(read_yaml(path, ScenarioError))
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+
+
+def default_scenario() -> Scenario:
+    """The embedded default scenario (7 cells, a cloud, 300 terminals, 3 services, 600 s)."""
+    import yaml
+
+    return parse_scenario(yaml.safe_load(DEFAULT_SCENARIO_YAML))

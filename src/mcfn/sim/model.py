@@ -1,0 +1,223 @@
+"""The mobile computing-force network as a discrete-event model: the life of every task, driving the core.
+
+A task's life (each step an event or two on :class:`~mcfn.sim.engine.Simulator`):
+
+1. it arrives at a terminal (Poisson streams per terminal and service, superposed into one stream: the sum of
+   independent Poisson processes is Poisson, and each arrival's terminal and service are drawn by their rates);
+2. the terminal's serving base station is its ingress; the router (:class:`mcfn.routing.Router` with a policy
+   of :mod:`mcfn.routing.policies`, reading the stale :class:`mcfn.awareness.AwareView`) places every stage of
+   its split plan (:meth:`~mcfn.routing.Router.route_stages`);
+3. its input is uploaded over the station's shared OFDMA uplink (:mod:`mcfn.sim.access`), then crosses the
+   wired network hop by hop (:mod:`mcfn.sim.wired`) to the first stage's node;
+4. each stage runs on a VM of its node (:mod:`mcfn.sim.servers`), its output travels to the next stage's node;
+5. the last output travels to the base station serving the terminal *when it leaves* and, if the terminal has
+   moved on meanwhile, on to its new station; the downlink then delivers it (``radio_delay_s + bits /
+   downlink_bps``, not shared).
+
+A task that meets a failure (:mod:`mcfn.sim.failures`) is re-routed: its whole chain restarts from its ingress
+station, which keeps the uploaded input, with the deadline it has left, at most ``max_reroutes`` times; else it
+fails with the reason. Every task ends exactly once in the :class:`~mcfn.sim.records.TaskTable`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from mcfn.awareness import AdvertPolicy, AwareView
+from mcfn.routing import Policy, Router, SplitRequest, StagedRoute
+from mcfn.sim.access import RadioAccess
+from mcfn.sim.engine import Simulator
+from mcfn.sim.records import TaskTable
+from mcfn.sim.servers import ComputeServers
+from mcfn.sim.wired import WiredNetwork
+from mcfn.sim.world import World
+
+#: Arrivals drawn per batch from the arrival stream.
+_BATCH = 4096
+
+
+class NetworkModel:
+    """One run's model: the world's parts as event-driven stations, and the tasks moving through them."""
+
+    def __init__(self, sim: Simulator, world: World, *, policy: Policy) -> None:
+        scenario = world.scenario
+        self.sim = sim
+        self.world = world
+        self._policy = policy
+        self.table = TaskTable(stages=world.max_stages)
+        self.view = AwareView(world.fleet)
+        self.router = Router(topology=world.topology, catalog=world.catalog, view=self.view)
+        self.wired = WiredNetwork(sim, world.topology, on_blocked=self.reroute)
+        self.access = RadioAccess(sim, scenario, station_xy_m=world.station_xy_m, on_uploaded=self._uploaded)
+        core = world.topology.fastest_paths("core").delay_s
+        vertices = [world.topology.index_of(n) for n in world.fleet.node_ids]
+        aware = scenario.awareness
+        self.servers = ComputeServers(
+            sim,
+            fleet=world.fleet,
+            view=self.view,
+            policy=AdvertPolicy(
+                period_s=aware.period_s, jitter_s=aware.jitter_s, loss_probability=aware.loss_probability
+            ),
+            delay_to_router_s=core[vertices],
+            on_computed=self._computed,
+        )
+        self.down_stations: set[int] = set()
+        self._flight: dict[int, list] = {}
+        self._services = scenario.services
+        self._node_index = world.fleet.index
+        self._node_ids = world.fleet.node_ids
+        self._radio_delay_s = scenario.radio.radio_delay_s
+        self._downlink_bps = scenario.radio.downlink_bps
+        self._max_reroutes = scenario.max_reroutes
+        self._arrivals_until_s = scenario.duration_s
+        rates = np.array([s.rate_per_terminal_per_s for s in scenario.services])
+        self._total_rate = float(rates.sum()) * scenario.terminals.count
+        self._service_p = rates / rates.sum()
+        self._terminals = scenario.terminals.count
+        self._exponential = any(s.work == "exponential" for s in scenario.services)
+        self._rng = sim.stream("arrivals")
+        self._batch: list[tuple] = []
+        self._next_arrival()
+
+    # --- arrivals --------------------------------------------------------------------------------------------
+    def _next_arrival(self) -> None:
+        if not self._batch:
+            rng, n = self._rng, _BATCH
+            gaps = rng.exponential(1.0 / self._total_rate, n).tolist()
+            services = rng.choice(len(self._service_p), size=n, p=self._service_p).tolist()
+            terminals = rng.integers(self._terminals, size=n).tolist()
+            scale = rng.exponential(1.0, n).tolist() if self._exponential else [1.0] * n
+            self._batch = list(zip(gaps, services, terminals, scale, strict=True))[::-1]
+        gap, service, terminal, scale = self._batch.pop()
+        if self.sim.now + gap < self._arrivals_until_s:
+            self.sim.schedule(gap, self._arrive, service, terminal, scale)
+
+    def _arrive(self, service: int, terminal: int, scale: float) -> None:
+        self._next_arrival()
+        now = self.sim.now
+        station = self.access.serving[terminal]
+        task = self.table.arrive(now_s=now, service=service, terminal=terminal, ingress=station)
+        if self._services[service].work == "deterministic":
+            scale = 1.0
+        self._flight[task] = [service, terminal, station, scale, None, None, 0, 0.0, station]
+        if station in self.down_stations:
+            self.fail(task, f"serving base station {self.world.stations[station]} is down")
+            return
+        route = self.router.route_stages(self.world.requests[service][station], self._policy, now_s=now)
+        if not self._plan(task, route):
+            return
+        bits = self._services[service].data_bits
+        if bits > 0:
+            self.access.uplinks[station].submit(task, bits, self.access.snr_hz[terminal])
+        else:
+            self._uploaded(task)
+
+    # --- the life of a task ----------------------------------------------------------------------------------
+    def _plan(self, task: int, route: StagedRoute) -> bool:
+        """Adopt ``route`` for ``task``; fails the task (and returns False) when it leads into a failure."""
+        flight = self._flight[task]
+        nodes = [self._node_index[stage.node_id] for stage in route.stages]
+        paths = [stage.path for stage in route.stages]
+        for j, path in zip(nodes, paths, strict=True):
+            obstacle = self.wired.obstacle(path) or (
+                f"node {self._node_ids[j]} is down" if self.servers.down[j] else None
+            )
+            if obstacle is not None:
+                self.fail(task, f"routed into a failure: {obstacle}")
+                return False
+        flight[4], flight[5], flight[6] = nodes, paths, 0
+        self.table.stage_node[task, : len(nodes)] = nodes
+        return True
+
+    def _uploaded(self, task: int) -> None:
+        self.table.upload_s[task] = self.sim.now - self.table.arrival_s[task]
+        if self._radio_delay_s:
+            self.sim.schedule(self._radio_delay_s, self._first_stage, task)
+        else:
+            self._first_stage(task)
+
+    def _first_stage(self, task: int) -> None:
+        flight = self._flight[task]
+        self.wired.send(task, flight[5][0], self._services[flight[0]].data_bits, self._at_node)
+
+    def _at_node(self, task: int) -> None:
+        flight = self._flight[task]
+        k = flight[6]
+        j = flight[4][k]
+        if self.servers.down[j]:
+            self.reroute(task, f"node {self._node_ids[j]} is down")
+            return
+        flight[7] = self.sim.now
+        self.servers.submit(j, task, self.world.alone_s[flight[0]][k][j] * flight[3])
+
+    def _computed(self, task: int) -> None:
+        flight = self._flight[task]
+        now = self.sim.now
+        self.table.compute_s[task] += now - flight[7]
+        k = flight[6] + 1
+        stages = self._services[flight[0]].stages
+        if k < len(stages):
+            flight[6] = k
+            self.wired.send(task, flight[5][k], stages[k - 1].output_bits, self._at_node)
+            return
+        station = self.access.serving[flight[1]]
+        flight[8] = station
+        path = self.wired.path(self._node_ids[flight[4][-1]], self.world.stations[station])
+        self.wired.send(task, path, stages[-1].output_bits, self._at_station)
+
+    def _at_station(self, task: int) -> None:
+        flight = self._flight[task]
+        station, now_serving = flight[8], self.access.serving[flight[1]]
+        bits = self._services[flight[0]].stages[-1].output_bits
+        if now_serving != station:  # the terminal moved on while its result travelled: forward it
+            flight[8] = now_serving
+            stations = self.world.stations
+            self.wired.send(task, self.wired.path(stations[station], stations[now_serving]), bits, self._at_station)
+            return
+        self.sim.schedule(self._radio_delay_s + bits / self._downlink_bps, self._delivered, task)
+
+    def _delivered(self, task: int) -> None:
+        flight = self._flight.pop(task)
+        self.table.complete(task, now_s=self.sim.now, delivered=flight[8])
+
+    # --- endings and re-routing ------------------------------------------------------------------------------
+    def fail(self, task: int, reason: str) -> None:
+        """End ``task`` as failed with ``reason``."""
+        self._flight.pop(task, None)
+        self.table.fail(task, now_s=self.sim.now, reason=reason)
+
+    def reroute(self, task: int, reason: str) -> None:
+        """Restart ``task``'s chain from its ingress station after a failure, or fail it with ``reason``."""
+        table, flight = self.table, self._flight[task]
+        if table.reroutes[task] >= self._max_reroutes:
+            self.fail(task, reason)
+            return
+        station = flight[2]
+        if station in self.down_stations:
+            self.fail(task, f"{reason}; its ingress station is down too")
+            return
+        table.reroutes[task] += 1
+        now = self.sim.now
+        request: SplitRequest = self.world.requests[flight[0]][station]
+        left_s = request.deadline_s - (now - table.arrival_s[task])
+        request = dataclasses.replace(request, deadline_s=max(left_s, 1e-9))
+        route = self.router.route_stages(request, self._policy, now_s=now)
+        if self._plan(task, route):
+            self._first_stage(task)
+
+    def interrupt_compute(self, node: int) -> list[int]:
+        """Take every task off a compute node that went down; returns them (compute time so far is counted)."""
+        tasks = self.servers.stations[node].drop_all()
+        now = self.sim.now
+        for task in tasks:
+            flight = self._flight[task]
+            self.table.compute_s[task] += now - flight[7]
+        return tasks
+
+    def fail_all_in_flight(self, reason: str) -> None:
+        """End every task still in flight as failed (at the end of the run)."""
+        for task in list(self._flight):
+            self.fail(task, reason)

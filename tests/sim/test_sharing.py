@@ -1,0 +1,64 @@
+"""The rate-sharing station: processor sharing, the seed's parallel slowdown, FIFO slots, drops, one pending event."""
+
+import pytest
+
+from mcfn.network.radio import shannon_rate_bps
+from mcfn.sim.access import uplink_rule
+from mcfn.sim.engine import Simulator
+from mcfn.sim.sharing import SharingStation, equal_share, slowed_by_parallelism
+
+
+def run_jobs(rule, jobs, slots=None):
+    """Submit ``(at_s, job, work)``; returns job -> finish time."""
+    sim = Simulator()
+    finished = {}
+    station = SharingStation(sim, rule=rule, on_finish=lambda job: finished.setdefault(job, sim.now), slots=slots)
+    for at_s, job, work in jobs:
+        sim.schedule_at(at_s, station.submit, job, work)
+    sim.run()
+    return finished, station
+
+
+def test_processor_sharing_divides_capacity_equally():
+    finished, station = run_jobs(equal_share(1.0), [(0.0, 1, 1.0), (0.0, 2, 2.0)])
+    assert finished == pytest.approx({1: 2.0, 2: 3.0})
+    assert station.busy_area == pytest.approx(3.0)
+    assert station.work_done == pytest.approx(3.0)
+
+
+def test_late_arrival_slows_the_job_in_service():
+    finished, _ = run_jobs(equal_share(2.0), [(0.0, 1, 2.0), (0.5, 2, 1.0)])
+    # job 1 alone for 0.5 s (1 unit done), then both at rate 1: job 2 ends at 1.5, job 1 at 1.5 too
+    assert finished == pytest.approx({1: 1.5, 2: 1.5})
+
+
+def test_parallel_slowdown_applies_to_every_task_in_service_as_i_changes():
+    # seed eq. 2 with d = 0.5: two tasks each run 1.5x slower; when one leaves the other speeds up
+    finished, station = run_jobs(slowed_by_parallelism([1.0, 1.5]), [(0.0, 1, 1.0), (0.0, 2, 2.0)], slots=2)
+    assert finished == pytest.approx({1: 1.5, 2: 2.5})
+    assert station.in_service_area == pytest.approx(2 * 1.5 + 1.0)
+
+
+def test_jobs_beyond_the_slots_wait_fifo():
+    finished, _ = run_jobs(slowed_by_parallelism([1.0]), [(0.0, 1, 1.0), (0.1, 2, 1.0), (0.2, 3, 1.0)], slots=1)
+    assert finished == pytest.approx({1: 1.0, 2: 2.0, 3: 3.0})
+
+
+def test_drop_all_cancels_the_pending_completion():
+    sim = Simulator()
+    finished = []
+    station = SharingStation(sim, rule=equal_share(1.0), on_finish=finished.append, slots=1)
+    station.submit(1, 5.0)
+    station.submit(2, 1.0)
+    sim.schedule(1.0, lambda: finished.extend(sorted(station.drop_all())))
+    sim.run()
+    assert finished == [1, 2]
+    assert station.in_service == station.queued == 0
+
+
+def test_uplink_rule_gives_shannon_rates_of_the_policy_shares():
+    rule = uplink_rule("equal-bandwidth", 20e6)
+    snr = [1e8, 4e8]
+    rates = rule(snr, [1e6, 2e6])
+    assert rates == pytest.approx([float(shannon_rate_bps(10e6, 1.0, s, 1.0)) for s in snr])
+    assert rule([1e8], [1e6]) == pytest.approx([float(shannon_rate_bps(20e6, 1.0, 1e8, 1.0))])
