@@ -7,7 +7,7 @@ import sys
 import typer
 
 from mcfn import __version__
-from mcfn.cli import allocate, reproduce, route
+from mcfn.cli import allocate, reproduce, route, run
 from mcfn.cli.errors import input_error_types
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.command("allocate")(allocate.allocate_command)
 app.command("reproduce")(reproduce.reproduce_command)
 app.command("route")(route.route_command)
+app.command("run")(run.run_command)
 
 
 def _version(value: bool) -> None:

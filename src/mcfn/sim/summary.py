@@ -74,6 +74,9 @@ def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s:
         "mean_utility": float(columns["utility"].mean()) if arrived else None,
         "cloud_stage_share": float(on_cloud.mean()) if on_cloud.size else 0.0,
         "utilisation": utilisation,
+        "mean_edge_utilisation": float(
+            np.mean([u for u, cloud in zip(utilisation.values(), world.fleet.is_cloud, strict=True) if not cloud])
+        ),
         "uplink_utilisation": {
             name: up.busy_area / horizon_s for name, up in zip(world.stations, model.access.uplinks, strict=True)
         },
