@@ -104,7 +104,7 @@ class Server(StrictModel):
 
 
 class Compute(StrictModel):
-    edge: Server = Server(kind=Kind.CPU, peak_flops_per_s=2e11, memory_bytes=32e9, vm_slots=4, degradation=0.1)
+    edge: Server = Server(kind=Kind.CPU, peak_flops_per_s=4e11, memory_bytes=32e9, vm_slots=4, degradation=0.1)
     cloud: Server | None = Server(kind=Kind.GPU, peak_flops_per_s=1e13, memory_bytes=1e12, vm_slots=64)
 
 
