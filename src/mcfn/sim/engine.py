@@ -75,18 +75,20 @@ class Simulator:
         heap = self._heap
         cancelled = self._cancelled
         pop = heapq.heappop
-        limit = math.inf if max_events is None else max_events
+        budget = -1 if max_events is None else max_events  # -1: unbounded (the count never reaches it)
         fired = 0
-        while heap and fired < limit:
-            if heap[0][0] > until_s:
+        while heap and fired != budget:
+            entry = pop(heap)
+            time_s = entry[0]
+            if time_s > until_s:
+                heapq.heappush(heap, entry)  # not due: put it back (once per call)
                 self.now = until_s
                 break
-            time_s, _, sequence, callback, args = pop(heap)
-            if cancelled and sequence in cancelled:
-                cancelled.discard(sequence)
+            if cancelled and entry[2] in cancelled:
+                cancelled.discard(entry[2])
                 continue
             self.now = time_s
-            callback(*args)
+            entry[3](*entry[4])
             fired += 1
         else:
             if not heap and until_s != math.inf:
