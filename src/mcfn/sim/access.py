@@ -5,7 +5,7 @@ controller (:mod:`mcfn.network.handover`) applies one measurement; the terminals
 serving station (:mod:`mcfn.network.radio`) is refreshed in the same vectorised step, so a task reads it in
 ``O(1)``. An upload keeps the SNR and the station it started with (uploads last milliseconds, a step a second).
 
-Each base station's uplink is a :class:`~mcfn.sim.sharing.SharingStation` whose rule re-divides the band among
+Each base station's uplink is a :class:`~mcfn.sim.sharing.PolicySharing` station whose rule re-divides the band among
 the uploads in progress with an uplink policy of :mod:`mcfn.network.uplink` on every upload start and end; each
 upload's rate is the Shannon rate of its share.
 """
@@ -23,7 +23,7 @@ from mcfn.network.uplink import share_uplink
 from mcfn.scenario import Scenario
 from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility
 from mcfn.sim.engine import Simulator
-from mcfn.sim.sharing import RateRule, SharingStation
+from mcfn.sim.sharing import PolicySharing, RateRule
 
 
 def uplink_rule(policy: str, bandwidth_hz: float) -> RateRule:
@@ -88,7 +88,7 @@ class RadioAccess:
         self._tx_w = float(radio.dbm_to_watt(r.terminal_tx_power_dbm))
         self._noise = radio.noise_psd_w_per_hz(r.noise_psd_dbm_hz)
         self.uplinks = [
-            SharingStation(sim, rule=uplink_rule(r.uplink_policy, r.bandwidth_hz), on_finish=on_uploaded)
+            PolicySharing(sim, rule=uplink_rule(r.uplink_policy, r.bandwidth_hz), on_finish=on_uploaded)
             for _ in range(len(station_xy_m))
         ]
         self.handovers = 0

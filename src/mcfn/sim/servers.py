@@ -1,6 +1,6 @@
 """Compute nodes as VM stations, and their state adverts as events, so routing sees what it would in reality.
 
-Every fleet node is a :class:`~mcfn.sim.sharing.SharingStation` with ``vm_slots`` slots: the ``i`` tasks in
+Every fleet node is a :class:`~mcfn.sim.sharing.EqualSharing` station with ``vm_slots`` slots: the ``i`` tasks in
 service each run ``(1 + d)^(i - 1)`` times slower (:func:`mcfn.compute.parallel_slowdown`, seed eq. 2), re-applied
 to all of them whenever ``i`` changes; more tasks wait FIFO. Work is measured in one-VM seconds
 (:meth:`mcfn.compute.ComputeNode.compute_time_s`).
@@ -22,7 +22,7 @@ import numpy as np
 from mcfn.awareness import Advert, AdvertPolicy, AwareView
 from mcfn.compute import Fleet, parallel_slowdown
 from mcfn.sim.engine import Simulator
-from mcfn.sim.sharing import SharingStation, slowed_by_parallelism
+from mcfn.sim.sharing import EqualSharing, slowed_by_parallelism
 
 
 class ComputeServers:
@@ -47,9 +47,9 @@ class ComputeServers:
         #: FLOPs per one-VM second on each node, the view's unit of work (its nominal speed per VM).
         self._flops_per_vm_s = (1.0 / fleet.seconds_per_flop.mean(axis=1)).tolist()
         self.stations = [
-            SharingStation(
+            EqualSharing(
                 sim,
-                rule=slowed_by_parallelism(parallel_slowdown(np.arange(1, n.vm_slots + 1), n.degradation).tolist()),
+                rate=slowed_by_parallelism(parallel_slowdown(np.arange(1, n.vm_slots + 1), n.degradation).tolist()),
                 on_finish=on_computed,
                 slots=n.vm_slots,
             )

@@ -17,7 +17,7 @@ from itertools import pairwise
 
 from mcfn.network.topology import Topology
 from mcfn.sim.engine import Simulator
-from mcfn.sim.sharing import SharingStation, equal_share
+from mcfn.sim.sharing import EqualSharing, equal_share
 
 Arrived = Callable[[int], None]
 Blocked = Callable[[int, str], None]
@@ -35,11 +35,11 @@ class WiredNetwork:
         self._sim = sim
         self._topology = topology
         self._blocked = on_blocked
-        self.links: dict[tuple[str, str], SharingStation] = {}
+        self.links: dict[tuple[str, str], EqualSharing] = {}
         self._delay: dict[tuple[str, str], float] = {}
         for link in topology.links():
             key = link_key(link.a, link.b)
-            self.links[key] = SharingStation(sim, rule=equal_share(link.bandwidth_bps), on_finish=self._served)
+            self.links[key] = EqualSharing(sim, rate=equal_share(link.bandwidth_bps), on_finish=self._served)
             self._delay[key] = link.delay_s
         self._transit: dict[int, list] = {}
         self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
