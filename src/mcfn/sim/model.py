@@ -22,6 +22,7 @@ fails with the reason. Every task ends exactly once in the :class:`~mcfn.sim.rec
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,6 +37,23 @@ from mcfn.sim.world import World
 
 #: Arrivals drawn per batch from the arrival stream.
 _BATCH = 4096
+
+
+@dataclass(slots=True, kw_only=True)
+class Flight:
+    """The mutable state of one task in flight (dropped when it ends; what remains is its table row)."""
+
+    service: int
+    terminal: int
+    ingress: int
+    work_scale: float
+    #: Base station the result is heading for (the terminal's serving station when it left).
+    station: int
+    nodes: list[int] = field(default_factory=list)
+    paths: list[tuple[str, ...]] = field(default_factory=list)
+    stage: int = 0
+    #: When the task reached its current node.
+    since_s: float = 0.0
 
 
 class NetworkModel:
@@ -65,7 +83,7 @@ class NetworkModel:
             on_computed=self._computed,
         )
         self.down_stations: set[int] = set()
-        self._flight: dict[int, list] = {}
+        self._flight: dict[int, Flight] = {}
         self._services = scenario.services
         self._node_index = world.fleet.index
         self._node_ids = world.fleet.node_ids
@@ -102,7 +120,9 @@ class NetworkModel:
         task = self.table.arrive(now_s=now, service=service, terminal=terminal, ingress=station)
         if self._services[service].work == "deterministic":
             scale = 1.0
-        self._flight[task] = [service, terminal, station, scale, None, None, 0, 0.0, station]
+        self._flight[task] = Flight(
+            service=service, terminal=terminal, ingress=station, work_scale=scale, station=station
+        )
         if station in self.down_stations:
             self.fail(task, f"serving base station {self.world.stations[station]} is down")
             return
@@ -128,7 +148,7 @@ class NetworkModel:
             if obstacle is not None:
                 self.fail(task, f"routed into a failure: {obstacle}")
                 return False
-        flight[4], flight[5], flight[6] = nodes, paths, 0
+        flight.nodes, flight.paths, flight.stage = nodes, paths, 0
         self.table.stage_node[task, : len(nodes)] = nodes
         return True
 
@@ -141,39 +161,39 @@ class NetworkModel:
 
     def _first_stage(self, task: int) -> None:
         flight = self._flight[task]
-        self.wired.send(task, flight[5][0], self._services[flight[0]].data_bits, self._at_node)
+        self.wired.send(task, flight.paths[0], self._services[flight.service].data_bits, self._at_node)
 
     def _at_node(self, task: int) -> None:
         flight = self._flight[task]
-        k = flight[6]
-        j = flight[4][k]
+        k = flight.stage
+        j = flight.nodes[k]
         if self.servers.down[j]:
             self.reroute(task, f"node {self._node_ids[j]} is down")
             return
-        flight[7] = self.sim.now
-        self.servers.submit(j, task, self.world.alone_s[flight[0]][k][j] * flight[3])
+        flight.since_s = self.sim.now
+        self.servers.submit(j, task, self.world.alone_s[flight.service][k][j] * flight.work_scale)
 
     def _computed(self, task: int) -> None:
         flight = self._flight[task]
         now = self.sim.now
-        self.table.compute_s[task] += now - flight[7]
-        k = flight[6] + 1
-        stages = self._services[flight[0]].stages
+        self.table.compute_s[task] += now - flight.since_s
+        k = flight.stage + 1
+        stages = self._services[flight.service].stages
         if k < len(stages):
-            flight[6] = k
-            self.wired.send(task, flight[5][k], stages[k - 1].output_bits, self._at_node)
+            flight.stage = k
+            self.wired.send(task, flight.paths[k], stages[k - 1].output_bits, self._at_node)
             return
-        station = self.access.serving[flight[1]]
-        flight[8] = station
-        path = self.wired.path(self._node_ids[flight[4][-1]], self.world.stations[station])
+        station = self.access.serving[flight.terminal]
+        flight.station = station
+        path = self.wired.path(self._node_ids[flight.nodes[-1]], self.world.stations[station])
         self.wired.send(task, path, stages[-1].output_bits, self._at_station)
 
     def _at_station(self, task: int) -> None:
         flight = self._flight[task]
-        station, now_serving = flight[8], self.access.serving[flight[1]]
-        bits = self._services[flight[0]].stages[-1].output_bits
+        station, now_serving = flight.station, self.access.serving[flight.terminal]
+        bits = self._services[flight.service].stages[-1].output_bits
         if now_serving != station:  # the terminal moved on while its result travelled: forward it
-            flight[8] = now_serving
+            flight.station = now_serving
             stations = self.world.stations
             self.wired.send(task, self.wired.path(stations[station], stations[now_serving]), bits, self._at_station)
             return
@@ -181,7 +201,7 @@ class NetworkModel:
 
     def _delivered(self, task: int) -> None:
         flight = self._flight.pop(task)
-        self.table.complete(task, now_s=self.sim.now, delivered=flight[8])
+        self.table.complete(task, now_s=self.sim.now, delivered=flight.station)
 
     # --- endings and re-routing ------------------------------------------------------------------------------
     def fail(self, task: int, reason: str) -> None:
@@ -195,13 +215,13 @@ class NetworkModel:
         if table.reroutes[task] >= self._max_reroutes:
             self.fail(task, reason)
             return
-        station = flight[2]
+        station = flight.ingress
         if station in self.down_stations:
             self.fail(task, f"{reason}; its ingress station is down too")
             return
         table.reroutes[task] += 1
         now = self.sim.now
-        request: SplitRequest = self.world.requests[flight[0]][station]
+        request: SplitRequest = self.world.requests[flight.service][station]
         left_s = request.deadline_s - (now - table.arrival_s[task])
         request = dataclasses.replace(request, deadline_s=max(left_s, 1e-9))
         route = self.router.route_stages(request, self._policy, now_s=now)
@@ -214,7 +234,7 @@ class NetworkModel:
         now = self.sim.now
         for task in tasks:
             flight = self._flight[task]
-            self.table.compute_s[task] += now - flight[7]
+            self.table.compute_s[task] += now - flight.since_s
         return tasks
 
     def fail_all_in_flight(self, reason: str) -> None:
