@@ -79,6 +79,9 @@ def test_drop_all_cancels_the_pending_completion(kind):
 def test_uplink_rule_gives_shannon_rates_of_the_policy_shares():
     rule = uplink_rule("equal-bandwidth", 20e6)
     snr = [1e8, 4e8]
-    rates = rule(snr, [1e6, 2e6])
+    keys = [(s, float(shannon_rate_bps(20e6, 1.0, s, 1.0))) for s in snr]
+    rates = rule(keys, [1e6, 2e6])
     assert rates == pytest.approx([float(shannon_rate_bps(10e6, 1.0, s, 1.0)) for s in snr])
-    assert rule([1e8], [1e6]) == pytest.approx([float(shannon_rate_bps(20e6, 1.0, 1e8, 1.0))])
+    assert rule(keys[:1], [1e6]) == [keys[0][1]]
+    shares = uplink_rule("min-total-time", 20e6)(keys, [1e6, 2e6])
+    assert shares != pytest.approx(rates)  # another policy, other rates

@@ -2,12 +2,13 @@
 
 Every ``step_s`` the mobility model (:mod:`mcfn.network.mobility`) moves all terminals at once and the handover
 controller (:mod:`mcfn.network.handover`) applies one measurement; the terminals' uplink ``P g / N0`` to their
-serving station (:mod:`mcfn.network.radio`) is refreshed in the same vectorised step, so a task reads it in
-``O(1)``. An upload keeps the SNR and the station it started with (uploads last milliseconds, a step a second).
+serving station (:mod:`mcfn.network.radio`), and its rate with the whole band, are refreshed in the same
+vectorised step, so a task reads them in ``O(1)``. An upload keeps the SNR and the station it started with
+(uploads last milliseconds, a step a second).
 
-Each base station's uplink is a :class:`~mcfn.sim.sharing.PolicySharing` station whose rule re-divides the band among
-the uploads in progress with an uplink policy of :mod:`mcfn.network.uplink` on every upload start and end; each
-upload's rate is the Shannon rate of its share.
+Each base station's uplink is a :class:`~mcfn.sim.sharing.PolicySharing` station whose rule re-divides the band
+among the uploads in progress with an uplink policy of :mod:`mcfn.network.uplink` on every upload start and end;
+each upload's rate is the Shannon rate of its share.
 """
 
 from __future__ import annotations
@@ -27,14 +28,18 @@ from mcfn.sim.sharing import PolicySharing, RateRule
 
 
 def uplink_rule(policy: str, bandwidth_hz: float) -> RateRule:
-    """Rates (bit/s) of concurrent uploads: the policy's bandwidth shares at their Shannon rates."""
+    """Rates (bit/s) of concurrent uploads: the policy's bandwidth shares at their Shannon rates.
 
-    def rule(snr_hz: Sequence[float], remaining_bits: Sequence[float]) -> list[float]:
-        if len(snr_hz) == 1:
-            share = np.array([bandwidth_hz])
-        else:
-            share = share_uplink(policy, bandwidth_hz, snr_hz, np.maximum(remaining_bits, 1.0))
-        return radio.shannon_rate_bps(share, 1.0, np.asarray(snr_hz), 1.0).tolist()
+    An upload's key is ``(snr_hz, solo_rate_bps)``: its ``P g / N0`` and its rate with the whole band, which every
+    policy gives a lone upload (precomputed per terminal and step, so a lone upload costs no NumPy call).
+    """
+
+    def rule(keys: Sequence[tuple[float, float]], remaining_bits: Sequence[float]) -> list[float]:
+        if len(keys) == 1:
+            return [keys[0][1]]
+        snr_hz = np.array([key[0] for key in keys])
+        share = share_uplink(policy, bandwidth_hz, snr_hz, np.maximum(remaining_bits, 1.0))
+        return radio.shannon_rate_bps(share, 1.0, snr_hz, 1.0).tolist()
 
     return rule
 
@@ -87,6 +92,7 @@ class RadioAccess:
         )
         self._tx_w = float(radio.dbm_to_watt(r.terminal_tx_power_dbm))
         self._noise = radio.noise_psd_w_per_hz(r.noise_psd_dbm_hz)
+        self._bandwidth_hz = r.bandwidth_hz
         self.uplinks = [
             PolicySharing(sim, rule=uplink_rule(r.uplink_policy, r.bandwidth_hz), on_finish=on_uploaded)
             for _ in range(len(station_xy_m))
@@ -102,8 +108,9 @@ class RadioAccess:
         snr = radio.snr_bandwidth_hz(self._tx_w, radio.channel_gain(distance), self._noise)
         #: Serving station index of every terminal (Python list: read once per task).
         self.serving: list[int] = serving.tolist()
-        #: ``P g / N0`` in Hz of every terminal's uplink to its serving station.
-        self.snr_hz: list[float] = snr.tolist()
+        solo = radio.shannon_rate_bps(self._bandwidth_hz, 1.0, snr, 1.0)
+        #: Every terminal's uplink key for :func:`uplink_rule`: ``(P g / N0 in Hz, rate with the whole band)``.
+        self.uplink_key: list[tuple[float, float]] = list(zip(snr.tolist(), solo.tolist(), strict=True))
 
     def _step(self) -> None:
         positions = self._mobility.advance(self._step_s)

@@ -131,7 +131,7 @@ class NetworkModel:
             return
         bits = self._services[service].data_bits
         if bits > 0:
-            self.access.uplinks[station].submit(task, bits, self.access.snr_hz[terminal])
+            self.access.uplinks[station].submit(task, bits, self.access.uplink_key[terminal])
         else:
             self._uploaded(task)
 
