@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
+import yaml
 from tests.sim.conftest import small_scenario
 
 from mcfn.routing import make_policy
-from mcfn.scenario import ScenarioError, default_scenario, parse_scenario
+from mcfn.scenario import ScenarioError, default_scenario, load_scenario, parse_scenario
 from mcfn.sim.engine import Simulator
 from mcfn.sim.failures import Failures
 from mcfn.sim.model import NetworkModel
@@ -142,3 +143,18 @@ def test_bad_scenarios_name_the_field(change, message):
 def test_a_failure_of_an_unknown_node_is_named():
     with pytest.raises(ValueError, match=r"failures\[0\].*edge99"):
         simulate(small_scenario(failures=[{"node": "edge99", "at_s": 1}]), "compute-aware")
+
+
+def test_trace_mobility_relative_to_the_scenario_file(tmp_path):
+    rows = ["terminal,t,x,y"]
+    for terminal, (x0, x1) in enumerate([(0.0, 900.0), (900.0, 0.0)]):
+        rows += [f"{terminal},0,{x0},0", f"{terminal},30,{x1},0"]
+    (tmp_path / "walk.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    document = small_scenario(duration_s=30).model_dump(mode="json")
+    document["terminals"] = {"count": 2, "mobility": {"model": "trace", "path": "walk.csv"}}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = simulate(load_scenario(tmp_path / "s.yaml"), "nearest-edge")
+    assert result.summary["handovers"] >= 2  # both cross from one cell into the next
+    document["terminals"] = {"count": 3, "mobility": {"model": "trace", "path": str(tmp_path / "walk.csv")}}
+    with pytest.raises(ValueError, match="trace has 2 terminals"):
+        simulate(parse_scenario(document), "nearest-edge")

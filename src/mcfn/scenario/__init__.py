@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from mcfn.scenario.default import DEFAULT_SCENARIO_YAML
-from mcfn.scenario.model import Failure, Scenario, Service, StageDoc
+from mcfn.scenario.model import Failure, Scenario, Service, StageDoc, TraceMobilityDoc
 from mcfn.validation import validation_message
 
 __all__ = [
@@ -43,13 +43,22 @@ def parse_scenario(document: Any) -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file; errors name the file and the field."""
+    """Read and validate a scenario YAML file; errors name the file and the field.
+
+    A relative trace path (``terminals.mobility.path``) is taken relative to the scenario file's folder.
+    """
     from mcfn.network.topology.io import read_yaml
 
     try:
-        return parse_scenario(read_yaml(path, ScenarioError))
+        scenario = parse_scenario(read_yaml(path, ScenarioError))
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
+    mobility = scenario.terminals.mobility
+    if isinstance(mobility, TraceMobilityDoc) and not Path(mobility.path).is_absolute():
+        trace = mobility.model_copy(update={"path": str(Path(path).parent / mobility.path)})
+        terminals = scenario.terminals.model_copy(update={"mobility": trace})
+        scenario = scenario.model_copy(update={"terminals": terminals})
+    return scenario
 
 
 def default_scenario() -> Scenario:
