@@ -112,7 +112,3 @@ class TaskTable:
     def view(self) -> dict[str, np.ndarray]:
         """The filled part of every column (views, not copies)."""
         return {name: values[: self.count] for name, values in self._columns.items()}
-
-    @property
-    def latency_s(self) -> np.ndarray:
-        return self.end_s[: self.count] - self.arrival_s[: self.count]

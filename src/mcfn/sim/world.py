@@ -42,8 +42,6 @@ class World:
     requests: tuple[tuple[SplitRequest, ...], ...]
     #: ``alone_s[s][k][j]``: seconds one VM of fleet node ``j`` needs for stage ``k`` of service ``s``.
     alone_s: tuple[tuple[tuple[float, ...], ...], ...]
-    #: FLOPs of stage ``k`` of service ``s`` (all op classes).
-    stage_flops: tuple[tuple[float, ...], ...]
 
     @property
     def max_stages(self) -> int:
@@ -125,9 +123,6 @@ def build_world(scenario: Scenario) -> World:
         tuple(tuple(node.compute_time_s(stage_work(service, k)) for node in nodes) for k in range(len(service.stages)))
         for service in scenario.services
     )
-    flops = tuple(
-        tuple(stage_work(service, k).total_flops for k in range(len(service.stages))) for service in scenario.services
-    )
     return World(
         scenario=scenario,
         topology=topology,
@@ -137,5 +132,4 @@ def build_world(scenario: Scenario) -> World:
         station_xy_m=np.array([topology.positions_m[s] for s in stations]),
         requests=requests,
         alone_s=alone,
-        stage_flops=flops,
     )
