@@ -5,7 +5,7 @@
    same mean sojourn time. Reported: jobs and events per wall-clock second, the ratio, and Erlang C.
 2. Network simulation: the default scenario of ``mcfn run`` (compute-aware routing) for ``--net-duration-s``
    simulated seconds: simulated tasks per wall-clock second and kernel events per task.
-3. With ``--large``: 10,000 terminals in 37 cells until at least a million tasks have arrived, with the peak
+3. With ``--large``: 10,000 terminals in 61 cells until at least a million tasks have arrived, with the peak
    resident memory of the process.
 
 Usage: ``python benchmarks/sim.py [--jobs N] [--net-duration-s S] [--large] [--json]``.
@@ -66,7 +66,7 @@ def network_run(duration_s: float, *, large: bool) -> dict[str, float]:
     if large:
         services = tuple(s.model_copy(update={"rate_per_terminal_per_s": 0.1}) for s in scenario.services)
         terminals = scenario.terminals.model_copy(update={"count": 10_000})
-        network = scenario.network.model_copy(update={"rings": 3})
+        network = scenario.network.model_copy(update={"rings": 4})
         scenario = scenario.model_copy(update={"services": services, "terminals": terminals, "network": network})
     scenario = scenario.model_copy(update={"duration_s": duration_s})
     result = simulate(scenario, "compute-aware")
