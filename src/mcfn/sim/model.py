@@ -192,6 +192,9 @@ class NetworkModel:
         flight = self._flight[task]
         station, now_serving = flight.station, self.access.serving[flight.terminal]
         bits = self._services[flight.service].stages[-1].output_bits
+        if station in self.down_stations:  # it went down while the result propagated towards it
+            self.fail(task, f"node {self.world.stations[station]} is down at delivery")
+            return
         if now_serving != station:  # the terminal moved on while its result travelled: forward it
             flight.station = now_serving
             stations = self.world.stations
