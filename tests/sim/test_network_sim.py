@@ -158,3 +158,24 @@ def test_trace_mobility_relative_to_the_scenario_file(tmp_path):
     document["terminals"] = {"count": 3, "mobility": {"model": "trace", "path": str(tmp_path / "walk.csv")}}
     with pytest.raises(ValueError, match="trace has 2 terminals"):
         simulate(parse_scenario(document), "nearest-edge")
+
+
+def test_staler_adverts_route_worse_and_cost_less():
+    runs = [
+        simulate(small_scenario(duration_s=30, awareness={"period_s": p, "jitter_s": 0.0}), "compute-aware").summary
+        for p in (0.05, 1.0, 20.0)
+    ]
+    p95 = [r["latency_s"]["p95"] for r in runs]
+    sent = [r["adverts"]["sent"] for r in runs]
+    assert p95 == sorted(p95)
+    assert p95[-1] > 1.3 * p95[0]
+    assert sent == sorted(sent, reverse=True)
+
+
+def test_parallel_degradation_slows_the_edge():
+    def mean_compute_s(degradation):
+        document = small_scenario().model_dump(mode="json")
+        document["compute"]["edge"]["degradation"] = degradation
+        return np.nanmean(simulate(parse_scenario(document), "nearest-edge").columns["compute_s"])
+
+    assert mean_compute_s(0.5) > 1.2 * mean_compute_s(0.0)
