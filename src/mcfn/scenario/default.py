@@ -25,7 +25,7 @@ services:
   - name: classify
     rate_per_terminal_per_s: 0.3
     data_bits: 1.2e+6
-    deadline_s: 0.2
+    deadline_s: 0.1
     accuracy: 0.761
     min_accuracy: 0.7
     stages:
@@ -33,7 +33,7 @@ services:
   - name: detect
     rate_per_terminal_per_s: 0.3
     data_bits: 2.0e+6
-    deadline_s: 0.3
+    deadline_s: 0.15
     accuracy: 0.5
     min_accuracy: 0.4
     stages:
@@ -42,7 +42,7 @@ services:
   - name: transcribe
     rate_per_terminal_per_s: 0.3
     data_bits: 2.56e+5
-    deadline_s: 0.5
+    deadline_s: 0.25
     accuracy: 0.9
     min_accuracy: 0.8
     stages:
