@@ -179,3 +179,14 @@ def test_parallel_degradation_slows_the_edge():
         return np.nanmean(simulate(parse_scenario(document), "nearest-edge").columns["compute_s"])
 
     assert mean_compute_s(0.5) > 1.2 * mean_compute_s(0.0)
+
+
+def test_every_uplink_policy_re_divides_the_band():
+    uploads = {}
+    for policy in ("equal-bandwidth", "equal-rate", "min-total-time"):
+        result = simulate(
+            small_scenario(duration_s=10, radio={"uplink_policy": policy, "bandwidth_hz": 5e6}), "nearest-edge"
+        )
+        assert result.summary["tasks"]["completed"] == result.summary["tasks"]["arrived"]
+        uploads[policy] = float(np.mean(result.columns["upload_s"]))
+    assert len(set(uploads.values())) == 3, uploads
