@@ -16,12 +16,18 @@ def run_command(
         None, help="Scenario YAML (see docs/scenario.md); without it, the embedded default (7 cells, 300 terminals)."
     ),
     policy: list[str] = typer.Option(
-        None, "--policy", help="Routing policy to compare (repeatable); default: all six.", show_default=False
+        None,
+        "--policy",
+        metavar="NAME",
+        help="Routing policy to compare (repeatable); default: all six.",
+        show_default=False,
     ),
-    out: Path = typer.Option(Path("results/run"), "--out", help="Folder for tasks.csv, summary.json and the plots."),
-    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed."),
+    out: Path = typer.Option(
+        Path("results/run"), "--out", metavar="DIR", help="Folder for tasks.csv, summary.json and the plots."
+    ),
+    seed: int | None = typer.Option(None, "--seed", metavar="N", help="Override the scenario's seed."),
     duration_s: float | None = typer.Option(
-        None, "--duration-s", min=1e-9, help="Override the scenario's simulated duration (s)."
+        None, "--duration-s", min=0.001, metavar="SECONDS", help="Override the scenario's simulated duration."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary JSON instead of the table."),
 ) -> None:

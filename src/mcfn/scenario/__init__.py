@@ -49,8 +49,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     from mcfn.network.topology.io import read_yaml
 
+    document = read_yaml(path, ScenarioError)  # its errors name the file already
     try:
-        scenario = parse_scenario(read_yaml(path, ScenarioError))
+        scenario = parse_scenario(document)
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
     mobility = scenario.terminals.mobility
