@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: install
-	$(BIN)/mcfn run --out $(OUT)/run
+	$(BIN)/mcfn run --out $(OUT)/run --jobs 2
 	@echo "Seed figures: '$(BIN)/mcfn reproduce fig3 --out $(OUT)' and 'fig4' (see README)"
 
 lint: install

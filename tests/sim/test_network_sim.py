@@ -86,7 +86,7 @@ def test_failures_reroute_tasks_and_the_summary_names_reasons():
     assert sum(tasks["failure_reasons"].values()) == tasks["failed"]
     # edge2 never recovers: nothing runs there after the failure
     columns = result.columns
-    edge2 = result.model.world.fleet.index["edge2"]
+    edge2 = result.nodes.index("edge2")
     late = columns["arrival_s"] > 15.5
     assert not (columns["stage_node"][late] == edge2).any()
 

@@ -3,6 +3,7 @@
 import csv
 import json
 
+import numpy as np
 import pytest
 import yaml
 from tests.sim.conftest import small_scenario
@@ -84,3 +85,20 @@ def test_run_help(capsys):
     assert code == 0
     assert "--policy" in out
     assert "--seed" in out
+
+
+def test_parallel_policies_give_the_same_results_as_sequential(scenario_file):
+    from mcfn.scenario import load_scenario
+    from mcfn.sim.run import compare
+
+    scenario = load_scenario(scenario_file)
+    policies = ["compute-aware", "random"]
+    heard = []
+    one = compare(scenario, policies, jobs=1)
+    two = compare(scenario, policies, jobs=2, progress=lambda name, now_s: heard.append(name))
+    assert sorted(heard) == sorted(policies)
+    for a, b in zip(one, two, strict=True):
+        assert a.policy == b.policy
+        for name, values in a.columns.items():
+            np.testing.assert_array_equal(values, b.columns[name], err_msg=name)
+        assert a.reasons == b.reasons

@@ -29,6 +29,9 @@ def run_command(
     duration_s: float | None = typer.Option(
         None, "--duration-s", min=0.001, metavar="SECONDS", help="Override the scenario's simulated duration."
     ),
+    jobs: int = typer.Option(
+        1, "--jobs", min=1, metavar="N", help="Simulate up to N policies at once, in worker processes."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary JSON instead of the table."),
 ) -> None:
     """Simulate the mobile computing-force network and compare routing policies on the same arrivals.
@@ -41,7 +44,7 @@ def run_command(
     from mcfn.routing import POLICIES
     from mcfn.scenario import default_scenario, load_scenario
     from mcfn.sim.report import summary_document, write_outputs
-    from mcfn.sim.run import simulate
+    from mcfn.sim.run import compare
 
     loaded = default_scenario() if scenario is None else load_scenario(scenario)
     changes = {k: v for k, v in (("seed", seed), ("duration_s", duration_s)) if v is not None}
@@ -51,7 +54,6 @@ def run_command(
         if name not in POLICIES:
             raise ValueError(f"unknown routing policy {name!r}; valid: {', '.join(POLICIES)}")
     console = Console(stderr=True)
-    runs = []
     with Progress(
         TextColumn("{task.description:<14}"),
         BarColumn(),
@@ -60,9 +62,13 @@ def run_command(
         console=console,
         disable=as_json,
     ) as progress:
-        for name in names:
-            bar = progress.add_task(name, total=loaded.duration_s)
-            runs.append(simulate(loaded, name, progress=lambda now_s, bar=bar: progress.update(bar, completed=now_s)))
+        bars = {name: progress.add_task(name, total=loaded.duration_s) for name in names}
+        runs = compare(
+            loaded,
+            names,
+            jobs=jobs,
+            progress=lambda name, now_s: progress.update(bars[name], completed=min(now_s, loaded.duration_s)),
+        )
     document = loaded.model_dump(mode="json")
     written = write_outputs(out, document, runs)
     if as_json:

@@ -91,11 +91,10 @@ def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
         writer = csv.writer(handle)
         writer.writerow(header)
         for run in runs:
-            c, world = run.columns, run.model.world
-            services = [s.name for s in world.scenario.services]
-            nodes = [*world.fleet.node_ids, ""]  # -1 (no stage) maps to ""
-            stations = [*world.stations, ""]
-            reasons = [*run.model.table.reasons, ""]
+            c, services = run.columns, run.services
+            nodes = [*run.nodes, ""]  # -1 (no stage) maps to ""
+            stations = [*run.stations, ""]
+            reasons = [*run.reasons, ""]
             n = c["status"].size
             stage_names = [[nodes[j] for j in c["stage_node"][:, k].tolist()] for k in range(c["stage_node"].shape[1])]
             stage_names += [[""] * n] * (stages - len(stage_names))

@@ -8,9 +8,12 @@ drawn from its own named stream of the run's seed (:meth:`mcfn.sim.engine.Simula
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -25,16 +28,24 @@ from mcfn.sim.world import build_world
 
 #: ``progress(simulated_s)``, called between chunks of the run.
 Progress = Callable[[float], None]
+#: ``progress(policy, simulated_s)``, for a comparison of several policies.
+PolicyProgress = Callable[[str, float], None]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class RunResult:
-    """One policy's run: per-task columns, the summary, and the model (for its stations and names)."""
+    """One policy's run: per-task columns, the summary, and the names that the columns' codes index.
+
+    Plain data (picklable), so runs can come back from worker processes.
+    """
 
     policy: str
     columns: dict[str, np.ndarray]
     summary: dict[str, Any]
-    model: NetworkModel
+    services: tuple[str, ...]
+    nodes: tuple[str, ...]
+    stations: tuple[str, ...]
+    reasons: tuple[str, ...]
 
 
 def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = None, chunks: int = 100) -> RunResult:
@@ -59,4 +70,36 @@ def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = Non
     summary["policy"] = policy
     summary["wall_s"] = wall_s
     summary["tasks_per_wall_s"] = model.table.count / wall_s if wall_s > 0 else None
-    return RunResult(policy=policy, columns=columns, summary=summary, model=model)
+    return RunResult(
+        policy=policy,
+        columns=columns,
+        summary=summary,
+        services=tuple(s.name for s in scenario.services),
+        nodes=model.world.fleet.node_ids,
+        stations=model.world.stations,
+        reasons=tuple(model.table.reasons),
+    )
+
+
+def compare(
+    scenario: Scenario, policies: Sequence[str], *, jobs: int = 1, progress: PolicyProgress | None = None
+) -> list[RunResult]:
+    """Simulate ``scenario`` under each policy (same seed, so the same arrivals), in order of ``policies``.
+
+    With ``jobs > 1`` the policies run in that many worker processes (spawned, so that no thread of the caller is
+    forked) and ``progress`` hears of each policy only when it is done.
+    """
+    if jobs <= 1 or len(policies) <= 1:
+        return [
+            simulate(scenario, name, progress=None if progress is None else partial(progress, name))
+            for name in policies
+        ]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(policies)), mp_context=context) as pool:
+        futures = {pool.submit(simulate, scenario, name): name for name in policies}
+        done = {}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            if progress is not None:
+                progress(futures[future], scenario.duration_s)
+    return [done[name] for name in policies]
