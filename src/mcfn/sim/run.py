@@ -61,8 +61,9 @@ def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = Non
         if progress is not None:
             progress(sim.now)
     end_s = scenario.duration_s + scenario.drain_s
+    drain_step_s = min(step_s, 0.1)  # short steps: the horizon (the utilisations' denominator) ends soon after
     while model.table.in_flight and sim.now < end_s:
-        sim.run(until_s=min(sim.now + step_s, end_s))
+        sim.run(until_s=min(sim.now + drain_step_s, end_s))
     model.fail_all_in_flight(f"still in flight {scenario.drain_s:g} s after the arrivals stopped")
     wall_s = time.perf_counter() - started
     columns = task_columns(model)
