@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.sim.conftest import small_scenario
 
 from mcfn.routing import make_policy
@@ -190,3 +192,33 @@ def test_every_uplink_policy_re_divides_the_band():
         assert result.summary["tasks"]["completed"] == result.summary["tasks"]["arrived"]
         uploads[policy] = float(np.mean(result.columns["upload_s"]))
     assert len(set(uploads.values())) == 3, uploads
+
+
+ELEMENTS = [{"node": n} for n in ("edge0", "edge3", "bs0", "bs4", "agg0", "core", "cloud")] + [
+    {"link": list(pair)} for pair in (("bs0", "edge0"), ("agg0", "core"), ("core", "cloud"), ("bs2", "agg0"))
+]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    failures=st.lists(
+        st.tuples(st.sampled_from(range(len(ELEMENTS))), st.floats(0, 6), st.none() | st.floats(0.1, 4)),
+        min_size=1,
+        max_size=4,
+    ),
+    policy=st.sampled_from(["compute-aware", "nearest-edge", "least-loaded", "random", "cloud-only"]),
+    reroutes=st.integers(0, 2),
+)
+def test_every_task_ends_exactly_once_whatever_fails(failures, policy, reroutes):
+    doc = [{**ELEMENTS[i], "at_s": at, "for_s": length} for i, at, length in failures]
+    result = simulate(small_scenario(duration_s=6, drain_s=3, failures=doc, max_reroutes=reroutes), policy)
+    c, tasks = result.columns, result.summary["tasks"]
+    assert tasks["arrived"] == tasks["completed"] + tasks["failed"]
+    assert tasks["in_flight"] == 0
+    failed, done = c["status"] == FAILED, c["status"] == COMPLETED
+    assert (failed | done).all()
+    assert (c["reason"][failed] >= 0).all()
+    assert (c["reason"][done] == -1).all()
+    assert (c["end_s"] >= c["arrival_s"]).all()
+    assert (c["stage_node"][done, 0] >= 0).all()
+    assert (c["reroutes"] <= reroutes).all()
