@@ -222,3 +222,26 @@ def test_every_task_ends_exactly_once_whatever_fails(failures, policy, reroutes)
     assert (c["end_s"] >= c["arrival_s"]).all()
     assert (c["stage_node"][done, 0] >= 0).all()
     assert (c["reroutes"] <= reroutes).all()
+
+
+def test_a_service_can_replay_an_arrival_trace(tmp_path):
+    (tmp_path / "requests.csv").write_text("t,terminal\n0.5,3\n0.25,0\n2.0,59\n30.0,1\n", encoding="utf-8")
+    document = small_scenario(duration_s=5).model_dump(mode="json")
+    document["services"][1] = {
+        **document["services"][1],
+        "rate_per_terminal_per_s": None,
+        "arrivals_path": "requests.csv",
+    }
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = simulate(load_scenario(tmp_path / "s.yaml"), "compute-aware")
+    c = result.columns
+    traced = c["service"] == 1
+    np.testing.assert_array_equal(c["arrival_s"][traced], [0.25, 0.5, 2.0])  # sorted, and 30 s is past the end
+    np.testing.assert_array_equal(c["terminal"][traced], [0, 3, 59])
+    assert (c["service"] == 0).sum() > 100  # the other service keeps its Poisson stream
+    (tmp_path / "requests.csv").write_text("t,terminal\n1.0,60\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"requests.csv:2: need t >= 0 and 0 <= terminal < 60"):
+        simulate(load_scenario(tmp_path / "s.yaml"), "compute-aware")
+    document["services"][1]["rate_per_terminal_per_s"] = 1.0
+    with pytest.raises(ScenarioError, match="exactly one of 'rate_per_terminal_per_s' and 'arrivals_path'"):
+        parse_scenario(document)

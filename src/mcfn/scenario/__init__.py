@@ -45,7 +45,8 @@ def parse_scenario(document: Any) -> Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file; errors name the file and the field.
 
-    A relative trace path (``terminals.mobility.path``) is taken relative to the scenario file's folder.
+    Relative trace paths (``terminals.mobility.path``, ``services[i].arrivals_path``) are taken relative to the
+    scenario file's folder.
     """
     from mcfn.network.topology.io import read_yaml
 
@@ -54,12 +55,19 @@ def load_scenario(path: str | Path) -> Scenario:
         scenario = parse_scenario(document)
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
+    folder = Path(path).parent
     mobility = scenario.terminals.mobility
     if isinstance(mobility, TraceMobilityDoc) and not Path(mobility.path).is_absolute():
-        trace = mobility.model_copy(update={"path": str(Path(path).parent / mobility.path)})
+        trace = mobility.model_copy(update={"path": str(folder / mobility.path)})
         terminals = scenario.terminals.model_copy(update={"mobility": trace})
         scenario = scenario.model_copy(update={"terminals": terminals})
-    return scenario
+    services = tuple(
+        s.model_copy(update={"arrivals_path": str(folder / s.arrivals_path)})
+        if s.arrivals_path is not None and not Path(s.arrivals_path).is_absolute()
+        else s
+        for s in scenario.services
+    )
+    return scenario.model_copy(update={"services": services})
 
 
 def default_scenario() -> Scenario:

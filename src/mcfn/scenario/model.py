@@ -139,7 +139,8 @@ class StageDoc(StrictModel):
 
 class Service(StrictModel):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
-    rate_per_terminal_per_s: Positive
+    rate_per_terminal_per_s: Positive | None = None
+    arrivals_path: Annotated[str, Field(min_length=1)] | None = None
     data_bits: NonNegative
     deadline_s: Positive
     accuracy: Probability = 1.0
@@ -149,6 +150,8 @@ class Service(StrictModel):
 
     @model_validator(mode="after")
     def _floor(self) -> Service:
+        if (self.rate_per_terminal_per_s is None) == (self.arrivals_path is None):
+            raise ValueError("give exactly one of 'rate_per_terminal_per_s' and 'arrivals_path'")
         if self.accuracy < self.min_accuracy:
             raise ValueError(f"accuracy {self.accuracy} is below min_accuracy {self.min_accuracy}")
         return self

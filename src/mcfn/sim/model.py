@@ -2,8 +2,7 @@
 
 A task's life (each step an event or two on :class:`~mcfn.sim.engine.Simulator`):
 
-1. it arrives at a terminal (Poisson streams per terminal and service, superposed into one stream: the sum of
-   independent Poisson processes is Poisson, and each arrival's terminal and service are drawn by their rates);
+1. it arrives at a terminal (:mod:`mcfn.sim.arrivals`: Poisson streams per terminal and service, or a trace);
 2. the terminal's serving base station is its ingress; the router (:class:`mcfn.routing.Router` with a policy
    of :mod:`mcfn.routing.policies`, reading the stale :class:`mcfn.awareness.AwareView`) places every stage of
    its split plan (:meth:`~mcfn.routing.Router.route_stages`);
@@ -24,19 +23,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from mcfn.awareness import AdvertPolicy, AwareView
 from mcfn.routing import Policy, Router, SplitRequest, StagedRoute
 from mcfn.sim.access import RadioAccess
+from mcfn.sim.arrivals import Arrivals
 from mcfn.sim.engine import Simulator
 from mcfn.sim.records import TaskTable
 from mcfn.sim.servers import ComputeServers
 from mcfn.sim.wired import WiredNetwork
 from mcfn.sim.world import World
-
-#: Arrivals drawn per batch from the arrival stream.
-_BATCH = 4096
 
 
 @dataclass(slots=True, kw_only=True)
@@ -90,36 +85,13 @@ class NetworkModel:
         self._radio_delay_s = scenario.radio.radio_delay_s
         self._downlink_bps = scenario.radio.downlink_bps
         self._max_reroutes = scenario.max_reroutes
-        self._arrivals_until_s = scenario.duration_s
-        rates = np.array([s.rate_per_terminal_per_s for s in scenario.services])
-        self._total_rate = float(rates.sum()) * scenario.terminals.count
-        self._service_p = rates / rates.sum()
-        self._terminals = scenario.terminals.count
-        self._exponential = any(s.work == "exponential" for s in scenario.services)
-        self._rng = sim.stream("arrivals")
-        self._batch: list[tuple] = []
-        self._next_arrival()
+        self.arrivals = Arrivals(sim, scenario, on_arrival=self._arrive)
 
     # --- arrivals --------------------------------------------------------------------------------------------
-    def _next_arrival(self) -> None:
-        if not self._batch:
-            rng, n = self._rng, _BATCH
-            gaps = rng.exponential(1.0 / self._total_rate, n).tolist()
-            services = rng.choice(len(self._service_p), size=n, p=self._service_p).tolist()
-            terminals = rng.integers(self._terminals, size=n).tolist()
-            scale = rng.exponential(1.0, n).tolist() if self._exponential else [1.0] * n
-            self._batch = list(zip(gaps, services, terminals, scale, strict=True))[::-1]
-        gap, service, terminal, scale = self._batch.pop()
-        if self.sim.now + gap < self._arrivals_until_s:
-            self.sim.schedule(gap, self._arrive, service, terminal, scale)
-
     def _arrive(self, service: int, terminal: int, scale: float) -> None:
-        self._next_arrival()
         now = self.sim.now
         station = self.access.serving[terminal]
         task = self.table.arrive(now_s=now, service=service, terminal=terminal, ingress=station)
-        if self._services[service].work == "deterministic":
-            scale = 1.0
         self._flight[task] = Flight(
             service=service, terminal=terminal, ingress=station, work_scale=scale, station=station
         )
