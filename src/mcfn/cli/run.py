@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from mcfn.cli.output import print_json
+
+if TYPE_CHECKING:
+    from mcfn.scenario import Scenario
+    from mcfn.sim.run import RunResult
 
 DEFAULT_POLICIES = ("compute-aware", "nearest-edge", "least-loaded", "round-robin", "random", "cloud-only")
 
@@ -78,7 +84,7 @@ def run_command(
     Console().print("wrote " + ", ".join(str(p) for p in written))
 
 
-def _print_table(runs, scenario) -> None:
+def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:
     from rich.console import Console
     from rich.table import Table
 
