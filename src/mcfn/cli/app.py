@@ -7,7 +7,7 @@ import sys
 import typer
 
 from mcfn import __version__
-from mcfn.cli import allocate, infer, load, models, partition, profile, reproduce, route, serve
+from mcfn.cli import allocate, infer, load, models, partition, profile, reproduce, route, run, serve
 from mcfn.cli.errors import input_error_types
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.command("route")(route.route_command)
 app.command("serve")(serve.serve_command)
 app.command("infer")(infer.infer_command)
 app.command("load")(load.load_command)
+app.command("run")(run.run_command)
 
 
 def _version(value: bool) -> None:

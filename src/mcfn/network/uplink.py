@@ -6,8 +6,10 @@ policies a simulator re-runs at every upload event:
 
 - ``equal-bandwidth``: ``b_i = B / n`` (what OFDMA schedulers do without channel knowledge);
 - ``equal-rate``: every upload gets the same Shannon rate (max-min fairness of rates);
-- ``min-total-time``: minimises the sum of remaining upload times ``Σ D_i / R_i(b_i)`` (convex; its KKT
-  conditions solved in closed form up to one scalar), which favours good channels and short remainders.
+- ``min-total-time``: the static split minimising the sum of remaining upload times ``Σ D_i / R_i(b_i)``
+  (convex; its KKT conditions solved in closed form up to one scalar). It gives a larger remainder *more*
+  bandwidth (about in proportion to ``√D`` on equal channels), so it is not the policy that minimises mean
+  completion time when the band is re-divided at every upload event — that favours short remainders.
 
 Every policy returns bandwidths in Hz that sum to ``B`` (within floating-point rounding). The rate model is the
 Shannon rate ``R(b) = b log2(1 + s / b)`` of :mod:`mcfn.network.radio`, with ``s = P g / N0`` in Hz.

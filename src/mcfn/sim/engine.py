@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 Callback = Callable[..., Any]
+_push, _pop = heapq.heappush, heapq.heappop
 
 
 class Simulator:
@@ -53,7 +54,7 @@ class Simulator:
             raise ValueError(f"negative or NaN delay {delay_s!r}: events cannot be scheduled in the past")
         sequence = self._sequence
         self._sequence = sequence + 1
-        heapq.heappush(self._heap, (self.now + delay_s, priority, sequence, callback, args))
+        _push(self._heap, (self.now + delay_s, priority, sequence, callback, args))
         return sequence
 
     def schedule_at(self, time_s: float, callback: Callback, *args: Any, priority: int = 0) -> int:
@@ -74,19 +75,21 @@ class Simulator:
         """
         heap = self._heap
         cancelled = self._cancelled
-        pop = heapq.heappop
-        limit = math.inf if max_events is None else max_events
+        pop = _pop
+        budget = -1 if max_events is None else max_events  # -1: unbounded (the count never reaches it)
         fired = 0
-        while heap and fired < limit:
-            if heap[0][0] > until_s:
+        while heap and fired != budget:
+            entry = pop(heap)
+            time_s = entry[0]
+            if time_s > until_s:
+                _push(heap, entry)  # not due: put it back (once per call)
                 self.now = until_s
                 break
-            time_s, _, sequence, callback, args = pop(heap)
-            if cancelled and sequence in cancelled:
-                cancelled.discard(sequence)
+            if cancelled and entry[2] in cancelled:
+                cancelled.discard(entry[2])
                 continue
             self.now = time_s
-            callback(*args)
+            entry[3](*entry[4])
             fired += 1
         else:
             if not heap and until_s != math.inf:

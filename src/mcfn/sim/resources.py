@@ -41,7 +41,12 @@ class ServerPool:
     def submit(self, service_s: float, job: Any, on_done: Done) -> None:
         """Serve ``job`` for ``service_s`` seconds once a server is free; then call ``on_done(job, now)``."""
         sim = self._sim
-        self._account(sim.now)
+        now = sim.now
+        elapsed = now - self._last_change_s
+        if elapsed:  # the time integrals, inlined: this is the hot path of every station model
+            self._area += self._in_system * elapsed
+            self.busy_area += self._busy * elapsed
+            self._last_change_s = now
         self._in_system += 1
         if self._busy < self.servers:
             self._busy += 1
@@ -57,7 +62,11 @@ class ServerPool:
     def _finish(self, job: Any, on_done: Done) -> None:
         sim = self._sim
         now = sim.now
-        self._account(now)
+        elapsed = now - self._last_change_s
+        if elapsed:
+            self._area += self._in_system * elapsed
+            self.busy_area += self._busy * elapsed
+            self._last_change_s = now
         self._in_system -= 1
         if self._queue:
             service_s, next_job, next_done = self._queue.popleft()

@@ -1,0 +1,77 @@
+"""The typed simulation scenario: YAML in, validated once with one-line errors naming the field.
+
+:func:`load_scenario` reads a file, :func:`parse_scenario` a decoded document, :func:`default_scenario` returns
+the embedded default of ``mcfn run``; :class:`ScenarioError` is the one error they raise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from mcfn.scenario.default import DEFAULT_SCENARIO_YAML
+from mcfn.scenario.model import Failure, Scenario, Service, StageDoc, TraceMobilityDoc
+from mcfn.validation import validation_message
+
+__all__ = [
+    "DEFAULT_SCENARIO_YAML",
+    "Failure",
+    "Scenario",
+    "ScenarioError",
+    "Service",
+    "StageDoc",
+    "default_scenario",
+    "load_scenario",
+    "parse_scenario",
+]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message is one line naming the bad field."""
+
+
+def parse_scenario(document: Any) -> Scenario:
+    """Validate a decoded scenario document; raises :class:`ScenarioError` naming the first bad field."""
+    if not isinstance(document, dict):
+        raise ScenarioError(f"a scenario must be a mapping of fields, got {type(document).__name__}")
+    try:
+        return Scenario.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioError(validation_message(exc)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file; errors name the file and the field.
+
+    Relative trace paths (``terminals.mobility.path``, ``services[i].arrivals_path``) are taken relative to the
+    scenario file's folder.
+    """
+    from mcfn.network.topology.io import read_yaml
+
+    document = read_yaml(path, ScenarioError)  # its errors name the file already
+    try:
+        scenario = parse_scenario(document)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    folder = Path(path).parent
+    mobility = scenario.terminals.mobility
+    if isinstance(mobility, TraceMobilityDoc) and not Path(mobility.path).is_absolute():
+        trace = mobility.model_copy(update={"path": str(folder / mobility.path)})
+        terminals = scenario.terminals.model_copy(update={"mobility": trace})
+        scenario = scenario.model_copy(update={"terminals": terminals})
+    services = tuple(
+        s.model_copy(update={"arrivals_path": str(folder / s.arrivals_path)})
+        if s.arrivals_path is not None and not Path(s.arrivals_path).is_absolute()
+        else s
+        for s in scenario.services
+    )
+    return scenario.model_copy(update={"services": services})
+
+
+def default_scenario() -> Scenario:
+    """The embedded default scenario (7 cells, a cloud, 300 terminals, 3 services, 600 s)."""
+    import yaml
+
+    return parse_scenario(yaml.safe_load(DEFAULT_SCENARIO_YAML))

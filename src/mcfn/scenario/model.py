@@ -1,0 +1,202 @@
+"""The simulation scenario as typed, frozen pydantic models: validated once, at the boundary.
+
+Every field, unit and default is documented in ``docs/scenario.md``; the field names carry their units.
+Services are given as explicit stage lists (FLOPs per op class, output bits), the form that the split planner
+will supply from real zoo models.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from mcfn.compute.node import Kind, OpClass
+from mcfn.network.uplink import UPLINK_POLICIES
+from mcfn.validation import StrictModel
+
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class Network(StrictModel):
+    """A hexagonal multi-cell access network (:func:`mcfn.network.topology.hex_topology`)."""
+
+    rings: Annotated[int, Field(ge=0, le=10)] = 1
+    cell_radius_m: Positive = 500.0
+    cells_per_aggregation: Annotated[int, Field(ge=1)] = 7
+    lan_bps: Positive = 10e9
+    lan_delay_s: NonNegative = 10e-6
+    backhaul_bps: Positive = 10e9
+    backhaul_delay_s: NonNegative = 0.5e-3
+    core_bps: Positive = 100e9
+    core_delay_s: NonNegative = 2e-3
+    wan_bps: Positive = 10e9
+    wan_delay_s: NonNegative = 20e-3
+
+
+class Radio(StrictModel):
+    """Uplink OFDMA per base station, downlink, and handover (3GPP A3)."""
+
+    bandwidth_hz: Positive = 20e6
+    terminal_tx_power_dbm: float = 23.0
+    station_tx_power_dbm: float = 46.0
+    noise_psd_dbm_hz: float = -174.0
+    uplink_policy: str = "equal-bandwidth"
+    radio_delay_s: NonNegative = 1e-3
+    downlink_bps: Positive = 50e6
+    hysteresis_db: NonNegative = 3.0
+    time_to_trigger_s: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _known_policy(self) -> Radio:
+        if self.uplink_policy not in UPLINK_POLICIES:
+            raise ValueError(f"uplink_policy {self.uplink_policy!r} is unknown; valid: {', '.join(UPLINK_POLICIES)}")
+        return self
+
+
+class RandomWaypointMobility(StrictModel):
+    model: Literal["random-waypoint"] = "random-waypoint"
+    speed_mps: tuple[Positive, Positive] = (0.5, 1.5)
+    pause_s: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RandomWaypointMobility:
+        if self.speed_mps[0] > self.speed_mps[1]:
+            raise ValueError("speed_mps must be [min, max] with min <= max")
+        return self
+
+
+class GaussMarkovMobility(StrictModel):
+    model: Literal["gauss-markov"]
+    mean_speed_mps: Positive = 1.0
+    speed_std_mps: NonNegative = 0.3
+    heading_std_rad: NonNegative = 0.5
+    alpha: Probability = 0.75
+
+
+class TraceMobilityDoc(StrictModel):
+    model: Literal["trace"]
+    path: Annotated[str, Field(min_length=1)]
+
+
+Mobility = Annotated[
+    RandomWaypointMobility | GaussMarkovMobility | TraceMobilityDoc,
+    Field(discriminator="model"),
+]
+
+
+class Terminals(StrictModel):
+    count: Annotated[int, Field(ge=1, le=10_000_000)] = 300
+    mobility: Mobility = RandomWaypointMobility()
+    step_s: Positive = 1.0
+
+
+class Server(StrictModel):
+    """One class of compute node: every edge server, or the cloud."""
+
+    kind: Kind
+    peak_flops_per_s: Positive
+    memory_bytes: Positive
+    vm_slots: Annotated[int, Field(ge=1)] = 1
+    degradation: NonNegative = 0.0
+
+
+class Compute(StrictModel):
+    edge: Server = Server(kind=Kind.CPU, peak_flops_per_s=4e11, memory_bytes=32e9, vm_slots=4, degradation=0.1)
+    cloud: Server | None = Server(kind=Kind.GPU, peak_flops_per_s=1e13, memory_bytes=1e12, vm_slots=64)
+
+
+class Awareness(StrictModel):
+    """Periodic state adverts of every compute node (:class:`mcfn.awareness.AdvertPolicy`)."""
+
+    period_s: Positive = 0.1
+    jitter_s: NonNegative = 0.01
+    loss_probability: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _jitter(self) -> Awareness:
+        if not self.jitter_s < self.period_s / 2:
+            raise ValueError("jitter_s must be smaller than period_s / 2")
+        return self
+
+
+class StageDoc(StrictModel):
+    """One stage of a service's split plan: its work, its output, and where it may run."""
+
+    flops: Annotated[float, Field(ge=0)] | dict[OpClass, NonNegative]
+    output_bits: NonNegative
+    memory_bytes: NonNegative = 0.0
+    on: tuple[Literal["edge", "cloud"], ...] = ("edge", "cloud")
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> StageDoc:
+        if not self.on:
+            raise ValueError("'on' must name at least one of edge, cloud")
+        return self
+
+
+class Service(StrictModel):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    rate_per_terminal_per_s: Positive | None = None
+    arrivals_path: Annotated[str, Field(min_length=1)] | None = None
+    data_bits: NonNegative
+    deadline_s: Positive
+    accuracy: Probability = 1.0
+    min_accuracy: Probability = 0.0
+    work: Literal["deterministic", "exponential"] = "deterministic"
+    stages: Annotated[tuple[StageDoc, ...], Field(min_length=1, max_length=16)]
+
+    @model_validator(mode="after")
+    def _floor(self) -> Service:
+        if (self.rate_per_terminal_per_s is None) == (self.arrivals_path is None):
+            raise ValueError("give exactly one of 'rate_per_terminal_per_s' and 'arrivals_path'")
+        if self.accuracy < self.min_accuracy:
+            raise ValueError(f"accuracy {self.accuracy} is below min_accuracy {self.min_accuracy}")
+        return self
+
+
+class Failure(StrictModel):
+    """A node or a link down from ``at_s`` for ``for_s`` seconds (``null``: to the end)."""
+
+    node: str | None = None
+    link: tuple[str, str] | None = None
+    at_s: NonNegative
+    for_s: Positive | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Failure:
+        if (self.node is None) == (self.link is None):
+            raise ValueError("give exactly one of 'node' and 'link'")
+        return self
+
+
+class Scenario(StrictModel):
+    """A whole simulation scenario (see ``docs/scenario.md``)."""
+
+    duration_s: Positive = 600.0
+    drain_s: NonNegative = 60.0
+    seed: int = 0
+    utility_weight: Probability = 0.5
+    max_reroutes: Annotated[int, Field(ge=0, le=100)] = 2
+    network: Network = Network()
+    radio: Radio = Radio()
+    terminals: Terminals = Terminals()
+    compute: Compute = Compute()
+    awareness: Awareness = Awareness()
+    services: Annotated[tuple[Service, ...], Field(min_length=1)]
+    failures: tuple[Failure, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        names = [s.name for s in self.services]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"service name {twice[0]!r} appears twice")
+        if self.compute.cloud is None:
+            for s in self.services:
+                for k, stage in enumerate(s.stages):
+                    if stage.on == ("cloud",):
+                        raise ValueError(f"service {s.name} stage {k} runs only in the cloud, but there is none")
+        return self

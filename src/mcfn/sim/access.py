@@ -1,0 +1,120 @@
+"""The radio access network: moving terminals, A3 handover, and one shared OFDMA uplink per base station.
+
+Every ``step_s`` the mobility model (:mod:`mcfn.network.mobility`) moves all terminals at once and the handover
+controller (:mod:`mcfn.network.handover`) applies one measurement; the terminals' uplink ``P g / N0`` to their
+serving station (:mod:`mcfn.network.radio`), and its rate with the whole band, are refreshed in the same
+vectorised step, so a task reads them in ``O(1)``. An upload keeps the SNR and the station it started with
+(uploads last milliseconds, a step a second).
+
+Each base station's uplink is a :class:`~mcfn.sim.sharing.PolicySharing` station whose rule re-divides the band
+among the uploads in progress with an uplink policy of :mod:`mcfn.network.uplink` on every upload start and end;
+each upload's rate is the Shannon rate of its share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from mcfn.network import radio
+from mcfn.network.handover import HandoverController
+from mcfn.network.mobility import Area, GaussMarkov, MobilityModel, RandomWaypoint, TraceMobility
+from mcfn.network.uplink import share_uplink
+from mcfn.scenario import Scenario
+from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility
+from mcfn.sim.engine import Simulator
+from mcfn.sim.sharing import PolicySharing, RateRule
+
+
+def uplink_rule(policy: str, bandwidth_hz: float) -> RateRule:
+    """Rates (bit/s) of concurrent uploads: the policy's bandwidth shares at their Shannon rates.
+
+    An upload's key is ``(snr_hz, solo_rate_bps)``: its ``P g / N0`` and its rate with the whole band, which every
+    policy gives a lone upload (precomputed per terminal and step, so a lone upload costs no NumPy call).
+    """
+
+    def rule(keys: Sequence[tuple[float, float]], remaining_bits: Sequence[float]) -> list[float]:
+        if len(keys) == 1:
+            return [keys[0][1]]
+        snr_hz = np.array([key[0] for key in keys])
+        share = share_uplink(policy, bandwidth_hz, snr_hz, np.maximum(remaining_bits, 1.0))
+        return radio.shannon_rate_bps(share, 1.0, snr_hz, 1.0).tolist()
+
+    return rule
+
+
+def mobility_model(scenario: Scenario, area: Area, rng: np.random.Generator) -> MobilityModel:
+    """The scenario's mobility model over ``area``."""
+    doc, n = scenario.terminals.mobility, scenario.terminals.count
+    if isinstance(doc, RandomWaypointMobility):
+        return RandomWaypoint(n=n, area=area, rng=rng, speed_mps=doc.speed_mps, pause_s=doc.pause_s)
+    if isinstance(doc, GaussMarkovMobility):
+        return GaussMarkov(
+            n=n,
+            area=area,
+            rng=rng,
+            mean_speed_mps=doc.mean_speed_mps,
+            speed_std_mps=doc.speed_std_mps,
+            heading_std_rad=doc.heading_std_rad,
+            alpha=doc.alpha,
+        )
+    model = TraceMobility.from_csv(doc.path)
+    if len(model.positions_m) != n:
+        raise ValueError(f"terminals.mobility.path: the trace has {len(model.positions_m)} terminals, count is {n}")
+    return model
+
+
+class RadioAccess:
+    """Terminal positions, serving stations and uplink SNRs, refreshed every step; the uplinks; handovers."""
+
+    def __init__(
+        self,
+        sim: Simulator,
+        scenario: Scenario,
+        *,
+        station_xy_m: np.ndarray,
+        on_uploaded: Callable[[int], None],
+    ) -> None:
+        r = scenario.radio
+        self._sim = sim
+        self._step_s = scenario.terminals.step_s
+        margin = scenario.network.cell_radius_m
+        low, high = station_xy_m.min(axis=0) - margin, station_xy_m.max(axis=0) + margin
+        area = Area(width_m=float(high[0] - low[0]), height_m=float(high[1] - low[1]), x0_m=low[0], y0_m=low[1])
+        self._mobility = mobility_model(scenario, area, sim.stream("mobility"))
+        self._stations = station_xy_m
+        self._controller = HandoverController(
+            stations_m=station_xy_m,
+            tx_power_dbm=r.station_tx_power_dbm,
+            hysteresis_db=r.hysteresis_db,
+            time_to_trigger_s=r.time_to_trigger_s,
+        )
+        self._tx_w = float(radio.dbm_to_watt(r.terminal_tx_power_dbm))
+        self._noise = radio.noise_psd_w_per_hz(r.noise_psd_dbm_hz)
+        self._bandwidth_hz = r.bandwidth_hz
+        self.uplinks = [
+            PolicySharing(sim, rule=uplink_rule(r.uplink_policy, r.bandwidth_hz), on_finish=on_uploaded)
+            for _ in range(len(station_xy_m))
+        ]
+        self.handovers = 0
+        self._refresh(self._controller.attach(self._mobility.positions_m))
+        sim.schedule(self._step_s, self._step, priority=-1)
+
+    def _refresh(self, serving: np.ndarray) -> None:
+        xy = self._mobility.positions_m
+        delta = xy - self._stations[serving]
+        distance = np.maximum(np.hypot(delta[:, 0], delta[:, 1]), 1.0)
+        snr = radio.snr_bandwidth_hz(self._tx_w, radio.channel_gain(distance), self._noise)
+        #: Serving station index of every terminal (Python list: read once per task).
+        self.serving: list[int] = serving.tolist()
+        solo = radio.shannon_rate_bps(self._bandwidth_hz, 1.0, snr, 1.0)
+        #: Every terminal's uplink key for :func:`uplink_rule`: ``(P g / N0 in Hz, rate with the whole band)``.
+        self.uplink_key: list[tuple[float, float]] = list(zip(snr.tolist(), solo.tolist(), strict=True))
+
+    def _step(self) -> None:
+        positions = self._mobility.advance(self._step_s)
+        decision = self._controller.measure(positions, self._sim.now)
+        self.handovers += int(decision.handed_over.sum())
+        self._refresh(decision.serving)
+        self._sim.schedule(self._step_s, self._step, priority=-1)

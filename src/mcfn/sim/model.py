@@ -1,0 +1,218 @@
+"""The mobile computing-force network as a discrete-event model: the life of every task, driving the core.
+
+A task's life (each step an event or two on :class:`~mcfn.sim.engine.Simulator`):
+
+1. it arrives at a terminal (:mod:`mcfn.sim.arrivals`: Poisson streams per terminal and service, or a trace);
+2. the terminal's serving base station is its ingress; the router (:class:`mcfn.routing.Router` with a policy
+   of :mod:`mcfn.routing.policies`, reading the stale :class:`mcfn.awareness.AwareView`) places every stage of
+   its split plan (:meth:`~mcfn.routing.Router.route_stages`);
+3. its input is uploaded over the station's shared OFDMA uplink (:mod:`mcfn.sim.access`), then crosses the
+   wired network hop by hop (:mod:`mcfn.sim.wired`) to the first stage's node;
+4. each stage runs on a VM of its node (:mod:`mcfn.sim.servers`), its output travels to the next stage's node;
+5. the last output travels to the base station serving the terminal *when it leaves* and, if the terminal has
+   moved on meanwhile, on to its new station; the downlink then delivers it (``radio_delay_s + bits /
+   downlink_bps``, not shared).
+
+A task that meets a failure (:mod:`mcfn.sim.failures`) is re-routed: its whole chain restarts from its ingress
+station, which keeps the uploaded input, with the deadline it has left, at most ``max_reroutes`` times; else it
+fails with the reason. Every task ends exactly once in the :class:`~mcfn.sim.records.TaskTable`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from mcfn.awareness import AdvertPolicy, AwareView
+from mcfn.routing import Policy, Router, SplitRequest, StagedRoute
+from mcfn.sim.access import RadioAccess
+from mcfn.sim.arrivals import Arrivals
+from mcfn.sim.engine import Simulator
+from mcfn.sim.records import TaskTable
+from mcfn.sim.servers import ComputeServers
+from mcfn.sim.wired import WiredNetwork
+from mcfn.sim.world import World
+
+
+@dataclass(slots=True, kw_only=True)
+class Flight:
+    """The mutable state of one task in flight (dropped when it ends; what remains is its table row)."""
+
+    service: int
+    terminal: int
+    ingress: int
+    work_scale: float
+    #: Base station the result is heading for (the terminal's serving station when it left).
+    station: int
+    nodes: list[int] = field(default_factory=list)
+    paths: list[tuple[str, ...]] = field(default_factory=list)
+    stage: int = 0
+    #: When the task reached its current node.
+    since_s: float = 0.0
+
+
+class NetworkModel:
+    """One run's model: the world's parts as event-driven stations, and the tasks moving through them."""
+
+    def __init__(self, sim: Simulator, world: World, *, policy: Policy) -> None:
+        scenario = world.scenario
+        self.sim = sim
+        self.world = world
+        self._policy = policy
+        self.table = TaskTable(stages=world.max_stages)
+        self.view = AwareView(world.fleet)
+        self.router = Router(topology=world.topology, catalog=world.catalog, view=self.view)
+        self.wired = WiredNetwork(sim, world.topology, on_blocked=self.reroute)
+        self.access = RadioAccess(sim, scenario, station_xy_m=world.station_xy_m, on_uploaded=self._uploaded)
+        core = world.topology.fastest_paths("core").delay_s
+        vertices = [world.topology.index_of(n) for n in world.fleet.node_ids]
+        aware = scenario.awareness
+        self.servers = ComputeServers(
+            sim,
+            fleet=world.fleet,
+            view=self.view,
+            policy=AdvertPolicy(
+                period_s=aware.period_s, jitter_s=aware.jitter_s, loss_probability=aware.loss_probability
+            ),
+            delay_to_router_s=core[vertices],
+            on_computed=self._computed,
+        )
+        self.down_stations: set[int] = set()
+        self._flight: dict[int, Flight] = {}
+        self._services = scenario.services
+        self._node_index = world.fleet.index
+        self._node_ids = world.fleet.node_ids
+        self._radio_delay_s = scenario.radio.radio_delay_s
+        self._downlink_bps = scenario.radio.downlink_bps
+        self._max_reroutes = scenario.max_reroutes
+        self.arrivals = Arrivals(sim, scenario, on_arrival=self._arrive)
+
+    # --- arrivals --------------------------------------------------------------------------------------------
+    def _arrive(self, service: int, terminal: int, scale: float) -> None:
+        now = self.sim.now
+        station = self.access.serving[terminal]
+        task = self.table.arrive(now_s=now, service=service, terminal=terminal, ingress=station)
+        self._flight[task] = Flight(
+            service=service, terminal=terminal, ingress=station, work_scale=scale, station=station
+        )
+        if station in self.down_stations:
+            self.fail(task, f"serving base station {self.world.stations[station]} is down")
+            return
+        route = self.router.route_stages(self.world.requests[service][station], self._policy, now_s=now)
+        if not self._plan(task, route):
+            return
+        bits = self._services[service].data_bits
+        if bits > 0:
+            self.access.uplinks[station].submit(task, bits, self.access.uplink_key[terminal])
+        else:
+            self._uploaded(task)
+
+    # --- the life of a task ----------------------------------------------------------------------------------
+    def _plan(self, task: int, route: StagedRoute) -> bool:
+        """Adopt ``route`` for ``task``; fails the task (and returns False) when it leads into a failure."""
+        flight = self._flight[task]
+        nodes = [self._node_index[stage.node_id] for stage in route.stages]
+        paths = [stage.path for stage in route.stages]
+        for j, path in zip(nodes, paths, strict=True):
+            obstacle = self.wired.obstacle(path) or (
+                f"node {self._node_ids[j]} is down" if self.servers.down[j] else None
+            )
+            if obstacle is not None:
+                self.fail(task, f"routed into a failure: {obstacle}")
+                return False
+        flight.nodes, flight.paths, flight.stage = nodes, paths, 0
+        self.table.stage_node[task, : len(nodes)] = nodes
+        return True
+
+    def _uploaded(self, task: int) -> None:
+        self.table.upload_s[task] = self.sim.now - self.table.arrival_s[task]
+        if self._radio_delay_s:
+            self.sim.schedule(self._radio_delay_s, self._first_stage, task)
+        else:
+            self._first_stage(task)
+
+    def _first_stage(self, task: int) -> None:
+        flight = self._flight[task]
+        self.wired.send(task, flight.paths[0], self._services[flight.service].data_bits, self._at_node)
+
+    def _at_node(self, task: int) -> None:
+        flight = self._flight[task]
+        k = flight.stage
+        j = flight.nodes[k]
+        if self.servers.down[j]:
+            self.reroute(task, f"node {self._node_ids[j]} is down")
+            return
+        flight.since_s = self.sim.now
+        self.servers.submit(j, task, self.world.alone_s[flight.service][k][j] * flight.work_scale)
+
+    def _computed(self, task: int) -> None:
+        flight = self._flight[task]
+        now = self.sim.now
+        self.table.compute_s[task] += now - flight.since_s
+        k = flight.stage + 1
+        stages = self._services[flight.service].stages
+        if k < len(stages):
+            flight.stage = k
+            self.wired.send(task, flight.paths[k], stages[k - 1].output_bits, self._at_node)
+            return
+        station = self.access.serving[flight.terminal]
+        flight.station = station
+        path = self.wired.path(self._node_ids[flight.nodes[-1]], self.world.stations[station])
+        self.wired.send(task, path, stages[-1].output_bits, self._at_station)
+
+    def _at_station(self, task: int) -> None:
+        flight = self._flight[task]
+        station, now_serving = flight.station, self.access.serving[flight.terminal]
+        bits = self._services[flight.service].stages[-1].output_bits
+        if station in self.down_stations:  # it went down while the result propagated towards it
+            self.fail(task, f"node {self.world.stations[station]} is down at delivery")
+            return
+        if now_serving != station:  # the terminal moved on while its result travelled: forward it
+            flight.station = now_serving
+            stations = self.world.stations
+            self.wired.send(task, self.wired.path(stations[station], stations[now_serving]), bits, self._at_station)
+            return
+        self.sim.schedule(self._radio_delay_s + bits / self._downlink_bps, self._delivered, task)
+
+    def _delivered(self, task: int) -> None:
+        flight = self._flight.pop(task)
+        self.table.complete(task, now_s=self.sim.now, delivered=flight.station)
+
+    # --- endings and re-routing ------------------------------------------------------------------------------
+    def fail(self, task: int, reason: str) -> None:
+        """End ``task`` as failed with ``reason``."""
+        self._flight.pop(task, None)
+        self.table.fail(task, now_s=self.sim.now, reason=reason)
+
+    def reroute(self, task: int, reason: str) -> None:
+        """Restart ``task``'s chain from its ingress station after a failure, or fail it with ``reason``."""
+        table, flight = self.table, self._flight[task]
+        if table.reroutes[task] >= self._max_reroutes:
+            self.fail(task, reason)
+            return
+        station = flight.ingress
+        if station in self.down_stations:
+            self.fail(task, f"{reason}; its ingress station is down too")
+            return
+        table.reroutes[task] += 1
+        now = self.sim.now
+        request: SplitRequest = self.world.requests[flight.service][station]
+        left_s = request.deadline_s - (now - table.arrival_s[task])
+        request = dataclasses.replace(request, deadline_s=max(left_s, 1e-9))
+        route = self.router.route_stages(request, self._policy, now_s=now)
+        if self._plan(task, route):
+            self._first_stage(task)
+
+    def interrupt_compute(self, node: int) -> list[int]:
+        """Take every task off a compute node that went down; returns them (compute time so far is counted)."""
+        tasks = self.servers.stations[node].drop_all()
+        now = self.sim.now
+        for task in tasks:
+            flight = self._flight[task]
+            self.table.compute_s[task] += now - flight.since_s
+        return tasks
+
+    def fail_all_in_flight(self, reason: str) -> None:
+        """End every task still in flight as failed (at the end of the run)."""
+        for task in list(self._flight):
+            self.fail(task, reason)

@@ -1,0 +1,114 @@
+"""Columnar per-task records: one NumPy array per field, grown by doubling; no Python object per finished task.
+
+A task is *in flight* from :meth:`TaskTable.arrive` until it ends exactly once, by :meth:`TaskTable.complete`
+or :meth:`TaskTable.fail` (with a reason); ending a task twice raises, so the accounting identity
+``arrived = completed + failed + in flight`` holds at every moment by construction and is checked by the tests.
+Failure reasons are short strings interned in :attr:`TaskTable.reasons`; the ``reason`` column holds their index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+IN_FLIGHT, COMPLETED, FAILED = 0, 1, 2
+STATUS_NAMES = ("in_flight", "completed", "failed")
+
+#: Column name → dtype; ``stage_node`` is two-dimensional (task, stage) and handled apart.
+_COLUMNS: dict[str, type] = {
+    "arrival_s": np.float64,
+    "end_s": np.float64,
+    "upload_s": np.float64,
+    "compute_s": np.float64,
+    "service": np.int16,
+    "terminal": np.int32,
+    "ingress": np.int16,
+    "delivered": np.int16,
+    "status": np.int8,
+    "reason": np.int16,
+    "reroutes": np.int8,
+}
+
+
+class TaskTable:
+    """Per-task columns; ``stage_node[t, k]`` is the fleet index that ran stage ``k`` of task ``t`` (-1: none)."""
+
+    def __init__(self, *, stages: int, capacity: int = 1024) -> None:
+        self._stages = stages
+        self.count = 0
+        self.completed = 0
+        self.failed = 0
+        self.reasons: list[str] = []
+        self._reason_index: dict[str, int] = {}
+        self._columns: dict[str, np.ndarray] = {}
+        self._allocate(max(capacity, 16))
+
+    def _allocate(self, capacity: int) -> None:
+        old = self._columns
+        new: dict[str, np.ndarray] = {}
+        for name, dtype in _COLUMNS.items():
+            fill = np.nan if dtype is np.float64 else -1
+            new[name] = np.full(capacity, fill, dtype=dtype)
+        new["stage_node"] = np.full((capacity, self._stages), -1, dtype=np.int16)
+        for name, values in old.items():
+            new[name][: self.count] = values[: self.count]
+        self._columns = new
+        for name, values in new.items():
+            setattr(self, name, values)
+
+    # Column attributes, bound by _allocate.
+    arrival_s: np.ndarray
+    end_s: np.ndarray
+    upload_s: np.ndarray
+    compute_s: np.ndarray
+    service: np.ndarray
+    terminal: np.ndarray
+    ingress: np.ndarray
+    delivered: np.ndarray
+    status: np.ndarray
+    reason: np.ndarray
+    reroutes: np.ndarray
+    stage_node: np.ndarray
+
+    @property
+    def in_flight(self) -> int:
+        return self.count - self.completed - self.failed
+
+    def arrive(self, *, now_s: float, service: int, terminal: int, ingress: int) -> int:
+        """Open a record; returns the task id."""
+        task = self.count
+        if task == len(self.status):
+            self._allocate(2 * task)
+        self.arrival_s[task] = now_s
+        self.service[task] = service
+        self.terminal[task] = terminal
+        self.ingress[task] = ingress
+        self.status[task] = IN_FLIGHT
+        self.reroutes[task] = 0
+        self.upload_s[task] = 0.0
+        self.compute_s[task] = 0.0
+        self.count = task + 1
+        return task
+
+    def complete(self, task: int, *, now_s: float, delivered: int) -> None:
+        self._end(task, now_s, COMPLETED)
+        self.delivered[task] = delivered
+        self.completed += 1
+
+    def fail(self, task: int, *, now_s: float, reason: str) -> None:
+        self._end(task, now_s, FAILED)
+        code = self._reason_index.get(reason)
+        if code is None:
+            code = self._reason_index[reason] = len(self.reasons)
+            self.reasons.append(reason)
+        self.reason[task] = code
+        self.failed += 1
+
+    def _end(self, task: int, now_s: float, status: int) -> None:
+        if self.status[task] != IN_FLIGHT:
+            raise RuntimeError(f"task {task} ended twice (it is already {STATUS_NAMES[self.status[task]]})")
+        self.status[task] = status
+        self.end_s[task] = now_s
+
+    def view(self) -> dict[str, np.ndarray]:
+        """The filled part of every column (views, not copies)."""
+        return {name: values[: self.count] for name, values in self._columns.items()}

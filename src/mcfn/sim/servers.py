@@ -1,0 +1,98 @@
+"""Compute nodes as VM stations, and their state adverts as events, so routing sees what it would in reality.
+
+Every fleet node is a :class:`~mcfn.sim.sharing.EqualSharing` station with ``vm_slots`` slots: the ``i`` tasks in
+service each run ``(1 + d)^(i - 1)`` times slower (:func:`mcfn.compute.parallel_slowdown`, seed eq. 2), re-applied
+to all of them whenever ``i`` changes; more tasks wait FIFO. Work is measured in one-VM seconds
+(:meth:`mcfn.compute.ComputeNode.compute_time_s`).
+
+Adverts follow :class:`mcfn.awareness.AdvertPolicy`: every node advertises every ``period_s`` from a random
+phase, with uniform jitter, each advert lost with ``loss_probability``; a delivered advert reaches the router's
+:class:`mcfn.awareness.AwareView` after the propagation delay from the node to the core, where the router sits.
+An advert carries the backlog (FLOPs waiting for a VM), the busy VMs, the speed at which the node served while
+saturated (0 otherwise: the view then assumes the nominal speed) and the FLOP rate that arrived since the last one.
+A node that is down sends nothing, so its view goes stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from mcfn.awareness import Advert, AdvertPolicy, AwareView
+from mcfn.compute import Fleet, parallel_slowdown
+from mcfn.sim.engine import Simulator
+from mcfn.sim.sharing import EqualSharing, slowed_by_parallelism
+
+
+class ComputeServers:
+    """One VM station per fleet node, their advert loop, and FLOP counters for adverts."""
+
+    def __init__(
+        self,
+        sim: Simulator,
+        *,
+        fleet: Fleet,
+        view: AwareView,
+        policy: AdvertPolicy,
+        delay_to_router_s: np.ndarray,
+        on_computed: Callable[[int], None],
+    ) -> None:
+        self._sim = sim
+        self._view = view
+        self._policy = policy
+        self._rng = sim.stream("adverts")
+        self._delay = delay_to_router_s.tolist()
+        self._ids = fleet.node_ids
+        #: FLOPs per one-VM second on each node, the view's unit of work (its nominal speed per VM).
+        self._flops_per_vm_s = (1.0 / fleet.seconds_per_flop.mean(axis=1)).tolist()
+        self.stations = [
+            EqualSharing(
+                sim,
+                rate=slowed_by_parallelism(parallel_slowdown(np.arange(1, n.vm_slots + 1), n.degradation).tolist()),
+                on_finish=on_computed,
+                slots=n.vm_slots,
+            )
+            for n in fleet.nodes
+        ]
+        self.down = [False] * len(fleet)
+        self._arrived_s = [0.0] * len(fleet)
+        self._marks = [(0.0, 0.0, 0.0)] * len(fleet)  # (time, work done, work arrived) at the last advert
+        self.adverts_sent = 0
+        self.adverts_lost = 0
+        for j, phase in enumerate(self._rng.uniform(0.0, policy.period_s, size=len(fleet)).tolist()):
+            sim.schedule(phase, self._advertise, j)
+
+    def submit(self, node: int, task: int, alone_s: float) -> None:
+        """Run ``alone_s`` one-VM seconds of ``task`` on ``node``."""
+        self._arrived_s[node] += alone_s
+        self.stations[node].submit(task, alone_s)
+
+    def _advertise(self, j: int) -> None:
+        sim, policy = self._sim, self._policy
+        jitter = self._rng.uniform(-policy.jitter_s, policy.jitter_s) if policy.jitter_s else 0.0
+        sim.schedule(policy.period_s + jitter, self._advertise, j)
+        if self.down[j]:
+            return
+        self.adverts_sent += 1
+        if policy.loss_probability and self._rng.random() < policy.loss_probability:
+            self.adverts_lost += 1
+            return
+        station = self.stations[j]
+        station.account()
+        now = sim.now
+        last_s, last_done, last_arrived = self._marks[j]
+        elapsed = now - last_s
+        done, arrived = station.work_done, self._arrived_s[j]
+        self._marks[j] = (now, done, arrived)
+        scale = self._flops_per_vm_s[j]
+        saturated = station.queued > 0
+        advert = Advert(
+            node_id=self._ids[j],
+            sent_s=now,
+            queue_flops=station.queued_work() * scale,
+            busy_vms=station.in_service,
+            speed_flops_per_s=(done - last_done) / elapsed * scale if saturated and elapsed > 0 else 0.0,
+            arrival_flops_per_s=(arrived - last_arrived) / elapsed * scale if elapsed > 0 else 0.0,
+        )
+        sim.schedule(self._delay[j], self._view.receive, advert)

@@ -1,0 +1,229 @@
+"""A rate-sharing station: jobs in service progress at rates that a rule re-divides whenever the set changes.
+
+One class serves three models of the network simulator, each a rule ``rates(keys, remaining) -> rates``:
+
+- a wired link shared by concurrent transfers (egalitarian processor sharing: ``C / n`` bit/s each;
+  Kleinrock, "Time-shared systems: a theoretical treatment", JACM 14(2), 1967);
+- a base station's OFDMA uplink, re-divided by an uplink policy of :mod:`mcfn.network.uplink`;
+- an edge server whose ``i`` busy VMs each run ``(1 + d)^(i - 1)`` times slower (seed eq. 2), with jobs beyond
+  the VM slots waiting in a FIFO queue.
+
+Whatever the rule, a station keeps exactly one pending completion event in the kernel: on every arrival or
+departure it advances the jobs' remaining work at the old rates, asks the rule for new rates, cancels the
+pending event and schedules the next completion. When every job gets the same rate (links, VMs:
+:class:`EqualSharing`) the station tracks the service attained by any one job in service (a "virtual time", as
+in the classic analyses of processor sharing) and a heap of finishing points, so a change costs ``O(log n)``;
+with per-job rates (the uplink: :class:`PolicySharing`) it costs ``O(n)`` plus the rule, and ``n`` stays small in
+a cell (a handful of concurrent uploads).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mcfn.sim.engine import Simulator
+
+#: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service.
+EqualRate = Callable[[int], float]
+#: ``rates(keys, remaining)``: service rate of each job in service (work units per second), same order.
+RateRule = Callable[[Sequence[Any], Sequence[float]], Sequence[float]]
+#: Called with the job id when its work is done.
+Finished = Callable[[int], None]
+
+
+def equal_share(capacity: float) -> EqualRate:
+    """Egalitarian processor sharing: ``capacity / n`` each."""
+    return lambda n: capacity / n
+
+
+def slowed_by_parallelism(slowdown: Sequence[float]) -> EqualRate:
+    """Every job in service runs at ``1 / slowdown[i - 1]`` when ``i`` jobs are in service (work in seconds)."""
+    speeds = [1.0 / s for s in slowdown]
+    return lambda n: speeds[n - 1]
+
+
+class SharingStation:
+    """Jobs share a service capacity; at most ``slots`` in service, the rest wait FIFO. Subclasses say how.
+
+    Keeps time integrals for utilisation: ``busy_area`` (seconds with at least one job in service),
+    ``in_service_area`` (integral of the number in service) and ``work_done``.
+    """
+
+    def __init__(self, sim: Simulator, *, on_finish: Finished, slots: int | None = None) -> None:
+        self._sim = sim
+        self._finished = on_finish
+        self.slots = slots
+        self.in_service = 0
+        self._queue: deque[tuple[int, float, Any]] = deque()
+        self._event: int | None = None
+        self._last_s = sim.now
+        self.busy_area = 0.0
+        self.in_service_area = 0.0
+        self.work_done = 0.0
+
+    # --- what a subclass provides ----------------------------------------------------------------------------
+    def _add(self, job: int, work: float, key: Any) -> None:
+        raise NotImplementedError
+
+    def _progress(self, elapsed_s: float) -> float:
+        """Advance every job in service by ``elapsed_s`` at the current rates; return the work done."""
+        raise NotImplementedError
+
+    def _next(self) -> tuple[int, float]:
+        """Set the rates for the jobs now in service; return the next to finish and its delay."""
+        raise NotImplementedError
+
+    def _remove(self, job: int) -> None:
+        raise NotImplementedError
+
+    def _clear(self) -> list[int]:
+        """Remove every job in service; return their ids."""
+        raise NotImplementedError
+
+    # --- the common machinery --------------------------------------------------------------------------------
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    def queued_work(self) -> float:
+        """Work waiting for a slot (not yet in service)."""
+        return sum(work for _, work, _ in self._queue)
+
+    def submit(self, job: int, work: float, key: Any = None) -> None:
+        """Add ``job`` with ``work`` units to do; ``key`` is what a rate rule reads about it (e.g. its SNR)."""
+        self._advance()
+        if self.slots is not None and self.in_service >= self.slots:
+            self._queue.append((job, work, key))
+            return
+        self._add(job, work, key)
+        self.in_service += 1
+        self._reschedule()
+
+    def drop_all(self) -> list[int]:
+        """Remove every job (in service and waiting) without finishing it; returns their ids (for a failure)."""
+        self._advance()
+        jobs = [*self._clear(), *(job for job, _, _ in self._queue)]
+        self.in_service = 0
+        self._queue.clear()
+        self._reschedule()
+        return jobs
+
+    def account(self) -> None:
+        """Bring the time integrals up to now (call before reading them)."""
+        self._advance()
+
+    def _advance(self) -> None:
+        now = self._sim.now
+        elapsed = now - self._last_s
+        if elapsed > 0.0:
+            n = self.in_service
+            if n:
+                self.busy_area += elapsed
+                self.in_service_area += n * elapsed
+                self.work_done += self._progress(elapsed)
+            self._last_s = now
+
+    def _reschedule(self) -> None:
+        sim = self._sim
+        if self._event is not None:
+            sim.cancel(self._event)
+            self._event = None
+        if self.in_service:
+            job, delay = self._next()
+            self._event = sim.schedule(delay, self._complete, job)
+
+    def _complete(self, job: int) -> None:
+        self._event = None
+        self._advance()
+        self._remove(job)
+        if self._queue:
+            nxt, work, key = self._queue.popleft()
+            self._add(nxt, work, key)
+        else:
+            self.in_service -= 1
+        self._reschedule()
+        self._finished(job)
+
+
+class EqualSharing(SharingStation):
+    """Every job in service at the same rate ``rate(n)``: a virtual-time heap, ``O(log n)`` per change."""
+
+    def __init__(self, sim: Simulator, *, rate: EqualRate, on_finish: Finished, slots: int | None = None) -> None:
+        super().__init__(sim, on_finish=on_finish, slots=slots)
+        self._rate_of = rate
+        self._rate = 0.0
+        self._attained = 0.0  # service attained by any job in service since the station began
+        self._heap: list[tuple[float, int]] = []
+
+    def _add(self, job: int, work: float, key: Any) -> None:
+        heapq.heappush(self._heap, (self._attained + work, job))
+
+    def _progress(self, elapsed_s: float) -> float:
+        step = self._rate * elapsed_s
+        self._attained += step
+        return step * self.in_service
+
+    def _next(self) -> tuple[int, float]:
+        self._rate = rate = self._rate_of(self.in_service)
+        finish, job = self._heap[0]
+        return job, max(finish - self._attained, 0.0) / rate
+
+    def _remove(self, job: int) -> None:
+        _, first = heapq.heappop(self._heap)  # the job scheduled to finish is the heap's first
+        if first != job:
+            raise RuntimeError(f"station finished job {job} but job {first} was due first")
+
+    def _clear(self) -> list[int]:
+        jobs = [job for _, job in self._heap]
+        self._heap.clear()
+        return jobs
+
+
+class PolicySharing(SharingStation):
+    """Per-job rates from a :data:`RateRule` re-run on every change (``O(n)`` plus the rule)."""
+
+    def __init__(self, sim: Simulator, *, rule: RateRule, on_finish: Finished, slots: int | None = None) -> None:
+        super().__init__(sim, on_finish=on_finish, slots=slots)
+        self._rule = rule
+        self._remaining: dict[int, float] = {}
+        self._keys: dict[int, Any] = {}
+        self._rates: dict[int, float] = {}
+
+    def _add(self, job: int, work: float, key: Any) -> None:
+        self._remaining[job] = work
+        self._keys[job] = key
+
+    def _progress(self, elapsed_s: float) -> float:
+        remaining, rates = self._remaining, self._rates
+        done = 0.0
+        for job in remaining:
+            step = rates[job] * elapsed_s
+            remaining[job] -= step
+            done += step
+        return done
+
+    def _next(self) -> tuple[int, float]:
+        remaining = self._remaining
+        jobs = list(remaining)
+        rates = self._rule([self._keys[j] for j in jobs], [remaining[j] for j in jobs])
+        self._rates = dict(zip(jobs, rates, strict=True))
+        first, delay = jobs[0], float("inf")
+        for job, rate in zip(jobs, rates, strict=True):
+            left = remaining[job]
+            wait = (left / rate if rate > 0.0 else float("inf")) if left > 0.0 else 0.0
+            if wait < delay:
+                first, delay = job, wait
+        return first, delay
+
+    def _remove(self, job: int) -> None:
+        del self._remaining[job], self._keys[job], self._rates[job]
+
+    def _clear(self) -> list[int]:
+        jobs = list(self._remaining)
+        self._remaining.clear()
+        self._keys.clear()
+        self._rates.clear()
+        return jobs

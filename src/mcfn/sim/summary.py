@@ -1,0 +1,93 @@
+"""What a network simulation run reports: per-task derived columns and the run's summary.
+
+Per task: latency, whether it met its deadline, its accuracy, and its utility, the seed §3.2 per-task utility
+``w A - (1 - w) T / T_max`` with ``T_max`` the task's deadline (:mod:`mcfn.allocation.evaluation` uses the same
+form); a failed task scores accuracy 0 and latency ``T_max``, i.e. ``-(1 - w)``, as a rejected task does there.
+Every number of the summary can be recomputed from the per-task table and the stations' time integrals.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mcfn.awareness import ADVERT_BYTES
+from mcfn.sim.records import COMPLETED, FAILED, IN_FLIGHT
+
+if TYPE_CHECKING:
+    from mcfn.sim.model import NetworkModel
+
+
+def task_columns(model: NetworkModel) -> dict[str, np.ndarray]:
+    """The table's columns plus ``latency_s``, ``met_deadline``, ``accuracy`` and ``utility``."""
+    columns = dict(model.table.view())
+    services = model.world.scenario.services
+    deadline = np.array([s.deadline_s for s in services])[columns["service"]]
+    accuracy_of = np.array([s.accuracy for s in services])[columns["service"]]
+    done = columns["status"] == COMPLETED
+    latency = np.where(done, columns["end_s"] - columns["arrival_s"], np.nan)
+    w = model.world.scenario.utility_weight
+    columns["latency_s"] = latency
+    columns["met_deadline"] = done & (latency <= deadline)
+    columns["accuracy"] = np.where(done, accuracy_of, 0.0)
+    columns["utility"] = np.where(done, w * accuracy_of - (1.0 - w) * latency / deadline, -(1.0 - w))
+    return columns
+
+
+def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s: float) -> dict[str, Any]:
+    """The run's summary as a JSON-ready dict (latencies in seconds, utilisations as shares)."""
+    status = columns["status"]
+    arrived = int(status.size)
+    done = status == COMPLETED
+    latency = columns["latency_s"][done]
+    reasons: dict[str, int] = {}
+    for code, count in zip(*np.unique(columns["reason"][status == FAILED], return_counts=True), strict=True):
+        reasons[model.table.reasons[int(code)]] = int(count)
+    world, servers = model.world, model.servers
+    for station in [*servers.stations, *model.access.uplinks, *model.wired.links.values()]:
+        station.account()
+    utilisation = {
+        node.node_id: station.in_service_area / (node.vm_slots * horizon_s)
+        for node, station in zip(world.fleet.nodes, servers.stations, strict=True)
+    }
+    stage_nodes = columns["stage_node"][done]
+    on_cloud = world.fleet.is_cloud[stage_nodes[stage_nodes >= 0]]
+    quantiles = np.quantile(latency, [0.5, 0.95, 0.99]).tolist() if latency.size else [None] * 3
+    return {
+        "tasks": {
+            "arrived": arrived,
+            "completed": int(done.sum()),
+            "failed": int((status == FAILED).sum()),
+            "in_flight": int((status == IN_FLIGHT).sum()),
+            "failure_reasons": reasons,
+            "rerouted": int((columns["reroutes"] > 0).sum()),
+        },
+        "latency_s": {
+            "mean": float(latency.mean()) if latency.size else None,
+            "p50": quantiles[0],
+            "p95": quantiles[1],
+            "p99": quantiles[2],
+        },
+        "deadline_satisfaction": float(columns["met_deadline"].mean()) if arrived else None,
+        "mean_accuracy": float(columns["accuracy"][done].mean()) if done.any() else None,
+        "mean_utility": float(columns["utility"].mean()) if arrived else None,
+        "cloud_stage_share": float(on_cloud.mean()) if on_cloud.size else 0.0,
+        "utilisation": utilisation,
+        "mean_edge_utilisation": float(
+            np.mean([u for u, cloud in zip(utilisation.values(), world.fleet.is_cloud, strict=True) if not cloud])
+        ),
+        "uplink_utilisation": {
+            name: up.busy_area / horizon_s for name, up in zip(world.stations, model.access.uplinks, strict=True)
+        },
+        "handovers": model.access.handovers,
+        "adverts": {
+            "sent": servers.adverts_sent,
+            "lost": servers.adverts_lost,
+            "bytes": servers.adverts_sent * ADVERT_BYTES,
+            "bytes_per_s": servers.adverts_sent * ADVERT_BYTES / horizon_s,
+        },
+        "horizon_s": horizon_s,
+        "events": model.sim.events_processed,
+        "events_per_task": model.sim.events_processed / arrived if arrived else None,
+    }

@@ -1,0 +1,114 @@
+"""Transfers over the wired network: every topology link is a processor-sharing server of its bandwidth.
+
+A transfer of ``S`` bits along a path is carried store-and-forward, hop by hop: on each link it shares the
+bandwidth equally with the link's other transfers (:func:`~mcfn.sim.sharing.equal_share`) until its ``S`` bits
+are through, then propagates for the link's delay to the next node. Uncontended, a path costs
+``Σ (δ_l + S / b_l)``; the router's prediction (``Σ δ_l + S / min b_l``, a pipelined flow) is a lower bound of it.
+Each hop costs two events: the link's completion and the arrival after propagation.
+
+Links and nodes can go down (:mod:`mcfn.sim.failures`): a transfer that reaches a down element, or whose link
+goes down under it, is handed to ``on_blocked`` with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import pairwise
+
+from mcfn.network.topology import Topology
+from mcfn.sim.engine import Simulator
+from mcfn.sim.sharing import EqualSharing, equal_share
+
+Arrived = Callable[[int], None]
+Blocked = Callable[[int, str], None]
+
+
+def link_key(a: str, b: str) -> tuple[str, str]:
+    """The undirected key of the link between ``a`` and ``b``."""
+    return (a, b) if a <= b else (b, a)
+
+
+class WiredNetwork:
+    """The topology's links as sharing stations; carries transfers along node paths."""
+
+    def __init__(self, sim: Simulator, topology: Topology, *, on_blocked: Blocked) -> None:
+        self._sim = sim
+        self._topology = topology
+        self._blocked = on_blocked
+        self.links: dict[tuple[str, str], EqualSharing] = {}
+        self._delay: dict[tuple[str, str], float] = {}
+        for link in topology.links():
+            key = link_key(link.a, link.b)
+            self.links[key] = EqualSharing(sim, rate=equal_share(link.bandwidth_bps), on_finish=self._served)
+            self._delay[key] = link.delay_s
+        self._transit: dict[int, list] = {}
+        self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._paths_version = topology.version
+        self.down_nodes: set[str] = set()
+        self.down_links: set[tuple[str, str]] = set()
+
+    def path(self, source: str, target: str) -> tuple[str, ...]:
+        """The topology's fastest path (cached until the topology changes)."""
+        if self._topology.version != self._paths_version:
+            self._paths.clear()
+            self._paths_version = self._topology.version
+        key = (source, target)
+        path = self._paths.get(key)
+        if path is None:
+            path = self._paths[key] = self._topology.path(source, target)
+        return path
+
+    def obstacle(self, path: tuple[str, ...]) -> str | None:
+        """What is down on ``path`` (a node or a link, named), or ``None``."""
+        if not self.down_nodes and not self.down_links:
+            return None
+        for name in path:
+            if name in self.down_nodes:
+                return f"node {name} is down"
+        for a, b in pairwise(path):
+            if link_key(a, b) in self.down_links:
+                return f"link {a}-{b} is down"
+        return None
+
+    def send(self, task: int, path: tuple[str, ...], bits: float, on_arrival: Arrived) -> None:
+        """Carry ``bits`` of ``task`` along ``path`` (node names); ``on_arrival(task)`` at the last node."""
+        if len(path) < 2:
+            on_arrival(task)
+            return
+        self._transit[task] = [path, 0, bits, on_arrival]
+        self._enter(task)
+
+    def _enter(self, task: int) -> None:
+        state = self._transit[task]
+        path, hop = state[0], state[1]
+        a, b = path[hop], path[hop + 1]
+        key = link_key(a, b)
+        if key in self.down_links or b in self.down_nodes:
+            del self._transit[task]
+            self._blocked(task, f"link {a}-{b} is down" if key in self.down_links else f"node {b} is down")
+            return
+        if state[2] > 0.0:
+            self.links[key].submit(task, state[2])
+        else:
+            self._served(task)
+
+    def _served(self, task: int) -> None:
+        state = self._transit[task]
+        path, hop = state[0], state[1]
+        state[1] = hop + 1
+        self._sim.schedule(self._delay[link_key(path[hop], path[hop + 1])], self._arrive, task)
+
+    def _arrive(self, task: int) -> None:
+        state = self._transit[task]
+        if state[1] == len(state[0]) - 1:
+            del self._transit[task]
+            state[3](task)
+        else:
+            self._enter(task)
+
+    def drop_link(self, key: tuple[str, str]) -> list[int]:
+        """Take the transfers off a link that went down; returns their task ids (no longer in transit)."""
+        tasks = self.links[key].drop_all()
+        for task in tasks:
+            del self._transit[task]
+        return tasks
