@@ -129,7 +129,7 @@ def plan_over_tiers(name: str, *, seed: int, tiers: Tiers, nodes: Sequence[Compu
         raise ValueError(f"{len(tiers)} tiers need {len(tiers)} compute nodes, got {len(nodes)}")
     profile, example = _profile(name, seed)
     works = [layer_work(node) for node in profile.graph.nodes]
-    compute_s = np.array([[tier.compute_time_s(work) for tier in nodes] for work in works])
+    compute_s = np.array([[player.compute_time_s(work) for player in nodes] for work in works])
     plan = plan_horizontal(profile.graph, tiers, compute_s=compute_s)
     return _executable(name, seed, profile, example, plan.to_json_dict()["assignment"], tiers.names, pinned=True)
 
@@ -170,9 +170,13 @@ def build_parts(plan: ModelPlan) -> dict[str, torch.nn.Module]:
 
 def run_part(part: torch.nn.Module, stage: StagePlan, received: Mapping[str, Any]) -> dict[str, Any]:
     """Run ``stage``'s part on the tensors it receives (torch tensors by name); the tensors it sends."""
-    result = part(*(received[name] for name in stage.reads))
-    made = dict(zip(stage.outputs, result if isinstance(result, tuple) else (result,), strict=True))
+    made = _named(stage.outputs, part(*(received[name] for name in stage.reads)))
     return {spec.name: made[spec.name] if spec.name in made else received[spec.name] for spec in stage.sends}
+
+
+def _named(names: tuple[str, ...], result: Any) -> dict[str, Any]:
+    """A part's result by output name (``split_module`` returns a lone output bare, several as a tuple)."""
+    return dict(zip(names, result if isinstance(result, tuple) else (result,), strict=True))
 
 
 def _profile(name: str, seed: int) -> tuple[Profile, torch.Tensor]:
@@ -202,10 +206,14 @@ def _executable(
 ) -> ModelPlan:
     """The stages of ``assignment``, their tensors measured on the example input, checked against the model."""
     import torch
+    from torch import fx
 
     split = _split(profile, assignment, tier_names)
     placeholder = next(n for n in profile.module.graph.nodes if n.op == "placeholder")
-    output = str(next(n for n in split.module.graph.nodes if n.op == "output").args[0])
+    returned = next(n for n in split.module.graph.nodes if n.op == "output").args[0]
+    if not isinstance(returned, fx.Node):
+        raise ValueError(f"{name}: the model returns {type(returned).__name__}; the runtime serves one output tensor")
+    output = returned.name
     readers = {part.tier: set(part.inputs) for part in split.parts}
     values = {placeholder.name: example}
     stages = []
@@ -213,8 +221,7 @@ def _executable(
         for k, part in enumerate(split.parts):
             later = set().union(*(readers[p.tier] for p in split.parts[k + 1 :]))
             receives = tuple(_spec(n, values[n]) for n in values)
-            result = part.module(*(values[n] for n in part.inputs))
-            values.update(zip(part.outputs, result if isinstance(result, tuple) else (result,), strict=True))
+            values.update(_named(part.outputs, part.module(*(values[n] for n in part.inputs))))
             values = {n: v for n, v in values.items() if n in later or (k == len(split.parts) - 1 and n == output)}
             stages.append(
                 StagePlan(
