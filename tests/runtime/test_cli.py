@@ -34,6 +34,7 @@ def cluster_file(tmp_path_factory):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     give_up = time.monotonic() + 120
     while not path.exists() and server.poll() is None and time.monotonic() < give_up:
@@ -43,7 +44,11 @@ def cluster_file(tmp_path_factory):
         yield path
     finally:
         server.send_signal(signal.SIGINT)
-        server.communicate(timeout=30)
+        try:
+            server.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)  # the agents too: they share the server's session
+            raise
     assert not path.exists()  # the cluster file goes away with the cluster
 
 
