@@ -43,13 +43,14 @@ def cluster_file(tmp_path_factory):
         assert path.exists(), server.stderr.read() if server.poll() is not None else "serve did not get ready"
         yield path
     finally:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(signal.SIGTERM)  # not SIGINT: a test run in the background ignores it, as its children do
         try:
-            server.communicate(timeout=90)
+            _, stderr = server.communicate(timeout=90)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)  # the agents too: they share the server's session
             raise
     assert not path.exists()  # the cluster file goes away with the cluster
+    assert "stopped" in stderr
 
 
 def test_cluster_file_is_private(cluster_file):
