@@ -19,8 +19,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "runtime.yaml"
 
 
 def mcfn(*args: str) -> subprocess.CompletedProcess[str]:
+    wide = os.environ | {"COLUMNS": "160"}  # rich fits tables to the terminal; keep stage names on one line
     return subprocess.run(
-        [sys.executable, "-m", "mcfn", *args], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "mcfn", *args], capture_output=True, text=True, timeout=120, check=False, env=wide
     )
 
 
@@ -33,6 +34,7 @@ def cluster_file(tmp_path_factory):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     give_up = time.monotonic() + 120
     while not path.exists() and server.poll() is None and time.monotonic() < give_up:
@@ -41,9 +43,14 @@ def cluster_file(tmp_path_factory):
         assert path.exists(), server.stderr.read() if server.poll() is not None else "serve did not get ready"
         yield path
     finally:
-        server.send_signal(signal.SIGINT)
-        server.communicate(timeout=30)
+        server.send_signal(signal.SIGTERM)  # not SIGINT: a test run in the background ignores it, as its children do
+        try:
+            _, stderr = server.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)  # the agents too: they share the server's session
+            raise
     assert not path.exists()  # the cluster file goes away with the cluster
+    assert "stopped" in stderr
 
 
 def test_cluster_file_is_private(cluster_file):
@@ -51,23 +58,24 @@ def test_cluster_file_is_private(cluster_file):
 
 
 def test_infer_matches_local_inference_and_breaks_down_the_stages(cluster_file, tmp_path):
-    from mcfn.runtime.plan import chain_of
+    from mcfn.runtime.models import build
 
     x = np.random.default_rng(5).standard_normal((1, 3, 224, 224)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     out = tmp_path / "y.npy"
     args = ["--input", str(tmp_path / "x.npy"), "--output", str(out), "--cluster-file", str(cluster_file)]
-    run = mcfn("infer", "--model", "resnet18", *args, "--json")
+    run = mcfn("infer", "--model", "googlenet", *args, "--json")
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
-    assert [s["stage"] for s in result["stages"]] == ["resnet18/0", "resnet18/1", "resnet18/2"]
+    assert [s["stage"] for s in result["stages"]] == ["googlenet/0", "googlenet/1"]
+    assert result["stages"][1]["node"] == "cloud"  # the scenario pins the second stage to the cloud tier
     assert result["output_shape"] == [1, 1000]
     with torch.no_grad():
-        expected = chain_of("resnet18", seed=0)(torch.from_numpy(x)).numpy()
+        expected = build("googlenet", seed=0)[0](torch.from_numpy(x)).numpy()
     assert np.abs(np.load(out) - expected).max() <= 1e-5
-    table = mcfn("infer", "--model", "tiny-cnn", "--random", "--cluster-file", str(cluster_file))
+    table = mcfn("infer", "--model", "tiny-resnet", "--random", "--cluster-file", str(cluster_file))
     assert table.returncode == 0, table.stderr
-    assert "tiny-cnn/2" in table.stdout
+    assert "tiny-resnet/2" in table.stdout
     assert "predicted" in table.stdout
 
 
@@ -83,8 +91,8 @@ def test_load_reports_percentiles_and_throughput(cluster_file):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["infer", "--model", "tiny-cnn", "--random", "--cluster-file", "/nonexistent/c.json"], "no cluster file"),
-        (["infer", "--model", "tiny-cnn", "--cluster-file", "/nonexistent/c.json"], "exactly one of --input"),
+        (["infer", "--model", "tiny-resnet", "--random", "--cluster-file", "/nonexistent/c.json"], "no cluster file"),
+        (["infer", "--model", "tiny-resnet", "--cluster-file", "/nonexistent/c.json"], "exactly one of --input"),
         (["load", "--rate", "5", "--duration", "1", "--model", "nope"], "unknown model"),
         (["serve", "/nonexistent/runtime.yaml"], "cannot read"),
     ],

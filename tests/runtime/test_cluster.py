@@ -16,14 +16,14 @@ from mcfn.runtime.auth import AuthError
 from mcfn.runtime.client import Client
 from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
 from mcfn.runtime.controller import InferError
-from mcfn.runtime.plan import chain_of
+from mcfn.runtime.models import TINY, build
 
 torch = pytest.importorskip("torch")
 
 
 def scenario_document(**runtime: object) -> dict:
     """bs0 - edge0 (near), bs0 - agg - edge1, agg - cloud, and a phone ue0 on a 20 Mbit/s radio link to bs0;
-    agents on each (the phone's emulates a CPU four times slower) hosting every stage of tiny-cnn."""
+    agents on each (the phone's emulates a CPU four times slower) hosting every stage of tiny-resnet."""
     cpu = {"tier": "edge", "kind": "cpu", "peak_flops_per_s": 2e10, "memory_bytes": 8e9, "vm_slots": 2}
     return {
         "topology": {
@@ -52,12 +52,12 @@ def scenario_document(**runtime: object) -> dict:
         "runtime": {
             "ingress": "bs0",
             "advert_period_s": 0.05,
-            "models": {"tiny-cnn": {"stages": 3, "deadline_s": 10.0}},
+            "models": {TINY: {"stages": 3, "deadline_s": 10.0}},
             "agents": [
-                {"node": "edge0", "models": ["tiny-cnn"], "workers": 1},
-                {"node": "edge1", "models": ["tiny-cnn"], "workers": 1},
-                {"node": "cloud", "models": ["tiny-cnn"], "workers": 2},
-                {"node": "ue0", "models": ["tiny-cnn"], "slowdown": 4},
+                {"node": "edge0", "models": [TINY], "workers": 1},
+                {"node": "edge1", "models": [TINY], "workers": 1},
+                {"node": "cloud", "models": [TINY], "workers": 2},
+                {"node": "ue0", "models": [TINY], "slowdown": 4},
             ],
         }
         | runtime,
@@ -65,8 +65,35 @@ def scenario_document(**runtime: object) -> dict:
 
 
 def local_output(model: str, x: np.ndarray) -> np.ndarray:
+    """The unsplit model's output (weights from seed 0, as the cluster's)."""
     with torch.no_grad():
-        return chain_of(model, seed=0)(torch.from_numpy(x)).numpy()
+        return build(model, seed=0)[0](torch.from_numpy(x)).numpy()
+
+
+def test_resnet18_split_across_terminal_edge_and_cloud_equals_local_inference():
+    """Three stages pinned to the phone, an edge server and the cloud; cuts inside residual blocks send the skip
+    tensor beside the main one, and a tensor of stage 0 read by stage 2 travels on through stage 1."""
+    models = {"resnet18": {"tiers": ["terminal", "edge", "cloud"], "split": "balanced", "deadline_s": 30.0}}
+    agents = [{"node": n, "models": ["resnet18"]} for n in ("ue0", "edge0", "cloud")]
+    runtime = parse_runtime_scenario(scenario_document(models=models, agents=agents))
+    plan = runtime.plans["resnet18"]
+    x = np.random.default_rng(4).standard_normal((1, 3, 224, 224)).astype(np.float32)
+
+    async def scenario():
+        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+            await cluster.wait_ready(timeout_s=120)
+            client = Client(*cluster.address, token=TOKEN, timeout_s=60)
+            replies = [await client.infer("resnet18", x, policy=p) for p in ("compute-aware", "optimal")]
+            await client.close()
+        return replies
+
+    replies = run(scenario(), timeout_s=180)
+    assert [stage.tier for stage in plan.stages] == ["terminal", "edge", "cloud"]
+    assert any(len(stage.sends) > 1 for stage in plan.stages)  # several tensors cross a cut
+    expected = local_output("resnet18", x)
+    for reply in replies:
+        assert np.abs(reply.output - expected).max() <= 1e-5
+        assert [s["node"] for s in reply.fields["stages"]] == ["ue0", "edge0", "cloud"]
 
 
 def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
@@ -78,7 +105,7 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
             await cluster.wait_ready()
             client = Client(*cluster.address, token=TOKEN)
             policies = ("compute-aware", "round-robin", "round-robin", "optimal")
-            replies = [await client.infer("tiny-cnn", x, policy=p) for p in policies]
+            replies = [await client.infer(TINY, x, policy=p) for p in policies]
             used = runtime.scenario.fleet.indices({s["node"] for r in replies for s in r.fields["stages"]})
             measured = lambda c: (c.view.speed_flops_per_s[used] != c.view.nominal_flops_per_s[used]).all()  # noqa: E731
             await cluster.controller.wait_until(measured, timeout_s=10)
@@ -87,14 +114,14 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
                 await client.infer("resnet18", x)
             await client.close()
             with pytest.raises(AuthError):
-                await Client(*cluster.address, token=b"not-the-cluster-token").infer("tiny-cnn", x)
+                await Client(*cluster.address, token=b"not-the-cluster-token").infer(TINY, x)
         return replies, status
 
     replies, status = run(scenario())
-    expected = local_output("tiny-cnn", x)
+    expected = local_output(TINY, x)
     for reply in replies:
         assert np.abs(reply.output - expected).max() <= 1e-5
-        assert [s["stage"] for s in reply.fields["stages"]] == ["tiny-cnn/0", "tiny-cnn/1", "tiny-cnn/2"]
+        assert [s["stage"] for s in reply.fields["stages"]] == ["tiny-resnet/0", "tiny-resnet/1", "tiny-resnet/2"]
         assert reply.fields["attempts"] == 1
         assert reply.fields["latency_s"] > 0
     spread = {s["node"] for r in replies[1:3] for s in r.fields["stages"]}
@@ -114,9 +141,9 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
         scenario_document(
             agents=[
                 # holds a stage for most of a second, and refuses work while it does
-                {"node": "edge0", "models": ["tiny-cnn"], "slowdown": 1000, "max_queue": 0},
-                {"node": "edge1", "models": ["tiny-cnn"]},
-                {"node": "cloud", "models": ["tiny-cnn"]},
+                {"node": "edge0", "models": [TINY], "slowdown": 1000, "max_queue": 0},
+                {"node": "edge1", "models": [TINY]},
+                {"node": "cloud", "models": [TINY]},
             ]
         )
     )
@@ -127,20 +154,20 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
         async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
             await cluster.wait_ready()
             client = Client(*cluster.address, token=TOKEN)
-            pending = asyncio.create_task(client.infer("tiny-cnn", x, policy="nearest-edge"))
+            pending = asyncio.create_task(client.infer(TINY, x, policy="nearest-edge"))
             await cluster.controller.wait_until(lambda c: c.view.busy_vms[j] > 0, timeout_s=20)  # edge0 is computing
-            refused = await client.infer("tiny-cnn", x, policy="nearest-edge")  # edge0 says busy: placed again
+            refused = await client.infer(TINY, x, policy="nearest-edge")  # edge0 says busy: placed again
             cluster.kill("edge0")
             retried = await pending
             cluster.restart("edge0")
             await cluster.wait_ready()
-            rejoined = await client.infer("tiny-cnn", x, policy="nearest-edge")
+            rejoined = await client.infer(TINY, x, policy="nearest-edge")
             pid = cluster.launcher.pid("edge0")
             os.kill(pid, signal.SIGSTOP)  # a hung agent: its connections stay open, nothing answers
             try:
                 started = time.perf_counter()
                 with pytest.raises(InferError, match="deadline exceeded") as hung:
-                    await client.infer("tiny-cnn", x, policy="nearest-edge", deadline_s=0.5)
+                    await client.infer(TINY, x, policy="nearest-edge", deadline_s=0.5)
                 waited = time.perf_counter() - started
             finally:
                 os.kill(pid, signal.SIGCONT)
@@ -148,7 +175,7 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
         return refused, retried, rejoined, hung.value, waited
 
     refused, retried, rejoined, hung, waited = run(scenario(), timeout_s=120)
-    expected = local_output("tiny-cnn", x)
+    expected = local_output(TINY, x)
     assert refused.fields["attempts"] == 2
     assert "edge0" not in {s["node"] for s in refused.fields["stages"]}
     assert retried.fields["attempts"] == 2
@@ -162,12 +189,17 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
 @pytest.mark.parametrize(
     ("change", "complaint"),
     [
-        ({"models": {"nope": {"stages": 2}}}, "unknown model 'nope'"),
-        ({"models": {"tiny-cnn": {"stages": 99}}}, "stages must be 1..11"),
+        (
+            {"models": {"nope": {"stages": 2}}, "agents": [{"node": "edge0", "models": ["nope"]}]},
+            "unknown model 'nope'",
+        ),
+        ({"models": {TINY: {"stages": 99}}}, r"stages must be 1\.\.\d+"),
+        ({"models": {TINY: {"stages": 2, "tiers": ["edge"]}}}, "stages or tiers"),
+        ({"models": {TINY: {"tiers": ["terminal", "edge"]}}, "agents": [{"node": "edge0", "models": [TINY]}]}, "lack"),
         ({"ingress": "edge0"}, "not a base station"),
-        ({"agents": [{"node": "edge9", "models": ["tiny-cnn"]}]}, "edge9"),
+        ({"agents": [{"node": "edge9", "models": [TINY]}]}, "edge9"),
         ({"agents": [{"node": "edge0", "models": ["other"]}]}, "unknown models"),
-        ({"agents": [{"node": "edge0", "models": ["tiny-cnn"], "workers": 0}]}, "workers"),
+        ({"agents": [{"node": "edge0", "models": [TINY], "workers": 0}]}, "workers"),
     ],
 )
 def test_bad_runtime_scenarios_are_named(change, complaint):

@@ -9,6 +9,7 @@ from tests.runtime.test_cluster import local_output, scenario_document
 
 from mcfn.runtime.client import Client
 from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
+from mcfn.runtime.models import TINY
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("torch")
@@ -36,18 +37,18 @@ def test_agents_as_ray_actors_serve_split_requests_and_survive_a_kill(local_ray)
             await cluster.wait_ready(timeout_s=120)
             actors = {a["name"] for a in ray.util.list_named_actors(all_namespaces=True)}
             client = Client(*cluster.address, token=TOKEN)
-            first = await client.infer("tiny-cnn", x, policy="nearest-edge")
+            first = await client.infer(TINY, x, policy="nearest-edge")
             cluster.kill("edge0")
             await cluster.controller.wait_until(lambda c: "edge0" not in c.live_agents, timeout_s=30)
-            without = await client.infer("tiny-cnn", x, policy="nearest-edge")
+            without = await client.infer(TINY, x, policy="nearest-edge")
             cluster.restart("edge0")
             await cluster.wait_ready(timeout_s=120)
-            again = await client.infer("tiny-cnn", x, policy="nearest-edge")
+            again = await client.infer(TINY, x, policy="nearest-edge")
             await client.close()
         return first, without, again, actors
 
     first, without, again, actors = run(scenario(), timeout_s=240)
-    expected = local_output("tiny-cnn", x)
+    expected = local_output(TINY, x)
     for reply in (first, without, again):
         assert np.abs(reply.output - expected).max() <= 1e-5
     assert first.fields["stages"][0]["node"] == "edge0"

@@ -14,13 +14,13 @@ from tests.runtime.conftest import TOKEN, run
 from mcfn.runtime.auth import AuthError, proof
 from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, serve
 from mcfn.runtime.link import LinkProfile
-from mcfn.runtime.wire import DTYPES, FrameError, FrameLimits, Message, decode, encode
+from mcfn.runtime.wire import DTYPES, VERSION, FrameError, FrameLimits, Message, decode, encode
 
 
 async def _echo(channel: Channel) -> None:
     while True:
         message = await channel.receive(timeout_s=10)
-        await channel.send(Message(kind="echo", fields=message.fields, tensor=message.tensor), timeout_s=10)
+        await channel.send(Message(kind="echo", fields=message.fields, tensors=message.tensors), timeout_s=10)
 
 
 async def _server(limits: FrameLimits | None = None) -> tuple[asyncio.Server, ServerStats, int]:
@@ -32,20 +32,37 @@ async def _server(limits: FrameLimits | None = None) -> tuple[asyncio.Server, Se
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_tensor_round_trip_keeps_dtype_shape_and_bytes(dtype):
     array = (np.arange(24) % 7).astype(dtype).reshape(2, 3, 4)
-    frame = encode(Message(kind="x", fields={"a": 1}, tensor=array))
+    frame = encode(Message(kind="x", fields={"a": 1}, tensors={"t": array}))
     head_len, body_len = struct.unpack("!II", frame[4:12])
     message = decode(frame[12 : 12 + head_len], bytearray(frame[12 + head_len :]))
     assert body_len == array.nbytes
     assert message.kind == "x"
     assert message.fields == {"a": 1}
-    assert message.tensor.dtype == array.dtype
-    assert message.tensor.shape == (2, 3, 4)
-    np.testing.assert_array_equal(message.tensor, array)
+    assert message.tensors["t"].dtype == array.dtype
+    assert message.tensors["t"].shape == (2, 3, 4)
+    np.testing.assert_array_equal(message.tensors["t"], array)
+
+
+def test_several_named_tensors_travel_in_order_in_one_frame():
+    tensors = {
+        "main": np.arange(6, dtype=np.float32).reshape(2, 3),
+        "skip": np.arange(3, dtype=np.int8),  # an odd size: the next tensor starts unaligned
+        "empty": np.zeros((0, 4), np.float64),
+        "last": np.arange(5, dtype=np.float64)[::2],  # not contiguous
+    }
+    frame = encode(Message(kind="x", tensors=tensors))
+    head_len, body_len = struct.unpack("!II", frame[4:12])
+    message = decode(frame[12 : 12 + head_len], bytearray(frame[12 + head_len :]))
+    assert body_len == sum(t.nbytes for t in tensors.values())
+    assert list(message.tensors) == list(tensors)
+    for name, tensor in tensors.items():
+        assert message.tensors[name].dtype == tensor.dtype
+        np.testing.assert_array_equal(message.tensors[name], tensor)
 
 
 def test_object_arrays_cannot_be_sent():
     with pytest.raises(FrameError, match="cannot be sent"):
-        encode(Message(kind="x", tensor=np.array([object()])))
+        encode(Message(kind="x", tensors={"t": np.array([object()])}))
 
 
 @pytest.mark.parametrize(
@@ -55,10 +72,26 @@ def test_object_arrays_cannot_be_sent():
         (b"[1, 2]", b"", "JSON object"),
         (b'{"a": 1}', b"", "string 'kind'"),
         (b'{"kind": "x", "v": NaN}', b"", "NaN"),
-        (b'{"kind": "x"}', b"abc", "no tensor"),
-        (b'{"kind": "x", "tensor": {"dtype": "object", "shape": [1]}}', b"12345678", "not allowed"),
-        (b'{"kind": "x", "tensor": {"dtype": "float32", "shape": [-1]}}', b"", "non-negative"),
-        (b'{"kind": "x", "tensor": {"dtype": "float32", "shape": [3]}}', b"1234", "needs 12 bytes"),
+        (b'{"kind": "x"}', b"abc", "3 body bytes beyond"),
+        (b'{"kind": "x", "tensors": {"name": "a"}}', b"", "must be a list"),
+        (b'{"kind": "x", "tensors": [{"dtype": "float32", "shape": [1]}]}', b"1234", "'name'"),
+        (b'{"kind": "x", "tensors": [{"name": "", "dtype": "float32", "shape": [1]}]}', b"1234", "non-empty"),
+        (b'{"kind": "x", "tensors": [{"name": "a", "dtype": "object", "shape": [1]}]}', b"12345678", "not allowed"),
+        (b'{"kind": "x", "tensors": [{"name": "a", "dtype": "float32", "shape": [-1]}]}', b"", "non-negative"),
+        (b'{"kind": "x", "tensors": [{"name": "a", "dtype": "float32", "shape": [3]}]}', b"1234", "needs 12 bytes"),
+        (
+            b'{"kind": "x", "tensors": [{"name": "a", "dtype": "int8", "shape": [2]},'
+            b' {"name": "a", "dtype": "int8", "shape": [2]}]}',
+            b"1234",
+            "described twice",
+        ),
+        (
+            b'{"kind": "x", "tensors": [{"name": "a", "dtype": "int8", "shape": [2]},'
+            b' {"name": "b", "dtype": "float32", "shape": [2]}]}',
+            b"12345678",
+            "needs 8 bytes, the body has 6 left",
+        ),
+        (b'{"kind": "x", "tensors": [{"name": "a", "dtype": "int8", "shape": [2]}]}', b"123", "1 body bytes beyond"),
     ],
 )
 def test_malformed_frames_are_named(header, body, complaint):
@@ -72,14 +105,16 @@ def test_channel_carries_tensors_both_ways():
         async with server:
             channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
             tensor = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
-            answer = await channel.request(Message(kind="ping", fields={"n": 3}, tensor=tensor), timeout_s=5)
+            answer = await channel.request(Message(kind="ping", fields={"n": 3}, tensors={"t": tensor}), timeout_s=5)
             await channel.close()
         return answer, stats
 
     answer, stats = run(scenario())
     assert answer.kind == "echo"
     assert answer.fields == {"n": 3}
-    np.testing.assert_array_equal(answer.tensor, np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32))
+    np.testing.assert_array_equal(
+        answer.tensors["t"], np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
+    )
     assert (stats.accepted, stats.rejected) == (1, 0)
 
 
@@ -140,16 +175,15 @@ async def _authenticated_raw(port: int) -> tuple[asyncio.StreamReader, asyncio.S
     return reader, writer
 
 
+_V = b"MF" + bytes([VERSION, 0])
+_TWO = b'{"kind":"x","tensors":[{"name":"a","dtype":"float32","shape":[2]},{"name":"b","dtype":"int8","shape":[9]}]}'
 BAD_FRAMES = {
-    "bad magic": b"XX\x01\x00" + struct.pack("!II", 2, 0) + b"{}",
+    "bad magic": b"XX" + bytes([VERSION, 0]) + struct.pack("!II", 2, 0) + b"{}",
     "unsupported protocol version": b"MF\x09\x00" + struct.pack("!II", 2, 0) + b"{}",
-    "not UTF-8 JSON": b"MF\x01\x00" + struct.pack("!II", 3, 0) + b"\xff\xfe{",
-    "needs 16 bytes": b"MF\x01\x00"
-    + struct.pack("!II", 59, 4)
-    + b'{"kind":"x","tensor":{"dtype":"float32","shape":[2,2]}}    '
-    + b"abcd",
-    "exceeds the limit": b"MF\x01\x00" + struct.pack("!II", 2, 2**31),
-    "truncated": b"MF\x01\x00" + struct.pack("!II", 400, 0) + b'{"kind": "x"',
+    "not UTF-8 JSON": _V + struct.pack("!II", 3, 0) + b"\xff\xfe{",
+    "needs 9 bytes, the body has 4 left": _V + struct.pack("!II", len(_TWO), 12) + _TWO + b"abcdefghijkl",
+    "exceeds the limit": _V + struct.pack("!II", 2, 2**31),
+    "truncated": _V + struct.pack("!II", 400, 0) + b'{"kind": "x"',
 }
 
 
@@ -183,8 +217,9 @@ def test_oversized_frame_is_refused_before_its_body_is_read():
         server, stats, port = await _server(FrameLimits(max_body_bytes=1000))
         async with server:
             channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+            big = {"a": np.zeros(500, np.uint8), "b": np.zeros(501, np.uint8)}  # the sum is over the limit
             with pytest.raises(RemoteError, match="exceeds the limit"):
-                await channel.request(Message(kind="big", tensor=np.zeros(1001, np.uint8)), timeout_s=5)
+                await channel.request(Message(kind="big", tensors=big), timeout_s=5)
             await channel.close()
         return stats
 
@@ -210,7 +245,7 @@ def test_a_silent_client_is_dropped_after_the_handshake_timeout():
 def test_emulated_link_delivers_one_megabyte_in_the_emulated_time():
     link = LinkProfile(bandwidth_bps=20e6, delay_s=5e-3)
     payload = np.zeros(1_000_000, dtype=np.uint8)
-    frame_bytes = len(encode(Message(kind="blob", tensor=payload)))
+    frame_bytes = len(encode(Message(kind="blob", tensors={"blob": payload})))
 
     async def scenario():
         server, _, port = await _server()
@@ -219,7 +254,7 @@ def test_emulated_link_delivers_one_megabyte_in_the_emulated_time():
             times = []
             for _ in range(3):  # best of three: a busy machine only ever adds time
                 started = time.perf_counter()
-                await channel.send(Message(kind="blob", tensor=payload), timeout_s=5)
+                await channel.send(Message(kind="blob", tensors={"blob": payload}), timeout_s=5)
                 answer = await channel.receive(timeout_s=5)
                 times.append(time.perf_counter() - started)
             await channel.close()
@@ -228,7 +263,7 @@ def test_emulated_link_delivers_one_megabyte_in_the_emulated_time():
     elapsed, answer = run(scenario())
     expected = link.transfer_s(frame_bytes)
     assert expected == pytest.approx(0.405, rel=0.01)
-    assert answer.tensor.size == payload.size
+    assert answer.tensors["blob"].size == payload.size
     assert abs(elapsed - expected) <= 0.1 * expected
 
 

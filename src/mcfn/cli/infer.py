@@ -13,7 +13,7 @@ from mcfn.runtime.access import DEFAULT_CLUSTER_FILE
 
 
 def infer_command(
-    model: str = typer.Option(..., "--model", help="A model the cluster serves, e.g. tiny-cnn or resnet18."),
+    model: str = typer.Option(..., "--model", help="A model the cluster serves, e.g. resnet18 or tiny-resnet."),
     input_file: Path | None = typer.Option(None, "--input", help="Input tensor as a .npy file (float32-castable)."),
     random: bool = typer.Option(False, "--random", help="Use a random input of the model's shape."),
     seed: int = typer.Option(0, help="Seed of the --random input."),
@@ -65,12 +65,14 @@ def infer_command(
 def _input(model: str, path: Path | None, seed: int) -> Any:
     import numpy as np
 
-    from mcfn.runtime.plan import MODELS
+    from mcfn.runtime.models import input_shape
 
     if path is None:
-        if model not in MODELS:
-            raise UserInputError(f"unknown model {model!r}; known: {', '.join(MODELS)}")
-        return np.random.default_rng(seed).standard_normal(MODELS[model]).astype(np.float32)
+        try:
+            shape = input_shape(model)
+        except ValueError as exc:
+            raise UserInputError(str(exc)) from None
+        return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:

@@ -15,7 +15,7 @@ from mcfn.runtime.access import DEFAULT_CLUSTER_FILE
 def load_command(
     rate: float = typer.Option(..., "--rate", min=0, help="Mean arrival rate (requests per second, Poisson)."),
     duration: float = typer.Option(..., "--duration", min=0, help="How long requests keep arriving (s)."),
-    model: str = typer.Option("tiny-cnn", "--model", help="A model the cluster serves."),
+    model: str = typer.Option("tiny-resnet", "--model", help="A model the cluster serves."),
     deadline_s: float | None = typer.Option(None, "--deadline-s", min=0, help="Deadline (s); the model's default."),
     policy: str | None = typer.Option(None, help="Routing policy (default: the cluster's)."),
     seed: int = typer.Option(0, help="Seed of the arrivals and the input."),
@@ -31,15 +31,17 @@ def load_command(
     from mcfn.runtime.access import ClusterAccess
     from mcfn.runtime.client import Client
     from mcfn.runtime.load import open_loop
-    from mcfn.runtime.plan import MODELS
+    from mcfn.runtime.models import input_shape
 
-    if model not in MODELS:
-        raise UserInputError(f"unknown model {model!r}; known: {', '.join(MODELS)}")
+    try:
+        shape = input_shape(model)
+    except ValueError as exc:
+        raise UserInputError(str(exc)) from None
     if rate <= 0 or duration <= 0:
         raise UserInputError("--rate and --duration must be positive")
     access = ClusterAccess.read(cluster_file)
     rng = np.random.default_rng(seed)
-    inputs = rng.standard_normal(MODELS[model]).astype(np.float32)
+    inputs = rng.standard_normal(shape).astype(np.float32)
 
     async def main(progress: Progress) -> Any:
         task = progress.add_task("load", total=duration)

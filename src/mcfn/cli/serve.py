@@ -28,11 +28,12 @@ def serve_command(
     as_json: bool = typer.Option(False, "--json", help="Print the cluster's status as JSON once it is ready."),
 ) -> None:
     """Start a controller and the scenario's agents on this machine (loopback unless the scenario says
-    otherwise) and serve until stopped. The token comes from $MCFN_CLUSTER_TOKEN or is generated; it is
-    written, owner-readable only, to the cluster file that 'mcfn infer' and 'mcfn load' read.
+    otherwise) and serve until stopped (Ctrl-C or SIGTERM). The token comes from $MCFN_CLUSTER_TOKEN or is
+    generated; it is written, owner-readable only, to the cluster file that 'mcfn infer' and 'mcfn load' read.
     """
     import asyncio
     import os
+    import signal
 
     from mcfn.runtime.access import TOKEN_ENV, ClusterAccess
     from mcfn.runtime.cluster import LocalCluster, load_runtime_scenario
@@ -46,6 +47,11 @@ def serve_command(
         advertised_host = launcher.driver_host if runtime.host in ("0.0.0.0", "::") else None
 
     async def main() -> None:
+        # SIGTERM stops the cluster as Ctrl-C does; a server started in the background (where the shell ignores
+        # SIGINT, POSIX "Asynchronous lists") can only be stopped so
+        stop = asyncio.current_task()
+        if stop is not None:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.cancel)
         cluster = LocalCluster(
             runtime, token=os.environ.get(TOKEN_ENV), launcher=launcher, advertised_host=advertised_host
         )
@@ -81,5 +87,5 @@ def serve_command(
 
     try:
         asyncio.run(main())
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         typer.echo("stopped", err=True)

@@ -1,12 +1,13 @@
 """A node agent: one OS process that hosts model stages, runs them on a bounded worker pool, and advertises its
 state to the controller.
 
-The agent listens on its own port (loopback unless told otherwise) for ``run`` messages — a stage name and its
-input tensor — and answers ``output`` with the result and the time it queued and computed, or ``error`` with a
-reason (unknown stage, queue full). At most ``workers`` stages compute at once (threads: torch releases the GIL in
-its kernels); at most ``max_queue`` more wait, and a request beyond that is refused at once rather than left to
-miss its deadline. Every ``advert_period_s`` (± jitter, :class:`~mcfn.awareness.AdvertPolicy`) it tells the
-controller its backlog in FLOPs, busy workers, measured speed and arrival rate — the L0 metrics of an
+The agent listens on its own port (loopback unless told otherwise) for ``run`` messages — a stage name and the named
+tensors the stage receives — and answers ``output`` with the tensors the stage sends (its part's results and those
+it carries on to later stages, :mod:`mcfn.runtime.plan`) and the time it queued and computed, or ``error`` with a
+reason (unknown stage, wrong tensors, queue full). At most ``workers`` stages compute at once (threads: torch
+releases the GIL in its kernels); at most ``max_queue`` more wait, and a request beyond that is refused at once
+rather than left to miss its deadline. Every ``advert_period_s`` (± jitter, :class:`~mcfn.awareness.AdvertPolicy`)
+it tells the controller its backlog in FLOPs, busy workers, measured speed and arrival rate — the L0 metrics of an
 :class:`~mcfn.awareness.Advert`. If the controller goes away the agent keeps trying to register again, so a
 restarted agent or controller rejoins; it exits when its parent process is gone.
 """
@@ -26,7 +27,7 @@ import numpy as np
 from mcfn.awareness.advert import AdvertPolicy
 from mcfn.runtime.channel import Channel, RemoteError, connect, serve
 from mcfn.runtime.link import LinkProfile, link_from_fields
-from mcfn.runtime.plan import StagePlan, build_stages
+from mcfn.runtime.plan import ModelPlan, build_parts, run_part
 from mcfn.runtime.wire import Message
 
 #: Weight of the newest period's speed in the measured-speed moving average.
@@ -35,11 +36,13 @@ SPEED_SMOOTHING = 0.3
 
 @dataclass(frozen=True, kw_only=True)
 class AgentSpec:
-    """Everything an agent process needs (picklable, so it crosses a ``spawn`` boundary)."""
+    """Everything an agent process needs (picklable, so it crosses a ``spawn`` boundary): the plans of its
+    models and the service ids of the stages it hosts."""
 
     node_id: str
     tier: str
-    stages: tuple[StagePlan, ...]
+    plans: tuple[ModelPlan, ...]
+    stages: tuple[str, ...]
     controller_host: str
     controller_port: int
     token: str
@@ -67,11 +70,18 @@ class Agent:
         torch.set_num_threads(spec.torch_threads)
         self.spec = spec
         self._token = spec.token.encode()
-        self._plans = {stage.service_id: stage for stage in spec.stages}
-        self._modules = build_stages(spec.stages)
+        hosted = set(spec.stages)
+        self._stages = {s.service_id: s for plan in spec.plans for s in plan.stages if s.service_id in hosted}
+        self._modules = {
+            service: part
+            for plan in spec.plans
+            if any(s.service_id in hosted for s in plan.stages)
+            for service, part in build_parts(plan).items()
+            if service in hosted
+        }
         with torch.no_grad():  # warm up: the first pass of a module allocates and picks kernels, and is slow
-            for stage in spec.stages:
-                self._modules[stage.service_id](torch.zeros(stage.input_shape))
+            for name, stage in self._stages.items():
+                run_part(self._modules[name], stage, {t.name: torch.zeros(t.shape) for t in stage.receives})
         self._pool = ThreadPoolExecutor(max_workers=spec.workers, thread_name_prefix=f"agent-{spec.node_id}")
         self._slots = asyncio.Semaphore(spec.workers)
         self._waiting = 0
@@ -101,18 +111,22 @@ class Agent:
                 answer, link = await self._run(message)
             except RemoteError as exc:
                 answer, link = Message(kind="error", fields={"reason": exc.reason}), None
-            extra_s = link.transfer_s(answer.tensor.nbytes) if link and answer.tensor is not None else 0.0
+            extra_s = link.transfer_s(sum(t.nbytes for t in answer.tensors.values())) if link else 0.0
             await channel.send(answer, timeout_s=self.spec.timeout_s + extra_s, link=link)
 
     async def _run(self, message: Message) -> tuple[Message, LinkProfile | None]:
-        if message.kind != "run" or message.tensor is None:
-            raise RemoteError(f"agent {self.spec.node_id} expects 'run' with a tensor, got {message.kind!r}")
+        if message.kind != "run":
+            raise RemoteError(f"agent {self.spec.node_id} expects 'run', got {message.kind!r}")
         name = str(message.fields.get("stage"))
-        plan = self._plans.get(name)
-        if plan is None:
+        stage = self._stages.get(name)
+        if stage is None:
             raise RemoteError(f"agent {self.spec.node_id} does not host stage {name!r}")
-        if tuple(message.tensor.shape) != plan.input_shape or message.tensor.dtype != np.float32:
-            raise RemoteError(f"stage {name} takes float32{list(plan.input_shape)}, got {message.tensor.dtype}")
+        expected = {t.name: t.shape for t in stage.receives}
+        got = {n: tuple(t.shape) for n, t in message.tensors.items() if t.dtype == np.float32}
+        if got != expected or len(got) != len(message.tensors):
+            wanted = ", ".join(f"{n} float32{list(shape)}" for n, shape in expected.items())
+            having = ", ".join(f"{n} {t.dtype}{list(t.shape)}" for n, t in message.tensors.items()) or "none"
+            raise RemoteError(f"stage {name} receives {wanted}; got {having}")
         if self._waiting + self._busy >= self.spec.workers + self.spec.max_queue:
             raise RemoteError(f"agent {self.spec.node_id} is busy: queue full")
         try:
@@ -120,31 +134,33 @@ class Agent:
         except ValueError as exc:
             raise RemoteError(str(exc)) from None
         self._waiting += 1
-        self._queue_flops += plan.flops
-        self._arrived_flops += plan.flops
+        self._queue_flops += stage.flops
+        self._arrived_flops += stage.flops
         queued_at = time.perf_counter()
         async with self._slots:  # the pool has as many threads as slots: a holder of a slot computes at once
             self._waiting -= 1
-            self._queue_flops -= plan.flops
+            self._queue_flops -= stage.flops
             self._busy += 1
             queue_s = time.perf_counter() - queued_at
             try:
                 loop = asyncio.get_running_loop()
-                output, compute_s = await loop.run_in_executor(self._pool, self._compute, name, message.tensor)
+                output, compute_s = await loop.run_in_executor(self._pool, self._compute, name, message.tensors)
             finally:
                 self._busy -= 1
-        self._done_flops += plan.flops
+        self._done_flops += stage.flops
         self._done_s += compute_s
         fields = {"stage": name, "node": self.spec.node_id, "queue_s": queue_s, "compute_s": compute_s}
-        return Message(kind="output", fields=fields, tensor=output), link
+        return Message(kind="output", fields=fields, tensors=output), link
 
-    def _compute(self, name: str, tensor: np.ndarray) -> tuple[np.ndarray, float]:
+    def _compute(self, name: str, tensors: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float]:
         """Run in a worker thread: the stage's forward pass, slowed down by ``slowdown`` when emulating."""
         import torch
 
         started = time.perf_counter()
+        received = {n: torch.from_numpy(t.copy()) for n, t in tensors.items()}  # received tensors are read-only
         with torch.no_grad():
-            output = self._modules[name](torch.from_numpy(tensor.copy())).numpy()  # received tensors are read-only
+            sent = run_part(self._modules[name], self._stages[name], received)
+        output = {n: t.numpy() for n, t in sent.items()}
         compute_s = time.perf_counter() - started
         if self.spec.slowdown > 1:
             time.sleep((self.spec.slowdown - 1) * compute_s)  # an emulated slower processor holds its worker
@@ -179,7 +195,7 @@ class Agent:
             "tier": self.spec.tier,
             "host": local_host if self.spec.host in ("0.0.0.0", "::") else self.spec.host,
             "port": self.port,
-            "stages": sorted(self._plans),
+            "stages": sorted(self._stages),
             "workers": self.spec.workers,
             "advert_period_s": self.spec.advert.period_s,
         }

@@ -76,9 +76,9 @@ class Channel:
         return answer
 
     async def _send(self, message: Message, link: LinkProfile | None) -> None:
-        head, body = encode_parts(message)
-        await self._pacer.hold(len(head) + len(body), link)
-        self._writer.writelines((head, body))
+        parts = encode_parts(message)
+        await self._pacer.hold(sum(len(part) for part in parts), link)
+        self._writer.writelines(parts)
         await self._writer.drain()
 
     async def close(self) -> None:

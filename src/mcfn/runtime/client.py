@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from mcfn.runtime.channel import Channel, RemoteError, connect
-from mcfn.runtime.controller import InferError
+from mcfn.runtime.controller import INPUT, OUTPUT, InferError
 from mcfn.runtime.wire import Message
 
 
@@ -40,10 +40,10 @@ class Client:
             fields["deadline_s"] = deadline_s
         if policy is not None:
             fields["policy"] = policy
-        answer = await self._request(Message(kind="infer", fields=fields, tensor=np.asarray(tensor)))
-        if answer.tensor is None:
+        answer = await self._request(Message(kind="infer", fields=fields, tensors={INPUT: np.asarray(tensor)}))
+        if OUTPUT not in answer.tensors:
             raise InferError("the controller answered without an output")
-        return Reply(output=answer.tensor, fields=answer.fields)
+        return Reply(output=answer.tensors[OUTPUT], fields=answer.fields)
 
     async def status(self) -> dict[str, Any]:
         """The controller's registered agents and their advertised state."""

@@ -10,38 +10,50 @@ section::
       port: 0                            # the controller's port (0: any free one)
       policy: compute-aware              # a routing policy, or 'optimal' (exact chain placement)
       advert_period_s: 0.1
-      models:
-        tiny-cnn: {stages: 3, deadline_s: 1.0}
-      agents:                            # one OS process each, hosting every stage of its models
-        - {node: edge0, models: [tiny-cnn], workers: 2}
-        - {node: cloud, models: [tiny-cnn], workers: 4, slowdown: 1.0}
+      models:                            # any of mcfn.runtime.models.model_names(): tiny-resnet and the zoo
+        resnet18: {tiers: [edge, cloud], deadline_s: 2.0}   # the optimal plan over these tiers (the default:
+                                                            # every tier with an agent of the model, in order)
+        resnet50: {tiers: [terminal, edge, cloud], split: balanced}   # one stage per tier, of about equal FLOPs
+        tiny-resnet: {stages: 3}                            # or N such stages on any agent of the model
+      agents:                            # one OS process each
+        - {node: edge0, models: [resnet18, tiny-resnet], workers: 2}
+        - {node: cloud, models: [resnet18, tiny-resnet], workers: 4, slowdown: 1.0}
 
-Validation happens here, once; errors are :class:`~mcfn.routing.scenario.ScenarioError` naming the field.
+An optimal plan over tiers (:func:`~mcfn.runtime.plan.plan_over_tiers`) takes each tier from the agents of that
+tier hosting the model: the one nearest the ingress plays it (its op-class throughputs time the layers), and the
+links between tiers are the topology's fastest paths between those nodes. A stage of a plan over tiers (optimal
+or balanced) is hosted by the model's agents of its tier only; a stage of a plan by number of stages
+(:func:`~mcfn.runtime.plan.plan_balanced`) by every agent of the model, and the router picks. Validation happens
+here, once; errors are :class:`~mcfn.routing.scenario.ScenarioError` naming the field.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
 from mcfn.awareness.advert import AdvertPolicy
+from mcfn.compute.node import Tier
 from mcfn.network.topology.io import read_yaml
 from mcfn.routing.scenario import Scenario, ScenarioError, parse_scenario
 from mcfn.runtime.agent import AgentSpec
 from mcfn.runtime.auth import check_token, new_token
 from mcfn.runtime.controller import Controller
 from mcfn.runtime.launch import Launcher, ProcessLauncher
-from mcfn.runtime.plan import ModelPlan, plan_model
+from mcfn.runtime.plan import ModelPlan, plan_balanced, plan_over_tiers
 from mcfn.validation import StrictModel, validation_message
 
 
 class _Model(StrictModel):
-    stages: Annotated[int, Field(ge=1)] = 3
+    stages: Annotated[int, Field(ge=1)] | None = None
+    tiers: Annotated[tuple[Tier, ...], Field(min_length=1)] | None = None
+    split: Literal["optimal", "balanced"] = "optimal"
     deadline_s: Annotated[float, Field(gt=0)] = 2.0
     seed: int = 0
 
@@ -93,31 +105,32 @@ def parse_runtime_scenario(document: Any) -> RuntimeScenario:
         runtime = _Runtime.model_validate(document["runtime"])
     except ValidationError as exc:
         raise ScenarioError(f"runtime.{validation_message(exc)}") from None
-    try:
-        plans = {name: plan_model(name, stages=m.stages, seed=m.seed) for name, m in runtime.models.items()}
-    except ValueError as exc:
-        raise ScenarioError(f"runtime.models: {exc}") from None
     for agent in runtime.agents:
-        unknown = sorted(set(agent.models) - set(plans))
+        unknown = sorted(set(agent.models) - set(runtime.models))
         if unknown:
-            raise ScenarioError(f"runtime.agents[{agent.node}]: unknown models {unknown}; declared: {sorted(plans)}")
-    services = {}
-    for name, plan in plans.items():
-        hosts = [agent.node for agent in runtime.agents if name in agent.models]
-        if not hosts:
+            raise ScenarioError(
+                f"runtime.agents[{agent.node}]: unknown models {unknown}; declared: {sorted(runtime.models)}"
+            )
+    hosts = {name: [agent.node for agent in runtime.agents if name in agent.models] for name in runtime.models}
+    for name, nodes in hosts.items():
+        if not nodes:
             raise ScenarioError(f"runtime.models.{name}: no agent hosts it")
-        flops = sum(stage.flops for stage in plan.stages)
-        deadline = runtime.models[name].deadline_s
-        services[name] = {"instances": hosts, "data_bits": plan.input_bits, "flops": flops, "deadline_s": deadline}
     if len({agent.node for agent in runtime.agents}) != len(runtime.agents):
         raise ScenarioError("runtime.agents: a node has two agents")
-    scenario = parse_scenario(
-        {key: value for key, value in document.items() if key != "runtime"} | {"services": services}
-    )
+    network = {key: value for key, value in document.items() if key != "runtime"}
+    # the network and compute nodes, to plan on; the services are the plans' (their size is known after)
+    base = parse_scenario(network | {"services": _services(runtime, hosts, None)})
     try:
-        scenario.router().require_base_station(runtime.ingress)
+        base.router().require_base_station(runtime.ingress)
     except ValueError as exc:
         raise ScenarioError(f"runtime.ingress: {exc}") from None
+    plans = {}
+    for name, model in runtime.models.items():
+        try:
+            plans[name] = _plan(name, model, hosts[name], base, runtime.ingress)
+        except ValueError as exc:
+            raise ScenarioError(f"runtime.models.{name}: {exc}") from None
+    scenario = parse_scenario(network | {"services": _services(runtime, hosts, plans)})
     return RuntimeScenario(
         scenario=scenario,
         plans=plans,
@@ -130,6 +143,54 @@ def parse_runtime_scenario(document: Any) -> RuntimeScenario:
         advert_period_s=runtime.advert_period_s,
         max_attempts=runtime.max_attempts,
     )
+
+
+def _services(
+    runtime: _Runtime, hosts: dict[str, list[str]], plans: dict[str, ModelPlan] | None
+) -> dict[str, dict[str, Any]]:
+    """One routing service per model (a stand-in size of one bit and one FLOP until ``plans`` are made)."""
+    return {
+        name: {
+            "instances": hosts[name],
+            "data_bits": plans[name].input_bits if plans else 1.0,
+            "flops": sum(stage.flops for stage in plans[name].stages) if plans else 1.0,
+            "deadline_s": model.deadline_s,
+        }
+        for name, model in runtime.models.items()
+    }
+
+
+def _plan(name: str, model: _Model, hosts: list[str], scenario: Scenario, ingress: str) -> ModelPlan:
+    """The model's plan: by number of stages, or over tiers played by its agents (module docstring)."""
+    from mcfn.partition.tiers import Link, Tiers
+    from mcfn.partition.tiers import Tier as PlanTier
+
+    if model.stages is not None:
+        if model.tiers is not None:
+            raise ValueError("give stages or tiers, not both")
+        return plan_balanced(name, seed=model.seed, stages=model.stages)
+    fleet, topology = scenario.fleet, scenario.topology
+    by_tier: dict[Tier, list[str]] = {}
+    for node in hosts:
+        by_tier.setdefault(fleet.nodes[fleet.index[node]].tier, []).append(node)
+    names = model.tiers or tuple(tier for tier in Tier if tier in by_tier)
+    missing = [tier.value for tier in names if tier not in by_tier]
+    if missing or len(set(names)) != len(names):
+        raise ValueError(
+            f"tiers {[t.value for t in names]}: each once, with an agent of the model ({missing} lack one)"
+        )
+    if model.split == "balanced":
+        return plan_balanced(name, seed=model.seed, stages=tuple(tier.value for tier in names))
+    delay = topology.fastest_paths(ingress).delay_s
+    players = [min(by_tier[tier], key=lambda n: (delay[topology.index_of(n)], n)) for tier in names]
+    nodes = [fleet.nodes[fleet.index[node]] for node in players]
+    links = []
+    for (a, x), (b, y) in itertools.pairwise(zip(players, names, strict=True)):
+        tree, j = topology.fastest_paths(a), topology.index_of(b)
+        links.append(Link(x.value, y.value, float(tree.bottleneck_bps[j]), float(tree.delay_s[j])))
+    speeds = (max(node.per_op_flops_per_s) for node in nodes)  # the planner uses the nodes' op-class times
+    tiers = Tiers(tiers=tuple(PlanTier(t.value, f) for t, f in zip(names, speeds, strict=True)), links=tuple(links))
+    return plan_over_tiers(name, seed=model.seed, tiers=tiers, nodes=nodes)
 
 
 def load_runtime_scenario(path: str | Path) -> RuntimeScenario:
@@ -214,6 +275,19 @@ class LocalCluster:
         self.launcher.start(self.agent_spec(node_id))
         self._running.add(node_id)
 
+    def hosted_stages(self, node_id: str) -> tuple[str, ...]:
+        """Service ids of the stages the agent of ``node_id`` hosts: every stage of its models, but a stage
+        pinned to a tier only on an agent of that tier."""
+        runtime = self.runtime
+        entry = next(agent for agent in runtime.agents if agent.node == node_id)
+        tier = runtime.scenario.fleet.nodes[runtime.scenario.fleet.index[node_id]].tier.value
+        return tuple(
+            stage.service_id
+            for model in entry.models
+            for stage in runtime.plans[model].stages
+            if not stage.pinned or stage.tier == tier
+        )
+
     def agent_spec(self, node_id: str) -> AgentSpec:
         """What the agent process of ``node_id`` is started with."""
         runtime = self.runtime
@@ -223,7 +297,8 @@ class LocalCluster:
         return AgentSpec(
             node_id=node_id,
             tier=runtime.scenario.fleet.nodes[runtime.scenario.fleet.index[node_id]].tier.value,
-            stages=tuple(stage for model in entry.models for stage in runtime.plans[model].stages),
+            plans=tuple(runtime.plans[model] for model in entry.models),
+            stages=self.hosted_stages(node_id),
             controller_host=self._advertised_host or host,
             controller_port=port,
             token=self.token,

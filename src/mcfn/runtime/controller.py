@@ -5,7 +5,9 @@ Placement is the core's, unchanged: a :class:`~mcfn.routing.Router` over the sce
 catalogue of the *live* agents hosting each stage, and an :class:`~mcfn.awareness.AwareView` fed by the agents'
 adverts (stamped with the controller's clock on arrival, so agents need no synchronised clocks); the policy is
 one of :data:`~mcfn.routing.POLICIES` (greedy :meth:`~mcfn.routing.Router.route_stages`) or ``optimal``
-(:func:`~mcfn.routing.route_stages_optimal`). Data goes controller → stage → controller → next stage; each hop
+(:func:`~mcfn.routing.route_stages_optimal`). Data goes controller → stage → controller → next stage: each stage
+gets exactly the named tensors that cross into it and returns those that cross out (:mod:`mcfn.runtime.plan`,
+where a tensor that a later stage reads travels on through the stages between); each hop
 is paced as the topology's fastest path between the stages' nodes (bottleneck bandwidth, summed delay), by the
 controller for the input and by the last agent for the result's way home, so the emulated network is the
 topology's whatever the star the bytes really take on loopback.
@@ -35,11 +37,13 @@ from mcfn.runtime.auth import AuthError
 from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, serve
 from mcfn.runtime.link import IDEAL, LinkProfile
 from mcfn.runtime.messages import AdvertFields, Hello, Infer, parse_fields
-from mcfn.runtime.plan import ModelPlan, stage_work
+from mcfn.runtime.plan import ModelPlan
 from mcfn.runtime.wire import FrameError, Message
 
 #: The exact chain placement, beside the router's greedy policies.
 OPTIMAL = "optimal"
+#: Names of the tensors of an ``infer`` request and of its ``result``.
+INPUT, OUTPUT = "input", "output"
 
 
 class InferError(RuntimeError):
@@ -206,15 +210,15 @@ class Controller:
 
     async def _answer_infer(self, message: Message) -> Message:
         request = parse_fields(Infer, "infer", message.fields)
-        if message.tensor is None:
-            return Message(kind="error", fields={"reason": "infer needs an input tensor"})
+        if set(message.tensors) != {INPUT}:
+            return Message(kind="error", fields={"reason": f"infer needs one tensor named {INPUT!r}"})
         try:
             outcome = await self.infer(
-                request.model, message.tensor, deadline_s=request.deadline_s, policy=request.policy
+                request.model, message.tensors[INPUT], deadline_s=request.deadline_s, policy=request.policy
             )
         except (InferError, ValueError) as exc:
             return Message(kind="error", fields={"reason": str(exc)})
-        return Message(kind="result", fields=outcome.fields(), tensor=outcome.output)
+        return Message(kind="result", fields=outcome.fields(), tensors={OUTPUT: outcome.output})
 
     def status(self) -> dict[str, Any]:
         """The registered agents and what the view holds about each."""
@@ -246,9 +250,9 @@ class Controller:
         plan = self._plans.get(model)
         if plan is None:
             raise InferError(f"model {model!r} is not deployed; deployed: {', '.join(sorted(self._plans)) or 'none'}")
-        if tuple(tensor.shape) != plan.input_shape or tensor.dtype != np.float32:
+        if tuple(tensor.shape) != plan.input.shape or tensor.dtype != np.float32:
             raise InferError(
-                f"model {model} takes float32{list(plan.input_shape)}, got {tensor.dtype}{list(tensor.shape)}"
+                f"model {model} takes float32{list(plan.input.shape)}, got {tensor.dtype}{list(tensor.shape)}"
             )
         name = policy or self._policy
         self._check_policy(name)
@@ -293,9 +297,7 @@ class Controller:
         request = SplitRequest(
             ingress=self._ingress,
             data_bits=plan.input_bits,
-            stages=tuple(
-                Stage(service_id=s.service_id, work=stage_work(s), output_bits=s.output_bits) for s in plan.stages
-            ),
+            stages=tuple(Stage(service_id=s.service_id, work=s.work, output_bits=s.output_bits) for s in plan.stages),
             deadline_s=budget_s,
         )
         now = asyncio.get_running_loop().time()
@@ -308,17 +310,19 @@ class Controller:
         self, plan: ModelPlan, route: StagedRoute, tensor: np.ndarray, deadline: float
     ) -> tuple[np.ndarray, tuple[StageTiming, ...]]:
         loop = asyncio.get_running_loop()
-        source, x, timings = self._ingress, tensor, []
+        source, tensors, timings = self._ingress, {plan.input.name: tensor}, []
         for k, (stage, placed) in enumerate(zip(plan.stages, route.stages, strict=True)):
             fields: dict[str, Any] = {"stage": stage.service_id}
             if k == len(plan.stages) - 1:
                 fields["reply_link"] = self.hop(placed.node_id, self._ingress).fields()
             sent = loop.time()
-            answer = await self._call(
-                placed.node_id, Message(kind="run", fields=fields, tensor=x), self.hop(source, placed.node_id), deadline
-            )
-            if answer.tensor is None:
-                raise InferError(f"stage {stage.service_id} on {placed.node_id} answered without a tensor")
+            run = Message(kind="run", fields=fields, tensors=tensors)
+            answer = await self._call(placed.node_id, run, self.hop(source, placed.node_id), deadline)
+            if list(answer.tensors) != [spec.name for spec in stage.sends]:
+                raise InferError(
+                    f"stage {stage.service_id} on {placed.node_id} answered tensors {list(answer.tensors)}, "
+                    f"not {[spec.name for spec in stage.sends]}"
+                )
             queue_s, compute_s = float(answer.fields.get("queue_s", 0.0)), float(answer.fields.get("compute_s", 0.0))
             timings.append(
                 StageTiming(
@@ -332,8 +336,8 @@ class Controller:
                     predicted_compute_s=placed.compute_s,
                 )
             )
-            source, x = placed.node_id, answer.tensor
-        return x, tuple(timings)
+            source, tensors = placed.node_id, answer.tensors
+        return tensors[plan.output], tuple(timings)
 
     def hop(self, source: str, target: str) -> LinkProfile:
         """The emulated link from ``source`` to ``target``: the fastest path's bottleneck and delay sum."""

@@ -1,49 +1,83 @@
-"""STAND-IN split planner: cut a model whose top-level children form a chain into contiguous stages.
+"""Executable split plans for the runtime: a model cut by :mod:`mcfn.partition` into stages that run in order.
 
-This module exists only until the partitioning issue's executable split plans land; the runtime depends on
-nothing here but :class:`ModelPlan` / :class:`StagePlan` (a stage is a named ``torch.nn.Module`` taking one
-tensor to one tensor) and :func:`build_stages`, so the real planner replaces it behind the same interface.
+A plan is made once, where the scenario is read, and rebuilt identically by every agent:
 
-A model qualifies when running its top-level children in order — with ``flatten(1)`` before a classifier head,
-as torchvision's classifiers do in ``forward`` — gives the model's own output (checked on a random input). Weights
-are drawn from ``torch.manual_seed(seed)``, so every process that builds the same plan holds the same weights.
-Stages are cut to balance FLOPs counted by ``torch.utils.flop_counter`` (convolutions and matrix products).
+1. the model (:mod:`mcfn.runtime.models`, weights from a seed) is traced and profiled into its layer graph
+   (:func:`mcfn.models.profile.profile_model`);
+2. every graph node gets a tier: the exact latency optimum of :func:`mcfn.partition.plan_horizontal` over ordered
+   tiers, with each node's time on each tier from the op-class throughputs of the compute node that plays the
+   tier (:func:`plan_over_tiers`); or contiguous runs of the topological order of about equal FLOPs, one per
+   given tier or a given number of them (:func:`plan_balanced`);
+3. :func:`mcfn.partition.split_by_tier` cuts the traced module into one part per used tier, each reading and
+   returning named tensors.
+
+Stages run in a chain, so a tensor made by stage ``k`` and read by stage ``k + 2`` travels on through stage
+``k + 1`` (which returns it unchanged), as the partition model charges it once per link it crosses. A stage's
+``receives`` are the tensors crossing into it, ``reads`` the ones its part takes (in argument order), ``sends``
+the ones crossing out of it (the model's output for the last stage). Making a plan runs the example input through
+the parts and checks the result against the unsplit model (≤ 1e-5).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcfn.compute.node import Work
+import numpy as np
+
+from mcfn.compute.node import OP_CLASSES, ComputeNode, OpClass, Work
 
 if TYPE_CHECKING:
     import torch
 
-#: Models the runtime knows: name -> default input shape (batch of one).
-MODELS: dict[str, tuple[int, ...]] = {
-    "tiny-cnn": (1, 3, 32, 32),
-    "resnet18": (1, 3, 224, 224),
-    "resnet34": (1, 3, 224, 224),
-    "alexnet": (1, 3, 224, 224),
-    "vgg11": (1, 3, 224, 224),
-}
+    from mcfn.models.graph import LayerGraph, Node
+    from mcfn.models.profile import Profile
+    from mcfn.partition.execute import SplitModel
+    from mcfn.partition.tiers import Tiers
+
+#: Largest difference allowed between the split and the unsplit model on the example input.
+TOLERANCE = 1e-5
+
+#: Layer-graph ops (lower-case module class or function names) by op class; anything else is element-wise, the
+#: default of :func:`mcfn.models.flops.module_flops`.
+_OP_CLASSES: tuple[tuple[OpClass, tuple[str, ...]], ...] = (
+    (OpClass.CONV, ("conv",)),
+    (OpClass.MATMUL, ("linear", "matmul", "mm", "bmm", "baddbmm", "multiheadattention", "scaled_dot_product")),
+    (OpClass.OTHER, ("pool", "mean", "sum", "amax", "max", "min")),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TensorSpec:
+    """A float32 tensor crossing between stages: its fx value name and shape."""
+
+    name: str
+    shape: tuple[int, ...]
+
+    @property
+    def bits(self) -> float:
+        return 32.0 * math.prod(self.shape)
 
 
 @dataclass(frozen=True, kw_only=True)
 class StagePlan:
-    """Stage ``index`` of a model: children ``[start, stop)`` of its chain, ``flops`` of work, tensor shapes."""
+    """Stage ``index`` of a model: the part of tier ``tier``, its work, the tensors it receives, reads and sends.
+
+    ``pinned``: only agents of tier ``tier`` host it (a plan over the scenario's tiers); otherwise any agent of
+    the model does (a plan by number of stages).
+    """
 
     model: str
-    seed: int
     index: int
-    start: int
-    stop: int
-    flops: float
-    input_shape: tuple[int, ...]
-    output_shape: tuple[int, ...]
+    tier: str
+    pinned: bool
+    work: Work
+    receives: tuple[TensorSpec, ...]
+    reads: tuple[str, ...]
+    outputs: tuple[str, ...]
+    sends: tuple[TensorSpec, ...]
 
     @property
     def service_id(self) -> str:
@@ -51,131 +85,181 @@ class StagePlan:
         return f"{self.model}/{self.index}"
 
     @property
+    def flops(self) -> float:
+        return self.work.total_flops
+
+    @property
     def output_bits(self) -> float:
-        return 32.0 * math.prod(self.output_shape)
+        return sum(spec.bits for spec in self.sends)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ModelPlan:
-    """A model cut into stages that run in order."""
+    """A model cut into stages that run in order; ``assignment`` (node id, tier) rebuilds the parts anywhere."""
 
     model: str
     seed: int
-    input_shape: tuple[int, ...]
+    tier_names: tuple[str, ...]
+    assignment: tuple[tuple[str, str], ...]
+    input: TensorSpec
+    output: str
     stages: tuple[StagePlan, ...]
 
     @property
     def input_bits(self) -> float:
-        return 32.0 * math.prod(self.input_shape)
+        return self.input.bits
 
 
-def chain_of(name: str, *, seed: int) -> torch.nn.Sequential:
-    """The model ``name`` (weights from ``seed``) as a ``Sequential`` of its top-level children, in eval mode.
+def op_class(op: str) -> OpClass:
+    """The op class of a layer-graph op name (``conv2d`` → conv, ``linear`` → matmul, ``maxpool2d`` → other)."""
+    return next((cls for cls, keys in _OP_CLASSES if any(key in op for key in keys)), OpClass.ELEMENTWISE)
 
-    Raises ``ValueError`` for an unknown model or one whose children do not form a chain.
-    """
+
+def layer_work(node: Node) -> Work:
+    """The work of one layer-graph node: its FLOPs in its op class."""
+    return Work({op_class(node.op): node.flops})
+
+
+def plan_over_tiers(name: str, *, seed: int, tiers: Tiers, nodes: Sequence[ComputeNode]) -> ModelPlan:
+    """The latency-optimal plan of ``name`` over ``tiers``, tier ``k`` played by compute node ``nodes[k]``
+    (its per-op-class throughputs time each graph node); each stage is pinned to its tier."""
+    from mcfn.partition.horizontal import plan_horizontal
+
+    if len(nodes) != len(tiers):
+        raise ValueError(f"{len(tiers)} tiers need {len(tiers)} compute nodes, got {len(nodes)}")
+    profile, example = _profile(name, seed)
+    works = [layer_work(node) for node in profile.graph.nodes]
+    compute_s = np.array([[player.compute_time_s(work) for player in nodes] for work in works])
+    plan = plan_horizontal(profile.graph, tiers, compute_s=compute_s)
+    return _executable(name, seed, profile, example, plan.to_json_dict()["assignment"], tiers.names, pinned=True)
+
+
+def plan_balanced(name: str, *, seed: int, stages: int | tuple[str, ...]) -> ModelPlan:
+    """``name`` cut into contiguous runs of its topological order of about equal FLOPs: ``stages`` of them, which
+    any agent of the model may run, or one per tier of ``stages``, each pinned to its tier."""
+    profile, example = _profile(name, seed)
+    graph = profile.graph
+    order = graph.topological_order
+    pinned = not isinstance(stages, int)
+    tier_names = stages if isinstance(stages, tuple) else tuple(f"stage{k}" for k in range(stages))
+    stages = len(tier_names)
+    if not 1 <= stages <= len(order):
+        raise ValueError(f"model {name!r} has {len(order)} layers; stages must be 1..{len(order)}")
+    cumulative = np.cumsum([graph.nodes[i].flops for i in order])
+    targets = cumulative[-1] * np.arange(1, stages) / stages
+    first = np.searchsorted(cumulative, targets, side="left") + 1  # first position of stages 1..n-1
+    for k in range(stages - 1):  # every stage keeps at least one layer
+        low = first[k - 1] + 1 if k else 1
+        first[k] = min(max(first[k], low), len(order) - (stages - 1 - k))
+    stage_of = np.searchsorted(first, np.arange(len(order)), side="right")
+    assignment = {graph.nodes[i].id: tier_names[s] for i, s in zip(order, stage_of, strict=True)}
+    return _executable(name, seed, profile, example, assignment, tier_names, pinned=pinned)
+
+
+def build_parts(plan: ModelPlan) -> dict[str, torch.nn.Module]:
+    """The part of every stage of ``plan`` by service id, rebuilt from the model's seed and the assignment;
+    ``ValueError`` if the rebuilt parts do not read and return what the plan says."""
+    split = _split(_profile(plan.model, plan.seed)[0], dict(plan.assignment), plan.tier_names)
+    if len(split.parts) != len(plan.stages):
+        raise ValueError(f"{plan.model}: rebuilt {len(split.parts)} parts, the plan has {len(plan.stages)}")
+    for part, stage in zip(split.parts, plan.stages, strict=True):
+        if (part.tier, part.inputs, part.outputs) != (stage.tier, stage.reads, stage.outputs):
+            raise ValueError(f"{plan.model}: rebuilt part {part.tier} differs from stage {stage.service_id}")
+    return {stage.service_id: part.module for stage, part in zip(plan.stages, split.parts, strict=True)}
+
+
+def run_part(part: torch.nn.Module, stage: StagePlan, received: Mapping[str, Any]) -> dict[str, Any]:
+    """Run ``stage``'s part on the tensors it receives (torch tensors by name); the tensors it sends."""
+    made = _named(stage.outputs, part(*(received[name] for name in stage.reads)))
+    return {spec.name: made[spec.name] if spec.name in made else received[spec.name] for spec in stage.sends}
+
+
+def _named(names: tuple[str, ...], result: Any) -> dict[str, Any]:
+    """A part's result by output name (``split_module`` returns a lone output bare, several as a tuple)."""
+    return dict(zip(names, result if isinstance(result, tuple) else (result,), strict=True))
+
+
+def _profile(name: str, seed: int) -> tuple[Profile, torch.Tensor]:
+    """The traced and profiled model ``name`` (weights from ``seed``) and its example input."""
+    from mcfn.models.profile import profile_model
+    from mcfn.runtime.models import build
+
+    model, example = build(name, seed=seed)
+    return profile_model(model, example, name=name), example
+
+
+def _split(profile: Profile, assignment: Mapping[str, str], tier_names: tuple[str, ...]) -> SplitModel:
+    from mcfn.partition.execute import split_by_tier
+
+    return split_by_tier(profile.module, assignment, tier_names)
+
+
+def _executable(
+    name: str,
+    seed: int,
+    profile: Profile,
+    example: torch.Tensor,
+    assignment: Mapping[str, str],
+    tier_names: tuple[str, ...],
+    *,
+    pinned: bool,
+) -> ModelPlan:
+    """The stages of ``assignment``, their tensors measured on the example input, checked against the model."""
+    import torch
+    from torch import fx
+
+    split = _split(profile, assignment, tier_names)
+    placeholder = next(n for n in profile.module.graph.nodes if n.op == "placeholder")
+    returned = next(n for n in split.module.graph.nodes if n.op == "output").args[0]
+    if not isinstance(returned, fx.Node):
+        raise ValueError(f"{name}: the model returns {type(returned).__name__}; the runtime serves one output tensor")
+    output = returned.name
+    readers = {part.tier: set(part.inputs) for part in split.parts}
+    values = {placeholder.name: example}
+    stages = []
+    with torch.no_grad():
+        for k, part in enumerate(split.parts):
+            later = set().union(*(readers[p.tier] for p in split.parts[k + 1 :]))
+            receives = tuple(_spec(n, values[n]) for n in values)
+            values.update(_named(part.outputs, part.module(*(values[n] for n in part.inputs))))
+            values = {n: v for n, v in values.items() if n in later or (k == len(split.parts) - 1 and n == output)}
+            stages.append(
+                StagePlan(
+                    model=name,
+                    index=k,
+                    tier=part.tier,
+                    pinned=pinned,
+                    work=_work(profile.graph, assignment, part.tier),
+                    receives=receives,
+                    reads=part.inputs,
+                    outputs=part.outputs,
+                    sends=tuple(_spec(n, v) for n, v in values.items()),
+                )
+            )
+        error = float((values[output] - profile.module(example)).abs().max())
+    if not error <= TOLERANCE:
+        raise ValueError(f"{name}: the split differs from the model by {error:.1e} (> {TOLERANCE:g})")
+    return ModelPlan(
+        model=name,
+        seed=seed,
+        tier_names=tier_names,
+        assignment=tuple(sorted(assignment.items())),
+        input=_spec(placeholder.name, example),
+        output=output,
+        stages=tuple(stages),
+    )
+
+
+def _work(graph: LayerGraph, assignment: Mapping[str, str], tier: str) -> Work:
+    """The FLOPs of the graph nodes on ``tier``, by op class."""
+    works = [layer_work(node).per_op_flops for node in graph.nodes if assignment.get(node.id) == tier]
+    return Work(dict(zip(OP_CLASSES, np.sum(works, axis=0) if works else np.zeros(len(OP_CLASSES)), strict=True)))
+
+
+def _spec(name: str, value: Any) -> TensorSpec:
+    """The spec of a value crossing a cut; only float32 tensors can (the wire carries tensors, not Python)."""
     import torch
 
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
-    torch.manual_seed(seed)
-    model = _tiny_cnn() if name == "tiny-cnn" else getattr(_torchvision().models, name)(weights=None)
-    model.eval()
-    children = list(model.children())
-    if isinstance(children[-1], torch.nn.Linear | torch.nn.Sequential) and not isinstance(model, torch.nn.Sequential):
-        children.insert(-1, torch.nn.Flatten(1))
-    chain = torch.nn.Sequential(*children).eval()
-    sample = torch.randn(MODELS[name], generator=torch.Generator().manual_seed(seed))
-    with torch.no_grad():
-        try:
-            same = torch.allclose(chain(sample), model(sample), atol=1e-6)
-        except RuntimeError:
-            same = False
-    if not same:
-        raise ValueError(f"model {name!r}: its top-level children do not form a chain")
-    return chain
-
-
-def plan_model(name: str, *, stages: int, seed: int = 0) -> ModelPlan:
-    """Cut ``name`` into ``stages`` contiguous stages of about equal FLOPs (each with at least one child)."""
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
-    chain = chain_of(name, seed=seed)
-    if not 1 <= stages <= len(chain):
-        raise ValueError(f"model {name!r} has {len(chain)} chained children; stages must be 1..{len(chain)}")
-    shapes, flops = [MODELS[name]], []
-    x = torch.zeros(MODELS[name])
-    with torch.no_grad():
-        for child in chain:
-            counter = FlopCounterMode(display=False)
-            with counter:
-                x = child(x)
-            flops.append(float(counter.get_total_flops()))
-            shapes.append(tuple(x.shape))
-    cuts = _balanced_cuts(flops, stages)
-    plans = tuple(
-        StagePlan(
-            model=name,
-            seed=seed,
-            index=k,
-            start=a,
-            stop=b,
-            flops=sum(flops[a:b]),
-            input_shape=shapes[a],
-            output_shape=shapes[b],
-        )
-        for k, (a, b) in enumerate(itertools.pairwise(cuts))
-    )
-    return ModelPlan(model=name, seed=seed, input_shape=MODELS[name], stages=plans)
-
-
-def build_stages(stages: tuple[StagePlan, ...]) -> dict[str, torch.nn.Module]:
-    """The executable module of each stage by service id, built from its model's seed (so every process gets the
-    same weights); each model is built once."""
-    chains = {key: chain_of(key[0], seed=key[1]) for key in {(stage.model, stage.seed) for stage in stages}}
-    return {stage.service_id: chains[stage.model, stage.seed][stage.start : stage.stop] for stage in stages}
-
-
-def stage_work(stage: StagePlan) -> Work:
-    """The stage's work for the router: its counted FLOPs, as convolution work."""
-    return Work({"conv": stage.flops})
-
-
-def _balanced_cuts(flops: list[float], parts: int) -> list[int]:
-    """Boundaries ``0 = c_0 < … < c_parts = n``: cut ``k`` where the running FLOPs first pass ``k / parts``."""
-    n, total = len(flops), sum(flops) or 1.0
-    cuts, running = [0], 0.0
-    for i, f in enumerate(flops):
-        running += f
-        left = parts - len(cuts)
-        if left > 0 and running >= total * len(cuts) / parts and n - (i + 1) >= left:
-            cuts.append(i + 1)
-    while len(cuts) < parts:  # too few heavy children: take the last ones one by one
-        cuts.append(n - (parts - len(cuts)))
-    return [*sorted(set(cuts)), n]
-
-
-def _tiny_cnn() -> torch.nn.Module:
-    """A small CNN for tests and demos (CIFAR-sized input, ten classes)."""
-    from torch import nn
-
-    return nn.Sequential(
-        nn.Conv2d(3, 16, 3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1),
-        nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(1),
-        nn.Linear(64, 10),
-    )
-
-
-def _torchvision() -> Any:
-    from mcfn.models._torchvision import import_torchvision
-
-    return import_torchvision()
+    if not isinstance(value, torch.Tensor) or value.dtype != torch.float32:
+        raise ValueError(f"value {name!r} crosses a cut but is a {type(value).__name__}, not a float32 tensor")
+    return TensorSpec(name=name, shape=tuple(value.shape))

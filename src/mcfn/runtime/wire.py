@@ -1,10 +1,14 @@
-"""The wire format: length-prefixed binary frames, a small JSON header and an optional raw tensor body.
+"""The wire format: length-prefixed binary frames, a small JSON header and a body of named raw tensors.
 
 One frame::
 
     magic b"MF" | version (1 byte) | reserved (1 byte) | header length (uint32) | body length (uint32)   big-endian
-    header: a UTF-8 JSON object with at least ``"kind"``; a tensor body is described by ``"tensor": {dtype, shape}``
-    body:   the tensor's bytes, C order, little-endian
+    header: a UTF-8 JSON object with at least ``"kind"``; tensors are described, in body order, by
+            ``"tensors": [{"name": ..., "dtype": ..., "shape": [...]}, ...]`` (absent when there are none)
+    body:   the tensors' bytes one after the other, each C order, little-endian
+
+A split model's stage may read and return several tensors (a residual block cut in two passes its skip tensor
+beside the main one), so a frame carries any number of them, each under its fx value name.
 
 Tensors travel as raw buffers with dtype and shape, never pickled: decoding a frame can build nothing but a dict of
 JSON values and a NumPy array of an allowed dtype (the reason: unpickling untrusted bytes runs arbitrary code,
@@ -25,7 +29,7 @@ from typing import Any
 import numpy as np
 
 MAGIC = b"MF"
-VERSION = 1
+VERSION = 2
 _PREFIX = struct.Struct("!2sBxII")
 PREFIX_BYTES = _PREFIX.size
 
@@ -57,11 +61,11 @@ class FrameLimits:
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Message:
-    """One decoded frame: its ``kind``, the other header fields, and an optional tensor."""
+    """One decoded frame: its ``kind``, the other header fields, and its tensors by name (in body order)."""
 
     kind: str
     fields: dict[str, Any] = field(default_factory=dict)
-    tensor: np.ndarray | None = None
+    tensors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def encode(message: Message) -> bytes:
@@ -69,23 +73,27 @@ def encode(message: Message) -> bytes:
     return b"".join(encode_parts(message))
 
 
-def encode_parts(message: Message) -> tuple[bytes, memoryview | bytes]:
-    """The frame of ``message`` as (prefix and header, body): the body is a view of the tensor's memory, so a
-    large tensor is not copied before the socket takes it."""
+def encode_parts(message: Message) -> tuple[bytes, ...]:
+    """The frame of ``message`` as (prefix and header, then one buffer per tensor): each buffer is a view of the
+    tensor's memory, so a large tensor is not copied before the socket takes it."""
     header: dict[str, Any] = {**message.fields, "kind": message.kind}
-    body: memoryview | bytes = b""
-    if message.tensor is not None:
-        array = np.asarray(message.tensor)
-        name = _NAMES.get(array.dtype.str[1:])
-        if name is None:
-            raise FrameError(f"tensor dtype {array.dtype.name} cannot be sent; allowed: {', '.join(DTYPES)}")
-        wire = _WIRE_DTYPES[name]
+    specs, bodies = [], []
+    for name, tensor in message.tensors.items():
+        array = np.asarray(tensor)
+        dtype = _NAMES.get(array.dtype.str[1:])
+        if dtype is None:
+            raise FrameError(f"tensor {name!r}: dtype {array.dtype.name} cannot be sent; allowed: {', '.join(DTYPES)}")
+        wire = _WIRE_DTYPES[dtype]
         if array.dtype != wire or not array.flags.c_contiguous:
             array = np.ascontiguousarray(array, dtype=wire)
-        header["tensor"] = {"dtype": name, "shape": list(array.shape)}
-        body = memoryview(array).cast("B") if array.size else b""
+        specs.append({"name": name, "dtype": dtype, "shape": list(array.shape)})
+        if array.size:
+            bodies.append(memoryview(array).cast("B"))
+    if specs:
+        header["tensors"] = specs
     head = _ENCODER.encode(header).encode()
-    return _PREFIX.pack(MAGIC, VERSION, len(head), len(body)) + head, body
+    body_bytes = sum(len(body) for body in bodies)
+    return (_PREFIX.pack(MAGIC, VERSION, len(head), body_bytes) + head, *bodies)
 
 
 async def read_message(reader: asyncio.StreamReader, limits: FrameLimits) -> Message:
@@ -116,7 +124,7 @@ async def read_message(reader: asyncio.StreamReader, limits: FrameLimits) -> Mes
 def decode(head: bytes, body: bytes | memoryview) -> Message:
     """Build a :class:`Message` from a frame's header and body bytes, validating both.
 
-    The tensor is a read-only view of ``body`` (no copy); copy it to change it.
+    Each tensor is a read-only view of ``body`` (no copy, possibly unaligned); copy it to change it.
     """
     try:
         header = _DECODER.decode(head.decode("utf-8"))
@@ -125,27 +133,39 @@ def decode(head: bytes, body: bytes | memoryview) -> Message:
     if not isinstance(header, dict) or not isinstance(header.get("kind"), str):
         raise FrameError("header must be a JSON object with a string 'kind'")
     kind = header.pop("kind")
-    spec = header.pop("tensor", None)
-    if spec is None:
-        if body:
-            raise FrameError(f"{len(body)} body bytes but no tensor in the header")
-        return Message(kind=kind, fields=header)
-    return Message(kind=kind, fields=header, tensor=_tensor(spec, body))
+    specs = header.pop("tensors", [])
+    if not isinstance(specs, list):
+        raise FrameError("header 'tensors' must be a list of {'name', 'dtype', 'shape'} objects")
+    tensors: dict[str, np.ndarray] = {}
+    offset = 0
+    for spec in specs:
+        name, wire, shape = _spec(spec)
+        if name in tensors:
+            raise FrameError(f"tensor {name!r} is described twice")
+        size = math.prod(shape) * wire.itemsize
+        if offset + size > len(body):
+            raise FrameError(
+                f"tensor {name!r} {wire.name}{shape} needs {size} bytes, the body has {len(body) - offset} left"
+            )
+        tensors[name] = np.frombuffer(body, dtype=wire, count=math.prod(shape), offset=offset).reshape(shape)
+        offset += size
+    if offset != len(body):
+        raise FrameError(f"{len(body) - offset} body bytes beyond the tensors in the header")
+    return Message(kind=kind, fields=header, tensors=tensors)
 
 
-def _tensor(spec: Any, body: bytes | memoryview) -> np.ndarray:
-    if not isinstance(spec, dict) or set(spec) != {"dtype", "shape"}:
-        raise FrameError("header 'tensor' must be {'dtype': ..., 'shape': [...]}")
-    dtype, shape = spec["dtype"], spec["shape"]
+def _spec(spec: Any) -> tuple[str, np.dtype, list[int]]:
+    """A tensor description's name, wire dtype and shape, validated."""
+    if not isinstance(spec, dict) or set(spec) != {"name", "dtype", "shape"}:
+        raise FrameError("each of header 'tensors' must be {'name': ..., 'dtype': ..., 'shape': [...]}")
+    name, dtype, shape = spec["name"], spec["dtype"], spec["shape"]
+    if not isinstance(name, str) or not name:
+        raise FrameError(f"tensor name must be a non-empty string, got {name!r}")
     if dtype not in DTYPES:
-        raise FrameError(f"tensor dtype {dtype!r} is not allowed; allowed: {', '.join(DTYPES)}")
+        raise FrameError(f"tensor {name!r}: dtype {dtype!r} is not allowed; allowed: {', '.join(DTYPES)}")
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
-        raise FrameError(f"tensor shape must be a list of non-negative integers, got {shape!r}")
-    wire = _WIRE_DTYPES[dtype]
-    expected = math.prod(shape) * wire.itemsize
-    if expected != len(body):
-        raise FrameError(f"tensor {dtype}{shape} needs {expected} bytes, the body has {len(body)}")
-    return np.frombuffer(body, dtype=wire).reshape(shape)
+        raise FrameError(f"tensor {name!r}: shape must be a list of non-negative integers, got {shape!r}")
+    return name, _WIRE_DTYPES[dtype], shape
 
 
 def _reject_constant(name: str) -> float:
