@@ -11,8 +11,7 @@ Names are imported lazily (PEP 562), so reading a graph does not import torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mcfn._lazy import lazy_exports
 
 _EXPORTS = {
     "GraphError": "graph",
@@ -31,8 +30,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mcfn.models' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"mcfn.models.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

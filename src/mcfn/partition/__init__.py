@@ -13,8 +13,7 @@ parts; needs torch). Names are imported lazily (PEP 562), so nothing here import
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mcfn._lazy import lazy_exports
 
 _EXPORTS = {
     "Breakdown": "cost",
@@ -43,8 +42,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mcfn.partition' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"mcfn.partition.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
