@@ -8,10 +8,13 @@ name a bad field the same way: ``tasks[3].accuracy.p: must exceed min_accuracy (
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+T = TypeVar("T")
 
 
 class StrictModel(BaseModel):
@@ -40,3 +43,12 @@ def read_json(path: str | Path, error: type[ValueError]) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise error(f"{path} is not valid JSON: {exc}") from None
+
+
+def load_json(path: str | Path, parse: Callable[[Any], T], error: type[ValueError]) -> T:
+    """Read the JSON file at ``path`` and build its value with ``parse``; every ``error`` names the file."""
+    document = read_json(path, error)
+    try:
+        return parse(document)
+    except error as exc:
+        raise error(f"{path}: {exc}") from None

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, model_validator
 
 from mcfn.allocation.problem import AccuracyCurve, Instance, Task
-from mcfn.validation import StrictModel, read_json, validation_message
+from mcfn.validation import StrictModel, load_json, validation_message
 
 
 class InstanceError(ValueError):
@@ -105,11 +105,7 @@ def parse_instance(document: Any) -> Instance:
 
 def load_instance(path: str | Path) -> Instance:
     """Read and validate an instance JSON file; raises :class:`InstanceError` with the file name."""
-    document = read_json(path, InstanceError)
-    try:
-        return parse_instance(document)
-    except InstanceError as exc:
-        raise InstanceError(f"{path}: {exc}") from None
+    return load_json(path, parse_instance, InstanceError)
 
 
 def dump_instance(instance: Instance) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError
 
 from mcfn.models.graph import GraphError, LayerGraph, Node
-from mcfn.validation import StrictModel, read_json, validation_message
+from mcfn.validation import StrictModel, load_json, validation_message
 
 NonNegative = Annotated[float, Field(ge=0)]
 
@@ -63,11 +63,7 @@ def parse_graph(document: Any) -> LayerGraph:
 
 def load_graph(path: str | Path) -> LayerGraph:
     """Read and validate a layer-graph JSON file; errors name the file."""
-    document = read_json(path, GraphError)
-    try:
-        return parse_graph(document)
-    except GraphError as exc:
-        raise GraphError(f"{path}: {exc}") from None
+    return load_json(path, parse_graph, GraphError)
 
 
 def dump_graph(graph: LayerGraph) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
-from mcfn.validation import StrictModel, read_json, validation_message
+from mcfn.validation import StrictModel, load_json, validation_message
 
 
 class TierError(ValueError):
@@ -114,11 +114,7 @@ def parse_tiers(document: Any) -> Tiers:
 
 def load_tiers(path: str | Path) -> Tiers:
     """Read and validate a tiers JSON file; errors name the file."""
-    document = read_json(path, TierError)
-    try:
-        return parse_tiers(document)
-    except TierError as exc:
-        raise TierError(f"{path}: {exc}") from None
+    return load_json(path, parse_tiers, TierError)
 
 
 def dump_tiers(tiers: Tiers) -> dict[str, Any]:
