@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from mcfn.compute.node import Kind, OpClass
+from mcfn.network.topology.builders import HexSpec
 from mcfn.network.uplink import UPLINK_POLICIES
 from mcfn.validation import StrictModel
 
@@ -19,21 +20,24 @@ Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 
+#: The wired network's defaults are the topology builder's own, so the two cannot drift apart.
+_HEX = HexSpec()
+
 
 class Network(StrictModel):
     """A hexagonal multi-cell access network (:func:`mcfn.network.topology.hex_topology`)."""
 
-    rings: Annotated[int, Field(ge=0, le=10)] = 1
-    cell_radius_m: Positive = 500.0
-    cells_per_aggregation: Annotated[int, Field(ge=1)] = 7
-    lan_bps: Positive = 10e9
-    lan_delay_s: NonNegative = 10e-6
-    backhaul_bps: Positive = 10e9
-    backhaul_delay_s: NonNegative = 0.5e-3
-    core_bps: Positive = 100e9
-    core_delay_s: NonNegative = 2e-3
-    wan_bps: Positive = 10e9
-    wan_delay_s: NonNegative = 20e-3
+    rings: Annotated[int, Field(ge=0, le=10)] = _HEX.rings
+    cell_radius_m: Positive = _HEX.cell_radius_m
+    cells_per_aggregation: Annotated[int, Field(ge=1)] = _HEX.cells_per_aggregation
+    lan_bps: Positive = _HEX.lan_bps
+    lan_delay_s: NonNegative = _HEX.lan_delay_s
+    backhaul_bps: Positive = _HEX.backhaul_bps
+    backhaul_delay_s: NonNegative = _HEX.backhaul_delay_s
+    core_bps: Positive = _HEX.core_bps
+    core_delay_s: NonNegative = _HEX.core_delay_s
+    wan_bps: Positive = _HEX.wan_bps
+    wan_delay_s: NonNegative = _HEX.wan_delay_s
 
 
 class Radio(StrictModel):
