@@ -2,7 +2,9 @@
 
 1. Event kernel: mcfn's heap kernel against a SimPy twin of the same M/M/c station. Both simulate the same
    Poisson arrivals and exponential services (the same pre-drawn numbers), FIFO, ``c`` servers; both must give the
-   same mean sojourn time. Reported: jobs and events per wall-clock second, the ratio, and Erlang C.
+   same mean sojourn time. Reported: jobs and events per wall-clock second, the ratio, and Erlang C. A third
+   row is the ceiling of any callback kernel on this interpreter: the same station hand-inlined into one
+   ``heapq`` loop (no callbacks, no kernel, no statistics), measured in the same run.
 2. Network simulation: the default scenario of ``mcfn run`` (compute-aware routing) for ``--net-duration-s``
    simulated seconds: simulated tasks per wall-clock second and kernel events per task.
 3. With ``--large``: 10,000 terminals in 61 cells until at least a million tasks have arrived, with the peak
@@ -14,9 +16,11 @@ Usage: ``python benchmarks/sim.py [--jobs N] [--net-duration-s S] [--large] [--j
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
 import resource
 import time
+from collections import deque
 
 import numpy as np
 import simpy
@@ -57,6 +61,45 @@ def simpy_station(jobs: int, seed: int) -> tuple[float, float]:
     return float(np.mean(sojourn)), elapsed
 
 
+def inline_station(jobs: int, seed: int) -> tuple[float, float]:
+    """The same station as one hand-written ``heapq`` loop; returns (mean sojourn, seconds)."""
+    from mcfn.sim.engine import Simulator
+
+    streams = Simulator(seed=seed)
+    interarrival = streams.stream("arrivals").exponential(1.0 / ARRIVAL_RATE, size=jobs).tolist()
+    service = streams.stream("service").exponential(1.0 / SERVICE_RATE, size=jobs).tolist()
+    arrived_s = [0.0] * jobs
+    sojourn = [0.0] * jobs
+    waiting: deque[int] = deque()
+    push, pop = heapq.heappush, heapq.heappop
+    started = time.perf_counter()
+    heap: list[tuple[float, int, bool, int]] = [(interarrival[0], 0, True, 0)]  # (time, sequence, arrival?, job)
+    sequence, idle = 1, SERVERS
+    while heap:
+        now, _, arrival, job = pop(heap)
+        if arrival:
+            arrived_s[job] = now
+            if idle:
+                idle -= 1
+                push(heap, (now + service[job], sequence, False, job))
+                sequence += 1
+            else:
+                waiting.append(job)
+            if job + 1 < jobs:
+                push(heap, (now + interarrival[job + 1], sequence, True, job + 1))
+                sequence += 1
+        else:
+            sojourn[job] = now - arrived_s[job]
+            if waiting:
+                queued = waiting.popleft()
+                push(heap, (now + service[queued], sequence, False, queued))
+                sequence += 1
+            else:
+                idle += 1
+    elapsed = time.perf_counter() - started
+    return float(np.mean(sojourn)), elapsed
+
+
 def network_run(duration_s: float, *, large: bool) -> dict[str, float]:
     """One compute-aware run of the default scenario (or the large one); speed and cost per task."""
     from mcfn.scenario import default_scenario
@@ -93,7 +136,7 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="also run 10,000 terminals to >= 1 million tasks")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
-    ours_s = twin_s = float("inf")
+    ours_s = twin_s = inline_s = float("inf")
     for _ in range(args.repeat):  # interleaved, best of each: the machine is shared, noise only adds time
         started = time.perf_counter()
         ours = simulate_station(
@@ -102,6 +145,8 @@ def main() -> None:
         ours_s = min(ours_s, time.perf_counter() - started)
         twin_mean, seconds = simpy_station(args.jobs, args.seed)
         twin_s = min(twin_s, seconds)
+        inline_mean, seconds = inline_station(args.jobs, args.seed)
+        inline_s = min(inline_s, seconds)
     theory = mmc_mean_sojourn_s(ARRIVAL_RATE, SERVICE_RATE, SERVERS)
     row = {
         "jobs": args.jobs,
@@ -111,8 +156,11 @@ def main() -> None:
         "simpy_jobs_per_s": args.jobs / twin_s,
         "mcfn_events_per_s": ours.events / ours_s,
         "speedup": twin_s / ours_s,
+        "inline_s": inline_s,
+        "inline_speedup": twin_s / inline_s,
         "mcfn_mean_sojourn_s": ours.mean_sojourn_s,
         "simpy_mean_sojourn_s": twin_mean,
+        "inline_mean_sojourn_s": inline_mean,
         "erlang_c_mean_sojourn_s": theory,
     }
     network = network_run(args.net_duration_s, large=False)
@@ -124,8 +172,10 @@ def main() -> None:
     print(f"{'engine':<8} {'wall (s)':>9} {'jobs/s':>11} {'mean sojourn (s)':>17}")
     print(f"{'mcfn':<8} {ours_s:>9.3f} {row['mcfn_jobs_per_s']:>11,.0f} {ours.mean_sojourn_s:>17.4f}")
     print(f"{'simpy':<8} {twin_s:>9.3f} {row['simpy_jobs_per_s']:>11,.0f} {twin_mean:>17.4f}")
+    print(f"{'inline':<8} {inline_s:>9.3f} {args.jobs / inline_s:>11,.0f} {inline_mean:>17.4f}   (no kernel)")
     print(f"{'theory':<8} {'':>9} {'':>11} {theory:>17.4f}   (Erlang C)")
     print(f"speed-up mcfn / simpy: {row['speedup']:.1f}x   ({row['mcfn_events_per_s']:,.0f} kernel events/s)")
+    print(f"ceiling, inline heapq loop / simpy: {row['inline_speedup']:.1f}x")
     for name, run in (("default model", network), ("large run", large)):
         if run is None:
             continue
