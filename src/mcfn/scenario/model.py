@@ -16,7 +16,7 @@ from mcfn.allocation.problem import MBIT, AccuracyCurve
 from mcfn.compute.node import ComputeNode, Kind, OpClass, Tier
 from mcfn.models.zoo import PUBLISHED_TOP1, load_zoo_graph
 from mcfn.network.topology.builders import HexSpec
-from mcfn.network.uplink import UPLINK_POLICIES
+from mcfn.network.uplink import UPLINK_POLICY_NAMES
 from mcfn.validation import StrictModel
 
 Positive = Annotated[float, Field(gt=0)]
@@ -51,6 +51,8 @@ class Radio(StrictModel):
     station_tx_power_dbm: float = 46.0
     noise_psd_dbm_hz: float = -174.0
     uplink_policy: str = "equal-bandwidth"
+    min_compression: Annotated[float, Field(gt=0, le=1)] = 0.05
+    allocation_method: Literal["exact", "sca"] = "exact"
     radio_delay_s: NonNegative = 1e-3
     downlink_bps: Positive = 50e6
     hysteresis_db: NonNegative = 3.0
@@ -58,8 +60,9 @@ class Radio(StrictModel):
 
     @model_validator(mode="after")
     def _known_policy(self) -> Radio:
-        if self.uplink_policy not in UPLINK_POLICIES:
-            raise ValueError(f"uplink_policy {self.uplink_policy!r} is unknown; valid: {', '.join(UPLINK_POLICIES)}")
+        if self.uplink_policy not in UPLINK_POLICY_NAMES:
+            valid = ", ".join(UPLINK_POLICY_NAMES)
+            raise ValueError(f"uplink_policy {self.uplink_policy!r} is unknown; valid: {valid}")
         return self
 
 
