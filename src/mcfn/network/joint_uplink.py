@@ -16,6 +16,12 @@ solves it with :func:`mcfn.allocation.allocate` (the exact log-domain optimum, o
 - compute follows the seed's model, ``(1 + d)^(i − 1) c α / f`` with ``i = min(uploads, VM slots)``; ``c`` is
   chosen so that the uncompressed task takes, alone on one VM, what its stages take on one edge VM.
 
+A lone starting upload — the common case in a cell — needs no solver: with all of ``B`` and a whole VM (more of
+either only shortens it) the utility of seed §3.2 is concave in the data ``α`` alone, and its optimum is the
+stationary point ``α* = (w q r T Mbit^r / ((1 − w) c₁))^(1/(r+1))``, ``c₁ = 1 / R(B) + c / f_max`` seconds per
+bit, clipped to ``[max(ρ_min D, the accuracy floor's α), min(D, T / c₁)]`` (:func:`lone_upload`; the tests hold it
+to the exact solver).
+
 A task's deadline in the problem is the time it has left. The solver's compute shares are its model of the
 edge server; the simulator does not enforce them (its VMs run the stages), it applies the bandwidths and the
 compression ratios.
@@ -23,13 +29,14 @@ compression ratios.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from mcfn.allocation.problem import MBIT, AccuracyCurve, Instance, Task
-from mcfn.network.radio import FloatArray, noise_psd_w_per_hz
+from mcfn.network.radio import FloatArray, noise_psd_w_per_hz, shannon_rate_bps
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,24 +70,31 @@ class Upload:
 
 @dataclass(frozen=True, slots=True)
 class UplinkAllocation:
-    """The solver's bandwidth (Hz) and compression ratio of every upload, in order; ``ρ = 1`` for fixed ones."""
+    """The solver's bandwidth (Hz) and compression ratio of every upload, in order (1 for fixed ones, up to the
+    solver's tolerance)."""
 
     bandwidth_hz: FloatArray
     compression: FloatArray
     solve_time_s: float
+    #: True when :func:`lone_upload` answered without the solver.
+    closed_form: bool = False
 
 
 def allocate_uploads(uploads: Sequence[Upload], system: UplinkSystem) -> UplinkAllocation | str:
     """Solve seed §3.2 for ``uploads`` (one conic program with ``method="exact"``, about twenty with ``"sca"``,
-    after one feasibility check); returns the allocation, or the solver's reason when the set cannot be served
-    within its deadlines and floors (no admission: the caller decides whom to turn away)."""
+    after one feasibility check; a lone starting upload in closed form, :func:`lone_upload`); returns the
+    allocation, or the reason when the set cannot be served within its deadlines and floors (no admission: the
+    caller decides whom to turn away)."""
     from mcfn.allocation import allocate
+
+    if len(uploads) == 1 and not uploads[0].fixed:
+        return lone_upload(uploads[0], system)
 
     result = allocate(_instance(uploads, system), method=system.method, admission=False)
     if result.status != "optimal":
         return result.reason or result.status
     bandwidth = np.array([t.bandwidth_hz for t in result.tasks])
-    compression = np.array([1.0 if u.fixed else t.compression for u, t in zip(uploads, result.tasks, strict=True)])
+    compression = np.array([t.compression for t in result.tasks])
     return UplinkAllocation(bandwidth, compression, result.solve_time_s)
 
 
@@ -115,4 +129,34 @@ def _instance(uploads: Sequence[Upload], system: UplinkSystem) -> Instance:
         weight=system.weight,
         min_compression=system.min_compression,
         tasks=tuple(tasks),
+    )
+
+
+def lone_upload(upload: Upload, system: UplinkSystem) -> UplinkAllocation | str:
+    """The optimum of seed §3.2 for one starting upload alone at its station, in closed form (module docstring).
+
+    O(1); exact: the utility is concave in the data once bandwidth and compute are at their (binding) maxima.
+    """
+    started = time.perf_counter()
+    u, w = upload, system.weight
+    q, r = u.curve.q, u.curve.r
+    rate = float(shannon_rate_bps(system.bandwidth_hz, 1.0, u.snr_hz, 1.0))
+    per_bit_s = 1.0 / rate + u.compute_flops / u.data_bits / system.vm_flops_per_s
+    headroom = u.curve.p - u.min_accuracy
+    if headroom < 0 or (headroom == 0 and q > 0):
+        return f"accuracy floor {u.min_accuracy:g} is above what the uncompressed input reaches"
+    floor_bits = MBIT * (headroom / q) ** (-1.0 / r) if q > 0 and headroom > 0 else 0.0
+    low = max(system.min_compression * u.data_bits, floor_bits)
+    high = min(u.data_bits, u.deadline_s / per_bit_s)
+    if low > high * (1 + 1e-12):
+        return "its deadline and accuracy floor cannot both be met, even alone with the whole band"
+    if w >= 1.0:
+        best = high
+    elif w <= 0.0 or q == 0.0:
+        best = low
+    else:
+        best = (w * q * r * u.deadline_s * MBIT**r / ((1.0 - w) * per_bit_s)) ** (1.0 / (r + 1.0))
+    alpha = min(max(best, low), high)
+    return UplinkAllocation(
+        np.array([system.bandwidth_hz]), np.array([alpha / u.data_bits]), time.perf_counter() - started, True
     )

@@ -212,8 +212,10 @@ class Service(StrictModel):
     @classmethod
     def _zoo_defaults(cls, data: Any) -> Any:
         """A zoo model's input tensor is the default ``data_bits``, its published top-1 the default ``accuracy``."""
-        if isinstance(data, dict) and data.get("model") in PUBLISHED_TOP1:
+        if isinstance(data, dict) and data.get("model") is not None:
             name = data["model"]
+            if not isinstance(name, str) or name not in PUBLISHED_TOP1:
+                raise ValueError(f"model {name!r} is not in the zoo; valid: {', '.join(PUBLISHED_TOP1)}")
             data = dict(data)
             if "data_bits" not in data:
                 graph = load_zoo_graph(name)
@@ -230,8 +232,8 @@ class Service(StrictModel):
                 raise ValueError("give 'stages' (1 to 16) or a zoo 'model'")
             if self.split is not None:
                 raise ValueError("'split' applies to a zoo 'model', not to explicit 'stages'")
-        elif self.model not in PUBLISHED_TOP1:
-            raise ValueError(f"model {self.model!r} is not in the zoo; valid: {', '.join(PUBLISHED_TOP1)}")
+        elif self.stages:
+            raise ValueError("give explicit 'stages' or a zoo 'model', not both")
         if self.accuracy < self.min_accuracy:
             raise ValueError(f"accuracy {self.accuracy} is below min_accuracy {self.min_accuracy}")
         return self

@@ -15,6 +15,7 @@ each one's remaining bits and returns its rate, so the remaining bits at any lat
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,10 +44,12 @@ class UploadTerms:
 
 @dataclass(slots=True)
 class SolverStats:
-    """Solves, their total wall time, fallbacks to equal bandwidth, and tasks turned away."""
+    """Solver calls and their total wall time, lone uploads decided in closed form, fallbacks to equal bandwidth,
+    and tasks turned away."""
 
     solves: int = 0
     solve_wall_s: float = 0.0
+    closed_form: int = 0
     fallbacks: int = 0
     rejected: int = 0
 
@@ -121,10 +124,13 @@ class JointUplink(PolicySharing):
         )
 
     def _solve(self, uploads: list[Upload]) -> UplinkAllocation | str:
-        self._stats.solves += 1
+        started = time.perf_counter()
         decision = allocate_uploads(uploads, self._system)
-        if isinstance(decision, UplinkAllocation):
-            self._stats.solve_wall_s += decision.solve_time_s
+        if isinstance(decision, UplinkAllocation) and decision.closed_form:
+            self._stats.closed_form += 1
+        else:
+            self._stats.solves += 1
+            self._stats.solve_wall_s += time.perf_counter() - started
         return decision
 
     def _to_rates(self, bandwidth_hz: np.ndarray, uploads: Sequence[Upload]) -> list[float]:

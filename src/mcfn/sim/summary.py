@@ -111,6 +111,7 @@ def _uplink_allocation(model: NetworkModel, columns: dict[str, np.ndarray]) -> d
     return {
         "uplink_allocation": {
             "solves": stats.solves,
+            "closed_form": stats.closed_form,
             "solve_wall_s": stats.solve_wall_s,
             "mean_solve_s": stats.solve_wall_s / stats.solves if stats.solves else None,
             "fallbacks": stats.fallbacks,
