@@ -7,7 +7,7 @@ import pytest
 
 from mcfn.allocation import AccuracyCurve, Instance, Task, allocate
 from mcfn.network import radio
-from mcfn.network.joint_uplink import Upload, UplinkAllocation, UplinkSystem, allocate_uploads, lone_upload
+from mcfn.network.joint_uplink import UplinkAllocation, UplinkSystem, Upload, allocate_uploads, lone_upload
 
 SYSTEM = UplinkSystem(
     bandwidth_hz=20e6,

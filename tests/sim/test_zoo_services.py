@@ -69,7 +69,8 @@ def test_a_split_over_tiers_is_plan_horizontal_with_the_scenarios_servers_and_pa
 
 def test_a_plan_that_leaves_the_edge_only_the_input_is_one_cloud_stage():
     stages = _scenario({"model": "resnet50", "split": {"tiers": ["edge", "cloud"]}}).services[0].stages
-    assert len(stages) == 1 and stages[0].on in (("edge",), ("cloud",))
+    assert len(stages) == 1
+    assert stages[0].on in (("edge",), ("cloud",))
     assert sum(stages[0].flops.values()) == pytest.approx(load_zoo_graph("resnet50").total_flops)
 
 
@@ -77,7 +78,8 @@ def test_a_zoo_service_defaults_to_its_input_tensor_and_published_accuracy():
     service = _scenario({"model": "mobilenet_v2"}).services[0]
     assert service.data_bits == 32 * 3 * 224 * 224
     assert service.accuracy == PUBLISHED_TOP1["mobilenet_v2"] == 0.71878
-    assert len(service.stages) == 1 and service.stages[0].on == ("edge", "cloud")
+    assert len(service.stages) == 1
+    assert service.stages[0].on == ("edge", "cloud")
     given = _scenario({"model": "mobilenet_v2", "data_bits": 1e6, "accuracy": 0.5}).services[0]
     assert (given.data_bits, given.accuracy) == (1e6, 0.5)
 
@@ -85,7 +87,8 @@ def test_a_zoo_service_defaults_to_its_input_tensor_and_published_accuracy():
 def test_the_default_scenario_validates_with_classify_from_the_zoo():
     scenario = default_scenario()
     classify = scenario.services[0]
-    assert classify.model == "resnet50" and classify.accuracy == pytest.approx(0.7613)
+    assert classify.model == "resnet50"
+    assert classify.accuracy == pytest.approx(0.7613)
     assert sum(classify.stages[0].flops.values()) == pytest.approx(load_zoo_graph("resnet50").total_flops)
     assert [s.model for s in scenario.services[1:]] == [None, None]  # no detector or speech model in the zoo
 
