@@ -7,6 +7,7 @@ import pytest
 from tests.sim.conftest import small_scenario
 
 from mcfn.routing import make_policy
+from mcfn.scenario import ScenarioError
 from mcfn.sim.engine import Simulator
 from mcfn.sim.model import NetworkModel
 from mcfn.sim.records import COMPLETED, FAILED, IN_FLIGHT
@@ -70,3 +71,18 @@ def test_a_compressed_task_uploads_only_its_share():
     sent = sum(up.work_done for up in model.access.uplinks)
     assert sent == pytest.approx((columns["compression"] * data_bits)[uploaded].sum(), rel=1e-6)
     assert sent < data_bits[uploaded].sum()
+
+
+@pytest.mark.parametrize(
+    ("radio", "message"),
+    [
+        ({"uplink_policy": "solver"}, "radio: uplink_policy 'solver' is unknown; valid: equal-bandwidth"),
+        ({"min_compression": 0}, "radio.min_compression: Input should be greater than 0"),
+        ({"min_compression": 1.5}, "radio.min_compression: Input should be less than or equal to 1"),
+        ({"allocation_method": "newton"}, "radio.allocation_method: Input should be 'exact' or 'sca'"),
+    ],
+)
+def test_bad_uplink_settings_name_the_field(radio, message):
+    with pytest.raises(ScenarioError) as caught:
+        small_scenario(radio=radio)
+    assert message in str(caught.value)
