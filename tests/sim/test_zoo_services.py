@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -122,3 +123,14 @@ def test_bad_zoo_services_name_the_field(service, top, message):
     with pytest.raises(ScenarioError) as caught:
         _scenario(service, **top)
     assert message in str(caught.value)
+
+
+def test_the_example_zoo_scenario_reads_as_its_comments_say():
+    scenario = load_scenario(Path(__file__).parents[2] / "examples" / "sim_zoo.yaml")
+    classify, recognise, describe = scenario.services
+    assert scenario.radio.uplink_policy == "joint-allocation"
+    assert classify.accuracy == PUBLISHED_TOP1["resnet50"]
+    assert [s.on for s in classify.stages] == [("edge", "cloud")]
+    assert [s.on for s in recognise.stages] == [("edge",), ("edge",)]
+    assert all(len(s.on) == 1 for s in describe.stages)
+    assert recognise.curve.accuracy(recognise.data_bits) == pytest.approx(recognise.accuracy)
