@@ -8,6 +8,10 @@ in progress is turned away (the seed's admission), and the caller fails it. When
 re-divided among the others by the same solver with every ratio fixed. Should that solve fail (a numerical
 failure of every conic solver), the band is divided equally and the fallback counted.
 
+An admitted task stays feasible as others come and go (a new one is admitted only if all fit; an ending one only
+frees band), so uploads in progress do not run late unless a fallback made them; one that did would leave no
+room for any new task at its station until it ends (the summary counts fallbacks and tasks turned away).
+
 The station's bookkeeping comes from its rate rule alone: every time the set of uploads changes the rule sees
 each one's remaining bits and returns its rate, so the remaining bits at any later moment follow; no internals of
 :class:`~mcfn.sim.sharing.PolicySharing` are read.
