@@ -1,4 +1,4 @@
-"""The uploads at a station as seed §3.2: the allocation solver's answer, and the lone-upload closed form."""
+"""The uploads at a station as seed §3.2: the allocation solver's answer, and the closed forms held to it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import pytest
 
 from mcfn.allocation import AccuracyCurve, Instance, Task, allocate
 from mcfn.network import radio
-from mcfn.network.joint_uplink import UplinkAllocation, UplinkSystem, Upload, allocate_uploads, lone_upload
+from mcfn.network.joint_uplink import (
+    UplinkAllocation,
+    UplinkSystem,
+    Upload,
+    _instance,
+    allocate_uploads,
+    fixed_uploads,
+    lone_upload,
+)
 
 SYSTEM = UplinkSystem(
     bandwidth_hz=20e6,
@@ -91,3 +99,34 @@ def test_uploads_in_progress_keep_their_data_and_the_band_is_shared():
     assert SYSTEM.min_compression * (1 - 1e-6) <= decision.compression[2] < 1.0
     new = uploads[2]
     assert new.curve.accuracy(decision.compression[2] * new.data_bits) >= new.min_accuracy - 1e-6
+
+
+@pytest.mark.parametrize(("seed", "count"), [(1, 2), (2, 3), (3, 6), (4, 9)])
+def test_fixed_uploads_in_closed_form_are_the_exact_solvers_optimum(seed, count):
+    rng = np.random.default_rng(seed)
+    uploads = [_upload(rng, fixed=True) for _ in range(count)]
+    uploads = [Upload(**{**{f: getattr(u, f) for f in u.__slots__}, "deadline_s": 2.0}) for u in uploads]
+    closed = fixed_uploads(uploads, SYSTEM)
+    assert closed is not None
+    assert closed.closed_form
+    solved = allocate(_instance(uploads, SYSTEM), method="exact", admission=False)
+    assert solved.status == "optimal"
+    solver_bandwidth = np.array([t.bandwidth_hz for t in solved.tasks])
+    assert closed.bandwidth_hz == pytest.approx(solver_bandwidth, rel=1e-3)
+    assert [t.compression for t in solved.tasks] == pytest.approx(closed.compression, rel=1e-6)
+    data = np.array([u.data_bits for u in uploads])
+    snr = np.array([u.snr_hz for u in uploads])
+
+    def upload_time_s(bandwidth):  # the bandwidth part of the utility (deadlines equal)
+        return float(np.sum(data / radio.shannon_rate_bps(bandwidth, 1.0, snr, 1.0)))
+
+    assert upload_time_s(closed.bandwidth_hz) <= upload_time_s(solver_bandwidth) * (1 + 1e-9)
+
+
+def test_a_binding_deadline_leaves_fixed_uploads_to_the_solver():
+    rng = np.random.default_rng(7)
+    uploads = [_upload(rng, fixed=True) for _ in range(4)]
+    tight = [Upload(**{**{f: getattr(u, f) for f in u.__slots__}, "deadline_s": 0.02}) for u in uploads]
+    assert fixed_uploads(tight, SYSTEM) is None
+    decision = allocate_uploads(tight, SYSTEM)
+    assert isinstance(decision, str) or not decision.closed_form

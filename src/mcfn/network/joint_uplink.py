@@ -20,7 +20,9 @@ A lone starting upload — the common case in a cell — needs no solver: with a
 either only shortens it) the utility of seed §3.2 is concave in the data ``α`` alone, and its optimum is the
 stationary point ``α* = (w q r T Mbit^r / ((1 − w) c₁))^(1/(r+1))``, ``c₁ = 1 / R(B) + c / f_max`` seconds per
 bit, clipped to ``[max(ρ_min D, the accuracy floor's α), min(D, T / c₁)]`` (:func:`lone_upload`; the tests hold it
-to the exact solver).
+to the exact solver). So does a re-division among uploads whose data are all fixed, when no deadline binds: it
+separates into the ``min-total-time`` bandwidth split with weights ``D / T`` and a water-filling of compute
+(:func:`fixed_uploads`).
 
 A task's deadline in the problem is the time it has left. The solver's compute shares are its model of the
 edge server; the simulator does not enforce them (its VMs run the stages), it applies the bandwidths and the
@@ -37,6 +39,7 @@ import numpy as np
 
 from mcfn.allocation.problem import MBIT, AccuracyCurve, Instance, Task
 from mcfn.network.radio import FloatArray, noise_psd_w_per_hz, shannon_rate_bps
+from mcfn.network.uplink import min_total_time
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,20 +79,24 @@ class UplinkAllocation:
     bandwidth_hz: FloatArray
     compression: FloatArray
     solve_time_s: float
-    #: True when :func:`lone_upload` answered without the solver.
+    #: True when :func:`lone_upload` or :func:`fixed_uploads` answered without the solver.
     closed_form: bool = False
 
 
 def allocate_uploads(uploads: Sequence[Upload], system: UplinkSystem) -> UplinkAllocation | str:
     """Solve seed §3.2 for ``uploads`` (one conic program with ``method="exact"``, about twenty with ``"sca"``,
-    after one feasibility check; a lone starting upload in closed form, :func:`lone_upload`); returns the
+    after one feasibility check; a lone starting upload, and uploads whose data are all fixed when no deadline
+    binds, in closed form: :func:`lone_upload`, :func:`fixed_uploads`); returns the
     allocation, or the reason when the set cannot be served within its deadlines and floors (no admission: the
     caller decides whom to turn away)."""
     from mcfn.allocation import allocate
 
     if len(uploads) == 1 and not uploads[0].fixed:
         return lone_upload(uploads[0], system)
-
+    if all(u.fixed for u in uploads):
+        closed = fixed_uploads(uploads, system)
+        if closed is not None:
+            return closed
     result = allocate(_instance(uploads, system), method=system.method, admission=False)
     if result.status != "optimal":
         return result.reason or result.status
@@ -160,3 +167,41 @@ def lone_upload(upload: Upload, system: UplinkSystem) -> UplinkAllocation | str:
     return UplinkAllocation(
         np.array([system.bandwidth_hz]), np.array([alpha / u.data_bits]), time.perf_counter() - started, True
     )
+
+
+def fixed_uploads(uploads: Sequence[Upload], system: UplinkSystem) -> UplinkAllocation | None:
+    """Seed §3.2 when every upload's data is fixed, in closed form where no deadline binds; None where one does.
+
+    With the data fixed the accuracies are constant and the utility is ``−(1 − w) Σ (t_up + t_cmp) / T``. Without
+    the deadlines it separates: bandwidth minimises ``Σ (D / T) / R(b)`` over ``Σ b = B`` — the ``min-total-time``
+    split of :mod:`mcfn.network.uplink` with weights ``D / T`` — and compute minimises ``Σ a / f`` over
+    ``Σ f <= F``, ``f <= f_max`` with ``a = (1 + d)^(i − 1) c D / T`` (water-filling: ``f = min(f_max, √(a / ν))``).
+    When that relaxed optimum meets every deadline it is the optimum of the constrained problem; O(n log n).
+    """
+    started = time.perf_counter()
+    data = np.array([u.data_bits for u in uploads])
+    snr = np.array([u.snr_hz for u in uploads])
+    deadline = np.array([u.deadline_s for u in uploads])
+    work = np.array([u.compute_flops for u in uploads]) * (1.0 + system.degradation) ** (
+        min(len(uploads), system.vm_slots) - 1
+    )
+    bandwidth = min_total_time(system.bandwidth_hz, snr, data / deadline)
+    compute = _water_fill(work / deadline, system.vm_flops_per_s * system.vm_slots, system.vm_flops_per_s)
+    latency = data / shannon_rate_bps(bandwidth, 1.0, snr, 1.0) + work / compute
+    if np.any(latency > deadline):
+        return None
+    return UplinkAllocation(bandwidth, np.ones(len(uploads)), time.perf_counter() - started, True)
+
+
+def _water_fill(weights: FloatArray, total: float, cap: float) -> FloatArray:
+    """``f`` minimising ``Σ weights / f`` with ``Σ f <= total`` and ``0 < f <= cap``: ``min(cap, √(weights / ν))``."""
+    root = np.sqrt(weights)
+    share = np.full(root.size, cap)
+    free = np.ones(root.size, dtype=bool)
+    while root.size * cap > total:
+        share = np.where(free, (total - cap * np.count_nonzero(~free)) * root / root[free].sum(), cap)
+        over = free & (share > cap)
+        if not over.any():
+            break
+        free &= ~over
+    return np.minimum(share, cap)

@@ -5,7 +5,7 @@ the new one (:func:`mcfn.network.joint_uplink.allocate_uploads`): the solver pic
 ratio, so it uploads ``ρ D`` bits and scores the accuracy of its curve at ``ρ D``, and re-divides the band among
 all of them. A new task the station cannot serve within its deadline and accuracy floor together with the uploads
 in progress is turned away (the seed's admission), and the caller fails it. When an upload ends, the band is
-re-divided among the others by the same solver with every ratio fixed. Should that solve fail (a numerical
+re-divided among the others by the same problem with every ratio fixed (in closed form unless a deadline binds). Should that solve fail (a numerical
 failure of every conic solver), the band is divided equally and the fallback counted.
 
 An admitted task stays feasible as others come and go (a new one is admitted only if all fit; an ending one only
@@ -48,8 +48,8 @@ class UploadTerms:
 
 @dataclass(slots=True)
 class SolverStats:
-    """Solver calls and their total wall time, lone uploads decided in closed form, fallbacks to equal bandwidth,
-    and tasks turned away."""
+    """Solver calls and their total wall time, decisions made in closed form, fallbacks to equal bandwidth, and
+    tasks turned away."""
 
     solves: int = 0
     solve_wall_s: float = 0.0
