@@ -195,7 +195,7 @@ def fixed_uploads(uploads: Sequence[Upload], system: UplinkSystem) -> UplinkAllo
 
 def _water_fill(weights: FloatArray, total: float, cap: float) -> FloatArray:
     """``f`` minimising ``Σ weights / f`` with ``Σ f <= total`` and ``0 < f <= cap``: ``min(cap, √(weights / ν))``."""
-    root = np.sqrt(weights)
+    root = np.sqrt(np.maximum(weights, 1e-300))  # a task without work still gets a share
     share = np.full(root.size, cap)
     free = np.ones(root.size, dtype=bool)
     while root.size * cap > total:

@@ -5,8 +5,9 @@ the new one (:func:`mcfn.network.joint_uplink.allocate_uploads`): the solver pic
 ratio, so it uploads ``ρ D`` bits and scores the accuracy of its curve at ``ρ D``, and re-divides the band among
 all of them. A new task the station cannot serve within its deadline and accuracy floor together with the uploads
 in progress is turned away (the seed's admission), and the caller fails it. When an upload ends, the band is
-re-divided among the others by the same problem with every ratio fixed (in closed form unless a deadline binds). Should that solve fail (a numerical
-failure of every conic solver), the band is divided equally and the fallback counted.
+re-divided among the others by the same problem with every ratio fixed (in closed form unless a deadline
+binds). Should a solve fail (a numerical failure of every conic solver), the band is divided equally and the
+fallback counted.
 
 An admitted task stays feasible as others come and go (a new one is admitted only if all fit; an ending one only
 frees band), so uploads in progress do not run late unless a fallback made them; one that did would leave no
