@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mcfn.models.graph import GraphError
-from mcfn.models.zoo import ZOO, load_zoo_graph, zoo_names
+from mcfn.models.zoo import PUBLISHED_TOP1, ZOO, load_zoo_graph, published_top1, zoo_names
 
 #: Published multiply-accumulate counts (GMAC) of the torchvision classifiers at their profiling resolution:
 #: torchvision's "Table of all available classification weights" (GFLOPS column, pytorch.org/vision/stable/models),
@@ -41,3 +41,13 @@ def test_total_flops_within_five_percent_of_published(name: str) -> None:
 def test_unknown_model_lists_the_zoo() -> None:
     with pytest.raises(GraphError, match="unknown model 'lenet'; the zoo has: alexnet, vgg16"):
         load_zoo_graph("lenet")
+
+
+def test_every_zoo_model_has_its_published_top1() -> None:
+    assert list(PUBLISHED_TOP1) == zoo_names()
+    for name in zoo_names():
+        assert 0.5 < published_top1(name) < 0.85
+    assert published_top1("resnet50") == 0.7613  # ResNet50_Weights.IMAGENET1K_V1, acc@1 76.130
+    assert published_top1("vit_b_16") > published_top1("resnet50") > published_top1("alexnet")
+    with pytest.raises(GraphError, match="unknown model"):
+        published_top1("resnet51")

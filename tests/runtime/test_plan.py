@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from mcfn.compute.node import OP_CLASSES, ComputeNode, OpClass
+from mcfn.partition.stages import layer_work, op_class
 from mcfn.runtime.models import TINY, build, input_shape
-from mcfn.runtime.plan import build_parts, layer_work, op_class, plan_balanced, plan_over_tiers, run_part
+from mcfn.runtime.plan import build_parts, plan_balanced, plan_over_tiers, run_part
 
 torch = pytest.importorskip("torch")
 

@@ -25,6 +25,7 @@ _EXPORTS = {
     "profile_model": "profile",
     "build_model": "zoo",
     "load_zoo_graph": "zoo",
+    "published_top1": "zoo",
     "zoo_names": "zoo",
 }
 

@@ -46,6 +46,31 @@ ZOO: dict[str, ZooModel] = {
 }
 
 
+#: Published ImageNet-1K top-1 accuracy (share, not percent) of every zoo model with torchvision's
+#: ``IMAGENET1K_V1`` weights: the ``acc@1`` of each ``*_Weights.IMAGENET1K_V1`` entry in torchvision's model
+#: documentation (https://pytorch.org/vision/stable/models.html, "Table of all available classification
+#: weights"; the same numbers as ``weights.meta["_metrics"]["ImageNet-1K"]["acc@1"]`` in torchvision 0.13+).
+#: The zoo's graphs carry random weights; this is the accuracy of the same architecture trained.
+PUBLISHED_TOP1: dict[str, float] = {
+    "alexnet": 0.56522,
+    "vgg16": 0.71592,
+    "resnet18": 0.69758,
+    "resnet50": 0.76130,
+    "mobilenet_v2": 0.71878,
+    "mobilenet_v3_small": 0.67668,
+    "googlenet": 0.69778,
+    "inception_v3": 0.77294,
+    "densenet121": 0.74434,
+    "efficientnet_b0": 0.77692,
+    "vit_b_16": 0.81072,
+}
+
+
+def published_top1(name: str) -> float:
+    """Published top-1 accuracy of zoo model ``name`` (:data:`PUBLISHED_TOP1`); unknown names raise ``GraphError``."""
+    return PUBLISHED_TOP1[zoo_entry(name).name]
+
+
 def zoo_names() -> list[str]:
     """Names of the zoo's models, in the order they are listed."""
     return list(ZOO)

@@ -11,7 +11,10 @@ policies a simulator re-runs at every upload event:
   bandwidth (about in proportion to ``√D`` on equal channels), so it is not the policy that minimises mean
   completion time when the band is re-divided at every upload event — that favours short remainders.
 
-Every policy returns bandwidths in Hz that sum to ``B`` (within floating-point rounding). The rate model is the
+Every policy returns bandwidths in Hz that sum to ``B`` (within floating-point rounding). The simulator offers
+one more, ``joint-allocation`` (:data:`JOINT_ALLOCATION`): the seed §3.2 solver itself, which also picks each
+upload's compression ratio and so needs more than bandwidth, channel and bits to decide
+(:mod:`mcfn.network.joint_uplink`). The rate model is the
 Shannon rate ``R(b) = b log2(1 + s / b)`` of :mod:`mcfn.network.radio`, with ``s = P g / N0`` in Hz.
 """
 
@@ -105,6 +108,13 @@ UPLINK_POLICIES: dict[str, Callable[[float, ArrayLike, ArrayLike], FloatArray]] 
     "equal-rate": equal_rate,
     "min-total-time": min_total_time,
 }
+
+
+#: The uplink policy that drives the allocation solver (:mod:`mcfn.network.joint_uplink`).
+JOINT_ALLOCATION = "joint-allocation"
+
+#: Every uplink policy a scenario may name.
+UPLINK_POLICY_NAMES: tuple[str, ...] = (*UPLINK_POLICIES, JOINT_ALLOCATION)
 
 
 def share_uplink(policy: str, bandwidth_hz: float, snr_hz: ArrayLike, bits: ArrayLike) -> FloatArray:

@@ -25,28 +25,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from mcfn.compute.node import OP_CLASSES, ComputeNode, OpClass, Work
+from mcfn.compute.node import ComputeNode, Work
+from mcfn.partition.stages import balanced_stages, compute_table_s, stage_work
 
 if TYPE_CHECKING:
     import torch
 
-    from mcfn.models.graph import LayerGraph, Node
+    from mcfn.models.graph import LayerGraph
     from mcfn.models.profile import Profile
     from mcfn.partition.execute import SplitModel
     from mcfn.partition.tiers import Tiers
 
 #: Largest difference allowed between the split and the unsplit model on the example input.
 TOLERANCE = 1e-5
-
-#: Layer-graph ops (lower-case module class or function names) by op class; anything else is element-wise, the
-#: default of :func:`mcfn.models.flops.module_flops`.
-_OP_CLASSES: tuple[tuple[OpClass, tuple[str, ...]], ...] = (
-    (OpClass.CONV, ("conv",)),
-    (OpClass.MATMUL, ("linear", "matmul", "mm", "bmm", "baddbmm", "multiheadattention", "scaled_dot_product")),
-    (OpClass.OTHER, ("pool", "mean", "sum", "amax", "max", "min")),
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,16 +101,6 @@ class ModelPlan:
         return self.input.bits
 
 
-def op_class(op: str) -> OpClass:
-    """The op class of a layer-graph op name (``conv2d`` → conv, ``linear`` → matmul, ``maxpool2d`` → other)."""
-    return next((cls for cls, keys in _OP_CLASSES if any(key in op for key in keys)), OpClass.ELEMENTWISE)
-
-
-def layer_work(node: Node) -> Work:
-    """The work of one layer-graph node: its FLOPs in its op class."""
-    return Work({op_class(node.op): node.flops})
-
-
 def plan_over_tiers(name: str, *, seed: int, tiers: Tiers, nodes: Sequence[ComputeNode]) -> ModelPlan:
     """The latency-optimal plan of ``name`` over ``tiers``, tier ``k`` played by compute node ``nodes[k]``
     (its per-op-class throughputs time each graph node); each stage is pinned to its tier."""
@@ -128,9 +109,7 @@ def plan_over_tiers(name: str, *, seed: int, tiers: Tiers, nodes: Sequence[Compu
     if len(nodes) != len(tiers):
         raise ValueError(f"{len(tiers)} tiers need {len(tiers)} compute nodes, got {len(nodes)}")
     profile, example = _profile(name, seed)
-    works = [layer_work(node) for node in profile.graph.nodes]
-    compute_s = np.array([[player.compute_time_s(work) for player in nodes] for work in works])
-    plan = plan_horizontal(profile.graph, tiers, compute_s=compute_s)
+    plan = plan_horizontal(profile.graph, tiers, compute_s=compute_table_s(profile.graph, nodes))
     return _executable(name, seed, profile, example, plan.to_json_dict()["assignment"], tiers.names, pinned=True)
 
 
@@ -139,20 +118,10 @@ def plan_balanced(name: str, *, seed: int, stages: int | tuple[str, ...]) -> Mod
     any agent of the model may run, or one per tier of ``stages``, each pinned to its tier."""
     profile, example = _profile(name, seed)
     graph = profile.graph
-    order = graph.topological_order
     pinned = not isinstance(stages, int)
     tier_names = stages if isinstance(stages, tuple) else tuple(f"stage{k}" for k in range(stages))
-    stages = len(tier_names)
-    if not 1 <= stages <= len(order):
-        raise ValueError(f"model {name!r} has {len(order)} layers; stages must be 1..{len(order)}")
-    cumulative = np.cumsum([graph.nodes[i].flops for i in order])
-    targets = cumulative[-1] * np.arange(1, stages) / stages
-    first = np.searchsorted(cumulative, targets, side="left") + 1  # first position of stages 1..n-1
-    for k in range(stages - 1):  # every stage keeps at least one layer
-        low = first[k - 1] + 1 if k else 1
-        first[k] = min(max(first[k], low), len(order) - (stages - 1 - k))
-    stage_of = np.searchsorted(first, np.arange(len(order)), side="right")
-    assignment = {graph.nodes[i].id: tier_names[s] for i, s in zip(order, stage_of, strict=True)}
+    stage_of = balanced_stages(graph, len(tier_names))
+    assignment = {node.id: tier_names[s] for node, s in zip(graph.nodes, stage_of, strict=True)}
     return _executable(name, seed, profile, example, assignment, tier_names, pinned=pinned)
 
 
@@ -252,8 +221,7 @@ def _executable(
 
 def _work(graph: LayerGraph, assignment: Mapping[str, str], tier: str) -> Work:
     """The FLOPs of the graph nodes on ``tier``, by op class."""
-    works = [layer_work(node).per_op_flops for node in graph.nodes if assignment.get(node.id) == tier]
-    return Work(dict(zip(OP_CLASSES, np.sum(works, axis=0) if works else np.zeros(len(OP_CLASSES)), strict=True)))
+    return stage_work(graph, (i for i, node in enumerate(graph.nodes) if assignment.get(node.id) == tier))
 
 
 def _spec(name: str, value: Any) -> TensorSpec:

@@ -1,7 +1,8 @@
 """The typed simulation scenario: YAML in, validated once with one-line errors naming the field.
 
 :func:`load_scenario` reads a file, :func:`parse_scenario` a decoded document, :func:`default_scenario` returns
-the embedded default of ``mcfn run``; :class:`ScenarioError` is the one error they raise.
+the embedded default of ``mcfn run``; :class:`ScenarioError` is the one error they raise. Both readers derive
+the stage lists of zoo services (:mod:`mcfn.scenario.zoo`) once the document is valid.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 
 from mcfn.scenario.default import DEFAULT_SCENARIO_YAML
 from mcfn.scenario.model import Failure, Scenario, Service, StageDoc, TraceMobilityDoc
+from mcfn.scenario.zoo import derive_zoo_stages
 from mcfn.validation import validation_message
 
 __all__ = [
@@ -33,11 +35,12 @@ class ScenarioError(ValueError):
 
 
 def parse_scenario(document: Any) -> Scenario:
-    """Validate a decoded scenario document; raises :class:`ScenarioError` naming the first bad field."""
+    """Validate a decoded scenario document and derive its zoo services' stages; raises :class:`ScenarioError`
+    naming the first bad field."""
     if not isinstance(document, dict):
         raise ScenarioError(f"a scenario must be a mapping of fields, got {type(document).__name__}")
     try:
-        return Scenario.model_validate(document)
+        return derive_zoo_stages(Scenario.model_validate(document))
     except ValidationError as exc:
         raise ScenarioError(validation_message(exc)) from None
 
@@ -72,6 +75,6 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def default_scenario() -> Scenario:
     """The embedded default scenario (7 cells, a cloud, 300 terminals, 3 services, 600 s)."""
-    import yaml
+    from mcfn.network.topology.io import yaml_load
 
-    return parse_scenario(yaml.safe_load(DEFAULT_SCENARIO_YAML))
+    return parse_scenario(yaml_load(DEFAULT_SCENARIO_YAML))

@@ -1,9 +1,10 @@
 """The embedded default scenario of ``mcfn run``: 7 hexagonal cells with edge servers, a cloud, 300 mobile
 terminals, 3 services, 10 simulated minutes (documented field by field in ``docs/scenario.md``).
 
-The services' stage lists are explicit FLOP counts in the form the split planner supplies: ``classify`` is a
-ResNet-50 at 224 x 224 (4.1 GMAC = 8.2 GFLOP, He et al., CVPR 2016) on a 150 kB JPEG; ``detect`` a YOLO-style
-detector split after its backbone (the backbone's feature map travels to the head); ``transcribe`` a small
+``classify`` is the zoo's ResNet-50 (:mod:`mcfn.models.zoo`; its stage derived by :mod:`mcfn.scenario.zoo`, its
+accuracy torchvision's published top-1) on a 150 kB JPEG rather than the 4.8 Mbit float tensor. The zoo holds
+ImageNet classifiers only, so the other two services keep explicit stage lists: ``detect`` is a YOLO-style
+detector split after its backbone (the backbone's feature map travels to the head), ``transcribe`` a small
 speech recogniser split into encoder and decoder on one second of 16 kHz, 16-bit audio.
 """
 
@@ -23,13 +24,12 @@ compute:
 awareness: {period_s: 0.1, jitter_s: 0.01, loss_probability: 0.01}
 services:
   - name: classify
+    model: resnet50
+    split: {stages: 1}
     rate_per_terminal_per_s: 0.3
     data_bits: 1.2e+6
     deadline_s: 0.1
-    accuracy: 0.761
     min_accuracy: 0.7
-    stages:
-      - {flops: {conv: 7.7e+9, matmul: 4.1e+6, elementwise: 4.0e+8}, output_bits: 8000}
   - name: detect
     rate_per_terminal_per_s: 0.3
     data_bits: 2.0e+6

@@ -1,19 +1,22 @@
 """The simulation scenario as typed, frozen pydantic models: validated once, at the boundary.
 
 Every field, unit and default is documented in ``docs/scenario.md``; the field names carry their units.
-Services are given as explicit stage lists (FLOPs per op class, output bits), the form that the split planner
-will supply from real zoo models.
+A service is an explicit stage list (FLOPs per op class, output bits) or a model of the zoo with a split
+specification; :func:`mcfn.scenario.zoo.derive_zoo_stages` derives the stage list of the latter by driving
+:mod:`mcfn.partition` once the scenario is valid.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from mcfn.compute.node import Kind, OpClass
+from mcfn.allocation.problem import MBIT, AccuracyCurve
+from mcfn.compute.node import ComputeNode, Kind, OpClass, Tier
+from mcfn.models.zoo import PUBLISHED_TOP1, load_zoo_graph
 from mcfn.network.topology.builders import HexSpec
-from mcfn.network.uplink import UPLINK_POLICIES
+from mcfn.network.uplink import UPLINK_POLICY_NAMES
 from mcfn.validation import StrictModel
 
 Positive = Annotated[float, Field(gt=0)]
@@ -48,6 +51,8 @@ class Radio(StrictModel):
     station_tx_power_dbm: float = 46.0
     noise_psd_dbm_hz: float = -174.0
     uplink_policy: str = "equal-bandwidth"
+    min_compression: Annotated[float, Field(gt=0, le=1)] = 0.05
+    allocation_method: Literal["exact", "sca"] = "exact"
     radio_delay_s: NonNegative = 1e-3
     downlink_bps: Positive = 50e6
     hysteresis_db: NonNegative = 3.0
@@ -55,8 +60,9 @@ class Radio(StrictModel):
 
     @model_validator(mode="after")
     def _known_policy(self) -> Radio:
-        if self.uplink_policy not in UPLINK_POLICIES:
-            raise ValueError(f"uplink_policy {self.uplink_policy!r} is unknown; valid: {', '.join(UPLINK_POLICIES)}")
+        if self.uplink_policy not in UPLINK_POLICY_NAMES:
+            valid = ", ".join(UPLINK_POLICY_NAMES)
+            raise ValueError(f"uplink_policy {self.uplink_policy!r} is unknown; valid: {valid}")
         return self
 
 
@@ -106,6 +112,18 @@ class Server(StrictModel):
     vm_slots: Annotated[int, Field(ge=1)] = 1
     degradation: NonNegative = 0.0
 
+    def node(self, node_id: str, tier: Tier) -> ComputeNode:
+        """The compute node of this class named ``node_id`` on ``tier``."""
+        return ComputeNode.of_kind(
+            node_id=node_id,
+            tier=tier,
+            kind=self.kind,
+            peak_flops_per_s=self.peak_flops_per_s,
+            memory_bytes=self.memory_bytes,
+            vm_slots=self.vm_slots,
+            degradation=self.degradation,
+        )
+
 
 class Compute(StrictModel):
     edge: Server = Server(kind=Kind.CPU, peak_flops_per_s=4e11, memory_bytes=32e9, vm_slots=4, degradation=0.1)
@@ -141,24 +159,96 @@ class StageDoc(StrictModel):
         return self
 
 
+Place = Literal["edge", "cloud"]
+
+
+class Split(StrictModel):
+    """How a zoo model is cut into stages: ``stages`` of about equal FLOPs that may run on the tiers ``on``, or
+    the latency-optimal cut over the ordered ``tiers`` (one stage per tier used, pinned to it)."""
+
+    stages: Annotated[int, Field(ge=1, le=16)] | None = None
+    tiers: tuple[Place, ...] | None = None
+    on: tuple[Place, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Split:
+        if self.tiers is not None:
+            if self.stages is not None or self.on is not None:
+                raise ValueError("'tiers' pins each stage to its tier: give it without 'stages' and 'on'")
+            if self.tiers not in (("edge",), ("cloud",), ("edge", "cloud")):
+                raise ValueError(f"tiers must be [edge], [cloud] or [edge, cloud] (in that order), got {self.tiers}")
+        if self.on is not None and not self.on:
+            raise ValueError("'on' must name at least one of edge, cloud")
+        return self
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        """Where every stage may run (a split by number of stages)."""
+        return self.on or ("edge", "cloud")
+
+
+class AccuracyCurveDoc(StrictModel):
+    """Shape ``q``, ``r`` of seed eq. (1), ``A = p - q (alpha / Mbit)^(-r)``; ``p`` anchors it at the service."""
+
+    q: NonNegative = 0.14
+    r: Positive = 0.6
+
+
 class Service(StrictModel):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
     rate_per_terminal_per_s: Positive | None = None
     arrivals_path: Annotated[str, Field(min_length=1)] | None = None
+    model: str | None = None
+    split: Split | None = None
     data_bits: NonNegative
     deadline_s: Positive
     accuracy: Probability = 1.0
+    accuracy_curve: AccuracyCurveDoc = AccuracyCurveDoc()
     min_accuracy: Probability = 0.0
     work: Literal["deterministic", "exponential"] = "deterministic"
-    stages: Annotated[tuple[StageDoc, ...], Field(min_length=1, max_length=16)]
+    stages: Annotated[tuple[StageDoc, ...], Field(max_length=16)] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zoo_defaults(cls, data: Any) -> Any:
+        """A zoo model's input tensor is the default ``data_bits``, its published top-1 the default ``accuracy``."""
+        if isinstance(data, dict) and data.get("model") is not None:
+            name = data["model"]
+            if not isinstance(name, str) or name not in PUBLISHED_TOP1:
+                raise ValueError(f"model {name!r} is not in the zoo; valid: {', '.join(PUBLISHED_TOP1)}")
+            data = dict(data)
+            if "data_bits" not in data:
+                graph = load_zoo_graph(name)
+                data["data_bits"] = 8.0 * graph.nodes[graph.input_index].output_bytes
+            data.setdefault("accuracy", PUBLISHED_TOP1[name])
+        return data
 
     @model_validator(mode="after")
     def _floor(self) -> Service:
         if (self.rate_per_terminal_per_s is None) == (self.arrivals_path is None):
             raise ValueError("give exactly one of 'rate_per_terminal_per_s' and 'arrivals_path'")
+        if self.model is None:
+            if not self.stages:
+                raise ValueError("give 'stages' (1 to 16) or a zoo 'model'")
+            if self.split is not None:
+                raise ValueError("'split' applies to a zoo 'model', not to explicit 'stages'")
+        elif self.stages:
+            raise ValueError("give explicit 'stages' or a zoo 'model', not both")
         if self.accuracy < self.min_accuracy:
             raise ValueError(f"accuracy {self.accuracy} is below min_accuracy {self.min_accuracy}")
         return self
+
+    @property
+    def curve(self) -> AccuracyCurve:
+        """Accuracy vs the data processed (seed eq. 1), through ``accuracy`` at the uncompressed ``data_bits``.
+
+        ``p = accuracy + q (data_bits / Mbit)^(-r)``, so compression ratio 1 scores the service's accuracy and a
+        ratio ``rho`` scores ``p - q (rho data_bits / Mbit)^(-r)``. A service without input data is flat.
+        """
+        q, r = self.accuracy_curve.q, self.accuracy_curve.r
+        if self.data_bits == 0:
+            return AccuracyCurve(p=self.accuracy, q=0.0, r=r)
+        return AccuracyCurve(p=self.accuracy + q * (self.data_bits / MBIT) ** (-r), q=q, r=r)
 
 
 class Failure(StrictModel):
@@ -203,4 +293,7 @@ class Scenario(StrictModel):
                 for k, stage in enumerate(s.stages):
                     if stage.on == ("cloud",):
                         raise ValueError(f"service {s.name} stage {k} runs only in the cloud, but there is none")
+                split = s.split
+                if split is not None and ("cloud" in (split.tiers or ()) or split.on == ("cloud",)):
+                    raise ValueError(f"service {s.name}: split uses the cloud, but there is none")
         return self

@@ -8,7 +8,9 @@ vectorised step, so a task reads them in ``O(1)``. An upload keeps the SNR and t
 
 Each base station's uplink is a :class:`~mcfn.sim.sharing.PolicySharing` station whose rule re-divides the band
 among the uploads in progress with an uplink policy of :mod:`mcfn.network.uplink` on every upload start and end;
-each upload's rate is the Shannon rate of its share.
+each upload's rate is the Shannon rate of its share. Under ``joint-allocation`` the stations are
+:class:`~mcfn.sim.joint_uplink.JointUplink` s instead: the seed §3.2 solver divides the band and sets each new
+upload's compression ratio, or turns the task away.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import numpy as np
 from mcfn.network import radio
 from mcfn.network.handover import HandoverController
 from mcfn.network.mobility import Area, GaussMarkov, MobilityModel, RandomWaypoint, TraceMobility
-from mcfn.network.uplink import share_uplink
+from mcfn.network.uplink import JOINT_ALLOCATION, share_uplink
 from mcfn.scenario import Scenario
 from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility
 from mcfn.sim.engine import Simulator
+from mcfn.sim.joint_uplink import JointUplinks
 from mcfn.sim.sharing import PolicySharing, RateRule
 
 
@@ -93,13 +96,27 @@ class RadioAccess:
         self._tx_w = float(radio.dbm_to_watt(r.terminal_tx_power_dbm))
         self._noise = radio.noise_psd_w_per_hz(r.noise_psd_dbm_hz)
         self._bandwidth_hz = r.bandwidth_hz
-        self.uplinks = [
-            PolicySharing(sim, rule=uplink_rule(r.uplink_policy, r.bandwidth_hz), on_finish=on_uploaded)
-            for _ in range(len(station_xy_m))
-        ]
+        #: The solver's uplinks under ``joint-allocation``, else None.
+        self.joint: JointUplinks | None = None
+        self.uplinks: list[PolicySharing]
+        if r.uplink_policy == JOINT_ALLOCATION:
+            self.joint = JointUplinks(sim, scenario, stations=len(station_xy_m), on_finish=on_uploaded)
+            self.uplinks = list(self.joint.uplinks)
+        else:
+            rule = uplink_rule(r.uplink_policy, r.bandwidth_hz)
+            self.uplinks = [PolicySharing(sim, rule=rule, on_finish=on_uploaded) for _ in range(len(station_xy_m))]
+        self._data_bits = [s.data_bits for s in scenario.services]
         self.handovers = 0
         self._refresh(self._controller.attach(self._mobility.positions_m))
         sim.schedule(self._step_s, self._step, priority=-1)
+
+    def upload(self, task: int, *, station: int, terminal: int, service: int) -> float | None:
+        """Start ``task``'s upload at ``station``; returns its compression ratio (1 unless the joint allocation
+        compresses it), or None when the station's solver turns the task away."""
+        if self.joint is None:
+            self.uplinks[station].submit(task, self._data_bits[service], self.uplink_key[terminal])
+            return 1.0
+        return self.joint.offer(station, task, snr_hz=self.uplink_key[terminal][0], service=service)
 
     def _refresh(self, serving: np.ndarray) -> None:
         xy = self._mobility.positions_m

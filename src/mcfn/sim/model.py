@@ -44,6 +44,8 @@ class Flight:
     work_scale: float
     #: Base station the result is heading for (the terminal's serving station when it left).
     station: int
+    #: Share of its input the task uploads (the uplink solver may compress it).
+    compression: float = 1.0
     nodes: list[int] = field(default_factory=list)
     paths: list[tuple[str, ...]] = field(default_factory=list)
     stage: int = 0
@@ -101,9 +103,12 @@ class NetworkModel:
         route = self.router.route_stages(self.world.requests[service][station], self._policy, now_s=now)
         if not self._plan(task, route):
             return
-        bits = self._services[service].data_bits
-        if bits > 0:
-            self.access.uplinks[station].submit(task, bits, self.access.uplink_key[terminal])
+        if self._services[service].data_bits > 0:
+            compression = self.access.upload(task, station=station, terminal=terminal, service=service)
+            if compression is None:
+                self.fail(task, "the uplink allocation turned it away: its deadline and floor cannot be met")
+            elif compression < 1.0:
+                self._flight[task].compression = self.table.compression[task] = compression
         else:
             self._uploaded(task)
 
@@ -133,7 +138,9 @@ class NetworkModel:
 
     def _first_stage(self, task: int) -> None:
         flight = self._flight[task]
-        self.wired.send(task, flight.paths[0], self._services[flight.service].data_bits, self._at_node)
+        self.wired.send(
+            task, flight.paths[0], self._services[flight.service].data_bits * flight.compression, self._at_node
+        )
 
     def _at_node(self, task: int) -> None:
         flight = self._flight[task]

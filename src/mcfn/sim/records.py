@@ -19,6 +19,7 @@ _COLUMNS: dict[str, type] = {
     "end_s": np.float64,
     "upload_s": np.float64,
     "compute_s": np.float64,
+    "compression": np.float64,
     "service": np.int16,
     "terminal": np.int32,
     "ingress": np.int16,
@@ -60,6 +61,8 @@ class TaskTable:
     end_s: np.ndarray
     upload_s: np.ndarray
     compute_s: np.ndarray
+    #: Share of its input a task uploaded (seed §3.2's compression ratio; 1: uncompressed).
+    compression: np.ndarray
     service: np.ndarray
     terminal: np.ndarray
     ingress: np.ndarray
@@ -86,6 +89,7 @@ class TaskTable:
         self.reroutes[task] = 0
         self.upload_s[task] = 0.0
         self.compute_s[task] = 0.0
+        self.compression[task] = 1.0
         self.count = task + 1
         return task
 

@@ -1,6 +1,8 @@
 """What a network simulation run reports: per-task derived columns and the run's summary.
 
-Per task: latency, whether it met its deadline, its accuracy, and its utility, the seed §3.2 per-task utility
+Per task: latency, whether it met its deadline, its accuracy — its service's, or, when the uplink solver
+compressed its input to a share ``ρ``, its service's accuracy curve (seed eq. 1, :class:`mcfn.allocation.AccuracyCurve`)
+at ``ρ · data_bits`` —, and its utility, the seed §3.2 per-task utility
 ``w A - (1 - w) T / T_max`` with ``T_max`` the task's deadline (:mod:`mcfn.allocation.evaluation` uses the same
 form); a failed task scores accuracy 0 and latency ``T_max``, i.e. ``-(1 - w)``, as a rejected task does there.
 Every number of the summary can be recomputed from the per-task table and the stations' time integrals.
@@ -25,6 +27,11 @@ def task_columns(model: NetworkModel) -> dict[str, np.ndarray]:
     services = model.world.scenario.services
     deadline = np.array([s.deadline_s for s in services])[columns["service"]]
     accuracy_of = np.array([s.accuracy for s in services])[columns["service"]]
+    compression = columns["compression"]
+    for k, service in enumerate(services):
+        compressed = (columns["service"] == k) & (compression < 1.0)
+        if compressed.any():
+            accuracy_of[compressed] = service.curve.accuracy(compression[compressed] * service.data_bits)
     done = columns["status"] == COMPLETED
     latency = np.where(done, columns["end_s"] - columns["arrival_s"], np.nan)
     w = model.world.scenario.utility_weight
@@ -87,7 +94,28 @@ def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s:
             "bytes": servers.adverts_sent * ADVERT_BYTES,
             "bytes_per_s": servers.adverts_sent * ADVERT_BYTES / horizon_s,
         },
+        **_uplink_allocation(model, columns),
         "horizon_s": horizon_s,
         "events": model.sim.events_processed,
         "events_per_task": model.sim.events_processed / arrived if arrived else None,
+    }
+
+
+def _uplink_allocation(model: NetworkModel, columns: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Under the ``joint-allocation`` uplink: the solver's work and the compression it chose; else nothing."""
+    joint = model.access.joint
+    if joint is None:
+        return {}
+    stats = joint.stats
+    done = columns["status"] == COMPLETED
+    return {
+        "uplink_allocation": {
+            "solves": stats.solves,
+            "closed_form": stats.closed_form,
+            "solve_wall_s": stats.solve_wall_s,
+            "mean_solve_s": stats.solve_wall_s / stats.solves if stats.solves else None,
+            "fallbacks": stats.fallbacks,
+            "turned_away": stats.rejected,
+            "mean_compression_completed": float(columns["compression"][done].mean()) if done.any() else None,
+        }
     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mcfn.compute import ComputeNode, Fleet, ServiceCatalog, Tier, Work
+from mcfn.compute import Fleet, ServiceCatalog, Tier, Work
 from mcfn.network.topology import HexSpec, Role, Topology, hex_topology
 from mcfn.routing import SplitRequest, Stage
 from mcfn.scenario import Scenario, Service
@@ -67,32 +67,10 @@ def build_world(scenario: Scenario) -> World:
     topology = hex_topology(spec)
     stations = topology.nodes_with_role(Role.BASE_STATION)
     edges = topology.nodes_with_role(Role.EDGE_SERVER)
-    edge = scenario.compute.edge
-    nodes = [
-        ComputeNode.of_kind(
-            node_id=name,
-            tier=Tier.EDGE,
-            kind=edge.kind,
-            peak_flops_per_s=edge.peak_flops_per_s,
-            memory_bytes=edge.memory_bytes,
-            vm_slots=edge.vm_slots,
-            degradation=edge.degradation,
-        )
-        for name in edges
-    ]
+    nodes = [scenario.compute.edge.node(name, Tier.EDGE) for name in edges]
     cloud = scenario.compute.cloud
     if cloud is not None:
-        nodes.append(
-            ComputeNode.of_kind(
-                node_id="cloud",
-                tier=Tier.CLOUD,
-                kind=cloud.kind,
-                peak_flops_per_s=cloud.peak_flops_per_s,
-                memory_bytes=cloud.memory_bytes,
-                vm_slots=cloud.vm_slots,
-                degradation=cloud.degradation,
-            )
-        )
+        nodes.append(cloud.node("cloud", Tier.CLOUD))
     fleet = Fleet(nodes)
     tiers = {"edge": [n.node_id for n in nodes if n.tier is Tier.EDGE], "cloud": ["cloud"] if cloud else []}
     instances = {}

@@ -15,6 +15,8 @@ greater than 0``.
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -95,13 +97,38 @@ def parse_topology(document: Any) -> Topology:
         raise TopologyError(validation_message(exc)) from None
 
 
+def yaml_load(text: str) -> Any:
+    """Decode YAML text with YAML 1.2 booleans: only ``true`` / ``false`` are, so a field named ``on`` stays a
+    name (PyYAML follows YAML 1.1, where ``on``, ``off``, ``yes``, ``no`` are booleans too)."""
+    import yaml
+
+    return yaml.load(text, Loader=_yaml12_loader())
+
+
+@cache
+def _yaml12_loader() -> type:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    bool_tag = "tag:yaml.org,2002:bool"
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    return Loader
+
+
 def read_yaml(path: str | Path, error: type[ValueError]) -> Any:
-    """Decode a YAML file; unreadable or malformed files raise ``error`` with a one-line message."""
+    """Decode a YAML file (:func:`yaml_load`); unreadable or malformed files raise ``error`` with a one-line
+    message."""
     import yaml
 
     path = Path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     except yaml.YAMLError as exc:
