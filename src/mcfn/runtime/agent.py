@@ -53,6 +53,7 @@ class AgentSpec:
     slowdown: float = 1.0
     torch_threads: int = 1
     timeout_s: float = 5.0
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.max_queue < 0:
@@ -76,7 +77,7 @@ class Agent:
             service: part
             for plan in spec.plans
             if any(s.service_id in hosted for s in plan.stages)
-            for service, part in build_parts(plan).items()
+            for service, part in build_parts(plan, device=spec.device).items()
             if service in hosted
         }
         with torch.no_grad():  # warm up: the first pass of a module allocates and picks kernels, and is slow

@@ -1,0 +1,97 @@
+"""How long each layer of a model takes on the node that plays its tier, and the work the router charges for it.
+
+A tier of a plan is played by one compute node (:class:`Player`). Without a latency table, a layer takes its
+FLOPs in its op class over the node's throughput in that class (:func:`layer_work`). With a
+table measured on the player's machine (``mcfn profile MODEL --measure``, :mod:`mcfn.models.measure`; an agent
+computes with one torch thread, so time CPU tables with ``OMP_NUM_THREADS=1``), a layer takes its measured time,
+times the agent's ``slowdown`` when the agent emulates a slower processor.
+
+Per-layer time is uneven per FLOP (depthwise convolutions and memory-bound layers are slow, large dense layers
+fast), so a plan and a prediction from one speed per model misjudge stages made of unusual layers. The router
+(:mod:`mcfn.routing`) predicts compute as op-class FLOPs over op-class throughputs, so a stage's
+:class:`~mcfn.compute.node.Work` is given in *nominal* FLOPs (:func:`nominal_work`): each layer's seconds on its
+player times the player's throughput in the layer's op class. The router then predicts exactly the measured time
+on the player, and on another node of the tier that time scaled by their throughput ratio (the assumption of the
+planner's measured cost model, :func:`mcfn.partition.cost.measured_compute_s`). Without a table the nominal FLOPs
+are the real ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcfn.compute.node import OP_CLASSES, ComputeNode, OpClass, Work
+from mcfn.models.graph import LayerGraph, Node
+from mcfn.models.measure import LatencyTable
+
+#: Layer-graph ops (lower-case module class or function names) by op class; anything else is element-wise, the
+#: default of :func:`mcfn.models.flops.module_flops`.
+_OP_CLASSES: tuple[tuple[OpClass, tuple[str, ...]], ...] = (
+    (OpClass.CONV, ("conv",)),
+    (OpClass.MATMUL, ("linear", "matmul", "mm", "bmm", "baddbmm", "multiheadattention", "scaled_dot_product")),
+    (OpClass.OTHER, ("pool", "mean", "sum", "amax", "max", "min")),
+)
+
+
+def op_class(op: str) -> OpClass:
+    """The op class of a layer-graph op name (``conv2d`` → conv, ``linear`` → matmul, ``maxpool2d`` → other)."""
+    return next((cls for cls, keys in _OP_CLASSES if any(key in op for key in keys)), OpClass.ELEMENTWISE)
+
+
+def layer_work(node: Node) -> Work:
+    """The work of one layer-graph node: its FLOPs in its op class."""
+    return Work({op_class(node.op): node.flops})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Player:
+    """The compute node playing a tier; ``table``: per-layer seconds measured on its machine (``None``: use its
+    op-class throughputs); ``slowdown``: how many times slower than the measuring machine its agent runs."""
+
+    node: ComputeNode
+    table: LatencyTable | None = None
+    slowdown: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.slowdown >= 1:
+            raise ValueError(f"player {self.node.node_id}: slowdown must be >= 1, got {self.slowdown}")
+
+
+def layer_seconds(graph: LayerGraph, players: Sequence[Player]) -> np.ndarray:
+    """Seconds of every layer of ``graph`` (rows, in graph order) on each tier's player (columns).
+
+    Raises ``ValueError`` naming a table measured on another model, or a layer a table lacks.
+    """
+    columns = []
+    for player in players:
+        table = player.table
+        if table is None:
+            columns.append([player.node.compute_time_s(layer_work(layer)) for layer in graph.nodes])
+            continue
+        if table.model != graph.name:
+            raise ValueError(f"the latency table of {player.node.node_id} is of model {table.model!r}")
+        missing = [layer.id for layer in graph.nodes if layer.id not in table.node_latency_s]
+        if missing:
+            raise ValueError(f"the latency table of {player.node.node_id} has no time for layer {missing[0]!r}")
+        columns.append([table.node_latency_s[layer.id] * player.slowdown for layer in graph.nodes])
+    return np.array(columns, dtype=float).T
+
+
+def nominal_work(graph: LayerGraph, players: Sequence[Player] | None, tier_of: Sequence[int]) -> np.ndarray:
+    """FLOPs of every layer by op class (rows in graph order, columns in ``OP_CLASSES`` order) as the router
+    charges them: its seconds on the player of its tier ``tier_of[i]`` times that player's throughput in the
+    layer's op class; the real FLOPs when there are no players (a plan whose stages run on any node)."""
+    rows = np.arange(len(graph.nodes))
+    classes = np.array([OP_CLASSES.index(op_class(layer.op)) for layer in graph.nodes], dtype=np.int64)
+    if players is None:
+        amount = np.array([layer.flops for layer in graph.nodes], dtype=float)
+    else:
+        tiers = np.asarray(tier_of, dtype=np.int64)
+        speeds = np.array([player.node.per_op_flops_per_s for player in players], dtype=float)
+        amount = layer_seconds(graph, players)[rows, tiers] * speeds[tiers, classes]
+    work = np.zeros((len(graph.nodes), len(OP_CLASSES)))
+    work[rows, classes] = amount
+    return work
