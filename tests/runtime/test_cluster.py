@@ -205,3 +205,44 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
 def test_bad_runtime_scenarios_are_named(change, complaint):
     with pytest.raises(ScenarioError, match=complaint):
         parse_runtime_scenario(scenario_document(**change))
+
+
+def test_a_restarted_controller_gets_its_agents_back_and_a_restarted_agent_gets_traffic_again():
+    """The controller is replaced by a fresh one at the same address (as a supervisor restarts a crashed process):
+    the agents, still running, register again and service resumes; then an agent killed and started anew rejoins
+    the new controller and serves the requests it is nearest to."""
+    runtime = parse_runtime_scenario(scenario_document())
+    x = np.random.default_rng(3).standard_normal((1, 3, 32, 32)).astype(np.float32)
+
+    async def scenario():
+        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+            await cluster.wait_ready()
+            address = cluster.address
+            client = Client(*address, token=TOKEN)
+            before = await client.infer(TINY, x, policy="nearest-edge")
+            await client.close()
+            await cluster.restart_controller()
+            forgotten = cluster.controller.live_agents
+            await cluster.wait_ready(timeout_s=30)
+            restarted_at = cluster.address
+            client = Client(*restarted_at, token=TOKEN)
+            resumed = await client.infer(TINY, x, policy="round-robin")
+            cluster.kill("edge0")
+            await cluster.controller.wait_until(lambda c: "edge0" not in c.live_agents, timeout_s=30)
+            away = await client.infer(TINY, x, policy="nearest-edge")
+            cluster.restart("edge0")
+            await cluster.wait_ready(timeout_s=60)
+            back = await client.infer(TINY, x, policy="nearest-edge")
+            await client.close()
+        return address, restarted_at, forgotten, before, resumed, away, back
+
+    address, restarted_at, forgotten, before, resumed, away, back = run(scenario(), timeout_s=150)
+    assert restarted_at == address
+    assert forgotten == ()  # a fresh controller knows no agent until they say hello again
+    expected = local_output(TINY, x)
+    for reply in (before, resumed, away, back):
+        assert np.abs(reply.output - expected).max() <= 1e-5
+    assert before.fields["stages"][0]["node"] == "edge0"
+    assert resumed.fields["attempts"] == 1
+    assert "edge0" not in {s["node"] for s in away.fields["stages"]}
+    assert back.fields["stages"][0]["node"] == "edge0"

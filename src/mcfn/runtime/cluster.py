@@ -231,7 +231,8 @@ class LocalCluster:
     OS process each); use as ``async with``.
 
     ``kill`` ends an agent at once (SIGKILL for a process: nothing is cleaned up, as in a crash); ``restart``
-    starts a fresh one for the same node, which registers again.
+    starts a fresh one for the same node, which registers again; ``restart_controller`` does the same to the
+    controller.
     """
 
     def __init__(
@@ -245,7 +246,15 @@ class LocalCluster:
         self.runtime = runtime
         self.token = token or new_token()
         check_token(self.token.encode())
-        self.controller = Controller(
+        self.controller = self._new_controller()
+        self.launcher = launcher or ProcessLauncher()
+        self._advertised_host = advertised_host
+        self._server: asyncio.Server | None = None
+        self._running: set[str] = set()
+
+    def _new_controller(self) -> Controller:
+        runtime = self.runtime
+        return Controller(
             scenario=runtime.scenario,
             plans=runtime.plans,
             deadlines_s=runtime.deadlines_s,
@@ -254,10 +263,6 @@ class LocalCluster:
             policy=runtime.policy,
             max_attempts=runtime.max_attempts,
         )
-        self.launcher = launcher or ProcessLauncher()
-        self._advertised_host = advertised_host
-        self._server: asyncio.Server | None = None
-        self._running: set[str] = set()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -272,8 +277,12 @@ class LocalCluster:
 
     async def __aenter__(self) -> LocalCluster:
         self._server = await self.controller.start(host=self.runtime.host, port=self.runtime.port)
-        for node_id in self.node_ids:
-            self.restart(node_id)
+        try:
+            for node_id in self.node_ids:
+                self.restart(node_id)
+        except BaseException:
+            await self.__aexit__()
+            raise
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -283,6 +292,17 @@ class LocalCluster:
             self._server.close()
         with contextlib.suppress(TimeoutError):  # let the agents' connections end before the loop does
             await self.controller.wait_until(lambda controller: not controller.live_agents, timeout_s=5.0)
+
+    async def restart_controller(self) -> None:
+        """Replace the controller by a fresh one at the same address, as a supervisor restarts a crashed controller
+        process: the old one stops listening and drops every connection; the new one knows no agent until each
+        registers again (agents retry the address every advert period)."""
+        host, port = self.address
+        if self._server is not None:
+            self._server.close()
+        await self.controller.stop()
+        self.controller = self._new_controller()
+        self._server = await self.controller.start(host=host, port=port)
 
     async def wait_ready(self, *, timeout_s: float = 60.0) -> None:
         """Return once every agent has registered (they load torch and build their stages first)."""
