@@ -11,12 +11,13 @@
    agent in their own processes; the edge emulates a processor ``EDGE_SLOWDOWN`` times slower), for three zoo
    models at two bandwidths of the WAN link to the cloud. Each model is cut by the real planner (the optimum of
    :mod:`mcfn.partition` over the edge and cloud tiers, so the cut moves with the bandwidth) and run by its
-   executable parts. Two ways of timing the layers, both measured here first with one CPU thread (what an agent
-   has), are compared in the same run: ``model``, one speed per model (its FLOPs over the time of a whole forward
-   pass; every layer is charged at that speed), and ``layers``, a per-layer latency table
-   (:func:`mcfn.models.measure.measure_latency`) given to the scenario for both tiers
-   (:mod:`mcfn.runtime.timing`), so the plan, the router's prediction and the run share their numbers.
-   ``--requests`` are sent one after another; the mean is reported, with the actual/predicted ratio of the
+   executable parts. One measurement here first (one CPU thread, what an agent has;
+   :func:`mcfn.runtime.timing.measure_table`: each layer's share of the node-by-node time, scaled to a whole forward
+   pass) times the layers in two ways, compared in the same run: ``model``, one speed per model (its FLOPs over
+   the forward pass, every layer charged at that speed), and ``layers``, the per-layer table given to the scenario
+   for both tiers (:mod:`mcfn.runtime.timing`), so the plan, the router's prediction and the run share their
+   numbers.
+   ``--requests`` are sent one after another; the median is reported, with the actual/predicted ratio of the
    compute and network parts summed over the stages. The models are those whose optimum is a real split at these
    figures (Neurosurgeon's observation: for most CNNs the optimum is all on one side, as the activations shrink
    below the input only late).
@@ -115,40 +116,20 @@ async def link_accuracy() -> tuple[float, float]:
     return measured, link.transfer_s(len(encode(Message(kind="blob", tensors={"blob": tensor}))))
 
 
-def measured_flops_per_s(name: str) -> float:
-    """FLOP/s of one CPU thread on the whole model ``name`` (what an agent with one thread achieves)."""
+def measure(name: str, folder: Path) -> tuple[Path, float]:
+    """A per-layer latency table of ``name`` on one CPU thread (:func:`mcfn.runtime.timing.measure_table`: each
+    layer's share of the node-by-node time, scaled to a whole forward pass), written to ``folder``; the file and
+    the model's speed, its FLOPs over that forward pass."""
     import torch
 
-    from mcfn.models.profile import profile_model
-    from mcfn.runtime.models import build
+    from mcfn.models.zoo import load_zoo_graph
+    from mcfn.runtime.timing import measure_table
 
     torch.set_num_threads(1)
-    model, x = build(name, seed=0)
-    flops = profile_model(model, x, name=name).graph.total_flops
-    with torch.no_grad():
-        model(x)
-        started = time.perf_counter()
-        for _ in range(3):
-            model(x)
-    return 3 * flops / (time.perf_counter() - started)
-
-
-def measure_table(name: str, folder: Path) -> tuple[Path, float]:
-    """A per-layer latency table of ``name`` on one CPU thread, written to ``folder``; the file and the
-    effective FLOP/s it implies."""
-    import torch
-
-    from mcfn.models.measure import measure_latency
-    from mcfn.models.profile import profile_model
-    from mcfn.runtime.models import build
-
-    torch.set_num_threads(1)
-    model, x = build(name, seed=0)
-    profile = profile_model(model, x, name=name)
-    table = measure_latency(profile.module, x, name=name, warmup=2, repeats=5)
+    table = measure_table(name, warmup=2, repeats=5)
     path = folder / f"{name}.cpu1.latency.json"
     path.write_text(json.dumps(table.to_json_dict()), encoding="utf-8")
-    return path, profile.graph.total_flops / sum(table.node_latency_s.values())
+    return path, load_zoo_graph(name).total_flops / sum(table.node_latency_s.values())
 
 
 def scenario(model: str, wan_bps: float, flops_per_s: float, table: Path | None) -> dict:
@@ -192,7 +173,8 @@ def scenario(model: str, wan_bps: float, flops_per_s: float, table: Path | None)
 
 
 async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: int) -> dict[str, object]:
-    """Mean predicted and actual latency (and their compute and network parts) of ``requests`` in a row."""
+    """Median predicted and actual latency (and their compute and network parts) of ``requests`` in a row (medians:
+    other work on this machine slows some requests down)."""
     plan = runtime.plans[model]
     async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
         await cluster.wait_ready(timeout_s=180)
@@ -202,17 +184,17 @@ async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: in
         replies = [await client.infer(model, x) for _ in range(requests)]
         await client.close()
 
-    def mean(key: str) -> float:
-        return statistics.mean(sum(stage[key] for stage in r.fields["stages"]) for r in replies)
+    def median(key: str) -> float:
+        return statistics.median(sum(stage[key] for stage in r.fields["stages"]) for r in replies)
 
     return {
         "nodes": "/".join(s["node"] for s in replies[-1].fields["stages"]),
         "edge_layers": sum(tier == "edge" for _, tier in plan.assignment) / len(plan.assignment),
         "crossing": "+".join(str(len(stage.sends)) for stage in plan.stages[:-1]) or "-",
-        "predicted_s": statistics.mean(r.fields["predicted_latency_s"] for r in replies),
-        "actual_s": statistics.mean(r.fields["latency_s"] for r in replies),
-        "compute": mean("compute_s") / mean("predicted_compute_s"),
-        "network": mean("network_s") / mean("predicted_network_s"),
+        "predicted_s": statistics.median(r.fields["predicted_latency_s"] for r in replies),
+        "actual_s": statistics.median(r.fields["latency_s"] for r in replies),
+        "compute": median("compute_s") / median("predicted_compute_s"),
+        "network": median("network_s") / median("predicted_network_s"),
     }
 
 
@@ -293,10 +275,12 @@ def report_predictions(requests: int) -> None:
     )
     with tempfile.TemporaryDirectory() as folder:
         for model in MODELS:
-            speeds = {"model": (None, measured_flops_per_s(model)), "layers": measure_table(model, Path(folder))}
+            table, speed = measure(model, Path(folder))
             for bandwidth in BANDWIDTHS_BPS:
-                for timing, (table, speed) in speeds.items():
-                    runtime = parse_runtime_scenario(scenario(model, bandwidth, speed, table))
+                for timing in ("model", "layers"):
+                    runtime = parse_runtime_scenario(
+                        scenario(model, bandwidth, speed, table if timing == "layers" else None)
+                    )
                     row = asyncio.run(predicted_vs_actual(runtime, model, requests))
                     ratio = row["actual_s"] / row["predicted_s"]
                     print(

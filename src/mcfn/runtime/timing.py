@@ -2,9 +2,9 @@
 
 A tier of a plan is played by one compute node (:class:`Player`). Without a latency table, a layer takes its
 FLOPs in its op class over the node's throughput in that class (:func:`layer_work`). With a
-table measured on the player's machine (``mcfn profile MODEL --measure``, :mod:`mcfn.models.measure`; an agent
-computes with one torch thread, so time CPU tables with ``OMP_NUM_THREADS=1``), a layer takes its measured time,
-times the agent's ``slowdown`` when the agent emulates a slower processor.
+table measured on the player's machine and device (:func:`measure_table`, or ``mcfn profile MODEL --measure``
+whose node-by-node times add per-layer overhead; an agent computes with one torch thread, so time CPU tables with
+one), a layer takes its measured time, times the agent's ``slowdown`` when the agent emulates a slower processor.
 
 Per-layer time is uneven per FLOP (depthwise convolutions and memory-bound layers are slow, large dense layers
 fast), so a plan and a prediction from one speed per model misjudge stages made of unusual layers. The router
@@ -95,3 +95,47 @@ def nominal_work(graph: LayerGraph, players: Sequence[Player] | None, tier_of: S
     work = np.zeros((len(graph.nodes), len(OP_CLASSES)))
     work[rows, classes] = amount
     return work
+
+
+def measure_table(name: str, *, seed: int = 0, device: str = "cpu", warmup: int = 3, repeats: int = 10) -> LatencyTable:
+    """Per-layer seconds of the runtime model ``name`` on ``device`` here, scaled to add up to a whole forward pass.
+
+    :func:`mcfn.models.measure.measure_latency` runs the model node by node (synchronising a GPU around each node),
+    which adds interpreter and launch overhead to every layer — the H200 tables in ``examples/latency`` add up to
+    2–2.5× a forward pass — while an agent runs a stage as one module call. So each layer keeps its share of the
+    node-by-node time, and the total is the median of ``repeats`` whole forward passes (after ``warmup``). CPU
+    times are those of the current torch thread count (an agent computes with one).
+    """
+    import statistics
+    import time
+
+    import torch
+
+    from mcfn.models.measure import measure_latency
+    from mcfn.models.profile import profile_model
+    from mcfn.runtime.device import torch_device
+    from mcfn.runtime.models import build
+
+    target = torch_device(device)
+    model, example = build(name, seed=seed)
+    profile = profile_model(model, example, name=name)
+    table = measure_latency(profile.module, example, name=name, warmup=warmup, repeats=repeats, device=device)
+    sync = torch.cuda.synchronize if target.type == "cuda" else (lambda: None)
+    module, example = profile.module.to(target), example.to(target)
+    times = []
+    with torch.no_grad():
+        for i in range(warmup + repeats):
+            sync()
+            started = time.perf_counter()
+            module(example)
+            sync()
+            if i >= warmup:
+                times.append(time.perf_counter() - started)
+    scale = statistics.median(times) / sum(table.node_latency_s.values())
+    return LatencyTable(
+        model=name,
+        machine=f"{table.machine}; scaled {scale:.3f}x to a whole forward pass",
+        warmup=warmup,
+        repeats=repeats,
+        node_latency_s={node: seconds * scale for node, seconds in table.node_latency_s.items()},
+    )
