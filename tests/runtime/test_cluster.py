@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -200,6 +201,10 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
         ({"agents": [{"node": "edge9", "models": [TINY]}]}, "edge9"),
         ({"agents": [{"node": "edge0", "models": ["other"]}]}, "unknown models"),
         ({"agents": [{"node": "edge0", "models": [TINY], "workers": 0}]}, "workers"),
+        ({"agents": [{"node": "edge0", "models": [TINY], "device": "tpu"}]}, "device"),
+        ({"models": {TINY: {"stages": 2, "latency": {"edge": "t.json"}}}}, "stages or tiers"),
+        ({"models": {TINY: {"tiers": ["edge"], "latency": {"cloud": "t.json"}}}}, "tiers .'cloud'., which the plan"),
+        ({"models": {TINY: {"tiers": ["edge"], "latency": {"edge": "missing.json"}}}}, "missing.json"),
     ],
 )
 def test_bad_runtime_scenarios_are_named(change, complaint):
@@ -246,3 +251,41 @@ def test_a_restarted_controller_gets_its_agents_back_and_a_restarted_agent_gets_
     assert resumed.fields["attempts"] == 1
     assert "edge0" not in {s["node"] for s in away.fields["stages"]}
     assert back.fields["stages"][0]["node"] == "edge0"
+
+
+def test_latency_tables_are_read_from_the_scenario_folder_and_must_be_of_the_model(tmp_path):
+    """A table given for a tier times the layers of the stage its agent plays (times the agent's slowdown: the
+    phone emulates a CPU four times slower); a table of another model is refused, naming it."""
+    from mcfn.models.profile import profile_model
+
+    model, x = build(TINY, seed=0)
+    layers = profile_model(model, x, name=TINY).graph.nodes
+    (tmp_path / "tables").mkdir()
+    for name in (TINY, "resnet18"):
+        table = {"model": name, "node_latency_s": {layer.id: 1e-3 for layer in layers}}
+        (tmp_path / "tables" / f"{name}.json").write_text(json.dumps(table), encoding="utf-8")
+    models = {
+        TINY: {"tiers": ["terminal", "edge"], "split": "balanced", "latency": {"terminal": f"tables/{TINY}.json"}}
+    }
+    agents = [{"node": "ue0", "models": [TINY], "slowdown": 4}, {"node": "edge0", "models": [TINY]}]
+    runtime = parse_runtime_scenario(scenario_document(models=models, agents=agents), folder=tmp_path)
+    first = runtime.plans[TINY].stages[0]
+    phone = runtime.scenario.fleet.nodes[runtime.scenario.fleet.index["ue0"]]
+    on_phone = sum(tier == "terminal" for _, tier in runtime.plans[TINY].assignment)
+    assert phone.compute_time_s(first.work) == pytest.approx(4 * 1e-3 * on_phone)
+    models[TINY]["latency"] = {"terminal": "tables/resnet18.json"}
+    with pytest.raises(ScenarioError, match="ue0 is of model 'resnet18'"):
+        parse_runtime_scenario(scenario_document(models=models, agents=agents), folder=tmp_path)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without CUDA")
+def test_an_agent_on_cuda_without_a_gpu_is_refused_with_the_reason():
+    agents = [{"node": n, "models": [TINY], "device": "cuda"} for n in ("edge0", "cloud")]
+    runtime = parse_runtime_scenario(scenario_document(agents=agents))
+
+    async def scenario():
+        async with LocalCluster(runtime, token=TOKEN.decode()):
+            pass
+
+    with pytest.raises(ValueError, match="torch sees no CUDA device"):
+        run(scenario())
