@@ -23,9 +23,10 @@ section::
 A plan over tiers (optimal, :func:`~mcfn.runtime.plan.plan_over_tiers`, or balanced) takes each tier from the
 agents of that tier hosting the model: the one nearest the ingress plays it, and the links between tiers are the
 topology's fastest paths between those nodes. The player's time for each layer is measured when the model gives a
-latency table for the tier (``mcfn profile MODEL --measure --out FILE`` run once on that machine and device,
-relative paths from the scenario file's folder; times the agent's ``slowdown``), else it comes from the compute
-node's op-class throughputs (:mod:`mcfn.runtime.timing`). Tables are measured once per machine type and shipped
+latency table for the tier (:func:`~mcfn.runtime.timing.measure_table` run once on that machine and device, or
+``mcfn profile MODEL --measure --out FILE`` whose node-by-node times add up to more than a forward pass; relative
+paths from the scenario file's folder; times the agent's ``slowdown``), else it comes from the compute node's
+op-class throughputs (:mod:`mcfn.runtime.timing`). Tables are measured once per machine type and shipped
 with the deployment, as offline profiles are (Neurosurgeon, DADS): the cut is chosen before any agent starts,
 and the same times predict each stage's compute. A stage of a plan over tiers is hosted by the model's agents of
 its tier only; a stage of a plan by number of stages (:func:`~mcfn.runtime.plan.plan_balanced`) by every agent of
