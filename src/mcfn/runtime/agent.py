@@ -66,6 +66,7 @@ class Agent:
     """The agent's state and protocol; :func:`run_agent` runs one in a process."""
 
     def __init__(self, spec: AgentSpec) -> None:
+        self._parent = os.getppid()  # first: a parent that dies while the stages are built must still end the agent
         import torch
 
         torch.set_num_threads(spec.torch_threads)
@@ -170,7 +171,7 @@ class Agent:
     # --- awareness -------------------------------------------------------------------------------------------
     async def _advertise_forever(self) -> None:
         rng = np.random.default_rng()
-        parent = os.getppid()
+        parent = self._parent
         policy = self.spec.advert
         while os.getppid() == parent:
             with contextlib.suppress(OSError, ConnectionError, EOFError, TimeoutError, RemoteError):
