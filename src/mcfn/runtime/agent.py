@@ -8,8 +8,8 @@ reason (unknown stage, wrong tensors, queue full). At most ``workers`` stages co
 releases the GIL in its kernels); at most ``max_queue`` more wait, and a request beyond that is refused at once
 rather than left to miss its deadline. Every ``advert_period_s`` (± jitter, :class:`~mcfn.awareness.AdvertPolicy`)
 it tells the controller its backlog in FLOPs, busy workers, measured speed and arrival rate — the L0 metrics of an
-:class:`~mcfn.awareness.Advert`. If the controller goes away the agent keeps trying to register again, so a
-restarted agent or controller rejoins; it exits when its parent process is gone.
+:class:`~mcfn.awareness.Advert`. If the controller goes away (even mid-frame) the agent keeps trying to register
+again, so a restarted agent or controller rejoins; it exits when its parent process is gone.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 
 from mcfn.awareness.advert import AdvertPolicy
+from mcfn.runtime.auth import AuthError
 from mcfn.runtime.channel import Channel, RemoteError, connect, serve
 from mcfn.runtime.link import LinkProfile, link_from_fields
 from mcfn.runtime.plan import ModelPlan, build_parts, run_part
-from mcfn.runtime.wire import Message
+from mcfn.runtime.wire import FrameError, Message
 
 #: Weight of the newest period's speed in the measured-speed moving average.
 SPEED_SMOOTHING = 0.3
@@ -174,7 +175,7 @@ class Agent:
         parent = self._parent
         policy = self.spec.advert
         while os.getppid() == parent:
-            with contextlib.suppress(OSError, ConnectionError, EOFError, TimeoutError, RemoteError):
+            with contextlib.suppress(OSError, EOFError, TimeoutError, RemoteError, FrameError, AuthError):
                 channel = await connect(
                     self.spec.controller_host,
                     self.spec.controller_port,
