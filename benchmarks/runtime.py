@@ -127,7 +127,7 @@ def measure(name: str, folder: Path) -> tuple[Path, float]:
     from mcfn.runtime.timing import measure_table
 
     torch.set_num_threads(1)
-    table = measure_table(name, warmup=2, repeats=5)
+    table = measure_table(name)
     path = folder / f"{name}.cpu1.latency.json"
     path.write_text(json.dumps(table.to_json_dict()), encoding="utf-8")
     return path, load_zoo_graph(name).total_flops / sum(table.node_latency_s.values())
