@@ -11,11 +11,17 @@
    agent in their own processes; the edge emulates a processor ``EDGE_SLOWDOWN`` times slower), for three zoo
    models at two bandwidths of the WAN link to the cloud. Each model is cut by the real planner (the optimum of
    :mod:`mcfn.partition` over the edge and cloud tiers, so the cut moves with the bandwidth) and run by its
-   executable parts. Each model's speed is *measured* here first (one CPU thread on this machine, the whole
-   model's FLOPs over its time: the measured-profile plan), so the plan, the router's prediction and the run share
-   their numbers; ``--requests`` are sent one after another and the mean is reported. The models are those whose
-   optimum is a real split at these figures (Neurosurgeon's observation: for most CNNs the optimum is all on one
-   side, as the activations shrink below the input only late).
+   executable parts. One measurement here first (one CPU thread, what an agent has;
+   :func:`mcfn.runtime.timing.measure_table`: each layer's share of the node-by-node time, scaled to a whole forward
+   pass) times the layers in two ways, compared in the same run: ``model``, one speed per model (its FLOPs over
+   the forward pass, every layer charged at that speed), and ``layers``, the per-layer table given to the scenario
+   for both tiers (:mod:`mcfn.runtime.timing`), so the plan, the router's prediction and the run share their
+   numbers.
+   ``--requests`` are sent one after another; the median is reported (and the fastest request over the
+   prediction, less sensitive to other work on a shared machine), with the actual/predicted ratio of the compute
+   and network parts summed over the stages. The models are those whose optimum is a real split at these
+   figures (Neurosurgeon's observation: for most CNNs the optimum is all on one side, as the activations shrink
+   below the input only late).
 4. **Ray actor path vs own transport** (when Ray is installed): a round trip of the same tensor to an echo in
    another process, through a Ray actor call (``ray.get(actor.echo.remote(x))``, local Ray instance) and through
    an authenticated channel to a spawned echo server; median of ``--rounds``.
@@ -25,17 +31,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import statistics
 import struct
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mcfn.runtime.channel import Channel, connect, serve
 from mcfn.runtime.client import Client
-from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
+from mcfn.runtime.cluster import LocalCluster, RuntimeScenario, parse_runtime_scenario
 from mcfn.runtime.link import LinkProfile
 from mcfn.runtime.wire import Message, encode
 
@@ -108,32 +117,32 @@ async def link_accuracy() -> tuple[float, float]:
     return measured, link.transfer_s(len(encode(Message(kind="blob", tensors={"blob": tensor}))))
 
 
-def measured_flops_per_s(name: str) -> float:
-    """FLOP/s of one CPU thread on the whole model ``name`` (what an agent with one thread achieves)."""
+def measure(name: str, folder: Path) -> tuple[Path, float]:
+    """A per-layer latency table of ``name`` on one CPU thread (:func:`mcfn.runtime.timing.measure_table`: each
+    layer's share of the node-by-node time, scaled to a whole forward pass), written to ``folder``; the file and
+    the model's speed, its FLOPs over that forward pass."""
     import torch
 
-    from mcfn.models.profile import profile_model
-    from mcfn.runtime.models import build
+    from mcfn.models.zoo import load_zoo_graph
+    from mcfn.runtime.timing import measure_table
 
     torch.set_num_threads(1)
-    model, x = build(name, seed=0)
-    flops = profile_model(model, x, name=name).graph.total_flops
-    with torch.no_grad():
-        model(x)
-        started = time.perf_counter()
-        for _ in range(3):
-            model(x)
-    return 3 * flops / (time.perf_counter() - started)
+    table = measure_table(name)
+    path = folder / f"{name}.cpu1.latency.json"
+    path.write_text(json.dumps(table.to_json_dict()), encoding="utf-8")
+    return path, load_zoo_graph(name).total_flops / sum(table.node_latency_s.values())
 
 
-def scenario(model: str, wan_bps: float, flops_per_s: float) -> dict:
+def scenario(model: str, wan_bps: float, flops_per_s: float, table: Path | None) -> dict:
     """bs0 - edge0 over 1 Gbit/s; bs0 - agg - cloud with the WAN hop at ``wan_bps``; ``model`` planned over the
-    edge and cloud tiers, the edge agent emulating a processor ``EDGE_SLOWDOWN`` times slower."""
+    edge and cloud tiers (with ``table`` timing the layers of both, if given), the edge agent emulating a
+    processor ``EDGE_SLOWDOWN`` times slower."""
 
     def node(speed: float) -> dict:
         throughput = dict.fromkeys(("conv", "matmul", "elementwise", "other"), speed)
         return {"kind": "cpu", "throughput_flops_per_s": throughput, "memory_bytes": 8e9, "vm_slots": 1}
 
+    latency = {} if table is None else {"edge": str(table), "cloud": str(table)}
     return {
         "topology": {
             "nodes": [
@@ -155,7 +164,7 @@ def scenario(model: str, wan_bps: float, flops_per_s: float) -> dict:
         "runtime": {
             "ingress": "bs0",
             "policy": "optimal",
-            "models": {model: {"deadline_s": 10.0}},
+            "models": {model: {"deadline_s": 10.0, "latency": latency}},
             "agents": [
                 {"node": "edge0", "models": [model], "slowdown": EDGE_SLOWDOWN},
                 {"node": "cloud", "models": [model]},
@@ -164,8 +173,9 @@ def scenario(model: str, wan_bps: float, flops_per_s: float) -> dict:
     }
 
 
-async def predicted_vs_actual(model: str, wan_bps: float, speed: float, requests: int) -> dict[str, object]:
-    runtime = parse_runtime_scenario(scenario(model, wan_bps, speed))
+async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: int) -> dict[str, object]:
+    """Median predicted and actual latency (and their compute and network parts) of ``requests`` in a row (medians:
+    other work on this machine slows some requests down)."""
     plan = runtime.plans[model]
     async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
         await cluster.wait_ready(timeout_s=180)
@@ -174,12 +184,19 @@ async def predicted_vs_actual(model: str, wan_bps: float, speed: float, requests
         await client.infer(model, x)  # warm the connections
         replies = [await client.infer(model, x) for _ in range(requests)]
         await client.close()
+
+    def median(key: str) -> float:
+        return statistics.median(sum(stage[key] for stage in r.fields["stages"]) for r in replies)
+
     return {
         "nodes": "/".join(s["node"] for s in replies[-1].fields["stages"]),
-        "edge_share": sum(s.flops for s in plan.stages if s.tier == "edge") / sum(s.flops for s in plan.stages),
+        "edge_layers": sum(tier == "edge" for _, tier in plan.assignment) / len(plan.assignment),
         "crossing": "+".join(str(len(stage.sends)) for stage in plan.stages[:-1]) or "-",
-        "predicted_s": statistics.mean(r.fields["predicted_latency_s"] for r in replies),
-        "actual_s": statistics.mean(r.fields["latency_s"] for r in replies),
+        "predicted_s": statistics.median(r.fields["predicted_latency_s"] for r in replies),
+        "actual_s": statistics.median(r.fields["latency_s"] for r in replies),
+        "best_s": min(r.fields["latency_s"] for r in replies),
+        "compute": median("compute_s") / median("predicted_compute_s"),
+        "network": median("network_s") / median("predicted_network_s"),
     }
 
 
@@ -247,11 +264,46 @@ def ray_vs_channel(rounds: int) -> list[dict[str, float]]:
     ]
 
 
+def report_predictions(requests: int) -> None:
+    """Section 3: predicted vs actual latency of each model, bandwidth and way of timing the layers."""
+    print(
+        f"3. predicted vs actual end-to-end latency, real plans (optimal over edge and cloud, edge "
+        f"{EDGE_SLOWDOWN:g}x slower; policy optimal); layers timed by one speed per model or a per-layer table"
+    )
+    print(
+        f"{'WAN':>10} {'model':>16} {'timing':>7} {'GFLOP/s':>8} {'placement':>12} {'edge layers':>11} "
+        f"{'tensors':>8} {'predicted (ms)':>15} {'actual (ms)':>12} {'actual/pred':>12} {'best/pred':>10} "
+        f"{'compute a/p':>12} {'network a/p':>12}"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        for model in MODELS:
+            table, speed = measure(model, Path(folder))
+            for bandwidth in BANDWIDTHS_BPS:
+                for timing in ("model", "layers"):
+                    runtime = parse_runtime_scenario(
+                        scenario(model, bandwidth, speed, table if timing == "layers" else None)
+                    )
+                    row = asyncio.run(predicted_vs_actual(runtime, model, requests))
+                    ratio = row["actual_s"] / row["predicted_s"]
+                    print(
+                        f"{bandwidth / 1e6:>6g} Mb/s {model:>16} {timing:>7} {speed / 1e9:>8.1f} {row['nodes']:>12} "
+                        f"{row['edge_layers']:>11.0%} {row['crossing']:>8} {row['predicted_s'] * 1e3:>15.2f} "
+                        f"{row['actual_s'] * 1e3:>12.2f} {ratio:>12.2f} {row['best_s'] / row['predicted_s']:>10.2f} "
+                        f"{row['compute']:>12.2f} "
+                        f"{row['network']:>12.2f}",
+                        flush=True,
+                    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--requests", type=int, default=5)
+    parser.add_argument("--predictions-only", action="store_true", help="Run section 3 only.")
     args = parser.parse_args()
+    if args.predictions_only:
+        report_predictions(args.requests)
+        return
 
     print("1. per-hop transport overhead: framed channel vs raw stream round trip (median, loopback)")
     print(f"{'bytes':>10} {'raw (ms)':>10} {'framed (ms)':>12} {'ratio':>7} {'ratio of bests':>15}")
@@ -268,24 +320,8 @@ def main() -> None:
         f"error {error:+.1%}"
     )
 
-    print(
-        f"\n3. predicted vs actual end-to-end latency, real plans (optimal over edge and cloud, edge "
-        f"{EDGE_SLOWDOWN:g}x slower; policy optimal)"
-    )
-    print(
-        f"{'WAN':>10} {'model':>16} {'GFLOP/s':>8} {'placement':>12} {'edge FLOPs':>10} {'tensors':>8} "
-        f"{'predicted (ms)':>15} {'actual (ms)':>12} {'actual/pred':>12}"
-    )
-    for model in MODELS:
-        speed = measured_flops_per_s(model)
-        for bandwidth in BANDWIDTHS_BPS:
-            row = asyncio.run(predicted_vs_actual(model, bandwidth, speed, args.requests))
-            ratio = row["actual_s"] / row["predicted_s"]
-            print(
-                f"{bandwidth / 1e6:>6g} Mb/s {model:>16} {speed / 1e9:>8.1f} {row['nodes']:>12} "
-                f"{row['edge_share']:>10.0%} {row['crossing']:>8} {row['predicted_s'] * 1e3:>15.2f} "
-                f"{row['actual_s'] * 1e3:>12.2f} {ratio:>12.2f}"
-            )
+    print()
+    report_predictions(args.requests)
 
     try:
         import ray  # noqa: F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -200,8 +201,91 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
         ({"agents": [{"node": "edge9", "models": [TINY]}]}, "edge9"),
         ({"agents": [{"node": "edge0", "models": ["other"]}]}, "unknown models"),
         ({"agents": [{"node": "edge0", "models": [TINY], "workers": 0}]}, "workers"),
+        ({"agents": [{"node": "edge0", "models": [TINY], "device": "tpu"}]}, "device"),
+        ({"models": {TINY: {"stages": 2, "latency": {"edge": "t.json"}}}}, "stages or tiers"),
+        ({"models": {TINY: {"tiers": ["edge"], "latency": {"cloud": "t.json"}}}}, "tiers .'cloud'., which the plan"),
+        ({"models": {TINY: {"tiers": ["edge"], "latency": {"edge": "missing.json"}}}}, "missing.json"),
     ],
 )
 def test_bad_runtime_scenarios_are_named(change, complaint):
     with pytest.raises(ScenarioError, match=complaint):
         parse_runtime_scenario(scenario_document(**change))
+
+
+def test_a_restarted_controller_gets_its_agents_back_and_a_restarted_agent_gets_traffic_again():
+    """The controller is replaced by a fresh one at the same address (as a supervisor restarts a crashed process):
+    the agents, still running, register again and service resumes; then an agent killed and started anew rejoins
+    the new controller and serves the requests it is nearest to."""
+    runtime = parse_runtime_scenario(scenario_document())
+    x = np.random.default_rng(3).standard_normal((1, 3, 32, 32)).astype(np.float32)
+
+    async def scenario():
+        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+            await cluster.wait_ready()
+            address = cluster.address
+            client = Client(*address, token=TOKEN)
+            before = await client.infer(TINY, x, policy="nearest-edge")
+            await client.close()
+            await cluster.restart_controller()
+            forgotten = cluster.controller.live_agents
+            await cluster.wait_ready(timeout_s=30)
+            restarted_at = cluster.address
+            client = Client(*restarted_at, token=TOKEN)
+            resumed = await client.infer(TINY, x, policy="round-robin")
+            cluster.kill("edge0")
+            await cluster.controller.wait_until(lambda c: "edge0" not in c.live_agents, timeout_s=30)
+            away = await client.infer(TINY, x, policy="nearest-edge")
+            cluster.restart("edge0")
+            await cluster.wait_ready(timeout_s=60)
+            back = await client.infer(TINY, x, policy="nearest-edge")
+            await client.close()
+        return address, restarted_at, forgotten, before, resumed, away, back
+
+    address, restarted_at, forgotten, before, resumed, away, back = run(scenario(), timeout_s=150)
+    assert restarted_at == address
+    assert forgotten == ()  # a fresh controller knows no agent until they say hello again
+    expected = local_output(TINY, x)
+    for reply in (before, resumed, away, back):
+        assert np.abs(reply.output - expected).max() <= 1e-5
+    assert before.fields["stages"][0]["node"] == "edge0"
+    assert resumed.fields["attempts"] == 1
+    assert "edge0" not in {s["node"] for s in away.fields["stages"]}
+    assert back.fields["stages"][0]["node"] == "edge0"
+
+
+def test_latency_tables_are_read_from_the_scenario_folder_and_must_be_of_the_model(tmp_path):
+    """A table given for a tier times the layers of the stage its agent plays (times the agent's slowdown: the
+    phone emulates a CPU four times slower); a table of another model is refused, naming it."""
+    from mcfn.models.profile import profile_model
+
+    model, x = build(TINY, seed=0)
+    layers = profile_model(model, x, name=TINY).graph.nodes
+    (tmp_path / "tables").mkdir()
+    for name in (TINY, "resnet18"):
+        table = {"model": name, "node_latency_s": {layer.id: 1e-3 for layer in layers}}
+        (tmp_path / "tables" / f"{name}.json").write_text(json.dumps(table), encoding="utf-8")
+    models = {
+        TINY: {"tiers": ["terminal", "edge"], "split": "balanced", "latency": {"terminal": f"tables/{TINY}.json"}}
+    }
+    agents = [{"node": "ue0", "models": [TINY], "slowdown": 4}, {"node": "edge0", "models": [TINY]}]
+    runtime = parse_runtime_scenario(scenario_document(models=models, agents=agents), folder=tmp_path)
+    first = runtime.plans[TINY].stages[0]
+    phone = runtime.scenario.fleet.nodes[runtime.scenario.fleet.index["ue0"]]
+    on_phone = sum(tier == "terminal" for _, tier in runtime.plans[TINY].assignment)
+    assert phone.compute_time_s(first.work) == pytest.approx(4 * 1e-3 * on_phone)
+    models[TINY]["latency"] = {"terminal": "tables/resnet18.json"}
+    with pytest.raises(ScenarioError, match="ue0 is of model 'resnet18'"):
+        parse_runtime_scenario(scenario_document(models=models, agents=agents), folder=tmp_path)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without CUDA")
+def test_an_agent_on_cuda_without_a_gpu_is_refused_with_the_reason():
+    agents = [{"node": n, "models": [TINY], "device": "cuda"} for n in ("edge0", "cloud")]
+    runtime = parse_runtime_scenario(scenario_document(agents=agents))
+
+    async def scenario():
+        async with LocalCluster(runtime, token=TOKEN.decode()):
+            pass
+
+    with pytest.raises(ValueError, match="torch sees no CUDA device"):
+        run(scenario())

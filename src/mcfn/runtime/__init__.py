@@ -6,6 +6,8 @@
 - :mod:`~mcfn.runtime.channel`: authenticated asyncio TCP connections and servers with timeouts;
 - :mod:`~mcfn.runtime.models`: the deployable models (the zoo and a tiny residual network);
 - :mod:`~mcfn.runtime.plan`: executable split plans from :mod:`mcfn.partition`, stages passing named tensors;
+- :mod:`~mcfn.runtime.timing`: each layer's time on the node playing its tier (measured tables), the work charged;
+- :mod:`~mcfn.runtime.device`: parts on the CPU or a CUDA device;
 - :mod:`~mcfn.runtime.agent`: node agents (terminal / edge / cloud), one OS process each, bounded worker pools;
 - :mod:`~mcfn.runtime.controller`: adverts into the aware view, stage placement by the core's router, retries;
 - :mod:`~mcfn.runtime.messages`: the control messages' fields, validated where they enter;

@@ -8,8 +8,8 @@ reason (unknown stage, wrong tensors, queue full). At most ``workers`` stages co
 releases the GIL in its kernels); at most ``max_queue`` more wait, and a request beyond that is refused at once
 rather than left to miss its deadline. Every ``advert_period_s`` (± jitter, :class:`~mcfn.awareness.AdvertPolicy`)
 it tells the controller its backlog in FLOPs, busy workers, measured speed and arrival rate — the L0 metrics of an
-:class:`~mcfn.awareness.Advert`. If the controller goes away the agent keeps trying to register again, so a
-restarted agent or controller rejoins; it exits when its parent process is gone.
+:class:`~mcfn.awareness.Advert`. If the controller goes away (even mid-frame) the agent keeps trying to register
+again, so a restarted agent or controller rejoins; it exits when its parent process is gone.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 
 from mcfn.awareness.advert import AdvertPolicy
+from mcfn.runtime.auth import AuthError
 from mcfn.runtime.channel import Channel, RemoteError, connect, serve
 from mcfn.runtime.link import LinkProfile, link_from_fields
 from mcfn.runtime.plan import ModelPlan, build_parts, run_part
-from mcfn.runtime.wire import Message
+from mcfn.runtime.wire import FrameError, Message
 
 #: Weight of the newest period's speed in the measured-speed moving average.
 SPEED_SMOOTHING = 0.3
@@ -53,6 +54,7 @@ class AgentSpec:
     slowdown: float = 1.0
     torch_threads: int = 1
     timeout_s: float = 5.0
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.max_queue < 0:
@@ -65,6 +67,7 @@ class Agent:
     """The agent's state and protocol; :func:`run_agent` runs one in a process."""
 
     def __init__(self, spec: AgentSpec) -> None:
+        self._parent = os.getppid()  # first: a parent that dies while the stages are built must still end the agent
         import torch
 
         torch.set_num_threads(spec.torch_threads)
@@ -76,7 +79,7 @@ class Agent:
             service: part
             for plan in spec.plans
             if any(s.service_id in hosted for s in plan.stages)
-            for service, part in build_parts(plan).items()
+            for service, part in build_parts(plan, device=spec.device).items()
             if service in hosted
         }
         with torch.no_grad():  # warm up: the first pass of a module allocates and picks kernels, and is slow
@@ -169,10 +172,10 @@ class Agent:
     # --- awareness -------------------------------------------------------------------------------------------
     async def _advertise_forever(self) -> None:
         rng = np.random.default_rng()
-        parent = os.getppid()
+        parent = self._parent
         policy = self.spec.advert
         while os.getppid() == parent:
-            with contextlib.suppress(OSError, ConnectionError, EOFError, TimeoutError, RemoteError):
+            with contextlib.suppress(OSError, EOFError, TimeoutError, RemoteError, FrameError, AuthError):
                 channel = await connect(
                     self.spec.controller_host,
                     self.spec.controller_port,

@@ -15,16 +15,23 @@ section::
                                                             # every tier with an agent of the model, in order)
         resnet50: {tiers: [terminal, edge, cloud], split: balanced}   # one stage per tier, of about equal FLOPs
         tiny-resnet: {stages: 3}                            # or N such stages on any agent of the model
+        vgg16: {latency: {edge: vgg16.cpu1.latency.json}}   # per-layer times measured on a tier's machine
       agents:                            # one OS process each
         - {node: edge0, models: [resnet18, tiny-resnet], workers: 2}
-        - {node: cloud, models: [resnet18, tiny-resnet], workers: 4, slowdown: 1.0}
+        - {node: cloud, models: [resnet18, tiny-resnet], workers: 4, slowdown: 1.0, device: cuda}
 
-An optimal plan over tiers (:func:`~mcfn.runtime.plan.plan_over_tiers`) takes each tier from the agents of that
-tier hosting the model: the one nearest the ingress plays it (its op-class throughputs time the layers), and the
-links between tiers are the topology's fastest paths between those nodes. A stage of a plan over tiers (optimal
-or balanced) is hosted by the model's agents of its tier only; a stage of a plan by number of stages
-(:func:`~mcfn.runtime.plan.plan_balanced`) by every agent of the model, and the router picks. Validation happens
-here, once; errors are :class:`~mcfn.routing.scenario.ScenarioError` naming the field.
+A plan over tiers (optimal, :func:`~mcfn.runtime.plan.plan_over_tiers`, or balanced) takes each tier from the
+agents of that tier hosting the model: the one nearest the ingress plays it, and the links between tiers are the
+topology's fastest paths between those nodes. The player's time for each layer is measured when the model gives a
+latency table for the tier (:func:`~mcfn.runtime.timing.measure_table` run once on that machine and device, or
+``mcfn profile MODEL --measure --out FILE`` whose node-by-node times add up to more than a forward pass; relative
+paths from the scenario file's folder; times the agent's ``slowdown``), else it comes from the compute node's
+op-class throughputs (:mod:`mcfn.runtime.timing`). Tables are measured once per machine type and shipped
+with the deployment, as offline profiles are (Neurosurgeon, DADS): the cut is chosen before any agent starts,
+and the same times predict each stage's compute. A stage of a plan over tiers is hosted by the model's agents of
+its tier only; a stage of a plan by number of stages (:func:`~mcfn.runtime.plan.plan_balanced`) by every agent of
+the model, and the router picks. An agent computes on ``device`` (``cpu``, or ``cuda`` where torch sees a GPU).
+Validation happens here, once; errors are :class:`~mcfn.routing.scenario.ScenarioError` naming the field.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from pydantic import Field, ValidationError
 
 from mcfn.awareness.advert import AdvertPolicy
 from mcfn.compute.node import Tier
+from mcfn.models.measure import LatencyTable, load_latency_table
 from mcfn.network.topology.io import read_yaml
 from mcfn.routing.scenario import Scenario, ScenarioError, parse_scenario
 from mcfn.runtime.agent import AgentSpec
@@ -47,6 +55,7 @@ from mcfn.runtime.auth import check_token, new_token
 from mcfn.runtime.controller import Controller
 from mcfn.runtime.launch import Launcher, ProcessLauncher
 from mcfn.runtime.plan import ModelPlan, plan_balanced, plan_over_tiers
+from mcfn.runtime.timing import Player
 from mcfn.validation import StrictModel, validation_message
 
 
@@ -56,6 +65,7 @@ class _Model(StrictModel):
     split: Literal["optimal", "balanced"] = "optimal"
     deadline_s: Annotated[float, Field(gt=0)] = 2.0
     seed: int = 0
+    latency: dict[Tier, str] = Field(default_factory=dict)
 
 
 class AgentEntry(StrictModel):
@@ -66,6 +76,7 @@ class AgentEntry(StrictModel):
     workers: Annotated[int, Field(ge=1, le=64)] = 1
     max_queue: Annotated[int, Field(ge=0)] = 16
     slowdown: Annotated[float, Field(ge=1)] = 1.0
+    device: Annotated[str, Field(pattern=r"^(cpu|cuda(:\d+)?)$")] = "cpu"
 
 
 class _Runtime(StrictModel):
@@ -95,8 +106,9 @@ class RuntimeScenario:
     max_attempts: int
 
 
-def parse_runtime_scenario(document: Any) -> RuntimeScenario:
-    """Validate a decoded runtime scenario and plan its models; raises :class:`ScenarioError`."""
+def parse_runtime_scenario(document: Any, *, folder: str | Path = ".") -> RuntimeScenario:
+    """Validate a decoded runtime scenario and plan its models; relative latency table paths are taken from
+    ``folder``; raises :class:`ScenarioError`."""
     if not isinstance(document, dict) or "runtime" not in document:
         raise ScenarioError("a runtime scenario needs a 'runtime' section")
     if "services" in document:
@@ -127,7 +139,7 @@ def parse_runtime_scenario(document: Any) -> RuntimeScenario:
     plans = {}
     for name, model in runtime.models.items():
         try:
-            plans[name] = _plan(name, model, hosts[name], base, runtime.ingress)
+            plans[name] = _plan(name, model, hosts[name], base, runtime, Path(folder))
         except ValueError as exc:
             raise ScenarioError(f"runtime.models.{name}: {exc}") from None
     scenario = parse_scenario(network | {"services": _services(runtime, hosts, plans)})
@@ -160,14 +172,14 @@ def _services(
     }
 
 
-def _plan(name: str, model: _Model, hosts: list[str], scenario: Scenario, ingress: str) -> ModelPlan:
+def _plan(name: str, model: _Model, hosts: list[str], scenario: Scenario, runtime: _Runtime, folder: Path) -> ModelPlan:
     """The model's plan: by number of stages, or over tiers played by its agents (module docstring)."""
     from mcfn.partition.tiers import Link, Tiers
     from mcfn.partition.tiers import Tier as PlanTier
 
     if model.stages is not None:
-        if model.tiers is not None:
-            raise ValueError("give stages or tiers, not both")
+        if model.tiers is not None or model.latency:
+            raise ValueError("give stages or tiers (and latency tables for them), not both")
         return plan_balanced(name, seed=model.seed, stages=model.stages)
     fleet, topology = scenario.fleet, scenario.topology
     by_tier: dict[Tier, list[str]] = {}
@@ -179,24 +191,38 @@ def _plan(name: str, model: _Model, hosts: list[str], scenario: Scenario, ingres
         raise ValueError(
             f"tiers {[t.value for t in names]}: each once, with an agent of the model ({missing} lack one)"
         )
+    unused = sorted(tier.value for tier in set(model.latency) - set(names))
+    if unused:
+        raise ValueError(f"latency: tables for tiers {unused}, which the plan does not use")
+    delay = topology.fastest_paths(runtime.ingress).delay_s
+    nodes = [min(by_tier[tier], key=lambda n: (delay[topology.index_of(n)], n)) for tier in names]
+    slowdown = {agent.node: agent.slowdown for agent in runtime.agents}
+    players = [
+        Player(
+            node=fleet.nodes[fleet.index[node]], table=_table(model.latency.get(tier), folder), slowdown=slowdown[node]
+        )
+        for node, tier in zip(nodes, names, strict=True)
+    ]
     if model.split == "balanced":
-        return plan_balanced(name, seed=model.seed, stages=tuple(tier.value for tier in names))
-    delay = topology.fastest_paths(ingress).delay_s
-    players = [min(by_tier[tier], key=lambda n: (delay[topology.index_of(n)], n)) for tier in names]
-    nodes = [fleet.nodes[fleet.index[node]] for node in players]
+        return plan_balanced(name, seed=model.seed, stages=tuple(tier.value for tier in names), players=players)
     links = []
-    for (a, x), (b, y) in itertools.pairwise(zip(players, names, strict=True)):
+    for (a, x), (b, y) in itertools.pairwise(zip(nodes, names, strict=True)):
         tree, j = topology.fastest_paths(a), topology.index_of(b)
         links.append(Link(x.value, y.value, float(tree.bottleneck_bps[j]), float(tree.delay_s[j])))
-    speeds = (max(node.per_op_flops_per_s) for node in nodes)  # the planner uses the nodes' op-class times
+    speeds = (max(player.node.per_op_flops_per_s) for player in players)  # the planner uses the players' times
     tiers = Tiers(tiers=tuple(PlanTier(t.value, f) for t, f in zip(names, speeds, strict=True)), links=tuple(links))
-    return plan_over_tiers(name, seed=model.seed, tiers=tiers, nodes=nodes)
+    return plan_over_tiers(name, seed=model.seed, tiers=tiers, players=players)
+
+
+def _table(path: str | None, folder: Path) -> LatencyTable | None:
+    """The latency table at ``path`` (relative to ``folder``), or ``None``; errors name the file."""
+    return None if path is None else load_latency_table(folder / path)
 
 
 def load_runtime_scenario(path: str | Path) -> RuntimeScenario:
     """Read and validate a runtime scenario file; errors name the file and the field."""
     try:
-        return parse_runtime_scenario(read_yaml(path, ScenarioError))
+        return parse_runtime_scenario(read_yaml(path, ScenarioError), folder=Path(path).parent)
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
 
@@ -206,7 +232,8 @@ class LocalCluster:
     OS process each); use as ``async with``.
 
     ``kill`` ends an agent at once (SIGKILL for a process: nothing is cleaned up, as in a crash); ``restart``
-    starts a fresh one for the same node, which registers again.
+    starts a fresh one for the same node, which registers again; ``restart_controller`` does the same to the
+    controller.
     """
 
     def __init__(
@@ -220,7 +247,15 @@ class LocalCluster:
         self.runtime = runtime
         self.token = token or new_token()
         check_token(self.token.encode())
-        self.controller = Controller(
+        self.controller = self._new_controller()
+        self.launcher = launcher or ProcessLauncher()
+        self._advertised_host = advertised_host
+        self._server: asyncio.Server | None = None
+        self._running: set[str] = set()
+
+    def _new_controller(self) -> Controller:
+        runtime = self.runtime
+        return Controller(
             scenario=runtime.scenario,
             plans=runtime.plans,
             deadlines_s=runtime.deadlines_s,
@@ -229,10 +264,6 @@ class LocalCluster:
             policy=runtime.policy,
             max_attempts=runtime.max_attempts,
         )
-        self.launcher = launcher or ProcessLauncher()
-        self._advertised_host = advertised_host
-        self._server: asyncio.Server | None = None
-        self._running: set[str] = set()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -247,8 +278,12 @@ class LocalCluster:
 
     async def __aenter__(self) -> LocalCluster:
         self._server = await self.controller.start(host=self.runtime.host, port=self.runtime.port)
-        for node_id in self.node_ids:
-            self.restart(node_id)
+        try:
+            for node_id in self.node_ids:
+                self.restart(node_id)
+        except BaseException:
+            await self.__aexit__()
+            raise
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -258,6 +293,17 @@ class LocalCluster:
             self._server.close()
         with contextlib.suppress(TimeoutError):  # let the agents' connections end before the loop does
             await self.controller.wait_until(lambda controller: not controller.live_agents, timeout_s=5.0)
+
+    async def restart_controller(self) -> None:
+        """Replace the controller by a fresh one at the same address, as a supervisor restarts a crashed controller
+        process: the old one stops listening and drops every connection; the new one knows no agent until each
+        registers again (agents retry the address every advert period)."""
+        host, port = self.address
+        if self._server is not None:
+            self._server.close()
+        await self.controller.stop()
+        self.controller = self._new_controller()
+        self._server = await self.controller.start(host=host, port=port)
 
     async def wait_ready(self, *, timeout_s: float = 60.0) -> None:
         """Return once every agent has registered (they load torch and build their stages first)."""
@@ -307,4 +353,5 @@ class LocalCluster:
             max_queue=entry.max_queue,
             advert=AdvertPolicy(period_s=period, jitter_s=period / 5),
             slowdown=entry.slowdown,
+            device=entry.device,
         )

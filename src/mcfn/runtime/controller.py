@@ -15,7 +15,8 @@ topology's whatever the star the bytes really take on loopback.
 Faults: every call has the time the deadline leaves as its timeout. An agent whose connection breaks or that
 refuses work (queue full) is excluded and the whole request is placed again (stages are deterministic), up to
 ``max_attempts``; a timeout ends the request with its reason, within its deadline. An agent is live while its
-advert connection is open; a restarted agent says hello again and rejoins.
+advert connection is open; a restarted agent says hello again and rejoins, and agents whose controller went away
+keep trying its address, so a restarted controller gets them all back (:meth:`Controller.stop`).
 """
 
 from __future__ import annotations
@@ -129,13 +130,24 @@ class Controller:
         self._check_policy(policy)
         self._max_attempts = max_attempts
         self._agents: dict[str, _Agent] = {}
+        self._sessions: set[asyncio.Task[Any]] = set()
         self._changed = asyncio.Condition()
         self.view = AwareView(scenario.fleet)
         self.stats = ServerStats()
 
     async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> asyncio.Server:
         """Listen for agents and clients (loopback by default)."""
-        return await serve(self._handle, token=self._token, host=host, port=port, stats=self.stats)
+        return await serve(self._tracked, token=self._token, host=host, port=port, stats=self.stats)
+
+    async def stop(self) -> None:
+        """Drop every connection at once, as a crashed controller process would (close the server first): the
+        agents notice, and register with whichever controller listens at the address next."""
+        sessions, self._sessions = self._sessions, set()
+        for task in sessions:
+            task.cancel()
+        await asyncio.gather(*sessions, return_exceptions=True)
+        for agent in list(self._agents.values()):
+            await agent.close_idle()
 
     @property
     def live_agents(self) -> tuple[str, ...]:
@@ -152,6 +164,16 @@ class Controller:
             await self._changed.wait_for(lambda: predicate(self))
 
     # --- connections -----------------------------------------------------------------------------------------
+    async def _tracked(self, channel: Channel) -> None:
+        """A connection's session, known to :meth:`stop`."""
+        task = asyncio.current_task()
+        assert task is not None  # asyncio runs each connection's handler in a task of its own
+        self._sessions.add(task)
+        try:
+            await self._handle(channel)
+        finally:
+            self._sessions.discard(task)
+
     async def _handle(self, channel: Channel) -> None:
         message = await channel.receive(timeout_s=30.0)
         if message.kind == "hello":

@@ -28,6 +28,10 @@ class ProcessLauncher:
         self._processes: dict[str, multiprocessing.process.BaseProcess] = {}
 
     def start(self, spec: AgentSpec) -> None:
+        """Spawn the agent; ``ValueError`` at once if torch cannot use its device on this machine."""
+        from mcfn.runtime.device import torch_device
+
+        torch_device(spec.device)
         process = self._context.Process(target=run_agent, args=(spec,), daemon=True, name=f"agent-{spec.node_id}")
         process.start()
         self._processes[spec.node_id] = process

@@ -5,17 +5,22 @@ A plan is made once, where the scenario is read, and rebuilt identically by ever
 1. the model (:mod:`mcfn.runtime.models`, weights from a seed) is traced and profiled into its layer graph
    (:func:`mcfn.models.profile.profile_model`);
 2. every graph node gets a tier: the exact latency optimum of :func:`mcfn.partition.plan_horizontal` over ordered
-   tiers, with each node's time on each tier from the op-class throughputs of the compute node that plays the
-   tier (:func:`plan_over_tiers`); or contiguous runs of the topological order of about equal FLOPs, one per
-   given tier or a given number of them (:func:`plan_balanced`);
+   tiers, with each node's time on each tier that of the compute node that plays the tier — measured per layer
+   on its machine, or from its op-class throughputs (:mod:`mcfn.runtime.timing`; :func:`plan_over_tiers`); or
+   contiguous runs of the topological order of about equal FLOPs, one per given tier or a given number of them
+   (:func:`plan_balanced`);
 3. :func:`mcfn.partition.split_by_tier` cuts the traced module into one part per used tier, each reading and
    returning named tensors.
 
 Stages run in a chain, so a tensor made by stage ``k`` and read by stage ``k + 2`` travels on through stage
 ``k + 1`` (which returns it unchanged), as the partition model charges it once per link it crosses. A stage's
 ``receives`` are the tensors crossing into it, ``reads`` the ones its part takes (in argument order), ``sends``
-the ones crossing out of it (the model's output for the last stage). Making a plan runs the example input through
-the parts and checks the result against the unsplit model (≤ 1e-5).
+the ones crossing out of it (the model's output for the last stage). A stage's ``work`` is what the router charges
+for it: op-class FLOPs, nominal ones when its tier's player has a measured table
+(:func:`~mcfn.runtime.timing.nominal_work`). Making a plan runs the example input through the parts and checks the
+result against the unsplit model, relative to the output's largest magnitude (≤ 1e-5): with weights drawn from a
+seed, some zoo models output values near 1e-9 (mobilenet_v2) or 1e-14 (efficientnet_b0), which any absolute
+tolerance would pass.
 """
 
 from __future__ import annotations
@@ -25,18 +30,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcfn.compute.node import ComputeNode, Work
-from mcfn.partition.stages import balanced_stages, compute_table_s, stage_work
+import numpy as np
+
+from mcfn.compute.node import OP_CLASSES, Work
+from mcfn.partition.stages import balanced_stages
+from mcfn.runtime.timing import Player, layer_seconds, nominal_work
 
 if TYPE_CHECKING:
     import torch
 
-    from mcfn.models.graph import LayerGraph
     from mcfn.models.profile import Profile
     from mcfn.partition.execute import SplitModel
     from mcfn.partition.tiers import Tiers
 
-#: Largest difference allowed between the split and the unsplit model on the example input.
+#: Largest difference allowed between the split and the unsplit model on the example input, relative to the
+#: output's largest magnitude.
 TOLERANCE = 1e-5
 
 
@@ -101,40 +109,53 @@ class ModelPlan:
         return self.input.bits
 
 
-def plan_over_tiers(name: str, *, seed: int, tiers: Tiers, nodes: Sequence[ComputeNode]) -> ModelPlan:
-    """The latency-optimal plan of ``name`` over ``tiers``, tier ``k`` played by compute node ``nodes[k]``
-    (its per-op-class throughputs time each graph node); each stage is pinned to its tier."""
+def plan_over_tiers(name: str, *, seed: int, tiers: Tiers, players: Sequence[Player]) -> ModelPlan:
+    """The latency-optimal plan of ``name`` over ``tiers``, tier ``k`` played by ``players[k]`` (whose measured
+    table or op-class throughputs time each graph node, :func:`~mcfn.runtime.timing.layer_seconds`); each stage is
+    pinned to its tier."""
     from mcfn.partition.horizontal import plan_horizontal
 
-    if len(nodes) != len(tiers):
-        raise ValueError(f"{len(tiers)} tiers need {len(tiers)} compute nodes, got {len(nodes)}")
+    if len(players) != len(tiers):
+        raise ValueError(f"{len(tiers)} tiers need {len(tiers)} players, got {len(players)}")
     profile, example = _profile(name, seed)
-    plan = plan_horizontal(profile.graph, tiers, compute_s=compute_table_s(profile.graph, nodes))
-    return _executable(name, seed, profile, example, plan.to_json_dict()["assignment"], tiers.names, pinned=True)
+    plan = plan_horizontal(profile.graph, tiers, compute_s=layer_seconds(profile.graph, players))
+    assignment = plan.to_json_dict()["assignment"]
+    return _executable(name, seed, profile, example, assignment, tiers.names, players=players, pinned=True)
 
 
-def plan_balanced(name: str, *, seed: int, stages: int | tuple[str, ...]) -> ModelPlan:
+def plan_balanced(
+    name: str, *, seed: int, stages: int | tuple[str, ...], players: Sequence[Player] | None = None
+) -> ModelPlan:
     """``name`` cut into contiguous runs of its topological order of about equal FLOPs: ``stages`` of them, which
-    any agent of the model may run, or one per tier of ``stages``, each pinned to its tier."""
+    any agent of the model may run, or one per tier of ``stages``, each pinned to its tier and, with ``players``
+    (one per tier), its work timed on the tier's player."""
     profile, example = _profile(name, seed)
     graph = profile.graph
     pinned = not isinstance(stages, int)
     tier_names = stages if isinstance(stages, tuple) else tuple(f"stage{k}" for k in range(stages))
+    if players is not None and (not pinned or len(players) != len(tier_names)):
+        raise ValueError(f"players time the stages of a plan over tiers, one per tier; got {len(players)}")
     stage_of = balanced_stages(graph, len(tier_names))
     assignment = {node.id: tier_names[s] for node, s in zip(graph.nodes, stage_of, strict=True)}
-    return _executable(name, seed, profile, example, assignment, tier_names, pinned=pinned)
+    return _executable(name, seed, profile, example, assignment, tier_names, players=players, pinned=pinned)
 
 
-def build_parts(plan: ModelPlan) -> dict[str, torch.nn.Module]:
-    """The part of every stage of ``plan`` by service id, rebuilt from the model's seed and the assignment;
-    ``ValueError`` if the rebuilt parts do not read and return what the plan says."""
+def build_parts(plan: ModelPlan, *, device: str = "cpu") -> dict[str, torch.nn.Module]:
+    """The part of every stage of ``plan`` by service id, rebuilt from the model's seed and the assignment, on
+    ``device`` (taking and returning CPU tensors, :func:`~mcfn.runtime.device.on_device`); ``ValueError`` if the
+    rebuilt parts do not read and return what the plan says, or torch cannot use ``device``."""
+    from mcfn.runtime.device import on_device, torch_device
+
+    target = torch_device(device)
     split = _split(_profile(plan.model, plan.seed)[0], dict(plan.assignment), plan.tier_names)
     if len(split.parts) != len(plan.stages):
         raise ValueError(f"{plan.model}: rebuilt {len(split.parts)} parts, the plan has {len(plan.stages)}")
     for part, stage in zip(split.parts, plan.stages, strict=True):
         if (part.tier, part.inputs, part.outputs) != (stage.tier, stage.reads, stage.outputs):
             raise ValueError(f"{plan.model}: rebuilt part {part.tier} differs from stage {stage.service_id}")
-    return {stage.service_id: part.module for stage, part in zip(plan.stages, split.parts, strict=True)}
+    return {
+        stage.service_id: on_device(part.module, target) for stage, part in zip(plan.stages, split.parts, strict=True)
+    }
 
 
 def run_part(part: torch.nn.Module, stage: StagePlan, received: Mapping[str, Any]) -> dict[str, Any]:
@@ -171,9 +192,11 @@ def _executable(
     assignment: Mapping[str, str],
     tier_names: tuple[str, ...],
     *,
+    players: Sequence[Player] | None,
     pinned: bool,
 ) -> ModelPlan:
-    """The stages of ``assignment``, their tensors measured on the example input, checked against the model."""
+    """The stages of ``assignment``, their work (timed on ``players``, if given), their tensors measured on the
+    example input, checked against the model."""
     import torch
     from torch import fx
 
@@ -184,6 +207,8 @@ def _executable(
         raise ValueError(f"{name}: the model returns {type(returned).__name__}; the runtime serves one output tensor")
     output = returned.name
     readers = {part.tier: set(part.inputs) for part in split.parts}
+    tier_of = np.array([tier_names.index(assignment[layer.id]) for layer in profile.graph.nodes], dtype=np.int64)
+    work = nominal_work(profile.graph, players, tier_of)
     values = {placeholder.name: example}
     stages = []
     with torch.no_grad():
@@ -198,16 +223,23 @@ def _executable(
                     index=k,
                     tier=part.tier,
                     pinned=pinned,
-                    work=_work(profile.graph, assignment, part.tier),
+                    work=Work(
+                        dict(zip(OP_CLASSES, work[tier_of == tier_names.index(part.tier)].sum(axis=0), strict=True))
+                    ),
                     receives=receives,
                     reads=part.inputs,
                     outputs=part.outputs,
                     sends=tuple(_spec(n, v) for n, v in values.items()),
                 )
             )
-        error = float((values[output] - profile.module(example)).abs().max())
-    if not error <= TOLERANCE:
-        raise ValueError(f"{name}: the split differs from the model by {error:.1e} (> {TOLERANCE:g})")
+        expected = profile.module(example)
+        error = float((values[output] - expected).abs().max())
+        scale = float(expected.abs().max())
+    if not error <= TOLERANCE * scale:
+        raise ValueError(
+            f"{name}: the split differs from the model by {error:.1e}, more than {TOLERANCE:g} of its output's "
+            f"largest magnitude {scale:.1e}"
+        )
     return ModelPlan(
         model=name,
         seed=seed,
@@ -217,11 +249,6 @@ def _executable(
         output=output,
         stages=tuple(stages),
     )
-
-
-def _work(graph: LayerGraph, assignment: Mapping[str, str], tier: str) -> Work:
-    """The FLOPs of the graph nodes on ``tier``, by op class."""
-    return stage_work(graph, (i for i, node in enumerate(graph.nodes) if assignment.get(node.id) == tier))
 
 
 def _spec(name: str, value: Any) -> TensorSpec:
