@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from mcfn.runtime.auth import AuthError, new_nonce, proof, verify
+from mcfn.runtime.deadline import Deadline
 from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
 from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode_parts, read_message
 
@@ -34,7 +36,12 @@ class RemoteError(RuntimeError):
 
 
 class Channel:
-    """One authenticated connection: send and receive messages, each within a timeout."""
+    """One authenticated connection: send and receive messages, each within a timeout.
+
+    Timeouts use the connection's :class:`~mcfn.runtime.deadline.Deadline` (one lazily re-armed timer), not a
+    timer per operation; an operation that times out leaves the connection mid-frame, so close it after a
+    ``TimeoutError``.
+    """
 
     def __init__(
         self,
@@ -48,6 +55,10 @@ class Channel:
         self._writer = writer
         self._limits = limits
         self._pacer = Pacer(link)
+        self._deadline = Deadline()
+        sock = writer.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # asyncio's default; relied on here
 
     @property
     def local_host(self) -> str:
@@ -56,21 +67,34 @@ class Channel:
 
     async def send(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> None:
         """Send one message after its emulated transfer time (``link`` overrides the channel's for it)."""
-        async with asyncio.timeout(timeout_s):
+        self._deadline.start(timeout_s)
+        try:
             await self._send(message, link)
+        except asyncio.CancelledError as exc:
+            raise self._deadline.cause(exc) from None
+        finally:
+            self._deadline.stop()
 
     async def receive(self, *, timeout_s: float | None, limits: FrameLimits | None = None) -> Message:
         """The next message; ``EOFError`` when the peer closed, ``TimeoutError`` after ``timeout_s``."""
-        if timeout_s is None:
+        self._deadline.start(timeout_s)
+        try:
             return await read_message(self._reader, limits or self._limits)
-        async with asyncio.timeout(timeout_s):
-            return await read_message(self._reader, limits or self._limits)
+        except asyncio.CancelledError as exc:
+            raise self._deadline.cause(exc) from None
+        finally:
+            self._deadline.stop()
 
     async def request(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> Message:
         """Send ``message`` and return the answer; an ``error`` answer raises :class:`RemoteError`."""
-        async with asyncio.timeout(timeout_s):
+        self._deadline.start(timeout_s)
+        try:
             await self._send(message, link)
             answer = await read_message(self._reader, self._limits)
+        except asyncio.CancelledError as exc:
+            raise self._deadline.cause(exc) from None
+        finally:
+            self._deadline.stop()
         if answer.kind == "error":
             raise RemoteError(str(answer.fields.get("reason", "unspecified error")))
         return answer
@@ -82,6 +106,7 @@ class Channel:
         await self._writer.drain()
 
     async def close(self) -> None:
+        self._deadline.close()
         self._writer.close()
         with contextlib.suppress(ConnectionError, OSError):
             await self._writer.wait_closed()

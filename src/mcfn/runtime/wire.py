@@ -1,17 +1,22 @@
-"""The wire format: length-prefixed binary frames, a small JSON header and a body of named raw tensors.
+"""The wire format: length-prefixed binary frames, a small binary header and a body of named raw tensors.
 
-One frame::
+One frame (all integers big-endian)::
 
-    magic b"MF" | version (1 byte) | reserved (1 byte) | header length (uint32) | body length (uint32)   big-endian
-    header: a UTF-8 JSON object with at least ``"kind"``; tensors are described, in body order, by
-            ``"tensors": [{"name": ..., "dtype": ..., "shape": [...]}, ...]`` (absent when there are none)
-    body:   the tensors' bytes one after the other, each C order, little-endian
+    prefix  magic b"MF" | version (uint8) | reserved (1 byte) | header length (uint32) | body length (uint32)
+    header  kind length (uint8) | tensor count (uint8) | fields length (uint32)
+            kind     ASCII, 1-255 bytes
+            fields   a UTF-8 JSON object of the message's other fields; absent (length 0) when there are none
+            tensors  per tensor, in body order: dtype code (uint8, an index into DTYPES) | ndim (uint8) |
+                     name length (uint8) | ndim dimensions (uint32 each) | name (UTF-8)
+    body    the tensors' bytes one after the other, each C order, little-endian
 
 A split model's stage may read and return several tensors (a residual block cut in two passes its skip tensor
-beside the main one), so a frame carries any number of them, each under its fx value name.
+beside the main one), so a frame carries any number of them (up to 255), each under its fx value name. The header
+is fixed binary rather than JSON because it is on every hop's hot path: packing and parsing it costs about a
+microsecond, a JSON header several (``benchmarks/runtime.py``); control messages still carry JSON fields.
 
 Tensors travel as raw buffers with dtype and shape, never pickled: decoding a frame can build nothing but a dict of
-JSON values and a NumPy array of an allowed dtype (the reason: unpickling untrusted bytes runs arbitrary code,
+JSON values and NumPy arrays of an allowed dtype (the reason: unpickling untrusted bytes runs arbitrary code,
 https://docs.python.org/3/library/pickle.html). Both lengths are checked against :class:`FrameLimits` before any
 byte of the header or body is read, so an oversized frame costs the receiver nothing; every malformed or truncated
 frame raises :class:`FrameError` naming what was wrong.
@@ -29,18 +34,25 @@ from typing import Any
 import numpy as np
 
 MAGIC = b"MF"
-VERSION = 2
+VERSION = 3
 _PREFIX = struct.Struct("!2sBxII")
 PREFIX_BYTES = _PREFIX.size
+#: Kind length, tensor count, fields length.
+_HEAD = struct.Struct("!BBI")
+#: Dtype code, number of dimensions, name length.
+_TENSOR = struct.Struct("!BBB")
+#: Most tensors, dimensions and name bytes a header can describe (each is one byte on the wire).
+MAX_FIELD_COUNT = 255
 
-#: Dtypes a tensor may have on the wire (little-endian); anything else is rejected.
+#: Dtypes a tensor may have on the wire (little-endian), in the order of their codes; anything else is rejected.
 DTYPES: tuple[str, ...] = ("float16", "float32", "float64", "int8", "uint8", "int32", "int64", "bool")
 
-
-#: The little-endian wire dtype of each allowed dtype name.
-_WIRE_DTYPES = {name: np.dtype(name).newbyteorder("<") for name in DTYPES}
-#: Kind and size code (``"f4"``: ``dtype.str`` without its byte order) → name; ``dtype.name`` is slow to compute.
-_NAMES = {np.dtype(name).str[1:]: name for name in DTYPES}
+#: The little-endian wire dtype of each code.
+_WIRE_DTYPES = tuple(np.dtype(name).newbyteorder("<") for name in DTYPES)
+#: Kind and size code (``"f4"``: ``dtype.str`` without its byte order) → dtype code; ``dtype.name`` is slow.
+_CODES = {np.dtype(name).str[1:]: code for code, name in enumerate(DTYPES)}
+#: The dimensions' struct of each number of dimensions.
+_DIMS = tuple(struct.Struct(f"!{ndim}I") for ndim in range(MAX_FIELD_COUNT + 1))
 
 
 class FrameError(ValueError):
@@ -73,27 +85,34 @@ def encode(message: Message) -> bytes:
     return b"".join(encode_parts(message))
 
 
-def encode_parts(message: Message) -> tuple[bytes, ...]:
+def encode_parts(message: Message) -> list[bytes | memoryview]:
     """The frame of ``message`` as (prefix and header, then one buffer per tensor): each buffer is a view of the
     tensor's memory, so a large tensor is not copied before the socket takes it."""
-    header: dict[str, Any] = {**message.fields, "kind": message.kind}
-    specs, bodies = [], []
+    kind = message.kind.encode("ascii")
+    fields = _ENCODER.encode(message.fields).encode() if message.fields else b""
+    if not 0 < len(kind) <= MAX_FIELD_COUNT or len(message.tensors) > MAX_FIELD_COUNT:
+        raise FrameError(f"kind {message.kind!r} or {len(message.tensors)} tensors do not fit a frame header")
+    header = [_HEAD.pack(len(kind), len(message.tensors), len(fields)), kind, fields]
+    parts: list[bytes | memoryview] = [b""]
+    body_bytes = 0
     for name, tensor in message.tensors.items():
-        array = np.asarray(tensor)
-        dtype = _NAMES.get(array.dtype.str[1:])
-        if dtype is None:
+        array = tensor if type(tensor) is np.ndarray else np.asarray(tensor)
+        code = _CODES.get(array.dtype.str[1:])
+        if code is None:
             raise FrameError(f"tensor {name!r}: dtype {array.dtype.name} cannot be sent; allowed: {', '.join(DTYPES)}")
-        wire = _WIRE_DTYPES[dtype]
+        wire = _WIRE_DTYPES[code]
         if array.dtype != wire or not array.flags.c_contiguous:
             array = np.ascontiguousarray(array, dtype=wire)
-        specs.append({"name": name, "dtype": dtype, "shape": list(array.shape)})
-        if array.size:
-            bodies.append(memoryview(array).cast("B"))
-    if specs:
-        header["tensors"] = specs
-    head = _ENCODER.encode(header).encode()
-    body_bytes = sum(len(body) for body in bodies)
-    return (_PREFIX.pack(MAGIC, VERSION, len(head), body_bytes) + head, *bodies)
+        label = name.encode()
+        if not 0 < len(label) <= MAX_FIELD_COUNT or array.ndim > MAX_FIELD_COUNT:
+            raise FrameError(f"tensor {name!r}: names take 1-255 bytes and shapes at most 255 dimensions")
+        header += (_TENSOR.pack(code, array.ndim, len(label)), _DIMS[array.ndim].pack(*array.shape), label)
+        if array.nbytes:
+            parts.append(memoryview(array).cast("B"))
+            body_bytes += array.nbytes
+    head = b"".join(header)
+    parts[0] = _PREFIX.pack(MAGIC, VERSION, len(head), body_bytes) + head
+    return parts
 
 
 async def read_message(reader: asyncio.StreamReader, limits: FrameLimits) -> Message:
@@ -117,8 +136,7 @@ async def read_message(reader: asyncio.StreamReader, limits: FrameLimits) -> Mes
         frame = await reader.readexactly(head_bytes + body_bytes)
     except asyncio.IncompleteReadError as exc:
         raise FrameError(f"truncated frame ({len(exc.partial)} of {exc.expected} bytes)") from None
-    head, body = frame[:head_bytes], memoryview(frame)[head_bytes:]
-    return decode(head, body)
+    return decode(frame[:head_bytes], memoryview(frame)[head_bytes:])
 
 
 def decode(head: bytes, body: bytes | memoryview) -> Message:
@@ -127,49 +145,72 @@ def decode(head: bytes, body: bytes | memoryview) -> Message:
     Each tensor is a read-only view of ``body`` (no copy, possibly unaligned); copy it to change it.
     """
     try:
-        header = _DECODER.decode(head.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FrameError(f"header is not UTF-8 JSON: {exc}") from None
-    if not isinstance(header, dict) or not isinstance(header.get("kind"), str):
-        raise FrameError("header must be a JSON object with a string 'kind'")
-    kind = header.pop("kind")
-    specs = header.pop("tensors", [])
-    if not isinstance(specs, list):
-        raise FrameError("header 'tensors' must be a list of {'name', 'dtype', 'shape'} objects")
+        kind_bytes, count, fields_bytes = _HEAD.unpack_from(head)
+    except struct.error:
+        raise FrameError(f"header of {len(head)} bytes is shorter than its {_HEAD.size}-byte start") from None
+    at = _HEAD.size + kind_bytes
+    kind = head[_HEAD.size : at]
+    if not kind or not kind.isascii() or len(kind) != kind_bytes:
+        raise FrameError(f"kind must be 1-255 ASCII bytes, got {bytes(kind)!r}")
+    if at + fields_bytes > len(head):
+        raise FrameError(f"header ends inside the fields ({at + fields_bytes - len(head)} bytes short)")
+    fields = _fields(head[at : at + fields_bytes]) if fields_bytes else {}
+    at += fields_bytes
     tensors: dict[str, np.ndarray] = {}
     offset = 0
-    for spec in specs:
-        name, wire, shape = _spec(spec)
+    for index in range(count):
+        try:
+            code, ndim, name_bytes = _TENSOR.unpack_from(head, at)
+            shape = _DIMS[ndim].unpack_from(head, at + _TENSOR.size)
+        except struct.error:
+            raise FrameError(f"header ends inside the description of tensor {index}") from None
+        at += _TENSOR.size + 4 * ndim + name_bytes
+        name = _name(head[at - name_bytes : at], name_bytes, at, len(head))
+        if code >= len(DTYPES):
+            raise FrameError(f"tensor {name!r}: dtype code {code} is not one of the {len(DTYPES)} allowed")
         if name in tensors:
             raise FrameError(f"tensor {name!r} is described twice")
-        size = math.prod(shape) * wire.itemsize
+        wire, count_items = _WIRE_DTYPES[code], math.prod(shape)
+        size = count_items * wire.itemsize
         if offset + size > len(body):
             raise FrameError(
-                f"tensor {name!r} {wire.name}{shape} needs {size} bytes, the body has {len(body) - offset} left"
+                f"tensor {name!r} {wire.name}{list(shape)} needs {size} bytes, the body has {len(body) - offset} left"
             )
-        tensors[name] = np.frombuffer(body, dtype=wire, count=math.prod(shape), offset=offset).reshape(shape)
+        tensors[name] = np.frombuffer(body, dtype=wire, count=count_items, offset=offset).reshape(shape)
         offset += size
+    if at != len(head):
+        raise FrameError(f"header has {len(head) - at} bytes beyond its {count} tensor descriptions")
     if offset != len(body):
         raise FrameError(f"{len(body) - offset} body bytes beyond the tensors in the header")
-    return Message(kind=kind, fields=header, tensors=tensors)
+    return Message(kind=kind.decode("ascii"), fields=fields, tensors=tensors)
 
 
-def _spec(spec: Any) -> tuple[str, np.dtype, list[int]]:
-    """A tensor description's name, wire dtype and shape, validated."""
-    if not isinstance(spec, dict) or set(spec) != {"name", "dtype", "shape"}:
-        raise FrameError("each of header 'tensors' must be {'name': ..., 'dtype': ..., 'shape': [...]}")
-    name, dtype, shape = spec["name"], spec["dtype"], spec["shape"]
-    if not isinstance(name, str) or not name:
-        raise FrameError(f"tensor name must be a non-empty string, got {name!r}")
-    if dtype not in DTYPES:
-        raise FrameError(f"tensor {name!r}: dtype {dtype!r} is not allowed; allowed: {', '.join(DTYPES)}")
-    if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
-        raise FrameError(f"tensor {name!r}: shape must be a list of non-negative integers, got {shape!r}")
-    return name, _WIRE_DTYPES[dtype], shape
+def _fields(text: bytes) -> dict[str, Any]:
+    """A header's JSON fields, which must form an object."""
+    try:
+        fields = _DECODER.decode(text.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FrameError(f"fields are not UTF-8 JSON: {exc}") from None
+    if not isinstance(fields, dict):
+        raise FrameError("fields must be a JSON object")
+    return fields
+
+
+def _name(label: bytes, name_bytes: int, end: int, head_bytes: int) -> str:
+    """A tensor's name from its header bytes, which must all be there, non-empty UTF-8."""
+    if end > head_bytes:
+        raise FrameError(f"header ends inside a tensor name ({end - head_bytes} bytes short)")
+    try:
+        name = label.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FrameError(f"tensor name {label!r} is not UTF-8") from None
+    if not name_bytes:
+        raise FrameError("tensor name must be a non-empty string")
+    return name
 
 
 def _reject_constant(name: str) -> float:
-    raise FrameError(f"header contains {name}, which JSON does not allow")
+    raise FrameError(f"fields contain {name}, which JSON does not allow")
 
 
 #: Made once: ``json.dumps``/``json.loads`` with options build a new coder on every call.
