@@ -17,8 +17,11 @@ from mcfn.runtime.wire import DTYPES, VERSION, FrameError, FrameLimits, Message,
 
 
 async def _echo(channel: Channel) -> None:
+    """Answers every message with its copy, except ``hush`` messages, which it never answers."""
     while True:
         message = await channel.receive(timeout_s=10)
+        if message.kind == "hush":
+            continue
         await channel.send(Message(kind="echo", fields=message.fields, tensors=message.tensors), timeout_s=10)
 
 
@@ -285,6 +288,34 @@ def test_a_silent_client_is_dropped_after_the_handshake_timeout():
     stats, data = run(scenario(), timeout_s=10)
     assert stats.rejected == 1
     assert _kinds(data) == ["challenge", "error"]
+
+
+def test_deadlines_move_with_each_operation_and_other_cancellations_stay_cancellations():
+    async def scenario():
+        server, _, port = await _server()
+        async with server:
+            channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+            await channel.request(Message(kind="ping"), timeout_s=0.05)  # arms the timer 50 ms ahead
+            started = time.perf_counter()
+            with pytest.raises(TimeoutError):  # the timer finds this operation's end ahead and waits for it
+                await channel.request(Message(kind="hush"), timeout_s=0.3)
+            late = time.perf_counter() - started
+            await channel.close()
+            channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+            await channel.request(Message(kind="ping"), timeout_s=30)  # arms the timer 30 s ahead
+            with pytest.raises(TimeoutError):  # ... and a shorter deadline moves it earlier
+                await channel.request(Message(kind="hush"), timeout_s=0.05)
+            await channel.close()
+            channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+            task = asyncio.create_task(channel.request(Message(kind="hush"), timeout_s=30))
+            await asyncio.sleep(0.05)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            await channel.close()
+        return late
+
+    assert run(scenario(), timeout_s=20) >= 0.3
 
 
 def test_emulated_link_delivers_one_megabyte_in_the_emulated_time():
