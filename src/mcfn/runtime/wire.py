@@ -24,7 +24,6 @@ frame raises :class:`FrameError` naming what was wrong.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import struct
@@ -89,41 +88,67 @@ def encode_parts(message: Message) -> list[bytes | memoryview]:
     """The frame of ``message`` as (prefix and header, then one buffer per tensor): each buffer is a view of the
     tensor's memory, so a large tensor is not copied before the socket takes it."""
     kind = message.kind.encode("ascii")
+    if not 0 < len(kind) <= MAX_FIELD_COUNT:
+        raise FrameError(f"kind {message.kind!r} does not fit a frame header (1-255 ASCII characters)")
     fields = _ENCODER.encode(message.fields).encode() if message.fields else b""
-    if not 0 < len(kind) <= MAX_FIELD_COUNT or len(message.tensors) > MAX_FIELD_COUNT:
-        raise FrameError(f"kind {message.kind!r} or {len(message.tensors)} tensors do not fit a frame header")
-    header = [_HEAD.pack(len(kind), len(message.tensors), len(fields)), kind, fields]
-    parts: list[bytes | memoryview] = [b""]
-    body_bytes = 0
-    for name, tensor in message.tensors.items():
-        array = tensor if type(tensor) is np.ndarray else np.asarray(tensor)
-        code = _CODES.get(array.dtype.str[1:])
-        if code is None:
-            raise FrameError(f"tensor {name!r}: dtype {array.dtype.name} cannot be sent; allowed: {', '.join(DTYPES)}")
-        wire = _WIRE_DTYPES[code]
-        if array.dtype != wire or not array.flags.c_contiguous:
-            array = np.ascontiguousarray(array, dtype=wire)
-        label = name.encode()
-        if not 0 < len(label) <= MAX_FIELD_COUNT or array.ndim > MAX_FIELD_COUNT:
-            raise FrameError(f"tensor {name!r}: names take 1-255 bytes and shapes at most 255 dimensions")
-        header += (_TENSOR.pack(code, array.ndim, len(label)), _DIMS[array.ndim].pack(*array.shape), label)
-        if array.nbytes:
+    arrays = [t if type(t) is np.ndarray else np.asarray(t) for t in message.tensors.values()]
+    key = (*message.tensors, *[(a.dtype, a.shape) for a in arrays])
+    layout = _LAYOUTS_BY_ARRAYS.get(key) or _remember(_LAYOUTS_BY_ARRAYS, key, _layout_of(message.tensors, arrays))
+    head = _HEAD.pack(len(kind), len(arrays), len(fields)) + kind + fields + layout.table
+    parts: list[bytes | memoryview] = [_PREFIX.pack(MAGIC, VERSION, len(head), layout.body_bytes) + head]
+    for array, (_, wire, _, nbytes) in zip(arrays, layout.tensors, strict=True):
+        if nbytes:
+            if array.dtype != wire or not array.flags.c_contiguous:
+                array = np.ascontiguousarray(array, dtype=wire)
             parts.append(memoryview(array).cast("B"))
-            body_bytes += array.nbytes
-    head = b"".join(header)
-    parts[0] = _PREFIX.pack(MAGIC, VERSION, len(head), body_bytes) + head
     return parts
 
 
-async def read_message(reader: asyncio.StreamReader, limits: FrameLimits) -> Message:
-    """Read and decode one frame; raises :class:`FrameError` (``EOFError`` on a clean end before a frame)."""
-    try:
-        prefix = await reader.readexactly(PREFIX_BYTES)
-    except asyncio.IncompleteReadError as exc:
-        if not exc.partial:
-            raise EOFError("connection closed") from None
-        raise FrameError(f"truncated frame prefix ({len(exc.partial)} of {PREFIX_BYTES} bytes)") from None
-    magic, version, head_bytes, body_bytes = _PREFIX.unpack(prefix)
+@dataclass(frozen=True)
+class _Layout:
+    """A header's tensor descriptions as bytes, and as (name, wire dtype, shape, bytes) for each tensor."""
+
+    table: bytes
+    tensors: tuple[tuple[str, np.dtype, tuple[int, ...], int], ...]
+    body_bytes: int
+
+
+#: Layouts seen lately, by (names, (dtype, shape) per array) when encoding and by table bytes when decoding: a
+#: stage sends and receives tensors of the same names and shapes request after request, so their descriptions
+#: are built and checked once (each cache is emptied when it reaches :data:`_MAX_LAYOUTS`).
+_LAYOUTS_BY_ARRAYS: dict[tuple[Any, ...], _Layout] = {}
+_LAYOUTS_BY_TABLE: dict[tuple[int, bytes], _Layout] = {}
+_MAX_LAYOUTS = 1024
+
+
+def _remember(cache: dict[Any, _Layout], key: Any, layout: _Layout) -> _Layout:
+    if len(cache) >= _MAX_LAYOUTS:
+        cache.clear()
+    cache[key] = layout
+    return layout
+
+
+def _layout_of(tensors: dict[str, Any], arrays: list[np.ndarray]) -> _Layout:
+    """The layout of tensors about to be sent, validated."""
+    if len(arrays) > MAX_FIELD_COUNT:
+        raise FrameError(f"{len(arrays)} tensors do not fit a frame header (at most {MAX_FIELD_COUNT})")
+    table, described = [], []
+    for name, array in zip(tensors, arrays, strict=True):
+        code = _CODES.get(array.dtype.str[1:])
+        if code is None:
+            raise FrameError(f"tensor {name!r}: dtype {array.dtype.name} cannot be sent; allowed: {', '.join(DTYPES)}")
+        label = name.encode()
+        if not 0 < len(label) <= MAX_FIELD_COUNT or array.ndim > MAX_FIELD_COUNT:
+            raise FrameError(f"tensor {name!r}: names take 1-255 bytes and shapes at most 255 dimensions")
+        table += (_TENSOR.pack(code, array.ndim, len(label)), _DIMS[array.ndim].pack(*array.shape), label)
+        described.append((name, _WIRE_DTYPES[code], tuple(array.shape), array.size * array.itemsize))
+    return _Layout(table=b"".join(table), tensors=tuple(described), body_bytes=sum(t[3] for t in described))
+
+
+def frame_lengths(buffer: bytes | bytearray | memoryview, offset: int, limits: FrameLimits) -> tuple[int, int]:
+    """The header and body lengths of the frame whose prefix (:data:`PREFIX_BYTES`) starts at ``offset`` of
+    ``buffer``, checked against ``limits`` before anything more is read; raises :class:`FrameError`."""
+    magic, version, head_bytes, body_bytes = _PREFIX.unpack_from(buffer, offset)
     if magic != MAGIC:
         raise FrameError(f"bad magic {magic!r}")
     if version != VERSION:
@@ -132,17 +157,14 @@ async def read_message(reader: asyncio.StreamReader, limits: FrameLimits) -> Mes
         raise FrameError(f"header of {head_bytes} bytes exceeds the limit of {limits.max_header_bytes}")
     if body_bytes > limits.max_body_bytes:
         raise FrameError(f"body of {body_bytes} bytes exceeds the limit of {limits.max_body_bytes}")
-    try:
-        frame = await reader.readexactly(head_bytes + body_bytes)
-    except asyncio.IncompleteReadError as exc:
-        raise FrameError(f"truncated frame ({len(exc.partial)} of {exc.expected} bytes)") from None
-    return decode(frame[:head_bytes], memoryview(frame)[head_bytes:])
+    return head_bytes, body_bytes
 
 
 def decode(head: bytes, body: bytes | memoryview) -> Message:
     """Build a :class:`Message` from a frame's header and body bytes, validating both.
 
-    Each tensor is a read-only view of ``body`` (no copy, possibly unaligned); copy it to change it.
+    Each tensor is a view of ``body`` (no copy, possibly unaligned, read-only when ``body`` is); copy it to keep
+    it apart from the frame.
     """
     try:
         kind_bytes, count, fields_bytes = _HEAD.unpack_from(head)
@@ -155,34 +177,50 @@ def decode(head: bytes, body: bytes | memoryview) -> Message:
     if at + fields_bytes > len(head):
         raise FrameError(f"header ends inside the fields ({at + fields_bytes - len(head)} bytes short)")
     fields = _fields(head[at : at + fields_bytes]) if fields_bytes else {}
-    at += fields_bytes
-    tensors: dict[str, np.ndarray] = {}
+    key = (count, head[at + fields_bytes :])
+    layout = _LAYOUTS_BY_TABLE.get(key) or _remember(_LAYOUTS_BY_TABLE, key, _parse_table(*key))
+    if layout.body_bytes != len(body):
+        _check_body(layout, len(body))
+    tensors = {}
     offset = 0
+    for name, wire, shape, nbytes in layout.tensors:
+        tensors[name] = np.ndarray(shape, wire, body, offset)
+        offset += nbytes
+    return Message(kind=kind.decode("ascii"), fields=fields, tensors=tensors)
+
+
+def _parse_table(count: int, table: bytes) -> _Layout:
+    """The layout that the tensor descriptions ``table`` give, validated (the body is checked by the caller)."""
+    described: list[tuple[str, np.dtype, tuple[int, ...], int]] = []
+    at = 0
     for index in range(count):
         try:
-            code, ndim, name_bytes = _TENSOR.unpack_from(head, at)
-            shape = _DIMS[ndim].unpack_from(head, at + _TENSOR.size)
+            code, ndim, name_bytes = _TENSOR.unpack_from(table, at)
+            shape = _DIMS[ndim].unpack_from(table, at + _TENSOR.size)
         except struct.error:
             raise FrameError(f"header ends inside the description of tensor {index}") from None
         at += _TENSOR.size + 4 * ndim + name_bytes
-        name = _name(head[at - name_bytes : at], name_bytes, at, len(head))
+        name = _name(table[at - name_bytes : at], name_bytes, at, len(table))
         if code >= len(DTYPES):
             raise FrameError(f"tensor {name!r}: dtype code {code} is not one of the {len(DTYPES)} allowed")
-        if name in tensors:
+        if any(name == seen[0] for seen in described):
             raise FrameError(f"tensor {name!r} is described twice")
-        wire, count_items = _WIRE_DTYPES[code], math.prod(shape)
-        size = count_items * wire.itemsize
-        if offset + size > len(body):
-            raise FrameError(
-                f"tensor {name!r} {wire.name}{list(shape)} needs {size} bytes, the body has {len(body) - offset} left"
-            )
-        tensors[name] = np.frombuffer(body, dtype=wire, count=count_items, offset=offset).reshape(shape)
-        offset += size
-    if at != len(head):
-        raise FrameError(f"header has {len(head) - at} bytes beyond its {count} tensor descriptions")
-    if offset != len(body):
-        raise FrameError(f"{len(body) - offset} body bytes beyond the tensors in the header")
-    return Message(kind=kind.decode("ascii"), fields=fields, tensors=tensors)
+        wire = _WIRE_DTYPES[code]
+        described.append((name, wire, shape, math.prod(shape) * wire.itemsize))
+    if at != len(table):
+        raise FrameError(f"header has {len(table) - at} bytes beyond its {count} tensor descriptions")
+    return _Layout(table=table, tensors=tuple(described), body_bytes=sum(t[3] for t in described))
+
+
+def _check_body(layout: _Layout, body_bytes: int) -> None:
+    """Raise :class:`FrameError` naming the first tensor the body is too short for, or the bytes left over."""
+    offset = 0
+    for name, wire, shape, nbytes in layout.tensors:
+        if offset + nbytes > body_bytes:
+            left = body_bytes - offset
+            raise FrameError(f"tensor {name!r} {wire.name}{list(shape)} needs {nbytes} bytes, the body has {left} left")
+        offset += nbytes
+    raise FrameError(f"{body_bytes - offset} body bytes beyond the tensors in the header")
 
 
 def _fields(text: bytes) -> dict[str, Any]:
