@@ -5,17 +5,24 @@ Placement is the core's, unchanged: a :class:`~mcfn.routing.Router` over the sce
 catalogue of the *live* agents hosting each stage, and an :class:`~mcfn.awareness.AwareView` fed by the agents'
 adverts (stamped with the controller's clock on arrival, so agents need no synchronised clocks); the policy is
 one of :data:`~mcfn.routing.POLICIES` (greedy :meth:`~mcfn.routing.Router.route_stages`) or ``optimal``
-(:func:`~mcfn.routing.route_stages_optimal`). Data goes controller → stage → controller → next stage: each stage
-gets exactly the named tensors that cross into it and returns those that cross out (:mod:`mcfn.runtime.plan`,
-where a tensor that a later stage reads travels on through the stages between); each hop
-is paced as the topology's fastest path between the stages' nodes (bottleneck bandwidth, summed delay), by the
-controller for the input and by the last agent for the result's way home, so the emulated network is the
-topology's whatever the star the bytes really take on loopback.
+(:func:`~mcfn.routing.route_stages_optimal`). Data goes controller → first stage's agent → next stage's agent → …
+→ controller: the controller sends the first agent the input and the route (each later stage's agent address and
+the emulated link into it, :class:`~mcfn.runtime.messages.Run`); every agent computes its stage and sends the
+named tensors that cross out of it (:mod:`mcfn.runtime.plan`, where a tensor that a later stage reads travels on
+through the stages between) straight to the next, and the last returns the output with every stage's queue,
+compute and network time (:class:`~mcfn.runtime.messages.Result`). Each hop is paced by its sender as the
+topology's fastest path between the stages' nodes (bottleneck bandwidth, summed delay), the result's way home as
+the path back to the ingress. ``relay=True`` runs each stage as a route of its own from here instead (the bytes
+cross the controller between stages, the emulated network stays the topology's): a baseline to measure against.
 
-Faults: every call has the time the deadline leaves as its timeout. An agent whose connection breaks or that
-refuses work (queue full) is excluded and the whole request is placed again (stages are deterministic), up to
-``max_attempts``; a timeout ends the request with its reason, within its deadline. An agent is live while its
-advert connection is open; a restarted agent says hello again and rejoins.
+Faults: the request has its deadline; every hop carries what it leaves. An agent answers a ``run`` at once —
+accepted, or refused (queue full, unknown stage) — and once it has accepted it reports any failure after (its
+stage raised, the next agent refused or could not be reached) as ``failed``, naming the node that failed. So the
+controller learns of a failed route from the first agent's refusal, a ``failed`` report, or the departure of an
+agent on the route (its advert connection closes when it dies); it excludes that node and places the whole
+request again (stages are deterministic), up to ``max_attempts``. A timeout ends the request with its reason,
+within its deadline. An agent is live while its advert connection is open; a restarted agent says hello again
+and rejoins.
 """
 
 from __future__ import annotations
