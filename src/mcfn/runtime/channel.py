@@ -116,7 +116,7 @@ class Channel:
             await self._protocol.drain()
 
     def abort(self) -> None:
-        """Drop the connection at once (the loop is going away)."""
+        """Drop the connection at once, unsent bytes and all (it failed, or the loop is going away)."""
         self._deadline.close()
         self._transport.abort()
 

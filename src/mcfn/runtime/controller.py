@@ -69,7 +69,12 @@ class _StageFailedError(Exception):
 
 @dataclass(frozen=True, kw_only=True)
 class StageTiming:
-    """What one stage took, measured, beside what the router predicted."""
+    """What one stage took, measured, beside what the router predicted.
+
+    ``network_s`` is the hop that brought the stage its input, from its sender's send start (pacing included) to
+    the agent's receipt, on the two processes' wall clocks (exact on one machine, off by the clocks' offset
+    across machines); the last stage's adds the result's way back to the controller, measured the same way.
+    """
 
     stage: str
     node: str

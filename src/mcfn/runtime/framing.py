@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
+from typing import cast
 
 from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, decode, frame_lengths
 
@@ -53,8 +54,7 @@ class FrameProtocol(asyncio.BufferedProtocol):
 
     # --- asyncio callbacks -----------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)
         if self._on_connect is not None:
             self._on_connect(self)
 

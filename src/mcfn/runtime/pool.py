@@ -4,7 +4,7 @@ agent and to the controller, a client's to its controller.
 A request takes an idle connection to its peer's address or opens one (handshake included), and gives it back once
 answered, so there are as many connections to a peer as requests in flight to it. A connection that failed in any
 other way than an ``error`` answer (:class:`~mcfn.runtime.channel.RemoteError`: the peer said no, the connection is
-sound) is closed, never reused: it may be mid-frame.
+sound) is dropped, never reused: it may be mid-frame.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class ChannelPool:
             self._idle.setdefault(address, []).append(channel)
             raise
         except BaseException:
-            await asyncio.shield(channel.close())
+            channel.abort()  # not a graceful close: a hung peer might never take what is still buffered
             raise
         self._idle.setdefault(address, []).append(channel)
         return answer
