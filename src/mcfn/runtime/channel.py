@@ -111,9 +111,7 @@ class Channel:
         parts = encode_parts(message)
         if not (link or self._pacer.profile).is_ideal:
             await self._pacer.hold(sum(len(part) for part in parts), link)
-        self._protocol.write(parts)
-        if self._protocol.writing_paused:
-            await self._protocol.drain()
+        await self._protocol.write(parts)
 
     def abort(self) -> None:
         """Drop the connection at once, unsent bytes and all (it failed, or the loop is going away)."""

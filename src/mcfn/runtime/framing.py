@@ -3,7 +3,7 @@ buffers and decodes each frame as its last byte arrives.
 
 ``asyncio.StreamReader`` copies every received byte twice (the socket's chunk into its buffer, then
 ``readexactly``'s slice out of it) and costs two coroutine calls per frame. :class:`FrameProtocol` is an
-:class:`asyncio.BufferedProtocol`: the socket writes into a 64 KiB buffer that this protocol owns (``recv_into``),
+:class:`asyncio.BufferedProtocol`: the socket writes into a 256 KiB buffer that this protocol owns (``recv_into``),
 whole small frames are decoded from it at once (their body copied out once, as the buffer is reused), and a frame
 larger than the buffer gets a buffer of its own that the socket fills directly, so its tensors are views of the
 very bytes the kernel delivered. Decoded messages queue until :meth:`FrameProtocol.read` takes them (reading
@@ -11,8 +11,9 @@ pauses while :data:`MAX_QUEUED` wait). Each frame's prefix is checked against th
 complete, before its header or body is read; a malformed frame stops reading, and the error is raised by the next
 :meth:`~FrameProtocol.read` after the frames before it.
 
-Writes go to the transport at once (``writelines``: one vectored ``sendmsg`` from Python 3.12); the writer waits
-(:meth:`FrameProtocol.drain`) only while the transport asks it to pause, as ``StreamWriter.drain`` does.
+Writes go to the transport at once (``writelines``: one vectored ``sendmsg`` from Python 3.12), a large frame in
+pieces (:meth:`FrameProtocol.write`); the writer waits only while the transport asks it to pause, as
+``StreamWriter.drain`` does.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import cast
 
+import numpy as np
+
 from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, decode, frame_lengths
 
 #: The receive buffer: frames up to this size (prefix included) are decoded from it.
-BUFFER_BYTES = 64 * 1024
+BUFFER_BYTES = 256 * 1024
 #: Decoded messages that may wait before reading pauses.
 MAX_QUEUED = 8
 
@@ -41,8 +44,7 @@ class FrameProtocol(asyncio.BufferedProtocol):
         self._buffer = bytearray(BUFFER_BYTES)
         self._view = memoryview(self._buffer)
         self._start = self._end = 0
-        self._frame: bytearray | None = None  # a frame larger than the buffer, being filled
-        self._frame_view = memoryview(b"")
+        self._frame: memoryview | None = None  # a frame larger than the buffer, being filled
         self._frame_head = self._filled = 0
         self._messages: deque[Message] = deque()
         self._error: BaseException | None = None
@@ -60,7 +62,7 @@ class FrameProtocol(asyncio.BufferedProtocol):
 
     def get_buffer(self, sizehint: int) -> memoryview:
         if self._frame is not None:
-            return self._frame_view[self._filled :]
+            return self._frame[self._filled :]
         return self._view[self._end :]
 
     def buffer_updated(self, nbytes: int) -> None:
@@ -68,8 +70,8 @@ class FrameProtocol(asyncio.BufferedProtocol):
             self._filled += nbytes
             if self._filled == len(self._frame):
                 frame, head = self._frame, self._frame_head
-                self._frame, self._frame_view = None, memoryview(b"")
-                self._decoded(bytes(frame[:head]), memoryview(frame)[head:])
+                self._frame = None
+                self._decoded(bytes(frame[:head]), frame[head:])
             return
         if self._error is not None:  # no more frames after a bad one: drop what still comes
             return
@@ -126,14 +128,26 @@ class FrameProtocol(asyncio.BufferedProtocol):
             self._require_transport().resume_reading()
         return self._messages.popleft()
 
-    def write(self, parts: list[bytes | memoryview]) -> None:
-        """Hand a frame's parts to the transport; ``ConnectionResetError`` if the connection is gone."""
+    async def write(self, parts: list[bytes | memoryview]) -> None:
+        """Send a frame's parts; ``ConnectionResetError`` if the connection is gone.
+
+        A small frame goes to the transport in one call. A large one goes in pieces of :data:`BUFFER_BYTES`, the
+        next once the transport has passed the last on to the kernel: the transport copies whatever the kernel
+        does not take at once into its own buffer, so handing it a whole 10 MB body would copy most of it.
+        """
         transport = self._require_transport()
         if transport.is_closing():
             raise ConnectionResetError("connection lost")
-        transport.writelines(parts)
+        if sum(map(len, parts)) <= BUFFER_BYTES:
+            transport.writelines(parts)
+            await self._drain()
+            return
+        for part in parts:
+            for at in range(0, len(part), BUFFER_BYTES):
+                transport.write(part[at : at + BUFFER_BYTES])
+                await self._drain()
 
-    async def drain(self) -> None:
+    async def _drain(self) -> None:
         """Wait while the transport's write buffer is over its high-water mark."""
         while self._writing_paused:
             self._drain_waiter = self._loop.create_future()
@@ -143,10 +157,6 @@ class FrameProtocol(asyncio.BufferedProtocol):
                 self._drain_waiter = None
         if self.closed.done():
             raise ConnectionResetError("connection lost")
-
-    @property
-    def writing_paused(self) -> bool:
-        return self._writing_paused
 
     # --- internals -------------------------------------------------------------------------------------------
     def _split(self) -> None:
@@ -160,11 +170,10 @@ class FrameProtocol(asyncio.BufferedProtocol):
                 self._decoded(bytes(view[at : at + head]), bytes(view[at + head : at + head + body]))
                 start += total
             elif total > len(self._buffer):
-                self._frame = bytearray(head + body)
-                self._frame_view = memoryview(self._frame)
+                self._frame = memoryview(np.empty(head + body, np.uint8))  # not zero-filled: all of it is written
                 self._frame_head = head
                 self._filled = end - start - PREFIX_BYTES
-                self._frame_view[: self._filled] = view[start + PREFIX_BYTES : end]
+                self._frame[: self._filled] = view[start + PREFIX_BYTES : end]
                 start = end
                 break
             else:
