@@ -29,6 +29,8 @@ from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, de
 
 #: The receive buffer: frames up to this size (prefix included) are decoded from it.
 BUFFER_BYTES = 256 * 1024
+#: Pieces a large frame is written in (:meth:`FrameProtocol.write`).
+WRITE_PIECE_BYTES = 256 * 1024
 #: Decoded messages that may wait before reading pauses.
 MAX_QUEUED = 8
 
@@ -131,20 +133,20 @@ class FrameProtocol(asyncio.BufferedProtocol):
     async def write(self, parts: list[bytes | memoryview]) -> None:
         """Send a frame's parts; ``ConnectionResetError`` if the connection is gone.
 
-        A small frame goes to the transport in one call. A large one goes in pieces of :data:`BUFFER_BYTES`, the
+        A small frame goes to the transport in one call. A large one goes in pieces of :data:`WRITE_PIECE_BYTES`, the
         next once the transport has passed the last on to the kernel: the transport copies whatever the kernel
         does not take at once into its own buffer, so handing it a whole 10 MB body would copy most of it.
         """
         transport = self._require_transport()
         if transport.is_closing():
             raise ConnectionResetError("connection lost")
-        if sum(map(len, parts)) <= BUFFER_BYTES:
+        if sum(map(len, parts)) <= WRITE_PIECE_BYTES:
             transport.writelines(parts)
             await self._drain()
             return
         for part in parts:
-            for at in range(0, len(part), BUFFER_BYTES):
-                transport.write(part[at : at + BUFFER_BYTES])
+            for at in range(0, len(part), WRITE_PIECE_BYTES):
+                transport.write(part[at : at + WRITE_PIECE_BYTES])
                 await self._drain()
 
     async def _drain(self) -> None:
