@@ -12,8 +12,10 @@ One frame (all integers big-endian)::
 
 A split model's stage may read and return several tensors (a residual block cut in two passes its skip tensor
 beside the main one), so a frame carries any number of them (up to 255), each under its fx value name. The header
-is fixed binary rather than JSON because it is on every hop's hot path: packing and parsing it costs about a
-microsecond, a JSON header several (``benchmarks/runtime.py``); control messages still carry JSON fields.
+is fixed binary rather than JSON because it is on every hop's hot path, and the tensor descriptions of recent
+layouts are cached (a stage sends the same names and shapes request after request): encoding and decoding a
+one-tensor frame took 3.5 and 2.7 µs here against 5.7 and 6.9 µs with the JSON header of protocol version 2.
+Control messages still carry their other fields as JSON.
 
 Tensors travel as raw buffers with dtype and shape, never pickled: decoding a frame can build nothing but a dict of
 JSON values and NumPy arrays of an allowed dtype (the reason: unpickling untrusted bytes runs arbitrary code,
