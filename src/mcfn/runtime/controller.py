@@ -427,7 +427,7 @@ class Controller:
         finally:
             del self._pending[request]
             if pending.future.done() and not pending.future.cancelled():
-                pending.future.exception()  # retrieved: a failure that came after another is not lost noise
+                pending.future.exception()  # seen: asyncio would log a failure that nobody awaited
             pending.future.cancel()
 
     def _settle(self, message: Message) -> Message:
