@@ -30,7 +30,7 @@ import json
 import math
 import struct
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -54,6 +54,9 @@ _WIRE_DTYPES = tuple(np.dtype(name).newbyteorder("<") for name in DTYPES)
 _CODES = {np.dtype(name).str[1:]: code for code, name in enumerate(DTYPES)}
 #: The dimensions' struct of each number of dimensions.
 _DIMS = tuple(struct.Struct(f"!{ndim}I") for ndim in range(MAX_FIELD_COUNT + 1))
+
+
+Cached = TypeVar("Cached")
 
 
 class FrameError(ValueError):
@@ -89,16 +92,17 @@ def encode(message: Message) -> bytes:
 def encode_parts(message: Message) -> list[bytes | memoryview]:
     """The frame of ``message`` as (prefix and header, then one buffer per tensor): each buffer is a view of the
     tensor's memory, so a large tensor is not copied before the socket takes it."""
-    kind = message.kind.encode("ascii")
-    if not 0 < len(kind) <= MAX_FIELD_COUNT:
-        raise FrameError(f"kind {message.kind!r} does not fit a frame header (1-255 ASCII characters)")
-    fields = _ENCODER.encode(message.fields).encode() if message.fields else b""
     arrays = [t if type(t) is np.ndarray else np.asarray(t) for t in message.tensors.values()]
-    key = (*message.tensors, *[(a.dtype, a.shape) for a in arrays])
-    layout = _LAYOUTS_BY_ARRAYS.get(key) or _remember(_LAYOUTS_BY_ARRAYS, key, _layout_of(message.tensors, arrays))
-    head = _HEAD.pack(len(kind), len(arrays), len(fields)) + kind + fields + layout.table
-    parts: list[bytes | memoryview] = [_PREFIX.pack(MAGIC, VERSION, len(head), layout.body_bytes) + head]
-    for array, (_, wire, _, nbytes) in zip(arrays, layout.tensors, strict=True):
+    key = (message.kind, *message.tensors, *[(a.dtype, a.shape) for a in arrays])
+    shape = _SHAPES.get(key) or _remember(_SHAPES, key, _frame_shape(message.kind, message.tensors, arrays))
+    if message.fields:
+        fields = _ENCODER.encode(message.fields).encode()
+        head = _HEAD.pack(len(shape.kind), len(arrays), len(fields)) + shape.kind + fields + shape.layout.table
+        start = _PREFIX.pack(MAGIC, VERSION, len(head), shape.layout.body_bytes) + head
+    else:
+        start = shape.fieldless
+    parts: list[bytes | memoryview] = [start]
+    for array, (_, wire, _, nbytes) in zip(arrays, shape.layout.tensors, strict=True):
         if nbytes:
             if array.dtype != wire or not array.flags.c_contiguous:
                 array = np.ascontiguousarray(array, dtype=wire)
@@ -115,19 +119,42 @@ class _Layout:
     body_bytes: int
 
 
-#: Layouts seen lately, by (names, (dtype, shape) per array) when encoding and by table bytes when decoding: a
-#: stage sends and receives tensors of the same names and shapes request after request, so their descriptions
-#: are built and checked once (each cache is emptied when it reaches :data:`_MAX_LAYOUTS`).
-_LAYOUTS_BY_ARRAYS: dict[tuple[Any, ...], _Layout] = {}
+@dataclass(frozen=True)
+class _FrameShape:
+    """What a frame of one kind with tensors of given names, dtypes and shapes looks like: the kind's bytes, the
+    tensor layout, and the whole prefix and header when the frame has no other fields."""
+
+    kind: bytes
+    layout: _Layout
+    fieldless: bytes
+
+
+#: Frame shapes and layouts seen lately, by (kind, names, (dtype, shape) per array) when encoding and by (count,
+#: table bytes) when decoding: a stage sends and receives tensors of the same names and shapes request after
+#: request, so their descriptions are built and checked once (each cache is emptied when it reaches
+#: :data:`_MAX_LAYOUTS`).
+_SHAPES: dict[tuple[Any, ...], _FrameShape] = {}
 _LAYOUTS_BY_TABLE: dict[tuple[int, bytes], _Layout] = {}
 _MAX_LAYOUTS = 1024
 
 
-def _remember(cache: dict[Any, _Layout], key: Any, layout: _Layout) -> _Layout:
+def _remember(cache: dict[Any, Cached], key: Any, value: Cached) -> Cached:
     if len(cache) >= _MAX_LAYOUTS:
         cache.clear()
-    cache[key] = layout
-    return layout
+    cache[key] = value
+    return value
+
+
+def _frame_shape(kind: str, tensors: dict[str, Any], arrays: list[np.ndarray]) -> _FrameShape:
+    """The shape of a frame about to be sent, validated."""
+    label = kind.encode("ascii")
+    if not 0 < len(label) <= MAX_FIELD_COUNT:
+        raise FrameError(f"kind {kind!r} does not fit a frame header (1-255 ASCII characters)")
+    layout = _layout_of(tensors, arrays)
+    head = _HEAD.pack(len(label), len(arrays), 0) + label + layout.table
+    return _FrameShape(
+        kind=label, layout=layout, fieldless=_PREFIX.pack(MAGIC, VERSION, len(head), layout.body_bytes) + head
+    )
 
 
 def _layout_of(tensors: dict[str, Any], arrays: list[np.ndarray]) -> _Layout:
