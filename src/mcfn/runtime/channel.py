@@ -8,7 +8,7 @@ Membership is proved once per connection, not per frame: there is no per-frame M
 the transport is for loopback or a trusted network, and the token keeps strangers from connecting (an on-path
 attacker who can inject into an established TCP stream is out of scope). A MAC over every body would cost more
 than the transfer: HMAC-SHA256 runs at about 1.8 GB/s on this project's machines, so signing and checking both
-frames of a 10 MB round trip would add about 22 ms to the round trip's 14-28 ms (``benchmarks/runtime.py``).
+frames of a 10 MB round trip would add about 22 ms to the round trip's 7-11 ms (``benchmarks/runtime.py``).
 
 A server survives anything a client sends: a bad token, a malformed, truncated or oversized frame, or a dropped
 connection ends that connection only (the server answers with an ``error`` message naming the problem where it
