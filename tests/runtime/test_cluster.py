@@ -92,9 +92,12 @@ def test_resnet18_split_across_terminal_edge_and_cloud_equals_local_inference():
     assert [stage.tier for stage in plan.stages] == ["terminal", "edge", "cloud"]
     assert any(len(stage.sends) > 1 for stage in plan.stages)  # several tensors cross a cut
     expected = local_output("resnet18", x)
+    # the phone's agent sends its output straight to edge0's, paced as ue0 → bs0 → edge0 (20 Mbit/s, 5.1 ms)
+    phone_to_edge_s = plan.stages[0].output_bits / 20e6 + 5.1e-3
     for reply in replies:
         assert np.abs(reply.output - expected).max() <= 1e-5
         assert [s["node"] for s in reply.fields["stages"]] == ["ue0", "edge0", "cloud"]
+        assert reply.fields["stages"][1]["network_s"] >= phone_to_edge_s
 
 
 def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
@@ -107,6 +110,7 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
             client = Client(*cluster.address, token=TOKEN)
             policies = ("compute-aware", "round-robin", "round-robin", "optimal")
             replies = [await client.infer(TINY, x, policy=p) for p in policies]
+            relayed = await cluster.controller.infer(TINY, x, policy="round-robin", relay=True)
             used = runtime.scenario.fleet.indices({s["node"] for r in replies for s in r.fields["stages"]})
             measured = lambda c: (c.view.speed_flops_per_s[used] != c.view.nominal_flops_per_s[used]).all()  # noqa: E731
             await cluster.controller.wait_until(measured, timeout_s=10)
@@ -116,10 +120,12 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
             await client.close()
             with pytest.raises(AuthError):
                 await Client(*cluster.address, token=b"not-the-cluster-token").infer(TINY, x)
-        return replies, status
+        return replies, status, relayed
 
-    replies, status = run(scenario())
+    replies, status, relayed = run(scenario())
     expected = local_output(TINY, x)
+    assert np.abs(relayed.output - expected).max() <= 1e-5
+    assert [s.stage for s in relayed.stages] == ["tiny-resnet/0", "tiny-resnet/1", "tiny-resnet/2"]
     for reply in replies:
         assert np.abs(reply.output - expected).max() <= 1e-5
         assert [s["stage"] for s in reply.fields["stages"]] == ["tiny-resnet/0", "tiny-resnet/1", "tiny-resnet/2"]
@@ -185,6 +191,42 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
     assert rejoined.fields["stages"][0]["node"] == "edge0"
     assert "edge0" in str(hung)
     assert 0.5 <= waited < 1.25  # the deadline, plus the answer's way back on a busy machine
+
+
+def test_a_refusal_or_a_kill_in_the_middle_of_a_forwarded_route_is_reported_and_retried():
+    """Stages pinned to ue0, an edge server and the cloud; edge0 holds its stage for seconds and refuses more.
+    A second request is refused by edge0 when ue0's agent forwards to it: ue0's agent reports edge0, and the
+    controller places it again through edge1. Then edge0 is killed while computing the first request's middle
+    stage: the controller sees it leave and places that request again too."""
+    models = {TINY: {"tiers": ["terminal", "edge", "cloud"], "split": "balanced", "deadline_s": 20.0}}
+    agents = [
+        {"node": "ue0", "models": [TINY], "workers": 2},
+        {"node": "edge0", "models": [TINY], "slowdown": 5000, "max_queue": 0},
+        {"node": "edge1", "models": [TINY]},
+        {"node": "cloud", "models": [TINY]},
+    ]
+    runtime = parse_runtime_scenario(scenario_document(models=models, agents=agents))
+    x = np.random.default_rng(3).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    j = runtime.scenario.fleet.index["edge0"]
+
+    async def scenario():
+        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+            await cluster.wait_ready()
+            client = Client(*cluster.address, token=TOKEN)
+            pending = asyncio.create_task(client.infer(TINY, x, policy="nearest-edge"))
+            await cluster.controller.wait_until(lambda c: c.view.busy_vms[j] > 0, timeout_s=20)  # edge0 computes
+            refused = await client.infer(TINY, x, policy="nearest-edge")
+            cluster.kill("edge0")
+            killed = await pending
+            await client.close()
+        return refused, killed
+
+    refused, killed = run(scenario(), timeout_s=120)
+    expected = local_output(TINY, x)
+    for reply in (refused, killed):
+        assert reply.fields["attempts"] == 2
+        assert [s["node"] for s in reply.fields["stages"]] == ["ue0", "edge1", "cloud"]
+        assert np.abs(reply.output - expected).max() <= 1e-5
 
 
 @pytest.mark.parametrize(

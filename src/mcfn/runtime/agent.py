@@ -1,10 +1,15 @@
 """A node agent: one OS process that hosts model stages, runs them on a bounded worker pool, and advertises its
 state to the controller.
 
-The agent listens on its own port (loopback unless told otherwise) for ``run`` messages — a stage name and the named
-tensors the stage receives — and answers ``output`` with the tensors the stage sends (its part's results and those
-it carries on to later stages, :mod:`mcfn.runtime.plan`) and the time it queued and computed, or ``error`` with a
-reason (unknown stage, wrong tensors, queue full). At most ``workers`` stages compute at once (threads: torch
+The agent listens on its own port (loopback unless told otherwise) for ``run`` messages — a stage name, the named
+tensors the stage receives and the route of the stages after it (:class:`~mcfn.runtime.messages.Run`) — and
+answers at once: ``accepted``, or ``error`` with a reason (unknown stage, wrong tensors, queue full). An accepted
+stage is computed, and the tensors it sends (its part's results and those it carries on to later stages,
+:mod:`mcfn.runtime.plan`) go straight to the next stage's agent, paced as that hop's emulated link, or, after the
+route's last stage, to the controller as the ``result`` with every stage's queue, compute and network time. Once
+it has accepted, the agent answers for the request: if its stage raises, or the next agent refuses or cannot be
+reached, it tells the controller which node failed and why (``failed``), so the controller can place the request
+again. At most ``workers`` stages compute at once (threads: torch
 releases the GIL in its kernels); at most ``max_queue`` more wait, and a request beyond that is refused at once
 rather than left to miss its deadline. Every ``advert_period_s`` (± jitter, :class:`~mcfn.awareness.AdvertPolicy`)
 it tells the controller its backlog in FLOPs, busy workers, measured speed and arrival rate — the L0 metrics of an
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,9 +33,15 @@ import numpy as np
 from mcfn.awareness.advert import AdvertPolicy
 from mcfn.runtime.auth import AuthError
 from mcfn.runtime.channel import Channel, RemoteError, connect, serve
-from mcfn.runtime.link import LinkProfile, link_from_fields
-from mcfn.runtime.plan import ModelPlan, build_parts, run_part
+from mcfn.runtime.messages import Failed, Result, Run, StageReport, parse_fields
+from mcfn.runtime.plan import ModelPlan, StagePlan, build_parts, run_part
+from mcfn.runtime.pool import ChannelPool
 from mcfn.runtime.wire import FrameError, Message
+
+#: How a connection to a peer can fail, other than by an ``error`` answer.
+_LOST = (OSError, EOFError, TimeoutError, FrameError, AuthError)
+
+log = logging.getLogger(__name__)
 
 #: Weight of the newest period's speed in the measured-speed moving average.
 SPEED_SMOOTHING = 0.3
@@ -94,6 +106,9 @@ class Agent:
         self._speed_flops_per_s = 0.0
         self._done_flops = 0.0
         self._done_s = 0.0
+        self._peers = ChannelPool(token=self._token)
+        self._controller = (spec.controller_host, spec.controller_port)
+        self._tasks: set[asyncio.Task] = set()
         self.port = 0
 
     async def run(self) -> None:
@@ -104,41 +119,103 @@ class Agent:
             await self._advertise_forever()
         finally:
             server.close()
+            await self._peers.close()
             self._pool.shutdown(wait=False, cancel_futures=True)
 
     # --- serving ---------------------------------------------------------------------------------------------
     async def _handle(self, channel: Channel) -> None:
+        """Accept or refuse each ``run`` at once; an accepted one goes on in its own task (:meth:`_process`)."""
         while True:
             message = await channel.receive(timeout_s=None)
+            arrived_s = time.time()
             try:
-                answer, link = await self._run(message)
+                run, stage = self._accept(message)
             except RemoteError as exc:
-                answer, link = Message(kind="error", fields={"reason": exc.reason}), None
-            extra_s = link.transfer_s(sum(t.nbytes for t in answer.tensors.values())) if link else 0.0
-            await channel.send(answer, timeout_s=self.spec.timeout_s + extra_s, link=link)
+                await channel.send(Message(kind="error", fields={"reason": exc.reason}), timeout_s=self.spec.timeout_s)
+                continue
+            deadline = asyncio.get_running_loop().time() + run.budget_s
+            task = asyncio.create_task(self._process(run, stage, message.tensors, arrived_s, deadline))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            await channel.send(Message(kind="accepted"), timeout_s=self.spec.timeout_s)
 
-    async def _run(self, message: Message) -> tuple[Message, LinkProfile | None]:
+    def _accept(self, message: Message) -> tuple[Run, StagePlan]:
+        """The run and its stage if this agent takes it: it hosts the stage, the tensors fit, the queue has room
+        (the place is taken here, so that the answer is final); raises :class:`RemoteError` saying why not."""
         if message.kind != "run":
             raise RemoteError(f"agent {self.spec.node_id} expects 'run', got {message.kind!r}")
-        name = str(message.fields.get("stage"))
-        stage = self._stages.get(name)
+        run = parse_fields(Run, "run", message.fields)
+        stage = self._stages.get(run.stage)
         if stage is None:
-            raise RemoteError(f"agent {self.spec.node_id} does not host stage {name!r}")
+            raise RemoteError(f"agent {self.spec.node_id} does not host stage {run.stage!r}")
         expected = {t.name: t.shape for t in stage.receives}
         got = {n: tuple(t.shape) for n, t in message.tensors.items() if t.dtype == np.float32}
         if got != expected or len(got) != len(message.tensors):
             wanted = ", ".join(f"{n} float32{list(shape)}" for n, shape in expected.items())
             having = ", ".join(f"{n} {t.dtype}{list(t.shape)}" for n, t in message.tensors.items()) or "none"
-            raise RemoteError(f"stage {name} receives {wanted}; got {having}")
+            raise RemoteError(f"stage {run.stage} receives {wanted}; got {having}")
         if self._waiting + self._busy >= self.spec.workers + self.spec.max_queue:
             raise RemoteError(f"agent {self.spec.node_id} is busy: queue full")
-        try:
-            link = link_from_fields(message.fields.get("reply_link"))
-        except ValueError as exc:
-            raise RemoteError(str(exc)) from None
         self._waiting += 1
         self._queue_flops += stage.flops
         self._arrived_flops += stage.flops
+        return run, stage
+
+    async def _process(
+        self, run: Run, stage: StagePlan, tensors: dict[str, np.ndarray], arrived_s: float, deadline: float
+    ) -> None:
+        """Compute the stage, then send its output to the next stage's agent or, after the last, the result to the
+        controller; a failure on the way is reported to the controller, naming the node that failed."""
+        try:
+            output, queue_s, compute_s = await self._compute_queued(stage, tensors)
+        except Exception as exc:  # a stage that raises fails its request, not the agent
+            log.exception("stage %s failed", stage.service_id)
+            await self._report(run.request, self.spec.node_id, f"stage {stage.service_id} raised {exc!r}")
+            return
+        report = StageReport(
+            stage=stage.service_id,
+            node=self.spec.node_id,
+            queue_s=queue_s,
+            compute_s=compute_s,
+            network_s=arrived_s - run.sent_at_s,
+        )
+        timings = (*run.timings, report)
+        budget_s = deadline - asyncio.get_running_loop().time()
+        if not run.route:
+            result = Result(request=run.request, sent_at_s=time.time(), timings=timings)
+            with contextlib.suppress(*_LOST):  # the controller is gone or gave up: its deadline tells the client
+                await self._peers.request(
+                    self._controller,
+                    Message(kind="result", fields=result.model_dump(), tensors=output),
+                    timeout_s=max(budget_s, self.spec.timeout_s),
+                    link=run.reply_link.profile(),
+                )
+            return
+        hop, rest = run.route[0], run.route[1:]
+        if budget_s <= 0:
+            await self._report(run.request, self.spec.node_id, f"deadline exceeded after {stage.service_id}")
+            return
+        update = {"stage": hop.stage, "budget_s": budget_s, "route": rest, "timings": timings, "sent_at_s": time.time()}
+        message = Message(kind="run", fields=run.model_copy(update=update).model_dump(), tensors=output)
+        try:
+            await self._peers.request((hop.host, hop.port), message, timeout_s=budget_s, link=hop.link.profile())
+        except RemoteError as exc:
+            await self._report(run.request, hop.node, exc.reason)
+        except _LOST as exc:
+            await self._report(run.request, hop.node, f"connection lost ({type(exc).__name__}: {exc})")
+
+    async def _report(self, request: int, node: str, reason: str) -> None:
+        """Tell the controller that ``request`` failed at ``node``."""
+        failed = Failed(request=request, node=node, reason=reason)
+        with contextlib.suppress(*_LOST, RemoteError):
+            await self._peers.request(
+                self._controller, Message(kind="failed", fields=failed.model_dump()), timeout_s=self.spec.timeout_s
+            )
+
+    async def _compute_queued(
+        self, stage: StagePlan, tensors: dict[str, np.ndarray]
+    ) -> tuple[dict[str, np.ndarray], float, float]:
+        """The stage's output once a worker is free, with the seconds it queued and computed."""
         queued_at = time.perf_counter()
         async with self._slots:  # the pool has as many threads as slots: a holder of a slot computes at once
             self._waiting -= 1
@@ -147,13 +224,12 @@ class Agent:
             queue_s = time.perf_counter() - queued_at
             try:
                 loop = asyncio.get_running_loop()
-                output, compute_s = await loop.run_in_executor(self._pool, self._compute, name, message.tensors)
+                output, compute_s = await loop.run_in_executor(self._pool, self._compute, stage.service_id, tensors)
             finally:
                 self._busy -= 1
         self._done_flops += stage.flops
         self._done_s += compute_s
-        fields = {"stage": name, "node": self.spec.node_id, "queue_s": queue_s, "compute_s": compute_s}
-        return Message(kind="output", fields=fields, tensors=output), link
+        return output, queue_s, compute_s
 
     def _compute(self, name: str, tensors: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float]:
         """Run in a worker thread: the stage's forward pass, slowed down by ``slowdown`` when emulating."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from mcfn.runtime.channel import Channel, RemoteError, connect
+from mcfn.runtime.channel import RemoteError
 from mcfn.runtime.controller import INPUT, OUTPUT, InferError
+from mcfn.runtime.pool import ChannelPool
 from mcfn.runtime.wire import Message
 
 
@@ -27,9 +27,8 @@ class Client:
 
     def __init__(self, host: str, port: int, *, token: bytes, timeout_s: float = 30.0) -> None:
         self._address = (host, port)
-        self._token = token
         self._timeout_s = timeout_s
-        self._idle: list[Channel] = []
+        self._pool = ChannelPool(token=token)
 
     async def infer(
         self, model: str, tensor: np.ndarray, *, deadline_s: float | None = None, policy: str | None = None
@@ -50,21 +49,10 @@ class Client:
         return (await self._request(Message(kind="status"))).fields
 
     async def close(self) -> None:
-        channels, self._idle = self._idle, []
-        for channel in channels:
-            await channel.close()
+        await self._pool.close()
 
     async def _request(self, message: Message) -> Message:
-        channel = self._idle.pop() if self._idle else None
-        if channel is None:
-            channel = await connect(*self._address, token=self._token, timeout_s=self._timeout_s)
         try:
-            answer = await channel.request(message, timeout_s=self._timeout_s)
+            return await self._pool.request(self._address, message, timeout_s=self._timeout_s)
         except RemoteError as exc:
-            self._idle.append(channel)
             raise InferError(exc.reason) from None
-        except BaseException:
-            await asyncio.shield(channel.close())
-            raise
-        self._idle.append(channel)
-        return answer

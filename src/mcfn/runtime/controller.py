@@ -5,25 +5,34 @@ Placement is the core's, unchanged: a :class:`~mcfn.routing.Router` over the sce
 catalogue of the *live* agents hosting each stage, and an :class:`~mcfn.awareness.AwareView` fed by the agents'
 adverts (stamped with the controller's clock on arrival, so agents need no synchronised clocks); the policy is
 one of :data:`~mcfn.routing.POLICIES` (greedy :meth:`~mcfn.routing.Router.route_stages`) or ``optimal``
-(:func:`~mcfn.routing.route_stages_optimal`). Data goes controller → stage → controller → next stage: each stage
-gets exactly the named tensors that cross into it and returns those that cross out (:mod:`mcfn.runtime.plan`,
-where a tensor that a later stage reads travels on through the stages between); each hop
-is paced as the topology's fastest path between the stages' nodes (bottleneck bandwidth, summed delay), by the
-controller for the input and by the last agent for the result's way home, so the emulated network is the
-topology's whatever the star the bytes really take on loopback.
+(:func:`~mcfn.routing.route_stages_optimal`). Data goes controller → first stage's agent → next stage's agent → …
+→ controller: the controller sends the first agent the input and the route (each later stage's agent address and
+the emulated link into it, :class:`~mcfn.runtime.messages.Run`); every agent computes its stage and sends the
+named tensors that cross out of it (:mod:`mcfn.runtime.plan`, where a tensor that a later stage reads travels on
+through the stages between) straight to the next, and the last returns the output with every stage's queue,
+compute and network time (:class:`~mcfn.runtime.messages.Result`). Each hop is paced by its sender as the
+topology's fastest path between the stages' nodes (bottleneck bandwidth, summed delay), the result's way home as
+the path back to the ingress. ``relay=True`` runs each stage as a route of its own from here instead (the bytes
+cross the controller between stages, the emulated network stays the topology's): a baseline to measure against.
 
-Faults: every call has the time the deadline leaves as its timeout. An agent whose connection breaks or that
-refuses work (queue full) is excluded and the whole request is placed again (stages are deterministic), up to
-``max_attempts``; a timeout ends the request with its reason, within its deadline. An agent is live while its
-advert connection is open; a restarted agent says hello again and rejoins, and agents whose controller went away
-keep trying its address, so a restarted controller gets them all back (:meth:`Controller.stop`).
+Faults: the request has its deadline; every hop carries what it leaves. An agent answers a ``run`` at once —
+accepted, or refused (queue full, unknown stage) — and once it has accepted it reports any failure after (its
+stage raised, the next agent refused or could not be reached) as ``failed``, naming the node that failed. So the
+controller learns of a failed route from the first agent's refusal, a ``failed`` report, or the departure of an
+agent on the route (its advert connection closes when it dies); it excludes that node and places the whole
+request again (stages are deterministic), up to ``max_attempts``. A timeout ends the request with its reason,
+within its deadline. An agent is live while its advert connection is open; a restarted agent says hello again
+and rejoins. Agents whose controller went away keep trying its address, so a restarted
+controller gets them all back (:meth:`Controller.stop`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -35,10 +44,11 @@ from mcfn.routing import POLICIES, Policy, Router, SplitRequest, Stage, StagedRo
 from mcfn.routing.chain import route_stages_optimal
 from mcfn.routing.scenario import Scenario
 from mcfn.runtime.auth import AuthError
-from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, serve
+from mcfn.runtime.channel import Channel, RemoteError, ServerStats, serve
 from mcfn.runtime.link import IDEAL, LinkProfile
-from mcfn.runtime.messages import AdvertFields, Hello, Infer, parse_fields
+from mcfn.runtime.messages import AdvertFields, Failed, Hello, Hop, Infer, LinkFields, Result, Run, parse_fields
 from mcfn.runtime.plan import ModelPlan
+from mcfn.runtime.pool import Address, ChannelPool
 from mcfn.runtime.wire import FrameError, Message
 
 #: The exact chain placement, beside the router's greedy policies.
@@ -60,7 +70,12 @@ class _StageFailedError(Exception):
 
 @dataclass(frozen=True, kw_only=True)
 class StageTiming:
-    """What one stage took, measured, beside what the router predicted."""
+    """What one stage took, measured, beside what the router predicted.
+
+    ``network_s`` is the hop that brought the stage its input, from its sender's send start (pacing included) to
+    the agent's receipt, on the two processes' wall clocks (exact on one machine, off by the clocks' offset
+    across machines); the last stage's adds the result's way back to the controller, measured the same way.
+    """
 
     stage: str
     node: str
@@ -94,15 +109,21 @@ class InferOutcome:
         }
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class _Agent:
     hello: Hello
-    idle: list[Channel] = field(default_factory=list)
 
-    async def close_idle(self) -> None:
-        channels, self.idle = self.idle, []
-        for channel in channels:
-            await channel.close()
+    @property
+    def address(self) -> Address:
+        return (self.hello.host, self.hello.port)
+
+
+@dataclass(frozen=True, eq=False)
+class _Pending:
+    """A route in flight: the future of its ``result`` and the nodes whose failure fails it."""
+
+    future: asyncio.Future[tuple[Result, Message, float]]
+    nodes: frozenset[str]
 
 
 class Controller:
@@ -131,6 +152,9 @@ class Controller:
         self._max_attempts = max_attempts
         self._agents: dict[str, _Agent] = {}
         self._sessions: set[asyncio.Task[Any]] = set()
+        self._pool = ChannelPool(token=token)
+        self._pending: dict[int, _Pending] = {}
+        self._request_ids = itertools.count()
         self._changed = asyncio.Condition()
         self.view = AwareView(scenario.fleet)
         self.stats = ServerStats()
@@ -146,8 +170,7 @@ class Controller:
         for task in sessions:
             task.cancel()
         await asyncio.gather(*sessions, return_exceptions=True)
-        for agent in list(self._agents.values()):
-            await agent.close_idle()
+        await self._pool.close()
 
     @property
     def live_agents(self) -> tuple[str, ...]:
@@ -184,6 +207,8 @@ class Controller:
                 answer = await self._answer_infer(message)
             elif message.kind == "status":
                 answer = Message(kind="status", fields=self.status())
+            elif message.kind in ("result", "failed"):
+                answer = self._settle(message)
             else:
                 raise FrameError(f"unexpected message kind {message.kind!r}")
             await channel.send(answer, timeout_s=30.0)
@@ -195,7 +220,7 @@ class Controller:
         agent = _Agent(hello)
         old = self._agents.get(hello.node)
         if old is not None:
-            await old.close_idle()
+            await self._pool.discard(old.address)
         await self._update(hello.node, agent)
         try:
             await channel.send(Message(kind="registered"), timeout_s=5.0)
@@ -220,12 +245,13 @@ class Controller:
         finally:
             if self._agents.get(hello.node) is agent:
                 await self._update(hello.node, None)
-            await agent.close_idle()
+            await self._pool.discard(agent.address)
 
     async def _update(self, node_id: str | None, agent: _Agent | None) -> None:
         async with self._changed:
             if node_id is not None and agent is None:
                 del self._agents[node_id]
+                self._fail_routes_through(node_id, "left the cluster")
             elif node_id is not None and agent is not None:
                 self._agents[node_id] = agent
             self._changed.notify_all()
@@ -266,9 +292,20 @@ class Controller:
 
     # --- requests --------------------------------------------------------------------------------------------
     async def infer(
-        self, model: str, tensor: np.ndarray, *, deadline_s: float | None = None, policy: str | None = None
+        self,
+        model: str,
+        tensor: np.ndarray,
+        *,
+        deadline_s: float | None = None,
+        policy: str | None = None,
+        relay: bool = False,
     ) -> InferOutcome:
-        """Serve one request for ``model`` within ``deadline_s`` (the model's default if ``None``)."""
+        """Serve one request for ``model`` within ``deadline_s`` (the model's default if ``None``).
+
+        The agents pass each stage's output straight to the next stage's agent; ``relay`` brings every stage's
+        output back here and sends it on from here instead (the star of earlier versions, kept to measure what
+        the direct route saves: ``benchmarks/runtime.py``).
+        """
         plan = self._plans.get(model)
         if plan is None:
             raise InferError(f"model {model!r} is not deployed; deployed: {', '.join(sorted(self._plans)) or 'none'}")
@@ -286,7 +323,7 @@ class Controller:
         for attempt in range(1, self._max_attempts + 1):
             route = self._route(plan, excluded, name, deadline - loop.time())
             try:
-                output, stages = await self._run(plan, route, tensor, deadline)
+                output, stages = await self._run(plan, route, tensor, deadline, relay=relay)
             except _StageFailedError as failure:
                 excluded[failure.node_id] = failure.reason
                 continue
@@ -329,37 +366,117 @@ class Controller:
         return router.route_stages(request, chooser, now_s=now)
 
     async def _run(
-        self, plan: ModelPlan, route: StagedRoute, tensor: np.ndarray, deadline: float
+        self, plan: ModelPlan, route: StagedRoute, tensor: np.ndarray, deadline: float, *, relay: bool
     ) -> tuple[np.ndarray, tuple[StageTiming, ...]]:
-        loop = asyncio.get_running_loop()
+        """Run the placed stages as one route of agents, or (``relay``) as one route per stage from here."""
+        legs = [range(k, k + 1) for k in range(len(plan.stages))] if relay else [range(len(plan.stages))]
         source, tensors, timings = self._ingress, {plan.input.name: tensor}, []
-        for k, (stage, placed) in enumerate(zip(plan.stages, route.stages, strict=True)):
-            fields: dict[str, Any] = {"stage": stage.service_id}
-            if k == len(plan.stages) - 1:
-                fields["reply_link"] = self.hop(placed.node_id, self._ingress).fields()
-            sent = loop.time()
-            run = Message(kind="run", fields=fields, tensors=tensors)
-            answer = await self._call(placed.node_id, run, self.hop(source, placed.node_id), deadline)
-            if list(answer.tensors) != [spec.name for spec in stage.sends]:
+        for leg in legs:
+            result, answer, arrived_s = await self._run_leg(plan, route, leg, source, tensors, deadline)
+            last = plan.stages[leg[-1]]
+            if list(answer.tensors) != [spec.name for spec in last.sends]:
                 raise InferError(
-                    f"stage {stage.service_id} on {placed.node_id} answered tensors {list(answer.tensors)}, "
-                    f"not {[spec.name for spec in stage.sends]}"
+                    f"stage {last.service_id} on {route.stages[leg[-1]].node_id} answered tensors "
+                    f"{list(answer.tensors)}, not {[spec.name for spec in last.sends]}"
                 )
-            queue_s, compute_s = float(answer.fields.get("queue_s", 0.0)), float(answer.fields.get("compute_s", 0.0))
-            timings.append(
-                StageTiming(
-                    stage=stage.service_id,
-                    node=placed.node_id,
-                    queue_s=queue_s,
-                    compute_s=compute_s,
-                    network_s=loop.time() - sent - queue_s - compute_s,
-                    predicted_network_s=placed.network_s,
-                    predicted_queue_s=placed.queue_s,
-                    predicted_compute_s=placed.compute_s,
+            if [(r.stage, r.node) for r in result.timings] != [self._placement(plan, route, k) for k in leg]:
+                raise InferError(f"the result's stage reports {result.timings} do not follow the route")
+            for k, report in zip(leg, result.timings, strict=True):
+                placed = route.stages[k]
+                back_s = arrived_s - result.sent_at_s if k == leg[-1] else 0.0  # the result's way home
+                timings.append(
+                    StageTiming(
+                        stage=report.stage,
+                        node=report.node,
+                        queue_s=report.queue_s,
+                        compute_s=report.compute_s,
+                        network_s=report.network_s + back_s,
+                        predicted_network_s=placed.network_s,
+                        predicted_queue_s=placed.queue_s,
+                        predicted_compute_s=placed.compute_s,
+                    )
                 )
-            )
-            source, tensors = placed.node_id, answer.tensors
+            source, tensors = route.stages[leg[-1]].node_id, answer.tensors
         return tensors[plan.output], tuple(timings)
+
+    @staticmethod
+    def _placement(plan: ModelPlan, route: StagedRoute, k: int) -> tuple[str, str]:
+        return plan.stages[k].service_id, route.stages[k].node_id
+
+    async def _run_leg(
+        self,
+        plan: ModelPlan,
+        route: StagedRoute,
+        leg: range,
+        source: str,
+        tensors: dict[str, np.ndarray],
+        deadline: float,
+    ) -> tuple[Result, Message, float]:
+        """Send the leg's first stage its tensors and the route of the rest; wait for the last one's result.
+
+        Each hop is paced as the topology's path between the stages' nodes, by its sender (here for the first;
+        the result's way back is emulated only to the ingress, after the model's last stage).
+        """
+        loop = asyncio.get_running_loop()
+        stages = [self._placement(plan, route, k) for k in leg]
+        hops = []
+        for (stage, node), (_, before) in zip(stages[1:], stages, strict=False):
+            address = self._address_of(node)
+            link = self.hop(before, node).fields()
+            hops.append(Hop(stage=stage, node=node, host=address[0], port=address[1], link=LinkFields(**link)))
+        home = self.hop(stages[-1][1], self._ingress) if leg[-1] == len(plan.stages) - 1 else IDEAL
+        request = next(self._request_ids)
+        pending = _Pending(future=loop.create_future(), nodes=frozenset(node for _, node in stages))
+        self._pending[request] = pending
+        try:
+            run = Run(
+                request=request,
+                stage=stages[0][0],
+                budget_s=max(deadline - loop.time(), 1e-9),
+                sent_at_s=time.time(),
+                route=tuple(hops),
+                reply_link=LinkFields(**home.fields()),
+            )
+            message = Message(kind="run", fields=run.model_dump(), tensors=tensors)
+            await self._call(stages[0][1], message, self.hop(source, stages[0][1]), deadline)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    return await pending.future
+            except TimeoutError:
+                path = " → ".join(f"{stage} on {node}" for stage, node in stages)
+                raise InferError(f"deadline exceeded waiting for the result of {path}") from None
+        finally:
+            del self._pending[request]
+            if pending.future.done() and not pending.future.cancelled():
+                pending.future.exception()  # seen: asyncio would log a failure that nobody awaited
+            pending.future.cancel()
+
+    def _settle(self, message: Message) -> Message:
+        """Settle the route that a ``result`` or ``failed`` message is about (a late one finds nothing)."""
+        if message.kind == "result":
+            result = parse_fields(Result, "result", message.fields)
+            pending = self._pending.get(result.request)
+            if pending is not None and not pending.future.done():
+                pending.future.set_result((result, message, time.time()))
+        else:
+            failed = parse_fields(Failed, "failed", message.fields)
+            pending = self._pending.get(failed.request)
+            if pending is not None and not pending.future.done():
+                pending.future.set_exception(_StageFailedError(failed.node, failed.reason))
+        return Message(kind="settled")
+
+    def _fail_routes_through(self, node_id: str, reason: str) -> None:
+        """Fail every route in flight through ``node_id`` (it may have finished its stage: then the retry is
+        wasted, not wrong, as stages are deterministic)."""
+        for pending in self._pending.values():
+            if node_id in pending.nodes and not pending.future.done():
+                pending.future.set_exception(_StageFailedError(node_id, reason))
+
+    def _address_of(self, node_id: str) -> Address:
+        agent = self._agents.get(node_id)
+        if agent is None:
+            raise _StageFailedError(node_id, "left the cluster")
+        return agent.address
 
     def hop(self, source: str, target: str) -> LinkProfile:
         """The emulated link from ``source`` to ``target``: the fastest path's bottleneck and delay sum."""
@@ -370,33 +487,18 @@ class Controller:
         j = topology.index_of(target)
         return LinkProfile(bandwidth_bps=float(tree.bottleneck_bps[j]), delay_s=float(tree.delay_s[j]))
 
-    async def _call(self, node_id: str, message: Message, link: LinkProfile, deadline: float) -> Message:
-        agent = self._agents.get(node_id)
-        if agent is None:
-            raise _StageFailedError(node_id, "left the cluster")
+    async def _call(self, node_id: str, message: Message, link: LinkProfile, deadline: float) -> None:
+        """Hand the first stage of a route to its agent, which answers ``accepted`` or refuses."""
+        address = self._address_of(node_id)
         remaining = deadline - asyncio.get_running_loop().time()
         where = f"stage {message.fields['stage']} on {node_id}"
         if remaining <= 0:
             raise InferError(f"deadline exceeded before {where}")
-        channel = agent.idle.pop() if agent.idle else None
         try:
-            if channel is None:
-                channel = await connect(agent.hello.host, agent.hello.port, token=self._token, timeout_s=remaining)
-            answer = await channel.request(message, timeout_s=deadline - asyncio.get_running_loop().time(), link=link)
+            await self._pool.request(address, message, timeout_s=remaining, link=link)
         except RemoteError as exc:
-            if channel is not None:  # the connection is sound: the agent said no
-                agent.idle.append(channel)
             raise _StageFailedError(node_id, exc.reason) from None
         except TimeoutError:
-            await _close(channel)
             raise InferError(f"deadline exceeded at {where}") from None
         except (OSError, EOFError, FrameError, AuthError) as exc:
-            await _close(channel)
             raise _StageFailedError(node_id, f"connection lost ({type(exc).__name__}: {exc})") from None
-        agent.idle.append(channel)
-        return answer
-
-
-async def _close(channel: Channel | None) -> None:
-    if channel is not None:
-        await channel.close()

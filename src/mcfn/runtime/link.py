@@ -46,21 +46,6 @@ class LinkProfile:
 IDEAL = LinkProfile()
 
 
-def link_from_fields(fields: object) -> LinkProfile | None:
-    """The profile that :meth:`LinkProfile.fields` wrote (``None`` stays ``None``); raises ``ValueError``."""
-    if fields is None:
-        return None
-    if not isinstance(fields, dict) or set(fields) != {"bandwidth_bps", "delay_s"}:
-        raise ValueError("a link must be {'bandwidth_bps': ..., 'delay_s': ...}")
-    bandwidth = fields["bandwidth_bps"]
-    try:
-        return LinkProfile(
-            bandwidth_bps=math.inf if bandwidth is None else float(bandwidth), delay_s=float(fields["delay_s"])
-        )
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"bad link: {exc}") from None
-
-
 class Pacer:
     """The emulated link of one connection: holds each frame until the link would have delivered it."""
 

@@ -1,16 +1,19 @@
 """The fields of the runtime's control messages, validated where they enter (one pydantic model per kind).
 
-Kinds: ``hello`` and ``advert`` (agent → controller), ``infer`` (client → controller), ``run`` (controller →
-agent). A message whose fields do not validate is a protocol error (:class:`~mcfn.runtime.wire.FrameError`) that
-closes the connection, like a malformed frame.
+Kinds: ``hello`` and ``advert`` (agent → controller), ``infer`` (client → controller), ``run`` (controller or
+agent → agent: a stage to compute and the route of the stages after it), ``result`` and ``failed`` (agent →
+controller: a route's output, or which node failed it and why). A message whose fields do not validate is a
+protocol error (:class:`~mcfn.runtime.wire.FrameError`) that closes the connection, like a malformed frame.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, TypeVar
 
 from pydantic import Field, ValidationError
 
+from mcfn.runtime.link import LinkProfile
 from mcfn.runtime.wire import FrameError
 from mcfn.validation import StrictModel, validation_message
 
@@ -38,6 +41,68 @@ class Infer(StrictModel):
     model: str
     deadline_s: Annotated[float, Field(gt=0)] | None = None
     policy: str | None = None
+
+
+class LinkFields(StrictModel):
+    """An emulated hop as :meth:`~mcfn.runtime.link.LinkProfile.fields` writes it (``None``: unlimited)."""
+
+    bandwidth_bps: Annotated[float, Field(gt=0)] | None
+    delay_s: NonNegative
+
+    def profile(self) -> LinkProfile:
+        return LinkProfile(bandwidth_bps=self.bandwidth_bps or math.inf, delay_s=self.delay_s)
+
+
+class Hop(StrictModel):
+    """A later stage of a route: where it runs, and the emulated link that the stage before sends it over."""
+
+    stage: str
+    node: str
+    host: str
+    port: Annotated[int, Field(gt=0, lt=65536)]
+    link: LinkFields
+
+
+class StageReport(StrictModel):
+    """What a stage took: its queueing and compute, and the hop that brought its input (sender's send start to
+    the receiver's arrival, on their wall clocks)."""
+
+    stage: str
+    node: str
+    queue_s: NonNegative
+    compute_s: NonNegative
+    network_s: float
+
+
+class Run(StrictModel):
+    """Compute ``stage`` of request ``request``, then send the output on along ``route`` (the stages after this
+    one), or, when ``route`` is empty, return it to the controller over ``reply_link``; ``budget_s`` is what the
+    deadline leaves when the frame is sent; ``sent_at_s`` the sender's wall clock then; ``timings`` the reports of
+    the stages before."""
+
+    request: Annotated[int, Field(ge=0)]
+    stage: str
+    budget_s: Annotated[float, Field(gt=0)]
+    sent_at_s: float
+    route: tuple[Hop, ...] = ()
+    reply_link: LinkFields
+    timings: tuple[StageReport, ...] = ()
+
+
+class Result(StrictModel):
+    """The output of request ``request``'s last stage (the tensors), and every stage's report."""
+
+    request: Annotated[int, Field(ge=0)]
+    sent_at_s: float
+    timings: tuple[StageReport, ...]
+
+
+class Failed(StrictModel):
+    """Request ``request`` failed at ``node`` (which refused, crashed, or could not be reached) for ``reason``."""
+
+    request: Annotated[int, Field(ge=0)]
+    node: str
+    reason: str
 
 
 Fields = TypeVar("Fields", bound=StrictModel)

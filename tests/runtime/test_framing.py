@@ -1,0 +1,113 @@
+"""The frame protocol on its own: frames cut anywhere by the socket, frames larger than its buffer, bad frames."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.runtime.conftest import run
+
+from mcfn.runtime.framing import BUFFER_BYTES, MAX_QUEUED, FrameProtocol
+from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode
+
+
+class _Transport(asyncio.Transport):
+    """Just enough of a transport to see the protocol pause and resume reading."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paused = False
+
+    def pause_reading(self) -> None:
+        self.paused = True
+
+    def resume_reading(self) -> None:
+        self.paused = False
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def _feed(protocol: FrameProtocol, data: bytes, cuts: list[int]) -> None:
+    """Hand ``data`` to the protocol as a socket would, in pieces ending at ``cuts`` (and never more than the
+    buffer it offers)."""
+    at = 0
+    for end in [*sorted(cuts), len(data)]:
+        while at < end:
+            buffer = protocol.get_buffer(-1)
+            n = min(len(buffer), end - at)
+            buffer[:n] = data[at : at + n]
+            protocol.buffer_updated(n)
+            at += n
+
+
+MESSAGES = [
+    Message(kind="a", fields={"n": 1}, tensors={"x": np.arange(10, dtype=np.float32)}),
+    Message(kind="big", tensors={"x": np.arange(BUFFER_BYTES // 2, dtype=np.int64), "y": np.ones(3, np.int8)}),
+    Message(kind="empty"),
+    Message(kind="b", tensors={"z": np.arange(1000, dtype=np.float64).reshape(10, 100)}),
+]
+STREAM = b"".join(encode(m) for m in MESSAGES)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, len(STREAM)), max_size=30))
+def test_frames_cut_anywhere_decode_to_the_messages_sent(cuts):
+    async def scenario():
+        protocol = FrameProtocol(FrameLimits())
+        protocol.connection_made(_Transport())
+        _feed(protocol, STREAM, cuts)
+        return [await protocol.read() for _ in MESSAGES]
+
+    for got, sent in zip(run(scenario()), MESSAGES, strict=True):
+        assert (got.kind, got.fields, list(got.tensors)) == (sent.kind, sent.fields, list(sent.tensors))
+        for name, tensor in sent.tensors.items():
+            np.testing.assert_array_equal(got.tensors[name], tensor)
+
+
+def test_reading_pauses_while_messages_wait_and_a_bad_frame_ends_the_stream():
+    async def scenario():
+        transport = _Transport()
+        protocol = FrameProtocol(FrameLimits(max_body_bytes=100))
+        protocol.connection_made(transport)
+        small = encode(Message(kind="s"))
+        _feed(protocol, small * MAX_QUEUED, [])
+        paused = transport.paused
+        for _ in range(MAX_QUEUED):
+            await protocol.read()
+        resumed = not transport.paused
+        _feed(protocol, small + encode(Message(kind="x", tensors={"t": np.zeros(101, np.uint8)})), [])
+        first = await protocol.read()
+        with pytest.raises(FrameError, match="101 bytes exceeds the limit of 100"):
+            await protocol.read()
+        return paused, resumed, first
+
+    paused, resumed, first = run(scenario())
+    assert paused
+    assert resumed
+    assert first.kind == "s"
+
+
+@pytest.mark.parametrize(
+    ("data", "complaint"),
+    [
+        (encode(Message(kind="s"))[:5], "truncated frame prefix (5 of 12 bytes)"),
+        (encode(Message(kind="s", tensors={"t": np.zeros(8)}))[:20], "truncated frame (8 of 79 bytes)"),
+        (encode(Message(kind="s", tensors={"t": np.zeros(BUFFER_BYTES // 4)}))[:100_000], "truncated frame (99988 of"),
+    ],
+    ids=["prefix", "small frame", "frame beyond the buffer"],
+)
+def test_an_end_inside_a_frame_is_a_truncated_frame(data, complaint):
+    async def scenario():
+        protocol = FrameProtocol(FrameLimits(max_body_bytes=1 << 20))
+        protocol.connection_made(_Transport())
+        _feed(protocol, data, [])
+        protocol.eof_received()
+        with pytest.raises(FrameError, match=re.escape(complaint)):
+            await protocol.read()
+
+    run(scenario())
