@@ -34,7 +34,11 @@ class Estimate:
 
 
 class AwareView:
-    """Latest advert per node of a fleet, in arrays; also counts the bytes that awareness has cost."""
+    """Latest advert per node of a fleet, in arrays; also counts the bytes that awareness has cost.
+
+    The arrays change only through :meth:`receive`, which bumps :attr:`version` whenever it stores an advert, so
+    a reader may cache what it derives from them until the version changes (the router does).
+    """
 
     def __init__(self, fleet: Fleet, *, advert_bytes: int = ADVERT_BYTES) -> None:
         n = len(fleet)
@@ -49,6 +53,8 @@ class AwareView:
         self.adverts_received = 0
         self.probes = 0
         self.bytes_received = 0
+        #: Bumped by every advert stored: derived values cached at one version hold until it changes.
+        self.version = 0
 
     @property
     def fleet(self) -> Fleet:
@@ -56,7 +62,9 @@ class AwareView:
 
     def receive(self, advert: Advert, *, probe: bool = False) -> bool:
         """Store ``advert`` unless the view already holds a newer one; returns whether it was stored."""
-        j = int(self._fleet.indices([advert.node_id])[0])
+        j = self._fleet.index.get(advert.node_id)
+        if j is None:
+            j = int(self._fleet.indices([advert.node_id])[0])  # raises, naming the valid ids
         if probe:
             self.probes += 1
             self.bytes_received += PROBE_REQUEST_BYTES
@@ -70,6 +78,7 @@ class AwareView:
         speed = advert.speed_flops_per_s
         self.speed_flops_per_s[j] = speed if speed > 0 else self.nominal_flops_per_s[j]
         self.arrival_flops_per_s[j] = advert.arrival_flops_per_s
+        self.version += 1
         return True
 
     def age_s(self, now_s: float, indices: np.ndarray | None = None) -> FloatArray:

@@ -18,11 +18,11 @@ from mcfn.awareness.view import AwareView
 from mcfn.compute.fleet import Fleet
 from mcfn.compute.ids import ServiceCatalog, unknown_id
 from mcfn.compute.node import Work
-from mcfn.network.radio import FloatArray
 from mcfn.network.topology.graph import Role, Topology
 from mcfn.routing.costs import CandidateCosts, Instances, predict
 from mcfn.routing.policies import Policy
 from mcfn.routing.request import Request, SplitRequest
+from mcfn.routing.tables import CostTables
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +86,7 @@ class Router:
             nodes = fleet.indices(catalog.hosts(service))
             self._instances[service] = Instances.of(fleet, nodes, vertex[nodes])
         self._stations = frozenset(topology.nodes_with_role(Role.BASE_STATION))
+        self._tables = CostTables(topology=topology, view=view)
 
     @property
     def fleet(self) -> Fleet:
@@ -121,20 +122,16 @@ class Router:
     ) -> CandidateCosts:
         """Costs of every instance of ``service_id`` for input at ``source`` and ``out_bits`` sent to ``home``."""
         instances = self.instances(service_id)
-        vertices = instances.vertices
-        into = self._topology.fastest_paths(source)
-        delay_in = into.delay_s[vertices]
-        transfer_out: FloatArray | float = 0.0
-        if out_bits:
-            back = into if home == source else self._topology.fastest_paths(home)
-            transfer_out = back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices]
+        tables = self._tables
+        network_s, path_delay_s = tables.network(
+            service_id, instances, source=source, home=home, in_bits=in_bits, out_bits=out_bits
+        )
         return predict(
             instances=instances,
-            transfer_in_s=delay_in + in_bits * into.seconds_per_bit[vertices],
-            transfer_out_s=transfer_out,
-            path_delay_s=delay_in,
-            per_op_flops=np.asarray(work.per_op_flops),
-            estimate=self._view.estimate(now_s, instances.nodes),
+            network_s=network_s,
+            path_delay_s=path_delay_s,
+            alone_s=tables.alone(service_id, instances, work),
+            load=tables.load(now_s),
             budget_s=budget_s,
             memory_bytes=memory_bytes,
         )
@@ -182,7 +179,7 @@ class Router:
             source, bits, spent = route.node_id, stage.output_bits, spent + route.latency_s
         return StagedRoute(
             stages=tuple(routes),
-            return_path=self._topology.path(source, request.ingress),
+            return_path=self._tables.path(source, request.ingress),
             deadline_s=request.deadline_s,
         )
 
@@ -207,7 +204,7 @@ class Router:
         return Route(
             service_id=service_id,
             node_id=node_id,
-            path=self._topology.path(source, node_id),
+            path=self._tables.path(source, node_id),
             network_s=float(costs.network_s[pick]),
             queue_s=float(costs.queue_s[pick]),
             compute_s=float(costs.compute_s[pick]),
