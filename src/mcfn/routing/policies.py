@@ -24,9 +24,9 @@ class Policy(Protocol):
 
 def _argmin_within(values: np.ndarray, mask: np.ndarray) -> int:
     """Position of the least ``values`` among ``mask`` (first on ties); all positions if ``mask`` is empty."""
-    if not mask.any():
-        return int(np.argmin(values))
-    return int(np.argmin(np.where(mask, values, np.inf)))
+    if not np.count_nonzero(mask):  # the fastest emptiness test of a small mask (a decision's hot path)
+        return int(values.argmin())
+    return int(np.where(mask, values, np.inf).argmin())
 
 
 class ComputeAware:
@@ -35,8 +35,7 @@ class ComputeAware:
     with no cloud instance, the fastest candidate of all."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        edge_ok = costs.feasible & ~costs.is_cloud
-        if edge_ok.any():
+        if np.count_nonzero(costs.feasible & ~costs.is_cloud):
             return _argmin_within(costs.total_s, costs.feasible)
         return _argmin_within(costs.total_s, costs.is_cloud)
 

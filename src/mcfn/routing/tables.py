@@ -46,7 +46,7 @@ class CostTables:
         self._load_now_s = np.nan
 
     def network(
-        self, service_id: str, instances: Instances, *, source: str, home: str, in_bits: float, out_bits: float
+        self, service_id: str, instances: Instances, source: str, home: str, in_bits: float, out_bits: float
     ) -> tuple[FloatArray, FloatArray]:
         """``(network_s, path_delay_s)`` of ``instances``: input from ``source``, ``out_bits`` back to ``home``."""
         self._check_topology()
