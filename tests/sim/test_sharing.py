@@ -1,9 +1,11 @@
 """The rate-sharing station: processor sharing, the seed's parallel slowdown, FIFO slots, drops, one pending event."""
 
+import numpy as np
 import pytest
 
 from mcfn.network.radio import shannon_rate_bps
-from mcfn.sim.access import uplink_rule
+from mcfn.network.uplink import UPLINK_POLICIES, share_uplink
+from mcfn.sim.access import EQUAL_SHARES_TABULATED, uplink_keys, uplink_rule
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import EqualSharing, PolicySharing, equal_share, slowed_by_parallelism
 
@@ -79,9 +81,22 @@ def test_drop_all_cancels_the_pending_completion(kind):
 def test_uplink_rule_gives_shannon_rates_of_the_policy_shares():
     rule = uplink_rule("equal-bandwidth", 20e6)
     snr = [1e8, 4e8]
-    keys = [(s, float(shannon_rate_bps(20e6, 1.0, s, 1.0))) for s in snr]
+    keys = uplink_keys(np.array(snr), 20e6)
     rates = rule(keys, [1e6, 2e6])
     assert rates == pytest.approx([float(shannon_rate_bps(10e6, 1.0, s, 1.0)) for s in snr])
-    assert rule(keys[:1], [1e6]) == [keys[0][1]]
+    assert rule(keys[:1], [1e6]) == [float(shannon_rate_bps(20e6, 1.0, snr[0], 1.0))]
     shares = uplink_rule("min-total-time", 20e6)(keys, [1e6, 2e6])
     assert shares != pytest.approx(rates)  # another policy, other rates
+
+
+@pytest.mark.parametrize("policy", sorted(UPLINK_POLICIES))
+def test_rates_read_from_the_keys_are_exactly_the_computed_ones(policy):
+    """The tabulated equal shares (and a lone upload's whole band) are bit-for-bit what the policy computes."""
+    bandwidth_hz = 20e6
+    rng = np.random.default_rng(7)
+    rule = uplink_rule(policy, bandwidth_hz)
+    for n in range(1, EQUAL_SHARES_TABULATED + 4):
+        snr = rng.uniform(1e5, 1e11, n)
+        remaining = rng.uniform(1e3, 1e7, n)
+        computed = shannon_rate_bps(share_uplink(policy, bandwidth_hz, snr, remaining), 1.0, snr, 1.0)
+        assert rule(uplink_keys(snr, bandwidth_hz), remaining.tolist()) == computed.tolist()

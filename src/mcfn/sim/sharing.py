@@ -20,6 +20,7 @@ a cell (a handful of concurrent uploads).
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -56,6 +57,7 @@ class SharingStation:
         self._sim = sim
         self._finished = on_finish
         self.slots = slots
+        self._limit = slots if slots is not None else math.inf
         self.in_service = 0
         self._queue: deque[tuple[int, float, Any]] = deque()
         self._event: int | None = None
@@ -73,7 +75,7 @@ class SharingStation:
         raise NotImplementedError
 
     def _next(self) -> tuple[int, float]:
-        """Set the rates for the jobs now in service; return the next to finish and its delay."""
+        """Set the rates for the ``in_service`` jobs now in service; return the next to finish and its delay."""
         raise NotImplementedError
 
     def _remove(self, job: int) -> None:
@@ -83,7 +85,7 @@ class SharingStation:
         """Remove every job in service; return their ids."""
         raise NotImplementedError
 
-    # --- the common machinery --------------------------------------------------------------------------------
+    # --- the common machinery (the hot path of the network simulation: kept to few calls) ------------------
     @property
     def queued(self) -> int:
         return len(self._queue)
@@ -95,12 +97,16 @@ class SharingStation:
     def submit(self, job: int, work: float, key: Any = None) -> None:
         """Add ``job`` with ``work`` units to do; ``key`` is what a rate rule reads about it (e.g. its SNR)."""
         self._advance()
-        if self.slots is not None and self.in_service >= self.slots:
+        if self.in_service >= self._limit:
             self._queue.append((job, work, key))
             return
         self._add(job, work, key)
         self.in_service += 1
-        self._reschedule()
+        sim = self._sim
+        if self._event is not None:
+            sim.cancel(self._event)
+        job, delay = self._next()
+        self._event = sim.schedule(delay, self._complete, job)
 
     def drop_all(self) -> list[int]:
         """Remove every job (in service and waiting) without finishing it; returns their ids (for a failure)."""
@@ -108,7 +114,9 @@ class SharingStation:
         jobs = [*self._clear(), *(job for job, _, _ in self._queue)]
         self.in_service = 0
         self._queue.clear()
-        self._reschedule()
+        if self._event is not None:
+            self._sim.cancel(self._event)
+            self._event = None
         return jobs
 
     def account(self) -> None:
@@ -126,25 +134,18 @@ class SharingStation:
                 self.work_done += self._progress(elapsed)
             self._last_s = now
 
-    def _reschedule(self) -> None:
-        sim = self._sim
-        if self._event is not None:
-            sim.cancel(self._event)
-            self._event = None
-        if self.in_service:
-            job, delay = self._next()
-            self._event = sim.schedule(delay, self._complete, job)
-
     def _complete(self, job: int) -> None:
-        self._event = None
         self._advance()
         self._remove(job)
         if self._queue:
-            nxt, work, key = self._queue.popleft()
-            self._add(nxt, work, key)
+            self._add(*self._queue.popleft())
         else:
             self.in_service -= 1
-        self._reschedule()
+        if self.in_service:
+            job_next, delay = self._next()
+            self._event = self._sim.schedule(delay, self._complete, job_next)
+        else:
+            self._event = None
         self._finished(job)
 
 
