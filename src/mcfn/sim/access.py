@@ -88,7 +88,7 @@ class RadioAccess:
         scenario: Scenario,
         *,
         station_xy_m: np.ndarray,
-        on_uploaded: Callable[[int], None],
+        on_uploaded: Callable[[int, float], None],
     ) -> None:
         r = scenario.radio
         self._sim = sim
@@ -108,7 +108,12 @@ class RadioAccess:
         self._noise = radio.noise_psd_w_per_hz(r.noise_psd_dbm_hz)
         self._bandwidth_hz = r.bandwidth_hz
         self.uplinks = [
-            PolicySharing(sim, rule=uplink_rule(r.uplink_policy, r.bandwidth_hz), on_finish=on_uploaded)
+            PolicySharing(
+                sim,
+                rule=uplink_rule(r.uplink_policy, r.bandwidth_hz),
+                on_finish=on_uploaded,
+                delay_s=r.radio_delay_s,
+            )
             for _ in range(len(station_xy_m))
         ]
         self.handovers = 0

@@ -104,8 +104,10 @@ class NetworkModel:
         bits = self._services[service].data_bits
         if bits > 0:
             self.access.uplinks[station].submit(task, bits, self.access.uplink_key[terminal])
+        elif self._radio_delay_s:
+            self.sim.schedule(self._radio_delay_s, self._uploaded, task, now)
         else:
-            self._uploaded(task)
+            self._uploaded(task, now)
 
     # --- the life of a task ----------------------------------------------------------------------------------
     def _plan(self, task: int, route: StagedRoute) -> bool:
@@ -124,12 +126,10 @@ class NetworkModel:
         self.table.stage_node[task, : len(nodes)] = nodes
         return True
 
-    def _uploaded(self, task: int) -> None:
-        self.table.upload_s[task] = self.sim.now - self.table.arrival_s[task]
-        if self._radio_delay_s:
-            self.sim.schedule(self._radio_delay_s, self._first_stage, task)
-        else:
-            self._first_stage(task)
+    def _uploaded(self, task: int, sent_s: float) -> None:
+        """The input has crossed the air interface (``radio_delay_s`` after the upload ended at ``sent_s``)."""
+        self.table.upload_s[task] = sent_s - self.table.arrival_s[task]
+        self._first_stage(task)
 
     def _first_stage(self, task: int) -> None:
         flight = self._flight[task]
@@ -145,7 +145,7 @@ class NetworkModel:
         flight.since_s = self.sim.now
         self.servers.submit(j, task, self.world.alone_s[flight.service][k][j] * flight.work_scale)
 
-    def _computed(self, task: int) -> None:
+    def _computed(self, task: int, _served_s: float) -> None:
         flight = self._flight[task]
         now = self.sim.now
         self.table.compute_s[task] += now - flight.since_s

@@ -8,9 +8,14 @@ One class serves three models of the network simulator, each a rule ``rates(keys
 - an edge server whose ``i`` busy VMs each run ``(1 + d)^(i - 1)`` times slower (seed eq. 2), with jobs beyond
   the VM slots waiting in a FIFO queue.
 
-Whatever the rule, a station keeps exactly one pending completion event in the kernel: on every arrival or
-departure it advances the jobs' remaining work at the old rates, asks the rule for new rates, cancels the
-pending event and schedules the next completion. When every job gets the same rate (links, VMs:
+A job may leave a fixed ``delay_s`` after its service ends (a link's propagation delay, the air interface after
+an upload): its slot and share are freed when its service ends, and ``on_finish(job, served_s)`` is called when
+it leaves. Nothing else happens to a job in that delay, so the station needs no event for the end of service: it
+keeps exactly one pending event in the kernel, for the next job to leave, and works out the ends of service in
+between when it is next touched (an arrival, a departure, a read of its state), advancing the jobs at the rates
+of each interval in turn, the same arithmetic, at the same instants, as one event per end of service would.
+On every arrival it advances the jobs' remaining work at the old rates, asks the rule for new rates and moves the
+pending event if it was for the job now due first. When every job gets the same rate (links, VMs:
 :class:`EqualSharing`) the station tracks the service attained by any one job in service (a "virtual time", as
 in the classic analyses of processor sharing) and a heap of finishing points, so a change costs ``O(log n)``;
 with per-job rates (the uplink: :class:`PolicySharing`) it costs ``O(n)`` plus the rule, and ``n`` stays small in
@@ -31,8 +36,8 @@ from mcfn.sim.engine import Simulator
 EqualRate = Callable[[int], float]
 #: ``rates(keys, remaining)``: service rate of each job in service (work units per second), same order.
 RateRule = Callable[[Sequence[Any], Sequence[float]], Sequence[float]]
-#: Called with the job id when its work is done.
-Finished = Callable[[int], None]
+#: ``on_finish(job, served_s)``: the job leaves now; its service ended at ``served_s`` (now less the delay).
+Finished = Callable[[int, float], None]
 
 
 def equal_share(capacity: float) -> EqualRate:
@@ -49,18 +54,25 @@ def slowed_by_parallelism(slowdown: Sequence[float]) -> EqualRate:
 class SharingStation:
     """Jobs share a service capacity; at most ``slots`` in service, the rest wait FIFO. Subclasses say how.
 
-    Keeps time integrals for utilisation: ``busy_area`` (seconds with at least one job in service),
-    ``in_service_area`` (integral of the number in service) and ``work_done``.
+    A job leaves ``delay_s`` after its service ends (module docstring). Keeps time integrals for utilisation:
+    ``busy_area`` (seconds with at least one job in service), ``in_service_area`` (integral of the number in
+    service) and ``work_done``; :meth:`account` brings them, and ``in_service``, up to now.
     """
 
-    def __init__(self, sim: Simulator, *, on_finish: Finished, slots: int | None = None) -> None:
+    def __init__(self, sim: Simulator, *, on_finish: Finished, slots: int | None = None, delay_s: float = 0.0) -> None:
+        if not delay_s >= 0.0:
+            raise ValueError(f"delay_s must be >= 0, got {delay_s!r}")
         self._sim = sim
         self._finished = on_finish
         self.slots = slots
         self._limit = slots if slots is not None else math.inf
+        self._delay_s = delay_s
         self.in_service = 0
         self._queue: deque[tuple[int, float, Any]] = deque()
-        self._event: int | None = None
+        #: Jobs whose service has ended and that have not left yet: ``(served_s, job)``, in order.
+        self._leaving: deque[tuple[float, int]] = deque()
+        self._due: tuple[float, int] | None = None  # (end of service, job) of the next job to finish service
+        self._event: int | None = None  # leaving[0] leaves, or else the due job, `delay_s` after its service
         self._last_s = sim.now
         self.busy_area = 0.0
         self.in_service_area = 0.0
@@ -85,7 +97,7 @@ class SharingStation:
         """Remove every job in service; return their ids."""
         raise NotImplementedError
 
-    # --- the common machinery (the hot path of the network simulation: kept to few calls) ------------------
+    # --- the common machinery --------------------------------------------------------------------------------
     @property
     def queued(self) -> int:
         return len(self._queue)
@@ -96,35 +108,44 @@ class SharingStation:
 
     def submit(self, job: int, work: float, key: Any = None) -> None:
         """Add ``job`` with ``work`` units to do; ``key`` is what a rate rule reads about it (e.g. its SNR)."""
-        self._advance()
+        self.account()
         if self.in_service >= self._limit:
             self._queue.append((job, work, key))
             return
         self._add(job, work, key)
         self.in_service += 1
-        sim = self._sim
-        if self._event is not None:
-            sim.cancel(self._event)
-        job, delay = self._next()
-        self._event = sim.schedule(delay, self._complete, job)
+        self._plan()
+        if not self._leaving:  # the pending event was for the job due first, which may have changed
+            self._arm()
 
     def drop_all(self) -> list[int]:
-        """Remove every job (in service and waiting) without finishing it; returns their ids (for a failure)."""
-        self._advance()
+        """Remove every job (in service and waiting) without finishing it; returns their ids (for a failure).
+
+        Jobs whose service has ended are no longer here: they leave when due.
+        """
+        self.account()
         jobs = [*self._clear(), *(job for job, _, _ in self._queue)]
         self.in_service = 0
         self._queue.clear()
-        if self._event is not None:
-            self._sim.cancel(self._event)
-            self._event = None
+        self._due = None
+        if not self._leaving:
+            self._arm()
         return jobs
 
     def account(self) -> None:
-        """Bring the time integrals up to now (call before reading them)."""
-        self._advance()
-
-    def _advance(self) -> None:
+        """Bring the station up to now: the ends of service due by now, then the time integrals."""
         now = self._sim.now
+        self._serve_until(now)
+        self._advance(now)
+
+    def _serve_until(self, now: float) -> None:
+        """End every service due by ``now``, each at its own instant (the time integrals stop at the last)."""
+        due = self._due
+        while due is not None and due[0] <= now:
+            self._end_service(*due)
+            due = self._due
+
+    def _advance(self, now: float) -> None:
         elapsed = now - self._last_s
         if elapsed > 0.0:
             n = self.in_service
@@ -134,26 +155,58 @@ class SharingStation:
                 self.work_done += self._progress(elapsed)
             self._last_s = now
 
-    def _complete(self, job: int) -> None:
-        self._advance()
+    def _end_service(self, served_s: float, job: int) -> None:
+        self._advance(served_s)
         self._remove(job)
         if self._queue:
             self._add(*self._queue.popleft())
         else:
             self.in_service -= 1
+        self._leaving.append((served_s, job))
+        self._plan()
+
+    def _plan(self) -> None:
+        """Set the rates from the last change on and find the job due to finish service first."""
         if self.in_service:
-            job_next, delay = self._next()
-            self._event = self._sim.schedule(delay, self._complete, job_next)
+            job, delay = self._next()
+            self._due = (self._last_s + delay, job)
         else:
+            self._due = None
+
+    def _arm(self) -> None:
+        """(Re)schedule the pending event: the first leaving job's, or else the due job's."""
+        sim = self._sim
+        if self._event is not None:
+            sim.cancel(self._event)
             self._event = None
-        self._finished(job)
+        nxt = self._leaving[0] if self._leaving else self._due
+        if nxt is not None:
+            served_s, job = nxt
+            self._event = sim.schedule(served_s + self._delay_s - sim.now, self._leave, job)
+
+    def _leave(self, job: int) -> None:
+        self._event = None
+        self._serve_until(self._sim.now)
+        served_s, first = self._leaving.popleft()
+        if first != job:
+            raise RuntimeError(f"station let job {job} leave but job {first} was due first")
+        self._arm()
+        self._finished(job, served_s)
 
 
 class EqualSharing(SharingStation):
     """Every job in service at the same rate ``rate(n)``: a virtual-time heap, ``O(log n)`` per change."""
 
-    def __init__(self, sim: Simulator, *, rate: EqualRate, on_finish: Finished, slots: int | None = None) -> None:
-        super().__init__(sim, on_finish=on_finish, slots=slots)
+    def __init__(
+        self,
+        sim: Simulator,
+        *,
+        rate: EqualRate,
+        on_finish: Finished,
+        slots: int | None = None,
+        delay_s: float = 0.0,
+    ) -> None:
+        super().__init__(sim, on_finish=on_finish, slots=slots, delay_s=delay_s)
         self._rate_of = rate
         self._rate = 0.0
         self._attained = 0.0  # service attained by any job in service since the station began
@@ -186,8 +239,16 @@ class EqualSharing(SharingStation):
 class PolicySharing(SharingStation):
     """Per-job rates from a :data:`RateRule` re-run on every change (``O(n)`` plus the rule)."""
 
-    def __init__(self, sim: Simulator, *, rule: RateRule, on_finish: Finished, slots: int | None = None) -> None:
-        super().__init__(sim, on_finish=on_finish, slots=slots)
+    def __init__(
+        self,
+        sim: Simulator,
+        *,
+        rule: RateRule,
+        on_finish: Finished,
+        slots: int | None = None,
+        delay_s: float = 0.0,
+    ) -> None:
+        super().__init__(sim, on_finish=on_finish, slots=slots, delay_s=delay_s)
         self._rule = rule
         self._remaining: dict[int, float] = {}
         self._keys: dict[int, Any] = {}
