@@ -71,7 +71,8 @@ class SharingStation:
         self._queue: deque[tuple[int, float, Any]] = deque()
         #: Jobs whose service has ended and that have not left yet: ``(served_s, job)``, in order.
         self._leaving: deque[tuple[float, int]] = deque()
-        self._due: tuple[float, int] | None = None  # (end of service, job) of the next job to finish service
+        self._due_s = math.inf  # when the next job to finish service does (inf: none in service)
+        self._due_job = -1
         self._event: int | None = None  # leaving[0] leaves, or else the due job, `delay_s` after its service
         self._last_s = sim.now
         self.busy_area = 0.0
@@ -114,7 +115,8 @@ class SharingStation:
             return
         self._add(job, work, key)
         self.in_service += 1
-        self._plan()
+        self._due_job, delay = self._next()
+        self._due_s = self._last_s + delay
         if not self._leaving:  # the pending event was for the job due first, which may have changed
             self._arm()
 
@@ -127,23 +129,17 @@ class SharingStation:
         jobs = [*self._clear(), *(job for job, _, _ in self._queue)]
         self.in_service = 0
         self._queue.clear()
-        self._due = None
+        self._due_s = math.inf
         if not self._leaving:
             self._arm()
         return jobs
 
     def account(self) -> None:
-        """Bring the station up to now: the ends of service due by now, then the time integrals."""
+        """Bring the station up to now: the ends of service due by now, each at its instant, then the integrals."""
         now = self._sim.now
-        self._serve_until(now)
+        while self._due_s <= now:
+            self._end_service()
         self._advance(now)
-
-    def _serve_until(self, now: float) -> None:
-        """End every service due by ``now``, each at its own instant (the time integrals stop at the last)."""
-        due = self._due
-        while due is not None and due[0] <= now:
-            self._end_service(*due)
-            due = self._due
 
     def _advance(self, now: float) -> None:
         elapsed = now - self._last_s
@@ -155,7 +151,9 @@ class SharingStation:
                 self.work_done += self._progress(elapsed)
             self._last_s = now
 
-    def _end_service(self, served_s: float, job: int) -> None:
+    def _end_service(self) -> None:
+        """The due job's service ends: it starts its delay; the rates change from then on."""
+        served_s, job = self._due_s, self._due_job
         self._advance(served_s)
         self._remove(job)
         if self._queue:
@@ -163,15 +161,11 @@ class SharingStation:
         else:
             self.in_service -= 1
         self._leaving.append((served_s, job))
-        self._plan()
-
-    def _plan(self) -> None:
-        """Set the rates from the last change on and find the job due to finish service first."""
         if self.in_service:
-            job, delay = self._next()
-            self._due = (self._last_s + delay, job)
+            self._due_job, delay = self._next()
+            self._due_s = self._last_s + delay
         else:
-            self._due = None
+            self._due_s = math.inf
 
     def _arm(self) -> None:
         """(Re)schedule the pending event: the first leaving job's, or else the due job's."""
@@ -179,18 +173,29 @@ class SharingStation:
         if self._event is not None:
             sim.cancel(self._event)
             self._event = None
-        nxt = self._leaving[0] if self._leaving else self._due
-        if nxt is not None:
-            served_s, job = nxt
-            self._event = sim.schedule(served_s + self._delay_s - sim.now, self._leave, job)
+        if self._leaving:
+            served_s, job = self._leaving[0]
+        elif self._due_s < math.inf:
+            served_s, job = self._due_s, self._due_job
+        else:
+            return
+        self._event = sim.schedule(served_s + self._delay_s - sim.now, self._leave, job)
 
     def _leave(self, job: int) -> None:
-        self._event = None
-        self._serve_until(self._sim.now)
-        served_s, first = self._leaving.popleft()
+        sim = self._sim
+        now = sim.now
+        while self._due_s <= now:  # the ends of service up to now (the integrals stop at the last)
+            self._end_service()
+        leaving = self._leaving
+        served_s, first = leaving.popleft()
         if first != job:
             raise RuntimeError(f"station let job {job} leave but job {first} was due first")
-        self._arm()
+        if leaving:
+            self._event = sim.schedule(leaving[0][0] + self._delay_s - now, self._leave, leaving[0][1])
+        elif self._due_s < math.inf:
+            self._event = sim.schedule(self._due_s + self._delay_s - now, self._leave, self._due_job)
+        else:
+            self._event = None
         self._finished(job, served_s)
 
 
