@@ -220,8 +220,8 @@ class Router:
 def _why_cloud(service_id: str, costs: CandidateCosts, pick: int) -> tuple[bool, str]:
     """Whether the cloud candidate ``pick`` is a fallback (no edge candidate is feasible), and why it was chosen."""
     edge = ~costs.is_cloud
-    fallback = not (costs.feasible & edge).any()
-    if not edge.any():
+    fallback = not np.count_nonzero(costs.feasible & edge)
+    if not np.count_nonzero(edge):
         return fallback, f"service {service_id} has no edge instance"
     if fallback:
         best = float(costs.total_s[edge].min())

@@ -81,8 +81,7 @@ class CostTables:
         key = (service_id, work)
         alone = self._alone.get(key)
         if alone is None:
-            (alone,) = _frozen(instances.alone_s(work.per_op_flops))
-            self._alone[key] = alone
+            alone = self._alone[key] = instances.alone_s(work.per_op_flops)
         return alone
 
     def load(self, now_s: float) -> NodeLoad:
@@ -95,7 +94,6 @@ class CostTables:
             load = load.requeued(view.estimate(now_s, self._every_node))
         else:
             load = NodeLoad.of(view.fleet, view.estimate(now_s, self._every_node))
-        _frozen(load.queue_s, load.slowdown, load.busy_share)
         self._load, self._load_version, self._load_now_s = load, view.version, now_s
         return load
 
@@ -107,7 +105,8 @@ class CostTables:
 
 
 def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Mark ``arrays`` read-only: they are shared by every decision that reads them from the tables."""
+    """Mark ``arrays`` read-only: every decision that reads them from the tables shares them (the network arrays
+    are handed on in :class:`~mcfn.routing.costs.CandidateCosts`; the others only enter computations)."""
     for values in arrays:
         values.flags.writeable = False
     return arrays

@@ -42,6 +42,7 @@ class Flight:
     terminal: int
     ingress: int
     work_scale: float
+    arrival_s: float
     #: Base station the result is heading for (the terminal's serving station when it left).
     station: int
     nodes: list[int] = field(default_factory=list)
@@ -49,6 +50,8 @@ class Flight:
     stage: int = 0
     #: When the task reached its current node.
     since_s: float = 0.0
+    #: Seconds computed so far (the table's ``compute_s`` when the task ends).
+    compute_s: float = 0.0
 
 
 class NetworkModel:
@@ -93,7 +96,7 @@ class NetworkModel:
         station = self.access.serving[terminal]
         task = self.table.arrive(now_s=now, service=service, terminal=terminal, ingress=station)
         self._flight[task] = Flight(
-            service=service, terminal=terminal, ingress=station, work_scale=scale, station=station
+            service=service, terminal=terminal, ingress=station, work_scale=scale, arrival_s=now, station=station
         )
         if station in self.down_stations:
             self.fail(task, f"serving base station {self.world.stations[station]} is down")
@@ -128,7 +131,7 @@ class NetworkModel:
 
     def _uploaded(self, task: int, sent_s: float) -> None:
         """The input has crossed the air interface (``radio_delay_s`` after the upload ended at ``sent_s``)."""
-        self.table.upload_s[task] = sent_s - self.table.arrival_s[task]
+        self.table.upload_s[task] = sent_s - self._flight[task].arrival_s
         self._first_stage(task)
 
     def _first_stage(self, task: int) -> None:
@@ -148,7 +151,7 @@ class NetworkModel:
     def _computed(self, task: int, _served_s: float) -> None:
         flight = self._flight[task]
         now = self.sim.now
-        self.table.compute_s[task] += now - flight.since_s
+        flight.compute_s += now - flight.since_s
         k = flight.stage + 1
         stages = self._services[flight.service].stages
         if k < len(stages):
@@ -177,12 +180,15 @@ class NetworkModel:
     def _delivered(self, task: int) -> None:
         flight = self._flight.pop(task)
         self.table.complete(task, now_s=self.sim.now, delivered=flight.station)
+        self.table.compute_s[task] = flight.compute_s
 
     # --- endings and re-routing ------------------------------------------------------------------------------
     def fail(self, task: int, reason: str) -> None:
         """End ``task`` as failed with ``reason``."""
-        self._flight.pop(task, None)
+        flight = self._flight.pop(task, None)
         self.table.fail(task, now_s=self.sim.now, reason=reason)
+        if flight is not None:
+            self.table.compute_s[task] = flight.compute_s
 
     def reroute(self, task: int, reason: str) -> None:
         """Restart ``task``'s chain from its ingress station after a failure, or fail it with ``reason``."""
@@ -197,7 +203,7 @@ class NetworkModel:
         table.reroutes[task] += 1
         now = self.sim.now
         request: SplitRequest = self.world.requests[flight.service][station]
-        left_s = request.deadline_s - (now - table.arrival_s[task])
+        left_s = request.deadline_s - (now - flight.arrival_s)
         request = dataclasses.replace(request, deadline_s=max(left_s, 1e-9))
         route = self.router.route_stages(request, self._policy, now_s=now)
         if self._plan(task, route):
@@ -209,7 +215,7 @@ class NetworkModel:
         now = self.sim.now
         for task in tasks:
             flight = self._flight[task]
-            self.table.compute_s[task] += now - flight.since_s
+            flight.compute_s += now - flight.since_s
         return tasks
 
     def fail_all_in_flight(self, reason: str) -> None:
