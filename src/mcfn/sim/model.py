@@ -144,7 +144,9 @@ class NetworkModel:
                 self.fail(task, f"routed into a failure: {obstacle}")
                 return False
         flight.nodes, flight.paths, flight.stage = nodes, paths, 0
-        self.table.stage_node[task, : len(nodes)] = nodes
+        stage_node = self.table.stage_node
+        for k, j in enumerate(nodes):  # a scalar store per stage is cheaper than converting a short list
+            stage_node[task, k] = j
         return True
 
     def _uploaded(self, task: int, sent_s: float) -> None:
