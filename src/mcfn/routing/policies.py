@@ -35,8 +35,9 @@ class ComputeAware:
     with no cloud instance, the fastest candidate of all."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        if np.count_nonzero(costs.feasible & ~costs.is_cloud):
-            return _argmin_within(costs.total_s, costs.feasible)
+        feasible = costs.feasible
+        if np.count_nonzero(feasible & ~costs.is_cloud):  # then some candidate is feasible
+            return int(np.where(feasible, costs.total_s, np.inf).argmin())
         return _argmin_within(costs.total_s, costs.is_cloud)
 
 

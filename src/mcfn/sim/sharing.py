@@ -34,7 +34,8 @@ from mcfn.sim.engine import Simulator
 
 #: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service.
 EqualRate = Callable[[int], float]
-#: ``rates(keys, remaining)``: service rate of each job in service (work units per second), same order.
+#: ``rates(keys, remaining)``: service rate of each job in service (work units per second), same order; the rule
+#: reads the two sequences and neither keeps nor changes them.
 RateRule = Callable[[Sequence[Any], Sequence[float]], Sequence[float]]
 #: ``on_finish(job, served_s)``: the job leaves now; its service ended at ``served_s`` (now less the delay).
 Finished = Callable[[int, float], None]
@@ -255,42 +256,40 @@ class PolicySharing(SharingStation):
     ) -> None:
         super().__init__(sim, on_finish=on_finish, slots=slots, delay_s=delay_s)
         self._rule = rule
-        self._remaining: dict[int, float] = {}
-        self._keys: dict[int, Any] = {}
-        self._rates: dict[int, float] = {}
+        # the jobs in service in arrival order, and aligned with them what the rule reads and sets
+        self._jobs: list[int] = []
+        self._left: list[float] = []
+        self._keys: list[Any] = []
+        self._rates: list[float] = []
 
     def _add(self, job: int, work: float, key: Any) -> None:
-        self._remaining[job] = work
-        self._keys[job] = key
+        self._jobs.append(job)
+        self._left.append(work)
+        self._keys.append(key)
 
     def _progress(self, elapsed_s: float) -> float:
-        remaining, rates = self._remaining, self._rates
+        left = self._left
         done = 0.0
-        for job in remaining:
-            step = rates[job] * elapsed_s
-            remaining[job] -= step
+        for i, rate in enumerate(self._rates):
+            step = rate * elapsed_s
+            left[i] -= step
             done += step
         return done
 
     def _next(self) -> tuple[int, float]:
-        remaining = self._remaining
-        jobs = list(remaining)
-        rates = self._rule([self._keys[j] for j in jobs], [remaining[j] for j in jobs])
-        self._rates = dict(zip(jobs, rates, strict=True))
-        first, delay = jobs[0], float("inf")
-        for job, rate in zip(jobs, rates, strict=True):
-            left = remaining[job]
-            wait = (left / rate if rate > 0.0 else float("inf")) if left > 0.0 else 0.0
+        self._rates = rates = list(self._rule(self._keys, self._left))
+        first, delay = self._jobs[0], math.inf
+        for job, left, rate in zip(self._jobs, self._left, rates, strict=True):
+            wait = (left / rate if rate > 0.0 else math.inf) if left > 0.0 else 0.0
             if wait < delay:
                 first, delay = job, wait
         return first, delay
 
     def _remove(self, job: int) -> None:
-        del self._remaining[job], self._keys[job], self._rates[job]
+        i = self._jobs.index(job)
+        del self._jobs[i], self._left[i], self._keys[i], self._rates[i]
 
     def _clear(self) -> list[int]:
-        jobs = list(self._remaining)
-        self._remaining.clear()
-        self._keys.clear()
-        self._rates.clear()
+        jobs = self._jobs
+        self._jobs, self._left, self._keys, self._rates = [], [], [], []
         return jobs
