@@ -64,19 +64,21 @@ def textbook_costs(router: Router, view: AwareView, request: SplitRequest, now_s
     network = into.delay_s[vertices] + request.data_bits * into.seconds_per_bit[vertices]
     if len(request.stages) == 1 and stage.output_bits:
         network = network + (into.delay_s[vertices] + stage.output_bits * into.seconds_per_bit[vertices])
-    estimate = view.estimate(now_s, nodes)
-    parallel = np.minimum(estimate.busy_vms + 1, instances.vm_slots)
+    busy, speed = view.busy_vms[nodes], view.speed_flops_per_s[nodes]  # the view's stale estimate (awareness.view)
+    age = np.maximum(now_s - view.sent_s[nodes], 0.0)
+    backlog = np.maximum(view.queue_flops[nodes] + (view.arrival_flops_per_s[nodes] - speed) * age, 0.0)
+    parallel = np.minimum(busy + 1, instances.vm_slots)
     compute = (instances.seconds_per_flop @ np.asarray(stage.work.per_op_flops)) * np.power(
         1.0 + instances.degradation, parallel - 1.0
     )
-    queue = estimate.queue_flops / estimate.speed_flops_per_s
+    queue = backlog / speed
     total = network + queue + compute
     return {
         "network_s": network,
         "queue_s": queue,
         "compute_s": compute,
         "total_s": total,
-        "load": estimate.busy_vms / instances.vm_slots + queue,
+        "load": busy / instances.vm_slots + queue,
         "feasible": (total <= request.deadline_s) & (instances.memory_bytes >= stage.memory_bytes),
     }
 

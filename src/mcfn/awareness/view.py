@@ -55,6 +55,8 @@ class AwareView:
         self.bytes_received = 0
         #: Bumped by every advert stored: derived values cached at one version hold until it changes.
         self.version = 0
+        self._drift_version = -1
+        self._drift_flops_per_s = self.arrival_flops_per_s - self.speed_flops_per_s
 
     @property
     def fleet(self) -> Fleet:
@@ -90,10 +92,24 @@ class AwareView:
         """Fleet indices of nodes whose latest advert is older than ``max_age_s``: candidates for a probe."""
         return np.flatnonzero(self.age_s(now_s) > max_age_s)
 
-    def estimate(self, now_s: float, indices: np.ndarray) -> Estimate:
-        """The present state of nodes ``indices`` extrapolated from their adverts (module docstring)."""
+    def estimate(self, now_s: float, indices: np.ndarray | None = None) -> Estimate:
+        """The present state of nodes ``indices`` (default: every node) extrapolated from their adverts (module
+        docstring)."""
+        drift = self._drift()
+        if indices is None:
+            queue, busy, speed = self.queue_flops, self.busy_vms.copy(), self.speed_flops_per_s.copy()
+        else:
+            queue, busy, speed = self.queue_flops[indices], self.busy_vms[indices], self.speed_flops_per_s[indices]
+            drift = drift[indices]
         age = self.age_s(now_s, indices)
-        speed = self.speed_flops_per_s[indices]
         # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should
-        queue = np.maximum(self.queue_flops[indices] + (self.arrival_flops_per_s[indices] - speed) * age, 0.0)
-        return Estimate(queue_flops=queue, busy_vms=self.busy_vms[indices], speed_flops_per_s=speed, age_s=age)
+        return Estimate(
+            queue_flops=np.maximum(queue + drift * age, 0.0), busy_vms=busy, speed_flops_per_s=speed, age_s=age
+        )
+
+    def _drift(self) -> FloatArray:
+        """``arrival - speed`` of every node (FLOP/s), kept until the next advert is stored."""
+        if self._drift_version != self.version:
+            self._drift_flops_per_s = self.arrival_flops_per_s - self.speed_flops_per_s
+            self._drift_version = self.version
+        return self._drift_flops_per_s

@@ -36,7 +36,6 @@ class CostTables:
     def __init__(self, *, topology: Topology, view: AwareView) -> None:
         self._topology = topology
         self._view = view
-        self._every_node = np.arange(len(view.fleet))
         self._topology_version = topology.version
         self._network: dict[NetworkKey, tuple[FloatArray, FloatArray]] = {}
         self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -91,9 +90,9 @@ class CostTables:
         if load is not None and view.version == self._load_version:
             if now_s == self._load_now_s:
                 return load
-            load = load.requeued(view.estimate(now_s, self._every_node))
+            load = load.requeued(view.estimate(now_s))
         else:
-            load = NodeLoad.of(view.fleet, view.estimate(now_s, self._every_node))
+            load = NodeLoad.of(view.fleet, view.estimate(now_s))
         self._load, self._load_version, self._load_now_s = load, view.version, now_s
         return load
 
