@@ -39,7 +39,7 @@ class CostTables:
         self._topology_version = topology.version
         self._network: dict[NetworkKey, tuple[FloatArray, FloatArray]] = {}
         self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._alone: dict[tuple[str, Work], FloatArray] = {}
+        self._alone: dict[tuple[str, tuple[float, ...]], FloatArray] = {}
         self._load: NodeLoad | None = None
         self._load_version = -1
         self._load_now_s = np.nan
@@ -77,7 +77,7 @@ class CostTables:
 
     def alone(self, service_id: str, instances: Instances, work: Work) -> FloatArray:
         """One-VM compute seconds of ``work`` on each of ``service_id``'s ``instances``."""
-        key = (service_id, work)
+        key = (service_id, work.per_op_flops)
         alone = self._alone.get(key)
         if alone is None:
             alone = self._alone[key] = instances.alone_s(work.per_op_flops)
