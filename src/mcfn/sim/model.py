@@ -1,6 +1,6 @@
 """The mobile computing-force network as a discrete-event model: the life of every task, driving the core.
 
-A task's life (each step an event or two on :class:`~mcfn.sim.engine.Simulator`):
+A task's life (events on :class:`~mcfn.sim.engine.Simulator`; what each costs is listed below):
 
 1. it arrives at a terminal (:mod:`mcfn.sim.arrivals`: Poisson streams per terminal and service, or a trace);
 2. the terminal's serving base station is its ingress; the router (:class:`mcfn.routing.Router` with a policy

@@ -183,20 +183,14 @@ class SharingStation:
         self._event = sim.schedule(served_s + self._delay_s - sim.now, self._leave, job)
 
     def _leave(self, job: int) -> None:
-        sim = self._sim
-        now = sim.now
+        self._event = None
+        now = self._sim.now
         while self._due_s <= now:  # the ends of service up to now (the integrals stop at the last)
             self._end_service()
-        leaving = self._leaving
-        served_s, first = leaving.popleft()
+        served_s, first = self._leaving.popleft()
         if first != job:
             raise RuntimeError(f"station let job {job} leave but job {first} was due first")
-        if leaving:
-            self._event = sim.schedule(leaving[0][0] + self._delay_s - now, self._leave, leaving[0][1])
-        elif self._due_s < math.inf:
-            self._event = sim.schedule(self._due_s + self._delay_s - now, self._leave, self._due_job)
-        else:
-            self._event = None
+        self._arm()
         self._finished(job, served_s)
 
 

@@ -82,15 +82,17 @@ class WiredNetwork:
         """Carry ``bits`` of ``task`` along ``path`` (node names); ``on_arrival(task)`` at the last node."""
         hops = self._hops.get(path)
         if hops is None:
-            hops = self._hops[path] = tuple(
-                (self.links[key], key, self._delay[key], a, b) for a, b in pairwise(path) for key in (link_key(a, b),)
-            )
+            hops = self._hops[path] = tuple(self._hop(a, b) for a, b in pairwise(path))
         if not hops:
             on_arrival(task)
             return
         state = [hops, 0, bits, on_arrival]
         self._transit[task] = state
         self._enter(task, state)
+
+    def _hop(self, a: str, b: str) -> Hop:
+        key = link_key(a, b)
+        return self.links[key], key, self._delay[key], a, b
 
     def _enter(self, task: int, state: list) -> None:
         station, key, delay_s, a, b = state[0][state[1]]
@@ -103,7 +105,7 @@ class WiredNetwork:
         else:
             self._sim.schedule(delay_s, self._passed, task, self._sim.now)
 
-    def _passed(self, task: int, served_s: float) -> None:
+    def _passed(self, task: int, _served_s: float) -> None:
         """``task`` has crossed its current hop: on to the next, or arrived."""
         state = self._transit[task]
         hop = state[1] + 1
