@@ -52,7 +52,9 @@ class CostTables:
         key = (service_id, source, home, in_bits, out_bits)
         cached = self._network.get(key)
         if cached is None:
-            cached = self._network[key] = _frozen(*self._transfers(instances.vertices, source, home, in_bits, out_bits))
+            cached = self._network[key] = self._transfers(instances.vertices, source, home, in_bits, out_bits)
+            for values in cached:  # shared by every decision, and handed on in CandidateCosts: read-only
+                values.flags.writeable = False
         return cached
 
     def _transfers(
@@ -101,11 +103,3 @@ class CostTables:
             self._network.clear()
             self._paths.clear()
             self._topology_version = self._topology.version
-
-
-def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Mark ``arrays`` read-only: every decision that reads them from the tables shares them (the network arrays
-    are handed on in :class:`~mcfn.routing.costs.CandidateCosts`; the others only enter computations)."""
-    for values in arrays:
-        values.flags.writeable = False
-    return arrays
