@@ -7,6 +7,10 @@ still tries it; a never-heard node's age is ``inf``). On-demand probing (metrics
 pushed periodically, both allowed by the CATS framework, RFC 10053) is the caller's choice: :meth:`AwareView.stale`
 says which nodes are older than a threshold, the engine asks them, and :meth:`AwareView.receive` with ``probe=True``
 stores the answer and counts a request plus a response.
+
+Between two adverts the extrapolation settles: a backlog that drains reaches 0 and stays there, one without drift
+stays as it is. :meth:`AwareView.steady_from_s` says from when on every estimate has settled (``inf`` while some
+backlog grows), so a reader may keep what it derived from an estimate at any later time until the next advert.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class AwareView:
         self.version = 0
         self._drift_version = -1
         self._drift_flops_per_s = self.arrival_flops_per_s - self.speed_flops_per_s
+        self._steady_version = -1
+        self._steady_from_s = np.inf
 
     @property
     def fleet(self) -> Fleet:
@@ -106,6 +112,34 @@ class AwareView:
         return Estimate(
             queue_flops=np.maximum(queue + drift * age, 0.0), busy_vms=busy, speed_flops_per_s=speed, age_s=age
         )
+
+    def steady_from_s(self) -> float:
+        """The earliest time (s) from which :meth:`estimate` gives every node the same backlog at every later time,
+        until the next advert is stored; ``inf`` while some backlog grows, ``-inf`` if it never changes.
+
+        A draining backlog is 0 from ``sent + queue / (speed - arrival)`` on: the arithmetic of :meth:`estimate` is
+        monotone in time, so the time found is checked once with that same arithmetic (and nudged later if
+        rounding needs it).
+        """
+        if self._steady_version != self.version:
+            self._steady_from_s = self._settling_time()
+            self._steady_version = self.version
+        return self._steady_from_s
+
+    def _settling_time(self) -> float:
+        drift = self._drift()
+        if np.count_nonzero(drift > 0.0):
+            return np.inf
+        draining = np.flatnonzero((self.queue_flops > 0.0) & (drift < 0.0))
+        if draining.size == 0:
+            return -np.inf
+        queue, rate, sent = self.queue_flops[draining], drift[draining], self.sent_s[draining]
+        at_s = float(np.max(sent + queue / -rate))
+        for _ in range(4):
+            if not np.count_nonzero(np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0)):
+                return at_s
+            at_s += abs(at_s) * 1e-12 + 1e-12
+        return np.inf
 
     def _drift(self) -> FloatArray:
         """``arrival - speed`` of every node (FLOP/s), kept until the next advert is stored."""

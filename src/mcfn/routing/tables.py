@@ -7,9 +7,10 @@ A prediction (:func:`~mcfn.routing.costs.predict`) combines inputs that change a
   ``version`` changes (a link update, e.g. a failure or a recovery); so are the node paths that routes report;
 - the one-VM compute seconds of a stage's work on each candidate never change;
 - the per-node load (:class:`~mcfn.routing.costs.NodeLoad`) changes with the aware view's ``version`` (an advert
-  stored) and, for the queue estimate only, with time: one load for the whole fleet is kept per ``(view version,
-  now)``, so every decision at one instant (a split request's stages) shares it, and its slowdown and busy share
-  are kept across instants until an advert arrives.
+  stored) and, for the queue estimate only, with time until the estimates settle
+  (:meth:`~mcfn.awareness.AwareView.steady_from_s`): one load for the whole fleet is kept per view version and
+  instant, so every decision at one instant (a split request's stages) shares it, every later one too once the
+  estimates have settled, and its slowdown and busy share are kept across instants until an advert arrives.
 
 What is kept is exactly what would be computed afresh (the same elementwise arithmetic on the same inputs), so a
 router's decisions do not depend on what it computed before; ``tests/cfn/test_routing_tables.py`` checks this on
@@ -90,8 +91,8 @@ class CostTables:
         view = self._view
         load = self._load
         if load is not None and view.version == self._load_version:
-            if now_s == self._load_now_s:
-                return load
+            if now_s == self._load_now_s or min(now_s, self._load_now_s) >= view.steady_from_s():
+                return load  # the same instant, or both after the estimates settled: the same estimate
             load = load.requeued(view.estimate(now_s))
         else:
             load = NodeLoad.of(view.fleet, view.estimate(now_s))
