@@ -114,8 +114,8 @@ class AwareView:
         )
 
     def steady_from_s(self) -> float:
-        """The earliest time (s) from which :meth:`estimate` gives every node the same backlog at every later time,
-        until the next advert is stored; ``inf`` while some backlog grows, ``-inf`` if it never changes.
+        """A time (s) from which on :meth:`estimate` gives every node the same backlog, until the next advert is
+        stored: when the last draining backlog reaches 0; ``inf`` while some backlog grows, ``-inf`` if none moves.
 
         A draining backlog is 0 from ``sent + queue / (speed - arrival)`` on: the arithmetic of :meth:`estimate` is
         monotone in time, so the time found is checked once with that same arithmetic (and nudged later if
