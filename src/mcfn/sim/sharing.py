@@ -35,7 +35,8 @@ from mcfn.sim.engine import Simulator
 #: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service.
 EqualRate = Callable[[int], float]
 #: ``rates(keys, remaining)``: service rate of each job in service (work units per second), same order; the rule
-#: reads the two sequences and neither keeps nor changes them.
+#: reads the two sequences and neither keeps nor changes them. It is asked at the instant the set of jobs changes,
+#: which is earlier than the clock when the station works out an end of service late: it must not read the clock.
 RateRule = Callable[[Sequence[Any], Sequence[float]], Sequence[float]]
 #: ``on_finish(job, served_s)``: the job leaves now; its service ended at ``served_s`` (now less the delay).
 Finished = Callable[[int, float], None]
