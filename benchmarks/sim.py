@@ -10,14 +10,19 @@
 3. With ``--large``: 10,000 terminals in 61 cells until at least a million tasks have arrived, with the peak
    resident memory of the process.
 
-Usage: ``python benchmarks/sim.py [--jobs N] [--net-duration-s S] [--large] [--json]``.
+With ``--profile`` the default model runs a second time under cProfile and the functions that take the most time
+of their own are printed (profiling slows it down: the speeds above come from the first, unprofiled run).
+
+Usage: ``python benchmarks/sim.py [--jobs N] [--net-duration-s S] [--large] [--profile [N]] [--json]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import heapq
 import json
+import pstats
 import resource
 import time
 from collections import deque
@@ -100,10 +105,9 @@ def inline_station(jobs: int, seed: int) -> tuple[float, float]:
     return float(np.mean(sojourn)), elapsed
 
 
-def network_run(duration_s: float, *, large: bool) -> dict[str, float]:
-    """One compute-aware run of the default scenario (or the large one); speed and cost per task."""
+def network_scenario(duration_s: float, *, large: bool):
+    """The default scenario (or the large one) for ``duration_s`` simulated seconds."""
     from mcfn.scenario import default_scenario
-    from mcfn.sim.run import simulate
 
     scenario = default_scenario()
     if large:
@@ -111,7 +115,14 @@ def network_run(duration_s: float, *, large: bool) -> dict[str, float]:
         terminals = scenario.terminals.model_copy(update={"count": 10_000})
         network = scenario.network.model_copy(update={"rings": 4})
         scenario = scenario.model_copy(update={"services": services, "terminals": terminals, "network": network})
-    scenario = scenario.model_copy(update={"duration_s": duration_s})
+    return scenario.model_copy(update={"duration_s": duration_s})
+
+
+def network_run(duration_s: float, *, large: bool) -> dict[str, float]:
+    """One compute-aware run of the default scenario (or the large one); speed and cost per task."""
+    from mcfn.sim.run import simulate
+
+    scenario = network_scenario(duration_s, large=large)
     result = simulate(scenario, "compute-aware")
     summary = result.summary
     return {
@@ -127,6 +138,17 @@ def network_run(duration_s: float, *, large: bool) -> dict[str, float]:
     }
 
 
+def print_profile(duration_s: float, top: int) -> None:
+    """Run the default model under cProfile; print the ``top`` functions by their own time."""
+    from mcfn.sim.run import simulate
+
+    scenario = network_scenario(duration_s, large=False)
+    profiler = cProfile.Profile()
+    profiler.runcall(simulate, scenario, "compute-aware")
+    print(f"\nprofile of the default model ({duration_s:g} s simulated), top {top} functions by own time:")
+    pstats.Stats(profiler).strip_dirs().sort_stats("tottime").print_stats(top)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=200_000, help="jobs per run (default 200,000)")
@@ -135,6 +157,9 @@ def main() -> None:
     parser.add_argument("--net-duration-s", type=float, default=60.0, help="simulated seconds of the default model")
     parser.add_argument("--large", action="store_true", help="also run 10,000 terminals to >= 1 million tasks")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--profile", type=int, nargs="?", const=25, default=0, metavar="N", help="print the default model's top N"
+    )
     args = parser.parse_args()
     ours_s = twin_s = inline_s = float("inf")
     for _ in range(args.repeat):  # interleaved, best of each: the machine is shared, noise only adds time
@@ -187,6 +212,8 @@ def main() -> None:
             f"  {run['tasks_per_s']:,.0f} simulated tasks per wall-clock second, {run['events_per_task']:.1f} "
             f"kernel events per task ({run['events_per_s']:,.0f} events/s), peak RSS {run['peak_rss_mib']:,.0f} MiB"
         )
+    if args.profile:
+        print_profile(args.net_duration_s, args.profile)
 
 
 if __name__ == "__main__":

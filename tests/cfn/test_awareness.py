@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mcfn.awareness import ADVERT_BYTES, PROBE_REQUEST_BYTES, Advert, AdvertPolicy, AwareView
 from mcfn.compute import UnknownIdError
@@ -77,3 +79,58 @@ def test_estimate_extrapolates_the_queue_from_a_stale_advert(line):
     assert est.queue_flops[2] == 0.0
     assert np.isinf(est.age_s[2])
     assert est.speed_flops_per_s[2] == pytest.approx(view.nominal_flops_per_s[2])
+
+
+def test_the_estimates_settle_when_every_backlog_drains(line):
+    _, fleet = line
+    view = AwareView(fleet)
+    assert view.steady_from_s() == -np.inf  # nothing heard: every backlog is 0 at all times
+    view.receive(Advert(node_id="edge0", sent_s=1.0, queue_flops=1e12, busy_vms=1, speed_flops_per_s=2e12))
+    assert view.steady_from_s() == pytest.approx(1.5)  # drains at 2 TFLOP/s
+    assert view.estimate(view.steady_from_s()).queue_flops[0] == 0.0
+    assert view.estimate(1.49).queue_flops[0] > 0.0
+    grows = Advert(
+        node_id="edge1", sent_s=1.0, queue_flops=0, busy_vms=1, speed_flops_per_s=1e12, arrival_flops_per_s=2e12
+    )
+    view.receive(grows)
+    assert view.steady_from_s() == np.inf
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    adverts=st.lists(
+        st.tuples(
+            st.sampled_from(["edge0", "edge1", "cloud"]),
+            st.floats(0, 100),
+            st.sampled_from([0.0, 1e9, 3.3e11, 7e12]),
+            st.floats(0, 3e12),
+            st.sampled_from([0.0, 1e12, 2.5e12]),
+        ),
+        max_size=6,
+    ),
+    later_s=st.lists(st.floats(0, 1e6), min_size=1, max_size=5),
+)
+def test_after_steady_from_the_estimate_never_changes(make_line, adverts, later_s):
+    _, fleet = make_line()
+    view = AwareView(fleet)
+    for node, sent_s, queue, speed, arrival in adverts:
+        view.receive(
+            Advert(
+                node_id=node,
+                sent_s=sent_s,
+                queue_flops=queue,
+                busy_vms=0,
+                speed_flops_per_s=speed,
+                arrival_flops_per_s=arrival,
+            )
+        )
+    steady_s = view.steady_from_s()
+    if steady_s == np.inf:  # a backlog grows, or drains too slowly to reach 0 in a finite float time
+        drift = view.arrival_flops_per_s - view.speed_flops_per_s
+        with np.errstate(divide="ignore", over="ignore"):
+            endless = np.isinf(view.sent_s + view.queue_flops / -drift) & (view.queue_flops > 0) & (drift < 0)
+        assert (drift > 0).any() or endless.any()
+        return
+    settled = view.estimate(max(steady_s, 0.0)).queue_flops
+    for extra_s in later_s:
+        np.testing.assert_array_equal(view.estimate(max(steady_s, 0.0) + extra_s).queue_flops, settled)

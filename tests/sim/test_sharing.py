@@ -1,9 +1,11 @@
 """The rate-sharing station: processor sharing, the seed's parallel slowdown, FIFO slots, drops, one pending event."""
 
+import numpy as np
 import pytest
 
 from mcfn.network.radio import shannon_rate_bps
-from mcfn.sim.access import uplink_rule
+from mcfn.network.uplink import UPLINK_POLICIES, share_uplink
+from mcfn.sim.access import EQUAL_SHARES_TABULATED, uplink_keys, uplink_rule
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import EqualSharing, PolicySharing, equal_share, slowed_by_parallelism
 
@@ -13,20 +15,24 @@ def as_rule(rate):
     return lambda keys, remaining: [rate(len(keys))] * len(keys)
 
 
+def station_of(kind, sim, rate, on_finish, **options):
+    """A station of ``kind`` (equal or per-job rates) running the same equal-rate model."""
+    if kind == "equal":
+        return EqualSharing(sim, rate=rate, on_finish=on_finish, **options)
+    return PolicySharing(sim, rule=as_rule(rate), on_finish=on_finish, **options)
+
+
 @pytest.fixture(params=["equal", "policy"])
 def run_jobs(request):
-    def run(rate, jobs, slots=None):
-        """Submit ``(at_s, job, work)``; returns job -> finish time, and the station."""
+    def run(rate, jobs, slots=None, delay_s=0.0):
+        """Submit ``(at_s, job, work)``; returns job -> (time it left, time its service ended), and the station."""
         sim = Simulator()
         finished = {}
 
-        def done(job):
-            finished[job] = sim.now
+        def done(job, served_s):
+            finished[job] = (sim.now, served_s)
 
-        if request.param == "equal":
-            station = EqualSharing(sim, rate=rate, on_finish=done, slots=slots)
-        else:
-            station = PolicySharing(sim, rule=as_rule(rate), on_finish=done, slots=slots)
+        station = station_of(request.param, sim, rate, done, slots=slots, delay_s=delay_s)
         for at_s, job, work in jobs:
             sim.schedule_at(at_s, station.submit, job, work)
         sim.run()
@@ -35,9 +41,17 @@ def run_jobs(request):
     return run
 
 
+def left_at(finished):
+    return {job: left_s for job, (left_s, _) in finished.items()}
+
+
+def served_at(finished):
+    return {job: served_s for job, (_, served_s) in finished.items()}
+
+
 def test_processor_sharing_divides_capacity_equally(run_jobs):
     finished, station = run_jobs(equal_share(1.0), [(0.0, 1, 1.0), (0.0, 2, 2.0)])
-    assert finished == pytest.approx({1: 2.0, 2: 3.0})
+    assert left_at(finished) == served_at(finished) == pytest.approx({1: 2.0, 2: 3.0})
     assert station.busy_area == pytest.approx(3.0)
     assert station.work_done == pytest.approx(3.0)
 
@@ -45,29 +59,38 @@ def test_processor_sharing_divides_capacity_equally(run_jobs):
 def test_late_arrival_slows_the_job_in_service(run_jobs):
     finished, _ = run_jobs(equal_share(2.0), [(0.0, 1, 2.0), (0.5, 2, 1.0)])
     # job 1 alone for 0.5 s (1 unit done), then both at rate 1: job 2 ends at 1.5, job 1 at 1.5 too
-    assert finished == pytest.approx({1: 1.5, 2: 1.5})
+    assert left_at(finished) == pytest.approx({1: 1.5, 2: 1.5})
 
 
 def test_parallel_slowdown_applies_to_every_task_in_service_as_i_changes(run_jobs):
     # seed eq. 2 with d = 0.5: two tasks each run 1.5x slower; when one leaves the other speeds up
     finished, station = run_jobs(slowed_by_parallelism([1.0, 1.5]), [(0.0, 1, 1.0), (0.0, 2, 2.0)], slots=2)
-    assert finished == pytest.approx({1: 1.5, 2: 2.5})
+    assert left_at(finished) == pytest.approx({1: 1.5, 2: 2.5})
     assert station.in_service_area == pytest.approx(2 * 1.5 + 1.0)
 
 
 def test_jobs_beyond_the_slots_wait_fifo(run_jobs):
     finished, _ = run_jobs(slowed_by_parallelism([1.0]), [(0.0, 1, 1.0), (0.1, 2, 1.0), (0.2, 3, 1.0)], slots=1)
-    assert finished == pytest.approx({1: 1.0, 2: 2.0, 3: 3.0})
+    assert left_at(finished) == pytest.approx({1: 1.0, 2: 2.0, 3: 3.0})
+
+
+def test_a_job_leaves_its_delay_after_its_service_and_frees_its_share_at_once(run_jobs):
+    # job 1 (1 unit) and job 2 (2 units) share rate 1: service ends at 2 and 3 as without a delay; they leave
+    # 0.5 s later; job 3 arrives at 2.2, after job 1's service, so it shares only with job 2
+    jobs = [(0.0, 1, 1.0), (0.0, 2, 2.0), (2.2, 3, 0.5)]
+    finished, station = run_jobs(equal_share(1.0), jobs, delay_s=0.5)
+    # job 2 has 0.8 left at 2.2; both at 0.5: job 3 ends at 3.2, then job 2 alone has 0.3 left, ends at 3.5
+    assert served_at(finished) == pytest.approx({1: 2.0, 2: 3.5, 3: 3.2})
+    assert left_at(finished) == pytest.approx({1: 2.5, 2: 4.0, 3: 3.7})
+    assert station.busy_area == pytest.approx(3.5)
+    assert station.work_done == pytest.approx(3.5)
 
 
 @pytest.mark.parametrize("kind", ["equal", "policy"])
 def test_drop_all_cancels_the_pending_completion(kind):
     sim = Simulator()
     finished = []
-    if kind == "equal":
-        station = EqualSharing(sim, rate=equal_share(1.0), on_finish=finished.append, slots=1)
-    else:
-        station = PolicySharing(sim, rule=as_rule(equal_share(1.0)), on_finish=finished.append, slots=1)
+    station = station_of(kind, sim, equal_share(1.0), lambda job, _: finished.append(job), slots=1)
     station.submit(1, 5.0)
     station.submit(2, 1.0)
     sim.schedule(1.0, lambda: finished.extend(sorted(station.drop_all())))
@@ -76,12 +99,41 @@ def test_drop_all_cancels_the_pending_completion(kind):
     assert station.in_service == station.queued == 0
 
 
+@pytest.mark.parametrize("kind", ["equal", "policy"])
+def test_drop_all_keeps_the_jobs_already_served(kind):
+    """A job whose service has ended is on its way (e.g. propagating): a failure of the station does not stop it."""
+    sim = Simulator()
+    left = []
+    station = station_of(kind, sim, equal_share(1.0), lambda job, served_s: left.append((job, sim.now)), delay_s=1.0)
+    station.submit(1, 1.0)
+    station.submit(2, 4.0)
+    dropped = []
+    sim.schedule(2.5, lambda: dropped.extend(station.drop_all()))  # job 1 was served at 2.0 and leaves at 3.0
+    sim.run()
+    assert dropped == [2]
+    assert left == [(1, pytest.approx(3.0))]
+    assert station.in_service == 0
+
+
 def test_uplink_rule_gives_shannon_rates_of_the_policy_shares():
     rule = uplink_rule("equal-bandwidth", 20e6)
     snr = [1e8, 4e8]
-    keys = [(s, float(shannon_rate_bps(20e6, 1.0, s, 1.0))) for s in snr]
+    keys = uplink_keys(np.array(snr), 20e6)
     rates = rule(keys, [1e6, 2e6])
     assert rates == pytest.approx([float(shannon_rate_bps(10e6, 1.0, s, 1.0)) for s in snr])
-    assert rule(keys[:1], [1e6]) == [keys[0][1]]
+    assert rule(keys[:1], [1e6]) == [float(shannon_rate_bps(20e6, 1.0, snr[0], 1.0))]
     shares = uplink_rule("min-total-time", 20e6)(keys, [1e6, 2e6])
     assert shares != pytest.approx(rates)  # another policy, other rates
+
+
+@pytest.mark.parametrize("policy", sorted(UPLINK_POLICIES))
+def test_rates_read_from_the_keys_are_exactly_the_computed_ones(policy):
+    """The tabulated equal shares (and a lone upload's whole band) are bit-for-bit what the policy computes."""
+    bandwidth_hz = 20e6
+    rng = np.random.default_rng(7)
+    rule = uplink_rule(policy, bandwidth_hz)
+    for n in range(1, EQUAL_SHARES_TABULATED + 4):
+        snr = rng.uniform(1e5, 1e11, n)
+        remaining = rng.uniform(1e3, 1e7, n)
+        computed = shannon_rate_bps(share_uplink(policy, bandwidth_hz, snr, remaining), 1.0, snr, 1.0)
+        assert rule(uplink_keys(snr, bandwidth_hz), remaining.tolist()) == computed.tolist()

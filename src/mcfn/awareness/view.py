@@ -7,6 +7,10 @@ still tries it; a never-heard node's age is ``inf``). On-demand probing (metrics
 pushed periodically, both allowed by the CATS framework, RFC 10053) is the caller's choice: :meth:`AwareView.stale`
 says which nodes are older than a threshold, the engine asks them, and :meth:`AwareView.receive` with ``probe=True``
 stores the answer and counts a request plus a response.
+
+Between two adverts the extrapolation settles: a backlog that drains reaches 0 and stays there, one without drift
+stays as it is. :meth:`AwareView.steady_from_s` says from when on every estimate has settled (``inf`` while some
+backlog grows), so a reader may keep what it derived from an estimate at any later time until the next advert.
 """
 
 from __future__ import annotations
@@ -34,7 +38,11 @@ class Estimate:
 
 
 class AwareView:
-    """Latest advert per node of a fleet, in arrays; also counts the bytes that awareness has cost."""
+    """Latest advert per node of a fleet, in arrays; also counts the bytes that awareness has cost.
+
+    The arrays change only through :meth:`receive`, which bumps :attr:`version` whenever it stores an advert, so
+    a reader may cache what it derives from them until the version changes (the router does).
+    """
 
     def __init__(self, fleet: Fleet, *, advert_bytes: int = ADVERT_BYTES) -> None:
         n = len(fleet)
@@ -49,6 +57,12 @@ class AwareView:
         self.adverts_received = 0
         self.probes = 0
         self.bytes_received = 0
+        #: Bumped by every advert stored: derived values cached at one version hold until it changes.
+        self.version = 0
+        self._drift_version = -1
+        self._drift_flops_per_s = self.arrival_flops_per_s - self.speed_flops_per_s
+        self._steady_version = -1
+        self._steady_from_s = np.inf
 
     @property
     def fleet(self) -> Fleet:
@@ -56,7 +70,9 @@ class AwareView:
 
     def receive(self, advert: Advert, *, probe: bool = False) -> bool:
         """Store ``advert`` unless the view already holds a newer one; returns whether it was stored."""
-        j = int(self._fleet.indices([advert.node_id])[0])
+        j = self._fleet.index.get(advert.node_id)
+        if j is None:
+            j = int(self._fleet.indices([advert.node_id])[0])  # raises, naming the valid ids
         if probe:
             self.probes += 1
             self.bytes_received += PROBE_REQUEST_BYTES
@@ -70,6 +86,7 @@ class AwareView:
         speed = advert.speed_flops_per_s
         self.speed_flops_per_s[j] = speed if speed > 0 else self.nominal_flops_per_s[j]
         self.arrival_flops_per_s[j] = advert.arrival_flops_per_s
+        self.version += 1
         return True
 
     def age_s(self, now_s: float, indices: np.ndarray | None = None) -> FloatArray:
@@ -81,10 +98,53 @@ class AwareView:
         """Fleet indices of nodes whose latest advert is older than ``max_age_s``: candidates for a probe."""
         return np.flatnonzero(self.age_s(now_s) > max_age_s)
 
-    def estimate(self, now_s: float, indices: np.ndarray) -> Estimate:
-        """The present state of nodes ``indices`` extrapolated from their adverts (module docstring)."""
+    def estimate(self, now_s: float, indices: np.ndarray | None = None) -> Estimate:
+        """The present state of nodes ``indices`` (default: every node) extrapolated from their adverts (module
+        docstring)."""
+        drift = self._drift()
+        if indices is None:
+            queue, busy, speed = self.queue_flops, self.busy_vms.copy(), self.speed_flops_per_s.copy()
+        else:
+            queue, busy, speed = self.queue_flops[indices], self.busy_vms[indices], self.speed_flops_per_s[indices]
+            drift = drift[indices]
         age = self.age_s(now_s, indices)
-        speed = self.speed_flops_per_s[indices]
         # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should
-        queue = np.maximum(self.queue_flops[indices] + (self.arrival_flops_per_s[indices] - speed) * age, 0.0)
-        return Estimate(queue_flops=queue, busy_vms=self.busy_vms[indices], speed_flops_per_s=speed, age_s=age)
+        return Estimate(
+            queue_flops=np.maximum(queue + drift * age, 0.0), busy_vms=busy, speed_flops_per_s=speed, age_s=age
+        )
+
+    def steady_from_s(self) -> float:
+        """A time (s) from which on :meth:`estimate` gives every node the same backlog, until the next advert is
+        stored: when the last draining backlog reaches 0; ``inf`` while some backlog grows (or drains too slowly to
+        reach 0 in a finite float time), ``-inf`` if none moves.
+
+        A draining backlog is 0 from ``sent + queue / (speed - arrival)`` on: the arithmetic of :meth:`estimate` is
+        monotone in time, so the time found is checked once with that same arithmetic (and nudged later if
+        rounding needs it).
+        """
+        if self._steady_version != self.version:
+            self._steady_from_s = self._settling_time()
+            self._steady_version = self.version
+        return self._steady_from_s
+
+    def _settling_time(self) -> float:
+        drift = self._drift()
+        if np.count_nonzero(drift > 0.0):
+            return np.inf
+        draining = np.flatnonzero((self.queue_flops > 0.0) & (drift < 0.0))
+        if draining.size == 0:
+            return -np.inf
+        queue, rate, sent = self.queue_flops[draining], drift[draining], self.sent_s[draining]
+        at_s = float(np.max(sent + queue / -rate))
+        for _ in range(4):
+            if not np.count_nonzero(np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0)):
+                return at_s
+            at_s += abs(at_s) * 1e-12 + 1e-12
+        return np.inf
+
+    def _drift(self) -> FloatArray:
+        """``arrival - speed`` of every node (FLOP/s), kept until the next advert is stored."""
+        if self._drift_version != self.version:
+            self._drift_flops_per_s = self.arrival_flops_per_s - self.speed_flops_per_s
+            self._drift_version = self.version
+        return self._drift_flops_per_s

@@ -8,11 +8,15 @@ over ``P_out`` (:mod:`mcfn.network.topology.paths`)::
     compute_s = Σ_c W_c / r_{j,c} · (1 + d_j)^(min(busy_j + 1, slots_j) - 1)   (seed eq. 2)
 
 A node is *feasible* when it is reachable, has the memory the task needs, and ``network + queue + compute`` fits
-in the budget. Everything is vectorised over candidates: one decision costs a few dozen NumPy operations.
+in the budget. Everything is vectorised over candidates. The view's part (``Q_j / μ_j`` and the slowdown) is
+computed for the whole fleet at once (:class:`NodeLoad`) and the rest per candidate set, so that a router can keep
+each part until what it depends on changes (:mod:`mcfn.routing.tables`): a decision then costs a dozen NumPy
+operations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +53,10 @@ class Instances:
             is_cloud=fleet.is_cloud[nodes],
         )
 
+    def alone_s(self, per_op_flops: Sequence[float]) -> FloatArray:
+        """Seconds one VM of each instance needs for ``per_op_flops`` (FLOPs per op class), nothing else running."""
+        return self.seconds_per_flop @ np.asarray(per_op_flops)
+
 
 @dataclass(frozen=True, eq=False)
 class CandidateCosts:
@@ -71,35 +79,67 @@ class CandidateCosts:
     budget_s: float
 
 
+@dataclass(frozen=True, eq=False)
+class NodeLoad:
+    """What the aware view's estimate predicts for one more task on each node of the fleet (fleet-aligned).
+
+    ``queue_s`` is ``Q_j / μ_j``; ``slowdown`` the seed's ``(1 + d_j)^(min(busy_j + 1, slots_j) - 1)``;
+    ``busy_share`` the busy share of the VM slots. Only ``queue_s`` moves with time between adverts.
+    """
+
+    queue_s: FloatArray
+    slowdown: FloatArray
+    busy_share: FloatArray
+
+    @classmethod
+    def of(cls, fleet: Fleet, estimate: Estimate) -> NodeLoad:
+        """The load of every node of ``fleet`` from the view's ``estimate`` of every node."""
+        parallel = np.minimum(estimate.busy_vms + 1, fleet.vm_slots)
+        return cls(
+            queue_s=_queue_s(estimate),
+            slowdown=np.power(1.0 + fleet.degradation, parallel - 1.0),
+            busy_share=estimate.busy_vms / fleet.vm_slots,
+        )
+
+    def requeued(self, estimate: Estimate) -> NodeLoad:
+        """This load with the queues of a later ``estimate`` from the same adverts (so the same busy VMs)."""
+        return NodeLoad(queue_s=_queue_s(estimate), slowdown=self.slowdown, busy_share=self.busy_share)
+
+
+def _queue_s(estimate: Estimate) -> FloatArray:
+    return estimate.queue_flops / estimate.speed_flops_per_s
+
+
 def predict(
     *,
     instances: Instances,
-    transfer_in_s: FloatArray,
-    transfer_out_s: FloatArray | float,
+    network_s: FloatArray,
     path_delay_s: FloatArray,
-    per_op_flops: FloatArray,
-    estimate: Estimate,
+    alone_s: FloatArray,
+    load: NodeLoad,
     budget_s: float,
     memory_bytes: float,
 ) -> CandidateCosts:
-    """Costs of the candidates ``instances``; transfers are per-candidate seconds in and out (``inf``: no path)."""
-    slots = instances.vm_slots
-    parallel = np.minimum(estimate.busy_vms + 1, slots)
-    slowdown = np.power(1.0 + instances.degradation, parallel - 1.0)
-    compute = (instances.seconds_per_flop @ per_op_flops) * slowdown
-    queue = estimate.queue_flops / estimate.speed_flops_per_s
-    network = transfer_in_s + transfer_out_s
-    total = network + queue + compute
-    feasible = (total <= budget_s) & (instances.memory_bytes >= memory_bytes)
+    """Costs of the candidates ``instances``.
+
+    ``network_s`` (transfers in and out, ``inf``: no path), ``path_delay_s`` (propagation in) and ``alone_s``
+    (one-VM compute seconds of the work, :meth:`Instances.alone_s`) are aligned with the candidates; ``load``
+    covers the whole fleet. Elementwise arithmetic only, so the result is the same whichever of these inputs were
+    computed earlier and kept (:mod:`mcfn.routing.tables`).
+    """
+    nodes = instances.nodes
+    queue = load.queue_s[nodes]
+    compute = alone_s * load.slowdown[nodes]
+    total = network_s + queue + compute
     return CandidateCosts(
-        nodes=instances.nodes,
-        network_s=network,
+        nodes=nodes,
+        network_s=network_s,
         queue_s=queue,
         compute_s=compute,
         total_s=total,
         path_delay_s=path_delay_s,
-        load=estimate.busy_vms / slots + queue,
+        load=load.busy_share[nodes] + queue,
         is_cloud=instances.is_cloud,
-        feasible=feasible,
+        feasible=(total <= budget_s) & (instances.memory_bytes >= memory_bytes),
         budget_s=budget_s,
     )

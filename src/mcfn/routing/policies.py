@@ -24,9 +24,9 @@ class Policy(Protocol):
 
 def _argmin_within(values: np.ndarray, mask: np.ndarray) -> int:
     """Position of the least ``values`` among ``mask`` (first on ties); all positions if ``mask`` is empty."""
-    if not mask.any():
-        return int(np.argmin(values))
-    return int(np.argmin(np.where(mask, values, np.inf)))
+    if not np.count_nonzero(mask):  # the fastest emptiness test of a small mask (a decision's hot path)
+        return int(values.argmin())
+    return int(np.where(mask, values, np.inf).argmin())
 
 
 class ComputeAware:
@@ -35,9 +35,9 @@ class ComputeAware:
     with no cloud instance, the fastest candidate of all."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        edge_ok = costs.feasible & ~costs.is_cloud
-        if edge_ok.any():
-            return _argmin_within(costs.total_s, costs.feasible)
+        feasible = costs.feasible
+        if np.count_nonzero(feasible & ~costs.is_cloud):  # then some candidate is feasible
+            return int(np.where(feasible, costs.total_s, np.inf).argmin())
         return _argmin_within(costs.total_s, costs.is_cloud)
 
 

@@ -18,11 +18,11 @@ from mcfn.awareness.view import AwareView
 from mcfn.compute.fleet import Fleet
 from mcfn.compute.ids import ServiceCatalog, unknown_id
 from mcfn.compute.node import Work
-from mcfn.network.radio import FloatArray
 from mcfn.network.topology.graph import Role, Topology
-from mcfn.routing.costs import CandidateCosts, Instances, predict
+from mcfn.routing.costs import CandidateCosts, Instances, NodeLoad, predict
 from mcfn.routing.policies import Policy
 from mcfn.routing.request import Request, SplitRequest
+from mcfn.routing.tables import CostTables
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +86,8 @@ class Router:
             nodes = fleet.indices(catalog.hosts(service))
             self._instances[service] = Instances.of(fleet, nodes, vertex[nodes])
         self._stations = frozenset(topology.nodes_with_role(Role.BASE_STATION))
+        self._tables = CostTables(topology=topology, view=view)
+        self._node_ids = fleet.node_ids
 
     @property
     def fleet(self) -> Fleet:
@@ -120,21 +122,31 @@ class Router:
         now_s: float,
     ) -> CandidateCosts:
         """Costs of every instance of ``service_id`` for input at ``source`` and ``out_bits`` sent to ``home``."""
+        return self._costs(
+            service_id, source, home, in_bits, out_bits, work, budget_s, memory_bytes, self._tables.load(now_s)
+        )
+
+    def _costs(
+        self,
+        service_id: str,
+        source: str,
+        home: str,
+        in_bits: float,
+        out_bits: float,
+        work: Work,
+        budget_s: float,
+        memory_bytes: float,
+        load: NodeLoad,
+    ) -> CandidateCosts:
         instances = self.instances(service_id)
-        vertices = instances.vertices
-        into = self._topology.fastest_paths(source)
-        delay_in = into.delay_s[vertices]
-        transfer_out: FloatArray | float = 0.0
-        if out_bits:
-            back = into if home == source else self._topology.fastest_paths(home)
-            transfer_out = back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices]
+        tables = self._tables
+        network_s, path_delay_s = tables.network(service_id, instances, source, home, in_bits, out_bits)
         return predict(
             instances=instances,
-            transfer_in_s=delay_in + in_bits * into.seconds_per_bit[vertices],
-            transfer_out_s=transfer_out,
-            path_delay_s=delay_in,
-            per_op_flops=np.asarray(work.per_op_flops),
-            estimate=self._view.estimate(now_s, instances.nodes),
+            network_s=network_s,
+            path_delay_s=path_delay_s,
+            alone_s=tables.alone(service_id, instances, work),
+            load=load,
             budget_s=budget_s,
             memory_bytes=memory_bytes,
         )
@@ -146,71 +158,53 @@ class Router:
     def explain(self, request: Request, policy: Policy, *, now_s: float) -> tuple[CandidateCosts, Route]:
         """Route one request and also return every candidate's predicted costs (what the policy saw)."""
         self.require_base_station(request.ingress)
-        costs = self.candidates(
-            service_id=request.service_id,
-            source=request.ingress,
-            in_bits=request.data_bits,
-            out_bits=request.result_bits,
-            work=request.work,
-            budget_s=request.deadline_s,
-            memory_bytes=request.memory_bytes,
-            home=request.ingress,
-            now_s=now_s,
+        ingress = request.ingress
+        costs = self._costs(
+            request.service_id,
+            ingress,
+            ingress,
+            request.data_bits,
+            request.result_bits,
+            request.work,
+            request.deadline_s,
+            request.memory_bytes,
+            self._tables.load(now_s),
         )
-        return costs, self._decide(request.service_id, request.ingress, costs, policy)
+        return costs, self._decide(request.service_id, ingress, costs, policy)
 
     def route_stages(self, request: SplitRequest, policy: Policy, *, now_s: float) -> StagedRoute:
         """Route the stages of a split request in order, each with the budget the earlier ones leave."""
-        self.require_base_station(request.ingress)
-        source, bits, spent = request.ingress, request.data_bits, 0.0
+        ingress = request.ingress
+        self.require_base_station(ingress)
+        load = self._tables.load(now_s)
+        source, bits, spent = ingress, request.data_bits, 0.0
+        last = len(request.stages) - 1
         routes = []
         for k, stage in enumerate(request.stages):
-            last = k == len(request.stages) - 1
-            costs = self.candidates(
-                service_id=stage.service_id,
-                source=source,
-                in_bits=bits,
-                out_bits=stage.output_bits if last else 0.0,
-                work=stage.work,
-                budget_s=request.deadline_s - spent,
-                memory_bytes=stage.memory_bytes,
-                home=request.ingress,
-                now_s=now_s,
+            service_id = stage.service_id
+            out_bits = stage.output_bits if k == last else 0.0
+            budget_s = request.deadline_s - spent
+            costs = self._costs(
+                service_id, source, ingress, bits, out_bits, stage.work, budget_s, stage.memory_bytes, load
             )
-            route = self._decide(stage.service_id, source, costs, policy)
+            route = self._decide(service_id, source, costs, policy)
             routes.append(route)
             source, bits, spent = route.node_id, stage.output_bits, spent + route.latency_s
         return StagedRoute(
-            stages=tuple(routes),
-            return_path=self._topology.path(source, request.ingress),
-            deadline_s=request.deadline_s,
+            stages=tuple(routes), return_path=self._tables.path(source, ingress), deadline_s=request.deadline_s
         )
 
     def _decide(self, service_id: str, source: str, costs: CandidateCosts, policy: Policy) -> Route:
         pick = policy.choose(costs)
-        j = int(costs.nodes[pick])
-        node_id = self._fleet.nodes[j].node_id
-        fallback, reason = False, None
-        if costs.is_cloud[pick]:
-            edge = ~costs.is_cloud
-            edge_ok = costs.feasible & edge
-            fallback = not edge_ok.any()
-            if not edge.any():
-                reason = f"service {service_id} has no edge instance"
-            elif fallback:
-                best = float(costs.total_s[edge].min())
-                reason = f"no edge instance meets the {costs.budget_s:.4g} s budget (best edge {best:.4g} s)"
-            elif costs.total_s[pick] <= costs.total_s[edge].min():
-                reason = "the cloud is predicted faster than every edge instance"
-            else:
-                reason = "the policy chose the cloud although an edge instance meets the budget"
+        node_id = self._node_ids[costs.nodes[pick]]
+        fallback, reason = (False, None) if not costs.is_cloud[pick] else _why_cloud(service_id, costs, pick)
         return Route(
             service_id=service_id,
             node_id=node_id,
-            path=self._topology.path(source, node_id),
-            network_s=float(costs.network_s[pick]),
-            queue_s=float(costs.queue_s[pick]),
-            compute_s=float(costs.compute_s[pick]),
+            path=self._tables.path(source, node_id),
+            network_s=costs.network_s.item(pick),
+            queue_s=costs.queue_s.item(pick),
+            compute_s=costs.compute_s.item(pick),
             budget_s=costs.budget_s,
             cloud_fallback=fallback,
             reason=reason,
@@ -221,3 +215,17 @@ class Router:
         if name not in self._stations:
             role = self._topology.role(name)  # raises for an unknown node
             raise ValueError(f"ingress {name!r} is not a base station (its role is {role.value})")
+
+
+def _why_cloud(service_id: str, costs: CandidateCosts, pick: int) -> tuple[bool, str]:
+    """Whether the cloud candidate ``pick`` is a fallback (no edge candidate is feasible), and why it was chosen."""
+    edge = ~costs.is_cloud
+    fallback = not np.count_nonzero(costs.feasible & edge)
+    if not np.count_nonzero(edge):
+        return fallback, f"service {service_id} has no edge instance"
+    if fallback:
+        best = float(costs.total_s[edge].min())
+        return fallback, f"no edge instance meets the {costs.budget_s:.4g} s budget (best edge {best:.4g} s)"
+    if costs.total_s[pick] <= costs.total_s[edge].min():
+        return fallback, "the cloud is predicted faster than every edge instance"
+    return fallback, "the policy chose the cloud although an edge instance meets the budget"

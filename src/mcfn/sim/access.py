@@ -29,17 +29,31 @@ from mcfn.sim.engine import Simulator
 from mcfn.sim.joint_uplink import JointUplinks
 from mcfn.sim.sharing import PolicySharing, RateRule
 
+#: Uploads in a cell up to which every terminal's equal-bandwidth rates are tabulated (more: computed).
+EQUAL_SHARES_TABULATED = 8
+
+
+def uplink_keys(snr_hz: np.ndarray, bandwidth_hz: float) -> list[tuple[float, tuple[float, ...]]]:
+    """Terminals' keys for :func:`uplink_rule`: ``(P g / N0 in Hz, rates)``, ``rates[n - 1]`` the Shannon rate with
+    ``1 / n`` of the band for ``n = 1 … EQUAL_SHARES_TABULATED`` (one vectorised step for all terminals)."""
+    shares_hz = bandwidth_hz / np.arange(1, EQUAL_SHARES_TABULATED + 1)
+    rates = radio.shannon_rate_bps(shares_hz[None, :], 1.0, snr_hz[:, None], 1.0)
+    return list(zip(snr_hz.tolist(), map(tuple, rates.tolist()), strict=True))
+
 
 def uplink_rule(policy: str, bandwidth_hz: float) -> RateRule:
     """Rates (bit/s) of concurrent uploads: the policy's bandwidth shares at their Shannon rates.
 
-    An upload's key is ``(snr_hz, solo_rate_bps)``: its ``P g / N0`` and its rate with the whole band, which every
-    policy gives a lone upload (precomputed per terminal and step, so a lone upload costs no NumPy call).
+    An upload's key is :func:`uplink_keys`'s. Every policy gives a lone upload the whole band, and
+    ``equal-bandwidth`` gives each of ``n`` uploads ``1 / n`` of it, so those rates are read from the key (the same
+    NumPy arithmetic, done once per terminal and step instead of at every upload event); other cases call NumPy.
     """
+    tabulated = EQUAL_SHARES_TABULATED if policy == "equal-bandwidth" else 1
 
-    def rule(keys: Sequence[tuple[float, float]], remaining_bits: Sequence[float]) -> list[float]:
-        if len(keys) == 1:
-            return [keys[0][1]]
+    def rule(keys: Sequence[tuple[float, tuple[float, ...]]], remaining_bits: Sequence[float]) -> list[float]:
+        n = len(keys)
+        if n <= tabulated:
+            return [key[1][n - 1] for key in keys]
         snr_hz = np.array([key[0] for key in keys])
         share = share_uplink(policy, bandwidth_hz, snr_hz, np.maximum(remaining_bits, 1.0))
         return radio.shannon_rate_bps(share, 1.0, snr_hz, 1.0).tolist()
@@ -77,7 +91,7 @@ class RadioAccess:
         scenario: Scenario,
         *,
         station_xy_m: np.ndarray,
-        on_uploaded: Callable[[int], None],
+        on_uploaded: Callable[[int, float], None],
     ) -> None:
         r = scenario.radio
         self._sim = sim
@@ -104,7 +118,10 @@ class RadioAccess:
             self.uplinks = list(self.joint.uplinks)
         else:
             rule = uplink_rule(r.uplink_policy, r.bandwidth_hz)
-            self.uplinks = [PolicySharing(sim, rule=rule, on_finish=on_uploaded) for _ in range(len(station_xy_m))]
+            self.uplinks = [
+                PolicySharing(sim, rule=rule, on_finish=on_uploaded, delay_s=r.radio_delay_s)
+                for _ in range(len(station_xy_m))
+            ]
         self._data_bits = [s.data_bits for s in scenario.services]
         self.handovers = 0
         self._refresh(self._controller.attach(self._mobility.positions_m))
@@ -125,9 +142,8 @@ class RadioAccess:
         snr = radio.snr_bandwidth_hz(self._tx_w, radio.channel_gain(distance), self._noise)
         #: Serving station index of every terminal (Python list: read once per task).
         self.serving: list[int] = serving.tolist()
-        solo = radio.shannon_rate_bps(self._bandwidth_hz, 1.0, snr, 1.0)
-        #: Every terminal's uplink key for :func:`uplink_rule`: ``(P g / N0 in Hz, rate with the whole band)``.
-        self.uplink_key: list[tuple[float, float]] = list(zip(snr.tolist(), solo.tolist(), strict=True))
+        #: Every terminal's uplink key for :func:`uplink_rule` (:func:`uplink_keys`).
+        self.uplink_key = uplink_keys(snr, self._bandwidth_hz)
 
     def _step(self) -> None:
         positions = self._mobility.advance(self._step_s)

@@ -69,12 +69,13 @@ class _Admitted:
 class JointUplink(PolicySharing):
     """One station's OFDMA uplink whose band and compression ratios the allocation solver sets."""
 
-    def __init__(self, sim: Simulator, *, system: UplinkSystem, stats: SolverStats, on_finish: Finished) -> None:
-        super().__init__(sim, rule=self._rates, on_finish=self._finished)
+    def __init__(
+        self, sim: Simulator, *, system: UplinkSystem, stats: SolverStats, on_finish: Finished, delay_s: float = 0.0
+    ) -> None:
+        super().__init__(sim, rule=self._rates, on_finish=on_finish, delay_s=delay_s)
         self._sim = sim
         self._system = system
         self._stats = stats
-        self._notify = on_finish
         self._admitted: dict[int, _Admitted] = {}
         #: The rule's last call: when, each upload's remaining bits then, and its rate since.
         self._since_s = 0.0
@@ -85,10 +86,11 @@ class JointUplink(PolicySharing):
 
     def offer(self, task: int, *, snr_hz: float, terms: UploadTerms) -> float | None:
         """Start ``task``'s upload if the solver admits it; returns its compression ratio, or None if turned away."""
+        self.account()  # the ends of service due by now first: the uploads in progress are those still sending
         now = self._sim.now
         tasks = list(self._admitted)
         elapsed = now - self._since_s
-        uploads = [self._in_progress(j, self._remaining_then[j] - self._rate[j] * elapsed) for j in tasks]
+        uploads = [self._in_progress(j, self._remaining_then[j] - self._rate[j] * elapsed, now) for j in tasks]
         uploads.append(
             Upload(
                 snr_hz=snr_hz,
@@ -115,8 +117,8 @@ class JointUplink(PolicySharing):
         self._admitted.clear()
         return super().drop_all()
 
-    def _in_progress(self, task: int, left_bits: float) -> Upload:
-        """``task``'s upload with ``left_bits`` still to send, as a fixed upload of the problem."""
+    def _in_progress(self, task: int, left_bits: float, now: float) -> Upload:
+        """``task``'s upload with ``left_bits`` still to send at ``now``, as a fixed upload of the problem."""
         info = self._admitted[task]
         return Upload(
             snr_hz=info.snr_hz,
@@ -124,7 +126,7 @@ class JointUplink(PolicySharing):
             compute_flops=info.compute_flops,
             curve=AccuracyCurve(1.0, 0.0, 1.0),  # unused: a fixed upload's curve is set by the problem
             min_accuracy=0.0,
-            deadline_s=max(info.due_s - self._sim.now, 1e-9),
+            deadline_s=max(info.due_s - now, 1e-9),
             fixed=True,
         )
 
@@ -143,9 +145,14 @@ class JointUplink(PolicySharing):
         return radio.shannon_rate_bps(bandwidth_hz, 1.0, snr, 1.0).tolist()
 
     def _rates(self, keys: Sequence[int], remaining_bits: Sequence[float]) -> list[float]:
-        """The rate rule: the rates :meth:`offer` decided, the whole band for a lone upload, else a new solve."""
+        """The rate rule: the rates :meth:`offer` decided, the whole band for a lone upload, else a new solve.
+
+        Asked at the station's instant of change, which may be earlier than the clock (a rate rule must not read
+        it, :data:`~mcfn.sim.sharing.RateRule`).
+        """
         decided, self._decided = self._decided, None
-        uploads = [self._in_progress(task, left) for task, left in zip(keys, remaining_bits, strict=True)]
+        at_s = self._last_s
+        uploads = [self._in_progress(task, left, at_s) for task, left in zip(keys, remaining_bits, strict=True)]
         if decided is not None and set(decided) == set(keys):
             rates = [decided[task] for task in keys]
         elif len(keys) == 1:  # the whole band is every policy's answer for a lone upload, the solver's included
@@ -157,14 +164,15 @@ class JointUplink(PolicySharing):
             else:
                 self._stats.fallbacks += 1
                 rates = self._to_rates(np.full(len(keys), self._system.bandwidth_hz / len(keys)), uploads)
-        self._since_s = self._sim.now
+        self._since_s = at_s
         self._remaining_then = dict(zip(keys, remaining_bits, strict=True))
         self._rate = dict(zip(keys, rates, strict=True))
         return rates
 
-    def _finished(self, task: int) -> None:
-        del self._admitted[task]
-        self._notify(task)
+    def _remove(self, job: int) -> None:
+        """``job``'s upload has been sent (it leaves after the air interface's delay): no longer in the problem."""
+        super()._remove(job)
+        del self._admitted[job]
 
 
 class JointUplinks:
@@ -196,7 +204,10 @@ class JointUplinks:
             for s in scenario.services
         )
         self.stats = SolverStats()
-        self.uplinks = [JointUplink(sim, system=system, stats=self.stats, on_finish=on_finish) for _ in range(stations)]
+        self.uplinks = [
+            JointUplink(sim, system=system, stats=self.stats, on_finish=on_finish, delay_s=radio_doc.radio_delay_s)
+            for _ in range(stations)
+        ]
 
     def offer(self, station: int, task: int, *, snr_hz: float, service: int) -> float | None:
         """:meth:`JointUplink.offer` at ``station`` for a task of service ``service``."""

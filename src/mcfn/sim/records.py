@@ -13,20 +13,21 @@ import numpy as np
 IN_FLIGHT, COMPLETED, FAILED = 0, 1, 2
 STATUS_NAMES = ("in_flight", "completed", "failed")
 
-#: Column name → dtype; ``stage_node`` is two-dimensional (task, stage) and handled apart.
-_COLUMNS: dict[str, type] = {
-    "arrival_s": np.float64,
-    "end_s": np.float64,
-    "upload_s": np.float64,
-    "compute_s": np.float64,
-    "compression": np.float64,
-    "service": np.int16,
-    "terminal": np.int32,
-    "ingress": np.int16,
-    "delivered": np.int16,
-    "status": np.int8,
-    "reason": np.int16,
-    "reroutes": np.int8,
+#: Column name → dtype and the value a row starts with; ``stage_node`` is two-dimensional (task, stage) and
+#: handled apart. Rows are filled ahead, so that opening a record writes only what the arrival says.
+_COLUMNS: dict[str, tuple[type, float]] = {
+    "arrival_s": (np.float64, np.nan),
+    "end_s": (np.float64, np.nan),
+    "upload_s": (np.float64, 0.0),
+    "compute_s": (np.float64, 0.0),
+    "compression": (np.float64, 1.0),
+    "service": (np.int16, -1),
+    "terminal": (np.int32, -1),
+    "ingress": (np.int16, -1),
+    "delivered": (np.int16, -1),
+    "status": (np.int8, IN_FLIGHT),
+    "reason": (np.int16, -1),
+    "reroutes": (np.int8, 0),
 }
 
 
@@ -46,8 +47,7 @@ class TaskTable:
     def _allocate(self, capacity: int) -> None:
         old = self._columns
         new: dict[str, np.ndarray] = {}
-        for name, dtype in _COLUMNS.items():
-            fill = np.nan if dtype is np.float64 else -1
+        for name, (dtype, fill) in _COLUMNS.items():
             new[name] = np.full(capacity, fill, dtype=dtype)
         new["stage_node"] = np.full((capacity, self._stages), -1, dtype=np.int16)
         for name, values in old.items():
@@ -85,11 +85,6 @@ class TaskTable:
         self.service[task] = service
         self.terminal[task] = terminal
         self.ingress[task] = ingress
-        self.status[task] = IN_FLIGHT
-        self.reroutes[task] = 0
-        self.upload_s[task] = 0.0
-        self.compute_s[task] = 0.0
-        self.compression[task] = 1.0
         self.count = task + 1
         return task
 

@@ -8,9 +8,14 @@ One class serves three models of the network simulator, each a rule ``rates(keys
 - an edge server whose ``i`` busy VMs each run ``(1 + d)^(i - 1)`` times slower (seed eq. 2), with jobs beyond
   the VM slots waiting in a FIFO queue.
 
-Whatever the rule, a station keeps exactly one pending completion event in the kernel: on every arrival or
-departure it advances the jobs' remaining work at the old rates, asks the rule for new rates, cancels the
-pending event and schedules the next completion. When every job gets the same rate (links, VMs:
+A job may leave a fixed ``delay_s`` after its service ends (a link's propagation delay, the air interface after
+an upload): its slot and share are freed when its service ends, and ``on_finish(job, served_s)`` is called when
+it leaves. Nothing else happens to a job in that delay, so the station needs no event for the end of service: it
+keeps exactly one pending event in the kernel, for the next job to leave, and works out the ends of service in
+between when it is next touched (an arrival, a departure, a read of its state), advancing the jobs at the rates
+of each interval in turn, the same arithmetic, at the same instants, as one event per end of service would.
+On every arrival it advances the jobs' remaining work at the old rates, asks the rule for new rates and moves the
+pending event if it was for the job now due first. When every job gets the same rate (links, VMs:
 :class:`EqualSharing`) the station tracks the service attained by any one job in service (a "virtual time", as
 in the classic analyses of processor sharing) and a heap of finishing points, so a change costs ``O(log n)``;
 with per-job rates (the uplink: :class:`PolicySharing`) it costs ``O(n)`` plus the rule, and ``n`` stays small in
@@ -20,6 +25,7 @@ a cell (a handful of concurrent uploads).
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,10 +34,12 @@ from mcfn.sim.engine import Simulator
 
 #: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service.
 EqualRate = Callable[[int], float]
-#: ``rates(keys, remaining)``: service rate of each job in service (work units per second), same order.
+#: ``rates(keys, remaining)``: service rate of each job in service (work units per second), same order; the rule
+#: reads the two sequences and neither keeps nor changes them. It is asked at the instant the set of jobs changes,
+#: which is earlier than the clock when the station works out an end of service late: it must not read the clock.
 RateRule = Callable[[Sequence[Any], Sequence[float]], Sequence[float]]
-#: Called with the job id when its work is done.
-Finished = Callable[[int], None]
+#: ``on_finish(job, served_s)``: the job leaves now; its service ended at ``served_s`` (now less the delay).
+Finished = Callable[[int, float], None]
 
 
 def equal_share(capacity: float) -> EqualRate:
@@ -48,17 +56,26 @@ def slowed_by_parallelism(slowdown: Sequence[float]) -> EqualRate:
 class SharingStation:
     """Jobs share a service capacity; at most ``slots`` in service, the rest wait FIFO. Subclasses say how.
 
-    Keeps time integrals for utilisation: ``busy_area`` (seconds with at least one job in service),
-    ``in_service_area`` (integral of the number in service) and ``work_done``.
+    A job leaves ``delay_s`` after its service ends (module docstring). Keeps time integrals for utilisation:
+    ``busy_area`` (seconds with at least one job in service), ``in_service_area`` (integral of the number in
+    service) and ``work_done``; :meth:`account` brings them, and ``in_service``, up to now.
     """
 
-    def __init__(self, sim: Simulator, *, on_finish: Finished, slots: int | None = None) -> None:
+    def __init__(self, sim: Simulator, *, on_finish: Finished, slots: int | None = None, delay_s: float = 0.0) -> None:
+        if not delay_s >= 0.0:
+            raise ValueError(f"delay_s must be >= 0, got {delay_s!r}")
         self._sim = sim
         self._finished = on_finish
         self.slots = slots
+        self._limit = slots if slots is not None else math.inf
+        self._delay_s = delay_s
         self.in_service = 0
         self._queue: deque[tuple[int, float, Any]] = deque()
-        self._event: int | None = None
+        #: Jobs whose service has ended and that have not left yet: ``(served_s, job)``, in order.
+        self._leaving: deque[tuple[float, int]] = deque()
+        self._due_s = math.inf  # when the next job to finish service does (inf: none in service)
+        self._due_job = -1
+        self._event: int | None = None  # leaving[0] leaves, or else the due job, `delay_s` after its service
         self._last_s = sim.now
         self.busy_area = 0.0
         self.in_service_area = 0.0
@@ -73,7 +90,7 @@ class SharingStation:
         raise NotImplementedError
 
     def _next(self) -> tuple[int, float]:
-        """Set the rates for the jobs now in service; return the next to finish and its delay."""
+        """Set the rates for the ``in_service`` jobs now in service; return the next to finish and its delay."""
         raise NotImplementedError
 
     def _remove(self, job: int) -> None:
@@ -94,29 +111,39 @@ class SharingStation:
 
     def submit(self, job: int, work: float, key: Any = None) -> None:
         """Add ``job`` with ``work`` units to do; ``key`` is what a rate rule reads about it (e.g. its SNR)."""
-        self._advance()
-        if self.slots is not None and self.in_service >= self.slots:
+        self.account()
+        if self.in_service >= self._limit:
             self._queue.append((job, work, key))
             return
         self._add(job, work, key)
         self.in_service += 1
-        self._reschedule()
+        self._due_job, delay = self._next()
+        self._due_s = self._last_s + delay
+        if not self._leaving:  # the pending event was for the job due first, which may have changed
+            self._arm()
 
     def drop_all(self) -> list[int]:
-        """Remove every job (in service and waiting) without finishing it; returns their ids (for a failure)."""
-        self._advance()
+        """Remove every job (in service and waiting) without finishing it; returns their ids (for a failure).
+
+        Jobs whose service has ended are no longer here: they leave when due.
+        """
+        self.account()
         jobs = [*self._clear(), *(job for job, _, _ in self._queue)]
         self.in_service = 0
         self._queue.clear()
-        self._reschedule()
+        self._due_s = math.inf
+        if not self._leaving:
+            self._arm()
         return jobs
 
     def account(self) -> None:
-        """Bring the time integrals up to now (call before reading them)."""
-        self._advance()
-
-    def _advance(self) -> None:
+        """Bring the station up to now: the ends of service due by now, each at its instant, then the integrals."""
         now = self._sim.now
+        while self._due_s <= now:
+            self._end_service()
+        self._advance(now)
+
+    def _advance(self, now: float) -> None:
         elapsed = now - self._last_s
         if elapsed > 0.0:
             n = self.in_service
@@ -126,33 +153,61 @@ class SharingStation:
                 self.work_done += self._progress(elapsed)
             self._last_s = now
 
-    def _reschedule(self) -> None:
+    def _end_service(self) -> None:
+        """The due job's service ends: it starts its delay; the rates change from then on."""
+        served_s, job = self._due_s, self._due_job
+        self._advance(served_s)
+        self._remove(job)
+        if self._queue:
+            self._add(*self._queue.popleft())
+        else:
+            self.in_service -= 1
+        self._leaving.append((served_s, job))
+        if self.in_service:
+            self._due_job, delay = self._next()
+            self._due_s = self._last_s + delay
+        else:
+            self._due_s = math.inf
+
+    def _arm(self) -> None:
+        """(Re)schedule the pending event: the first leaving job's, or else the due job's."""
         sim = self._sim
         if self._event is not None:
             sim.cancel(self._event)
             self._event = None
-        if self.in_service:
-            job, delay = self._next()
-            self._event = sim.schedule(delay, self._complete, job)
-
-    def _complete(self, job: int) -> None:
-        self._event = None
-        self._advance()
-        self._remove(job)
-        if self._queue:
-            nxt, work, key = self._queue.popleft()
-            self._add(nxt, work, key)
+        if self._leaving:
+            served_s, job = self._leaving[0]
+        elif self._due_s < math.inf:
+            served_s, job = self._due_s, self._due_job
         else:
-            self.in_service -= 1
-        self._reschedule()
-        self._finished(job)
+            return
+        self._event = sim.schedule(served_s + self._delay_s - sim.now, self._leave, job)
+
+    def _leave(self, job: int) -> None:
+        self._event = None
+        now = self._sim.now
+        while self._due_s <= now:  # the ends of service up to now (the integrals stop at the last)
+            self._end_service()
+        served_s, first = self._leaving.popleft()
+        if first != job:
+            raise RuntimeError(f"station let job {job} leave but job {first} was due first")
+        self._arm()
+        self._finished(job, served_s)
 
 
 class EqualSharing(SharingStation):
     """Every job in service at the same rate ``rate(n)``: a virtual-time heap, ``O(log n)`` per change."""
 
-    def __init__(self, sim: Simulator, *, rate: EqualRate, on_finish: Finished, slots: int | None = None) -> None:
-        super().__init__(sim, on_finish=on_finish, slots=slots)
+    def __init__(
+        self,
+        sim: Simulator,
+        *,
+        rate: EqualRate,
+        on_finish: Finished,
+        slots: int | None = None,
+        delay_s: float = 0.0,
+    ) -> None:
+        super().__init__(sim, on_finish=on_finish, slots=slots, delay_s=delay_s)
         self._rate_of = rate
         self._rate = 0.0
         self._attained = 0.0  # service attained by any job in service since the station began
@@ -185,45 +240,51 @@ class EqualSharing(SharingStation):
 class PolicySharing(SharingStation):
     """Per-job rates from a :data:`RateRule` re-run on every change (``O(n)`` plus the rule)."""
 
-    def __init__(self, sim: Simulator, *, rule: RateRule, on_finish: Finished, slots: int | None = None) -> None:
-        super().__init__(sim, on_finish=on_finish, slots=slots)
+    def __init__(
+        self,
+        sim: Simulator,
+        *,
+        rule: RateRule,
+        on_finish: Finished,
+        slots: int | None = None,
+        delay_s: float = 0.0,
+    ) -> None:
+        super().__init__(sim, on_finish=on_finish, slots=slots, delay_s=delay_s)
         self._rule = rule
-        self._remaining: dict[int, float] = {}
-        self._keys: dict[int, Any] = {}
-        self._rates: dict[int, float] = {}
+        # the jobs in service in arrival order, and aligned with them what the rule reads and sets
+        self._jobs: list[int] = []
+        self._left: list[float] = []
+        self._keys: list[Any] = []
+        self._rates: list[float] = []
 
     def _add(self, job: int, work: float, key: Any) -> None:
-        self._remaining[job] = work
-        self._keys[job] = key
+        self._jobs.append(job)
+        self._left.append(work)
+        self._keys.append(key)
 
     def _progress(self, elapsed_s: float) -> float:
-        remaining, rates = self._remaining, self._rates
+        left = self._left
         done = 0.0
-        for job in remaining:
-            step = rates[job] * elapsed_s
-            remaining[job] -= step
+        for i, rate in enumerate(self._rates):
+            step = rate * elapsed_s
+            left[i] -= step
             done += step
         return done
 
     def _next(self) -> tuple[int, float]:
-        remaining = self._remaining
-        jobs = list(remaining)
-        rates = self._rule([self._keys[j] for j in jobs], [remaining[j] for j in jobs])
-        self._rates = dict(zip(jobs, rates, strict=True))
-        first, delay = jobs[0], float("inf")
-        for job, rate in zip(jobs, rates, strict=True):
-            left = remaining[job]
-            wait = (left / rate if rate > 0.0 else float("inf")) if left > 0.0 else 0.0
+        self._rates = rates = list(self._rule(self._keys, self._left))
+        first, delay = self._jobs[0], math.inf
+        for job, left, rate in zip(self._jobs, self._left, rates, strict=True):
+            wait = (left / rate if rate > 0.0 else math.inf) if left > 0.0 else 0.0
             if wait < delay:
                 first, delay = job, wait
         return first, delay
 
     def _remove(self, job: int) -> None:
-        del self._remaining[job], self._keys[job], self._rates[job]
+        i = self._jobs.index(job)
+        del self._jobs[i], self._left[i], self._keys[i], self._rates[i]
 
     def _clear(self) -> list[int]:
-        jobs = list(self._remaining)
-        self._remaining.clear()
-        self._keys.clear()
-        self._rates.clear()
+        jobs = self._jobs
+        self._jobs, self._left, self._keys, self._rates = [], [], [], []
         return jobs

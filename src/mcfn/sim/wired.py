@@ -4,7 +4,8 @@ A transfer of ``S`` bits along a path is carried store-and-forward, hop by hop: 
 bandwidth equally with the link's other transfers (:func:`~mcfn.sim.sharing.equal_share`) until its ``S`` bits
 are through, then propagates for the link's delay to the next node. Uncontended, a path costs
 ``Σ (δ_l + S / b_l)``; the router's prediction (``Σ δ_l + S / min b_l``, a pipelined flow) is a lower bound of it.
-Each hop costs two events: the link's completion and the arrival after propagation.
+Each hop costs one event: the link's station lets the transfer leave when its bits are through plus the
+propagation delay (:class:`~mcfn.sim.sharing.SharingStation`'s ``delay_s``), and it enters the next link then.
 
 Links and nodes can go down (:mod:`mcfn.sim.failures`): a transfer that reaches a down element, or whose link
 goes down under it, is handed to ``on_blocked`` with a reason.
@@ -28,6 +29,10 @@ def link_key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
+#: One hop of a path: the link's station, its key, its propagation delay, the nodes it leads from and to.
+Hop = tuple[EqualSharing, tuple[str, str], float, str, str]
+
+
 class WiredNetwork:
     """The topology's links as sharing stations; carries transfers along node paths."""
 
@@ -39,9 +44,12 @@ class WiredNetwork:
         self._delay: dict[tuple[str, str], float] = {}
         for link in topology.links():
             key = link_key(link.a, link.b)
-            self.links[key] = EqualSharing(sim, rate=equal_share(link.bandwidth_bps), on_finish=self._served)
+            self.links[key] = EqualSharing(
+                sim, rate=equal_share(link.bandwidth_bps), on_finish=self._passed, delay_s=link.delay_s
+            )
             self._delay[key] = link.delay_s
-        self._transit: dict[int, list] = {}
+        self._transit: dict[int, list] = {}  # task -> [hops, index of the current hop, bits, on_arrival]
+        self._hops: dict[tuple[str, ...], tuple[Hop, ...]] = {}
         self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
         self._paths_version = topology.version
         self.down_nodes: set[str] = set()
@@ -72,39 +80,41 @@ class WiredNetwork:
 
     def send(self, task: int, path: tuple[str, ...], bits: float, on_arrival: Arrived) -> None:
         """Carry ``bits`` of ``task`` along ``path`` (node names); ``on_arrival(task)`` at the last node."""
-        if len(path) < 2:
+        hops = self._hops.get(path)
+        if hops is None:
+            hops = self._hops[path] = tuple(self._hop(a, b) for a, b in pairwise(path))
+        if not hops:
             on_arrival(task)
             return
-        self._transit[task] = [path, 0, bits, on_arrival]
-        self._enter(task)
+        state = [hops, 0, bits, on_arrival]
+        self._transit[task] = state
+        self._enter(task, state)
 
-    def _enter(self, task: int) -> None:
-        state = self._transit[task]
-        path, hop = state[0], state[1]
-        a, b = path[hop], path[hop + 1]
+    def _hop(self, a: str, b: str) -> Hop:
         key = link_key(a, b)
-        if key in self.down_links or b in self.down_nodes:
+        return self.links[key], key, self._delay[key], a, b
+
+    def _enter(self, task: int, state: list) -> None:
+        station, key, delay_s, a, b = state[0][state[1]]
+        if (self.down_links or self.down_nodes) and (key in self.down_links or b in self.down_nodes):
             del self._transit[task]
             self._blocked(task, f"link {a}-{b} is down" if key in self.down_links else f"node {b} is down")
             return
         if state[2] > 0.0:
-            self.links[key].submit(task, state[2])
+            station.submit(task, state[2])
         else:
-            self._served(task)
+            self._sim.schedule(delay_s, self._passed, task, self._sim.now)
 
-    def _served(self, task: int) -> None:
+    def _passed(self, task: int, _served_s: float) -> None:
+        """``task`` has crossed its current hop: on to the next, or arrived."""
         state = self._transit[task]
-        path, hop = state[0], state[1]
-        state[1] = hop + 1
-        self._sim.schedule(self._delay[link_key(path[hop], path[hop + 1])], self._arrive, task)
-
-    def _arrive(self, task: int) -> None:
-        state = self._transit[task]
-        if state[1] == len(state[0]) - 1:
+        hop = state[1] + 1
+        if hop == len(state[0]):
             del self._transit[task]
             state[3](task)
         else:
-            self._enter(task)
+            state[1] = hop
+            self._enter(task, state)
 
     def drop_link(self, key: tuple[str, str]) -> list[int]:
         """Take the transfers off a link that went down; returns their task ids (no longer in transit)."""

@@ -1,0 +1,106 @@
+"""A router's cost tables: the inputs of its predictions, each kept until what it depends on changes.
+
+A prediction (:func:`~mcfn.routing.costs.predict`) combines inputs that change at very different rates:
+
+- the network part of a candidate set (transfer seconds in and back, propagation delay in) depends only on the
+  topology's fastest paths: kept per ``(service, source, home, bits in, bits out)`` until the topology's
+  ``version`` changes (a link update, e.g. a failure or a recovery); so are the node paths that routes report;
+- the one-VM compute seconds of a stage's work on each candidate never change;
+- the per-node load (:class:`~mcfn.routing.costs.NodeLoad`) changes with the aware view's ``version`` (an advert
+  stored) and, for the queue estimate only, with time until the estimates settle
+  (:meth:`~mcfn.awareness.AwareView.steady_from_s`): one load for the whole fleet is kept per view version and
+  instant, so every decision at one instant (a split request's stages) shares it, every later one too once the
+  estimates have settled, and its slowdown and busy share are kept across instants until an advert arrives.
+
+What is kept is exactly what would be computed afresh (the same elementwise arithmetic on the same inputs), so a
+router's decisions do not depend on what it computed before; ``tests/cfn/test_routing_tables.py`` checks this on
+random views, adverts and link failures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mcfn.awareness.view import AwareView
+from mcfn.compute.node import Work
+from mcfn.network.radio import FloatArray
+from mcfn.network.topology.graph import Topology
+from mcfn.routing.costs import Instances, NodeLoad
+
+#: ``(service_id, source, home, in_bits, out_bits)``.
+NetworkKey = tuple[str, str, str, float, float]
+
+
+class CostTables:
+    """The cached inputs of one router's predictions over ``topology`` and ``view`` (both owned by the caller)."""
+
+    def __init__(self, *, topology: Topology, view: AwareView) -> None:
+        self._topology = topology
+        self._view = view
+        self._topology_version = topology.version
+        self._network: dict[NetworkKey, tuple[FloatArray, FloatArray]] = {}
+        self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._alone: dict[tuple[str, tuple[float, ...]], FloatArray] = {}
+        self._load: NodeLoad | None = None
+        self._load_version = -1
+        self._load_now_s = np.nan
+
+    def network(
+        self, service_id: str, instances: Instances, source: str, home: str, in_bits: float, out_bits: float
+    ) -> tuple[FloatArray, FloatArray]:
+        """``(network_s, path_delay_s)`` of ``instances``: input from ``source``, ``out_bits`` back to ``home``."""
+        self._check_topology()
+        key = (service_id, source, home, in_bits, out_bits)
+        cached = self._network.get(key)
+        if cached is None:
+            cached = self._network[key] = self._transfers(instances.vertices, source, home, in_bits, out_bits)
+            for values in cached:  # shared by every decision, and handed on in CandidateCosts: read-only
+                values.flags.writeable = False
+        return cached
+
+    def _transfers(
+        self, vertices: np.ndarray, source: str, home: str, in_bits: float, out_bits: float
+    ) -> tuple[FloatArray, FloatArray]:
+        into = self._topology.fastest_paths(source)
+        delay_in = into.delay_s[vertices]
+        transfer_in = delay_in + in_bits * into.seconds_per_bit[vertices]
+        if not out_bits:
+            return transfer_in, delay_in
+        back = into if home == source else self._topology.fastest_paths(home)
+        return transfer_in + (back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices]), delay_in
+
+    def path(self, source: str, target: str) -> tuple[str, ...]:
+        """The topology's fastest path from ``source`` to ``target`` (node names)."""
+        self._check_topology()
+        key = (source, target)
+        path = self._paths.get(key)
+        if path is None:
+            path = self._paths[key] = self._topology.path(source, target)
+        return path
+
+    def alone(self, service_id: str, instances: Instances, work: Work) -> FloatArray:
+        """One-VM compute seconds of ``work`` on each of ``service_id``'s ``instances``."""
+        key = (service_id, work.per_op_flops)
+        alone = self._alone.get(key)
+        if alone is None:
+            alone = self._alone[key] = instances.alone_s(work.per_op_flops)
+        return alone
+
+    def load(self, now_s: float) -> NodeLoad:
+        """The whole fleet's :class:`~mcfn.routing.costs.NodeLoad` as the view estimates it at ``now_s``."""
+        view = self._view
+        load = self._load
+        if load is not None and view.version == self._load_version:
+            if now_s == self._load_now_s or min(now_s, self._load_now_s) >= view.steady_from_s():
+                return load  # the same instant, or both after the estimates settled: the same estimate
+            load = load.requeued(view.estimate(now_s))
+        else:
+            load = NodeLoad.of(view.fleet, view.estimate(now_s))
+        self._load, self._load_version, self._load_now_s = load, view.version, now_s
+        return load
+
+    def _check_topology(self) -> None:
+        if self._topology.version != self._topology_version:
+            self._network.clear()
+            self._paths.clear()
+            self._topology_version = self._topology.version

@@ -1,0 +1,159 @@
+"""The router's cost tables change nothing: a long-lived router decides exactly as a fresh one, and its predicted
+costs are bit-for-bit the module formula of :mod:`mcfn.routing.costs`, through adverts, time (estimates that
+drain, grow and settle) and link failures."""
+
+import numpy as np
+import pytest
+
+from mcfn.awareness import Advert, AwareView
+from mcfn.compute import ComputeNode, Fleet, ServiceCatalog, Work
+from mcfn.network.topology import HexSpec, Role, Topology, hex_topology
+from mcfn.routing import Router, SplitRequest, Stage, make_policy
+
+POLICIES = ("compute-aware", "nearest-edge", "least-loaded", "cloud-only")
+
+
+def network() -> tuple[Topology, Fleet, ServiceCatalog]:
+    """7 cells with an edge server each (two kinds, different slowdowns) and a cloud; two stage services."""
+    topology = hex_topology(HexSpec(rings=1, cells_per_aggregation=3))
+    edges = topology.nodes_with_role(Role.EDGE_SERVER)
+    nodes = [
+        ComputeNode.of_kind(
+            node_id=name,
+            tier="edge",
+            kind="cpu" if i % 2 else "gpu",
+            peak_flops_per_s=(2e11, 8e11)[i % 2],
+            memory_bytes=(4e9, 3.2e10)[i % 2],
+            vm_slots=(2, 4)[i % 2],
+            degradation=(0.1, 0.3)[i % 2],
+        )
+        for i, name in enumerate(edges)
+    ]
+    nodes.append(
+        ComputeNode.of_kind(
+            node_id="cloud", tier="cloud", kind="gpu", peak_flops_per_s=1e13, memory_bytes=1e12, vm_slots=16
+        )
+    )
+    fleet = Fleet(nodes)
+    catalog = ServiceCatalog({"head": list(fleet.node_ids), "tail": [*edges[::2], "cloud"]})
+    return topology, fleet, catalog
+
+
+def split_request(rng: np.random.Generator, ingress: str) -> SplitRequest:
+    stages = [
+        Stage(
+            service_id="head",
+            work=Work({"conv": float(rng.uniform(1e8, 2e10)), "elementwise": 1e8}),
+            output_bits=float(rng.choice([0.0, 8e3, 3.2e6])),
+            memory_bytes=float(rng.choice([0.0, 8e9])),
+        )
+    ]
+    if rng.random() < 0.6:
+        stages.append(Stage(service_id="tail", work=Work(float(rng.uniform(1e8, 5e9))), output_bits=1.6e4))
+    deadline_s = float(rng.uniform(0.01, 0.5))
+    return SplitRequest(
+        ingress=ingress, data_bits=float(rng.uniform(0, 4e6)), stages=tuple(stages), deadline_s=deadline_s
+    )
+
+
+def textbook_costs(router: Router, view: AwareView, request: SplitRequest, now_s: float) -> list[dict[str, np.ndarray]]:
+    """The first stage's predictions as the module formula states them, computed afresh over its instances."""
+    topology, stage = router.topology, request.stages[0]
+    instances = router.instances(stage.service_id)
+    vertices, nodes = instances.vertices, instances.nodes
+    into = topology.fastest_paths(request.ingress)
+    network = into.delay_s[vertices] + request.data_bits * into.seconds_per_bit[vertices]
+    if len(request.stages) == 1 and stage.output_bits:
+        network = network + (into.delay_s[vertices] + stage.output_bits * into.seconds_per_bit[vertices])
+    busy, speed = view.busy_vms[nodes], view.speed_flops_per_s[nodes]  # the view's stale estimate (awareness.view)
+    age = np.maximum(now_s - view.sent_s[nodes], 0.0)
+    backlog = np.maximum(view.queue_flops[nodes] + (view.arrival_flops_per_s[nodes] - speed) * age, 0.0)
+    parallel = np.minimum(busy + 1, instances.vm_slots)
+    compute = (instances.seconds_per_flop @ np.asarray(stage.work.per_op_flops)) * np.power(
+        1.0 + instances.degradation, parallel - 1.0
+    )
+    queue = backlog / speed
+    total = network + queue + compute
+    return {
+        "network_s": network,
+        "queue_s": queue,
+        "compute_s": compute,
+        "total_s": total,
+        "load": busy / instances.vm_slots + queue,
+        "feasible": (total <= request.deadline_s) & (instances.memory_bytes >= stage.memory_bytes),
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_long_lived_router_decides_as_a_fresh_one_through_adverts_time_and_failures(seed):
+    rng = np.random.default_rng(seed)
+    topology, fleet, catalog = network()
+    view = AwareView(fleet)
+    router = Router(topology=topology, catalog=catalog, view=view)
+    stations = topology.nodes_with_role(Role.BASE_STATION)
+    links = topology.links()
+    now_s, decisions, link_changes, settled = 0.0, 0, 0, 0
+    for _ in range(400):
+        action = rng.random()
+        if action < 0.35:  # an advert, possibly out of date (then the view keeps the newer one)
+            j = int(rng.integers(len(fleet)))
+            view.receive(
+                Advert(
+                    node_id=fleet.node_ids[j],
+                    sent_s=now_s - float(rng.uniform(0.0, 0.2)),
+                    queue_flops=float(rng.choice([0.0, rng.exponential(5e9)])),
+                    busy_vms=int(rng.integers(0, fleet.vm_slots[j] + 1)),
+                    speed_flops_per_s=float(rng.choice([0.0, rng.uniform(1e10, 1e12)])),
+                    arrival_flops_per_s=float(rng.uniform(0.0, 1e12)) if rng.random() < 0.1 else 0.0,
+                )
+            )
+        elif action < 0.42:  # a link fails or recovers
+            link = links[int(rng.integers(len(links)))]
+            delay_s = 1e6 if rng.random() < 0.5 else link.delay_s
+            topology.update_link(link.a, link.b, delay_s=delay_s)
+            link_changes += 1
+        else:
+            if rng.random() < 0.7:  # time moves on; else another decision at the same instant
+                now_s += float(rng.exponential(0.01))
+            request = split_request(rng, stations[int(rng.integers(len(stations)))])
+            name = POLICIES[int(rng.integers(len(POLICIES)))]
+            fresh = Router(topology=topology, catalog=catalog, view=view)
+            routed = router.route_stages(request, make_policy(name), now_s=now_s)
+            assert routed == fresh.route_stages(request, make_policy(name), now_s=now_s)
+            first = request.stages[0]
+            costs = router.candidates(
+                service_id=first.service_id,
+                source=request.ingress,
+                in_bits=request.data_bits,
+                out_bits=first.output_bits if len(request.stages) == 1 else 0.0,
+                work=first.work,
+                budget_s=request.deadline_s,
+                memory_bytes=first.memory_bytes,
+                home=request.ingress,
+                now_s=now_s,
+            )
+            for field, expected in textbook_costs(router, view, request, now_s).items():
+                np.testing.assert_array_equal(getattr(costs, field), expected, err_msg=field)
+            decisions += 1
+            settled += now_s >= view.steady_from_s()  # the load kept from an earlier instant is reused
+    assert decisions > 200
+    assert settled > 20, settled
+    assert link_changes > 10
+    assert view.version > 50
+
+
+def test_cached_arrays_cannot_be_changed_by_a_caller(line, make_router):
+    router = make_router(*line)
+    costs = router.candidates(
+        service_id="svc",
+        source="bs0",
+        in_bits=1e6,
+        out_bits=1e3,
+        work=Work(1e9),
+        budget_s=1.0,
+        memory_bytes=0.0,
+        home="bs0",
+        now_s=0.0,
+    )
+    with pytest.raises(ValueError, match="read-only"):
+        costs.network_s[0] = 0.0
