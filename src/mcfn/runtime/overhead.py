@@ -7,8 +7,9 @@ forward passes whose input is already on the device, so none of that is in it: o
 stage, more than the layers of a small model take there.
 
 :func:`measure_stage_overhead` runs a probe stage whose part computes nothing — it takes one tensor and returns a
-fresh one of another size — through that same path, in a worker thread as the agent does, for every pair of
-input and output sizes in :data:`PROBE_BYTES`, and fits ``call_s + in_s_per_byte * in + out_s_per_byte * out`` to
+fresh one of another size — through that same path, in a worker thread as the agent does and after
+:data:`IDLE_S` of idleness as an agent's stage comes after a network hop, for every pair of input and output sizes
+in :data:`PROBE_BYTES`, and fits ``call_s + in_s_per_byte * in + out_s_per_byte * out`` to
 the median times by non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974, ch. 23:
 a copy cannot save time, so no coefficient is negative).
 """
@@ -35,12 +36,18 @@ if TYPE_CHECKING:
 #: 0.6 MB in float32, resnet18's first activations 0.8 MB).
 PROBE_BYTES: tuple[int, ...] = (4 * 1024, 512 * 1024, 4 * 1024 * 1024)
 
+#: Idle seconds before each probe call. An agent's stage starts after a network hop, on a processor that was idle
+#: (cold caches, lower clocks): on two shared x86 cores a probe call took 27 µs back to back and 200 µs after
+#: 20 ms idle; the whole gap from 2 to 100 ms idle was within 20 % of that.
+IDLE_S = 0.01
+
 
 def measure_stage_overhead(device: str = "cpu", *, warmup: int = 3, repeats: int = 10) -> StageOverhead:
     """The cost of one stage call on ``device`` here beyond its layers, fitted to the medians of ``repeats`` timed
     probe calls (after ``warmup``) per size pair; ``ValueError`` if torch cannot use ``device``.
 
-    About ``9 * (warmup + repeats)`` calls moving up to 4 MiB each way: well under a second.
+    About ``9 * (warmup + repeats)`` calls moving up to 4 MiB each way, each after :data:`IDLE_S`: about 1.5 s with
+    the defaults.
     """
     from mcfn.runtime.device import on_device, torch_device
 
@@ -53,7 +60,10 @@ def measure_stage_overhead(device: str = "cpu", *, warmup: int = 3, repeats: int
             stage = _probe_stage(in_bytes, out_bytes)
             part = on_device(_probe_part(out_bytes // 4), target)
             arrays = {"x": np.zeros(in_bytes // 4, dtype=np.float32)}
-            times = [pool.submit(_timed_call, part, stage, arrays).result() for _ in range(warmup + repeats)]
+            times = []
+            for _ in range(warmup + repeats):
+                time.sleep(IDLE_S)
+                times.append(pool.submit(_timed_call, part, stage, arrays).result())
             sizes.append((in_bytes, out_bytes))
             medians.append(statistics.median(times[warmup:]))
     return fit_overhead(np.array(sizes, dtype=float), np.array(medians))
