@@ -7,11 +7,11 @@ forward passes whose input is already on the device, so none of that is in it: o
 stage, more than the layers of a small model take there.
 
 :func:`measure_stage_overhead` runs a probe stage whose part computes nothing — it takes one tensor and returns a
-fresh one of another size — through that same path, in a worker thread as the agent does and after
-:data:`IDLE_S` of idleness as an agent's stage comes after a network hop, for every pair of input and output sizes
-in :data:`PROBE_BYTES`, and fits ``call_s + in_s_per_byte * in + out_s_per_byte * out`` to
-the median times by non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974, ch. 23:
-a copy cannot save time, so no coefficient is negative).
+fresh one of another size — through that same path, in a worker thread as the agent does and after :data:`IDLE_S`
+of idleness as an agent's stage comes after a network hop, for every pair of input and output sizes in
+:data:`PROBE_BYTES`, and fits ``call_s + in_s_per_byte * in + out_s_per_byte * out`` to the median times by
+non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974, ch. 23: a copy cannot save
+time, so no coefficient is negative).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ PROBE_BYTES: tuple[int, ...] = (4 * 1024, 512 * 1024, 4 * 1024 * 1024)
 
 #: Idle seconds before each probe call. An agent's stage starts after a network hop, on a processor that was idle
 #: (cold caches, lower clocks): on two shared x86 cores a probe call took 27 µs back to back and 200 µs after
-#: 20 ms idle; the whole gap from 2 to 100 ms idle was within 20 % of that.
+#: 20 ms idle, and a tiny-resnet stage 0.34 ms back to back, 0.47 ms after 2 ms idle and 0.57 ms after 100 ms.
 IDLE_S = 0.01
 
 
