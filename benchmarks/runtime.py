@@ -22,8 +22,9 @@
    :func:`mcfn.runtime.timing.measure_table`: each layer's share of the node-by-node time, scaled to a whole forward
    pass) times the layers in two ways, compared in the same run: ``model``, one speed per model (its FLOPs over
    the forward pass, every layer charged at that speed), and ``layers``, the per-layer table given to the scenario
-   for both tiers (:mod:`mcfn.runtime.timing`), so the plan, the router's prediction and the run share their
-   numbers.
+   for both tiers (:mod:`mcfn.runtime.timing`; with it, each stage's prediction also charges the table's measured
+   cost of running a stage, :mod:`mcfn.runtime.overhead`), so the plan, the router's prediction and the run share
+   their numbers.
    ``--requests`` are sent one after another; the median is reported (and the fastest request over the
    prediction, less sensitive to other work on a shared machine), with the actual/predicted ratio of the compute
    and network parts summed over the stages. The models are those whose optimum is a real split at these

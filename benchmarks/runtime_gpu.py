@@ -2,7 +2,9 @@
 [--out DIR]`` (``benchmarks/runtime_gpu.sh`` installs what is missing and runs it).
 
 1. Each model's per-layer latency table is measured on ``--device`` here, at start
-   (:func:`mcfn.runtime.timing.measure_table`, one torch thread as an agent has) and written to ``OUT/tables``.
+   (:func:`mcfn.runtime.timing.measure_table`, one torch thread as an agent has) and written to ``OUT/tables``,
+   with the cost of running a stage there beyond its layers (per call, per byte in and out;
+   :mod:`mcfn.runtime.overhead`), which each stage's prediction includes.
 2. One local cluster: three agents in their own processes — a terminal ``ue0``, an edge server ``edge0`` and the
    ``cloud`` — all computing on ``--device``; every model is split in three stages, one per tier, of about equal
    FLOPs (``split: balanced``), whose layers are timed by those tables.
@@ -30,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from mcfn.models.measure import LatencyTable
 from mcfn.runtime.client import Client, Reply
 from mcfn.runtime.cluster import LocalCluster, RuntimeScenario, parse_runtime_scenario
 
@@ -39,20 +42,36 @@ TIERS = ("terminal", "edge", "cloud")
 TOLERANCE = {"cpu": 1e-5, "cuda": 1e-4}
 
 
-def measure_tables(models: list[str], device: str, folder: Path) -> dict[str, Path]:
-    """Each model's per-layer table on ``device``, written to ``folder``."""
+def measure_tables(models: list[str], device: str, folder: Path) -> dict[str, LatencyTable]:
+    """Each model's per-layer table on ``device``, written to ``folder`` as ``NAME.DEVICE.latency.json``."""
     import torch
 
     from mcfn.runtime.timing import measure_table
 
     torch.set_num_threads(1)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name in models:
-        path = folder / f"{name}.{device.replace(':', '')}.latency.json"
-        path.write_text(json.dumps(measure_table(name, device=device).to_json_dict()), encoding="utf-8")
-        paths[name] = path
-    return paths
+    tables = {name: measure_table(name, device=device) for name in models}
+    for name, table in tables.items():
+        table_path(folder, name, device).write_text(json.dumps(table.to_json_dict()), encoding="utf-8")
+    return tables
+
+
+def table_path(folder: Path, name: str, device: str) -> Path:
+    """Where :func:`measure_tables` writes the table of ``name`` on ``device``."""
+    return folder / f"{name}.{device.replace(':', '')}.latency.json"
+
+
+def overhead_line(tables: dict[str, LatencyTable]) -> str:
+    """The stage overhead measured with each table: per call, and per MB taken in and given back."""
+    parts = []
+    for name, table in tables.items():
+        overhead = table.stage_overhead
+        assert overhead is not None  # measure_table measures it
+        parts.append(
+            f"{name} {overhead.call_s * 1e3:.3f} ms + {overhead.in_s_per_byte * 1e9:.3f}/"
+            f"{overhead.out_s_per_byte * 1e9:.3f} ms per MB in/out"
+        )
+    return "stage overhead measured with the tables: " + ", ".join(parts)
 
 
 def scenario(tables: dict[str, Path], device: str) -> dict[str, Any]:
@@ -194,10 +213,12 @@ def main() -> None:
     device = torch_device(args.device)
     models = [name for name in args.models.split(",") if name]
     started = time.perf_counter()
-    tables = measure_tables(models, args.device, args.out / "tables")
+    folder = args.out / "tables"
+    tables = measure_tables(models, args.device, folder)
     measured_s = time.perf_counter() - started
     print(f"per-layer tables measured on {args.device} in {measured_s:.1f} s", flush=True)
-    runtime = parse_runtime_scenario(scenario(tables, args.device))
+    paths = {name: table_path(folder, name, args.device) for name in models}
+    runtime = parse_runtime_scenario(scenario(paths, args.device))
     served = asyncio.run(serve_requests(runtime, args.requests))
     rows = [summarise(name, *served[name], TOLERANCE[device.type]) for name in models]
     machine = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
@@ -206,11 +227,17 @@ def main() -> None:
         f"per-layer tables measured here in {measured_s:.1f} s, {args.requests} requests per model (medians), "
         f"{time.perf_counter() - started:.1f} s in all"
     )
-    text = report(rows, header)
+    text = report(rows, f"{header}\n{overhead_line(tables)}")
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "runtime_gpu.txt").write_text(text + "\n", encoding="utf-8")
-    document = {"device": args.device, "machine": machine, "torch": torch.__version__, "models": rows}
+    document = {
+        "device": args.device,
+        "machine": machine,
+        "torch": torch.__version__,
+        "stage_overhead": {name: table.to_json_dict()["stage_overhead"] for name, table in tables.items()},
+        "models": rows,
+    }
     (args.out / "runtime_gpu.json").write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     if not all(row["equal"] for row in rows):
         raise SystemExit(1)

@@ -42,4 +42,5 @@ def test_gpu_check_runs_on_the_cpu_and_writes_its_report(tmp_path):
     table = json.loads((tmp_path / "tables" / f"{TINY}.cpu.latency.json").read_text(encoding="utf-8"))
     assert table["model"] == TINY
     assert "scaled" in table["machine"]
+    assert table["stage_overhead"]["call_s"] > 0
     assert (tmp_path / "runtime_gpu.txt").read_text(encoding="utf-8") in done.stdout

@@ -354,3 +354,35 @@ def test_frames_queue_behind_each_other_on_one_link():
 
     elapsed = run(scenario())
     assert 0.109 <= elapsed < 0.2  # one after the other: not 0.06 s, as two frames side by side would take
+
+
+def test_the_pool_drops_an_idle_connection_its_peer_closed_and_connects_anew():
+    """A peer that closed a pooled connection while it was idle (a restarted controller, a departed agent) costs a
+    new connection, not a request failed on a dead one."""
+    from mcfn.runtime.pool import ChannelPool
+
+    async def answer_once(channel: Channel) -> None:
+        message = await channel.receive(timeout_s=10)
+        await channel.send(Message(kind="echo", tensors=message.tensors), timeout_s=10)
+        # returning ends the session: the server closes the connection the pool keeps idle
+
+    async def scenario() -> list[np.ndarray]:
+        server = await serve(answer_once, token=TOKEN)
+        address = ("127.0.0.1", server.sockets[0].getsockname()[1])
+        pool = ChannelPool(token=TOKEN)
+        answers = []
+        for value in (1.0, 2.0):
+            answer = await pool.request(address, Message(kind="x", tensors={"t": np.full(3, value)}), timeout_s=10)
+            answers.append(answer.tensors["t"])
+            for _ in range(200):  # until the server's close has reached the idle connection
+                await asyncio.sleep(0.01)
+                if not pool._idle[address][0].usable:
+                    break
+            assert not pool._idle[address][0].usable
+        await pool.close()
+        server.close()
+        return answers
+
+    first, second = run(scenario(), timeout_s=30)
+    np.testing.assert_array_equal(first, np.full(3, 1.0))
+    np.testing.assert_array_equal(second, np.full(3, 2.0))

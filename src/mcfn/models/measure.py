@@ -4,7 +4,12 @@ An ``fx.Interpreter`` runs the traced module node by node; after ``warmup`` unti
 passes give each node's median wall time (medians resist the scheduler's outliers). The table is JSON::
 
     {"model": "resnet18", "machine": "x86_64, 2 threads", "warmup": 3, "repeats": 10,
-     "node_latency_s": {"conv1": 0.0021, ...}}
+     "node_latency_s": {"conv1": 0.0021, ...},
+     "stage_overhead": {"call_s": 0.00012, "in_s_per_byte": 1.1e-10, "out_s_per_byte": 9e-11}}
+
+``stage_overhead`` is optional (:class:`StageOverhead`): what running one stage of a split model costs beyond its
+layers on the measuring machine and device (:func:`mcfn.runtime.overhead.measure_stage_overhead`); tables without
+it are read as before.
 
 The planner's ``measured`` cost model (:func:`mcfn.partition.cost.measured_compute_s`) scales these times to
 each tier. Only :func:`measure_latency` needs torch.
@@ -12,10 +17,11 @@ each tier. Only :func:`measure_latency` needs torch.
 
 from __future__ import annotations
 
+import math
 import platform
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -32,24 +38,59 @@ class LatencyTableError(ValueError):
     """A latency table that cannot be used; the message is one line naming the problem."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class StageOverhead:
+    """Seconds one stage of a split model costs beyond its layers' time, for ``in_bytes`` of tensors taken in and
+    ``out_bytes`` given back: ``call_s + in_s_per_byte * in_bytes + out_s_per_byte * out_bytes`` (a per-call cost
+    plus per-byte copy costs, host to device and back on a GPU)."""
+
+    call_s: float
+    in_s_per_byte: float
+    out_s_per_byte: float
+
+    def __post_init__(self) -> None:
+        for name in ("call_s", "in_s_per_byte", "out_s_per_byte"):
+            value = getattr(self, name)
+            if not 0 <= value < math.inf:
+                raise ValueError(f"stage overhead: {name} must be finite and >= 0, got {value}")
+
+    def seconds(self, in_bytes: float, out_bytes: float) -> float:
+        """The overhead of one stage call taking ``in_bytes`` and returning ``out_bytes``."""
+        return self.call_s + self.in_s_per_byte * in_bytes + self.out_s_per_byte * out_bytes
+
+
 @dataclass(frozen=True)
 class LatencyTable:
-    """Median seconds of each node of ``model`` on the machine described by ``machine``."""
+    """Median seconds of each node of ``model`` on the machine described by ``machine``, and optionally the
+    overhead of running a stage there (module docstring)."""
 
     model: str
     machine: str
     warmup: int
     repeats: int
     node_latency_s: dict[str, float]
+    stage_overhead: StageOverhead | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "model": self.model,
             "machine": self.machine,
             "warmup": self.warmup,
             "repeats": self.repeats,
             "node_latency_s": self.node_latency_s,
         }
+        if self.stage_overhead is not None:
+            document["stage_overhead"] = asdict(self.stage_overhead)
+        return document
+
+
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class _Overhead(StrictModel):
+    call_s: NonNegative
+    in_s_per_byte: NonNegative
+    out_s_per_byte: NonNegative
 
 
 class _Table(StrictModel):
@@ -57,7 +98,8 @@ class _Table(StrictModel):
     machine: str = ""
     warmup: Annotated[int, Field(ge=0)] = 0
     repeats: Annotated[int, Field(ge=1)] = 1
-    node_latency_s: dict[str, Annotated[float, Field(ge=0)]]
+    node_latency_s: dict[str, NonNegative]
+    stage_overhead: _Overhead | None = None
 
 
 def load_latency_table(path: str | Path) -> LatencyTable:
@@ -67,7 +109,8 @@ def load_latency_table(path: str | Path) -> LatencyTable:
         table = _Table.model_validate(document)
     except ValidationError as exc:
         raise LatencyTableError(f"{path}: {validation_message(exc)}") from None
-    return LatencyTable(table.model, table.machine, table.warmup, table.repeats, dict(table.node_latency_s))
+    overhead = None if table.stage_overhead is None else StageOverhead(**table.stage_overhead.model_dump())
+    return LatencyTable(table.model, table.machine, table.warmup, table.repeats, dict(table.node_latency_s), overhead)
 
 
 def measure_latency(

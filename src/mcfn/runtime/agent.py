@@ -34,7 +34,7 @@ from mcfn.awareness.advert import AdvertPolicy
 from mcfn.runtime.auth import AuthError
 from mcfn.runtime.channel import Channel, RemoteError, connect, serve
 from mcfn.runtime.messages import Failed, Result, Run, StageReport, parse_fields
-from mcfn.runtime.plan import ModelPlan, StagePlan, build_parts, run_part
+from mcfn.runtime.plan import ModelPlan, StagePlan, build_parts, run_part, run_stage
 from mcfn.runtime.pool import ChannelPool
 from mcfn.runtime.wire import FrameError, Message
 
@@ -233,13 +233,8 @@ class Agent:
 
     def _compute(self, name: str, tensors: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float]:
         """Run in a worker thread: the stage's forward pass, slowed down by ``slowdown`` when emulating."""
-        import torch
-
         started = time.perf_counter()
-        received = {n: torch.from_numpy(t.copy()) for n, t in tensors.items()}  # received tensors are read-only
-        with torch.no_grad():
-            sent = run_part(self._modules[name], self._stages[name], received)
-        output = {n: t.numpy() for n, t in sent.items()}
+        output = run_stage(self._modules[name], self._stages[name], tensors)
         compute_s = time.perf_counter() - started
         if self.spec.slowdown > 1:
             time.sleep((self.spec.slowdown - 1) * compute_s)  # an emulated slower processor holds its worker

@@ -65,6 +65,11 @@ class Channel:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # asyncio's default; relied on here
 
     @property
+    def usable(self) -> bool:
+        """False once the peer has closed the connection or it failed: an idle connection to drop, not reuse."""
+        return self._protocol.usable and not self._transport.is_closing()
+
+    @property
     def local_host(self) -> str:
         """This end's address: the interface through which the peer is reached."""
         return str(self._transport.get_extra_info("sockname")[0])

@@ -26,11 +26,13 @@ topology's fastest paths between those nodes. The player's time for each layer i
 latency table for the tier (:func:`~mcfn.runtime.timing.measure_table` run once on that machine and device, or
 ``mcfn profile MODEL --measure --out FILE`` whose node-by-node times add up to more than a forward pass; relative
 paths from the scenario file's folder; times the agent's ``slowdown``), else it comes from the compute node's
-op-class throughputs (:mod:`mcfn.runtime.timing`). Tables are measured once per machine type and shipped
-with the deployment, as offline profiles are (Neurosurgeon, DADS): the cut is chosen before any agent starts,
-and the same times predict each stage's compute. A stage of a plan over tiers is hosted by the model's agents of
-its tier only; a stage of a plan by number of stages (:func:`~mcfn.runtime.plan.plan_balanced`) by every agent of
-the model, and the router picks. An agent computes on ``device`` (``cpu``, or ``cuda`` where torch sees a GPU).
+op-class throughputs (:mod:`mcfn.runtime.timing`); a table from ``measure_table`` also gives the cost of running
+a stage on that machine beyond its layers, which each stage's predicted compute includes. Tables are measured once
+per machine type and shipped with the deployment, as offline profiles are (Neurosurgeon, DADS): the cut is chosen
+before any agent starts, and the same times predict each stage's compute. A stage of a plan over tiers is hosted
+by the model's agents of its tier only; a stage of a plan by number of stages
+(:func:`~mcfn.runtime.plan.plan_balanced`) by every agent of the model, and the router picks. An agent computes on
+``device`` (``cpu``, or ``cuda`` where torch sees a GPU).
 Validation happens here, once; errors are :class:`~mcfn.routing.scenario.ScenarioError` naming the field.
 """
 

@@ -56,6 +56,11 @@ class FrameProtocol(asyncio.BufferedProtocol):
         self._drain_waiter: asyncio.Future[None] | None = None
         self.closed: asyncio.Future[None] = self._loop.create_future()
 
+    @property
+    def usable(self) -> bool:
+        """False once the peer has closed the connection, it was lost, or a bad frame ended it."""
+        return self._error is None and not self.closed.done()
+
     # --- asyncio callbacks -----------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)

@@ -17,10 +17,11 @@ Stages run in a chain, so a tensor made by stage ``k`` and read by stage ``k + 2
 ``receives`` are the tensors crossing into it, ``reads`` the ones its part takes (in argument order), ``sends``
 the ones crossing out of it (the model's output for the last stage). A stage's ``work`` is what the router charges
 for it: op-class FLOPs, nominal ones when its tier's player has a measured table
-(:func:`~mcfn.runtime.timing.nominal_work`). Making a plan runs the example input through the parts and checks the
-result against the unsplit model, relative to the output's largest magnitude (≤ 1e-5): with weights drawn from a
-seed, some zoo models output values near 1e-9 (mobilenet_v2) or 1e-14 (efficientnet_b0), which any absolute
-tolerance would pass.
+(:func:`~mcfn.runtime.timing.nominal_work`), plus the table's measured cost of running a stage for the bytes its
+part takes and returns (:func:`~mcfn.runtime.timing.overhead_work`). Making a plan runs the example input
+through the parts and checks the result against the unsplit model, relative to the output's largest magnitude
+(≤ 1e-5): with weights drawn from a seed, some zoo models output values near 1e-9 (mobilenet_v2) or 1e-14
+(efficientnet_b0), which any absolute tolerance would pass.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import numpy as np
 
 from mcfn.compute.node import OP_CLASSES, Work
 from mcfn.partition.stages import balanced_stages
-from mcfn.runtime.timing import Player, layer_seconds, nominal_work
+from mcfn.runtime.timing import Player, layer_seconds, nominal_work, overhead_work
 
 if TYPE_CHECKING:
     import torch
@@ -164,6 +165,17 @@ def run_part(part: torch.nn.Module, stage: StagePlan, received: Mapping[str, Any
     return {spec.name: made[spec.name] if spec.name in made else received[spec.name] for spec in stage.sends}
 
 
+def run_stage(part: torch.nn.Module, stage: StagePlan, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Run ``stage``'s part as an agent does, from the arrays it received (read-only views of a frame's body, so
+    copied into tensors) to the arrays it sends; :mod:`mcfn.runtime.overhead` times this path."""
+    import torch
+
+    received = {name: torch.from_numpy(array.copy()) for name, array in arrays.items()}
+    with torch.no_grad():
+        sent = run_part(part, stage, received)
+    return {name: tensor.numpy() for name, tensor in sent.items()}
+
+
 def _named(names: tuple[str, ...], result: Any) -> dict[str, Any]:
     """A part's result by output name (``split_module`` returns a lone output bare, several as a tuple)."""
     return dict(zip(names, result if isinstance(result, tuple) else (result,), strict=True))
@@ -215,7 +227,14 @@ def _executable(
         for k, part in enumerate(split.parts):
             later = set().union(*(readers[p.tier] for p in split.parts[k + 1 :]))
             receives = tuple(_spec(n, values[n]) for n in values)
-            values.update(_named(part.outputs, part.module(*(values[n] for n in part.inputs))))
+            made = _named(part.outputs, part.module(*(values[n] for n in part.inputs)))
+            tier = tier_names.index(part.tier)
+            stage_work = work[tier_of == tier].sum(axis=0)
+            if players is not None:
+                in_bytes = sum(values[n].nbytes for n in part.inputs)
+                out_bytes = sum(v.nbytes for v in made.values())
+                stage_work = stage_work + overhead_work(players[tier], in_bytes=in_bytes, out_bytes=out_bytes)
+            values.update(made)
             values = {n: v for n, v in values.items() if n in later or (k == len(split.parts) - 1 and n == output)}
             stages.append(
                 StagePlan(
@@ -223,9 +242,7 @@ def _executable(
                     index=k,
                     tier=part.tier,
                     pinned=pinned,
-                    work=Work(
-                        dict(zip(OP_CLASSES, work[tier_of == tier_names.index(part.tier)].sum(axis=0), strict=True))
-                    ),
+                    work=Work(dict(zip(OP_CLASSES, stage_work, strict=True))),
                     receives=receives,
                     reads=part.inputs,
                     outputs=part.outputs,

@@ -2,7 +2,8 @@
 agent and to the controller, a client's to its controller.
 
 A request takes an idle connection to its peer's address or opens one (handshake included), and gives it back once
-answered, so there are as many connections to a peer as requests in flight to it. A connection that failed in any
+answered, so there are as many connections to a peer as requests in flight to it; an idle one that its peer closed
+meanwhile (a restarted controller, a departed agent) is dropped when next taken. A connection that failed in any
 other way than an ``error`` answer (:class:`~mcfn.runtime.channel.RemoteError`: the peer said no, the connection is
 sound) is dropped, never reused: it may be mid-frame.
 """
@@ -34,8 +35,11 @@ class ChannelPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         idle = self._idle.get(address)
-        if idle:
+        while idle:
             channel = idle.pop()
+            if channel.usable:
+                break
+            channel.abort()  # the peer closed it while idle (it left, or restarted): never send on it
         else:
             channel = await connect(*address, token=self._token, timeout_s=timeout_s, limits=self._limits)
         try:

@@ -14,6 +14,17 @@ player times the player's throughput in the layer's op class. The router then pr
 on the player, and on another node of the tier that time scaled by their throughput ratio (the assumption of the
 planner's measured cost model, :func:`mcfn.partition.cost.measured_compute_s`). Without a table the nominal FLOPs
 are the real ones.
+
+A stage costs more than its layers: the agent copies the received arrays into tensors, moves them to the device,
+calls the part, brings its outputs back (waiting for the device) and turns them into arrays
+(:func:`mcfn.runtime.plan.run_stage`) — about 1–1.5 ms per stage on a GPU, where the layers of a small model take
+less. A table measured by :func:`measure_table` holds that cost as a function of the bytes a stage takes and
+returns (:class:`~mcfn.models.measure.StageOverhead`, :mod:`mcfn.runtime.overhead`), and :func:`overhead_work`
+folds it into the stage's work the same way as its layers: seconds on the player times the player's throughput,
+here in the ``other`` op class. The router, its policies and the exact chain placement then predict each stage as
+its layers' time plus its overhead, with no new term in the routing model; on another node of the tier the
+overhead scales with throughput as the layers do. The planner (:func:`mcfn.runtime.plan.plan_over_tiers`) cuts on
+the layers' times alone, so a plan does not weigh the cost of one stage more.
 """
 
 from __future__ import annotations
@@ -23,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mcfn.compute.node import OP_CLASSES, ComputeNode
+from mcfn.compute.node import OP_CLASSES, ComputeNode, OpClass
 from mcfn.models.graph import LayerGraph
 from mcfn.models.measure import LatencyTable
 from mcfn.partition.stages import compute_table_s, op_class
@@ -80,6 +91,20 @@ def nominal_work(graph: LayerGraph, players: Sequence[Player] | None, tier_of: S
     return work
 
 
+def overhead_work(player: Player, *, in_bytes: float, out_bytes: float) -> np.ndarray:
+    """Nominal FLOPs by op class (``OP_CLASSES`` order) of the cost of one stage call on ``player`` that takes
+    ``in_bytes`` of tensors and returns ``out_bytes``: its table's stage overhead times the agent's ``slowdown``
+    (an emulated slower processor stretches the whole call), charged in the ``other`` op class at the player's
+    throughput there; zero without a table or without an overhead in it."""
+    work = np.zeros(len(OP_CLASSES))
+    overhead = None if player.table is None else player.table.stage_overhead
+    if overhead is not None:
+        k = OP_CLASSES.index(OpClass.OTHER)
+        seconds = overhead.seconds(in_bytes, out_bytes) * player.slowdown
+        work[k] = seconds * player.node.per_op_flops_per_s[k]
+    return work
+
+
 def measure_table(name: str, *, seed: int = 0, device: str = "cpu", warmup: int = 3, repeats: int = 10) -> LatencyTable:
     """Per-layer seconds of the runtime model ``name`` on ``device`` here, scaled to add up to a whole forward pass.
 
@@ -87,7 +112,9 @@ def measure_table(name: str, *, seed: int = 0, device: str = "cpu", warmup: int 
     which adds interpreter and launch overhead to every layer — the H200 tables in ``examples/latency`` add up to
     2–2.5× a forward pass — while an agent runs a stage as one module call. So each layer keeps its share of the
     node-by-node time, and the total is the median of ``repeats`` whole forward passes (after ``warmup``). CPU
-    times are those of the current torch thread count (an agent computes with one).
+    times are those of the current torch thread count (an agent computes with one). The table also holds the cost
+    of running a stage beyond its layers on ``device``
+    (:func:`~mcfn.runtime.overhead.measure_stage_overhead`, same ``warmup`` and ``repeats``).
     """
     import statistics
     import time
@@ -98,6 +125,7 @@ def measure_table(name: str, *, seed: int = 0, device: str = "cpu", warmup: int 
     from mcfn.models.profile import profile_model
     from mcfn.runtime.device import torch_device
     from mcfn.runtime.models import build
+    from mcfn.runtime.overhead import measure_stage_overhead
 
     target = torch_device(device)
     model, example = build(name, seed=seed)
@@ -121,4 +149,5 @@ def measure_table(name: str, *, seed: int = 0, device: str = "cpu", warmup: int 
         warmup=warmup,
         repeats=repeats,
         node_latency_s={node: seconds * scale for node, seconds in table.node_latency_s.items()},
+        stage_overhead=measure_stage_overhead(device, warmup=warmup, repeats=repeats),
     )
