@@ -1,6 +1,8 @@
-"""The same agents as Ray actors on a local Ray instance (one test: Ray takes seconds to start)."""
+"""The same agents as Ray actors on a local two-node Ray cluster (few tests: Ray takes seconds to start)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -15,14 +17,27 @@ ray = pytest.importorskip("ray")
 pytest.importorskip("torch")
 
 
-@pytest.fixture
-def local_ray(monkeypatch):
-    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
-    ray.init(num_cpus=8, resources={"mcfn_edge": 1}, include_dashboard=False, log_to_driver=False)
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
+@pytest.fixture(scope="module")
+def local_ray():
+    """Two Ray nodes on this machine (``ray.cluster_utils.Cluster``, Ray's own multi-node test harness), shared by
+    this module's tests: the head declares ``mcfn_edge`` (where edge agents go by default) and ``cloud``, the
+    other node ``edge0``; yields the id of the node that holds each of ``cloud`` and ``edge0``."""
+    from ray.cluster_utils import Cluster
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("RAY_AUTH_MODE", "disabled")
+        cluster = Cluster(
+            initialize_head=True,
+            head_node_args={"num_cpus": 4, "resources": {"mcfn_edge": 1, "cloud": 1}, "include_dashboard": False},
+        )
+        try:
+            other = cluster.add_node(num_cpus=4, resources={"edge0": 1})
+            ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
+            cluster.wait_for_nodes()
+            yield {"cloud": cluster.head_node.node_id, "edge0": other.node_id}
+        finally:
+            ray.shutdown()
+            cluster.shutdown()
 
 
 def test_agents_as_ray_actors_serve_split_requests_and_survive_a_kill(local_ray):
@@ -55,3 +70,44 @@ def test_agents_as_ray_actors_serve_split_requests_and_survive_a_kill(local_ray)
     assert "edge0" not in {s["node"] for s in without.fields["stages"]}
     assert again.fields["stages"][0]["node"] == "edge0"
     assert {"mcfn-agent-edge0", "mcfn-agent-edge1", "mcfn-agent-cloud"} <= actors
+
+
+def test_agents_run_on_the_ray_nodes_holding_their_resources_and_split_across_them(local_ray):
+    """Each agent's ``resources`` place its actor: edge0 on the node declaring ``edge0`` (not on the head, where
+    the default ``mcfn_edge`` would put it), the cloud's on the head; the two stages then run one per node."""
+    from mcfn.runtime.ray_launcher import RayLauncher
+
+    models = {TINY: {"tiers": ["edge", "cloud"], "split": "balanced", "deadline_s": 10.0}}
+    agents = [
+        {"node": "edge0", "models": [TINY], "resources": {"edge0": 1}},
+        {"node": "cloud", "models": [TINY], "resources": {"cloud": 1}},
+    ]
+    runtime = parse_runtime_scenario(scenario_document(models=models, agents=agents))
+    x = np.random.default_rng(5).standard_normal((1, 3, 32, 32)).astype(np.float32)
+
+    async def scenario():
+        launcher = RayLauncher()
+        async with LocalCluster(runtime, token=TOKEN.decode(), launcher=launcher) as cluster:
+            spec = dataclasses.replace(cluster.agent_spec("edge0"), node_id="extra", resources={"no-such-machine": 1})
+            with pytest.raises(ValueError, match="no-such-machine"):
+                launcher.start(spec)
+            await cluster.wait_ready(timeout_s=60)
+            nodes = {
+                node: ray.get(
+                    ray.get_actor(f"mcfn-agent-{node}").__ray_call__.remote(
+                        lambda _: ray.get_runtime_context().get_node_id()
+                    ),
+                    timeout=30,
+                )
+                for node in cluster.node_ids
+            }
+            client = Client(*cluster.address, token=TOKEN)
+            reply = await client.infer(TINY, x)
+            await client.close()
+        return nodes, reply
+
+    nodes, reply = run(scenario(), timeout_s=120)
+    assert nodes == {"edge0": local_ray["edge0"], "cloud": local_ray["cloud"]}
+    assert local_ray["edge0"] != local_ray["cloud"]
+    assert [stage["node"] for stage in reply.fields["stages"]] == ["edge0", "cloud"]
+    assert np.abs(reply.output - local_output(TINY, x)).max() <= 1e-5

@@ -67,6 +67,9 @@ class AgentSpec:
     torch_threads: int = 1
     timeout_s: float = 5.0
     device: str = "cpu"
+    #: Ray resources the agent's actor asks for besides its CPUs (where a Ray launcher places it; a process
+    #: launcher ignores them).
+    resources: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.max_queue < 0:

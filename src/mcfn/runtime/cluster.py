@@ -18,7 +18,8 @@ section::
         vgg16: {latency: {edge: vgg16.cpu1.latency.json}}   # per-layer times measured on a tier's machine
       agents:                            # one OS process each
         - {node: edge0, models: [resnet18, tiny-resnet], workers: 2}
-        - {node: cloud, models: [resnet18, tiny-resnet], workers: 4, slowdown: 1.0, device: cuda}
+        - {node: cloud, models: [resnet18, tiny-resnet], workers: 4, slowdown: 1.0, device: cuda,
+           resources: {cloud-gpu: 1}}      # under --ray-address: its actor goes to a Ray node declaring these
 
 A plan over tiers (optimal, :func:`~mcfn.runtime.plan.plan_over_tiers`, or balanced) takes each tier from the
 agents of that tier hosting the model: the one nearest the ingress plays it, and the links between tiers are the
@@ -32,7 +33,10 @@ per machine type and shipped with the deployment, as offline profiles are (Neuro
 before any agent starts, and the same times predict each stage's compute. A stage of a plan over tiers is hosted
 by the model's agents of its tier only; a stage of a plan by number of stages
 (:func:`~mcfn.runtime.plan.plan_balanced`) by every agent of the model, and the router picks. An agent computes on
-``device`` (``cpu``, or ``cuda`` where torch sees a GPU).
+``device`` (``cpu``, or ``cuda`` where torch sees a GPU). Under ``mcfn serve --ray-address`` an agent is a Ray
+actor that asks for ``workers`` CPUs and its ``resources``, custom resources that the Ray nodes declare
+(``ray start --resources '{"cloud-gpu": 1}'``), so it runs on the machine that holds them
+(:mod:`mcfn.runtime.ray_launcher`); a local cluster of processes ignores them.
 Validation happens here, once; errors are :class:`~mcfn.routing.scenario.ScenarioError` naming the field.
 """
 
@@ -71,7 +75,8 @@ class _Model(StrictModel):
 
 
 class AgentEntry(StrictModel):
-    """One agent of a runtime scenario: its node, the models whose stages it hosts, its worker pool."""
+    """One agent of a runtime scenario: its node, the models whose stages it hosts, its worker pool, and the Ray
+    resources its actor asks for under ``mcfn serve --ray-address`` (:mod:`mcfn.runtime.ray_launcher`)."""
 
     node: str
     models: Annotated[tuple[str, ...], Field(min_length=1)]
@@ -79,6 +84,7 @@ class AgentEntry(StrictModel):
     max_queue: Annotated[int, Field(ge=0)] = 16
     slowdown: Annotated[float, Field(ge=1)] = 1.0
     device: Annotated[str, Field(pattern=r"^(cpu|cuda(:\d+)?)$")] = "cpu"
+    resources: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
 class _Runtime(StrictModel):
@@ -356,4 +362,5 @@ class LocalCluster:
             advert=AdvertPolicy(period_s=period, jitter_s=period / 5),
             slowdown=entry.slowdown,
             device=entry.device,
+            resources=dict(entry.resources),
         )

@@ -2,10 +2,12 @@
 
 Each agent becomes an async Ray actor whose one long call runs :meth:`mcfn.runtime.agent.Agent.run`: it listens,
 registers with the controller over the runtime's own authenticated transport and serves stages exactly as an
-agent process does — Ray only places and supervises it. An actor asks for ``workers`` CPUs and, when the Ray
-cluster declares a custom resource ``mcfn_<tier>`` (``ray start --resources '{"mcfn_edge": 4}'``), a share of it,
-so edge agents land on the machines that play the edge. ``ray.kill`` ends one at once, like a crash. Needs the
-``ray`` extra.
+agent process does — Ray only places and supervises it. An actor asks for ``workers`` CPUs and the agent's
+``resources`` from the runtime scenario, custom resources that name a machine (``ray start --resources
+'{"cloud-gpu": 1}'``), so each agent lands on the node that holds them; an agent without ``resources`` asks for a
+share of ``mcfn_<tier>`` when the Ray cluster declares it (``ray start --resources '{"mcfn_edge": 4}'``), so edge
+agents land on the machines that play the edge. ``ray.kill`` ends one at once, like a crash. Needs the ``ray``
+extra.
 """
 
 from __future__ import annotations
@@ -42,10 +44,14 @@ class RayLauncher:
         return str(self._ray.util.get_node_ip_address())
 
     def start(self, spec: AgentSpec) -> None:
-        resources = {}
+        """Start the agent's actor; ``ValueError`` if it asks for resources that no node of the cluster declares
+        (Ray would keep it pending for ever)."""
+        declared = self._ray.cluster_resources()
         tier = f"mcfn_{spec.tier}"
-        if tier in self._ray.cluster_resources():
-            resources[tier] = TIER_SHARE
+        resources = dict(spec.resources) or ({tier: TIER_SHARE} if tier in declared else {})
+        missing = sorted(set(resources) - set(declared))
+        if missing:
+            raise ValueError(f"agent {spec.node_id}: no node of the Ray cluster declares the resources {missing}")
         actor = self._actor.options(
             name=f"mcfn-agent-{spec.node_id}", num_cpus=spec.workers, resources=resources, max_restarts=0
         ).remote(spec)
