@@ -36,7 +36,7 @@ class ComputeAware:
 
     def choose(self, costs: CandidateCosts) -> int:
         feasible = costs.feasible
-        if np.count_nonzero(feasible & ~costs.is_cloud):  # then some candidate is feasible
+        if np.count_nonzero(feasible & costs.is_edge):  # then some candidate is feasible
             return int(np.where(feasible, costs.total_s, np.inf).argmin())
         return _argmin_within(costs.total_s, costs.is_cloud)
 
@@ -45,14 +45,14 @@ class NearestEdge:
     """The edge candidate with the least propagation delay, whatever its load; the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.path_delay_s, ~costs.is_cloud)
+        return _argmin_within(costs.path_delay_s, costs.is_edge)
 
 
 class LeastLoaded:
     """The edge candidate with the least load (busy share plus backlog); the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.load, ~costs.is_cloud)
+        return _argmin_within(costs.load, costs.is_edge)
 
 
 class CloudOnly:
