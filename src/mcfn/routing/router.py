@@ -61,11 +61,12 @@ class Route:
         return self.latency_s <= self.budget_s
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class StagedRoute:
     """A routed split request: one :class:`Route` per stage and the path the final output takes home.
 
-    Each stage's ``network_s`` counts its input transfer; the last stage's also counts the return.
+    Each stage's ``network_s`` counts its input transfer; the last stage's also counts the return. Read-only by
+    contract, not frozen, like :class:`Route` (one is built on every task).
     """
 
     stages: tuple[Route, ...]
