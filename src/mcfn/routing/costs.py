@@ -10,7 +10,7 @@ over ``P_out`` (:mod:`mcfn.network.topology.paths`)::
 A node is *feasible* when it is reachable, has the memory the task needs, and ``network + queue + compute`` fits
 in the budget. Everything is vectorised over candidates. The view's part (``Q_j / μ_j`` and the slowdown) is
 computed for the whole fleet at once (:class:`NodeLoad`) and the rest per candidate set, so that a router can keep
-each part until what it depends on changes (:mod:`mcfn.routing.tables`): a decision then costs eight NumPy
+each part until what it depends on changes (:mod:`mcfn.routing.tables`): a prediction then costs eight NumPy
 operations.
 """
 
