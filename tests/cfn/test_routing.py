@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from mcfn.awareness import Advert, AwareView
 from mcfn.compute import ServiceCatalog, UnknownIdError, Work
 from mcfn.routing import POLICIES, Request, Router, SplitRequest, Stage, make_policy
+from mcfn.routing.policies import _argmin_within
 
 
 def request(**kw) -> Request:
@@ -222,3 +223,18 @@ def test_predicted_compute_time_is_the_nodes_own(line, make_router):
     costs, _ = make_router(topology, fleet, view).explain(request(work=work), make_policy("random"), now_s=0.0)
     expected = [node.compute_time_s(work, parallel=b + 1) for node, b in zip(fleet.nodes, (0, 1, 0), strict=True)]
     np.testing.assert_allclose(costs.compute_s, expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.0, 1.0, 2.0, np.inf, np.nan]) | st.floats(-1e3, 1e3), st.booleans()),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_argmin_within_is_the_masked_argmin_ties_nan_and_inf_included(cells):
+    values = np.array([v for v, _ in cells])
+    mask = np.array([m for _, m in cells])
+    expected = np.where(mask, values, np.inf).argmin() if mask.any() else values.argmin()
+    assert _argmin_within(values, mask) == expected

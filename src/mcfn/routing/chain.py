@@ -80,7 +80,7 @@ def _staged(router: Router, request: SplitRequest, stages: list[CandidateCosts],
                 compute_s=float(costs.compute_s[pick]),
                 budget_s=request.deadline_s - spent,
                 cloud_fallback=False,
-                reason="the least-latency plan places this stage in the cloud" if cloud else None,
+                why_cloud=_plan_places_it_in_the_cloud if cloud else None,
             )
         )
         spent += routes[-1].latency_s
@@ -88,3 +88,8 @@ def _staged(router: Router, request: SplitRequest, stages: list[CandidateCosts],
     return StagedRoute(
         stages=tuple(routes), return_path=topology.path(source, request.ingress), deadline_s=request.deadline_s
     )
+
+
+def _plan_places_it_in_the_cloud() -> str:
+    """The :attr:`~mcfn.routing.router.Route.reason` of a stage that the optimal plan places in the cloud."""
+    return "the least-latency plan places this stage in the cloud"

@@ -10,7 +10,7 @@ over ``P_out`` (:mod:`mcfn.network.topology.paths`)::
 A node is *feasible* when it is reachable, has the memory the task needs, and ``network + queue + compute`` fits
 in the budget. Everything is vectorised over candidates. The view's part (``Q_j / μ_j`` and the slowdown) is
 computed for the whole fleet at once (:class:`NodeLoad`) and the rest per candidate set, so that a router can keep
-each part until what it depends on changes (:mod:`mcfn.routing.tables`): a decision then costs a dozen NumPy
+each part until what it depends on changes (:mod:`mcfn.routing.tables`): a prediction then costs eight NumPy
 operations.
 """
 
@@ -30,7 +30,8 @@ from mcfn.network.radio import FloatArray
 class Instances:
     """The static arrays of a service's instances, gathered once from the fleet (aligned with ``nodes``).
 
-    ``vertices`` are the instances' topology indices; the rest are the fleet's arrays at ``nodes``.
+    ``vertices`` are the instances' topology indices; the rest are the fleet's arrays at ``nodes`` (``is_edge`` is
+    ``~is_cloud``, kept because every decision needs it).
     """
 
     nodes: np.ndarray
@@ -40,9 +41,11 @@ class Instances:
     degradation: FloatArray
     memory_bytes: FloatArray
     is_cloud: np.ndarray
+    is_edge: np.ndarray
 
     @classmethod
     def of(cls, fleet: Fleet, nodes: np.ndarray, vertices: np.ndarray) -> Instances:
+        is_cloud = fleet.is_cloud[nodes]
         return cls(
             nodes=nodes,
             vertices=vertices,
@@ -50,21 +53,27 @@ class Instances:
             vm_slots=fleet.vm_slots[nodes],
             degradation=fleet.degradation[nodes],
             memory_bytes=fleet.memory_bytes[nodes],
-            is_cloud=fleet.is_cloud[nodes],
+            is_cloud=is_cloud,
+            is_edge=~is_cloud,
         )
 
     def alone_s(self, per_op_flops: Sequence[float]) -> FloatArray:
         """Seconds one VM of each instance needs for ``per_op_flops`` (FLOPs per op class), nothing else running."""
         return self.seconds_per_flop @ np.asarray(per_op_flops)
 
+    def fits(self, memory_bytes: float) -> np.ndarray:
+        """Whether each instance has the ``memory_bytes`` a task needs."""
+        return self.memory_bytes >= memory_bytes
 
-@dataclass(frozen=True, eq=False)
+
+@dataclass(slots=True, eq=False, kw_only=True)
 class CandidateCosts:
     """Per-candidate predictions for one decision; every array is aligned with ``nodes`` (fleet indices).
 
-    ``path_delay_s`` is the propagation delay of the path in (what "nearest" means); ``load`` is the busy share
-    of the VM slots plus the backlog in seconds (a node with a backlog has every slot busy, so it ranks after
-    every node with a free slot).
+    ``path_delay_s`` is the propagation delay of the path in (what "nearest" means); ``busy_share`` the busy
+    share of each candidate's VM slots; ``is_edge`` is ``~is_cloud``. Read-only by contract, not frozen: one is
+    built on every decision, and a frozen dataclass's ``__init__`` (``object.__setattr__`` per field) costs
+    about three times as much.
     """
 
     nodes: np.ndarray
@@ -73,10 +82,17 @@ class CandidateCosts:
     compute_s: FloatArray
     total_s: FloatArray
     path_delay_s: FloatArray
-    load: FloatArray
+    busy_share: FloatArray
     is_cloud: np.ndarray
+    is_edge: np.ndarray
     feasible: np.ndarray
     budget_s: float
+
+    @property
+    def load(self) -> FloatArray:
+        """The busy share of the VM slots plus the backlog in seconds (a node with a backlog has every slot busy,
+        so it ranks after every node with a free slot); computed when read, since only one policy reads it."""
+        return self.busy_share + self.queue_s
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,14 +134,15 @@ def predict(
     alone_s: FloatArray,
     load: NodeLoad,
     budget_s: float,
-    memory_bytes: float,
+    fits: np.ndarray,
 ) -> CandidateCosts:
     """Costs of the candidates ``instances``.
 
-    ``network_s`` (transfers in and out, ``inf``: no path), ``path_delay_s`` (propagation in) and ``alone_s``
-    (one-VM compute seconds of the work, :meth:`Instances.alone_s`) are aligned with the candidates; ``load``
-    covers the whole fleet. Elementwise arithmetic only, so the result is the same whichever of these inputs were
-    computed earlier and kept (:mod:`mcfn.routing.tables`).
+    ``network_s`` (transfers in and out, ``inf``: no path), ``path_delay_s`` (propagation in), ``alone_s``
+    (one-VM compute seconds of the work, :meth:`Instances.alone_s`) and ``fits`` (the task's memory fits,
+    :meth:`Instances.fits`) are aligned with the candidates; ``load`` covers the whole fleet. Elementwise
+    arithmetic only, so the result is the same whichever of these inputs were computed earlier and kept
+    (:mod:`mcfn.routing.tables`).
     """
     nodes = instances.nodes
     queue = load.queue_s[nodes]
@@ -138,8 +155,9 @@ def predict(
         compute_s=compute,
         total_s=total,
         path_delay_s=path_delay_s,
-        load=load.busy_share[nodes] + queue,
+        busy_share=load.busy_share[nodes],
         is_cloud=instances.is_cloud,
-        feasible=(total <= budget_s) & (instances.memory_bytes >= memory_bytes),
+        is_edge=instances.is_edge,
+        feasible=(total <= budget_s) & fits,
         budget_s=budget_s,
     )

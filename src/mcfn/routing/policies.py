@@ -23,9 +23,15 @@ class Policy(Protocol):
 
 
 def _argmin_within(values: np.ndarray, mask: np.ndarray) -> int:
-    """Position of the least ``values`` among ``mask`` (first on ties); all positions if ``mask`` is empty."""
-    if not np.count_nonzero(mask):  # the fastest emptiness test of a small mask (a decision's hot path)
-        return int(values.argmin())
+    """Position of the least ``values`` among ``mask`` (first on ties); all positions if ``mask`` is empty.
+
+    This is ``np.where(mask, values, np.inf).argmin()`` for a non-empty mask, NaN and all, but usually without the
+    ``where`` (a decision's hot path): when the first least value of all is in ``mask``, no value of ``mask``
+    before it is as small, so it is also the first least value in ``mask``.
+    """
+    best = int(values.argmin())
+    if mask[best] or not np.count_nonzero(mask):
+        return best
     return int(np.where(mask, values, np.inf).argmin())
 
 
@@ -36,8 +42,8 @@ class ComputeAware:
 
     def choose(self, costs: CandidateCosts) -> int:
         feasible = costs.feasible
-        if np.count_nonzero(feasible & ~costs.is_cloud):  # then some candidate is feasible
-            return int(np.where(feasible, costs.total_s, np.inf).argmin())
+        if np.count_nonzero(feasible & costs.is_edge):  # then some candidate is feasible
+            return _argmin_within(costs.total_s, feasible)
         return _argmin_within(costs.total_s, costs.is_cloud)
 
 
@@ -45,14 +51,14 @@ class NearestEdge:
     """The edge candidate with the least propagation delay, whatever its load; the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.path_delay_s, ~costs.is_cloud)
+        return _argmin_within(costs.path_delay_s, costs.is_edge)
 
 
 class LeastLoaded:
     """The edge candidate with the least load (busy share plus backlog); the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.load, ~costs.is_cloud)
+        return _argmin_within(costs.load, costs.is_edge)
 
 
 class CloudOnly:

@@ -10,7 +10,9 @@ ingress; transfers between stages follow the topology's fastest paths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -25,12 +27,15 @@ from mcfn.routing.request import Request, SplitRequest
 from mcfn.routing.tables import CostTables
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Route:
     """One routed (sub-)task: where it runs, the path its input takes, and the predicted latency split.
 
     ``cloud_fallback`` is true when the cloud serves because no edge candidate met the budget; ``reason`` says
-    why the cloud was used whenever it was.
+    why the cloud was used whenever it was. It is written by ``why_cloud`` (``None`` when an edge node serves)
+    only when read, because nobody reads most routes' reasons (a simulation makes millions). Read-only by
+    contract, not frozen: one is built on every decision, and a frozen dataclass's ``__init__`` costs about three
+    times as much.
     """
 
     service_id: str
@@ -41,7 +46,11 @@ class Route:
     compute_s: float
     budget_s: float
     cloud_fallback: bool
-    reason: str | None
+    why_cloud: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def reason(self) -> str | None:
+        return None if self.why_cloud is None else self.why_cloud()
 
     @property
     def latency_s(self) -> float:
@@ -52,11 +61,12 @@ class Route:
         return self.latency_s <= self.budget_s
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class StagedRoute:
     """A routed split request: one :class:`Route` per stage and the path the final output takes home.
 
-    Each stage's ``network_s`` counts its input transfer; the last stage's also counts the return.
+    Each stage's ``network_s`` counts its input transfer; the last stage's also counts the return. Read-only by
+    contract, not frozen, like :class:`Route` (one is built on every task).
     """
 
     stages: tuple[Route, ...]
@@ -141,14 +151,15 @@ class Router:
         instances = self.instances(service_id)
         tables = self._tables
         network_s, path_delay_s = tables.network(service_id, instances, source, home, in_bits, out_bits)
+        alone_s, fits = tables.stage(service_id, instances, work, memory_bytes)
         return predict(
             instances=instances,
             network_s=network_s,
             path_delay_s=path_delay_s,
-            alone_s=tables.alone(service_id, instances, work),
+            alone_s=alone_s,
             load=load,
             budget_s=budget_s,
-            memory_bytes=memory_bytes,
+            fits=fits,
         )
 
     def route(self, request: Request, policy: Policy, *, now_s: float) -> Route:
@@ -197,7 +208,7 @@ class Router:
     def _decide(self, service_id: str, source: str, costs: CandidateCosts, policy: Policy) -> Route:
         pick = policy.choose(costs)
         node_id = self._node_ids[costs.nodes[pick]]
-        fallback, reason = (False, None) if not costs.is_cloud[pick] else _why_cloud(service_id, costs, pick)
+        cloud = costs.is_cloud[pick]
         return Route(
             service_id=service_id,
             node_id=node_id,
@@ -206,8 +217,8 @@ class Router:
             queue_s=costs.queue_s.item(pick),
             compute_s=costs.compute_s.item(pick),
             budget_s=costs.budget_s,
-            cloud_fallback=fallback,
-            reason=reason,
+            cloud_fallback=bool(cloud) and not np.count_nonzero(costs.feasible & costs.is_edge),
+            why_cloud=partial(_why_cloud, service_id, costs, pick) if cloud else None,
         )
 
     def require_base_station(self, name: str) -> None:
@@ -217,15 +228,14 @@ class Router:
             raise ValueError(f"ingress {name!r} is not a base station (its role is {role.value})")
 
 
-def _why_cloud(service_id: str, costs: CandidateCosts, pick: int) -> tuple[bool, str]:
-    """Whether the cloud candidate ``pick`` is a fallback (no edge candidate is feasible), and why it was chosen."""
-    edge = ~costs.is_cloud
-    fallback = not np.count_nonzero(costs.feasible & edge)
+def _why_cloud(service_id: str, costs: CandidateCosts, pick: int) -> str:
+    """Why the cloud candidate ``pick`` was chosen (a :attr:`Route.reason`)."""
+    edge = costs.is_edge
     if not np.count_nonzero(edge):
-        return fallback, f"service {service_id} has no edge instance"
-    if fallback:
+        return f"service {service_id} has no edge instance"
+    if not np.count_nonzero(costs.feasible & edge):
         best = float(costs.total_s[edge].min())
-        return fallback, f"no edge instance meets the {costs.budget_s:.4g} s budget (best edge {best:.4g} s)"
+        return f"no edge instance meets the {costs.budget_s:.4g} s budget (best edge {best:.4g} s)"
     if costs.total_s[pick] <= costs.total_s[edge].min():
-        return fallback, "the cloud is predicted faster than every edge instance"
-    return fallback, "the policy chose the cloud although an edge instance meets the budget"
+        return "the cloud is predicted faster than every edge instance"
+    return "the policy chose the cloud although an edge instance meets the budget"

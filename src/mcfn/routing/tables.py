@@ -5,7 +5,8 @@ A prediction (:func:`~mcfn.routing.costs.predict`) combines inputs that change a
 - the network part of a candidate set (transfer seconds in and back, propagation delay in) depends only on the
   topology's fastest paths: kept per ``(service, source, home, bits in, bits out)`` until the topology's
   ``version`` changes (a link update, e.g. a failure or a recovery); so are the node paths that routes report;
-- the one-VM compute seconds of a stage's work on each candidate never change;
+- a stage's constants on each candidate never change: the one-VM compute seconds of its work and whether its
+  memory fits;
 - the per-node load (:class:`~mcfn.routing.costs.NodeLoad`) changes with the aware view's ``version`` (an advert
   stored) and, for the queue estimate only, with time until the estimates settle
   (:meth:`~mcfn.awareness.AwareView.steady_from_s`): one load for the whole fleet is kept per view version and
@@ -40,7 +41,7 @@ class CostTables:
         self._topology_version = topology.version
         self._network: dict[NetworkKey, tuple[FloatArray, FloatArray]] = {}
         self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._alone: dict[tuple[str, tuple[float, ...]], FloatArray] = {}
+        self._stage: dict[tuple[str, tuple[float, ...], float], tuple[FloatArray, np.ndarray]] = {}
         self._load: NodeLoad | None = None
         self._load_version = -1
         self._load_now_s = np.nan
@@ -78,13 +79,16 @@ class CostTables:
             path = self._paths[key] = self._topology.path(source, target)
         return path
 
-    def alone(self, service_id: str, instances: Instances, work: Work) -> FloatArray:
-        """One-VM compute seconds of ``work`` on each of ``service_id``'s ``instances``."""
-        key = (service_id, work.per_op_flops)
-        alone = self._alone.get(key)
-        if alone is None:
-            alone = self._alone[key] = instances.alone_s(work.per_op_flops)
-        return alone
+    def stage(
+        self, service_id: str, instances: Instances, work: Work, memory_bytes: float
+    ) -> tuple[FloatArray, np.ndarray]:
+        """``(alone_s, fits)`` of a stage on each of ``service_id``'s ``instances``: the one-VM compute seconds of
+        its ``work`` (:meth:`~mcfn.routing.costs.Instances.alone_s`) and whether its ``memory_bytes`` fit."""
+        key = (service_id, work.per_op_flops, memory_bytes)
+        constants = self._stage.get(key)
+        if constants is None:
+            constants = self._stage[key] = (instances.alone_s(work.per_op_flops), instances.fits(memory_bytes))
+        return constants
 
     def load(self, now_s: float) -> NodeLoad:
         """The whole fleet's :class:`~mcfn.routing.costs.NodeLoad` as the view estimates it at ``now_s``."""
