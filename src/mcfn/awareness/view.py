@@ -135,7 +135,8 @@ class AwareView:
         if draining.size == 0:
             return -np.inf
         queue, rate, sent = self.queue_flops[draining], drift[draining], self.sent_s[draining]
-        at_s = float(np.max(sent + queue / -rate))
+        with np.errstate(over="ignore"):  # a drain too slow for floats overflows to inf: never steady
+            at_s = float(np.max(sent + queue / -rate))
         for _ in range(4):
             if not np.count_nonzero(np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0)):
                 return at_s
