@@ -77,20 +77,15 @@ class JointUplink(PolicySharing):
         self._system = system
         self._stats = stats
         self._admitted: dict[int, _Admitted] = {}
-        #: The rule's last call: when, each upload's remaining bits then, and its rate since.
-        self._since_s = 0.0
-        self._remaining_then: dict[int, float] = {}
-        self._rate: dict[int, float] = {}
         #: Rates decided by the last :meth:`offer`, for the rule call its submit makes.
         self._decided: dict[int, float] | None = None
 
     def offer(self, task: int, *, snr_hz: float, terms: UploadTerms) -> float | None:
         """Start ``task``'s upload if the solver admits it; returns its compression ratio, or None if turned away."""
-        self.account()  # the ends of service due by now first: the uploads in progress are those still sending
+        self.account()  # the station up to now: the uploads still sending, each with the bits it has left
         now = self._sim.now
-        tasks = list(self._admitted)
-        elapsed = now - self._since_s
-        uploads = [self._in_progress(j, self._remaining_then[j] - self._rate[j] * elapsed, now) for j in tasks]
+        tasks = list(self._jobs)
+        uploads = [self._in_progress(j, left, now) for j, left in zip(tasks, self._left, strict=True)]
         uploads.append(
             Upload(
                 snr_hz=snr_hz,
@@ -164,9 +159,6 @@ class JointUplink(PolicySharing):
             else:
                 self._stats.fallbacks += 1
                 rates = self._to_rates(np.full(len(keys), self._system.bandwidth_hz / len(keys)), uploads)
-        self._since_s = at_s
-        self._remaining_then = dict(zip(keys, remaining_bits, strict=True))
-        self._rate = dict(zip(keys, rates, strict=True))
         return rates
 
     def _remove(self, job: int) -> None:
