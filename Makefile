@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXTRAS := dev,torch,ray
 STAMP := $(VENV)/.installed
+# Modules compiled by setup.py (a .pxd beside the .py): editing either rebuilds them.
+COMPILED := $(shell find src/mcfn -name '*.pxd')
+COMPILED_SOURCES := $(COMPILED) $(COMPILED:.pxd=.py)
 OUT ?= results
 
 .PHONY: demo test lint install clean
@@ -15,7 +18,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml setup.py $(COMPILED_SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
@@ -33,7 +36,8 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: lint
-	$(BIN)/python -m pytest
+	MCFN_REQUIRE_COMPILED=1 $(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache build
+	find src/mcfn \( -name '*.so' -o -name '*.c' \) -delete

@@ -10,6 +10,9 @@
 3. With ``--large``: 10,000 terminals in 61 cells until at least a million tasks have arrived, with the peak
    resident memory of the process.
 
+mcfn's hot modules run compiled when the install built them (``setup.py``); the first line says how many do.
+``MCFN_PURE_PYTHON=1 python benchmarks/sim.py`` measures the same modules as plain Python.
+
 With ``--profile`` the default model runs a second time under cProfile and the functions that take the most time
 of their own are printed (profiling slows it down: the speeds above come from the first, unprofiled run).
 
@@ -30,6 +33,7 @@ from collections import deque
 import numpy as np
 import simpy
 
+from mcfn import _accelerated
 from mcfn.sim.queueing import simulate_station
 from mcfn.sim.theory import mmc_mean_sojourn_s
 
@@ -190,9 +194,11 @@ def main() -> None:
     }
     network = network_run(args.net_duration_s, large=False)
     large = network_run(340.0, large=True) if args.large else None
+    compiled = _accelerated.compiled_modules()
     if args.json:
-        print(json.dumps({"kernel": row, "network": network, "large": large}, indent=2))
+        print(json.dumps({"compiled": compiled, "kernel": row, "network": network, "large": large}, indent=2))
         return
+    print(f"compiled modules: {sum(compiled.values())} of {len(compiled)} (MCFN_PURE_PYTHON=1: none)")
     print(f"M/M/{SERVERS} station, lambda={ARRIVAL_RATE}, mu={SERVICE_RATE}, {args.jobs:,} jobs, one core")
     print(f"{'engine':<8} {'wall (s)':>9} {'jobs/s':>11} {'mean sojourn (s)':>17}")
     print(f"{'mcfn':<8} {ours_s:>9.3f} {row['mcfn_jobs_per_s']:>11,.0f} {ours.mean_sojourn_s:>17.4f}")

@@ -1,12 +1,19 @@
-"""Shared fixtures: small seeded allocation instances."""
+"""Shared fixtures (small seeded allocation instances) and the check that compiled modules are fresh."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from mcfn import _accelerated
 from mcfn.allocation.generator import InstanceSpec, generate_instance
 from mcfn.allocation.problem import Instance
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to test compiled modules built from older sources than the ones in the tree."""
+    if stale := _accelerated.stale_modules():
+        pytest.exit(f"compiled modules older than their sources: {', '.join(stale)}; run `make install`", 2)
 
 
 def make_instance(seed: int = 0, **spec: object) -> Instance:

@@ -5,4 +5,9 @@ The package mirrors the layers of the seed design paper (see ``ARCHITECTURE.md``
 seed §3.2), ``mcfn.experiments`` (the seed's figures) and ``mcfn.cli`` (the ``mcfn`` command).
 """
 
+from mcfn import _accelerated
+
+if _accelerated.pure_python_requested():
+    _accelerated.install_source_only_finder()
+
 __version__ = "0.1.0"

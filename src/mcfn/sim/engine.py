@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 Callback = Callable[..., Any]
-_push, _pop = heapq.heappush, heapq.heappop
+_heappush, _heappop = heapq.heappush, heapq.heappop
 
 
 class Simulator:
@@ -53,16 +53,20 @@ class Simulator:
         """Call ``callback(*args)`` after ``delay_s`` simulated seconds; returns a handle for :meth:`cancel`."""
         if not delay_s >= 0.0:  # also rejects NaN
             raise ValueError(f"negative or NaN delay {delay_s!r}: events cannot be scheduled in the past")
-        sequence = self._sequence
-        self._sequence = sequence + 1
-        _push(self._heap, (self.now + delay_s, priority, sequence, callback, args))
-        return sequence
+        return self._push(self.now + delay_s, priority, callback, args)
 
     def schedule_at(self, time_s: float, callback: Callback, *args: Any, priority: int = 0) -> int:
         """Call ``callback(*args)`` at absolute time ``time_s`` (not before now)."""
         if not time_s >= self.now:
             raise ValueError(f"time {time_s!r} is before now ({self.now!r})")
         return self.schedule(time_s - self.now, callback, *args, priority=priority)
+
+    def _push(self, time_s: float, priority: int, callback: Callback, args: tuple[Any, ...]) -> int:
+        """Put ``callback(*args)`` on the heap at ``time_s`` (unchecked: the callers check); returns its handle."""
+        sequence = self._sequence
+        self._sequence = sequence + 1
+        _heappush(self._heap, (time_s, priority, sequence, callback, args))
+        return sequence
 
     def cancel(self, handle: int) -> None:
         """Cancel a scheduled event; cancelling one that already fired is a no-op."""
@@ -74,16 +78,20 @@ class Simulator:
         Returns the number of events fired by this call. The clock ends at ``until_s`` when that bound stopped
         the run, else at the last event's time.
         """
+        fired = self._fire(until_s, -1 if max_events is None else max_events)  # -1: unbounded
+        self.events_processed += fired
+        return fired
+
+    def _fire(self, until_s: float, budget: int) -> int:
+        """The event loop of :meth:`run`; ``budget`` -1 means no bound on the events fired."""
         heap = self._heap
         cancelled = self._cancelled
-        pop = _pop
-        budget = -1 if max_events is None else max_events  # -1: unbounded (the count never reaches it)
         fired = 0
         while heap and fired != budget:
-            entry = pop(heap)
+            entry = _heappop(heap)
             time_s = entry[0]
             if time_s > until_s:
-                _push(heap, entry)  # not due: put it back (once per call)
+                _heappush(heap, entry)  # not due: put it back (once per call)
                 self.now = until_s
                 break
             if cancelled and entry[2] in cancelled:
@@ -95,5 +103,4 @@ class Simulator:
         else:
             if not heap and until_s != math.inf:
                 self.now = max(self.now, until_s)
-        self.events_processed += fired
         return fired

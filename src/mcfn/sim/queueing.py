@@ -55,32 +55,53 @@ def simulate_station(
     interarrival = sim.stream("arrivals").exponential(1.0 / arrival_rate, size=jobs).tolist()
     service = sim.stream("service").exponential(1.0 / service_rate, size=jobs).tolist()
     pool = ServerPool(sim, servers=servers)
-    arrival_s = [0.0] * jobs
-    sojourn = [math.nan] * jobs
-    done = 0
-
-    def finish(job: int, now: float) -> None:
-        nonlocal done
-        sojourn[job] = now - arrival_s[job]
-        done += 1
-
-    schedule, submit = sim.schedule, pool.submit
-
-    def arrive(job: int) -> None:
-        arrival_s[job] = sim.now
-        submit(service[job], job, finish)
-        if job + 1 < jobs:
-            schedule(interarrival[job + 1], arrive, job + 1)
-
-    sim.schedule(interarrival[0], arrive, 0)
+    station = _OpenStation(sim, pool, interarrival, service)
+    sim.schedule(interarrival[0], station.arrive, 0)
     sim.run()
     horizon = sim.now
     return StationStats(
-        sojourn_s=np.array(sojourn),
+        sojourn_s=np.array(station.sojourn_s),
         arrived=jobs,
-        completed=done,
+        completed=station.completed,
         horizon_s=horizon,
         mean_in_system=pool.number_in_system_area() / horizon,
         utilisation=pool.busy_area / (horizon * servers),
         events=sim.events_processed,
     )
+
+
+class _OpenStation:
+    """The arrival process and the sojourn records of one :func:`simulate_station` run."""
+
+    __slots__ = (
+        "_arrival_s",
+        "_arrived",
+        "_finished",
+        "_interarrival",
+        "_pool",
+        "_service",
+        "_sim",
+        "completed",
+        "sojourn_s",
+    )
+
+    def __init__(self, sim: Simulator, pool: ServerPool, interarrival: list[float], service: list[float]) -> None:
+        self._sim = sim
+        self._pool = pool
+        self._interarrival = interarrival
+        self._service = service
+        self._arrival_s = [0.0] * len(service)
+        self.sojourn_s = [math.nan] * len(service)
+        self.completed = 0
+        self._arrived, self._finished = self.arrive, self.finish  # bound once, not once per job
+
+    def arrive(self, job: int) -> None:
+        sim = self._sim
+        self._arrival_s[job] = sim.now
+        self._pool.submit(self._service[job], job, self._finished)
+        if job + 1 < len(self._service):
+            sim._push(sim.now + self._interarrival[job + 1], 0, self._arrived, (job + 1,))
+
+    def finish(self, job: int, now: float) -> None:
+        self.sojourn_s[job] = now - self._arrival_s[job]
+        self.completed += 1

@@ -16,12 +16,23 @@ class ServerPool:
     exponential). Keeps the time-integral of the number in system, for Little's law and utilisation.
     """
 
-    __slots__ = ("_area", "_busy", "_in_system", "_last_change_s", "_queue", "_sim", "busy_area", "servers")
+    __slots__ = (
+        "_area",
+        "_busy",
+        "_finished",
+        "_in_system",
+        "_last_change_s",
+        "_queue",
+        "_sim",
+        "busy_area",
+        "servers",
+    )
 
     def __init__(self, sim: Simulator, *, servers: int) -> None:
         if servers < 1:
             raise ValueError(f"servers must be >= 1, got {servers}")
         self._sim = sim
+        self._finished = self._finish  # one bound method for every departure event, not one per job
         self.servers = servers
         self._queue: deque[tuple[float, Any, Done]] = deque()
         self._busy = 0
@@ -50,7 +61,7 @@ class ServerPool:
         self._in_system += 1
         if self._busy < self.servers:
             self._busy += 1
-            sim.schedule(service_s, self._finish, job, on_done)
+            sim._push(now + service_s, 0, self._finished, (job, on_done))
         else:
             self._queue.append((service_s, job, on_done))
 
@@ -70,7 +81,7 @@ class ServerPool:
         self._in_system -= 1
         if self._queue:
             service_s, next_job, next_done = self._queue.popleft()
-            sim.schedule(service_s, self._finish, next_job, next_done)
+            sim._push(now + service_s, 0, self._finished, (next_job, next_done))
         else:
             self._busy -= 1
         on_done(job, now)

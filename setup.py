@@ -1,0 +1,41 @@
+"""Build hook: compile mcfn's hot modules to C with Cython wherever a C compiler is available.
+
+A module is compiled when an augmenting ``.pxd`` file lies beside its ``.py`` file: the ``.py`` stays the plain
+Python reference, and the ``.pxd`` only declares C types for its classes and functions (Cython's "pure Python
+mode"). Every extension is optional: without Cython or a compiler the build goes on and mcfn runs the same
+modules as Python, only slower. ``MCFN_PURE_PYTHON=1`` makes an installed mcfn ignore its compiled modules
+(``mcfn._accelerated``), which is how the tests check that both give bit-identical results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from setuptools import Extension, setup
+
+SOURCE = Path(__file__).parent / "src"
+#: No contraction of a*b+c into one fused multiply-add: the compiled modules must round exactly as Python does.
+C_FLAGS = ["-O2", "-ffp-contract=off"]
+
+
+def compiled_extensions() -> list[Extension]:
+    """One optional extension per ``src/mcfn/**/X.py`` that has an ``X.pxd`` beside it."""
+    try:
+        from Cython.Build import cythonize
+    except ImportError:  # an sdist built without Cython: pure Python
+        return []
+    modules = [
+        Extension(
+            ".".join(pxd.relative_to(SOURCE).with_suffix("").parts),
+            [str(pxd.with_suffix(".py").relative_to(SOURCE.parent))],
+            extra_compile_args=C_FLAGS,
+            optional=True,
+        )
+        for pxd in sorted(SOURCE.glob("mcfn/**/*.pxd"))
+    ]
+    # The .pxd files alone give C types: annotations in the .py files stay documentation, as in plain Python.
+    directives = {"language_level": 3, "annotation_typing": False, "binding": True, "embedsignature": True}
+    return cythonize(modules, compiler_directives=directives, quiet=True)
+
+
+setup(ext_modules=compiled_extensions())
