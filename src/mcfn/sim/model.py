@@ -39,7 +39,6 @@ measured events per task of every run.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 
 from mcfn.awareness import AdvertPolicy, AwareView
 from mcfn.routing import Policy, Router, SplitRequest, StagedRoute
@@ -52,26 +51,43 @@ from mcfn.sim.wired import WiredNetwork
 from mcfn.sim.world import World
 
 
-@dataclass(slots=True, kw_only=True)
 class Flight:
-    """The mutable state of one task in flight (dropped when it ends; what remains is its table row)."""
+    """The mutable state of one task in flight (dropped when it ends; what remains is its table row).
 
-    service: int
-    terminal: int
-    ingress: int
-    work_scale: float
-    arrival_s: float
-    #: Base station the result is heading for (the terminal's serving station when it left).
-    station: int
-    #: Share of its input the task uploads (the uplink solver may compress it).
-    compression: float = 1.0
-    nodes: list[int] = field(default_factory=list)
-    paths: list[tuple[str, ...]] = field(default_factory=list)
-    stage: int = 0
-    #: When the task reached its current node.
-    since_s: float = 0.0
-    #: Seconds computed so far (the table's ``compute_s`` when the task ends).
-    compute_s: float = 0.0
+    ``station`` is the base station the result is heading for (the terminal's serving station when it left);
+    ``compression`` the share of its input the task uploads (the uplink solver may compress it); ``since_s``
+    when the task reached its current node; ``compute_s`` the seconds computed so far (the table's
+    ``compute_s`` when the task ends).
+    """
+
+    __slots__ = (
+        "arrival_s",
+        "compression",
+        "compute_s",
+        "ingress",
+        "nodes",
+        "paths",
+        "service",
+        "since_s",
+        "stage",
+        "station",
+        "terminal",
+        "work_scale",
+    )
+
+    def __init__(self, service: int, terminal: int, ingress: int, work_scale: float, arrival_s: float) -> None:
+        self.service = service
+        self.terminal = terminal
+        self.ingress = ingress
+        self.work_scale = work_scale
+        self.arrival_s = arrival_s
+        self.station = ingress
+        self.compression = 1.0
+        self.nodes: list[int] = []
+        self.paths: list[tuple[str, ...]] = []
+        self.stage = 0
+        self.since_s = 0.0
+        self.compute_s = 0.0
 
 
 class NetworkModel:
@@ -115,9 +131,7 @@ class NetworkModel:
         now = self.sim.now
         station = self.access.serving[terminal]
         task = self.table.arrive(now_s=now, service=service, terminal=terminal, ingress=station)
-        self._flight[task] = Flight(
-            service=service, terminal=terminal, ingress=station, work_scale=scale, arrival_s=now, station=station
-        )
+        self._flight[task] = Flight(service, terminal, station, scale, now)
         if station in self.down_stations:
             self.fail(task, f"serving base station {self.world.stations[station]} is down")
             return

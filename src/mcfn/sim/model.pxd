@@ -1,0 +1,60 @@
+# C declarations for model.py, compiled by setup.py (Cython pure Python mode); model.py is the reference.
+
+cimport cython
+
+from mcfn.sim.engine cimport Simulator
+
+
+@cython.final
+cdef class Flight:
+    cdef public Py_ssize_t service
+    cdef public Py_ssize_t terminal
+    cdef public Py_ssize_t ingress
+    cdef public Py_ssize_t station
+    cdef public Py_ssize_t stage
+    cdef public double work_scale
+    cdef public double arrival_s
+    cdef public double compression
+    cdef public double since_s
+    cdef public double compute_s
+    cdef public list nodes
+    cdef public list paths
+
+
+@cython.final
+cdef class NetworkModel:
+    cdef public Simulator sim
+    cdef public object world
+    cdef public object table
+    cdef public object view
+    cdef public object router
+    cdef public object wired
+    cdef public object access
+    cdef public object servers
+    cdef public object arrivals
+    cdef public set down_stations
+    cdef object _policy
+    cdef dict _flight
+    cdef object _services
+    cdef object _node_index
+    cdef object _node_ids
+    cdef double _radio_delay_s
+    cdef double _downlink_bps
+    cdef Py_ssize_t _max_reroutes
+
+    @cython.locals(flight=Flight)
+    cpdef _arrive(self, Py_ssize_t service, Py_ssize_t terminal, double scale)
+    @cython.locals(flight=Flight)
+    cpdef bint _plan(self, Py_ssize_t task, object route) except -1
+    @cython.locals(flight=Flight)
+    cpdef _uploaded(self, Py_ssize_t task, double sent_s)
+    @cython.locals(flight=Flight)
+    cpdef _first_stage(self, Py_ssize_t task)
+    @cython.locals(flight=Flight, k=Py_ssize_t, j=Py_ssize_t)
+    cpdef _at_node(self, Py_ssize_t task)
+    @cython.locals(flight=Flight, now=double, k=Py_ssize_t)
+    cpdef _computed(self, Py_ssize_t task, double _served_s)
+    @cython.locals(flight=Flight)
+    cpdef _at_station(self, Py_ssize_t task)
+    @cython.locals(flight=Flight)
+    cpdef _delivered(self, Py_ssize_t task)
