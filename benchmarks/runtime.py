@@ -47,11 +47,13 @@ import statistics
 import struct
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from mcfn.runtime import loop as event_loop
 from mcfn.runtime.channel import Channel, connect, serve
 from mcfn.runtime.client import Client
 from mcfn.runtime.cluster import LocalCluster, RuntimeScenario, parse_runtime_scenario
@@ -63,6 +65,8 @@ SIZES_BYTES = (1_000, 10_000, 100_000, 1_000_000, 10_000_000)
 MODELS = ("alexnet", "mobilenet_v2", "efficientnet_b0")
 BANDWIDTHS_BPS = (100e6, 20e6)
 EDGE_SLOWDOWN = 8.0
+#: The sections of the benchmark, in order (``--only``).
+SECTIONS = ("transport", "route", "link", "predictions", "ray")
 
 
 async def _raw_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -105,12 +109,48 @@ async def _channel_echo(channel: Channel) -> None:
         await channel.send(Message(kind="echo", tensors=message.tensors), timeout_s=60)
 
 
-async def transport_overhead(rounds: int) -> list[dict[str, float]]:
-    """Round-trip times of each size: framed channel, raw asyncio stream, raw plain socket (module docstring)."""
-    raw_server = await asyncio.start_server(_raw_echo, "127.0.0.1", 0)
-    server = await serve(_channel_echo, token=TOKEN)
-    reader, writer = await asyncio.open_connection("127.0.0.1", raw_server.sockets[0].getsockname()[1])
-    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5)
+@dataclass
+class _LoopEnds:
+    """Section 1's asyncio ends on one event loop: a raw stream and a framed channel, each to its echo server."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    channel: Channel
+    servers: tuple[asyncio.Server, ...]
+
+    @classmethod
+    async def open(cls) -> _LoopEnds:
+        raw_server = await asyncio.start_server(_raw_echo, "127.0.0.1", 0)
+        server = await serve(_channel_echo, token=TOKEN)
+        reader, writer = await asyncio.open_connection("127.0.0.1", raw_server.sockets[0].getsockname()[1])
+        channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5)
+        return cls(reader, writer, channel, (raw_server, server))
+
+    async def stream_round_trip(self, frame: bytes) -> float:
+        started = time.perf_counter()
+        self.writer.write(frame)
+        await self.writer.drain()
+        (n,) = struct.unpack("!I", await self.reader.readexactly(4))
+        await self.reader.readexactly(n)
+        return time.perf_counter() - started
+
+    async def framed_round_trip(self, tensor: np.ndarray) -> float:
+        started = time.perf_counter()
+        await self.channel.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
+        return time.perf_counter() - started
+
+    async def close(self) -> None:
+        await self.channel.close()
+        self.writer.close()
+        for server in self.servers:
+            server.close()
+
+
+def transport_overhead(rounds: int) -> list[dict[str, Any]]:
+    """Round-trip times of each size and event loop: plain blocking socket, raw asyncio stream and framed channel
+    on that loop (module docstring). Each loop's ends stay open in an ``asyncio.Runner`` of its own, so that every
+    round measures the plain socket, then the stream and the channel on each loop in turn."""
+    loops = event_loop.available_loops()
     context = multiprocessing.get_context("spawn")
     ports = context.Queue()
     echo = context.Process(target=_plain_echo, args=(ports,), daemon=True)
@@ -119,34 +159,33 @@ async def transport_overhead(rounds: int) -> list[dict[str, float]]:
     plain.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     answer = memoryview(bytearray(max(SIZES_BYTES) + 4))
     rows = []
-    for size in SIZES_BYTES:
-        tensor = np.zeros(size // 4, dtype=np.float32)
-        frame = struct.pack("!I", tensor.nbytes) + tensor.tobytes()
-        times: dict[str, list[float]] = {"stream": [], "plain": [], "framed": []}
-        for _ in range(rounds):
-            started = time.perf_counter()
-            writer.write(frame)
-            await writer.drain()
-            (n,) = struct.unpack("!I", await reader.readexactly(4))
-            await reader.readexactly(n)
-            times["stream"].append(time.perf_counter() - started)
-            started = time.perf_counter()
-            plain.sendall(frame)
-            _recv_exactly(plain, answer[: len(frame)])
-            times["plain"].append(time.perf_counter() - started)
-            started = time.perf_counter()
-            await channel.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
-            times["framed"].append(time.perf_counter() - started)
-        row: dict[str, float] = {"bytes": size}
-        for name, samples in times.items():
-            row[f"{name}_s"], row[f"{name}_best_s"] = statistics.median(samples), min(samples)
-        rows.append(row)
+    with contextlib.ExitStack() as stack:
+        runners = {
+            name: stack.enter_context(asyncio.Runner(loop_factory=event_loop.loop_factory(name))) for name in loops
+        }
+        ends = {name: runner.run(_LoopEnds.open()) for name, runner in runners.items()}
+        for size in SIZES_BYTES:
+            tensor = np.zeros(size // 4, dtype=np.float32)
+            frame = struct.pack("!I", tensor.nbytes) + tensor.tobytes()
+            times: dict[tuple[str, str], list[float]] = {}
+            for _ in range(rounds):
+                started = time.perf_counter()
+                plain.sendall(frame)
+                _recv_exactly(plain, answer[: len(frame)])
+                times.setdefault(("", "plain"), []).append(time.perf_counter() - started)
+                for name, runner in runners.items():
+                    times.setdefault((name, "stream"), []).append(runner.run(ends[name].stream_round_trip(frame)))
+                    times.setdefault((name, "framed"), []).append(runner.run(ends[name].framed_round_trip(tensor)))
+            for name in loops:
+                row: dict[str, Any] = {"bytes": size, "loop": name}
+                for way in ("plain", "stream", "framed"):
+                    samples = times["" if way == "plain" else name, way]
+                    row[f"{way}_s"], row[f"{way}_best_s"] = statistics.median(samples), min(samples)
+                rows.append(row)
+        for name, runner in runners.items():
+            runner.run(ends[name].close())
     plain.close()
     echo.join(timeout=5)
-    await channel.close()
-    writer.close()
-    for s in (server, raw_server):
-        s.close()
     return rows
 
 
@@ -301,7 +340,7 @@ def _serve_echo_forever(ports: Any) -> None:
         ports.put(server.sockets[0].getsockname()[1])
         await asyncio.Event().wait()
 
-    asyncio.run(main())
+    event_loop.run(main())
 
 
 async def _channel_round_trips(port: int, rounds: int) -> list[float]:
@@ -349,7 +388,7 @@ def ray_vs_channel(rounds: int) -> list[dict[str, float]]:
     echo = context.Process(target=_serve_echo_forever, args=(ports,), daemon=True)
     echo.start()
     try:
-        channel_medians = asyncio.run(_channel_round_trips(ports.get(timeout=60), rounds))
+        channel_medians = event_loop.run(_channel_round_trips(ports.get(timeout=60), rounds))
     finally:
         echo.kill()
         echo.join()
@@ -378,7 +417,7 @@ def report_predictions(requests: int) -> None:
                     runtime = parse_runtime_scenario(
                         scenario(model, bandwidth, speed, table if timing == "layers" else None)
                     )
-                    row = asyncio.run(predicted_vs_actual(runtime, model, requests))
+                    row = event_loop.run(predicted_vs_actual(runtime, model, requests))
                     ratio = row["actual_s"] / row["predicted_s"]
                     print(
                         f"{bandwidth / 1e6:>6g} Mb/s {model:>16} {timing:>7} {speed / 1e9:>8.1f} {row['nodes']:>12} "
@@ -390,55 +429,81 @@ def report_predictions(requests: int) -> None:
                     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=5)
-    parser.add_argument("--predictions-only", action="store_true", help="Run section 3 only.")
-    args = parser.parse_args()
-    if args.predictions_only:
-        report_predictions(args.requests)
-        return
-
-    print("1. per-hop transport overhead: round trip on loopback, framed channel vs the same bytes raw (median)")
+def report_transport(rounds: int) -> None:
+    """Section 1: per-hop transport overhead on each event loop."""
     print(
-        f"{'bytes':>10} {'stream (ms)':>12} {'plain (ms)':>11} {'framed (ms)':>12} {'/stream':>8} {'/plain':>7} "
-        f"{'bests: /stream':>15} {'/plain':>7}"
+        f"1. per-hop transport overhead: round trip on loopback, framed channel vs the same bytes over a plain "
+        f"blocking socket and over a raw asyncio stream on the same event loop (median of {rounds} rounds; bests: "
+        f"ratio of the fastest rounds)"
     )
-    for row in asyncio.run(transport_overhead(args.rounds)):
-        print(
-            f"{row['bytes']:>10} {row['stream_s'] * 1e3:>12.3f} {row['plain_s'] * 1e3:>11.3f} "
-            f"{row['framed_s'] * 1e3:>12.3f} {row['framed_s'] / row['stream_s']:>8.2f} "
-            f"{row['framed_s'] / row['plain_s']:>7.2f} {row['framed_best_s'] / row['stream_best_s']:>15.2f} "
-            f"{row['framed_best_s'] / row['plain_best_s']:>7.2f}"
-        )
-    route = asyncio.run(direct_vs_relay(args.requests))
     print(
-        f"\n1b. 3-stage resnet18 request (phone / edge / cloud agents, {route['crossing_bytes'] / 1e6:.2f} MB crossing "
+        f"{'bytes':>10} {'loop':>8} {'plain (ms)':>11} {'stream (ms)':>12} {'framed (ms)':>12} {'/plain':>7} "
+        f"{'/stream':>8} {'bests: /plain':>14} {'/stream':>8}"
+    )
+    for row in transport_overhead(rounds):
+        print(
+            f"{row['bytes']:>10} {row['loop']:>8} {row['plain_s'] * 1e3:>11.3f} {row['stream_s'] * 1e3:>12.3f} "
+            f"{row['framed_s'] * 1e3:>12.3f} {row['framed_s'] / row['plain_s']:>7.2f} "
+            f"{row['framed_s'] / row['stream_s']:>8.2f} {row['framed_best_s'] / row['plain_best_s']:>14.2f} "
+            f"{row['framed_best_s'] / row['stream_best_s']:>8.2f}"
+        )
+
+
+def report_route(requests: int) -> None:
+    """Section 1b: a 3-stage route, agents forwarding vs the controller relaying."""
+    route = event_loop.run(direct_vs_relay(requests))
+    print(
+        f"1b. 3-stage resnet18 request (phone / edge / cloud agents, {route['crossing_bytes'] / 1e6:.2f} MB crossing "
         f"the cuts), end to end (median): agents forwarding {route['direct'] * 1e3:.2f} ms, relayed through the "
         f"controller {route['relay'] * 1e3:.2f} ms ({route['relay'] / route['direct']:.2f}x)"
     )
 
-    measured, emulated = asyncio.run(link_accuracy())
-    error = measured / emulated - 1
+
+def report_link() -> None:
+    """Section 2: link emulation accuracy."""
+    measured, emulated = event_loop.run(link_accuracy())
     print(
-        f"\n2. 1 MB over 20 Mbit/s + 5 ms: measured {measured * 1e3:.1f} ms, emulated {emulated * 1e3:.1f} ms, "
-        f"error {error:+.1%}"
+        f"2. 1 MB over 20 Mbit/s + 5 ms: measured {measured * 1e3:.1f} ms, emulated {emulated * 1e3:.1f} ms, "
+        f"error {measured / emulated - 1:+.1%}"
     )
 
-    print()
-    report_predictions(args.requests)
 
+def report_ray(rounds: int) -> None:
+    """Section 4: a Ray actor call vs the runtime's channel, when Ray is installed."""
     try:
         import ray  # noqa: F401
     except ImportError:
-        print("\n4. Ray is not installed (pip install 'mcfn[ray]'): Ray actor path not measured")
+        print("4. Ray is not installed (pip install 'mcfn[ray]'): Ray actor path not measured")
         return
-    print("\n4. Ray actor call vs own channel, round trip to an echo in another process (median)")
+    print("4. Ray actor call vs own channel, round trip to an echo in another process (median)")
     print(f"{'bytes':>10} {'ray (ms)':>10} {'channel (ms)':>13} {'ray/channel':>12}")
-    for row in ray_vs_channel(args.rounds):
+    for row in ray_vs_channel(rounds):
         ratio = row["ray_s"] / row["channel_s"]
         print(f"{row['bytes']:>10} {row['ray_s'] * 1e3:>10.3f} {row['channel_s'] * 1e3:>13.3f} {ratio:>12.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=5)
+    parser.add_argument(
+        "--only", action="append", choices=SECTIONS, help="Run this section only (repeat for several; default: all)."
+    )
+    args = parser.parse_args()
+    reports = {
+        "transport": lambda: report_transport(args.rounds),
+        "route": lambda: report_route(args.requests),
+        "link": report_link,
+        "predictions": lambda: report_predictions(args.requests),
+        "ray": lambda: report_ray(args.rounds),
+    }
+    print(
+        f"event loop: {event_loop.loop_name()} (${event_loop.LOOP_ENV}=asyncio|uvloop picks one; section 1 runs "
+        f"{' and '.join(event_loop.available_loops())})\n"
+    )
+    for name in args.only or SECTIONS:
+        reports[name]()
+        print()
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def test_the_standard_loop_is_the_fallback_without_uvloop(monkeypatch):
     monkeypatch.delenv(event_loop.LOOP_ENV, raising=False)
     assert event_loop.loop_name() == "asyncio"
     assert event_loop.run(loop_module()).startswith("asyncio")
-    with pytest.raises(ValueError, match="uvloop was asked for .* not installed"):
+    with pytest.raises(ValueError, match=r"uvloop was asked for .* not installed"):
         event_loop.loop_name("uvloop")
 
 

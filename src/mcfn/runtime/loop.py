@@ -35,6 +35,11 @@ def uvloop_available() -> bool:
     return True
 
 
+def available_loops() -> tuple[str, ...]:
+    """The loops of :data:`LOOPS` that can run here."""
+    return LOOPS if uvloop_available() else tuple(name for name in LOOPS if name != "uvloop")
+
+
 def loop_name(name: str | None = None) -> str:
     """The loop to use: ``name`` if given, else :data:`LOOP_ENV`'s value, else uvloop where it is installed;
     ``ValueError`` for a name not in :data:`LOOPS`, or uvloop asked for where it is missing."""
