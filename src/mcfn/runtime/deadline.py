@@ -38,7 +38,7 @@ class Deadline:
         if timeout_s is None:
             return
         at = time.perf_counter() + timeout_s
-        self._at, self._task = at, asyncio.current_task()
+        self._at, self._task = at, asyncio.current_task(self._loop)
         if self._timer is None or self._timer_at > at:
             if self._timer is not None:
                 self._timer.cancel()
