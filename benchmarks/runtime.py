@@ -47,7 +47,6 @@ import statistics
 import struct
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,48 +108,13 @@ async def _channel_echo(channel: Channel) -> None:
         await channel.send(Message(kind="echo", tensors=message.tensors), timeout_s=60)
 
 
-@dataclass
-class _LoopEnds:
-    """Section 1's asyncio ends on one event loop: a raw stream and a framed channel, each to its echo server."""
-
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
-    channel: Channel
-    servers: tuple[asyncio.Server, ...]
-
-    @classmethod
-    async def open(cls) -> _LoopEnds:
-        raw_server = await asyncio.start_server(_raw_echo, "127.0.0.1", 0)
-        server = await serve(_channel_echo, token=TOKEN)
-        reader, writer = await asyncio.open_connection("127.0.0.1", raw_server.sockets[0].getsockname()[1])
-        channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5)
-        return cls(reader, writer, channel, (raw_server, server))
-
-    async def stream_round_trip(self, frame: bytes) -> float:
-        started = time.perf_counter()
-        self.writer.write(frame)
-        await self.writer.drain()
-        (n,) = struct.unpack("!I", await self.reader.readexactly(4))
-        await self.reader.readexactly(n)
-        return time.perf_counter() - started
-
-    async def framed_round_trip(self, tensor: np.ndarray) -> float:
-        started = time.perf_counter()
-        await self.channel.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
-        return time.perf_counter() - started
-
-    async def close(self) -> None:
-        await self.channel.close()
-        self.writer.close()
-        for server in self.servers:
-            server.close()
-
-
-def transport_overhead(rounds: int) -> list[dict[str, Any]]:
-    """Round-trip times of each size and event loop: plain blocking socket, raw asyncio stream and framed channel
-    on that loop (module docstring). Each loop's ends stay open in an ``asyncio.Runner`` of its own, so that every
-    round measures the plain socket, then the stream and the channel on each loop in turn."""
-    loops = event_loop.available_loops()
+async def transport_overhead(rounds: int) -> list[dict[str, float]]:
+    """Round-trip times of each size on the running event loop: framed channel, raw asyncio stream, plain blocking
+    socket (module docstring)."""
+    raw_server = await asyncio.start_server(_raw_echo, "127.0.0.1", 0)
+    server = await serve(_channel_echo, token=TOKEN)
+    reader, writer = await asyncio.open_connection("127.0.0.1", raw_server.sockets[0].getsockname()[1])
+    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5)
     context = multiprocessing.get_context("spawn")
     ports = context.Queue()
     echo = context.Process(target=_plain_echo, args=(ports,), daemon=True)
@@ -159,33 +123,34 @@ def transport_overhead(rounds: int) -> list[dict[str, Any]]:
     plain.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     answer = memoryview(bytearray(max(SIZES_BYTES) + 4))
     rows = []
-    with contextlib.ExitStack() as stack:
-        runners = {
-            name: stack.enter_context(asyncio.Runner(loop_factory=event_loop.loop_factory(name))) for name in loops
-        }
-        ends = {name: runner.run(_LoopEnds.open()) for name, runner in runners.items()}
-        for size in SIZES_BYTES:
-            tensor = np.zeros(size // 4, dtype=np.float32)
-            frame = struct.pack("!I", tensor.nbytes) + tensor.tobytes()
-            times: dict[tuple[str, str], list[float]] = {}
-            for _ in range(rounds):
-                started = time.perf_counter()
-                plain.sendall(frame)
-                _recv_exactly(plain, answer[: len(frame)])
-                times.setdefault(("", "plain"), []).append(time.perf_counter() - started)
-                for name, runner in runners.items():
-                    times.setdefault((name, "stream"), []).append(runner.run(ends[name].stream_round_trip(frame)))
-                    times.setdefault((name, "framed"), []).append(runner.run(ends[name].framed_round_trip(tensor)))
-            for name in loops:
-                row: dict[str, Any] = {"bytes": size, "loop": name}
-                for way in ("plain", "stream", "framed"):
-                    samples = times["" if way == "plain" else name, way]
-                    row[f"{way}_s"], row[f"{way}_best_s"] = statistics.median(samples), min(samples)
-                rows.append(row)
-        for name, runner in runners.items():
-            runner.run(ends[name].close())
+    for size in SIZES_BYTES:
+        tensor = np.zeros(size // 4, dtype=np.float32)
+        frame = struct.pack("!I", tensor.nbytes) + tensor.tobytes()
+        times: dict[str, list[float]] = {"plain": [], "stream": [], "framed": []}
+        for _ in range(rounds):
+            started = time.perf_counter()
+            plain.sendall(frame)
+            _recv_exactly(plain, answer[: len(frame)])
+            times["plain"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            writer.write(frame)
+            await writer.drain()
+            (n,) = struct.unpack("!I", await reader.readexactly(4))
+            await reader.readexactly(n)
+            times["stream"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await channel.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
+            times["framed"].append(time.perf_counter() - started)
+        row: dict[str, float] = {"bytes": size}
+        for name, samples in times.items():
+            row[f"{name}_s"], row[f"{name}_best_s"] = statistics.median(samples), min(samples)
+        rows.append(row)
     plain.close()
     echo.join(timeout=5)
+    await channel.close()
+    writer.close()
+    for s in (server, raw_server):
+        s.close()
     return rows
 
 
@@ -440,13 +405,14 @@ def report_transport(rounds: int) -> None:
         f"{'bytes':>10} {'loop':>8} {'plain (ms)':>11} {'stream (ms)':>12} {'framed (ms)':>12} {'/plain':>7} "
         f"{'/stream':>8} {'bests: /plain':>14} {'/stream':>8}"
     )
-    for row in transport_overhead(rounds):
-        print(
-            f"{row['bytes']:>10} {row['loop']:>8} {row['plain_s'] * 1e3:>11.3f} {row['stream_s'] * 1e3:>12.3f} "
-            f"{row['framed_s'] * 1e3:>12.3f} {row['framed_s'] / row['plain_s']:>7.2f} "
-            f"{row['framed_s'] / row['stream_s']:>8.2f} {row['framed_best_s'] / row['plain_best_s']:>14.2f} "
-            f"{row['framed_best_s'] / row['stream_best_s']:>8.2f}"
-        )
+    for loop in event_loop.available_loops():
+        for row in event_loop.run(transport_overhead(rounds), loop=loop):
+            print(
+                f"{row['bytes']:>10} {loop:>8} {row['plain_s'] * 1e3:>11.3f} {row['stream_s'] * 1e3:>12.3f} "
+                f"{row['framed_s'] * 1e3:>12.3f} {row['framed_s'] / row['plain_s']:>7.2f} "
+                f"{row['framed_s'] / row['stream_s']:>8.2f} {row['framed_best_s'] / row['plain_best_s']:>14.2f} "
+                f"{row['framed_best_s'] / row['stream_best_s']:>8.2f}"
+            )
 
 
 def report_route(requests: int) -> None:
