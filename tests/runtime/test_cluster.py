@@ -17,6 +17,7 @@ from mcfn.runtime.auth import AuthError
 from mcfn.runtime.client import Client
 from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
 from mcfn.runtime.controller import InferError
+from mcfn.runtime.loop import LOOP_ENV, LOOPS, uvloop_available
 from mcfn.runtime.models import TINY, build
 
 torch = pytest.importorskip("torch")
@@ -100,11 +101,17 @@ def test_resnet18_split_across_terminal_edge_and_cloud_equals_local_inference():
         assert reply.fields["stages"][1]["network_s"] >= phone_to_edge_s
 
 
-def test_split_inference_equals_local_inference_and_adverts_reach_the_view():
+@pytest.mark.parametrize("loop", LOOPS)
+def test_split_inference_equals_local_inference_and_adverts_reach_the_view(loop, monkeypatch):
+    """On each event loop (the agents' processes inherit the choice)."""
+    if loop == "uvloop" and not uvloop_available():
+        pytest.skip("uvloop is not installed")
+    monkeypatch.setenv(LOOP_ENV, loop)
     runtime = parse_runtime_scenario(scenario_document())
     x = np.random.default_rng(1).standard_normal((1, 3, 32, 32)).astype(np.float32)
 
     async def scenario():
+        assert type(asyncio.get_running_loop()).__module__.startswith(loop)
         async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
             await cluster.wait_ready()
             client = Client(*cluster.address, token=TOKEN)

@@ -24,10 +24,9 @@ def infer_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON instead of a table."),
 ) -> None:
     """Run one input through MODEL on the cluster and print the output and the time each stage took."""
-    import asyncio
-
     import numpy as np
 
+    from mcfn.runtime import loop as event_loop
     from mcfn.runtime.access import ClusterAccess
     from mcfn.runtime.client import Client
     from mcfn.runtime.controller import InferError
@@ -45,7 +44,7 @@ def infer_command(
             await client.close()
 
     try:
-        reply = asyncio.run(main())
+        reply = event_loop.run(main())
     except (ConnectionError, OSError) as exc:
         raise UserInputError(f"cannot reach the cluster at {access.host}:{access.port}: {exc}") from None
     except InferError as exc:  # the cluster's reason

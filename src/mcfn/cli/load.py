@@ -23,11 +23,10 @@ def load_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Drive an open-loop load of random inputs for MODEL and report latency percentiles and throughput."""
-    import asyncio
-
     import numpy as np
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from mcfn.runtime import loop as event_loop
     from mcfn.runtime.access import ClusterAccess
     from mcfn.runtime.client import Client
     from mcfn.runtime.load import open_loop
@@ -64,7 +63,7 @@ def load_command(
     columns = (TextColumn(f"{model} at {rate:g}/s"), BarColumn(), TimeRemainingColumn())
     try:
         with Progress(*columns, transient=True) as progress:
-            report = asyncio.run(main(progress))
+            report = event_loop.run(main(progress))
     except (ConnectionError, OSError) as exc:
         raise UserInputError(f"cannot reach the cluster at {access.host}:{access.port}: {exc}") from None
     summary = report.summary()

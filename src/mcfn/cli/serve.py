@@ -35,6 +35,7 @@ def serve_command(
     import os
     import signal
 
+    from mcfn.runtime import loop as event_loop
     from mcfn.runtime.access import TOKEN_ENV, ClusterAccess
     from mcfn.runtime.cluster import LocalCluster, load_runtime_scenario
 
@@ -86,6 +87,6 @@ def serve_command(
                 cluster_file.unlink(missing_ok=True)
 
     try:
-        asyncio.run(main())
+        event_loop.run(main())
     except (KeyboardInterrupt, asyncio.CancelledError):
         typer.echo("stopped", err=True)

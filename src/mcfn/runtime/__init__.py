@@ -6,6 +6,7 @@
 - :mod:`~mcfn.runtime.auth`: cluster-token HMAC challenge–response;
 - :mod:`~mcfn.runtime.link`: per-hop bandwidth and delay emulated by the sender;
 - :mod:`~mcfn.runtime.channel`: authenticated asyncio TCP connections and servers with timeouts;
+- :mod:`~mcfn.runtime.loop`: the event loop every entry point runs on (uvloop where installed);
 - :mod:`~mcfn.runtime.pool`: reused connections to many peers (controller → agents, agent → agent, client);
 - :mod:`~mcfn.runtime.models`: the deployable models (the zoo and a tiny residual network);
 - :mod:`~mcfn.runtime.plan`: executable split plans from :mod:`mcfn.partition`, stages passing named tensors;

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from mcfn.awareness.advert import AdvertPolicy
+from mcfn.runtime import loop as event_loop
 from mcfn.runtime.auth import AuthError
 from mcfn.runtime.channel import Channel, RemoteError, connect, serve
 from mcfn.runtime.messages import Failed, Result, Run, StageReport, parse_fields
@@ -295,5 +296,5 @@ class Agent:
 
 
 def run_agent(spec: AgentSpec) -> None:
-    """Process entry point: build the stages and serve until killed."""
-    asyncio.run(Agent(spec).run())
+    """Process entry point: build the stages and serve until killed (on the loop of :mod:`mcfn.runtime.loop`)."""
+    event_loop.run(Agent(spec).run())

@@ -317,8 +317,8 @@ class Controller:
         self._check_policy(name)
         loop = asyncio.get_running_loop()
         budget_s = deadline_s if deadline_s is not None else self._deadlines_s[model]
-        started = loop.time()
-        deadline = started + budget_s
+        started = time.perf_counter()  # loop.time() may count whole milliseconds (uvloop)
+        deadline = loop.time() + budget_s
         excluded: dict[str, str] = {}
         for attempt in range(1, self._max_attempts + 1):
             route = self._route(plan, excluded, name, deadline - loop.time())
@@ -330,7 +330,7 @@ class Controller:
             return InferOutcome(
                 model=model,
                 output=output,
-                latency_s=loop.time() - started,
+                latency_s=time.perf_counter() - started,
                 predicted_latency_s=route.latency_s,
                 attempts=attempt,
                 stages=stages,

@@ -147,7 +147,8 @@ class FrameProtocol(asyncio.BufferedProtocol):
             raise ConnectionResetError("connection lost")
         if sum(map(len, parts)) <= WRITE_PIECE_BYTES:
             transport.writelines(parts)
-            await self._drain()
+            if self._writing_paused or self.closed.done():  # else nothing to wait for: no coroutine of _drain
+                await self._drain()
             return
         for part in parts:
             for at in range(0, len(part), WRITE_PIECE_BYTES):

@@ -9,13 +9,16 @@ at ``max(t, free_n-1) + 8B / bandwidth + delay`` — the store-and-forward model
 asyncio's selector waits whole milliseconds, rounded up (``selectors.EpollSelector.select``), so a plain
 ``asyncio.sleep`` comes up to a millisecond late, plus the wake-up — as much as a LAN hop's delay (measured here: a
 1.3 ms hold took 2.15 ms). The pacer sleeps to :data:`SPIN_S` before the frame's time and yields to the event loop
-from there until it, so every hop is held as long as the link says, not a timer tick longer.
+from there until it, so every hop is held as long as the link says, not a timer tick longer. It reads the time
+from ``time.perf_counter``, not the loop's clock, which counts whole milliseconds on uvloop
+(:mod:`mcfn.runtime.loop`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import time
 from dataclasses import dataclass
 
 
@@ -67,9 +70,8 @@ class Pacer:
         link = profile or self.profile
         if link.is_ideal:
             return
-        loop = asyncio.get_running_loop()
-        start = max(loop.time(), self._free_at)
+        start = max(time.perf_counter(), self._free_at)
         self._free_at = start + 8 * nbytes / link.bandwidth_bps
         arrival = self._free_at + link.delay_s
-        while (left := arrival - loop.time()) > 0:
+        while (left := arrival - time.perf_counter()) > 0:
             await asyncio.sleep(left - SPIN_S if left > SPIN_S else 0)
