@@ -15,7 +15,7 @@ cdef class SharingStation:
     cdef double _delay_s
     cdef public Py_ssize_t in_service
     cdef object _queue
-    cdef object _leaving
+    cdef list _leaving
     cdef double _due_s
     cdef Py_ssize_t _due_job
     cdef Py_ssize_t _event

@@ -75,8 +75,8 @@ class SharingStation:
         self._delay_s = delay_s
         self.in_service = 0
         self._queue: deque[tuple[int, float, Any]] = deque()
-        #: Jobs whose service has ended and that have not left yet: ``(served_s, job)``, in order.
-        self._leaving: deque[tuple[float, int]] = deque()
+        #: Jobs whose service has ended and that have not left yet: ``(served_s, job)``, in order (a few at most).
+        self._leaving: list[tuple[float, int]] = []
         # the job due to finish service next and when (inf: none in service); a subclass's _next sets both
         self._due_s = math.inf
         self._due_job = -1
@@ -194,7 +194,7 @@ class SharingStation:
         now = self._sim.now
         while self._due_s <= now:  # the ends of service up to now (the integrals stop at the last)
             self._end_service()
-        served_s, first = self._leaving.popleft()
+        served_s, first = self._leaving.pop(0)
         if first != job:
             raise RuntimeError(f"station let job {job} leave but job {first} was due first")
         self._arm()
