@@ -7,11 +7,11 @@ from mcfn.sim.sharing cimport EqualSharing
 
 @cython.final
 cdef class _Hop:
-    cdef readonly EqualSharing station
-    cdef readonly tuple key
-    cdef readonly double delay_s
-    cdef readonly str a
-    cdef readonly str b
+    cdef EqualSharing station
+    cdef tuple key
+    cdef double delay_s
+    cdef object a
+    cdef object b
 
 
 @cython.final
@@ -37,10 +37,10 @@ cdef class WiredNetwork:
     cdef readonly set down_nodes
     cdef readonly set down_links
 
-    cpdef path(self, str source, str target)
-    cpdef obstacle(self, tuple path)
+    cpdef path(self, object source, object target)
+    cpdef obstacle(self, object path)
     @cython.locals(hops=tuple, transfer=_Transfer)
-    cpdef send(self, Py_ssize_t task, tuple path, double bits, object on_arrival)
+    cpdef send(self, Py_ssize_t task, object path, double bits, object on_arrival)
     @cython.locals(hop=_Hop, now=double)
     cdef _enter(self, Py_ssize_t task, _Transfer transfer)
     @cython.locals(transfer=_Transfer)
