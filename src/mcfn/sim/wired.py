@@ -112,6 +112,7 @@ class WiredNetwork:
         self._enter(task, transfer)
 
     def _hops_of(self, path: tuple[str, ...]) -> tuple[_Hop, ...]:
+        """The hops of ``path`` (built once per path: :meth:`send` keeps them)."""
         hops = []
         for a, b in pairwise(path):
             key = link_key(a, b)
