@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from mcfn import _accelerated
+from mcfn.network.uplink import JOINT_ALLOCATION, UPLINK_POLICIES
 from mcfn.routing import POLICIES
 from mcfn.sim.queueing import simulate_station
 from mcfn.sim.run import simulate
@@ -33,7 +34,8 @@ def in_pure_python(code: str) -> str:
 
 def test_every_module_with_a_pxd_is_compilable() -> None:
     modules = _accelerated.compilable_modules()
-    assert {"mcfn.sim.engine", "mcfn.sim.resources", "mcfn.sim.queueing"} <= set(modules)
+    stations = {"mcfn.sim.sharing", "mcfn.sim.wired", "mcfn.sim.servers", "mcfn.sim.access", "mcfn.sim.arrivals"}
+    assert {"mcfn.sim.engine", "mcfn.sim.resources", "mcfn.sim.queueing", *stations} <= set(modules)
 
 
 @pytest.mark.skipif(
@@ -67,22 +69,38 @@ def test_compiled_station_matches_the_python_source_bit_for_bit() -> None:
     assert (ours.mean_in_system, ours.utilisation, ours.events) == (in_system, utilisation, events)
 
 
+def digests(columns: dict[str, np.ndarray]) -> dict[str, str]:
+    """A digest of each per-task column of a run."""
+    return {name: hashlib.sha256(column.tobytes()).hexdigest() for name, column in columns.items()}
+
+
 def network_digests() -> dict[str, dict[str, str]]:
-    """For every policy: a digest of each per-task column of the failure scenario of ``test_network_sim``."""
+    """For every policy: the column digests of the failure scenario of ``test_network_sim``."""
     from tests.sim.conftest import small_scenario
     from tests.sim.test_network_sim import FAILURES
 
     scenario = small_scenario(failures=FAILURES, max_reroutes=1)
+    return {policy: digests(simulate(scenario, policy).columns) for policy in POLICIES}
+
+
+def uplink_digests() -> dict[str, dict[str, str]]:
+    """For every uplink policy (the compiled uplink stations, and the solver's Python subclass of them): the column
+    digests of a short busy run."""
+    from tests.sim.conftest import small_scenario
+
     return {
-        policy: {name: hashlib.sha256(column.tobytes()).hexdigest() for name, column in run.columns.items()}
-        for policy in POLICIES
-        for run in [simulate(scenario, policy)]
+        policy: digests(
+            simulate(small_scenario(duration_s=4, radio={"uplink_policy": policy}), "compute-aware").columns
+        )
+        for policy in [*UPLINK_POLICIES, JOINT_ALLOCATION]
     }
 
 
-def test_compiled_network_simulation_matches_the_python_source_bit_for_bit() -> None:
-    code = "import json; from tests.sim.test_accelerated import network_digests; print(json.dumps(network_digests()))"
-    assert network_digests() == json.loads(in_pure_python(code))
+@pytest.mark.parametrize("digested", [network_digests, uplink_digests])
+def test_compiled_network_simulation_matches_the_python_source_bit_for_bit(digested) -> None:
+    name = digested.__name__
+    code = f"import json; from tests.sim.test_accelerated import {name}; print(json.dumps({name}()))"
+    assert digested() == json.loads(in_pure_python(code))
 
 
 def test_an_extension_older_than_its_source_is_stale(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:

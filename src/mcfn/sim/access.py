@@ -127,11 +127,12 @@ class RadioAccess:
         self._refresh(self._controller.attach(self._mobility.positions_m))
         sim.schedule(self._step_s, self._step, priority=-1)
 
-    def upload(self, task: int, *, station: int, terminal: int, service: int) -> float | None:
+    def upload(self, task: int, station: int, terminal: int, service: int) -> float | None:
         """Start ``task``'s upload at ``station``; returns its compression ratio (1 unless the joint allocation
         compresses it), or None when the station's solver turns the task away."""
         if self.joint is None:
-            self.uplinks[station].submit(task, self._data_bits[service], self.uplink_key[terminal])
+            uplink = self.uplinks[station]
+            uplink.submit(task, self._data_bits[service], self.uplink_key[terminal])
             return 1.0
         return self.joint.offer(station, task, snr_hz=self.uplink_key[terminal][0], service=service)
 

@@ -64,6 +64,7 @@ class Arrivals:
         self._total_rate = float(rates.sum()) * self._terminals
         self._service_p = rates / rates.sum() if self._poisson else rates
         self._batch: list[tuple[float, int, int, float]] = []
+        self._poisson_event = self._poisson_arrival  # one bound method for every arrival, not one per arrival
         if self._poisson:
             self._next_poisson()
         for i, service in enumerate(services):
@@ -81,8 +82,9 @@ class Arrivals:
             services = [self._poisson[k] for k in picks]
             self._batch = list(zip(gaps, services, terminals, scales, strict=True))[::-1]
         gap, service, terminal, scale = self._batch.pop()
-        if self._sim.now + gap < self._until_s:
-            self._sim.schedule(gap, self._poisson_arrival, service, terminal, scale)
+        at_s = self._sim.now + gap
+        if at_s < self._until_s:
+            self._sim._push(at_s, 0, self._poisson_event, (service, terminal, scale))
 
     def _poisson_arrival(self, service: int, terminal: int, scale: float) -> None:
         self._next_poisson()

@@ -72,7 +72,7 @@ class JointUplink(PolicySharing):
     def __init__(
         self, sim: Simulator, *, system: UplinkSystem, stats: SolverStats, on_finish: Finished, delay_s: float = 0.0
     ) -> None:
-        super().__init__(sim, rule=self._rates, on_finish=on_finish, delay_s=delay_s)
+        super().__init__(sim, rule=self._rate_rule, on_finish=on_finish, delay_s=delay_s)
         self._sim = sim
         self._system = system
         self._stats = stats
@@ -139,7 +139,7 @@ class JointUplink(PolicySharing):
         snr = np.array([u.snr_hz for u in uploads])
         return radio.shannon_rate_bps(bandwidth_hz, 1.0, snr, 1.0).tolist()
 
-    def _rates(self, keys: Sequence[int], remaining_bits: Sequence[float]) -> list[float]:
+    def _rate_rule(self, keys: Sequence[int], remaining_bits: Sequence[float]) -> list[float]:
         """The rate rule: the rates :meth:`offer` decided, the whole band for a lone upload, else a new solve.
 
         Asked at the station's instant of change, which may be earlier than the clock (a rate rule must not read

@@ -39,9 +39,10 @@ class ComputeServers:
         on_computed: Callable[[int], None],
     ) -> None:
         self._sim = sim
-        self._view = view
+        self._receive = view.receive
         self._policy = policy
         self._rng = sim.stream("adverts")
+        self._advertise_event = self._advertise  # one bound method for every advert, not one per advert
         self._delay = delay_to_router_s.tolist()
         self._ids = fleet.node_ids
         #: FLOPs per one-VM second on each node, the view's unit of work (its nominal speed per VM).
@@ -61,17 +62,19 @@ class ComputeServers:
         self.adverts_sent = 0
         self.adverts_lost = 0
         for j, phase in enumerate(self._rng.uniform(0.0, policy.period_s, size=len(fleet)).tolist()):
-            sim.schedule(phase, self._advertise, j)
+            sim.schedule(phase, self._advertise_event, j)
 
     def submit(self, node: int, task: int, alone_s: float) -> None:
         """Run ``alone_s`` one-VM seconds of ``task`` on ``node``."""
         self._arrived_s[node] += alone_s
-        self.stations[node].submit(task, alone_s)
+        station = self.stations[node]
+        station.submit(task, alone_s)
 
     def _advertise(self, j: int) -> None:
         sim, policy = self._sim, self._policy
         jitter = self._rng.uniform(-policy.jitter_s, policy.jitter_s) if policy.jitter_s else 0.0
-        sim.schedule(policy.period_s + jitter, self._advertise, j)
+        now = sim.now
+        sim._push(now + (policy.period_s + jitter), 0, self._advertise_event, (j,))
         if self.down[j]:
             return
         self.adverts_sent += 1
@@ -80,7 +83,6 @@ class ComputeServers:
             return
         station = self.stations[j]
         station.account()
-        now = sim.now
         last_s, last_done, last_arrived = self._marks[j]
         elapsed = now - last_s
         done, arrived = station.work_done, self._arrived_s[j]
@@ -95,4 +97,4 @@ class ComputeServers:
             speed_flops_per_s=(done - last_done) / elapsed * scale if saturated and elapsed > 0 else 0.0,
             arrival_flops_per_s=(arrived - last_arrived) / elapsed * scale if elapsed > 0 else 0.0,
         )
-        sim.schedule(self._delay[j], self._view.receive, advert)
+        sim._push(now + self._delay[j], 0, self._receive, (advert,))

@@ -32,7 +32,8 @@ from typing import Any
 
 from mcfn.sim.engine import Simulator
 
-#: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service.
+#: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service; a function of ``n``
+#: alone, which the station tabulates as ``n`` grows.
 EqualRate = Callable[[int], float]
 #: ``rates(keys, remaining)``: service rate of each job in service (work units per second), same order; the rule
 #: reads the two sequences and neither keeps nor changes them. It is asked at the instant the set of jobs changes,
@@ -40,6 +41,8 @@ EqualRate = Callable[[int], float]
 RateRule = Callable[[Sequence[Any], Sequence[float]], Sequence[float]]
 #: ``on_finish(job, served_s)``: the job leaves now; its service ended at ``served_s`` (now less the delay).
 Finished = Callable[[int, float], None]
+
+_heappush, _heappop = heapq.heappush, heapq.heappop
 
 
 def equal_share(capacity: float) -> EqualRate:
@@ -66,16 +69,18 @@ class SharingStation:
             raise ValueError(f"delay_s must be >= 0, got {delay_s!r}")
         self._sim = sim
         self._finished = on_finish
+        self._leave_event = self._leave  # one bound method for every departure event, not one per job
         self.slots = slots
         self._limit = slots if slots is not None else math.inf
         self._delay_s = delay_s
         self.in_service = 0
         self._queue: deque[tuple[int, float, Any]] = deque()
-        #: Jobs whose service has ended and that have not left yet: ``(served_s, job)``, in order.
-        self._leaving: deque[tuple[float, int]] = deque()
-        self._due_s = math.inf  # when the next job to finish service does (inf: none in service)
+        #: Jobs whose service has ended and that have not left yet: ``(served_s, job)``, in order (a few at most).
+        self._leaving: list[tuple[float, int]] = []
+        # the job due to finish service next and when (inf: none in service); a subclass's _next sets both
+        self._due_s = math.inf
         self._due_job = -1
-        self._event: int | None = None  # leaving[0] leaves, or else the due job, `delay_s` after its service
+        self._event = -1  # handle of the pending event (-1: none): leaving[0] leaves, or else the due job
         self._last_s = sim.now
         self.busy_area = 0.0
         self.in_service_area = 0.0
@@ -89,8 +94,8 @@ class SharingStation:
         """Advance every job in service by ``elapsed_s`` at the current rates; return the work done."""
         raise NotImplementedError
 
-    def _next(self) -> tuple[int, float]:
-        """Set the rates for the ``in_service`` jobs now in service; return the next to finish and its delay."""
+    def _next(self) -> None:
+        """Set the rates for the ``in_service`` jobs now in service, and ``_due_job`` and ``_due_s``."""
         raise NotImplementedError
 
     def _remove(self, job: int) -> None:
@@ -117,8 +122,7 @@ class SharingStation:
             return
         self._add(job, work, key)
         self.in_service += 1
-        self._due_job, delay = self._next()
-        self._due_s = self._last_s + delay
+        self._next()
         if not self._leaving:  # the pending event was for the job due first, which may have changed
             self._arm()
 
@@ -159,36 +163,38 @@ class SharingStation:
         self._advance(served_s)
         self._remove(job)
         if self._queue:
-            self._add(*self._queue.popleft())
+            waiting, work, key = self._queue.popleft()
+            self._add(waiting, work, key)
         else:
             self.in_service -= 1
         self._leaving.append((served_s, job))
         if self.in_service:
-            self._due_job, delay = self._next()
-            self._due_s = self._last_s + delay
+            self._next()
         else:
             self._due_s = math.inf
 
     def _arm(self) -> None:
         """(Re)schedule the pending event: the first leaving job's, or else the due job's."""
         sim = self._sim
-        if self._event is not None:
+        if self._event >= 0:
             sim.cancel(self._event)
-            self._event = None
+            self._event = -1
         if self._leaving:
             served_s, job = self._leaving[0]
         elif self._due_s < math.inf:
             served_s, job = self._due_s, self._due_job
         else:
             return
-        self._event = sim.schedule(served_s + self._delay_s - sim.now, self._leave, job)
+        # at now + delay, as schedule(delay) would put it, and never in the past
+        now = sim.now
+        self._event = sim._push(now + max(served_s + self._delay_s - now, 0.0), 0, self._leave_event, (job,))
 
     def _leave(self, job: int) -> None:
-        self._event = None
+        self._event = -1
         now = self._sim.now
         while self._due_s <= now:  # the ends of service up to now (the integrals stop at the last)
             self._end_service()
-        served_s, first = self._leaving.popleft()
+        served_s, first = self._leaving.pop(0)
         if first != job:
             raise RuntimeError(f"station let job {job} leave but job {first} was due first")
         self._arm()
@@ -209,25 +215,29 @@ class EqualSharing(SharingStation):
     ) -> None:
         super().__init__(sim, on_finish=on_finish, slots=slots, delay_s=delay_s)
         self._rate_of = rate
+        self._rate_table: list[float] = []  # rate(n) at [n - 1], for every n seen so far
         self._rate = 0.0
         self._attained = 0.0  # service attained by any job in service since the station began
         self._heap: list[tuple[float, int]] = []
 
     def _add(self, job: int, work: float, key: Any) -> None:
-        heapq.heappush(self._heap, (self._attained + work, job))
+        _heappush(self._heap, (self._attained + work, job))
 
     def _progress(self, elapsed_s: float) -> float:
         step = self._rate * elapsed_s
         self._attained += step
         return step * self.in_service
 
-    def _next(self) -> tuple[int, float]:
-        self._rate = rate = self._rate_of(self.in_service)
-        finish, job = self._heap[0]
-        return job, max(finish - self._attained, 0.0) / rate
+    def _next(self) -> None:
+        n, table = self.in_service, self._rate_table
+        while len(table) < n:
+            table.append(self._rate_of(len(table) + 1))
+        self._rate = rate = table[n - 1]
+        finish, self._due_job = self._heap[0]
+        self._due_s = self._last_s + max(finish - self._attained, 0.0) / rate
 
     def _remove(self, job: int) -> None:
-        _, first = heapq.heappop(self._heap)  # the job scheduled to finish is the heap's first
+        _, first = _heappop(self._heap)  # the job scheduled to finish is the heap's first
         if first != job:
             raise RuntimeError(f"station finished job {job} but job {first} was due first")
 
@@ -271,14 +281,19 @@ class PolicySharing(SharingStation):
             done += step
         return done
 
-    def _next(self) -> tuple[int, float]:
-        self._rates = rates = list(self._rule(self._keys, self._left))
-        first, delay = self._jobs[0], math.inf
-        for job, left, rate in zip(self._jobs, self._left, rates, strict=True):
+    def _next(self) -> None:
+        jobs, lefts = self._jobs, self._left
+        self._rates = rates = list(self._rule(self._keys, lefts))
+        if len(rates) != len(jobs):
+            raise ValueError(f"the rate rule gave {len(rates)} rates for {len(jobs)} jobs")
+        first, delay = jobs[0], math.inf
+        for i in range(len(jobs)):
+            left, rate = lefts[i], rates[i]
             wait = (left / rate if rate > 0.0 else math.inf) if left > 0.0 else 0.0
             if wait < delay:
-                first, delay = job, wait
-        return first, delay
+                first, delay = jobs[i], wait
+        self._due_job = first
+        self._due_s = self._last_s + delay
 
     def _remove(self, job: int) -> None:
         i = self._jobs.index(job)

@@ -29,8 +29,29 @@ def link_key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-#: One hop of a path: the link's station, its key, its propagation delay, the nodes it leads from and to.
-Hop = tuple[EqualSharing, tuple[str, str], float, str, str]
+class _Hop:
+    """One hop of a path: the link's station, its key, its propagation delay, the nodes it leads from and to."""
+
+    __slots__ = ("a", "b", "delay_s", "key", "station")
+
+    def __init__(self, station: EqualSharing, key: tuple[str, str], delay_s: float, a: str, b: str) -> None:
+        self.station = station
+        self.key = key
+        self.delay_s = delay_s
+        self.a = a
+        self.b = b
+
+
+class _Transfer:
+    """A transfer in transit: the hops of its path, the index of the current one, its bits, whom to tell."""
+
+    __slots__ = ("bits", "hop", "hops", "on_arrival")
+
+    def __init__(self, hops: tuple[_Hop, ...], bits: float, on_arrival: Arrived) -> None:
+        self.hops = hops
+        self.hop = 0
+        self.bits = bits
+        self.on_arrival = on_arrival
 
 
 class WiredNetwork:
@@ -40,16 +61,17 @@ class WiredNetwork:
         self._sim = sim
         self._topology = topology
         self._blocked = on_blocked
+        self._passed_event = self._passed  # one bound method for every hop's event, not one per hop
         self.links: dict[tuple[str, str], EqualSharing] = {}
         self._delay: dict[tuple[str, str], float] = {}
         for link in topology.links():
             key = link_key(link.a, link.b)
             self.links[key] = EqualSharing(
-                sim, rate=equal_share(link.bandwidth_bps), on_finish=self._passed, delay_s=link.delay_s
+                sim, rate=equal_share(link.bandwidth_bps), on_finish=self._passed_event, delay_s=link.delay_s
             )
             self._delay[key] = link.delay_s
-        self._transit: dict[int, list] = {}  # task -> [hops, index of the current hop, bits, on_arrival]
-        self._hops: dict[tuple[str, ...], tuple[Hop, ...]] = {}
+        self._transit: dict[int, _Transfer] = {}
+        self._hops: dict[tuple[str, ...], tuple[_Hop, ...]] = {}
         self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
         self._paths_version = topology.version
         self.down_nodes: set[str] = set()
@@ -82,39 +104,43 @@ class WiredNetwork:
         """Carry ``bits`` of ``task`` along ``path`` (node names); ``on_arrival(task)`` at the last node."""
         hops = self._hops.get(path)
         if hops is None:
-            hops = self._hops[path] = tuple(self._hop(a, b) for a, b in pairwise(path))
+            hops = self._hops[path] = self._hops_of(path)
         if not hops:
             on_arrival(task)
             return
-        state = [hops, 0, bits, on_arrival]
-        self._transit[task] = state
-        self._enter(task, state)
+        transfer = self._transit[task] = _Transfer(hops, bits, on_arrival)
+        self._enter(task, transfer)
 
-    def _hop(self, a: str, b: str) -> Hop:
-        key = link_key(a, b)
-        return self.links[key], key, self._delay[key], a, b
+    def _hops_of(self, path: tuple[str, ...]) -> tuple[_Hop, ...]:
+        """The hops of ``path`` (built once per path: :meth:`send` keeps them)."""
+        hops = []
+        for a, b in pairwise(path):
+            key = link_key(a, b)
+            hops.append(_Hop(self.links[key], key, self._delay[key], a, b))
+        return tuple(hops)
 
-    def _enter(self, task: int, state: list) -> None:
-        station, key, delay_s, a, b = state[0][state[1]]
-        if (self.down_links or self.down_nodes) and (key in self.down_links or b in self.down_nodes):
+    def _enter(self, task: int, transfer: _Transfer) -> None:
+        hop = transfer.hops[transfer.hop]
+        if (self.down_links or self.down_nodes) and (hop.key in self.down_links or hop.b in self.down_nodes):
             del self._transit[task]
-            self._blocked(task, f"link {a}-{b} is down" if key in self.down_links else f"node {b} is down")
+            down = f"link {hop.a}-{hop.b}" if hop.key in self.down_links else f"node {hop.b}"
+            self._blocked(task, f"{down} is down")
             return
-        if state[2] > 0.0:
-            station.submit(task, state[2])
-        else:
-            self._sim.schedule(delay_s, self._passed, task, self._sim.now)
+        if transfer.bits > 0.0:
+            hop.station.submit(task, transfer.bits)
+        else:  # nothing to carry: only the propagation delay
+            now = self._sim.now
+            self._sim._push(now + hop.delay_s, 0, self._passed_event, (task, now))
 
     def _passed(self, task: int, _served_s: float) -> None:
         """``task`` has crossed its current hop: on to the next, or arrived."""
-        state = self._transit[task]
-        hop = state[1] + 1
-        if hop == len(state[0]):
+        transfer = self._transit[task]
+        transfer.hop += 1
+        if transfer.hop == len(transfer.hops):
             del self._transit[task]
-            state[3](task)
+            transfer.on_arrival(task)
         else:
-            state[1] = hop
-            self._enter(task, state)
+            self._enter(task, transfer)
 
     def drop_link(self, key: tuple[str, str]) -> list[int]:
         """Take the transfers off a link that went down; returns their task ids (no longer in transit)."""

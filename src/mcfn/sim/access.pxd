@@ -1,0 +1,26 @@
+# C declarations for access.py, compiled by setup.py (Cython pure Python mode); access.py is the reference.
+
+cimport cython
+from mcfn.sim.engine cimport Simulator
+from mcfn.sim.sharing cimport PolicySharing
+
+
+@cython.final
+cdef class RadioAccess:
+    cdef Simulator _sim
+    cdef object _step_s
+    cdef object _mobility
+    cdef object _stations
+    cdef object _controller
+    cdef object _tx_w
+    cdef object _noise
+    cdef object _bandwidth_hz
+    cdef readonly object joint
+    cdef readonly list uplinks
+    cdef list _data_bits
+    cdef public Py_ssize_t handovers
+    cdef readonly list serving
+    cdef readonly list uplink_key
+
+    @cython.locals(uplink=PolicySharing)
+    cpdef upload(self, Py_ssize_t task, Py_ssize_t station, Py_ssize_t terminal, Py_ssize_t service)

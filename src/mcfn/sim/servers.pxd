@@ -1,0 +1,31 @@
+# C declarations for servers.py, compiled by setup.py (Cython pure Python mode); servers.py is the reference.
+
+cimport cython
+from mcfn.sim.engine cimport Simulator
+from mcfn.sim.sharing cimport EqualSharing
+
+
+@cython.final
+cdef class ComputeServers:
+    cdef Simulator _sim
+    cdef object _receive
+    cdef object _policy
+    cdef object _rng
+    cdef object _advertise_event
+    cdef list _delay
+    cdef object _ids
+    cdef list _flops_per_vm_s
+    cdef readonly list stations
+    cdef readonly list down
+    cdef list _arrived_s
+    cdef list _marks
+    cdef public Py_ssize_t adverts_sent
+    cdef public Py_ssize_t adverts_lost
+
+    @cython.locals(station=EqualSharing)
+    cpdef submit(self, Py_ssize_t node, Py_ssize_t task, double alone_s)
+    @cython.locals(
+        sim=Simulator, jitter=double, now=double, station=EqualSharing, last_s=double, last_done=double,
+        last_arrived=double, elapsed=double, done=double, arrived=double, scale=double, saturated=bint,
+    )
+    cpdef _advertise(self, Py_ssize_t j)

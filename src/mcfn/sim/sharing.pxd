@@ -1,0 +1,78 @@
+# C declarations for sharing.py, compiled by setup.py (Cython pure Python mode); sharing.py is the reference.
+# The hooks a subclass provides are C methods: a Python subclass (joint_uplink.JointUplink) can override
+# _remove and the Python-level methods only.
+
+cimport cython
+from mcfn.sim.engine cimport Simulator
+
+
+cdef class SharingStation:
+    cdef Simulator _sim
+    cdef object _finished
+    cdef object _leave_event
+    cdef readonly object slots
+    cdef double _limit
+    cdef double _delay_s
+    cdef public Py_ssize_t in_service
+    cdef object _queue
+    cdef list _leaving
+    cdef double _due_s
+    cdef Py_ssize_t _due_job
+    cdef Py_ssize_t _event
+    cdef readonly double _last_s
+    cdef public double busy_area
+    cdef public double in_service_area
+    cdef public double work_done
+
+    cdef _add(self, Py_ssize_t job, double work, object key)
+    cdef double _progress(self, double elapsed_s) except? -1.0
+    cdef _next(self)
+    cpdef _remove(self, Py_ssize_t job)
+    cdef list _clear(self)
+
+    cpdef submit(self, Py_ssize_t job, double work, object key=*)
+    cpdef account(self)
+    @cython.final
+    @cython.locals(elapsed=double, n=Py_ssize_t)
+    cdef _advance(self, double now)
+    @cython.final
+    @cython.locals(served_s=double, job=Py_ssize_t, waiting=Py_ssize_t, work=double)
+    cdef _end_service(self)
+    @cython.final
+    @cython.locals(sim=Simulator, served_s=double, job=Py_ssize_t, now=double)
+    cdef _arm(self)
+    @cython.locals(now=double, served_s=double, first=Py_ssize_t)
+    cpdef _leave(self, Py_ssize_t job)
+
+
+cdef class EqualSharing(SharingStation):
+    cdef object _rate_of
+    cdef list _rate_table
+    cdef double _rate
+    cdef double _attained
+    cdef list _heap
+
+    @cython.locals(step=double)
+    cdef double _progress(self, double elapsed_s) except? -1.0
+    @cython.locals(n=Py_ssize_t, table=list, rate=double, finish=double)
+    cdef _next(self)
+    @cython.locals(first=Py_ssize_t)
+    cpdef _remove(self, Py_ssize_t job)
+
+
+cdef class PolicySharing(SharingStation):
+    cdef object _rule
+    cdef readonly list _jobs
+    cdef readonly list _left
+    cdef list _keys
+    cdef list _rates
+
+    @cython.locals(left=list, done=double, step=double, rate=double, i=Py_ssize_t)
+    cdef double _progress(self, double elapsed_s) except? -1.0
+    @cython.locals(
+        jobs=list, lefts=list, rates=list, first=Py_ssize_t, delay=double, i=Py_ssize_t, left=double, rate=double,
+        wait=double,
+    )
+    cdef _next(self)
+    @cython.locals(i=Py_ssize_t)
+    cpdef _remove(self, Py_ssize_t job)

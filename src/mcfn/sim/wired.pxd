@@ -1,0 +1,47 @@
+# C declarations for wired.py, compiled by setup.py (Cython pure Python mode); wired.py is the reference.
+
+cimport cython
+from mcfn.sim.engine cimport Simulator
+from mcfn.sim.sharing cimport EqualSharing
+
+
+@cython.final
+cdef class _Hop:
+    cdef EqualSharing station
+    cdef tuple key
+    cdef double delay_s
+    cdef object a
+    cdef object b
+
+
+@cython.final
+cdef class _Transfer:
+    cdef tuple hops
+    cdef Py_ssize_t hop
+    cdef double bits
+    cdef object on_arrival
+
+
+@cython.final
+cdef class WiredNetwork:
+    cdef Simulator _sim
+    cdef object _topology
+    cdef object _blocked
+    cdef object _passed_event
+    cdef readonly dict links
+    cdef dict _delay
+    cdef dict _transit
+    cdef dict _hops
+    cdef dict _paths
+    cdef object _paths_version
+    cdef readonly set down_nodes
+    cdef readonly set down_links
+
+    cpdef path(self, object source, object target)
+    cpdef obstacle(self, object path)
+    @cython.locals(hops=tuple, transfer=_Transfer)
+    cpdef send(self, Py_ssize_t task, object path, double bits, object on_arrival)
+    @cython.locals(hop=_Hop, now=double)
+    cdef _enter(self, Py_ssize_t task, _Transfer transfer)
+    @cython.locals(transfer=_Transfer)
+    cpdef _passed(self, Py_ssize_t task, double _served_s)
