@@ -15,7 +15,7 @@ from setuptools import Extension, setup
 
 SOURCE = Path(__file__).parent / "src"
 #: No contraction of a*b+c into one fused multiply-add: the compiled modules must round exactly as Python does.
-C_FLAGS = ["-O2", "-ffp-contract=off"]
+C_FLAGS = ["-ffp-contract=off"]
 
 
 def compiled_extensions() -> list[Extension]:
