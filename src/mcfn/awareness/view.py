@@ -108,10 +108,11 @@ class AwareView:
             queue, busy, speed = self.queue_flops[indices], self.busy_vms[indices], self.speed_flops_per_s[indices]
             drift = drift[indices]
         age = self.age_s(now_s, indices)
-        # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should
-        return Estimate(
-            queue_flops=np.maximum(queue + drift * age, 0.0), busy_vms=busy, speed_flops_per_s=speed, age_s=age
-        )
+        # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should;
+        # a drain over an age too long for floats overflows to -inf, whose backlog is 0 too
+        with np.errstate(over="ignore"):
+            queue = np.maximum(queue + drift * age, 0.0)
+        return Estimate(queue_flops=queue, busy_vms=busy, speed_flops_per_s=speed, age_s=age)
 
     def steady_from_s(self) -> float:
         """A time (s) from which on :meth:`estimate` gives every node the same backlog, until the next advert is
@@ -135,12 +136,13 @@ class AwareView:
         if draining.size == 0:
             return -np.inf
         queue, rate, sent = self.queue_flops[draining], drift[draining], self.sent_s[draining]
-        with np.errstate(over="ignore"):  # a drain too slow for floats overflows to inf: never steady
+        # a drain too slow for floats overflows to inf (never steady); a long drain's backlog to -inf (that is, 0)
+        with np.errstate(over="ignore"):
             at_s = float(np.max(sent + queue / -rate))
-        for _ in range(4):
-            if not np.count_nonzero(np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0)):
-                return at_s
-            at_s += abs(at_s) * 1e-12 + 1e-12
+            for _ in range(4):
+                if not np.count_nonzero(np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0)):
+                    return at_s
+                at_s += abs(at_s) * 1e-12 + 1e-12
         return np.inf
 
     def _drift(self) -> FloatArray:
