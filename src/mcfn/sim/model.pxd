@@ -2,7 +2,11 @@
 
 cimport cython
 
+from mcfn.sim.access cimport RadioAccess
 from mcfn.sim.engine cimport Simulator
+from mcfn.sim.records cimport TaskTable
+from mcfn.sim.servers cimport ComputeServers
+from mcfn.sim.wired cimport WiredNetwork
 
 
 @cython.final
@@ -25,12 +29,12 @@ cdef class Flight:
 cdef class NetworkModel:
     cdef public Simulator sim
     cdef public object world
-    cdef public object table
+    cdef public TaskTable table
     cdef public object view
     cdef public object router
-    cdef public object wired
-    cdef public object access
-    cdef public object servers
+    cdef public WiredNetwork wired
+    cdef public RadioAccess access
+    cdef public ComputeServers servers
     cdef public object arrivals
     cdef public set down_stations
     cdef object _policy

@@ -130,7 +130,7 @@ class NetworkModel:
     def _arrive(self, service: int, terminal: int, scale: float) -> None:
         now = self.sim.now
         station = self.access.serving[terminal]
-        task = self.table.arrive(now_s=now, service=service, terminal=terminal, ingress=station)
+        task = self.table.arrive(now, service, terminal, station)
         self._flight[task] = Flight(service, terminal, station, scale, now)
         if station in self.down_stations:
             self.fail(task, f"serving base station {self.world.stations[station]} is down")
@@ -143,7 +143,8 @@ class NetworkModel:
             if compression is None:
                 self.fail(task, "the uplink allocation turned it away: its deadline and floor cannot be met")
             elif compression < 1.0:
-                self._flight[task].compression = self.table.compression[task] = compression
+                self._flight[task].compression = compression
+                self.table.compressed(task, compression)
         elif self._radio_delay_s:
             self.sim.schedule(self._radio_delay_s, self._uploaded, task, now)
         else:
@@ -163,14 +164,12 @@ class NetworkModel:
                 self.fail(task, f"routed into a failure: {obstacle}")
                 return False
         flight.nodes, flight.paths, flight.stage = nodes, paths, 0
-        stage_node = self.table.stage_node
-        for k, j in enumerate(nodes):  # a scalar store per stage is cheaper than converting a short list
-            stage_node[task, k] = j
+        self.table.route(task, nodes)
         return True
 
     def _uploaded(self, task: int, sent_s: float) -> None:
         """The input has crossed the air interface (``radio_delay_s`` after the upload ended at ``sent_s``)."""
-        self.table.upload_s[task] = sent_s - self._flight[task].arrival_s
+        self.table.uploaded(task, sent_s - self._flight[task].arrival_s)
         self._first_stage(task)
 
     def _first_stage(self, task: int) -> None:
@@ -220,16 +219,13 @@ class NetworkModel:
 
     def _delivered(self, task: int) -> None:
         flight = self._flight.pop(task)
-        self.table.complete(task, now_s=self.sim.now, delivered=flight.station)
-        self.table.compute_s[task] = flight.compute_s
+        self.table.complete(task, self.sim.now, flight.station, flight.compute_s)
 
     # --- endings and re-routing ------------------------------------------------------------------------------
     def fail(self, task: int, reason: str) -> None:
         """End ``task`` as failed with ``reason``."""
         flight = self._flight.pop(task, None)
-        self.table.fail(task, now_s=self.sim.now, reason=reason)
-        if flight is not None:
-            self.table.compute_s[task] = flight.compute_s
+        self.table.fail(task, self.sim.now, reason, 0.0 if flight is None else flight.compute_s)
 
     def reroute(self, task: int, reason: str) -> None:
         """Restart ``task``'s chain from its ingress station after a failure, or fail it with ``reason``."""

@@ -55,6 +55,13 @@ class TaskTable:
         self._columns = new
         for name, values in new.items():
             setattr(self, name, values)
+        # the columns the life of a task writes, under names of their own: typed memoryviews once compiled
+        # (records.pxd), so that a write is a store rather than a NumPy call; the arrays themselves in Python
+        self._arrival, self._end, self._upload = new["arrival_s"], new["end_s"], new["upload_s"]
+        self._compute, self._compression = new["compute_s"], new["compression"]
+        self._service, self._terminal, self._ingress = new["service"], new["terminal"], new["ingress"]
+        self._delivered, self._status, self._reason = new["delivered"], new["status"], new["reason"]
+        self._stage_node = new["stage_node"]
 
     # Column attributes, bound by _allocate.
     arrival_s: np.ndarray
@@ -76,37 +83,53 @@ class TaskTable:
     def in_flight(self) -> int:
         return self.count - self.completed - self.failed
 
-    def arrive(self, *, now_s: float, service: int, terminal: int, ingress: int) -> int:
+    def arrive(self, now_s: float, service: int, terminal: int, ingress: int) -> int:
         """Open a record; returns the task id."""
         task = self.count
         if task == len(self.status):
             self._allocate(2 * task)
-        self.arrival_s[task] = now_s
-        self.service[task] = service
-        self.terminal[task] = terminal
-        self.ingress[task] = ingress
+        self._arrival[task] = now_s
+        self._service[task] = service
+        self._terminal[task] = terminal
+        self._ingress[task] = ingress
         self.count = task + 1
         return task
 
-    def complete(self, task: int, *, now_s: float, delivered: int) -> None:
-        self._end(task, now_s, COMPLETED)
-        self.delivered[task] = delivered
+    def route(self, task: int, nodes: list[int]) -> None:
+        """Record the fleet indices that run (or will run) the task's stages, in order."""
+        for k, node in enumerate(nodes):
+            self._stage_node[task, k] = node
+
+    def uploaded(self, task: int, upload_s: float) -> None:
+        """Record the seconds from arrival until the input crossed the air interface."""
+        self._upload[task] = upload_s
+
+    def compressed(self, task: int, ratio: float) -> None:
+        """Record the share of its input the task uploads (seed §3.2's compression ratio)."""
+        self._compression[task] = ratio
+
+    def complete(self, task: int, now_s: float, delivered: int, compute_s: float) -> None:
+        """End the task as completed, delivered through base station ``delivered`` after ``compute_s`` of compute."""
+        self._end_as(task, now_s, COMPLETED, compute_s)
+        self._delivered[task] = delivered
         self.completed += 1
 
-    def fail(self, task: int, *, now_s: float, reason: str) -> None:
-        self._end(task, now_s, FAILED)
+    def fail(self, task: int, now_s: float, reason: str, compute_s: float = 0.0) -> None:
+        """End the task as failed with ``reason`` after ``compute_s`` of compute."""
+        self._end_as(task, now_s, FAILED, compute_s)
         code = self._reason_index.get(reason)
         if code is None:
             code = self._reason_index[reason] = len(self.reasons)
             self.reasons.append(reason)
-        self.reason[task] = code
+        self._reason[task] = code
         self.failed += 1
 
-    def _end(self, task: int, now_s: float, status: int) -> None:
-        if self.status[task] != IN_FLIGHT:
-            raise RuntimeError(f"task {task} ended twice (it is already {STATUS_NAMES[self.status[task]]})")
-        self.status[task] = status
-        self.end_s[task] = now_s
+    def _end_as(self, task: int, now_s: float, status: int, compute_s: float) -> None:
+        if self._status[task] != IN_FLIGHT:
+            raise RuntimeError(f"task {task} ended twice (it is already {STATUS_NAMES[self._status[task]]})")
+        self._status[task] = status
+        self._end[task] = now_s
+        self._compute[task] = compute_s
 
     def view(self) -> dict[str, np.ndarray]:
         """The filled part of every column (views, not copies)."""
