@@ -159,12 +159,12 @@ class _FrameShape:
     sent: tuple[tuple[np.dtype, bool, int], ...]
 
 
-#: Frame shapes and layouts seen lately, by (kind, names, (dtype, shape) per array) when encoding and by (count,
-#: table bytes) when decoding: a stage sends and receives tensors of the same names and shapes request after
-#: request, so their descriptions are built and checked once (each cache is emptied when it reaches
-#: :data:`_MAX_LAYOUTS`).
+#: Frame shapes seen lately, by (kind, names, (dtype, shape) per array) when encoding, and kinds and layouts by
+#: the header without fields when decoding: a stage sends and receives tensors of the same names and shapes
+#: request after request, so their descriptions are built and checked once, and the header of a frame without
+#: fields is looked up whole (each cache is emptied when it reaches :data:`_MAX_LAYOUTS`).
 _SHAPES: dict[tuple[Any, ...], _FrameShape] = {}
-_LAYOUTS_BY_TABLE: dict[tuple[int, bytes], _Layout] = {}
+_RECEIVED: dict[bytes, tuple[str, _Layout]] = {}
 _MAX_LAYOUTS = 1024
 
 
@@ -231,6 +231,24 @@ def decode(head: bytes, body: bytes | memoryview) -> Message:
     Each tensor is a view of ``body`` (no copy, possibly unaligned, read-only when ``body`` is); copy it to keep
     it apart from the frame.
     """
+    known = _RECEIVED.get(head)  # a header without fields seen lately: nothing to parse or check again
+    if known is None:
+        kind, fields, layout = _parse_head(head)
+    else:
+        (kind, layout), fields = known, {}
+    if layout.body_bytes != len(body):
+        _check_body(layout, len(body))
+    tensors = {}
+    offset = 0
+    for name, wire, shape, nbytes in layout.tensors:
+        tensors[name] = np.ndarray(shape, wire, body, offset)
+        offset += nbytes
+    return Message(kind=kind, fields=fields, tensors=tensors)
+
+
+def _parse_head(head: bytes) -> tuple[str, dict[str, Any], _Layout]:
+    """A header's kind, fields and tensor layout, validated; the kind and layout are cached under the header that
+    the frame would have without its fields."""
     try:
         kind_bytes, count, fields_bytes = _HEAD.unpack_from(head)
     except struct.error:
@@ -242,16 +260,12 @@ def decode(head: bytes, body: bytes | memoryview) -> Message:
     if at + fields_bytes > len(head):
         raise FrameError(f"header ends inside the fields ({at + fields_bytes - len(head)} bytes short)")
     fields = _fields(head[at : at + fields_bytes]) if fields_bytes else {}
-    key = (count, head[at + fields_bytes :])
-    layout = _LAYOUTS_BY_TABLE.get(key) or _remember(_LAYOUTS_BY_TABLE, key, _parse_table(*key))
-    if layout.body_bytes != len(body):
-        _check_body(layout, len(body))
-    tensors = {}
-    offset = 0
-    for name, wire, shape, nbytes in layout.tensors:
-        tensors[name] = np.ndarray(shape, wire, body, offset)
-        offset += nbytes
-    return Message(kind=kind.decode("ascii"), fields=fields, tensors=tensors)
+    table = head[at + fields_bytes :]
+    key = _HEAD.pack(kind_bytes, count, 0) + kind + table if fields_bytes else head
+    kind_and_layout = _RECEIVED.get(key) or _remember(
+        _RECEIVED, key, (kind.decode("ascii"), _parse_table(count, table))
+    )
+    return kind_and_layout[0], fields, kind_and_layout[1]
 
 
 def _parse_table(count: int, table: bytes) -> _Layout:
