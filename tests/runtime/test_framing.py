@@ -11,16 +11,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.runtime.conftest import run
 
+from mcfn.runtime.channel import Channel
 from mcfn.runtime.framing import BUFFER_BYTES, MAX_QUEUED, FrameProtocol
-from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode
+from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode, encode_parts
 
 
 class _Transport(asyncio.Transport):
-    """Just enough of a transport to see the protocol pause and resume reading."""
+    """Just enough of a transport to see the protocol pause and resume reading, and what it writes."""
 
     def __init__(self) -> None:
         super().__init__()
         self.paused = False
+        self.written = bytearray()
+        self.closing = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += data
 
     def pause_reading(self) -> None:
         self.paused = True
@@ -29,7 +35,7 @@ class _Transport(asyncio.Transport):
         self.paused = False
 
     def is_closing(self) -> bool:
-        return False
+        return self.closing
 
 
 def _feed(protocol: FrameProtocol, data: bytes, cuts: list[int]) -> None:
@@ -109,5 +115,54 @@ def test_an_end_inside_a_frame_is_a_truncated_frame(data, complaint):
         protocol.eof_received()
         with pytest.raises(FrameError, match=re.escape(complaint)):
             await protocol.read()
+
+    run(scenario())
+
+
+def test_a_small_frame_is_written_at_once_and_a_paused_transport_holds_the_writer_until_it_resumes():
+    """The synchronous write path takes a frame only while the transport is not paused; a frame sent while it is
+    paused still reaches the transport, in order, and its sender waits until the transport resumes."""
+    first, second, third = (Message(kind=kind, tensors={"t": np.arange(4, dtype=np.int32)}) for kind in "abc")
+
+    async def scenario():
+        transport = _Transport()
+        protocol = FrameProtocol(FrameLimits())
+        protocol.connection_made(transport)
+        channel = Channel(protocol)
+        await channel.send(first, timeout_s=5)
+        sent_at_once = bytes(transport.written)
+        protocol.pause_writing()
+        refused = not protocol.write_now(encode_parts(second))
+        sending = asyncio.create_task(channel.send(second, timeout_s=5))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        held = not sending.done()
+        protocol.resume_writing()
+        await sending
+        await channel.send(third, timeout_s=5)
+        return sent_at_once, refused, held, bytes(transport.written)
+
+    sent_at_once, refused, held, written = run(scenario())
+    assert sent_at_once == encode(first)
+    assert refused
+    assert held
+    assert written == encode(first) + encode(second) + encode(third)
+
+
+def test_a_writer_held_by_a_paused_transport_learns_that_the_connection_was_lost():
+    async def scenario():
+        transport = _Transport()
+        protocol = FrameProtocol(FrameLimits())
+        protocol.connection_made(transport)
+        channel = Channel(protocol)
+        protocol.pause_writing()
+        sending = asyncio.create_task(channel.send(Message(kind="a"), timeout_s=5))
+        await asyncio.sleep(0)
+        transport.closing = True
+        protocol.connection_lost(None)
+        with pytest.raises(ConnectionResetError):
+            await sending
+        with pytest.raises(ConnectionResetError):  # and a frame after it is refused at once
+            protocol.write_now(encode_parts(Message(kind="b")))
 
     run(scenario())

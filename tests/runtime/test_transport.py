@@ -130,6 +130,24 @@ def test_malformed_frames_are_named(header, body, complaint):
         decode(header, bytearray(body))
 
 
+def test_a_known_header_is_looked_up_whole_yet_every_frame_is_checked():
+    """Decoding caches a header's kind and layout under the header without fields: a frame with fields finds the
+    layout of one without, each frame keeps its own fields and body, and a header that differs from a known one
+    (another tensor count, a body of another length) is still rejected."""
+    plain = _header(b"k", tensors=((F32, (1,), b"a"),))
+    first, again = decode(plain, b"\0\0\x80\x3f"), decode(plain, b"\0\0\0\x40")
+    with_fields = decode(_header(b"k", b'{"n":2}', ((F32, (1,), b"a"),)), b"\0\0\x40\x40")
+    assert [(m.kind, m.fields, m.tensors["a"].tolist()) for m in (first, again, with_fields)] == [
+        ("k", {}, [1.0]),
+        ("k", {}, [2.0]),
+        ("k", {"n": 2}, [3.0]),
+    ]
+    with pytest.raises(FrameError, match="1 body bytes beyond"):
+        decode(plain, b"12345")
+    with pytest.raises(FrameError, match="ends inside the description of tensor 1"):
+        decode(plain[:1] + b"\x02" + plain[2:], b"1234")
+
+
 def test_channel_carries_tensors_both_ways():
     async def scenario():
         server, stats, port = await _server()

@@ -82,7 +82,9 @@ class Channel:
         """Send one message after its emulated transfer time (``link`` overrides the channel's for it)."""
         self._deadline.start(timeout_s)
         try:
-            await self._send(message, link)
+            parts = encode_parts(message)
+            if not self._written(parts, link):
+                await self._send(parts, link)
         except asyncio.CancelledError as exc:
             raise self._deadline.cause(exc) from None
         finally:
@@ -102,7 +104,9 @@ class Channel:
         """Send ``message`` and return the answer; an ``error`` answer raises :class:`RemoteError`."""
         self._deadline.start(timeout_s)
         try:
-            await self._send(message, link)
+            parts = encode_parts(message)
+            if not self._written(parts, link):
+                await self._send(parts, link)
             answer = await self._protocol.read()
         except asyncio.CancelledError as exc:
             raise self._deadline.cause(exc) from None
@@ -112,8 +116,13 @@ class Channel:
             raise RemoteError(str(answer.fields.get("reason", "unspecified error")))
         return answer
 
-    async def _send(self, message: Message, link: LinkProfile | None) -> None:
-        parts = encode_parts(message)
+    def _written(self, parts: list[bytes | memoryview], link: LinkProfile | None) -> bool:
+        """Whether the frame went to the transport at once: the link is not emulated, and the protocol took it
+        (:meth:`~mcfn.runtime.framing.FrameProtocol.write_now`). Else :meth:`_send` sends it."""
+        return (link or self._pacer.profile).is_ideal and self._protocol.write_now(parts)
+
+    async def _send(self, parts: list[bytes | memoryview], link: LinkProfile | None) -> None:
+        """Send a frame after its emulated transfer time, waiting while the transport is paused."""
         if not (link or self._pacer.profile).is_ideal:
             await self._pacer.hold(sum(len(part) for part in parts), link)
         await self._protocol.write(parts)

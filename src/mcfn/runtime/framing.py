@@ -13,7 +13,10 @@ complete, before its header or body is read; a malformed frame stops reading, an
 
 Writes go to the transport at once (``writelines``: one vectored ``sendmsg`` from Python 3.12), a large frame in
 pieces (:meth:`FrameProtocol.write`); the writer waits only while the transport asks it to pause, as
-``StreamWriter.drain`` does.
+``StreamWriter.drain`` does. So the write path is synchronous unless the transport is paused or the frame is
+large: :meth:`FrameProtocol.write_now` hands a small frame over in a plain call, and only when it declines does the
+writer await :meth:`FrameProtocol.write`. That spares the two coroutines that sending a frame otherwise made (the
+channel's and this protocol's): 0.6-0.7 µs of a 1 KB request/answer round trip's 33 µs here, on either loop.
 """
 
 from __future__ import annotations
@@ -135,20 +138,30 @@ class FrameProtocol(asyncio.BufferedProtocol):
             self._require_transport().resume_reading()
         return self._messages.popleft()
 
+    def write_now(self, parts: list[bytes | memoryview]) -> bool:
+        """Hand a small frame's parts to the transport at once, with nothing to wait for, if it can be; else
+        write nothing and return False (the frame is larger than :data:`WRITE_PIECE_BYTES`, or the transport has
+        asked to pause): the caller then awaits :meth:`write`. ``ConnectionResetError`` if the connection is gone.
+
+        This is the write path of almost every frame, and a plain call: no coroutine is made for it.
+        """
+        if self._writing_paused or sum(map(len, parts)) > WRITE_PIECE_BYTES:
+            return False
+        self._writable().writelines(parts)
+        return True
+
     async def write(self, parts: list[bytes | memoryview]) -> None:
-        """Send a frame's parts; ``ConnectionResetError`` if the connection is gone.
+        """Send a frame's parts, waiting while the transport is paused; ``ConnectionResetError`` if the
+        connection is gone.
 
         A small frame goes to the transport in one call. A large one goes in pieces of :data:`WRITE_PIECE_BYTES`, the
         next once the transport has passed the last on to the kernel: the transport copies whatever the kernel
         does not take at once into its own buffer, so handing it a whole 10 MB body would copy most of it.
         """
-        transport = self._require_transport()
-        if transport.is_closing():
-            raise ConnectionResetError("connection lost")
+        transport = self._writable()
         if sum(map(len, parts)) <= WRITE_PIECE_BYTES:
             transport.writelines(parts)
-            if self._writing_paused or self.closed.done():  # else nothing to wait for: no coroutine of _drain
-                await self._drain()
+            await self._drain()
             return
         for part in parts:
             for at in range(0, len(part), WRITE_PIECE_BYTES):
@@ -211,6 +224,12 @@ class FrameProtocol(asyncio.BufferedProtocol):
         if not isinstance(error, EOFError) and self.transport is not None and not self.transport.is_closing():
             self.transport.pause_reading()
         self._settle(self._waiter)
+
+    def _writable(self) -> asyncio.Transport:
+        transport = self._require_transport()
+        if transport.is_closing():
+            raise ConnectionResetError("connection lost")
+        return transport
 
     def _require_transport(self) -> asyncio.Transport:
         if self.transport is None:
