@@ -11,13 +11,12 @@ A node is *feasible* when it is reachable, has the memory the task needs, and ``
 in the budget. Everything is vectorised over candidates. The view's part (``Q_j / μ_j`` and the slowdown) is
 computed for the whole fleet at once (:class:`NodeLoad`) and the rest per candidate set, so that a router can keep
 each part until what it depends on changes (:mod:`mcfn.routing.tables`): a prediction then costs eight NumPy
-operations.
+operations, or, compiled (``costs.pxd``), one typed loop over the candidates that rounds exactly as they do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,23 +24,50 @@ from mcfn.awareness.view import Estimate
 from mcfn.compute.fleet import Fleet
 from mcfn.network.radio import FloatArray
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
 
-@dataclass(frozen=True, eq=False)
+
 class Instances:
     """The static arrays of a service's instances, gathered once from the fleet (aligned with ``nodes``).
 
     ``vertices`` are the instances' topology indices; the rest are the fleet's arrays at ``nodes`` (``is_edge`` is
-    ``~is_cloud``, kept because every decision needs it).
+    ``~is_cloud``, kept because every decision needs it). Read-only by contract.
     """
 
-    nodes: np.ndarray
-    vertices: np.ndarray
-    seconds_per_flop: FloatArray
-    vm_slots: np.ndarray
-    degradation: FloatArray
-    memory_bytes: FloatArray
-    is_cloud: np.ndarray
-    is_edge: np.ndarray
+    __slots__ = (
+        "_nodes",
+        "degradation",
+        "is_cloud",
+        "is_edge",
+        "memory_bytes",
+        "nodes",
+        "seconds_per_flop",
+        "vertices",
+        "vm_slots",
+    )
+
+    def __init__(
+        self,
+        nodes: np.ndarray,
+        vertices: np.ndarray,
+        seconds_per_flop: FloatArray,
+        vm_slots: np.ndarray,
+        degradation: FloatArray,
+        memory_bytes: FloatArray,
+        is_cloud: np.ndarray,
+        is_edge: np.ndarray,
+    ) -> None:
+        self.nodes = self._nodes = nodes  # _nodes: compiled, a typed view for predict's loop
+        self.vertices = vertices
+        self.seconds_per_flop = seconds_per_flop
+        self.vm_slots = vm_slots
+        self.degradation = degradation
+        self.memory_bytes = memory_bytes
+        self.is_cloud = is_cloud
+        self.is_edge = is_edge
 
     @classmethod
     def of(cls, fleet: Fleet, nodes: np.ndarray, vertices: np.ndarray) -> Instances:
@@ -66,27 +92,54 @@ class Instances:
         return self.memory_bytes >= memory_bytes
 
 
-@dataclass(slots=True, eq=False, kw_only=True)
 class CandidateCosts:
     """Per-candidate predictions for one decision; every array is aligned with ``nodes`` (fleet indices).
 
     ``path_delay_s`` is the propagation delay of the path in (what "nearest" means); ``busy_share`` the busy
-    share of each candidate's VM slots; ``is_edge`` is ``~is_cloud``. Read-only by contract, not frozen: one is
-    built on every decision, and a frozen dataclass's ``__init__`` (``object.__setattr__`` per field) costs
-    about three times as much.
+    share of each candidate's VM slots; ``is_edge`` is ``~is_cloud``. Read-only by contract: one is built on every
+    decision.
     """
 
-    nodes: np.ndarray
-    network_s: FloatArray
-    queue_s: FloatArray
-    compute_s: FloatArray
-    total_s: FloatArray
-    path_delay_s: FloatArray
-    busy_share: FloatArray
-    is_cloud: np.ndarray
-    is_edge: np.ndarray
-    feasible: np.ndarray
-    budget_s: float
+    __slots__ = (
+        "budget_s",
+        "busy_share",
+        "compute_s",
+        "feasible",
+        "is_cloud",
+        "is_edge",
+        "network_s",
+        "nodes",
+        "path_delay_s",
+        "queue_s",
+        "total_s",
+    )
+
+    def __init__(
+        self,
+        *,
+        nodes: np.ndarray,
+        network_s: FloatArray,
+        queue_s: FloatArray,
+        compute_s: FloatArray,
+        total_s: FloatArray,
+        path_delay_s: FloatArray,
+        busy_share: FloatArray,
+        is_cloud: np.ndarray,
+        is_edge: np.ndarray,
+        feasible: np.ndarray,
+        budget_s: float,
+    ) -> None:
+        self.nodes = nodes
+        self.network_s = network_s
+        self.queue_s = queue_s
+        self.compute_s = compute_s
+        self.total_s = total_s
+        self.path_delay_s = path_delay_s
+        self.busy_share = busy_share
+        self.is_cloud = is_cloud
+        self.is_edge = is_edge
+        self.feasible = feasible
+        self.budget_s = budget_s
 
     @property
     def load(self) -> FloatArray:
@@ -94,18 +147,32 @@ class CandidateCosts:
         so it ranks after every node with a free slot); computed when read, since only one policy reads it."""
         return self.busy_share + self.queue_s
 
+    def edge_feasible(self) -> bool:
+        """Whether some edge candidate meets the budget."""
+        if cython.compiled:
+            feasible, edge = self.feasible, self.is_edge
+            for i in range(feasible.shape[0]):
+                if feasible[i] and edge[i]:
+                    return True
+            return False
+        return bool(np.count_nonzero(self.feasible & self.is_edge))
 
-@dataclass(frozen=True, eq=False)
+
 class NodeLoad:
     """What the aware view's estimate predicts for one more task on each node of the fleet (fleet-aligned).
 
     ``queue_s`` is ``Q_j / μ_j``; ``slowdown`` the seed's ``(1 + d_j)^(min(busy_j + 1, slots_j) - 1)``;
-    ``busy_share`` the busy share of the VM slots. Only ``queue_s`` moves with time between adverts.
+    ``busy_share`` the busy share of the VM slots. Only ``queue_s`` moves with time between adverts. Read-only by
+    contract.
     """
 
-    queue_s: FloatArray
-    slowdown: FloatArray
-    busy_share: FloatArray
+    __slots__ = ("_busy_share", "_queue_s", "_slowdown", "busy_share", "queue_s", "slowdown")
+
+    def __init__(self, queue_s: FloatArray, slowdown: FloatArray, busy_share: FloatArray) -> None:
+        # the underscored twins: compiled, typed views for predict's loop
+        self.queue_s = self._queue_s = queue_s
+        self.slowdown = self._slowdown = slowdown
+        self.busy_share = self._busy_share = busy_share
 
     @classmethod
     def of(cls, fleet: Fleet, estimate: Estimate) -> NodeLoad:
@@ -145,9 +212,26 @@ def predict(
     (:mod:`mcfn.routing.tables`).
     """
     nodes = instances.nodes
-    queue = load.queue_s[nodes]
-    compute = alone_s * load.slowdown[nodes]
-    total = network_s + queue + compute
+    if cython.compiled:  # the NumPy expressions below, candidate by candidate in the same order
+        n = nodes.shape[0]
+        queue, compute, total, busy = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+        feasible = np.empty(n, dtype=np.bool_)
+        node, network, alone, fit = instances._nodes, network_s, alone_s, fits
+        load_queue, slowdown, load_busy = load._queue_s, load._slowdown, load._busy_share
+        q, c, t, b, f = queue, compute, total, busy, feasible
+        for i in range(n):
+            j = node[i]
+            q[i] = load_queue[j]
+            c[i] = alone[i] * slowdown[j]
+            t[i] = network[i] + q[i] + c[i]
+            b[i] = load_busy[j]
+            f[i] = t[i] <= budget_s and fit[i]
+    else:
+        queue = load.queue_s[nodes]
+        compute = alone_s * load.slowdown[nodes]
+        total = network_s + queue + compute
+        busy = load.busy_share[nodes]
+        feasible = (total <= budget_s) & fits
     return CandidateCosts(
         nodes=nodes,
         network_s=network_s,
@@ -155,9 +239,9 @@ def predict(
         compute_s=compute,
         total_s=total,
         path_delay_s=path_delay_s,
-        busy_share=load.busy_share[nodes],
+        busy_share=busy,
         is_cloud=instances.is_cloud,
         is_edge=instances.is_edge,
-        feasible=(total <= budget_s) & fits,
+        feasible=feasible,
         budget_s=budget_s,
     )

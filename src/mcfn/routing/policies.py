@@ -15,6 +15,11 @@ import numpy as np
 from mcfn.compute.ids import unknown_id
 from mcfn.routing.costs import CandidateCosts
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
+
 
 class Policy(Protocol):
     """Chooses one candidate of a decision; returns its position in ``costs.nodes``."""
@@ -27,8 +32,27 @@ def _argmin_within(values: np.ndarray, mask: np.ndarray) -> int:
 
     This is ``np.where(mask, values, np.inf).argmin()`` for a non-empty mask, NaN and all, but usually without the
     ``where`` (a decision's hot path): when the first least value of all is in ``mask``, no value of ``mask``
-    before it is as small, so it is also the first least value in ``mask``.
+    before it is as small, so it is also the first least value in ``mask``. Compiled, it is one typed loop over
+    that ``where`` (NumPy's ``argmin``: the first NaN, else the first least value).
     """
+    if cython.compiled:
+        n = values.shape[0]
+        if n == 0:
+            raise ValueError("attempt to get argmin of an empty sequence")
+        within = False
+        for i in range(n):
+            if mask[i]:
+                within = True
+                break
+        inf = np.inf
+        best, least = 0, inf
+        for i in range(n):
+            value = values[i] if mask[i] or not within else inf
+            if value != value:  # NaN
+                return i
+            if i == 0 or value < least:
+                best, least = i, value
+        return best
     best = int(values.argmin())
     if mask[best] or not np.count_nonzero(mask):
         return best
@@ -41,9 +65,8 @@ class ComputeAware:
     with no cloud instance, the fastest candidate of all."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        feasible = costs.feasible
-        if np.count_nonzero(feasible & costs.is_edge):  # then some candidate is feasible
-            return _argmin_within(costs.total_s, feasible)
+        if costs.edge_feasible():  # then some candidate is feasible
+            return _argmin_within(costs.total_s, costs.feasible)
         return _argmin_within(costs.total_s, costs.is_cloud)
 
 
