@@ -15,6 +15,24 @@ cdef class Instances:
     cdef readonly object is_cloud
     cdef readonly object is_edge
     cdef const int64_t[:] _nodes
+    cdef const unsigned char[:] _is_cloud
+    cdef const unsigned char[:] _is_edge
+
+
+@cython.final
+cdef class Transfers:
+    cdef readonly object network_s
+    cdef readonly object path_delay_s
+    cdef const double[:] _network_s
+    cdef const double[:] _path_delay_s
+
+
+@cython.final
+cdef class Demand:
+    cdef readonly object alone_s
+    cdef readonly object fits
+    cdef const double[:] _alone_s
+    cdef const unsigned char[:] _fits
 
 
 @cython.final
@@ -30,7 +48,19 @@ cdef class CandidateCosts:
     cdef readonly object is_edge
     cdef readonly object feasible
     cdef readonly double budget_s
+    cdef const double[:] _total_s
+    cdef const double[:] _path_delay_s
+    cdef const unsigned char[:] _is_cloud
+    cdef const unsigned char[:] _is_edge
+    cdef const unsigned char[:] _feasible
 
+    @cython.locals(
+        n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, node="const int64_t[:]",
+        network="const double[:]", alone="const double[:]", fits="const unsigned char[:]",
+        load_queue="const double[:]", slowdown="const double[:]", load_busy="const double[:]", q="double[::1]",
+        c="double[::1]", t="double[::1]", b="double[::1]", f="unsigned char[::1]",
+    )
+    cdef _predict(self, Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s)
     @cython.locals(feasible="const unsigned char[:]", edge="const unsigned char[:]", i=Py_ssize_t)
     cpdef bint edge_feasible(self) except -1
 
@@ -45,13 +75,4 @@ cdef class NodeLoad:
     cdef const double[:] _busy_share
 
 
-@cython.locals(
-    n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, node="const int64_t[:]", network="const double[:]",
-    alone="const double[:]", fit="const unsigned char[:]", load_queue="const double[:]",
-    slowdown="const double[:]", load_busy="const double[:]", q="double[::1]", c="double[::1]", t="double[::1]",
-    b="double[::1]", f="unsigned char[::1]",
-)
-cpdef CandidateCosts predict(
-    Instances instances, object network_s, object path_delay_s, object alone_s, NodeLoad load, double budget_s,
-    object fits,
-)
+cpdef CandidateCosts predict(Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s)

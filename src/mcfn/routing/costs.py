@@ -9,9 +9,12 @@ over ``P_out`` (:mod:`mcfn.network.topology.paths`)::
 
 A node is *feasible* when it is reachable, has the memory the task needs, and ``network + queue + compute`` fits
 in the budget. Everything is vectorised over candidates. The view's part (``Q_j / μ_j`` and the slowdown) is
-computed for the whole fleet at once (:class:`NodeLoad`) and the rest per candidate set, so that a router can keep
-each part until what it depends on changes (:mod:`mcfn.routing.tables`): a prediction then costs eight NumPy
-operations, or, compiled (``costs.pxd``), one typed loop over the candidates that rounds exactly as they do.
+computed for the whole fleet at once (:class:`NodeLoad`), the network part per candidate set (:class:`Transfers`)
+and a stage's constants per candidate set (:class:`Demand`), so that a router can keep each part until what it
+depends on changes (:mod:`mcfn.routing.tables`): a prediction then costs eight NumPy operations, or, compiled
+(``costs.pxd``), one typed loop over the candidates that rounds exactly as they do. Each part keeps, compiled, typed
+views of its arrays beside them (the underscored twins; the same arrays in Python), so that a decision reads them
+without asking NumPy for a buffer.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class Instances:
     """
 
     __slots__ = (
+        "_is_cloud",
+        "_is_edge",
         "_nodes",
         "degradation",
         "is_cloud",
@@ -60,14 +65,14 @@ class Instances:
         is_cloud: np.ndarray,
         is_edge: np.ndarray,
     ) -> None:
-        self.nodes = self._nodes = nodes  # _nodes: compiled, a typed view for predict's loop
+        self.nodes = self._nodes = nodes
         self.vertices = vertices
         self.seconds_per_flop = seconds_per_flop
         self.vm_slots = vm_slots
         self.degradation = degradation
         self.memory_bytes = memory_bytes
-        self.is_cloud = is_cloud
-        self.is_edge = is_edge
+        self.is_cloud = self._is_cloud = is_cloud
+        self.is_edge = self._is_edge = is_edge
 
     @classmethod
     def of(cls, fleet: Fleet, nodes: np.ndarray, vertices: np.ndarray) -> Instances:
@@ -92,15 +97,46 @@ class Instances:
         return self.memory_bytes >= memory_bytes
 
 
-class CandidateCosts:
-    """Per-candidate predictions for one decision; every array is aligned with ``nodes`` (fleet indices).
+class Transfers:
+    """The network part of a candidate set's costs (aligned with its instances): ``network_s``, the transfers in
+    and out (``inf``: no path), and ``path_delay_s``, the propagation delay of the path in. Read-only by contract."""
 
-    ``path_delay_s`` is the propagation delay of the path in (what "nearest" means); ``busy_share`` the busy
-    share of each candidate's VM slots; ``is_edge`` is ``~is_cloud``. Read-only by contract: one is built on every
-    decision.
+    __slots__ = ("_network_s", "_path_delay_s", "network_s", "path_delay_s")
+
+    def __init__(self, network_s: FloatArray, path_delay_s: FloatArray) -> None:
+        self.network_s = self._network_s = network_s
+        self.path_delay_s = self._path_delay_s = path_delay_s
+
+
+class Demand:
+    """A task's constants on each instance of a candidate set: ``alone_s``, the one-VM compute seconds of its work
+    (:meth:`Instances.alone_s`), and ``fits``, whether its memory fits (:meth:`Instances.fits`). Read-only by
+    contract."""
+
+    __slots__ = ("_alone_s", "_fits", "alone_s", "fits")
+
+    def __init__(self, alone_s: FloatArray, fits: np.ndarray) -> None:
+        self.alone_s = self._alone_s = alone_s
+        self.fits = self._fits = fits
+
+
+class CandidateCosts:
+    """The predicted costs of serving one (sub-)task on each candidate, for one decision (the module formula).
+
+    Every array is aligned with ``nodes`` (fleet indices): ``network_s`` and ``path_delay_s`` are the
+    :class:`Transfers`', ``is_cloud`` and ``is_edge`` the :class:`Instances`'; ``queue_s``, ``compute_s``,
+    ``total_s`` and ``feasible`` are computed from them, the stage's :class:`Demand`, the fleet's :class:`NodeLoad`
+    and ``budget_s`` at construction, by elementwise arithmetic only, so the result is the same whichever of these
+    inputs were computed earlier and kept (:mod:`mcfn.routing.tables`). ``busy_share`` is the busy share of each
+    candidate's VM slots. Read-only by contract: one is built on every decision.
     """
 
     __slots__ = (
+        "_feasible",
+        "_is_cloud",
+        "_is_edge",
+        "_path_delay_s",
+        "_total_s",
         "budget_s",
         "busy_share",
         "compute_s",
@@ -115,31 +151,44 @@ class CandidateCosts:
     )
 
     def __init__(
-        self,
-        *,
-        nodes: np.ndarray,
-        network_s: FloatArray,
-        queue_s: FloatArray,
-        compute_s: FloatArray,
-        total_s: FloatArray,
-        path_delay_s: FloatArray,
-        busy_share: FloatArray,
-        is_cloud: np.ndarray,
-        is_edge: np.ndarray,
-        feasible: np.ndarray,
-        budget_s: float,
+        self, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
     ) -> None:
-        self.nodes = nodes
-        self.network_s = network_s
-        self.queue_s = queue_s
-        self.compute_s = compute_s
-        self.total_s = total_s
-        self.path_delay_s = path_delay_s
-        self.busy_share = busy_share
-        self.is_cloud = is_cloud
-        self.is_edge = is_edge
-        self.feasible = feasible
+        self._predict(instances, transfers, demand, load, budget_s)
+
+    def _predict(
+        self, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
+    ) -> None:
+        """Every attribute, from the inputs (the module formula; compiled, the inputs are typed here)."""
+        self.nodes = nodes = instances.nodes
+        self.network_s = transfers.network_s
+        self.path_delay_s, self._path_delay_s = transfers.path_delay_s, transfers._path_delay_s
+        self.is_cloud, self._is_cloud = instances.is_cloud, instances._is_cloud
+        self.is_edge, self._is_edge = instances.is_edge, instances._is_edge
         self.budget_s = budget_s
+        if cython.compiled:  # the NumPy expressions below, candidate by candidate in the same order
+            node, network, alone, fits = instances._nodes, transfers._network_s, demand._alone_s, demand._fits
+            n = node.shape[0]
+            queue, compute, total, busy = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+            feasible = np.empty(n, dtype=np.bool_)
+            load_queue, slowdown, load_busy = load._queue_s, load._slowdown, load._busy_share
+            q, c, t, b, f = queue, compute, total, busy, feasible
+            for i in range(n):
+                j = node[i]
+                q[i] = load_queue[j]
+                c[i] = alone[i] * slowdown[j]
+                t[i] = network[i] + q[i] + c[i]
+                b[i] = load_busy[j]
+                f[i] = t[i] <= budget_s and fits[i]
+            self._total_s, self._feasible = t, f
+        else:
+            queue = load.queue_s[nodes]
+            compute = demand.alone_s * load.slowdown[nodes]
+            total = transfers.network_s + queue + compute
+            busy = load.busy_share[nodes]
+            feasible = (total <= budget_s) & demand.fits
+            self._total_s, self._feasible = total, feasible
+        self.queue_s, self.compute_s, self.total_s = queue, compute, total
+        self.busy_share, self.feasible = busy, feasible
 
     @property
     def load(self) -> FloatArray:
@@ -150,7 +199,7 @@ class CandidateCosts:
     def edge_feasible(self) -> bool:
         """Whether some edge candidate meets the budget."""
         if cython.compiled:
-            feasible, edge = self.feasible, self.is_edge
+            feasible, edge = self._feasible, self._is_edge
             for i in range(feasible.shape[0]):
                 if feasible[i] and edge[i]:
                     return True
@@ -194,54 +243,8 @@ def _queue_s(estimate: Estimate) -> FloatArray:
 
 
 def predict(
-    *,
-    instances: Instances,
-    network_s: FloatArray,
-    path_delay_s: FloatArray,
-    alone_s: FloatArray,
-    load: NodeLoad,
-    budget_s: float,
-    fits: np.ndarray,
+    *, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
 ) -> CandidateCosts:
-    """Costs of the candidates ``instances``.
-
-    ``network_s`` (transfers in and out, ``inf``: no path), ``path_delay_s`` (propagation in), ``alone_s``
-    (one-VM compute seconds of the work, :meth:`Instances.alone_s`) and ``fits`` (the task's memory fits,
-    :meth:`Instances.fits`) are aligned with the candidates; ``load`` covers the whole fleet. Elementwise
-    arithmetic only, so the result is the same whichever of these inputs were computed earlier and kept
-    (:mod:`mcfn.routing.tables`).
-    """
-    nodes = instances.nodes
-    if cython.compiled:  # the NumPy expressions below, candidate by candidate in the same order
-        n = nodes.shape[0]
-        queue, compute, total, busy = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-        feasible = np.empty(n, dtype=np.bool_)
-        node, network, alone, fit = instances._nodes, network_s, alone_s, fits
-        load_queue, slowdown, load_busy = load._queue_s, load._slowdown, load._busy_share
-        q, c, t, b, f = queue, compute, total, busy, feasible
-        for i in range(n):
-            j = node[i]
-            q[i] = load_queue[j]
-            c[i] = alone[i] * slowdown[j]
-            t[i] = network[i] + q[i] + c[i]
-            b[i] = load_busy[j]
-            f[i] = t[i] <= budget_s and fit[i]
-    else:
-        queue = load.queue_s[nodes]
-        compute = alone_s * load.slowdown[nodes]
-        total = network_s + queue + compute
-        busy = load.busy_share[nodes]
-        feasible = (total <= budget_s) & fits
-    return CandidateCosts(
-        nodes=nodes,
-        network_s=network_s,
-        queue_s=queue,
-        compute_s=compute,
-        total_s=total,
-        path_delay_s=path_delay_s,
-        busy_share=busy,
-        is_cloud=instances.is_cloud,
-        is_edge=instances.is_edge,
-        feasible=feasible,
-        budget_s=budget_s,
-    )
+    """Costs of the candidates ``instances`` of a task that ``demand``s what it does of each, with ``transfers``
+    to and from them, under the fleet's ``load`` (:class:`CandidateCosts`)."""
+    return CandidateCosts(instances, transfers, demand, load, budget_s)

@@ -1,7 +1,8 @@
 """Routing policies: one small Protocol, chosen by name; each returns a position in the candidate arrays.
 
 A policy sees only :class:`~mcfn.routing.costs.CandidateCosts` (a read-only view of one decision), so every
-policy is compared by the same router on the same predictions. ``compute-aware`` is the seed's compute routing;
+policy is compared by the same router on the same predictions. The policies here read its arrays through their
+underscored twins (compiled: typed views, :mod:`mcfn.routing.costs`). ``compute-aware`` is the seed's compute routing;
 the others are the usual baselines of edge-offloading studies.
 """
 
@@ -66,29 +67,29 @@ class ComputeAware:
 
     def choose(self, costs: CandidateCosts) -> int:
         if costs.edge_feasible():  # then some candidate is feasible
-            return _argmin_within(costs.total_s, costs.feasible)
-        return _argmin_within(costs.total_s, costs.is_cloud)
+            return _argmin_within(costs._total_s, costs._feasible)
+        return _argmin_within(costs._total_s, costs._is_cloud)
 
 
 class NearestEdge:
     """The edge candidate with the least propagation delay, whatever its load; the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.path_delay_s, costs.is_edge)
+        return _argmin_within(costs._path_delay_s, costs._is_edge)
 
 
 class LeastLoaded:
     """The edge candidate with the least load (busy share plus backlog); the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.load, costs.is_edge)
+        return _argmin_within(costs.load, costs._is_edge)
 
 
 class CloudOnly:
     """The cloud instance nearest by propagation delay; any candidate if the service has no cloud instance."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.path_delay_s, costs.is_cloud)
+        return _argmin_within(costs._path_delay_s, costs._is_cloud)
 
 
 class RoundRobin:

@@ -205,16 +205,12 @@ class Router:
     ) -> CandidateCosts:
         instances = self.instances(service_id)
         tables = self._tables
-        network_s, path_delay_s = tables.network(service_id, instances, source, home, in_bits, out_bits)
-        alone_s, fits = tables.stage(service_id, instances, work, memory_bytes)
         return predict(
             instances=instances,
-            network_s=network_s,
-            path_delay_s=path_delay_s,
-            alone_s=alone_s,
+            transfers=tables.network(service_id, instances, source, home, in_bits, out_bits),
+            demand=tables.stage(service_id, instances, work, memory_bytes),
             load=load,
             budget_s=budget_s,
-            fits=fits,
         )
 
     def route(self, request: Request, policy: Policy, *, now_s: float) -> Route:

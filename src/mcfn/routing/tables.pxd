@@ -1,7 +1,7 @@
 # C declarations for tables.py, compiled by setup.py (Cython pure Python mode); tables.py is the reference.
 
 cimport cython
-from mcfn.routing.costs cimport Instances, NodeLoad
+from mcfn.routing.costs cimport Demand, Instances, NodeLoad, Transfers
 
 
 @cython.final
@@ -16,14 +16,14 @@ cdef class CostTables:
     cdef object _load_version
     cdef double _load_now_s
 
-    @cython.locals(key=tuple, cached=tuple)
-    cpdef tuple network(
+    @cython.locals(key=tuple, cached=Transfers)
+    cpdef Transfers network(
         self, str service_id, Instances instances, str source, str home, double in_bits, double out_bits
     )
     @cython.locals(key=tuple, path=tuple)
     cpdef tuple path(self, str source, str target)
-    @cython.locals(key=tuple, constants=tuple)
-    cpdef tuple stage(self, str service_id, Instances instances, object work, double memory_bytes)
+    @cython.locals(key=tuple, demand=Demand)
+    cpdef Demand stage(self, str service_id, Instances instances, object work, double memory_bytes)
     @cython.locals(load=NodeLoad)
     cpdef NodeLoad load(self, double now_s)
     cdef _check_topology(self)
