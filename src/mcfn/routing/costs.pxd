@@ -48,6 +48,10 @@ cdef class CandidateCosts:
     cdef readonly object is_edge
     cdef readonly object feasible
     cdef readonly double budget_s
+    cdef const int64_t[:] _nodes
+    cdef const double[:] _network_s
+    cdef const double[:] _queue_s
+    cdef const double[:] _compute_s
     cdef const double[:] _total_s
     cdef const double[:] _path_delay_s
     cdef const unsigned char[:] _is_cloud
@@ -57,8 +61,8 @@ cdef class CandidateCosts:
     @cython.locals(
         n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, node="const int64_t[:]",
         network="const double[:]", alone="const double[:]", fits="const unsigned char[:]",
-        load_queue="const double[:]", slowdown="const double[:]", load_busy="const double[:]", q="double[::1]",
-        c="double[::1]", t="double[::1]", b="double[::1]", f="unsigned char[::1]",
+        load_queue="const double[:]", slowdown="const double[:]", load_busy="const double[:]", out="double[:, ::1]",
+        f="unsigned char[::1]",
     )
     cdef _predict(self, Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s)
     @cython.locals(feasible="const unsigned char[:]", edge="const unsigned char[:]", i=Py_ssize_t)

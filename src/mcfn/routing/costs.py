@@ -132,10 +132,14 @@ class CandidateCosts:
     """
 
     __slots__ = (
+        "_compute_s",
         "_feasible",
         "_is_cloud",
         "_is_edge",
+        "_network_s",
+        "_nodes",
         "_path_delay_s",
+        "_queue_s",
         "_total_s",
         "budget_s",
         "busy_share",
@@ -159,8 +163,9 @@ class CandidateCosts:
         self, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
     ) -> None:
         """Every attribute, from the inputs (the module formula; compiled, the inputs are typed here)."""
-        self.nodes = nodes = instances.nodes
-        self.network_s = transfers.network_s
+        nodes = instances.nodes
+        self.nodes, self._nodes = nodes, instances._nodes
+        self.network_s, self._network_s = transfers.network_s, transfers._network_s
         self.path_delay_s, self._path_delay_s = transfers.path_delay_s, transfers._path_delay_s
         self.is_cloud, self._is_cloud = instances.is_cloud, instances._is_cloud
         self.is_edge, self._is_edge = instances.is_edge, instances._is_edge
@@ -168,25 +173,26 @@ class CandidateCosts:
         if cython.compiled:  # the NumPy expressions below, candidate by candidate in the same order
             node, network, alone, fits = instances._nodes, transfers._network_s, demand._alone_s, demand._fits
             n = node.shape[0]
-            queue, compute, total, busy = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-            feasible = np.empty(n, dtype=np.bool_)
+            rows = np.empty((4, n))  # one buffer (and one typed view) for the four float arrays
+            queue, compute, total, busy = rows[0], rows[1], rows[2], rows[3]
+            feasible = np.empty(n, np.bool_)
             load_queue, slowdown, load_busy = load._queue_s, load._slowdown, load._busy_share
-            q, c, t, b, f = queue, compute, total, busy, feasible
+            out, f = rows, feasible
             for i in range(n):
                 j = node[i]
-                q[i] = load_queue[j]
-                c[i] = alone[i] * slowdown[j]
-                t[i] = network[i] + q[i] + c[i]
-                b[i] = load_busy[j]
-                f[i] = t[i] <= budget_s and fits[i]
-            self._total_s, self._feasible = t, f
+                out[0, i] = load_queue[j]
+                out[1, i] = alone[i] * slowdown[j]
+                out[2, i] = network[i] + out[0, i] + out[1, i]
+                out[3, i] = load_busy[j]
+                f[i] = out[2, i] <= budget_s and fits[i]
+            self._queue_s, self._compute_s, self._total_s, self._feasible = out[0], out[1], out[2], f
         else:
             queue = load.queue_s[nodes]
             compute = demand.alone_s * load.slowdown[nodes]
             total = transfers.network_s + queue + compute
             busy = load.busy_share[nodes]
             feasible = (total <= budget_s) & demand.fits
-            self._total_s, self._feasible = total, feasible
+            self._queue_s, self._compute_s, self._total_s, self._feasible = queue, compute, total, feasible
         self.queue_s, self.compute_s, self.total_s = queue, compute, total
         self.busy_share, self.feasible = busy, feasible
 

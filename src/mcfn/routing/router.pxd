@@ -41,12 +41,12 @@ cdef class Router:
     cpdef Instances instances(self, str service_id)
     @cython.locals(instances=Instances, tables=CostTables)
     cdef CandidateCosts _costs(
-        self, str service_id, str source, str home, double in_bits, double out_bits, object work, double budget_s,
-        double memory_bytes, NodeLoad load,
+        self, str service_id, str source, str home, object in_bits, object out_bits, object work, double budget_s,
+        object memory_bytes, NodeLoad load,
     )
     @cython.locals(
-        load=NodeLoad, bits=double, spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, out_bits=double,
-        budget_s=double, costs=CandidateCosts, route=Route,
+        load=NodeLoad, spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, budget_s=double,
+        costs=CandidateCosts, route=Route,
     )
     cpdef StagedRoute route_stages(self, object request, object policy, double now_s)
     @cython.locals(pick=Py_ssize_t, cloud=bint)

@@ -258,15 +258,15 @@ class Router:
 
     def _decide(self, service_id: str, source: str, costs: CandidateCosts, policy: Policy) -> Route:
         pick = policy.choose(costs)
-        node_id = self._node_ids[costs.nodes[pick]]
-        cloud = costs.is_cloud[pick]
+        node_id = self._node_ids[costs._nodes[pick]]  # the underscored twins: compiled, typed views
+        cloud = costs._is_cloud[pick]
         return Route(
             service_id=service_id,
             node_id=node_id,
             path=self._tables.path(source, node_id),
-            network_s=costs.network_s.item(pick),
-            queue_s=costs.queue_s.item(pick),
-            compute_s=costs.compute_s.item(pick),
+            network_s=float(costs._network_s[pick]),
+            queue_s=float(costs._queue_s[pick]),
+            compute_s=float(costs._compute_s[pick]),
             budget_s=costs.budget_s,
             cloud_fallback=bool(cloud) and not costs.edge_feasible(),
             why_cloud=partial(_why_cloud, service_id, costs, pick) if cloud else None,

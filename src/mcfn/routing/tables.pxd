@@ -18,12 +18,12 @@ cdef class CostTables:
 
     @cython.locals(key=tuple, cached=Transfers)
     cpdef Transfers network(
-        self, str service_id, Instances instances, str source, str home, double in_bits, double out_bits
+        self, str service_id, Instances instances, str source, str home, object in_bits, object out_bits
     )
     @cython.locals(key=tuple, path=tuple)
     cpdef tuple path(self, str source, str target)
     @cython.locals(key=tuple, demand=Demand)
-    cpdef Demand stage(self, str service_id, Instances instances, object work, double memory_bytes)
+    cpdef Demand stage(self, str service_id, Instances instances, object work, object memory_bytes)
     @cython.locals(load=NodeLoad)
     cpdef NodeLoad load(self, double now_s)
     cdef _check_topology(self)
