@@ -162,15 +162,15 @@ def _extrapolated(
     queue_flops: FloatArray, drift_flops_per_s: FloatArray, sent_s: FloatArray, now_s: float
 ) -> tuple[FloatArray, FloatArray]:
     """``(age_s, queue_flops)`` at ``now_s`` of adverts sent at ``sent_s`` (the module's fluid queue)."""
-    if cython.compiled:  # the NumPy expressions below, node by node (np.maximum keeps a NaN, so this does too)
+    if cython.compiled:  # the NumPy expressions below, node by node: np.maximum(x, 0.0) is x if x > 0 or NaN, else +0
         n = queue_flops.shape[0]
         age, backlog = np.empty(n), np.empty(n)
         queue, drift, sent, a, q = queue_flops, drift_flops_per_s, sent_s, age, backlog
         for j in range(n):
             since = now_s - sent[j]
-            a[j] = since if since >= 0.0 or since != since else 0.0
+            a[j] = since if since > 0.0 or since != since else 0.0
             left = queue[j] + drift[j] * a[j]
-            q[j] = left if left >= 0.0 or left != left else 0.0
+            q[j] = left if left > 0.0 or left != left else 0.0
         return age, backlog
     age = np.maximum(now_s - sent_s, 0.0)
     # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should;
