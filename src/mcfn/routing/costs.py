@@ -206,7 +206,7 @@ class CandidateCosts:
         """Whether some edge candidate meets the budget."""
         if cython.compiled:
             feasible, edge = self._feasible, self._is_edge
-            for i in range(feasible.shape[0]):
+            for i in range(feasible.shape[0]):  # noqa: SIM110 (any() of a generator: a closure, which cpdef forbids)
                 if feasible[i] and edge[i]:
                     return True
             return False

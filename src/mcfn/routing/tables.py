@@ -24,7 +24,6 @@ import numpy as np
 
 from mcfn.awareness.view import AwareView
 from mcfn.compute.node import Work
-from mcfn.network.radio import FloatArray
 from mcfn.network.topology.graph import Topology
 from mcfn.routing.costs import Demand, Instances, NodeLoad, Transfers
 
@@ -58,9 +57,7 @@ class CostTables:
             cached = self._network[key] = self._transfers(instances.vertices, source, home, in_bits, out_bits)
         return cached
 
-    def _transfers(
-        self, vertices: np.ndarray, source: str, home: str, in_bits: float, out_bits: float
-    ) -> Transfers:
+    def _transfers(self, vertices: np.ndarray, source: str, home: str, in_bits: float, out_bits: float) -> Transfers:
         into = self._topology.fastest_paths(source)
         delay_in = into.delay_s[vertices]
         transfer = delay_in + in_bits * into.seconds_per_bit[vertices]
