@@ -224,7 +224,6 @@ class NodeLoad:
     __slots__ = ("_busy_share", "_queue_s", "_slowdown", "busy_share", "queue_s", "slowdown")
 
     def __init__(self, queue_s: FloatArray, slowdown: FloatArray, busy_share: FloatArray) -> None:
-        # the underscored twins: compiled, typed views for predict's loop
         self.queue_s = self._queue_s = queue_s
         self.slowdown = self._slowdown = slowdown
         self.busy_share = self._busy_share = busy_share
@@ -251,6 +250,6 @@ def _queue_s(estimate: Estimate) -> FloatArray:
 def predict(
     *, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
 ) -> CandidateCosts:
-    """Costs of the candidates ``instances`` of a task that ``demand``s what it does of each, with ``transfers``
-    to and from them, under the fleet's ``load`` (:class:`CandidateCosts`)."""
+    """The :class:`CandidateCosts` of the candidates ``instances`` for a task with ``demand`` on each of them and
+    ``transfers`` to and from each, under the fleet's ``load``, within ``budget_s``."""
     return CandidateCosts(instances, transfers, demand, load, budget_s)
