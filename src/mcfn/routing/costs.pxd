@@ -58,12 +58,7 @@ cdef class CandidateCosts:
     cdef const unsigned char[:] _is_edge
     cdef const unsigned char[:] _feasible
 
-    @cython.locals(
-        n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, node="const int64_t[:]",
-        network="const double[:]", alone="const double[:]", fits="const unsigned char[:]",
-        load_queue="const double[:]", slowdown="const double[:]", load_busy="const double[:]", out="double[:, ::1]",
-        f="unsigned char[::1]",
-    )
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, out="double[:, ::1]", f="unsigned char[::1]")
     cdef _predict(self, Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s)
     @cython.locals(feasible="const unsigned char[:]", edge="const unsigned char[:]", i=Py_ssize_t)
     cpdef bint edge_feasible(self) except -1

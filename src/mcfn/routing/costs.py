@@ -171,20 +171,18 @@ class CandidateCosts:
         self.is_edge, self._is_edge = instances.is_edge, instances._is_edge
         self.budget_s = budget_s
         if cython.compiled:  # the NumPy expressions below, candidate by candidate in the same order
-            node, network, alone, fits = instances._nodes, transfers._network_s, demand._alone_s, demand._fits
-            n = node.shape[0]
+            n = instances._nodes.shape[0]
             rows = np.empty((4, n))  # one buffer (and one typed view) for the four float arrays
             queue, compute, total, busy = rows[0], rows[1], rows[2], rows[3]
             feasible = np.empty(n, np.bool_)
-            load_queue, slowdown, load_busy = load._queue_s, load._slowdown, load._busy_share
             out, f = rows, feasible
             for i in range(n):
-                j = node[i]
-                out[0, i] = load_queue[j]
-                out[1, i] = alone[i] * slowdown[j]
-                out[2, i] = network[i] + out[0, i] + out[1, i]
-                out[3, i] = load_busy[j]
-                f[i] = out[2, i] <= budget_s and fits[i]
+                j = instances._nodes[i]
+                out[0, i] = load._queue_s[j]
+                out[1, i] = demand._alone_s[i] * load._slowdown[j]
+                out[2, i] = transfers._network_s[i] + out[0, i] + out[1, i]
+                out[3, i] = load._busy_share[j]
+                f[i] = out[2, i] <= budget_s and demand._fits[i]
             self._queue_s, self._compute_s, self._total_s, self._feasible = out[0], out[1], out[2], f
         else:
             queue = load.queue_s[nodes]

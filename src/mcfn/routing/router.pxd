@@ -44,6 +44,9 @@ cdef class Router:
         self, str service_id, str source, str home, object in_bits, object out_bits, object work, double budget_s,
         object memory_bytes, NodeLoad load,
     )
+    cpdef Route route(self, object request, object policy, double now_s)
+    @cython.locals(costs=CandidateCosts)
+    cpdef tuple explain(self, object request, object policy, double now_s)
     @cython.locals(
         load=NodeLoad, spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, budget_s=double,
         costs=CandidateCosts, route=Route,
