@@ -33,8 +33,15 @@ def compiled_extensions() -> list[Extension]:
         )
         for pxd in sorted(SOURCE.glob("mcfn/**/*.pxd"))
     ]
-    # The .pxd files alone give C types: annotations in the .py files stay documentation, as in plain Python.
-    directives = {"language_level": 3, "annotation_typing": False, "binding": True, "embedsignature": True}
+    # The .pxd files alone give C types: annotations in the .py files stay documentation, as in plain Python. A
+    # module's Python branch of ``if cython.compiled:`` is unreachable compiled, by design: no warning for it.
+    directives = {
+        "language_level": 3,
+        "annotation_typing": False,
+        "binding": True,
+        "embedsignature": True,
+        "warn.unreachable": False,
+    }
     return cythonize(modules, compiler_directives=directives, quiet=True)
 
 

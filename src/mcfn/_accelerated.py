@@ -8,6 +8,10 @@ modules compiled. Two things follow, and this module handles both:
   ``.py`` sources only: the reference implementation, which the tests hold the compiled one to, bit for bit.
 * An extension built before its source was edited would silently run the old code. :func:`stale_modules` lists
   such modules; the test suite refuses to run with any (``make install`` rebuilds them).
+
+A compiled module may branch on ``cython.compiled`` where its Python form would otherwise loop in Python; Cython
+is needed to build mcfn only, so such a module imports ``cython`` as ``try: import cython`` and falls back to
+:data:`uncompiled` without it.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ import importlib.machinery
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import ClassVar
 
 PURE_PYTHON_VARIABLE = "MCFN_PURE_PYTHON"
 _PACKAGE_ROOT = Path(__file__).parent
+#: What a module sees as ``cython`` where Cython is not installed (the ``cython`` module says the same uncompiled).
+uncompiled = SimpleNamespace(compiled=False)
 
 
 class _SourceOnlyFinder(importlib.machinery.PathFinder):

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from mcfn.awareness import Advert, AwareView
 from mcfn.compute import ServiceCatalog, UnknownIdError, Work
 from mcfn.routing import POLICIES, Request, Router, SplitRequest, Stage, make_policy
+from mcfn.routing.costs import Demand, Instances, NodeLoad, Transfers, predict
 from mcfn.routing.policies import _argmin_within
 
 
@@ -238,3 +239,45 @@ def test_argmin_within_is_the_masked_argmin_ties_nan_and_inf_included(cells):
     mask = np.array([m for _, m in cells])
     expected = np.where(mask, values, np.inf).argmin() if mask.any() else values.argmin()
     assert _argmin_within(values, mask) == expected
+
+
+#: Floats that round, overflow and propagate: NaN, ±inf, signed zeros, ties and huge magnitudes.
+EDGE_FLOATS = st.sampled_from([0.0, -0.0, 1.0, 2.0, np.inf, -np.inf, np.nan]) | st.floats(-1e300, 1e300)
+
+
+def bits(values: np.ndarray) -> np.ndarray:
+    """The IEEE bit patterns of float64 ``values``, signed zeros included; every NaN as one (of two NaN operands, IEEE
+    arithmetic may return either, and so may a C compiler's)."""
+    return np.where(np.isnan(values), np.nan, values).view(np.uint64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_predictions_are_the_numpy_formula_bit_for_bit_nan_and_inf_included(data):
+    """Compiled, :class:`CandidateCosts` predicts in one typed loop: it must round exactly as the NumPy formula."""
+    fleet = data.draw(st.integers(1, 6))
+    n = data.draw(st.integers(1, 8))
+    nodes = np.array(data.draw(st.lists(st.integers(0, fleet - 1), min_size=n, max_size=n)), dtype=np.int64)
+    column = st.lists(EDGE_FLOATS, min_size=n, max_size=n).map(np.array)
+    per_node = st.lists(EDGE_FLOATS, min_size=fleet, max_size=fleet).map(np.array)
+    flags = st.lists(st.booleans(), min_size=n, max_size=n).map(np.array)
+    network, delay, alone, fits, cloud = (data.draw(s) for s in (column, column, column, flags, flags))
+    queue, slowdown, busy = (data.draw(per_node) for _ in range(3))
+    budget_s = data.draw(EDGE_FLOATS)
+    instances = Instances(nodes, nodes, alone[:, None], np.ones(n), np.zeros(n), np.ones(n), cloud, ~cloud)
+    with np.errstate(all="ignore"):  # NaN and inf on purpose
+        costs = predict(
+            instances=instances,
+            transfers=Transfers(network, delay),
+            demand=Demand(alone, fits),
+            load=NodeLoad(queue, slowdown, busy),
+            budget_s=budget_s,
+        )
+        compute = alone * slowdown[nodes]
+        total = network + queue[nodes] + compute
+    np.testing.assert_array_equal(bits(costs.queue_s), bits(queue[nodes]))
+    np.testing.assert_array_equal(bits(costs.compute_s), bits(compute))
+    np.testing.assert_array_equal(bits(costs.total_s), bits(total))
+    np.testing.assert_array_equal(bits(costs.busy_share), bits(busy[nodes]))
+    np.testing.assert_array_equal(costs.feasible, (total <= budget_s) & fits)
+    assert costs.edge_feasible() == bool(np.count_nonzero(costs.feasible & costs.is_edge))

@@ -15,26 +15,34 @@ backlog grows), so a reader may keep what it derived from an estimate at any lat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from mcfn.awareness.advert import ADVERT_BYTES, Advert
 from mcfn.compute.fleet import Fleet
 from mcfn.network.radio import FloatArray
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
+
 #: Bytes of a probe request (headers + node id); the response is one advert.
 PROBE_REQUEST_BYTES = 64
 
 
-@dataclass(frozen=True, eq=False)
 class Estimate:
-    """The view's estimate of the present state of some nodes (arrays aligned with the requested indices)."""
+    """The view's estimate of the present state of some nodes (arrays aligned with the requested indices).
+    Read-only by contract."""
 
-    queue_flops: FloatArray
-    busy_vms: np.ndarray
-    speed_flops_per_s: FloatArray
-    age_s: FloatArray
+    __slots__ = ("age_s", "busy_vms", "queue_flops", "speed_flops_per_s")
+
+    def __init__(
+        self, queue_flops: FloatArray, busy_vms: np.ndarray, speed_flops_per_s: FloatArray, age_s: FloatArray
+    ) -> None:
+        self.queue_flops = queue_flops
+        self.busy_vms = busy_vms
+        self.speed_flops_per_s = speed_flops_per_s
+        self.age_s = age_s
 
 
 class AwareView:
@@ -104,14 +112,11 @@ class AwareView:
         drift = self._drift()
         if indices is None:
             queue, busy, speed = self.queue_flops, self.busy_vms.copy(), self.speed_flops_per_s.copy()
+            sent = self.sent_s
         else:
             queue, busy, speed = self.queue_flops[indices], self.busy_vms[indices], self.speed_flops_per_s[indices]
-            drift = drift[indices]
-        age = self.age_s(now_s, indices)
-        # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should;
-        # a drain over an age too long for floats overflows to -inf, whose backlog is 0 too
-        with np.errstate(over="ignore"):
-            queue = np.maximum(queue + drift * age, 0.0)
+            drift, sent = drift[indices], self.sent_s[indices]
+        age, queue = _extrapolated(queue, drift, sent, now_s)
         return Estimate(queue_flops=queue, busy_vms=busy, speed_flops_per_s=speed, age_s=age)
 
     def steady_from_s(self) -> float:
@@ -151,3 +156,24 @@ class AwareView:
             self._drift_flops_per_s = self.arrival_flops_per_s - self.speed_flops_per_s
             self._drift_version = self.version
         return self._drift_flops_per_s
+
+
+def _extrapolated(
+    queue_flops: FloatArray, drift_flops_per_s: FloatArray, sent_s: FloatArray, now_s: float
+) -> tuple[FloatArray, FloatArray]:
+    """``(age_s, queue_flops)`` at ``now_s`` of adverts sent at ``sent_s`` (the module's fluid queue)."""
+    if cython.compiled:  # the NumPy expressions below, node by node: np.maximum(x, 0.0) is x if x > 0 or NaN, else +0
+        n = queue_flops.shape[0]
+        age, backlog = np.empty(n), np.empty(n)
+        queue, drift, sent, a, q = queue_flops, drift_flops_per_s, sent_s, age, backlog
+        for j in range(n):
+            since = now_s - sent[j]
+            a[j] = since if since > 0.0 or since != since else 0.0
+            left = queue[j] + drift[j] * a[j]
+            q[j] = left if left > 0.0 or left != left else 0.0
+        return age, backlog
+    age = np.maximum(now_s - sent_s, 0.0)
+    # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should;
+    # a drain over an age too long for floats overflows to -inf, whose backlog is 0 too
+    with np.errstate(over="ignore"):
+        return age, np.maximum(queue_flops + drift_flops_per_s * age, 0.0)

@@ -9,15 +9,17 @@ over ``P_out`` (:mod:`mcfn.network.topology.paths`)::
 
 A node is *feasible* when it is reachable, has the memory the task needs, and ``network + queue + compute`` fits
 in the budget. Everything is vectorised over candidates. The view's part (``Q_j / μ_j`` and the slowdown) is
-computed for the whole fleet at once (:class:`NodeLoad`) and the rest per candidate set, so that a router can keep
-each part until what it depends on changes (:mod:`mcfn.routing.tables`): a prediction then costs eight NumPy
-operations.
+computed for the whole fleet at once (:class:`NodeLoad`), the network part per candidate set (:class:`Transfers`)
+and a stage's constants per candidate set (:class:`Demand`), so that a router can keep each part until what it
+depends on changes (:mod:`mcfn.routing.tables`): a prediction then costs eight NumPy operations, or, compiled
+(``costs.pxd``), one typed loop over the candidates that rounds exactly as they do. Each part keeps, compiled, typed
+views of its arrays beside them (the underscored twins; the same arrays in Python), so that a decision reads them
+without asking NumPy for a buffer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,23 +27,52 @@ from mcfn.awareness.view import Estimate
 from mcfn.compute.fleet import Fleet
 from mcfn.network.radio import FloatArray
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
 
-@dataclass(frozen=True, eq=False)
+
 class Instances:
     """The static arrays of a service's instances, gathered once from the fleet (aligned with ``nodes``).
 
     ``vertices`` are the instances' topology indices; the rest are the fleet's arrays at ``nodes`` (``is_edge`` is
-    ``~is_cloud``, kept because every decision needs it).
+    ``~is_cloud``, kept because every decision needs it). Read-only by contract.
     """
 
-    nodes: np.ndarray
-    vertices: np.ndarray
-    seconds_per_flop: FloatArray
-    vm_slots: np.ndarray
-    degradation: FloatArray
-    memory_bytes: FloatArray
-    is_cloud: np.ndarray
-    is_edge: np.ndarray
+    __slots__ = (
+        "_is_cloud",
+        "_is_edge",
+        "_nodes",
+        "degradation",
+        "is_cloud",
+        "is_edge",
+        "memory_bytes",
+        "nodes",
+        "seconds_per_flop",
+        "vertices",
+        "vm_slots",
+    )
+
+    def __init__(
+        self,
+        nodes: np.ndarray,
+        vertices: np.ndarray,
+        seconds_per_flop: FloatArray,
+        vm_slots: np.ndarray,
+        degradation: FloatArray,
+        memory_bytes: FloatArray,
+        is_cloud: np.ndarray,
+        is_edge: np.ndarray,
+    ) -> None:
+        self.nodes = self._nodes = nodes
+        self.vertices = vertices
+        self.seconds_per_flop = seconds_per_flop
+        self.vm_slots = vm_slots
+        self.degradation = degradation
+        self.memory_bytes = memory_bytes
+        self.is_cloud = self._is_cloud = is_cloud
+        self.is_edge = self._is_edge = is_edge
 
     @classmethod
     def of(cls, fleet: Fleet, nodes: np.ndarray, vertices: np.ndarray) -> Instances:
@@ -66,27 +97,102 @@ class Instances:
         return self.memory_bytes >= memory_bytes
 
 
-@dataclass(slots=True, eq=False, kw_only=True)
-class CandidateCosts:
-    """Per-candidate predictions for one decision; every array is aligned with ``nodes`` (fleet indices).
+class Transfers:
+    """The network part of a candidate set's costs (aligned with its instances): ``network_s``, the transfers in
+    and out (``inf``: no path), and ``path_delay_s``, the propagation delay of the path in. Read-only by contract."""
 
-    ``path_delay_s`` is the propagation delay of the path in (what "nearest" means); ``busy_share`` the busy
-    share of each candidate's VM slots; ``is_edge`` is ``~is_cloud``. Read-only by contract, not frozen: one is
-    built on every decision, and a frozen dataclass's ``__init__`` (``object.__setattr__`` per field) costs
-    about three times as much.
+    __slots__ = ("_network_s", "_path_delay_s", "network_s", "path_delay_s")
+
+    def __init__(self, network_s: FloatArray, path_delay_s: FloatArray) -> None:
+        self.network_s = self._network_s = network_s
+        self.path_delay_s = self._path_delay_s = path_delay_s
+
+
+class Demand:
+    """A task's constants on each instance of a candidate set: ``alone_s``, the one-VM compute seconds of its work
+    (:meth:`Instances.alone_s`), and ``fits``, whether its memory fits (:meth:`Instances.fits`). Read-only by
+    contract."""
+
+    __slots__ = ("_alone_s", "_fits", "alone_s", "fits")
+
+    def __init__(self, alone_s: FloatArray, fits: np.ndarray) -> None:
+        self.alone_s = self._alone_s = alone_s
+        self.fits = self._fits = fits
+
+
+class CandidateCosts:
+    """The predicted costs of serving one (sub-)task on each candidate, for one decision (the module formula).
+
+    Every array is aligned with ``nodes`` (fleet indices): ``network_s`` and ``path_delay_s`` are the
+    :class:`Transfers`', ``is_cloud`` and ``is_edge`` the :class:`Instances`'; ``queue_s``, ``compute_s``,
+    ``total_s`` and ``feasible`` are computed from them, the stage's :class:`Demand`, the fleet's :class:`NodeLoad`
+    and ``budget_s`` at construction, by elementwise arithmetic only, so the result is the same whichever of these
+    inputs were computed earlier and kept (:mod:`mcfn.routing.tables`). ``busy_share`` is the busy share of each
+    candidate's VM slots. Read-only by contract: one is built on every decision.
     """
 
-    nodes: np.ndarray
-    network_s: FloatArray
-    queue_s: FloatArray
-    compute_s: FloatArray
-    total_s: FloatArray
-    path_delay_s: FloatArray
-    busy_share: FloatArray
-    is_cloud: np.ndarray
-    is_edge: np.ndarray
-    feasible: np.ndarray
-    budget_s: float
+    __slots__ = (
+        "_compute_s",
+        "_feasible",
+        "_is_cloud",
+        "_is_edge",
+        "_network_s",
+        "_nodes",
+        "_path_delay_s",
+        "_queue_s",
+        "_total_s",
+        "budget_s",
+        "busy_share",
+        "compute_s",
+        "feasible",
+        "is_cloud",
+        "is_edge",
+        "network_s",
+        "nodes",
+        "path_delay_s",
+        "queue_s",
+        "total_s",
+    )
+
+    def __init__(
+        self, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
+    ) -> None:
+        self._predict(instances, transfers, demand, load, budget_s)
+
+    def _predict(
+        self, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
+    ) -> None:
+        """Every attribute, from the inputs (the module formula; compiled, the inputs are typed here)."""
+        nodes = instances.nodes
+        self.nodes, self._nodes = nodes, instances._nodes
+        self.network_s, self._network_s = transfers.network_s, transfers._network_s
+        self.path_delay_s, self._path_delay_s = transfers.path_delay_s, transfers._path_delay_s
+        self.is_cloud, self._is_cloud = instances.is_cloud, instances._is_cloud
+        self.is_edge, self._is_edge = instances.is_edge, instances._is_edge
+        self.budget_s = budget_s
+        if cython.compiled:  # the NumPy expressions below, candidate by candidate in the same order
+            n = instances._nodes.shape[0]
+            rows = np.empty((4, n))  # one buffer (and one typed view) for the four float arrays
+            queue, compute, total, busy = rows[0], rows[1], rows[2], rows[3]
+            feasible = np.empty(n, np.bool_)
+            out, f = rows, feasible
+            for i in range(n):
+                j = instances._nodes[i]
+                out[0, i] = load._queue_s[j]
+                out[1, i] = demand._alone_s[i] * load._slowdown[j]
+                out[2, i] = transfers._network_s[i] + out[0, i] + out[1, i]
+                out[3, i] = load._busy_share[j]
+                f[i] = out[2, i] <= budget_s and demand._fits[i]
+            self._queue_s, self._compute_s, self._total_s, self._feasible = out[0], out[1], out[2], f
+        else:
+            queue = load.queue_s[nodes]
+            compute = demand.alone_s * load.slowdown[nodes]
+            total = transfers.network_s + queue + compute
+            busy = load.busy_share[nodes]
+            feasible = (total <= budget_s) & demand.fits
+            self._queue_s, self._compute_s, self._total_s, self._feasible = queue, compute, total, feasible
+        self.queue_s, self.compute_s, self.total_s = queue, compute, total
+        self.busy_share, self.feasible = busy, feasible
 
     @property
     def load(self) -> FloatArray:
@@ -94,18 +200,31 @@ class CandidateCosts:
         so it ranks after every node with a free slot); computed when read, since only one policy reads it."""
         return self.busy_share + self.queue_s
 
+    def edge_feasible(self) -> bool:
+        """Whether some edge candidate meets the budget."""
+        if cython.compiled:
+            feasible, edge = self._feasible, self._is_edge
+            for i in range(feasible.shape[0]):  # noqa: SIM110 (any() of a generator: a closure, which cpdef forbids)
+                if feasible[i] and edge[i]:
+                    return True
+            return False
+        return bool(np.count_nonzero(self.feasible & self.is_edge))
 
-@dataclass(frozen=True, eq=False)
+
 class NodeLoad:
     """What the aware view's estimate predicts for one more task on each node of the fleet (fleet-aligned).
 
     ``queue_s`` is ``Q_j / μ_j``; ``slowdown`` the seed's ``(1 + d_j)^(min(busy_j + 1, slots_j) - 1)``;
-    ``busy_share`` the busy share of the VM slots. Only ``queue_s`` moves with time between adverts.
+    ``busy_share`` the busy share of the VM slots. Only ``queue_s`` moves with time between adverts. Read-only by
+    contract.
     """
 
-    queue_s: FloatArray
-    slowdown: FloatArray
-    busy_share: FloatArray
+    __slots__ = ("_busy_share", "_queue_s", "_slowdown", "busy_share", "queue_s", "slowdown")
+
+    def __init__(self, queue_s: FloatArray, slowdown: FloatArray, busy_share: FloatArray) -> None:
+        self.queue_s = self._queue_s = queue_s
+        self.slowdown = self._slowdown = slowdown
+        self.busy_share = self._busy_share = busy_share
 
     @classmethod
     def of(cls, fleet: Fleet, estimate: Estimate) -> NodeLoad:
@@ -127,37 +246,8 @@ def _queue_s(estimate: Estimate) -> FloatArray:
 
 
 def predict(
-    *,
-    instances: Instances,
-    network_s: FloatArray,
-    path_delay_s: FloatArray,
-    alone_s: FloatArray,
-    load: NodeLoad,
-    budget_s: float,
-    fits: np.ndarray,
+    *, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
 ) -> CandidateCosts:
-    """Costs of the candidates ``instances``.
-
-    ``network_s`` (transfers in and out, ``inf``: no path), ``path_delay_s`` (propagation in), ``alone_s``
-    (one-VM compute seconds of the work, :meth:`Instances.alone_s`) and ``fits`` (the task's memory fits,
-    :meth:`Instances.fits`) are aligned with the candidates; ``load`` covers the whole fleet. Elementwise
-    arithmetic only, so the result is the same whichever of these inputs were computed earlier and kept
-    (:mod:`mcfn.routing.tables`).
-    """
-    nodes = instances.nodes
-    queue = load.queue_s[nodes]
-    compute = alone_s * load.slowdown[nodes]
-    total = network_s + queue + compute
-    return CandidateCosts(
-        nodes=nodes,
-        network_s=network_s,
-        queue_s=queue,
-        compute_s=compute,
-        total_s=total,
-        path_delay_s=path_delay_s,
-        busy_share=load.busy_share[nodes],
-        is_cloud=instances.is_cloud,
-        is_edge=instances.is_edge,
-        feasible=(total <= budget_s) & fits,
-        budget_s=budget_s,
-    )
+    """The :class:`CandidateCosts` of the candidates ``instances`` for a task with ``demand`` on each of them and
+    ``transfers`` to and from each, under the fleet's ``load``, within ``budget_s``."""
+    return CandidateCosts(instances, transfers, demand, load, budget_s)

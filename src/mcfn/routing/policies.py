@@ -1,7 +1,8 @@
 """Routing policies: one small Protocol, chosen by name; each returns a position in the candidate arrays.
 
 A policy sees only :class:`~mcfn.routing.costs.CandidateCosts` (a read-only view of one decision), so every
-policy is compared by the same router on the same predictions. ``compute-aware`` is the seed's compute routing;
+policy is compared by the same router on the same predictions. The policies here read its arrays through their
+underscored twins (compiled: typed views, :mod:`mcfn.routing.costs`). ``compute-aware`` is the seed's compute routing;
 the others are the usual baselines of edge-offloading studies.
 """
 
@@ -15,6 +16,11 @@ import numpy as np
 from mcfn.compute.ids import unknown_id
 from mcfn.routing.costs import CandidateCosts
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
+
 
 class Policy(Protocol):
     """Chooses one candidate of a decision; returns its position in ``costs.nodes``."""
@@ -27,8 +33,27 @@ def _argmin_within(values: np.ndarray, mask: np.ndarray) -> int:
 
     This is ``np.where(mask, values, np.inf).argmin()`` for a non-empty mask, NaN and all, but usually without the
     ``where`` (a decision's hot path): when the first least value of all is in ``mask``, no value of ``mask``
-    before it is as small, so it is also the first least value in ``mask``.
+    before it is as small, so it is also the first least value in ``mask``. Compiled, it is one typed loop over
+    that ``where`` (NumPy's ``argmin``: the first NaN, else the first least value).
     """
+    if cython.compiled:
+        n = values.shape[0]
+        if n == 0:
+            raise ValueError("attempt to get argmin of an empty sequence")
+        within = False
+        for i in range(n):
+            if mask[i]:
+                within = True
+                break
+        inf = np.inf
+        best, least = 0, inf
+        for i in range(n):
+            value = values[i] if mask[i] or not within else inf
+            if value != value:  # NaN
+                return i
+            if i == 0 or value < least:
+                best, least = i, value
+        return best
     best = int(values.argmin())
     if mask[best] or not np.count_nonzero(mask):
         return best
@@ -41,31 +66,30 @@ class ComputeAware:
     with no cloud instance, the fastest candidate of all."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        feasible = costs.feasible
-        if np.count_nonzero(feasible & costs.is_edge):  # then some candidate is feasible
-            return _argmin_within(costs.total_s, feasible)
-        return _argmin_within(costs.total_s, costs.is_cloud)
+        if costs.edge_feasible():  # then some candidate is feasible
+            return _argmin_within(costs._total_s, costs._feasible)
+        return _argmin_within(costs._total_s, costs._is_cloud)
 
 
 class NearestEdge:
     """The edge candidate with the least propagation delay, whatever its load; the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.path_delay_s, costs.is_edge)
+        return _argmin_within(costs._path_delay_s, costs._is_edge)
 
 
 class LeastLoaded:
     """The edge candidate with the least load (busy share plus backlog); the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.load, costs.is_edge)
+        return _argmin_within(costs.load, costs._is_edge)
 
 
 class CloudOnly:
     """The cloud instance nearest by propagation delay; any candidate if the service has no cloud instance."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.path_delay_s, costs.is_cloud)
+        return _argmin_within(costs._path_delay_s, costs._is_cloud)
 
 
 class RoundRobin:

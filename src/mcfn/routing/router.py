@@ -11,7 +11,6 @@ ingress; transfers between stages follow the topology's fastest paths.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -27,26 +26,49 @@ from mcfn.routing.request import Request, SplitRequest
 from mcfn.routing.tables import CostTables
 
 
-@dataclass(slots=True, kw_only=True)
 class Route:
     """One routed (sub-)task: where it runs, the path its input takes, and the predicted latency split.
 
     ``cloud_fallback`` is true when the cloud serves because no edge candidate met the budget; ``reason`` says
     why the cloud was used whenever it was. It is written by ``why_cloud`` (``None`` when an edge node serves)
     only when read, because nobody reads most routes' reasons (a simulation makes millions). Read-only by
-    contract, not frozen: one is built on every decision, and a frozen dataclass's ``__init__`` costs about three
-    times as much.
+    contract; two routes are equal when every field but ``why_cloud`` is.
     """
 
-    service_id: str
-    node_id: str
-    path: tuple[str, ...]
-    network_s: float
-    queue_s: float
-    compute_s: float
-    budget_s: float
-    cloud_fallback: bool
-    why_cloud: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    __slots__ = (
+        "budget_s",
+        "cloud_fallback",
+        "compute_s",
+        "network_s",
+        "node_id",
+        "path",
+        "queue_s",
+        "service_id",
+        "why_cloud",
+    )
+
+    def __init__(
+        self,
+        *,
+        service_id: str,
+        node_id: str,
+        path: tuple[str, ...],
+        network_s: float,
+        queue_s: float,
+        compute_s: float,
+        budget_s: float,
+        cloud_fallback: bool,
+        why_cloud: Callable[[], str] | None = None,
+    ) -> None:
+        self.service_id = service_id
+        self.node_id = node_id
+        self.path = path
+        self.network_s = network_s
+        self.queue_s = queue_s
+        self.compute_s = compute_s
+        self.budget_s = budget_s
+        self.cloud_fallback = cloud_fallback
+        self.why_cloud = why_cloud
 
     @property
     def reason(self) -> str | None:
@@ -60,18 +82,41 @@ class Route:
     def meets_deadline(self) -> bool:
         return self.latency_s <= self.budget_s
 
+    def _fields(self) -> tuple:
+        return (
+            self.service_id,
+            self.node_id,
+            self.path,
+            self.network_s,
+            self.queue_s,
+            self.compute_s,
+            self.budget_s,
+            self.cloud_fallback,
+        )
 
-@dataclass(slots=True, kw_only=True)
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if isinstance(other, Route) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and not frozen
+
+    def __repr__(self) -> str:
+        names = ("service_id", "node_id", "path", "network_s", "queue_s", "compute_s", "budget_s", "cloud_fallback")
+        return f"Route({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields(), strict=True))})"
+
+
 class StagedRoute:
     """A routed split request: one :class:`Route` per stage and the path the final output takes home.
 
     Each stage's ``network_s`` counts its input transfer; the last stage's also counts the return. Read-only by
-    contract, not frozen, like :class:`Route` (one is built on every task).
+    contract, like :class:`Route`; two staged routes are equal when their fields are.
     """
 
-    stages: tuple[Route, ...]
-    return_path: tuple[str, ...]
-    deadline_s: float
+    __slots__ = ("deadline_s", "return_path", "stages")
+
+    def __init__(self, *, stages: tuple[Route, ...], return_path: tuple[str, ...], deadline_s: float) -> None:
+        self.stages = stages
+        self.return_path = return_path
+        self.deadline_s = deadline_s
 
     @property
     def latency_s(self) -> float:
@@ -80,6 +125,16 @@ class StagedRoute:
     @property
     def meets_deadline(self) -> bool:
         return self.latency_s <= self.deadline_s
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StagedRoute):
+            return NotImplemented
+        return (self.stages, self.return_path, self.deadline_s) == (other.stages, other.return_path, other.deadline_s)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and not frozen
+
+    def __repr__(self) -> str:
+        return f"StagedRoute(stages={self.stages!r}, return_path={self.return_path!r}, deadline_s={self.deadline_s!r})"
 
 
 class Router:
@@ -150,16 +205,12 @@ class Router:
     ) -> CandidateCosts:
         instances = self.instances(service_id)
         tables = self._tables
-        network_s, path_delay_s = tables.network(service_id, instances, source, home, in_bits, out_bits)
-        alone_s, fits = tables.stage(service_id, instances, work, memory_bytes)
         return predict(
             instances=instances,
-            network_s=network_s,
-            path_delay_s=path_delay_s,
-            alone_s=alone_s,
+            transfers=tables.network(service_id, instances, source, home, in_bits, out_bits),
+            demand=tables.stage(service_id, instances, work, memory_bytes),
             load=load,
             budget_s=budget_s,
-            fits=fits,
         )
 
     def route(self, request: Request, policy: Policy, *, now_s: float) -> Route:
@@ -207,17 +258,17 @@ class Router:
 
     def _decide(self, service_id: str, source: str, costs: CandidateCosts, policy: Policy) -> Route:
         pick = policy.choose(costs)
-        node_id = self._node_ids[costs.nodes[pick]]
-        cloud = costs.is_cloud[pick]
+        node_id = self._node_ids[costs._nodes[pick]]  # the underscored twins: compiled, typed views
+        cloud = costs._is_cloud[pick]
         return Route(
             service_id=service_id,
             node_id=node_id,
             path=self._tables.path(source, node_id),
-            network_s=costs.network_s.item(pick),
-            queue_s=costs.queue_s.item(pick),
-            compute_s=costs.compute_s.item(pick),
+            network_s=float(costs._network_s[pick]),
+            queue_s=float(costs._queue_s[pick]),
+            compute_s=float(costs._compute_s[pick]),
             budget_s=costs.budget_s,
-            cloud_fallback=bool(cloud) and not np.count_nonzero(costs.feasible & costs.is_edge),
+            cloud_fallback=bool(cloud) and not costs.edge_feasible(),
             why_cloud=partial(_why_cloud, service_id, costs, pick) if cloud else None,
         )
 
@@ -233,7 +284,7 @@ def _why_cloud(service_id: str, costs: CandidateCosts, pick: int) -> str:
     edge = costs.is_edge
     if not np.count_nonzero(edge):
         return f"service {service_id} has no edge instance"
-    if not np.count_nonzero(costs.feasible & edge):
+    if not costs.edge_feasible():
         best = float(costs.total_s[edge].min())
         return f"no edge instance meets the {costs.budget_s:.4g} s budget (best edge {best:.4g} s)"
     if costs.total_s[pick] <= costs.total_s[edge].min():

@@ -24,9 +24,8 @@ import numpy as np
 
 from mcfn.awareness.view import AwareView
 from mcfn.compute.node import Work
-from mcfn.network.radio import FloatArray
 from mcfn.network.topology.graph import Topology
-from mcfn.routing.costs import Instances, NodeLoad
+from mcfn.routing.costs import Demand, Instances, NodeLoad, Transfers
 
 #: ``(service_id, source, home, in_bits, out_bits)``.
 NetworkKey = tuple[str, str, str, float, float]
@@ -39,36 +38,35 @@ class CostTables:
         self._topology = topology
         self._view = view
         self._topology_version = topology.version
-        self._network: dict[NetworkKey, tuple[FloatArray, FloatArray]] = {}
+        self._network: dict[NetworkKey, Transfers] = {}
         self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._stage: dict[tuple[str, tuple[float, ...], float], tuple[FloatArray, np.ndarray]] = {}
+        self._stage: dict[tuple[str, tuple[float, ...], float], Demand] = {}
         self._load: NodeLoad | None = None
         self._load_version = -1
         self._load_now_s = np.nan
 
     def network(
         self, service_id: str, instances: Instances, source: str, home: str, in_bits: float, out_bits: float
-    ) -> tuple[FloatArray, FloatArray]:
-        """``(network_s, path_delay_s)`` of ``instances``: input from ``source``, ``out_bits`` back to ``home``."""
+    ) -> Transfers:
+        """The :class:`~mcfn.routing.costs.Transfers` of ``instances``: input from ``source``, ``out_bits`` back to
+        ``home``."""
         self._check_topology()
         key = (service_id, source, home, in_bits, out_bits)
         cached = self._network.get(key)
         if cached is None:
             cached = self._network[key] = self._transfers(instances.vertices, source, home, in_bits, out_bits)
-            for values in cached:  # shared by every decision, and handed on in CandidateCosts: read-only
-                values.flags.writeable = False
         return cached
 
-    def _transfers(
-        self, vertices: np.ndarray, source: str, home: str, in_bits: float, out_bits: float
-    ) -> tuple[FloatArray, FloatArray]:
+    def _transfers(self, vertices: np.ndarray, source: str, home: str, in_bits: float, out_bits: float) -> Transfers:
         into = self._topology.fastest_paths(source)
         delay_in = into.delay_s[vertices]
-        transfer_in = delay_in + in_bits * into.seconds_per_bit[vertices]
-        if not out_bits:
-            return transfer_in, delay_in
-        back = into if home == source else self._topology.fastest_paths(home)
-        return transfer_in + (back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices]), delay_in
+        transfer = delay_in + in_bits * into.seconds_per_bit[vertices]
+        if out_bits:
+            back = into if home == source else self._topology.fastest_paths(home)
+            transfer = transfer + (back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices])
+        for values in (transfer, delay_in):  # shared by every decision, and handed on in CandidateCosts: read-only
+            values.flags.writeable = False
+        return Transfers(transfer, delay_in)
 
     def path(self, source: str, target: str) -> tuple[str, ...]:
         """The topology's fastest path from ``source`` to ``target`` (node names)."""
@@ -79,16 +77,17 @@ class CostTables:
             path = self._paths[key] = self._topology.path(source, target)
         return path
 
-    def stage(
-        self, service_id: str, instances: Instances, work: Work, memory_bytes: float
-    ) -> tuple[FloatArray, np.ndarray]:
-        """``(alone_s, fits)`` of a stage on each of ``service_id``'s ``instances``: the one-VM compute seconds of
-        its ``work`` (:meth:`~mcfn.routing.costs.Instances.alone_s`) and whether its ``memory_bytes`` fit."""
+    def stage(self, service_id: str, instances: Instances, work: Work, memory_bytes: float) -> Demand:
+        """The :class:`~mcfn.routing.costs.Demand` of a stage on each of ``service_id``'s ``instances``: the one-VM
+        compute seconds of its ``work`` and whether its ``memory_bytes`` fit."""
         key = (service_id, work.per_op_flops, memory_bytes)
-        constants = self._stage.get(key)
-        if constants is None:
-            constants = self._stage[key] = (instances.alone_s(work.per_op_flops), instances.fits(memory_bytes))
-        return constants
+        demand = self._stage.get(key)
+        if demand is None:
+            alone_s, fits = instances.alone_s(work.per_op_flops), instances.fits(memory_bytes)
+            for values in (alone_s, fits):  # shared by every decision, and handed on in CandidateCosts: read-only
+                values.flags.writeable = False
+            demand = self._stage[key] = Demand(alone_s, fits)
+        return demand
 
     def load(self, now_s: float) -> NodeLoad:
         """The whole fleet's :class:`~mcfn.routing.costs.NodeLoad` as the view estimates it at ``now_s``."""

@@ -1,0 +1,77 @@
+# C declarations for costs.py, compiled by setup.py (Cython pure Python mode); costs.py is the reference.
+
+cimport cython
+from libc.stdint cimport int64_t
+
+
+@cython.final
+cdef class Instances:
+    cdef readonly object nodes
+    cdef readonly object vertices
+    cdef readonly object seconds_per_flop
+    cdef readonly object vm_slots
+    cdef readonly object degradation
+    cdef readonly object memory_bytes
+    cdef readonly object is_cloud
+    cdef readonly object is_edge
+    cdef const int64_t[:] _nodes
+    cdef const unsigned char[:] _is_cloud
+    cdef const unsigned char[:] _is_edge
+
+
+@cython.final
+cdef class Transfers:
+    cdef readonly object network_s
+    cdef readonly object path_delay_s
+    cdef const double[:] _network_s
+    cdef const double[:] _path_delay_s
+
+
+@cython.final
+cdef class Demand:
+    cdef readonly object alone_s
+    cdef readonly object fits
+    cdef const double[:] _alone_s
+    cdef const unsigned char[:] _fits
+
+
+@cython.final
+cdef class CandidateCosts:
+    cdef readonly object nodes
+    cdef readonly object network_s
+    cdef readonly object queue_s
+    cdef readonly object compute_s
+    cdef readonly object total_s
+    cdef readonly object path_delay_s
+    cdef readonly object busy_share
+    cdef readonly object is_cloud
+    cdef readonly object is_edge
+    cdef readonly object feasible
+    cdef readonly double budget_s
+    cdef const int64_t[:] _nodes
+    cdef const double[:] _network_s
+    cdef const double[:] _queue_s
+    cdef const double[:] _compute_s
+    cdef const double[:] _total_s
+    cdef const double[:] _path_delay_s
+    cdef const unsigned char[:] _is_cloud
+    cdef const unsigned char[:] _is_edge
+    cdef const unsigned char[:] _feasible
+
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, out="double[:, ::1]", f="unsigned char[::1]")
+    cdef _predict(self, Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s)
+    @cython.locals(feasible="const unsigned char[:]", edge="const unsigned char[:]", i=Py_ssize_t)
+    cpdef bint edge_feasible(self) except -1
+
+
+@cython.final
+cdef class NodeLoad:
+    cdef readonly object queue_s
+    cdef readonly object slowdown
+    cdef readonly object busy_share
+    cdef const double[:] _queue_s
+    cdef const double[:] _slowdown
+    cdef const double[:] _busy_share
+
+
+cpdef CandidateCosts predict(Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s)

@@ -1,0 +1,57 @@
+# C declarations for router.py, compiled by setup.py (Cython pure Python mode); router.py is the reference.
+
+cimport cython
+from mcfn.routing.costs cimport CandidateCosts, Instances, NodeLoad
+from mcfn.routing.tables cimport CostTables
+
+
+@cython.final
+cdef class Route:
+    cdef readonly str service_id
+    cdef readonly str node_id
+    cdef readonly tuple path
+    cdef readonly double network_s
+    cdef readonly double queue_s
+    cdef readonly double compute_s
+    cdef readonly double budget_s
+    cdef readonly bint cloud_fallback
+    cdef readonly object why_cloud
+
+    cpdef tuple _fields(self)
+
+
+@cython.final
+cdef class StagedRoute:
+    cdef readonly tuple stages
+    cdef readonly tuple return_path
+    cdef readonly double deadline_s
+
+
+@cython.final
+cdef class Router:
+    cdef object _topology
+    cdef object _fleet
+    cdef object _view
+    cdef dict _instances
+    cdef frozenset _stations
+    cdef CostTables _tables
+    cdef tuple _node_ids
+
+    @cython.locals(instances=Instances)
+    cpdef Instances instances(self, str service_id)
+    @cython.locals(instances=Instances, tables=CostTables)
+    cdef CandidateCosts _costs(
+        self, str service_id, str source, str home, object in_bits, object out_bits, object work, double budget_s,
+        object memory_bytes, NodeLoad load,
+    )
+    cpdef Route route(self, object request, object policy, double now_s)
+    @cython.locals(costs=CandidateCosts)
+    cpdef tuple explain(self, object request, object policy, double now_s)
+    @cython.locals(
+        load=NodeLoad, spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, budget_s=double,
+        costs=CandidateCosts, route=Route,
+    )
+    cpdef StagedRoute route_stages(self, object request, object policy, double now_s)
+    @cython.locals(pick=Py_ssize_t, cloud=bint)
+    cdef Route _decide(self, str service_id, str source, CandidateCosts costs, object policy)
+    cpdef require_base_station(self, str name)
