@@ -198,7 +198,8 @@ def main() -> None:
     if args.json:
         print(json.dumps({"compiled": compiled, "kernel": row, "network": network, "large": large}, indent=2))
         return
-    print(f"compiled modules: {sum(compiled.values())} of {len(compiled)} (MCFN_PURE_PYTHON=1: none)")
+    switch = "set" if _accelerated.pure_python_requested() else "not set"
+    print(f"compiled modules: {sum(compiled.values())} of {len(compiled)} (MCFN_PURE_PYTHON {switch})")
     print(f"M/M/{SERVERS} station, lambda={ARRIVAL_RATE}, mu={SERVICE_RATE}, {args.jobs:,} jobs, one core")
     print(f"{'engine':<8} {'wall (s)':>9} {'jobs/s':>11} {'mean sojourn (s)':>17}")
     print(f"{'mcfn':<8} {ours_s:>9.3f} {row['mcfn_jobs_per_s']:>11,.0f} {ours.mean_sojourn_s:>17.4f}")
