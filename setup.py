@@ -29,7 +29,6 @@ def compiled_extensions() -> list[Extension]:
             ".".join(pxd.relative_to(SOURCE).with_suffix("").parts),
             [str(pxd.with_suffix(".py").relative_to(SOURCE.parent))],
             extra_compile_args=C_FLAGS,
-            optional=True,
         )
         for pxd in sorted(SOURCE.glob("mcfn/**/*.pxd"))
     ]
@@ -42,7 +41,10 @@ def compiled_extensions() -> list[Extension]:
         "embedsignature": True,
         "warn.unreachable": False,
     }
-    return cythonize(modules, compiler_directives=directives, quiet=True)
+    compiled = cythonize(modules, compiler_directives=directives, quiet=True)
+    for extension in compiled:  # cythonize's extensions do not keep the flag
+        extension.optional = True
+    return compiled
 
 
 setup(ext_modules=compiled_extensions())
