@@ -9,8 +9,10 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    blocking sockets (``sendall`` / ``recv_into`` a preallocated buffer; the echo in a process of its own), the raw
    socket round trip that the issue's goal is stated against (a ratio of at most 1.2) and that no event loop
    changes; and asyncio streams on the same event loop as the channel (``StreamReader.readexactly``, the same
-   kind of socket; both ends in this process, as the channel's), which show what the loop itself costs. The
-   three are measured in turn within every round, on each loop in a run of its own (switching loops between
+   kind of socket; both ends in this process, as the channel's), which show what the loop itself costs. A fourth
+   time, ``remote``, is the same channel to an echo in a process of its own, as between two agents: the plain
+   baseline's setup, and the figure a deployment sees (each loop then waits in ``epoll`` between frames). The
+   four are measured in turn within every round, on each loop in a run of its own (switching loops between
    round trips lets the CPUs idle and doubles the times); median of ``--rounds``, and the ratio of the best
    rounds (less sensitive to this machine's noise).
    **1b.** A 3-stage request end to end (resnet18 cut in three, on a phone, an edge server and the cloud agent,
@@ -113,9 +115,9 @@ async def _channel_echo(channel: Channel) -> None:
         await channel.send(Message(kind="echo", tensors=message.tensors), timeout_s=60)
 
 
-async def transport_overhead(rounds: int) -> list[dict[str, float]]:
-    """Round-trip times of each size on the running event loop: framed channel, raw asyncio stream, plain blocking
-    socket (module docstring)."""
+async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
+    """Round-trip times of each size on the running event loop (named ``loop``): framed channel to an echo in
+    this process and in another, raw asyncio stream, plain blocking socket (module docstring)."""
     raw_server = await asyncio.start_server(_raw_echo, "127.0.0.1", 0)
     server = await serve(_channel_echo, token=TOKEN)
     reader, writer = await asyncio.open_connection("127.0.0.1", raw_server.sockets[0].getsockname()[1])
@@ -125,13 +127,16 @@ async def transport_overhead(rounds: int) -> list[dict[str, float]]:
     echo = context.Process(target=_plain_echo, args=(ports,), daemon=True)
     echo.start()
     plain = socket.create_connection(("127.0.0.1", ports.get(timeout=60)))
+    remote_echo = context.Process(target=_serve_echo_forever, args=(ports, loop), daemon=True)
+    remote_echo.start()
+    remote = await connect("127.0.0.1", ports.get(timeout=60), token=TOKEN, timeout_s=5)
     plain.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     answer = memoryview(bytearray(max(SIZES_BYTES) + 4))
     rows = []
     for size in SIZES_BYTES:
         tensor = np.zeros(size // 4, dtype=np.float32)
         frame = struct.pack("!I", tensor.nbytes) + tensor.tobytes()
-        times: dict[str, list[float]] = {"plain": [], "stream": [], "framed": []}
+        times: dict[str, list[float]] = {"plain": [], "stream": [], "framed": [], "remote": []}
         for _ in range(rounds):
             started = time.perf_counter()
             plain.sendall(frame)
@@ -146,12 +151,17 @@ async def transport_overhead(rounds: int) -> list[dict[str, float]]:
             started = time.perf_counter()
             await channel.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
             times["framed"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await remote.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
+            times["remote"].append(time.perf_counter() - started)
         row: dict[str, float] = {"bytes": size}
         for name, samples in times.items():
             row[f"{name}_s"], row[f"{name}_best_s"] = statistics.median(samples), min(samples)
         rows.append(row)
     plain.close()
     echo.join(timeout=5)
+    await remote.close()
+    remote_echo.terminate()
     await channel.close()
     writer.close()
     for s in (server, raw_server):
@@ -304,13 +314,13 @@ async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: in
     }
 
 
-def _serve_echo_forever(ports: Any) -> None:
+def _serve_echo_forever(ports: Any, loop: str | None = None) -> None:
     async def main() -> None:
         server = await serve(_channel_echo, token=TOKEN)
         ports.put(server.sockets[0].getsockname()[1])
         await asyncio.Event().wait()
 
-    event_loop.run(main())
+    event_loop.run(main(), loop=loop)
 
 
 async def _channel_round_trips(port: int, rounds: int) -> list[float]:
@@ -402,21 +412,22 @@ def report_predictions(requests: int) -> None:
 def report_transport(rounds: int) -> None:
     """Section 1: per-hop transport overhead on each event loop."""
     print(
-        f"1. per-hop transport overhead: round trip on loopback, framed channel vs the same bytes over a plain "
-        f"blocking socket and over a raw asyncio stream on the same event loop (median of {rounds} rounds; bests: "
-        f"ratio of the fastest rounds)"
+        f"1. per-hop transport overhead: round trip on loopback, framed channel (echo in this process; remote: in "
+        f"another) vs the same bytes over a plain blocking socket and over a raw asyncio stream on the same event "
+        f"loop (median of {rounds} rounds; bests: ratio of the fastest rounds)"
     )
     print(
-        f"{'bytes':>10} {'loop':>8} {'plain (ms)':>11} {'stream (ms)':>12} {'framed (ms)':>12} {'/plain':>7} "
-        f"{'/stream':>8} {'bests: /plain':>14} {'/stream':>8}"
+        f"{'bytes':>10} {'loop':>8} {'plain (ms)':>11} {'stream (ms)':>12} {'framed (ms)':>12} {'remote (ms)':>12} "
+        f"{'/plain':>7} {'/stream':>8} {'bests: /plain':>14} {'/stream':>8} {'remote/plain':>13}"
     )
     for loop in event_loop.available_loops():
-        for row in event_loop.run(transport_overhead(rounds), loop=loop):
+        for row in event_loop.run(transport_overhead(rounds, loop), loop=loop):
             print(
                 f"{row['bytes']:>10} {loop:>8} {row['plain_s'] * 1e3:>11.3f} {row['stream_s'] * 1e3:>12.3f} "
-                f"{row['framed_s'] * 1e3:>12.3f} {row['framed_s'] / row['plain_s']:>7.2f} "
-                f"{row['framed_s'] / row['stream_s']:>8.2f} {row['framed_best_s'] / row['plain_best_s']:>14.2f} "
-                f"{row['framed_best_s'] / row['stream_best_s']:>8.2f}"
+                f"{row['framed_s'] * 1e3:>12.3f} {row['remote_s'] * 1e3:>12.3f} "
+                f"{row['framed_s'] / row['plain_s']:>7.2f} {row['framed_s'] / row['stream_s']:>8.2f} "
+                f"{row['framed_best_s'] / row['plain_best_s']:>14.2f} "
+                f"{row['framed_best_s'] / row['stream_best_s']:>8.2f} {row['remote_s'] / row['plain_s']:>13.2f}"
             )
 
 
