@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.machinery
+import importlib.util
 import json
+import math
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mcfn import _accelerated
 from mcfn.network.uplink import JOINT_ALLOCATION, UPLINK_POLICIES
 from mcfn.routing import POLICIES
+from mcfn.sim import engine
 from mcfn.sim.queueing import simulate_station
 from mcfn.sim.run import simulate
 
@@ -67,6 +74,72 @@ def test_compiled_station_matches_the_python_source_bit_for_bit() -> None:
     ours = simulate_station(**STATION)
     np.testing.assert_array_equal(ours.sojourn_s, np.array(sojourn))  # JSON floats round-trip exactly
     assert (ours.mean_in_system, ours.utilisation, ours.events) == (in_system, utilisation, events)
+
+
+@functools.cache
+def engine_source() -> ModuleType:
+    """``mcfn.sim.engine`` loaded from its Python source, beside the (compiled, where built) module in use."""
+    loader = importlib.machinery.SourceFileLoader(
+        "mcfn_engine_source", str(Path(engine.__file__).with_name("engine.py"))
+    )
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+DELAYS = st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.5, math.inf])  # ties in time are the point
+PRIORITIES = st.integers(-1, 1)
+HANDLES = st.integers(0, 60)  # cancels of events fired, pending and not yet scheduled
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("schedule"), DELAYS, PRIORITIES),
+        st.tuples(st.just("cancel"), HANDLES),
+        st.tuples(
+            st.just("run"), st.one_of(st.just(math.inf), st.floats(0.0, 8.0)), st.one_of(st.none(), st.integers(0, 9))
+        ),
+    ),
+    max_size=40,
+)
+#: What the event scheduled as the ``k``-th does when it fires: reaction ``k`` modulo their number.
+REACTIONS = st.lists(
+    st.lists(st.tuples(DELAYS, PRIORITIES, st.one_of(st.none(), HANDLES)), max_size=3), min_size=1, max_size=6
+)
+
+
+def replay(simulator_class: type, steps: list[tuple], reactions: list[list[tuple]]) -> list[tuple]:
+    """Run a schedule on a kernel: what fired, when, and the kernel's state after every run."""
+    sim = simulator_class(seed=1)
+    log: list[tuple] = []
+    scheduled = 0
+
+    def schedule(delay_s: float, priority: int) -> None:
+        nonlocal scheduled
+        if scheduled < 200:
+            sim.schedule(delay_s, fire, scheduled, priority=priority)
+            scheduled += 1
+
+    def fire(label: int) -> None:
+        log.append(("fired", label, sim.now))
+        for delay_s, priority, handle in reactions[label % len(reactions)]:
+            schedule(delay_s, priority)
+            if handle is not None:
+                sim.cancel(handle)
+
+    for step in [*steps, ("run", math.inf, None)]:
+        if step[0] == "schedule":
+            schedule(*step[1:])
+        elif step[0] == "cancel":
+            sim.cancel(step[1])
+        else:
+            fired = sim.run(until_s=step[1], max_events=step[2])
+            log.append(("ran", fired, sim.now, sim.pending, sim.events_processed))
+    return log
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=STEPS, reactions=REACTIONS)
+def test_compiled_kernel_fires_as_the_python_source(steps: list[tuple], reactions: list[list[tuple]]) -> None:
+    assert replay(engine.Simulator, steps, reactions) == replay(engine_source().Simulator, steps, reactions)
 
 
 def digests(columns: dict[str, np.ndarray]) -> dict[str, str]:

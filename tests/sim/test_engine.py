@@ -1,6 +1,8 @@
 """The event kernel: ordering, cancellation, clock, seeded streams."""
 
+import gc
 import math
+import weakref
 
 import numpy as np
 import pytest
@@ -62,3 +64,19 @@ def test_named_streams_are_reproducible_and_independent():
     np.testing.assert_array_equal(a.stream("x").random(5), b.stream("x").random(5))
     assert not np.array_equal(a.stream("x").random(5), a.stream("y").random(5))
     assert not np.array_equal(Simulator(seed=8).stream("x").random(5), b.stream("x").random(5))
+
+
+def test_a_simulator_with_pending_events_is_garbage_collected():
+    class Station:  # a model and its kernel refer to each other, through an event that never fires
+        def __init__(self, sim: Simulator) -> None:
+            self.sim = sim
+            sim.schedule(1.0, self.tick)
+
+        def tick(self) -> None:
+            pass
+
+    station = Station(Simulator())
+    collected = weakref.ref(station)
+    del station
+    gc.collect()
+    assert collected() is None

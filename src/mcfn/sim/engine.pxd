@@ -3,17 +3,43 @@
 cimport cython
 
 
+# One event of the C heap; its callback and arguments wait in slot ``slot`` of Simulator's two lists.
+cdef struct _Event:
+    double time_s
+    int priority
+    Py_ssize_t sequence
+    Py_ssize_t slot
+
+ctypedef _Event* _Heap
+ctypedef Py_ssize_t* _Slots
+
+cdef bint _earlier(_Event a, _Event b) noexcept
+
+
 @cython.final
 cdef class Simulator:
-    cdef list _heap
+    cdef _Heap _events
+    cdef _Slots _free
+    cdef Py_ssize_t _size
+    cdef Py_ssize_t _capacity
+    cdef Py_ssize_t _free_count
+    cdef list _callbacks
+    cdef list _arguments
     cdef set _cancelled
     cdef object _seed
     cdef Py_ssize_t _sequence
     cdef public double now
     cdef public Py_ssize_t events_processed
 
+    @cython.locals(events=_Heap, hole=Py_ssize_t, slot=Py_ssize_t)
     cpdef Py_ssize_t _push(self, double time_s, int priority, object callback, tuple args) except -1
+    @cython.locals(capacity=Py_ssize_t, events=_Heap, slots=_Slots)
+    cdef int _grow(self) except -1
+    @cython.locals(events=_Heap, parent=Py_ssize_t)
+    cdef void _sift_up(self, Py_ssize_t hole, _Event event) noexcept
+    @cython.locals(events=_Heap, first=_Event, size=Py_ssize_t, hole=Py_ssize_t, child=Py_ssize_t)
+    cdef _Event _pop_first(self) noexcept
     cpdef cancel(self, Py_ssize_t handle)
 
-    @cython.locals(heap=list, cancelled=set, fired=Py_ssize_t, entry=tuple, time_s=double)
+    @cython.locals(cancelled=set, fired=Py_ssize_t, callbacks=list, arguments=list, first=_Event, args=tuple)
     cpdef Py_ssize_t _fire(self, double until_s, Py_ssize_t budget) except -1

@@ -4,8 +4,8 @@ Design follows SimPy's core (a heap of ``(time, priority, sequence, event)``) wi
 layer: models schedule plain callbacks, which avoids a coroutine switch per event. ``benchmarks/sim.py`` measures
 it against a SimPy twin of an M/M/c station: as plain Python 4-5x as fast, against 11-15x for the same station
 hand-inlined in one heap loop (the ceiling of a callback kernel in Python); compiled with ``engine.pxd`` (Cython's
-pure Python mode, ``setup.py``), 10-12x. Stations of the kernel's own package post their events through
-:meth:`Simulator._push`, which skips :meth:`schedule`'s argument packing and check.
+pure Python mode, ``setup.py``), where the heap is one of C structs, 18x. Stations of the kernel's own package post
+their events through :meth:`Simulator._push`, which skips :meth:`schedule`'s argument packing and check.
 
 Ordering is deterministic: events fire by time, then by ``priority`` (lower first), then in scheduling order.
 Randomness comes only from generators handed out by :meth:`Simulator.stream`, each derived from the run's seed
@@ -22,17 +22,46 @@ from typing import Any
 
 import numpy as np
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
+
+if cython.compiled:
+    from cython.cimports.libc.stdlib import free, realloc
+    from cython.cimports.mcfn.sim.engine import _Heap, _Slots
+
 Callback = Callable[..., Any]
 _heappush, _heappop = heapq.heappush, heapq.heappop
 
 
-class Simulator:
-    """Event heap, clock and seeded random streams of one simulation run."""
+def _earlier(a, b) -> bool:
+    """Whether event ``a`` fires before event ``b`` (compiled only: the order of the C heap's entries)."""
+    if a.time_s != b.time_s:
+        return a.time_s < b.time_s
+    if a.priority != b.priority:
+        return a.priority < b.priority
+    return a.sequence < b.sequence
 
+
+class Simulator:
+    """Event heap, clock and seeded random streams of one simulation run.
+
+    As Python, the heap is a ``heapq`` list of ``(time, priority, sequence, callback, args)`` tuples. Compiled
+    (``engine.pxd``), it is a binary heap of C structs ``(time, priority, sequence, slot)`` that grows by doubling;
+    an event's callback and arguments wait in slot ``slot`` of two Python lists (so that the garbage collector sees
+    them), and the slots of fired events are reused. Both fire the same events in the same order.
+    """
+
+    # Python's attributes; compiled, the class has the C fields of engine.pxd instead
     __slots__ = ("_cancelled", "_heap", "_seed", "_sequence", "events_processed", "now")
 
     def __init__(self, *, seed: int = 0, start_s: float = 0.0) -> None:
-        self._heap: list[tuple[float, int, int, Callback, tuple[Any, ...]]] = []
+        if cython.compiled:
+            self._callbacks = []
+            self._arguments = []
+        else:
+            self._heap: list[tuple[float, int, int, Callback, tuple[Any, ...]]] = []
         self._cancelled: set[int] = set()
         #: Current simulated time in seconds (read it; only :meth:`run` advances it).
         self.now = float(start_s)
@@ -40,9 +69,16 @@ class Simulator:
         self._seed = int(seed)
         self.events_processed = 0
 
+    def __dealloc__(self) -> None:
+        """Compiled only: free the C heap."""
+        free(self._events)
+        free(self._free)
+
     @property
     def pending(self) -> int:
         """Events scheduled and not yet fired (cancelled ones included until they surface)."""
+        if cython.compiled:
+            return self._size
         return len(self._heap)
 
     def stream(self, name: str) -> np.random.Generator:
@@ -67,8 +103,71 @@ class Simulator:
         """Put ``callback(*args)`` on the heap at ``time_s`` (unchecked: the callers check); returns its handle."""
         sequence = self._sequence
         self._sequence = sequence + 1
-        _heappush(self._heap, (time_s, priority, sequence, callback, args))
+        if cython.compiled:
+            if self._size == self._capacity:
+                self._grow()
+            if self._free_count:
+                self._free_count -= 1
+                slot = self._free[self._free_count]
+                self._callbacks[slot] = callback
+                self._arguments[slot] = args
+            else:
+                slot = len(self._callbacks)
+                self._callbacks.append(callback)
+                self._arguments.append(args)
+            events = self._events  # the new event goes in at the end, then up
+            hole = self._size
+            events[hole].time_s = time_s
+            events[hole].priority = priority
+            events[hole].sequence = sequence
+            events[hole].slot = slot
+            self._size = hole + 1
+            self._sift_up(hole, events[hole])
+        else:
+            _heappush(self._heap, (time_s, priority, sequence, callback, args))
         return sequence
+
+    def _grow(self) -> None:
+        """Compiled only: double the C heap's capacity (and its free list's, which never holds more slots)."""
+        capacity = 2 * self._capacity if self._capacity else 64
+        events = cython.cast(_Heap, realloc(self._events, capacity * cython.sizeof(self._events[0])))
+        if events == cython.NULL:
+            raise MemoryError
+        self._events = events
+        slots = cython.cast(_Slots, realloc(self._free, capacity * cython.sizeof(self._free[0])))
+        if slots == cython.NULL:
+            raise MemoryError
+        self._free = slots
+        self._capacity = capacity
+
+    def _sift_up(self, hole: int, event) -> None:
+        """Compiled only: put ``event`` into the C heap at ``hole`` or, while it fires first, above."""
+        events = self._events
+        while hole > 0:
+            parent = (hole - 1) >> 1
+            if not _earlier(event, events[parent]):
+                break
+            events[hole] = events[parent]
+            hole = parent
+        events[hole] = event
+
+    def _pop_first(self):
+        """Compiled only: take the first event off the C heap (bottom-up, as ``heapq.heappop``)."""
+        events = self._events
+        first = events[0]
+        self._size -= 1
+        size = self._size
+        hole = 0
+        child = 1
+        while child < size:  # move the earlier child up into the hole, down to a leaf
+            if child + 1 < size and not _earlier(events[child], events[child + 1]):
+                child += 1
+            events[hole] = events[child]
+            hole = child
+            child = 2 * hole + 1
+        if size:
+            self._sift_up(hole, events[size])  # the last event fills the hole
+        return first
 
     def cancel(self, handle: int) -> None:
         """Cancel a scheduled event; cancelling one that already fired is a no-op."""
@@ -81,14 +180,37 @@ class Simulator:
         the run, else at the last event's time.
         """
         fired = self._fire(until_s, -1 if max_events is None else max_events)  # -1: unbounded
+        if not self.pending and until_s != math.inf:
+            self.now = max(self.now, until_s)
         self.events_processed += fired
         return fired
 
     def _fire(self, until_s: float, budget: int) -> int:
         """The event loop of :meth:`run`; ``budget`` -1 means no bound on the events fired."""
-        heap = self._heap
         cancelled = self._cancelled
         fired = 0
+        if cython.compiled:
+            callbacks = self._callbacks
+            arguments = self._arguments
+            while self._size and fired != budget:
+                if self._events[0].time_s > until_s:  # not due
+                    self.now = until_s
+                    break
+                first = self._pop_first()
+                callback = callbacks[first.slot]
+                args = arguments[first.slot]
+                callbacks[first.slot] = None
+                arguments[first.slot] = None
+                self._free[self._free_count] = first.slot
+                self._free_count += 1
+                if cancelled and first.sequence in cancelled:
+                    cancelled.discard(first.sequence)
+                    continue
+                self.now = first.time_s
+                callback(*args)
+                fired += 1
+            return fired
+        heap = self._heap
         while heap and fired != budget:
             entry = _heappop(heap)
             time_s = entry[0]
@@ -102,7 +224,4 @@ class Simulator:
             self.now = time_s
             entry[3](*entry[4])
             fired += 1
-        else:
-            if not heap and until_s != math.inf:
-                self.now = max(self.now, until_s)
         return fired
