@@ -212,12 +212,11 @@ class Simulator:
             return fired
         heap = self._heap
         while heap and fired != budget:
-            entry = _heappop(heap)
-            time_s = entry[0]
-            if time_s > until_s:
-                _heappush(heap, entry)  # not due: put it back (once per call)
+            if heap[0][0] > until_s:  # not due
                 self.now = until_s
                 break
+            entry = _heappop(heap)
+            time_s = entry[0]
             if cancelled and entry[2] in cancelled:
                 cancelled.discard(entry[2])
                 continue
