@@ -95,9 +95,13 @@ def test_load_reports_percentiles_and_throughput(cluster_file):
         (["infer", "--model", "tiny-resnet", "--cluster-file", "/nonexistent/c.json"], "exactly one of --input"),
         (["load", "--rate", "5", "--duration", "1", "--model", "nope"], "unknown model"),
         (["serve", "/nonexistent/runtime.yaml"], "cannot read"),
+        (["serve", str(EXAMPLE), "--external", "edge1"], "need the cluster token: set $MCFN_CLUSTER_TOKEN"),
+        (["agent", str(EXAMPLE), "--node", "edge1", "--controller", "somewhere"], "expected HOST:PORT"),
+        (["agent", str(EXAMPLE), "--node", "edge1", "--controller", "somewhere:80"], "needs the cluster token"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_status_two(args, expected):
+def test_bad_input_is_one_line_and_exit_status_two(args, expected, monkeypatch):
+    monkeypatch.delenv("MCFN_CLUSTER_TOKEN", raising=False)
     run = mcfn(*args)
     assert run.returncode == 2
     assert run.stderr.startswith("error: ")

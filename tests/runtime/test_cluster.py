@@ -6,19 +6,26 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 from tests.runtime.conftest import TOKEN, run
 
+from mcfn.cli.agent import parse_address
+from mcfn.cli.errors import UserInputError
 from mcfn.routing.scenario import ScenarioError
+from mcfn.runtime.access import TOKEN_ENV
 from mcfn.runtime.auth import AuthError
+from mcfn.runtime.channel import connect
 from mcfn.runtime.client import Client
-from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
+from mcfn.runtime.cluster import LocalCluster, agent_spec, parse_runtime_scenario
 from mcfn.runtime.controller import InferError
 from mcfn.runtime.loop import LOOP_ENV, LOOPS, uvloop_available
 from mcfn.runtime.models import TINY, build
+from mcfn.runtime.wire import Message
 
 torch = pytest.importorskip("torch")
 
@@ -338,3 +345,122 @@ def test_an_agent_on_cuda_without_a_gpu_is_refused_with_the_reason():
 
     with pytest.raises(ValueError, match="torch sees no CUDA device"):
         run(scenario())
+
+
+def test_an_external_agent_started_by_mcfn_agent_joins_and_one_from_another_scenario_is_refused(tmp_path):
+    """``mcfn agent`` as a user runs it on another machine: it reads its own copy of the scenario, registers with
+    the controller and serves; the controller refuses one whose plans differ (here: the model cut in two stages)."""
+    document = scenario_document(agents=[{"node": "edge0", "models": [TINY]}, {"node": "edge1", "models": [TINY]}])
+    runtime = parse_runtime_scenario(document)
+    same, other = tmp_path / "same.yaml", tmp_path / "other.yaml"
+    same.write_text(json.dumps(document))  # JSON is YAML
+    document["runtime"]["models"][TINY]["stages"] = 2
+    other.write_text(json.dumps(document))
+    x = np.random.default_rng(3).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    env = os.environ | {TOKEN_ENV: TOKEN.decode()}
+
+    def mcfn_agent(scenario, controller, *options):
+        command = ["agent", str(scenario), "--node", "edge1", "--controller", controller, *options]
+        return subprocess.Popen(
+            [sys.executable, "-m", "mcfn", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+
+    async def scenario():
+        async with LocalCluster(runtime, token=TOKEN.decode(), external={"edge1"}) as cluster:
+            with pytest.raises(ValueError, match="external"):
+                cluster.restart("edge1")
+            controller = "{}:{}".format(*cluster.address)
+            refused = mcfn_agent(other, controller, "--register-timeout-s", "5")
+            joined = mcfn_agent(same, controller, "--json")
+            try:
+                await cluster.wait_ready()
+                cluster.kill("edge0")  # every stage on the external agent now
+                client = Client(*cluster.address, token=TOKEN)
+                reply = await client.infer(TINY, x)
+                await client.close()
+                joined.terminate()  # SIGTERM: it stops and leaves the cluster
+                await cluster.controller.wait_until(lambda c: "edge1" not in c.live_agents, timeout_s=10)
+                refusal = await asyncio.to_thread(refused.communicate, timeout=60)
+                return reply, refusal, refused.returncode, await asyncio.to_thread(joined.communicate, timeout=30)
+            finally:
+                for process in (refused, joined):
+                    process.kill()
+
+    reply, (_, refusal), refused_code, (joined_out, joined_err) = run(scenario(), timeout_s=120)
+    assert {s["node"] for s in reply.fields["stages"]} == {"edge1"}
+    assert np.abs(reply.output - local_output(TINY, x)).max() <= 1e-5
+    assert json.loads(joined_out)["stages"] == ["tiny-resnet/0", "tiny-resnet/1", "tiny-resnet/2"]
+    assert "stopped" in joined_err
+    assert refused_code == 2
+    last_line = refusal.strip().splitlines()[-1]
+    assert last_line.startswith("error: the controller at 127.0.0.1:")
+    assert last_line.endswith(
+        "did not register edge1 within 5 s: agent edge1: its plans of ['tiny-resnet'] differ "
+        "from the controller's; start it from the same scenario file and latency tables"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "address"), [("edge.example:7000", ("edge.example", 7000)), ("[::1]:80", ("::1", 80))]
+)
+def test_controller_addresses_are_host_and_port(text, address):
+    assert parse_address(text) == address
+
+
+@pytest.mark.parametrize("text", ["7000", "host:", ":80", "host:0", "host:65536", "host:http"])
+def test_a_bad_controller_address_is_named(text):
+    with pytest.raises(UserInputError, match="expected HOST:PORT"):
+        parse_address(text)
+
+
+def test_an_agent_spec_names_the_scenarios_agents_for_an_unknown_node():
+    runtime = parse_runtime_scenario(scenario_document())
+    spec = agent_spec(runtime, "cloud", controller=("controller.example", 7000), token="t", supervised=False)
+    assert (spec.controller_host, spec.controller_port, spec.supervised, spec.workers) == (
+        "controller.example",
+        7000,
+        False,
+        2,
+    )
+    with pytest.raises(ValueError, match=r"no agent for node 'bs0' in the scenario; its agents: \['edge0'"):
+        agent_spec(runtime, "bs0", controller=("controller.example", 7000), token="t")
+
+
+@pytest.mark.parametrize(
+    ("change", "answer"),
+    [
+        ({}, "registered"),
+        ({"node": "bs0"}, "agent 'bs0' is not a compute node of the scenario"),
+        ({"tier": "cloud"}, "agent edge0 says it is of tier 'cloud'; the scenario says 'edge'"),
+        ({"plans": {TINY: "0123456789abcdef"}}, "agent edge0: its plans of ['tiny-resnet'] differ from the"),
+        ({"plans": {"resnet18": "0123456789abcdef"}}, "agent edge0: its plans of ['resnet18'] differ from the"),
+    ],
+)
+def test_the_controller_registers_only_agents_of_its_scenario_and_plans(change, answer):
+    runtime = parse_runtime_scenario(scenario_document())
+    controller = LocalCluster(runtime, token=TOKEN.decode()).controller
+    hello = {
+        "node": "edge0",
+        "tier": "edge",
+        "host": "127.0.0.1",
+        "port": 9,
+        "stages": ["tiny-resnet/0"],
+        "workers": 1,
+        "advert_period_s": 1.0,
+        "plans": {TINY: runtime.plans[TINY].fingerprint()},
+    }
+
+    async def scenario():
+        server = await controller.start()
+        channel = await connect(*server.sockets[0].getsockname()[:2], token=TOKEN, timeout_s=5)
+        await channel.send(Message(kind="hello", fields=hello | change), timeout_s=5)
+        reply = await channel.receive(timeout_s=5)
+        await channel.close()
+        server.close()
+        await controller.stop()
+        return reply
+
+    reply = run(scenario())
+    assert (reply.kind, reply.fields.get("reason", "")[: len(answer)]) == (
+        ("registered", "") if answer == "registered" else ("error", answer)
+    )

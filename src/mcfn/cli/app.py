@@ -7,7 +7,7 @@ import sys
 import typer
 
 from mcfn import __version__
-from mcfn.cli import allocate, infer, load, models, partition, profile, reproduce, route, run, serve
+from mcfn.cli import agent, allocate, infer, load, models, partition, profile, reproduce, route, run, serve
 from mcfn.cli.errors import input_error_types
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.command("profile")(profile.profile_command)
 app.command("partition")(partition.partition_command)
 app.command("route")(route.route_command)
 app.command("serve")(serve.serve_command)
+app.command("agent")(agent.agent_command)
 app.command("infer")(infer.infer_command)
 app.command("load")(load.load_command)
 app.command("run")(run.run_command)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from mcfn.cli.errors import UserInputError
 from mcfn.cli.output import print_json
 from mcfn.runtime.access import DEFAULT_CLUSTER_FILE
 
@@ -25,20 +26,31 @@ def serve_command(
         help="Place the agents as Ray actors on this Ray cluster (needs mcfn[ray]); with agents on other machines "
         "set the scenario's runtime.host to 0.0.0.0.",
     ),
+    external: list[str] = typer.Option(
+        [],
+        "--external",
+        help="A node whose agent is started by hand, on its own machine ('mcfn agent'), not here; repeatable. "
+        "Needs $MCFN_CLUSTER_TOKEN.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the cluster's status as JSON once it is ready."),
 ) -> None:
     """Start a controller and the scenario's agents on this machine (loopback unless the scenario says
     otherwise) and serve until stopped (Ctrl-C or SIGTERM). The token comes from $MCFN_CLUSTER_TOKEN or is
     generated; it is written, owner-readable only, to the cluster file that 'mcfn infer' and 'mcfn load' read.
+    An --external node's agent is not started here: the command prints the 'mcfn agent' line to run on its machine
+    and waits (--ready-timeout-s) until it has registered.
     """
     import asyncio
     import os
     import signal
+    import socket
 
     from mcfn.runtime import loop as event_loop
     from mcfn.runtime.access import TOKEN_ENV, ClusterAccess
     from mcfn.runtime.cluster import LocalCluster, load_runtime_scenario
 
+    if external and not os.environ.get(TOKEN_ENV):
+        raise UserInputError(f"--external agents need the cluster token: set ${TOKEN_ENV} here and where they run")
     runtime = load_runtime_scenario(scenario)
     launcher, advertised_host = None, None
     if ray_address is not None:
@@ -54,12 +66,25 @@ def serve_command(
         if stop is not None:
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.cancel)
         cluster = LocalCluster(
-            runtime, token=os.environ.get(TOKEN_ENV), launcher=launcher, advertised_host=advertised_host
+            runtime,
+            token=os.environ.get(TOKEN_ENV),
+            launcher=launcher,
+            advertised_host=advertised_host,
+            external=external,
         )
         async with cluster:
             from rich.console import Console
 
             console = Console(stderr=True)
+            host, port = cluster.address
+            reachable = socket.getfqdn() if host in ("0.0.0.0", "::") else host
+            for node in external:
+                console.print(
+                    f"start the agent of {node} on its machine, with ${TOKEN_ENV} set:\n"
+                    f"  mcfn agent {scenario} --node {node} --controller {reachable}:{port}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
             with console.status(f"starting {len(cluster.node_ids)} agents"):
                 try:
                     await cluster.wait_ready(timeout_s=ready_timeout_s)
@@ -68,7 +93,6 @@ def serve_command(
                     raise ValueError(
                         f"agents did not start within {ready_timeout_s:g} s: {', '.join(missing)}"
                     ) from None
-            host, port = cluster.address
             ClusterAccess(host=host, port=port, token=cluster.token).write(cluster_file)
             if as_json:
                 print_json(

@@ -14,7 +14,9 @@ releases the GIL in its kernels); at most ``max_queue`` more wait, and a request
 rather than left to miss its deadline. Every ``advert_period_s`` (± jitter, :class:`~mcfn.awareness.AdvertPolicy`)
 it tells the controller its backlog in FLOPs, busy workers, measured speed and arrival rate — the L0 metrics of an
 :class:`~mcfn.awareness.Advert`. If the controller goes away (even mid-frame) the agent keeps trying to register
-again, so a restarted agent or controller rejoins; it exits when its parent process is gone.
+again, so a restarted agent or controller rejoins. An agent of a local cluster exits when its parent process is
+gone; a standalone one (``mcfn agent``, on a machine of its own) serves until it is stopped. Its hello carries the
+fingerprint of each plan it hosts, so the controller refuses an agent that made its plans from another scenario.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ class AgentSpec:
     #: Ray resources the agent's actor asks for besides its CPUs (where a Ray launcher places it; a process
     #: launcher ignores them).
     resources: dict[str, float] = field(default_factory=dict)
+    #: End when the process that started the agent is gone (an agent of a local cluster); a standalone agent
+    #: (``mcfn agent``) serves until it is stopped.
+    supervised: bool = True
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.max_queue < 0:
@@ -114,6 +119,10 @@ class Agent:
         self._controller = (spec.controller_host, spec.controller_port)
         self._tasks: set[asyncio.Task] = set()
         self.port = 0
+        #: Set while the controller has this agent registered.
+        self.registered = asyncio.Event()
+        #: Why the last attempt to register with the controller failed ("" if none did).
+        self.unregistered_because = ""
 
     async def run(self) -> None:
         """Serve stages and advertise until cancelled (or the parent process is gone)."""
@@ -247,10 +256,9 @@ class Agent:
     # --- awareness -------------------------------------------------------------------------------------------
     async def _advertise_forever(self) -> None:
         rng = np.random.default_rng()
-        parent = self._parent
         policy = self.spec.advert
-        while os.getppid() == parent:
-            with contextlib.suppress(OSError, EOFError, TimeoutError, RemoteError, FrameError, AuthError):
+        while not self._orphaned():
+            try:
                 channel = await connect(
                     self.spec.controller_host,
                     self.spec.controller_port,
@@ -259,12 +267,24 @@ class Agent:
                 )
                 try:
                     await channel.request(self._hello(channel.local_host), timeout_s=self.spec.timeout_s)
-                    while os.getppid() == parent:
+                    self.registered.set()
+                    while not self._orphaned():
                         await asyncio.sleep(policy.period_s + rng.uniform(-policy.jitter_s, policy.jitter_s))
                         await channel.send(self._advert(policy.period_s), timeout_s=self.spec.timeout_s)
                 finally:
+                    self.registered.clear()
                     await channel.close()
+            except RemoteError as exc:  # refused: say so once (it may run another scenario), and keep trying
+                if exc.reason != self.unregistered_because:
+                    log.warning("the controller refused agent %s: %s", self.spec.node_id, exc.reason)
+                self.unregistered_because = exc.reason
+            except _LOST as exc:  # no controller there (yet), or it went away: try again
+                self.unregistered_because = f"{type(exc).__name__}: {exc}"
             await asyncio.sleep(policy.period_s)
+
+    def _orphaned(self) -> bool:
+        """Whether a supervised agent's parent process is gone (a standalone one is never orphaned)."""
+        return self.spec.supervised and os.getppid() != self._parent
 
     def _hello(self, local_host: str) -> Message:
         """Registration; an agent listening on every interface gives the one that reaches the controller."""
@@ -276,6 +296,7 @@ class Agent:
             "stages": sorted(self._stages),
             "workers": self.spec.workers,
             "advert_period_s": self.spec.advert.period_s,
+            "plans": {plan.model: plan.fingerprint() for plan in self.spec.plans},
         }
         return Message(kind="hello", fields=fields)
 

@@ -45,6 +45,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -237,7 +238,8 @@ def load_runtime_scenario(path: str | Path) -> RuntimeScenario:
 
 class LocalCluster:
     """The controller in this event loop and one agent per node, started by ``launcher`` (by default one spawned
-    OS process each); use as ``async with``.
+    OS process each) except the ``external`` nodes, whose agents are started elsewhere (``mcfn agent`` on another
+    machine, :func:`agent_spec` with ``supervised=False``) and register when they are up; use as ``async with``.
 
     ``kill`` ends an agent at once (SIGKILL for a process: nothing is cleaned up, as in a crash); ``restart``
     starts a fresh one for the same node, which registers again; ``restart_controller`` does the same to the
@@ -251,8 +253,12 @@ class LocalCluster:
         token: str | None = None,
         launcher: Launcher | None = None,
         advertised_host: str | None = None,
+        external: Collection[str] = (),
     ) -> None:
         self.runtime = runtime
+        for node_id in external:
+            _entry(runtime, node_id)
+        self.external = frozenset(external)
         self.token = token or new_token()
         check_token(self.token.encode())
         self.controller = self._new_controller()
@@ -288,7 +294,8 @@ class LocalCluster:
         self._server = await self.controller.start(host=self.runtime.host, port=self.runtime.port)
         try:
             for node_id in self.node_ids:
-                self.restart(node_id)
+                if node_id not in self.external:
+                    self.restart(node_id)
         except BaseException:
             await self.__aexit__()
             raise
@@ -318,49 +325,82 @@ class LocalCluster:
         await self.controller.wait_for_agents(self.node_ids, timeout_s=timeout_s)
 
     def kill(self, node_id: str) -> None:
-        """End the agent of ``node_id`` at once."""
+        """End the agent of ``node_id`` at once; not for an external one."""
+        self._require_launched(node_id)
         self._running.remove(node_id)
         self.launcher.stop(node_id)
 
     def restart(self, node_id: str) -> None:
-        """Start a fresh agent for ``node_id`` (ending a running one first)."""
+        """Start a fresh agent for ``node_id`` (ending a running one first); not for an external one."""
+        self._require_launched(node_id)
         if node_id in self._running:
             self.kill(node_id)
         self.launcher.start(self.agent_spec(node_id))
         self._running.add(node_id)
 
+    def _require_launched(self, node_id: str) -> None:
+        if node_id in self.external:
+            raise ValueError(f"the agent of {node_id} is external: it is started and stopped where it runs")
+
     def hosted_stages(self, node_id: str) -> tuple[str, ...]:
-        """Service ids of the stages the agent of ``node_id`` hosts: every stage of its models, but a stage
-        pinned to a tier only on an agent of that tier."""
-        runtime = self.runtime
-        entry = next(agent for agent in runtime.agents if agent.node == node_id)
-        tier = runtime.scenario.fleet.nodes[runtime.scenario.fleet.index[node_id]].tier.value
-        return tuple(
-            stage.service_id
-            for model in entry.models
-            for stage in runtime.plans[model].stages
-            if not stage.pinned or stage.tier == tier
-        )
+        """Service ids of the stages the agent of ``node_id`` hosts (:func:`hosted_stages`)."""
+        return hosted_stages(self.runtime, node_id)
 
     def agent_spec(self, node_id: str) -> AgentSpec:
-        """What the agent process of ``node_id`` is started with."""
-        runtime = self.runtime
-        entry = next(agent for agent in runtime.agents if agent.node == node_id)
+        """What the agent of ``node_id`` is started with."""
         host, port = self.address
-        period = runtime.advert_period_s
-        return AgentSpec(
-            node_id=node_id,
-            tier=runtime.scenario.fleet.nodes[runtime.scenario.fleet.index[node_id]].tier.value,
-            plans=tuple(runtime.plans[model] for model in entry.models),
-            stages=self.hosted_stages(node_id),
-            controller_host=self._advertised_host or host,
-            controller_port=port,
-            token=self.token,
-            host=runtime.host,
-            workers=entry.workers,
-            max_queue=entry.max_queue,
-            advert=AdvertPolicy(period_s=period, jitter_s=period / 5),
-            slowdown=entry.slowdown,
-            device=entry.device,
-            resources=dict(entry.resources),
-        )
+        return agent_spec(self.runtime, node_id, controller=(self._advertised_host or host, port), token=self.token)
+
+
+def _entry(runtime: RuntimeScenario, node_id: str) -> AgentEntry:
+    """The scenario's agent of ``node_id``; ``ValueError`` naming the agents there are."""
+    for entry in runtime.agents:
+        if entry.node == node_id:
+            return entry
+    raise ValueError(f"no agent for node {node_id!r} in the scenario; its agents: {[a.node for a in runtime.agents]}")
+
+
+def hosted_stages(runtime: RuntimeScenario, node_id: str) -> tuple[str, ...]:
+    """Service ids of the stages the agent of ``node_id`` hosts: every stage of its models, but a stage pinned to a
+    tier only on an agent of that tier."""
+    entry = _entry(runtime, node_id)
+    tier = runtime.scenario.fleet.nodes[runtime.scenario.fleet.index[node_id]].tier.value
+    return tuple(
+        stage.service_id
+        for model in entry.models
+        for stage in runtime.plans[model].stages
+        if not stage.pinned or stage.tier == tier
+    )
+
+
+def agent_spec(
+    runtime: RuntimeScenario,
+    node_id: str,
+    *,
+    controller: tuple[str, int],
+    token: str,
+    host: str | None = None,
+    supervised: bool = True,
+) -> AgentSpec:
+    """What the agent of ``node_id`` is started with: its entry in ``runtime``, the ``controller`` address it
+    registers with, the cluster ``token``; it listens on ``host`` (by default the scenario's ``runtime.host``).
+    ``supervised=False`` for a standalone agent (``mcfn agent``), which outlives the process that started it."""
+    entry = _entry(runtime, node_id)
+    period = runtime.advert_period_s
+    return AgentSpec(
+        node_id=node_id,
+        tier=runtime.scenario.fleet.nodes[runtime.scenario.fleet.index[node_id]].tier.value,
+        plans=tuple(runtime.plans[model] for model in entry.models),
+        stages=hosted_stages(runtime, node_id),
+        controller_host=controller[0],
+        controller_port=controller[1],
+        token=token,
+        host=host or runtime.host,
+        workers=entry.workers,
+        max_queue=entry.max_queue,
+        advert=AdvertPolicy(period_s=period, jitter_s=period / 5),
+        slowdown=entry.slowdown,
+        device=entry.device,
+        resources=dict(entry.resources),
+        supervised=supervised,
+    )

@@ -143,6 +143,7 @@ class Controller:
         scenario.router().require_base_station(ingress)
         self._scenario = scenario
         self._plans = dict(plans)
+        self._fingerprints = {model: plan.fingerprint() for model, plan in plans.items()}
         self._deadlines_s = dict(deadlines_s)
         self._ingress = ingress
         self._token = token
@@ -215,8 +216,7 @@ class Controller:
             message = await channel.receive(timeout_s=None)
 
     async def _serve_agent(self, channel: Channel, hello: Hello) -> None:
-        if hello.node not in self._scenario.fleet.index:
-            raise FrameError(f"agent {hello.node!r} is not a compute node of the scenario")
+        self._check_hello(hello)
         agent = _Agent(hello)
         old = self._agents.get(hello.node)
         if old is not None:
@@ -246,6 +246,22 @@ class Controller:
             if self._agents.get(hello.node) is agent:
                 await self._update(hello.node, None)
             await self._pool.discard(agent.address)
+
+    def _check_hello(self, hello: Hello) -> None:
+        """Refuse an agent that is not one of the scenario's compute nodes, or that made its plans from another
+        scenario (an agent started by hand on another machine, ``mcfn agent``, reads its own copy of the file)."""
+        fleet = self._scenario.fleet
+        if hello.node not in fleet.index:
+            raise FrameError(f"agent {hello.node!r} is not a compute node of the scenario")
+        tier = fleet.nodes[fleet.index[hello.node]].tier.value
+        if hello.tier != tier:
+            raise FrameError(f"agent {hello.node} says it is of tier {hello.tier!r}; the scenario says {tier!r}")
+        differ = sorted(model for model, digest in hello.plans.items() if self._fingerprints.get(model) != digest)
+        if differ:
+            raise FrameError(
+                f"agent {hello.node}: its plans of {differ} differ from the controller's; start it from the same "
+                "scenario file and latency tables"
+            )
 
     async def _update(self, node_id: str | None, agent: _Agent | None) -> None:
         async with self._changed:

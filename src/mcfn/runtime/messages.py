@@ -28,6 +28,8 @@ class Hello(StrictModel):
     stages: tuple[str, ...]
     workers: Annotated[int, Field(ge=1)]
     advert_period_s: Annotated[float, Field(gt=0)]
+    #: The fingerprint of the agent's plan of each model it hosts (:meth:`~mcfn.runtime.plan.ModelPlan.fingerprint`).
+    plans: dict[str, str]
 
 
 class AdvertFields(StrictModel):

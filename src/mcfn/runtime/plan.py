@@ -26,6 +26,7 @@ through the parts and checks the result against the unsplit model, relative to t
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -108,6 +109,12 @@ class ModelPlan:
     @property
     def input_bits(self) -> float:
         return self.input.bits
+
+    def fingerprint(self) -> str:
+        """A short digest of everything that decides the parts (model, weight seed, cuts, tensors, work), equal
+        wherever the plan is made from the same scenario: an agent started on another machine (``mcfn agent``)
+        proves with it that it cut the model as the controller did."""
+        return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
 
 
 def plan_over_tiers(name: str, *, seed: int, tiers: Tiers, players: Sequence[Player]) -> ModelPlan:
