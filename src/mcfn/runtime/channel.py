@@ -21,10 +21,12 @@ import asyncio
 import contextlib
 import logging
 import socket
+import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from mcfn.runtime.auth import AuthError, new_nonce, proof, verify
+from mcfn.runtime import handshake
+from mcfn.runtime.auth import AuthError
 from mcfn.runtime.deadline import Deadline
 from mcfn.runtime.framing import FrameProtocol
 from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
@@ -32,6 +34,10 @@ from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode_parts
 
 #: Limits during the handshake: small headers, no body.
 HANDSHAKE_LIMITS = FrameLimits(max_header_bytes=1024, max_body_bytes=0)
+#: What ends a server's session as the client's fault: counted as a rejection and answered with an ``error``.
+REJECTED = (AuthError, FrameError, TimeoutError)
+#: What ends a server's session because the client went away: not an error.
+GONE = (EOFError, ConnectionError, OSError)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,13 @@ class RemoteError(RuntimeError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def answered(answer: Message) -> Message:
+    """``answer`` to a request, unless it is an ``error``: then :class:`RemoteError` with the peer's reason."""
+    if answer.kind == "error":
+        raise RemoteError(str(answer.fields.get("reason", "unspecified error")))
+    return answer
 
 
 class Channel:
@@ -112,9 +125,7 @@ class Channel:
             raise self._deadline.cause(exc) from None
         finally:
             self._deadline.stop()
-        if answer.kind == "error":
-            raise RemoteError(str(answer.fields.get("reason", "unspecified error")))
-        return answer
+        return answered(answer)
 
     def _written(self, parts: list[bytes | memoryview], link: LinkProfile | None) -> bool:
         """Whether the frame went to the transport at once: the link is not emulated, and the protocol took it
@@ -155,16 +166,9 @@ async def connect(
         channel = Channel(protocol, link=link)
         try:
             challenge = await channel.receive(timeout_s=None)
-            server_nonce = str(challenge.fields.get("nonce", ""))
-            if challenge.kind != "challenge" or not server_nonce:
-                raise AuthError(f"expected a challenge, got {challenge.kind!r}")
-            nonce = new_nonce()
-            answer = Message(kind="auth", fields={"nonce": nonce, "mac": proof(token, "client", server_nonce, nonce)})
+            answer = handshake.answer(token, challenge)
             await channel.send(answer, timeout_s=timeout_s, link=IDEAL)
-            welcome = await channel.receive(timeout_s=None)
-            if welcome.kind == "error":
-                raise AuthError(str(welcome.fields.get("reason", "rejected")))
-            verify(token, "server", nonce, server_nonce, welcome.fields.get("mac"))
+            handshake.check_welcome(token, challenge, answer, await channel.receive(timeout_s=None))
         except BaseException:
             await channel.close()
             raise
@@ -174,11 +178,26 @@ async def connect(
 
 @dataclass
 class ServerStats:
-    """What a server has seen: connections accepted after the handshake, and connections it rejected."""
+    """What a server has seen: connections accepted after the handshake, and connections it rejected (updated
+    under a lock: a blocking server's connections run in threads of their own)."""
 
     accepted: int = 0
     rejected: int = 0
     last_rejection: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def accept(self) -> None:
+        """Count a connection that passed the handshake."""
+        with self._lock:
+            self.accepted += 1
+
+    def reject(self, exc: BaseException) -> Message:
+        """Count a connection ended by ``exc`` (one of :data:`REJECTED`); the ``error`` message that tells the
+        client why."""
+        with self._lock:
+            self.rejected += 1
+            self.last_rejection = str(exc) or type(exc).__name__
+            return Message(kind="error", fields={"reason": self.last_rejection})
 
 
 Handler = Callable[[Channel], Awaitable[None]]
@@ -224,26 +243,20 @@ async def _session(
     try:
         await _handshake(channel, token, timeout_s)
         channel.accept_frames(limits)
-        counts.accepted += 1
+        counts.accept()
         await handler(channel)
-    except (AuthError, FrameError, TimeoutError) as exc:
-        counts.rejected += 1
-        counts.last_rejection = str(exc) or type(exc).__name__
-        with contextlib.suppress(ConnectionError, OSError, TimeoutError, FrameError):
-            await channel.send(Message(kind="error", fields={"reason": counts.last_rejection}), timeout_s=1.0)
-    except (EOFError, ConnectionError, OSError):
+    except REJECTED as exc:
+        error = counts.reject(exc)
+        with contextlib.suppress(*REJECTED, *GONE):
+            await channel.send(error, timeout_s=1.0)
+    except GONE:
         pass  # the peer went away
     except Exception:  # a handler bug must not take the server down; it is logged, the connection closed
         log.exception("connection handler failed")
 
 
 async def _handshake(channel: Channel, token: bytes, timeout_s: float) -> None:
-    nonce = new_nonce()
-    await channel.send(Message(kind="challenge", fields={"nonce": nonce}), timeout_s=timeout_s)
-    answer = await channel.receive(timeout_s=timeout_s)
-    client_nonce = answer.fields.get("nonce")
-    if answer.kind != "auth" or not isinstance(client_nonce, str) or not client_nonce:
-        raise AuthError(f"expected an auth answer, got {answer.kind!r}")
-    verify(token, "client", nonce, client_nonce, answer.fields.get("mac"))
-    welcome = Message(kind="welcome", fields={"mac": proof(token, "server", client_nonce, nonce)})
+    challenge = handshake.challenge()
+    await channel.send(challenge, timeout_s=timeout_s)
+    welcome = handshake.welcome(token, challenge, await channel.receive(timeout_s=timeout_s))
     await channel.send(welcome, timeout_s=timeout_s)
