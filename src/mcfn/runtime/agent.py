@@ -17,6 +17,12 @@ it tells the controller its backlog in FLOPs, busy workers, measured speed and a
 again, so a restarted agent or controller rejoins. An agent of a local cluster exits when its parent process is
 gone; a standalone one (``mcfn agent``, on a machine of its own) serves until it is stopped. Its hello carries the
 fingerprint of each plan it hosts, so the controller refuses an agent that made its plans from another scenario.
+
+Stages travel on the data plane of :mod:`mcfn.runtime.blocking`: the agent serves each connection in a thread of
+its own (accepting or refusing a ``run`` there), a worker thread computes the stage and then sends its output on
+from that same thread, over a blocking connection, with no hand-over to an event loop on the way (the reason, in
+numbers: :mod:`mcfn.runtime.blocking`). The event loop only advertises. Workers beyond ``workers`` only send: a
+semaphore lets ``workers`` of them compute at once, so a slow emulated link never holds a compute slot.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,10 +42,11 @@ import numpy as np
 from mcfn.awareness.advert import AdvertPolicy
 from mcfn.runtime import loop as event_loop
 from mcfn.runtime.auth import AuthError
-from mcfn.runtime.channel import Channel, RemoteError, connect, serve
+from mcfn.runtime.blocking import BlockingChannel, BlockingServer
+from mcfn.runtime.channel import RemoteError, connect
 from mcfn.runtime.messages import Failed, Result, Run, StageReport, parse_fields
 from mcfn.runtime.plan import ModelPlan, StagePlan, build_parts, run_part, run_stage
-from mcfn.runtime.pool import ChannelPool
+from mcfn.runtime.pool import BlockingPool
 from mcfn.runtime.wire import FrameError, Message
 
 #: How a connection to a peer can fail, other than by an ``error`` answer.
@@ -106,8 +114,13 @@ class Agent:
         with torch.no_grad():  # warm up: the first pass of a module allocates and picks kernels, and is slow
             for name, stage in self._stages.items():
                 run_part(self._modules[name], stage, {t.name: torch.zeros(t.shape) for t in stage.receives})
-        self._pool = ThreadPoolExecutor(max_workers=spec.workers, thread_name_prefix=f"agent-{spec.node_id}")
-        self._slots = asyncio.Semaphore(spec.workers)
+        # Threads for every request the agent may hold (computing or queued for it), and as many again sending
+        # their outputs on (each may wait out an emulated link); ``workers`` of them compute at once.
+        self._pool = ThreadPoolExecutor(
+            max_workers=2 * (spec.workers + spec.max_queue), thread_name_prefix=f"agent-{spec.node_id}"
+        )
+        self._slots = threading.Semaphore(spec.workers)
+        self._lock = threading.Lock()  # over the counters below: connection and worker threads update them
         self._waiting = 0
         self._busy = 0
         self._queue_flops = 0.0
@@ -115,9 +128,8 @@ class Agent:
         self._speed_flops_per_s = 0.0
         self._done_flops = 0.0
         self._done_s = 0.0
-        self._peers = ChannelPool(token=self._token)
+        self._peers = BlockingPool(token=self._token)
         self._controller = (spec.controller_host, spec.controller_port)
-        self._tasks: set[asyncio.Task] = set()
         self.port = 0
         #: Set while the controller has this agent registered.
         self.registered = asyncio.Event()
@@ -126,31 +138,30 @@ class Agent:
 
     async def run(self) -> None:
         """Serve stages and advertise until cancelled (or the parent process is gone)."""
-        server = await serve(self._handle, token=self._token, host=self.spec.host, port=0)
-        self.port = server.sockets[0].getsockname()[1]
+        server = BlockingServer(self._handle, token=self._token, host=self.spec.host, port=0)
+        self.port = server.address[1]
         try:
             await self._advertise_forever()
         finally:
             server.close()
-            await self._peers.close()
             self._pool.shutdown(wait=False, cancel_futures=True)
+            self._peers.close()
 
     # --- serving ---------------------------------------------------------------------------------------------
-    async def _handle(self, channel: Channel) -> None:
-        """Accept or refuse each ``run`` at once; an accepted one goes on in its own task (:meth:`_process`)."""
+    def _handle(self, channel: BlockingChannel) -> None:
+        """In a connection's thread: accept or refuse each ``run`` at once; an accepted one goes on in a worker
+        thread (:meth:`_process`)."""
         while True:
-            message = await channel.receive(timeout_s=None)
+            message = channel.receive(timeout_s=None)
             arrived_s = time.time()
             try:
                 run, stage = self._accept(message)
             except RemoteError as exc:
-                await channel.send(Message(kind="error", fields={"reason": exc.reason}), timeout_s=self.spec.timeout_s)
+                channel.send(Message(kind="error", fields={"reason": exc.reason}), timeout_s=self.spec.timeout_s)
                 continue
-            deadline = asyncio.get_running_loop().time() + run.budget_s
-            task = asyncio.create_task(self._process(run, stage, message.tensors, arrived_s, deadline))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            await channel.send(Message(kind="accepted"), timeout_s=self.spec.timeout_s)
+            deadline = time.monotonic() + run.budget_s
+            self._pool.submit(self._process, run, stage, message.tensors, arrived_s, deadline, time.perf_counter())
+            channel.send(Message(kind="accepted"), timeout_s=self.spec.timeout_s)
 
     def _accept(self, message: Message) -> tuple[Run, StagePlan]:
         """The run and its stage if this agent takes it: it hosts the stage, the tensors fit, the queue has room
@@ -167,23 +178,31 @@ class Agent:
             wanted = ", ".join(f"{n} float32{list(shape)}" for n, shape in expected.items())
             having = ", ".join(f"{n} {t.dtype}{list(t.shape)}" for n, t in message.tensors.items()) or "none"
             raise RemoteError(f"stage {run.stage} receives {wanted}; got {having}")
-        if self._waiting + self._busy >= self.spec.workers + self.spec.max_queue:
-            raise RemoteError(f"agent {self.spec.node_id} is busy: queue full")
-        self._waiting += 1
-        self._queue_flops += stage.flops
-        self._arrived_flops += stage.flops
+        with self._lock:
+            if self._waiting + self._busy >= self.spec.workers + self.spec.max_queue:
+                raise RemoteError(f"agent {self.spec.node_id} is busy: queue full")
+            self._waiting += 1
+            self._queue_flops += stage.flops
+            self._arrived_flops += stage.flops
         return run, stage
 
-    async def _process(
-        self, run: Run, stage: StagePlan, tensors: dict[str, np.ndarray], arrived_s: float, deadline: float
+    def _process(
+        self,
+        run: Run,
+        stage: StagePlan,
+        tensors: dict[str, np.ndarray],
+        arrived_s: float,
+        deadline: float,
+        accepted_at: float,
     ) -> None:
-        """Compute the stage, then send its output to the next stage's agent or, after the last, the result to the
-        controller; a failure on the way is reported to the controller, naming the node that failed."""
+        """In a worker thread: compute the stage, then send its output to the next stage's agent or, after the
+        last, the result to the controller; a failure on the way is reported to the controller, naming the node
+        that failed."""
         try:
-            output, queue_s, compute_s = await self._compute_queued(stage, tensors)
+            output, queue_s, compute_s = self._compute_queued(stage, tensors, accepted_at)
         except Exception as exc:  # a stage that raises fails its request, not the agent
             log.exception("stage %s failed", stage.service_id)
-            await self._report(run.request, self.spec.node_id, f"stage {stage.service_id} raised {exc!r}")
+            self._report(run.request, self.spec.node_id, f"stage {stage.service_id} raised {exc!r}")
             return
         report = StageReport(
             stage=stage.service_id,
@@ -193,11 +212,11 @@ class Agent:
             network_s=arrived_s - run.sent_at_s,
         )
         timings = (*run.timings, report)
-        budget_s = deadline - asyncio.get_running_loop().time()
+        budget_s = deadline - time.monotonic()
         if not run.route:
             result = Result(request=run.request, sent_at_s=time.time(), timings=timings)
             with contextlib.suppress(*_LOST):  # the controller is gone or gave up: its deadline tells the client
-                await self._peers.request(
+                self._peers.request(
                     self._controller,
                     Message(kind="result", fields=result.model_dump(), tensors=output),
                     timeout_s=max(budget_s, self.spec.timeout_s),
@@ -206,46 +225,48 @@ class Agent:
             return
         hop, rest = run.route[0], run.route[1:]
         if budget_s <= 0:
-            await self._report(run.request, self.spec.node_id, f"deadline exceeded after {stage.service_id}")
+            self._report(run.request, self.spec.node_id, f"deadline exceeded after {stage.service_id}")
             return
         update = {"stage": hop.stage, "budget_s": budget_s, "route": rest, "timings": timings, "sent_at_s": time.time()}
         message = Message(kind="run", fields=run.model_copy(update=update).model_dump(), tensors=output)
         try:
-            await self._peers.request((hop.host, hop.port), message, timeout_s=budget_s, link=hop.link.profile())
+            self._peers.request((hop.host, hop.port), message, timeout_s=budget_s, link=hop.link.profile())
         except RemoteError as exc:
-            await self._report(run.request, hop.node, exc.reason)
+            self._report(run.request, hop.node, exc.reason)
         except _LOST as exc:
-            await self._report(run.request, hop.node, f"connection lost ({type(exc).__name__}: {exc})")
+            self._report(run.request, hop.node, f"connection lost ({type(exc).__name__}: {exc})")
 
-    async def _report(self, request: int, node: str, reason: str) -> None:
+    def _report(self, request: int, node: str, reason: str) -> None:
         """Tell the controller that ``request`` failed at ``node``."""
         failed = Failed(request=request, node=node, reason=reason)
         with contextlib.suppress(*_LOST, RemoteError):
-            await self._peers.request(
+            self._peers.request(
                 self._controller, Message(kind="failed", fields=failed.model_dump()), timeout_s=self.spec.timeout_s
             )
 
-    async def _compute_queued(
-        self, stage: StagePlan, tensors: dict[str, np.ndarray]
+    def _compute_queued(
+        self, stage: StagePlan, tensors: dict[str, np.ndarray], accepted_at: float
     ) -> tuple[dict[str, np.ndarray], float, float]:
-        """The stage's output once a worker is free, with the seconds it queued and computed."""
-        queued_at = time.perf_counter()
-        async with self._slots:  # the pool has as many threads as slots: a holder of a slot computes at once
-            self._waiting -= 1
-            self._queue_flops -= stage.flops
-            self._busy += 1
-            queue_s = time.perf_counter() - queued_at
+        """The stage's output once a compute slot is free, with the seconds it queued (since ``accepted_at``) and
+        computed."""
+        with self._slots:
+            with self._lock:
+                self._waiting -= 1
+                self._queue_flops -= stage.flops
+                self._busy += 1
+            queue_s = time.perf_counter() - accepted_at
             try:
-                loop = asyncio.get_running_loop()
-                output, compute_s = await loop.run_in_executor(self._pool, self._compute, stage.service_id, tensors)
+                output, compute_s = self._compute(stage.service_id, tensors)
             finally:
-                self._busy -= 1
-        self._done_flops += stage.flops
-        self._done_s += compute_s
+                with self._lock:
+                    self._busy -= 1
+        with self._lock:
+            self._done_flops += stage.flops
+            self._done_s += compute_s
         return output, queue_s, compute_s
 
     def _compute(self, name: str, tensors: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float]:
-        """Run in a worker thread: the stage's forward pass, slowed down by ``slowdown`` when emulating."""
+        """The stage's forward pass, slowed down by ``slowdown`` when emulating."""
         started = time.perf_counter()
         output = run_stage(self._modules[name], self._stages[name], tensors)
         compute_s = time.perf_counter() - started
@@ -301,15 +322,18 @@ class Agent:
         return Message(kind="hello", fields=fields)
 
     def _advert(self, period_s: float) -> Message:
-        arrival, self._arrived_flops = self._arrived_flops / period_s, 0.0
-        if self._done_s > 0:  # FLOPs over compute seconds of the period: heavy stages weigh as much as they take
-            sample = self._done_flops / self._done_s
+        with self._lock:
+            arrival, self._arrived_flops = self._arrived_flops / period_s, 0.0
+            done_flops, done_s = self._done_flops, self._done_s
+            self._done_flops = self._done_s = 0.0
+            queue_flops, busy = self._queue_flops, self._busy
+        if done_s > 0:  # FLOPs over compute seconds of the period: heavy stages weigh as much as they take
+            sample = done_flops / done_s
             old = self._speed_flops_per_s
             self._speed_flops_per_s = sample if old == 0 else (1 - SPEED_SMOOTHING) * old + SPEED_SMOOTHING * sample
-            self._done_flops = self._done_s = 0.0
         fields = {
-            "queue_flops": max(self._queue_flops, 0.0),
-            "busy_workers": self._busy,
+            "queue_flops": max(queue_flops, 0.0),
+            "busy_workers": busy,
             "speed_flops_per_s": self._speed_flops_per_s,
             "arrival_flops_per_s": arrival,
         }
