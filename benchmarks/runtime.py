@@ -9,10 +9,12 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    blocking sockets (``sendall`` / ``recv_into`` a preallocated buffer; the echo in a process of its own), the raw
    socket round trip that the issue's goal is stated against (a ratio of at most 1.2) and that no event loop
    changes; and asyncio streams on the same event loop as the channel (``StreamReader.readexactly``, the same
-   kind of socket; both ends in this process, as the channel's), which show what the loop itself costs. A fourth
-   time, ``remote``, is the same channel to an echo in a process of its own, as between two agents: the plain
-   baseline's setup, and the figure a deployment sees (each loop then waits in ``epoll`` between frames). The
-   four are measured in turn within every round, on each loop in a run of its own (switching loops between
+   kind of socket; both ends in this process, as the channel's), which show what the loop itself costs. Two more
+   times have the echo in a process of its own, as between two agents (the plain baseline's setup): ``loop
+   remote``, the event-loop channel to an event-loop echo (each loop then waits in ``epoll`` between frames), and
+   ``remote``, the data plane that agents forward stages on (:mod:`mcfn.runtime.blocking`: a blocking channel to
+   a server that serves each connection in a thread), the figure a deployment sees and the one the goal is for.
+   The five are measured in turn within every round, on each loop in a run of its own (switching loops between
    round trips lets the CPUs idle and doubles the times); median of ``--rounds``, and the ratio of the best
    rounds (less sensitive to this machine's noise).
    **1b.** A 3-stage request end to end (resnet18 cut in three, on a phone, an edge server and the cloud agent,
@@ -20,7 +22,7 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    output relayed through the controller (``Controller.infer(relay=True)``), alternating; median of
    ``--requests`` each.
 2. **Link emulation**: 1 MB sent over an emulated 20 Mbit/s, 5 ms hop, measured against the emulated figure
-   (goal: within 10 %).
+   (goal: within 10 %), by the event-loop channel and by the data plane.
 3. **Predicted vs actual end-to-end latency** of split requests on a local cluster (an edge agent and a cloud
    agent in their own processes; the edge emulates a processor ``EDGE_SLOWDOWN`` times slower), for three zoo
    models at two bandwidths of the WAN link to the cloud. Each model is cut by the real planner (the optimum of
@@ -53,13 +55,16 @@ import socket
 import statistics
 import struct
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from mcfn.runtime import blocking
 from mcfn.runtime import loop as event_loop
+from mcfn.runtime.blocking import BlockingChannel, BlockingServer
 from mcfn.runtime.channel import Channel, connect, serve
 from mcfn.runtime.client import Client
 from mcfn.runtime.cluster import LocalCluster, RuntimeScenario, parse_runtime_scenario
@@ -115,9 +120,23 @@ async def _channel_echo(channel: Channel) -> None:
         await channel.send(Message(kind="echo", tensors=message.tensors), timeout_s=60)
 
 
+def _blocking_echo(channel: BlockingChannel) -> None:
+    while True:
+        message = channel.receive(timeout_s=None)
+        channel.send(Message(kind="echo", tensors=message.tensors), timeout_s=60)
+
+
+def _serve_blocking_echo_forever(ports: Any) -> None:
+    """The data plane's echo (a process of its own, as an agent)."""
+    server = BlockingServer(_blocking_echo, token=TOKEN)
+    ports.put(server.address[1])
+    threading.Event().wait()
+
+
 async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
     """Round-trip times of each size on the running event loop (named ``loop``): framed channel to an echo in
-    this process and in another, raw asyncio stream, plain blocking socket (module docstring)."""
+    this process and in another, the data plane to an echo in another, raw asyncio stream, plain blocking socket
+    (module docstring)."""
     raw_server = await asyncio.start_server(_raw_echo, "127.0.0.1", 0)
     server = await serve(_channel_echo, token=TOKEN)
     reader, writer = await asyncio.open_connection("127.0.0.1", raw_server.sockets[0].getsockname()[1])
@@ -127,16 +146,19 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
     echo = context.Process(target=_plain_echo, args=(ports,), daemon=True)
     echo.start()
     plain = socket.create_connection(("127.0.0.1", ports.get(timeout=60)))
-    remote_echo = context.Process(target=_serve_echo_forever, args=(ports, loop), daemon=True)
+    loop_echo = context.Process(target=_serve_echo_forever, args=(ports, loop), daemon=True)
+    loop_echo.start()
+    loop_remote = await connect("127.0.0.1", ports.get(timeout=60), token=TOKEN, timeout_s=5)
+    remote_echo = context.Process(target=_serve_blocking_echo_forever, args=(ports,), daemon=True)
     remote_echo.start()
-    remote = await connect("127.0.0.1", ports.get(timeout=60), token=TOKEN, timeout_s=5)
+    remote = blocking.connect("127.0.0.1", ports.get(timeout=60), token=TOKEN, timeout_s=5)
     plain.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     answer = memoryview(bytearray(max(SIZES_BYTES) + 4))
     rows = []
     for size in SIZES_BYTES:
         tensor = np.zeros(size // 4, dtype=np.float32)
         frame = struct.pack("!I", tensor.nbytes) + tensor.tobytes()
-        times: dict[str, list[float]] = {"plain": [], "stream": [], "framed": [], "remote": []}
+        times: dict[str, list[float]] = {name: [] for name in ("plain", "stream", "framed", "loop_remote", "remote")}
         for _ in range(rounds):
             started = time.perf_counter()
             plain.sendall(frame)
@@ -152,7 +174,10 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
             await channel.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
             times["framed"].append(time.perf_counter() - started)
             started = time.perf_counter()
-            await remote.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
+            await loop_remote.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
+            times["loop_remote"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            remote.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
             times["remote"].append(time.perf_counter() - started)
         row: dict[str, float] = {"bytes": size}
         for name, samples in times.items():
@@ -160,7 +185,9 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
         rows.append(row)
     plain.close()
     echo.join(timeout=5)
-    await remote.close()
+    await loop_remote.close()
+    loop_echo.terminate()
+    remote.close()
     remote_echo.terminate()
     await channel.close()
     writer.close()
@@ -216,19 +243,27 @@ async def direct_vs_relay(requests: int) -> dict[str, float]:
     return {"crossing_bytes": crossing} | {name: statistics.median(samples) for name, samples in times.items()}
 
 
-async def link_accuracy() -> tuple[float, float]:
-    """Measured and emulated seconds for 1 MB over 20 Mbit/s, 5 ms."""
+async def link_accuracy() -> tuple[float, float, float]:
+    """Seconds for 1 MB over 20 Mbit/s, 5 ms and back unpaced: measured on the event-loop channel, on the data
+    plane, and emulated."""
     link = LinkProfile(bandwidth_bps=20e6, delay_s=5e-3)
-    tensor = np.zeros(1_000_000, dtype=np.uint8)
+    blob = Message(kind="blob", tensors={"blob": np.zeros(1_000_000, dtype=np.uint8)})
     server = await serve(_channel_echo, token=TOKEN)
     channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5, link=link)
     started = time.perf_counter()
-    await channel.send(Message(kind="blob", tensors={"blob": tensor}), timeout_s=10)
+    await channel.send(blob, timeout_s=10)
     await channel.receive(timeout_s=10)
-    measured = time.perf_counter() - started
+    on_loop = time.perf_counter() - started
     await channel.close()
     server.close()
-    return measured, link.transfer_s(len(encode(Message(kind="blob", tensors={"blob": tensor}))))
+    with BlockingServer(_blocking_echo, token=TOKEN) as threads:
+        plane = blocking.connect(*threads.address, token=TOKEN, timeout_s=5, link=link)
+        started = time.perf_counter()
+        plane.send(blob, timeout_s=10)
+        plane.receive(timeout_s=10)
+        on_plane = time.perf_counter() - started
+        plane.close()
+    return on_loop, on_plane, link.transfer_s(len(encode(blob)))
 
 
 def measure(name: str, folder: Path) -> tuple[Path, float]:
@@ -412,22 +447,24 @@ def report_predictions(requests: int) -> None:
 def report_transport(rounds: int) -> None:
     """Section 1: per-hop transport overhead on each event loop."""
     print(
-        f"1. per-hop transport overhead: round trip on loopback, framed channel (echo in this process; remote: in "
-        f"another) vs the same bytes over a plain blocking socket and over a raw asyncio stream on the same event "
-        f"loop (median of {rounds} rounds; bests: ratio of the fastest rounds)"
+        f"1. per-hop transport overhead: round trip on loopback, framed channel (echo in this process; loop remote: "
+        f"to an event-loop echo in another; remote: the data plane to a threaded echo in another) vs the same bytes "
+        f"over a plain blocking socket and over a raw asyncio stream on the same event loop (median of {rounds} "
+        f"rounds; bests: ratio of the fastest rounds)"
     )
     print(
-        f"{'bytes':>10} {'loop':>8} {'plain (ms)':>11} {'stream (ms)':>12} {'framed (ms)':>12} {'remote (ms)':>12} "
-        f"{'/plain':>7} {'/stream':>8} {'bests: /plain':>14} {'/stream':>8} {'remote/plain':>13}"
+        f"{'bytes':>10} {'loop':>8} {'plain (ms)':>11} {'stream (ms)':>12} {'framed (ms)':>12} {'loop remote':>12} "
+        f"{'remote (ms)':>12} {'framed/plain':>13} {'/stream':>8} {'loop remote/plain':>18} {'remote/plain':>13} "
+        f"{'bests: remote/plain':>20}"
     )
     for loop in event_loop.available_loops():
         for row in event_loop.run(transport_overhead(rounds, loop), loop=loop):
             print(
                 f"{row['bytes']:>10} {loop:>8} {row['plain_s'] * 1e3:>11.3f} {row['stream_s'] * 1e3:>12.3f} "
-                f"{row['framed_s'] * 1e3:>12.3f} {row['remote_s'] * 1e3:>12.3f} "
-                f"{row['framed_s'] / row['plain_s']:>7.2f} {row['framed_s'] / row['stream_s']:>8.2f} "
-                f"{row['framed_best_s'] / row['plain_best_s']:>14.2f} "
-                f"{row['framed_best_s'] / row['stream_best_s']:>8.2f} {row['remote_s'] / row['plain_s']:>13.2f}"
+                f"{row['framed_s'] * 1e3:>12.3f} {row['loop_remote_s'] * 1e3:>12.3f} {row['remote_s'] * 1e3:>12.3f} "
+                f"{row['framed_s'] / row['plain_s']:>13.2f} {row['framed_s'] / row['stream_s']:>8.2f} "
+                f"{row['loop_remote_s'] / row['plain_s']:>18.2f} {row['remote_s'] / row['plain_s']:>13.2f} "
+                f"{row['remote_best_s'] / row['plain_best_s']:>20.2f}"
             )
 
 
@@ -443,10 +480,11 @@ def report_route(requests: int) -> None:
 
 def report_link() -> None:
     """Section 2: link emulation accuracy."""
-    measured, emulated = event_loop.run(link_accuracy())
+    on_loop, on_plane, emulated = event_loop.run(link_accuracy())
     print(
-        f"2. 1 MB over 20 Mbit/s + 5 ms: measured {measured * 1e3:.1f} ms, emulated {emulated * 1e3:.1f} ms, "
-        f"error {measured / emulated - 1:+.1%}"
+        f"2. 1 MB over 20 Mbit/s + 5 ms (emulated {emulated * 1e3:.1f} ms): event-loop channel {on_loop * 1e3:.1f} ms "
+        f"(error {on_loop / emulated - 1:+.1%}), data plane {on_plane * 1e3:.1f} ms "
+        f"(error {on_plane / emulated - 1:+.1%})"
     )
 
 
