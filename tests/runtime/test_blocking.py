@@ -19,7 +19,7 @@ from mcfn.runtime import blocking
 from mcfn.runtime.auth import AuthError, proof
 from mcfn.runtime.blocking import BlockingChannel, BlockingServer
 from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, serve
-from mcfn.runtime.link import LinkProfile
+from mcfn.runtime.link import LinkProfile, Pacer
 from mcfn.runtime.pool import BlockingPool
 from mcfn.runtime.wire import FrameError, FrameLimits, Message, decode, encode
 
@@ -250,6 +250,17 @@ def test_emulated_link_delivers_one_megabyte_in_the_emulated_time():
         channel.close()
     assert answer.tensors["blob"].size == payload.size
     assert abs(min(times) - expected) <= 0.1 * expected
+
+
+def test_a_threads_pacer_holds_each_frame_as_long_as_the_link_says_not_a_sleep_longer():
+    pacer = Pacer(LinkProfile(bandwidth_bps=8e6, delay_s=1e-3))  # 1000 bytes: 1 ms to send, 1 ms to arrive
+    lateness = []
+    for _ in range(21):
+        started = time.perf_counter()
+        pacer.wait(1000)
+        lateness.append(time.perf_counter() - started - 2e-3)
+    assert min(lateness) >= 0
+    assert sorted(lateness)[10] < 5e-5  # time.sleep alone comes 80-210 µs late here
 
 
 def test_the_pool_keeps_a_refusing_connection_drops_a_failed_or_closed_one_and_serves_threads():

@@ -9,7 +9,8 @@ at ``max(t, free_n-1) + 8B / bandwidth + delay`` — the store-and-forward model
 asyncio's selector waits whole milliseconds, rounded up (``selectors.EpollSelector.select``), so a plain
 ``asyncio.sleep`` comes up to a millisecond late, plus the wake-up — as much as a LAN hop's delay (measured here: a
 1.3 ms hold took 2.15 ms). The pacer sleeps to :data:`SPIN_S` before the frame's time and yields to the event loop
-from there until it, so every hop is held as long as the link says, not a timer tick longer. It reads the time
+from there until it, so every hop is held as long as the link says, not a timer tick longer; a thread's pacer
+(:meth:`Pacer.wait`, the data plane's) does the same from :data:`THREAD_SPIN_S` before. It reads the time
 from ``time.perf_counter``, not the loop's clock, which counts whole milliseconds on uvloop
 (:mod:`mcfn.runtime.loop`).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import time
 from dataclasses import dataclass
 
@@ -56,6 +58,11 @@ IDEAL = LinkProfile()
 #: How long before a frame's time the pacer stops sleeping and yields until it: more than asyncio's timer rounds up
 #: (1 ms), less than the wake-up after it adds on an idle machine.
 SPIN_S = 1.5e-3
+#: The same for a thread: more than ``time.sleep`` overshoots (its timer slack and the wake-up: 80-210 µs for sleeps
+#: of 0.1-5 ms on this project's machines, which would add 10 % to a 1 ms hop; ``time.sleep(0)`` alone takes 60 µs,
+#: so the thread spins on ``sched_yield``, which lets other threads have the interpreter lock).
+THREAD_SPIN_S = 0.4e-3
+_yield = getattr(os, "sched_yield", lambda: None)  # not on Windows: spin
 
 
 class Pacer:
@@ -83,8 +90,11 @@ class Pacer:
             await asyncio.sleep(left - SPIN_S if left > SPIN_S else 0)
 
     def wait(self, nbytes: int, profile: LinkProfile | None = None) -> None:
-        """Block this thread until a frame of ``nbytes`` handed over now would arrive (``time.sleep`` is exact to
-        its timer slack, about 50 µs on Linux: no spinning needed)."""
+        """Block this thread until a frame of ``nbytes`` handed over now would arrive (sleeping, then yielding the
+        interpreter lock from :data:`THREAD_SPIN_S` before)."""
         arrival = self.arrival(nbytes, profile)
         while (left := arrival - time.perf_counter()) > 0:
-            time.sleep(left)
+            if left > THREAD_SPIN_S:
+                time.sleep(left - THREAD_SPIN_S)
+            else:
+                _yield()
