@@ -16,7 +16,8 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    a server that serves each connection in a thread), the figure a deployment sees and the one the goal is for.
    The five are measured in turn within every round, on each loop in a run of its own (switching loops between
    round trips lets the CPUs idle and doubles the times); median of ``--rounds``, and the ratio of the best
-   rounds (less sensitive to this machine's noise).
+   rounds (less sensitive to this machine's noise). Where other work shares the machine, ``taskset -c 1`` (all
+   processes on one CPU) gives steadier ratios, and the least favourable to the framed paths: no copy overlaps.
    **1b.** A 3-stage request end to end (resnet18 cut in three, on a phone, an edge server and the cloud agent,
    fast links), with the agents forwarding each stage's output to the next (the runtime's way) and with every
    output relayed through the controller (``Controller.infer(relay=True)``), alternating; median of

@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 
 #: Weight of the newest period's speed in the measured-speed moving average.
 SPEED_SMOOTHING = 0.3
+#: Outputs an agent sends on at once beyond those of the requests it holds (each may wait out an emulated link);
+#: past that, a computed output waits for a thread.
+MAX_SENDING = 32
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,10 +117,10 @@ class Agent:
         with torch.no_grad():  # warm up: the first pass of a module allocates and picks kernels, and is slow
             for name, stage in self._stages.items():
                 run_part(self._modules[name], stage, {t.name: torch.zeros(t.shape) for t in stage.receives})
-        # Threads for every request the agent may hold (computing or queued for it), and as many again sending
-        # their outputs on (each may wait out an emulated link); ``workers`` of them compute at once.
+        # Threads (made as needed) for every request the agent may hold, computing or queued for it, and for
+        # MAX_SENDING more sending outputs on; ``workers`` of them compute at once.
         self._pool = ThreadPoolExecutor(
-            max_workers=2 * (spec.workers + spec.max_queue), thread_name_prefix=f"agent-{spec.node_id}"
+            max_workers=spec.workers + spec.max_queue + MAX_SENDING, thread_name_prefix=f"agent-{spec.node_id}"
         )
         self._slots = threading.Semaphore(spec.workers)
         self._lock = threading.Lock()  # over the counters below: connection and worker threads update them

@@ -7,9 +7,12 @@ connection may be an event-loop :class:`~mcfn.runtime.channel.Channel` and the o
 thread, in the kernel, with nothing between the socket and the frame. An agent's worker threads compute its stages
 anyway (torch and blocking socket calls release the GIL), so sending the result from a thread and serving each
 connection in a thread of its own costs no hand-over to an event loop. Measured on this project's 2-core machine
-(1 KB round trip to an echo in another process, ``benchmarks/runtime.py``): a bare uvloop protocol client alone
-adds 4 µs to the 18 µs of a plain blocking socket round trip, and the event-loop channel pair 49 µs; this one adds
-what encoding and decoding the two frames cost.
+(1 KB round trip to an echo in another process, one CPU, back to back): plain blocking sockets take 18 µs; a bare
+uvloop protocol as the client adds 4 µs, whatever it does, and the event-loop channel pair 49 µs (futures, task
+wake-ups and deadline bookkeeping at each end on top of the loop's own); this pair adds 22 µs, the Python work of
+framing, encoding and decoding two messages (6 µs a message in one process, about doubled between two processes
+that take turns on a CPU and evict each other's caches). ``benchmarks/runtime.py`` measures it (section 1,
+``remote``).
 
 Reading a frame takes two calls, its prefix and then the rest, each with ``MSG_WAITALL`` (the kernel returns once
 all the bytes asked for are there), into a buffer of the frame's own (``np.empty``: not zero-filled), so each
