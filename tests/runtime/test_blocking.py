@@ -112,6 +112,19 @@ def test_either_end_may_be_an_event_loop_channel():
     np.testing.assert_array_equal(from_threads.tensors["t"], tensor)
 
 
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6 here")
+def test_a_server_listens_on_ipv6_too():
+    try:
+        server = BlockingServer(_echo, token=TOKEN, host="::1")
+    except OSError as exc:  # IPv6 built in but not configured
+        pytest.skip(f"no IPv6 loopback: {exc}")
+    with server:
+        channel = blocking.connect(*server.address, token=TOKEN, timeout_s=5)
+        assert channel.request(Message(kind="ping"), timeout_s=5).kind == "echo"
+        assert channel.local_host == "::1"
+        channel.close()
+
+
 def test_wrong_token_is_rejected_and_the_server_goes_on():
     with _server() as server:
         with pytest.raises(AuthError, match="authentication failed"):

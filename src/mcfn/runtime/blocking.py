@@ -270,7 +270,8 @@ class BlockingServer:
         self._token = token
         self._limits = limits or FrameLimits()
         self._handshake_timeout_s = handshake_timeout_s
-        self._listener = socket.create_server((host, port))
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        self._listener = socket.create_server((host, port), family=family)  # IPv6 only for "::", as asyncio's
         self.address: tuple[str, int] = self._listener.getsockname()[:2]
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
