@@ -1,18 +1,19 @@
 """Authenticated message channels on blocking sockets, for threads: the data plane that agents forward tensors on.
 
 The wire is that of :mod:`mcfn.runtime.channel` — the same frames (:mod:`mcfn.runtime.wire`), handshake
-(:mod:`mcfn.runtime.auth`), frame limits and link pacing (:mod:`mcfn.runtime.link`) — so either end of a
+(:mod:`mcfn.runtime.handshake`), frame limits and link pacing (:mod:`mcfn.runtime.link`) — so either end of a
 connection may be an event-loop :class:`~mcfn.runtime.channel.Channel` and the other a :class:`BlockingChannel`
 (the controller, on its event loop, sends to agents that serve here). What differs is who waits: here the calling
 thread, in the kernel, with nothing between the socket and the frame. An agent's worker threads compute its stages
 anyway (torch and blocking socket calls release the GIL), so sending the result from a thread and serving each
 connection in a thread of its own costs no hand-over to an event loop. Measured on this project's 2-core machine
-(1 KB round trip to an echo in another process, one CPU, back to back): plain blocking sockets take 18 µs; a bare
-uvloop protocol as the client adds 4 µs, whatever it does, and the event-loop channel pair 49 µs (futures, task
-wake-ups and deadline bookkeeping at each end on top of the loop's own); this pair adds 22 µs, the Python work of
-framing, encoding and decoding two messages (6 µs a message in one process, about doubled between two processes
-that take turns on a CPU and evict each other's caches). ``benchmarks/runtime.py`` measures it (section 1,
-``remote``).
+(1 KB round trips to an echo in another process, back to back, medians; all on one CPU for steady figures): plain
+blocking sockets take 20 µs; a bare uvloop protocol as the client 22.5 µs, whatever it does with the frame; the
+event-loop channel pair 65 µs (futures, task wake-ups and deadline bookkeeping at each end on top of the loop's
+own); this pair 46 µs, the rest being the Python work of framing, encoding and decoding two messages (6 µs a
+message within one process, about doubled between two processes that take turns on a CPU and evict each other's
+caches). Left to the scheduler on both CPUs the event-loop pair's median grows to 140-170 µs and this pair's to
+61 µs. ``benchmarks/runtime.py`` measures it (section 1, ``remote``).
 
 Reading a frame takes two calls, its prefix and then the rest, each with ``MSG_WAITALL`` (the kernel returns once
 all the bytes asked for are there), into a buffer of the frame's own (``np.empty``: not zero-filled), so each
