@@ -42,7 +42,8 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    below the input only late).
 4. **Ray actor path vs own transport** (when Ray is installed): a round trip of the same tensor to an echo in
    another process, through a Ray actor call (``ray.get(actor.echo.remote(x))``, local Ray instance) and through
-   an authenticated channel to a spawned echo server; median of ``--rounds``.
+   the data plane that agents forward on (an authenticated blocking channel to a spawned echo server); median of
+   ``--rounds``.
 """
 
 from __future__ import annotations
@@ -359,18 +360,18 @@ def _serve_echo_forever(ports: Any, loop: str | None = None) -> None:
     event_loop.run(main(), loop=loop)
 
 
-async def _channel_round_trips(port: int, rounds: int) -> list[float]:
-    channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=10)
+def _channel_round_trips(port: int, rounds: int) -> list[float]:
+    channel = blocking.connect("127.0.0.1", port, token=TOKEN, timeout_s=10)
     medians = []
     for size in SIZES_BYTES:
         tensor = np.zeros(size // 4, dtype=np.float32)
         times = []
         for _ in range(rounds):
             started = time.perf_counter()
-            await channel.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
+            channel.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
             times.append(time.perf_counter() - started)
         medians.append(statistics.median(times))
-    await channel.close()
+    channel.close()
     return medians
 
 
@@ -401,10 +402,10 @@ def ray_vs_channel(rounds: int) -> list[dict[str, float]]:
     ray.shutdown()
     context = multiprocessing.get_context("spawn")
     ports = context.Queue()
-    echo = context.Process(target=_serve_echo_forever, args=(ports,), daemon=True)
+    echo = context.Process(target=_serve_blocking_echo_forever, args=(ports,), daemon=True)
     echo.start()
     try:
-        channel_medians = event_loop.run(_channel_round_trips(ports.get(timeout=60), rounds))
+        channel_medians = _channel_round_trips(ports.get(timeout=60), rounds)
     finally:
         echo.kill()
         echo.join()
@@ -496,7 +497,7 @@ def report_ray(rounds: int) -> None:
     except ImportError:
         print("4. Ray is not installed (pip install 'mcfn[ray]'): Ray actor path not measured")
         return
-    print("4. Ray actor call vs own channel, round trip to an echo in another process (median)")
+    print("4. Ray actor call vs own data plane, round trip to an echo in another process (median)")
     print(f"{'bytes':>10} {'ray (ms)':>10} {'channel (ms)':>13} {'ray/channel':>12}")
     for row in ray_vs_channel(rounds):
         ratio = row["ray_s"] / row["channel_s"]
