@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mcfn.awareness import ADVERT_BYTES, PROBE_REQUEST_BYTES, Advert, AdvertPolicy, AwareView
-from mcfn.awareness.view import _extrapolated
+from mcfn.awareness.view import _extrapolated, _settled_from_s
 from mcfn.compute import UnknownIdError
 
 
@@ -151,3 +151,38 @@ def test_the_extrapolation_is_the_numpy_expression_bit_for_bit_nan_and_inf_inclu
         expected = np.maximum(queue + drift * expected_age, 0.0)
     for got, want in ((age, expected_age), (backlog, expected)):  # bit patterns, signed zeros included; NaN as one
         np.testing.assert_array_equal(*(np.where(np.isnan(v), np.nan, v).view(np.uint64) for v in (got, want)))
+
+
+def numpy_settled_from_s(queue: np.ndarray, drift: np.ndarray, sent: np.ndarray) -> float:
+    """:func:`_settled_from_s` as NumPy expressions (its Python form), the reference of the compiled loop."""
+    if (drift > 0.0).any():
+        return np.inf
+    draining = (queue > 0.0) & (drift < 0.0)
+    if not draining.any():
+        return -np.inf
+    queue, rate, sent = queue[draining], drift[draining], sent[draining]
+    at_s = float(np.max(sent + queue / -rate))
+    for _ in range(4):
+        if not np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0).any():
+            return at_s
+        at_s += abs(at_s) * 1e-12 + 1e-12
+    return np.inf
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_settling_time_is_the_numpy_expression_bit_for_bit_nan_and_inf_included(data):
+    """Compiled, the view finds when its estimates settle in typed loops: they must round as the NumPy expressions."""
+    n = data.draw(st.integers(1, 8))
+
+    def column(values: st.SearchStrategy[float]) -> np.ndarray:
+        return np.array(data.draw(st.lists(values, min_size=n, max_size=n)))
+
+    if data.draw(st.booleans()):  # any floats: NaN, inf, signed zeros, overflow
+        edge = st.sampled_from([0.0, -0.0, 1.0, 1e-300, np.inf, -np.inf, np.nan]) | st.floats(-1e300, 1e300)
+        queue, drift, sent = column(edge), column(edge), column(edge)
+    else:  # as adverts make them: backlogs that drain, so that most settle at a finite time
+        queue, drift, sent = column(st.floats(0.0, 1e13)), -column(st.floats(0.0, 1e13)), column(st.floats(0.0, 1e4))
+    with np.errstate(all="ignore"):  # NaN, inf and overflow on purpose
+        got, want = _settled_from_s(queue, drift, sent), numpy_settled_from_s(queue, drift, sent)
+    assert np.array([got]).view(np.uint64) == np.array([want]).view(np.uint64) or (np.isnan(got) and np.isnan(want))

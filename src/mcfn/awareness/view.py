@@ -129,26 +129,9 @@ class AwareView:
         rounding needs it).
         """
         if self._steady_version != self.version:
-            self._steady_from_s = self._settling_time()
+            self._steady_from_s = _settled_from_s(self.queue_flops, self._drift(), self.sent_s)
             self._steady_version = self.version
         return self._steady_from_s
-
-    def _settling_time(self) -> float:
-        drift = self._drift()
-        if np.count_nonzero(drift > 0.0):
-            return np.inf
-        draining = np.flatnonzero((self.queue_flops > 0.0) & (drift < 0.0))
-        if draining.size == 0:
-            return -np.inf
-        queue, rate, sent = self.queue_flops[draining], drift[draining], self.sent_s[draining]
-        # a drain too slow for floats overflows to inf (never steady); a long drain's backlog to -inf (that is, 0)
-        with np.errstate(over="ignore"):
-            at_s = float(np.max(sent + queue / -rate))
-            for _ in range(4):
-                if not np.count_nonzero(np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0)):
-                    return at_s
-                at_s += abs(at_s) * 1e-12 + 1e-12
-        return np.inf
 
     def _drift(self) -> FloatArray:
         """``arrival - speed`` of every node (FLOP/s), kept until the next advert is stored."""
@@ -177,3 +160,48 @@ def _extrapolated(
     # a drain over an age too long for floats overflows to -inf, whose backlog is 0 too
     with np.errstate(over="ignore"):
         return age, np.maximum(queue_flops + drift_flops_per_s * age, 0.0)
+
+
+def _settled_from_s(queue_flops: FloatArray, drift_flops_per_s: FloatArray, sent_s: FloatArray) -> float:
+    """:meth:`AwareView.steady_from_s` of adverts sent at ``sent_s`` with these backlogs and drifts."""
+    if cython.compiled:  # the NumPy expressions below, node by node (np.max: a NaN is the greatest)
+        queue, drift, sent = queue_flops, drift_flops_per_s, sent_s
+        n = queue.shape[0]
+        draining, at_s = 0, -np.inf
+        for j in range(n):
+            if drift[j] > 0.0:
+                return np.inf
+            if queue[j] > 0.0 and drift[j] < 0.0:
+                drained_s = sent[j] + queue[j] / -drift[j]  # no division by zero: drift < 0
+                if draining == 0 or drained_s > at_s or drained_s != drained_s:
+                    at_s = drained_s
+                draining += 1
+        if draining == 0:
+            return -np.inf
+        for _ in range(4):
+            settled = True
+            for j in range(n):
+                if queue[j] > 0.0 and drift[j] < 0.0:
+                    since = at_s - sent[j]
+                    left = queue[j] + drift[j] * (since if since > 0.0 or since != since else 0.0)
+                    if left > 0.0 or left != left:
+                        settled = False
+                        break
+            if settled:
+                return at_s
+            at_s += abs(at_s) * 1e-12 + 1e-12
+        return np.inf
+    if np.count_nonzero(drift_flops_per_s > 0.0):
+        return np.inf
+    draining = np.flatnonzero((queue_flops > 0.0) & (drift_flops_per_s < 0.0))
+    if draining.size == 0:
+        return -np.inf
+    queue, rate, sent = queue_flops[draining], drift_flops_per_s[draining], sent_s[draining]
+    # a drain too slow for floats overflows to inf (never steady); a long drain's backlog to -inf (that is, 0)
+    with np.errstate(over="ignore"):
+        at_s = float(np.max(sent + queue / -rate))
+        for _ in range(4):
+            if not np.count_nonzero(np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0)):
+                return at_s
+            at_s += abs(at_s) * 1e-12 + 1e-12
+    return np.inf
