@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mcfn.sim.engine import Simulator
+from mcfn.sim.engine import Handler, Simulator
 
 #: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service; a function of ``n``
 #: alone, which the station tabulates as ``n`` grows.
@@ -56,7 +56,7 @@ def slowed_by_parallelism(slowdown: Sequence[float]) -> EqualRate:
     return lambda n: speeds[n - 1]
 
 
-class SharingStation:
+class SharingStation(Handler):
     """Jobs share a service capacity; at most ``slots`` in service, the rest wait FIFO. Subclasses say how.
 
     A job leaves ``delay_s`` after its service ends (module docstring). Keeps time integrals for utilisation:
@@ -69,7 +69,6 @@ class SharingStation:
             raise ValueError(f"delay_s must be >= 0, got {delay_s!r}")
         self._sim = sim
         self._finished = on_finish
-        self._leave_event = self._leave  # one bound method for every departure event, not one per job
         self.slots = slots
         self._limit = slots if slots is not None else math.inf
         self._delay_s = delay_s
@@ -187,9 +186,10 @@ class SharingStation:
             return
         # at now + delay, as schedule(delay) would put it, and never in the past
         now = sim.now
-        self._event = sim._push(now + max(served_s + self._delay_s - now, 0.0), 0, self._leave_event, (job,))
+        self._event = sim._push_job(now + max(served_s + self._delay_s - now, 0.0), self, job)
 
-    def _leave(self, job: int) -> None:
+    def handle(self, job: int) -> None:
+        """The pending event: ``job``, the first leaving job, leaves."""
         self._event = -1
         now = self._sim.now
         while self._due_s <= now:  # the ends of service up to now (the integrals stop at the last)
