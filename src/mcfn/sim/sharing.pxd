@@ -5,6 +5,8 @@
 cimport cython
 from mcfn.sim.engine cimport Handler, Simulator
 
+cdef double _INF
+
 
 cdef class SharingStation(Handler):
     cdef Simulator _sim

@@ -43,6 +43,7 @@ RateRule = Callable[[Sequence[Any], Sequence[float]], Sequence[float]]
 Finished = Callable[[int, float], None]
 
 _heappush, _heappop = heapq.heappush, heapq.heappop
+_INF = math.inf  # compiled, a C double (sharing.pxd), not a module attribute looked up at every use
 
 
 def equal_share(capacity: float) -> EqualRate:
@@ -70,14 +71,14 @@ class SharingStation(Handler):
         self._sim = sim
         self._finished = on_finish
         self.slots = slots
-        self._limit = slots if slots is not None else math.inf
+        self._limit = slots if slots is not None else _INF
         self._delay_s = delay_s
         self.in_service = 0
         self._queue: deque[tuple[int, float, Any]] = deque()
         #: Jobs whose service has ended and that have not left yet: ``(served_s, job)``, in order (a few at most).
         self._leaving: list[tuple[float, int]] = []
         # the job due to finish service next and when (inf: none in service); a subclass's _next sets both
-        self._due_s = math.inf
+        self._due_s = _INF
         self._due_job = -1
         self._event = -1  # handle of the pending event (-1: none): leaving[0] leaves, or else the due job
         self._last_s = sim.now
@@ -134,7 +135,7 @@ class SharingStation(Handler):
         jobs = [*self._clear(), *(job for job, _, _ in self._queue)]
         self.in_service = 0
         self._queue.clear()
-        self._due_s = math.inf
+        self._due_s = _INF
         if not self._leaving:
             self._arm()
         return jobs
@@ -170,7 +171,7 @@ class SharingStation(Handler):
         if self.in_service:
             self._next()
         else:
-            self._due_s = math.inf
+            self._due_s = _INF
 
     def _arm(self) -> None:
         """(Re)schedule the pending event: the first leaving job's, or else the due job's."""
@@ -180,7 +181,7 @@ class SharingStation(Handler):
             self._event = -1
         if self._leaving:
             served_s, job = self._leaving[0]
-        elif self._due_s < math.inf:
+        elif self._due_s < _INF:
             served_s, job = self._due_s, self._due_job
         else:
             return
@@ -286,10 +287,10 @@ class PolicySharing(SharingStation):
         self._rates = rates = list(self._rule(self._keys, lefts))
         if len(rates) != len(jobs):
             raise ValueError(f"the rate rule gave {len(rates)} rates for {len(jobs)} jobs")
-        first, delay = jobs[0], math.inf
+        first, delay = jobs[0], _INF
         for i in range(len(jobs)):
             left, rate = lefts[i], rates[i]
-            wait = (left / rate if rate > 0.0 else math.inf) if left > 0.0 else 0.0
+            wait = (left / rate if rate > 0.0 else _INF) if left > 0.0 else 0.0
             if wait < delay:
                 first, delay = jobs[i], wait
         self._due_job = first
