@@ -186,3 +186,38 @@ def test_the_settling_time_is_the_numpy_expression_bit_for_bit_nan_and_inf_inclu
     with np.errstate(all="ignore"):  # NaN, inf and overflow on purpose
         got, want = _settled_from_s(queue, drift, sent), numpy_settled_from_s(queue, drift, sent)
     assert np.array([got]).view(np.uint64) == np.array([want]).view(np.uint64) or (np.isnan(got) and np.isnan(want))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    adverts=st.lists(
+        st.tuples(
+            st.sampled_from(["edge0", "edge1", "cloud"]),
+            st.floats(0, 100),
+            st.sampled_from([0.0, 1e9, 3.3e11, 7e12]),
+            st.floats(0, 3e12),
+            st.sampled_from([0.0, 1e12, 2.5e12]),
+        ),
+        max_size=6,
+    ),
+    now_s=st.floats(0, 1e6) | st.sampled_from([np.inf, np.nan]),
+)
+def test_queue_seconds_are_the_estimate_over_its_speed_bit_for_bit(make_line, adverts, now_s):
+    """:meth:`AwareView.queue_s` skips building the estimate (compiled, one typed loop): same numbers, bit for bit."""
+    _, fleet = make_line()
+    view = AwareView(fleet)
+    for node, sent_s, queue, speed, arrival in adverts:
+        advert = Advert(
+            node_id=node,
+            sent_s=sent_s,
+            queue_flops=queue,
+            busy_vms=0,
+            speed_flops_per_s=speed,
+            arrival_flops_per_s=arrival,
+        )
+        view.receive(advert)
+    with np.errstate(all="ignore"):  # a never-heard node: its age is inf, its drift -inf
+        estimate = view.estimate(now_s)
+        expected = estimate.queue_flops / estimate.speed_flops_per_s
+        got = view.queue_s(now_s)
+    np.testing.assert_array_equal(*(np.where(np.isnan(v), np.nan, v).view(np.uint64) for v in (got, expected)))

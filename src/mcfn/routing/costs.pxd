@@ -82,8 +82,5 @@ cpdef CandidateCosts predict(
 )
 
 
-@cython.locals(n=Py_ssize_t, j=Py_ssize_t, q="double[::1]", e="double[::1]", b="double[::1]")
-cpdef tuple _per_node(
-    const double[:] queue_flops, const double[:] speed_flops_per_s, const int64_t[:] busy_vms,
-    const int64_t[:] vm_slots,
-)
+@cython.locals(n=Py_ssize_t, j=Py_ssize_t, e="double[::1]", b="double[::1]")
+cpdef tuple _exponent_and_busy_share(const int64_t[:] busy_vms, const int64_t[:] vm_slots)

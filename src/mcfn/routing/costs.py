@@ -23,7 +23,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mcfn.awareness.view import Estimate
 from mcfn.compute.fleet import Fleet
 from mcfn.network.radio import FloatArray
 
@@ -236,41 +235,32 @@ class NodeLoad:
         self.busy_share = self._busy_share = busy_share
 
     @classmethod
-    def of(cls, fleet: Fleet, estimate: Estimate) -> NodeLoad:
-        """The load of every node of ``fleet`` from the view's ``estimate`` of every node."""
+    def of(cls, fleet: Fleet, queue_s: FloatArray, busy_vms: np.ndarray) -> NodeLoad:
+        """The load of every node of ``fleet`` whose estimated backlog is ``queue_s`` seconds and busy VMs
+        ``busy_vms`` (:meth:`AwareView.queue_s <mcfn.awareness.AwareView.queue_s>`, ``AwareView.busy_vms``)."""
         if cython.compiled:
-            queue_s, exponent, busy_share = _per_node(
-                estimate.queue_flops, estimate.speed_flops_per_s, estimate.busy_vms, fleet.vm_slots
-            )
+            exponent, busy_share = _exponent_and_busy_share(busy_vms, fleet.vm_slots)
         else:
-            queue_s = _queue_s(estimate)
-            exponent = np.minimum(estimate.busy_vms + 1, fleet.vm_slots) - 1.0
-            busy_share = estimate.busy_vms / fleet.vm_slots
+            exponent = np.minimum(busy_vms + 1, fleet.vm_slots) - 1.0
+            busy_share = busy_vms / fleet.vm_slots
         return cls(queue_s=queue_s, slowdown=np.power(1.0 + fleet.degradation, exponent), busy_share=busy_share)
 
-    def requeued(self, estimate: Estimate) -> NodeLoad:
-        """This load with the queues of a later ``estimate`` from the same adverts (so the same busy VMs)."""
-        return NodeLoad(queue_s=_queue_s(estimate), slowdown=self.slowdown, busy_share=self.busy_share)
+    def requeued(self, queue_s: FloatArray) -> NodeLoad:
+        """This load with the queue seconds of a later estimate from the same adverts (so the same busy VMs)."""
+        return NodeLoad(queue_s=queue_s, slowdown=self.slowdown, busy_share=self.busy_share)
 
 
-def _queue_s(estimate: Estimate) -> FloatArray:
-    return estimate.queue_flops / estimate.speed_flops_per_s
-
-
-def _per_node(
-    queue_flops: FloatArray, speed_flops_per_s: FloatArray, busy_vms: np.ndarray, vm_slots: np.ndarray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _exponent_and_busy_share(busy_vms: np.ndarray, vm_slots: np.ndarray) -> tuple[FloatArray, FloatArray]:
     """Compiled only: :meth:`NodeLoad.of`'s NumPy expressions but the power, node by node in one typed loop: the
-    queue seconds, the exponent of the slowdown and the busy share (int64 over int64: both as doubles)."""
-    n = queue_flops.shape[0]
-    queue_s, exponent, busy_share = np.empty(n), np.empty(n), np.empty(n)
-    q, e, b = queue_s, exponent, busy_share
+    exponent of the slowdown and the busy share (int64 over int64: both as doubles)."""
+    n = busy_vms.shape[0]
+    exponent, busy_share = np.empty(n), np.empty(n)
+    e, b = exponent, busy_share
     with cython.cdivision(True):  # by zero as NumPy divides, to inf or NaN
         for j in range(n):
-            q[j] = queue_flops[j] / speed_flops_per_s[j]
             e[j] = min(busy_vms[j] + 1, vm_slots[j]) - 1.0
             b[j] = cython.cast(cython.double, busy_vms[j]) / vm_slots[j]
-    return queue_s, exponent, busy_share
+    return exponent, busy_share
 
 
 def predict(
