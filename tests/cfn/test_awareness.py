@@ -221,3 +221,15 @@ def test_queue_seconds_are_the_estimate_over_its_speed_bit_for_bit(make_line, ad
         expected = estimate.queue_flops / estimate.speed_flops_per_s
         got = view.queue_s(now_s)
     np.testing.assert_array_equal(*(np.where(np.isnan(v), np.nan, v).view(np.uint64) for v in (got, expected)))
+
+
+def test_storing_an_adverts_fields_is_receiving_it(line):
+    _, fleet = line
+    received, stored = AwareView(fleet), AwareView(fleet)
+    for node, sent_s, speed in [("edge1", 2.0, 3e12), ("edge1", 1.0, 5e12), ("cloud", 4.0, 0.0)]:
+        advert = Advert(node_id=node, sent_s=sent_s, queue_flops=7e11, busy_vms=3, speed_flops_per_s=speed)
+        assert received.receive(advert) == stored.store(fleet.index[node], sent_s, 7e11, 3, speed)
+    for name in ("sent_s", "queue_flops", "busy_vms", "speed_flops_per_s", "arrival_flops_per_s"):
+        np.testing.assert_array_equal(getattr(stored, name), getattr(received, name), err_msg=name)
+    assert (stored.version, stored.adverts_received, stored.bytes_received) == (2, 3, 3 * ADVERT_BYTES)
+    assert (received.version, received.adverts_received, received.bytes_received) == (2, 3, 3 * ADVERT_BYTES)

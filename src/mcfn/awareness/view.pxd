@@ -37,8 +37,12 @@ cdef class AwareView:
     cdef Py_ssize_t _steady_version
     cdef double _steady_from_s
 
-    @cython.locals(j=Py_ssize_t, speed=double)
+    @cython.locals(j=Py_ssize_t)
     cpdef bint receive(self, object advert, bint probe=*) except -1
+    cpdef bint store(
+        self, Py_ssize_t j, double sent_s, double queue_flops, Py_ssize_t busy_vms, double speed_flops_per_s,
+        double arrival_flops_per_s=*,
+    ) except -1
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, out="double[::1]", drift=double)
     cpdef queue_s(self, double now_s)
     cpdef double steady_from_s(self) except? -1.0

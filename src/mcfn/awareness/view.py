@@ -85,16 +85,35 @@ class AwareView:
         if probe:
             self.probes += 1
             self.bytes_received += PROBE_REQUEST_BYTES
+        return self.store(
+            j,
+            advert.sent_s,
+            advert.queue_flops,
+            advert.busy_vms,
+            advert.speed_flops_per_s,
+            advert.arrival_flops_per_s,
+        )
+
+    def store(
+        self,
+        j: int,
+        sent_s: float,
+        queue_flops: float,
+        busy_vms: int,
+        speed_flops_per_s: float,
+        arrival_flops_per_s: float = 0.0,
+    ) -> bool:
+        """:meth:`receive` an advert of fleet node ``j`` given by its fields (what a simulated network delivers
+        without building an :class:`~mcfn.awareness.Advert`); returns whether it was stored."""
         self.adverts_received += 1
         self.bytes_received += self._advert_bytes
-        if advert.sent_s <= self._sent[j]:
+        if sent_s <= self._sent[j]:
             return False
-        self._sent[j] = advert.sent_s
-        self._queue[j] = advert.queue_flops
-        self._busy[j] = advert.busy_vms
-        speed = advert.speed_flops_per_s
-        self._speed[j] = speed if speed > 0 else self._nominal[j]
-        self._arrival[j] = advert.arrival_flops_per_s
+        self._sent[j] = sent_s
+        self._queue[j] = queue_flops
+        self._busy[j] = busy_vms
+        self._speed[j] = speed_flops_per_s if speed_flops_per_s > 0 else self._nominal[j]
+        self._arrival[j] = arrival_flops_per_s
         self.version += 1
         return True
 
