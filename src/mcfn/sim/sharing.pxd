@@ -44,6 +44,7 @@ cdef class SharingStation(Handler):
     cdef _arm(self)
     @cython.locals(now=double, served_s=double, first=Py_ssize_t)
     cpdef handle(self, Py_ssize_t job)
+    cdef _finish(self, Py_ssize_t job, double served_s)
 
 
 cdef class EqualSharing(SharingStation):
