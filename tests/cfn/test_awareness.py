@@ -97,34 +97,43 @@ def test_the_estimates_settle_when_every_backlog_drains(line):
     assert view.steady_from_s() == np.inf
 
 
+#: Adverts as ``(node, sent_s, queue_flops, speed_flops_per_s, arrival_flops_per_s)``: backlogs that grow, drain or
+#: stay, nodes never heard from, and adverts older than the view's.
+ADVERTS = st.lists(
+    st.tuples(
+        st.sampled_from(["edge0", "edge1", "cloud"]),
+        st.floats(0, 100),
+        st.sampled_from([0.0, 1e9, 3.3e11, 7e12]),
+        st.floats(0, 3e12),
+        st.sampled_from([0.0, 1e12, 2.5e12]),
+    ),
+    max_size=6,
+)
+
+
+def view_after(fleet, adverts: list[tuple]) -> AwareView:
+    """A view of ``fleet`` that has received ``adverts`` (:data:`ADVERTS`), in order."""
+    view = AwareView(fleet)
+    for node, sent_s, queue, speed, arrival in adverts:
+        advert = Advert(
+            node_id=node,
+            sent_s=sent_s,
+            queue_flops=queue,
+            busy_vms=0,
+            speed_flops_per_s=speed,
+            arrival_flops_per_s=arrival,
+        )
+        view.receive(advert)
+    return view
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    adverts=st.lists(
-        st.tuples(
-            st.sampled_from(["edge0", "edge1", "cloud"]),
-            st.floats(0, 100),
-            st.sampled_from([0.0, 1e9, 3.3e11, 7e12]),
-            st.floats(0, 3e12),
-            st.sampled_from([0.0, 1e12, 2.5e12]),
-        ),
-        max_size=6,
-    ),
+    adverts=ADVERTS,
     later_s=st.lists(st.floats(0, 1e6), min_size=1, max_size=5),
 )
 def test_after_steady_from_the_estimate_never_changes(make_line, adverts, later_s):
-    _, fleet = make_line()
-    view = AwareView(fleet)
-    for node, sent_s, queue, speed, arrival in adverts:
-        view.receive(
-            Advert(
-                node_id=node,
-                sent_s=sent_s,
-                queue_flops=queue,
-                busy_vms=0,
-                speed_flops_per_s=speed,
-                arrival_flops_per_s=arrival,
-            )
-        )
+    view = view_after(make_line()[1], adverts)
     steady_s = view.steady_from_s()
     if steady_s == np.inf:  # a backlog grows, or drains too slowly to reach 0 in a finite float time
         drift = view.arrival_flops_per_s - view.speed_flops_per_s
@@ -190,32 +199,12 @@ def test_the_settling_time_is_the_numpy_expression_bit_for_bit_nan_and_inf_inclu
 
 @settings(max_examples=200, deadline=None)
 @given(
-    adverts=st.lists(
-        st.tuples(
-            st.sampled_from(["edge0", "edge1", "cloud"]),
-            st.floats(0, 100),
-            st.sampled_from([0.0, 1e9, 3.3e11, 7e12]),
-            st.floats(0, 3e12),
-            st.sampled_from([0.0, 1e12, 2.5e12]),
-        ),
-        max_size=6,
-    ),
+    adverts=ADVERTS,
     now_s=st.floats(0, 1e6) | st.sampled_from([np.inf, np.nan]),
 )
 def test_queue_seconds_are_the_estimate_over_its_speed_bit_for_bit(make_line, adverts, now_s):
     """:meth:`AwareView.queue_s` skips building the estimate (compiled, one typed loop): same numbers, bit for bit."""
-    _, fleet = make_line()
-    view = AwareView(fleet)
-    for node, sent_s, queue, speed, arrival in adverts:
-        advert = Advert(
-            node_id=node,
-            sent_s=sent_s,
-            queue_flops=queue,
-            busy_vms=0,
-            speed_flops_per_s=speed,
-            arrival_flops_per_s=arrival,
-        )
-        view.receive(advert)
+    view = view_after(make_line()[1], adverts)
     with np.errstate(all="ignore"):  # a never-heard node: its age is inf, its drift -inf
         estimate = view.estimate(now_s)
         expected = estimate.queue_flops / estimate.speed_flops_per_s
