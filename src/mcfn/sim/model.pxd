@@ -39,7 +39,7 @@ cdef class NetworkModel:
     cdef public object arrivals
     cdef public set down_stations
     cdef object _policy
-    cdef dict _flight
+    cdef list _flights
     cdef tuple _requests
     cdef tuple _alone_s
     cdef tuple _data_bits

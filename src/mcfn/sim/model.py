@@ -118,7 +118,8 @@ class NetworkModel:
             on_computed=self._computed,
         )
         self.down_stations: set[int] = set()
-        self._flight: dict[int, Flight] = {}
+        #: The flight of every task by its id (the table's row); None once the task has ended.
+        self._flights: list[Flight | None] = []
         self._requests = world.requests
         self._alone_s = world.alone_s
         # what the life of a task reads of its service, as plain tuples: input bits, and each stage's output bits
@@ -141,7 +142,7 @@ class NetworkModel:
         now = self.sim.now
         station = self.access.serving[terminal]
         task = self.table.arrive(now, service, terminal, station)
-        self._flight[task] = Flight(service, terminal, station, scale, now)
+        self._flights.append(Flight(service, terminal, station, scale, now))  # at index task: ids count arrivals
         if station in self.down_stations:
             self.fail(task, f"serving base station {self.world.stations[station]} is down")
             return
@@ -153,7 +154,7 @@ class NetworkModel:
             if compression is None:
                 self.fail(task, "the uplink allocation turned it away: its deadline and floor cannot be met")
             elif compression < 1.0:
-                self._flight[task].compression = compression
+                self._flights[task].compression = compression
                 self.table.compressed(task, compression)
         elif self._radio_delay_s:
             self.sim.schedule(self._radio_delay_s, self._uploaded, task, now)
@@ -163,7 +164,7 @@ class NetworkModel:
     # --- the life of a task ----------------------------------------------------------------------------------
     def _plan(self, task: int, route: StagedRoute) -> bool:
         """Adopt ``route`` for ``task``; fails the task (and returns False) when it leads into a failure."""
-        flight = self._flight[task]
+        flight = self._flights[task]
         nodes, paths = [], []
         for stage in route.stages:
             j = self._node_index[stage.node_id]
@@ -181,17 +182,17 @@ class NetworkModel:
 
     def _uploaded(self, task: int, sent_s: float) -> None:
         """The input has crossed the air interface (``radio_delay_s`` after the upload ended at ``sent_s``)."""
-        self.table.uploaded(task, sent_s - self._flight[task].arrival_s)
+        self.table.uploaded(task, sent_s - self._flights[task].arrival_s)
         self._first_stage(task)
 
     def _first_stage(self, task: int) -> None:
-        flight = self._flight[task]
+        flight = self._flights[task]
         self.wired.send(
             task, flight.paths[0], self._data_bits[flight.service] * flight.compression, self._at_node_event
         )
 
     def _at_node(self, task: int) -> None:
-        flight = self._flight[task]
+        flight = self._flights[task]
         k = flight.stage
         j = flight.nodes[k]
         if self.servers.down[j]:
@@ -201,7 +202,7 @@ class NetworkModel:
         self.servers.submit(j, task, self._alone_s[flight.service][k][j] * flight.work_scale)
 
     def _computed(self, task: int, _served_s: float) -> None:
-        flight = self._flight[task]
+        flight = self._flights[task]
         now = self.sim.now
         flight.compute_s += now - flight.since_s
         k = flight.stage + 1
@@ -216,7 +217,7 @@ class NetworkModel:
         self.wired.send(task, path, output_bits[-1], self._at_station_event)
 
     def _at_station(self, task: int) -> None:
-        flight = self._flight[task]
+        flight = self._flights[task]
         station, now_serving = flight.station, self.access.serving[flight.terminal]
         bits = self._output_bits[flight.service][-1]
         if station in self.down_stations:  # it went down while the result propagated towards it
@@ -233,18 +234,20 @@ class NetworkModel:
         self.sim._push(now + (self._radio_delay_s + bits / self._downlink_bps), 0, self._delivered_event, (task,))
 
     def _delivered(self, task: int) -> None:
-        flight = self._flight.pop(task)
+        flight = self._flights[task]
+        self._flights[task] = None
         self.table.complete(task, self.sim.now, flight.station, flight.compute_s)
 
     # --- endings and re-routing ------------------------------------------------------------------------------
     def fail(self, task: int, reason: str) -> None:
         """End ``task`` as failed with ``reason``."""
-        flight = self._flight.pop(task, None)
+        flight = self._flights[task]
+        self._flights[task] = None
         self.table.fail(task, self.sim.now, reason, 0.0 if flight is None else flight.compute_s)
 
     def reroute(self, task: int, reason: str) -> None:
         """Restart ``task``'s chain from its ingress station after a failure, or fail it with ``reason``."""
-        table, flight = self.table, self._flight[task]
+        table, flight = self.table, self._flights[task]
         if table.reroutes[task] >= self._max_reroutes:
             self.fail(task, reason)
             return
@@ -266,11 +269,11 @@ class NetworkModel:
         tasks = self.servers.stations[node].drop_all()
         now = self.sim.now
         for task in tasks:
-            flight = self._flight[task]
+            flight = self._flights[task]
             flight.compute_s += now - flight.since_s
         return tasks
 
     def fail_all_in_flight(self, reason: str) -> None:
         """End every task still in flight as failed (at the end of the run)."""
-        for task in list(self._flight):
+        for task in [task for task, flight in enumerate(self._flights) if flight is not None]:
             self.fail(task, reason)
