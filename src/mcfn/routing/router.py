@@ -338,8 +338,9 @@ def cloud_reason(service_id: str, costs: CandidateCosts, pick: int) -> CloudReas
                     least = total
                 edges += 1
     else:
-        edges = int(np.count_nonzero(costs.is_edge))
-        least = float(costs.total_s[costs.is_edge].min()) if edges else np.inf
+        edge_totals = costs.total_s[costs.is_edge]
+        edges = edge_totals.size
+        least = float(edge_totals.min()) if edges else np.inf
     return CloudReason(
         service_id,
         budget_s=costs.budget_s,
