@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mcfn.awareness import ADVERT_BYTES, PROBE_REQUEST_BYTES, Advert, AdvertPolicy, AwareView
-from mcfn.awareness.view import _extrapolated
+from mcfn.awareness.view import _extrapolated, _settled_from_s
 from mcfn.compute import UnknownIdError
 
 
@@ -97,34 +97,43 @@ def test_the_estimates_settle_when_every_backlog_drains(line):
     assert view.steady_from_s() == np.inf
 
 
+#: Adverts as ``(node, sent_s, queue_flops, speed_flops_per_s, arrival_flops_per_s)``: backlogs that grow, drain or
+#: stay, nodes never heard from, and adverts older than the view's.
+ADVERTS = st.lists(
+    st.tuples(
+        st.sampled_from(["edge0", "edge1", "cloud"]),
+        st.floats(0, 100),
+        st.sampled_from([0.0, 1e9, 3.3e11, 7e12]),
+        st.floats(0, 3e12),
+        st.sampled_from([0.0, 1e12, 2.5e12]),
+    ),
+    max_size=6,
+)
+
+
+def view_after(fleet, adverts: list[tuple]) -> AwareView:
+    """A view of ``fleet`` that has received ``adverts`` (:data:`ADVERTS`), in order."""
+    view = AwareView(fleet)
+    for node, sent_s, queue, speed, arrival in adverts:
+        advert = Advert(
+            node_id=node,
+            sent_s=sent_s,
+            queue_flops=queue,
+            busy_vms=0,
+            speed_flops_per_s=speed,
+            arrival_flops_per_s=arrival,
+        )
+        view.receive(advert)
+    return view
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    adverts=st.lists(
-        st.tuples(
-            st.sampled_from(["edge0", "edge1", "cloud"]),
-            st.floats(0, 100),
-            st.sampled_from([0.0, 1e9, 3.3e11, 7e12]),
-            st.floats(0, 3e12),
-            st.sampled_from([0.0, 1e12, 2.5e12]),
-        ),
-        max_size=6,
-    ),
+    adverts=ADVERTS,
     later_s=st.lists(st.floats(0, 1e6), min_size=1, max_size=5),
 )
 def test_after_steady_from_the_estimate_never_changes(make_line, adverts, later_s):
-    _, fleet = make_line()
-    view = AwareView(fleet)
-    for node, sent_s, queue, speed, arrival in adverts:
-        view.receive(
-            Advert(
-                node_id=node,
-                sent_s=sent_s,
-                queue_flops=queue,
-                busy_vms=0,
-                speed_flops_per_s=speed,
-                arrival_flops_per_s=arrival,
-            )
-        )
+    view = view_after(make_line()[1], adverts)
     steady_s = view.steady_from_s()
     if steady_s == np.inf:  # a backlog grows, or drains too slowly to reach 0 in a finite float time
         drift = view.arrival_flops_per_s - view.speed_flops_per_s
@@ -151,3 +160,65 @@ def test_the_extrapolation_is_the_numpy_expression_bit_for_bit_nan_and_inf_inclu
         expected = np.maximum(queue + drift * expected_age, 0.0)
     for got, want in ((age, expected_age), (backlog, expected)):  # bit patterns, signed zeros included; NaN as one
         np.testing.assert_array_equal(*(np.where(np.isnan(v), np.nan, v).view(np.uint64) for v in (got, want)))
+
+
+def numpy_settled_from_s(queue: np.ndarray, drift: np.ndarray, sent: np.ndarray) -> float:
+    """:func:`_settled_from_s` as NumPy expressions (its Python form), the reference of the compiled loop."""
+    if (drift > 0.0).any():
+        return np.inf
+    draining = (queue > 0.0) & (drift < 0.0)
+    if not draining.any():
+        return -np.inf
+    queue, rate, sent = queue[draining], drift[draining], sent[draining]
+    at_s = float(np.max(sent + queue / -rate))
+    for _ in range(4):
+        if not np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0).any():
+            return at_s
+        at_s += abs(at_s) * 1e-12 + 1e-12
+    return np.inf
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_settling_time_is_the_numpy_expression_bit_for_bit_nan_and_inf_included(data):
+    """Compiled, the view finds when its estimates settle in typed loops: they must round as the NumPy expressions."""
+    n = data.draw(st.integers(1, 8))
+
+    def column(values: st.SearchStrategy[float]) -> np.ndarray:
+        return np.array(data.draw(st.lists(values, min_size=n, max_size=n)))
+
+    if data.draw(st.booleans()):  # any floats: NaN, inf, signed zeros, overflow
+        edge = st.sampled_from([0.0, -0.0, 1.0, 1e-300, np.inf, -np.inf, np.nan]) | st.floats(-1e300, 1e300)
+        queue, drift, sent = column(edge), column(edge), column(edge)
+    else:  # as adverts make them: backlogs that drain, so that most settle at a finite time
+        queue, drift, sent = column(st.floats(0.0, 1e13)), -column(st.floats(0.0, 1e13)), column(st.floats(0.0, 1e4))
+    with np.errstate(all="ignore"):  # NaN, inf and overflow on purpose
+        got, want = _settled_from_s(queue, drift, sent), numpy_settled_from_s(queue, drift, sent)
+    assert np.array([got]).view(np.uint64) == np.array([want]).view(np.uint64) or (np.isnan(got) and np.isnan(want))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    adverts=ADVERTS,
+    now_s=st.floats(0, 1e6) | st.sampled_from([np.inf, np.nan]),
+)
+def test_queue_seconds_are_the_estimate_over_its_speed_bit_for_bit(make_line, adverts, now_s):
+    """:meth:`AwareView.queue_s` skips building the estimate (compiled, one typed loop): same numbers, bit for bit."""
+    view = view_after(make_line()[1], adverts)
+    with np.errstate(all="ignore"):  # a never-heard node: its age is inf, its drift -inf
+        estimate = view.estimate(now_s)
+        expected = estimate.queue_flops / estimate.speed_flops_per_s
+        got = view.queue_s(now_s)
+    np.testing.assert_array_equal(*(np.where(np.isnan(v), np.nan, v).view(np.uint64) for v in (got, expected)))
+
+
+def test_storing_an_adverts_fields_is_receiving_it(line):
+    _, fleet = line
+    received, stored = AwareView(fleet), AwareView(fleet)
+    for node, sent_s, speed in [("edge1", 2.0, 3e12), ("edge1", 1.0, 5e12), ("cloud", 4.0, 0.0)]:
+        advert = Advert(node_id=node, sent_s=sent_s, queue_flops=7e11, busy_vms=3, speed_flops_per_s=speed)
+        assert received.receive(advert) == stored.store(fleet.index[node], sent_s, 7e11, 3, speed)
+    for name in ("sent_s", "queue_flops", "busy_vms", "speed_flops_per_s", "arrival_flops_per_s"):
+        np.testing.assert_array_equal(getattr(stored, name), getattr(received, name), err_msg=name)
+    assert (stored.version, stored.adverts_received, stored.bytes_received) == (2, 3, 3 * ADVERT_BYTES)
+    assert (received.version, received.adverts_received, received.bytes_received) == (2, 3, 3 * ADVERT_BYTES)

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -251,10 +253,8 @@ def bits(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, values).view(np.uint64)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.data())
-def test_predictions_are_the_numpy_formula_bit_for_bit_nan_and_inf_included(data):
-    """Compiled, :class:`CandidateCosts` predicts in one typed loop: it must round exactly as the NumPy formula."""
+def random_prediction(data) -> dict:
+    """The inputs of one :func:`predict` over random candidates, NaN and inf included."""
     fleet = data.draw(st.integers(1, 6))
     n = data.draw(st.integers(1, 8))
     nodes = np.array(data.draw(st.lists(st.integers(0, fleet - 1), min_size=n, max_size=n)), dtype=np.int64)
@@ -263,21 +263,85 @@ def test_predictions_are_the_numpy_formula_bit_for_bit_nan_and_inf_included(data
     flags = st.lists(st.booleans(), min_size=n, max_size=n).map(np.array)
     network, delay, alone, fits, cloud = (data.draw(s) for s in (column, column, column, flags, flags))
     queue, slowdown, busy = (data.draw(per_node) for _ in range(3))
-    budget_s = data.draw(EDGE_FLOATS)
-    instances = Instances(nodes, nodes, alone[:, None], np.ones(n), np.zeros(n), np.ones(n), cloud, ~cloud)
+    return {
+        "instances": Instances(nodes, nodes, alone[:, None], np.ones(n), np.zeros(n), np.ones(n), cloud, ~cloud),
+        "transfers": Transfers(network, delay),
+        "demand": Demand(alone, fits),
+        "load": NodeLoad(queue, slowdown, busy),
+        "budget_s": data.draw(EDGE_FLOATS),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_predictions_are_the_numpy_formula_bit_for_bit_nan_and_inf_included(data):
+    """Compiled, :class:`CandidateCosts` predicts in one typed loop: it must round exactly as the NumPy formula."""
+    inputs = random_prediction(data)
+    nodes, load, demand = inputs["instances"].nodes, inputs["load"], inputs["demand"]
     with np.errstate(all="ignore"):  # NaN and inf on purpose
-        costs = predict(
-            instances=instances,
-            transfers=Transfers(network, delay),
-            demand=Demand(alone, fits),
-            load=NodeLoad(queue, slowdown, busy),
-            budget_s=budget_s,
-        )
-        compute = alone * slowdown[nodes]
-        total = network + queue[nodes] + compute
-    np.testing.assert_array_equal(bits(costs.queue_s), bits(queue[nodes]))
+        costs = predict(**inputs)
+        compute = demand.alone_s * load.slowdown[nodes]
+        total = inputs["transfers"].network_s + load.queue_s[nodes] + compute
+    np.testing.assert_array_equal(bits(costs.queue_s), bits(load.queue_s[nodes]))
     np.testing.assert_array_equal(bits(costs.compute_s), bits(compute))
     np.testing.assert_array_equal(bits(costs.total_s), bits(total))
-    np.testing.assert_array_equal(bits(costs.busy_share), bits(busy[nodes]))
-    np.testing.assert_array_equal(costs.feasible, (total <= budget_s) & fits)
+    np.testing.assert_array_equal(bits(costs.busy_share), bits(load.busy_share[nodes]))
+    np.testing.assert_array_equal(costs.feasible, (total <= inputs["budget_s"]) & demand.fits)
     assert costs.edge_feasible() == bool(np.count_nonzero(costs.feasible & costs.is_edge))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_node_load_is_the_numpy_formula_bit_for_bit_nan_and_inf_included(data):
+    """Compiled, :meth:`NodeLoad.of` computes all but the power in one typed loop: it must round as NumPy does."""
+    n = data.draw(st.integers(1, 8))
+    floats = st.lists(EDGE_FLOATS, min_size=n, max_size=n).map(np.array)
+    counts = st.lists(st.integers(0, 64), min_size=n, max_size=n).map(lambda c: np.array(c, dtype=np.int64))
+    queue_s, degradation, busy, slots = (data.draw(s) for s in (floats, floats, counts, counts))
+    fleet = SimpleNamespace(vm_slots=slots, degradation=degradation)  # what NodeLoad.of reads of a Fleet
+    with np.errstate(all="ignore"):  # NaN, inf and division by zero on purpose
+        load = NodeLoad.of(fleet, queue_s, busy)
+        slowdown = np.power(1.0 + degradation, np.minimum(busy + 1, slots) - 1.0)
+        busy_share = busy / slots
+    assert load.queue_s is queue_s
+    np.testing.assert_array_equal(bits(load.slowdown), bits(slowdown))
+    np.testing.assert_array_equal(bits(load.busy_share), bits(busy_share))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_a_prediction_into_earlier_costs_is_the_fresh_prediction(data):
+    """``predict(into=...)`` overwrites an earlier decision's costs (compiled, its arrays): nothing of that decision
+    may remain, whether the later one has as many candidates or not."""
+    with np.errstate(all="ignore"):
+        earlier = predict(**random_prediction(data))
+        later = random_prediction(data)
+        fresh = predict(**later)
+        reused = predict(**later, into=earlier)
+    assert reused is earlier
+    for field in ("nodes", "network_s", "queue_s", "compute_s", "total_s", "path_delay_s", "busy_share"):
+        np.testing.assert_array_equal(bits(getattr(reused, field)), bits(getattr(fresh, field)), err_msg=field)
+    for field in ("is_cloud", "is_edge", "feasible"):
+        np.testing.assert_array_equal(getattr(reused, field), getattr(fresh, field), err_msg=field)
+    assert bits(np.array([reused.budget_s])) == bits(np.array([fresh.budget_s]))
+    assert reused.edge_feasible() == fresh.edge_feasible()
+
+
+def test_a_route_keeps_its_reason_when_later_decisions_reuse_the_costs(line, make_router):
+    """``route_stages`` predicts each decision into the costs of the service's previous one: the reason of a route
+    must hold the facts of its own decision."""
+    router = make_router(*line)
+
+    def routed(deadline_s: float, policy: str):
+        stage = Stage(service_id="svc", work=Work(1e9), output_bits=0.0)
+        split = SplitRequest(ingress="bs0", data_bits=1e6, stages=(stage,), deadline_s=deadline_s)
+        return router.route_stages(split, make_policy(policy), now_s=0.0).stages[0]
+
+    tight = routed(2.5e-3, "compute-aware")  # edge0 needs 3 ms: no edge meets the budget, the cloud serves
+    chosen = routed(0.05, "cloud-only")  # edge0 meets this budget, but the policy takes the cloud
+    for later in (0.05, 1e-3, 0.5):
+        assert routed(later, "compute-aware").node_id == ("edge0" if later > 3e-3 else "cloud")
+    assert tight.reason == "no edge instance meets the 0.0025 s budget (best edge 0.003 s)"
+    assert tight.cloud_fallback
+    assert chosen.reason == "the policy chose the cloud although an edge instance meets the budget"
+    assert not chosen.cloud_fallback

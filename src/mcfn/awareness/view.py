@@ -49,19 +49,21 @@ class AwareView:
     """Latest advert per node of a fleet, in arrays; also counts the bytes that awareness has cost.
 
     The arrays change only through :meth:`receive`, which bumps :attr:`version` whenever it stores an advert, so
-    a reader may cache what it derives from them until the version changes (the router does).
+    a reader may cache what it derives from them until the version changes (the router does). Compiled
+    (``view.pxd``), the arrays are read-only attributes with typed views beside them (the underscored twins; the
+    same arrays in Python), through which the view writes and reads them.
     """
 
     def __init__(self, fleet: Fleet, *, advert_bytes: int = ADVERT_BYTES) -> None:
         n = len(fleet)
         self._fleet = fleet
         self._advert_bytes = advert_bytes
-        self.sent_s = np.full(n, -np.inf)
-        self.queue_flops = np.zeros(n)
-        self.busy_vms = np.zeros(n, dtype=np.int64)
-        self.nominal_flops_per_s = fleet.vm_slots / fleet.seconds_per_flop.mean(axis=1)
-        self.speed_flops_per_s = self.nominal_flops_per_s.copy()
-        self.arrival_flops_per_s = np.zeros(n)
+        self.sent_s = self._sent = np.full(n, -np.inf)
+        self.queue_flops = self._queue = np.zeros(n)
+        self.busy_vms = self._busy = np.zeros(n, dtype=np.int64)
+        self.nominal_flops_per_s = self._nominal = fleet.vm_slots / fleet.seconds_per_flop.mean(axis=1)
+        self.speed_flops_per_s = self._speed = self.nominal_flops_per_s.copy()
+        self.arrival_flops_per_s = self._arrival = np.zeros(n)
         self.adverts_received = 0
         self.probes = 0
         self.bytes_received = 0
@@ -78,22 +80,40 @@ class AwareView:
 
     def receive(self, advert: Advert, *, probe: bool = False) -> bool:
         """Store ``advert`` unless the view already holds a newer one; returns whether it was stored."""
-        j = self._fleet.index.get(advert.node_id)
-        if j is None:
-            j = int(self._fleet.indices([advert.node_id])[0])  # raises, naming the valid ids
+        index = self._fleet.index.get(advert.node_id)
+        j = index if index is not None else int(self._fleet.indices([advert.node_id])[0])  # raises, naming ids
         if probe:
             self.probes += 1
             self.bytes_received += PROBE_REQUEST_BYTES
+        return self.store(
+            j,
+            advert.sent_s,
+            advert.queue_flops,
+            advert.busy_vms,
+            advert.speed_flops_per_s,
+            advert.arrival_flops_per_s,
+        )
+
+    def store(
+        self,
+        j: int,
+        sent_s: float,
+        queue_flops: float,
+        busy_vms: int,
+        speed_flops_per_s: float,
+        arrival_flops_per_s: float = 0.0,
+    ) -> bool:
+        """:meth:`receive` an advert of fleet node ``j`` given by its fields (what a simulated network delivers
+        without building an :class:`~mcfn.awareness.Advert`); returns whether it was stored."""
         self.adverts_received += 1
         self.bytes_received += self._advert_bytes
-        if advert.sent_s <= self.sent_s[j]:
+        if sent_s <= self._sent[j]:
             return False
-        self.sent_s[j] = advert.sent_s
-        self.queue_flops[j] = advert.queue_flops
-        self.busy_vms[j] = advert.busy_vms
-        speed = advert.speed_flops_per_s
-        self.speed_flops_per_s[j] = speed if speed > 0 else self.nominal_flops_per_s[j]
-        self.arrival_flops_per_s[j] = advert.arrival_flops_per_s
+        self._sent[j] = sent_s
+        self._queue[j] = queue_flops
+        self._busy[j] = busy_vms
+        self._speed[j] = speed_flops_per_s if speed_flops_per_s > 0 else self._nominal[j]
+        self._arrival[j] = arrival_flops_per_s
         self.version += 1
         return True
 
@@ -119,6 +139,21 @@ class AwareView:
         age, queue = _extrapolated(queue, drift, sent, now_s)
         return Estimate(queue_flops=queue, busy_vms=busy, speed_flops_per_s=speed, age_s=age)
 
+    def queue_s(self, now_s: float) -> FloatArray:
+        """Every node's estimated backlog at ``now_s`` in seconds at its estimated speed: :meth:`estimate`'s
+        ``queue_flops / speed_flops_per_s``, without building the estimate (compiled: one typed loop, no NumPy)."""
+        if cython.compiled:  # the estimate's arithmetic node by node, the drift's subtraction included
+            n = self._queue.shape[0]
+            queue_s = np.empty(n)
+            out = queue_s
+            with cython.cdivision(True):  # by zero as NumPy divides, to inf or NaN
+                for j in range(n):
+                    drift = self._arrival[j] - self._speed[j]
+                    out[j] = _backlog(self._queue[j], drift, _age(now_s, self._sent[j])) / self._speed[j]
+            return queue_s
+        estimate = self.estimate(now_s)
+        return estimate.queue_flops / estimate.speed_flops_per_s
+
     def steady_from_s(self) -> float:
         """A time (s) from which on :meth:`estimate` gives every node the same backlog, until the next advert is
         stored: when the last draining backlog reaches 0; ``inf`` while some backlog grows (or drains too slowly to
@@ -129,26 +164,9 @@ class AwareView:
         rounding needs it).
         """
         if self._steady_version != self.version:
-            self._steady_from_s = self._settling_time()
+            self._steady_from_s = _settled_from_s(self.queue_flops, self._drift(), self.sent_s)
             self._steady_version = self.version
         return self._steady_from_s
-
-    def _settling_time(self) -> float:
-        drift = self._drift()
-        if np.count_nonzero(drift > 0.0):
-            return np.inf
-        draining = np.flatnonzero((self.queue_flops > 0.0) & (drift < 0.0))
-        if draining.size == 0:
-            return -np.inf
-        queue, rate, sent = self.queue_flops[draining], drift[draining], self.sent_s[draining]
-        # a drain too slow for floats overflows to inf (never steady); a long drain's backlog to -inf (that is, 0)
-        with np.errstate(over="ignore"):
-            at_s = float(np.max(sent + queue / -rate))
-            for _ in range(4):
-                if not np.count_nonzero(np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0)):
-                    return at_s
-                at_s += abs(at_s) * 1e-12 + 1e-12
-        return np.inf
 
     def _drift(self) -> FloatArray:
         """``arrival - speed`` of every node (FLOP/s), kept until the next advert is stored."""
@@ -162,18 +180,72 @@ def _extrapolated(
     queue_flops: FloatArray, drift_flops_per_s: FloatArray, sent_s: FloatArray, now_s: float
 ) -> tuple[FloatArray, FloatArray]:
     """``(age_s, queue_flops)`` at ``now_s`` of adverts sent at ``sent_s`` (the module's fluid queue)."""
-    if cython.compiled:  # the NumPy expressions below, node by node: np.maximum(x, 0.0) is x if x > 0 or NaN, else +0
+    if cython.compiled:  # the NumPy expressions below, node by node
         n = queue_flops.shape[0]
         age, backlog = np.empty(n), np.empty(n)
         queue, drift, sent, a, q = queue_flops, drift_flops_per_s, sent_s, age, backlog
         for j in range(n):
-            since = now_s - sent[j]
-            a[j] = since if since > 0.0 or since != since else 0.0
-            left = queue[j] + drift[j] * a[j]
-            q[j] = left if left > 0.0 or left != left else 0.0
+            a[j] = _age(now_s, sent[j])
+            q[j] = _backlog(queue[j], drift[j], a[j])
         return age, backlog
     age = np.maximum(now_s - sent_s, 0.0)
     # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should;
     # a drain over an age too long for floats overflows to -inf, whose backlog is 0 too
     with np.errstate(over="ignore"):
         return age, np.maximum(queue_flops + drift_flops_per_s * age, 0.0)
+
+
+def _settled_from_s(queue_flops: FloatArray, drift_flops_per_s: FloatArray, sent_s: FloatArray) -> float:
+    """:meth:`AwareView.steady_from_s` of adverts sent at ``sent_s`` with these backlogs and drifts."""
+    if cython.compiled:  # the NumPy expressions below, node by node (np.max: a NaN is the greatest)
+        queue, drift, sent = queue_flops, drift_flops_per_s, sent_s
+        n = queue.shape[0]
+        draining, at_s = 0, -np.inf
+        for j in range(n):
+            if drift[j] > 0.0:
+                return np.inf
+            if queue[j] > 0.0 and drift[j] < 0.0:
+                drained_s = sent[j] + queue[j] / -drift[j]  # no division by zero: drift < 0
+                if draining == 0 or drained_s > at_s or drained_s != drained_s:
+                    at_s = drained_s
+                draining += 1
+        if draining == 0:
+            return -np.inf
+        for _ in range(4):
+            settled = True
+            for j in range(n):
+                if queue[j] > 0.0 and drift[j] < 0.0 and _backlog(queue[j], drift[j], _age(at_s, sent[j])) != 0.0:
+                    settled = False
+                    break
+            if settled:
+                return at_s
+            at_s += abs(at_s) * 1e-12 + 1e-12
+        return np.inf
+    if np.count_nonzero(drift_flops_per_s > 0.0):
+        return np.inf
+    draining = np.flatnonzero((queue_flops > 0.0) & (drift_flops_per_s < 0.0))
+    if draining.size == 0:
+        return -np.inf
+    queue, rate, sent = queue_flops[draining], drift_flops_per_s[draining], sent_s[draining]
+    # a drain too slow for floats overflows to inf (never steady); a long drain's backlog to -inf (that is, 0)
+    with np.errstate(over="ignore"):
+        at_s = float(np.max(sent + queue / -rate))
+        for _ in range(4):
+            if not np.count_nonzero(np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0)):
+                return at_s
+            at_s += abs(at_s) * 1e-12 + 1e-12
+    return np.inf
+
+
+def _age(now_s: float, sent_s: float) -> float:
+    """Compiled only: ``np.maximum(now_s - sent_s, 0.0)`` of one node (NaN stays NaN, anything else not above 0 is
+    +0)."""
+    since = now_s - sent_s
+    return since if since > 0.0 or since != since else 0.0
+
+
+def _backlog(queue_flops: float, drift_flops_per_s: float, age_s: float) -> float:
+    """Compiled only: ``np.maximum(queue + drift * age, 0.0)`` of one node, the fluid queue's backlog (as
+    :func:`_age`)."""
+    left = queue_flops + drift_flops_per_s * age_s
+    return left if left > 0.0 or left != left else 0.0

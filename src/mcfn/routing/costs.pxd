@@ -57,9 +57,12 @@ cdef class CandidateCosts:
     cdef const unsigned char[:] _is_cloud
     cdef const unsigned char[:] _is_edge
     cdef const unsigned char[:] _feasible
+    cdef double[:, ::1] _rows
+    cdef unsigned char[::1] _feasible_out
 
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, out="double[:, ::1]", f="unsigned char[::1]")
     cdef _predict(self, Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s)
+    cdef _allocate(self, Py_ssize_t n)
     @cython.locals(feasible="const unsigned char[:]", edge="const unsigned char[:]", i=Py_ssize_t)
     cpdef bint edge_feasible(self) except -1
 
@@ -74,4 +77,10 @@ cdef class NodeLoad:
     cdef const double[:] _busy_share
 
 
-cpdef CandidateCosts predict(Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s)
+cpdef CandidateCosts predict(
+    Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s, CandidateCosts into=*
+)
+
+
+@cython.locals(n=Py_ssize_t, j=Py_ssize_t, e="double[::1]", b="double[::1]")
+cpdef tuple _exponent_and_busy_share(const int64_t[:] busy_vms, const int64_t[:] vm_slots)

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mcfn.awareness.view import Estimate
 from mcfn.compute.fleet import Fleet
 from mcfn.network.radio import FloatArray
 
@@ -128,7 +127,8 @@ class CandidateCosts:
     ``total_s`` and ``feasible`` are computed from them, the stage's :class:`Demand`, the fleet's :class:`NodeLoad`
     and ``budget_s`` at construction, by elementwise arithmetic only, so the result is the same whichever of these
     inputs were computed earlier and kept (:mod:`mcfn.routing.tables`). ``busy_share`` is the busy share of each
-    candidate's VM slots. Read-only by contract: one is built on every decision.
+    candidate's VM slots. Read-only by contract, but :func:`predict` may be asked to predict a later decision into
+    it, which (compiled) overwrites its arrays: a router does so for the decisions that nobody sees but the policy.
     """
 
     __slots__ = (
@@ -172,10 +172,9 @@ class CandidateCosts:
         self.budget_s = budget_s
         if cython.compiled:  # the NumPy expressions below, candidate by candidate in the same order
             n = instances._nodes.shape[0]
-            rows = np.empty((4, n))  # one buffer (and one typed view) for the four float arrays
-            queue, compute, total, busy = rows[0], rows[1], rows[2], rows[3]
-            feasible = np.empty(n, np.bool_)
-            out, f = rows, feasible
+            if self.total_s is None or self._rows.shape[1] != n:  # the first prediction over as many candidates
+                self._allocate(n)
+            out, f = self._rows, self._feasible_out
             for i in range(n):
                 j = instances._nodes[i]
                 out[0, i] = load._queue_s[j]
@@ -183,7 +182,6 @@ class CandidateCosts:
                 out[2, i] = transfers._network_s[i] + out[0, i] + out[1, i]
                 out[3, i] = load._busy_share[j]
                 f[i] = out[2, i] <= budget_s and demand._fits[i]
-            self._queue_s, self._compute_s, self._total_s, self._feasible = out[0], out[1], out[2], f
         else:
             queue = load.queue_s[nodes]
             compute = demand.alone_s * load.slowdown[nodes]
@@ -191,8 +189,18 @@ class CandidateCosts:
             busy = load.busy_share[nodes]
             feasible = (total <= budget_s) & demand.fits
             self._queue_s, self._compute_s, self._total_s, self._feasible = queue, compute, total, feasible
-        self.queue_s, self.compute_s, self.total_s = queue, compute, total
-        self.busy_share, self.feasible = busy, feasible
+            self.queue_s, self.compute_s, self.total_s = queue, compute, total
+            self.busy_share, self.feasible = busy, feasible
+
+    def _allocate(self, n: int) -> None:
+        """Compiled only: the arrays that predictions over ``n`` candidates write, and their typed views."""
+        rows = np.empty((4, n))  # one buffer (and one typed view) for the four float arrays
+        feasible = np.empty(n, np.bool_)
+        self._rows, self._feasible_out = rows, feasible
+        self.queue_s, self.compute_s, self.total_s, self.busy_share = rows[0], rows[1], rows[2], rows[3]
+        self.feasible = feasible
+        self._queue_s, self._compute_s, self._total_s = self._rows[0], self._rows[1], self._rows[2]
+        self._feasible = self._feasible_out
 
     @property
     def load(self) -> FloatArray:
@@ -227,27 +235,51 @@ class NodeLoad:
         self.busy_share = self._busy_share = busy_share
 
     @classmethod
-    def of(cls, fleet: Fleet, estimate: Estimate) -> NodeLoad:
-        """The load of every node of ``fleet`` from the view's ``estimate`` of every node."""
-        parallel = np.minimum(estimate.busy_vms + 1, fleet.vm_slots)
-        return cls(
-            queue_s=_queue_s(estimate),
-            slowdown=np.power(1.0 + fleet.degradation, parallel - 1.0),
-            busy_share=estimate.busy_vms / fleet.vm_slots,
-        )
+    def of(cls, fleet: Fleet, queue_s: FloatArray, busy_vms: np.ndarray) -> NodeLoad:
+        """The load of every node of ``fleet`` whose estimated backlog is ``queue_s`` seconds and busy VMs
+        ``busy_vms`` (:meth:`AwareView.queue_s <mcfn.awareness.AwareView.queue_s>`, ``AwareView.busy_vms``)."""
+        if cython.compiled:
+            exponent, busy_share = _exponent_and_busy_share(busy_vms, fleet.vm_slots)
+        else:
+            exponent = np.minimum(busy_vms + 1, fleet.vm_slots) - 1.0
+            busy_share = busy_vms / fleet.vm_slots
+        return cls(queue_s=queue_s, slowdown=np.power(1.0 + fleet.degradation, exponent), busy_share=busy_share)
 
-    def requeued(self, estimate: Estimate) -> NodeLoad:
-        """This load with the queues of a later ``estimate`` from the same adverts (so the same busy VMs)."""
-        return NodeLoad(queue_s=_queue_s(estimate), slowdown=self.slowdown, busy_share=self.busy_share)
+    def requeued(self, queue_s: FloatArray) -> NodeLoad:
+        """This load with the queue seconds of a later estimate from the same adverts (so the same busy VMs)."""
+        return NodeLoad(queue_s=queue_s, slowdown=self.slowdown, busy_share=self.busy_share)
 
 
-def _queue_s(estimate: Estimate) -> FloatArray:
-    return estimate.queue_flops / estimate.speed_flops_per_s
+def _exponent_and_busy_share(busy_vms: np.ndarray, vm_slots: np.ndarray) -> tuple[FloatArray, FloatArray]:
+    """Compiled only: :meth:`NodeLoad.of`'s NumPy expressions but the power, node by node in one typed loop: the
+    exponent of the slowdown and the busy share (int64 over int64: both as doubles)."""
+    n = busy_vms.shape[0]
+    exponent, busy_share = np.empty(n), np.empty(n)
+    e, b = exponent, busy_share
+    with cython.cdivision(True):  # by zero as NumPy divides, to inf or NaN
+        for j in range(n):
+            e[j] = min(busy_vms[j] + 1, vm_slots[j]) - 1.0
+            b[j] = cython.cast(cython.double, busy_vms[j]) / vm_slots[j]
+    return exponent, busy_share
 
 
 def predict(
-    *, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
+    *,
+    instances: Instances,
+    transfers: Transfers,
+    demand: Demand,
+    load: NodeLoad,
+    budget_s: float,
+    into: CandidateCosts | None = None,
 ) -> CandidateCosts:
     """The :class:`CandidateCosts` of the candidates ``instances`` for a task with ``demand`` on each of them and
-    ``transfers`` to and from each, under the fleet's ``load``, within ``budget_s``."""
-    return CandidateCosts(instances, transfers, demand, load, budget_s)
+    ``transfers`` to and from each, under the fleet's ``load``, within ``budget_s``.
+
+    With ``into``, the costs of an earlier decision that nobody reads any more, those are predicted afresh and
+    returned: compiled, into their own arrays (which saves allocating new ones), so every array read from them
+    before changes too.
+    """
+    if into is None:
+        return CandidateCosts(instances, transfers, demand, load, budget_s)
+    into._predict(instances, transfers, demand, load, budget_s)
+    return into

@@ -23,7 +23,8 @@ except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
 
 
 class Policy(Protocol):
-    """Chooses one candidate of a decision; returns its position in ``costs.nodes``."""
+    """Chooses one candidate of a decision; returns its position in ``costs.nodes``. The costs are the decision's
+    only during the call: a router may predict its next decision into them (:meth:`Router.route_stages`)."""
 
     def choose(self, costs: CandidateCosts) -> int: ...
 

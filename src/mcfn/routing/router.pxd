@@ -1,7 +1,7 @@
 # C declarations for router.py, compiled by setup.py (Cython pure Python mode); router.py is the reference.
 
 cimport cython
-from mcfn.routing.costs cimport CandidateCosts, Instances, NodeLoad
+from mcfn.routing.costs cimport CandidateCosts, Instances, NodeLoad, predict
 from mcfn.routing.tables cimport CostTables
 
 
@@ -28,6 +28,16 @@ cdef class StagedRoute:
 
 
 @cython.final
+cdef class CloudReason:
+    cdef readonly str service_id
+    cdef readonly double budget_s
+    cdef readonly double chosen_s
+    cdef readonly bint edge_feasible
+    cdef readonly Py_ssize_t edges
+    cdef readonly double least_edge_s
+
+
+@cython.final
 cdef class Router:
     cdef object _topology
     cdef object _fleet
@@ -36,22 +46,27 @@ cdef class Router:
     cdef frozenset _stations
     cdef CostTables _tables
     cdef tuple _node_ids
+    cdef dict _last_costs
 
     @cython.locals(instances=Instances)
     cpdef Instances instances(self, str service_id)
     @cython.locals(instances=Instances, tables=CostTables)
     cdef CandidateCosts _costs(
         self, str service_id, str source, str home, object in_bits, object out_bits, object work, double budget_s,
-        object memory_bytes, NodeLoad load,
+        object memory_bytes, NodeLoad load, CandidateCosts into=*,
     )
     cpdef Route route(self, object request, object policy, double now_s)
     @cython.locals(costs=CandidateCosts)
     cpdef tuple explain(self, object request, object policy, double now_s)
     @cython.locals(
         load=NodeLoad, spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, budget_s=double,
-        costs=CandidateCosts, route=Route,
+        costs=CandidateCosts, route=Route, reused=CandidateCosts,
     )
     cpdef StagedRoute route_stages(self, object request, object policy, double now_s)
-    @cython.locals(pick=Py_ssize_t, cloud=bint)
+    @cython.locals(pick=Py_ssize_t, why_cloud=CloudReason)
     cdef Route _decide(self, str service_id, str source, CandidateCosts costs, object policy)
     cpdef require_base_station(self, str name)
+
+
+@cython.locals(edges=Py_ssize_t, least=double, i=Py_ssize_t, total=double)
+cpdef CloudReason cloud_reason(str service_id, CandidateCosts costs, Py_ssize_t pick)

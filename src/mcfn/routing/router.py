@@ -11,7 +11,6 @@ ingress; transfers between stages follow the topology's fastest paths.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 import numpy as np
 
@@ -24,6 +23,11 @@ from mcfn.routing.costs import CandidateCosts, Instances, NodeLoad, predict
 from mcfn.routing.policies import Policy
 from mcfn.routing.request import Request, SplitRequest
 from mcfn.routing.tables import CostTables
+
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
 
 
 class Route:
@@ -153,6 +157,9 @@ class Router:
         self._stations = frozenset(topology.nodes_with_role(Role.BASE_STATION))
         self._tables = CostTables(topology=topology, view=view)
         self._node_ids = fleet.node_ids
+        #: Each service's costs of :meth:`route_stages`' last decision: only the policy saw them, so the next one
+        #: predicts into them (:func:`~mcfn.routing.costs.predict`).
+        self._last_costs: dict[str, CandidateCosts] = {}
 
     @property
     def fleet(self) -> Fleet:
@@ -202,6 +209,7 @@ class Router:
         budget_s: float,
         memory_bytes: float,
         load: NodeLoad,
+        into: CandidateCosts | None = None,
     ) -> CandidateCosts:
         instances = self.instances(service_id)
         tables = self._tables
@@ -211,6 +219,7 @@ class Router:
             demand=tables.stage(service_id, instances, work, memory_bytes),
             load=load,
             budget_s=budget_s,
+            into=into,
         )
 
     def route(self, request: Request, policy: Policy, *, now_s: float) -> Route:
@@ -246,9 +255,11 @@ class Router:
             service_id = stage.service_id
             out_bits = stage.output_bits if k == last else 0.0
             budget_s = request.deadline_s - spent
+            reused = self._last_costs.get(service_id)
             costs = self._costs(
-                service_id, source, ingress, bits, out_bits, stage.work, budget_s, stage.memory_bytes, load
+                service_id, source, ingress, bits, out_bits, stage.work, budget_s, stage.memory_bytes, load, reused
             )
+            self._last_costs[service_id] = costs
             route = self._decide(service_id, source, costs, policy)
             routes.append(route)
             source, bits, spent = route.node_id, stage.output_bits, spent + route.latency_s
@@ -259,7 +270,7 @@ class Router:
     def _decide(self, service_id: str, source: str, costs: CandidateCosts, policy: Policy) -> Route:
         pick = policy.choose(costs)
         node_id = self._node_ids[costs._nodes[pick]]  # the underscored twins: compiled, typed views
-        cloud = costs._is_cloud[pick]
+        why_cloud = cloud_reason(service_id, costs, pick) if costs._is_cloud[pick] else None
         return Route(
             service_id=service_id,
             node_id=node_id,
@@ -268,8 +279,8 @@ class Router:
             queue_s=float(costs._queue_s[pick]),
             compute_s=float(costs._compute_s[pick]),
             budget_s=costs.budget_s,
-            cloud_fallback=bool(cloud) and not costs.edge_feasible(),
-            why_cloud=partial(_why_cloud, service_id, costs, pick) if cloud else None,
+            cloud_fallback=why_cloud is not None and not why_cloud.edge_feasible,
+            why_cloud=why_cloud,
         )
 
     def require_base_station(self, name: str) -> None:
@@ -279,14 +290,62 @@ class Router:
             raise ValueError(f"ingress {name!r} is not a base station (its role is {role.value})")
 
 
-def _why_cloud(service_id: str, costs: CandidateCosts, pick: int) -> str:
-    """Why the cloud candidate ``pick`` was chosen (a :attr:`Route.reason`)."""
-    edge = costs.is_edge
-    if not np.count_nonzero(edge):
-        return f"service {service_id} has no edge instance"
-    if not costs.edge_feasible():
-        best = float(costs.total_s[edge].min())
-        return f"no edge instance meets the {costs.budget_s:.4g} s budget (best edge {best:.4g} s)"
-    if costs.total_s[pick] <= costs.total_s[edge].min():
-        return "the cloud is predicted faster than every edge instance"
-    return "the policy chose the cloud although an edge instance meets the budget"
+class CloudReason:
+    """Why a decision chose its cloud candidate (a :attr:`Route.reason`, worded only when called).
+
+    It keeps the facts the wording needs (:func:`cloud_reason` takes them from the decision), not the decision's
+    costs: the router predicts its next decisions into those (:func:`~mcfn.routing.costs.predict`).
+    """
+
+    __slots__ = ("budget_s", "chosen_s", "edge_feasible", "edges", "least_edge_s", "service_id")
+
+    def __init__(
+        self,
+        service_id: str,
+        *,
+        budget_s: float,
+        chosen_s: float,
+        edge_feasible: bool,
+        edges: int,
+        least_edge_s: float,
+    ) -> None:
+        self.service_id = service_id
+        self.budget_s = budget_s
+        self.chosen_s = chosen_s
+        self.edge_feasible = edge_feasible
+        self.edges = edges
+        self.least_edge_s = least_edge_s
+
+    def __call__(self) -> str:
+        if not self.edges:
+            return f"service {self.service_id} has no edge instance"
+        if not self.edge_feasible:
+            return f"no edge instance meets the {self.budget_s:.4g} s budget (best edge {self.least_edge_s:.4g} s)"
+        if self.chosen_s <= self.least_edge_s:
+            return "the cloud is predicted faster than every edge instance"
+        return "the policy chose the cloud although an edge instance meets the budget"
+
+
+def cloud_reason(service_id: str, costs: CandidateCosts, pick: int) -> CloudReason:
+    """The :class:`CloudReason` of the decision ``costs`` of ``service_id`` that chose its cloud candidate ``pick``:
+    how many edge candidates it had and the least predicted total among them."""
+    if cython.compiled:  # the NumPy count and min below in one typed loop; as np.min, a NaN total is the least
+        edges, least = 0, np.inf
+        for i in range(costs._is_edge.shape[0]):
+            if costs._is_edge[i]:
+                total = costs._total_s[i]
+                if edges == 0 or total < least or total != total:
+                    least = total
+                edges += 1
+    else:
+        edge_totals = costs.total_s[costs.is_edge]
+        edges = edge_totals.size
+        least = float(edge_totals.min()) if edges else np.inf
+    return CloudReason(
+        service_id,
+        budget_s=costs.budget_s,
+        chosen_s=float(costs._total_s[pick]),
+        edge_feasible=costs.edge_feasible(),
+        edges=edges,
+        least_edge_s=least,
+    )

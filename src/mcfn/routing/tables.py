@@ -96,9 +96,9 @@ class CostTables:
         if load is not None and view.version == self._load_version:
             if now_s == self._load_now_s or min(now_s, self._load_now_s) >= view.steady_from_s():
                 return load  # the same instant, or both after the estimates settled: the same estimate
-            load = load.requeued(view.estimate(now_s))
+            load = load.requeued(view.queue_s(now_s))
         else:
-            load = NodeLoad.of(view.fleet, view.estimate(now_s))
+            load = NodeLoad.of(view.fleet, view.queue_s(now_s), view.busy_vms)
         self._load, self._load_version, self._load_now_s = load, view.version, now_s
         return load
 

@@ -3,17 +3,23 @@
 cimport cython
 
 
-# One event of the C heap; its callback and arguments wait in slot ``slot`` of Simulator's two lists.
+# One event of the C heap; its callback and arguments wait in slot ``slot`` of Simulator's two lists (a handler's
+# event: the handler, and None; ``job`` is the id it is handed).
 cdef struct _Event:
     double time_s
     int priority
     Py_ssize_t sequence
     Py_ssize_t slot
+    Py_ssize_t job
 
 ctypedef _Event* _Heap
 ctypedef Py_ssize_t* _Slots
 
 cdef bint _earlier(_Event a, _Event b) noexcept
+
+
+cdef class Handler:
+    cpdef handle(self, Py_ssize_t job)
 
 
 @cython.final
@@ -31,8 +37,12 @@ cdef class Simulator:
     cdef public double now
     cdef public Py_ssize_t events_processed
 
-    @cython.locals(events=_Heap, hole=Py_ssize_t, slot=Py_ssize_t)
     cpdef Py_ssize_t _push(self, double time_s, int priority, object callback, tuple args) except -1
+    cpdef Py_ssize_t _push_job(self, double time_s, Handler handler, Py_ssize_t job) except -1
+    @cython.locals(events=_Heap, hole=Py_ssize_t, slot=Py_ssize_t, sequence=Py_ssize_t)
+    cdef Py_ssize_t _insert(
+        self, double time_s, int priority, object callback, tuple args, Py_ssize_t job
+    ) except -1
     @cython.locals(capacity=Py_ssize_t, events=_Heap, slots=_Slots)
     cdef int _grow(self) except -1
     @cython.locals(events=_Heap, parent=Py_ssize_t)

@@ -5,7 +5,9 @@ layer: models schedule plain callbacks, which avoids a coroutine switch per even
 it against a SimPy twin of an M/M/c station: as plain Python 4-5x as fast, against 11-15x for the same station
 hand-inlined in one heap loop (the ceiling of a callback kernel in Python); compiled with ``engine.pxd`` (Cython's
 pure Python mode, ``setup.py``), where the heap is one of C structs, 18x. Stations of the kernel's own package post
-their events through :meth:`Simulator._push`, which skips :meth:`schedule`'s argument packing and check.
+their events through :meth:`Simulator._push`, which skips :meth:`schedule`'s argument packing and check, or, when
+an event hands a job id to a :class:`Handler` (a station's next departure), :meth:`Simulator._push_job`: compiled,
+the kernel then calls the handler's C method, without a Python call or an argument tuple.
 
 Ordering is deterministic: events fire by time, then by ``priority`` (lower first), then in scheduling order.
 Randomness comes only from generators handed out by :meth:`Simulator.stream`, each derived from the run's seed
@@ -35,6 +37,15 @@ Callback = Callable[..., Any]
 _heappush, _heappop = heapq.heappush, heapq.heappop
 
 
+class Handler:
+    """What an event of :meth:`Simulator._push_job` hands its job id to (subclasses say what it does)."""
+
+    __slots__ = ()
+
+    def handle(self, job: int) -> None:
+        raise NotImplementedError
+
+
 def _earlier(a, b) -> bool:
     """Whether event ``a`` fires before event ``b`` (compiled only: the order of the C heap's entries)."""
     if a.time_s != b.time_s:
@@ -50,7 +61,8 @@ class Simulator:
     As Python, the heap is a ``heapq`` list of ``(time, priority, sequence, callback, args)`` tuples. Compiled
     (``engine.pxd``), it is a binary heap of C structs ``(time, priority, sequence, slot)`` that grows by doubling;
     an event's callback and arguments wait in slot ``slot`` of two Python lists (so that the garbage collector sees
-    them), and the slots of fired events are reused. Both fire the same events in the same order.
+    them), and the slots of fired events are reused; a handler's event keeps its job id in the struct and no
+    arguments. Both fire the same events in the same order.
     """
 
     # Python's attributes; compiled, the class has the C fields of engine.pxd instead
@@ -101,30 +113,44 @@ class Simulator:
 
     def _push(self, time_s: float, priority: int, callback: Callback, args: tuple[Any, ...]) -> int:
         """Put ``callback(*args)`` on the heap at ``time_s`` (unchecked: the callers check); returns its handle."""
+        if cython.compiled:
+            return self._insert(time_s, priority, callback, args, 0)
         sequence = self._sequence
         self._sequence = sequence + 1
+        _heappush(self._heap, (time_s, priority, sequence, callback, args))
+        return sequence
+
+    def _push_job(self, time_s: float, handler: Handler, job: int) -> int:
+        """Put ``handler.handle(job)`` on the heap at ``time_s``, priority 0, as :meth:`_push` would; compiled, it
+        is called as a C method."""
         if cython.compiled:
-            if self._size == self._capacity:
-                self._grow()
-            if self._free_count:
-                self._free_count -= 1
-                slot = self._free[self._free_count]
-                self._callbacks[slot] = callback
-                self._arguments[slot] = args
-            else:
-                slot = len(self._callbacks)
-                self._callbacks.append(callback)
-                self._arguments.append(args)
-            events = self._events  # the new event goes in at the end, then up
-            hole = self._size
-            events[hole].time_s = time_s
-            events[hole].priority = priority
-            events[hole].sequence = sequence
-            events[hole].slot = slot
-            self._size = hole + 1
-            self._sift_up(hole, events[hole])
+            return self._insert(time_s, 0, handler, None, job)
+        return self._push(time_s, 0, handler.handle, (job,))
+
+    def _insert(self, time_s: float, priority: int, callback: Any, args: tuple[Any, ...] | None, job: int) -> int:
+        """Compiled only: put an event into the C heap; ``args`` None means ``callback`` is a handler of ``job``."""
+        sequence = self._sequence
+        self._sequence = sequence + 1
+        if self._size == self._capacity:
+            self._grow()
+        if self._free_count:
+            self._free_count -= 1
+            slot = self._free[self._free_count]
+            self._callbacks[slot] = callback
+            self._arguments[slot] = args
         else:
-            _heappush(self._heap, (time_s, priority, sequence, callback, args))
+            slot = len(self._callbacks)
+            self._callbacks.append(callback)
+            self._arguments.append(args)
+        events = self._events  # the new event goes in at the end, then up
+        hole = self._size
+        events[hole].time_s = time_s
+        events[hole].priority = priority
+        events[hole].sequence = sequence
+        events[hole].slot = slot
+        events[hole].job = job
+        self._size = hole + 1
+        self._sift_up(hole, events[hole])
         return sequence
 
     def _grow(self) -> None:
@@ -207,7 +233,10 @@ class Simulator:
                     cancelled.discard(first.sequence)
                     continue
                 self.now = first.time_s
-                callback(*args)
+                if args is None:
+                    cython.cast(Handler, callback).handle(first.job)
+                else:
+                    callback(*args)
                 fired += 1
             return fired
         heap = self._heap

@@ -2,6 +2,7 @@
 
 cimport cython
 
+from mcfn.routing.router cimport Route, Router, StagedRoute
 from mcfn.sim.access cimport RadioAccess
 from mcfn.sim.engine cimport Simulator
 from mcfn.sim.records cimport TaskTable
@@ -31,34 +32,41 @@ cdef class NetworkModel:
     cdef public object world
     cdef public TaskTable table
     cdef public object view
-    cdef public object router
+    cdef public Router router
     cdef public WiredNetwork wired
     cdef public RadioAccess access
     cdef public ComputeServers servers
     cdef public object arrivals
     cdef public set down_stations
     cdef object _policy
-    cdef dict _flight
-    cdef object _services
+    cdef list _flights
+    cdef tuple _requests
+    cdef tuple _alone_s
+    cdef tuple _data_bits
+    cdef tuple _output_bits
+    cdef object _at_node_event
+    cdef object _at_station_event
+    cdef object _delivered_event
     cdef object _node_index
     cdef object _node_ids
+    cdef tuple _stations
     cdef double _radio_delay_s
     cdef double _downlink_bps
     cdef Py_ssize_t _max_reroutes
 
     @cython.locals(flight=Flight)
     cpdef _arrive(self, Py_ssize_t service, Py_ssize_t terminal, double scale)
-    @cython.locals(flight=Flight)
-    cpdef bint _plan(self, Py_ssize_t task, object route) except -1
+    @cython.locals(flight=Flight, nodes=list, paths=list, stage=Route, j=Py_ssize_t)
+    cpdef bint _plan(self, Py_ssize_t task, StagedRoute route) except -1
     @cython.locals(flight=Flight)
     cpdef _uploaded(self, Py_ssize_t task, double sent_s)
     @cython.locals(flight=Flight)
     cpdef _first_stage(self, Py_ssize_t task)
     @cython.locals(flight=Flight, k=Py_ssize_t, j=Py_ssize_t)
     cpdef _at_node(self, Py_ssize_t task)
-    @cython.locals(flight=Flight, now=double, k=Py_ssize_t)
+    @cython.locals(flight=Flight, now=double, k=Py_ssize_t, output_bits=tuple)
     cpdef _computed(self, Py_ssize_t task, double _served_s)
-    @cython.locals(flight=Flight)
+    @cython.locals(flight=Flight, now=double)
     cpdef _at_station(self, Py_ssize_t task)
     @cython.locals(flight=Flight)
     cpdef _delivered(self, Py_ssize_t task)

@@ -41,7 +41,8 @@ from __future__ import annotations
 import dataclasses
 
 from mcfn.awareness import AdvertPolicy, AwareView
-from mcfn.routing import Policy, Router, SplitRequest, StagedRoute
+from mcfn.routing import Policy, SplitRequest
+from mcfn.routing.router import Router, StagedRoute
 from mcfn.sim.access import RadioAccess
 from mcfn.sim.arrivals import Arrivals
 from mcfn.sim.engine import Simulator
@@ -117,10 +118,20 @@ class NetworkModel:
             on_computed=self._computed,
         )
         self.down_stations: set[int] = set()
-        self._flight: dict[int, Flight] = {}
-        self._services = scenario.services
+        #: The flight of every task by its id (the table's row); None once the task has ended.
+        self._flights: list[Flight | None] = []
+        self._requests = world.requests
+        self._alone_s = world.alone_s
+        # what the life of a task reads of its service, as plain tuples: input bits, and each stage's output bits
+        self._data_bits = tuple(s.data_bits for s in scenario.services)
+        self._output_bits = tuple(tuple(stage.output_bits for stage in s.stages) for s in scenario.services)
+        # one bound method each for every task's events, not one per event
+        self._at_node_event = self._at_node
+        self._at_station_event = self._at_station
+        self._delivered_event = self._delivered
         self._node_index = world.fleet.index
         self._node_ids = world.fleet.node_ids
+        self._stations = world.stations
         self._radio_delay_s = scenario.radio.radio_delay_s
         self._downlink_bps = scenario.radio.downlink_bps
         self._max_reroutes = scenario.max_reroutes
@@ -131,19 +142,19 @@ class NetworkModel:
         now = self.sim.now
         station = self.access.serving[terminal]
         task = self.table.arrive(now, service, terminal, station)
-        self._flight[task] = Flight(service, terminal, station, scale, now)
+        self._flights.append(Flight(service, terminal, station, scale, now))  # at index task: ids count arrivals
         if station in self.down_stations:
             self.fail(task, f"serving base station {self.world.stations[station]} is down")
             return
-        route = self.router.route_stages(self.world.requests[service][station], self._policy, now_s=now)
+        route = self.router.route_stages(self._requests[service][station], self._policy, now_s=now)
         if not self._plan(task, route):
             return
-        if self._services[service].data_bits > 0:
+        if self._data_bits[service] > 0:
             compression = self.access.upload(task, station=station, terminal=terminal, service=service)
             if compression is None:
                 self.fail(task, "the uplink allocation turned it away: its deadline and floor cannot be met")
             elif compression < 1.0:
-                self._flight[task].compression = compression
+                self._flights[task].compression = compression
                 self.table.compressed(task, compression)
         elif self._radio_delay_s:
             self.sim.schedule(self._radio_delay_s, self._uploaded, task, now)
@@ -153,83 +164,90 @@ class NetworkModel:
     # --- the life of a task ----------------------------------------------------------------------------------
     def _plan(self, task: int, route: StagedRoute) -> bool:
         """Adopt ``route`` for ``task``; fails the task (and returns False) when it leads into a failure."""
-        flight = self._flight[task]
-        nodes = [self._node_index[stage.node_id] for stage in route.stages]
-        paths = [stage.path for stage in route.stages]
-        for j, path in zip(nodes, paths, strict=True):
-            obstacle = self.wired.obstacle(path) or (
+        flight = self._flights[task]
+        nodes, paths = [], []
+        for stage in route.stages:
+            j = self._node_index[stage.node_id]
+            obstacle = self.wired.obstacle(stage.path) or (
                 f"node {self._node_ids[j]} is down" if self.servers.down[j] else None
             )
             if obstacle is not None:
                 self.fail(task, f"routed into a failure: {obstacle}")
                 return False
+            nodes.append(j)
+            paths.append(stage.path)
         flight.nodes, flight.paths, flight.stage = nodes, paths, 0
         self.table.route(task, nodes)
         return True
 
     def _uploaded(self, task: int, sent_s: float) -> None:
         """The input has crossed the air interface (``radio_delay_s`` after the upload ended at ``sent_s``)."""
-        self.table.uploaded(task, sent_s - self._flight[task].arrival_s)
+        self.table.uploaded(task, sent_s - self._flights[task].arrival_s)
         self._first_stage(task)
 
     def _first_stage(self, task: int) -> None:
-        flight = self._flight[task]
+        flight = self._flights[task]
         self.wired.send(
-            task, flight.paths[0], self._services[flight.service].data_bits * flight.compression, self._at_node
+            task, flight.paths[0], self._data_bits[flight.service] * flight.compression, self._at_node_event
         )
 
     def _at_node(self, task: int) -> None:
-        flight = self._flight[task]
+        flight = self._flights[task]
         k = flight.stage
         j = flight.nodes[k]
         if self.servers.down[j]:
             self.reroute(task, f"node {self._node_ids[j]} is down")
             return
         flight.since_s = self.sim.now
-        self.servers.submit(j, task, self.world.alone_s[flight.service][k][j] * flight.work_scale)
+        self.servers.submit(j, task, self._alone_s[flight.service][k][j] * flight.work_scale)
 
     def _computed(self, task: int, _served_s: float) -> None:
-        flight = self._flight[task]
+        flight = self._flights[task]
         now = self.sim.now
         flight.compute_s += now - flight.since_s
         k = flight.stage + 1
-        stages = self._services[flight.service].stages
-        if k < len(stages):
+        output_bits = self._output_bits[flight.service]
+        if k < len(output_bits):
             flight.stage = k
-            self.wired.send(task, flight.paths[k], stages[k - 1].output_bits, self._at_node)
+            self.wired.send(task, flight.paths[k], output_bits[k - 1], self._at_node_event)
             return
         station = self.access.serving[flight.terminal]
         flight.station = station
-        path = self.wired.path(self._node_ids[flight.nodes[-1]], self.world.stations[station])
-        self.wired.send(task, path, stages[-1].output_bits, self._at_station)
+        path = self.wired.path(self._node_ids[flight.nodes[-1]], self._stations[station])
+        self.wired.send(task, path, output_bits[-1], self._at_station_event)
 
     def _at_station(self, task: int) -> None:
-        flight = self._flight[task]
+        flight = self._flights[task]
         station, now_serving = flight.station, self.access.serving[flight.terminal]
-        bits = self._services[flight.service].stages[-1].output_bits
+        bits = self._output_bits[flight.service][-1]
         if station in self.down_stations:  # it went down while the result propagated towards it
             self.fail(task, f"node {self.world.stations[station]} is down at delivery")
             return
         if now_serving != station:  # the terminal moved on while its result travelled: forward it
             flight.station = now_serving
-            stations = self.world.stations
-            self.wired.send(task, self.wired.path(stations[station], stations[now_serving]), bits, self._at_station)
+            stations = self._stations
+            self.wired.send(
+                task, self.wired.path(stations[station], stations[now_serving]), bits, self._at_station_event
+            )
             return
-        self.sim.schedule(self._radio_delay_s + bits / self._downlink_bps, self._delivered, task)
+        now = self.sim.now  # the delay as schedule() adds it, without its checks: it is never negative
+        self.sim._push(now + (self._radio_delay_s + bits / self._downlink_bps), 0, self._delivered_event, (task,))
 
     def _delivered(self, task: int) -> None:
-        flight = self._flight.pop(task)
+        flight = self._flights[task]
+        self._flights[task] = None
         self.table.complete(task, self.sim.now, flight.station, flight.compute_s)
 
     # --- endings and re-routing ------------------------------------------------------------------------------
     def fail(self, task: int, reason: str) -> None:
         """End ``task`` as failed with ``reason``."""
-        flight = self._flight.pop(task, None)
+        flight = self._flights[task]
+        self._flights[task] = None
         self.table.fail(task, self.sim.now, reason, 0.0 if flight is None else flight.compute_s)
 
     def reroute(self, task: int, reason: str) -> None:
         """Restart ``task``'s chain from its ingress station after a failure, or fail it with ``reason``."""
-        table, flight = self.table, self._flight[task]
+        table, flight = self.table, self._flights[task]
         if table.reroutes[task] >= self._max_reroutes:
             self.fail(task, reason)
             return
@@ -239,7 +257,7 @@ class NetworkModel:
             return
         table.reroutes[task] += 1
         now = self.sim.now
-        request: SplitRequest = self.world.requests[flight.service][station]
+        request: SplitRequest = self._requests[flight.service][station]
         left_s = request.deadline_s - (now - flight.arrival_s)
         request = dataclasses.replace(request, deadline_s=max(left_s, 1e-9))
         route = self.router.route_stages(request, self._policy, now_s=now)
@@ -251,11 +269,11 @@ class NetworkModel:
         tasks = self.servers.stations[node].drop_all()
         now = self.sim.now
         for task in tasks:
-            flight = self._flight[task]
+            flight = self._flights[task]
             flight.compute_s += now - flight.since_s
         return tasks
 
     def fail_all_in_flight(self, reason: str) -> None:
         """End every task still in flight as failed (at the end of the run)."""
-        for task in list(self._flight):
+        for task in [task for task, flight in enumerate(self._flights) if flight is not None]:
             self.fail(task, reason)

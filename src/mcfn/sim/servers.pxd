@@ -8,12 +8,12 @@ from mcfn.sim.sharing cimport EqualSharing
 @cython.final
 cdef class ComputeServers:
     cdef Simulator _sim
-    cdef object _receive
+    cdef object _store
     cdef object _policy
     cdef object _rng
+    cdef list _draws
     cdef object _advertise_event
     cdef list _delay
-    cdef object _ids
     cdef list _flops_per_vm_s
     cdef readonly list stations
     cdef readonly list down
@@ -24,8 +24,9 @@ cdef class ComputeServers:
 
     @cython.locals(station=EqualSharing)
     cpdef submit(self, Py_ssize_t node, Py_ssize_t task, double alone_s)
+    cdef double _uniform(self) except? -1.0
     @cython.locals(
-        sim=Simulator, jitter=double, now=double, station=EqualSharing, last_s=double, last_done=double,
+        sim=Simulator, low=double, high=double, jitter=double, now=double, station=EqualSharing, last_s=double, last_done=double,
         last_arrived=double, elapsed=double, done=double, arrived=double, scale=double, saturated=bint,
     )
     cpdef _advertise(self, Py_ssize_t j)

@@ -9,8 +9,10 @@ Adverts follow :class:`mcfn.awareness.AdvertPolicy`: every node advertises every
 phase, with uniform jitter, each advert lost with ``loss_probability``; a delivered advert reaches the router's
 :class:`mcfn.awareness.AwareView` after the propagation delay from the node to the core, where the router sits.
 An advert carries the backlog (FLOPs waiting for a VM), the busy VMs, the speed at which the node served while
-saturated (0 otherwise: the view then assumes the nominal speed) and the FLOP rate that arrived since the last one.
-A node that is down sends nothing, so its view goes stale.
+saturated (0 otherwise: the view then assumes the nominal speed) and the FLOP rate that arrived since the last one;
+it reaches the view as those fields (:meth:`mcfn.awareness.AwareView.store`). A node that is down sends nothing, so
+its view goes stale. The jitter and loss draws come from the ``adverts`` stream in batches: the same numbers, in the
+same order, as one ``Generator`` call per draw.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mcfn.awareness import Advert, AdvertPolicy, AwareView
+from mcfn.awareness import AdvertPolicy, AwareView
 from mcfn.compute import Fleet, parallel_slowdown
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import EqualSharing, slowed_by_parallelism
+
+#: Uniform draws of the advert stream fetched at once.
+_DRAWS = 1024
 
 
 class ComputeServers:
@@ -39,12 +44,12 @@ class ComputeServers:
         on_computed: Callable[[int], None],
     ) -> None:
         self._sim = sim
-        self._receive = view.receive
+        self._store = view.store
         self._policy = policy
         self._rng = sim.stream("adverts")
+        self._draws: list[float] = []  # drawn ahead from _rng, the next last
         self._advertise_event = self._advertise  # one bound method for every advert, not one per advert
         self._delay = delay_to_router_s.tolist()
-        self._ids = fleet.node_ids
         #: FLOPs per one-VM second on each node, the view's unit of work (its nominal speed per VM).
         self._flops_per_vm_s = (1.0 / fleet.seconds_per_flop.mean(axis=1)).tolist()
         self.stations = [
@@ -70,15 +75,22 @@ class ComputeServers:
         station = self.stations[node]
         station.submit(task, alone_s)
 
+    def _uniform(self) -> float:
+        """The advert stream's next uniform in [0, 1), as ``Generator.random()`` would draw it."""
+        if not self._draws:
+            self._draws = self._rng.random(_DRAWS).tolist()[::-1]
+        return self._draws.pop()
+
     def _advertise(self, j: int) -> None:
         sim, policy = self._sim, self._policy
-        jitter = self._rng.uniform(-policy.jitter_s, policy.jitter_s) if policy.jitter_s else 0.0
+        low, high = -policy.jitter_s, policy.jitter_s  # Generator.uniform(low, high): low + (high - low) * u
+        jitter = low + (high - low) * self._uniform() if policy.jitter_s else 0.0
         now = sim.now
         sim._push(now + (policy.period_s + jitter), 0, self._advertise_event, (j,))
         if self.down[j]:
             return
         self.adverts_sent += 1
-        if policy.loss_probability and self._rng.random() < policy.loss_probability:
+        if policy.loss_probability and self._uniform() < policy.loss_probability:
             self.adverts_lost += 1
             return
         station = self.stations[j]
@@ -89,12 +101,12 @@ class ComputeServers:
         self._marks[j] = (now, done, arrived)
         scale = self._flops_per_vm_s[j]
         saturated = station.queued > 0
-        advert = Advert(
-            node_id=self._ids[j],
-            sent_s=now,
-            queue_flops=station.queued_work() * scale,
-            busy_vms=station.in_service,
-            speed_flops_per_s=(done - last_done) / elapsed * scale if saturated and elapsed > 0 else 0.0,
-            arrival_flops_per_s=(arrived - last_arrived) / elapsed * scale if elapsed > 0 else 0.0,
+        fields = (  # of the advert, as AwareView.store takes them
+            j,
+            now,
+            station.queued_work() * scale,
+            station.in_service,
+            (done - last_done) / elapsed * scale if saturated and elapsed > 0 else 0.0,
+            (arrived - last_arrived) / elapsed * scale if elapsed > 0 else 0.0,
         )
-        sim._push(now + self._delay[j], 0, self._receive, (advert,))
+        sim._push(now + self._delay[j], 0, self._store, fields)

@@ -3,13 +3,14 @@
 # _remove and the Python-level methods only.
 
 cimport cython
-from mcfn.sim.engine cimport Simulator
+from mcfn.sim.engine cimport Handler, Simulator
+
+cdef double _INF
 
 
-cdef class SharingStation:
+cdef class SharingStation(Handler):
     cdef Simulator _sim
     cdef object _finished
-    cdef object _leave_event
     cdef readonly object slots
     cdef double _limit
     cdef double _delay_s
@@ -42,7 +43,8 @@ cdef class SharingStation:
     @cython.locals(sim=Simulator, served_s=double, job=Py_ssize_t, now=double)
     cdef _arm(self)
     @cython.locals(now=double, served_s=double, first=Py_ssize_t)
-    cpdef _leave(self, Py_ssize_t job)
+    cpdef handle(self, Py_ssize_t job)
+    cdef _finish(self, Py_ssize_t job, double served_s)
 
 
 cdef class EqualSharing(SharingStation):

@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mcfn.sim.engine import Simulator
+from mcfn.sim.engine import Handler, Simulator
 
 #: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service; a function of ``n``
 #: alone, which the station tabulates as ``n`` grows.
@@ -43,6 +43,7 @@ RateRule = Callable[[Sequence[Any], Sequence[float]], Sequence[float]]
 Finished = Callable[[int, float], None]
 
 _heappush, _heappop = heapq.heappush, heapq.heappop
+_INF = math.inf  # compiled, a C double (sharing.pxd), not a module attribute looked up at every use
 
 
 def equal_share(capacity: float) -> EqualRate:
@@ -56,7 +57,7 @@ def slowed_by_parallelism(slowdown: Sequence[float]) -> EqualRate:
     return lambda n: speeds[n - 1]
 
 
-class SharingStation:
+class SharingStation(Handler):
     """Jobs share a service capacity; at most ``slots`` in service, the rest wait FIFO. Subclasses say how.
 
     A job leaves ``delay_s`` after its service ends (module docstring). Keeps time integrals for utilisation:
@@ -69,16 +70,15 @@ class SharingStation:
             raise ValueError(f"delay_s must be >= 0, got {delay_s!r}")
         self._sim = sim
         self._finished = on_finish
-        self._leave_event = self._leave  # one bound method for every departure event, not one per job
         self.slots = slots
-        self._limit = slots if slots is not None else math.inf
+        self._limit = slots if slots is not None else _INF
         self._delay_s = delay_s
         self.in_service = 0
         self._queue: deque[tuple[int, float, Any]] = deque()
         #: Jobs whose service has ended and that have not left yet: ``(served_s, job)``, in order (a few at most).
         self._leaving: list[tuple[float, int]] = []
         # the job due to finish service next and when (inf: none in service); a subclass's _next sets both
-        self._due_s = math.inf
+        self._due_s = _INF
         self._due_job = -1
         self._event = -1  # handle of the pending event (-1: none): leaving[0] leaves, or else the due job
         self._last_s = sim.now
@@ -135,7 +135,7 @@ class SharingStation:
         jobs = [*self._clear(), *(job for job, _, _ in self._queue)]
         self.in_service = 0
         self._queue.clear()
-        self._due_s = math.inf
+        self._due_s = _INF
         if not self._leaving:
             self._arm()
         return jobs
@@ -171,7 +171,7 @@ class SharingStation:
         if self.in_service:
             self._next()
         else:
-            self._due_s = math.inf
+            self._due_s = _INF
 
     def _arm(self) -> None:
         """(Re)schedule the pending event: the first leaving job's, or else the due job's."""
@@ -181,15 +181,16 @@ class SharingStation:
             self._event = -1
         if self._leaving:
             served_s, job = self._leaving[0]
-        elif self._due_s < math.inf:
+        elif self._due_s < _INF:
             served_s, job = self._due_s, self._due_job
         else:
             return
         # at now + delay, as schedule(delay) would put it, and never in the past
         now = sim.now
-        self._event = sim._push(now + max(served_s + self._delay_s - now, 0.0), 0, self._leave_event, (job,))
+        self._event = sim._push_job(now + max(served_s + self._delay_s - now, 0.0), self, job)
 
-    def _leave(self, job: int) -> None:
+    def handle(self, job: int) -> None:
+        """The pending event: ``job``, the first leaving job, leaves."""
         self._event = -1
         now = self._sim.now
         while self._due_s <= now:  # the ends of service up to now (the integrals stop at the last)
@@ -198,6 +199,10 @@ class SharingStation:
         if first != job:
             raise RuntimeError(f"station let job {job} leave but job {first} was due first")
         self._arm()
+        self._finish(job, served_s)
+
+    def _finish(self, job: int, served_s: float) -> None:
+        """Tell ``on_finish`` that ``job`` left; a subclass that knows its receiver may call it directly."""
         self._finished(job, served_s)
 
 
@@ -286,10 +291,10 @@ class PolicySharing(SharingStation):
         self._rates = rates = list(self._rule(self._keys, lefts))
         if len(rates) != len(jobs):
             raise ValueError(f"the rate rule gave {len(rates)} rates for {len(jobs)} jobs")
-        first, delay = jobs[0], math.inf
+        first, delay = jobs[0], _INF
         for i in range(len(jobs)):
             left, rate = lefts[i], rates[i]
-            wait = (left / rate if rate > 0.0 else math.inf) if left > 0.0 else 0.0
+            wait = (left / rate if rate > 0.0 else _INF) if left > 0.0 else 0.0
             if wait < delay:
                 first, delay = jobs[i], wait
         self._due_job = first

@@ -5,9 +5,18 @@ from mcfn.sim.engine cimport Simulator
 from mcfn.sim.sharing cimport EqualSharing
 
 
+cdef class WiredNetwork  # declared below; a link's station calls it
+
+
+cdef class _Link(EqualSharing):
+    cdef WiredNetwork _network
+
+    cdef _finish(self, Py_ssize_t job, double served_s)
+
+
 @cython.final
 cdef class _Hop:
-    cdef EqualSharing station
+    cdef _Link station
     cdef tuple key
     cdef double delay_s
     cdef object a

@@ -5,7 +5,8 @@ bandwidth equally with the link's other transfers (:func:`~mcfn.sim.sharing.equa
 are through, then propagates for the link's delay to the next node. Uncontended, a path costs
 ``Σ (δ_l + S / b_l)``; the router's prediction (``Σ δ_l + S / min b_l``, a pipelined flow) is a lower bound of it.
 Each hop costs one event: the link's station lets the transfer leave when its bits are through plus the
-propagation delay (:class:`~mcfn.sim.sharing.SharingStation`'s ``delay_s``), and it enters the next link then.
+propagation delay (:class:`~mcfn.sim.sharing.SharingStation`'s ``delay_s``), and it enters the next link then (a
+link's station tells its network directly: compiled, a C call).
 
 Links and nodes can go down (:mod:`mcfn.sim.failures`): a transfer that reaches a down element, or whose link
 goes down under it, is handed to ``on_blocked`` with a reason.
@@ -29,12 +30,23 @@ def link_key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
+class _Link(EqualSharing):
+    """A link's station, which tells its network of every transfer that has crossed it."""
+
+    def __init__(self, sim: Simulator, network: WiredNetwork, *, bandwidth_bps: float, delay_s: float) -> None:
+        super().__init__(sim, rate=equal_share(bandwidth_bps), on_finish=network._passed, delay_s=delay_s)
+        self._network = network
+
+    def _finish(self, job: int, served_s: float) -> None:
+        self._network._passed(job, served_s)
+
+
 class _Hop:
     """One hop of a path: the link's station, its key, its propagation delay, the nodes it leads from and to."""
 
     __slots__ = ("a", "b", "delay_s", "key", "station")
 
-    def __init__(self, station: EqualSharing, key: tuple[str, str], delay_s: float, a: str, b: str) -> None:
+    def __init__(self, station: _Link, key: tuple[str, str], delay_s: float, a: str, b: str) -> None:
         self.station = station
         self.key = key
         self.delay_s = delay_s
@@ -61,14 +73,12 @@ class WiredNetwork:
         self._sim = sim
         self._topology = topology
         self._blocked = on_blocked
-        self._passed_event = self._passed  # one bound method for every hop's event, not one per hop
+        self._passed_event = self._passed  # one bound method for every empty transfer's hop, not one per hop
         self.links: dict[tuple[str, str], EqualSharing] = {}
         self._delay: dict[tuple[str, str], float] = {}
         for link in topology.links():
             key = link_key(link.a, link.b)
-            self.links[key] = EqualSharing(
-                sim, rate=equal_share(link.bandwidth_bps), on_finish=self._passed_event, delay_s=link.delay_s
-            )
+            self.links[key] = _Link(sim, self, bandwidth_bps=link.bandwidth_bps, delay_s=link.delay_s)
             self._delay[key] = link.delay_s
         self._transit: dict[int, _Transfer] = {}
         self._hops: dict[tuple[str, ...], tuple[_Hop, ...]] = {}
