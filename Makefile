@@ -7,9 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXTRAS := dev,torch,ray
 STAMP := $(VENV)/.installed
-# Modules compiled by setup.py (a .pxd beside the .py): editing either rebuilds them.
+# Modules compiled by setup.py (a .pxd beside the .py, or a .pyx): editing any of them rebuilds them.
 COMPILED := $(shell find src/mcfn -name '*.pxd')
-COMPILED_SOURCES := $(COMPILED) $(COMPILED:.pxd=.py)
+COMPILED_SOURCES := $(COMPILED) $(COMPILED:.pxd=.py) $(shell find src/mcfn -name '*.pyx')
 OUT ?= results
 
 .PHONY: demo test lint install clean

@@ -2,7 +2,8 @@
 
 A module is compiled when an augmenting ``.pxd`` file lies beside its ``.py`` file: the ``.py`` stays the plain
 Python reference, and the ``.pxd`` only declares C types for its classes and functions (Cython's "pure Python
-mode"). Every extension is optional: without Cython or a compiler the build goes on and mcfn runs the same
+mode"). A ``_X.pyx`` module is C from the start (system calls, NumPy's C API) and has a reference ``X.py`` that
+mcfn falls back to. Every extension is optional: without Cython or a compiler the build goes on and mcfn runs the same
 modules as Python, only slower. ``MCFN_PURE_PYTHON=1`` makes an installed mcfn ignore its compiled modules
 (``mcfn._accelerated``), which is how the tests check that both give bit-identical results.
 """
@@ -24,13 +25,18 @@ def compiled_extensions() -> list[Extension]:
         from Cython.Build import cythonize
     except ImportError:  # an sdist built without Cython: pure Python
         return []
+    import numpy
+
+    sources = [pxd.with_suffix(".py") for pxd in SOURCE.glob("mcfn/**/*.pxd")] + list(SOURCE.glob("mcfn/**/*.pyx"))
     modules = [
         Extension(
-            ".".join(pxd.relative_to(SOURCE).with_suffix("").parts),
-            [str(pxd.with_suffix(".py").relative_to(SOURCE.parent))],
+            ".".join(source.relative_to(SOURCE).with_suffix("").parts),
+            [str(source.relative_to(SOURCE.parent))],
+            include_dirs=[numpy.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             extra_compile_args=C_FLAGS,
         )
-        for pxd in sorted(SOURCE.glob("mcfn/**/*.pxd"))
+        for source in sorted(sources)
     ]
     # The .pxd files alone give C types: annotations in the .py files stay documentation, as in plain Python. A
     # module's Python branch of ``if cython.compiled:`` is unreachable compiled, by design: no warning for it.

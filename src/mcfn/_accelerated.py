@@ -2,10 +2,13 @@
 
 ``setup.py`` compiles every module that has an augmenting ``.pxd`` beside it (Cython's pure Python mode). The
 import system prefers an extension module over a source file of the same name, so an installed mcfn runs those
-modules compiled. Two things follow, and this module handles both:
+modules compiled. It also compiles each ``.pyx`` module: C from the start, with a Python reference module that
+mcfn imports instead wherever the ``.pyx`` one is missing (``mcfn.runtime._frames``, ``mcfn.runtime.frames``).
+Two things follow, and this module handles both:
 
 * ``MCFN_PURE_PYTHON=1`` (set before ``mcfn`` is imported) installs a finder that loads mcfn's modules from their
-  ``.py`` sources only: the reference implementation, which the tests hold the compiled one to, bit for bit.
+  ``.py`` sources only, and finds no ``.pyx`` module at all: the reference implementation, which the tests hold
+  the compiled one to, bit for bit.
 * An extension built before its source was edited would silently run the old code. :func:`stale_modules` lists
   such modules; the test suite refuses to run with any (``make install`` rebuilds them).
 
@@ -30,7 +33,8 @@ uncompiled = SimpleNamespace(compiled=False)
 
 
 class _SourceOnlyFinder(importlib.machinery.PathFinder):
-    """A path finder for ``mcfn.*`` that sees ``.py`` files and never an extension module."""
+    """A path finder for ``mcfn.*`` that sees ``.py`` files and never an extension module: a module that exists
+    compiled only is not found."""
 
     _loaders: ClassVar = [(importlib.machinery.SourceFileLoader, importlib.machinery.SOURCE_SUFFIXES)]
 
@@ -42,7 +46,7 @@ class _SourceOnlyFinder(importlib.machinery.PathFinder):
             spec = importlib.machinery.FileFinder(entry, *cls._loaders).find_spec(fullname)
             if spec is not None:
                 return spec
-        return None
+        raise ModuleNotFoundError(f"{fullname} has no Python source ({PURE_PYTHON_VARIABLE} is set)", name=fullname)
 
 
 def pure_python_requested() -> bool:
@@ -57,28 +61,44 @@ def install_source_only_finder() -> None:
 
 
 def compilable_modules() -> list[str]:
-    """Dotted names of the modules that ``setup.py`` compiles (those with a ``.pxd`` beside their ``.py``)."""
-    return [_dotted(pxd) for pxd in sorted(_PACKAGE_ROOT.glob("**/*.pxd"))]
+    """Dotted names of the modules that ``setup.py`` compiles (a ``.pxd`` beside their ``.py``, or a ``.pyx``)."""
+    return [_dotted(path) for path in _compiled_sources()]
 
 
 def compiled_modules() -> dict[str, bool]:
     """For each compilable module: whether it runs compiled in this process (imports it)."""
-    return {name: _is_extension(importlib.import_module(name).__file__) for name in compilable_modules()}
+    return {name: _runs_compiled(name) for name in compilable_modules()}
 
 
 def stale_modules() -> list[str]:
-    """Compilable modules whose built extension is older than their ``.py`` or ``.pxd`` (rebuild: ``make install``)."""
+    """Compilable modules whose built extension is older than their ``.py``, ``.pxd`` or ``.pyx`` (rebuild:
+    ``make install``)."""
     stale = []
-    for pxd in sorted(_PACKAGE_ROOT.glob("**/*.pxd")):
-        built = [pxd.with_suffix(suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES]
+    for path in _compiled_sources():
+        built = [path.with_suffix(suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES]
         built_s = max((path.stat().st_mtime for path in built if path.exists()), default=None)
-        if built_s is not None and built_s < max(pxd.stat().st_mtime, pxd.with_suffix(".py").stat().st_mtime):
-            stale.append(_dotted(pxd))
+        sources = [path] if path.suffix == ".pyx" else [path, path.with_suffix(".py")]
+        if built_s is not None and built_s < max(source.stat().st_mtime for source in sources):
+            stale.append(_dotted(path))
     return stale
 
 
-def _dotted(pxd: Path) -> str:
-    return ".".join(("mcfn", *pxd.relative_to(_PACKAGE_ROOT).with_suffix("").parts))
+def _compiled_sources() -> list[Path]:
+    """The ``.pxd`` and ``.pyx`` files that make a module compiled."""
+    return sorted([*_PACKAGE_ROOT.glob("**/*.pxd"), *_PACKAGE_ROOT.glob("**/*.pyx")])
+
+
+def _runs_compiled(name: str) -> bool:
+    try:
+        return _is_extension(importlib.import_module(name).__file__)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return False  # a compiled-only module that was not built, or is hidden by MCFN_PURE_PYTHON
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(("mcfn", *path.relative_to(_PACKAGE_ROOT).with_suffix("").parts))
 
 
 def _is_extension(path: str | None) -> bool:

@@ -15,18 +15,10 @@ message within one process, about doubled between two processes that take turns 
 caches). Left to the scheduler on both CPUs the event-loop pair's median grows to 140-170 µs and this pair's to
 61 µs. ``benchmarks/runtime.py`` measures it (section 1, ``remote``).
 
-Reading a frame takes two calls, its prefix and then the rest, each with ``MSG_WAITALL`` (the kernel returns once
-all the bytes asked for are there), into a buffer of the frame's own (``np.empty``: not zero-filled), so each
-tensor is a view of the bytes the kernel delivered — no copy at any size, and no more system calls for 10 MB than
-for 1 KB. The prefix is checked against the frame limits before anything more is read. Writing is one
-``sendmsg`` of the frame's parts (a tensor's part is its own memory).
-
-Every operation has a deadline. The socket stays blocking (a Python socket timeout would ``poll`` before every
-call); the kernel bounds each call by ``SO_RCVTIMEO`` / ``SO_SNDTIMEO``, which is set again only when the time
-left differs from the bound by more than :data:`TIMEOUT_SLACK` (a stream of operations under one timeout costs no
-extra system call), and a bound that ends before the deadline is set again for what is left, so an operation times
-out neither early nor more than :data:`TIMEOUT_SLACK` late. A channel whose operation failed or timed out may be
-mid-frame, and is no longer :attr:`~BlockingChannel.usable`.
+Frames are read and written by a :class:`~mcfn.runtime.frames.FrameSocket`: two ``MSG_WAITALL`` reads straight
+into the frame's buffer (tensors are views of it), one ``sendmsg`` from the tensors' own memory, each call bounded
+by the kernel to the operation's deadline; in C where ``mcfn.runtime._frames`` was compiled. A channel whose
+operation failed or timed out may be mid-frame, and is no longer :attr:`~BlockingChannel.usable`.
 
 :class:`BlockingServer` accepts connections in a thread and serves each in a thread of its own: the handshake, then
 the handler; like :func:`~mcfn.runtime.channel.serve`, it survives anything a client sends (a bad token, a
@@ -44,17 +36,17 @@ import threading
 import time
 from collections.abc import Callable
 
-import numpy as np
-
+from mcfn import _accelerated
 from mcfn.runtime import handshake
 from mcfn.runtime.channel import GONE, HANDSHAKE_LIMITS, REJECTED, ServerStats, answered
+from mcfn.runtime.frames import FrameSocket
 from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
-from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, decode, encode_parts, frame_lengths
+from mcfn.runtime.wire import FrameLimits, Message
 
-#: How far the kernel's bound on a call may lie beyond an operation's deadline, as a share of the time left.
-TIMEOUT_SLACK = 0.01
-#: ``struct timeval``, as ``SO_RCVTIMEO`` and ``SO_SNDTIMEO`` take it.
-_TIMEVAL = struct.Struct("@ll")
+if not _accelerated.pure_python_requested():
+    with contextlib.suppress(ImportError):  # not compiled: the reference
+        from mcfn.runtime._frames import FrameSocket
+
 #: ``SO_LINGER`` on, zero seconds: closing resets the connection, dropping what is unsent.
 _RESET = struct.pack("@ii", 1, 0)
 
@@ -69,18 +61,25 @@ class BlockingChannel:
         sock.settimeout(None)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.limits = limits
         self._sock = sock
+        self._frames = FrameSocket(sock, limits)
+        self._link = link
         self._pacer = Pacer(link)
-        self._prefix = memoryview(bytearray(PREFIX_BYTES))
-        self._bounds = {socket.SO_RCVTIMEO: 0.0, socket.SO_SNDTIMEO: 0.0}  # seconds set; 0: none
-        self._failed = False
+
+    @property
+    def limits(self) -> FrameLimits:
+        """The largest frame this end accepts."""
+        return self._frames.limits
+
+    @limits.setter
+    def limits(self, limits: FrameLimits) -> None:
+        self._frames.limits = limits
 
     @property
     def usable(self) -> bool:
         """False once an operation failed or timed out, the channel was closed, or the peer closed the connection
         or sent what nobody asked for (looked at without waiting)."""
-        if self._failed:
+        if self._frames.failed or self._frames.pending:
             return False
         try:
             self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
@@ -97,36 +96,23 @@ class BlockingChannel:
 
     def send(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> None:
         """Send one message after its emulated transfer time (``link`` overrides the channel's for it)."""
-        try:
-            self._send(message, time.monotonic() + timeout_s, link)
-        except BaseException:
-            self._failed = True  # it may have stopped mid-frame
-            raise
+        self._send(message, time.monotonic() + timeout_s, link)
 
     def receive(self, *, timeout_s: float | None) -> Message:
         """The next message; ``EOFError`` when the peer closed, :class:`FrameError` for a bad or truncated frame,
         ``TimeoutError`` after ``timeout_s``."""
-        try:
-            return self._receive(None if timeout_s is None else time.monotonic() + timeout_s)
-        except BaseException:
-            self._failed = True
-            raise
+        return self._frames.receive(None if timeout_s is None else time.monotonic() + timeout_s)
 
     def request(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> Message:
         """Send ``message`` and return the answer, both within ``timeout_s``; an ``error`` answer raises
         :class:`~mcfn.runtime.channel.RemoteError`."""
         deadline = time.monotonic() + timeout_s
-        try:
-            self._send(message, deadline, link)
-            answer = self._receive(deadline)
-        except BaseException:
-            self._failed = True
-            raise
-        return answered(answer)
+        self._send(message, deadline, link)
+        return answered(self._frames.receive(deadline))
 
     def close(self) -> None:
         """Close the connection (what is still unsent goes out)."""
-        self._failed = True
+        self._frames.failed = True
         self._sock.close()
 
     def finish(self, *, timeout_s: float) -> None:
@@ -137,88 +123,23 @@ class BlockingChannel:
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_WR)
             sink = memoryview(bytearray(64 * 1024))
-            while self._fill(sink, deadline) == len(sink):
+            while self._frames.fill(sink, deadline) == len(sink):
                 pass
         self.close()
 
     def abort(self) -> None:
         """Drop the connection at once, unsent bytes and all (it failed)."""
-        self._failed = True
+        self._frames.failed = True
         with contextlib.suppress(OSError):
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
         self._sock.close()
 
     # --- internals -------------------------------------------------------------------------------------------
     def _send(self, message: Message, deadline: float, link: LinkProfile | None) -> None:
-        parts = encode_parts(message)
-        size = sum(map(len, parts))
-        if not (link or self._pacer.profile).is_ideal:
-            self._pacer.wait(size, link)
-        self._bound(socket.SO_SNDTIMEO, deadline)
-        sent = self._sock.sendmsg(parts)
-        if sent < size:  # a signal or the kernel's bound cut the write short
-            self._send_rest(parts, sent, deadline)
-
-    def _send_rest(self, parts: list[bytes | memoryview], sent: int, deadline: float) -> None:
-        """Send what is left of ``parts`` after their first ``sent`` bytes."""
-        for part in parts:
-            if sent >= len(part):
-                sent -= len(part)
-                continue
-            view, sent = memoryview(part)[sent:], 0
-            while view:
-                self._bound(socket.SO_SNDTIMEO, deadline)
-                try:
-                    view = view[self._sock.send(view) :]
-                except BlockingIOError:  # the kernel's bound passed; the deadline may lie a little further
-                    self._bounds[socket.SO_SNDTIMEO] = -1.0  # bound again what is left
-
-    def _receive(self, deadline: float | None) -> Message:
-        got = self._fill(self._prefix, deadline)
-        if got < PREFIX_BYTES:
-            if got == 0:
-                raise EOFError("connection closed")
-            raise FrameError(f"truncated frame prefix ({got} of {PREFIX_BYTES} bytes)")
-        head, body = frame_lengths(self._prefix, 0, self.limits)
-        frame = memoryview(np.empty(head + body, np.uint8))  # not zero-filled: all of it is written
-        got = self._fill(frame, deadline)
-        if got < head + body:
-            raise FrameError(f"truncated frame ({got} of {head + body} bytes)")
-        return decode(bytes(frame[:head]), frame[head:])
-
-    def _fill(self, view: memoryview, deadline: float | None) -> int:
-        """Read into all of ``view``; the bytes read, fewer only if the peer closed the connection."""
-        got = 0
-        while got < len(view):
-            self._bound(socket.SO_RCVTIMEO, deadline)
-            try:
-                n = self._sock.recv_into(view[got:] if got else view, 0, socket.MSG_WAITALL)
-            except BlockingIOError:  # the kernel's bound passed; the deadline may lie a little further
-                self._bounds[socket.SO_RCVTIMEO] = -1.0  # bound again what is left
-                continue
-            if n == 0:
-                break
-            got += n
-        return got
-
-    def _bound(self, option: int, deadline: float | None) -> None:
-        """Have the kernel end the next call through ``option`` by ``deadline`` (``None``: never), to within
-        :data:`TIMEOUT_SLACK`; ``TimeoutError`` if it has passed."""
-        bound = self._bounds[option]
-        if deadline is None:
-            if bound == 0.0:
-                return
-            left = 0.0
+        if (link or self._link).is_ideal:
+            self._frames.send(message, deadline)
         else:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("deadline exceeded")
-            if abs(left - bound) <= TIMEOUT_SLACK * left:
-                return
-        seconds = int(left)
-        micros = max(int((left - seconds) * 1e6), 1 if left else 0)  # (0, 0) would be no bound at all
-        self._sock.setsockopt(socket.SOL_SOCKET, option, _TIMEVAL.pack(seconds, micros))
-        self._bounds[option] = left
+            self._frames.send(message, deadline, self._pacer, link)
 
 
 def connect(
@@ -235,10 +156,10 @@ def connect(
     deadline = time.monotonic() + timeout_s
     channel = BlockingChannel(socket.create_connection((host, port), timeout=timeout_s), link=link)
     try:
-        challenge = channel._receive(deadline)
+        challenge = channel._frames.receive(deadline)
         answer = handshake.answer(token, challenge)
         channel._send(answer, deadline, IDEAL)
-        handshake.check_welcome(token, challenge, answer, channel._receive(deadline))
+        handshake.check_welcome(token, challenge, answer, channel._frames.receive(deadline))
     except BaseException:
         channel.close()
         raise
@@ -317,7 +238,7 @@ class BlockingServer:
             deadline = time.monotonic() + self._handshake_timeout_s
             challenge = handshake.challenge()
             channel._send(challenge, deadline, IDEAL)
-            channel._send(handshake.welcome(self._token, challenge, channel._receive(deadline)), deadline, IDEAL)
+            channel._send(handshake.welcome(self._token, challenge, channel._frames.receive(deadline)), deadline, IDEAL)
             channel.limits = self._limits
             self.stats.accept()
             self._handler(channel)

@@ -119,23 +119,31 @@ def encode(message: Message) -> bytes:
 def encode_parts(message: Message) -> list[bytes | memoryview]:
     """The frame of ``message`` as (prefix and header, then one buffer per tensor): each buffer is a view of the
     tensor's memory, so a large tensor is not copied before the socket takes it."""
+    start, arrays = frame_arrays(message)
+    return [start, *(memoryview(array).cast("B") for array in arrays)]
+
+
+def frame_arrays(message: Message) -> tuple[bytes, list[np.ndarray]]:
+    """The frame of ``message`` as its prefix and header, then its body as arrays to send one after the other: each
+    tensor itself where it is C-contiguous in its wire dtype, else a converted copy; empty tensors left out."""
     tensors = message._tensors
     arrays = [t if type(t) is np.ndarray else np.asarray(t) for t in tensors.values()]
     key = (message._kind, *tensors, *map(_DTYPE_AND_SHAPE, arrays))
     shape = _SHAPES.get(key) or _remember(_SHAPES, key, _frame_shape(message._kind, tensors, arrays))
-    if message._fields:
-        fields = _ENCODER.encode(message._fields).encode()
-        head = _HEAD.pack(len(shape.kind), len(arrays), len(fields)) + shape.kind + fields + shape.layout.table
-        start = _PREFIX.pack(MAGIC, VERSION, len(head), shape.layout.body_bytes) + head
-    else:
-        start = shape.fieldless
-    parts: list[bytes | memoryview] = [start]
+    body = []
     for array, (wire, is_wire, nbytes) in zip(arrays, shape.sent, strict=False):  # as many: the key has the names
         if nbytes:
-            if not (is_wire and array.flags.c_contiguous):
-                array = np.ascontiguousarray(array, dtype=wire)
-            parts.append(memoryview(array).cast("B"))
-    return parts
+            body.append(array if is_wire and array.flags.c_contiguous else np.ascontiguousarray(array, dtype=wire))
+    return frame_start(shape, message._fields), body
+
+
+def frame_start(shape: _FrameShape, fields: dict[str, Any]) -> bytes:
+    """The prefix and header of a frame of ``shape`` with ``fields``."""
+    if not fields:
+        return shape.fieldless
+    text = _ENCODER.encode(fields).encode()
+    head = _HEAD.pack(len(shape.kind), len(shape.layout.tensors), len(text)) + shape.kind + text + shape.layout.table
+    return _PREFIX.pack(MAGIC, VERSION, len(head), shape.layout.body_bytes) + head
 
 
 @dataclass(frozen=True)
@@ -231,19 +239,25 @@ def decode(head: bytes, body: bytes | memoryview) -> Message:
     Each tensor is a view of ``body`` (no copy, possibly unaligned, read-only when ``body`` is); copy it to keep
     it apart from the frame.
     """
-    known = _RECEIVED.get(head)  # a header without fields seen lately: nothing to parse or check again
-    if known is None:
-        kind, fields, layout = _parse_head(head)
-    else:
-        (kind, layout), fields = known, {}
-    if layout.body_bytes != len(body):
-        _check_body(layout, len(body))
+    kind, fields, layout = read_head(head, len(body))
     tensors = {}
     offset = 0
     for name, wire, shape, nbytes in layout.tensors:
         tensors[name] = np.ndarray(shape, wire, body, offset)
         offset += nbytes
     return Message(kind=kind, fields=fields, tensors=tensors)
+
+
+def read_head(head: bytes, body_bytes: int) -> tuple[str, dict[str, Any], _Layout]:
+    """The kind, fields and tensor layout of a frame's header, checked against its body's length."""
+    known = _RECEIVED.get(head)  # a header without fields seen lately: nothing to parse or check again
+    if known is None:
+        kind, fields, layout = _parse_head(head)
+    else:
+        (kind, layout), fields = known, {}
+    if layout.body_bytes != body_bytes:
+        _check_body(layout, body_bytes)
+    return kind, fields, layout
 
 
 def _parse_head(head: bytes) -> tuple[str, dict[str, Any], _Layout]:

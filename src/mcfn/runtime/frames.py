@@ -1,0 +1,161 @@
+"""Whole frames in and out of a blocking socket, each call within a deadline: the I/O under the data plane's
+:class:`~mcfn.runtime.blocking.BlockingChannel`.
+
+Reading a frame takes two calls, its prefix and then the rest, each with ``MSG_WAITALL`` (the kernel returns once
+all the bytes asked for are there), into a buffer of the frame's own (``np.empty``: not zero-filled), so each
+tensor is a view of the bytes the kernel delivered — no copy at any size, and no more system calls for 10 MB than
+for 1 KB. The prefix is checked against the frame limits before anything more is read. Writing is one
+``sendmsg`` of the frame's parts (a tensor's part is its own memory).
+
+Every operation has a deadline (``time.monotonic()`` seconds; ``None``: none). The socket stays blocking (a Python
+socket timeout would ``poll`` before every call); the kernel bounds each call by ``SO_RCVTIMEO`` / ``SO_SNDTIMEO``,
+which is set again only when the time left differs from the bound by more than a slack (:data:`TIMEOUT_SLACK`
+of it: a stream of operations under one timeout costs no extra system call), and a bound that ends before the
+deadline is set again for what is left, so an operation times out neither early nor more than the slack late.
+
+:class:`FrameSocket` here is the reference. ``_frames.pyx`` beside it is the same class in C, which
+:mod:`mcfn.runtime.blocking` uses wherever it was compiled (not under ``MCFN_PURE_PYTHON``): a hop's round trip
+between two agents is a few tens of microseconds, and the Python work of this class and of the codec was about
+half of it. The C class releases the interpreter lock around each system call (as Python's socket methods do),
+keeps the deadline arithmetic in C, and, for a frame whose header the wire's layout caches already hold
+(:data:`mcfn.runtime.wire._RECEIVED`, :data:`~mcfn.runtime.wire._SHAPES`: a stage sends the same names and shapes
+request after request), builds the tensors over the frame with NumPy's C API and sends them from their own memory.
+Anything else — a header not cached, a frame with fields, a bad or oversized prefix, a tensor to convert — it
+hands to the same functions as this class, so both return equal messages and raise the same errors
+(``tests/runtime/test_frames.py`` holds them to it).
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+
+import numpy as np
+
+from mcfn.runtime.link import LinkProfile, Pacer
+from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, decode, encode_parts, frame_lengths
+
+#: How far the kernel's bound on a call may lie beyond an operation's deadline, as a share of the time left.
+TIMEOUT_SLACK = 0.01
+#: ``struct timeval``, as ``SO_RCVTIMEO`` and ``SO_SNDTIMEO`` take it.
+_TIMEVAL = struct.Struct("@ll")
+
+
+class FrameSocket:
+    """Frames in and out of the blocking socket ``sock``, received within ``limits``, one thread at a time; the
+    kernel's bounds lie within ``timeout_slack`` (a share of the time left) of each deadline. Once an operation
+    has raised, the connection may be mid-frame: :attr:`failed` is set."""
+
+    #: Bytes read ahead of the messages received: never any here (the compiled class reads ahead).
+    pending = 0
+
+    def __init__(self, sock: socket.socket, limits: FrameLimits) -> None:
+        self.sock = sock
+        self.limits = limits
+        self.timeout_slack = TIMEOUT_SLACK
+        self.failed = False
+        self._prefix = memoryview(bytearray(PREFIX_BYTES))
+        self._bounds = {socket.SO_RCVTIMEO: 0.0, socket.SO_SNDTIMEO: 0.0}  # seconds set; 0: none; -1: set again
+
+    def receive(self, deadline: float | None) -> Message:
+        """The next message; ``EOFError`` when the peer closed before it, :class:`~mcfn.runtime.wire.FrameError`
+        for a bad or truncated frame, ``TimeoutError`` at ``deadline``."""
+        try:
+            return self._receive(deadline)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def send(
+        self, message: Message, deadline: float, pacer: Pacer | None = None, link: LinkProfile | None = None
+    ) -> None:
+        """Send one message by ``deadline``, first waiting out its emulated transfer on ``pacer`` (over ``link``,
+        else the pacer's own profile) when one is given."""
+        try:
+            self._send(message, deadline, pacer, link)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def fill(self, view: memoryview, deadline: float | None) -> int:
+        """Read into all of ``view``; the bytes read, fewer only if the peer closed the connection."""
+        try:
+            return self._fill(view, deadline)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def _receive(self, deadline: float | None) -> Message:
+        got = self._fill(self._prefix, deadline)
+        if got < PREFIX_BYTES:
+            if got == 0:
+                raise EOFError("connection closed")
+            raise FrameError(f"truncated frame prefix ({got} of {PREFIX_BYTES} bytes)")
+        head, body = frame_lengths(self._prefix, 0, self.limits)
+        frame = memoryview(np.empty(head + body, np.uint8))  # not zero-filled: all of it is written
+        got = self._fill(frame, deadline)
+        if got < head + body:
+            raise FrameError(f"truncated frame ({got} of {head + body} bytes)")
+        return decode(bytes(frame[:head]), frame[head:])
+
+    def _send(self, message: Message, deadline: float, pacer: Pacer | None, link: LinkProfile | None) -> None:
+        parts = encode_parts(message)
+        size = sum(map(len, parts))
+        if pacer is not None:
+            pacer.wait(size, link)
+        self._bound(socket.SO_SNDTIMEO, deadline)
+        try:
+            sent = self.sock.sendmsg(parts)
+        except BlockingIOError:  # the kernel's bound passed before a byte went; the deadline may lie a little further
+            self._bounds[socket.SO_SNDTIMEO] = -1.0
+            sent = 0
+        if sent < size:  # a signal or the kernel's bound cut the write short
+            self._send_rest(parts, sent, deadline)
+
+    def _fill(self, view: memoryview, deadline: float | None) -> int:
+        got = 0
+        while got < len(view):
+            self._bound(socket.SO_RCVTIMEO, deadline)
+            try:
+                n = self.sock.recv_into(view[got:] if got else view, 0, socket.MSG_WAITALL)
+            except BlockingIOError:  # the kernel's bound passed; the deadline may lie a little further
+                self._bounds[socket.SO_RCVTIMEO] = -1.0  # bound again what is left
+                continue
+            if n == 0:
+                break
+            got += n
+        return got
+
+    def _send_rest(self, parts: list[bytes | memoryview], sent: int, deadline: float) -> None:
+        """Send what is left of ``parts`` after their first ``sent`` bytes."""
+        for part in parts:
+            if sent >= len(part):
+                sent -= len(part)
+                continue
+            view, sent = memoryview(part)[sent:], 0
+            while view:
+                self._bound(socket.SO_SNDTIMEO, deadline)
+                try:
+                    view = view[self.sock.send(view) :]
+                except BlockingIOError:
+                    self._bounds[socket.SO_SNDTIMEO] = -1.0
+
+    def _bound(self, option: int, deadline: float | None) -> None:
+        """Have the kernel end the next call through ``option`` by ``deadline`` (``None``: never), to within the
+        slack; ``TimeoutError`` if it has passed."""
+        bound = self._bounds[option]
+        if deadline is None:
+            if bound == 0.0:
+                return
+            left = 0.0
+        else:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("deadline exceeded")
+            if abs(left - bound) <= self.timeout_slack * left:
+                return
+        seconds = int(left)
+        micros = max(int((left - seconds) * 1e6), 1 if left else 0)  # (0, 0) would be no bound at all
+        self.sock.setsockopt(socket.SOL_SOCKET, option, _TIMEVAL.pack(seconds, micros))
+        self._bounds[option] = left
