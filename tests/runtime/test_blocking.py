@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import TOKEN, run
+from tests.runtime.conftest import FRAME_SOCKETS, TOKEN, frame_socket_class, run
 from tests.runtime.test_transport import BAD_FRAMES, _kinds
 
 from mcfn.runtime import blocking
@@ -22,6 +22,12 @@ from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, ser
 from mcfn.runtime.link import LinkProfile, Pacer
 from mcfn.runtime.pool import BlockingPool
 from mcfn.runtime.wire import FrameError, FrameLimits, Message, decode, encode
+
+
+@pytest.fixture(autouse=True, params=FRAME_SOCKETS)
+def frame_socket(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs on the Python frame socket and on the compiled one."""
+    monkeypatch.setattr(blocking, "FrameSocket", frame_socket_class(request.param))
 
 
 def _echo(channel: BlockingChannel) -> None:
