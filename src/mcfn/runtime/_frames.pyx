@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, auto_pickle=False
 """:class:`mcfn.runtime.frames.FrameSocket` in C, for the data plane's hot path (that module's docstring says what
 it does differently and why; ``tests/runtime/test_frames.py`` holds the two to the same messages and errors).
 
@@ -11,7 +11,6 @@ cimport numpy as cnp
 from cpython.buffer cimport PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.exc cimport PyErr_CheckSignals, PyErr_SetFromErrno
-from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
 from cpython.ref cimport Py_INCREF
 from libc.errno cimport EAGAIN, EINTR, errno
 from libc.math cimport INFINITY, fabs
@@ -20,9 +19,12 @@ from libc.string cimport memcpy, memmove, memset
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec, timeval
 from posix.uio cimport iovec
 
+from mcfn.runtime.wire cimport Message
+
 import numpy as np
 
 from mcfn.runtime.frames import TIMEOUT_SLACK
+from mcfn.runtime.link import IDEAL, Pacer
 from mcfn.runtime.wire import (
     _RECEIVED,
     _SHAPES,
@@ -31,7 +33,6 @@ from mcfn.runtime.wire import (
     PREFIX_BYTES,
     VERSION,
     FrameError,
-    Message,
     frame_arrays,
     frame_lengths,
     frame_start,
@@ -64,10 +65,6 @@ cdef extern from "numpy/arrayobject.h":
 
 cnp.import_array()
 
-#: Message's slots (member descriptors), set without a call to ``Message.__init__`` in Python.
-cdef object _KIND = Message._kind, _FIELDS = Message._fields, _TENSORS = Message._tensors
-cdef object _EMPTY = ()
-
 cdef enum:
     RECEIVING = 0  # a FrameSocket's _bounds slots
     SENDING = 1
@@ -96,10 +93,13 @@ cdef int _raise_errno(int error) except -1:
 
 
 cdef class FrameSocket:
-    """Frames in and out of the blocking socket ``sock``, received within ``limits``, one thread at a time; the
-    kernel's bounds lie within ``timeout_slack`` (a share of the time left) of each deadline."""
+    """Frames in and out of the blocking socket ``sock``, received within ``limits``, sent over the emulated
+    ``link`` (its :attr:`pacer`), one thread at a time; the kernel's bounds lie within ``timeout_slack`` (a share
+    of the time left) of each deadline. Once an operation has raised, the connection may be mid-frame:
+    :attr:`failed` is set."""
 
-    cdef readonly object sock
+    cdef readonly object sock, pacer
+    cdef bint _ideal
     cdef public double timeout_slack
     cdef public bint failed
     cdef object _limits
@@ -108,9 +108,11 @@ cdef class FrameSocket:
     cdef char _ahead[AHEAD_BYTES]  # bytes read ahead: those from _start to _end are the next to receive
     cdef Py_ssize_t _start, _end
 
-    def __init__(self, sock, limits):
+    def __init__(self, sock, limits, link=IDEAL):
         self.sock = sock
         self.limits = limits
+        self.pacer = Pacer(link)
+        self._ideal = link.is_ideal
         self.timeout_slack = TIMEOUT_SLACK
         self.failed = False
         self._bounds[RECEIVING] = self._bounds[SENDING] = 0.0
@@ -140,11 +142,11 @@ cdef class FrameSocket:
             self.failed = True
             raise
 
-    def send(self, message, double deadline, pacer=None, link=None):
-        """Send one message by ``deadline``, first waiting out its emulated transfer on ``pacer`` (over ``link``,
-        else the pacer's own profile) when one is given."""
+    def send(self, message, double deadline, link=None):
+        """Send one message by ``deadline``, after its emulated transfer time (``link`` overrides the socket's
+        link for it)."""
         try:
-            self._send_message(message, deadline, pacer, link)
+            self._send_message(message, deadline, link)
         except BaseException:
             self.failed = True
             raise
@@ -196,7 +198,7 @@ cdef class FrameSocket:
             kind, fields, layout = read_head(header, body)
         return _message(kind, fields, _tensors(layout.tensors, frame, data + head))
 
-    cdef int _send_message(self, message, double deadline, pacer, link) except -1:
+    cdef int _send_message(self, Message message, double deadline, link) except -1:
         cdef iovec parts[MOST_PARTS]
         cdef Py_ssize_t count = 1, size
         start, arrays = _frame_arrays(message)
@@ -207,8 +209,8 @@ cdef class FrameSocket:
             parts[count].iov_len = cnp.PyArray_NBYTES(<cnp.ndarray>array)
             size += parts[count].iov_len
             count += 1
-        if pacer is not None:
-            pacer.wait(size, link)
+        if not (self._ideal if link is None else link.is_ideal):
+            self.pacer.wait(size, link)
         return self._send(self.sock.fileno(), parts, count, deadline)
 
     cdef Py_ssize_t _read_ahead(self, int fd, Py_ssize_t least, double until) except -1:
@@ -315,7 +317,7 @@ cdef inline void _advance(msghdr *message, Py_ssize_t sent) noexcept:
         message.msg_iov[0].iov_len -= sent
 
 
-cdef tuple _frame_arrays(message):
+cdef tuple _frame_arrays(Message message):
     """:func:`~mcfn.runtime.wire.frame_arrays`, its common case in C: a frame of a layout sent lately, of
     C-contiguous arrays in their wire dtypes."""
     tensors = message._tensors
@@ -334,12 +336,10 @@ cdef tuple _frame_arrays(message):
     return (frame_start(shape, fields) if fields else shape.fieldless), arrays
 
 
-cdef object _message(kind, fields, tensors):
-    """``Message(kind=kind, fields=fields, tensors=tensors)``, its slots set in C."""
-    message = (<PyTypeObject *>Message).tp_new(Message, <PyObject *>_EMPTY, NULL)
-    Py_TYPE(_KIND).tp_descr_set(_KIND, message, kind)
-    Py_TYPE(_FIELDS).tp_descr_set(_FIELDS, message, fields)
-    Py_TYPE(_TENSORS).tp_descr_set(_TENSORS, message, tensors)
+cdef Message _message(kind, fields, tensors):
+    """``Message(kind=kind, fields=fields, tensors=tensors)``, its fields set in C."""
+    cdef Message message = Message.__new__(Message)
+    message._kind, message._fields, message._tensors = kind, fields, tensors
     return message
 
 

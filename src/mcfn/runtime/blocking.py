@@ -40,7 +40,7 @@ from mcfn import _accelerated
 from mcfn.runtime import handshake
 from mcfn.runtime.channel import GONE, HANDSHAKE_LIMITS, REJECTED, ServerStats, answered
 from mcfn.runtime.frames import FrameSocket
-from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
+from mcfn.runtime.link import IDEAL, LinkProfile
 from mcfn.runtime.wire import FrameLimits, Message
 
 if not _accelerated.pure_python_requested():
@@ -62,9 +62,7 @@ class BlockingChannel:
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
-        self._frames = FrameSocket(sock, limits)
-        self._link = link
-        self._pacer = Pacer(link)
+        self._frames = FrameSocket(sock, limits, link)
 
     @property
     def limits(self) -> FrameLimits:
@@ -96,7 +94,7 @@ class BlockingChannel:
 
     def send(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> None:
         """Send one message after its emulated transfer time (``link`` overrides the channel's for it)."""
-        self._send(message, time.monotonic() + timeout_s, link)
+        self._frames.send(message, time.monotonic() + timeout_s, link)
 
     def receive(self, *, timeout_s: float | None) -> Message:
         """The next message; ``EOFError`` when the peer closed, :class:`FrameError` for a bad or truncated frame,
@@ -107,7 +105,7 @@ class BlockingChannel:
         """Send ``message`` and return the answer, both within ``timeout_s``; an ``error`` answer raises
         :class:`~mcfn.runtime.channel.RemoteError`."""
         deadline = time.monotonic() + timeout_s
-        self._send(message, deadline, link)
+        self._frames.send(message, deadline, link)
         return answered(self._frames.receive(deadline))
 
     def close(self) -> None:
@@ -134,13 +132,6 @@ class BlockingChannel:
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
         self._sock.close()
 
-    # --- internals -------------------------------------------------------------------------------------------
-    def _send(self, message: Message, deadline: float, link: LinkProfile | None) -> None:
-        if (link or self._link).is_ideal:
-            self._frames.send(message, deadline)
-        else:
-            self._frames.send(message, deadline, self._pacer, link)
-
 
 def connect(
     host: str,
@@ -158,7 +149,7 @@ def connect(
     try:
         challenge = channel._frames.receive(deadline)
         answer = handshake.answer(token, challenge)
-        channel._send(answer, deadline, IDEAL)
+        channel._frames.send(answer, deadline)
         handshake.check_welcome(token, challenge, answer, channel._frames.receive(deadline))
     except BaseException:
         channel.close()
@@ -237,8 +228,8 @@ class BlockingServer:
         try:
             deadline = time.monotonic() + self._handshake_timeout_s
             challenge = handshake.challenge()
-            channel._send(challenge, deadline, IDEAL)
-            channel._send(handshake.welcome(self._token, challenge, channel._frames.receive(deadline)), deadline, IDEAL)
+            channel._frames.send(challenge, deadline)
+            channel._frames.send(handshake.welcome(self._token, challenge, channel._frames.receive(deadline)), deadline)
             channel.limits = self._limits
             self.stats.accept()
             self._handler(channel)

@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from mcfn.runtime.link import LinkProfile, Pacer
+from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
 from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, decode, encode_parts, frame_lengths
 
 #: How far the kernel's bound on a call may lie beyond an operation's deadline, as a share of the time left.
@@ -43,16 +43,19 @@ _TIMEVAL = struct.Struct("@ll")
 
 
 class FrameSocket:
-    """Frames in and out of the blocking socket ``sock``, received within ``limits``, one thread at a time; the
-    kernel's bounds lie within ``timeout_slack`` (a share of the time left) of each deadline. Once an operation
-    has raised, the connection may be mid-frame: :attr:`failed` is set."""
+    """Frames in and out of the blocking socket ``sock``, received within ``limits``, sent over the emulated
+    ``link`` (its :attr:`pacer`), one thread at a time; the kernel's bounds lie within ``timeout_slack`` (a share
+    of the time left) of each deadline. Once an operation has raised, the connection may be mid-frame:
+    :attr:`failed` is set."""
 
     #: Bytes read ahead of the messages received: never any here (the compiled class reads ahead).
     pending = 0
 
-    def __init__(self, sock: socket.socket, limits: FrameLimits) -> None:
+    def __init__(self, sock: socket.socket, limits: FrameLimits, link: LinkProfile = IDEAL) -> None:
         self.sock = sock
         self.limits = limits
+        self.pacer = Pacer(link)
+        self._ideal = link.is_ideal
         self.timeout_slack = TIMEOUT_SLACK
         self.failed = False
         self._prefix = memoryview(bytearray(PREFIX_BYTES))
@@ -67,13 +70,11 @@ class FrameSocket:
             self.failed = True
             raise
 
-    def send(
-        self, message: Message, deadline: float, pacer: Pacer | None = None, link: LinkProfile | None = None
-    ) -> None:
-        """Send one message by ``deadline``, first waiting out its emulated transfer on ``pacer`` (over ``link``,
-        else the pacer's own profile) when one is given."""
+    def send(self, message: Message, deadline: float, link: LinkProfile | None = None) -> None:
+        """Send one message by ``deadline``, after its emulated transfer time (``link`` overrides the socket's
+        link for it)."""
         try:
-            self._send(message, deadline, pacer, link)
+            self._send(message, deadline, link)
         except BaseException:
             self.failed = True
             raise
@@ -99,11 +100,11 @@ class FrameSocket:
             raise FrameError(f"truncated frame ({got} of {head + body} bytes)")
         return decode(bytes(frame[:head]), frame[head:])
 
-    def _send(self, message: Message, deadline: float, pacer: Pacer | None, link: LinkProfile | None) -> None:
+    def _send(self, message: Message, deadline: float, link: LinkProfile | None) -> None:
         parts = encode_parts(message)
         size = sum(map(len, parts))
-        if pacer is not None:
-            pacer.wait(size, link)
+        if not (self._ideal if link is None else link.is_ideal):
+            self.pacer.wait(size, link)
         self._bound(socket.SO_SNDTIMEO, deadline)
         try:
             sent = self.sock.sendmsg(parts)
