@@ -14,10 +14,14 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    remote``, the event-loop channel to an event-loop echo (each loop then waits in ``epoll`` between frames), and
    ``remote``, the data plane that agents forward stages on (:mod:`mcfn.runtime.blocking`: a blocking channel to
    a server that serves each connection in a thread), the figure a deployment sees and the one the goal is for.
-   The five are measured in turn within every round, on each loop in a run of its own (switching loops between
-   round trips lets the CPUs idle and doubles the times); median of ``--rounds``, and the ratio of the best
-   rounds (less sensitive to this machine's noise). Where other work shares the machine, ``taskset -c 1`` (all
-   processes on one CPU) gives steadier ratios, and the least favourable to the framed paths: no copy overlaps.
+   The five are measured one after the other in runs of ``RUN_ROUNDS`` round trips each (a hop's stream of
+   requests: the code and data of a transport stay in the caches between its round trips), on each loop in a run of
+   its own (switching loops between round trips lets the CPUs idle and doubles the times), until each has
+   ``--rounds``; medians. The last column has the data plane's ratio with the five taken in turn within every
+   round instead: each round trip then starts with caches that the other four filled, as a hop that follows a
+   stage's computation does, and costs the more the more code and data it touches. Where other work shares the
+   machine, ``taskset -c 1`` (all processes on one CPU) gives steadier ratios, and the least favourable to the
+   framed paths: no copy overlaps.
    **1b.** A 3-stage request end to end (resnet18 cut in three, on a phone, an edge server and the cloud agent,
    fast links), with the agents forwarding each stage's output to the next (the runtime's way) and with every
    output relayed through the controller (``Controller.infer(relay=True)``), alternating; median of
@@ -59,6 +63,7 @@ import struct
 import tempfile
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +83,8 @@ SIZES_BYTES = (1_000, 10_000, 100_000, 1_000_000, 10_000_000)
 MODELS = ("alexnet", "mobilenet_v2", "efficientnet_b0")
 BANDWIDTHS_BPS = (100e6, 20e6)
 EDGE_SLOWDOWN = 8.0
+#: Section 1: round trips of one transport taken in a row, before the next transport's.
+RUN_ROUNDS = 25
 #: The sections of the benchmark, in order (``--only``).
 SECTIONS = ("transport", "route", "link", "predictions", "ray")
 
@@ -135,6 +142,55 @@ def _serve_blocking_echo_forever(ports: Any) -> None:
     threading.Event().wait()
 
 
+def _round_trips(
+    tensor: np.ndarray,
+    plain: socket.socket,
+    answer: memoryview,
+    stream: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    channel: Channel,
+    loop_remote: Channel,
+    remote: BlockingChannel,
+) -> dict[str, Callable[[], Awaitable[Any]]]:
+    """One round trip of ``tensor`` by each transport of section 1 (the raw ones with a 4-byte length prefix)."""
+    frame = struct.pack("!I", tensor.nbytes) + tensor.tobytes()
+    reader, writer = stream
+
+    async def plain_trip() -> None:
+        plain.sendall(frame)
+        _recv_exactly(plain, answer[: len(frame)])
+
+    async def stream_trip() -> None:
+        writer.write(frame)
+        await writer.drain()
+        (n,) = struct.unpack("!I", await reader.readexactly(4))
+        await reader.readexactly(n)
+
+    async def remote_trip() -> None:
+        remote.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
+
+    return {
+        "plain": plain_trip,
+        "stream": stream_trip,
+        "framed": lambda: channel.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60),
+        "loop_remote": lambda: loop_remote.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60),
+        "remote": remote_trip,
+    }
+
+
+async def _time_round_trips(
+    trips: dict[str, Callable[[], Awaitable[Any]]], rounds: int, in_a_row: int
+) -> dict[str, list[float]]:
+    """``rounds`` timed round trips of each of ``trips``, taken ``in_a_row`` at a time, one after the other."""
+    times: dict[str, list[float]] = {name: [] for name in trips}
+    for start in range(0, rounds, in_a_row):
+        for name, trip in trips.items():
+            for _ in range(min(in_a_row, rounds - start)):
+                started = time.perf_counter()
+                await trip()
+                times[name].append(time.perf_counter() - started)
+    return times
+
+
 async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
     """Round-trip times of each size on the running event loop (named ``loop``): framed channel to an echo in
     this process and in another, the data plane to an echo in another, raw asyncio stream, plain blocking socket
@@ -159,31 +215,11 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
     rows = []
     for size in SIZES_BYTES:
         tensor = np.zeros(size // 4, dtype=np.float32)
-        frame = struct.pack("!I", tensor.nbytes) + tensor.tobytes()
-        times: dict[str, list[float]] = {name: [] for name in ("plain", "stream", "framed", "loop_remote", "remote")}
-        for _ in range(rounds):
-            started = time.perf_counter()
-            plain.sendall(frame)
-            _recv_exactly(plain, answer[: len(frame)])
-            times["plain"].append(time.perf_counter() - started)
-            started = time.perf_counter()
-            writer.write(frame)
-            await writer.drain()
-            (n,) = struct.unpack("!I", await reader.readexactly(4))
-            await reader.readexactly(n)
-            times["stream"].append(time.perf_counter() - started)
-            started = time.perf_counter()
-            await channel.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
-            times["framed"].append(time.perf_counter() - started)
-            started = time.perf_counter()
-            await loop_remote.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
-            times["loop_remote"].append(time.perf_counter() - started)
-            started = time.perf_counter()
-            remote.request(Message(kind="echo", tensors={"t": tensor}), timeout_s=60)
-            times["remote"].append(time.perf_counter() - started)
+        trips = _round_trips(tensor, plain, answer, (reader, writer), channel, loop_remote, remote)
         row: dict[str, float] = {"bytes": size}
-        for name, samples in times.items():
-            row[f"{name}_s"], row[f"{name}_best_s"] = statistics.median(samples), min(samples)
+        for schedule, in_a_row in (("", RUN_ROUNDS), ("in_turn_", 1)):
+            for name, samples in (await _time_round_trips(trips, rounds, in_a_row)).items():
+                row[f"{schedule}{name}_s"] = statistics.median(samples)
         rows.append(row)
     plain.close()
     echo.join(timeout=5)
@@ -452,12 +488,12 @@ def report_transport(rounds: int) -> None:
         f"1. per-hop transport overhead: round trip on loopback, framed channel (echo in this process; loop remote: "
         f"to an event-loop echo in another; remote: the data plane to a threaded echo in another) vs the same bytes "
         f"over a plain blocking socket and over a raw asyncio stream on the same event loop (median of {rounds} "
-        f"rounds; bests: ratio of the fastest rounds)"
+        f"rounds, {RUN_ROUNDS} of a transport in a row; in turn: each round trip after one of every other transport)"
     )
     print(
         f"{'bytes':>10} {'loop':>8} {'plain (ms)':>11} {'stream (ms)':>12} {'framed (ms)':>12} {'loop remote':>12} "
         f"{'remote (ms)':>12} {'framed/plain':>13} {'/stream':>8} {'loop remote/plain':>18} {'remote/plain':>13} "
-        f"{'bests: remote/plain':>20}"
+        f"{'in turn: remote/plain':>22}"
     )
     for loop in event_loop.available_loops():
         for row in event_loop.run(transport_overhead(rounds, loop), loop=loop):
@@ -466,7 +502,7 @@ def report_transport(rounds: int) -> None:
                 f"{row['framed_s'] * 1e3:>12.3f} {row['loop_remote_s'] * 1e3:>12.3f} {row['remote_s'] * 1e3:>12.3f} "
                 f"{row['framed_s'] / row['plain_s']:>13.2f} {row['framed_s'] / row['stream_s']:>8.2f} "
                 f"{row['loop_remote_s'] / row['plain_s']:>18.2f} {row['remote_s'] / row['plain_s']:>13.2f} "
-                f"{row['remote_best_s'] / row['plain_best_s']:>20.2f}"
+                f"{row['in_turn_remote_s'] / row['in_turn_plain_s']:>22.2f}"
             )
 
 
