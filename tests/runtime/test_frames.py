@@ -55,7 +55,7 @@ def _received(cls: type, data: bytes, limits: FrameLimits = LIMITS) -> tuple[str
         seen = []
         while True:
             try:
-                message = frames.receive(time.monotonic() + 5)
+                message = frames.receive(timeout_s=5)
             except Exception as exc:
                 seen.append((type(exc).__name__, str(exc), frames.failed))
                 break
@@ -91,11 +91,11 @@ def test_messages_arrive_as_sent_and_alike_from_either_implementation(pair, fiel
 
     def send_all():
         for message in sent * 2:  # the second time round, every layout is cached
-            sender.send(message, time.monotonic() + 10)
+            sender.send(message, timeout_s=10)
 
     writer = threading.Thread(target=send_all)
     writer.start()
-    got = [receiver.receive(time.monotonic() + 10) for _ in range(len(sent) * 2)]
+    got = [receiver.receive(timeout_s=10) for _ in range(len(sent) * 2)]
     writer.join()
     for message, answer in zip(sent * 2, got, strict=True):
         assert (answer.kind, answer.fields) == (message.kind, message.fields)
@@ -131,11 +131,11 @@ def test_a_frame_sent_behind_another_waits_read_ahead_until_it_is_received(pair,
     sender, receiver = pair
     frame = encode(Message(kind="n", fields={"n": 0}))
     for n in range(3):
-        sender.send(Message(kind="n", fields={"n": n}), time.monotonic() + 5)
+        sender.send(Message(kind="n", fields={"n": n}), timeout_s=5)
     time.sleep(0.05)  # all three frames are in the receiver's socket
-    first = receiver.receive(time.monotonic() + 5)
+    first = receiver.receive(timeout_s=5)
     assert receiver.pending == (0 if implementation.__module__ == "mcfn.runtime.frames" else 2 * len(frame))
-    assert [first.fields["n"]] + [receiver.receive(time.monotonic() + 5).fields["n"] for _ in range(2)] == [0, 1, 2]
+    assert [first.fields["n"]] + [receiver.receive(timeout_s=5).fields["n"] for _ in range(2)] == [0, 1, 2]
     assert receiver.pending == 0
 
 
@@ -144,19 +144,19 @@ def test_a_frame_whose_prefix_arrives_in_pieces_behind_another_is_received_whole
     first, second = encode(Message(kind="a", fields={"n": 1})), encode(Message(kind="b", fields={"n": 2}))
     sender.sock.sendall(first + second[:5])  # the second frame's prefix is cut
     time.sleep(0.05)
-    assert receiver.receive(time.monotonic() + 5).kind == "a"
+    assert receiver.receive(timeout_s=5).kind == "a"
     threading.Timer(0.05, sender.sock.sendall, args=(second[5:],)).start()
-    assert receiver.receive(time.monotonic() + 5).fields == {"n": 2}
+    assert receiver.receive(timeout_s=5).fields == {"n": 2}
 
 
 def test_fill_takes_the_bytes_read_ahead_first(pair):
     sender, receiver = pair
-    sender.send(Message(kind="a"), time.monotonic() + 5)
+    sender.send(Message(kind="a"), timeout_s=5)
     sender.sock.sendall(b"0123456789")
     time.sleep(0.05)
-    receiver.receive(time.monotonic() + 5)
+    receiver.receive(timeout_s=5)
     view = memoryview(bytearray(10))
-    assert receiver.fill(view, time.monotonic() + 5) == 10
+    assert receiver.fill(view, timeout_s=5) == 10
     assert bytes(view) == b"0123456789"
 
 
@@ -164,10 +164,10 @@ def test_an_oversized_frame_is_refused_before_its_body_is_read(implementation):
     left, right = socket.socketpair()
     with left, right:
         message = Message(kind="big", tensors={"t": np.zeros(2000, np.uint8)})
-        implementation(left, LIMITS).send(message, time.monotonic() + 5)
+        implementation(left, LIMITS).send(message, timeout_s=5)
         receiver = implementation(right, FrameLimits(max_body_bytes=1000))
         with pytest.raises(FrameError, match="body of 2000 bytes exceeds the limit of 1000"):
-            receiver.receive(None)
+            receiver.receive(timeout_s=None)
         assert receiver.failed
 
 
@@ -175,7 +175,7 @@ def test_a_receive_times_out_at_its_deadline_and_marks_the_socket_failed(pair):
     _, receiver = pair
     started = time.monotonic()
     with pytest.raises(TimeoutError):
-        receiver.receive(started + 0.15)
+        receiver.receive(timeout_s=0.15)
     assert 0.15 <= time.monotonic() - started < 0.3
     assert receiver.failed
 
@@ -186,7 +186,7 @@ def test_a_send_nobody_reads_times_out_and_one_read_slowly_completes_whole(pair)
     payload = np.random.default_rng(1).integers(0, 255, 4_000_000, dtype=np.uint8)
     started = time.monotonic()
     with pytest.raises(TimeoutError):  # the kernel's buffers fill: the write is cut short, then times out
-        sender.send(Message(kind="blob", tensors={"b": payload}), started + 0.2)
+        sender.send(Message(kind="blob", tensors={"b": payload}), timeout_s=0.2)
     assert 0.2 <= time.monotonic() - started < 0.5
     assert sender.failed
 
@@ -195,9 +195,9 @@ def test_a_send_nobody_reads_times_out_and_one_read_slowly_completes_whole(pair)
         sender, receiver = type(sender)(left, LIMITS), type(receiver)(right, LIMITS)
         left.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
         got = []
-        reader = threading.Thread(target=lambda: got.append(receiver.receive(time.monotonic() + 20)))
+        reader = threading.Thread(target=lambda: got.append(receiver.receive(timeout_s=20)))
         reader.start()
-        sender.send(Message(kind="blob", tensors={"b": payload}), time.monotonic() + 20)
+        sender.send(Message(kind="blob", tensors={"b": payload}), timeout_s=20)
         reader.join()
     np.testing.assert_array_equal(got[0].tensors["b"], payload)
 
@@ -220,17 +220,17 @@ def test_a_signal_during_a_blocking_receive_runs_its_handler_and_the_wait_goes_o
             raise _InterruptedError
 
     previous = signal.signal(signal.SIGALRM, interrupt)
-    late = threading.Timer(0.3, sender.send, args=(Message(kind="late"), time.monotonic() + 5))
+    late = threading.Timer(0.3, sender.send, args=(Message(kind="late"),), kwargs={"timeout_s": 5})
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.05)
         late.start()
         started = time.monotonic()
         if handler_raises:
             with pytest.raises(_InterruptedError):
-                receiver.receive(started + 5)
+                receiver.receive(timeout_s=5)
             assert time.monotonic() - started < 0.25
         else:
-            assert receiver.receive(started + 5).kind == "late"
+            assert receiver.receive(timeout_s=5).kind == "late"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -243,7 +243,7 @@ def test_an_operation_on_a_closed_socket_is_an_os_error(pair):
     sender, _ = pair
     sender.sock.close()
     with pytest.raises(OSError, match="Bad file descriptor"):
-        sender.send(Message(kind="late"), time.monotonic() + 1)
+        sender.send(Message(kind="late"), timeout_s=1)
     with pytest.raises(OSError, match="Bad file descriptor"):
-        sender.receive(time.monotonic() + 1)
+        sender.receive(timeout_s=1)
     assert sender.failed

@@ -23,6 +23,7 @@ from mcfn.runtime.wire cimport Message
 
 import numpy as np
 
+from mcfn.runtime.channel import answered
 from mcfn.runtime.frames import TIMEOUT_SLACK
 from mcfn.runtime.link import IDEAL, Pacer
 from mcfn.runtime.wire import (
@@ -85,6 +86,11 @@ cdef inline double _monotonic() noexcept nogil:
     return now.tv_sec + now.tv_nsec * 1e-9
 
 
+cdef inline double _deadline(timeout_s) except? -1:
+    """The deadline ``timeout_s`` from now; infinite for ``None``."""
+    return INFINITY if timeout_s is None else _monotonic() + <double>timeout_s
+
+
 cdef int _raise_errno(int error) except -1:
     global errno
     errno = error
@@ -133,40 +139,53 @@ cdef class FrameSocket:
         self._max_body = limits.max_body_bytes
         self._limits = limits
 
-    def receive(self, deadline):
+    def receive(self, *, timeout_s):
         """The next message; ``EOFError`` when the peer closed before it, :class:`~mcfn.runtime.wire.FrameError`
-        for a bad or truncated frame, ``TimeoutError`` at ``deadline``."""
+        for a bad or truncated frame, ``TimeoutError`` after ``timeout_s`` (``None``: never)."""
         try:
-            return self._receive(INFINITY if deadline is None else deadline)
+            return self._receive(_deadline(timeout_s))
         except BaseException:
             self.failed = True
             raise
 
-    def send(self, message, double deadline, link=None):
-        """Send one message by ``deadline``, after its emulated transfer time (``link`` overrides the socket's
+    def send(self, message, *, double timeout_s, link=None):
+        """Send one message within ``timeout_s``, after its emulated transfer time (``link`` overrides the socket's
         link for it)."""
         try:
-            self._send_message(message, deadline, link)
+            self._send_message(message, _monotonic() + timeout_s, link)
         except BaseException:
             self.failed = True
             raise
 
-    def fill(self, view, deadline):
-        """Read into all of ``view``; the bytes read, fewer only if the peer closed the connection."""
+    def request(self, message, *, double timeout_s, link=None):
+        """Send ``message`` and return the answer, both within ``timeout_s``; an ``error`` answer raises
+        :class:`~mcfn.runtime.channel.RemoteError`."""
+        cdef double until = _monotonic() + timeout_s
+        cdef Message answer
+        try:
+            self._send_message(message, until, link)
+            answer = self._receive(until)
+        except BaseException:
+            self.failed = True
+            raise
+        return answered(answer) if answer._kind == "error" else answer
+
+    def fill(self, view, *, timeout_s):
+        """Read into all of ``view`` within ``timeout_s``; the bytes read, fewer only if the peer closed."""
         cdef Py_buffer buffer
         cdef Py_ssize_t got
         PyObject_GetBuffer(view, &buffer, PyBUF_WRITABLE)
         try:
             got = self._take_ahead(<char *>buffer.buf, 0, buffer.len)
             return got + self._receive_into(self.sock.fileno(), <char *>buffer.buf + got, buffer.len - got,
-                                            buffer.len - got, MSG_WAITALL, INFINITY if deadline is None else deadline)
+                                            buffer.len - got, MSG_WAITALL, _deadline(timeout_s))
         except BaseException:
             self.failed = True
             raise
         finally:
             PyBuffer_Release(&buffer)
 
-    cdef object _receive(self, double until):
+    cdef Message _receive(self, double until):
         cdef int fd = self.sock.fileno()
         cdef uint32_t lengths[2]
         cdef Py_ssize_t got = self._read_ahead(fd, PREFIX_BYTES, until)

@@ -38,10 +38,10 @@ from collections.abc import Callable
 
 from mcfn import _accelerated
 from mcfn.runtime import handshake
-from mcfn.runtime.channel import GONE, HANDSHAKE_LIMITS, REJECTED, ServerStats, answered
+from mcfn.runtime.channel import GONE, HANDSHAKE_LIMITS, REJECTED, ServerStats
 from mcfn.runtime.frames import FrameSocket
 from mcfn.runtime.link import IDEAL, LinkProfile
-from mcfn.runtime.wire import FrameLimits, Message
+from mcfn.runtime.wire import FrameLimits
 
 if not _accelerated.pure_python_requested():
     with contextlib.suppress(ImportError):  # not compiled: the reference
@@ -63,6 +63,16 @@ class BlockingChannel:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         self._frames = FrameSocket(sock, limits, link)
+        # The hot path is the frame socket's own methods, bound here: no Python call on the way to a compiled one.
+        #: ``send(message, *, timeout_s, link=None)``: send one message after its emulated transfer time (``link``
+        #: overrides the channel's for it).
+        self.send = self._frames.send
+        #: ``receive(*, timeout_s)``: the next message; ``EOFError`` when the peer closed, :class:`FrameError` for a
+        #: bad or truncated frame, ``TimeoutError`` after ``timeout_s`` (``None``: never).
+        self.receive = self._frames.receive
+        #: ``request(message, *, timeout_s, link=None)``: send ``message`` and return the answer, both within
+        #: ``timeout_s``; an ``error`` answer raises :class:`~mcfn.runtime.channel.RemoteError`.
+        self.request = self._frames.request
 
     @property
     def limits(self) -> FrameLimits:
@@ -92,22 +102,6 @@ class BlockingChannel:
         """This end's address: the interface through which the peer is reached."""
         return str(self._sock.getsockname()[0])
 
-    def send(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> None:
-        """Send one message after its emulated transfer time (``link`` overrides the channel's for it)."""
-        self._frames.send(message, time.monotonic() + timeout_s, link)
-
-    def receive(self, *, timeout_s: float | None) -> Message:
-        """The next message; ``EOFError`` when the peer closed, :class:`FrameError` for a bad or truncated frame,
-        ``TimeoutError`` after ``timeout_s``."""
-        return self._frames.receive(None if timeout_s is None else time.monotonic() + timeout_s)
-
-    def request(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> Message:
-        """Send ``message`` and return the answer, both within ``timeout_s``; an ``error`` answer raises
-        :class:`~mcfn.runtime.channel.RemoteError`."""
-        deadline = time.monotonic() + timeout_s
-        self._frames.send(message, deadline, link)
-        return answered(self._frames.receive(deadline))
-
     def close(self) -> None:
         """Close the connection (what is still unsent goes out)."""
         self._frames.failed = True
@@ -121,7 +115,7 @@ class BlockingChannel:
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_WR)
             sink = memoryview(bytearray(64 * 1024))
-            while self._frames.fill(sink, deadline) == len(sink):
+            while self._frames.fill(sink, timeout_s=deadline - time.monotonic()) == len(sink):
                 pass
         self.close()
 
@@ -147,10 +141,10 @@ def connect(
     deadline = time.monotonic() + timeout_s
     channel = BlockingChannel(socket.create_connection((host, port), timeout=timeout_s), link=link)
     try:
-        challenge = channel._frames.receive(deadline)
+        challenge = channel.receive(timeout_s=deadline - time.monotonic())
         answer = handshake.answer(token, challenge)
-        channel._frames.send(answer, deadline)
-        handshake.check_welcome(token, challenge, answer, channel._frames.receive(deadline))
+        channel.send(answer, timeout_s=deadline - time.monotonic(), link=IDEAL)
+        handshake.check_welcome(token, challenge, answer, channel.receive(timeout_s=deadline - time.monotonic()))
     except BaseException:
         channel.close()
         raise
@@ -228,8 +222,9 @@ class BlockingServer:
         try:
             deadline = time.monotonic() + self._handshake_timeout_s
             challenge = handshake.challenge()
-            channel._frames.send(challenge, deadline)
-            channel._frames.send(handshake.welcome(self._token, challenge, channel._frames.receive(deadline)), deadline)
+            channel.send(challenge, timeout_s=deadline - time.monotonic())
+            welcome = handshake.welcome(self._token, challenge, channel.receive(timeout_s=deadline - time.monotonic()))
+            channel.send(welcome, timeout_s=deadline - time.monotonic())
             channel.limits = self._limits
             self.stats.accept()
             self._handler(channel)

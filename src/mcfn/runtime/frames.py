@@ -7,7 +7,7 @@ tensor is a view of the bytes the kernel delivered — no copy at any size, and 
 for 1 KB. The prefix is checked against the frame limits before anything more is read. Writing is one
 ``sendmsg`` of the frame's parts (a tensor's part is its own memory).
 
-Every operation has a deadline (``time.monotonic()`` seconds; ``None``: none). The socket stays blocking (a Python
+Every operation has a timeout, and so a deadline (``time.monotonic()`` seconds). The socket stays blocking (a Python
 socket timeout would ``poll`` before every call); the kernel bounds each call by ``SO_RCVTIMEO`` / ``SO_SNDTIMEO``,
 which is set again only when the time left differs from the bound by more than a slack (:data:`TIMEOUT_SLACK`
 of it: a stream of operations under one timeout costs no extra system call), and a bound that ends before the
@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 
+from mcfn.runtime.channel import answered
 from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
 from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, decode, encode_parts, frame_lengths
 
@@ -61,28 +62,40 @@ class FrameSocket:
         self._prefix = memoryview(bytearray(PREFIX_BYTES))
         self._bounds = {socket.SO_RCVTIMEO: 0.0, socket.SO_SNDTIMEO: 0.0}  # seconds set; 0: none; -1: set again
 
-    def receive(self, deadline: float | None) -> Message:
+    def receive(self, *, timeout_s: float | None) -> Message:
         """The next message; ``EOFError`` when the peer closed before it, :class:`~mcfn.runtime.wire.FrameError`
-        for a bad or truncated frame, ``TimeoutError`` at ``deadline``."""
+        for a bad or truncated frame, ``TimeoutError`` after ``timeout_s`` (``None``: never)."""
         try:
-            return self._receive(deadline)
+            return self._receive(None if timeout_s is None else time.monotonic() + timeout_s)
         except BaseException:
             self.failed = True
             raise
 
-    def send(self, message: Message, deadline: float, link: LinkProfile | None = None) -> None:
-        """Send one message by ``deadline``, after its emulated transfer time (``link`` overrides the socket's
+    def send(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> None:
+        """Send one message within ``timeout_s``, after its emulated transfer time (``link`` overrides the socket's
         link for it)."""
         try:
-            self._send(message, deadline, link)
+            self._send(message, time.monotonic() + timeout_s, link)
         except BaseException:
             self.failed = True
             raise
 
-    def fill(self, view: memoryview, deadline: float | None) -> int:
-        """Read into all of ``view``; the bytes read, fewer only if the peer closed the connection."""
+    def request(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> Message:
+        """Send ``message`` and return the answer, both within ``timeout_s``; an ``error`` answer raises
+        :class:`~mcfn.runtime.channel.RemoteError`."""
+        deadline = time.monotonic() + timeout_s
         try:
-            return self._fill(view, deadline)
+            self._send(message, deadline, link)
+            answer = self._receive(deadline)
+        except BaseException:
+            self.failed = True
+            raise
+        return answered(answer)
+
+    def fill(self, view: memoryview, *, timeout_s: float | None) -> int:
+        """Read into all of ``view`` within ``timeout_s``; the bytes read, fewer only if the peer closed."""
+        try:
+            return self._fill(view, None if timeout_s is None else time.monotonic() + timeout_s)
         except BaseException:
             self.failed = True
             raise
