@@ -24,7 +24,7 @@ from mcfn.runtime.wire cimport Message
 import numpy as np
 
 from mcfn.runtime.channel import answered
-from mcfn.runtime.frames import TIMEOUT_SLACK
+from mcfn.runtime.frames import BODY_ALIGNMENT as _BODY_ALIGNMENT, TIMEOUT_SLACK
 from mcfn.runtime.link import IDEAL, Pacer
 from mcfn.runtime.wire import (
     _RECEIVED,
@@ -71,12 +71,13 @@ cdef enum:
     SENDING = 1
     MOST_PARTS = 256  # a frame's prefix and header, then at most 255 tensors
     AHEAD_BYTES = 16384  # read ahead: a small frame arrives in one call, a larger one's first bytes are copied
+    BODY_ALIGNMENT = 64  # frames.BODY_ALIGNMENT
 cdef int _OPTIONS[2]
 _OPTIONS[RECEIVING] = SO_RCVTIMEO
 _OPTIONS[SENDING] = SO_SNDTIMEO
 cdef bytes _MAGIC = MAGIC
 cdef int _VERSION = VERSION
-assert PREFIX_BYTES == 12 and MAX_FIELD_COUNT + 1 == MOST_PARTS
+assert PREFIX_BYTES == 12 and MAX_FIELD_COUNT + 1 == MOST_PARTS and _BODY_ALIGNMENT == BODY_ALIGNMENT
 
 
 cdef inline double _monotonic() noexcept nogil:
@@ -200,9 +201,10 @@ cdef class FrameSocket:
         if (prefix[0] != _MAGIC[0] or prefix[1] != _MAGIC[1] or prefix[2] != _VERSION
                 or head > self._max_header or body > self._max_body):
             frame_lengths(PyBytes_FromStringAndSize(<char *>prefix, PREFIX_BYTES), 0, self._limits)  # raises
-        cdef cnp.npy_intp size = head + body
-        frame = cnp.PyArray_EMPTY(1, &size, cnp.NPY_UINT8, 0)  # not zero-filled: all of it is written
+        cdef cnp.npy_intp size = head + body, room = size + BODY_ALIGNMENT - 1
+        frame = cnp.PyArray_EMPTY(1, &room, cnp.NPY_UINT8, 0)  # not zero-filled
         cdef char *data = <char *>cnp.PyArray_DATA(<cnp.ndarray>frame)
+        data += -(<size_t>data + head) & (BODY_ALIGNMENT - 1)  # the body starts aligned
         got = self._take_ahead(data, PREFIX_BYTES, size)
         if got < size:
             got += self._receive_into(fd, data + got, size - got, size - got, MSG_WAITALL, until)

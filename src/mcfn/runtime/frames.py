@@ -39,6 +39,10 @@ from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, de
 
 #: How far the kernel's bound on a call may lie beyond an operation's deadline, as a share of the time left.
 TIMEOUT_SLACK = 0.01
+#: Where a received frame's body (its first tensor) starts in memory: at a multiple of this many bytes. A tensor at
+#: an odd address is slow to copy for the kernel: sending 1 MB from one took about six times as long on this
+#: project's machines (the echo in section 1 of ``benchmarks/runtime.py`` sends the tensors it received).
+BODY_ALIGNMENT = 64
 #: ``struct timeval``, as ``SO_RCVTIMEO`` and ``SO_SNDTIMEO`` take it.
 _TIMEVAL = struct.Struct("@ll")
 
@@ -107,7 +111,9 @@ class FrameSocket:
                 raise EOFError("connection closed")
             raise FrameError(f"truncated frame prefix ({got} of {PREFIX_BYTES} bytes)")
         head, body = frame_lengths(self._prefix, 0, self.limits)
-        frame = memoryview(np.empty(head + body, np.uint8))  # not zero-filled: all of it is written
+        room = np.empty(head + body + BODY_ALIGNMENT - 1, np.uint8)  # not zero-filled
+        start = -(room.ctypes.data + head) % BODY_ALIGNMENT  # the body starts aligned
+        frame = memoryview(room)[start : start + head + body]
         got = self._fill(frame, deadline)
         if got < head + body:
             raise FrameError(f"truncated frame ({got} of {head + body} bytes)")
