@@ -194,11 +194,11 @@ def test_bad_frames_close_only_their_connection(before_auth, name):
 def test_oversized_frame_is_refused_before_its_body_is_read():
     with _server(FrameLimits(max_body_bytes=1000)) as server:
         channel = _connect(server)
-        big = {"a": np.zeros(500, np.uint8), "b": np.zeros(501, np.uint8)}  # the sum is over the limit
+        big = {"a": np.zeros(500, np.uint8), "b": np.zeros(501, np.uint8)}  # 512 bytes each, padded: over the limit
         with pytest.raises(RemoteError, match="exceeds the limit"):
             channel.request(Message(kind="big", tensors=big), timeout_s=5)
         channel.close()
-    assert "1001 bytes exceeds the limit of 1000" in server.stats.last_rejection
+    assert "1024 bytes exceeds the limit of 1000" in server.stats.last_rejection
 
 
 def test_a_peer_that_dies_mid_frame_is_a_truncated_frame_and_one_that_hangs_up_is_the_end():

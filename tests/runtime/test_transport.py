@@ -13,7 +13,7 @@ from tests.runtime.conftest import TOKEN, run
 from mcfn.runtime.auth import AuthError, proof
 from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, serve
 from mcfn.runtime.link import LinkProfile
-from mcfn.runtime.wire import DTYPES, VERSION, FrameError, FrameLimits, Message, decode, encode
+from mcfn.runtime.wire import ALIGNMENT, DTYPES, VERSION, FrameError, FrameLimits, Message, decode, encode
 
 
 async def _echo(channel: Channel) -> None:
@@ -37,7 +37,7 @@ def test_tensor_round_trip_keeps_dtype_shape_and_bytes(dtype):
     frame = encode(Message(kind="x", fields={"a": 1}, tensors={"t": array}))
     head_len, body_len = struct.unpack("!II", frame[4:12])
     message = decode(frame[12 : 12 + head_len], bytearray(frame[12 + head_len :]))
-    assert body_len == array.nbytes
+    assert body_len == array.nbytes + -array.nbytes % ALIGNMENT  # padded to a multiple of 16 bytes
     assert message.kind == "x"
     assert message.fields == {"a": 1}
     assert message.tensors["t"].dtype == array.dtype
@@ -48,14 +48,14 @@ def test_tensor_round_trip_keeps_dtype_shape_and_bytes(dtype):
 def test_several_named_tensors_travel_in_order_in_one_frame():
     tensors = {
         "main": np.arange(6, dtype=np.float32).reshape(2, 3),
-        "skip": np.arange(3, dtype=np.int8),  # an odd size: the next tensor starts unaligned
+        "skip": np.arange(3, dtype=np.int8),  # an odd size: padded
         "empty": np.zeros((0, 4), np.float64),
         "last": np.arange(5, dtype=np.float64)[::2],  # not contiguous
     }
     frame = encode(Message(kind="x", tensors=tensors))
     head_len, body_len = struct.unpack("!II", frame[4:12])
     message = decode(frame[12 : 12 + head_len], bytearray(frame[12 + head_len :]))
-    assert body_len == sum(t.nbytes for t in tensors.values())
+    assert body_len == 32 + 16 + 0 + 32  # each tensor padded to a multiple of 16 bytes
     assert list(message.tensors) == list(tensors)
     for name, tensor in tensors.items():
         assert message.tensors[name].dtype == tensor.dtype
@@ -70,12 +70,13 @@ def test_object_arrays_cannot_be_sent():
 F32, I8 = DTYPES.index("float32"), DTYPES.index("int8")
 
 
-def _header(kind: bytes = b"x", fields: bytes = b"", tensors: tuple = ()) -> bytes:
-    """A frame header written by hand: ``tensors`` are (dtype code, shape, name bytes)."""
+def _header(kind: bytes = b"x", fields: bytes = b"", tensors: tuple = (), padded: bool = True) -> bytes:
+    """A frame header written by hand: ``tensors`` are (dtype code, shape, name bytes); ``padded`` to
+    :data:`~mcfn.runtime.wire.ALIGNMENT` bytes, prefix included."""
     head = struct.pack("!BBI", len(kind), len(tensors), len(fields)) + kind + fields
     for code, shape, name in tensors:
         head += struct.pack("!BBB", code, len(shape), len(name)) + struct.pack(f"!{len(shape)}I", *shape) + name
-    return head
+    return head + bytes(-(12 + len(head)) % ALIGNMENT if padded else 0)
 
 
 def test_encode_writes_the_documented_header():
@@ -83,7 +84,8 @@ def test_encode_writes_the_documented_header():
     head_len, body_len = struct.unpack("!II", frame[4:12])
     assert frame[:3] == b"MF" + bytes([VERSION])
     assert frame[12 : 12 + head_len] == _header(b"run", b'{"a":1}', ((F32, (2, 3), b"t"),))
-    assert body_len == 24 == len(frame) - 12 - head_len
+    assert (12 + head_len) % ALIGNMENT == 0
+    assert body_len == 32 == len(frame) - 12 - head_len  # 24 bytes of tensor, 8 of padding
 
 
 @pytest.mark.parametrize(
@@ -113,7 +115,8 @@ def test_encode_refuses_what_a_header_cannot_describe(message):
         (_header(fields=b'{"v": NaN}'), b"", "NaN"),
         (struct.pack("!BBI", 1, 0, 50) + b"x{}", b"", "ends inside the fields"),
         (_header(), b"abc", "3 body bytes beyond"),
-        (_header() + b"zz", b"", "2 bytes beyond its 0 tensor descriptions"),
+        (_header(padded=False) + b"zz", b"", "2 bytes beyond its 0 tensor descriptions"),
+        (_header(padded=False) + b"\0", b"", "has 1 bytes beyond its 0 tensor descriptions, not its 13 zero bytes"),
         (struct.pack("!BBI", 1, 1, 0) + b"x", b"", "ends inside the description of tensor 0"),
         (struct.pack("!BBI", 1, 1, 0) + b"x" + struct.pack("!BBB", F32, 0, 5) + b"ab", b"", "ends inside a tensor"),
         (_header(tensors=((F32, (1,), b""),)), b"1234", "non-empty"),
@@ -121,8 +124,10 @@ def test_encode_refuses_what_a_header_cannot_describe(message):
         (_header(tensors=((99, (1,), b"a"),)), b"12345678", "dtype code 99"),
         (_header(tensors=((F32, (3,), b"a"),)), b"1234", "needs 12 bytes"),
         (_header(tensors=((I8, (2,), b"a"), (I8, (2,), b"a"))), b"1234", "described twice"),
-        (_header(tensors=((I8, (2,), b"a"), (F32, (2,), b"b"))), b"12345678", "needs 8 bytes, the body has 6 left"),
-        (_header(tensors=((I8, (2,), b"a"),)), b"123", "1 body bytes beyond"),
+        (_header(tensors=((I8, (2,), b"a"), (F32, (2,), b"b"))), b"1" * 22, "needs 8 bytes, the body has 6 left"),
+        (_header(tensors=((I8, (2,), b"a"), (F32, (2,), b"b"))), b"1" * 8, "needs 8 bytes, the body has 0 left"),
+        (_header(tensors=((I8, (2,), b"a"),)), b"123", "13 bytes short of its last tensor's padding"),
+        (_header(tensors=((I8, (2,), b"a"),)), b"1" * 17, "1 body bytes beyond"),
     ],
 )
 def test_malformed_frames_are_named(header, body, complaint):
@@ -135,17 +140,18 @@ def test_a_known_header_is_looked_up_whole_yet_every_frame_is_checked():
     layout of one without, each frame keeps its own fields and body, and a header that differs from a known one
     (another tensor count, a body of another length) is still rejected."""
     plain = _header(b"k", tensors=((F32, (1,), b"a"),))
-    first, again = decode(plain, b"\0\0\x80\x3f"), decode(plain, b"\0\0\0\x40")
-    with_fields = decode(_header(b"k", b'{"n":2}', ((F32, (1,), b"a"),)), b"\0\0\x40\x40")
+    pad = bytes(12)
+    first, again = decode(plain, b"\0\0\x80\x3f" + pad), decode(plain, b"\0\0\0\x40" + pad)
+    with_fields = decode(_header(b"k", b'{"n":2}', ((F32, (1,), b"a"),)), b"\0\0\x40\x40" + pad)
     assert [(m.kind, m.fields, m.tensors["a"].tolist()) for m in (first, again, with_fields)] == [
         ("k", {}, [1.0]),
         ("k", {}, [2.0]),
         ("k", {"n": 2}, [3.0]),
     ]
     with pytest.raises(FrameError, match="1 body bytes beyond"):
-        decode(plain, b"12345")
-    with pytest.raises(FrameError, match="ends inside the description of tensor 1"):
-        decode(plain[:1] + b"\x02" + plain[2:], b"1234")
+        decode(plain, bytes(17))
+    with pytest.raises(FrameError, match="non-empty string"):  # its padding read as a second tensor, nameless
+        decode(plain[:1] + b"\x02" + plain[2:], bytes(16))
 
 
 def test_channel_carries_tensors_both_ways():
@@ -247,7 +253,7 @@ BAD_FRAMES = {
     "bad magic": b"XX" + bytes([VERSION, 0]) + struct.pack("!II", len(_X), 0) + _X,
     "unsupported protocol version": b"MF\x09\x00" + struct.pack("!II", len(_X), 0) + _X,
     "not UTF-8 JSON": _V + struct.pack("!II", len(_NOT_JSON), 0) + _NOT_JSON,
-    "needs 9 bytes, the body has 4 left": _V + struct.pack("!II", len(_TWO), 12) + _TWO + b"abcdefghijkl",
+    "needs 9 bytes, the body has 4 left": _V + struct.pack("!II", len(_TWO), 20) + _TWO + b"abcdefghijklmnopqrst",
     "exceeds the limit": _V + struct.pack("!II", 2, 2**31),
     "truncated": _V + struct.pack("!II", 400, 0) + _X,
 }
@@ -283,14 +289,14 @@ def test_oversized_frame_is_refused_before_its_body_is_read():
         server, stats, port = await _server(FrameLimits(max_body_bytes=1000))
         async with server:
             channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
-            big = {"a": np.zeros(500, np.uint8), "b": np.zeros(501, np.uint8)}  # the sum is over the limit
+            big = {"a": np.zeros(500, np.uint8), "b": np.zeros(501, np.uint8)}  # 512 bytes each, padded: over the limit
             with pytest.raises(RemoteError, match="exceeds the limit"):
                 await channel.request(Message(kind="big", tensors=big), timeout_s=5)
             await channel.close()
         return stats
 
     stats = run(scenario())
-    assert "1001 bytes exceeds the limit of 1000" in stats.last_rejection
+    assert "1024 bytes exceeds the limit of 1000" in stats.last_rejection
 
 
 def test_a_silent_client_is_dropped_after_the_handshake_timeout():

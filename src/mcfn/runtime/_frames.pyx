@@ -15,7 +15,9 @@ from cpython.ref cimport Py_INCREF
 from libc.errno cimport EAGAIN, EINTR, errno
 from libc.math cimport INFINITY, fabs
 from libc.stdint cimport uint32_t
+from libc.stdlib cimport free
 from libc.string cimport memcpy, memmove, memset
+from posix.stdlib cimport posix_memalign
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec, timeval
 from posix.uio cimport iovec
 
@@ -29,6 +31,7 @@ from mcfn.runtime.link import IDEAL, Pacer
 from mcfn.runtime.wire import (
     _RECEIVED,
     _SHAPES,
+    ALIGNMENT as _ALIGNMENT,
     MAGIC,
     MAX_FIELD_COUNT,
     PREFIX_BYTES,
@@ -69,7 +72,8 @@ cnp.import_array()
 cdef enum:
     RECEIVING = 0  # a FrameSocket's _bounds slots
     SENDING = 1
-    MOST_PARTS = 256  # a frame's prefix and header, then at most 255 tensors
+    MOST_PARTS = 511  # a frame's prefix and header, then at most 255 tensors, each with its padding
+    ALIGNMENT = 16  # wire.ALIGNMENT
     AHEAD_BYTES = 16384  # read ahead: a small frame arrives in one call, a larger one's first bytes are copied
     BODY_ALIGNMENT = 64  # frames.BODY_ALIGNMENT
 cdef int _OPTIONS[2]
@@ -77,7 +81,9 @@ _OPTIONS[RECEIVING] = SO_RCVTIMEO
 _OPTIONS[SENDING] = SO_SNDTIMEO
 cdef bytes _MAGIC = MAGIC
 cdef int _VERSION = VERSION
-assert PREFIX_BYTES == 12 and MAX_FIELD_COUNT + 1 == MOST_PARTS and _BODY_ALIGNMENT == BODY_ALIGNMENT
+assert PREFIX_BYTES == 12 and 2 * MAX_FIELD_COUNT + 1 == MOST_PARTS
+assert _BODY_ALIGNMENT == BODY_ALIGNMENT and _ALIGNMENT == ALIGNMENT
+cdef char _PADDING[ALIGNMENT]  # zeros
 
 
 cdef inline double _monotonic() noexcept nogil:
@@ -85,6 +91,11 @@ cdef inline double _monotonic() noexcept nogil:
     cdef timespec now
     clock_gettime(CLOCK_MONOTONIC, &now)
     return now.tv_sec + now.tv_nsec * 1e-9
+
+
+cdef inline Py_ssize_t _padding(Py_ssize_t nbytes) noexcept:
+    """The zero bytes after a tensor of ``nbytes`` in a body."""
+    return (ALIGNMENT - nbytes % ALIGNMENT) % ALIGNMENT
 
 
 cdef inline double _deadline(timeout_s) except? -1:
@@ -112,8 +123,15 @@ cdef class FrameSocket:
     cdef object _limits
     cdef Py_ssize_t _max_header, _max_body
     cdef double _bounds[2]  # seconds set; 0: none; -1: set again
-    cdef char _ahead[AHEAD_BYTES]  # bytes read ahead: those from _start to _end are the next to receive
+    cdef char *_ahead  # AHEAD_BYTES read ahead: those from _start to _end are the next to receive
     cdef Py_ssize_t _start, _end
+
+    def __cinit__(self):
+        if posix_memalign(<void **>&self._ahead, BODY_ALIGNMENT, AHEAD_BYTES):  # aligned as the stream (wire)
+            raise MemoryError
+
+    def __dealloc__(self):
+        free(self._ahead)
 
     def __init__(self, sock, limits, link=IDEAL):
         self.sock = sock
@@ -221,15 +239,19 @@ cdef class FrameSocket:
 
     cdef int _send_message(self, Message message, double deadline, link) except -1:
         cdef iovec parts[MOST_PARTS]
-        cdef Py_ssize_t count = 1, size
+        cdef Py_ssize_t count = 1, size, nbytes
         start, arrays = _frame_arrays(message)
         parts[0].iov_base = PyBytes_AS_STRING(start)
         parts[0].iov_len = size = PyBytes_GET_SIZE(start)
         for array in arrays:
             parts[count].iov_base = cnp.PyArray_DATA(<cnp.ndarray>array)
-            parts[count].iov_len = cnp.PyArray_NBYTES(<cnp.ndarray>array)
-            size += parts[count].iov_len
+            parts[count].iov_len = nbytes = cnp.PyArray_NBYTES(<cnp.ndarray>array)
             count += 1
+            if _padding(nbytes):
+                parts[count].iov_base = _PADDING
+                parts[count].iov_len = _padding(nbytes)
+                count += 1
+            size += nbytes + _padding(nbytes)
         if not (self._ideal if link is None else link.is_ideal):
             self.pacer.wait(size, link)
         return self._send(self.sock.fileno(), parts, count, deadline)
@@ -379,5 +401,5 @@ cdef dict _tensors(tuple layout, frame, char *body):
         Py_INCREF(frame)
         cnp.PyArray_SetBaseObject(<cnp.ndarray>array, frame)
         tensors[name] = array
-        offset += nbytes
+        offset += nbytes + _padding(nbytes)
     return tensors

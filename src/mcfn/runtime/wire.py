@@ -8,7 +8,16 @@ One frame (all integers big-endian)::
             fields   a UTF-8 JSON object of the message's other fields; absent (length 0) when there are none
             tensors  per tensor, in body order: dtype code (uint8, an index into DTYPES) | ndim (uint8) |
                      name length (uint8) | ndim dimensions (uint32 each) | name (UTF-8)
-    body    the tensors' bytes one after the other, each C order, little-endian
+            padding  zero bytes up to the next multiple of ALIGNMENT (16) bytes from the frame's start
+    body    the tensors' bytes one after the other, each C order, little-endian, each followed by zero bytes
+            up to the next multiple of ALIGNMENT bytes
+
+Protocol version 4 added the padding, so that every tensor, and every frame, starts at a multiple of 16 bytes of
+the stream: the kernel copies a tensor between a process's memory (an array, 16-byte aligned or better) and its
+socket buffers (filled in stream order) with both ends at the same alignment. AMD Zen processors copy
+(``rep movsb``) at half speed or less when the destination runs a few bytes ahead of the source within 64 bytes:
+a 1 MB echo over loopback with a 30-byte header before the tensor took 540-600 µs a round trip on this project's
+machines, against 255-280 µs with a 32- or 48-byte one (both ends on one CPU).
 
 A split model's stage may read and return several tensors (a residual block cut in two passes its skip tensor
 beside the main one), so a frame carries any number of them (up to 255), each under its fx value name. The header
@@ -36,7 +45,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 MAGIC = b"MF"
-VERSION = 3
+VERSION = 4
+#: Every tensor's bytes and every frame start at a multiple of this many bytes of the stream (module docstring).
+ALIGNMENT = 16
 _PREFIX = struct.Struct("!2sBxII")
 PREFIX_BYTES = _PREFIX.size
 #: Kind length, tensor count, fields length.
@@ -57,6 +68,8 @@ _CODES = {np.dtype(name).str[1:]: code for code, name in enumerate(DTYPES)}
 _DIMS = tuple(struct.Struct(f"!{ndim}I") for ndim in range(MAX_FIELD_COUNT + 1))
 #: An array's part of an encoding cache key.
 _DTYPE_AND_SHAPE = attrgetter("dtype", "shape")
+#: Zero padding of each length.
+_PADS = tuple(bytes(n) for n in range(ALIGNMENT))
 
 
 Cached = TypeVar("Cached")
@@ -120,12 +133,18 @@ def encode_parts(message: Message) -> list[bytes | memoryview]:
     """The frame of ``message`` as (prefix and header, then one buffer per tensor): each buffer is a view of the
     tensor's memory, so a large tensor is not copied before the socket takes it."""
     start, arrays = frame_arrays(message)
-    return [start, *(memoryview(array).cast("B") for array in arrays)]
+    parts: list[bytes | memoryview] = [start]
+    for array in arrays:
+        parts.append(memoryview(array).cast("B"))
+        if padding := -array.nbytes % ALIGNMENT:
+            parts.append(_PADS[padding])
+    return parts
 
 
 def frame_arrays(message: Message) -> tuple[bytes, list[np.ndarray]]:
-    """The frame of ``message`` as its prefix and header, then its body as arrays to send one after the other: each
-    tensor itself where it is C-contiguous in its wire dtype, else a converted copy; empty tensors left out."""
+    """The frame of ``message`` as its prefix and header, then its body as arrays to send one after the other, each
+    followed by its padding: each tensor itself where it is C-contiguous in its wire dtype, else a converted copy;
+    empty tensors left out."""
     tensors = message._tensors
     arrays = [t if type(t) is np.ndarray else np.asarray(t) for t in tensors.values()]
     key = (message._kind, *tensors, *map(_DTYPE_AND_SHAPE, arrays))
@@ -141,14 +160,30 @@ def frame_start(shape: _FrameShape, fields: dict[str, Any]) -> bytes:
     """The prefix and header of a frame of ``shape`` with ``fields``."""
     if not fields:
         return shape.fieldless
-    text = _ENCODER.encode(fields).encode()
-    head = _HEAD.pack(len(shape.kind), len(shape.layout.tensors), len(text)) + shape.kind + text + shape.layout.table
-    return _PREFIX.pack(MAGIC, VERSION, len(head), shape.layout.body_bytes) + head
+    layout = shape.layout
+    return _start(_header(shape.kind, len(layout.tensors), _ENCODER.encode(fields).encode(), layout.table), layout)
+
+
+def _header(kind: bytes, count: int, fields: bytes, table: bytes) -> bytes:
+    """A frame header of these parts, padded."""
+    head = _HEAD.pack(len(kind), count, len(fields)) + kind + fields + table
+    return head + _PADS[-(PREFIX_BYTES + len(head)) % ALIGNMENT]
+
+
+def _start(head: bytes, layout: _Layout) -> bytes:
+    """The prefix and header of a frame with the header ``head`` and tensors of ``layout``."""
+    return _PREFIX.pack(MAGIC, VERSION, len(head), layout.body_bytes) + head
+
+
+def _aligned(nbytes: int) -> int:
+    """The bytes a tensor of ``nbytes`` takes in a body, padding included."""
+    return nbytes + -nbytes % ALIGNMENT
 
 
 @dataclass(frozen=True)
 class _Layout:
-    """A header's tensor descriptions as bytes, and as (name, wire dtype, shape, bytes) for each tensor."""
+    """A header's tensor descriptions as bytes (without the header's padding), and as (name, wire dtype, shape,
+    bytes) for each tensor; the body's bytes, padding included."""
 
     table: bytes
     tensors: tuple[tuple[str, np.dtype, tuple[int, ...], int], ...]
@@ -189,11 +224,10 @@ def _frame_shape(kind: str, tensors: dict[str, Any], arrays: list[np.ndarray]) -
     if not 0 < len(label) <= MAX_FIELD_COUNT:
         raise FrameError(f"kind {kind!r} does not fit a frame header (1-255 ASCII characters)")
     layout = _layout_of(tensors, arrays)
-    head = _HEAD.pack(len(label), len(arrays), 0) + label + layout.table
     return _FrameShape(
         kind=label,
         layout=layout,
-        fieldless=_PREFIX.pack(MAGIC, VERSION, len(head), layout.body_bytes) + head,
+        fieldless=_start(_header(label, len(arrays), b"", layout.table), layout),
         sent=tuple(
             (wire, array.dtype == wire, nbytes)
             for array, (_, wire, _, nbytes) in zip(arrays, layout.tensors, strict=True)
@@ -215,7 +249,7 @@ def _layout_of(tensors: dict[str, Any], arrays: list[np.ndarray]) -> _Layout:
             raise FrameError(f"tensor {name!r}: names take 1-255 bytes and shapes at most 255 dimensions")
         table += (_TENSOR.pack(code, array.ndim, len(label)), _DIMS[array.ndim].pack(*array.shape), label)
         described.append((name, _WIRE_DTYPES[code], tuple(array.shape), array.size * array.itemsize))
-    return _Layout(table=b"".join(table), tensors=tuple(described), body_bytes=sum(t[3] for t in described))
+    return _Layout(table=b"".join(table), tensors=tuple(described), body_bytes=sum(_aligned(t[3]) for t in described))
 
 
 def frame_lengths(buffer: bytes | bytearray | memoryview, offset: int, limits: FrameLimits) -> tuple[int, int]:
@@ -244,7 +278,7 @@ def decode(head: bytes, body: bytes | memoryview) -> Message:
     offset = 0
     for name, wire, shape, nbytes in layout.tensors:
         tensors[name] = np.ndarray(shape, wire, body, offset)
-        offset += nbytes
+        offset += _aligned(nbytes)
     return Message(kind=kind, fields=fields, tensors=tensors)
 
 
@@ -275,15 +309,16 @@ def _parse_head(head: bytes) -> tuple[str, dict[str, Any], _Layout]:
         raise FrameError(f"header ends inside the fields ({at + fields_bytes - len(head)} bytes short)")
     fields = _fields(head[at : at + fields_bytes]) if fields_bytes else {}
     table = head[at + fields_bytes :]
-    key = _HEAD.pack(kind_bytes, count, 0) + kind + table if fields_bytes else head
+    key = _HEAD.pack(kind_bytes, count, 0) + kind + table if fields_bytes else head  # a header without fields
     kind_and_layout = _RECEIVED.get(key) or _remember(
-        _RECEIVED, key, (kind.decode("ascii"), _parse_table(count, table))
+        _RECEIVED, key, (kind.decode("ascii"), _parse_table(count, table, len(head)))
     )
     return kind_and_layout[0], fields, kind_and_layout[1]
 
 
-def _parse_table(count: int, table: bytes) -> _Layout:
-    """The layout that the tensor descriptions ``table`` give, validated (the body is checked by the caller)."""
+def _parse_table(count: int, table: bytes, head_bytes: int) -> _Layout:
+    """The layout that the tensor descriptions ``table`` give, followed by the padding of a header of
+    ``head_bytes``, validated (the body is checked by the caller)."""
     described: list[tuple[str, np.dtype, tuple[int, ...], int]] = []
     at = 0
     for index in range(count):
@@ -300,19 +335,26 @@ def _parse_table(count: int, table: bytes) -> _Layout:
             raise FrameError(f"tensor {name!r} is described twice")
         wire = _WIRE_DTYPES[code]
         described.append((name, wire, shape, math.prod(shape) * wire.itemsize))
-    if at != len(table):
-        raise FrameError(f"header has {len(table) - at} bytes beyond its {count} tensor descriptions")
-    return _Layout(table=table, tensors=tuple(described), body_bytes=sum(t[3] for t in described))
+    rest = len(table) - at
+    padding = -(PREFIX_BYTES + head_bytes - rest) % ALIGNMENT
+    if table[at:] != _PADS[padding]:
+        raise FrameError(
+            f"header has {rest} bytes beyond its {count} tensor descriptions, not its {padding} zero bytes of padding"
+        )
+    return _Layout(table=table[:at], tensors=tuple(described), body_bytes=sum(_aligned(t[3]) for t in described))
 
 
 def _check_body(layout: _Layout, body_bytes: int) -> None:
-    """Raise :class:`FrameError` naming the first tensor the body is too short for, or the bytes left over."""
+    """Raise :class:`FrameError` naming the first tensor the body is too short for, the padding it lacks, or the
+    bytes left over."""
     offset = 0
     for name, wire, shape, nbytes in layout.tensors:
         if offset + nbytes > body_bytes:
-            left = body_bytes - offset
+            left = max(body_bytes - offset, 0)
             raise FrameError(f"tensor {name!r} {wire.name}{list(shape)} needs {nbytes} bytes, the body has {left} left")
-        offset += nbytes
+        offset += _aligned(nbytes)
+    if body_bytes < offset:
+        raise FrameError(f"body ends {offset - body_bytes} bytes short of its last tensor's padding")
     raise FrameError(f"{body_bytes - offset} body bytes beyond the tensors in the header")
 
 
