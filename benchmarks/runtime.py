@@ -17,11 +17,13 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    The five are measured one after the other in runs of ``RUN_ROUNDS`` round trips each (a hop's stream of
    requests: the code and data of a transport stay in the caches between its round trips), on each loop in a run of
    its own (switching loops between round trips lets the CPUs idle and doubles the times), until each has
-   ``--rounds``; medians. The last column has the data plane's ratio with the five taken in turn within every
-   round instead: each round trip then starts with caches that the other four filled, as a hop that follows a
-   stage's computation does, and costs the more the more code and data it touches. Where other work shares the
-   machine, ``taskset -c 1`` (all processes on one CPU) gives steadier ratios, and the least favourable to the
-   framed paths: no copy overlaps.
+   ``--rounds``, after a run of each untimed; medians. A ratio is the median over those cycles of the ratio of two
+   transports' medians within a cycle (measured moments apart: this VM's slower spells, which come and go over
+   seconds, cancel out). The last column has the data plane's ratio with the five taken in turn within every round
+   instead: each round trip then starts with caches that the other four filled, as a hop that follows a stage's
+   computation does, and costs the more the more code and data it touches. Where other work shares the machine,
+   ``taskset -c 1`` (all processes on one CPU) gives steadier ratios, and the least favourable to the framed paths:
+   no copy overlaps.
    **1b.** A 3-stage request end to end (resnet18 cut in three, on a phone, an edge server and the cloud agent,
    fast links), with the agents forwarding each stage's output to the next (the runtime's way) and with every
    output relayed through the controller (``Controller.infer(relay=True)``), alternating; median of
@@ -179,16 +181,33 @@ def _round_trips(
 
 async def _time_round_trips(
     trips: dict[str, Callable[[], Awaitable[Any]]], rounds: int, in_a_row: int
-) -> dict[str, list[float]]:
-    """``rounds`` timed round trips of each of ``trips``, taken ``in_a_row`` at a time, one after the other."""
-    times: dict[str, list[float]] = {name: [] for name in trips}
+) -> list[dict[str, float]]:
+    """``rounds`` timed round trips of each of ``trips``, taken ``in_a_row`` at a time, one transport after the
+    other: per cycle through the transports, each one's median."""
+    cycles = []
     for start in range(0, rounds, in_a_row):
+        cycle = {}
         for name, trip in trips.items():
+            times = []
             for _ in range(min(in_a_row, rounds - start)):
                 started = time.perf_counter()
                 await trip()
-                times[name].append(time.perf_counter() - started)
-    return times
+                times.append(time.perf_counter() - started)
+            cycle[name] = statistics.median(times)
+        cycles.append(cycle)
+    return cycles
+
+
+def _summary(cycles: list[dict[str, float]], prefix: str = "") -> dict[str, float]:
+    """Each transport's median time (``NAME_s``), and its median ratio to the plain socket's time of the same cycle
+    (``NAME_ratio``: a pair measured moments apart, so the ratio shrugs off the machine's slower spells) and the
+    framed channel's to the stream's (``framed_stream_ratio``); keys prefixed with ``prefix``."""
+    summary = {}
+    for name in cycles[0]:
+        summary[f"{prefix}{name}_s"] = statistics.median(cycle[name] for cycle in cycles)
+        summary[f"{prefix}{name}_ratio"] = statistics.median(cycle[name] / cycle["plain"] for cycle in cycles)
+    summary[f"{prefix}framed_stream_ratio"] = statistics.median(cycle["framed"] / cycle["stream"] for cycle in cycles)
+    return summary
 
 
 async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
@@ -217,9 +236,9 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
         tensor = np.zeros(size // 4, dtype=np.float32)
         trips = _round_trips(tensor, plain, answer, (reader, writer), channel, loop_remote, remote)
         row: dict[str, float] = {"bytes": size}
-        for schedule, in_a_row in (("", RUN_ROUNDS), ("in_turn_", 1)):
-            for name, samples in (await _time_round_trips(trips, rounds, in_a_row)).items():
-                row[f"{schedule}{name}_s"] = statistics.median(samples)
+        await _time_round_trips(trips, RUN_ROUNDS, RUN_ROUNDS)  # warm-up: caches, the sockets' buffers, the CPU
+        row.update(_summary(await _time_round_trips(trips, rounds, RUN_ROUNDS)))
+        row.update(_summary(await _time_round_trips(trips, rounds, 1), prefix="in_turn_"))
         rows.append(row)
     plain.close()
     echo.join(timeout=5)
@@ -487,8 +506,9 @@ def report_transport(rounds: int) -> None:
     print(
         f"1. per-hop transport overhead: round trip on loopback, framed channel (echo in this process; loop remote: "
         f"to an event-loop echo in another; remote: the data plane to a threaded echo in another) vs the same bytes "
-        f"over a plain blocking socket and over a raw asyncio stream on the same event loop (median of {rounds} "
-        f"rounds, {RUN_ROUNDS} of a transport in a row; in turn: each round trip after one of every other transport)"
+        f"over a plain blocking socket and over a raw asyncio stream on the same event loop ({rounds} rounds, "
+        f"{RUN_ROUNDS} of a transport in a row, then the next transport's; medians, ratios: median over those runs "
+        f"of the ratio of their medians; in turn: each round trip after one of every other transport)"
     )
     print(
         f"{'bytes':>10} {'loop':>8} {'plain (ms)':>11} {'stream (ms)':>12} {'framed (ms)':>12} {'loop remote':>12} "
@@ -500,9 +520,8 @@ def report_transport(rounds: int) -> None:
             print(
                 f"{row['bytes']:>10} {loop:>8} {row['plain_s'] * 1e3:>11.3f} {row['stream_s'] * 1e3:>12.3f} "
                 f"{row['framed_s'] * 1e3:>12.3f} {row['loop_remote_s'] * 1e3:>12.3f} {row['remote_s'] * 1e3:>12.3f} "
-                f"{row['framed_s'] / row['plain_s']:>13.2f} {row['framed_s'] / row['stream_s']:>8.2f} "
-                f"{row['loop_remote_s'] / row['plain_s']:>18.2f} {row['remote_s'] / row['plain_s']:>13.2f} "
-                f"{row['in_turn_remote_s'] / row['in_turn_plain_s']:>22.2f}"
+                f"{row['framed_ratio']:>13.2f} {row['framed_stream_ratio']:>8.2f} "
+                f"{row['loop_remote_ratio']:>18.2f} {row['remote_ratio']:>13.2f} {row['in_turn_remote_ratio']:>22.2f}"
             )
 
 
