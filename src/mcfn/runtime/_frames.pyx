@@ -74,7 +74,7 @@ cdef enum:
     SENDING = 1
     MOST_PARTS = 511  # a frame's prefix and header, then at most 255 tensors, each with its padding
     ALIGNMENT = 16  # wire.ALIGNMENT
-    AHEAD_BYTES = 16384  # read ahead: a small frame arrives in one call, a larger one's first bytes are copied
+    AHEAD_BYTES = 16384  # read ahead: a small frame arrives in one call (a larger one: see _receive)
     BODY_ALIGNMENT = 64  # frames.BODY_ALIGNMENT
 cdef int _OPTIONS[2]
 _OPTIONS[RECEIVING] = SO_RCVTIMEO
@@ -124,6 +124,7 @@ cdef class FrameSocket:
     cdef Py_ssize_t _max_header, _max_body
     cdef double _bounds[2]  # seconds set; 0: none; -1: set again
     cdef char *_ahead  # AHEAD_BYTES read ahead: those from _start to _end are the next to receive
+    cdef Py_ssize_t _last_head, _last_frame  # the header and whole frame (prefix included) received last
     cdef Py_ssize_t _start, _end
 
     def __cinit__(self):
@@ -141,7 +142,7 @@ cdef class FrameSocket:
         self.timeout_slack = TIMEOUT_SLACK
         self.failed = False
         self._bounds[RECEIVING] = self._bounds[SENDING] = 0.0
-        self._start = self._end = 0
+        self._start = self._end = self._last_head = self._last_frame = 0
 
     @property
     def pending(self):
@@ -207,7 +208,10 @@ cdef class FrameSocket:
     cdef Message _receive(self, double until):
         cdef int fd = self.sock.fileno()
         cdef uint32_t lengths[2]
-        cdef Py_ssize_t got = self._read_ahead(fd, PREFIX_BYTES, until)
+        # After a frame larger than the read-ahead, read ahead only as far as its header went: the next frame is
+        # likely as large, and its body is then received straight into the frame's buffer, not copied there.
+        cdef Py_ssize_t ahead = AHEAD_BYTES if self._last_frame <= AHEAD_BYTES else PREFIX_BYTES + self._last_head
+        cdef Py_ssize_t got = self._read_ahead(fd, PREFIX_BYTES, min(ahead, AHEAD_BYTES), until)
         if got < PREFIX_BYTES:
             self._start = self._end = 0
             if got == 0:
@@ -219,6 +223,7 @@ cdef class FrameSocket:
         if (prefix[0] != _MAGIC[0] or prefix[1] != _MAGIC[1] or prefix[2] != _VERSION
                 or head > self._max_header or body > self._max_body):
             frame_lengths(PyBytes_FromStringAndSize(<char *>prefix, PREFIX_BYTES), 0, self._limits)  # raises
+        self._last_head, self._last_frame = head, PREFIX_BYTES + head + body
         cdef cnp.npy_intp size = head + body, room = size + BODY_ALIGNMENT - 1
         frame = cnp.PyArray_EMPTY(1, &room, cnp.NPY_UINT8, 0)  # not zero-filled
         cdef char *data = <char *>cnp.PyArray_DATA(<cnp.ndarray>frame)
@@ -256,14 +261,15 @@ cdef class FrameSocket:
             self.pacer.wait(size, link)
         return self._send(self.sock.fileno(), parts, count, deadline)
 
-    cdef Py_ssize_t _read_ahead(self, int fd, Py_ssize_t least, double until) except -1:
-        """Read ahead until at least ``least`` bytes are pending (fewer only if the peer closed); those pending."""
+    cdef Py_ssize_t _read_ahead(self, int fd, Py_ssize_t least, Py_ssize_t most, double until) except -1:
+        """Read ahead until at least ``least`` bytes are pending (fewer only if the peer closed), at most ``most``
+        if they come at once; the bytes pending."""
         cdef Py_ssize_t pending = self._end - self._start
         if pending < least:
             if self._start:
                 memmove(self._ahead, self._ahead + self._start, pending)
                 self._start, self._end = 0, pending
-            self._end += self._receive_into(fd, self._ahead + pending, least - pending, AHEAD_BYTES - pending, 0, until)
+            self._end += self._receive_into(fd, self._ahead + pending, least - pending, most - pending, 0, until)
         return self._end - self._start
 
     cdef Py_ssize_t _take_ahead(self, char *into, Py_ssize_t skip, Py_ssize_t most) noexcept:
