@@ -149,6 +149,20 @@ def test_a_frame_whose_prefix_arrives_in_pieces_behind_another_is_received_whole
     assert receiver.receive(timeout_s=5).fields == {"n": 2}
 
 
+def test_frames_of_changing_sizes_sent_back_to_back_arrive_whole_and_in_order(pair):
+    sender, receiver = pair
+    sizes = [100_000, 10, 100_000, 100_000, 5_000, 30_000, 1, 100_000]  # beyond the read-ahead and within it
+    sent = [Message(kind="s", fields={"n": n}, tensors={"t": np.full(size, n, np.uint8)}) for n, size in enumerate(sizes)]
+    writer = threading.Thread(target=lambda: [sender.send(message, timeout_s=10) for message in sent])
+    writer.start()
+    time.sleep(0.05)  # the socket's buffers fill with frames
+    got = [receiver.receive(timeout_s=10) for _ in sent]
+    writer.join()
+    assert [(m.fields["n"], m.tensors["t"].size, int(m.tensors["t"][-1])) for m in got] == [
+        (n, size, n) for n, size in enumerate(sizes)
+    ]
+
+
 def test_fill_takes_the_bytes_read_ahead_first(pair):
     sender, receiver = pair
     sender.send(Message(kind="a"), timeout_s=5)
