@@ -152,7 +152,7 @@ def test_a_frame_whose_prefix_arrives_in_pieces_behind_another_is_received_whole
 def test_frames_of_changing_sizes_sent_back_to_back_arrive_whole_and_in_order(pair):
     sender, receiver = pair
     sizes = [100_000, 10, 100_000, 100_000, 5_000, 30_000, 1, 100_000]  # beyond the read-ahead and within it
-    sent = [Message(kind="s", fields={"n": n}, tensors={"t": np.full(size, n, np.uint8)}) for n, size in enumerate(sizes)]
+    sent = [Message(kind="s", fields={"n": n}, tensors={"t": np.full(m, n, np.uint8)}) for n, m in enumerate(sizes)]
     writer = threading.Thread(target=lambda: [sender.send(message, timeout_s=10) for message in sent])
     writer.start()
     time.sleep(0.05)  # the socket's buffers fill with frames
