@@ -163,6 +163,24 @@ def test_frames_of_changing_sizes_sent_back_to_back_arrive_whole_and_in_order(pa
     ]
 
 
+def test_a_layout_like_the_last_one_sent_but_for_a_dtype_shape_or_name_is_sent_as_its_own(pair):
+    sender, receiver = pair
+    tensors = [
+        {"t": np.zeros((2, 3), np.float32)},
+        {"t": np.zeros((2, 3), np.int32)},
+        {"t": np.zeros((3, 2), np.int32)},
+        {"u": np.zeros((3, 2), np.int32)},
+        {"u": np.zeros((3, 2), np.int32), "v": np.zeros(1, np.int8)},
+        {"u": np.zeros((3, 2), np.int32)},
+    ]
+    for sent in tensors * 2:
+        sender.send(Message(kind="x", tensors=sent), timeout_s=5)
+        got = receiver.receive(timeout_s=5).tensors
+        assert [(name, t.dtype, t.shape) for name, t in got.items()] == [
+            (name, t.dtype, t.shape) for name, t in sent.items()
+        ]
+
+
 def test_fill_takes_the_bytes_read_ahead_first(pair):
     sender, receiver = pair
     sender.send(Message(kind="a"), timeout_s=5)

@@ -125,6 +125,7 @@ cdef class FrameSocket:
     cdef double _bounds[2]  # seconds set; 0: none; -1: set again
     cdef char *_ahead  # AHEAD_BYTES read ahead: those from _start to _end are the next to receive
     cdef Py_ssize_t _last_head, _last_frame  # the header and whole frame (prefix included) received last
+    cdef object _sent_key, _sent_shape  # the wire._SHAPES key and frame shape of the frame sent last
     cdef Py_ssize_t _start, _end
 
     def __cinit__(self):
@@ -245,7 +246,7 @@ cdef class FrameSocket:
     cdef int _send_message(self, Message message, double deadline, link) except -1:
         cdef iovec parts[MOST_PARTS]
         cdef Py_ssize_t count = 1, size, nbytes
-        start, arrays = _frame_arrays(message)
+        start, arrays = self._frame_arrays(message)
         parts[0].iov_base = PyBytes_AS_STRING(start)
         parts[0].iov_len = size = PyBytes_GET_SIZE(start)
         for array in arrays:
@@ -305,6 +306,28 @@ cdef class FrameSocket:
             else:
                 _raise_errno(error)
         return got
+
+    cdef tuple _frame_arrays(self, Message message):
+        """:func:`~mcfn.runtime.wire.frame_arrays`, its common case in C: a frame of a layout sent lately (last on
+        this socket, most often), of C-contiguous arrays in their wire dtypes."""
+        tensors = message._tensors
+        arrays = list(tensors.values())
+        for array in arrays:
+            if not cnp.PyArray_CheckExact(array):
+                return frame_arrays(message)
+        if self._sent_key is not None and _has_layout(self._sent_key, message._kind, tensors, arrays):
+            shape = self._sent_shape
+        else:
+            key = (message._kind, *tensors, *[((<cnp.ndarray>array).dtype, array.shape) for array in arrays])
+            shape = _SHAPES.get(key)
+            if shape is None:
+                return frame_arrays(message)
+            self._sent_key, self._sent_shape = key, shape
+        for array, sent in zip(arrays, shape.sent):
+            if not (sent[1] and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>array)):
+                return frame_arrays(message)
+        fields = message._fields
+        return (frame_start(shape, fields) if fields else shape.fieldless), arrays
 
     cdef int _send(self, int fd, iovec *parts, Py_ssize_t count, double until) except -1:
         """Send all of ``parts``, resuming where a signal or the kernel's bound cut a write short."""
@@ -366,23 +389,26 @@ cdef inline void _advance(msghdr *message, Py_ssize_t sent) noexcept:
         message.msg_iov[0].iov_len -= sent
 
 
-cdef tuple _frame_arrays(Message message):
-    """:func:`~mcfn.runtime.wire.frame_arrays`, its common case in C: a frame of a layout sent lately, of
-    C-contiguous arrays in their wire dtypes."""
-    tensors = message._tensors
-    arrays = list(tensors.values())
+cdef bint _has_layout(tuple key, kind, dict tensors, list arrays):
+    """Whether a message of ``kind`` with these tensors (their ``arrays``) has the layout of ``key``, a key of
+    :data:`~mcfn.runtime.wire._SHAPES` (compared in place: building the message's own key takes longer)."""
+    cdef Py_ssize_t count = len(arrays), index = 1, axis
+    cdef cnp.ndarray array
+    if len(key) != 1 + 2 * count or key[0] != kind:
+        return False
+    for name in tensors:
+        if key[index] != name:
+            return False
+        index += 1
     for array in arrays:
-        if not cnp.PyArray_CheckExact(array):
-            return frame_arrays(message)
-    key = (message._kind, *tensors, *[((<cnp.ndarray>array).dtype, array.shape) for array in arrays])
-    shape = _SHAPES.get(key)
-    if shape is None:
-        return frame_arrays(message)
-    for array, sent in zip(arrays, shape.sent):
-        if not (sent[1] and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>array)):
-            return frame_arrays(message)
-    fields = message._fields
-    return (frame_start(shape, fields) if fields else shape.fieldless), arrays
+        dtype, shape = <tuple>key[index]
+        if array.dtype is not dtype or len(shape) != array.ndim:
+            return False
+        for axis in range(array.ndim):
+            if array.shape[axis] != <cnp.npy_intp>shape[axis]:
+                return False
+        index += 1
+    return True
 
 
 cdef Message _message(kind, fields, tensors):
