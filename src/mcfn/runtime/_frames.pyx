@@ -23,8 +23,6 @@ from posix.uio cimport iovec
 
 from mcfn.runtime.wire cimport Message
 
-import numpy as np
-
 from mcfn.runtime.channel import answered
 from mcfn.runtime.frames import BODY_ALIGNMENT as _BODY_ALIGNMENT, TIMEOUT_SLACK
 from mcfn.runtime.link import IDEAL, Pacer

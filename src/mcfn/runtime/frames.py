@@ -2,10 +2,10 @@
 :class:`~mcfn.runtime.blocking.BlockingChannel`.
 
 Reading a frame takes two calls, its prefix and then the rest, each with ``MSG_WAITALL`` (the kernel returns once
-all the bytes asked for are there), into a buffer of the frame's own (``np.empty``: not zero-filled), so each
-tensor is a view of the bytes the kernel delivered — no copy at any size, and no more system calls for 10 MB than
-for 1 KB. The prefix is checked against the frame limits before anything more is read. Writing is one
-``sendmsg`` of the frame's parts (a tensor's part is its own memory).
+all the bytes asked for are there), into a buffer of the frame's own (``np.empty``: not zero-filled, its body
+aligned), so each tensor is a view of the bytes the kernel delivered — no copy at any size, and no more system
+calls for 10 MB than for 1 KB. The prefix is checked against the frame limits before anything more is read.
+Writing is one ``sendmsg`` of the frame's parts (a tensor's part is its own memory).
 
 Every operation has a timeout, and so a deadline (``time.monotonic()`` seconds). The socket stays blocking (a Python
 socket timeout would ``poll`` before every call); the kernel bounds each call by ``SO_RCVTIMEO`` / ``SO_SNDTIMEO``,
@@ -19,10 +19,13 @@ between two agents is a few tens of microseconds, and the Python work of this cl
 half of it. The C class releases the interpreter lock around each system call (as Python's socket methods do),
 keeps the deadline arithmetic in C, and, for a frame whose header the wire's layout caches already hold
 (:data:`mcfn.runtime.wire._RECEIVED`, :data:`~mcfn.runtime.wire._SHAPES`: a stage sends the same names and shapes
-request after request), builds the tensors over the frame with NumPy's C API and sends them from their own memory.
-Anything else — a header not cached, a frame with fields, a bad or oversized prefix, a tensor to convert — it
-hands to the same functions as this class, so both return equal messages and raise the same errors
-(``tests/runtime/test_frames.py`` holds them to it).
+request after request; the layout sent last on a socket is recognised without even a lookup), builds the tensors
+over the frame with NumPy's C API and sends them from their own memory. It also reads ahead: up to 16 KB in one
+call, so a small frame takes one system call instead of two, its bytes then copied into the frame's buffer (after a
+frame larger than that, only as far as its header went, so a large body still lands in place); what it read of the
+next frames waits in :attr:`pending`. Anything else — a header not cached, a frame with fields, a bad or oversized
+prefix, a tensor to convert — it hands to the same functions as this class, so both return equal messages and
+raise the same errors (``tests/runtime/test_frames.py`` holds them to it).
 """
 
 from __future__ import annotations
@@ -39,9 +42,9 @@ from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, de
 
 #: How far the kernel's bound on a call may lie beyond an operation's deadline, as a share of the time left.
 TIMEOUT_SLACK = 0.01
-#: Where a received frame's body (its first tensor) starts in memory: at a multiple of this many bytes. A tensor at
-#: an odd address is slow to copy for the kernel: sending 1 MB from one took about six times as long on this
-#: project's machines (the echo in section 1 of ``benchmarks/runtime.py`` sends the tensors it received).
+#: Where a received frame's body (its first tensor) starts in memory: at a multiple of this many bytes, as its place
+#: in the stream is a multiple of :data:`~mcfn.runtime.wire.ALIGNMENT`, so the kernel copies it out of its buffers
+#: with source and destination equally aligned (why that matters: :mod:`mcfn.runtime.wire`).
 BODY_ALIGNMENT = 64
 #: ``struct timeval``, as ``SO_RCVTIMEO`` and ``SO_SNDTIMEO`` take it.
 _TIMEVAL = struct.Struct("@ll")
