@@ -15,7 +15,7 @@ import pytest
 from tests.runtime.conftest import FRAME_SOCKETS, frame_socket_class
 from tests.runtime.test_transport import BAD_FRAMES
 
-from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode
+from mcfn.runtime.wire import BODY_ALIGNMENT, FrameError, FrameLimits, Message, encode
 
 LIMITS = FrameLimits(max_body_bytes=1 << 26)
 
@@ -107,6 +107,7 @@ def test_messages_arrive_as_sent_and_alike_from_either_implementation(pair, fiel
     assert not receiver.failed
     assert not sender.failed
     assert receiver.pending == 0
+    assert all(next(iter(m.tensors.values())).ctypes.data % BODY_ALIGNMENT == 0 for m in got if m.tensors)
 
 
 def test_both_implementations_make_the_same_of_every_frame():

@@ -13,7 +13,7 @@ from tests.runtime.conftest import run
 
 from mcfn.runtime.channel import Channel
 from mcfn.runtime.framing import BUFFER_BYTES, MAX_QUEUED, FrameProtocol
-from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode, encode_parts
+from mcfn.runtime.wire import BODY_ALIGNMENT, FrameError, FrameLimits, Message, encode, encode_parts
 
 
 class _Transport(asyncio.Transport):
@@ -69,10 +69,12 @@ def test_frames_cut_anywhere_decode_to_the_messages_sent(cuts):
         _feed(protocol, STREAM, cuts)
         return [await protocol.read() for _ in MESSAGES]
 
-    for got, sent in zip(run(scenario()), MESSAGES, strict=True):
+    received = run(scenario())
+    for got, sent in zip(received, MESSAGES, strict=True):
         assert (got.kind, got.fields, list(got.tensors)) == (sent.kind, sent.fields, list(sent.tensors))
         for name, tensor in sent.tensors.items():
             np.testing.assert_array_equal(got.tensors[name], tensor)
+    assert received[1].tensors["x"].ctypes.data % BODY_ALIGNMENT == 0  # received in a buffer of its own
 
 
 def test_reading_pauses_while_messages_wait_and_a_bad_frame_ends_the_stream():

@@ -24,12 +24,13 @@ from posix.uio cimport iovec
 from mcfn.runtime.wire cimport Message
 
 from mcfn.runtime.channel import answered
-from mcfn.runtime.frames import BODY_ALIGNMENT as _BODY_ALIGNMENT, TIMEOUT_SLACK
+from mcfn.runtime.frames import TIMEOUT_SLACK
 from mcfn.runtime.link import IDEAL, Pacer
 from mcfn.runtime.wire import (
     _RECEIVED,
     _SHAPES,
     ALIGNMENT as _ALIGNMENT,
+    BODY_ALIGNMENT as _BODY_ALIGNMENT,
     MAGIC,
     MAX_FIELD_COUNT,
     PREFIX_BYTES,
@@ -73,7 +74,7 @@ cdef enum:
     MOST_PARTS = 511  # a frame's prefix and header, then at most 255 tensors, each with its padding
     ALIGNMENT = 16  # wire.ALIGNMENT
     AHEAD_BYTES = 16384  # read ahead: a small frame arrives in one call (a larger one: see _receive)
-    BODY_ALIGNMENT = 64  # frames.BODY_ALIGNMENT
+    BODY_ALIGNMENT = 64  # wire.BODY_ALIGNMENT
 cdef int _OPTIONS[2]
 _OPTIONS[RECEIVING] = SO_RCVTIMEO
 _OPTIONS[SENDING] = SO_SNDTIMEO

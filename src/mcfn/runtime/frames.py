@@ -2,10 +2,10 @@
 :class:`~mcfn.runtime.blocking.BlockingChannel`.
 
 Reading a frame takes two calls, its prefix and then the rest, each with ``MSG_WAITALL`` (the kernel returns once
-all the bytes asked for are there), into a buffer of the frame's own (``np.empty``: not zero-filled, its body
-aligned), so each tensor is a view of the bytes the kernel delivered — no copy at any size, and no more system
-calls for 10 MB than for 1 KB. The prefix is checked against the frame limits before anything more is read.
-Writing is one ``sendmsg`` of the frame's parts (a tensor's part is its own memory).
+all the bytes asked for are there), into a buffer of the frame's own (:func:`~mcfn.runtime.wire.frame_buffer`: not
+zero-filled, its body aligned), so each tensor is a view of the bytes the kernel delivered — no copy at any size,
+and no more system calls for 10 MB than for 1 KB. The prefix is checked against the frame limits before anything
+more is read. Writing is one ``sendmsg`` of the frame's parts (a tensor's part is its own memory).
 
 Every operation has a timeout, and so a deadline (``time.monotonic()`` seconds). The socket stays blocking (a Python
 socket timeout would ``poll`` before every call); the kernel bounds each call by ``SO_RCVTIMEO`` / ``SO_SNDTIMEO``,
@@ -34,18 +34,21 @@ import socket
 import struct
 import time
 
-import numpy as np
-
 from mcfn.runtime.channel import answered
 from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
-from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, decode, encode_parts, frame_lengths
+from mcfn.runtime.wire import (
+    PREFIX_BYTES,
+    FrameError,
+    FrameLimits,
+    Message,
+    decode,
+    encode_parts,
+    frame_buffer,
+    frame_lengths,
+)
 
 #: How far the kernel's bound on a call may lie beyond an operation's deadline, as a share of the time left.
 TIMEOUT_SLACK = 0.01
-#: Where a received frame's body (its first tensor) starts in memory: at a multiple of this many bytes, as its place
-#: in the stream is a multiple of :data:`~mcfn.runtime.wire.ALIGNMENT`, so the kernel copies it out of its buffers
-#: with source and destination equally aligned (why that matters: :mod:`mcfn.runtime.wire`).
-BODY_ALIGNMENT = 64
 #: ``struct timeval``, as ``SO_RCVTIMEO`` and ``SO_SNDTIMEO`` take it.
 _TIMEVAL = struct.Struct("@ll")
 
@@ -114,9 +117,7 @@ class FrameSocket:
                 raise EOFError("connection closed")
             raise FrameError(f"truncated frame prefix ({got} of {PREFIX_BYTES} bytes)")
         head, body = frame_lengths(self._prefix, 0, self.limits)
-        room = np.empty(head + body + BODY_ALIGNMENT - 1, np.uint8)  # not zero-filled
-        start = -(room.ctypes.data + head) % BODY_ALIGNMENT  # the body starts aligned
-        frame = memoryview(room)[start : start + head + body]
+        frame = frame_buffer(head, body)
         got = self._fill(frame, deadline)
         if got < head + body:
             raise FrameError(f"truncated frame ({got} of {head + body} bytes)")

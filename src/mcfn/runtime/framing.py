@@ -26,9 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import cast
 
-import numpy as np
-
-from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, decode, frame_lengths
+from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, decode, frame_buffer, frame_lengths
 
 #: The receive buffer: frames up to this size (prefix included) are decoded from it.
 BUFFER_BYTES = 256 * 1024
@@ -191,7 +189,7 @@ class FrameProtocol(asyncio.BufferedProtocol):
                 self._decoded(bytes(view[at : at + head]), bytes(view[at + head : at + head + body]))
                 start += total
             elif total > len(self._buffer):
-                self._frame = memoryview(np.empty(head + body, np.uint8))  # not zero-filled: all of it is written
+                self._frame = frame_buffer(head, body)
                 self._frame_head = head
                 self._filled = end - start - PREFIX_BYTES
                 self._frame[: self._filled] = view[start + PREFIX_BYTES : end]

@@ -48,6 +48,10 @@ MAGIC = b"MF"
 VERSION = 4
 #: Every tensor's bytes and every frame start at a multiple of this many bytes of the stream (module docstring).
 ALIGNMENT = 16
+#: Where a received frame's body (its first tensor) starts in memory: at a multiple of this many bytes, as its place
+#: in the stream is a multiple of :data:`ALIGNMENT`, so the kernel copies it out of its buffers with source and
+#: destination equally aligned (module docstring).
+BODY_ALIGNMENT = 64
 _PREFIX = struct.Struct("!2sBxII")
 PREFIX_BYTES = _PREFIX.size
 #: Kind length, tensor count, fields length.
@@ -250,6 +254,14 @@ def _layout_of(tensors: dict[str, Any], arrays: list[np.ndarray]) -> _Layout:
         table += (_TENSOR.pack(code, array.ndim, len(label)), _DIMS[array.ndim].pack(*array.shape), label)
         described.append((name, _WIRE_DTYPES[code], tuple(array.shape), array.size * array.itemsize))
     return _Layout(table=b"".join(table), tensors=tuple(described), body_bytes=sum(_aligned(t[3]) for t in described))
+
+
+def frame_buffer(head_bytes: int, body_bytes: int) -> memoryview:
+    """A buffer for a frame's header and body to be received into (not zero-filled), its body at an address that is
+    a multiple of :data:`BODY_ALIGNMENT`."""
+    room = np.empty(head_bytes + body_bytes + BODY_ALIGNMENT - 1, np.uint8)
+    start = -(room.ctypes.data + head_bytes) % BODY_ALIGNMENT
+    return memoryview(room)[start : start + head_bytes + body_bytes]
 
 
 def frame_lengths(buffer: bytes | bytearray | memoryview, offset: int, limits: FrameLimits) -> tuple[int, int]:
