@@ -27,7 +27,6 @@ from mcfn.runtime.channel import answered
 from mcfn.runtime.frames import TIMEOUT_SLACK
 from mcfn.runtime.link import IDEAL, Pacer
 from mcfn.runtime.wire import (
-    _RECEIVED,
     _SHAPES,
     ALIGNMENT as _ALIGNMENT,
     BODY_ALIGNMENT as _BODY_ALIGNMENT,
@@ -233,13 +232,7 @@ cdef class FrameSocket:
             got += self._receive_into(fd, data + got, size - got, size - got, MSG_WAITALL, until)
             if got < size:
                 raise FrameError(f"truncated frame ({got} of {size} bytes)")
-        header = PyBytes_FromStringAndSize(data, head)
-        known = _RECEIVED.get(header)
-        if known is not None and (<tuple>known)[1].body_bytes == body:  # the common case of read_head
-            kind, layout = known
-            fields = {}
-        else:
-            kind, fields, layout = read_head(header, body)
+        kind, fields, layout = read_head(PyBytes_FromStringAndSize(data, head), body)
         return _message(kind, fields, _tensors(layout.tensors, frame, data + head))
 
     cdef int _send_message(self, Message message, double deadline, link) except -1:
