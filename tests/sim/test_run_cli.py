@@ -60,7 +60,7 @@ def test_run_json_and_seed_override(capsys, scenario_file, tmp_path):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--policy", "fastest"], "unknown routing policy 'fastest'"),
+        (["--policy", "fastest"], "unknown policy 'fastest'"),
         (["--duration-s", "0"], "--duration-s"),
     ],
 )

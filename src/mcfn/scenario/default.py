@@ -26,10 +26,18 @@ services:
   - name: classify
     model: resnet50
     split: {stages: 1}
+    exits:
+      - {after: layer3_5_relu_2, accuracy: 0.70, source: assumed}
+    variants:
+      - {model: resnet50, precision: int8}
+      - {model: mobilenet_v2}
+      - {model: mobilenet_v2, precision: int8}
+      - {model: resnet18}
+    compression: [1.0, 0.5, 0.25]
     rate_per_terminal_per_s: 0.3
     data_bits: 1.2e+6
     deadline_s: 0.1
-    min_accuracy: 0.7
+    min_accuracy: 0.65
   - name: detect
     rate_per_terminal_per_s: 0.3
     data_bits: 2.0e+6

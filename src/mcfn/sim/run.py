@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from mcfn.orchestration.choice import ORCHESTRATED
 from mcfn.routing import make_policy
 from mcfn.scenario import Scenario
 from mcfn.sim.engine import Simulator
@@ -43,16 +44,19 @@ class RunResult:
     columns: dict[str, np.ndarray]
     summary: dict[str, Any]
     services: tuple[str, ...]
+    #: ``(variant, exit, accuracy source)`` of every option, by option id (the ``option`` column).
+    options: tuple[tuple[str, str, str], ...]
     nodes: tuple[str, ...]
     stations: tuple[str, ...]
     reasons: tuple[str, ...]
 
 
 def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = None, chunks: int = 100) -> RunResult:
-    """Simulate ``scenario`` with routing ``policy`` (a name of :data:`mcfn.routing.POLICIES`)."""
+    """Simulate ``scenario`` with ``policy``: a routing policy (:data:`mcfn.routing.POLICIES`: every task served by its
+    service's reference variant) or an orchestrating one (:data:`mcfn.orchestration.ORCHESTRATED`)."""
     sim = Simulator(seed=scenario.seed)
-    chooser = make_policy(policy, sim.stream("policy"))
-    model = NetworkModel(sim, build_world(scenario), policy=chooser)
+    routing = make_policy(ORCHESTRATED.get(policy, policy), sim.stream("policy"))
+    model = NetworkModel(sim, build_world(scenario), policy=routing, orchestrated=policy in ORCHESTRATED)
     Failures(model, scenario.failures)
     started = time.perf_counter()
     step_s = scenario.duration_s / chunks
@@ -76,6 +80,7 @@ def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = Non
         columns=columns,
         summary=summary,
         services=tuple(s.name for s in scenario.services),
+        options=tuple((o.variant, o.exit, o.source) for o in model.world.options),
         nodes=model.world.fleet.node_ids,
         stations=model.world.stations,
         reasons=tuple(model.table.reasons),
