@@ -45,7 +45,8 @@ def test_the_reference_comes_first_then_each_variant_with_its_exits():
     assert options[0].accuracy == PUBLISHED_TOP1["resnet50"]
     assert options[2].accuracy == PUBLISHED_TOP1_INT8["resnet50"][0]
     assert "QuantizedWeights" in options[2].source
-    assert options[1].assumed and not options[0].assumed
+    assert options[1].assumed
+    assert not options[0].assumed
     graph = load_zoo_graph("resnet50")
     assert _total(options[0].stages) == pytest.approx(graph.total_flops)
     # the exit runs the ancestors of its node plus a pooled linear head: far less than the whole model
@@ -79,7 +80,8 @@ def test_an_exit_of_explicit_stages_answers_with_the_final_answer_size():
     early = options[1]
     assert len(early.stages) == 1
     assert early.stages[0].output_bits == STAGES[-1]["output_bits"]
-    assert early.accuracy == 0.6 and not early.assumed
+    assert early.accuracy == 0.6
+    assert not early.assumed
 
 
 @pytest.mark.parametrize("ratio", [1.0, 0.5, 0.1])

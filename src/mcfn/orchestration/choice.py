@@ -63,7 +63,10 @@ class Choice:
 
 
 class UtilityChooser:
-    """Chooses option, compression and placement per task (module docstring), routing with ``policy``."""
+    """Chooses option, compression and placement per task (module docstring), routing with ``policy``.
+
+    Compiled (``choice.pxd``), a decision is typed loops around the router's calls.
+    """
 
     def __init__(self, *, router: Router, policy: Policy, menus: Sequence[Menu], weight: float) -> None:
         self._router = router
@@ -74,38 +77,51 @@ class UtilityChooser:
     def choose(self, service: int, station: int, uplink_bps: float, now_s: float) -> Choice:
         """The choice for a task of ``service`` entering at station ``station`` (its index in the menus' requests),
         whose input would upload at ``uplink_bps``."""
-        menu = self._menus[service]
-        w, deadline, floor = self._weight, menu.deadline_s, menu.min_accuracy
-        upload_s = [c * menu.data_bits / uplink_bps if menu.data_bits else 0.0 for c in menu.compression]
-        bounds = []
-        for i, accuracy in enumerate(menu.accuracy):
+        menu: Menu = self._menus[service]
+        w = self._weight
+        deadline, floor = menu.deadline_s, menu.min_accuracy
+        compression, accuracy = menu.compression, menu.accuracy
+        n, levels = len(menu.options), len(compression)
+        seconds_per_ratio = menu.data_bits / uplink_bps if menu.data_bits else 0.0
+        bound = [0.0] * n  # each option's utility bound: its lower latency bound, best level above the floor
+        for i in range(n):
             least = menu.fixed_s[i] + menu.lower_s[i]
-            bound = max(
-                (
-                    w * a - (1.0 - w) * (least + up) / deadline
-                    for a, up in zip(accuracy, upload_s, strict=True)
-                    if a >= floor
-                ),
-                default=-float("inf"),
-            )
-            bounds.append((bound, i))
-        bounds.sort(reverse=True)
+            top = -_INF
+            for c in range(levels):
+                a = accuracy[i][c]
+                if a >= floor:
+                    u = w * a - (1.0 - w) * (least + compression[c] * seconds_per_ratio) / deadline
+                    if u > top:
+                        top = u
+            bound[i] = top
+        tried = [False] * n
         best: Choice | None = None
         fallback: Choice | None = None  # while nothing is feasible: above the floor first, then fastest, then best
-        fallback_key = (True, float("inf"), 0.0)
-        for bound, i in bounds:
-            if best is not None and bound <= best.utility:
+        fallback_rank, fallback_s, fallback_a = 2, _INF, 0.0
+        for _ in range(n):
+            i = -1  # the untried option of the highest bound (the first on ties)
+            for k in range(n):
+                if not tried[k] and (i < 0 or bound[k] > bound[i]):
+                    i = k
+            tried[i] = True
+            if best is not None and bound[i] <= best.utility:
                 break
             route = self._router.route_stages(menu.requests[i][station], self._policy, now_s=now_s)
             routed_s = menu.fixed_s[i] + route.latency_s
-            for c, (accuracy, up) in enumerate(zip(menu.accuracy[i], upload_s, strict=True)):
-                latency = routed_s + up
-                if accuracy >= floor and latency <= deadline:
-                    utility = w * accuracy - (1.0 - w) * latency / deadline
-                    if best is None or utility > best.utility:
-                        best = Choice(menu.options[i], menu.compression[c], route, latency, utility, True)
-                elif best is None and (key := (accuracy < floor, latency, -accuracy)) < fallback_key:
-                    # predicted late or below the floor: scored as failed
-                    fallback_key = key
-                    fallback = Choice(menu.options[i], menu.compression[c], route, latency, -(1.0 - w), False)
+            for c in range(levels):
+                a = accuracy[i][c]
+                latency = routed_s + compression[c] * seconds_per_ratio
+                if a >= floor and latency <= deadline:
+                    u = w * a - (1.0 - w) * latency / deadline
+                    if best is None or u > best.utility:
+                        best = Choice(menu.options[i], compression[c], route, latency, u, True)
+                elif best is None:
+                    rank = 0 if a >= floor else 1
+                    if (rank, latency, -a) < (fallback_rank, fallback_s, -fallback_a):
+                        fallback_rank, fallback_s, fallback_a = rank, latency, a
+                        # predicted late or below the floor: scored as failed
+                        fallback = Choice(menu.options[i], compression[c], route, latency, -(1.0 - w), False)
         return best if best is not None else fallback
+
+
+_INF = float("inf")
