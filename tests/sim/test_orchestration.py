@@ -44,7 +44,7 @@ VARIANTS = {
 }
 
 
-def _variant_scenario(seed: int = 3) -> Scenario:
+def variant_scenario(seed: int = 3) -> Scenario:
     """The small scenario whose first service has an int8 variant, a light two-stage variant with an exit, and three
     compression levels."""
     document = small_scenario(seed=seed, duration_s=15).model_dump(mode="json")
@@ -53,7 +53,7 @@ def _variant_scenario(seed: int = 3) -> Scenario:
 
 
 def test_every_tasks_accuracy_is_recomputed_from_its_variant_exit_and_compression(tmp_path: Path):
-    scenario = _variant_scenario()
+    scenario = variant_scenario()
     run = simulate(scenario, "utility-aware")
     write_outputs(tmp_path, scenario.model_dump(mode="json"), [run])
     by_name = {
@@ -78,7 +78,7 @@ def test_every_tasks_accuracy_is_recomputed_from_its_variant_exit_and_compressio
 
 
 def test_fixed_variant_policies_serve_the_reference_uncompressed():
-    scenario = _variant_scenario()
+    scenario = variant_scenario()
     run = simulate(scenario, "compute-aware")
     world = build_world(scenario)
     served = run.columns["option"][run.columns["status"] == COMPLETED]
@@ -90,7 +90,7 @@ def test_fixed_variant_policies_serve_the_reference_uncompressed():
 def test_orchestration_changes_accuracy_and_raises_utility_over_seeds():
     gains, accuracy = [], []
     for seed in (1, 2, 3):
-        scenario = _variant_scenario(seed)
+        scenario = variant_scenario(seed)
         chosen, fixed = simulate(scenario, "utility-aware").summary, simulate(scenario, "compute-aware").summary
         gains.append(chosen["mean_utility"] - fixed["mean_utility"])
         accuracy.append(chosen["mean_accuracy"] - fixed["mean_accuracy"])
@@ -99,7 +99,7 @@ def test_orchestration_changes_accuracy_and_raises_utility_over_seeds():
 
 
 def _chooser_at(seed: int):
-    scenario = _variant_scenario(seed)
+    scenario = variant_scenario(seed)
     sim = Simulator(seed=seed)
     world = build_world(scenario)
     model = NetworkModel(sim, world, policy=make_policy("compute-aware"), orchestrated=True)
