@@ -52,12 +52,23 @@ class RunResult:
     reasons: tuple[str, ...]
 
 
-def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = None, chunks: int = 100) -> RunResult:
-    """Simulate ``scenario`` with routing ``policy`` (a name of :data:`mcfn.routing.POLICIES`)."""
+def prepare(scenario: Scenario, policy: str) -> NetworkModel:
+    """The model of ``scenario`` under routing ``policy``, on a simulator at time 0, its failures scheduled.
+
+    Everything that can be wrong with a valid scenario file beyond its fields (a trace of too few terminals, a
+    failure of an unknown node) is found here, before any time is simulated.
+    """
     sim = Simulator(seed=scenario.seed)
     chooser = make_policy(policy, sim.stream("policy"))
     model = NetworkModel(sim, build_world(scenario), policy=chooser)
     Failures(model, scenario.failures)
+    return model
+
+
+def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = None, chunks: int = 100) -> RunResult:
+    """Simulate ``scenario`` with routing ``policy`` (a name of :data:`mcfn.routing.POLICIES`)."""
+    model = prepare(scenario, policy)
+    sim = model.sim
     started = time.perf_counter()
     step_s = scenario.duration_s / chunks
     for i in range(1, chunks + 1):
