@@ -145,6 +145,8 @@ def test_seeds_give_means_with_student_t_intervals_everywhere(capsys, scenario_f
     assert "seeds 5–6" in stdout
     utility_row = next(line for line in stdout.splitlines() if "mean utility" in line)
     assert utility_row.count("±") == 2
+    ranked = next(line for line in stdout.splitlines() if line.startswith("ranked by mean utility"))
+    assert "per-seed difference" in ranked
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["seeds"] == [5, 6]
     assert "Student t" in summary["interval"]
@@ -173,7 +175,8 @@ def test_seeds_json_shape(capsys, scenario_file, tmp_path):
     assert code == 0
     assert "error" not in err
     doc = json.loads(stdout)
-    assert set(doc) == {"scenario", "seeds", "interval", "policies"}
+    assert set(doc) == {"scenario", "seeds", "interval", "ranking", "policies"}
+    assert [entry["policy"] for entry in doc["ranking"]] == ["nearest-edge"]
     assert doc["seeds"] == [3, 4]
     policy = doc["policies"]["nearest-edge"]
     assert set(policy) == {"aggregate", "runs"}
@@ -193,3 +196,47 @@ def test_one_seed_says_there_is_no_interval(capsys, scenario_file, tmp_path):
     assert code == 0
     assert "no confidence interval" in stdout
     assert "±" not in stdout
+
+
+def _run(policy, seed, utility):
+    from mcfn.sim.run import RunResult
+
+    return RunResult(
+        policy=policy,
+        seed=seed,
+        columns={},
+        summary={"mean_utility": utility, "tasks": {"failure_reasons": {}}},
+        services=(),
+        nodes=(),
+        stations=(),
+        reasons=(),
+    )
+
+
+def test_ranking_is_by_the_mean_with_paired_gaps():
+    from scipy import stats
+
+    from mcfn.sim.report import ranking
+
+    # b beats c on every seed by about 0.01, though the seeds' spread (0.1) dwarfs it: a paired gap resolves it
+    utility = {"a": [0.0, 0.1, -0.1], "b": [0.5, 0.6, 0.4], "c": [0.49, 0.588, 0.391]}
+    runs = [_run(name, seed, u) for name, values in utility.items() for seed, u in enumerate(values)]
+    ranked = ranking(runs)
+    assert [r["policy"] for r in ranked] == ["b", "c", "a"]
+    assert ranked[0]["gap_to_previous"] is None
+    assert ranked[0]["mean"] == pytest.approx(0.5)
+    gaps = np.subtract(utility["b"], utility["c"])
+    low, high = stats.t.interval(0.95, 2, loc=gaps.mean(), scale=stats.sem(gaps))
+    gap = ranked[1]["gap_to_previous"]
+    assert gap["mean"] == pytest.approx(gaps.mean())
+    assert gap["ci95"] == pytest.approx((high - low) / 2)
+    assert gap["mean"] - gap["ci95"] > 0
+    assert ranked[2]["gap_to_previous"]["mean"] == pytest.approx(np.mean(np.subtract(utility["c"], utility["a"])))
+
+
+def test_ranking_puts_policies_without_a_value_last():
+    from mcfn.sim.report import ranking
+
+    ranked = ranking([_run("none", 0, None), _run("some", 0, -0.2)])
+    assert [r["policy"] for r in ranked] == ["some", "none"]
+    assert ranked[1]["gap_to_previous"] == {"mean": None, "ci95": None, "n": 0}

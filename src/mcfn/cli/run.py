@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -105,7 +105,7 @@ def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:
     from rich.table import Table
 
     from mcfn.experiments.stats import CONFIDENCE
-    from mcfn.sim.report import TABLE_ROWS, aggregate, by_policy, table_cell
+    from mcfn.sim.report import TABLE_ROWS, aggregate, by_policy, ranking, table_cell
 
     groups = by_policy(runs)
     seeds = [run.seed for run in next(iter(groups.values()))]
@@ -130,3 +130,20 @@ def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:
     console.width = max(console.width, 24 + sum(w + 3 for w in widest))  # a piped table keeps one line per metric
     console.print(title, soft_wrap=True, markup=False, highlight=False)
     console.print(table)
+    console.print(_ranking_line(ranking(runs), paired=len(seeds) > 1), soft_wrap=True, markup=False, highlight=False)
+
+
+def _ranking_line(ranked: list[dict[str, Any]], *, paired: bool) -> str:
+    """``a > b (gap) ≈ c (gap) …``: ``>`` where the gap's interval excludes 0, ``≈`` where these seeds cannot tell."""
+    how = " (gap to the one before: mean ± 95% CI of the per-seed difference)" if paired else ""
+    parts = [ranked[0]["policy"]]
+    for entry in ranked[1:]:
+        gap = entry["gap_to_previous"]
+        if gap["mean"] is None:
+            parts.append(f"? {entry['policy']}")
+        elif gap["ci95"] is None:
+            parts.append(f"{'>' if gap['mean'] > 0 else '='} {entry['policy']} ({-gap['mean']:+.4f})")
+        else:
+            resolved = gap["mean"] - gap["ci95"] > 0
+            parts.append(f"{'>' if resolved else '≈'} {entry['policy']} ({-gap['mean']:+.4f} ± {gap['ci95']:.4f})")
+    return f"ranked by {ranked[0]['metric'].replace('_', ' ')}{how}: " + " ".join(parts)

@@ -1,4 +1,5 @@
-"""Writing a policy comparison out: per-task CSV, JSON summary, and PNG plots (matplotlib, headless).
+"""Writing a policy comparison out: per-task CSV, JSON summary, the table's cells, and the plots
+(:mod:`mcfn.sim.plots`).
 
 Every number in the plots and the summary can be recomputed from ``tasks.csv`` (one row per task of every policy
 and seed); ``summary.json`` also holds the scenario that produced them. A comparison on several seeds reports,
@@ -10,18 +11,22 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mcfn.experiments.stats import CONFIDENCE, summarise_numbers
+from mcfn.experiments.stats import CONFIDENCE, mean_ci, summarise_numbers
 from mcfn.sim.records import STATUS_NAMES
 from mcfn.sim.run import RunResult
 
 #: How every interval is computed, for titles, legends and the JSON summary.
 INTERVAL = f"{CONFIDENCE:.0%} confidence interval of the mean over seeds (Student t)"
+
+#: The summary metric that ranks the policies (higher is better).
+RANK_BY = ("mean_utility",)
 
 #: Rows of the side-by-side table: label, summary path, format (of the mean and of the interval's half-width).
 TABLE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -45,7 +50,7 @@ TABLE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 
 def table_cell(aggregate: dict[str, Any], path: tuple[str, ...], fmt: str) -> str:
     """``mean ± half-width`` of the metric at ``path`` of a policy's aggregate (the mean alone on one seed)."""
-    cell = _at(aggregate, path)
+    cell = metric_at(aggregate, path)
     mean, half_width = cell["mean"], cell["ci95"]
     if mean is None:
         return "-"
@@ -53,7 +58,8 @@ def table_cell(aggregate: dict[str, Any], path: tuple[str, ...], fmt: str) -> st
     return text if half_width is None else f"{text} ± {_format(half_width, fmt)}"
 
 
-def _at(document: dict[str, Any], path: tuple[str, ...]) -> Any:
+def metric_at(document: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at ``path`` (keys) of a nested summary or aggregate."""
     for key in path:
         document = document[key]
     return document
@@ -89,8 +95,34 @@ def aggregate(runs: Sequence[RunResult]) -> dict[str, Any]:
     return summarise_numbers(summaries, skip=("seed",))
 
 
+def ranking(runs: Sequence[RunResult], path: tuple[str, ...] = RANK_BY) -> list[dict[str, Any]]:
+    """The policies by their mean (over seeds) of the metric at ``path``, best first, each with its paired gap.
+
+    ``gap_to_previous`` is how far the policy falls behind the one ranked just before it: the mean over seeds of
+    their per-seed difference, with its Student-t interval (``{"mean", "ci95", "n"}``). Every policy sees the same
+    arrivals on a seed, so the per-seed difference cancels most of that seed's luck (a paired comparison) and its
+    interval is much narrower than the two policies' own intervals suggest. A gap whose interval holds 0 is not
+    resolved by these seeds. Seeds on which either policy has no value are left out of the gap.
+    """
+    per_seed = {
+        name: {run.seed: metric_at(run.summary, path) for run in group} for name, group in by_policy(runs).items()
+    }
+    means = {name: mean_ci(values.values()).mean for name, values in per_seed.items()}
+    order = sorted(per_seed, key=lambda name: -math.inf if means[name] is None else means[name], reverse=True)
+    ranked: list[dict[str, Any]] = []
+    for k, name in enumerate(order):
+        gap = None
+        if k > 0:
+            before, mine = per_seed[order[k - 1]], per_seed[name]
+            gaps = [before[seed] - mine[seed] for seed in mine if None not in (before.get(seed), mine[seed])]
+            gap = mean_ci(gaps).as_dict()
+        ranked.append({"policy": name, "metric": ".".join(path), "mean": means[name], "gap_to_previous": gap})
+    return ranked
+
+
 def summary_document(scenario_doc: dict[str, Any], runs: Sequence[RunResult]) -> dict[str, Any]:
-    """The JSON summary: the scenario, the seeds, and per policy the aggregate over seeds and each seed's summary.
+    """The JSON summary: the scenario, the seeds, the :func:`ranking`, and per policy the aggregate over seeds and
+    each seed's summary.
 
     ``policies.NAME.aggregate`` has the nesting of a run's summary with ``{"mean", "ci95", "n"}`` in place of each
     number (``ci95``: the half-width of the interval, ``null`` on one seed); ``policies.NAME.runs`` holds each
@@ -102,6 +134,7 @@ def summary_document(scenario_doc: dict[str, Any], runs: Sequence[RunResult]) ->
         "scenario": scenario_doc,
         "seeds": seeds,
         "interval": INTERVAL,
+        "ranking": ranking(runs),
         "policies": {
             name: {"aggregate": aggregate(group), "runs": [run.summary for run in group]}
             for name, group in groups.items()
@@ -111,11 +144,13 @@ def summary_document(scenario_doc: dict[str, Any], runs: Sequence[RunResult]) ->
 
 def write_outputs(out: Path, scenario_doc: dict[str, Any], runs: Sequence[RunResult]) -> list[Path]:
     """Write ``tasks.csv``, ``summary.json`` and the three plots into ``out``; returns the paths written."""
+    from mcfn.sim.plots import plot_comparison
+
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "tasks.csv", out / "summary.json"]
     _write_csv(written[0], runs)
     written[1].write_text(json.dumps(summary_document(scenario_doc, runs), indent=2) + "\n", encoding="utf-8")
-    written += _plots(out, runs)
+    written += plot_comparison(out, runs)
     return written
 
 
@@ -178,79 +213,3 @@ def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
 
 def _floats(values: np.ndarray) -> list[str]:
     return ["" if v != v else repr(v) for v in values.tolist()]  # NaN (not applicable) as an empty cell
-
-
-def _plots(out: Path, runs: Sequence[RunResult]) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
-
-    groups = by_policy(runs)
-    aggregates = {name: aggregate(group) for name, group in groups.items()}
-    seeds = [run.seed for run in next(iter(groups.values()))]
-    over = (
-        f"mean ± {CONFIDENCE:.0%} CI over {len(seeds)} seeds, Student t"
-        if len(seeds) > 1
-        else f"seed {seeds[0]}, one seed: no CI"
-    )
-    paths = [out / "latency_cdf.png", out / "utilisation.png", out / "comparison.png"]
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name, group in groups.items():
-        latency = np.sort(np.concatenate([run.columns["latency_s"] for run in group]))
-        latency = latency[~np.isnan(latency)]
-        tasks = sum(run.columns["status"].size for run in group)
-        if latency.size:
-            ax.plot(latency * 1e3, np.arange(1, latency.size + 1) / tasks, label=name)
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
-    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_xlabel("latency (ms)")
-    ax.set_ylabel("share of all tasks completed within")
-    pooled = f"tasks of {len(seeds)} seeds pooled" if len(seeds) > 1 else f"seed {seeds[0]}"
-    ax.set_title(f"Latency CDF ({pooled}; failed tasks never complete)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(paths[0], dpi=120)
-    plt.close(fig)
-
-    names = list(runs[0].summary["utilisation"])
-    fig, ax = plt.subplots(figsize=(max(7, 0.6 * len(names) * len(groups) / 2), 4.5))
-    width = 0.8 / len(groups)
-    for i, (name, agg) in enumerate(aggregates.items()):
-        means, errors = _bars([agg["utilisation"][n] for n in names], 100)
-        ax.bar(np.arange(len(names)) + i * width, means, width, yerr=errors, capsize=2, label=name)
-    ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names, rotation=45, ha="right")
-    ax.set_ylabel("VM utilisation (%)")
-    ax.set_title(f"Compute node utilisation ({over})")
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(paths[1], dpi=120)
-    plt.close(fig)
-
-    metrics = [
-        ("deadline met (%)", ("deadline_satisfaction",), 100),
-        ("p95 latency (ms)", ("latency_s", "p95"), 1e3),
-        ("mean utility", ("mean_utility",), 1),
-    ]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4.3))
-    for ax, (label, path, scale) in zip(axes, metrics, strict=True):
-        means, errors = _bars([_at(agg, path) for agg in aggregates.values()], scale)
-        ax.bar(list(aggregates), means, yerr=errors, capsize=4, color="tab:blue", ecolor="black")
-        ax.set_title(label)
-        ax.tick_params(axis="x", rotation=45)
-    fig.suptitle(over)
-    fig.tight_layout()
-    fig.savefig(paths[2], dpi=120)
-    plt.close(fig)
-    return paths
-
-
-def _bars(cells: Sequence[dict[str, Any]], scale: float) -> tuple[list[float], list[float]]:
-    """Bar heights and error-bar half-widths from aggregate cells (0 where a metric or its interval is missing)."""
-    means = [scale * (cell["mean"] or 0.0) for cell in cells]
-    errors = [scale * (cell["ci95"] or 0.0) for cell in cells]
-    return means, errors
