@@ -1,10 +1,10 @@
-"""``mcfn run``: simulate a scenario under several routing policies and compare them side by side."""
+"""``mcfn run``: simulate a scenario under several routing policies, on one or more seeds, and compare them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -41,18 +41,33 @@ def run_command(
     out: Path = typer.Option(
         Path("results/run"), "--out", metavar="DIR", help="Folder for tasks.csv, summary.json and the plots."
     ),
-    seed: int | None = typer.Option(None, "--seed", metavar="N", help="Override the scenario's seed."),
+    seed: int | None = typer.Option(
+        None, "--seed", metavar="N", help="Override the scenario's seed (the first seed with --seeds)."
+    ),
+    seeds: int = typer.Option(
+        1,
+        "--seeds",
+        min=1,
+        metavar="N",
+        help="Run every policy on N seeds (the scenario's seed and the N-1 after it) and report means with "
+        "95 % confidence intervals (Student t).",
+    ),
     duration_s: float | None = typer.Option(
         None, "--duration-s", min=0.001, metavar="SECONDS", help="Override the scenario's simulated duration."
     ),
     jobs: int = typer.Option(
-        1, "--jobs", min=1, metavar="N", help="Simulate up to N policies at once, in worker processes."
+        1, "--jobs", min=1, metavar="N", help="Simulate up to N runs (policy, seed) at once, in worker processes."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary JSON instead of the table."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the summary JSON (each seed's summary, means and CIs) instead of the table."
+    ),
 ) -> None:
     """Simulate the mobile computing-force network and compare routing policies on the same arrivals.
 
-    Example: 'mcfn run --policy compute-aware --policy nearest-edge --duration-s 60'.
+    Every policy runs on the same arrivals and mobility for a given seed; with --seeds N the table shows each
+    metric's mean over the seeds with its 95 % confidence interval.
+
+    Example: 'mcfn run --policy compute-aware --policy nearest-edge --duration-s 60 --seeds 5 --jobs 2'.
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -71,21 +86,22 @@ def run_command(
         if name not in POLICIES and name not in ORCHESTRATED:
             raise ValueError(f"unknown policy {name!r}; valid: {', '.join([*ORCHESTRATED, *POLICIES])}")
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        TextColumn("{task.completed:>6.0f}/{task.total:.0f} s simulated"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=as_json,
-    ) as progress:
-        bars = {name: progress.add_task(name, total=loaded.duration_s) for name in names}
-        runs = compare(
-            loaded,
-            names,
-            jobs=jobs,
-            progress=lambda name, now_s: progress.update(bars[name], completed=min(now_s, loaded.duration_s)),
-        )
+    columns = [TextColumn("{task.description:<14}"), BarColumn()]
+    columns.append(TextColumn("{task.completed:>7.0f}/{task.total:.0f} s simulated"))
+    if seeds > 1:
+        columns.append(TextColumn(f"{{task.fields[done]:>3}}/{seeds} seeds"))
+    with Progress(*columns, TimeElapsedColumn(), console=console, disable=as_json) as progress:
+        bars = {name: progress.add_task(name, total=seeds * loaded.duration_s, done=0) for name in names}
+        simulated: dict[tuple[str, int], float] = {}
+
+        def report(name: str, run_seed: int, now_s: float) -> None:
+            now_s = min(now_s, loaded.duration_s)
+            simulated[name, run_seed] = max(now_s, simulated.get((name, run_seed), 0.0))  # reports may come late
+            mine = [v for (n, _), v in simulated.items() if n == name]
+            done = sum(v >= loaded.duration_s for v in mine)
+            progress.update(bars[name], completed=sum(mine), done=done)
+
+        runs = compare(loaded, names, seeds=seeds, jobs=jobs, progress=report)
     document = loaded.model_dump(mode="json")
     written = write_outputs(out, document, runs)
     if as_json:
@@ -99,18 +115,46 @@ def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from mcfn.sim.report import TABLE_ROWS, table_cell
+    from mcfn.experiments.stats import CONFIDENCE
+    from mcfn.sim.report import TABLE_ROWS, aggregate, by_policy, ranking, table_cell
 
+    groups = by_policy(runs)
+    seeds = [run.seed for run in next(iter(groups.values()))]
+    if len(seeds) > 1:
+        over = f"mean ± {CONFIDENCE:.0%} CI half-width over seeds {seeds[0]}–{seeds[-1]} (Student t, n = {len(seeds)})"
+    else:
+        over = f"seed {seeds[0]} (one seed: no confidence interval; --seeds N gives one)"
     title = (
         f"{scenario.terminals.count} terminals, {len(scenario.services)} services, "
-        f"{scenario.duration_s:g} s simulated, seed {scenario.seed}"
+        f"{scenario.duration_s:g} s simulated; {over}"
     )
-    table = Table(title=title, title_justify="left")
+    table = Table()
     table.add_column("metric")
-    for run in runs:
-        table.add_column(run.policy, justify="right")
-    for label, path, fmt in TABLE_ROWS:
-        table.add_row(label, *(table_cell(run.summary, path, fmt) for run in runs))
+    for name in groups:
+        table.add_column(name, justify="right")
+    aggregates = [aggregate(group) for group in groups.values()]
+    rows = [(label, [table_cell(agg, path, fmt) for agg in aggregates]) for label, path, fmt in TABLE_ROWS]
+    for label, cells in rows:
+        table.add_row(label, *cells)
+    widest = [max(len(name), *(len(cells[i]) for _, cells in rows)) for i, name in enumerate(groups)]
     console = Console()
-    console.width = max(console.width, 24 + 14 * len(runs))  # a piped table keeps one line per metric
+    console.width = max(console.width, 24 + sum(w + 3 for w in widest))  # a piped table keeps one line per metric
+    console.print(title, soft_wrap=True, markup=False, highlight=False)
     console.print(table)
+    console.print(_ranking_line(ranking(runs), paired=len(seeds) > 1), soft_wrap=True, markup=False, highlight=False)
+
+
+def _ranking_line(ranked: list[dict[str, Any]], *, paired: bool) -> str:
+    """``a > b (gap) ≈ c (gap) …``: ``>`` where the gap's interval excludes 0, ``≈`` where these seeds cannot tell."""
+    how = " (gap to the one before: mean ± 95% CI of the per-seed difference)" if paired else ""
+    parts = [ranked[0]["policy"]]
+    for entry in ranked[1:]:
+        gap = entry["gap_to_previous"]
+        if gap["mean"] is None:
+            parts.append(f"? {entry['policy']}")
+        elif gap["ci95"] is None:
+            parts.append(f"{'>' if gap['mean'] > 0 else '='} {entry['policy']} ({-gap['mean']:+.4f})")
+        else:
+            resolved = gap["mean"] - gap["ci95"] > 0
+            parts.append(f"{'>' if resolved else '≈'} {entry['policy']} ({-gap['mean']:+.4f} ± {gap['ci95']:.4f})")
+    return f"ranked by {ranked[0]['metric'].replace('_', ' ')}{how}: " + " ".join(parts)

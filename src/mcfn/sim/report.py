@@ -1,27 +1,38 @@
-"""Writing a policy comparison out: per-task CSV, JSON summary, and PNG plots (matplotlib, headless).
+"""Writing a policy comparison out: per-task CSV, JSON summary, the table's cells, and the plots
+(:mod:`mcfn.sim.plots`).
 
-Every number in the plots and the summary can be recomputed from ``tasks.csv``; ``summary.json`` also holds the
-scenario that produced them.
+Every number in the plots and the summary can be recomputed from ``tasks.csv`` (one row per task of every policy
+and seed); ``summary.json`` also holds the scenario that produced them. A comparison on several seeds reports,
+for every metric of a policy, its mean over the seeds with the half-width of its 95 % confidence interval
+(Student t, :mod:`mcfn.experiments.stats`), beside each seed's own summary; on one seed there is no interval.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from mcfn.experiments.stats import CONFIDENCE, mean_ci, summarise_numbers
 from mcfn.sim.records import STATUS_NAMES
 from mcfn.sim.run import RunResult
 
-#: Rows of the side-by-side table: label, summary path, format.
+#: How every interval is computed, for titles, legends and the JSON summary.
+INTERVAL = f"{CONFIDENCE:.0%} confidence interval of the mean over seeds (Student t)"
+
+#: The summary metric that ranks the policies (higher is better).
+RANK_BY = ("mean_utility",)
+
+#: Rows of the side-by-side table: label, summary path, format (of the mean and of the interval's half-width).
 TABLE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("tasks", ("tasks", "arrived"), "{:,}"),
-    ("completed", ("tasks", "completed"), "{:,}"),
-    ("failed", ("tasks", "failed"), "{:,}"),
+    ("tasks", ("tasks", "arrived"), "{:,.0f}"),
+    ("completed", ("tasks", "completed"), "{:,.0f}"),
+    ("failed", ("tasks", "failed"), "{:,.0f}"),
     ("latency p50 (ms)", ("latency_s", "p50"), "ms"),
     ("latency p95 (ms)", ("latency_s", "p95"), "ms"),
     ("latency p99 (ms)", ("latency_s", "p99"), "ms"),
@@ -30,19 +41,31 @@ TABLE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("mean utility", ("mean_utility",), "{:.4f}"),
     ("stages in cloud (%)", ("cloud_stage_share",), "%"),
     ("mean edge util. (%)", ("mean_edge_utilisation",), "%"),
-    ("handovers", ("handovers",), "{:,}"),
+    ("handovers", ("handovers",), "{:,.0f}"),
     ("advert bytes/s", ("adverts", "bytes_per_s"), "{:,.0f}"),
     ("events per task", ("events_per_task",), "{:.1f}"),
     ("tasks per wall s", ("tasks_per_wall_s",), "{:,.0f}"),
 )
 
 
-def table_cell(summary: dict[str, Any], path: tuple[str, ...], fmt: str) -> str:
-    value: Any = summary
-    for key in path:
-        value = value[key]
-    if value is None:
+def table_cell(aggregate: dict[str, Any], path: tuple[str, ...], fmt: str) -> str:
+    """``mean ± half-width`` of the metric at ``path`` of a policy's aggregate (the mean alone on one seed)."""
+    cell = metric_at(aggregate, path)
+    mean, half_width = cell["mean"], cell["ci95"]
+    if mean is None:
         return "-"
+    text = _format(mean, fmt)
+    return text if half_width is None else f"{text} ± {_format(half_width, fmt)}"
+
+
+def metric_at(document: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at ``path`` (keys) of a nested summary or aggregate."""
+    for key in path:
+        document = document[key]
+    return document
+
+
+def _format(value: float, fmt: str) -> str:
     if fmt == "ms":
         return f"{value * 1e3:.1f}"
     if fmt == "%":
@@ -50,18 +73,84 @@ def table_cell(summary: dict[str, Any], path: tuple[str, ...], fmt: str) -> str:
     return fmt.format(value)
 
 
+def by_policy(runs: Sequence[RunResult]) -> dict[str, list[RunResult]]:
+    """The runs of each policy (in the order of their first run), each policy's in the order given."""
+    groups: dict[str, list[RunResult]] = {}
+    for run in runs:
+        groups.setdefault(run.policy, []).append(run)
+    return groups
+
+
+def aggregate(runs: Sequence[RunResult]) -> dict[str, Any]:
+    """Mean, 95 % CI half-width and ``n`` of every numeric metric of one policy's summaries over its seeds.
+
+    A failure reason that a seed did not see counts as 0 tasks there.
+    """
+    reasons = list(dict.fromkeys(r for run in runs for r in run.summary["tasks"]["failure_reasons"]))
+    summaries = []
+    for run in runs:
+        seen = run.summary["tasks"]["failure_reasons"]
+        tasks = {**run.summary["tasks"], "failure_reasons": {r: seen.get(r, 0) for r in reasons}}
+        summaries.append({**run.summary, "tasks": tasks})
+    return summarise_numbers(summaries, skip=("seed",))
+
+
+def ranking(runs: Sequence[RunResult], path: tuple[str, ...] = RANK_BY) -> list[dict[str, Any]]:
+    """The policies by their mean (over seeds) of the metric at ``path``, best first, each with its paired gap.
+
+    ``gap_to_previous`` is how far the policy falls behind the one ranked just before it: the mean over seeds of
+    their per-seed difference, with its Student-t interval (``{"mean", "ci95", "n"}``). Every policy sees the same
+    arrivals on a seed, so the per-seed difference cancels most of that seed's luck (a paired comparison) and its
+    interval is much narrower than the two policies' own intervals suggest. A gap whose interval holds 0 is not
+    resolved by these seeds. Seeds on which either policy has no value are left out of the gap.
+    """
+    per_seed = {
+        name: {run.seed: metric_at(run.summary, path) for run in group} for name, group in by_policy(runs).items()
+    }
+    means = {name: mean_ci(values.values()).mean for name, values in per_seed.items()}
+    order = sorted(per_seed, key=lambda name: -math.inf if means[name] is None else means[name], reverse=True)
+    ranked: list[dict[str, Any]] = []
+    for k, name in enumerate(order):
+        gap = None
+        if k > 0:
+            before, mine = per_seed[order[k - 1]], per_seed[name]
+            gaps = [before[seed] - mine[seed] for seed in mine if None not in (before.get(seed), mine[seed])]
+            gap = mean_ci(gaps).as_dict()
+        ranked.append({"policy": name, "metric": ".".join(path), "mean": means[name], "gap_to_previous": gap})
+    return ranked
+
+
 def summary_document(scenario_doc: dict[str, Any], runs: Sequence[RunResult]) -> dict[str, Any]:
-    """The JSON summary: the scenario and each policy's summary."""
-    return {"scenario": scenario_doc, "policies": {run.policy: run.summary for run in runs}}
+    """The JSON summary: the scenario, the seeds, the :func:`ranking`, and per policy the aggregate over seeds and
+    each seed's summary.
+
+    ``policies.NAME.aggregate`` has the nesting of a run's summary with ``{"mean", "ci95", "n"}`` in place of each
+    number (``ci95``: the half-width of the interval, ``null`` on one seed); ``policies.NAME.runs`` holds each
+    seed's full summary, in the order of ``seeds``.
+    """
+    groups = by_policy(runs)
+    seeds = [run.seed for run in next(iter(groups.values()))] if groups else []
+    return {
+        "scenario": scenario_doc,
+        "seeds": seeds,
+        "interval": INTERVAL,
+        "ranking": ranking(runs),
+        "policies": {
+            name: {"aggregate": aggregate(group), "runs": [run.summary for run in group]}
+            for name, group in groups.items()
+        },
+    }
 
 
 def write_outputs(out: Path, scenario_doc: dict[str, Any], runs: Sequence[RunResult]) -> list[Path]:
     """Write ``tasks.csv``, ``summary.json`` and the three plots into ``out``; returns the paths written."""
+    from mcfn.sim.plots import plot_comparison
+
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "tasks.csv", out / "summary.json"]
     _write_csv(written[0], runs)
     written[1].write_text(json.dumps(summary_document(scenario_doc, runs), indent=2) + "\n", encoding="utf-8")
-    written += _plots(out, runs)
+    written += plot_comparison(out, runs)
     return written
 
 
@@ -69,6 +158,7 @@ def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
     stages = max(run.columns["stage_node"].shape[1] for run in runs)
     header = [
         "policy",
+        "seed",
         "task",
         "service",
         "variant",
@@ -106,6 +196,7 @@ def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
             stage_names += [[""] * n] * (stages - len(stage_names))
             rows = zip(
                 [run.policy] * n,
+                [run.seed] * n,
                 range(n),
                 [services[s] for s in c["service"].tolist()],
                 [o[0] for o in served],
@@ -130,58 +221,3 @@ def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
 
 def _floats(values: np.ndarray) -> list[str]:
     return ["" if v != v else repr(v) for v in values.tolist()]  # NaN (not applicable) as an empty cell
-
-
-def _plots(out: Path, runs: Sequence[RunResult]) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
-
-    paths = [out / "latency_cdf.png", out / "utilisation.png", out / "comparison.png"]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for run in runs:
-        latency = np.sort(run.columns["latency_s"][~np.isnan(run.columns["latency_s"])])
-        if latency.size:
-            ax.plot(latency * 1e3, np.arange(1, latency.size + 1) / run.columns["status"].size, label=run.policy)
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
-    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_xlabel("latency (ms)")
-    ax.set_ylabel("share of all tasks completed within")
-    ax.set_title("Latency CDF (failed tasks never complete)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(paths[0], dpi=120)
-    plt.close(fig)
-
-    names = list(runs[0].summary["utilisation"])
-    fig, ax = plt.subplots(figsize=(max(7, 0.6 * len(names) * len(runs) / 2), 4.5))
-    width = 0.8 / len(runs)
-    for i, run in enumerate(runs):
-        values = [run.summary["utilisation"][n] * 100 for n in names]
-        ax.bar(np.arange(len(names)) + i * width, values, width, label=run.policy)
-    ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names, rotation=45, ha="right")
-    ax.set_ylabel("VM utilisation (%)")
-    ax.set_title("Compute node utilisation")
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(paths[1], dpi=120)
-    plt.close(fig)
-
-    metrics = [
-        ("deadline met (%)", lambda s: 100 * (s["deadline_satisfaction"] or 0)),
-        ("p95 latency (ms)", lambda s: 1e3 * (s["latency_s"]["p95"] or 0)),
-        ("mean utility", lambda s: s["mean_utility"] or 0),
-    ]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4))
-    for ax, (label, get) in zip(axes, metrics, strict=True):
-        ax.bar([run.policy for run in runs], [get(run.summary) for run in runs], color="tab:blue")
-        ax.set_title(label)
-        ax.tick_params(axis="x", rotation=45)
-    fig.tight_layout()
-    fig.savefig(paths[2], dpi=120)
-    plt.close(fig)
-    return paths

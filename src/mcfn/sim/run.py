@@ -1,19 +1,22 @@
-"""Run one scenario under one routing policy: build the world, drive the model, summarise.
+"""Run one scenario under one routing policy: build the world, drive the model, summarise; and compare policies.
 
 Arrivals stop at ``duration_s``; the run then continues (mobility, adverts and all) until no task is in flight
 or ``drain_s`` more seconds have passed, and the tasks still in flight then fail with that reason, so every task
-of the run ends exactly once. Every policy of a comparison sees the same arrivals, mobility and adverts: each is
-drawn from its own named stream of the run's seed (:meth:`mcfn.sim.engine.Simulator.stream`).
+of the run ends exactly once. Every policy of a comparison sees the same arrivals, mobility and adverts for a
+given seed: each is drawn from its own named stream of the run's seed (:meth:`mcfn.sim.engine.Simulator.stream`).
+A comparison on several seeds runs every policy on each of them (common random numbers across policies,
+independent samples across seeds), so the means over seeds come with confidence intervals
+(:mod:`mcfn.experiments.stats`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,18 +32,19 @@ from mcfn.sim.world import build_world
 
 #: ``progress(simulated_s)``, called between chunks of the run.
 Progress = Callable[[float], None]
-#: ``progress(policy, simulated_s)``, for a comparison of several policies.
-PolicyProgress = Callable[[str, float], None]
+#: ``progress(policy, seed, simulated_s)``, for a comparison of several policies on several seeds.
+RunProgress = Callable[[str, int, float], None]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class RunResult:
-    """One policy's run: per-task columns, the summary, and the names that the columns' codes index.
+    """One policy's run on one seed: per-task columns, the summary, and the names that the columns' codes index.
 
     Plain data (picklable), so runs can come back from worker processes.
     """
 
     policy: str
+    seed: int
     columns: dict[str, np.ndarray]
     summary: dict[str, Any]
     services: tuple[str, ...]
@@ -51,13 +55,25 @@ class RunResult:
     reasons: tuple[str, ...]
 
 
-def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = None, chunks: int = 100) -> RunResult:
-    """Simulate ``scenario`` with ``policy``: a routing policy (:data:`mcfn.routing.POLICIES`: every task served by its
-    service's reference variant) or an orchestrating one (:data:`mcfn.orchestration.ORCHESTRATED`)."""
+def prepare(scenario: Scenario, policy: str) -> NetworkModel:
+    """The model of ``scenario`` under ``policy``, on a simulator at time 0, its failures scheduled: a routing policy
+    (:data:`mcfn.routing.POLICIES`: every task served by its service's reference variant) or an orchestrating one
+    (:data:`mcfn.orchestration.ORCHESTRATED`).
+
+    Everything that can be wrong with a valid scenario file beyond its fields (a trace of too few terminals, a
+    failure of an unknown node) is found here, before any time is simulated.
+    """
     sim = Simulator(seed=scenario.seed)
     routing = make_policy(ORCHESTRATED.get(policy, policy), sim.stream("policy"))
     model = NetworkModel(sim, build_world(scenario), policy=routing, orchestrated=policy in ORCHESTRATED)
     Failures(model, scenario.failures)
+    return model
+
+
+def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = None, chunks: int = 100) -> RunResult:
+    """Simulate ``scenario`` with ``policy`` (:func:`prepare`)."""
+    model = prepare(scenario, policy)
+    sim = model.sim
     started = time.perf_counter()
     step_s = scenario.duration_s / chunks
     for i in range(1, chunks + 1):
@@ -73,10 +89,12 @@ def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = Non
     columns = task_columns(model)
     summary = summarise(model, columns, horizon_s=sim.now)
     summary["policy"] = policy
+    summary["seed"] = scenario.seed
     summary["wall_s"] = wall_s
     summary["tasks_per_wall_s"] = model.table.count / wall_s if wall_s > 0 else None
     return RunResult(
         policy=policy,
+        seed=scenario.seed,
         columns=columns,
         summary=summary,
         services=tuple(s.name for s in scenario.services),
@@ -87,25 +105,92 @@ def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = Non
     )
 
 
-def compare(
-    scenario: Scenario, policies: Sequence[str], *, jobs: int = 1, progress: PolicyProgress | None = None
-) -> list[RunResult]:
-    """Simulate ``scenario`` under each policy (same seed, so the same arrivals), in order of ``policies``.
+def seed_list(scenario: Scenario, seeds: int) -> list[int]:
+    """The seeds of a comparison on ``seeds`` seeds: the scenario's and the ``seeds - 1`` after it."""
+    if seeds < 1:
+        raise ValueError(f"--seeds must be at least 1, got {seeds}")
+    return [scenario.seed + k for k in range(seeds)]
 
-    With ``jobs > 1`` the policies run in that many worker processes (spawned, so that no thread of the caller is
-    forked) and ``progress`` hears of each policy only when it is done.
+
+def compare(
+    scenario: Scenario,
+    policies: Sequence[str],
+    *,
+    seeds: int = 1,
+    jobs: int = 1,
+    progress: RunProgress | None = None,
+) -> list[RunResult]:
+    """Simulate ``scenario`` under each policy on each of ``seeds`` seeds (:func:`seed_list`).
+
+    Every policy sees the same arrivals on a given seed. The runs come back policy by policy in the order of
+    ``policies``, each policy's in the order of its seeds. With ``jobs > 1`` the (policy, seed) runs share that many
+    worker processes (spawned, so that no thread of the caller is forked), which report their progress through a
+    queue, so ``progress`` hears of every run as it goes whatever the number of processes.
     """
-    if jobs <= 1 or len(policies) <= 1:
-        return [
-            simulate(scenario, name, progress=None if progress is None else partial(progress, name))
-            for name in policies
-        ]
+    if jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {jobs}")
+    units = [(name, seed) for seed in seed_list(scenario, seeds) for name in policies]  # seed by seed: bars advance
+    runs: dict[tuple[str, int], RunResult] = {}
+    if jobs == 1 or len(units) == 1:
+        for name, seed in units:
+            report = None if progress is None else _reporter(progress, name, seed)
+            runs[name, seed] = simulate(scenario.model_copy(update={"seed": seed}), name, progress=report)
+    else:
+        runs = _compare_in_processes(scenario, units, jobs=jobs, progress=progress)
+    return [runs[name, seed] for name in policies for seed in seed_list(scenario, seeds)]
+
+
+def _reporter(progress: RunProgress, policy: str, seed: int) -> Progress:
+    return lambda simulated_s: progress(policy, seed, simulated_s)
+
+
+def _compare_in_processes(
+    scenario: Scenario, units: list[tuple[str, int]], *, jobs: int, progress: RunProgress | None
+) -> dict[tuple[str, int], RunResult]:
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(policies)), mp_context=context) as pool:
-        futures = {pool.submit(simulate, scenario, name): name for name in policies}
-        done = {}
-        for future in as_completed(futures):
-            done[futures[future]] = future.result()
-            if progress is not None:
-                progress(futures[future], scenario.duration_s)
-    return [done[name] for name in policies]
+    heard: Any = context.Queue()  # (policy, seed, simulated_s) from the workers
+    runs: dict[tuple[str, int], RunResult] = {}
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(units)), mp_context=context, initializer=_start_worker, initargs=(heard,)
+    ) as pool:
+        pending: set[Future[RunResult]] = {
+            pool.submit(_simulate_in_worker, scenario.model_copy(update={"seed": seed}), name) for name, seed in units
+        }
+        while pending:
+            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            _drain(heard, progress)
+            for future in done:
+                run = future.result()
+                runs[run.policy, run.seed] = run
+                if progress is not None:
+                    progress(run.policy, run.seed, scenario.duration_s)
+    heard.close()
+    return runs
+
+
+def _drain(heard: Any, progress: RunProgress | None) -> None:
+    while True:
+        try:
+            report = heard.get_nowait()
+        except queue.Empty:
+            return
+        if progress is not None:
+            progress(*report)
+
+
+#: A worker process's queue to the parent (set once per worker, by :func:`_start_worker`).
+_worker_queue: Any = None
+
+
+def _start_worker(heard: Any) -> None:
+    global _worker_queue
+    _worker_queue = heard
+
+
+def _simulate_in_worker(scenario: Scenario, policy: str) -> RunResult:
+    heard = _worker_queue
+
+    def report(simulated_s: float) -> None:
+        heard.put((policy, scenario.seed, simulated_s))
+
+    return simulate(scenario, policy, progress=report)

@@ -3,9 +3,13 @@
 Per task: latency, whether it met its deadline, its accuracy — that of the option that served it (model variant
 and exit, :mod:`mcfn.services`) at the share ``ρ`` of its input it uploaded (seed eq. 1 along the option's curve,
 :class:`mcfn.allocation.AccuracyCurve`, at ``ρ · data_bits``; ``ρ`` is 1 unless the orchestrator or the uplink
-solver compressed it) —, and its utility, the seed §3.2 per-task utility
-``w A - (1 - w) T / T_max`` with ``T_max`` the task's deadline (:mod:`mcfn.allocation.evaluation` uses the same
-form); a failed task scores accuracy 0 and latency ``T_max``, i.e. ``-(1 - w)``, as a rejected task does there.
+solver compressed it) —, and its utility. A task completed within its deadline ``T_max`` scores the seed §3.2
+per-task utility ``w A - (1 - w) T / T_max`` (:mod:`mcfn.allocation.evaluation` uses the same form), which is at
+least ``-(1 - w)``. A failed task scores accuracy 0 and latency ``T_max``, i.e. ``-(1 - w)``, as a rejected task
+does there; so does a task completed after its deadline (``T > T_max``): its result came too late to be of use,
+and the seed's form, which the deadline constraint keeps within ``[-(1 - w), w]``, would otherwise score it the
+lower the later it came, without bound and far below a failed task (about ``-78`` for a task ``157 T_max`` late,
+with ``w = 0.5``). Its ``accuracy`` column keeps the accuracy it delivered.
 Every number of the summary can be recomputed from the per-task table and the stations' time integrals.
 """
 
@@ -36,7 +40,8 @@ def task_columns(model: NetworkModel) -> dict[str, np.ndarray]:
     columns["latency_s"] = latency
     columns["met_deadline"] = done & (latency <= deadline)
     columns["accuracy"] = np.where(done, accuracy_of, 0.0)
-    columns["utility"] = np.where(done, w * accuracy_of - (1.0 - w) * latency / deadline, -(1.0 - w))
+    on_time = columns["met_deadline"]
+    columns["utility"] = np.where(on_time, w * accuracy_of - (1.0 - w) * latency / deadline, -(1.0 - w))
     return columns
 
 
