@@ -207,6 +207,7 @@ def _run(policy, seed, utility):
         columns={},
         summary={"mean_utility": utility, "tasks": {"failure_reasons": {}}},
         services=(),
+        options=(),
         nodes=(),
         stations=(),
         reasons=(),
