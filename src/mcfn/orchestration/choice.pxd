@@ -7,6 +7,16 @@ cdef double _INF
 
 
 @cython.final
+cdef class Choice:
+    cdef readonly Py_ssize_t option
+    cdef readonly double compression
+    cdef readonly StagedRoute route
+    cdef readonly double latency_s
+    cdef readonly double utility
+    cdef readonly bint feasible
+
+
+@cython.final
 cdef class UtilityChooser:
     cdef Router _router
     cdef object _policy
@@ -17,6 +27,8 @@ cdef class UtilityChooser:
         w=double, deadline=double, floor=double, compression=tuple, accuracy=tuple, n=Py_ssize_t, levels=Py_ssize_t,
         seconds_per_ratio=double, bound=list, least=double, top=double, a=double, u=double, tried=list,
         i=Py_ssize_t, k=Py_ssize_t, c=Py_ssize_t, route=StagedRoute, routed_s=double, latency=double,
-        rank=Py_ssize_t, fallback_rank=Py_ssize_t, fallback_s=double, fallback_a=double,
+        rank=Py_ssize_t, best_i=Py_ssize_t, best_c=Py_ssize_t, best_u=double, best_s=double, best_route=StagedRoute,
+        back_i=Py_ssize_t, back_c=Py_ssize_t, back_rank=Py_ssize_t, back_s=double, back_a=double,
+        back_route=StagedRoute,
     )
-    cpdef choose(self, Py_ssize_t service, Py_ssize_t station, double uplink_bps, double now_s)
+    cpdef Choice choose(self, Py_ssize_t service, Py_ssize_t station, double uplink_bps, double now_s)

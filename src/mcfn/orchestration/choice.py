@@ -50,16 +50,27 @@ class Menu:
     min_accuracy: float
 
 
-@dataclass(frozen=True, slots=True)
 class Choice:
-    """A decision: global option id, compression ratio, the routed stages, predicted latency and utility."""
+    """A decision: global option id, compression ratio, the routed stages, predicted latency and utility, and whether
+    it is predicted to meet the deadline and the floor. Read-only by contract."""
 
-    option: int
-    compression: float
-    route: StagedRoute
-    latency_s: float
-    utility: float
-    feasible: bool
+    __slots__ = ("compression", "feasible", "latency_s", "option", "route", "utility")
+
+    def __init__(
+        self, option: int, compression: float, route: StagedRoute, latency_s: float, utility: float, feasible: bool
+    ) -> None:
+        self.option = option
+        self.compression = compression
+        self.route = route
+        self.latency_s = latency_s
+        self.utility = utility
+        self.feasible = feasible
+
+    def __repr__(self) -> str:
+        return (
+            f"Choice(option={self.option}, compression={self.compression}, latency_s={self.latency_s}, "
+            f"utility={self.utility}, feasible={self.feasible})"
+        )
 
 
 class UtilityChooser:
@@ -95,16 +106,17 @@ class UtilityChooser:
                         top = u
             bound[i] = top
         tried = [False] * n
-        best: Choice | None = None
-        fallback: Choice | None = None  # while nothing is feasible: above the floor first, then fastest, then best
-        fallback_rank, fallback_s, fallback_a = 2, _INF, 0.0
+        # the best feasible choice so far (option i < 0: none yet), and while there is none, the fallback: above the
+        # floor first, then fastest, then most accurate
+        best_i, best_c, best_u, best_s, best_route = -1, 0, -_INF, 0.0, None
+        back_i, back_c, back_rank, back_s, back_a, back_route = -1, 0, 2, _INF, 0.0, None
         for _ in range(n):
             i = -1  # the untried option of the highest bound (the first on ties)
             for k in range(n):
                 if not tried[k] and (i < 0 or bound[k] > bound[i]):
                     i = k
             tried[i] = True
-            if best is not None and bound[i] <= best.utility:
+            if best_i >= 0 and bound[i] <= best_u:
                 break
             route = self._router.route_stages(menu.requests[i][station], self._policy, now_s=now_s)
             routed_s = menu.fixed_s[i] + route.latency_s
@@ -113,15 +125,16 @@ class UtilityChooser:
                 latency = routed_s + compression[c] * seconds_per_ratio
                 if a >= floor and latency <= deadline:
                     u = w * a - (1.0 - w) * latency / deadline
-                    if best is None or u > best.utility:
-                        best = Choice(menu.options[i], compression[c], route, latency, u, True)
-                elif best is None:
+                    if best_i < 0 or u > best_u:
+                        best_i, best_c, best_u, best_s, best_route = i, c, u, latency, route
+                elif best_i < 0:
                     rank = 0 if a >= floor else 1
-                    if (rank, latency, -a) < (fallback_rank, fallback_s, -fallback_a):
-                        fallback_rank, fallback_s, fallback_a = rank, latency, a
-                        # predicted late or below the floor: scored as failed
-                        fallback = Choice(menu.options[i], compression[c], route, latency, -(1.0 - w), False)
-        return best if best is not None else fallback
+                    if (rank, latency, -a) < (back_rank, back_s, -back_a):
+                        back_i, back_c, back_rank, back_s, back_a, back_route = i, c, rank, latency, a, route
+        if best_i >= 0:
+            return Choice(menu.options[best_i], compression[best_c], best_route, best_s, best_u, True)
+        # predicted late or below the floor: scored as failed
+        return Choice(menu.options[back_i], compression[back_c], back_route, back_s, -(1.0 - w), False)
 
 
 _INF = float("inf")
