@@ -130,7 +130,9 @@ def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:
     console.width = max(console.width, 24 + sum(w + 3 for w in widest))  # a piped table keeps one line per metric
     console.print(title, soft_wrap=True, markup=False, highlight=False)
     console.print(table)
-    console.print(_ranking_line(ranking(runs), paired=len(seeds) > 1), soft_wrap=True, markup=False, highlight=False)
+    if len(groups) > 1:
+        line = _ranking_line(ranking(runs), paired=len(seeds) > 1)
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 def _ranking_line(ranked: list[dict[str, Any]], *, paired: bool) -> str:
