@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from mcfn.compute import (
+    OP_CLASSES,
     ComputeNode,
     Fleet,
     OpClass,
@@ -80,7 +81,7 @@ def test_service_catalog_is_anycast_and_names_unknown_services():
 
 def test_fleet_arrays_and_unknown_ids():
     fleet = Fleet([gpu("a"), gpu("b", kind="cpu", tier="cloud")])
-    assert fleet.seconds_per_flop.shape == (2, 4)
+    assert fleet.seconds_per_flop.shape == (2, len(OP_CLASSES))
     assert fleet.is_cloud.tolist() == [False, True]
     assert fleet.indices(["b", "a"]).tolist() == [1, 0]
     with pytest.raises(UnknownIdError, match="unknown compute node 'z'"):

@@ -179,7 +179,17 @@ def uplink_digests() -> dict[str, dict[str, str]]:
     }
 
 
-@pytest.mark.parametrize("digested", [network_digests, uplink_digests])
+def orchestration_digests() -> dict[str, dict[str, str]]:
+    """For every orchestrating policy (the compiled chooser): the column digests of a run whose first service offers
+    variants, an exit and compression levels."""
+    from tests.sim.test_orchestration import variant_scenario
+
+    from mcfn.orchestration import ORCHESTRATED
+
+    return {policy: digests(simulate(variant_scenario(), policy).columns) for policy in ORCHESTRATED}
+
+
+@pytest.mark.parametrize("digested", [network_digests, uplink_digests, orchestration_digests])
 def test_compiled_network_simulation_matches_the_python_source_bit_for_bit(digested) -> None:
     name = digested.__name__
     code = f"import json; from tests.sim.test_accelerated import {name}; print(json.dumps({name}()))"

@@ -67,7 +67,7 @@ def test_run_json_and_seed_override(capsys, scenario_file, tmp_path):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--policy", "fastest"], "unknown routing policy 'fastest'"),
+        (["--policy", "fastest"], "unknown policy 'fastest'"),
         (["--duration-s", "0"], "--duration-s"),
         (["--seeds", "0"], "--seeds"),
         (["--seeds", "two"], "--seeds"),
@@ -207,6 +207,7 @@ def _run(policy, seed, utility):
         columns={},
         summary={"mean_utility": utility, "tasks": {"failure_reasons": {}}},
         services=(),
+        options=(),
         nodes=(),
         stations=(),
         reasons=(),

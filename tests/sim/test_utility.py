@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from tests.sim.conftest import small_scenario
 
+from mcfn.services import service_options
 from mcfn.sim.records import COMPLETED, FAILED
 from mcfn.sim.run import simulate
 from mcfn.sim.summary import task_columns
@@ -16,12 +17,14 @@ def _model(scenario, *, status, arrival_s, end_s):
     n = len(status)
     columns = {
         "service": np.zeros(n, dtype=np.int64),
+        "option": np.zeros(n, dtype=np.int64),
         "compression": np.ones(n),
         "status": np.array(status, dtype=np.int8),
         "arrival_s": np.array(arrival_s, dtype=float),
         "end_s": np.array(end_s, dtype=float),
     }
-    return SimpleNamespace(table=SimpleNamespace(view=lambda: columns), world=SimpleNamespace(scenario=scenario))
+    world = SimpleNamespace(scenario=scenario, options=service_options(scenario)[0])
+    return SimpleNamespace(table=SimpleNamespace(view=lambda: columns), world=world)
 
 
 def test_a_late_task_scores_like_a_failed_one_never_below():

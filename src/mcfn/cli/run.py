@@ -14,7 +14,16 @@ if TYPE_CHECKING:
     from mcfn.scenario import Scenario
     from mcfn.sim.run import RunResult
 
-DEFAULT_POLICIES = ("compute-aware", "nearest-edge", "least-loaded", "round-robin", "random", "cloud-only")
+DEFAULT_POLICIES = (
+    "utility-aware",
+    "utility-nearest-edge",
+    "compute-aware",
+    "nearest-edge",
+    "least-loaded",
+    "round-robin",
+    "random",
+    "cloud-only",
+)
 
 
 def run_command(
@@ -25,7 +34,8 @@ def run_command(
         None,
         "--policy",
         metavar="NAME",
-        help="Routing policy to compare (repeatable); default: all six.",
+        help="Policy to compare (repeatable): an orchestrating one (utility-aware, utility-nearest-edge: variant, "
+        "exit, compression and placement per task) or a routing one (reference variant); default: all eight.",
         show_default=False,
     ),
     out: Path = typer.Option(
@@ -62,6 +72,7 @@ def run_command(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from mcfn.orchestration.choice import ORCHESTRATED
     from mcfn.routing import POLICIES
     from mcfn.scenario import default_scenario, load_scenario
     from mcfn.sim.report import summary_document, write_outputs
@@ -72,8 +83,8 @@ def run_command(
     loaded = loaded.model_copy(update=changes)
     names = list(dict.fromkeys(policy or DEFAULT_POLICIES))
     for name in names:
-        if name not in POLICIES:
-            raise ValueError(f"unknown routing policy {name!r}; valid: {', '.join(POLICIES)}")
+        if name not in POLICIES and name not in ORCHESTRATED:
+            raise ValueError(f"unknown policy {name!r}; valid: {', '.join([*ORCHESTRATED, *POLICIES])}")
     console = Console(stderr=True)
     columns = [TextColumn("{task.description:<14}"), BarColumn()]
     columns.append(TextColumn("{task.completed:>7.0f}/{task.total:.0f} s simulated"))

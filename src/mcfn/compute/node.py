@@ -42,18 +42,25 @@ class OpClass(StrEnum):
     MATMUL = "matmul"
     ELEMENTWISE = "elementwise"
     OTHER = "other"
+    #: Dense tensor work (convolutions, matrix products) of a quantised model in 8-bit integers (seed §3's "model
+    #: optimisation"): what int8-capable units (GPU tensor cores, NPUs, CPUs with VNNI) run faster than floats.
+    INT8 = "int8"
 
 
 #: Fixed order of op classes in every per-op array (``OP_CLASSES.index(op)`` is the column).
 OP_CLASSES: tuple[OpClass, ...] = tuple(OpClass)
 
-#: Relative speed of each op class to the kind's peak, in ``OP_CLASSES`` order. Dense tensor work reaches a large
-#: share of an accelerator's peak; elementwise work is memory-bound. Rough shares in the spirit of roofline
-#: measurements (Williams, Waterman & Patterson, "Roofline", CACM 52(4), 2009); override per node when profiled.
-_OP_EFFICIENCY: dict[Kind, tuple[float, float, float, float]] = {
-    Kind.CPU: (0.6, 0.7, 0.3, 0.3),
-    Kind.GPU: (0.7, 0.8, 0.1, 0.1),
-    Kind.NPU: (0.8, 0.8, 0.05, 0.05),
+#: Relative speed of each op class to the kind's (floating-point) peak, in ``OP_CLASSES`` order. Dense tensor work
+#: reaches a large share of an accelerator's peak; elementwise work is memory-bound. Rough shares in the spirit of
+#: roofline measurements (Williams, Waterman & Patterson, "Roofline", CACM 52(4), 2009); override per node when
+#: profiled. Int8 dense work runs at twice the float conv share: NVIDIA's datasheets give int8 at 2x the FP16 tensor
+#: peak (T4: 130 TOPS vs 65 TFLOPS; A100: 624 vs 312 dense), and int8 inference on CPUs is 2-3x faster than float
+#: (Krishnamoorthi, "Quantizing deep convolutional networks for efficient inference: A whitepaper",
+#: arXiv:1806.08342, 2018; 2x taken); NPUs are built for int8 (2x assumed, as on GPUs).
+_OP_EFFICIENCY: dict[Kind, tuple[float, float, float, float, float]] = {
+    Kind.CPU: (0.6, 0.7, 0.3, 0.3, 1.2),
+    Kind.GPU: (0.7, 0.8, 0.1, 0.1, 1.4),
+    Kind.NPU: (0.8, 0.8, 0.05, 0.05, 1.6),
 }
 
 
@@ -75,7 +82,8 @@ class ComputeNode:
     """One compute node: a terminal, an edge server at a base station, or a cloud data centre.
 
     ``node_id`` is also the node's name in the network topology. ``throughput_flops_per_s`` maps every op class
-    to the speed of one VM on it; ``vm_slots`` VMs run in parallel with degradation factor ``degradation``.
+    to the speed of one VM on it (``int8`` may be left out: a node without int8 units runs quantised layers at its
+    float ``conv`` speed); ``vm_slots`` VMs run in parallel with degradation factor ``degradation``.
     """
 
     node_id: str
@@ -91,6 +99,8 @@ class ComputeNode:
         object.__setattr__(self, "tier", Tier(self.tier))
         object.__setattr__(self, "kind", Kind(self.kind))
         speeds = {OpClass(op): float(v) for op, v in self.throughput_flops_per_s.items()}
+        if OpClass.CONV in speeds:
+            speeds.setdefault(OpClass.INT8, speeds[OpClass.CONV])
         missing = [op.value for op in OP_CLASSES if op not in speeds]
         if missing:
             raise ValueError(f"node {self.node_id}: throughput_flops_per_s lacks op classes {missing}")

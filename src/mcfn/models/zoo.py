@@ -66,6 +66,19 @@ PUBLISHED_TOP1: dict[str, float] = {
 }
 
 
+#: Published ImageNet-1K top-1 of torchvision's quantised (int8, post-training) versions of zoo models, with the
+#: weights named: the ``acc@1`` of each ``*_QuantizedWeights`` entry in torchvision's documentation
+#: (https://pytorch.org/vision/stable/models.html, "Table of all available quantized classification weights").
+#: Zoo models that torchvision does not quantise are absent.
+PUBLISHED_TOP1_INT8: dict[str, tuple[float, str]] = {
+    "resnet18": (0.69494, "ResNet18_QuantizedWeights.IMAGENET1K_FBGEMM_V1"),
+    "resnet50": (0.75920, "ResNet50_QuantizedWeights.IMAGENET1K_FBGEMM_V1"),
+    "mobilenet_v2": (0.71658, "MobileNet_V2_QuantizedWeights.IMAGENET1K_QNNPACK_V1"),
+    "googlenet": (0.69826, "GoogLeNet_QuantizedWeights.IMAGENET1K_FBGEMM_V1"),
+    "inception_v3": (0.77176, "Inception_V3_QuantizedWeights.IMAGENET1K_FBGEMM_V1"),
+}
+
+
 def published_top1(name: str) -> float:
     """Published top-1 accuracy of zoo model ``name`` (:data:`PUBLISHED_TOP1`); unknown names raise ``GraphError``."""
     return PUBLISHED_TOP1[zoo_entry(name).name]

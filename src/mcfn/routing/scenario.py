@@ -63,8 +63,11 @@ class _Compute(StrictModel):
             raise ValueError("give exactly one of 'id' and 'role'")
         if (self.peak_flops_per_s is None) == (self.throughput_flops_per_s is None):
             raise ValueError("give exactly one of 'peak_flops_per_s' and 'throughput_flops_per_s'")
-        if self.throughput_flops_per_s is not None and set(self.throughput_flops_per_s) != set(OpClass):
-            raise ValueError(f"throughput_flops_per_s needs every op class: {', '.join(OpClass)}")
+        if self.throughput_flops_per_s is not None and set(self.throughput_flops_per_s) | {OpClass.INT8} != set(
+            OpClass
+        ):
+            needed = ", ".join(op for op in OpClass if op is not OpClass.INT8)
+            raise ValueError(f"throughput_flops_per_s needs every op class: {needed} (int8 optional)")
         return self
 
     def nodes(self, topology: Topology) -> list[ComputeNode]:

@@ -43,6 +43,8 @@ def parse_scenario(document: Any) -> Scenario:
         return derive_zoo_stages(Scenario.model_validate(document))
     except ValidationError as exc:
         raise ScenarioError(validation_message(exc)) from None
+    except ValueError as exc:  # a split the model cannot take
+        raise ScenarioError(str(exc)) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from mcfn.allocation.problem import MBIT, AccuracyCurve
 from mcfn.compute.node import ComputeNode, Kind, OpClass, Tier
-from mcfn.models.zoo import PUBLISHED_TOP1, load_zoo_graph
+from mcfn.models.zoo import PUBLISHED_TOP1, PUBLISHED_TOP1_INT8, load_zoo_graph
 from mcfn.network.topology.builders import HexSpec
 from mcfn.network.uplink import UPLINK_POLICY_NAMES
 from mcfn.validation import StrictModel
@@ -194,61 +194,165 @@ class AccuracyCurveDoc(StrictModel):
     r: Positive = 0.6
 
 
-class Service(StrictModel):
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
-    rate_per_terminal_per_s: Positive | None = None
-    arrivals_path: Annotated[str, Field(min_length=1)] | None = None
+class ExitDoc(StrictModel):
+    """An early exit of a variant (a BranchyNet side classifier; Teerapittayanon et al., ICPR 2016): the task is
+    answered after ``after`` — a layer-graph node id of a zoo model, or the index of the last explicit stage run —
+    with ``accuracy``, whose ``source`` is a citation or ``assumed``."""
+
+    after: Annotated[str, Field(min_length=1)] | Annotated[int, Field(ge=0)]
+    accuracy: Probability
+    source: Annotated[str, Field(min_length=1)]
+
+
+Precision = Literal["float", "int8"]
+
+
+class Variant(StrictModel):
+    """One way to run a service's task: a zoo ``model`` cut by ``split``, or explicit ``stages``; in ``precision``
+    (``int8``: a quantised model, whose convolutions and matrix products run on the nodes' int8 units), answering
+    with ``accuracy`` (a zoo model's published top-1 by default, float or int8) at the uncompressed input, or earlier
+    at one of its ``exits``."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
     model: str | None = None
+    precision: Precision = "float"
     split: Split | None = None
-    data_bits: NonNegative
-    deadline_s: Positive
-    accuracy: Probability = 1.0
-    accuracy_curve: AccuracyCurveDoc = AccuracyCurveDoc()
-    min_accuracy: Probability = 0.0
-    work: Literal["deterministic", "exponential"] = "deterministic"
     stages: Annotated[tuple[StageDoc, ...], Field(max_length=16)] = ()
+    accuracy: Probability = 1.0
+    accuracy_source: Annotated[str, Field(min_length=1)] = "given in the scenario"
+    exits: Annotated[tuple[ExitDoc, ...], Field(max_length=8)] = ()
 
     @model_validator(mode="before")
     @classmethod
-    def _zoo_defaults(cls, data: Any) -> Any:
-        """A zoo model's input tensor is the default ``data_bits``, its published top-1 the default ``accuracy``."""
-        if isinstance(data, dict) and data.get("model") is not None:
-            name = data["model"]
-            if not isinstance(name, str) or name not in PUBLISHED_TOP1:
-                raise ValueError(f"model {name!r} is not in the zoo; valid: {', '.join(PUBLISHED_TOP1)}")
-            data = dict(data)
-            if "data_bits" not in data:
-                graph = load_zoo_graph(name)
-                data["data_bits"] = 8.0 * graph.nodes[graph.input_index].output_bytes
-            data.setdefault("accuracy", PUBLISHED_TOP1[name])
+    def _published_accuracy(cls, data: Any) -> Any:
+        """A zoo model's published top-1 (of its int8 version when ``precision: int8``) is the default accuracy."""
+        if not isinstance(data, dict) or data.get("model") is None:
+            return data
+        name = data["model"]
+        if not isinstance(name, str) or name not in PUBLISHED_TOP1:
+            raise ValueError(f"model {name!r} is not in the zoo; valid: {', '.join(PUBLISHED_TOP1)}")
+        if "accuracy" in data:
+            return data
+        data = dict(data)
+        if data.get("precision") == "int8":
+            if name not in PUBLISHED_TOP1_INT8:
+                quantised = ", ".join(PUBLISHED_TOP1_INT8)
+                raise ValueError(
+                    f"model {name!r} has no published int8 accuracy (quantised in torchvision: {quantised}); "
+                    "give 'accuracy' and 'accuracy_source'"
+                )
+            data["accuracy"], weights = PUBLISHED_TOP1_INT8[name]
+            data.setdefault("accuracy_source", f"torchvision {weights}, ImageNet-1K acc@1")
+        else:
+            data["accuracy"] = PUBLISHED_TOP1[name]
+            data.setdefault("accuracy_source", "torchvision IMAGENET1K_V1 weights, ImageNet-1K acc@1")
+        return data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Variant:
+        if self.model is None:
+            if not self.stages:
+                raise ValueError("give 'stages' (1 to 16) or a zoo 'model'")
+            if self.split is not None:
+                raise ValueError("'split' applies to a zoo 'model', not to explicit 'stages'")
+            for e in self.exits:
+                if not isinstance(e.after, int) or e.after >= len(self.stages) - 1:
+                    raise ValueError(
+                        f"exit after {e.after!r}: with explicit stages, 'after' is the index of a stage before the "
+                        f"last (0..{len(self.stages) - 2})"
+                    )
+        elif self.stages:
+            raise ValueError("give explicit 'stages' or a zoo 'model', not both")
+        else:
+            for e in self.exits:
+                if not isinstance(e.after, str):
+                    raise ValueError(f"exit after {e.after!r}: with a zoo model, 'after' is a layer-graph node id")
+        for e in self.exits:
+            if e.accuracy > self.accuracy:
+                raise ValueError(
+                    f"exit after {e.after!r}: accuracy {e.accuracy} above the full model's {self.accuracy}"
+                )
+        return self
+
+    @property
+    def label(self) -> str:
+        """The variant's name: ``name``, else :attr:`form`."""
+        return self.name if self.name is not None else self.form
+
+    @property
+    def form(self) -> str:
+        """The model (``-int8`` when quantised), or ``stages``."""
+        base = self.model or "stages"
+        return f"{base}-int8" if self.precision == "int8" else base
+
+
+class Service(Variant):
+    """A task type: its arrivals, input, deadline and accuracy floor, and its ways to be served.
+
+    The service's own model or stages is its *reference variant* (what the fixed-variant policies run);
+    ``variants`` are alternatives the orchestrator may choose instead, and ``compression`` the shares of the input
+    it may upload (each scoring seed eq. 1's accuracy along ``accuracy_curve``)."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    rate_per_terminal_per_s: Positive | None = None
+    arrivals_path: Annotated[str, Field(min_length=1)] | None = None
+    data_bits: NonNegative
+    deadline_s: Positive
+    accuracy_curve: AccuracyCurveDoc = AccuracyCurveDoc()
+    min_accuracy: Probability = 0.0
+    work: Literal["deterministic", "exponential"] = "deterministic"
+    variants: Annotated[tuple[Variant, ...], Field(max_length=16)] = ()
+    compression: Annotated[tuple[Annotated[float, Field(gt=0, le=1)], ...], Field(min_length=1, max_length=8)] = (1.0,)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zoo_input(cls, data: Any) -> Any:
+        """A zoo model's input tensor is the default ``data_bits``."""
+        model = data.get("model") if isinstance(data, dict) else None
+        if isinstance(model, str) and model in PUBLISHED_TOP1 and "data_bits" not in data:
+            graph = load_zoo_graph(data["model"])
+            data = {**data, "data_bits": 8.0 * graph.nodes[graph.input_index].output_bytes}
         return data
 
     @model_validator(mode="after")
     def _floor(self) -> Service:
         if (self.rate_per_terminal_per_s is None) == (self.arrivals_path is None):
             raise ValueError("give exactly one of 'rate_per_terminal_per_s' and 'arrivals_path'")
-        if self.model is None:
-            if not self.stages:
-                raise ValueError("give 'stages' (1 to 16) or a zoo 'model'")
-            if self.split is not None:
-                raise ValueError("'split' applies to a zoo 'model', not to explicit 'stages'")
-        elif self.stages:
-            raise ValueError("give explicit 'stages' or a zoo 'model', not both")
         if self.accuracy < self.min_accuracy:
             raise ValueError(f"accuracy {self.accuracy} is below min_accuracy {self.min_accuracy}")
+        labels = [self.label, *(v.label for v in self.variants)]
+        twice = sorted({n for n in labels if labels.count(n) > 1})
+        if twice:
+            raise ValueError(f"variant name {twice[0]!r} appears twice (give each variant a 'name')")
+        if len(set(self.compression)) != len(self.compression):
+            raise ValueError("compression levels must differ")
         return self
 
     @property
-    def curve(self) -> AccuracyCurve:
-        """Accuracy vs the data processed (seed eq. 1), through ``accuracy`` at the uncompressed ``data_bits``.
+    def label(self) -> str:
+        """The reference variant's name: its :attr:`form` (``name`` is the service's)."""
+        return self.form
 
-        ``p = accuracy + q (data_bits / Mbit)^(-r)``, so compression ratio 1 scores the service's accuracy and a
-        ratio ``rho`` scores ``p - q (rho data_bits / Mbit)^(-r)``. A service without input data is flat.
+    @property
+    def all_variants(self) -> tuple[Variant, ...]:
+        """The reference variant (the service itself) and its alternatives, in order."""
+        return (self, *self.variants)
+
+    def curve_at(self, accuracy: float) -> AccuracyCurve:
+        """Accuracy vs the data processed (seed eq. 1) of a variant or exit answering ``accuracy`` at the whole input.
+
+        ``p = accuracy + q (data_bits / Mbit)^(-r)``, so compression ratio 1 scores ``accuracy`` and a ratio ``rho``
+        scores ``p - q (rho data_bits / Mbit)^(-r)``. A service without input data is flat.
         """
         q, r = self.accuracy_curve.q, self.accuracy_curve.r
         if self.data_bits == 0:
-            return AccuracyCurve(p=self.accuracy, q=0.0, r=r)
-        return AccuracyCurve(p=self.accuracy + q * (self.data_bits / MBIT) ** (-r), q=q, r=r)
+            return AccuracyCurve(p=accuracy, q=0.0, r=r)
+        return AccuracyCurve(p=accuracy + q * (self.data_bits / MBIT) ** (-r), q=q, r=r)
+
+    @property
+    def curve(self) -> AccuracyCurve:
+        """The reference variant's accuracy curve (:meth:`curve_at` its ``accuracy``)."""
+        return self.curve_at(self.accuracy)
 
 
 class Failure(StrictModel):
@@ -290,10 +394,12 @@ class Scenario(StrictModel):
             raise ValueError(f"service name {twice[0]!r} appears twice")
         if self.compute.cloud is None:
             for s in self.services:
-                for k, stage in enumerate(s.stages):
-                    if stage.on == ("cloud",):
-                        raise ValueError(f"service {s.name} stage {k} runs only in the cloud, but there is none")
-                split = s.split
-                if split is not None and ("cloud" in (split.tiers or ()) or split.on == ("cloud",)):
-                    raise ValueError(f"service {s.name}: split uses the cloud, but there is none")
+                for v in s.all_variants:
+                    for k, stage in enumerate(v.stages):
+                        if stage.on == ("cloud",):
+                            where = f"service {s.name} variant {v.label} stage {k}"
+                            raise ValueError(f"{where} runs only in the cloud, but there is none")
+                    split = v.split
+                    if split is not None and ("cloud" in (split.tiers or ()) or split.on == ("cloud",)):
+                        raise ValueError(f"service {s.name} variant {v.label}: split uses the cloud, but there is none")
         return self

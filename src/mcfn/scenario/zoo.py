@@ -30,23 +30,36 @@ from mcfn.partition.horizontal import plan_horizontal
 from mcfn.partition.stages import balanced_stages, compute_table_s, stage_work
 from mcfn.partition.tiers import Link, Tiers
 from mcfn.partition.tiers import Tier as PlanTier
-from mcfn.scenario.model import Place, Scenario, Service, Split, StageDoc
+from mcfn.scenario.model import Place, Scenario, Split, StageDoc, Variant
 
 
 def derive_zoo_stages(scenario: Scenario) -> Scenario:
-    """``scenario`` with the stage list of every zoo service derived from its model and split."""
+    """``scenario`` with the stage list of every zoo variant (each service's own and its alternatives) derived from
+    its model and split."""
+
+    def derived(service: str, variant: Variant) -> Variant:
+        if variant.model is None:
+            return variant
+        graph = load_zoo_graph(variant.model)
+        for e in variant.exits:
+            if e.after not in graph.index:
+                raise ValueError(
+                    f"service {service} variant {variant.label}: exit after {e.after!r} is no node of {variant.model} "
+                    "(see 'mcfn models export')"
+                )
+        return variant.model_copy(update={"stages": split_stages(graph, variant, scenario)})
+
     services = tuple(
-        s if s.model is None else s.model_copy(update={"stages": zoo_stages(s, scenario)}) for s in scenario.services
+        derived(s.name, s).model_copy(update={"variants": tuple(derived(s.name, v) for v in s.variants)})
+        for s in scenario.services
     )
     return scenario.model_copy(update={"services": services})
 
 
-def zoo_stages(service: Service, scenario: Scenario) -> tuple[StageDoc, ...]:
-    """The stage list of zoo service ``service`` in ``scenario`` (see the module docstring)."""
-    if service.model is None:
-        raise ValueError(f"service {service.name} names no zoo model")
-    graph = load_zoo_graph(service.model)
-    split = service.split or Split()
+def split_stages(graph: LayerGraph, variant: Variant, scenario: Scenario) -> tuple[StageDoc, ...]:
+    """The stage list of ``graph`` (a zoo variant's model, or the sub-model of one of its exits) cut by the
+    variant's split (see the module docstring)."""
+    split = variant.split or Split()
     if split.tiers is None:
         count = split.stages or 1
         return stage_docs(graph, balanced_stages(graph, count), [split.places] * count)

@@ -23,4 +23,6 @@ cdef class RadioAccess:
     cdef readonly list uplink_key
 
     @cython.locals(uplink=PolicySharing)
-    cpdef upload(self, Py_ssize_t task, Py_ssize_t station, Py_ssize_t terminal, Py_ssize_t service)
+    cpdef upload(self, Py_ssize_t task, Py_ssize_t station, Py_ssize_t terminal, Py_ssize_t service, double compression)
+    @cython.locals(n=Py_ssize_t, key=tuple, share_hz=double)
+    cpdef double uplink_bps(self, Py_ssize_t terminal, Py_ssize_t station) except -1.0

@@ -15,6 +15,7 @@ upload's compression ratio, or turns the task away.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -127,14 +128,24 @@ class RadioAccess:
         self._refresh(self._controller.attach(self._mobility.positions_m))
         sim.schedule(self._step_s, self._step, priority=-1)
 
-    def upload(self, task: int, station: int, terminal: int, service: int) -> float | None:
-        """Start ``task``'s upload at ``station``; returns its compression ratio (1 unless the joint allocation
-        compresses it), or None when the station's solver turns the task away."""
+    def upload(self, task: int, station: int, terminal: int, service: int, compression: float) -> float | None:
+        """Start ``task``'s upload at ``station``, ``compression`` of its input; returns the compression ratio it
+        uploads with (the joint allocation chooses its own), or None when the station's solver turns the task away."""
         if self.joint is None:
             uplink = self.uplinks[station]
-            uplink.submit(task, self._data_bits[service], self.uplink_key[terminal])
-            return 1.0
+            uplink.submit(task, self._data_bits[service] * compression, self.uplink_key[terminal])
+            return compression
         return self.joint.offer(station, task, snr_hz=self.uplink_key[terminal][0], service=service)
+
+    def uplink_bps(self, terminal: int, station: int) -> float:
+        """The rate a new upload of ``terminal`` at ``station`` would start with under equal shares of the band
+        (the uploads in progress there, and it): what the orchestrator predicts its upload with."""
+        n = self.uplinks[station].in_service + 1
+        key = self.uplink_key[terminal]
+        if n <= EQUAL_SHARES_TABULATED:
+            return key[1][n - 1]
+        share_hz = self._bandwidth_hz / n
+        return share_hz * math.log2(1.0 + key[0] / share_hz)
 
     def _refresh(self, serving: np.ndarray) -> None:
         xy = self._mobility.positions_m

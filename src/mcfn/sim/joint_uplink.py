@@ -187,8 +187,7 @@ class JointUplinks:
         self.terms = tuple(
             UploadTerms(
                 data_bits=s.data_bits,
-                compute_flops=edge.peak_flops_per_s
-                * sum(vm.compute_time_s(stage_work(s, k)) for k in range(len(s.stages))),
+                compute_flops=edge.peak_flops_per_s * sum(vm.compute_time_s(stage_work(stage)) for stage in s.stages),
                 curve=s.curve,
                 min_accuracy=s.min_accuracy,
                 deadline_s=s.deadline_s,

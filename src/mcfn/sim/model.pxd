@@ -13,6 +13,7 @@ from mcfn.sim.wired cimport WiredNetwork
 @cython.final
 cdef class Flight:
     cdef public Py_ssize_t service
+    cdef public Py_ssize_t option
     cdef public Py_ssize_t terminal
     cdef public Py_ssize_t ingress
     cdef public Py_ssize_t station
@@ -37,11 +38,13 @@ cdef class NetworkModel:
     cdef public RadioAccess access
     cdef public ComputeServers servers
     cdef public object arrivals
+    cdef public object chooser
     cdef public set down_stations
     cdef object _policy
     cdef list _flights
     cdef tuple _requests
     cdef tuple _alone_s
+    cdef tuple _reference
     cdef tuple _data_bits
     cdef tuple _output_bits
     cdef object _at_node_event
@@ -54,7 +57,7 @@ cdef class NetworkModel:
     cdef double _downlink_bps
     cdef Py_ssize_t _max_reroutes
 
-    @cython.locals(flight=Flight)
+    @cython.locals(flight=Flight, option=Py_ssize_t, compression=object)
     cpdef _arrive(self, Py_ssize_t service, Py_ssize_t terminal, double scale)
     @cython.locals(flight=Flight, nodes=list, paths=list, stage=Route, j=Py_ssize_t)
     cpdef bint _plan(self, Py_ssize_t task, StagedRoute route) except -1

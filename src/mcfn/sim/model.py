@@ -5,9 +5,11 @@ A task's life (events on :class:`~mcfn.sim.engine.Simulator`; what each costs is
 1. it arrives at a terminal (:mod:`mcfn.sim.arrivals`: Poisson streams per terminal and service, or a trace);
 2. the terminal's serving base station is its ingress; the router (:class:`mcfn.routing.Router` with a policy
    of :mod:`mcfn.routing.policies`, reading the stale :class:`mcfn.awareness.AwareView`) places every stage of
-   its split plan (:meth:`~mcfn.routing.Router.route_stages`);
-3. its input is uploaded over the station's shared OFDMA uplink (:mod:`mcfn.sim.access`), then crosses the
-   wired network hop by hop (:mod:`mcfn.sim.wired`) to the first stage's node;
+   its split plan (:meth:`~mcfn.routing.Router.route_stages`): the plan of its service's reference option, or,
+   under an orchestrating policy (:class:`mcfn.orchestration.UtilityChooser`), of the option (model variant and
+   exit) and input compression that the chooser predicts to maximise the seed's utility;
+3. its (compressed) input is uploaded over the station's shared OFDMA uplink (:mod:`mcfn.sim.access`), then
+   crosses the wired network hop by hop (:mod:`mcfn.sim.wired`) to the first stage's node;
 4. each stage runs on a VM of its node (:mod:`mcfn.sim.servers`), its output travels to the next stage's node;
 5. the last output travels to the base station serving the terminal *when it leaves* and, if the terminal has
    moved on meanwhile, on to its new station; the downlink then delivers it (``radio_delay_s + bits /
@@ -41,6 +43,7 @@ from __future__ import annotations
 import dataclasses
 
 from mcfn.awareness import AdvertPolicy, AwareView
+from mcfn.orchestration.choice import UtilityChooser
 from mcfn.routing import Policy, SplitRequest
 from mcfn.routing.router import Router, StagedRoute
 from mcfn.sim.access import RadioAccess
@@ -49,14 +52,15 @@ from mcfn.sim.engine import Simulator
 from mcfn.sim.records import TaskTable
 from mcfn.sim.servers import ComputeServers
 from mcfn.sim.wired import WiredNetwork
-from mcfn.sim.world import World
+from mcfn.sim.world import World, menus
 
 
 class Flight:
     """The mutable state of one task in flight (dropped when it ends; what remains is its table row).
 
-    ``station`` is the base station the result is heading for (the terminal's serving station when it left);
-    ``compression`` the share of its input the task uploads (the uplink solver may compress it); ``since_s``
+    ``option`` is the way it is served (:attr:`mcfn.sim.world.World.options`); ``station`` the base station the
+    result is heading for (the terminal's serving station when it left); ``compression`` the share of its input the
+    task uploads (chosen by the orchestrator, or by the uplink solver); ``since_s``
     when the task reached its current node; ``compute_s`` the seconds computed so far (the table's
     ``compute_s`` when the task ends).
     """
@@ -67,6 +71,7 @@ class Flight:
         "compute_s",
         "ingress",
         "nodes",
+        "option",
         "paths",
         "service",
         "since_s",
@@ -76,8 +81,11 @@ class Flight:
         "work_scale",
     )
 
-    def __init__(self, service: int, terminal: int, ingress: int, work_scale: float, arrival_s: float) -> None:
+    def __init__(
+        self, service: int, option: int, terminal: int, ingress: int, work_scale: float, arrival_s: float
+    ) -> None:
         self.service = service
+        self.option = option
         self.terminal = terminal
         self.ingress = ingress
         self.work_scale = work_scale
@@ -94,7 +102,9 @@ class Flight:
 class NetworkModel:
     """One run's model: the world's parts as event-driven stations, and the tasks moving through them."""
 
-    def __init__(self, sim: Simulator, world: World, *, policy: Policy) -> None:
+    def __init__(self, sim: Simulator, world: World, *, policy: Policy, orchestrated: bool = False) -> None:
+        """Route with ``policy``; with ``orchestrated``, choose each task's option and compression too
+        (:class:`~mcfn.orchestration.UtilityChooser` routing with ``policy``)."""
         scenario = world.scenario
         self.sim = sim
         self.world = world
@@ -122,9 +132,16 @@ class NetworkModel:
         self._flights: list[Flight | None] = []
         self._requests = world.requests
         self._alone_s = world.alone_s
-        # what the life of a task reads of its service, as plain tuples: input bits, and each stage's output bits
+        self._reference = tuple(world.reference(s) for s in range(len(scenario.services)))
+        self.chooser = (
+            UtilityChooser(router=self.router, policy=policy, menus=menus(world), weight=scenario.utility_weight)
+            if orchestrated
+            else None
+        )
+        # what the life of a task reads of its service and option, as plain tuples: the service's input bits, and
+        # each stage's output bits of an option
         self._data_bits = tuple(s.data_bits for s in scenario.services)
-        self._output_bits = tuple(tuple(stage.output_bits for stage in s.stages) for s in scenario.services)
+        self._output_bits = tuple(tuple(stage.output_bits for stage in o.stages) for o in world.options)
         # one bound method each for every task's events, not one per event
         self._at_node_event = self._at_node
         self._at_station_event = self._at_station
@@ -142,15 +159,23 @@ class NetworkModel:
         now = self.sim.now
         station = self.access.serving[terminal]
         task = self.table.arrive(now, service, terminal, station)
-        self._flights.append(Flight(service, terminal, station, scale, now))  # at index task: ids count arrivals
+        option = self._reference[service]
+        flight = Flight(service, option, terminal, station, scale, now)
+        self._flights.append(flight)  # at index task: ids count arrivals
         if station in self.down_stations:
             self.fail(task, f"serving base station {self.world.stations[station]} is down")
             return
-        route = self.router.route_stages(self._requests[service][station], self._policy, now_s=now)
+        if self.chooser is None:
+            route = self.router.route_stages(self._requests[option][station], self._policy, now_s=now)
+            compression = 1.0
+        else:
+            choice = self.chooser.choose(service, station, self.access.uplink_bps(terminal, station), now)
+            route, compression = choice.route, choice.compression
+            flight.option = choice.option
         if not self._plan(task, route):
             return
         if self._data_bits[service] > 0:
-            compression = self.access.upload(task, station=station, terminal=terminal, service=service)
+            compression = self.access.upload(task, station, terminal, service, compression)
             if compression is None:
                 self.fail(task, "the uplink allocation turned it away: its deadline and floor cannot be met")
             elif compression < 1.0:
@@ -177,7 +202,7 @@ class NetworkModel:
             nodes.append(j)
             paths.append(stage.path)
         flight.nodes, flight.paths, flight.stage = nodes, paths, 0
-        self.table.route(task, nodes)
+        self.table.route(task, flight.option, nodes)
         return True
 
     def _uploaded(self, task: int, sent_s: float) -> None:
@@ -199,14 +224,14 @@ class NetworkModel:
             self.reroute(task, f"node {self._node_ids[j]} is down")
             return
         flight.since_s = self.sim.now
-        self.servers.submit(j, task, self._alone_s[flight.service][k][j] * flight.work_scale)
+        self.servers.submit(j, task, self._alone_s[flight.option][k][j] * flight.work_scale)
 
     def _computed(self, task: int, _served_s: float) -> None:
         flight = self._flights[task]
         now = self.sim.now
         flight.compute_s += now - flight.since_s
         k = flight.stage + 1
-        output_bits = self._output_bits[flight.service]
+        output_bits = self._output_bits[flight.option]
         if k < len(output_bits):
             flight.stage = k
             self.wired.send(task, flight.paths[k], output_bits[k - 1], self._at_node_event)
@@ -219,7 +244,7 @@ class NetworkModel:
     def _at_station(self, task: int) -> None:
         flight = self._flights[task]
         station, now_serving = flight.station, self.access.serving[flight.terminal]
-        bits = self._output_bits[flight.service][-1]
+        bits = self._output_bits[flight.option][-1]
         if station in self.down_stations:  # it went down while the result propagated towards it
             self.fail(task, f"node {self.world.stations[station]} is down at delivery")
             return
@@ -257,7 +282,7 @@ class NetworkModel:
             return
         table.reroutes[task] += 1
         now = self.sim.now
-        request: SplitRequest = self._requests[flight.service][station]
+        request: SplitRequest = self._requests[flight.option][station]
         left_s = request.deadline_s - (now - flight.arrival_s)
         request = dataclasses.replace(request, deadline_s=max(left_s, 1e-9))
         route = self.router.route_stages(request, self._policy, now_s=now)

@@ -18,6 +18,7 @@ cdef class TaskTable:
     cdef public object compute_s
     cdef public object compression
     cdef public object service
+    cdef public object option
     cdef public object terminal
     cdef public object ingress
     cdef public object delivered
@@ -31,6 +32,7 @@ cdef class TaskTable:
     cdef double[::1] _compute
     cdef double[::1] _compression
     cdef short[::1] _service
+    cdef short[::1] _option
     cdef int[::1] _terminal
     cdef short[::1] _ingress
     cdef short[::1] _delivered
@@ -40,7 +42,7 @@ cdef class TaskTable:
 
     cpdef Py_ssize_t arrive(self, double now_s, Py_ssize_t service, Py_ssize_t terminal, Py_ssize_t ingress) except -1
     @cython.locals(k=Py_ssize_t, node=Py_ssize_t)
-    cpdef route(self, Py_ssize_t task, list nodes)
+    cpdef route(self, Py_ssize_t task, Py_ssize_t option, list nodes)
     cpdef uploaded(self, Py_ssize_t task, double upload_s)
     cpdef compressed(self, Py_ssize_t task, double ratio)
     cpdef complete(self, Py_ssize_t task, double now_s, Py_ssize_t delivered, double compute_s)

@@ -22,6 +22,7 @@ _COLUMNS: dict[str, tuple[type, float]] = {
     "compute_s": (np.float64, 0.0),
     "compression": (np.float64, 1.0),
     "service": (np.int16, -1),
+    "option": (np.int16, -1),
     "terminal": (np.int32, -1),
     "ingress": (np.int16, -1),
     "delivered": (np.int16, -1),
@@ -60,6 +61,7 @@ class TaskTable:
         self._arrival, self._end, self._upload = new["arrival_s"], new["end_s"], new["upload_s"]
         self._compute, self._compression = new["compute_s"], new["compression"]
         self._service, self._terminal, self._ingress = new["service"], new["terminal"], new["ingress"]
+        self._option = new["option"]
         self._delivered, self._status, self._reason = new["delivered"], new["status"], new["reason"]
         self._stage_node = new["stage_node"]
 
@@ -71,6 +73,8 @@ class TaskTable:
     #: Share of its input a task uploaded (seed §3.2's compression ratio; 1: uncompressed).
     compression: np.ndarray
     service: np.ndarray
+    #: The option (variant and exit, :attr:`mcfn.sim.world.World.options`) that served the task (-1: none yet).
+    option: np.ndarray
     terminal: np.ndarray
     ingress: np.ndarray
     delivered: np.ndarray
@@ -95,8 +99,10 @@ class TaskTable:
         self.count = task + 1
         return task
 
-    def route(self, task: int, nodes: list[int]) -> None:
-        """Record the fleet indices that run (or will run) the task's stages, in order."""
+    def route(self, task: int, option: int, nodes: list[int]) -> None:
+        """Record the option that serves the task and the fleet indices that run (or will run) its stages, in
+        order."""
+        self._option[task] = option
         for k, node in enumerate(nodes):
             self._stage_node[task, k] = node
 

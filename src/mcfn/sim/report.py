@@ -161,6 +161,8 @@ def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
         "seed",
         "task",
         "service",
+        "variant",
+        "exit",
         "terminal",
         "ingress",
         "delivered",
@@ -174,6 +176,7 @@ def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
         "met_deadline",
         "compression",
         "accuracy",
+        "accuracy_source",
         "utility",
         "reroutes",
         *(f"stage{k}_node" for k in range(stages)),
@@ -186,6 +189,8 @@ def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
             nodes = [*run.nodes, ""]  # -1 (no stage) maps to ""
             stations = [*run.stations, ""]
             reasons = [*run.reasons, ""]
+            options = [*run.options, ("", "", "")]  # -1 (no option: failed before routing) maps to empty cells
+            served = [options[o] for o in c["option"].tolist()]
             n = c["status"].size
             stage_names = [[nodes[j] for j in c["stage_node"][:, k].tolist()] for k in range(c["stage_node"].shape[1])]
             stage_names += [[""] * n] * (stages - len(stage_names))
@@ -194,6 +199,8 @@ def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
                 [run.seed] * n,
                 range(n),
                 [services[s] for s in c["service"].tolist()],
+                [o[0] for o in served],
+                [o[1] for o in served],
                 c["terminal"].tolist(),
                 [stations[s] for s in c["ingress"].tolist()],
                 [stations[s] for s in c["delivered"].tolist()],
@@ -203,6 +210,7 @@ def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
                 [int(m) for m in c["met_deadline"].tolist()],
                 _floats(c["compression"]),
                 _floats(c["accuracy"]),
+                [o[2] for o in served],
                 _floats(c["utility"]),
                 c["reroutes"].tolist(),
                 *stage_names,

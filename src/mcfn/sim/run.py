@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from mcfn.orchestration.choice import ORCHESTRATED
 from mcfn.routing import make_policy
 from mcfn.scenario import Scenario
 from mcfn.sim.engine import Simulator
@@ -47,26 +48,30 @@ class RunResult:
     columns: dict[str, np.ndarray]
     summary: dict[str, Any]
     services: tuple[str, ...]
+    #: ``(variant, exit, accuracy source)`` of every option, by option id (the ``option`` column).
+    options: tuple[tuple[str, str, str], ...]
     nodes: tuple[str, ...]
     stations: tuple[str, ...]
     reasons: tuple[str, ...]
 
 
 def prepare(scenario: Scenario, policy: str) -> NetworkModel:
-    """The model of ``scenario`` under routing ``policy``, on a simulator at time 0, its failures scheduled.
+    """The model of ``scenario`` under ``policy``, on a simulator at time 0, its failures scheduled: a routing policy
+    (:data:`mcfn.routing.POLICIES`: every task served by its service's reference variant) or an orchestrating one
+    (:data:`mcfn.orchestration.ORCHESTRATED`).
 
     Everything that can be wrong with a valid scenario file beyond its fields (a trace of too few terminals, a
     failure of an unknown node) is found here, before any time is simulated.
     """
     sim = Simulator(seed=scenario.seed)
-    chooser = make_policy(policy, sim.stream("policy"))
-    model = NetworkModel(sim, build_world(scenario), policy=chooser)
+    routing = make_policy(ORCHESTRATED.get(policy, policy), sim.stream("policy"))
+    model = NetworkModel(sim, build_world(scenario), policy=routing, orchestrated=policy in ORCHESTRATED)
     Failures(model, scenario.failures)
     return model
 
 
 def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = None, chunks: int = 100) -> RunResult:
-    """Simulate ``scenario`` with routing ``policy`` (a name of :data:`mcfn.routing.POLICIES`)."""
+    """Simulate ``scenario`` with ``policy`` (:func:`prepare`)."""
     model = prepare(scenario, policy)
     sim = model.sim
     started = time.perf_counter()
@@ -93,6 +98,7 @@ def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = Non
         columns=columns,
         summary=summary,
         services=tuple(s.name for s in scenario.services),
+        options=tuple((o.variant, o.exit, o.source) for o in model.world.options),
         nodes=model.world.fleet.node_ids,
         stations=model.world.stations,
         reasons=tuple(model.table.reasons),

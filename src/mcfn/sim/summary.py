@@ -1,8 +1,9 @@
 """What a network simulation run reports: per-task derived columns and the run's summary.
 
-Per task: latency, whether it met its deadline, its accuracy — its service's, or, when the uplink solver
-compressed its input to a share ``ρ``, its service's accuracy curve (seed eq. 1, :class:`mcfn.allocation.AccuracyCurve`)
-at ``ρ · data_bits`` —, and its utility. A task completed within its deadline ``T_max`` scores the seed §3.2
+Per task: latency, whether it met its deadline, its accuracy — that of the option that served it (model variant
+and exit, :mod:`mcfn.services`) at the share ``ρ`` of its input it uploaded (seed eq. 1 along the option's curve,
+:class:`mcfn.allocation.AccuracyCurve`, at ``ρ · data_bits``; ``ρ`` is 1 unless the orchestrator or the uplink
+solver compressed it) —, and its utility. A task completed within its deadline ``T_max`` scores the seed §3.2
 per-task utility ``w A - (1 - w) T / T_max`` (:mod:`mcfn.allocation.evaluation` uses the same form), which is at
 least ``-(1 - w)``. A failed task scores accuracy 0 and latency ``T_max``, i.e. ``-(1 - w)``, as a rejected task
 does there; so does a task completed after its deadline (``T > T_max``): its result came too late to be of use,
@@ -14,6 +15,7 @@ Every number of the summary can be recomputed from the per-task table and the st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +24,7 @@ from mcfn.awareness import ADVERT_BYTES
 from mcfn.sim.records import COMPLETED, FAILED, IN_FLIGHT
 
 if TYPE_CHECKING:
+    from mcfn.services import Option
     from mcfn.sim.model import NetworkModel
 
 
@@ -30,12 +33,7 @@ def task_columns(model: NetworkModel) -> dict[str, np.ndarray]:
     columns = dict(model.table.view())
     services = model.world.scenario.services
     deadline = np.array([s.deadline_s for s in services])[columns["service"]]
-    accuracy_of = np.array([s.accuracy for s in services])[columns["service"]]
-    compression = columns["compression"]
-    for k, service in enumerate(services):
-        compressed = (columns["service"] == k) & (compression < 1.0)
-        if compressed.any():
-            accuracy_of[compressed] = service.curve.accuracy(compression[compressed] * service.data_bits)
+    accuracy_of = task_accuracy(model.world.options, columns["option"], columns["compression"])
     done = columns["status"] == COMPLETED
     latency = np.where(done, columns["end_s"] - columns["arrival_s"], np.nan)
     w = model.world.scenario.utility_weight
@@ -45,6 +43,17 @@ def task_columns(model: NetworkModel) -> dict[str, np.ndarray]:
     on_time = columns["met_deadline"]
     columns["utility"] = np.where(on_time, w * accuracy_of - (1.0 - w) * latency / deadline, -(1.0 - w))
     return columns
+
+
+def task_accuracy(options: Sequence[Option], option: np.ndarray, compression: np.ndarray) -> np.ndarray:
+    """Each task's accuracy from the option that served it (variant and exit) and its input compression (seed eq. 1
+    along the option's curve, :meth:`mcfn.services.Option.accuracy_at`); NaN where no option was chosen."""
+    accuracy = np.full(option.shape, np.nan)
+    for o, served in enumerate(options):
+        mine = option == o
+        if mine.any():
+            accuracy[mine] = served.accuracy_at(compression[mine])
+    return accuracy
 
 
 def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s: float) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 The topology comes from :func:`mcfn.network.topology.hex_topology` (terminals are not topology nodes: they move,
 and reach their serving base station over the simulated OFDMA uplink); compute nodes are
-:class:`mcfn.compute.ComputeNode` s; every stage ``k`` of service ``s`` is the catalogue service ``"s/k"`` whose
-instances are the nodes of the tiers the stage may run on. Routing requests are the core's
-:class:`mcfn.routing.SplitRequest`, one per (service, ingress) and reused.
+:class:`mcfn.compute.ComputeNode` s. A service's ways to be served are its options
+(:func:`mcfn.services.service_options`: variant and exit), numbered across services; every stage ``k`` of option
+``o`` of service ``s`` is the catalogue service ``"s/o/k"`` whose instances are the nodes of the tiers the stage may
+run on. Routing requests are the core's :class:`mcfn.routing.SplitRequest`, one per (option, ingress) and reused.
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ import numpy as np
 
 from mcfn.compute import Fleet, ServiceCatalog, Tier, Work
 from mcfn.network.topology import HexSpec, Role, Topology, hex_topology
+from mcfn.orchestration.choice import Menu
 from mcfn.routing import SplitRequest, Stage
-from mcfn.scenario import Scenario, Service
+from mcfn.scenario import Scenario, StageDoc
+from mcfn.services import Option, service_options
 
 
-def stage_service_id(service: str, stage: int) -> str:
-    """Catalogue id of stage ``stage`` of ``service``."""
-    return f"{service}/{stage}"
+def stage_service_id(service: str, option: str, stage: int) -> str:
+    """Catalogue id of stage ``stage`` of ``service``'s option ``option``."""
+    return f"{service}/{option}/{stage}"
 
 
-def stage_work(service: Service, stage: int) -> Work:
-    flops = service.stages[stage].flops
+def stage_work(stage: StageDoc) -> Work:
+    flops = stage.flops
     return Work({k.value: v for k, v in flops.items()} if isinstance(flops, dict) else flops)
 
 
@@ -39,13 +42,22 @@ class World:
     catalog: ServiceCatalog
     stations: tuple[str, ...]
     station_xy_m: np.ndarray
+    #: Every service's options, numbered across services in service order (the reference option of each first).
+    options: tuple[Option, ...]
+    #: ``service_options[s]``: the option ids of service ``s``.
+    service_options: tuple[tuple[int, ...], ...]
+    #: ``requests[o][i]``: option ``o``'s split request entering at station ``i``.
     requests: tuple[tuple[SplitRequest, ...], ...]
-    #: ``alone_s[s][k][j]``: seconds one VM of fleet node ``j`` needs for stage ``k`` of service ``s``.
+    #: ``alone_s[o][k][j]``: seconds one VM of fleet node ``j`` needs for stage ``k`` of option ``o``.
     alone_s: tuple[tuple[tuple[float, ...], ...], ...]
 
     @property
     def max_stages(self) -> int:
-        return max(len(s.stages) for s in self.scenario.services)
+        return max(len(o.stages) for o in self.options)
+
+    def reference(self, service: int) -> int:
+        """The option id of ``service``'s reference variant, final exit (what fixed-variant policies run)."""
+        return self.service_options[service][0]
 
 
 def build_world(scenario: Scenario) -> World:
@@ -73,33 +85,40 @@ def build_world(scenario: Scenario) -> World:
         nodes.append(cloud.node("cloud", Tier.CLOUD))
     fleet = Fleet(nodes)
     tiers = {"edge": [n.node_id for n in nodes if n.tier is Tier.EDGE], "cloud": ["cloud"] if cloud else []}
+    per_service = service_options(scenario)
+    options = tuple(o for service in per_service for o in service)
+    ids, first = [], 0
+    for service in per_service:
+        ids.append(tuple(range(first, first + len(service))))
+        first += len(service)
     instances = {}
-    for service in scenario.services:
-        for k, stage in enumerate(service.stages):
-            instances[stage_service_id(service.name, k)] = [n for tier in stage.on for n in tiers[tier]]
+    for option in options:
+        name = scenario.services[option.service].name
+        for k, stage in enumerate(option.stages):
+            instances[stage_service_id(name, option.label, k)] = [n for tier in stage.on for n in tiers[tier]]
     requests = tuple(
         tuple(
             SplitRequest(
                 ingress=station,
-                data_bits=service.data_bits,
+                data_bits=scenario.services[option.service].data_bits,
                 stages=tuple(
                     Stage(
-                        service_id=stage_service_id(service.name, k),
-                        work=stage_work(service, k),
+                        service_id=stage_service_id(scenario.services[option.service].name, option.label, k),
+                        work=stage_work(stage),
                         output_bits=stage.output_bits,
                         memory_bytes=stage.memory_bytes,
                     )
-                    for k, stage in enumerate(service.stages)
+                    for k, stage in enumerate(option.stages)
                 ),
-                deadline_s=service.deadline_s,
+                deadline_s=scenario.services[option.service].deadline_s,
             )
             for station in stations
         )
-        for service in scenario.services
+        for option in options
     )
     alone = tuple(
-        tuple(tuple(node.compute_time_s(stage_work(service, k)) for node in nodes) for k in range(len(service.stages)))
-        for service in scenario.services
+        tuple(tuple(node.compute_time_s(stage_work(stage)) for node in nodes) for stage in option.stages)
+        for option in options
     )
     return World(
         scenario=scenario,
@@ -108,6 +127,44 @@ def build_world(scenario: Scenario) -> World:
         catalog=ServiceCatalog(instances),
         stations=stations,
         station_xy_m=np.array([topology.positions_m[s] for s in stations]),
+        options=options,
+        service_options=tuple(ids),
         requests=requests,
         alone_s=alone,
     )
+
+
+def menus(world: World) -> tuple[Menu, ...]:
+    """Every service's :class:`~mcfn.orchestration.choice.Menu` in ``world``: its options' accuracies at each
+    compression level, their radio time outside the route (the upload's and the downlink's ``radio_delay_s``, the
+    answer's downlink transfer), and a lower bound of their routed latency (each stage alone on its fastest
+    instance)."""
+    scenario, fleet = world.scenario, world.fleet
+    radio = scenario.radio
+    tier_nodes = {
+        tier: [j for j, node in enumerate(fleet.nodes) if node.tier.value == tier] for tier in ("edge", "cloud")
+    }
+    built = []
+    for s, ids in enumerate(world.service_options):
+        service = scenario.services[s]
+        options = [world.options[o] for o in ids]
+        built.append(
+            Menu(
+                options=ids,
+                requests=tuple(world.requests[o] for o in ids),
+                accuracy=tuple(tuple(o.accuracy_at(c) for c in service.compression) for o in options),
+                compression=service.compression,
+                fixed_s=tuple(2 * radio.radio_delay_s + o.stages[-1].output_bits / radio.downlink_bps for o in options),
+                lower_s=tuple(
+                    sum(
+                        min(world.alone_s[o][k][j] for tier in stage.on for j in tier_nodes[tier])
+                        for k, stage in enumerate(world.options[o].stages)
+                    )
+                    for o in ids
+                ),
+                data_bits=service.data_bits,
+                deadline_s=service.deadline_s,
+                min_accuracy=service.min_accuracy,
+            )
+        )
+    return tuple(built)

@@ -1,0 +1,22 @@
+# C declarations for choice.py, compiled by setup.py (Cython pure Python mode); choice.py is the reference.
+
+cimport cython
+from mcfn.routing.router cimport Router, StagedRoute
+
+cdef double _INF
+
+
+@cython.final
+cdef class UtilityChooser:
+    cdef Router _router
+    cdef object _policy
+    cdef tuple _menus
+    cdef double _weight
+
+    @cython.locals(
+        w=double, deadline=double, floor=double, compression=tuple, accuracy=tuple, n=Py_ssize_t, levels=Py_ssize_t,
+        seconds_per_ratio=double, bound=list, least=double, top=double, a=double, u=double, tried=list,
+        i=Py_ssize_t, k=Py_ssize_t, c=Py_ssize_t, route=StagedRoute, routed_s=double, latency=double,
+        rank=Py_ssize_t, fallback_rank=Py_ssize_t, fallback_s=double, fallback_a=double,
+    )
+    cpdef choose(self, Py_ssize_t service, Py_ssize_t station, double uplink_bps, double now_s)

@@ -1,0 +1,127 @@
+"""Per-task orchestration (seed §3.1, §3.2): the way to serve a task that maximises the seed's utility.
+
+For one task of a service arriving at a base station, :class:`UtilityChooser` picks the option (model variant and
+exit, :mod:`mcfn.services`), the input compression and the placement of its stages that maximise the seed's per-task
+utility ``w A - (1 - w) T / T_max`` among the choices predicted to meet the deadline ``T_max`` and the accuracy floor,
+on the aware view. The placement of an option's stages is its routing policy's (compute-aware routes each stage to
+the least predicted latency and falls back to the cloud when no edge meets the budget;
+:meth:`~mcfn.routing.router.Router.route_stages`); ``T`` adds the upload of the compressed input at the rate the
+caller predicts, and the fixed radio delays and downlink. When no choice meets both limits, the fastest choice
+that meets the floor is taken (it may still make the deadline; the prediction is stale), else the fastest of all.
+
+Tabulated once per service (:class:`Menu`): each option's accuracy at every compression level, its fixed radio
+time, and a lower bound of its routed latency (every stage alone on the fastest instance, no network, no queue).
+Options are tried in order of their utility bound, and the search stops when no untried option can beat the best
+one found, so a decision usually routes one or two options, whatever the menu's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mcfn.routing.policies import Policy
+from mcfn.routing.request import SplitRequest
+from mcfn.routing.router import Router, StagedRoute
+
+#: Orchestrating policies by name: each chooses option and compression per task and routes with the routing policy
+#: named (``utility-nearest-edge``: the variant choices without compute routing, a baseline).
+ORCHESTRATED: dict[str, str] = {"utility-aware": "compute-aware", "utility-nearest-edge": "nearest-edge"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Menu:
+    """What a service offers its tasks, tabulated for :class:`UtilityChooser`.
+
+    ``options`` are global option ids; ``requests[i][station]`` option ``i``'s split request from each station;
+    ``accuracy[i][c]`` its accuracy at ``compression[c]`` of the input (seed eq. 1); ``fixed_s[i]`` its radio time
+    outside the route (upload and downlink delays, the answer's downlink transfer); ``lower_s[i]`` a lower bound of
+    its routed latency.
+    """
+
+    options: tuple[int, ...]
+    requests: tuple[tuple[SplitRequest, ...], ...]
+    accuracy: tuple[tuple[float, ...], ...]
+    compression: tuple[float, ...]
+    fixed_s: tuple[float, ...]
+    lower_s: tuple[float, ...]
+    data_bits: float
+    deadline_s: float
+    min_accuracy: float
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A decision: global option id, compression ratio, the routed stages, predicted latency and utility."""
+
+    option: int
+    compression: float
+    route: StagedRoute
+    latency_s: float
+    utility: float
+    feasible: bool
+
+
+class UtilityChooser:
+    """Chooses option, compression and placement per task (module docstring), routing with ``policy``.
+
+    Compiled (``choice.pxd``), a decision is typed loops around the router's calls.
+    """
+
+    def __init__(self, *, router: Router, policy: Policy, menus: Sequence[Menu], weight: float) -> None:
+        self._router = router
+        self._policy = policy
+        self._menus = tuple(menus)
+        self._weight = weight
+
+    def choose(self, service: int, station: int, uplink_bps: float, now_s: float) -> Choice:
+        """The choice for a task of ``service`` entering at station ``station`` (its index in the menus' requests),
+        whose input would upload at ``uplink_bps``."""
+        menu: Menu = self._menus[service]
+        w = self._weight
+        deadline, floor = menu.deadline_s, menu.min_accuracy
+        compression, accuracy = menu.compression, menu.accuracy
+        n, levels = len(menu.options), len(compression)
+        seconds_per_ratio = menu.data_bits / uplink_bps if menu.data_bits else 0.0
+        bound = [0.0] * n  # each option's utility bound: its lower latency bound, best level above the floor
+        for i in range(n):
+            least = menu.fixed_s[i] + menu.lower_s[i]
+            top = -_INF
+            for c in range(levels):
+                a = accuracy[i][c]
+                if a >= floor:
+                    u = w * a - (1.0 - w) * (least + compression[c] * seconds_per_ratio) / deadline
+                    if u > top:
+                        top = u
+            bound[i] = top
+        tried = [False] * n
+        best: Choice | None = None
+        fallback: Choice | None = None  # while nothing is feasible: above the floor first, then fastest, then best
+        fallback_rank, fallback_s, fallback_a = 2, _INF, 0.0
+        for _ in range(n):
+            i = -1  # the untried option of the highest bound (the first on ties)
+            for k in range(n):
+                if not tried[k] and (i < 0 or bound[k] > bound[i]):
+                    i = k
+            tried[i] = True
+            if best is not None and bound[i] <= best.utility:
+                break
+            route = self._router.route_stages(menu.requests[i][station], self._policy, now_s=now_s)
+            routed_s = menu.fixed_s[i] + route.latency_s
+            for c in range(levels):
+                a = accuracy[i][c]
+                latency = routed_s + compression[c] * seconds_per_ratio
+                if a >= floor and latency <= deadline:
+                    u = w * a - (1.0 - w) * latency / deadline
+                    if best is None or u > best.utility:
+                        best = Choice(menu.options[i], compression[c], route, latency, u, True)
+                elif best is None:
+                    rank = 0 if a >= floor else 1
+                    if (rank, latency, -a) < (fallback_rank, fallback_s, -fallback_a):
+                        fallback_rank, fallback_s, fallback_a = rank, latency, a
+                        # predicted late or below the floor: scored as failed
+                        fallback = Choice(menu.options[i], compression[c], route, latency, -(1.0 - w), False)
+        return best if best is not None else fallback
+
+
+_INF = float("inf")
