@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -95,3 +96,14 @@ def test_help(capsys, args):
     else:
         assert "default" in out
         assert "check" in out
+
+
+def test_the_readme_scenario_examples_run(tmp_path):
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    commands = [line.strip()[2:] for line in readme.splitlines() if line.strip().startswith("$ mcfn scenario ")]
+    assert len(commands) == 2
+    for command in commands:
+        command = command.split("  #")[0].replace("mcfn ", f"{sys.executable} -m mcfn ", 1)
+        done = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, f"{command}: {done.stderr}"
+    assert "valid" in done.stdout

@@ -103,7 +103,11 @@ def run_command(
 
         runs = compare(loaded, names, seeds=seeds, jobs=jobs, progress=report)
     document = loaded.model_dump(mode="json")
-    written = write_outputs(out, document, runs)
+    if as_json:
+        written = write_outputs(out, document, runs)
+    else:
+        with console.status(f"writing {out} (tasks.csv, summary.json, plots)"):
+            written = write_outputs(out, document, runs)
     if as_json:
         print_json(summary_document(document, runs))
         return
@@ -141,12 +145,16 @@ def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:
     console.width = max(console.width, 24 + sum(w + 3 for w in widest))  # a piped table keeps one line per metric
     console.print(title, soft_wrap=True, markup=False, highlight=False)
     console.print(table)
-    console.print(_ranking_line(ranking(runs), paired=len(seeds) > 1), soft_wrap=True, markup=False, highlight=False)
+    if len(groups) > 1:
+        line = _ranking_line(ranking(runs), paired=len(seeds) > 1)
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 def _ranking_line(ranked: list[dict[str, Any]], *, paired: bool) -> str:
     """``a > b (gap) ≈ c (gap) …``: ``>`` where the gap's interval excludes 0, ``≈`` where these seeds cannot tell."""
-    how = " (gap to the one before: mean ± 95% CI of the per-seed difference)" if paired else ""
+    from mcfn.experiments.stats import CONFIDENCE
+
+    how = f" (gap to the one before: mean ± {CONFIDENCE:.0%} CI of the per-seed difference)" if paired else ""
     parts = [ranked[0]["policy"]]
     for entry in ranked[1:]:
         gap = entry["gap_to_previous"]

@@ -156,14 +156,19 @@ def _compare_in_processes(
         pending: set[Future[RunResult]] = {
             pool.submit(_simulate_in_worker, scenario.model_copy(update={"seed": seed}), name) for name, seed in units
         }
-        while pending:
-            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-            _drain(heard, progress)
-            for future in done:
-                run = future.result()
-                runs[run.policy, run.seed] = run
-                if progress is not None:
-                    progress(run.policy, run.seed, scenario.duration_s)
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                _drain(heard, progress)
+                for future in done:
+                    run = future.result()
+                    runs[run.policy, run.seed] = run
+                    if progress is not None:
+                        progress(run.policy, run.seed, scenario.duration_s)
+        except BaseException:  # a failed run or an interrupt: start no other run
+            for future in pending:
+                future.cancel()
+            raise
     heard.close()
     return runs
 
