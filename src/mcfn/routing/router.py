@@ -3,9 +3,15 @@
 :class:`Router` joins the topology (fastest paths), the fleet (compute), the service catalogue (anycast
 instances) and the aware view (estimated state); a :class:`~mcfn.routing.policies.Policy` picks among the
 candidates whose costs :func:`~mcfn.routing.costs.predict` computes. The router owns no clock: callers pass
-``now_s``. A split request is routed stage by stage (greedy): stage ``k`` starts where stage ``k - 1`` ran, its
-budget is what the deadline leaves after the stages before it, and the last stage's output returns to the
-ingress; transfers between stages follow the topology's fastest paths.
+``now_s``. A split request is routed stage by stage (greedy): stage ``k`` starts where stage ``k - 1`` ran, when it
+is predicted to end, its budget is what the deadline leaves after the stages before it, and the last stage's output
+returns to the ingress; transfers between stages follow the topology's fastest paths. A stage before the last is
+also charged the least that the result's way home from its node will take (``ahead_s``,
+:mod:`mcfn.routing.costs`), not counted in its route's latency.
+
+Every decision is recorded in the view (:meth:`~mcfn.awareness.AwareView.place`: the node, the input's predicted
+arrival there and its predicted compute seconds), so the next decision, before the node's next advert, sees it;
+without that, every decision between two adverts would see the same least-loaded node and land on it.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from mcfn.compute.fleet import Fleet
 from mcfn.compute.ids import ServiceCatalog, unknown_id
 from mcfn.compute.node import Work
 from mcfn.network.topology.graph import Role, Topology
-from mcfn.routing.costs import CandidateCosts, Instances, NodeLoad, predict
+from mcfn.routing.costs import CandidateCosts, Instances, predict
 from mcfn.routing.policies import Policy
 from mcfn.routing.request import Request, SplitRequest
 from mcfn.routing.tables import CostTables
@@ -155,7 +161,7 @@ class Router:
             nodes = fleet.indices(catalog.hosts(service))
             self._instances[service] = Instances.of(fleet, nodes, vertex[nodes])
         self._stations = frozenset(topology.nodes_with_role(Role.BASE_STATION))
-        self._tables = CostTables(topology=topology, view=view)
+        self._tables = CostTables(topology=topology)
         self._node_ids = fleet.node_ids
         #: Each service's costs of :meth:`route_stages`' last decision: only the policy saw them, so the next one
         #: predicts into them (:func:`~mcfn.routing.costs.predict`).
@@ -193,10 +199,9 @@ class Router:
         home: str,
         now_s: float,
     ) -> CandidateCosts:
-        """Costs of every instance of ``service_id`` for input at ``source`` and ``out_bits`` sent to ``home``."""
-        return self._costs(
-            service_id, source, home, in_bits, out_bits, work, budget_s, memory_bytes, self._tables.load(now_s)
-        )
+        """Costs of every instance of ``service_id`` for input leaving ``source`` at ``now_s`` and ``out_bits`` sent
+        to ``home`` (a prediction only: nothing is placed)."""
+        return self._costs(service_id, source, home, in_bits, out_bits, 0.0, work, budget_s, memory_bytes, now_s)
 
     def _costs(
         self,
@@ -205,29 +210,33 @@ class Router:
         home: str,
         in_bits: float,
         out_bits: float,
+        result_bits: float,
         work: Work,
         budget_s: float,
         memory_bytes: float,
-        load: NodeLoad,
+        start_s: float,
         into: CandidateCosts | None = None,
     ) -> CandidateCosts:
         instances = self.instances(service_id)
         tables = self._tables
         return predict(
             instances=instances,
-            transfers=tables.network(service_id, instances, source, home, in_bits, out_bits),
+            transfers=tables.network(service_id, instances, source, home, in_bits, out_bits, result_bits),
             demand=tables.stage(service_id, instances, work, memory_bytes),
-            load=load,
+            view=self._view,
+            start_s=start_s,
             budget_s=budget_s,
             into=into,
         )
 
     def route(self, request: Request, policy: Policy, *, now_s: float) -> Route:
-        """Route one request with ``policy``; see :class:`Route` for what comes back."""
+        """Route one request with ``policy`` and record the placement in the view; see :class:`Route` for what comes
+        back."""
         return self.explain(request, policy, now_s=now_s)[1]
 
     def explain(self, request: Request, policy: Policy, *, now_s: float) -> tuple[CandidateCosts, Route]:
-        """Route one request and also return every candidate's predicted costs (what the policy saw)."""
+        """Route one request (recording the placement in the view) and also return every candidate's predicted costs
+        (what the policy saw)."""
         self.require_base_station(request.ingress)
         ingress = request.ingress
         costs = self._costs(
@@ -236,28 +245,40 @@ class Router:
             ingress,
             request.data_bits,
             request.result_bits,
+            0.0,
             request.work,
             request.deadline_s,
             request.memory_bytes,
-            self._tables.load(now_s),
+            now_s,
         )
         return costs, self._decide(request.service_id, ingress, costs, policy)
 
     def route_stages(self, request: SplitRequest, policy: Policy, *, now_s: float) -> StagedRoute:
-        """Route the stages of a split request in order, each with the budget the earlier ones leave."""
+        """Route the stages of a split request in order, each with the budget the earlier ones leave, and record each
+        placement in the view."""
         ingress = request.ingress
         self.require_base_station(ingress)
-        load = self._tables.load(now_s)
         source, bits, spent = ingress, request.data_bits, 0.0
         last = len(request.stages) - 1
+        result_bits = request.stages[last].output_bits
         routes = []
         for k, stage in enumerate(request.stages):
             service_id = stage.service_id
-            out_bits = stage.output_bits if k == last else 0.0
+            out_bits, ahead_bits = (stage.output_bits, 0.0) if k == last else (0.0, result_bits)
             budget_s = request.deadline_s - spent
             reused = self._last_costs.get(service_id)
             costs = self._costs(
-                service_id, source, ingress, bits, out_bits, stage.work, budget_s, stage.memory_bytes, load, reused
+                service_id,
+                source,
+                ingress,
+                bits,
+                out_bits,
+                ahead_bits,
+                stage.work,
+                budget_s,
+                stage.memory_bytes,
+                now_s + spent,
+                reused,
             )
             self._last_costs[service_id] = costs
             route = self._decide(service_id, source, costs, policy)
@@ -269,7 +290,9 @@ class Router:
 
     def _decide(self, service_id: str, source: str, costs: CandidateCosts, policy: Policy) -> Route:
         pick = policy.choose(costs)
-        node_id = self._node_ids[costs._nodes[pick]]  # the underscored twins: compiled, typed views
+        j = costs._nodes[pick]  # the underscored twins: compiled, typed views
+        self._view.place(j, costs.start_s + costs._in_s[pick], costs._compute_s[pick])
+        node_id = self._node_ids[j]
         why_cloud = cloud_reason(service_id, costs, pick) if costs._is_cloud[pick] else None
         return Route(
             service_id=service_id,
