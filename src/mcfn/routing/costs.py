@@ -140,10 +140,10 @@ class CandidateCosts:
     """The predicted costs of serving one (sub-)task on each candidate, for one decision (the module formula).
 
     Every array is aligned with ``nodes`` (fleet indices): ``network_s``, ``in_s``, ``path_delay_s`` and
-    ``ahead_s`` are the :class:`Transfers`', ``is_cloud`` and ``is_edge`` the :class:`Instances`'; ``queue_s``, ``compute_s``,
-    ``total_s`` and ``feasible`` are computed from them, the stage's :class:`Demand`, the aware view, the time
-    ``start_s`` at which the input leaves its source and ``budget_s`` at construction, by elementwise arithmetic
-    only, so the result is the same whichever of these inputs were computed earlier and kept
+    ``ahead_s`` are the :class:`Transfers`', ``is_cloud`` and ``is_edge`` the :class:`Instances`'; ``queue_s``,
+    ``compute_s``, ``total_s`` and ``feasible`` are computed from them, the stage's :class:`Demand`, the aware
+    view, the time ``start_s`` at which the input leaves its source and ``budget_s`` at construction, by elementwise
+    arithmetic only, so the result is the same whichever of these inputs were computed earlier and kept
     (:mod:`mcfn.routing.tables`). ``busy_share`` is the predicted busy share of each candidate's VM slots when the
     task would start there (at most 1). Read-only by contract, but :func:`predict` may be asked to predict a later
     decision into it, which (compiled) overwrites its arrays: a router does so for the decisions that nobody sees

@@ -27,9 +27,9 @@ try:
 except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
     from mcfn._accelerated import uncompiled as cython
 
-#: Predicted totals within this many seconds of the least are a tie (assumed: a tenth of a millisecond, well below
-#: what a prediction leaves out, e.g. the radio upload of the input, milliseconds).
-TIE_S = 1e-4
+#: Predicted totals within this many seconds of the least are a tie (assumed: a nanosecond, so equal up to the
+#: rounding of sums taken in another order; identical nodes at equal distance tie exactly).
+TIE_S = 1e-9
 #: Uniform draws that a policy fetches from its Generator at once.
 _DRAWS = 1024
 

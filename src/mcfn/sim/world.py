@@ -2,9 +2,9 @@
 
 The topology comes from :func:`mcfn.network.topology.hex_topology` (terminals are not topology nodes: they move,
 and reach their serving base station over the simulated OFDMA uplink); compute nodes are
-:class:`mcfn.compute.ComputeNode` s (cell ``i``'s edge server ``edge{i}`` of the class
-:meth:`mcfn.scenario.model.Compute.edge_server` gives it); every stage ``k`` of service ``s`` is the catalogue service ``"s/k"`` whose
-instances are the nodes of the tiers the stage may run on. Routing requests are the core's
+:class:`mcfn.compute.ComputeNode` s (cell ``i``'s edge server ``edge{i}`` of the class that
+:meth:`mcfn.scenario.model.Compute.edge_server` gives it); every stage ``k`` of service ``s`` is the catalogue
+service ``"s/k"`` whose instances are the nodes of the tiers the stage may run on. Routing requests are the core's
 :class:`mcfn.routing.SplitRequest`, one per (service, ingress) and reused.
 """
 
