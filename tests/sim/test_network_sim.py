@@ -162,15 +162,16 @@ def test_trace_mobility_relative_to_the_scenario_file(tmp_path):
         simulate(parse_scenario(document), "nearest-edge")
 
 
-def test_staler_adverts_route_worse_and_cost_less():
+def test_staler_adverts_cost_less_and_the_routers_own_accounting_keeps_routing_good():
+    """The router is the only source of the nodes' work here, and it counts its own placements: adverts 400 times
+    rarer hardly change its latencies (without that accounting, p95 grew by more than 30 %)."""
     runs = [
         simulate(small_scenario(duration_s=30, awareness={"period_s": p, "jitter_s": 0.0}), "compute-aware").summary
         for p in (0.05, 1.0, 20.0)
     ]
     p95 = [r["latency_s"]["p95"] for r in runs]
     sent = [r["adverts"]["sent"] for r in runs]
-    assert p95 == sorted(p95)
-    assert p95[-1] > 1.3 * p95[0]
+    assert max(p95) < 1.05 * min(p95)
     assert sent == sorted(sent, reverse=True)
 
 

@@ -1,16 +1,36 @@
-"""The router's aware view: each node's latest advert, its age, and an estimate of the present from it.
+"""The router's aware view: each node's latest advert, its age, and the work the router placed there since.
 
-A stale advert is extrapolated with a fluid queue: the backlog changes at ``arrival - speed`` FLOP/s while it is
-positive, so ``queue(now) ≈ max(0, queue(sent) + (arrival - speed) · age)``. A node never heard from is assumed
-idle, and a node that advertises no measured speed is assumed to serve at its nominal speed (optimistic, so a router
-still tries it; a never-heard node's age is ``inf``). On-demand probing (metrics pulled when needed rather than
-pushed periodically, both allowed by the CATS framework, RFC 10053) is the caller's choice: :meth:`AwareView.stale`
-says which nodes are older than a threshold, the engine asks them, and :meth:`AwareView.receive` with ``probe=True``
-stores the answer and counts a request plus a response.
+**Adverts.** A stale advert's backlog is extrapolated by draining: ``queue(now) = max(0, queue(sent) - speed ·
+age)``. A node never heard from is assumed idle, and a node that advertises no measured speed is assumed to serve at
+its nominal speed (optimistic, so a router still tries it; a never-heard node's age is ``inf``). On-demand probing
+(metrics pulled when needed rather than pushed periodically, both allowed by the CATS framework, RFC 10053) is the
+caller's choice: :meth:`AwareView.stale` says which nodes are older than a threshold, the engine asks them, and
+:meth:`AwareView.receive` with ``probe=True`` stores the answer and counts a request plus a response.
 
-Between two adverts the extrapolation settles: a backlog that drains reaches 0 and stays there, one without drift
-stays as it is. :meth:`AwareView.steady_from_s` says from when on every estimate has settled (``inf`` while some
-backlog grows), so a reader may keep what it derived from an estimate at any later time until the next advert.
+**The router's own placements.** Between two adverts (0.1 s apart by default) a router places many tasks, and a
+view that showed it only the adverts would show the same least-loaded node to every one of them: they would all
+land there (herding). So the router tells the view of every placement (:meth:`AwareView.place`: the node, when the
+input is predicted to arrive there, and its predicted compute seconds), and the view keeps, per node, the predicted
+free time of each VM slot: the advert's backlog keeps every slot busy until it has drained (``sent + queue /
+speed``), and each placement then takes the slot that frees first, from its input's arrival or that slot's free
+time, whichever is later, for its compute seconds (list scheduling on identical machines, Graham, "Bounds on
+multiprocessing timing anomalies", SIAM J. Appl. Math. 17(2), 1969). A task predicted to arrive at ``t`` waits
+``max(t, earliest free slot) - t`` and shares the node with the advert's busy VMs (held busy until the next advert,
+as before this accounting) plus the placements whose slots are still busy when it starts (:mod:`mcfn.routing.costs`
+turns both into its queueing and compute seconds).
+
+**Reconciliation.** An advert reflects every task whose input had reached its node when it was sent (waiting in its
+backlog or in service on a busy VM). So when a newer advert is stored, the placements predicted to arrive at or
+before its ``sent_s`` are dropped, and the rest (inputs still travelling then) are scheduled again over the slots
+that the new advert's backlog leaves; a placement that never happens (its task failed on the way) is thus forgotten
+by the first advert sent after its predicted arrival.
+
+**Arrival drift.** An advert also says at what rate work arrived at its node (``arrival_flops_per_s``). The view
+keeps it (the runtime reports it) but does not extrapolate the backlog with it: every task that arrives at a node
+was placed by the router that owns this view (the simulator's, the runtime controller's), so that rate is the
+router's own placements, which the view already counts one by one; growing the backlog at that rate as well would
+count each placement twice. A deployment in which several routers share the nodes would need each view to count
+the others' work too; mcfn has one router per network.
 """
 
 from __future__ import annotations
@@ -46,12 +66,15 @@ class Estimate:
 
 
 class AwareView:
-    """Latest advert per node of a fleet, in arrays; also counts the bytes that awareness has cost.
+    """Latest advert per node of a fleet, in arrays, and the router's placements since; also counts the bytes that
+    awareness has cost.
 
-    The arrays change only through :meth:`receive`, which bumps :attr:`version` whenever it stores an advert, so
-    a reader may cache what it derives from them until the version changes (the router does). Compiled
-    (``view.pxd``), the arrays are read-only attributes with typed views beside them (the underscored twins; the
-    same arrays in Python), through which the view writes and reads them.
+    The advert arrays change only through :meth:`receive` (or :meth:`store`), which bumps :attr:`version` whenever
+    it stores an advert; the slots' predicted free times (``slot_free_s``, one row per node, ``vm_slots`` of its
+    columns used and the rest ``inf``) change with every advert stored and every :meth:`place`. ``slowdown[j, e]`` is
+    the seed's ``(1 + d_j)^e`` (eq. 2) for ``e < vm_slots[j]``. Compiled (``view.pxd``), the arrays are read-only
+    attributes with typed views beside them (the underscored twins; the same arrays in Python), through which the
+    view writes and reads them.
     """
 
     def __init__(self, fleet: Fleet, *, advert_bytes: int = ADVERT_BYTES) -> None:
@@ -64,15 +87,23 @@ class AwareView:
         self.nominal_flops_per_s = self._nominal = fleet.vm_slots / fleet.seconds_per_flop.mean(axis=1)
         self.speed_flops_per_s = self._speed = self.nominal_flops_per_s.copy()
         self.arrival_flops_per_s = self._arrival = np.zeros(n)
+        slots = fleet.vm_slots
+        self.vm_slots = self._slots = slots
+        width = int(slots.max()) if n else 1
+        unused = np.arange(width)[None, :] >= slots[:, None]
+        #: Each node's VM slots' predicted free times (s); ``-inf`` free since ever, ``inf`` a column it lacks.
+        self.slot_free_s = self._free = np.where(unused, np.inf, -np.inf)
+        #: Which columns of ``slot_free_s`` are VM slots of their node.
+        self.slot_used = ~unused
+        exponent = np.arange(width, dtype=float)[None, :]
+        self.slowdown = self._slowdown = np.power(1.0 + fleet.degradation[:, None], exponent)
+        #: Per node, the placements since its advert that it may not reflect yet: ``(arrival_s, compute_s)``.
+        self._placed: list[list[tuple[float, float]]] = [[] for _ in range(n)]
         self.adverts_received = 0
         self.probes = 0
         self.bytes_received = 0
-        #: Bumped by every advert stored: derived values cached at one version hold until it changes.
+        #: Bumped by every advert stored.
         self.version = 0
-        self._drift_version = -1
-        self._drift_flops_per_s = self.arrival_flops_per_s - self.speed_flops_per_s
-        self._steady_version = -1
-        self._steady_from_s = np.inf
 
     @property
     def fleet(self) -> Fleet:
@@ -104,7 +135,8 @@ class AwareView:
         arrival_flops_per_s: float = 0.0,
     ) -> bool:
         """:meth:`receive` an advert of fleet node ``j`` given by its fields (what a simulated network delivers
-        without building an :class:`~mcfn.awareness.Advert`); returns whether it was stored."""
+        without building an :class:`~mcfn.awareness.Advert`); returns whether it was stored. Storing it reconciles
+        the node's placements with it (module docstring)."""
         self.adverts_received += 1
         self.bytes_received += self._advert_bytes
         if sent_s <= self._sent[j]:
@@ -115,7 +147,43 @@ class AwareView:
         self._speed[j] = speed_flops_per_s if speed_flops_per_s > 0 else self._nominal[j]
         self._arrival[j] = arrival_flops_per_s
         self.version += 1
+        drained_s = sent_s + queue_flops / self._speed[j]
+        if cython.compiled:
+            for k in range(self._slots[j]):
+                self._free[j, k] = drained_s
+        else:
+            self._free[j, : self._slots[j]] = drained_s
+        placed = self._placed[j]
+        if placed:
+            kept = [placement for placement in placed if placement[0] > sent_s]
+            self._placed[j] = kept
+            for arrival_s, compute_s in kept:
+                self._occupy(j, arrival_s, compute_s)
         return True
+
+    def place(self, j: int, arrival_s: float, compute_s: float) -> None:
+        """Count a task the router has just placed on fleet node ``j``: its input is predicted to reach the node at
+        ``arrival_s`` and to compute for ``compute_s`` seconds there (module docstring)."""
+        self._placed[j].append((arrival_s, compute_s))
+        self._occupy(j, arrival_s, compute_s)
+
+    def _occupy(self, j: int, arrival_s: float, compute_s: float) -> None:
+        """Give a placement the slot of node ``j`` that frees first (the first such slot), from its arrival or that
+        free time, whichever is later."""
+        if cython.compiled:
+            first, free_s = 0, self._free[j, 0]
+            for k in range(1, self._slots[j]):
+                if self._free[j, k] < free_s:
+                    first, free_s = k, self._free[j, k]
+        else:
+            first = int(self._free[j].argmin())  # the unused columns are inf: never the least
+            free_s = self._free[j, first]
+        self._free[j, first] = (arrival_s if arrival_s > free_s else free_s) + compute_s
+
+    def pending(self, j: int) -> tuple[tuple[float, float], ...]:
+        """The placements on fleet node ``j`` that its latest advert may not reflect: ``(arrival_s, compute_s)``
+        each, in the order they were placed."""
+        return tuple(self._placed[j])
 
     def age_s(self, now_s: float, indices: np.ndarray | None = None) -> FloatArray:
         """Seconds since each node's advert was sent (``inf`` if never heard; never negative)."""
@@ -127,125 +195,16 @@ class AwareView:
         return np.flatnonzero(self.age_s(now_s) > max_age_s)
 
     def estimate(self, now_s: float, indices: np.ndarray | None = None) -> Estimate:
-        """The present state of nodes ``indices`` (default: every node) extrapolated from their adverts (module
-        docstring)."""
-        drift = self._drift()
-        if indices is None:
-            queue, busy, speed = self.queue_flops, self.busy_vms.copy(), self.speed_flops_per_s.copy()
-            sent = self.sent_s
-        else:
-            queue, busy, speed = self.queue_flops[indices], self.busy_vms[indices], self.speed_flops_per_s[indices]
-            drift, sent = drift[indices], self.sent_s[indices]
-        age, queue = _extrapolated(queue, drift, sent, now_s)
-        return Estimate(queue_flops=queue, busy_vms=busy, speed_flops_per_s=speed, age_s=age)
-
-    def queue_s(self, now_s: float) -> FloatArray:
-        """Every node's estimated backlog at ``now_s`` in seconds at its estimated speed: :meth:`estimate`'s
-        ``queue_flops / speed_flops_per_s``, without building the estimate (compiled: one typed loop, no NumPy)."""
-        if cython.compiled:  # the estimate's arithmetic node by node, the drift's subtraction included
-            n = self._queue.shape[0]
-            queue_s = np.empty(n)
-            out = queue_s
-            with cython.cdivision(True):  # by zero as NumPy divides, to inf or NaN
-                for j in range(n):
-                    drift = self._arrival[j] - self._speed[j]
-                    out[j] = _backlog(self._queue[j], drift, _age(now_s, self._sent[j])) / self._speed[j]
-            return queue_s
-        estimate = self.estimate(now_s)
-        return estimate.queue_flops / estimate.speed_flops_per_s
-
-    def steady_from_s(self) -> float:
-        """A time (s) from which on :meth:`estimate` gives every node the same backlog, until the next advert is
-        stored: when the last draining backlog reaches 0; ``inf`` while some backlog grows (or drains too slowly to
-        reach 0 in a finite float time), ``-inf`` if none moves.
-
-        A draining backlog is 0 from ``sent + queue / (speed - arrival)`` on: the arithmetic of :meth:`estimate` is
-        monotone in time, so the time found is checked once with that same arithmetic (and nudged later if
-        rounding needs it).
-        """
-        if self._steady_version != self.version:
-            self._steady_from_s = _settled_from_s(self.queue_flops, self._drift(), self.sent_s)
-            self._steady_version = self.version
-        return self._steady_from_s
-
-    def _drift(self) -> FloatArray:
-        """``arrival - speed`` of every node (FLOP/s), kept until the next advert is stored."""
-        if self._drift_version != self.version:
-            self._drift_flops_per_s = self.arrival_flops_per_s - self.speed_flops_per_s
-            self._drift_version = self.version
-        return self._drift_flops_per_s
-
-
-def _extrapolated(
-    queue_flops: FloatArray, drift_flops_per_s: FloatArray, sent_s: FloatArray, now_s: float
-) -> tuple[FloatArray, FloatArray]:
-    """``(age_s, queue_flops)`` at ``now_s`` of adverts sent at ``sent_s`` (the module's fluid queue)."""
-    if cython.compiled:  # the NumPy expressions below, node by node
-        n = queue_flops.shape[0]
-        age, backlog = np.empty(n), np.empty(n)
-        queue, drift, sent, a, q = queue_flops, drift_flops_per_s, sent_s, age, backlog
-        for j in range(n):
-            a[j] = _age(now_s, sent[j])
-            q[j] = _backlog(queue[j], drift[j], a[j])
-        return age, backlog
-    age = np.maximum(now_s - sent_s, 0.0)
-    # a never-heard node has queue 0, arrival 0 and speed > 0: its drift is -inf and its queue 0, as it should;
-    # a drain over an age too long for floats overflows to -inf, whose backlog is 0 too
-    with np.errstate(over="ignore"):
-        return age, np.maximum(queue_flops + drift_flops_per_s * age, 0.0)
-
-
-def _settled_from_s(queue_flops: FloatArray, drift_flops_per_s: FloatArray, sent_s: FloatArray) -> float:
-    """:meth:`AwareView.steady_from_s` of adverts sent at ``sent_s`` with these backlogs and drifts."""
-    if cython.compiled:  # the NumPy expressions below, node by node (np.max: a NaN is the greatest)
-        queue, drift, sent = queue_flops, drift_flops_per_s, sent_s
-        n = queue.shape[0]
-        draining, at_s = 0, -np.inf
-        for j in range(n):
-            if drift[j] > 0.0:
-                return np.inf
-            if queue[j] > 0.0 and drift[j] < 0.0:
-                drained_s = sent[j] + queue[j] / -drift[j]  # no division by zero: drift < 0
-                if draining == 0 or drained_s > at_s or drained_s != drained_s:
-                    at_s = drained_s
-                draining += 1
-        if draining == 0:
-            return -np.inf
-        for _ in range(4):
-            settled = True
-            for j in range(n):
-                if queue[j] > 0.0 and drift[j] < 0.0 and _backlog(queue[j], drift[j], _age(at_s, sent[j])) != 0.0:
-                    settled = False
-                    break
-            if settled:
-                return at_s
-            at_s += abs(at_s) * 1e-12 + 1e-12
-        return np.inf
-    if np.count_nonzero(drift_flops_per_s > 0.0):
-        return np.inf
-    draining = np.flatnonzero((queue_flops > 0.0) & (drift_flops_per_s < 0.0))
-    if draining.size == 0:
-        return -np.inf
-    queue, rate, sent = queue_flops[draining], drift_flops_per_s[draining], sent_s[draining]
-    # a drain too slow for floats overflows to inf (never steady); a long drain's backlog to -inf (that is, 0)
-    with np.errstate(over="ignore"):
-        at_s = float(np.max(sent + queue / -rate))
-        for _ in range(4):
-            if not np.count_nonzero(np.maximum(queue + rate * np.maximum(at_s - sent, 0.0), 0.0)):
-                return at_s
-            at_s += abs(at_s) * 1e-12 + 1e-12
-    return np.inf
-
-
-def _age(now_s: float, sent_s: float) -> float:
-    """Compiled only: ``np.maximum(now_s - sent_s, 0.0)`` of one node (NaN stays NaN, anything else not above 0 is
-    +0)."""
-    since = now_s - sent_s
-    return since if since > 0.0 or since != since else 0.0
-
-
-def _backlog(queue_flops: float, drift_flops_per_s: float, age_s: float) -> float:
-    """Compiled only: ``np.maximum(queue + drift * age, 0.0)`` of one node, the fluid queue's backlog (as
-    :func:`_age`)."""
-    left = queue_flops + drift_flops_per_s * age_s
-    return left if left > 0.0 or left != left else 0.0
+        """The present state of nodes ``indices`` (default: every node) as their adverts say, each backlog drained
+        for its advert's age (module docstring); the router's placements are not in it."""
+        queue, busy, speed, sent = self.queue_flops, self.busy_vms, self.speed_flops_per_s, self.sent_s
+        if indices is not None:
+            queue, busy, speed, sent = queue[indices], busy[indices], speed[indices], sent[indices]
+        age = np.maximum(now_s - sent, 0.0)
+        # a never-heard node has queue 0 and an infinite age: its backlog is max(0, 0 - inf) = 0, as it should be
+        return Estimate(
+            queue_flops=np.maximum(queue - speed * age, 0.0),
+            busy_vms=busy.copy(),
+            speed_flops_per_s=speed.copy(),
+            age_s=age,
+        )

@@ -9,6 +9,8 @@ the simulator calls it periodically. Randomness only from the ``numpy.random.Gen
   (INFOCOM 1999): speed and heading follow first-order autoregressive processes with memory ``alpha``.
 - :class:`TraceMobility` — positions replayed from a ``t,x,y`` trace (one trace per terminal), linearly
   interpolated, held at the last sample.
+- :class:`Grouped` — groups of terminals, each moved by a model of its own (e.g. a hot spot: some terminals
+  within one cell, the rest everywhere).
 """
 
 from __future__ import annotations
@@ -219,3 +221,23 @@ class TraceMobility:
 
     def _at(self, t: float) -> FloatArray:
         return np.array([[np.interp(t, tr[:, 0], tr[:, 1]), np.interp(t, tr[:, 0], tr[:, 2])] for tr in self._traces])
+
+
+class Grouped:
+    """Several mobility models side by side: terminals ``0 … n_0 - 1`` are the first model's, the next ``n_1`` the
+    second's, and so on; each model moves its own terminals (in order, so with a shared Generator one seed gives one
+    history)."""
+
+    def __init__(self, models: Sequence[MobilityModel]) -> None:
+        if not models:
+            raise ValueError("a grouped mobility model needs at least one model")
+        self._models = tuple(models)
+        self._xy = np.concatenate([m.positions_m for m in self._models])
+
+    @property
+    def positions_m(self) -> FloatArray:
+        return self._xy
+
+    def advance(self, dt_s: float) -> FloatArray:
+        self._xy = np.concatenate([m.advance(dt_s) for m in self._models])
+        return self._xy

@@ -5,9 +5,11 @@ exit, :mod:`mcfn.services`), the input compression and the placement of its stag
 utility ``w A - (1 - w) T / T_max`` among the choices predicted to meet the deadline ``T_max`` and the accuracy floor,
 on the aware view. The placement of an option's stages is its routing policy's (compute-aware routes each stage to
 the least predicted latency and falls back to the cloud when no edge meets the budget;
-:meth:`~mcfn.routing.router.Router.route_stages`); ``T`` adds the upload of the compressed input at the rate the
-caller predicts, and the fixed radio delays and downlink. When no choice meets both limits, the fastest choice
-that meets the floor is taken (it may still make the deadline; the prediction is stale), else the fastest of all.
+:meth:`~mcfn.routing.router.Router.route_stages`, which predicts each option without recording it: only the choice's
+placements are recorded in the aware view, :meth:`~mcfn.routing.router.Router.record`); ``T`` adds the upload of
+the compressed input at the rate the caller predicts, and the fixed radio delays and downlink. When no choice meets
+both limits, the fastest choice that meets the floor is taken (it may still make the deadline; the prediction is
+stale), else the fastest of all.
 
 Tabulated once per service (:class:`Menu`): each option's accuracy at every compression level, its fixed radio
 time, and a lower bound of its routed latency (every stage alone on the fastest instance, no network, no queue).
@@ -118,7 +120,7 @@ class UtilityChooser:
             tried[i] = True
             if best_i >= 0 and bound[i] <= best_u:
                 break
-            route = self._router.route_stages(menu.requests[i][station], self._policy, now_s=now_s)
+            route = self._router.route_stages(menu.requests[i][station], self._policy, now_s=now_s, record=False)
             routed_s = menu.fixed_s[i] + route.latency_s
             for c in range(levels):
                 a = accuracy[i][c]
@@ -132,7 +134,9 @@ class UtilityChooser:
                     if (rank, latency, -a) < (back_rank, back_s, -back_a):
                         back_i, back_c, back_rank, back_s, back_a, back_route = i, c, rank, latency, a, route
         if best_i >= 0:
+            self._router.record(best_route)
             return Choice(menu.options[best_i], compression[best_c], best_route, best_s, best_u, True)
+        self._router.record(back_route)
         # predicted late or below the floor: scored as failed
         return Choice(menu.options[back_i], compression[back_c], back_route, back_s, -(1.0 - w), False)
 

@@ -29,7 +29,7 @@ from mcfn.network.radio import noise_psd_w_per_hz, shannon_rate_bps
 from mcfn.network.topology.graph import Role, Topology
 from mcfn.orchestration.record import Deployment, DeploymentRecord
 from mcfn.orchestration.request import RadioSettings, ServiceRequest
-from mcfn.routing.policies import CloudOnly, ComputeAware
+from mcfn.routing.policies import CloudOnly, make_policy
 from mcfn.routing.router import Router, StagedRoute
 
 
@@ -42,7 +42,7 @@ def orchestrate(
     now_s: float,
 ) -> Deployment:
     """Deploy ``requests`` (see the module docstring); records come back in the order of ``requests``."""
-    aware, cloud = ComputeAware(), CloudOnly()
+    aware, cloud = make_policy("compute-aware"), CloudOnly()
     routes = {r.id: router.route_stages(r.split(), aware, now_s=now_s) for r in requests}
     if len(routes) != len(requests):
         raise ValueError("request ids must be unique")

@@ -41,7 +41,7 @@ def route_stages_optimal(router: Router, request: SplitRequest, *, now_s: float)
     picks = [int(np.argmin(best))]
     for pointers in reversed(back_pointers):
         picks.append(int(pointers[picks[-1]]))
-    return _staged(router, request, stages, picks[::-1])
+    return _staged(router, request, stages, picks[::-1], now_s)
 
 
 def _stage_costs(router: Router, request: SplitRequest, k: int, now_s: float) -> CandidateCosts:
@@ -60,13 +60,21 @@ def _stage_costs(router: Router, request: SplitRequest, k: int, now_s: float) ->
     )
 
 
-def _staged(router: Router, request: SplitRequest, stages: list[CandidateCosts], picks: list[int]) -> StagedRoute:
+def _staged(
+    router: Router, request: SplitRequest, stages: list[CandidateCosts], picks: list[int], now_s: float
+) -> StagedRoute:
+    """The routes of the chosen ``picks``, each placement recorded in the router's view as the router records its
+    own (:meth:`~mcfn.awareness.AwareView.place`)."""
     topology, fleet = router.topology, router.fleet
     routes = []
     source, bits, spent = request.ingress, request.data_bits, 0.0
     for k, (stage, costs, pick) in enumerate(zip(request.stages, stages, picks, strict=True)):
-        node_id = fleet.nodes[int(costs.nodes[pick])].node_id
-        network_s = topology.transfer_s(source, node_id, bits)
+        j = int(costs.nodes[pick])
+        node_id = fleet.nodes[j].node_id
+        in_s = topology.transfer_s(source, node_id, bits)
+        arrival_s = now_s + spent + in_s
+        router.view.place(j, arrival_s, float(costs.compute_s[pick]))
+        network_s = in_s
         if k == len(stages) - 1 and stage.output_bits:
             network_s += topology.transfer_s(node_id, request.ingress, stage.output_bits)
         cloud = bool(costs.is_cloud[pick])
@@ -80,6 +88,7 @@ def _staged(router: Router, request: SplitRequest, stages: list[CandidateCosts],
                 compute_s=float(costs.compute_s[pick]),
                 budget_s=request.deadline_s - spent,
                 cloud_fallback=False,
+                arrival_s=arrival_s,
                 why_cloud=_plan_places_it_in_the_cloud if cloud else None,
             )
         )

@@ -2,6 +2,7 @@
 
 cimport cython
 from libc.stdint cimport int64_t
+from mcfn.awareness.view cimport AwareView
 
 
 @cython.final
@@ -22,9 +23,13 @@ cdef class Instances:
 @cython.final
 cdef class Transfers:
     cdef readonly object network_s
+    cdef readonly object in_s
     cdef readonly object path_delay_s
+    cdef readonly object ahead_s
     cdef const double[:] _network_s
+    cdef const double[:] _in_s
     cdef const double[:] _path_delay_s
+    cdef const double[:] _ahead_s
 
 
 @cython.final
@@ -39,48 +44,46 @@ cdef class Demand:
 cdef class CandidateCosts:
     cdef readonly object nodes
     cdef readonly object network_s
+    cdef readonly object in_s
     cdef readonly object queue_s
     cdef readonly object compute_s
     cdef readonly object total_s
     cdef readonly object path_delay_s
+    cdef readonly object ahead_s
     cdef readonly object busy_share
     cdef readonly object is_cloud
     cdef readonly object is_edge
     cdef readonly object feasible
+    cdef readonly double start_s
     cdef readonly double budget_s
     cdef const int64_t[:] _nodes
     cdef const double[:] _network_s
+    cdef const double[:] _in_s
     cdef const double[:] _queue_s
     cdef const double[:] _compute_s
     cdef const double[:] _total_s
     cdef const double[:] _path_delay_s
+    cdef const double[:] _ahead_s
     cdef const unsigned char[:] _is_cloud
     cdef const unsigned char[:] _is_edge
     cdef const unsigned char[:] _feasible
     cdef double[:, ::1] _rows
     cdef unsigned char[::1] _feasible_out
 
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, out="double[:, ::1]", f="unsigned char[::1]")
-    cdef _predict(self, Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s)
+    @cython.locals(
+        n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, k=Py_ssize_t, out="double[:, ::1]", f="unsigned char[::1]",
+        free="double[:, ::1]", slots=Py_ssize_t, arrival_s=double, earliest=double, wait_s=double, begin_s=double,
+        busy=Py_ssize_t, exponent=Py_ssize_t,
+    )
+    cdef _predict(
+        self, Instances instances, Transfers transfers, Demand demand, AwareView view, double start_s, double budget_s
+    )
     cdef _allocate(self, Py_ssize_t n)
     @cython.locals(feasible="const unsigned char[:]", edge="const unsigned char[:]", i=Py_ssize_t)
     cpdef bint edge_feasible(self) except -1
 
 
-@cython.final
-cdef class NodeLoad:
-    cdef readonly object queue_s
-    cdef readonly object slowdown
-    cdef readonly object busy_share
-    cdef const double[:] _queue_s
-    cdef const double[:] _slowdown
-    cdef const double[:] _busy_share
-
-
 cpdef CandidateCosts predict(
-    Instances instances, Transfers transfers, Demand demand, NodeLoad load, double budget_s, CandidateCosts into=*
+    Instances instances, Transfers transfers, Demand demand, AwareView view, double start_s, double budget_s,
+    CandidateCosts into=*,
 )
-
-
-@cython.locals(n=Py_ssize_t, j=Py_ssize_t, e="double[::1]", b="double[::1]")
-cpdef tuple _exponent_and_busy_share(const int64_t[:] busy_vms, const int64_t[:] vm_slots)

@@ -1,20 +1,32 @@
 """Predicted latency of serving one (sub-)task on each candidate node: network + queueing + compute.
 
 For candidate node ``j`` reached from the data's source over the fastest path ``P_in`` and returning its output
-over ``P_out`` (:mod:`mcfn.network.topology.paths`)::
+over ``P_out`` (:mod:`mcfn.network.topology.paths`), for a task whose input leaves its source at ``start``::
 
-    network_s = Σ_{P_in} δ + S_in / min_{P_in} b  +  Σ_{P_out} δ + S_out / min_{P_out} b
-    queue_s   = Q_j / μ_j                       (estimated backlog over measured speed, from the aware view)
+    in_s      = Σ_{P_in} δ + S_in / min_{P_in} b        (the input's transfer; it arrives at t_j = start + in_s)
+    network_s = in_s  +  Σ_{P_out} δ + S_out / min_{P_out} b
+    ahead_s   = Σ_{P_home} δ + S_result / min_{P_home} b   (a stage before the last: its request's result home)
+    queue_s   = max(t_j, f_j) - t_j                     (f_j: the earliest predicted free VM slot of j, from the view)
     compute_s = Σ_c W_c / r_{j,c} · (1 + d_j)^(min(busy_j + 1, slots_j) - 1)   (seed eq. 2)
 
+and ``total_s = network_s + queue_s + compute_s + ahead_s``. ``ahead_s`` is what the request's result will take at
+least from ``j`` back to the ingress (``P_home``) after its later stages: their transfers from ``j`` on reach the
+ingress no sooner (fastest paths), so a stage is not placed far away, e.g. in a cloud behind a slow WAN, on the
+strength of its own cost while the result still has to come all the way back. It is 0 for the last stage, whose
+return is in ``network_s``, and for a request without a result.
+
+``busy_j`` is the advert's busy VMs plus the router's own placements on ``j`` whose slots are still predicted
+busy when the task starts (:class:`mcfn.awareness.AwareView`: the slots' free times are the advert's backlog over its
+speed, ``Q_j / μ_j`` after it was sent, then each placement since, list-scheduled). Without placements since the
+advert, ``queue_s`` is the advert's backlog drained until ``t_j`` over its speed.
+
 A node is *feasible* when it is reachable, has the memory the task needs, and ``network + queue + compute`` fits
-in the budget. Everything is vectorised over candidates. The view's part (``Q_j / μ_j`` and the slowdown) is
-computed for the whole fleet at once (:class:`NodeLoad`), the network part per candidate set (:class:`Transfers`)
-and a stage's constants per candidate set (:class:`Demand`), so that a router can keep each part until what it
-depends on changes (:mod:`mcfn.routing.tables`): a prediction then costs eight NumPy operations, or, compiled
-(``costs.pxd``), one typed loop over the candidates that rounds exactly as they do. Each part keeps, compiled, typed
-views of its arrays beside them (the underscored twins; the same arrays in Python), so that a decision reads them
-without asking NumPy for a buffer.
+in the budget. The network part is computed per candidate set (:class:`Transfers`) and a stage's constants per
+candidate set (:class:`Demand`), so that a router can keep each until what it depends on changes
+(:mod:`mcfn.routing.tables`); the view's part is read per decision, since every placement changes it. Compiled
+(``costs.pxd``), a prediction is one typed loop over the candidates and their slots; in Python, NumPy expressions
+that round exactly as it does. Each part keeps, compiled, typed views of its arrays beside them (the underscored
+twins; the same arrays in Python), so that a decision reads them without asking NumPy for a buffer.
 """
 
 from __future__ import annotations
@@ -23,6 +35,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mcfn.awareness.view import AwareView
 from mcfn.compute.fleet import Fleet
 from mcfn.network.radio import FloatArray
 
@@ -98,13 +111,17 @@ class Instances:
 
 class Transfers:
     """The network part of a candidate set's costs (aligned with its instances): ``network_s``, the transfers in
-    and out (``inf``: no path), and ``path_delay_s``, the propagation delay of the path in. Read-only by contract."""
+    and out (``inf``: no path), ``in_s``, the transfer in alone, ``path_delay_s``, the propagation delay of the
+    path in, and ``ahead_s``, the least transfer of the request's result home after later stages (the module
+    formula). Read-only by contract."""
 
-    __slots__ = ("_network_s", "_path_delay_s", "network_s", "path_delay_s")
+    __slots__ = ("_ahead_s", "_in_s", "_network_s", "_path_delay_s", "ahead_s", "in_s", "network_s", "path_delay_s")
 
-    def __init__(self, network_s: FloatArray, path_delay_s: FloatArray) -> None:
+    def __init__(self, network_s: FloatArray, in_s: FloatArray, path_delay_s: FloatArray, ahead_s: FloatArray) -> None:
         self.network_s = self._network_s = network_s
+        self.in_s = self._in_s = in_s
         self.path_delay_s = self._path_delay_s = path_delay_s
+        self.ahead_s = self._ahead_s = ahead_s
 
 
 class Demand:
@@ -122,18 +139,22 @@ class Demand:
 class CandidateCosts:
     """The predicted costs of serving one (sub-)task on each candidate, for one decision (the module formula).
 
-    Every array is aligned with ``nodes`` (fleet indices): ``network_s`` and ``path_delay_s`` are the
-    :class:`Transfers`', ``is_cloud`` and ``is_edge`` the :class:`Instances`'; ``queue_s``, ``compute_s``,
-    ``total_s`` and ``feasible`` are computed from them, the stage's :class:`Demand`, the fleet's :class:`NodeLoad`
-    and ``budget_s`` at construction, by elementwise arithmetic only, so the result is the same whichever of these
-    inputs were computed earlier and kept (:mod:`mcfn.routing.tables`). ``busy_share`` is the busy share of each
-    candidate's VM slots. Read-only by contract, but :func:`predict` may be asked to predict a later decision into
-    it, which (compiled) overwrites its arrays: a router does so for the decisions that nobody sees but the policy.
+    Every array is aligned with ``nodes`` (fleet indices): ``network_s``, ``in_s``, ``path_delay_s`` and
+    ``ahead_s`` are the :class:`Transfers`', ``is_cloud`` and ``is_edge`` the :class:`Instances`'; ``queue_s``,
+    ``compute_s``, ``total_s`` and ``feasible`` are computed from them, the stage's :class:`Demand`, the aware
+    view, the time ``start_s`` at which the input leaves its source and ``budget_s`` at construction, by elementwise
+    arithmetic only, so the result is the same whichever of these inputs were computed earlier and kept
+    (:mod:`mcfn.routing.tables`). ``busy_share`` is the predicted busy share of each candidate's VM slots when the
+    task would start there (at most 1). Read-only by contract, but :func:`predict` may be asked to predict a later
+    decision into it, which (compiled) overwrites its arrays: a router does so for the decisions that nobody sees
+    but the policy.
     """
 
     __slots__ = (
+        "_ahead_s",
         "_compute_s",
         "_feasible",
+        "_in_s",
         "_is_cloud",
         "_is_edge",
         "_network_s",
@@ -141,56 +162,97 @@ class CandidateCosts:
         "_path_delay_s",
         "_queue_s",
         "_total_s",
+        "ahead_s",
         "budget_s",
         "busy_share",
         "compute_s",
         "feasible",
+        "in_s",
         "is_cloud",
         "is_edge",
         "network_s",
         "nodes",
         "path_delay_s",
         "queue_s",
+        "start_s",
         "total_s",
     )
 
     def __init__(
-        self, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
+        self,
+        instances: Instances,
+        transfers: Transfers,
+        demand: Demand,
+        view: AwareView,
+        start_s: float,
+        budget_s: float,
     ) -> None:
-        self._predict(instances, transfers, demand, load, budget_s)
+        self._predict(instances, transfers, demand, view, start_s, budget_s)
 
     def _predict(
-        self, instances: Instances, transfers: Transfers, demand: Demand, load: NodeLoad, budget_s: float
+        self,
+        instances: Instances,
+        transfers: Transfers,
+        demand: Demand,
+        view: AwareView,
+        start_s: float,
+        budget_s: float,
     ) -> None:
         """Every attribute, from the inputs (the module formula; compiled, the inputs are typed here)."""
         nodes = instances.nodes
         self.nodes, self._nodes = nodes, instances._nodes
         self.network_s, self._network_s = transfers.network_s, transfers._network_s
+        self.in_s, self._in_s = transfers.in_s, transfers._in_s
+        self.ahead_s, self._ahead_s = transfers.ahead_s, transfers._ahead_s
         self.path_delay_s, self._path_delay_s = transfers.path_delay_s, transfers._path_delay_s
         self.is_cloud, self._is_cloud = instances.is_cloud, instances._is_cloud
         self.is_edge, self._is_edge = instances.is_edge, instances._is_edge
+        self.start_s = start_s
         self.budget_s = budget_s
         if cython.compiled:  # the NumPy expressions below, candidate by candidate in the same order
             n = instances._nodes.shape[0]
             if self.total_s is None or self._rows.shape[1] != n:  # the first prediction over as many candidates
                 self._allocate(n)
             out, f = self._rows, self._feasible_out
+            free = view._free
             for i in range(n):
                 j = instances._nodes[i]
-                out[0, i] = load._queue_s[j]
-                out[1, i] = demand._alone_s[i] * load._slowdown[j]
-                out[2, i] = transfers._network_s[i] + out[0, i] + out[1, i]
-                out[3, i] = load._busy_share[j]
+                slots = view._slots[j]
+                arrival_s = start_s + transfers._in_s[i]
+                earliest = free[j, 0]
+                for k in range(1, slots):
+                    if free[j, k] < earliest:
+                        earliest = free[j, k]
+                wait_s = earliest - arrival_s
+                begin_s = earliest if wait_s > 0.0 else arrival_s
+                busy = view._busy[j]
+                for k in range(slots):
+                    if free[j, k] > begin_s:
+                        busy += 1
+                exponent = min(busy + 1, slots) - 1
+                out[0, i] = wait_s if wait_s > 0.0 else 0.0
+                out[1, i] = demand._alone_s[i] * view._slowdown[j, exponent]
+                out[2, i] = transfers._network_s[i] + out[0, i] + out[1, i] + transfers._ahead_s[i]
+                out[3, i] = cython.cast(cython.double, min(busy, slots)) / slots
                 f[i] = out[2, i] <= budget_s and demand._fits[i]
         else:
-            queue = load.queue_s[nodes]
-            compute = demand.alone_s * load.slowdown[nodes]
-            total = transfers.network_s + queue + compute
-            busy = load.busy_share[nodes]
+            arrival = start_s + transfers.in_s
+            free = view.slot_free_s[nodes]
+            earliest = free.min(axis=1)  # a node's unused columns are inf: never the least
+            with np.errstate(invalid="ignore"):  # no path: the input arrives at inf, the wait is inf - inf
+                wait = earliest - arrival
+            waits = wait > 0.0
+            begin = np.where(waits, earliest, arrival)
+            busy = view.busy_vms[nodes] + np.count_nonzero((free > begin[:, None]) & view.slot_used[nodes], axis=1)
+            slots = view.vm_slots[nodes]
+            queue = np.where(waits, wait, 0.0)
+            compute = demand.alone_s * view.slowdown[nodes, np.minimum(busy + 1, slots) - 1]
+            total = transfers.network_s + queue + compute + transfers.ahead_s
+            busy_share = np.minimum(busy, slots) / slots
             feasible = (total <= budget_s) & demand.fits
             self._queue_s, self._compute_s, self._total_s, self._feasible = queue, compute, total, feasible
             self.queue_s, self.compute_s, self.total_s = queue, compute, total
-            self.busy_share, self.feasible = busy, feasible
+            self.busy_share, self.feasible = busy_share, feasible
 
     def _allocate(self, n: int) -> None:
         """Compiled only: the arrays that predictions over ``n`` candidates write, and their typed views."""
@@ -204,8 +266,8 @@ class CandidateCosts:
 
     @property
     def load(self) -> FloatArray:
-        """The busy share of the VM slots plus the backlog in seconds (a node with a backlog has every slot busy,
-        so it ranks after every node with a free slot); computed when read, since only one policy reads it."""
+        """The busy share of the VM slots plus the wait in seconds (a node with a wait has every slot busy, so it
+        ranks after every node with a free slot); computed when read, since only one policy reads it."""
         return self.busy_share + self.queue_s
 
     def edge_feasible(self) -> bool:
@@ -219,67 +281,25 @@ class CandidateCosts:
         return bool(np.count_nonzero(self.feasible & self.is_edge))
 
 
-class NodeLoad:
-    """What the aware view's estimate predicts for one more task on each node of the fleet (fleet-aligned).
-
-    ``queue_s`` is ``Q_j / μ_j``; ``slowdown`` the seed's ``(1 + d_j)^(min(busy_j + 1, slots_j) - 1)``;
-    ``busy_share`` the busy share of the VM slots. Only ``queue_s`` moves with time between adverts. Read-only by
-    contract.
-    """
-
-    __slots__ = ("_busy_share", "_queue_s", "_slowdown", "busy_share", "queue_s", "slowdown")
-
-    def __init__(self, queue_s: FloatArray, slowdown: FloatArray, busy_share: FloatArray) -> None:
-        self.queue_s = self._queue_s = queue_s
-        self.slowdown = self._slowdown = slowdown
-        self.busy_share = self._busy_share = busy_share
-
-    @classmethod
-    def of(cls, fleet: Fleet, queue_s: FloatArray, busy_vms: np.ndarray) -> NodeLoad:
-        """The load of every node of ``fleet`` whose estimated backlog is ``queue_s`` seconds and busy VMs
-        ``busy_vms`` (:meth:`AwareView.queue_s <mcfn.awareness.AwareView.queue_s>`, ``AwareView.busy_vms``)."""
-        if cython.compiled:
-            exponent, busy_share = _exponent_and_busy_share(busy_vms, fleet.vm_slots)
-        else:
-            exponent = np.minimum(busy_vms + 1, fleet.vm_slots) - 1.0
-            busy_share = busy_vms / fleet.vm_slots
-        return cls(queue_s=queue_s, slowdown=np.power(1.0 + fleet.degradation, exponent), busy_share=busy_share)
-
-    def requeued(self, queue_s: FloatArray) -> NodeLoad:
-        """This load with the queue seconds of a later estimate from the same adverts (so the same busy VMs)."""
-        return NodeLoad(queue_s=queue_s, slowdown=self.slowdown, busy_share=self.busy_share)
-
-
-def _exponent_and_busy_share(busy_vms: np.ndarray, vm_slots: np.ndarray) -> tuple[FloatArray, FloatArray]:
-    """Compiled only: :meth:`NodeLoad.of`'s NumPy expressions but the power, node by node in one typed loop: the
-    exponent of the slowdown and the busy share (int64 over int64: both as doubles)."""
-    n = busy_vms.shape[0]
-    exponent, busy_share = np.empty(n), np.empty(n)
-    e, b = exponent, busy_share
-    with cython.cdivision(True):  # by zero as NumPy divides, to inf or NaN
-        for j in range(n):
-            e[j] = min(busy_vms[j] + 1, vm_slots[j]) - 1.0
-            b[j] = cython.cast(cython.double, busy_vms[j]) / vm_slots[j]
-    return exponent, busy_share
-
-
 def predict(
     *,
     instances: Instances,
     transfers: Transfers,
     demand: Demand,
-    load: NodeLoad,
+    view: AwareView,
+    start_s: float,
     budget_s: float,
     into: CandidateCosts | None = None,
 ) -> CandidateCosts:
     """The :class:`CandidateCosts` of the candidates ``instances`` for a task with ``demand`` on each of them and
-    ``transfers`` to and from each, under the fleet's ``load``, within ``budget_s``.
+    ``transfers`` to and from each, whose input leaves its source at ``start_s``, under the state ``view`` holds,
+    within ``budget_s``.
 
     With ``into``, the costs of an earlier decision that nobody reads any more, those are predicted afresh and
     returned: compiled, into their own arrays (which saves allocating new ones), so every array read from them
     before changes too.
     """
     if into is None:
-        return CandidateCosts(instances, transfers, demand, load, budget_s)
-    into._predict(instances, transfers, demand, load, budget_s)
+        return CandidateCosts(instances, transfers, demand, view, start_s, budget_s)
+    into._predict(instances, transfers, demand, view, start_s, budget_s)
     return into

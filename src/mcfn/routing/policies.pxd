@@ -8,8 +8,22 @@ from mcfn.routing.costs cimport CandidateCosts
 cpdef Py_ssize_t _argmin_within(const double[:] values, const unsigned char[:] mask) except -1
 
 
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, within=bint, bound=double, count=Py_ssize_t)
+cpdef Py_ssize_t _tied(const double[:] values, const unsigned char[:] mask, Py_ssize_t best, double tolerance) except -1
+
+
+@cython.locals(within=bint, bound=double, i=Py_ssize_t)
+cpdef Py_ssize_t _nth_tied(
+    const double[:] values, const unsigned char[:] mask, Py_ssize_t best, double tolerance, Py_ssize_t nth
+) except -1
+
+
 @cython.final
 cdef class ComputeAware:
+    cdef object _rng
+    cdef list _draws
+
+    @cython.locals(total="const double[:]", mask="const unsigned char[:]", best=Py_ssize_t, ties=Py_ssize_t)
     cpdef Py_ssize_t choose(self, CandidateCosts costs) except -1
 
 

@@ -4,6 +4,12 @@ A policy sees only :class:`~mcfn.routing.costs.CandidateCosts` (a read-only view
 policy is compared by the same router on the same predictions. The policies here read its arrays through their
 underscored twins (compiled: typed views, :mod:`mcfn.routing.costs`). ``compute-aware`` is the seed's compute routing;
 the others are the usual baselines of edge-offloading studies.
+
+``compute-aware`` breaks ties at random: among the candidates it may choose whose predicted total is within
+:data:`TIE_S` of the least, it draws one uniformly from its seeded Generator (so a seed gives one sequence of
+choices). A fixed order, the first least candidate, would send every tie to the same node: identical edges at equal
+distance tie whenever they are idle, and while the router's view holds no newer state all of them would land on the
+first.
 """
 
 from __future__ import annotations
@@ -20,6 +26,12 @@ try:
     import cython
 except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
     from mcfn._accelerated import uncompiled as cython
+
+#: Predicted totals within this many seconds of the least are a tie (assumed: a nanosecond, so equal up to the
+#: rounding of sums taken in another order; identical nodes at equal distance tie exactly).
+TIE_S = 1e-9
+#: Uniform draws that a policy fetches from its Generator at once.
+_DRAWS = 1024
 
 
 class Policy(Protocol):
@@ -61,15 +73,60 @@ def _argmin_within(values: np.ndarray, mask: np.ndarray) -> int:
     return int(np.where(mask, values, np.inf).argmin())
 
 
+def _tied(values: np.ndarray, mask: np.ndarray, best: int, tolerance: float) -> int:
+    """How many positions of ``mask`` (all positions if it is empty) have ``values`` within ``tolerance`` of
+    ``values[best]``."""
+    if cython.compiled:
+        n = values.shape[0]
+        within = False
+        for i in range(n):
+            if mask[i]:
+                within = True
+                break
+        bound = values[best] + tolerance
+        count = 0
+        for i in range(n):
+            if (mask[i] or not within) and values[i] <= bound:
+                count += 1
+        return count
+    near = values <= values[best] + tolerance
+    return int(np.count_nonzero(near & mask)) if np.count_nonzero(mask) else int(np.count_nonzero(near))
+
+
+def _nth_tied(values: np.ndarray, mask: np.ndarray, best: int, tolerance: float, nth: int) -> int:
+    """The position of the ``nth`` (from 0) of the positions that :func:`_tied` counts."""
+    within = bool(np.count_nonzero(mask))
+    bound = values[best] + tolerance
+    for i in range(values.shape[0]):
+        if (mask[i] or not within) and values[i] <= bound:
+            if nth == 0:
+                return i
+            nth -= 1
+    raise ValueError(f"fewer ties than {nth + 1}")
+
+
 class ComputeAware:
     """Least predicted ``network + queue + compute`` among candidates that meet the budget; when no edge
     candidate meets it, the fastest cloud instance (the seed's "tasks the edge cannot handle go to the cloud");
-    with no cloud instance, the fastest candidate of all."""
+    with no cloud instance, the fastest candidate of all. Ties (within :data:`TIE_S`) are broken by a uniform draw
+    from ``rng`` (module docstring)."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self._draws: list[float] = []  # drawn ahead from _rng, the next last
 
     def choose(self, costs: CandidateCosts) -> int:
-        if costs.edge_feasible():  # then some candidate is feasible
-            return _argmin_within(costs._total_s, costs._feasible)
-        return _argmin_within(costs._total_s, costs._is_cloud)
+        total = costs._total_s
+        mask = costs._feasible if costs.edge_feasible() else costs._is_cloud  # with a feasible edge, some feasible
+        best = _argmin_within(total, mask)
+        if total[best] != total[best]:  # NaN: no tie to break
+            return best
+        ties = _tied(total, mask, best, TIE_S)
+        if ties == 1:
+            return best
+        if not self._draws:
+            self._draws = self._rng.random(_DRAWS).tolist()[::-1]
+        return _nth_tied(total, mask, best, TIE_S, int(self._draws.pop() * ties))
 
 
 class NearestEdge:
@@ -115,9 +172,9 @@ class Random:
         return int(self._rng.integers(costs.nodes.size))
 
 
-#: Policy name → factory taking the Generator (used by ``random`` only).
+#: Policy name → factory taking the Generator (used by ``compute-aware`` to break ties and by ``random``).
 POLICIES: dict[str, Callable[[np.random.Generator], Policy]] = {
-    "compute-aware": lambda _rng: ComputeAware(),
+    "compute-aware": ComputeAware,
     "nearest-edge": lambda _rng: NearestEdge(),
     "least-loaded": lambda _rng: LeastLoaded(),
     "cloud-only": lambda _rng: CloudOnly(),

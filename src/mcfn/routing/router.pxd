@@ -1,12 +1,14 @@
 # C declarations for router.py, compiled by setup.py (Cython pure Python mode); router.py is the reference.
 
 cimport cython
-from mcfn.routing.costs cimport CandidateCosts, Instances, NodeLoad, predict
+from mcfn.awareness.view cimport AwareView
+from mcfn.routing.costs cimport CandidateCosts, Instances, predict
 from mcfn.routing.tables cimport CostTables
 
 
 @cython.final
 cdef class Route:
+    cdef readonly double arrival_s
     cdef readonly str service_id
     cdef readonly str node_id
     cdef readonly tuple path
@@ -41,7 +43,7 @@ cdef class CloudReason:
 cdef class Router:
     cdef object _topology
     cdef object _fleet
-    cdef object _view
+    cdef AwareView _view
     cdef dict _instances
     cdef frozenset _stations
     cdef CostTables _tables
@@ -52,19 +54,22 @@ cdef class Router:
     cpdef Instances instances(self, str service_id)
     @cython.locals(instances=Instances, tables=CostTables)
     cdef CandidateCosts _costs(
-        self, str service_id, str source, str home, object in_bits, object out_bits, object work, double budget_s,
-        object memory_bytes, NodeLoad load, CandidateCosts into=*,
+        self, str service_id, str source, str home, object in_bits, object out_bits, object result_bits, object work,
+        double budget_s,
+        object memory_bytes, double start_s, CandidateCosts into=*,
     )
     cpdef Route route(self, object request, object policy, double now_s)
     @cython.locals(costs=CandidateCosts)
     cpdef tuple explain(self, object request, object policy, double now_s)
     @cython.locals(
-        load=NodeLoad, spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, budget_s=double,
+        spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, budget_s=double,
         costs=CandidateCosts, route=Route, reused=CandidateCosts,
     )
-    cpdef StagedRoute route_stages(self, object request, object policy, double now_s)
-    @cython.locals(pick=Py_ssize_t, why_cloud=CloudReason)
-    cdef Route _decide(self, str service_id, str source, CandidateCosts costs, object policy)
+    cpdef StagedRoute route_stages(self, object request, object policy, double now_s, bint record=*)
+    @cython.locals(route=Route)
+    cpdef record(self, StagedRoute staged)
+    @cython.locals(pick=Py_ssize_t, j=Py_ssize_t, why_cloud=CloudReason)
+    cdef Route _decide(self, str service_id, str source, CandidateCosts costs, object policy, bint record=*)
     cpdef require_base_station(self, str name)
 
 

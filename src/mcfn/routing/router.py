@@ -3,9 +3,15 @@
 :class:`Router` joins the topology (fastest paths), the fleet (compute), the service catalogue (anycast
 instances) and the aware view (estimated state); a :class:`~mcfn.routing.policies.Policy` picks among the
 candidates whose costs :func:`~mcfn.routing.costs.predict` computes. The router owns no clock: callers pass
-``now_s``. A split request is routed stage by stage (greedy): stage ``k`` starts where stage ``k - 1`` ran, its
-budget is what the deadline leaves after the stages before it, and the last stage's output returns to the
-ingress; transfers between stages follow the topology's fastest paths.
+``now_s``. A split request is routed stage by stage (greedy): stage ``k`` starts where stage ``k - 1`` ran, when it
+is predicted to end, its budget is what the deadline leaves after the stages before it, and the last stage's output
+returns to the ingress; transfers between stages follow the topology's fastest paths. A stage before the last is
+also charged the least that the result's way home from its node will take (``ahead_s``,
+:mod:`mcfn.routing.costs`), not counted in its route's latency.
+
+Every decision is recorded in the view (:meth:`~mcfn.awareness.AwareView.place`: the node, the input's predicted
+arrival there and its predicted compute seconds), so the next decision, before the node's next advert, sees it;
+without that, every decision between two adverts would see the same least-loaded node and land on it.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from mcfn.compute.fleet import Fleet
 from mcfn.compute.ids import ServiceCatalog, unknown_id
 from mcfn.compute.node import Work
 from mcfn.network.topology.graph import Role, Topology
-from mcfn.routing.costs import CandidateCosts, Instances, NodeLoad, predict
+from mcfn.routing.costs import CandidateCosts, Instances, predict
 from mcfn.routing.policies import Policy
 from mcfn.routing.request import Request, SplitRequest
 from mcfn.routing.tables import CostTables
@@ -33,13 +39,15 @@ except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
 class Route:
     """One routed (sub-)task: where it runs, the path its input takes, and the predicted latency split.
 
+    ``arrival_s`` is when its input is predicted to reach the node (what the router records in the view);
     ``cloud_fallback`` is true when the cloud serves because no edge candidate met the budget; ``reason`` says
     why the cloud was used whenever it was. It is written by ``why_cloud`` (``None`` when an edge node serves)
     only when read, because nobody reads most routes' reasons (a simulation makes millions). Read-only by
-    contract; two routes are equal when every field but ``why_cloud`` is.
+    contract; two routes are equal when every field but ``arrival_s`` and ``why_cloud`` is.
     """
 
     __slots__ = (
+        "arrival_s",
         "budget_s",
         "cloud_fallback",
         "compute_s",
@@ -62,8 +70,10 @@ class Route:
         compute_s: float,
         budget_s: float,
         cloud_fallback: bool,
+        arrival_s: float,
         why_cloud: Callable[[], str] | None = None,
     ) -> None:
+        self.arrival_s = arrival_s
         self.service_id = service_id
         self.node_id = node_id
         self.path = path
@@ -155,7 +165,7 @@ class Router:
             nodes = fleet.indices(catalog.hosts(service))
             self._instances[service] = Instances.of(fleet, nodes, vertex[nodes])
         self._stations = frozenset(topology.nodes_with_role(Role.BASE_STATION))
-        self._tables = CostTables(topology=topology, view=view)
+        self._tables = CostTables(topology=topology)
         self._node_ids = fleet.node_ids
         #: Each service's costs of :meth:`route_stages`' last decision: only the policy saw them, so the next one
         #: predicts into them (:func:`~mcfn.routing.costs.predict`).
@@ -193,10 +203,9 @@ class Router:
         home: str,
         now_s: float,
     ) -> CandidateCosts:
-        """Costs of every instance of ``service_id`` for input at ``source`` and ``out_bits`` sent to ``home``."""
-        return self._costs(
-            service_id, source, home, in_bits, out_bits, work, budget_s, memory_bytes, self._tables.load(now_s)
-        )
+        """Costs of every instance of ``service_id`` for input leaving ``source`` at ``now_s`` and ``out_bits`` sent
+        to ``home`` (a prediction only: nothing is placed)."""
+        return self._costs(service_id, source, home, in_bits, out_bits, 0.0, work, budget_s, memory_bytes, now_s)
 
     def _costs(
         self,
@@ -205,29 +214,33 @@ class Router:
         home: str,
         in_bits: float,
         out_bits: float,
+        result_bits: float,
         work: Work,
         budget_s: float,
         memory_bytes: float,
-        load: NodeLoad,
+        start_s: float,
         into: CandidateCosts | None = None,
     ) -> CandidateCosts:
         instances = self.instances(service_id)
         tables = self._tables
         return predict(
             instances=instances,
-            transfers=tables.network(service_id, instances, source, home, in_bits, out_bits),
+            transfers=tables.network(service_id, instances, source, home, in_bits, out_bits, result_bits),
             demand=tables.stage(service_id, instances, work, memory_bytes),
-            load=load,
+            view=self._view,
+            start_s=start_s,
             budget_s=budget_s,
             into=into,
         )
 
     def route(self, request: Request, policy: Policy, *, now_s: float) -> Route:
-        """Route one request with ``policy``; see :class:`Route` for what comes back."""
+        """Route one request with ``policy`` and record the placement in the view; see :class:`Route` for what comes
+        back."""
         return self.explain(request, policy, now_s=now_s)[1]
 
     def explain(self, request: Request, policy: Policy, *, now_s: float) -> tuple[CandidateCosts, Route]:
-        """Route one request and also return every candidate's predicted costs (what the policy saw)."""
+        """Route one request (recording the placement in the view) and also return every candidate's predicted costs
+        (what the policy saw)."""
         self.require_base_station(request.ingress)
         ingress = request.ingress
         costs = self._costs(
@@ -236,40 +249,65 @@ class Router:
             ingress,
             request.data_bits,
             request.result_bits,
+            0.0,
             request.work,
             request.deadline_s,
             request.memory_bytes,
-            self._tables.load(now_s),
+            now_s,
         )
         return costs, self._decide(request.service_id, ingress, costs, policy)
 
-    def route_stages(self, request: SplitRequest, policy: Policy, *, now_s: float) -> StagedRoute:
-        """Route the stages of a split request in order, each with the budget the earlier ones leave."""
+    def route_stages(self, request: SplitRequest, policy: Policy, *, now_s: float, record: bool = True) -> StagedRoute:
+        """Route the stages of a split request in order, each with the budget the earlier ones leave, and record each
+        placement in the view; with ``record=False``, only predict (a caller weighing several requests records the
+        one it takes with :meth:`record`)."""
         ingress = request.ingress
         self.require_base_station(ingress)
-        load = self._tables.load(now_s)
         source, bits, spent = ingress, request.data_bits, 0.0
         last = len(request.stages) - 1
+        result_bits = request.stages[last].output_bits
         routes = []
         for k, stage in enumerate(request.stages):
             service_id = stage.service_id
-            out_bits = stage.output_bits if k == last else 0.0
+            out_bits, ahead_bits = (stage.output_bits, 0.0) if k == last else (0.0, result_bits)
             budget_s = request.deadline_s - spent
             reused = self._last_costs.get(service_id)
             costs = self._costs(
-                service_id, source, ingress, bits, out_bits, stage.work, budget_s, stage.memory_bytes, load, reused
+                service_id,
+                source,
+                ingress,
+                bits,
+                out_bits,
+                ahead_bits,
+                stage.work,
+                budget_s,
+                stage.memory_bytes,
+                now_s + spent,
+                reused,
             )
             self._last_costs[service_id] = costs
-            route = self._decide(service_id, source, costs, policy)
+            route = self._decide(service_id, source, costs, policy, record)
             routes.append(route)
             source, bits, spent = route.node_id, stage.output_bits, spent + route.latency_s
         return StagedRoute(
             stages=tuple(routes), return_path=self._tables.path(source, ingress), deadline_s=request.deadline_s
         )
 
-    def _decide(self, service_id: str, source: str, costs: CandidateCosts, policy: Policy) -> Route:
+    def record(self, staged: StagedRoute) -> None:
+        """Record in the view the placements of ``staged``, routed with ``record=False`` (:meth:`route_stages`)."""
+        index = self._fleet.index
+        for route in staged.stages:
+            self._view.place(index[route.node_id], route.arrival_s, route.compute_s)
+
+    def _decide(
+        self, service_id: str, source: str, costs: CandidateCosts, policy: Policy, record: bool = True
+    ) -> Route:
         pick = policy.choose(costs)
-        node_id = self._node_ids[costs._nodes[pick]]  # the underscored twins: compiled, typed views
+        j = costs._nodes[pick]  # the underscored twins: compiled, typed views
+        arrival_s = costs.start_s + costs._in_s[pick]
+        if record:
+            self._view.place(j, arrival_s, costs._compute_s[pick])
+        node_id = self._node_ids[j]
         why_cloud = cloud_reason(service_id, costs, pick) if costs._is_cloud[pick] else None
         return Route(
             service_id=service_id,
@@ -280,6 +318,7 @@ class Router:
             compute_s=float(costs._compute_s[pick]),
             budget_s=costs.budget_s,
             cloud_fallback=why_cloud is not None and not why_cloud.edge_feasible,
+            arrival_s=arrival_s,
             why_cloud=why_cloud,
         )
 

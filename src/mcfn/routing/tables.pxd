@@ -1,30 +1,24 @@
 # C declarations for tables.py, compiled by setup.py (Cython pure Python mode); tables.py is the reference.
 
 cimport cython
-from mcfn.awareness.view cimport AwareView
-from mcfn.routing.costs cimport Demand, Instances, NodeLoad, Transfers
+from mcfn.routing.costs cimport Demand, Instances, Transfers
 
 
 @cython.final
 cdef class CostTables:
     cdef object _topology
-    cdef AwareView _view
     cdef object _topology_version
     cdef dict _network
     cdef dict _paths
     cdef dict _stage
-    cdef NodeLoad _load
-    cdef Py_ssize_t _load_version
-    cdef double _load_now_s
 
     @cython.locals(key=tuple, cached=Transfers)
     cpdef Transfers network(
-        self, str service_id, Instances instances, str source, str home, object in_bits, object out_bits
+        self, str service_id, Instances instances, str source, str home, object in_bits, object out_bits,
+        object result_bits,
     )
     @cython.locals(key=tuple, path=tuple)
     cpdef tuple path(self, str source, str target)
     @cython.locals(key=tuple, demand=Demand)
     cpdef Demand stage(self, str service_id, Instances instances, object work, object memory_bytes)
-    @cython.locals(view=AwareView, load=NodeLoad)
-    cpdef NodeLoad load(self, double now_s)
     cdef _check_topology(self)

@@ -1,17 +1,14 @@
-"""A router's cost tables: the inputs of its predictions, each kept until what it depends on changes.
+"""A router's cost tables: the inputs of its predictions that change rarely, each kept until what it depends on changes.
 
 A prediction (:func:`~mcfn.routing.costs.predict`) combines inputs that change at very different rates:
 
 - the network part of a candidate set (transfer seconds in and back, propagation delay in) depends only on the
-  topology's fastest paths: kept per ``(service, source, home, bits in, bits out)`` until the topology's
+  topology's fastest paths: kept per ``(service, source, home, bits in, bits out, result bits)`` until the topology's
   ``version`` changes (a link update, e.g. a failure or a recovery); so are the node paths that routes report;
 - a stage's constants on each candidate never change: the one-VM compute seconds of its work and whether its
   memory fits;
-- the per-node load (:class:`~mcfn.routing.costs.NodeLoad`) changes with the aware view's ``version`` (an advert
-  stored) and, for the queue estimate only, with time until the estimates settle
-  (:meth:`~mcfn.awareness.AwareView.steady_from_s`): one load for the whole fleet is kept per view version and
-  instant, so every decision at one instant (a split request's stages) shares it, every later one too once the
-  estimates have settled, and its slowdown and busy share are kept across instants until an advert arrives.
+- the nodes' state (the aware view: adverts and the router's own placements) changes with every decision, so
+  :func:`~mcfn.routing.costs.predict` reads it afresh each time.
 
 What is kept is exactly what would be computed afresh (the same elementwise arithmetic on the same inputs), so a
 router's decisions do not depend on what it computed before; ``tests/cfn/test_routing_tables.py`` checks this on
@@ -22,51 +19,62 @@ from __future__ import annotations
 
 import numpy as np
 
-from mcfn.awareness.view import AwareView
 from mcfn.compute.node import Work
 from mcfn.network.topology.graph import Topology
-from mcfn.routing.costs import Demand, Instances, NodeLoad, Transfers
+from mcfn.routing.costs import Demand, Instances, Transfers
 
-#: ``(service_id, source, home, in_bits, out_bits)``.
-NetworkKey = tuple[str, str, str, float, float]
+#: ``(service_id, source, home, in_bits, out_bits, result_bits)``.
+NetworkKey = tuple[str, str, str, float, float, float]
 
 
 class CostTables:
-    """The cached inputs of one router's predictions over ``topology`` and ``view`` (both owned by the caller)."""
+    """The cached inputs of one router's predictions over ``topology`` (owned by the caller)."""
 
-    def __init__(self, *, topology: Topology, view: AwareView) -> None:
+    def __init__(self, *, topology: Topology) -> None:
         self._topology = topology
-        self._view = view
         self._topology_version = topology.version
         self._network: dict[NetworkKey, Transfers] = {}
         self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
         self._stage: dict[tuple[str, tuple[float, ...], float], Demand] = {}
-        self._load: NodeLoad | None = None
-        self._load_version = -1
-        self._load_now_s = np.nan
 
     def network(
-        self, service_id: str, instances: Instances, source: str, home: str, in_bits: float, out_bits: float
+        self,
+        service_id: str,
+        instances: Instances,
+        source: str,
+        home: str,
+        in_bits: float,
+        out_bits: float,
+        result_bits: float,
     ) -> Transfers:
         """The :class:`~mcfn.routing.costs.Transfers` of ``instances``: input from ``source``, ``out_bits`` back to
-        ``home``."""
+        ``home``, and a result of ``result_bits`` that a later stage sends ``home``."""
         self._check_topology()
-        key = (service_id, source, home, in_bits, out_bits)
+        key = (service_id, source, home, in_bits, out_bits, result_bits)
         cached = self._network.get(key)
         if cached is None:
-            cached = self._network[key] = self._transfers(instances.vertices, source, home, in_bits, out_bits)
+            cached = self._network[key] = self._transfers(
+                instances.vertices, source, home, in_bits, out_bits, result_bits
+            )
         return cached
 
-    def _transfers(self, vertices: np.ndarray, source: str, home: str, in_bits: float, out_bits: float) -> Transfers:
+    def _transfers(
+        self, vertices: np.ndarray, source: str, home: str, in_bits: float, out_bits: float, result_bits: float
+    ) -> Transfers:
         into = self._topology.fastest_paths(source)
+        back = into if home == source else self._topology.fastest_paths(home)
         delay_in = into.delay_s[vertices]
-        transfer = delay_in + in_bits * into.seconds_per_bit[vertices]
+        transfer_in = delay_in + in_bits * into.seconds_per_bit[vertices]
+        transfer = transfer_in
         if out_bits:
-            back = into if home == source else self._topology.fastest_paths(home)
-            transfer = transfer + (back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices])
-        for values in (transfer, delay_in):  # shared by every decision, and handed on in CandidateCosts: read-only
+            transfer = transfer_in + (back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices])
+        if result_bits:
+            ahead = back.delay_s[vertices] + result_bits * back.seconds_per_bit[vertices]
+        else:
+            ahead = np.zeros(vertices.size)
+        for values in (transfer, transfer_in, delay_in, ahead):  # shared by every decision, handed on: read-only
             values.flags.writeable = False
-        return Transfers(transfer, delay_in)
+        return Transfers(transfer, transfer_in, delay_in, ahead)
 
     def path(self, source: str, target: str) -> tuple[str, ...]:
         """The topology's fastest path from ``source`` to ``target`` (node names)."""
@@ -88,19 +96,6 @@ class CostTables:
                 values.flags.writeable = False
             demand = self._stage[key] = Demand(alone_s, fits)
         return demand
-
-    def load(self, now_s: float) -> NodeLoad:
-        """The whole fleet's :class:`~mcfn.routing.costs.NodeLoad` as the view estimates it at ``now_s``."""
-        view = self._view
-        load = self._load
-        if load is not None and view.version == self._load_version:
-            if now_s == self._load_now_s or min(now_s, self._load_now_s) >= view.steady_from_s():
-                return load  # the same instant, or both after the estimates settled: the same estimate
-            load = load.requeued(view.queue_s(now_s))
-        else:
-            load = NodeLoad.of(view.fleet, view.queue_s(now_s), view.busy_vms)
-        self._load, self._load_version, self._load_now_s = load, view.version, now_s
-        return load
 
     def _check_topology(self) -> None:
         if self._topology.version != self._topology_version:

@@ -301,6 +301,7 @@ class Controller:
                     "queue_flops": float(self.view.queue_flops[j]),
                     "busy_workers": int(self.view.busy_vms[j]),
                     "speed_flops_per_s": float(self.view.speed_flops_per_s[j]),
+                    "arrival_flops_per_s": float(self.view.arrival_flops_per_s[j]),
                     "advert_age_s": float(ages[j]) if np.isfinite(ages[j]) else None,
                 }
             )

@@ -97,10 +97,31 @@ Mobility = Annotated[
 ]
 
 
+class Hotspot(StrictModel):
+    """A hot spot: ``share`` of the terminals move only within the cell of base station ``station``."""
+
+    station: Annotated[str, Field(pattern=r"^bs[0-9]+$")]
+    share: Annotated[float, Field(gt=0, le=1)]
+
+
 class Terminals(StrictModel):
     count: Annotated[int, Field(ge=1, le=10_000_000)] = 300
     mobility: Mobility = RandomWaypointMobility()
     step_s: Positive = 1.0
+    hotspot: Hotspot | None = None
+
+    @model_validator(mode="after")
+    def _hotspot_moves(self) -> Terminals:
+        if self.hotspot is not None and isinstance(self.mobility, TraceMobilityDoc):
+            raise ValueError(
+                "hotspot: a trace fixes every terminal's path; use it with random-waypoint or gauss-markov"
+            )
+        return self
+
+    @property
+    def hot_count(self) -> int:
+        """How many terminals stay in the hot spot's cell (the first ones): ``share · count``, rounded."""
+        return 0 if self.hotspot is None else round(self.hotspot.share * self.count)
 
 
 class Server(StrictModel):
@@ -126,8 +147,22 @@ class Server(StrictModel):
 
 
 class Compute(StrictModel):
+    """The edge servers (one class for every cell, ``edge``, or classes cycled over the cells, ``edges``) and the
+    cloud."""
+
     edge: Server = Server(kind=Kind.CPU, peak_flops_per_s=4e11, memory_bytes=32e9, vm_slots=4, degradation=0.1)
+    edges: Annotated[tuple[Server, ...], Field(min_length=1)] | None = None
     cloud: Server | None = Server(kind=Kind.GPU, peak_flops_per_s=1e13, memory_bytes=1e12, vm_slots=64)
+
+    @model_validator(mode="after")
+    def _one_edge_form(self) -> Compute:
+        if self.edges is not None and "edge" in self.model_fields_set:
+            raise ValueError("give 'edge' (every cell's server) or 'edges' (cycled over the cells), not both")
+        return self
+
+    def edge_server(self, cell: int) -> Server:
+        """The edge server of cell ``cell`` (``bs{cell}``): ``edges[cell % len(edges)]``, or ``edge``."""
+        return self.edge if self.edges is None else self.edges[cell % len(self.edges)]
 
 
 class Awareness(StrictModel):
@@ -388,6 +423,13 @@ class Scenario(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        hotspot = self.terminals.hotspot
+        cells = 1 + 3 * self.network.rings * (self.network.rings + 1)
+        if hotspot is not None and int(hotspot.station[2:]) >= cells:
+            raise ValueError(
+                f"terminals.hotspot.station: {hotspot.station} is not a base station; the {cells} cells are "
+                f"bs0 to bs{cells - 1}"
+            )
         names = [s.name for s in self.services]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:

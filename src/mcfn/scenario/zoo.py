@@ -71,7 +71,7 @@ def split_stages(graph: LayerGraph, variant: Variant, scenario: Scenario) -> tup
 def _tiers(places: tuple[Place, ...], scenario: Scenario) -> tuple[Tiers, list[ComputeNode]]:
     """The partition tiers for ``places`` and the compute nodes (one VM of the scenario's servers) playing them."""
     compute, net = scenario.compute, scenario.network
-    servers = {"edge": compute.edge, "cloud": compute.cloud}
+    servers = {"edge": compute.edge_server(0), "cloud": compute.cloud}  # with edge classes per cell: the first
     players, plan_tiers = [], []
     for place in places:
         server = servers[place]

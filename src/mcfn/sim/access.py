@@ -22,10 +22,10 @@ import numpy as np
 
 from mcfn.network import radio
 from mcfn.network.handover import HandoverController
-from mcfn.network.mobility import Area, GaussMarkov, MobilityModel, RandomWaypoint, TraceMobility
+from mcfn.network.mobility import Area, GaussMarkov, Grouped, MobilityModel, RandomWaypoint, TraceMobility
 from mcfn.network.uplink import JOINT_ALLOCATION, share_uplink
 from mcfn.scenario import Scenario
-from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility
+from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility, TraceMobilityDoc
 from mcfn.sim.engine import Simulator
 from mcfn.sim.joint_uplink import JointUplinks
 from mcfn.sim.sharing import PolicySharing, RateRule
@@ -62,22 +62,50 @@ def uplink_rule(policy: str, bandwidth_hz: float) -> RateRule:
     return rule
 
 
-def mobility_model(scenario: Scenario, area: Area, rng: np.random.Generator) -> MobilityModel:
-    """The scenario's mobility model over ``area``."""
-    doc, n = scenario.terminals.mobility, scenario.terminals.count
+def hot_area(scenario: Scenario, station_xy_m: np.ndarray) -> Area:
+    """Where the hot spot's terminals move: the square centred on its station inscribed in the circle inscribed in
+    its hexagonal cell (half-side ``√3/2 R / √2``), so every point of it lies in that cell."""
+    hotspot = scenario.terminals.hotspot
+    assert hotspot is not None  # the caller asks only when there is one
+    x, y = station_xy_m[int(hotspot.station[2:])]
+    half_m = np.sqrt(3.0) / 2.0 * scenario.network.cell_radius_m / np.sqrt(2.0)
+    return Area(width_m=2 * half_m, height_m=2 * half_m, x0_m=float(x - half_m), y0_m=float(y - half_m))
+
+
+def mobility_model(
+    scenario: Scenario, area: Area, rng: np.random.Generator, *, station_xy_m: np.ndarray
+) -> MobilityModel:
+    """The scenario's mobility model over ``area``; with a hot spot, its share of the terminals (the first ones)
+    move in :func:`hot_area` around their station (of the stations at ``station_xy_m``) by the same model."""
+    terminals = scenario.terminals
+    doc, n = terminals.mobility, terminals.count
+    if terminals.hotspot is not None and not isinstance(doc, TraceMobilityDoc):
+        hot = terminals.hot_count
+        parts = [(hot, hot_area(scenario, station_xy_m)), (n - hot, area)]
+        return Grouped([_model(doc, count, where, rng) for count, where in parts if count])
+    if isinstance(doc, TraceMobilityDoc):
+        return _trace(doc.path, n)
+    return _model(doc, n, area, rng)
+
+
+def _model(
+    doc: RandomWaypointMobility | GaussMarkovMobility, n: int, area: Area, rng: np.random.Generator
+) -> MobilityModel:
     if isinstance(doc, RandomWaypointMobility):
         return RandomWaypoint(n=n, area=area, rng=rng, speed_mps=doc.speed_mps, pause_s=doc.pause_s)
-    if isinstance(doc, GaussMarkovMobility):
-        return GaussMarkov(
-            n=n,
-            area=area,
-            rng=rng,
-            mean_speed_mps=doc.mean_speed_mps,
-            speed_std_mps=doc.speed_std_mps,
-            heading_std_rad=doc.heading_std_rad,
-            alpha=doc.alpha,
-        )
-    model = TraceMobility.from_csv(doc.path)
+    return GaussMarkov(
+        n=n,
+        area=area,
+        rng=rng,
+        mean_speed_mps=doc.mean_speed_mps,
+        speed_std_mps=doc.speed_std_mps,
+        heading_std_rad=doc.heading_std_rad,
+        alpha=doc.alpha,
+    )
+
+
+def _trace(path: str, n: int) -> MobilityModel:
+    model = TraceMobility.from_csv(path)
     if len(model.positions_m) != n:
         raise ValueError(f"terminals.mobility.path: the trace has {len(model.positions_m)} terminals, count is {n}")
     return model
@@ -100,7 +128,7 @@ class RadioAccess:
         margin = scenario.network.cell_radius_m
         low, high = station_xy_m.min(axis=0) - margin, station_xy_m.max(axis=0) + margin
         area = Area(width_m=float(high[0] - low[0]), height_m=float(high[1] - low[1]), x0_m=low[0], y0_m=low[1])
-        self._mobility = mobility_model(scenario, area, sim.stream("mobility"))
+        self._mobility = mobility_model(scenario, area, sim.stream("mobility"), station_xy_m=station_xy_m)
         self._stations = station_xy_m
         self._controller = HandoverController(
             stations_m=station_xy_m,

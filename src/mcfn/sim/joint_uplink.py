@@ -171,7 +171,7 @@ class JointUplinks:
     """Every station's :class:`JointUplink` for a scenario, the services' terms, and the solver's statistics."""
 
     def __init__(self, sim: Simulator, scenario: Scenario, *, stations: int, on_finish: Finished) -> None:
-        radio_doc, edge = scenario.radio, scenario.compute.edge
+        radio_doc, edge = scenario.radio, scenario.compute.edge_server(0)  # with classes per cell: the first
         system = UplinkSystem(
             bandwidth_hz=radio_doc.bandwidth_hz,
             noise_psd_dbm_hz=radio_doc.noise_psd_dbm_hz,

@@ -2,7 +2,8 @@
 
 The topology comes from :func:`mcfn.network.topology.hex_topology` (terminals are not topology nodes: they move,
 and reach their serving base station over the simulated OFDMA uplink); compute nodes are
-:class:`mcfn.compute.ComputeNode` s. A service's ways to be served are its options
+:class:`mcfn.compute.ComputeNode` s (cell ``i``'s edge server ``edge{i}`` of the class that
+:meth:`mcfn.scenario.model.Compute.edge_server` gives it). A service's ways to be served are its options
 (:func:`mcfn.services.service_options`: variant and exit), numbered across services; every stage ``k`` of option
 ``o`` of service ``s`` is the catalogue service ``"s/o/k"`` whose instances are the nodes of the tiers the stage may
 run on. Routing requests are the core's :class:`mcfn.routing.SplitRequest`, one per (option, ingress) and reused.
@@ -79,7 +80,7 @@ def build_world(scenario: Scenario) -> World:
     topology = hex_topology(spec)
     stations = topology.nodes_with_role(Role.BASE_STATION)
     edges = topology.nodes_with_role(Role.EDGE_SERVER)
-    nodes = [scenario.compute.edge.node(name, Tier.EDGE) for name in edges]
+    nodes = [scenario.compute.edge_server(cell).node(name, Tier.EDGE) for cell, name in enumerate(edges)]
     cloud = scenario.compute.cloud
     if cloud is not None:
         nodes.append(cloud.node("cloud", Tier.CLOUD))

@@ -108,31 +108,36 @@ def _chooser_at(seed: int):
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_the_choice_is_the_best_of_an_exhaustive_search(seed):
+def test_the_choice_is_the_best_of_an_exhaustive_search_and_only_it_is_recorded(seed):
     model, world, scenario = _chooser_at(seed)
     chooser = UtilityChooser(
         router=model.router, policy=make_policy("compute-aware"), menus=menus(world), weight=scenario.utility_weight
     )
+    view, w, now = model.router.view, scenario.utility_weight, model.sim.now
     rng = np.random.default_rng(seed)
     for _ in range(40):
         service = int(rng.integers(len(scenario.services)))
         station = int(rng.integers(len(world.stations)))
         rate = float(rng.choice([2e6, 2e7, 1e8]))
-        choice = chooser.choose(service, station, rate, model.sim.now)
         menu = menus(world)[service]
-        best = -np.inf
+        best = -np.inf  # every option at every level, predicted without recording anything
         for i, request in enumerate(menu.requests):
-            route = model.router.route_stages(request[station], make_policy("compute-aware"), now_s=model.sim.now)
+            route = model.router.route_stages(request[station], make_policy("compute-aware"), now_s=now, record=False)
             for c, ratio in enumerate(menu.compression):
                 latency = menu.fixed_s[i] + route.latency_s + ratio * menu.data_bits / rate
                 if menu.accuracy[i][c] >= menu.min_accuracy and latency <= menu.deadline_s:
-                    w = scenario.utility_weight
                     best = max(best, w * menu.accuracy[i][c] - (1 - w) * latency / menu.deadline_s)
+        before = [len(view.pending(j)) for j in range(len(world.fleet))]
+        choice = chooser.choose(service, station, rate, now)
         if np.isfinite(best):
             assert choice.feasible
             assert choice.utility == pytest.approx(best, abs=1e-12)
         else:
             assert not choice.feasible
+        after = [len(view.pending(j)) for j in range(len(world.fleet))]
+        assert sum(after) - sum(before) == len(choice.route.stages)  # the choice's stages, no other option's
+        for stage in choice.route.stages:
+            assert view.pending(world.fleet.index[stage.node_id])[-1] == (stage.arrival_s, stage.compute_s)
 
 
 def test_orchestrated_policies_are_named():
