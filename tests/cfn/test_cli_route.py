@@ -43,7 +43,7 @@ def test_route_with_another_policy_and_deadline(capsys, example_path):
     code, out, _ = run(capsys, *args, "--deadline-s", "0.001")
     doc = json.loads(out)
     assert code == 0
-    assert doc["choice"]["node"] == "cloud"
+    assert doc["choice"]["node"] != "cloud"  # nothing meets 1 ms: the fastest, not a cloud that cannot either
     assert doc["choice"]["meets_deadline"] is False
 
 

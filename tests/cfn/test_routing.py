@@ -52,15 +52,23 @@ def test_parallel_slowdown_enters_the_compute_time(make_line, make_router):
 
 
 @pytest.mark.parametrize("deadline_s", [2.5e-3, 3e-3, 4.9e-3, 5e-3, 10e-3, 0.0221, 0.03])
-def test_cloud_fallback_exactly_when_no_edge_meets_the_deadline(make_line, make_router, deadline_s):
+def test_cloud_fallback_exactly_when_no_edge_but_the_cloud_meets_the_deadline(make_line, make_router, deadline_s):
     topology, fleet = make_line(edge_flops=(1e12, 1e12))
     route = make_router(topology, fleet).route(request(deadline_s=deadline_s), make_policy("compute-aware"), now_s=0)
-    edge_can = deadline_s >= 3e-3
-    assert route.cloud_fallback is (not edge_can)
-    assert (route.node_id == "cloud") is (not edge_can)
-    if not edge_can:
-        assert "no edge instance meets" in route.reason
-        assert route.meets_deadline is (deadline_s >= 0.02201)
+    assert route.node_id == "edge0"  # within the budget, or the fastest when nothing meets it
+    assert not route.cloud_fallback  # the cloud (22 ms) meets no budget that no edge (3 ms) meets
+    assert route.meets_deadline is (deadline_s >= 3e-3)
+
+
+@pytest.mark.parametrize("deadline_s", [0.03, 0.5])
+def test_the_cloud_serves_what_only_it_can_meet(make_line, make_router, deadline_s):
+    topology, fleet = make_line(edge_flops=(1e10, 1e10))  # 102 ms on edge0, 22 ms in the cloud
+    route = make_router(topology, fleet).route(request(deadline_s=deadline_s), make_policy("compute-aware"), now_s=0)
+    assert route.node_id == "cloud"  # the fastest that meets the budget
+    assert route.meets_deadline
+    assert route.cloud_fallback is (deadline_s < 0.102)
+    expected = "no edge instance meets" if route.cloud_fallback else "the cloud is predicted faster"
+    assert expected in route.reason
 
 
 def test_changing_a_link_changes_the_route(line, make_router):
@@ -129,7 +137,9 @@ def test_compute_aware_is_optimal_among_feasible_nodes(
     if costs.feasible.any():
         assert route.latency_s <= costs.total_s[costs.feasible].min() * (1 + 1e-12) + TIE_S
     edge_feasible = bool((costs.feasible & ~costs.is_cloud).any())
-    assert route.cloud_fallback is (not edge_feasible)
+    assert route.cloud_fallback is (not edge_feasible and bool(costs.is_cloud[chosen]))
+    if not costs.feasible.any():  # nothing meets the budget: the fastest of all
+        assert route.latency_s <= costs.total_s.min() * (1 + 1e-12) + TIE_S
     if edge_feasible:
         assert route.meets_deadline
         assert route.latency_s == pytest.approx(costs.total_s[costs.feasible].min(), abs=TIE_S)
@@ -365,10 +375,10 @@ def test_a_route_keeps_its_reason_when_later_decisions_reuse_the_costs(line, mak
         split = SplitRequest(ingress="bs0", data_bits=1e6, stages=(stage,), deadline_s=deadline_s)
         return router.route_stages(split, make_policy(policy), now_s=0.0).stages[0]
 
-    tight = routed(2.5e-3, "compute-aware")  # edge0 needs 3 ms: no edge meets the budget, the cloud serves
+    tight = routed(2.5e-3, "cloud-only")  # edge0 needs 3 ms: no edge meets the budget, nor the cloud (22 ms)
     chosen = routed(0.05, "cloud-only")  # edge0 meets this budget, but the policy takes the cloud
     for later in (0.05, 1e-3, 0.5):
-        assert routed(later, "compute-aware").node_id == ("edge0" if later > 3e-3 else "cloud")
+        assert routed(later, "compute-aware").node_id == "edge0"  # within the budget, or the fastest
     assert tight.reason == "no edge instance meets the 0.0025 s budget (best edge 0.003 s)"
     assert tight.cloud_fallback
     assert chosen.reason == "the policy chose the cloud although an edge instance meets the budget"

@@ -121,8 +121,11 @@ def test_the_choice_is_the_best_of_an_exhaustive_search_and_only_it_is_recorded(
         rate = float(rng.choice([2e6, 2e7, 1e8]))
         menu = menus(world)[service]
         best = -np.inf  # every option at every level, predicted without recording anything
+        upload_s = menu.radio_delay_s + menu.compression[0] * menu.data_bits / rate
         for i, request in enumerate(menu.requests):
-            route = model.router.route_stages(request[station], make_policy("compute-aware"), now_s=now, record=False)
+            route = model.router.route_stages(
+                request[station], make_policy("compute-aware"), now_s=now, elapsed_s=upload_s, record=False
+            )
             for c, ratio in enumerate(menu.compression):
                 latency = menu.fixed_s[i] + route.latency_s + ratio * menu.data_bits / rate
                 if menu.accuracy[i][c] >= menu.min_accuracy and latency <= menu.deadline_s:
@@ -134,10 +137,11 @@ def test_the_choice_is_the_best_of_an_exhaustive_search_and_only_it_is_recorded(
             assert choice.utility == pytest.approx(best, abs=1e-12)
         else:
             assert not choice.feasible
-        after = [len(view.pending(j)) for j in range(len(world.fleet))]
-        assert sum(after) - sum(before) == len(choice.route.stages)  # the choice's stages, no other option's
-        for stage in choice.route.stages:
-            assert view.pending(world.fleet.index[stage.node_id])[-1] == (stage.arrival_s, stage.compute_s)
+        placed = sorted(  # the placements this choice added, node by node
+            (j, *p) for j in range(len(world.fleet)) for p in view.pending(j)[before[j] :]
+        )
+        expected = sorted((world.fleet.index[s.node_id], s.arrival_s, s.compute_s) for s in choice.route.stages)
+        assert placed == expected  # the choice's stages, no other option's
 
 
 def test_orchestrated_policies_are_named():

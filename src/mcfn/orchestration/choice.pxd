@@ -25,7 +25,7 @@ cdef class UtilityChooser:
 
     @cython.locals(
         w=double, deadline=double, floor=double, compression=tuple, accuracy=tuple, n=Py_ssize_t, levels=Py_ssize_t,
-        seconds_per_ratio=double, bound=list, least=double, top=double, a=double, u=double, tried=list,
+        seconds_per_ratio=double, upload_s=double, bound=list, least=double, top=double, a=double, u=double, tried=list,
         i=Py_ssize_t, k=Py_ssize_t, c=Py_ssize_t, route=StagedRoute, routed_s=double, latency=double,
         rank=Py_ssize_t, best_i=Py_ssize_t, best_c=Py_ssize_t, best_u=double, best_s=double, best_route=StagedRoute,
         back_i=Py_ssize_t, back_c=Py_ssize_t, back_rank=Py_ssize_t, back_s=double, back_a=double,

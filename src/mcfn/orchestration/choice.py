@@ -38,7 +38,7 @@ class Menu:
     ``options`` are global option ids; ``requests[i][station]`` option ``i``'s split request from each station;
     ``accuracy[i][c]`` its accuracy at ``compression[c]`` of the input (seed eq. 1); ``fixed_s[i]`` its radio time
     outside the route (upload and downlink delays, the answer's downlink transfer); ``lower_s[i]`` a lower bound of
-    its routed latency.
+    its routed latency; ``radio_delay_s`` the delay after an upload before the data is at the station.
     """
 
     options: tuple[int, ...]
@@ -47,6 +47,7 @@ class Menu:
     compression: tuple[float, ...]
     fixed_s: tuple[float, ...]
     lower_s: tuple[float, ...]
+    radio_delay_s: float
     data_bits: float
     deadline_s: float
     min_accuracy: float
@@ -96,6 +97,8 @@ class UtilityChooser:
         compression, accuracy = menu.compression, menu.accuracy
         n, levels = len(menu.options), len(compression)
         seconds_per_ratio = menu.data_bits / uplink_bps if menu.data_bits else 0.0
+        # the stages are routed from the end of the upload at the first (least compressed) level
+        upload_s = menu.radio_delay_s + compression[0] * seconds_per_ratio
         bound = [0.0] * n  # each option's utility bound: its lower latency bound, best level above the floor
         for i in range(n):
             least = menu.fixed_s[i] + menu.lower_s[i]
@@ -120,7 +123,9 @@ class UtilityChooser:
             tried[i] = True
             if best_i >= 0 and bound[i] <= best_u:
                 break
-            route = self._router.route_stages(menu.requests[i][station], self._policy, now_s=now_s, record=False)
+            route = self._router.route_stages(
+                menu.requests[i][station], self._policy, now_s=now_s, elapsed_s=upload_s, record=False
+            )
             routed_s = menu.fixed_s[i] + route.latency_s
             for c in range(levels):
                 a = accuracy[i][c]

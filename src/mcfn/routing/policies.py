@@ -106,10 +106,10 @@ def _nth_tied(values: np.ndarray, mask: np.ndarray, best: int, tolerance: float,
 
 
 class ComputeAware:
-    """Least predicted ``network + queue + compute`` among candidates that meet the budget; when no edge
-    candidate meets it, the fastest cloud instance (the seed's "tasks the edge cannot handle go to the cloud");
-    with no cloud instance, the fastest candidate of all. Ties (within :data:`TIE_S`) are broken by a uniform draw
-    from ``rng`` (module docstring)."""
+    """Least predicted ``network + queue + compute`` among candidates that meet the budget — so a cloud instance
+    when it meets the budget and no edge candidate does (the seed's "tasks the edge cannot handle go to the
+    cloud") —; when none meets it, the fastest candidate of all (a cloud that cannot make the deadline either is
+    no fallback). Ties (within :data:`TIE_S`) are broken by a uniform draw from ``rng`` (module docstring)."""
 
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng
@@ -117,7 +117,7 @@ class ComputeAware:
 
     def choose(self, costs: CandidateCosts) -> int:
         total = costs._total_s
-        mask = costs._feasible if costs.edge_feasible() else costs._is_cloud  # with a feasible edge, some feasible
+        mask = costs._feasible  # none feasible: all (the policies' masks)
         best = _argmin_within(total, mask)
         if total[best] != total[best]:  # NaN: no tie to break
             return best

@@ -65,7 +65,9 @@ cdef class Router:
         spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, budget_s=double,
         costs=CandidateCosts, route=Route, reused=CandidateCosts,
     )
-    cpdef StagedRoute route_stages(self, object request, object policy, double now_s, bint record=*)
+    cpdef StagedRoute route_stages(
+        self, object request, object policy, double now_s, double elapsed_s=*, bint record=*
+    )
     @cython.locals(route=Route)
     cpdef record(self, StagedRoute staged)
     @cython.locals(pick=Py_ssize_t, j=Py_ssize_t, why_cloud=CloudReason)

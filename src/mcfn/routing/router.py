@@ -257,13 +257,18 @@ class Router:
         )
         return costs, self._decide(request.service_id, ingress, costs, policy)
 
-    def route_stages(self, request: SplitRequest, policy: Policy, *, now_s: float, record: bool = True) -> StagedRoute:
+    def route_stages(
+        self, request: SplitRequest, policy: Policy, *, now_s: float, elapsed_s: float = 0.0, record: bool = True
+    ) -> StagedRoute:
         """Route the stages of a split request in order, each with the budget the earlier ones leave, and record each
         placement in the view; with ``record=False``, only predict (a caller weighing several requests records the
-        one it takes with :meth:`record`)."""
+        one it takes with :meth:`record`).
+
+        ``elapsed_s`` is the time the request will have spent before its data is at the ingress (an upload still to
+        come): the stages are predicted from then on, within what it leaves of the deadline."""
         ingress = request.ingress
         self.require_base_station(ingress)
-        source, bits, spent = ingress, request.data_bits, 0.0
+        source, bits, spent = ingress, request.data_bits, elapsed_s
         last = len(request.stages) - 1
         result_bits = request.stages[last].output_bits
         routes = []

@@ -57,7 +57,7 @@ cdef class NetworkModel:
     cdef double _downlink_bps
     cdef Py_ssize_t _max_reroutes
 
-    @cython.locals(flight=Flight, option=Py_ssize_t, compression=object)
+    @cython.locals(flight=Flight, option=Py_ssize_t, compression=object, uplink_bps=double, upload_s=double)
     cpdef _arrive(self, Py_ssize_t service, Py_ssize_t terminal, double scale)
     @cython.locals(flight=Flight, nodes=list, paths=list, stage=Route, j=Py_ssize_t)
     cpdef bint _plan(self, Py_ssize_t task, StagedRoute route) except -1

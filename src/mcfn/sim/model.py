@@ -5,7 +5,8 @@ A task's life (events on :class:`~mcfn.sim.engine.Simulator`; what each costs is
 1. it arrives at a terminal (:mod:`mcfn.sim.arrivals`: Poisson streams per terminal and service, or a trace);
 2. the terminal's serving base station is its ingress; the router (:class:`mcfn.routing.Router` with a policy
    of :mod:`mcfn.routing.policies`, reading the stale :class:`mcfn.awareness.AwareView`) places every stage of
-   its split plan (:meth:`~mcfn.routing.Router.route_stages`): the plan of its service's reference option, or,
+   its split plan (:meth:`~mcfn.routing.Router.route_stages`, from when its upload is predicted to end at the rate
+   the uplink would give it now): the plan of its service's reference option, or,
    under an orchestrating policy (:class:`mcfn.orchestration.UtilityChooser`), of the option (model variant and
    exit) and input compression that the chooser predicts to maximise the seed's utility;
 3. its (compressed) input is uploaded over the station's shared OFDMA uplink (:mod:`mcfn.sim.access`), then
@@ -165,11 +166,15 @@ class NetworkModel:
         if station in self.down_stations:
             self.fail(task, f"serving base station {self.world.stations[station]} is down")
             return
+        uplink_bps = self.access.uplink_bps(terminal, station)
         if self.chooser is None:
-            route = self.router.route_stages(self._requests[option][station], self._policy, now_s=now)
+            upload_s = self._radio_delay_s + self._data_bits[service] / uplink_bps  # as the uplink stands now
+            route = self.router.route_stages(
+                self._requests[option][station], self._policy, now_s=now, elapsed_s=upload_s
+            )
             compression = 1.0
         else:
-            choice = self.chooser.choose(service, station, self.access.uplink_bps(terminal, station), now)
+            choice = self.chooser.choose(service, station, uplink_bps, now)
             route, compression = choice.route, choice.compression
             flight.option = choice.option
         if not self._plan(task, route):

@@ -163,6 +163,7 @@ def menus(world: World) -> tuple[Menu, ...]:
                     )
                     for o in ids
                 ),
+                radio_delay_s=radio.radio_delay_s,
                 data_bits=service.data_bits,
                 deadline_s=service.deadline_s,
                 min_accuracy=service.min_accuracy,
