@@ -147,3 +147,16 @@ def test_the_choice_is_the_best_of_an_exhaustive_search_and_only_it_is_recorded(
 def test_orchestrated_policies_are_named():
     assert set(ORCHESTRATED) == {"utility-aware", "utility-nearest-edge"}
     assert default_scenario().services[0].variants
+
+
+def test_the_summary_breaks_every_outcome_down_by_service():
+    scenario = variant_scenario()
+    run = simulate(scenario, "utility-aware")
+    columns, services = run.columns, run.summary["services"]
+    assert list(services) == [s.name for s in scenario.services]
+    for k, name in enumerate(services):
+        mine = columns["service"] == k
+        done = mine & (columns["status"] == COMPLETED)
+        assert services[name]["deadline_satisfaction"] == pytest.approx(columns["met_deadline"][mine].mean())
+        assert services[name]["mean_utility"] == pytest.approx(columns["utility"][mine].mean())
+        assert services[name]["mean_accuracy"] == pytest.approx(columns["accuracy"][done].mean())

@@ -120,7 +120,7 @@ def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:
     from rich.table import Table
 
     from mcfn.experiments.stats import CONFIDENCE
-    from mcfn.sim.report import TABLE_ROWS, aggregate, by_policy, ranking, table_cell
+    from mcfn.sim.report import aggregate, by_policy, ranking, table_cell, table_rows
 
     groups = by_policy(runs)
     seeds = [run.seed for run in next(iter(groups.values()))]
@@ -133,16 +133,18 @@ def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:
         f"{scenario.duration_s:g} s simulated; {over}"
     )
     table = Table()
-    table.add_column("metric")
+    table.add_column("metric", no_wrap=True)
     for name in groups:
         table.add_column(name, justify="right")
     aggregates = [aggregate(group) for group in groups.values()]
-    rows = [(label, [table_cell(agg, path, fmt) for agg in aggregates]) for label, path, fmt in TABLE_ROWS]
+    layout = table_rows(next(iter(groups.values()))[0].services)
+    rows = [(label, [table_cell(agg, path, fmt) for agg in aggregates]) for label, path, fmt in layout]
     for label, cells in rows:
         table.add_row(label, *cells)
     widest = [max(len(name), *(len(cells[i]) for _, cells in rows)) for i, name in enumerate(groups)]
     console = Console()
-    console.width = max(console.width, 24 + sum(w + 3 for w in widest))  # a piped table keeps one line per metric
+    label_width = max(len(label) for label, _ in rows)
+    console.width = max(console.width, label_width + 4 + sum(w + 3 for w in widest))  # one line per metric, piped
     console.print(title, soft_wrap=True, markup=False, highlight=False)
     console.print(table)
     if len(groups) > 1:

@@ -48,6 +48,21 @@ TABLE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
+def table_rows(services: Sequence[str]) -> list[tuple[str, tuple[str, ...], str]]:
+    """:data:`TABLE_ROWS`, then each service's deadline satisfaction, mean accuracy and mean utility: where each
+    policy wins."""
+    per_service = [
+        (f"{name}: {label}", ("services", name, key), fmt)
+        for name in services
+        for label, key, fmt in (
+            ("deadline met (%)", "deadline_satisfaction", "%"),
+            ("accuracy", "mean_accuracy", "{:.3f}"),
+            ("utility", "mean_utility", "{:.4f}"),
+        )
+    ]
+    return [*TABLE_ROWS, *per_service]
+
+
 def table_cell(aggregate: dict[str, Any], path: tuple[str, ...], fmt: str) -> str:
     """``mean ± half-width`` of the metric at ``path`` of a policy's aggregate (the mean alone on one seed)."""
     cell = metric_at(aggregate, path)

@@ -56,6 +56,16 @@ def task_accuracy(options: Sequence[Option], option: np.ndarray, compression: np
     return accuracy
 
 
+def _outcomes(columns: dict[str, np.ndarray], tasks: np.ndarray) -> dict[str, float | None]:
+    """Deadline satisfaction, mean accuracy (of the completed) and mean utility of the tasks selected by ``tasks``."""
+    done = tasks & (columns["status"] == COMPLETED)
+    return {
+        "deadline_satisfaction": float(columns["met_deadline"][tasks].mean()) if tasks.any() else None,
+        "mean_accuracy": float(columns["accuracy"][done].mean()) if done.any() else None,
+        "mean_utility": float(columns["utility"][tasks].mean()) if tasks.any() else None,
+    }
+
+
 def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s: float) -> dict[str, Any]:
     """The run's summary as a JSON-ready dict (latencies in seconds, utilisations as shares)."""
     status = columns["status"]
@@ -90,9 +100,11 @@ def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s:
             "p95": quantiles[1],
             "p99": quantiles[2],
         },
-        "deadline_satisfaction": float(columns["met_deadline"].mean()) if arrived else None,
-        "mean_accuracy": float(columns["accuracy"][done].mean()) if done.any() else None,
-        "mean_utility": float(columns["utility"].mean()) if arrived else None,
+        **_outcomes(columns, np.ones(arrived, dtype=bool)),
+        "services": {
+            service.name: _outcomes(columns, columns["service"] == k)
+            for k, service in enumerate(model.world.scenario.services)
+        },
         "cloud_stage_share": float(on_cloud.mean()) if on_cloud.size else 0.0,
         "utilisation": utilisation,
         "mean_edge_utilisation": float(
