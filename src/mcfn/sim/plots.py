@@ -72,6 +72,7 @@ def plot_comparison(out: Path, runs: Sequence[RunResult]) -> list[Path]:
     metrics = [
         ("deadline met (%)", ("deadline_satisfaction",), 100),
         ("p95 latency (ms)", ("latency_s", "p95"), 1e3),
+        ("mean accuracy (completed)", ("mean_accuracy",), 1),
         ("mean utility", ("mean_utility",), 1),
     ]
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4.3))
@@ -80,6 +81,8 @@ def plot_comparison(out: Path, runs: Sequence[RunResult]) -> list[Path]:
         ax.bar(list(aggregates), means, yerr=errors, capsize=4, color="tab:blue", ecolor="black")
         ax.set_title(label)
         ax.tick_params(axis="x", rotation=45)
+        for tick in ax.get_xticklabels():
+            tick.set_horizontalalignment("right")
     fig.suptitle(over)
     fig.tight_layout()
     fig.savefig(paths[2], dpi=120)
