@@ -43,12 +43,24 @@ def test_an_advert_drops_the_placements_it_reflects_and_keeps_those_still_travel
     view.place(0, 2.0, 0.5)  # its input still on the way then: not in it
     assert view.store(0, 1.5, 0.0, 1, 1e12)
     assert view.pending(0) == ((2.0, 0.5),)
-    np.testing.assert_array_equal(view.slot_free_s[0], [2.5, 1.5])  # slots free from the advert's sent time
+    # its busy VM holds a slot for half a task (0.25 s) after the advert; the travelling input takes the other
+    np.testing.assert_array_equal(view.slot_free_s[0], [1.75, 2.5])
     assert not view.store(0, 1.0, 5e12, 2, 1e12)  # an older advert changes nothing
     assert view.pending(0) == ((2.0, 0.5),)
     assert view.store(0, 2.5, 1e12, 2, 1e12)  # a newer one with a backlog of 1 s at its speed
     assert view.pending(0) == ()
-    np.testing.assert_array_equal(view.slot_free_s[0], [3.5, 3.5])
+    np.testing.assert_array_equal(view.slot_free_s[0], [3.75, 3.75])  # every slot busy, then half a task
+
+
+def test_an_adverts_busy_vms_hold_their_slots_for_half_a_task_then_free_them(make_line):
+    view = AwareView(make_line(slots=4)[1])
+    assert view.store(0, 1.0, 0.0, 3, 1e12)  # no placement seen yet: no task length to go by
+    np.testing.assert_array_equal(view.slot_free_s[0], [1.0, 1.0, 1.0, 1.0])
+    view.place(0, 5.0, 0.2)
+    view.place(0, 5.0, 0.4)  # a moving average: 0.2 + 0.05 (0.4 - 0.2)
+    assert view.service_s[0] == pytest.approx(0.21)
+    assert view.store(0, 6.0, 0.0, 3, 1e12)
+    np.testing.assert_allclose(view.slot_free_s[0], [6.105, 6.105, 6.105, 6.0])
 
 
 def symmetric_router(view_of) -> Router:

@@ -46,6 +46,7 @@ def test_a_queue_and_busy_vms_move_the_choice_to_the_next_edge(line, make_router
 def test_parallel_slowdown_enters_the_compute_time(make_line, make_router):
     topology, fleet = make_line(slots=4, degradation=0.5)
     busy = AwareView(fleet)
+    busy.place(0, -1.0, 0.02)  # tasks of 20 ms: the advert's busy VMs hold their slots 10 ms after it
     busy.receive(Advert(node_id="edge0", sent_s=0.0, queue_flops=0, busy_vms=2, speed_flops_per_s=1e12))
     costs, _ = make_router(topology, fleet, busy).explain(request(), make_policy("compute-aware"), now_s=0.0)
     assert costs.compute_s[0] == pytest.approx(1e-3 * 1.5**2)  # third VM on the node: (1 + d)^(3 - 1)
@@ -315,7 +316,7 @@ def reference_prediction(inputs: dict) -> tuple[np.ndarray, ...]:
         arrival_s = inputs["start_s"] + transfers.in_s[i]
         wait_s = free.min() - arrival_s
         begin_s = free.min() if wait_s > 0 else arrival_s
-        busy = int(view.busy_vms[j]) + int(np.count_nonzero(free > begin_s))
+        busy = int(np.count_nonzero(free > begin_s))
         queue.append(wait_s if wait_s > 0 else 0.0)
         compute.append(demand.alone_s[i] * view.slowdown[j, min(busy + 1, slots) - 1])
         total.append(transfers.network_s[i] + queue[-1] + compute[-1] + transfers.ahead_s[i])

@@ -77,7 +77,7 @@ def textbook_costs(router: Router, view: AwareView, request: SplitRequest, now_s
         wait = earliest - arrival
     queue = np.where(wait > 0, wait, 0.0)
     begin = np.where(wait > 0, earliest, arrival)
-    busy = view.busy_vms[nodes] + ((free > begin[:, None]) & used).sum(axis=1)
+    busy = ((free > begin[:, None]) & used).sum(axis=1)
     parallel = np.minimum(busy + 1, slots)
     compute = (instances.seconds_per_flop @ np.asarray(stage.work.per_op_flops)) * np.power(
         1.0 + instances.degradation, parallel - 1.0

@@ -36,6 +36,8 @@ cdef class AwareView:
     cdef double[:, ::1] _free
     cdef double[:, ::1] _slowdown
     cdef list _placed
+    cdef readonly object service_s
+    cdef double[::1] _service
     cdef public Py_ssize_t adverts_received
     cdef public Py_ssize_t probes
     cdef public Py_ssize_t bytes_received
@@ -43,11 +45,15 @@ cdef class AwareView:
 
     @cython.locals(j=Py_ssize_t)
     cpdef bint receive(self, object advert, bint probe=*) except -1
-    @cython.locals(drained_s=double, k=Py_ssize_t, placed=list, kept=list, arrival_s=double, compute_s=double)
+    @cython.locals(
+        drained_s=double, held=Py_ssize_t, serving_s=double, k=Py_ssize_t, placed=list, kept=list, arrival_s=double,
+        compute_s=double,
+    )
     cpdef bint store(
         self, Py_ssize_t j, double sent_s, double queue_flops, Py_ssize_t busy_vms, double speed_flops_per_s,
         double arrival_flops_per_s=*,
     ) except -1
+    @cython.locals(mean=double)
     cpdef place(self, Py_ssize_t j, double arrival_s, double compute_s)
     @cython.locals(first=Py_ssize_t, free_s=double, k=Py_ssize_t)
     cdef _occupy(self, Py_ssize_t j, double arrival_s, double compute_s)

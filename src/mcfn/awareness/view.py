@@ -11,13 +11,15 @@ caller's choice: :meth:`AwareView.stale` says which nodes are older than a thres
 view that showed it only the adverts would show the same least-loaded node to every one of them: they would all
 land there (herding). So the router tells the view of every placement (:meth:`AwareView.place`: the node, when the
 input is predicted to arrive there, and its predicted compute seconds), and the view keeps, per node, the predicted
-free time of each VM slot: the advert's backlog keeps every slot busy until it has drained (``sent + queue /
-speed``), and each placement then takes the slot that frees first, from its input's arrival or that slot's free
-time, whichever is later, for its compute seconds (list scheduling on identical machines, Graham, "Bounds on
-multiprocessing timing anomalies", SIAM J. Appl. Math. 17(2), 1969). A task predicted to arrive at ``t`` waits
-``max(t, earliest free slot) - t`` and shares the node with the advert's busy VMs (held busy until the next advert,
-as before this accounting) plus the placements whose slots are still busy when it starts (:mod:`mcfn.routing.costs`
-turns both into its queueing and compute seconds).
+free time of each VM slot. The advert's busy VMs keep their slots busy for the rest of the tasks they serve, on
+average half a task's compute time (the mean residual of a deterministic service seen at a random instant; the
+view keeps a moving average of the compute seconds it was told of on each node, :data:`SERVICE_MEMORY`), after the
+advert's backlog has drained (``sent + queue / speed``); with a backlog, every slot is busy until then. Each
+placement then takes the slot that frees first, from its input's arrival or that slot's free time, whichever is
+later, for its compute seconds (list scheduling on identical machines, Graham, "Bounds on multiprocessing timing
+anomalies", SIAM J. Appl. Math. 17(2), 1969). A task predicted to arrive at ``t`` waits ``max(t, earliest free
+slot) - t`` and shares the node with the slots still busy when it starts (:mod:`mcfn.routing.costs` turns both into
+its queueing and compute seconds).
 
 **Reconciliation.** An advert reflects every task whose input had reached its node when it was sent (waiting in its
 backlog or in service on a busy VM). So when a newer advert is stored, the placements predicted to arrive at or
@@ -48,6 +50,9 @@ except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
 
 #: Bytes of a probe request (headers + node id); the response is one advert.
 PROBE_REQUEST_BYTES = 64
+
+#: Weight of the latest placement in a node's moving average of compute seconds (assumed: about the last 20).
+SERVICE_MEMORY = 0.05
 
 
 class Estimate:
@@ -99,6 +104,8 @@ class AwareView:
         self.slowdown = self._slowdown = np.power(1.0 + fleet.degradation[:, None], exponent)
         #: Per node, the placements since its advert that it may not reflect yet: ``(arrival_s, compute_s)``.
         self._placed: list[list[tuple[float, float]]] = [[] for _ in range(n)]
+        #: Per node, the moving average of the placements' compute seconds (0 before the first).
+        self.service_s = self._service = np.zeros(n)
         self.adverts_received = 0
         self.probes = 0
         self.bytes_received = 0
@@ -148,11 +155,14 @@ class AwareView:
         self._arrival[j] = arrival_flops_per_s
         self.version += 1
         drained_s = sent_s + queue_flops / self._speed[j]
+        held = self._slots[j] if queue_flops > 0 else min(busy_vms, self._slots[j])  # slots busy at sent_s
+        serving_s = drained_s + 0.5 * self._service[j]  # module docstring: half a task's compute time left
         if cython.compiled:
             for k in range(self._slots[j]):
-                self._free[j, k] = drained_s
+                self._free[j, k] = serving_s if k < held else drained_s
         else:
             self._free[j, : self._slots[j]] = drained_s
+            self._free[j, :held] = serving_s
         placed = self._placed[j]
         if placed:
             kept = [placement for placement in placed if placement[0] > sent_s]
@@ -166,6 +176,8 @@ class AwareView:
         ``arrival_s`` and to compute for ``compute_s`` seconds there (module docstring)."""
         self._placed[j].append((arrival_s, compute_s))
         self._occupy(j, arrival_s, compute_s)
+        mean = self._service[j]
+        self._service[j] = compute_s if mean == 0.0 else mean + SERVICE_MEMORY * (compute_s - mean)
 
     def _occupy(self, j: int, arrival_s: float, compute_s: float) -> None:
         """Give a placement the slot of node ``j`` that frees first (the first such slot), from its arrival or that

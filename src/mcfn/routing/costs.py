@@ -15,9 +15,9 @@ ingress no sooner (fastest paths), so a stage is not placed far away, e.g. in a 
 strength of its own cost while the result still has to come all the way back. It is 0 for the last stage, whose
 return is in ``network_s``, and for a request without a result.
 
-``busy_j`` is the advert's busy VMs plus the router's own placements on ``j`` whose slots are still predicted
-busy when the task starts (:class:`mcfn.awareness.AwareView`: the slots' free times are the advert's backlog over its
-speed, ``Q_j / μ_j`` after it was sent, then each placement since, list-scheduled). Without placements since the
+``busy_j`` is the number of ``j``'s VM slots still predicted busy when the task starts (:class:`mcfn.awareness.
+AwareView`: the advert's busy VMs hold their slots for the rest of their tasks after its backlog has drained, ``Q_j /
+μ_j`` after it was sent, then each placement since is list-scheduled). Without placements since the
 advert, ``queue_s`` is the advert's backlog drained until ``t_j`` over its speed.
 
 A node is *feasible* when it is reachable, has the memory the task needs, and ``network + queue + compute`` fits
@@ -225,7 +225,7 @@ class CandidateCosts:
                         earliest = free[j, k]
                 wait_s = earliest - arrival_s
                 begin_s = earliest if wait_s > 0.0 else arrival_s
-                busy = view._busy[j]
+                busy = 0
                 for k in range(slots):
                     if free[j, k] > begin_s:
                         busy += 1
@@ -243,7 +243,7 @@ class CandidateCosts:
                 wait = earliest - arrival
             waits = wait > 0.0
             begin = np.where(waits, earliest, arrival)
-            busy = view.busy_vms[nodes] + np.count_nonzero((free > begin[:, None]) & view.slot_used[nodes], axis=1)
+            busy = np.count_nonzero((free > begin[:, None]) & view.slot_used[nodes], axis=1)
             slots = view.vm_slots[nodes]
             queue = np.where(waits, wait, 0.0)
             compute = demand.alone_s * view.slowdown[nodes, np.minimum(busy + 1, slots) - 1]
