@@ -43,13 +43,24 @@ def test_an_advert_drops_the_placements_it_reflects_and_keeps_those_still_travel
     view.place(0, 2.0, 0.5)  # its input still on the way then: not in it
     assert view.store(0, 1.5, 0.0, 1, 1e12)
     assert view.pending(0) == ((2.0, 0.5),)
-    # its busy VM holds a slot for half a task (0.25 s) after the advert; the travelling input takes the other
-    np.testing.assert_array_equal(view.slot_free_s[0], [1.75, 2.5])
+    # its busy VM holds a slot for half a task (0.25 s) after the advert; the travelling input (at 2.0) takes the
+    # slot free by then that freed last (best fit): that one
+    np.testing.assert_array_equal(view.slot_free_s[0], [2.5, 1.5])
     assert not view.store(0, 1.0, 5e12, 2, 1e12)  # an older advert changes nothing
     assert view.pending(0) == ((2.0, 0.5),)
     assert view.store(0, 2.5, 1e12, 2, 1e12)  # a newer one with a backlog of 1 s at its speed
     assert view.pending(0) == ()
     np.testing.assert_array_equal(view.slot_free_s[0], [3.75, 3.75])  # every slot busy, then half a task
+
+
+def test_a_placement_takes_the_slot_free_by_its_arrival_that_freed_last(make_line):
+    view = AwareView(make_line(slots=3)[1])
+    view.place(0, 1.0, 0.5)  # slot 0 busy until 1.5
+    view.place(0, 1.2, 1.0)  # slot 1 until 2.2
+    view.place(0, 3.0, 0.5)  # free by 3.0: slots 0 (1.5), 1 (2.2), 2 (never used); the latest is slot 1
+    np.testing.assert_array_equal(view.slot_free_s[0], [1.5, 3.5, -np.inf])
+    view.place(0, 1.6, 0.1)  # an input arriving earlier (a shorter upload) still finds slot 0 free
+    np.testing.assert_allclose(view.slot_free_s[0], [1.7, 3.5, -np.inf])
 
 
 def test_an_adverts_busy_vms_hold_their_slots_for_half_a_task_then_free_them(make_line):

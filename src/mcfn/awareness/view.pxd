@@ -55,5 +55,5 @@ cdef class AwareView:
     ) except -1
     @cython.locals(mean=double)
     cpdef place(self, Py_ssize_t j, double arrival_s, double compute_s)
-    @cython.locals(first=Py_ssize_t, free_s=double, k=Py_ssize_t)
+    @cython.locals(pick=Py_ssize_t, fit_s=double, first=Py_ssize_t, first_s=double, free_s=double, k=Py_ssize_t)
     cdef _occupy(self, Py_ssize_t j, double arrival_s, double compute_s)

@@ -15,11 +15,12 @@ free time of each VM slot. The advert's busy VMs keep their slots busy for the r
 average half a task's compute time (the mean residual of a deterministic service seen at a random instant; the
 view keeps a moving average of the compute seconds it was told of on each node, :data:`SERVICE_MEMORY`), after the
 advert's backlog has drained (``sent + queue / speed``); with a backlog, every slot is busy until then. Each
-placement then takes the slot that frees first, from its input's arrival or that slot's free time, whichever is
-later, for its compute seconds (list scheduling on identical machines, Graham, "Bounds on multiprocessing timing
-anomalies", SIAM J. Appl. Math. 17(2), 1969). A task predicted to arrive at ``t`` waits ``max(t, earliest free
-slot) - t`` and shares the node with the slots still busy when it starts (:mod:`mcfn.routing.costs` turns both into
-its queueing and compute seconds).
+placement then takes a slot for its compute seconds: from its input's arrival, of the slots free by then the one
+that freed last (best fit), else from the earliest free time (list scheduling on identical machines, Graham,
+"Bounds on multiprocessing timing anomalies", SIAM J. Appl. Math. 17(2), 1969; best fit, because uploads of
+different lengths bring inputs out of order, and a slot kept free stays free for an input that arrives earlier). A
+task predicted to arrive at ``t`` waits ``max(t, earliest free slot) - t`` and shares the node with the slots still
+busy when it starts (:mod:`mcfn.routing.costs` turns both into its queueing and compute seconds).
 
 **Reconciliation.** An advert reflects every task whose input had reached its node when it was sent (waiting in its
 backlog or in service on a busy VM). So when a newer advert is stored, the placements predicted to arrive at or
@@ -180,17 +181,28 @@ class AwareView:
         self._service[j] = compute_s if mean == 0.0 else mean + SERVICE_MEMORY * (compute_s - mean)
 
     def _occupy(self, j: int, arrival_s: float, compute_s: float) -> None:
-        """Give a placement the slot of node ``j`` that frees first (the first such slot), from its arrival or that
-        free time, whichever is later."""
+        """Give a placement a slot of node ``j`` from its arrival, for its compute seconds: of the slots free by then,
+        the one that freed last (best fit: the slots free earlier stay free for inputs that arrive earlier, since
+        uploads of different lengths bring them out of order); if none is free, the one that frees first, from its
+        free time (the first such slot either way)."""
         if cython.compiled:
-            first, free_s = 0, self._free[j, 0]
-            for k in range(1, self._slots[j]):
-                if self._free[j, k] < free_s:
-                    first, free_s = k, self._free[j, k]
+            pick, fit_s, first, first_s = -1, -np.inf, 0, self._free[j, 0]
+            for k in range(self._slots[j]):
+                free_s = self._free[j, k]
+                if free_s <= arrival_s and (pick < 0 or free_s > fit_s):
+                    pick, fit_s = k, free_s
+                if free_s < first_s:
+                    first, first_s = k, free_s
         else:
-            first = int(self._free[j].argmin())  # the unused columns are inf: never the least
-            free_s = self._free[j, first]
-        self._free[j, first] = (arrival_s if arrival_s > free_s else free_s) + compute_s
+            free = self._free[j, : self._slots[j]]
+            fits = np.flatnonzero(free <= arrival_s)
+            pick = int(fits[free[fits].argmax()]) if fits.size else -1  # the first of the latest
+            first = int(free.argmin())
+            first_s = free[first]
+        if pick >= 0:
+            self._free[j, pick] = arrival_s + compute_s
+        else:
+            self._free[j, first] = first_s + compute_s
 
     def pending(self, j: int) -> tuple[tuple[float, float], ...]:
         """The placements on fleet node ``j`` that its latest advert may not reflect: ``(arrival_s, compute_s)``

@@ -265,7 +265,7 @@ class Router:
         one it takes with :meth:`record`).
 
         ``elapsed_s`` is the time the request will have spent before its data is at the ingress (an upload still to
-        come): the stages are predicted from then on, within what it leaves of the deadline."""
+        come): the stages are predicted (and recorded) from then on, within what it leaves of the deadline."""
         ingress = request.ingress
         self.require_base_station(ingress)
         source, bits, spent = ingress, request.data_bits, elapsed_s

@@ -15,6 +15,7 @@ cdef class ComputeServers:
     cdef object _advertise_event
     cdef list _delay
     cdef list _flops_per_vm_s
+    cdef list _slots
     cdef readonly list stations
     cdef readonly list down
     cdef list _arrived_s
@@ -28,5 +29,6 @@ cdef class ComputeServers:
     @cython.locals(
         sim=Simulator, low=double, high=double, jitter=double, now=double, station=EqualSharing, last_s=double, last_done=double,
         last_arrived=double, elapsed=double, done=double, arrived=double, scale=double, saturated=bint,
+        last_served=double, served=double,
     )
     cpdef _advertise(self, Py_ssize_t j)

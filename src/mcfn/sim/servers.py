@@ -9,9 +9,12 @@ Adverts follow :class:`mcfn.awareness.AdvertPolicy`: every node advertises every
 phase, with uniform jitter, each advert lost with ``loss_probability``; a delivered advert reaches the router's
 :class:`mcfn.awareness.AwareView` after the propagation delay from the node to the core, where the router sits.
 An advert carries the backlog (FLOPs waiting for a VM), the busy VMs, the speed at which the node served while
-saturated (0 otherwise: the view then assumes the nominal speed) and the FLOP rate that arrived since the last one;
-it reaches the view as those fields (:meth:`mcfn.awareness.AwareView.store`). A node that is down sends nothing, so
-its view goes stale. The jitter and loss draws come from the ``adverts`` stream in batches: the same numbers, in the
+saturated (0 otherwise: the view then assumes the nominal speed), and the FLOP rate that arrived since the last one.
+That speed is the work its VMs did per second of service since the last advert, times its VM slots: what all of
+them do together, each slowed down as the node's parallelism slowed it (work over the whole period would understate
+a node saturated for a moment of it). The advert reaches the view as those fields
+(:meth:`mcfn.awareness.AwareView.store`). A node that is down sends nothing, so its view goes stale. The jitter and
+loss draws come from the ``adverts`` stream in batches: the same numbers, in the
 same order, as one ``Generator`` call per draw.
 """
 
@@ -52,6 +55,7 @@ class ComputeServers:
         self._delay = delay_to_router_s.tolist()
         #: FLOPs per one-VM second on each node, the view's unit of work (its nominal speed per VM).
         self._flops_per_vm_s = (1.0 / fleet.seconds_per_flop.mean(axis=1)).tolist()
+        self._slots = fleet.vm_slots.tolist()
         self.stations = [
             EqualSharing(
                 sim,
@@ -63,7 +67,8 @@ class ComputeServers:
         ]
         self.down = [False] * len(fleet)
         self._arrived_s = [0.0] * len(fleet)
-        self._marks = [(0.0, 0.0, 0.0)] * len(fleet)  # (time, work done, work arrived) at the last advert
+        #: (time, work done, work arrived, VM-seconds in service) at each node's last advert.
+        self._marks = [(0.0, 0.0, 0.0, 0.0)] * len(fleet)
         self.adverts_sent = 0
         self.adverts_lost = 0
         for j, phase in enumerate(self._rng.uniform(0.0, policy.period_s, size=len(fleet)).tolist()):
@@ -95,18 +100,18 @@ class ComputeServers:
             return
         station = self.stations[j]
         station.account()
-        last_s, last_done, last_arrived = self._marks[j]
+        last_s, last_done, last_arrived, last_served = self._marks[j]
         elapsed = now - last_s
-        done, arrived = station.work_done, self._arrived_s[j]
-        self._marks[j] = (now, done, arrived)
+        done, arrived, served = station.work_done, self._arrived_s[j], station.in_service_area
+        self._marks[j] = (now, done, arrived, served)
         scale = self._flops_per_vm_s[j]
-        saturated = station.queued > 0
+        saturated = station.queued > 0 and served > last_served
         fields = (  # of the advert, as AwareView.store takes them
             j,
             now,
             station.queued_work() * scale,
             station.in_service,
-            (done - last_done) / elapsed * scale if saturated and elapsed > 0 else 0.0,
+            (done - last_done) / (served - last_served) * self._slots[j] * scale if saturated else 0.0,
             (arrived - last_arrived) / elapsed * scale if elapsed > 0 else 0.0,
         )
         sim._push(now + self._delay[j], 0, self._store, fields)
