@@ -306,8 +306,17 @@ class Router:
                 if not tiled:
                     tiled = [(route,) for route in routes]
                 route = self._route_tiles(
-                    stage, source, ingress, bits, result_bits, k == last, request.deadline_s - spent,
-                    now_s + spent, policy, record, tiled,
+                    stage,
+                    source,
+                    ingress,
+                    bits,
+                    result_bits,
+                    k == last,
+                    request.deadline_s - spent,
+                    now_s + spent,
+                    policy,
+                    record,
+                    tiled,
                 )
                 routes.append(route)
                 source, bits, spent = route.node_id, stage.output_bits / stage.tiles, spent + route.latency_s

@@ -65,7 +65,6 @@ from mcfn.sim.servers import ComputeServers
 from mcfn.sim.wired import WiredNetwork
 from mcfn.sim.world import World, menus
 
-
 #: Tile job ids start here (task ids are below): ``TILE_BASE + ((task << 7 | route) << 4 | tile)``, with ``route``
 #: the task's re-route count (at most 100 < 2^7) and ``tile`` below 16.
 TILE_BASE = 1 << 40
