@@ -48,3 +48,14 @@ def small_scenario(**overrides: Any) -> Scenario:
     }
     document.update(overrides)
     return parse_scenario(document)
+
+
+def tiled_scenario(**overrides: Any) -> Scenario:
+    """:func:`small_scenario` with vertical splits: ``classify``'s one stage in 3 tiles with a 10 % halo, and
+    ``detect``'s first stage in 2 tiles on the edge with a 20 % halo, before its untiled second stage."""
+    document = small_scenario().model_dump(mode="json")
+    classify, detect = document["services"]
+    classify["stages"][0].update(tiles=3, halo=0.1)
+    detect["stages"][0].update(tiles=2, halo=0.2, on=["edge"])
+    document.update(overrides)
+    return parse_scenario(document)

@@ -166,6 +166,16 @@ def network_digests() -> dict[str, dict[str, str]]:
     return {policy: digests(simulate(scenario, policy).columns) for policy in POLICIES}
 
 
+def tiled_digests() -> dict[str, dict[str, str]]:
+    """For every policy: the column digests of a scenario with tiled stages (fork, join, and tiles re-routed after
+    the failures of ``test_network_sim``)."""
+    from tests.sim.conftest import tiled_scenario
+    from tests.sim.test_network_sim import FAILURES
+
+    scenario = tiled_scenario(failures=FAILURES, max_reroutes=1)
+    return {policy: digests(simulate(scenario, policy).columns) for policy in POLICIES}
+
+
 def uplink_digests() -> dict[str, dict[str, str]]:
     """For every uplink policy (the compiled uplink stations, and the solver's Python subclass of them): the column
     digests of a short busy run."""
@@ -189,7 +199,7 @@ def orchestration_digests() -> dict[str, dict[str, str]]:
     return {policy: digests(simulate(variant_scenario(), policy).columns) for policy in ORCHESTRATED}
 
 
-@pytest.mark.parametrize("digested", [network_digests, uplink_digests, orchestration_digests])
+@pytest.mark.parametrize("digested", [network_digests, tiled_digests, uplink_digests, orchestration_digests])
 def test_compiled_network_simulation_matches_the_python_source_bit_for_bit(digested) -> None:
     name = digested.__name__
     code = f"import json; from tests.sim.test_accelerated import {name}; print(json.dumps({name}()))"

@@ -27,6 +27,7 @@ cdef class StagedRoute:
     cdef readonly tuple stages
     cdef readonly tuple return_path
     cdef readonly double deadline_s
+    cdef readonly tuple tiles
 
 
 @cython.final
@@ -63,15 +64,25 @@ cdef class Router:
     cpdef tuple explain(self, object request, object policy, double now_s)
     @cython.locals(
         spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, budget_s=double,
-        costs=CandidateCosts, route=Route, reused=CandidateCosts,
+        costs=CandidateCosts, route=Route, reused=CandidateCosts, tiled=list,
     )
     cpdef StagedRoute route_stages(
         self, object request, object policy, double now_s, double elapsed_s=*, bint record=*
     )
-    @cython.locals(route=Route)
+    @cython.locals(costs=CandidateCosts, group=tuple, slowest=Route, route=Route)
+    cdef Route _route_tiles(
+        self, object stage, str source, str ingress, double bits, double result_bits, bint is_last, double budget_s,
+        double start_s, object policy, bint record, list tiled,
+    )
+    @cython.locals(first=Py_ssize_t, picks=list, routes=list, pick=Py_ssize_t)
+    cdef tuple _spread(
+        self, str service_id, str source, CandidateCosts costs, object policy, Py_ssize_t tiles, bint record
+    )
+    @cython.locals(route=Route, group=tuple)
     cpdef record(self, StagedRoute staged)
-    @cython.locals(pick=Py_ssize_t, j=Py_ssize_t, why_cloud=CloudReason)
     cdef Route _decide(self, str service_id, str source, CandidateCosts costs, object policy, bint record=*)
+    @cython.locals(j=Py_ssize_t, why_cloud=CloudReason)
+    cdef Route _route_at(self, str service_id, str source, CandidateCosts costs, Py_ssize_t pick, bint record)
     cpdef require_base_station(self, str name)
 
 

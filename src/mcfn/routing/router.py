@@ -27,7 +27,7 @@ from mcfn.compute.node import Work
 from mcfn.network.topology.graph import Role, Topology
 from mcfn.routing.costs import CandidateCosts, Instances, predict
 from mcfn.routing.policies import Policy
-from mcfn.routing.request import Request, SplitRequest
+from mcfn.routing.request import Request, SplitRequest, Stage
 from mcfn.routing.tables import CostTables
 
 try:
@@ -121,16 +121,27 @@ class Route:
 class StagedRoute:
     """A routed split request: one :class:`Route` per stage and the path the final output takes home.
 
-    Each stage's ``network_s`` counts its input transfer; the last stage's also counts the return. Read-only by
-    contract, like :class:`Route`; two staged routes are equal when their fields are.
+    Each stage's ``network_s`` counts its input transfer; the last stage's also counts the return. When a stage is
+    tiled (:class:`~mcfn.routing.request.Stage` ``tiles > 1``), ``tiles[k]`` holds the routes of its tiles on
+    distinct nodes, the policy's choice first, and ``stages[k]`` is the slowest of them (the stage's predicted
+    latency, and the node its successor is predicted from); ``tiles`` is empty when no stage is tiled. Read-only
+    by contract, like :class:`Route`; two staged routes are equal when their fields are.
     """
 
-    __slots__ = ("deadline_s", "return_path", "stages")
+    __slots__ = ("deadline_s", "return_path", "stages", "tiles")
 
-    def __init__(self, *, stages: tuple[Route, ...], return_path: tuple[str, ...], deadline_s: float) -> None:
+    def __init__(
+        self,
+        *,
+        stages: tuple[Route, ...],
+        return_path: tuple[str, ...],
+        deadline_s: float,
+        tiles: tuple[tuple[Route, ...], ...] = (),
+    ) -> None:
         self.stages = stages
         self.return_path = return_path
         self.deadline_s = deadline_s
+        self.tiles = tiles
 
     @property
     def latency_s(self) -> float:
@@ -143,12 +154,21 @@ class StagedRoute:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StagedRoute):
             return NotImplemented
-        return (self.stages, self.return_path, self.deadline_s) == (other.stages, other.return_path, other.deadline_s)
+        return (self.stages, self.return_path, self.deadline_s, self.tiles) == (
+            other.stages,
+            other.return_path,
+            other.deadline_s,
+            other.tiles,
+        )
 
     __hash__ = None  # type: ignore[assignment]  # equal by value, and not frozen
 
     def __repr__(self) -> str:
-        return f"StagedRoute(stages={self.stages!r}, return_path={self.return_path!r}, deadline_s={self.deadline_s!r})"
+        tiles = f", tiles={self.tiles!r}" if self.tiles else ""
+        return (
+            f"StagedRoute(stages={self.stages!r}, return_path={self.return_path!r}, deadline_s={self.deadline_s!r}"
+            f"{tiles})"
+        )
 
 
 class Router:
@@ -265,15 +285,42 @@ class Router:
         one it takes with :meth:`record`).
 
         ``elapsed_s`` is the time the request will have spent before its data is at the ingress (an upload still to
-        come): the stages are predicted (and recorded) from then on, within what it leaves of the deadline."""
+        come): the stages are predicted (and recorded) from then on, within what it leaves of the deadline.
+
+        A tiled stage (``tiles = T > 1``) is predicted as one decision for a tile (its share of the input and work,
+        ``1 / T`` of the output) and placed on ``T`` distinct candidates by :meth:`_spread`; its predicted latency
+        is its slowest tile's, and the next stage is predicted from that tile's node with its ``1 / T`` of the
+        output (the other tiles' outputs are taken to arrive no later)."""
         ingress = request.ingress
         self.require_base_station(ingress)
         source, bits, spent = ingress, request.data_bits, elapsed_s
         last = len(request.stages) - 1
         result_bits = request.stages[last].output_bits
+        if request.stages[last].tiles > 1:  # each tile's share goes home on its own
+            result_bits = result_bits / request.stages[last].tiles
         routes = []
+        tiled: list[tuple[Route, ...]] = []
         for k, stage in enumerate(request.stages):
             service_id = stage.service_id
+            if stage.tiles > 1:
+                if not tiled:
+                    tiled = [(route,) for route in routes]
+                route = self._route_tiles(
+                    stage,
+                    source,
+                    ingress,
+                    bits,
+                    result_bits,
+                    k == last,
+                    request.deadline_s - spent,
+                    now_s + spent,
+                    policy,
+                    record,
+                    tiled,
+                )
+                routes.append(route)
+                source, bits, spent = route.node_id, stage.output_bits / stage.tiles, spent + route.latency_s
+                continue
             out_bits, ahead_bits = (stage.output_bits, 0.0) if k == last else (0.0, result_bits)
             budget_s = request.deadline_s - spent
             reused = self._last_costs.get(service_id)
@@ -293,21 +340,96 @@ class Router:
             self._last_costs[service_id] = costs
             route = self._decide(service_id, source, costs, policy, record)
             routes.append(route)
+            if tiled:
+                tiled.append((route,))
             source, bits, spent = route.node_id, stage.output_bits, spent + route.latency_s
         return StagedRoute(
-            stages=tuple(routes), return_path=self._tables.path(source, ingress), deadline_s=request.deadline_s
+            stages=tuple(routes),
+            return_path=self._tables.path(source, ingress),
+            deadline_s=request.deadline_s,
+            tiles=tuple(tiled),
         )
+
+    def _route_tiles(
+        self,
+        stage: Stage,
+        source: str,
+        ingress: str,
+        bits: float,
+        result_bits: float,
+        is_last: bool,
+        budget_s: float,
+        start_s: float,
+        policy: Policy,
+        record: bool,
+        tiled: list[tuple[Route, ...]],
+    ) -> Route:
+        """Route a tiled stage of :meth:`route_stages`, append its tiles' routes to ``tiled``, and return the slowest
+        (the first of the slowest on ties)."""
+        service_id, tiles = stage.service_id, stage.tiles
+        out_bits, ahead_bits = (stage.output_bits / tiles, 0.0) if is_last else (0.0, result_bits)
+        costs = self._costs(
+            service_id,
+            source,
+            ingress,
+            bits * stage.share,
+            out_bits,
+            ahead_bits,
+            stage.tile_work,
+            budget_s,
+            stage.memory_bytes,
+            start_s,
+            self._last_costs.get(service_id),
+        )
+        self._last_costs[service_id] = costs
+        group = self._spread(service_id, source, costs, policy, tiles, record)
+        tiled.append(group)
+        slowest = group[0]
+        for route in group:
+            if route.latency_s > slowest.latency_s:
+                slowest = route
+        return slowest
+
+    def _spread(
+        self, service_id: str, source: str, costs: CandidateCosts, policy: Policy, tiles: int, record: bool
+    ) -> tuple[Route, ...]:
+        """Place ``tiles`` tiles of one decision on distinct candidates: the policy's choice, then the other
+        candidates that meet the budget in order of predicted latency, then the rest in that order (first position
+        on ties). Under ``compute-aware`` these are the ``tiles`` best by predicted latency; every other policy
+        keeps its own choice for the first tile. One decision's costs serve every tile: a placement changes only
+        its own node's prediction, and no other tile goes there."""
+        first = policy.choose(costs)
+        picks = [first]
+        for pick in np.lexsort((costs.total_s, ~costs.feasible)).tolist():
+            if len(picks) == tiles:
+                break
+            if pick != first:
+                picks.append(pick)
+        if len(picks) < tiles:
+            raise ValueError(f"service {service_id} has {len(picks)} instances, fewer than its {tiles} tiles")
+        routes = []
+        for pick in picks:
+            routes.append(self._route_at(service_id, source, costs, pick, record))
+        return tuple(routes)
 
     def record(self, staged: StagedRoute) -> None:
         """Record in the view the placements of ``staged``, routed with ``record=False`` (:meth:`route_stages`)."""
         index = self._fleet.index
+        if staged.tiles:
+            for group in staged.tiles:
+                for route in group:
+                    self._view.place(index[route.node_id], route.arrival_s, route.compute_s)
+            return
         for route in staged.stages:
             self._view.place(index[route.node_id], route.arrival_s, route.compute_s)
 
     def _decide(
         self, service_id: str, source: str, costs: CandidateCosts, policy: Policy, record: bool = True
     ) -> Route:
-        pick = policy.choose(costs)
+        return self._route_at(service_id, source, costs, policy.choose(costs), record)
+
+    def _route_at(self, service_id: str, source: str, costs: CandidateCosts, pick: int, record: bool) -> Route:
+        """The :class:`Route` to candidate ``pick`` of ``costs``, recorded in the view with ``record``."""
         j = costs._nodes[pick]  # the underscored twins: compiled, typed views
         arrival_s = costs.start_s + costs._in_s[pick]
         if record:

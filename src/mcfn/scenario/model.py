@@ -180,12 +180,17 @@ class Awareness(StrictModel):
 
 
 class StageDoc(StrictModel):
-    """One stage of a service's split plan: its work, its output, and where it may run."""
+    """One stage of a service's split plan: its work, its output, and where it may run; with ``tiles > 1``, a
+    vertical split (DeepThings' fused tile partitioning, Zhao et al., IEEE TCAD 2018) into ``tiles`` parallel
+    sub-tasks on distinct nodes, each taking ``(1 + halo) / tiles`` of the stage's input and work (``halo``: the
+    overlap of the tiles' receptive fields) and producing ``1 / tiles`` of its output."""
 
     flops: Annotated[float, Field(ge=0)] | dict[OpClass, NonNegative]
     output_bits: NonNegative
     memory_bytes: NonNegative = 0.0
     on: tuple[Literal["edge", "cloud"], ...] = ("edge", "cloud")
+    tiles: Annotated[int, Field(ge=1, le=16)] = 1
+    halo: NonNegative = 0.0
 
     @model_validator(mode="after")
     def _somewhere(self) -> StageDoc:
@@ -434,6 +439,22 @@ class Scenario(StrictModel):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"service name {twice[0]!r} appears twice")
+        nodes = {"edge": cells, "cloud": 0 if self.compute.cloud is None else 1}
+        for s in self.services:
+            for v in s.all_variants:
+                for k, stage in enumerate(v.stages):
+                    where = f"service {s.name} variant {v.label} stage {k}"
+                    hosts = sum(nodes[tier] for tier in stage.on)
+                    if stage.tiles > hosts:
+                        raise ValueError(
+                            f"{where}: tiles {stage.tiles} exceeds the {hosts} nodes of its tiers "
+                            f"({', '.join(stage.on)}); each tile runs on a node of its own"
+                        )
+                    if stage.tiles > 1 and k > 0 and v.stages[k - 1].tiles > 1:
+                        raise ValueError(
+                            f"{where}: tiles {stage.tiles} follows another tiled stage; fuse them into one tiled "
+                            "stage (DeepThings' fused tiles) or put an untiled stage between"
+                        )
         if self.compute.cloud is None:
             for s in self.services:
                 for v in s.all_variants:

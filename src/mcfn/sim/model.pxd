@@ -9,6 +9,8 @@ from mcfn.sim.records cimport TaskTable
 from mcfn.sim.servers cimport ComputeServers
 from mcfn.sim.wired cimport WiredNetwork
 
+cdef Py_ssize_t TILE_BASE
+
 
 @cython.final
 cdef class Flight:
@@ -25,6 +27,14 @@ cdef class Flight:
     cdef public double compute_s
     cdef public list nodes
     cdef public list paths
+    cdef public list tiles
+    cdef public list scatter
+    cdef public list gather
+    cdef public Py_ssize_t jobs
+    cdef public Py_ssize_t pending
+    cdef public Py_ssize_t computed
+    cdef public list tile_since
+    cdef public double tile_s
 
 
 @cython.final
@@ -47,6 +57,9 @@ cdef class NetworkModel:
     cdef tuple _reference
     cdef tuple _data_bits
     cdef tuple _output_bits
+    cdef tuple _share
+    cdef object _at_tile_event
+    cdef object _joined_event
     cdef object _at_node_event
     cdef object _at_station_event
     cdef object _delivered_event
@@ -69,6 +82,16 @@ cdef class NetworkModel:
     cpdef _at_node(self, Py_ssize_t task)
     @cython.locals(flight=Flight, now=double, k=Py_ssize_t, output_bits=tuple)
     cpdef _computed(self, Py_ssize_t task, double _served_s)
+    @cython.locals(k=Py_ssize_t, paths=tuple, tiles=Py_ssize_t, share=double, t=Py_ssize_t)
+    cdef _scatter(self, Flight flight, double bits)
+    @cython.locals(flight=Flight)
+    cdef Flight _flight_of(self, Py_ssize_t job)
+    @cython.locals(flight=Flight, k=Py_ssize_t, t=Py_ssize_t, j=Py_ssize_t)
+    cpdef _at_tile(self, Py_ssize_t job)
+    @cython.locals(flight=Flight, k=Py_ssize_t, t=Py_ssize_t, tile_s=double, output_bits=tuple, bits=double)
+    cdef _tile_computed(self, Py_ssize_t job)
+    @cython.locals(flight=Flight, k=Py_ssize_t, task=Py_ssize_t)
+    cpdef _joined(self, Py_ssize_t job)
     @cython.locals(flight=Flight, now=double)
     cpdef _at_station(self, Py_ssize_t task)
     @cython.locals(flight=Flight)

@@ -16,9 +16,19 @@ A task's life (events on :class:`~mcfn.sim.engine.Simulator`; what each costs is
    moved on meanwhile, on to its new station; the downlink then delivers it (``radio_delay_s + bits /
    downlink_bps``, not shared).
 
+A tiled stage (a vertical split, ``tiles: T``) forks: its input's ``(1 + halo) / T`` share goes from where the
+input is (the ingress station or the stage before's node) to each of its ``T`` tiles' nodes, each tile computes
+its share of the work there, and sends ``1 / T`` of the output on to the next stage's node, or, after the last
+stage, to the station serving the terminal when the stage's first tile finished; the stage joins when the last
+tile's output has arrived, and the next stage starts (the result is delivered) then. A tile's events carry a job
+id of its own (:func:`tile_job`), above every task id; a tiled stage never follows another (the scenario's
+validation). The task's ``compute_s`` counts a tiled stage's longest tile.
+
 A task that meets a failure (:mod:`mcfn.sim.failures`) is re-routed: its whole chain restarts from its ingress
 station, which keeps the uploaded input, with the deadline it has left, at most ``max_reroutes`` times; else it
-fails with the reason. Every task ends exactly once in the :class:`~mcfn.sim.records.TaskTable`.
+fails with the reason; a tile that meets one re-routes its whole task, and the task's other tiles of that route
+run on where they are and are dropped when they next arrive or end (their job ids name the route they belong
+to). Every task ends exactly once in the :class:`~mcfn.sim.records.TaskTable`.
 
 What a task's life costs in kernel events (each is a state change at its own instant that something else can
 see, so none can be dropped without changing the model):
@@ -55,6 +65,15 @@ from mcfn.sim.servers import ComputeServers
 from mcfn.sim.wired import WiredNetwork
 from mcfn.sim.world import World, menus
 
+#: Tile job ids start here (task ids are below): ``TILE_BASE + ((task << 7 | route) << 4 | tile)``, with ``route``
+#: the task's re-route count (at most 100 < 2^7) and ``tile`` below 16.
+TILE_BASE = 1 << 40
+
+
+def tile_job(task: int, route: int, tile: int) -> int:
+    """The job id of tile ``tile`` of ``task`` on its ``route``-th route (0: the first; re-routes count up)."""
+    return TILE_BASE + (((task << 7) | route) << 4 | tile)
+
 
 class Flight:
     """The mutable state of one task in flight (dropped when it ends; what remains is its table row).
@@ -63,22 +82,34 @@ class Flight:
     result is heading for (the terminal's serving station when it left); ``compression`` the share of its input the
     task uploads (chosen by the orchestrator, or by the uplink solver); ``since_s``
     when the task reached its current node; ``compute_s`` the seconds computed so far (the table's
-    ``compute_s`` when the task ends).
+    ``compute_s`` when the task ends). With a tiled stage in its route: ``tiles[k]`` the fleet indices of stage
+    ``k``'s tiles (``None``: untiled), ``scatter[k]`` the paths of their inputs, ``gather[k]`` the paths of their
+    outputs to the next stage's node; ``jobs`` the job id of tile 0 on this route (:func:`tile_job`); for the
+    current tiled stage, ``pending`` tiles whose output has not arrived, ``computed`` tiles done computing,
+    ``tile_since`` when each began and ``tile_s`` the longest tile's compute seconds so far.
     """
 
     __slots__ = (
         "arrival_s",
         "compression",
         "compute_s",
+        "computed",
+        "gather",
         "ingress",
+        "jobs",
         "nodes",
         "option",
         "paths",
+        "pending",
+        "scatter",
         "service",
         "since_s",
         "stage",
         "station",
         "terminal",
+        "tile_s",
+        "tile_since",
+        "tiles",
         "work_scale",
     )
 
@@ -98,6 +129,14 @@ class Flight:
         self.stage = 0
         self.since_s = 0.0
         self.compute_s = 0.0
+        self.tiles: list[tuple[int, ...] | None] | None = None
+        self.scatter: list[tuple[tuple[str, ...], ...] | None] = []
+        self.gather: list[tuple[tuple[str, ...], ...] | None] = []
+        self.jobs = 0
+        self.pending = 0
+        self.computed = 0
+        self.tile_since: list[float] = []
+        self.tile_s = 0.0
 
 
 class NetworkModel:
@@ -143,9 +182,13 @@ class NetworkModel:
         # each stage's output bits of an option
         self._data_bits = tuple(s.data_bits for s in scenario.services)
         self._output_bits = tuple(tuple(stage.output_bits for stage in o.stages) for o in world.options)
+        #: each stage's share of the input and work per tile, ``(1 + halo) / tiles`` (1: untiled)
+        self._share = tuple(tuple(stage.share for stage in requests[0].stages) for requests in world.requests)
         # one bound method each for every task's events, not one per event
         self._at_node_event = self._at_node
         self._at_station_event = self._at_station
+        self._at_tile_event = self._at_tile
+        self._joined_event = self._joined
         self._delivered_event = self._delivered
         self._node_index = world.fleet.index
         self._node_ids = world.fleet.node_ids
@@ -195,6 +238,8 @@ class NetworkModel:
     def _plan(self, task: int, route: StagedRoute) -> bool:
         """Adopt ``route`` for ``task``; fails the task (and returns False) when it leads into a failure."""
         flight = self._flights[task]
+        if route.tiles:
+            return self._plan_tiles(task, flight, route)
         nodes, paths = [], []
         for stage in route.stages:
             j = self._node_index[stage.node_id]
@@ -210,6 +255,43 @@ class NetworkModel:
         self.table.route(task, flight.option, nodes)
         return True
 
+    def _plan_tiles(self, task: int, flight: Flight, route: StagedRoute) -> bool:
+        """:meth:`_plan` for a route with a tiled stage (:attr:`Flight.tiles`); the table records each stage's first
+        tile's node (the policy's choice)."""
+        node_index, wired = self._node_index, self.wired
+        nodes, paths, tiles, scatter, gather = [], [], [], [], []
+        last = len(route.tiles) - 1
+        for k, group in enumerate(route.tiles):
+            if len(group) > 1:
+                into = route.tiles[k + 1][0].node_id if k < last else None
+                out = None if into is None else tuple(wired.path(tile.node_id, into) for tile in group)
+                checked: tuple[tuple[str, ...], ...] = tuple(tile.path for tile in group) + (out or ())
+                tiles.append(tuple(node_index[tile.node_id] for tile in group))
+                scatter.append(tuple(tile.path for tile in group))
+                gather.append(out)
+            else:
+                checked = () if k and tiles[k - 1] is not None else (group[0].path,)
+                tiles.append(None)
+                scatter.append(None)
+                gather.append(None)
+            for tile in group:
+                j = node_index[tile.node_id]
+                if self.servers.down[j]:
+                    self.fail(task, f"routed into a failure: node {self._node_ids[j]} is down")
+                    return False
+            for path in checked:
+                obstacle = wired.obstacle(path)
+                if obstacle is not None:
+                    self.fail(task, f"routed into a failure: {obstacle}")
+                    return False
+            nodes.append(node_index[group[0].node_id])
+            paths.append(group[0].path)
+        flight.nodes, flight.paths, flight.stage = nodes, paths, 0
+        flight.tiles, flight.scatter, flight.gather = tiles, scatter, gather
+        flight.jobs = tile_job(task, int(self.table.reroutes[task]), 0)
+        self.table.route(task, flight.option, nodes)
+        return True
+
     def _uploaded(self, task: int, sent_s: float) -> None:
         """The input has crossed the air interface (``radio_delay_s`` after the upload ended at ``sent_s``)."""
         self.table.uploaded(task, sent_s - self._flights[task].arrival_s)
@@ -217,6 +299,9 @@ class NetworkModel:
 
     def _first_stage(self, task: int) -> None:
         flight = self._flights[task]
+        if flight.tiles is not None and flight.tiles[0] is not None:
+            self._scatter(flight, self._data_bits[flight.service] * flight.compression)
+            return
         self.wired.send(
             task, flight.paths[0], self._data_bits[flight.service] * flight.compression, self._at_node_event
         )
@@ -232,6 +317,9 @@ class NetworkModel:
         self.servers.submit(j, task, self._alone_s[flight.option][k][j] * flight.work_scale)
 
     def _computed(self, task: int, _served_s: float) -> None:
+        if task >= TILE_BASE:
+            self._tile_computed(task)
+            return
         flight = self._flights[task]
         now = self.sim.now
         flight.compute_s += now - flight.since_s
@@ -239,12 +327,82 @@ class NetworkModel:
         output_bits = self._output_bits[flight.option]
         if k < len(output_bits):
             flight.stage = k
+            if flight.tiles is not None and flight.tiles[k] is not None:
+                self._scatter(flight, output_bits[k - 1])
+                return
             self.wired.send(task, flight.paths[k], output_bits[k - 1], self._at_node_event)
             return
         station = self.access.serving[flight.terminal]
         flight.station = station
         path = self.wired.path(self._node_ids[flight.nodes[-1]], self._stations[station])
         self.wired.send(task, path, output_bits[-1], self._at_station_event)
+
+    # --- tiles: fork and join ---------------------------------------------------------------------------------
+    def _scatter(self, flight: Flight, bits: float) -> None:
+        """Send each tile of the current stage its share of the stage's ``bits`` of input (the fork)."""
+        k = flight.stage
+        paths = flight.scatter[k]
+        tiles = len(paths)
+        flight.pending, flight.computed, flight.tile_s = tiles, 0, 0.0
+        flight.tile_since = [0.0] * tiles
+        share = bits * self._share[flight.option][k]
+        for t in range(tiles):
+            self.wired.send(flight.jobs + t, paths[t], share, self._at_tile_event)
+
+    def _flight_of(self, job: int) -> Flight | None:
+        """The flight of tile job ``job``, or None if its task has ended or was re-routed since (a stale tile)."""
+        flight = self._flights[(job - TILE_BASE) >> 11]
+        if flight is None or flight.jobs != job - (job & 15):
+            return None
+        return flight
+
+    def _at_tile(self, job: int) -> None:
+        flight = self._flight_of(job)
+        if flight is None:
+            return
+        k, t = flight.stage, job & 15
+        j = flight.tiles[k][t]
+        if self.servers.down[j]:
+            self.reroute(job, f"node {self._node_ids[j]} is down")
+            return
+        flight.tile_since[t] = self.sim.now
+        self.servers.submit(j, job, self._alone_s[flight.option][k][j] * flight.work_scale)
+
+    def _tile_computed(self, job: int) -> None:
+        flight = self._flight_of(job)
+        if flight is None:
+            return
+        k, t = flight.stage, job & 15
+        tile_s = self.sim.now - flight.tile_since[t]
+        if tile_s > flight.tile_s:
+            flight.tile_s = tile_s
+        output_bits = self._output_bits[flight.option]
+        bits = output_bits[k] / len(flight.tiles[k])
+        if k + 1 < len(output_bits):
+            self.wired.send(job, flight.gather[k][t], bits, self._joined_event)
+            return
+        if flight.computed == 0:  # the first tile of the last stage to finish picks the station
+            flight.station = self.access.serving[flight.terminal]
+        flight.computed += 1
+        path = self.wired.path(self._node_ids[flight.tiles[k][t]], self._stations[flight.station])
+        self.wired.send(job, path, bits, self._joined_event)
+
+    def _joined(self, job: int) -> None:
+        """A tile's output has arrived at the next stage's node (or the station); the last one joins the stage."""
+        flight = self._flight_of(job)
+        if flight is None:
+            return
+        flight.pending -= 1
+        if flight.pending:
+            return
+        flight.compute_s += flight.tile_s
+        task = (job - TILE_BASE) >> 11
+        k = flight.stage + 1
+        if k < len(self._output_bits[flight.option]):
+            flight.stage = k
+            self._at_node(task)
+        else:
+            self._at_station(task)
 
     def _at_station(self, task: int) -> None:
         flight = self._flights[task]
@@ -276,7 +434,12 @@ class NetworkModel:
         self.table.fail(task, self.sim.now, reason, 0.0 if flight is None else flight.compute_s)
 
     def reroute(self, task: int, reason: str) -> None:
-        """Restart ``task``'s chain from its ingress station after a failure, or fail it with ``reason``."""
+        """Restart ``task``'s chain from its ingress station after a failure, or fail it with ``reason``; ``task``
+        may be a tile's job id (:func:`tile_job`), and a stale tile's is ignored."""
+        if task >= TILE_BASE:
+            if self._flight_of(task) is None:
+                return
+            task = (task - TILE_BASE) >> 11
         table, flight = self.table, self._flights[task]
         if table.reroutes[task] >= self._max_reroutes:
             self.fail(task, reason)
@@ -295,10 +458,16 @@ class NetworkModel:
             self._first_stage(task)
 
     def interrupt_compute(self, node: int) -> list[int]:
-        """Take every task off a compute node that went down; returns them (compute time so far is counted)."""
+        """Take every task (and tile job) off a compute node that went down; returns them (compute time so far is
+        counted: for a tile, its stage's longest tile so far)."""
         tasks = self.servers.stations[node].drop_all()
         now = self.sim.now
         for task in tasks:
+            if task >= TILE_BASE:
+                flight = self._flight_of(task)
+                if flight is not None:
+                    flight.compute_s += max(flight.tile_s, now - flight.tile_since[task & 15])
+                continue
             flight = self._flights[task]
             flight.compute_s += now - flight.since_s
         return tasks

@@ -49,7 +49,8 @@ class World:
     service_options: tuple[tuple[int, ...], ...]
     #: ``requests[o][i]``: option ``o``'s split request entering at station ``i``.
     requests: tuple[tuple[SplitRequest, ...], ...]
-    #: ``alone_s[o][k][j]``: seconds one VM of fleet node ``j`` needs for stage ``k`` of option ``o``.
+    #: ``alone_s[o][k][j]``: seconds one VM of fleet node ``j`` needs for stage ``k`` of option ``o`` (for one of its
+    #: tiles when the stage is tiled).
     alone_s: tuple[tuple[tuple[float, ...], ...], ...]
 
     @property
@@ -97,30 +98,33 @@ def build_world(scenario: Scenario) -> World:
         name = scenario.services[option.service].name
         for k, stage in enumerate(option.stages):
             instances[stage_service_id(name, option.label, k)] = [n for tier in stage.on for n in tiers[tier]]
+    stages = tuple(
+        tuple(
+            Stage(
+                service_id=stage_service_id(scenario.services[option.service].name, option.label, k),
+                work=stage_work(stage),
+                output_bits=stage.output_bits,
+                memory_bytes=stage.memory_bytes,
+                tiles=stage.tiles,
+                halo=stage.halo,
+            )
+            for k, stage in enumerate(option.stages)
+        )
+        for option in options
+    )
     requests = tuple(
         tuple(
             SplitRequest(
                 ingress=station,
                 data_bits=scenario.services[option.service].data_bits,
-                stages=tuple(
-                    Stage(
-                        service_id=stage_service_id(scenario.services[option.service].name, option.label, k),
-                        work=stage_work(stage),
-                        output_bits=stage.output_bits,
-                        memory_bytes=stage.memory_bytes,
-                    )
-                    for k, stage in enumerate(option.stages)
-                ),
+                stages=stages[o],
                 deadline_s=scenario.services[option.service].deadline_s,
             )
             for station in stations
         )
-        for option in options
+        for o, option in enumerate(options)
     )
-    alone = tuple(
-        tuple(tuple(node.compute_time_s(stage_work(stage)) for node in nodes) for stage in option.stages)
-        for option in options
-    )
+    alone = tuple(tuple(tuple(node.compute_time_s(st.tile_work) for node in nodes) for st in plan) for plan in stages)
     return World(
         scenario=scenario,
         topology=topology,
