@@ -19,9 +19,9 @@ The network's numbers and their sources:
 - cloud: the region's share for these cells is one NVIDIA A100 split into its 7 MIG instances (datasheet: up to 7;
   312 TFLOPS FP16 tensor dense, so 4.46e13 FLOP/s a slice; 40 GB, so ~5 GB a slice);
 - cloud round trip: 30 ms beyond the base station (backhaul 0.5 ms + core 2 ms + WAN 12.5 ms each way): commercial
-  5G round trips to Internet servers measure 31–34 ms (Ookla, US operators, 2023), and only 29 % of users reach the
-  nearest cloud region within 10 ms against 58 % an edge server (Charyyev, Arslan & Gunes, "Latency Comparison of
-  Cloud Datacenters and Edge Servers", IEEE GLOBECOM 2020);
+  5G round trips to Internet servers measure 31–34 ms (Ookla's measurements of US operators, as reported by
+  TotalTele), and only 29 % of users reach the nearest cloud region within 10 ms against 58 % an edge server
+  (Charyyev, Arslan & Gunes, "Latency Comparison of Cloud Datacenters and Edge Servers", IEEE GLOBECOM 2020);
 - backhaul: 1 Gb/s a cell site (high-capacity sites, Ericsson Microwave Outlook 2017), 10 Gb/s from each
   aggregation point to the core, shared by its cells (assumed).
 """
