@@ -107,3 +107,30 @@ def test_the_readme_scenario_examples_run(tmp_path):
         done = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True)
         assert done.returncode == 0, f"{command}: {done.stderr}"
     assert "valid" in done.stdout
+
+
+def test_options_lists_every_variant_and_exit_with_its_accuracy_source_and_times(capsys):
+    from mcfn.services import service_options
+
+    code, out, _ = run(capsys, "scenario", "options", "--json")
+    assert code == 0
+    rows = json.loads(out)["options"]
+    options = [o for service in service_options(default_scenario()) for o in service]
+    assert [(r["variant"], r["exit"]) for r in rows] == [(o.variant, o.exit) for o in options]
+    assert [r["source"] for r in rows] == [o.source for o in options]
+    by_variant = {r["variant"]: r for r in rows if r["exit"] == "final"}
+    # int8 halves the dense work's time on a CPU edge VM (2x its float conv share), not its FLOPs
+    assert by_variant["resnet50-int8"]["flops"] == by_variant["resnet50"]["flops"]
+    int8, fp32 = by_variant["resnet50-int8"]["alone_s"]["edge0"], by_variant["resnet50"]["alone_s"]["edge0"]
+    assert 0.45 * fp32 < int8 < 0.6 * fp32
+    code, out, _ = run(capsys, "scenario", "options")
+    assert code == 0
+    assert "mobilenet_v2-int8" in out
+    assert "assumed" in out
+
+
+def test_options_of_a_missing_file_is_one_line_and_exit_2(capsys):
+    code, _, err = run(capsys, "scenario", "options", "no-such.yaml")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "no-such.yaml" in err

@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from mcfn.sim.world import stage_work
+
 if TYPE_CHECKING:
     from mcfn.scenario import Scenario
     from mcfn.sim.world import World
 
 scenario_app = typer.Typer(
     name="scenario",
-    help="Simulation scenarios of 'mcfn run' (docs/scenario.md): print the default to start from, check a file.",
+    help="Simulation scenarios of 'mcfn run' (docs/scenario.md): print the default to start from, check a file, "
+    "list the ways to serve each service.",
     rich_markup_mode=None,
 )
 
@@ -89,3 +92,78 @@ def _summary(file: Path, scenario: Scenario, world: World) -> dict[str, Any]:
         "drain_s": scenario.drain_s,
         "seed": scenario.seed,
     }
+
+
+@scenario_app.command("options")
+def options_command(
+    file: Path | None = typer.Argument(None, metavar="[FILE]", help="Scenario YAML; without it, the embedded default."),
+    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON."),
+) -> None:
+    """List every way to serve each service: variant, exit, precision, accuracy and its source, work, and the
+    seconds one VM of each compute node class needs for it alone.
+
+    These are the options 'utility-aware' chooses among per task (with each level of 'compression'); the first of
+    each service is its reference, what every routing policy runs.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from mcfn.scenario import default_scenario, load_scenario
+    from mcfn.sim.run import prepare
+
+    scenario = default_scenario() if file is None else load_scenario(file)
+    world = prepare(scenario, "nearest-edge").world  # builds what a run builds; simulates nothing
+    rows = _option_rows(scenario, world)
+    if as_json:
+        from mcfn.cli.output import print_json
+
+        print_json({"scenario": str(file) if file else "default", "options": rows})
+        return
+    classes = list(rows[0]["alone_s"]) if rows else []
+    table = Table(title="Ways to serve each service (alone: one VM, nothing else running)", title_justify="left")
+    for name in ("service", "variant", "exit", "precision", "accuracy", "source", "GFLOP", "compression"):
+        table.add_column(name, justify="right" if name in ("accuracy", "GFLOP") else "left", no_wrap=True)
+    for node in classes:
+        table.add_column(f"alone on {node} (ms)", justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row["service"],
+            row["variant"],
+            row["exit"],
+            row["precision"],
+            f"{row['accuracy']:.4f}",
+            row["source"],
+            f"{row['flops'] / 1e9:.2f}",
+            ", ".join(f"{c:g}" for c in row["compression"]),
+            *(f"{row['alone_s'][node] * 1e3:.2f}" for node in classes),
+        )
+    console = Console()
+    console.width = max(console.width, 280)  # piped: one line per option
+    console.print(table)
+
+
+def _option_rows(scenario: Scenario, world: World) -> list[dict[str, Any]]:
+    """One row per option of every service; compute times on one node of each class (the first edge server of
+    each distinct kind and speed, and the cloud)."""
+    fleet = world.fleet
+    seen: dict[tuple[Any, ...], int] = {}
+    for j, node in enumerate(fleet.nodes):
+        seen.setdefault((node.tier, node.kind, node.per_op_flops_per_s), j)
+    rows = []
+    for o, option in enumerate(world.options):
+        service = scenario.services[option.service]
+        rows.append(
+            {
+                "service": service.name,
+                "variant": option.variant,
+                "exit": option.exit,
+                "precision": option.precision,
+                "accuracy": option.accuracy,
+                "source": option.source,
+                "flops": sum(sum(stage_work(stage).per_op_flops) for stage in option.stages),
+                "stages": len(option.stages),
+                "compression": list(service.compression),
+                "alone_s": {fleet.node_ids[j]: sum(stage[j] for stage in world.alone_s[o]) for j in seen.values()},
+            }
+        )
+    return rows

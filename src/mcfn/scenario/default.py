@@ -61,6 +61,7 @@ services:
     data_bits: 2.0e+6
     deadline_s: 0.15
     accuracy: 0.5
+    accuracy_source: assumed (a YOLO-style detector's mAP)
     min_accuracy: 0.4
     stages:
       - {flops: {conv: 9.0e+9, elementwise: 6.0e+8}, output_bits: 3.2e+6}
@@ -70,6 +71,7 @@ services:
     data_bits: 2.56e+5
     deadline_s: 0.25
     accuracy: 0.9
+    accuracy_source: assumed (1 - word error rate of a small recogniser)
     min_accuracy: 0.8
     stages:
       - {flops: {matmul: 3.0e+9, elementwise: 3.0e+8}, output_bits: 1.2e+6}
