@@ -101,7 +101,7 @@ def test_help(capsys, args):
 def test_the_readme_scenario_examples_run(tmp_path):
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     commands = [line.strip()[2:] for line in readme.splitlines() if line.strip().startswith("$ mcfn scenario ")]
-    assert len(commands) == 2
+    assert len(commands) == 3
     for command in commands:
         command = command.split("  #")[0].replace("mcfn ", f"{sys.executable} -m mcfn ", 1)
         done = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True)

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from mcfn.sim.world import stage_work
-
 if TYPE_CHECKING:
     from mcfn.scenario import Scenario
     from mcfn.sim.world import World
@@ -145,6 +143,8 @@ def options_command(
 def _option_rows(scenario: Scenario, world: World) -> list[dict[str, Any]]:
     """One row per option of every service; compute times on one node of each class (the first edge server of
     each distinct kind and speed, and the cloud)."""
+    from mcfn.sim.world import stage_work
+
     fleet = world.fleet
     seen: dict[tuple[Any, ...], int] = {}
     for j, node in enumerate(fleet.nodes):
