@@ -62,12 +62,14 @@ def run_command(
         False, "--json", help="Print the summary JSON (each seed's summary, means and CIs) instead of the table."
     ),
 ) -> None:
-    """Simulate the mobile computing-force network and compare routing policies on the same arrivals.
+    """Simulate the mobile computing-force network and compare policies on the same arrivals.
 
-    Every policy runs on the same arrivals and mobility for a given seed; with --seeds N the table shows each
-    metric's mean over the seeds with its 95 % confidence interval.
+    Orchestrating policies choose each task's model variant, exit, input compression and placement for the seed's
+    utility; routing policies place the reference variant. Every policy runs on the same arrivals and mobility for
+    a given seed; with --seeds N the table shows each metric's mean over the seeds with its 95 % confidence
+    interval, overall and per service.
 
-    Example: 'mcfn run --policy compute-aware --policy nearest-edge --duration-s 60 --seeds 5 --jobs 2'.
+    Example: 'mcfn run --policy utility-aware --policy compute-aware --duration-s 60 --seeds 5 --jobs 2'.
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
