@@ -66,11 +66,11 @@ def test_evaluate_reports_violations():
 def test_a_failing_solver_hands_over_to_the_next(monkeypatch):
     original = _conic._try
 
-    def clarabel_breaks(problem, solver, failures):
+    def clarabel_breaks(problem, solver, failures, options):
         if solver == "CLARABEL":
             failures.append("CLARABEL: simulated failure")
             return None
-        return original(problem, solver, failures)
+        return original(problem, solver, failures, options)
 
     monkeypatch.setattr(_conic, "_try", clarabel_breaks)
     inst = make_instance(0)
@@ -82,7 +82,7 @@ def test_a_failing_solver_hands_over_to_the_next(monkeypatch):
 
 
 def test_when_every_solver_fails_the_status_is_error(monkeypatch):
-    def broken(problem, solver, failures):
+    def broken(problem, solver, failures, options):
         failures.append(f"{solver}: simulated failure")
         return
 

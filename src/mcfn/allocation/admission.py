@@ -9,13 +9,22 @@ bisection with O(log N) phase-I solves instead of N; the result is the same as r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from mcfn.allocation.feasibility import phase_one
 from mcfn.allocation.problem import Instance
-from mcfn.allocation.schemes import Scheme, formulate, standalone_latency_s
+from mcfn.allocation.schemes import Formulation, Scheme, formulate, standalone_latency_s
+
+#: A phase I: whether a formulation's tasks can all meet their deadlines at their least data.
+FeasibilityTest = Callable[[Formulation], bool]
+
+
+def conic_feasible(form: Formulation) -> bool:
+    """Phase I by the conic solver (:func:`mcfn.allocation.feasibility.phase_one`)."""
+    return phase_one(form).feasible
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,31 +41,34 @@ def rejection_order(instance: Instance, scheme: Scheme) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argsort(-latency, kind="stable"))
 
 
-def is_feasible(instance: Instance, scheme: Scheme, indices: tuple[int, ...]) -> bool:
-    """Whether ``scheme`` can serve exactly the tasks at ``indices`` within their deadlines and floors."""
+def is_feasible(
+    instance: Instance, scheme: Scheme, indices: tuple[int, ...], feasible: FeasibilityTest = conic_feasible
+) -> bool:
+    """Whether ``scheme`` can serve exactly the tasks at ``indices`` within their deadlines and floors (phase I
+    by ``feasible``)."""
     if not indices:
         return True
     form = formulate(scheme, instance.subset(indices).scaled())
     if not np.all(np.isfinite(form.data_min_mbit)):
         return False
-    return phase_one(form).feasible
+    return feasible(form)
 
 
-def admit(instance: Instance, scheme: Scheme) -> Admission:
-    """Apply the admission rule of ``scheme``; O(log N) phase-I solves."""
+def admit(instance: Instance, scheme: Scheme, feasible: FeasibilityTest = conic_feasible) -> Admission:
+    """Apply the admission rule of ``scheme``; O(log N) phase-I solves by ``feasible``."""
     order = rejection_order(instance, scheme)
 
     def served(k: int) -> tuple[int, ...]:
         return tuple(sorted(order[k:]))
 
     lo, hi = 0, len(order)  # invariant: rejecting hi tasks is feasible; fewer than lo is not
-    if is_feasible(instance, scheme, served(0)):
+    if is_feasible(instance, scheme, served(0), feasible):
         hi = 0
     else:
         lo = 1
     while lo < hi:
         mid = (lo + hi) // 2
-        if is_feasible(instance, scheme, served(mid)):
+        if is_feasible(instance, scheme, served(mid), feasible):
             hi = mid
         else:
             lo = mid + 1

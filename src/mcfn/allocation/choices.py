@@ -13,7 +13,9 @@ class Scheme(StrEnum):
 
 
 class Method(StrEnum):
-    """Solution methods: the seed's successive convex approximation, or the log-domain global optimum."""
+    """Solution methods: the global optimum by mcfn's own interior-point method (``fast``) or by a conic solver
+    through cvxpy (``exact``, the reference), or the seed's successive convex approximation (``sca``)."""
 
-    SCA = "sca"
+    FAST = "fast"
     EXACT = "exact"
+    SCA = "sca"

@@ -54,7 +54,7 @@ def solve_exact(form: Formulation) -> RawSolution:
         constraints.append(a - cp.log(t_cmp) <= np.log(f) - np.log(s.compute_s_per_mbit_g))
     accuracy = s.p - cp.multiply(s.q, cp.exp(-cp.multiply(s.r, a)))
     utility = cp.sum(w * accuracy - cp.multiply((1 - w) / s.deadline_s, t_up + t_cmp))
-    solver = solve(cp.Problem(cp.Maximize(utility), constraints))
+    solver = solve(cp.Problem(cp.Maximize(utility), constraints), precise=True)
     return RawSolution(
         data_mbit=form.data_max_mbit if form.data_fixed else np.exp(value(a)),
         bandwidth_mhz=value(b),

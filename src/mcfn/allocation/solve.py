@@ -8,18 +8,26 @@ from collections.abc import Callable
 import numpy as np
 
 from mcfn.allocation._conic import AllSolversFailedError, RawSolution
-from mcfn.allocation.admission import Admission, admit, is_feasible
+from mcfn.allocation.admission import Admission, FeasibilityTest, admit, conic_feasible, is_feasible
 from mcfn.allocation.choices import Method, Scheme
 from mcfn.allocation.evaluation import evaluate
 from mcfn.allocation.exact import solve_exact
+from mcfn.allocation.fast import FastSolverError, feasible, solve_fast
 from mcfn.allocation.problem import GHZ, MHZ, Instance
 from mcfn.allocation.result import AllocationResult, task_allocations
 from mcfn.allocation.sca import solve_sca
 from mcfn.allocation.schemes import Formulation, formulate, standalone_latency_s
 
 METHODS: dict[Method, Callable[[Formulation], RawSolution]] = {
-    Method.SCA: solve_sca,
+    Method.FAST: solve_fast,
     Method.EXACT: solve_exact,
+    Method.SCA: solve_sca,
+}
+#: Each method's phase I (the admission rule's test): the fast method's own, the conic one for the others.
+FEASIBILITY: dict[Method, FeasibilityTest] = {
+    Method.FAST: feasible,
+    Method.EXACT: conic_feasible,
+    Method.SCA: conic_feasible,
 }
 
 
@@ -27,14 +35,14 @@ def allocate(
     instance: Instance,
     *,
     scheme: Scheme | str = Scheme.PROPOSED,
-    method: Method | str = Method.SCA,
+    method: Method | str = Method.FAST,
     admission: bool = True,
 ) -> AllocationResult:
     """Allocate bandwidth, compute and compression ratio to the tasks of ``instance`` (seed §3.2).
 
     ``scheme`` chooses which variables are optimised (``proposed``, ``fc``, ``ac``, ``wcr``); ``method`` is the
-    seed's SCA (``sca``, a monotone sequence of convex surrogates) or the log-domain global optimum
-    (``exact``). With ``admission`` (the spec's rule) an infeasible task set is served after rejecting tasks in
+    log-domain global optimum by mcfn's own interior-point method (``fast``) or by a conic solver (``exact``, the
+    reference), or the seed's SCA (``sca``, a monotone sequence of convex surrogates). With ``admission`` (the spec's rule) an infeasible task set is served after rejecting tasks in
     decreasing standalone latency; without it an infeasible set returns status ``infeasible`` and the reason.
     Solver failures that survive every fallback solver give status ``error``; nothing raises for a bad solve.
     """
@@ -44,10 +52,10 @@ def allocate(
     n = instance.n_tasks
     try:
         if admission:
-            decision = admit(instance, scheme)
+            decision = admit(instance, scheme, FEASIBILITY[method])
         else:
             everyone = tuple(range(n))
-            if not is_feasible(instance, scheme, everyone):
+            if not is_feasible(instance, scheme, everyone, FEASIBILITY[method]):
                 return _unsolved(
                     instance, scheme, method, started, "infeasible", infeasibility_reason(instance, scheme)
                 )
@@ -62,6 +70,8 @@ def allocate(
             iterations, solver, history = raw.iterations, raw.solver, raw.history
     except AllSolversFailedError as exc:
         return _unsolved(instance, scheme, method, started, "error", f"every solver failed: {exc}")
+    except FastSolverError as exc:
+        return _unsolved(instance, scheme, method, started, "error", f"the interior-point method failed: {exc}")
     admitted = np.zeros(n, dtype=bool)
     admitted[list(decision.admitted)] = True
     ev = evaluate(instance, bandwidth_hz=bandwidth, compute_hz=compute, compression=compression, admitted=admitted)

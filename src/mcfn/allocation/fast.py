@@ -1,0 +1,116 @@
+"""The ``fast`` method: the global optimum of the allocation problem by its own interior-point method.
+
+Same problem and same optimum as :mod:`mcfn.allocation.exact` (the tests hold the two to each other), without a
+modelling layer or a generic conic solver: :class:`~mcfn.allocation.barrier.Barrier` works on the problem's own
+block-structured Newton systems, ``O(N)`` per step (see its docstring for the convexity argument and the method).
+
+Phase I runs with every task at its least data; it decides feasibility with the tolerance of
+:data:`mcfn.allocation.feasibility.FEASIBILITY_TOLERANCE` (deadlines may be missed by that relative margin, as with
+the conic phase I) and gives phase II a strictly feasible start. When the least slack lies within ``RELAX`` of zero
+the feasible set has (almost) no interior: the deadlines are then relaxed by that margin, which moves the optimum by
+less than the tolerance the results are checked with.
+"""
+
+from __future__ import annotations
+
+import math
+import numpy as np
+
+from mcfn.allocation._conic import RawSolution
+from mcfn.allocation.barrier import Barrier, BarrierError
+from mcfn.allocation.feasibility import FEASIBILITY_TOLERANCE
+from mcfn.allocation.schemes import Formulation
+
+#: Least-slack margin (log scale) under which phase II runs on deadlines relaxed by it.
+RELAX = 1e-8
+#: Phase II stops when the duality gap is below this share of the utility's magnitude (the tests hold the
+#: utility to the conic solve's within 1e-6, relative) ...
+RELATIVE_GAP = 1e-9
+#: ... or below this, per task (a utility of zero has no relative precision).
+LEAST_GAP_PER_TASK = 1e-11
+#: A task whose data range is narrower than this (relative) has its data fixed.
+POINT_RANGE = 1e-9
+SOLVER = "mcfn interior point"
+#: Phase I's tolerance on the log-slack: deadlines may be missed by FEASIBILITY_TOLERANCE, relative.
+SLACK_TOLERANCE = math.log1p(FEASIBILITY_TOLERANCE)
+
+
+class FastSolverError(RuntimeError):
+    """The interior-point method failed numerically; ``allocate`` reports status ``error`` with this message."""
+
+
+def feasible(form: Formulation) -> bool:
+    """Phase I of ``form``: can every task meet its deadline at its least data? ``O(N)`` per Newton step."""
+    return _phase_one(_barrier(form)) <= SLACK_TOLERANCE
+
+
+def solve_fast(form: Formulation) -> RawSolution:
+    """Globally optimal bandwidth, compute and data for ``form`` (a feasible formulation; see :func:`feasible`).
+
+    Raises :class:`FastSolverError` if the set is infeasible or Newton's method fails.
+    """
+    barrier = _barrier(form)
+    slack = _phase_one(barrier)
+    if slack > SLACK_TOLERANCE:
+        raise FastSolverError(f"the task set is infeasible (least deadline slack {math.expm1(slack):.3g})")
+    if slack > -RELAX:
+        barrier.relax_deadlines(max(slack, 0.0) + RELAX)
+    try:
+        s = form.tasks
+        barrier.optimise(RELATIVE_GAP, LEAST_GAP_PER_TASK * s.n, float(np.sum(s.weight * s.p)))
+    except BarrierError as exc:
+        raise FastSolverError(str(exc)) from exc
+    data, bandwidth, compute = barrier.point()
+    return RawSolution(
+        data_mbit=np.where(_fixed_data(form), form.data_max_mbit, data),  # exactly, not e^(ln alpha)
+        bandwidth_mhz=bandwidth,
+        compute_g=compute,
+        iterations=barrier.newton_steps,
+        solver=SOLVER,
+    )
+
+
+def _barrier(form: Formulation) -> Barrier:
+    s = form.tasks
+    n = s.n
+    data_max = np.log(form.data_max_mbit)
+    data_min = np.log(form.data_min_mbit)
+    fixed = _fixed_data(form)
+    data_min = np.where(fixed, data_max, data_min)
+    if form.fixed_bandwidth_mhz is None:
+        bandwidth = np.full(n, s.bandwidth_mhz / (n + 1))
+    else:
+        bandwidth = form.fixed_bandwidth_mhz
+    if form.fixed_compute_g is None:
+        compute = np.full(n, min(s.vm_capacity_g, s.capacity_g / n) * n / (n + 1))
+    else:
+        compute = form.fixed_compute_g
+    return Barrier(
+        snr=s.snr_mhz,
+        work=s.compute_s_per_mbit_g,
+        deadline=s.deadline_s,
+        latency_weight=(1.0 - s.weight) / s.deadline_s,
+        accuracy_weight=s.weight * s.q,
+        r=s.r,
+        data_min_ln=data_min,
+        data_max_ln=data_max,
+        fixed_data=fixed,
+        bandwidth=bandwidth,
+        compute=compute,
+        bandwidth_total=s.bandwidth_mhz,
+        compute_total=s.capacity_g,
+        compute_cap=s.vm_capacity_g,
+        bandwidth_free=form.fixed_bandwidth_mhz is None,
+        compute_free=form.fixed_compute_g is None,
+    )
+
+
+def _fixed_data(form: Formulation) -> np.ndarray:
+    return (form.data_max_mbit - form.data_min_mbit) <= POINT_RANGE * form.data_max_mbit
+
+
+def _phase_one(barrier: Barrier) -> float:
+    try:
+        return barrier.least_slack(SLACK_TOLERANCE)
+    except BarrierError as exc:
+        raise FastSolverError(str(exc)) from exc

@@ -1,0 +1,131 @@
+"""The fast method against the conic reference: same statuses, same admissions, the same optimum.
+
+Instances are drawn by hypothesis over the whole class the solver claims: one to twelve tasks, every scheme,
+bandwidth, edge capacity and VM caps from scarce to plentiful, deadlines from binding to slack, accuracy floors
+from absent to binding to out of reach, weights from 0 to 1, and sets that need admission or are infeasible.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mcfn.allocation import AccuracyCurve, Instance, Method, Scheme, Task, allocate, evaluate
+from mcfn.allocation.admission import admit, conic_feasible
+from mcfn.allocation.fast import feasible
+from mcfn.allocation.schemes import formulate
+from mcfn.network.radio import channel_gain
+
+#: The fast method's utility must equal the conic solve's within this, relative (plus 1e-9 absolute).
+RELATIVE = 1e-6
+
+
+@st.composite
+def instances(draw: st.DrawFn) -> Instance:
+    """A random station: the spec's models with every input drawn over a wide range."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.integers(1, 12))
+    weight = draw(st.sampled_from([0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0]))
+    min_compression = draw(st.sampled_from([0.01, 0.05, 0.2, 0.5]))
+    deadline_scale = draw(st.sampled_from([0.05, 0.2, 0.5, 1.0, 3.0]))
+    tasks = []
+    for i in range(n):
+        p, q, r = rng.uniform(0.7, 0.99), rng.uniform(0.02, 0.3), rng.uniform(0.2, 1.2)
+        data = rng.uniform(0.2, 5.0) * 1e6
+        curve = AccuracyCurve(p=p, q=q, r=r)
+        floor_at = rng.choice([0.0, rng.uniform(min_compression, 1.0), rng.uniform(0.9, 1.3)], p=[0.3, 0.6, 0.1])
+        floor = 0.0 if floor_at == 0.0 else float(curve.accuracy(floor_at * data))
+        tasks.append(
+            Task(
+                id=f"t{i}",
+                terminal=f"u{i // 2}",
+                data_bits=data,
+                cycles_per_bit=rng.uniform(100, 5000),
+                accuracy=curve,
+                min_accuracy=max(floor, 0.0),
+                deadline_s=deadline_scale * rng.uniform(0.5, 2.0),
+                tx_power_w=rng.uniform(0.05, 0.2),
+                channel_gain=float(channel_gain(rng.uniform(30, 600))),
+                parallel=int(rng.integers(1, 4)),
+            )
+        )
+    return Instance(
+        bandwidth_hz=draw(st.sampled_from([1e6, 5e6, 1e7, 5e7])),
+        noise_psd_dbm_hz=-174.0,
+        edge_capacity_hz=draw(st.sampled_from([5e9, 2.5e10, 1e11, 3e11])),
+        vm_capacity_hz=draw(st.sampled_from([2e9, 1e10, 4e10])),
+        degradation=draw(st.sampled_from([0.0, 0.1, 1.0])),
+        weight=weight,
+        min_compression=min_compression,
+        tasks=tuple(tasks),
+    )
+
+
+def assert_same(fast, exact) -> None:
+    assert fast.status == exact.status, (fast.reason, exact.reason)
+    assert [t.admitted for t in fast.tasks] == [t.admitted for t in exact.tasks]
+    assert fast.reason == exact.reason
+    assert abs(fast.utility - exact.utility) <= RELATIVE * abs(exact.utility) + 1e-9, (fast.utility, exact.utility)
+
+
+@settings(max_examples=160, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.sampled_from(list(Scheme)))
+def test_fast_equals_the_conic_optimum_with_admission(instance, scheme):
+    fast = allocate(instance, scheme=scheme, method=Method.FAST)
+    exact = allocate(instance, scheme=scheme, method=Method.EXACT)
+    assert_same(fast, exact)
+    if fast.status == "optimal":
+        ev = evaluate(
+            instance,
+            bandwidth_hz=[t.bandwidth_hz for t in fast.tasks],
+            compute_hz=[t.compute_hz for t in fast.tasks],
+            compression=[t.compression for t in fast.tasks],
+            admitted=[t.admitted for t in fast.tasks],
+        )
+        assert ev.feasible and ev.utility == pytest.approx(fast.utility, rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.sampled_from(list(Scheme)))
+def test_fast_reports_infeasible_sets_as_the_reference_does(instance, scheme):
+    fast = allocate(instance, scheme=scheme, method=Method.FAST, admission=False)
+    exact = allocate(instance, scheme=scheme, method=Method.EXACT, admission=False)
+    assert_same(fast, exact)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.sampled_from(list(Scheme)))
+def test_fast_phase_one_decides_as_the_conic_one(instance, scheme):
+    form = formulate(scheme, instance.scaled())
+    if np.all(np.isfinite(form.data_min_mbit)):
+        assert feasible(form) == conic_feasible(form)
+    assert admit(instance, scheme, feasible) == admit(instance, scheme, conic_feasible)
+
+
+def test_spec_defaults_every_scheme_and_the_figures_ranges():
+    """The spec's figure instances (N = 20, B in {10, 50} MHz, F from 25 to 300 Gcycle/s, d from 0 to 2)."""
+    from mcfn.allocation import InstanceSpec, generate_instance
+
+    for seed, bandwidth, capacity, degradation in [(0, 10, 25, 0.1), (1, 50, 300, 0.1), (2, 10, 100, 2.0)]:
+        spec = InstanceSpec(bandwidth_mhz=bandwidth, capacity_gcycles=capacity, degradation=degradation)
+        instance = generate_instance(spec, np.random.default_rng(seed))
+        for scheme in Scheme:
+            assert_same(allocate(instance, scheme=scheme), allocate(instance, scheme=scheme, method=Method.EXACT))
+
+
+def test_a_lone_task_at_its_deadline_and_floor_at_once():
+    """A feasible set with no interior (the least data meets the deadline exactly) is solved, not refused."""
+    curve = AccuracyCurve(p=0.9, q=0.1, r=0.5)
+    task = Task("t", "u", 2e6, 1000.0, curve, 0.0, 1.0, 0.1, 1e-12, 1)
+    loose = Instance(1e7, -174.0, 1e10, 1e10, 0.0, 0.5, 0.5, (task,))
+    alone = allocate(loose, method=Method.FAST)
+    least = alone.tasks[0].latency_s * 0.5 / alone.tasks[0].compression  # latency at half the data, all resources
+    tight = loose.replace(tasks=(Task("t", "u", 2e6, 1000.0, curve, 0.0, least, 0.1, 1e-12, 1),))
+    fast, exact = allocate(tight, method=Method.FAST), allocate(tight, method=Method.EXACT)
+    assert fast.status == exact.status == "optimal"
+    assert fast.tasks[0].compression == pytest.approx(0.5, rel=1e-6)
+    assert math.isclose(fast.utility, exact.utility, rel_tol=RELATIVE)
