@@ -7,6 +7,7 @@ from absent to binding to out of reach, weights from 0 to 1, and sets that need 
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -14,7 +15,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mcfn.allocation import AccuracyCurve, Instance, Method, Scheme, Task, allocate, evaluate
+from mcfn.allocation import (
+    AccuracyCurve,
+    Instance,
+    InstanceSpec,
+    Method,
+    Scheme,
+    Task,
+    allocate,
+    evaluate,
+    generate_instance,
+)
 from mcfn.allocation.admission import admit, conic_feasible
 from mcfn.allocation.fast import feasible
 from mcfn.allocation.schemes import formulate
@@ -86,7 +97,8 @@ def test_fast_equals_the_conic_optimum_with_admission(instance, scheme):
             compression=[t.compression for t in fast.tasks],
             admitted=[t.admitted for t in fast.tasks],
         )
-        assert ev.feasible and ev.utility == pytest.approx(fast.utility, rel=1e-12, abs=1e-12)
+        assert ev.feasible
+        assert ev.utility == pytest.approx(fast.utility, rel=1e-12, abs=1e-12)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -108,8 +120,6 @@ def test_fast_phase_one_decides_as_the_conic_one(instance, scheme):
 
 def test_spec_defaults_every_scheme_and_the_figures_ranges():
     """The spec's figure instances (N = 20, B in {10, 50} MHz, F from 25 to 300 Gcycle/s, d from 0 to 2)."""
-    from mcfn.allocation import InstanceSpec, generate_instance
-
     for seed, bandwidth, capacity, degradation in [(0, 10, 25, 0.1), (1, 50, 300, 0.1), (2, 10, 100, 2.0)]:
         spec = InstanceSpec(bandwidth_mhz=bandwidth, capacity_gcycles=capacity, degradation=degradation)
         instance = generate_instance(spec, np.random.default_rng(seed))
@@ -129,3 +139,37 @@ def test_a_lone_task_at_its_deadline_and_floor_at_once():
     assert fast.status == exact.status == "optimal"
     assert fast.tasks[0].compression == pytest.approx(0.5, rel=1e-6)
     assert math.isclose(fast.utility, exact.utility, rel_tol=RELATIVE)
+
+
+def test_compiled_solver_matches_its_python_source_bit_for_bit():
+    from tests.sim.test_accelerated import in_pure_python
+
+    code = (
+        "import json, numpy as np; from mcfn.allocation import InstanceSpec, generate_instance, allocate; "
+        "r = [allocate(generate_instance(InstanceSpec(terminals=4, capacity_gcycles=30.0), np.random.default_rng(s)),"
+        " scheme=k) for s in range(2) for k in ('proposed', 'wcr')]; "
+        "print(json.dumps([[x.utility, x.iterations, [t.bandwidth_hz for t in x.tasks]] for x in r]))"
+    )
+    python = json.loads(in_pure_python(code))
+    ours = [
+        allocate(
+            generate_instance(InstanceSpec(terminals=4, capacity_gcycles=30.0), np.random.default_rng(s)), scheme=k
+        )
+        for s in range(2)
+        for k in ("proposed", "wcr")
+    ]
+    assert [[x.utility, x.iterations, [t.bandwidth_hz for t in x.tasks]] for x in ours] == python
+
+
+def test_a_numerical_failure_is_status_error(monkeypatch):
+    from mcfn.allocation import solve
+    from mcfn.allocation.fast import FastSolverError
+
+    def fails(form):
+        raise FastSolverError("simulated")
+
+    monkeypatch.setitem(solve.METHODS, Method.FAST, fails)
+    result = allocate(generate_instance(InstanceSpec(), np.random.default_rng(0)))
+    assert result.status == "error"
+    assert "interior-point method failed: simulated" in result.reason
+    assert not any(t.admitted for t in result.tasks)

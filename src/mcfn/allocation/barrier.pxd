@@ -86,7 +86,7 @@ cdef class Barrier:
 cdef bint _cholesky(double[:, ::1] h, Py_ssize_t i)
 
 @cython.locals(y0=double, y1=double, y2=double, x1=double, x2=double)
-cdef void _solve(double[:, ::1] l, Py_ssize_t i, double[:, ::1] rhs, double[:, ::1] out)
+cdef void _solve(double[:, ::1] factor, Py_ssize_t i, double[:, ::1] rhs, double[:, ::1] out)
 
 @cython.locals(y0=double, y1=double, y2=double, x1=double, x2=double)
-cdef void _solve_unit(double[:, ::1] l, Py_ssize_t i, Py_ssize_t k, double[:, ::1] out)
+cdef void _solve_unit(double[:, ::1] factor, Py_ssize_t i, Py_ssize_t k, double[:, ::1] out)

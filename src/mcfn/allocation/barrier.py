@@ -336,7 +336,9 @@ class Barrier:
         decrement = -self.grad_s * self.step_s
         for i in range(n):
             decrement -= (
-                self.grad[i, A] * self.step[i, A] + self.grad[i, B] * self.step[i, B] + self.grad[i, F] * self.step[i, F]
+                self.grad[i, A] * self.step[i, A]
+                + self.grad[i, B] * self.step[i, B]
+                + self.grad[i, F] * self.step[i, F]
             )
         return decrement
 
@@ -529,25 +531,25 @@ def _cholesky(h: np.ndarray, i: int) -> bool:
     return True
 
 
-def _solve(l: np.ndarray, i: int, rhs: np.ndarray, out: np.ndarray) -> None:
+def _solve(factor: np.ndarray, i: int, rhs: np.ndarray, out: np.ndarray) -> None:
     """``out[i] = (L L^T)^-1 rhs[i]`` for task ``i``'s factored block."""
-    y0 = rhs[i, 0] / l[i, 0]
-    y1 = (rhs[i, 1] - l[i, 1] * y0) / l[i, 3]
-    y2 = (rhs[i, 2] - l[i, 2] * y0 - l[i, 4] * y1) / l[i, 5]
-    x2 = y2 / l[i, 5]
-    x1 = (y1 - l[i, 4] * x2) / l[i, 3]
+    y0 = rhs[i, 0] / factor[i, 0]
+    y1 = (rhs[i, 1] - factor[i, 1] * y0) / factor[i, 3]
+    y2 = (rhs[i, 2] - factor[i, 2] * y0 - factor[i, 4] * y1) / factor[i, 5]
+    x2 = y2 / factor[i, 5]
+    x1 = (y1 - factor[i, 4] * x2) / factor[i, 3]
     out[i, 2] = x2
     out[i, 1] = x1
-    out[i, 0] = (y0 - l[i, 1] * x1 - l[i, 2] * x2) / l[i, 0]
+    out[i, 0] = (y0 - factor[i, 1] * x1 - factor[i, 2] * x2) / factor[i, 0]
 
 
-def _solve_unit(l: np.ndarray, i: int, k: int, out: np.ndarray) -> None:
+def _solve_unit(factor: np.ndarray, i: int, k: int, out: np.ndarray) -> None:
     """``out[i] = (L L^T)^-1 e_k`` for task ``i``'s factored block."""
-    y0 = 1.0 / l[i, 0] if k == 0 else 0.0
-    y1 = ((1.0 if k == 1 else 0.0) - l[i, 1] * y0) / l[i, 3]
-    y2 = ((1.0 if k == 2 else 0.0) - l[i, 2] * y0 - l[i, 4] * y1) / l[i, 5]
-    x2 = y2 / l[i, 5]
-    x1 = (y1 - l[i, 4] * x2) / l[i, 3]
+    y0 = 1.0 / factor[i, 0] if k == 0 else 0.0
+    y1 = ((1.0 if k == 1 else 0.0) - factor[i, 1] * y0) / factor[i, 3]
+    y2 = ((1.0 if k == 2 else 0.0) - factor[i, 2] * y0 - factor[i, 4] * y1) / factor[i, 5]
+    x2 = y2 / factor[i, 5]
+    x1 = (y1 - factor[i, 4] * x2) / factor[i, 3]
     out[i, 2] = x2
     out[i, 1] = x1
-    out[i, 0] = (y0 - l[i, 1] * x1 - l[i, 2] * x2) / l[i, 0]
+    out[i, 0] = (y0 - factor[i, 1] * x1 - factor[i, 2] * x2) / factor[i, 0]

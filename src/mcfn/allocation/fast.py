@@ -14,6 +14,7 @@ less than the tolerance the results are checked with.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from mcfn.allocation._conic import RawSolution
@@ -77,14 +78,13 @@ def _barrier(form: Formulation) -> Barrier:
     data_min = np.log(form.data_min_mbit)
     fixed = _fixed_data(form)
     data_min = np.where(fixed, data_max, data_min)
-    if form.fixed_bandwidth_mhz is None:
+    # strictly inside the budgets: (n / (n + 1)) of an equal share each
+    bandwidth = form.fixed_bandwidth_mhz
+    if bandwidth is None:
         bandwidth = np.full(n, s.bandwidth_mhz / (n + 1))
-    else:
-        bandwidth = form.fixed_bandwidth_mhz
-    if form.fixed_compute_g is None:
+    compute = form.fixed_compute_g
+    if compute is None:
         compute = np.full(n, min(s.vm_capacity_g, s.capacity_g / n) * n / (n + 1))
-    else:
-        compute = form.fixed_compute_g
     return Barrier(
         snr=s.snr_mhz,
         work=s.compute_s_per_mbit_g,

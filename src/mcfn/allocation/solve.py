@@ -42,9 +42,10 @@ def allocate(
 
     ``scheme`` chooses which variables are optimised (``proposed``, ``fc``, ``ac``, ``wcr``); ``method`` is the
     log-domain global optimum by mcfn's own interior-point method (``fast``) or by a conic solver (``exact``, the
-    reference), or the seed's SCA (``sca``, a monotone sequence of convex surrogates). With ``admission`` (the spec's rule) an infeasible task set is served after rejecting tasks in
-    decreasing standalone latency; without it an infeasible set returns status ``infeasible`` and the reason.
-    Solver failures that survive every fallback solver give status ``error``; nothing raises for a bad solve.
+    reference), or the seed's SCA (``sca``, a monotone sequence of convex surrogates). With ``admission`` (the
+    spec's rule) an infeasible task set is served after rejecting tasks in decreasing standalone latency; without
+    it an infeasible set returns status ``infeasible`` and the reason. Numerical failures that survive every
+    fallback give status ``error``; nothing raises for a bad solve.
     """
     scheme = Scheme(scheme)
     method = Method(method)
