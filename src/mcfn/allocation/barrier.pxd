@@ -4,45 +4,92 @@ cimport cython
 from libc cimport math
 
 cdef double LN2, _INF
-cdef Py_ssize_t A, B, F
-cdef double T_GROWTH, PHASE_ONE_START, PHASE_TWO_START, CENTRED, TO_BOUNDARY
+cdef Py_ssize_t A, B, F, DEADLINE, LOW, HIGH, CAP
+cdef double T_GROWTH, PHASE_ONE_START, PHASE_TWO_START, GAP_SHRINK, DUAL_RESIDUAL, PRIMAL_RESIDUAL, CENTRED
+cdef double TO_BOUNDARY, FEASIBLE_MARGIN, SLACK_FLOOR
 cdef Py_ssize_t MAX_NEWTON
 
 
 @cython.final
 cdef class Barrier:
     cdef readonly Py_ssize_t n
-    cdef double[::1] snr, work, deadline, latency_weight, accuracy_weight, r, data_min, data_max
+    cdef double[::1] snr, work, deadline, log_deadline, latency_weight, accuracy_weight, r, data_min, data_max
     cdef unsigned char[::1] fixed
-    cdef double[::1] a, b, f
+    cdef double[::1] a, beta, phi
     cdef double s
-    cdef double bandwidth_total, compute_total, compute_cap
+    cdef double bandwidth_total, compute_total, log_compute_cap
     cdef bint bandwidth_free, compute_free
     cdef readonly Py_ssize_t newton_steps
-    cdef double[:, ::1] grad, hess, cross, step, rhs, via_b, via_f, via_s
-    cdef double step_s, grad_s, hess_s, curv_b, curv_f
+    cdef double[:, ::1] grad, hess, cross, step, via_b, via_f, via_s, along, gval, slack, slack_step, duals, dual_step
+    cdef double gval_b, gval_f, slack_b, slack_f, slack_step_b, slack_step_f, dual_b, dual_f, dual_step_b, dual_step_f
+    cdef double dual_residual, primal_residual
+    cdef double step_s, grad_s, hess_s, curv_b, curv_f, x_a, x_b, x_f, h, gb, gf, hbb, hff
+
+    @cython.locals(
+        b=double, snr=double, log_term=double, rate=double, d_rate=double, dd_rate=double, u=double, du=double,
+        ddu=double, v=double,
+    )
+    cdef void _shape(self, Py_ssize_t i, double beta, double phi)
+
+    cpdef double latency(self, Py_ssize_t i)
+
+    @cython.locals(worst=double, i=Py_ssize_t, m=Py_ssize_t, t=double, gap=double)
+    cpdef double least_slack(self, double tolerance) except? -1.0
 
     @cython.locals(count=Py_ssize_t, i=Py_ssize_t)
     cpdef Py_ssize_t terms(self, bint phase_one)
 
-    @cython.locals(
-        n=Py_ssize_t, i=Py_ssize_t, total=double, used_b=double, used_f=double, s=double, a=double, b=double,
-        f=double, x=double, rate=double, h=double, slack=double, latency=double,
-    )
-    cpdef double value(self, bint phase_one, double t, double step)
+    @cython.locals(last=double, decrement=double, near=bint, step=double, start=double, trial=double, _=Py_ssize_t)
+    cpdef centre(self, double t)
 
     @cython.locals(
-        n=Py_ssize_t, i=Py_ssize_t, used_b=double, used_f=double, b=double, f=double, snr=double, log_term=double,
-        rate=double, d_rate=double, dd_rate=double, u=double, du=double, ddu=double, v=double, dv=double,
-        ddv=double, h=double, sigma=double, gb=double, gf=double, inv=double, ea=double, latency=double,
-        lb=double, lf=double, scale=double, acc=double, ga=double, haa=double, low=double, high=double,
-        cap=double, left=double,
+        s=double, total=double, used_b=double, used_f=double, i=Py_ssize_t, beta=double, phi=double, slack=double,
+    )
+    cpdef double value(self, double t, double step)
+
+    @cython.locals(i=Py_ssize_t)
+    cpdef relax_deadlines(self, double margin)
+
+    @cython.locals(
+        n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, room=double, m=Py_ssize_t, t=double, gap=double, target=double,
+        residual=double, step=double, trial=double, _=Py_ssize_t, last_gap=double, near=bint,
+    )
+    cpdef optimise(self, double relative_gap, double least_gap, double constant)
+
+    cdef bint _has(self, Py_ssize_t i, Py_ssize_t k)
+
+    @cython.locals(gap=double, i=Py_ssize_t, k=Py_ssize_t)
+    cdef double _gap(self)
+
+    @cython.locals(
+        step=double, move_b=double, move_f=double, i=Py_ssize_t, k=Py_ssize_t, da=double, dbeta=double,
+        dphi=double, along=double,
+    )
+    cdef double _dual_direction(self, double t)
+
+    @cython.locals(
+        used_b=double, used_f=double, dual=double, primal=double, centrality=double, inv_t=double, dual_b=double,
+        dual_f=double, i=Py_ssize_t, a=double, beta=double, phi=double, b=double, f=double, w=double,
+        on_deadline=double, cost=double, r_b=double, r_f=double, on_cap=double, r_a=double, low=double, high=double,
+    )
+    cpdef double residual(self, double t, double step)
+
+    @cython.locals(total=double, i=Py_ssize_t)
+    cpdef double objective(self)
+
+    @cython.locals(
+        n=Py_ssize_t, i=Py_ssize_t, used_b=double, used_f=double, b=double, f=double, gb=double, gf=double,
+        sigma=double, inv=double, latency=double, on=double, cost=double, curve=double, outer=double, acc=double,
+        ga=double, haa=double, cap=double, weight=double,
     )
     cpdef derivatives(self, bint phase_one, double t)
 
+    @cython.locals(w=double)
+    cdef double _weight(self, Py_ssize_t i, Py_ssize_t k, double t)
+
     @cython.locals(
-        n=Py_ssize_t, i=Py_ssize_t, bb=double, bf=double, ff=double, c_y=double, c_z=double, schur=double,
-        decrement=double,
+        n=Py_ssize_t, i=Py_ssize_t, bb=double, bf=double, ff=double, b=double, f=double, c_y=double, c_z=double,
+        schur=double, decrement=double,
     )
     cpdef double direction(self, bint phase_one) except? -1.0
 
@@ -50,43 +97,21 @@ cdef class Barrier:
         n=Py_ssize_t, i=Py_ssize_t, sum_b=double, sum_f=double, z_b=double, z_f=double, m00=double, m11=double,
         det=double,
     )
-    cdef _woodbury(self, double bb, double bf, double ff, double[:, ::1] out)
+    cdef _woodbury(self, double bb, double bf, double ff, double[:, ::1] rhs, double sign, double[:, ::1] out)
 
-    @cython.locals(
-        n=Py_ssize_t, i=Py_ssize_t, step=double, move_b=double, move_f=double, used_b=double, used_f=double,
-        db=double, df=double, da=double,
-    )
+    @cython.locals(d0=double, l00=double, l10=double, l20=double, d1=double, l11=double, l21=double, d2=double)
+    cdef bint _factor(self, Py_ssize_t i)
+
+    @cython.locals(y0=double, y1=double, y2=double)
+    cdef void _solve(self, Py_ssize_t i, double r_a, double r_b, double r_f)
+
+    @cython.locals(step=double, i=Py_ssize_t, dphi=double, da=double)
     cpdef double longest_step(self, bint phase_one)
-
-    @cython.locals(
-        last=double, decrement=double, near=bint, step=double, start=double, trial=double, _=Py_ssize_t,
-    )
-    cpdef centre(self, bint phase_one, double t)
-
-    @cython.locals(worst=double, i=Py_ssize_t, m=Py_ssize_t, t=double, gap=double)
-    cpdef double least_slack(self, double tolerance) except? -1.0
-
-    @cython.locals(factor=double, i=Py_ssize_t)
-    cpdef relax_deadlines(self, double margin)
-
-    @cython.locals(i=Py_ssize_t, room=double, m=Py_ssize_t, t=double)
-    cpdef optimise(self, double relative_gap, double least_gap, double constant)
-
-    @cython.locals(total=double, i=Py_ssize_t)
-    cpdef double objective(self)
-
-    @cython.locals(rate=double)
-    cpdef double latency(self, Py_ssize_t i)
 
     @cython.locals(i=Py_ssize_t)
     cdef _move(self, double step)
 
 
-@cython.locals(d0=double, l00=double, l10=double, l20=double, d1=double, l11=double, l21=double, d2=double)
-cdef bint _cholesky(double[:, ::1] h, Py_ssize_t i)
+cdef double _keep_positive(double step, double value, double change)
 
-@cython.locals(y0=double, y1=double, y2=double, x1=double, x2=double)
-cdef void _solve(double[:, ::1] factor, Py_ssize_t i, double[:, ::1] rhs, double[:, ::1] out)
-
-@cython.locals(y0=double, y1=double, y2=double, x1=double, x2=double)
-cdef void _solve_unit(double[:, ::1] factor, Py_ssize_t i, Py_ssize_t k, double[:, ::1] out)
+cdef double _dual_change(double dual, double slack, double slack_change, double t)

@@ -1,30 +1,31 @@
-# cython: boundscheck=False, wraparound=False
-"""The allocation problem's own interior-point method: a barrier method on its small structured Newton systems.
+# cython: boundscheck=False, wraparound=False, cdivision=True
+"""The allocation problem's own interior-point method, on its small structured Newton systems.
 
-In the variables ``a = ln alpha`` (data in ln Mbit), ``b`` (MHz) and ``f`` (Gcycle/s) every task's latency
-``L(a, b, f) = e^a (1 / R(b) + k / f)`` is convex: ``1 / R`` and ``k / f`` are log-convex (``R`` is concave), a sum
-of log-convex functions is log-convex, so ``a + ln(1 / R + k / f)`` is convex and so is its exponential. The
-accuracy ``p - q e^(-r a)`` is concave. So the problem of ``spec/allocation.md``
+Variables per task, all logarithms: ``a = ln alpha`` (data, ln Mbit), ``beta = ln b`` (bandwidth, ln MHz) and
+``phi = ln f`` (compute, ln Gcycle/s). Every task's latency is ``L = e^a h`` with ``h = 1 / R(b) + k / f``.
+``1 / R`` is log-convex in ``beta`` (``R(e^beta) = e^beta log2(1 + s e^-beta)`` is log-concave) and ``k / f =
+k e^-phi`` is log-linear, so ``ln h`` (a log-sum-exp of convex functions) is convex, ``ln L = a + ln h`` is convex
+and so is ``L``; the accuracy ``p - q e^(-r a)`` is concave and ``sum e^beta`` convex. So the problem of
+``spec/allocation.md``,
 
     minimise   sum  -w (p - q e^(-r a)) + (1 - w) L / T_max
-    subject to L <= T_max,  ln alpha_min <= a <= ln alpha_max,  f <= f_max,  sum b <= B,  sum f <= F
+    subject to a + ln h <= ln T_max,  ln alpha_min <= a <= ln alpha_max,  phi <= ln f_max,
+               sum e^beta <= B,  sum e^phi <= F,
 
 is convex as it stands, without the epigraph variables a conic modelling layer needs (:mod:`mcfn.allocation.exact`
-is that layer's form of it). This module solves it by the barrier method (Boyd and Vandenberghe, *Convex
-Optimization*, 2004, §11.3): minimise ``t * objective + barrier`` by Newton's method for increasing ``t`` until the
-duality gap ``m / t`` (``m`` barrier terms) is below the tolerance. Its Newton system is the problem's own: the
-Hessian is block-diagonal, one 3 × 3 block per task, plus one rank-one term per shared budget (``-ln(B - sum b)``,
-``-ln(F - sum f)``), so each step is a 3 × 3 Cholesky per task and a 2 × 2 Sherman–Morrison–Woodbury correction:
-``O(N)`` work, no matrix of size ``N``.
+is that layer's form of it), and in these coordinates its constraints are nearly linear, so Newton steps along a
+binding deadline stay feasible. (In ``b`` and ``f`` themselves the deadline's curvature cut most steps short.)
 
-Phase I (§11.4) finds a strictly feasible start, or proves there is none: with every task at its least data,
-minimise ``s`` subject to ``ln(L / T_max) <= s`` (the deadlines scaled by ``e^s``); ``s`` couples every task, which
-adds one arrow row to the same structure. The task set is feasible iff the least ``s`` is at most
-``ln(1 + tolerance)``.
+Phase I (Boyd and Vandenberghe, *Convex Optimization*, 2004, §11.4) finds a strictly feasible start or proves there
+is none: every task at its least data, minimise ``s`` subject to ``ln(L / T_max) <= s``, by the barrier method
+(§11.3). The set is feasible iff the least ``s`` is at most ``ln(1 + tolerance)``. Phase II is the primal-dual
+interior-point method (§11.7). Both solve the same Newton system: one 3 × 3 block per task (Cholesky), the two
+budgets' rank-one terms (Sherman–Morrison–Woodbury, a 2 × 2 system), and in phase I the arrow row of ``s`` (its
+Schur complement): ``O(N)`` work per step, no matrix of size ``N``.
 
 A scheme fixes some variables (``fc`` the bandwidth, ``ac`` the compute, ``wcr`` the data; a task whose data range
-is a point has its data fixed): a fixed variable keeps its value and its row of the Newton system is the
-identity. Compiled by Cython where available (``barrier.pxd``); this file is also the Python reference.
+is a point has its data fixed): a fixed variable keeps its value and its row of the Newton system is the identity.
+Compiled by Cython where available (``barrier.pxd``); this file is also the Python reference.
 """
 
 from __future__ import annotations
@@ -37,20 +38,35 @@ from mcfn.network.radio import FloatArray
 
 LN2 = math.log(2.0)
 _INF = math.inf
-#: Rows of a task's packed symmetric 3 × 3 block: (0,0) (0,1) (0,2) (1,1) (1,2) (2,2); coordinates a, b, f.
+#: Coordinates of a task: data, bandwidth, compute. A task's packed symmetric 3 × 3 block holds (0,0) (0,1) (0,2)
+#: (1,1) (1,2) (2,2).
 A, B, F = 0, 1, 2
-#: Factor by which the barrier parameter ``t`` grows between centrings.
+#: Phase II's multipliers of each task's constraints, by column of ``duals``: deadline, least data, most data, VM cap.
+DEADLINE, LOW, HIGH, CAP = 0, 1, 2, 3
+#: Phase I stops as soon as every deadline has this much room (log scale): a strictly feasible point is all it
+#: needs to find (phase II starts from it with slacks of at least SLACK_FLOOR, feasible or not).
+FEASIBLE_MARGIN = 1e-3
+#: Phase II's least starting slack of a constraint in ln units (deadlines, data bounds, the cap), and of a budget
+#: as a share of it.
+SLACK_FLOOR = 1e-2
+#: Factor by which phase I's barrier parameter ``t`` grows between centrings.
 T_GROWTH = 30.0
 #: First ``t`` of phase I and of phase II, per barrier term (the first duality gaps are 1 and 0.1; per-task
-#: utilities are of order one). Tuned on the spec's instances: 56 Newton steps in all at N = 20, against 116
-#: from ``t = 1``.
+#: utilities are of order one).
 PHASE_ONE_START = 1.0
 PHASE_TWO_START = 10.0
-#: Newton's method stops centring when half the squared Newton decrement is below this.
+#: Each primal-dual iteration aims at a duality gap this many times smaller (Boyd and Vandenberghe's mu).
+GAP_SHRINK = 10.0
+#: Phase II ends when the dual residual (the Lagrangian's gradient, whose terms are of order one) is below this,
+#: and the gap small enough; rounding leaves it near 1e-9.
+DUAL_RESIDUAL = 1e-7
+#: ... and the primal residual (the constraints' ``g + w``, in ln units or MHz / Gcycle/s) below this.
+PRIMAL_RESIDUAL = 1e-9
+#: Phase I's Newton's method stops centring when half the squared Newton decrement is below this.
 CENTRED = 1e-10
-#: Steps stop short of a linear constraint's boundary by this fraction of the way there.
+#: Steps stop short of a linear constraint's boundary, or of the multipliers' zero, by this fraction of the way.
 TO_BOUNDARY = 0.99
-#: Newton steps allowed per centring before the method gives up.
+#: Newton steps allowed per centring (phase I) or in all (phase II) before the method gives up.
 MAX_NEWTON = 200
 
 
@@ -59,13 +75,14 @@ class BarrierError(RuntimeError):
 
 
 class Barrier:
-    """State and work arrays of one barrier solve; see the module docstring.
+    """State and work arrays of one solve; see the module docstring.
 
     Per task: ``snr`` is ``P g / N0`` in MHz, ``work`` the compute seconds of 1 Mbit on 1 Gcycle/s (``k``),
     ``deadline`` the latency bound, ``latency_weight`` ``(1 - w) / T_max`` and ``accuracy_weight`` ``w q`` (the
     objective's coefficients), ``r`` the accuracy curve's exponent; ``data_min_ln`` and ``data_max_ln`` bound ``a``
     and ``fixed_data`` marks tasks whose ``a`` stays put. ``bandwidth`` and ``compute`` are the initial (or, when
-    not free, the fixed) values. The current point is ``a``, ``b``, ``f`` (and ``s`` in phase I).
+    not free, the fixed) values in MHz and Gcycle/s. The current point is ``a``, ``beta``, ``phi`` (and ``s`` in
+    phase I).
     """
 
     def __init__(
@@ -92,7 +109,8 @@ class Barrier:
         self.n = n
         self.snr = np.ascontiguousarray(snr, dtype=float)
         self.work = np.ascontiguousarray(work, dtype=float)
-        self.deadline = np.ascontiguousarray(deadline, dtype=float)
+        self.deadline = np.array(deadline, dtype=float)
+        self.log_deadline = np.log(self.deadline)
         self.latency_weight = np.ascontiguousarray(latency_weight, dtype=float)
         self.accuracy_weight = np.ascontiguousarray(accuracy_weight, dtype=float)
         self.r = np.ascontiguousarray(r, dtype=float)
@@ -100,12 +118,12 @@ class Barrier:
         self.data_max = np.ascontiguousarray(data_max_ln, dtype=float)
         self.fixed = np.ascontiguousarray(fixed_data, dtype=np.uint8)
         self.a = self.data_min.copy()
-        self.b = np.array(bandwidth, dtype=float)
-        self.f = np.array(compute, dtype=float)
+        self.beta = np.log(np.asarray(bandwidth, dtype=float))
+        self.phi = np.log(np.asarray(compute, dtype=float))
         self.s = 0.0
         self.bandwidth_total = bandwidth_total
         self.compute_total = compute_total
-        self.compute_cap = compute_cap
+        self.log_compute_cap = math.log(compute_cap)
         self.bandwidth_free = bandwidth_free
         self.compute_free = compute_free
         self.newton_steps = 0
@@ -113,65 +131,153 @@ class Barrier:
         self.hess = np.zeros((n, 6))
         self.cross = np.zeros((n, 3))
         self.step = np.zeros((n, 3))
-        self.rhs = np.zeros((n, 3))
         self.via_b = np.zeros((n, 3))
         self.via_f = np.zeros((n, 3))
         self.via_s = np.zeros((n, 3))
+        self.along = np.zeros((n, 2))
+        self.gval = np.zeros((n, 4))
+        self.slack = np.ones((n, 4))
+        self.slack_step = np.zeros((n, 4))
+        self.duals = np.zeros((n, 4))
+        self.dual_step = np.zeros((n, 4))
+        self.gval_b = 0.0
+        self.gval_f = 0.0
+        self.slack_step_b = 0.0
+        self.slack_step_f = 0.0
+        self.primal_residual = 0.0
+        self.slack_b = 1.0
+        self.slack_f = 1.0
+        self.dual_b = 0.0
+        self.dual_f = 0.0
+        self.dual_step_b = 0.0
+        self.dual_step_f = 0.0
+        self.dual_residual = 0.0
         self.step_s = 0.0
         self.grad_s = 0.0
         self.hess_s = 0.0
         self.curv_b = 0.0
         self.curv_f = 0.0
+        self.x_a = 0.0
+        self.x_b = 0.0
+        self.x_f = 0.0
+        self.h = 0.0
+        self.gb = 0.0
+        self.gf = 0.0
+        self.hbb = 0.0
+        self.hff = 0.0
 
-    # --- the two problems ------------------------------------------------------------------------------------
+    # --- one task's latency ------------------------------------------------------------------------------------
+    def _shape(self, i: int, beta: float, phi: float) -> None:
+        """``h = 1 / R(e^beta) + k e^-phi`` of task ``i`` and the gradient ``(gb, gf)`` and diagonal second
+        derivatives ``(hbb, hff)`` of ``ln h`` (its cross term is ``-gb gf``)."""
+        b = math.exp(beta)
+        snr = self.snr[i]
+        log_term = math.log1p(snr / b)
+        rate = b * log_term / LN2
+        d_rate = (log_term - snr / (b + snr)) / LN2
+        dd_rate = -snr * snr / (b * (b + snr) * (b + snr)) / LN2
+        u = 1.0 / rate
+        du = -d_rate * u * u * b  # d u / d beta
+        ddu = du + (2.0 * d_rate * d_rate - rate * dd_rate) * u * u * u * b * b
+        v = self.work[i] * math.exp(-phi)
+        self.h = u + v
+        self.gb = du / self.h
+        self.gf = -v / self.h
+        self.hbb = ddu / self.h - self.gb * self.gb
+        self.hff = v / self.h - self.gf * self.gf
+
+    def latency(self, i: int) -> float:
+        """Task ``i``'s latency ``e^a h`` at the current point."""
+        self._shape(i, self.beta[i], self.phi[i])
+        return math.exp(self.a[i]) * self.h
+
+    # --- phase I: the barrier method on min s ------------------------------------------------------------------
+    def least_slack(self, tolerance: float) -> float:
+        """Phase I from the current ``beta``, ``phi`` (strictly inside the budgets) with every ``a`` at its least.
+
+        Returns the least log-slack ``s`` found: negative means the current point is strictly feasible. It stops
+        as soon as the answer is certain: ``s < -FEASIBLE_MARGIN`` at any Newton step (feasible, with room),
+        ``s - m / t > tolerance`` after a centring (infeasible: ``s* >= s - m / t``), ``s < 0`` with the gap under
+        ``|s| / 2``, or a gap under 1e-12.
+        """
+        worst = -_INF
+        for i in range(self.n):
+            self.a[i] = self.data_min[i]
+            worst = max(worst, math.log(self.latency(i)) - self.log_deadline[i])
+        self.s = worst + 1.0
+        m = self.terms(True)
+        t = PHASE_ONE_START * m
+        while True:
+            self.centre(t)
+            gap = m / t
+            if self.s < -FEASIBLE_MARGIN or self.s - gap > tolerance or (self.s < 0.0 and gap <= -0.5 * self.s):
+                return self.s
+            if gap < 1e-12:
+                return self.s
+            t *= T_GROWTH
+
     def terms(self, phase_one: bool) -> int:
-        """Number of barrier terms ``m`` (the duality gap after centring is ``m / t``)."""
+        """Number of inequality constraints ``m`` (the duality gap on the central path is ``m / t``)."""
         count = self.n * (1 + int(self.compute_free)) + int(self.bandwidth_free) + int(self.compute_free)
         if not phase_one:
             for i in range(self.n):
                 count += 0 if self.fixed[i] else 2
         return count
 
-    def value(self, phase_one: bool, t: float, step: float) -> float:
-        """Barrier objective at the current point moved ``step`` along the Newton direction; inf outside its domain."""
-        n = self.n
-        total = 0.0
+    def centre(self, t: float) -> None:
+        """Newton's method on phase I's ``t s + barrier`` from the current point, with a backtracking line search.
+
+        It returns early once ``s < -FEASIBLE_MARGIN``: the point is then strictly feasible with room, all phase I
+        is for. Near the centre (decrement below 1/4, where Newton's method converges quadratically) a step is accepted
+        once it stays in the domain: comparing barrier values there would only compare rounding errors. For the
+        same reason centring also ends, there, when the decrement stops shrinking quadratically.
+        """
+        last = _INF
+        for _ in range(MAX_NEWTON):
+            self.derivatives(True, t)
+            decrement = self.direction(True)
+            near = decrement < 0.0625
+            if decrement * 0.5 <= CENTRED or (near and decrement > 0.25 * last):
+                return
+            last = decrement if near else _INF
+            step = self.longest_step(True)
+            start = 0.0 if near else self.value(t, 0.0)
+            while True:
+                trial = self.value(t, step)
+                if trial < _INF and (near or trial <= start - 0.25 * step * decrement):
+                    break
+                step *= 0.5
+                if step < 1e-14:
+                    if near:
+                        return  # as centred as rounding allows
+                    raise BarrierError("the line search found no decrease")
+            self._move(step)
+            self.newton_steps += 1
+            if self.s < -FEASIBLE_MARGIN:
+                return  # phase I's question is answered
+        raise BarrierError(f"Newton's method did not centre in {MAX_NEWTON} steps")
+
+    def value(self, t: float, step: float) -> float:
+        """Phase I's barrier objective at the current point moved ``step`` along the Newton direction; inf outside
+        its domain."""
+        s = self.s + step * self.step_s
+        total = t * s
         used_b = 0.0
         used_f = 0.0
-        s = self.s + step * self.step_s
-        for i in range(n):
-            a = self.a[i] + step * self.step[i, A]
-            b = self.b[i] + step * self.step[i, B]
-            f = self.f[i] + step * self.step[i, F]
-            if b <= 0.0 or f <= 0.0:
+        for i in range(self.n):
+            beta = self.beta[i] + step * self.step[i, B]
+            phi = self.phi[i] + step * self.step[i, F]
+            used_b += math.exp(beta)
+            used_f += math.exp(phi)
+            self._shape(i, beta, phi)
+            slack = s - (self.a[i] + math.log(self.h) - self.log_deadline[i])
+            if slack <= 0.0:
                 return _INF
-            used_b += b
-            used_f += f
-            x = self.snr[i] / b
-            rate = b * math.log1p(x) / LN2
-            h = 1.0 / rate + self.work[i] / f
-            if phase_one:
-                slack = s - (a + math.log(h) - math.log(self.deadline[i]))
-                if slack <= 0.0:
-                    return _INF
-                total -= math.log(slack)
-            else:
-                latency = math.exp(a) * h
-                slack = self.deadline[i] - latency
-                if slack <= 0.0:
-                    return _INF
-                total += t * (self.accuracy_weight[i] * math.exp(-self.r[i] * a) + self.latency_weight[i] * latency)
-                total -= math.log(slack)
-                if not self.fixed[i]:
-                    if a <= self.data_min[i] or a >= self.data_max[i]:
-                        return _INF
-                    total -= math.log(a - self.data_min[i]) + math.log(self.data_max[i] - a)
+            total -= math.log(slack)
             if self.compute_free:
-                if f >= self.compute_cap:
+                if phi >= self.log_compute_cap:
                     return _INF
-                total -= math.log(self.compute_cap - f)
-        if phase_one:
-            total += t * s
+                total -= math.log(self.log_compute_cap - phi)
         if self.bandwidth_free:
             if used_b >= self.bandwidth_total:
                 return _INF
@@ -182,36 +288,243 @@ class Barrier:
             total -= math.log(self.compute_total - used_f)
         return total
 
+    # --- phase II: the primal-dual method ------------------------------------------------------------------------
+    def relax_deadlines(self, margin: float) -> None:
+        """Scale every deadline constraint (not the objective's ``T_max``) by ``e^margin``."""
+        for i in range(self.n):
+            self.log_deadline[i] += margin
+            self.deadline[i] = math.exp(self.log_deadline[i])
+
+    def optimise(self, relative_gap: float, least_gap: float, constant: float) -> None:
+        """Phase II by the primal-dual interior-point method (Boyd and Vandenberghe §11.7) from phase I's point,
+        with an explicit slack ``w_j`` for every constraint ``g_j(x) + w_j = 0`` (as in Wächter and Biegler's
+        IPOPT, 2006): a step need only keep slacks and multipliers positive, so the curvature of the budgets
+        ``sum e^beta`` and of the deadlines never cuts it short. Ends when the dual and primal residuals are below
+        ``DUAL_RESIDUAL`` and ``PRIMAL_RESIDUAL`` and the gap ``sum w lambda`` below ``relative_gap`` times the
+        utility's magnitude (``constant - objective``: the objective leaves out the accuracies' constant
+        ``sum w p``), or below ``least_gap``.
+
+        Phase I leaves every task at its least data with room to its deadline; each free task starts halfway
+        (in ``ln``) from there to its deadline or to its most data, whichever is nearer; slacks start at ``-g``
+        (at least ``SLACK_FLOOR``) and multipliers on the central path of ``t = PHASE_TWO_START m``. Each iteration
+        sets ``t = GAP_SHRINK m / gap`` and takes the Newton step of the perturbed KKT system, reduced to the
+        same structured solve as phase I's, with a backtracking search on the residual's norm. Where rounding
+        stops the residual from shrinking with the point already within a hundred times the tolerances, that
+        point is taken.
+        """
+        n = self.n
+        for i in range(n):
+            if not self.fixed[i]:
+                room = self.log_deadline[i] - math.log(self.latency(i))
+                self.a[i] = self.data_min[i] + 0.5 * min(room, self.data_max[i] - self.data_min[i])
+        m = self.terms(False)
+        t = PHASE_TWO_START * m
+        self.derivatives(False, t)  # the constraints' values
+        for i in range(n):
+            for k in range(4):
+                self.slack[i, k] = max(-self.gval[i, k], SLACK_FLOOR) if self._has(i, k) else 1.0
+                self.duals[i, k] = 1.0 / (t * self.slack[i, k]) if self._has(i, k) else 0.0
+        self.slack_b = max(-self.gval_b, SLACK_FLOOR * self.bandwidth_total) if self.bandwidth_free else 1.0
+        self.slack_f = max(-self.gval_f, SLACK_FLOOR * self.compute_total) if self.compute_free else 1.0
+        self.dual_b = 1.0 / (t * self.slack_b) if self.bandwidth_free else 0.0
+        self.dual_f = 1.0 / (t * self.slack_f) if self.compute_free else 0.0
+        last_gap = _INF
+        for _ in range(MAX_NEWTON):
+            gap = self._gap()
+            target = max(least_gap, relative_gap * abs(constant - self.objective()))
+            t = GAP_SHRINK * m / gap
+            self.derivatives(False, t)
+            residual = self.residual(t, 0.0)
+            if self.dual_residual <= DUAL_RESIDUAL and self.primal_residual <= PRIMAL_RESIDUAL and gap <= target:
+                return
+            near = (
+                self.dual_residual <= 100.0 * DUAL_RESIDUAL
+                and self.primal_residual <= 100.0 * PRIMAL_RESIDUAL
+                and gap <= 100.0 * target
+            )
+            if near and gap > 0.5 * last_gap:
+                return  # rounding has stalled the gap (it shrinks tenfold a step until then)
+            last_gap = gap
+            self.direction(False)
+            step = self._dual_direction(t)
+            while True:
+                trial = self.residual(t, step)
+                if trial <= (1.0 - 0.01 * step) * residual:
+                    break
+                step *= 0.5
+                if step < 1e-14:
+                    if near:
+                        return
+                    raise BarrierError("the primal-dual line search found no decrease")
+            self._move(step)
+            for i in range(n):
+                for k in range(4):
+                    self.duals[i, k] += step * self.dual_step[i, k]
+                    self.slack[i, k] += step * self.slack_step[i, k]
+            self.dual_b += step * self.dual_step_b
+            self.dual_f += step * self.dual_step_f
+            self.slack_b += step * self.slack_step_b
+            self.slack_f += step * self.slack_step_f
+            self.newton_steps += 1
+        raise BarrierError(f"the primal-dual method did not converge in {MAX_NEWTON} steps")
+
+    def _has(self, i: int, k: int) -> bool:
+        """Whether task ``i`` has constraint ``k`` (data bounds only if its data is free; the cap only if compute
+        is)."""
+        if k == DEADLINE:
+            return True
+        if k == CAP:
+            return self.compute_free
+        return not self.fixed[i]
+
+    def _gap(self) -> float:
+        """The surrogate duality gap ``sum w lambda``."""
+        gap = self.slack_b * self.dual_b + self.slack_f * self.dual_f
+        for i in range(self.n):
+            for k in range(4):
+                if self._has(i, k):
+                    gap += self.slack[i, k] * self.duals[i, k]
+        return gap
+
+    def _dual_direction(self, t: float) -> float:
+        """The slacks' and multipliers' steps for the current primal step: ``dw = -(g + w) - grad g^T dx`` and
+        ``dl = -(l / w) dw - l + 1 / (t w)``; returns the largest step in ``(0, 1]`` that keeps both positive,
+        ``TO_BOUNDARY`` of the way."""
+        step = 1.0
+        move_b = 0.0
+        move_f = 0.0
+        for i in range(self.n):
+            da = self.step[i, A]
+            dbeta = self.step[i, B]
+            dphi = self.step[i, F]
+            move_b += math.exp(self.beta[i]) * dbeta
+            move_f += math.exp(self.phi[i]) * dphi
+            for k in range(4):
+                if not self._has(i, k):
+                    self.dual_step[i, k] = 0.0
+                    self.slack_step[i, k] = 0.0
+                    continue
+                if k == DEADLINE:
+                    along = da + self.along[i, 0] * dbeta + self.along[i, 1] * dphi
+                elif k == LOW:
+                    along = -da
+                elif k == HIGH:
+                    along = da
+                else:
+                    along = dphi
+                self.slack_step[i, k] = -(self.gval[i, k] + self.slack[i, k]) - along
+                step = _keep_positive(step, self.slack[i, k], self.slack_step[i, k])
+                self.dual_step[i, k] = _dual_change(self.duals[i, k], self.slack[i, k], self.slack_step[i, k], t)
+                step = _keep_positive(step, self.duals[i, k], self.dual_step[i, k])
+        self.dual_step_b = 0.0
+        self.dual_step_f = 0.0
+        self.slack_step_b = 0.0
+        self.slack_step_f = 0.0
+        if self.bandwidth_free:
+            self.slack_step_b = -(self.gval_b + self.slack_b) - move_b
+            self.dual_step_b = _dual_change(self.dual_b, self.slack_b, self.slack_step_b, t)
+            step = _keep_positive(_keep_positive(step, self.slack_b, self.slack_step_b), self.dual_b, self.dual_step_b)
+        if self.compute_free:
+            self.slack_step_f = -(self.gval_f + self.slack_f) - move_f
+            self.dual_step_f = _dual_change(self.dual_f, self.slack_f, self.slack_step_f, t)
+            step = _keep_positive(_keep_positive(step, self.slack_f, self.slack_step_f), self.dual_f, self.dual_step_f)
+        return step
+
+    def residual(self, t: float, step: float) -> float:
+        """Norm of the primal-dual residual (dual, primal ``g + w`` and centrality ``w lambda - 1 / t``) at the
+        current point, slacks and multipliers moved ``step`` along their directions. Leaves the dual and primal
+        parts' norms in ``dual_residual`` and ``primal_residual``."""
+        used_b = 0.0
+        used_f = 0.0
+        dual = 0.0
+        primal = 0.0
+        centrality = 0.0
+        inv_t = 1.0 / t
+        dual_b = self.dual_b + step * self.dual_step_b
+        dual_f = self.dual_f + step * self.dual_step_f
+        for i in range(self.n):
+            a = self.a[i] + step * self.step[i, A]
+            beta = self.beta[i] + step * self.step[i, B]
+            phi = self.phi[i] + step * self.step[i, F]
+            b = math.exp(beta)
+            f = math.exp(phi)
+            used_b += b
+            used_f += f
+            self._shape(i, beta, phi)
+            on_deadline = self.duals[i, DEADLINE] + step * self.dual_step[i, DEADLINE]
+            w = self.slack[i, DEADLINE] + step * self.slack_step[i, DEADLINE]
+            primal += (a + math.log(self.h) - self.log_deadline[i] + w) ** 2
+            centrality += (on_deadline * w - inv_t) ** 2
+            cost = self.latency_weight[i] * math.exp(a) * self.h
+            # the Lagrangian's gradient: the objective's, the deadline's (1, gb, gf) and the bounds' and budgets'
+            r_b = (cost + on_deadline) * self.gb + dual_b * b if self.bandwidth_free else 0.0
+            r_f = 0.0
+            if self.compute_free:
+                on_cap = self.duals[i, CAP] + step * self.dual_step[i, CAP]
+                w = self.slack[i, CAP] + step * self.slack_step[i, CAP]
+                primal += (phi - self.log_compute_cap + w) ** 2
+                centrality += (on_cap * w - inv_t) ** 2
+                r_f = (cost + on_deadline) * self.gf + on_cap + dual_f * f
+            r_a = 0.0
+            if not self.fixed[i]:
+                low = self.duals[i, LOW] + step * self.dual_step[i, LOW]
+                high = self.duals[i, HIGH] + step * self.dual_step[i, HIGH]
+                w = self.slack[i, LOW] + step * self.slack_step[i, LOW]
+                primal += (self.data_min[i] - a + w) ** 2
+                centrality += (low * w - inv_t) ** 2
+                w = self.slack[i, HIGH] + step * self.slack_step[i, HIGH]
+                primal += (a - self.data_max[i] + w) ** 2
+                centrality += (high * w - inv_t) ** 2
+                r_a = -self.r[i] * self.accuracy_weight[i] * math.exp(-self.r[i] * a) + cost + on_deadline
+                r_a += high - low
+            dual += r_a * r_a + r_b * r_b + r_f * r_f
+        if self.bandwidth_free:
+            w = self.slack_b + step * self.slack_step_b
+            primal += (used_b - self.bandwidth_total + w) ** 2
+            centrality += (dual_b * w - inv_t) ** 2
+        if self.compute_free:
+            w = self.slack_f + step * self.slack_step_f
+            primal += (used_f - self.compute_total + w) ** 2
+            centrality += (dual_f * w - inv_t) ** 2
+        self.dual_residual = math.sqrt(dual)
+        self.primal_residual = math.sqrt(primal)
+        return math.sqrt(dual + primal + centrality)
+
+    def objective(self) -> float:
+        """``sum w q e^(-r a) + (1 - w) L / T_max`` at the current point (the utility is ``sum w p`` minus it)."""
+        total = 0.0
+        for i in range(self.n):
+            total += self.accuracy_weight[i] * math.exp(-self.r[i] * self.a[i])
+            total += self.latency_weight[i] * self.latency(i)
+        return total
+
+    # --- the Newton system -------------------------------------------------------------------------------------
     def derivatives(self, phase_one: bool, t: float) -> None:
-        """Gradient and Hessian blocks of the barrier objective at the current (strictly feasible) point."""
+        """Gradient and Hessian blocks at the current (strictly feasible) point, and the slacks.
+
+        Phase I: the barrier's, ``t s - sum ln(s - g_i) - ...`` with ``g_i = a_i + ln h_i - ln T_i``. Phase II: the
+        barrier's gradient ``t grad f0 + sum grad g_j / slack_j``, and the primal-dual Hessian, in which each
+        constraint's ``1 / slack`` is its multiplier ``t lambda`` (equal on the central path).
+        """
         n = self.n
         used_b = 0.0
         used_f = 0.0
         self.grad_s = t
         self.hess_s = 0.0
         for i in range(n):
-            b = self.b[i]
-            f = self.f[i]
+            b = math.exp(self.beta[i])
+            f = math.exp(self.phi[i])
             used_b += b
             used_f += f
-            snr = self.snr[i]
-            log_term = math.log1p(snr / b)
-            rate = b * log_term / LN2
-            d_rate = (log_term - snr / (b + snr)) / LN2
-            dd_rate = -snr * snr / (b * (b + snr) * (b + snr)) / LN2
-            u = 1.0 / rate
-            du = -d_rate * u * u
-            ddu = (2.0 * d_rate * d_rate - rate * dd_rate) * u * u * u
-            v = self.work[i] / f
-            dv = -v / f
-            ddv = 2.0 * v / (f * f)
-            h = u + v
+            self._shape(i, self.beta[i], self.phi[i])
+            gb = self.gb
+            gf = self.gf
+            self.along[i, 0] = gb
+            self.along[i, 1] = gf
             if phase_one:
-                # -ln(s - g), g = a_min + ln h - ln T: gradient grad g / sigma, Hessian hess g / sigma + grad g grad g^T
-                # / sigma^2, cross terms with s -grad g / sigma^2, and 1 / sigma^2 on s
-                sigma = self.s - (self.a[i] + math.log(h) - math.log(self.deadline[i]))
-                gb = du / h
-                gf = dv / h
+                # -ln(s - g): gradient grad g / sigma; Hessian hess g / sigma + grad g grad g^T / sigma^2; cross terms
+                # with s -grad g / sigma^2, and 1 / sigma^2 on s
+                sigma = self.s - (self.a[i] + math.log(self.h) - self.log_deadline[i])
                 inv = 1.0 / sigma
                 self.grad[i, A] = 0.0
                 self.grad[i, B] = gb * inv
@@ -219,64 +532,97 @@ class Barrier:
                 self.hess[i, 0] = 1.0
                 self.hess[i, 1] = 0.0
                 self.hess[i, 2] = 0.0
-                self.hess[i, 3] = (ddu / h - gb * gb) * inv + gb * gb * inv * inv
+                self.hess[i, 3] = self.hbb * inv + gb * gb * inv * inv
                 self.hess[i, 4] = -gb * gf * inv + gb * gf * inv * inv
-                self.hess[i, 5] = (ddv / h - gf * gf) * inv + gf * gf * inv * inv
+                self.hess[i, 5] = self.hff * inv + gf * gf * inv * inv
                 self.cross[i, A] = 0.0
                 self.cross[i, B] = -gb * inv * inv
                 self.cross[i, F] = -gf * inv * inv
                 self.grad_s -= inv
                 self.hess_s += inv * inv
             else:
-                ea = math.exp(self.a[i])
-                latency = ea * h
-                sigma = self.deadline[i] - latency
-                inv = 1.0 / sigma
-                # the latency's gradient (la, lb, lf) and Hessian [[L, lb, lf], [lb, e^a u'', 0], [lf, 0, e^a v'']]
-                lb = ea * du
-                lf = ea * dv
-                scale = t * self.latency_weight[i] + inv
+                # f0 = accuracy term + c L: grad L = L (1, gb, gf), hess L = L (g g^T + hess ln h); the deadline
+                # g = a + ln h - ln T: gradient (1, gb, gf), Hessian hess ln h. Each constraint weighs its gradient
+                # by t lambda (g + w) / w + 1 / w, its gradient's outer product by t lambda / w and its Hessian by
+                # t lambda (the primal-dual system with slacks, times t)
+                latency = math.exp(self.a[i]) * self.h
+                self.gval[i, DEADLINE] = self.a[i] + math.log(self.h) - self.log_deadline[i]
+                on = self._weight(i, DEADLINE, t)
+                cost = t * self.latency_weight[i] * latency
+                curve = cost + t * self.duals[i, DEADLINE]  # on hess ln h
+                outer = cost + t * self.duals[i, DEADLINE] / self.slack[i, DEADLINE]  # on g g^T
                 acc = self.accuracy_weight[i] * math.exp(-self.r[i] * self.a[i])
-                ga = -t * self.r[i] * acc + scale * latency
-                haa = t * self.r[i] * self.r[i] * acc + scale * latency + latency * latency * inv * inv
+                ga = -t * self.r[i] * acc + cost + on
+                haa = t * self.r[i] * self.r[i] * acc + outer
                 if not self.fixed[i]:
-                    low = 1.0 / (self.a[i] - self.data_min[i])
-                    high = 1.0 / (self.data_max[i] - self.a[i])
-                    ga += high - low
-                    haa += low * low + high * high
+                    self.gval[i, LOW] = self.data_min[i] - self.a[i]
+                    self.gval[i, HIGH] = self.a[i] - self.data_max[i]
+                    ga += self._weight(i, HIGH, t) - self._weight(i, LOW, t)
+                    haa += t * (self.duals[i, LOW] / self.slack[i, LOW] + self.duals[i, HIGH] / self.slack[i, HIGH])
                 self.grad[i, A] = ga
-                self.grad[i, B] = scale * lb
-                self.grad[i, F] = scale * lf
+                self.grad[i, B] = (cost + on) * gb
+                self.grad[i, F] = (cost + on) * gf
                 self.hess[i, 0] = haa
-                self.hess[i, 1] = scale * lb + latency * lb * inv * inv
-                self.hess[i, 2] = scale * lf + latency * lf * inv * inv
-                self.hess[i, 3] = scale * ea * ddu + lb * lb * inv * inv
-                self.hess[i, 4] = lb * lf * inv * inv
-                self.hess[i, 5] = scale * ea * ddv + lf * lf * inv * inv
+                self.hess[i, 1] = outer * gb
+                self.hess[i, 2] = outer * gf
+                self.hess[i, 3] = outer * gb * gb + curve * self.hbb
+                self.hess[i, 4] = outer * gb * gf - curve * gb * gf
+                self.hess[i, 5] = outer * gf * gf + curve * self.hff
             if self.compute_free:
-                cap = 1.0 / (self.compute_cap - f)
-                self.grad[i, F] += cap
-                self.hess[i, 5] += cap * cap
+                if phase_one:
+                    cap = 1.0 / (self.log_compute_cap - self.phi[i])
+                    self.grad[i, F] += cap
+                    self.hess[i, 5] += cap * cap
+                else:
+                    self.gval[i, CAP] = self.phi[i] - self.log_compute_cap
+                    self.grad[i, F] += self._weight(i, CAP, t)
+                    self.hess[i, 5] += t * self.duals[i, CAP] / self.slack[i, CAP]
+        # the budgets: -ln(B - sum e^beta) has gradient b_i / S and Hessian diag(b_i) / S + b b^T / S^2; in phase
+        # II t lambda takes the place of 1 / S on diag(b) and the gradient weighs as above. The rank-one part goes
+        # to the Woodbury correction.
         self.curv_b = 0.0
         self.curv_f = 0.0
         if self.bandwidth_free:
-            left = 1.0 / (self.bandwidth_total - used_b)
-            self.curv_b = left * left
+            self.gval_b = used_b - self.bandwidth_total
+            if phase_one:
+                on = -1.0 / self.gval_b
+                weight = on
+                self.curv_b = on * on
+            else:
+                on = t * self.dual_b * (self.gval_b + self.slack_b) / self.slack_b + 1.0 / self.slack_b
+                weight = t * self.dual_b
+                self.curv_b = weight / self.slack_b
             for i in range(n):
-                self.grad[i, B] += left
+                b = math.exp(self.beta[i])
+                self.grad[i, B] += on * b
+                self.hess[i, 3] += weight * b
         if self.compute_free:
-            left = 1.0 / (self.compute_total - used_f)
-            self.curv_f = left * left
+            self.gval_f = used_f - self.compute_total
+            if phase_one:
+                on = -1.0 / self.gval_f
+                weight = on
+                self.curv_f = on * on
+            else:
+                on = t * self.dual_f * (self.gval_f + self.slack_f) / self.slack_f + 1.0 / self.slack_f
+                weight = t * self.dual_f
+                self.curv_f = weight / self.slack_f
             for i in range(n):
-                self.grad[i, F] += left
+                f = math.exp(self.phi[i])
+                self.grad[i, F] += on * f
+                self.hess[i, 5] += weight * f
 
-    # --- the Newton system -------------------------------------------------------------------------------------
+    def _weight(self, i: int, k: int, t: float) -> float:
+        """Phase II's weight on constraint ``k`` of task ``i``'s gradient: ``t lambda (g + w) / w + 1 / w``."""
+        w = self.slack[i, k]
+        return t * self.duals[i, k] * (self.gval[i, k] + w) / w + 1.0 / w
+
     def direction(self, phase_one: bool) -> float:
         """Newton step of the current derivatives into ``step`` (and ``step_s``); returns the squared decrement.
 
-        The Hessian is ``blockdiag(H_i) + curv_b 1_b 1_b^T + curv_f 1_f 1_f^T`` (plus, in phase I, the arrow row of
-        ``s``). Fixed coordinates get identity rows and zero gradient. Each block is factored once (Cholesky);
-        the budgets' rank-one terms are applied by Sherman–Morrison–Woodbury and the arrow by its Schur complement.
+        The Hessian is ``blockdiag(H_i) + curv_b b b^T + curv_f f f^T`` (the budgets' vectors on the ``beta`` and
+        ``phi`` coordinates; plus, in phase I, the arrow row of ``s``). Fixed coordinates get identity rows and
+        zero gradient. Each block is factored once (Cholesky); the budgets' rank-one terms are applied by
+        Sherman–Morrison–Woodbury and the arrow by its Schur complement.
         """
         n = self.n
         for i in range(n):
@@ -298,29 +644,29 @@ class Barrier:
                 self.hess[i, 4] = 0.0
                 self.hess[i, 5] = 1.0
                 self.cross[i, F] = 0.0
-            if not _cholesky(self.hess, i):
+            if not self._factor(i):
                 raise BarrierError("a Newton block is not positive definite")
-        # the budgets' Woodbury columns: D^-1 e_b and D^-1 e_f, and their sums over tasks
+        # the budgets' Woodbury columns: D^-1 (b_i e_beta) and D^-1 (f_i e_phi), and U^T D^-1 U
         bb = bf = ff = 0.0
         for i in range(n):
-            _solve_unit(self.hess, i, B, self.via_b)
-            _solve_unit(self.hess, i, F, self.via_f)
-            bb += self.via_b[i, B]
-            bf += self.via_b[i, F]
-            ff += self.via_f[i, F]
-        for i in range(n):
-            self.rhs[i, A] = -self.grad[i, A]
-            self.rhs[i, B] = -self.grad[i, B]
-            self.rhs[i, F] = -self.grad[i, F]
-        self._woodbury(bb, bf, ff, self.step)
+            b = math.exp(self.beta[i])
+            f = math.exp(self.phi[i])
+            self._solve(i, 0.0, b, 0.0)
+            self.via_b[i, A] = self.x_a
+            self.via_b[i, B] = self.x_b
+            self.via_b[i, F] = self.x_f
+            self._solve(i, 0.0, 0.0, f)
+            self.via_f[i, A] = self.x_a
+            self.via_f[i, B] = self.x_b
+            self.via_f[i, F] = self.x_f
+            bb += b * self.via_b[i, B]
+            bf += f * self.via_b[i, F]
+            ff += f * self.via_f[i, F]
+        self._woodbury(bb, bf, ff, self.grad, -1.0, self.step)
         self.step_s = 0.0
         if phase_one:
             # arrow: [K c; c^T d] [dx; ds] = -[g; g_s] with K the matrix above: dx = K^-1 (-g) - K^-1 c ds
-            for i in range(n):
-                self.rhs[i, A] = self.cross[i, A]
-                self.rhs[i, B] = self.cross[i, B]
-                self.rhs[i, F] = self.cross[i, F]
-            self._woodbury(bb, bf, ff, self.via_s)
+            self._woodbury(bb, bf, ff, self.cross, 1.0, self.via_s)
             c_y = 0.0
             c_z = 0.0
             for i in range(n):
@@ -342,15 +688,18 @@ class Barrier:
             )
         return decrement
 
-    def _woodbury(self, bb: float, bf: float, ff: float, out: np.ndarray) -> None:
-        """``out = (D + curv_b 1_b 1_b^T + curv_f 1_f 1_f^T)^-1 rhs`` with ``D`` the factored blocks."""
+    def _woodbury(self, bb: float, bf: float, ff: float, rhs: np.ndarray, sign: float, out: np.ndarray) -> None:
+        """``out = (D + curv_b b b^T + curv_f f f^T)^-1 (sign rhs)`` with ``D`` the factored blocks."""
         n = self.n
         sum_b = 0.0
         sum_f = 0.0
         for i in range(n):
-            _solve(self.hess, i, self.rhs, out)
-            sum_b += out[i, B]
-            sum_f += out[i, F]
+            self._solve(i, sign * rhs[i, A], sign * rhs[i, B], sign * rhs[i, F])
+            out[i, A] = self.x_a
+            out[i, B] = self.x_b
+            out[i, F] = self.x_f
+            sum_b += math.exp(self.beta[i]) * self.x_b
+            sum_f += math.exp(self.phi[i]) * self.x_f
         z_b = 0.0
         z_f = 0.0
         if self.bandwidth_free and self.compute_free:
@@ -369,187 +718,75 @@ class Barrier:
             out[i, B] -= self.via_b[i, B] * z_b + self.via_f[i, B] * z_f
             out[i, F] -= self.via_b[i, F] * z_b + self.via_f[i, F] * z_f
 
-    # --- Newton's method and the barrier method ----------------------------------------------------------------
+    def _factor(self, i: int) -> bool:
+        """Factor task ``i``'s packed 3 × 3 block in place (its lower Cholesky factor, same packing); False if it is
+        not positive definite."""
+        d0 = self.hess[i, 0]
+        if not d0 > 0.0:
+            return False
+        l00 = math.sqrt(d0)
+        l10 = self.hess[i, 1] / l00
+        l20 = self.hess[i, 2] / l00
+        d1 = self.hess[i, 3] - l10 * l10
+        if not d1 > 0.0:
+            return False
+        l11 = math.sqrt(d1)
+        l21 = (self.hess[i, 4] - l20 * l10) / l11
+        d2 = self.hess[i, 5] - l20 * l20 - l21 * l21
+        if not d2 > 0.0:
+            return False
+        self.hess[i, 0] = l00
+        self.hess[i, 1] = l10
+        self.hess[i, 2] = l20
+        self.hess[i, 3] = l11
+        self.hess[i, 4] = l21
+        self.hess[i, 5] = math.sqrt(d2)
+        return True
+
+    def _solve(self, i: int, r_a: float, r_b: float, r_f: float) -> None:
+        """``(x_a, x_b, x_f) = (L L^T)^-1 (r_a, r_b, r_f)`` with task ``i``'s factored block ``L``."""
+        y0 = r_a / self.hess[i, 0]
+        y1 = (r_b - self.hess[i, 1] * y0) / self.hess[i, 3]
+        y2 = (r_f - self.hess[i, 2] * y0 - self.hess[i, 4] * y1) / self.hess[i, 5]
+        self.x_f = y2 / self.hess[i, 5]
+        self.x_b = (y1 - self.hess[i, 4] * self.x_f) / self.hess[i, 3]
+        self.x_a = (y0 - self.hess[i, 1] * self.x_b - self.hess[i, 2] * self.x_f) / self.hess[i, 0]
+
     def longest_step(self, phase_one: bool) -> float:
-        """The largest step in ``(0, 1]`` that keeps the linear constraints strict, ``TO_BOUNDARY`` of the way."""
-        n = self.n
+        """The largest step in ``(0, 1]`` that keeps the linear constraints (data bounds, VM cap) strict,
+        ``TO_BOUNDARY`` of the way; the budgets and deadlines are checked by the line search."""
         step = 1.0
-        move_b = 0.0
-        move_f = 0.0
-        used_b = 0.0
-        used_f = 0.0
-        for i in range(n):
-            db = self.step[i, B]
-            df = self.step[i, F]
-            move_b += db
-            move_f += df
-            used_b += self.b[i]
-            used_f += self.f[i]
-            if db < 0.0:
-                step = min(step, -TO_BOUNDARY * self.b[i] / db)
-            if df < 0.0:
-                step = min(step, -TO_BOUNDARY * self.f[i] / df)
-            if self.compute_free and df > 0.0:
-                step = min(step, TO_BOUNDARY * (self.compute_cap - self.f[i]) / df)
+        for i in range(self.n):
+            dphi = self.step[i, F]
+            if self.compute_free and dphi > 0.0:
+                step = min(step, TO_BOUNDARY * (self.log_compute_cap - self.phi[i]) / dphi)
             if not phase_one and not self.fixed[i]:
                 da = self.step[i, A]
                 if da < 0.0:
                     step = min(step, -TO_BOUNDARY * (self.a[i] - self.data_min[i]) / da)
                 elif da > 0.0:
                     step = min(step, TO_BOUNDARY * (self.data_max[i] - self.a[i]) / da)
-        if self.bandwidth_free and move_b > 0.0:
-            step = min(step, TO_BOUNDARY * (self.bandwidth_total - used_b) / move_b)
-        if self.compute_free and move_f > 0.0:
-            step = min(step, TO_BOUNDARY * (self.compute_total - used_f) / move_f)
         return step
-
-    def centre(self, phase_one: bool, t: float) -> None:
-        """Newton's method on ``t * objective + barrier`` from the current point, with a backtracking line search.
-
-        Near the centre (decrement below 1/4, where Newton's method converges quadratically) a step is accepted
-        once it stays in the domain: comparing barrier values there would only compare rounding errors. For the
-        same reason centring also ends, there, when the decrement stops shrinking quadratically (it has reached
-        the rounding floor of ``t``'s magnitude).
-        """
-        last = _INF
-        for _ in range(MAX_NEWTON):
-            self.derivatives(phase_one, t)
-            decrement = self.direction(phase_one)
-            near = decrement < 0.0625
-            if decrement * 0.5 <= CENTRED or (near and decrement > 0.25 * last):
-                return
-            last = decrement if near else _INF
-            step = self.longest_step(phase_one)
-            start = 0.0 if near else self.value(phase_one, t, 0.0)
-            while True:
-                trial = self.value(phase_one, t, step)
-                if trial < _INF and (near or trial <= start - 0.25 * step * decrement):
-                    break
-                step *= 0.5
-                if step < 1e-14:
-                    if near:
-                        return  # as centred as rounding allows
-                    raise BarrierError("the line search found no decrease")
-            self._move(step)
-            self.newton_steps += 1
-        raise BarrierError(f"Newton's method did not centre in {MAX_NEWTON} steps")
-
-    def least_slack(self, tolerance: float) -> float:
-        """Phase I from the current ``b``, ``f`` (strictly inside the budgets) with every ``a`` at ``data_min``.
-
-        Returns the least log-slack ``s`` found: negative means the current point is strictly feasible. It stops
-        as soon as the answer is certain: ``s - m / t > tolerance`` (infeasible: ``s* >= s - m / t``), or ``s < 0``
-        with the gap under ``|s| / 2`` (feasible, and central enough to start from), or a gap under 1e-12.
-        """
-        worst = -_INF
-        for i in range(self.n):
-            self.a[i] = self.data_min[i]
-            worst = max(worst, math.log(self.latency(i)) - math.log(self.deadline[i]))
-        self.s = worst + 1.0
-        m = self.terms(True)
-        t = PHASE_ONE_START * m
-        while True:
-            self.centre(True, t)
-            gap = m / t
-            if self.s - gap > tolerance or (self.s < 0.0 and gap <= -0.5 * self.s) or gap < 1e-12:
-                return self.s
-            t *= T_GROWTH
-
-    def relax_deadlines(self, margin: float) -> None:
-        """Scale every deadline constraint (not the objective's ``T_max``) by ``e^margin``."""
-        factor = math.exp(margin)
-        for i in range(self.n):
-            self.deadline[i] *= factor
-
-    def optimise(self, relative_gap: float, least_gap: float, constant: float) -> None:
-        """Phase II from phase I's strictly feasible point until the duality gap ``m / t`` is below
-        ``relative_gap`` times the utility's magnitude (``constant - objective``: the objective leaves out the
-        accuracies' constant ``sum w p``), or below ``least_gap``.
-
-        Phase I leaves every task at its least data with room to its deadline; each free task starts halfway
-        (in ``ln``) from there to its deadline or to its most data, whichever is nearer, so the start is strict.
-        """
-        for i in range(self.n):
-            if not self.fixed[i]:
-                room = math.log(self.deadline[i]) - math.log(self.latency(i))
-                self.a[i] = self.data_min[i] + 0.5 * min(room, self.data_max[i] - self.data_min[i])
-        m = self.terms(False)
-        t = PHASE_TWO_START * m
-        while True:
-            self.centre(False, t)
-            if m / t <= max(least_gap, relative_gap * abs(constant - self.objective())):
-                return
-            t *= T_GROWTH
-
-    def objective(self) -> float:
-        """``sum w q e^(-r a) + (1 - w) L / T_max`` at the current point (the utility is ``sum w p`` minus it)."""
-        total = 0.0
-        for i in range(self.n):
-            total += self.accuracy_weight[i] * math.exp(-self.r[i] * self.a[i])
-            total += self.latency_weight[i] * self.latency(i)
-        return total
-
-    def latency(self, i: int) -> float:
-        """Task ``i``'s latency ``e^a (1 / R(b) + k / f)`` at the current point."""
-        rate = self.b[i] * math.log1p(self.snr[i] / self.b[i]) / LN2
-        return math.exp(self.a[i]) * (1.0 / rate + self.work[i] / self.f[i])
-
-    def point(self) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """The current data (Mbit), bandwidth (MHz) and compute (Gcycle/s), as new arrays."""
-        return np.exp(np.asarray(self.a)), np.array(self.b, dtype=float), np.array(self.f, dtype=float)
 
     def _move(self, step: float) -> None:
         for i in range(self.n):
             self.a[i] += step * self.step[i, A]
-            self.b[i] += step * self.step[i, B]
-            self.f[i] += step * self.step[i, F]
+            self.beta[i] += step * self.step[i, B]
+            self.phi[i] += step * self.step[i, F]
         self.s += step * self.step_s
 
-
-def _cholesky(h: np.ndarray, i: int) -> bool:
-    """Factor task ``i``'s packed 3 × 3 block in place (lower Cholesky factor, same packing); False if not PD."""
-    d0 = h[i, 0]
-    if not d0 > 0.0:
-        return False
-    l00 = math.sqrt(d0)
-    l10 = h[i, 1] / l00
-    l20 = h[i, 2] / l00
-    d1 = h[i, 3] - l10 * l10
-    if not d1 > 0.0:
-        return False
-    l11 = math.sqrt(d1)
-    l21 = (h[i, 4] - l20 * l10) / l11
-    d2 = h[i, 5] - l20 * l20 - l21 * l21
-    if not d2 > 0.0:
-        return False
-    h[i, 0] = l00
-    h[i, 1] = l10
-    h[i, 2] = l20
-    h[i, 3] = l11
-    h[i, 4] = l21
-    h[i, 5] = math.sqrt(d2)
-    return True
+    def point(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The current data (Mbit), bandwidth (MHz) and compute (Gcycle/s), as new arrays."""
+        return np.exp(np.asarray(self.a)), np.exp(np.asarray(self.beta)), np.exp(np.asarray(self.phi))
 
 
-def _solve(factor: np.ndarray, i: int, rhs: np.ndarray, out: np.ndarray) -> None:
-    """``out[i] = (L L^T)^-1 rhs[i]`` for task ``i``'s factored block."""
-    y0 = rhs[i, 0] / factor[i, 0]
-    y1 = (rhs[i, 1] - factor[i, 1] * y0) / factor[i, 3]
-    y2 = (rhs[i, 2] - factor[i, 2] * y0 - factor[i, 4] * y1) / factor[i, 5]
-    x2 = y2 / factor[i, 5]
-    x1 = (y1 - factor[i, 4] * x2) / factor[i, 3]
-    out[i, 2] = x2
-    out[i, 1] = x1
-    out[i, 0] = (y0 - factor[i, 1] * x1 - factor[i, 2] * x2) / factor[i, 0]
+def _keep_positive(step: float, value: float, change: float) -> float:
+    """``step``, shortened so that ``value + step * change`` stays ``1 - TO_BOUNDARY`` of ``value`` above zero."""
+    if change < 0.0:
+        return min(step, -TO_BOUNDARY * value / change)
+    return step
 
 
-def _solve_unit(factor: np.ndarray, i: int, k: int, out: np.ndarray) -> None:
-    """``out[i] = (L L^T)^-1 e_k`` for task ``i``'s factored block."""
-    y0 = 1.0 / factor[i, 0] if k == 0 else 0.0
-    y1 = ((1.0 if k == 1 else 0.0) - factor[i, 1] * y0) / factor[i, 3]
-    y2 = ((1.0 if k == 2 else 0.0) - factor[i, 2] * y0 - factor[i, 4] * y1) / factor[i, 5]
-    x2 = y2 / factor[i, 5]
-    x1 = (y1 - factor[i, 4] * x2) / factor[i, 3]
-    out[i, 2] = x2
-    out[i, 1] = x1
-    out[i, 0] = (y0 - factor[i, 1] * x1 - factor[i, 2] * x2) / factor[i, 0]
+def _dual_change(dual: float, slack: float, slack_change: float, t: float) -> float:
+    """A multiplier's Newton step from its slack's: ``w dl + l dw = 1 / t - w l``."""
+    return (1.0 / t - dual * slack_change) / slack - dual

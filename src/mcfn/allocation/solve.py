@@ -8,22 +8,35 @@ from collections.abc import Callable
 import numpy as np
 
 from mcfn.allocation._conic import AllSolversFailedError, RawSolution
-from mcfn.allocation.admission import Admission, FeasibilityTest, admit, conic_feasible, is_feasible
+from mcfn.allocation.admission import Admission, FeasibilityTest, admit, conic_feasible
 from mcfn.allocation.choices import Method, Scheme
 from mcfn.allocation.evaluation import evaluate
 from mcfn.allocation.exact import solve_exact
 from mcfn.allocation.fast import FastSolverError, feasible, solve_fast
-from mcfn.allocation.problem import GHZ, MHZ, Instance
+from mcfn.allocation.problem import GHZ, MBIT, MHZ, Instance
 from mcfn.allocation.result import AllocationResult, task_allocations
 from mcfn.allocation.sca import solve_sca
 from mcfn.allocation.schemes import Formulation, formulate, standalone_latency_s
 
-METHODS: dict[Method, Callable[[Formulation], RawSolution]] = {
+
+def _behind_conic_phase_one(solve: Callable[[Formulation], RawSolution]) -> Callable[[Formulation], RawSolution | None]:
+    """``solve`` run only where the conic phase I finds the set feasible; None elsewhere."""
+
+    def attempt(form: Formulation) -> RawSolution | None:
+        return solve(form) if conic_feasible(form) else None
+
+    return attempt
+
+
+#: Each method on a formulation whose accuracy floors are reachable: its solution, or None where the set is
+#: infeasible. The fast method decides that with its own phase I (and starts from its point); the others by the
+#: conic phase I.
+METHODS: dict[Method, Callable[[Formulation], RawSolution | None]] = {
     Method.FAST: solve_fast,
-    Method.EXACT: solve_exact,
-    Method.SCA: solve_sca,
+    Method.EXACT: _behind_conic_phase_one(solve_exact),
+    Method.SCA: _behind_conic_phase_one(solve_sca),
 }
-#: Each method's phase I (the admission rule's test): the fast method's own, the conic one for the others.
+#: Each method's phase I, for the admission rule's bisection.
 FEASIBILITY: dict[Method, FeasibilityTest] = {
     Method.FAST: feasible,
     Method.EXACT: conic_feasible,
@@ -52,20 +65,19 @@ def allocate(
     started = time.perf_counter()
     n = instance.n_tasks
     try:
-        if admission:
+        everyone = tuple(range(n))
+        decision = Admission(admitted=everyone, rejected=())
+        served, raw = instance, _solve(method, scheme, instance)
+        if raw is None:  # the whole set is infeasible
+            if not admission:
+                reason = infeasibility_reason(instance, scheme)
+                return _unsolved(instance, scheme, method, started, "infeasible", reason)
             decision = admit(instance, scheme, FEASIBILITY[method])
-        else:
-            everyone = tuple(range(n))
-            if not is_feasible(instance, scheme, everyone, FEASIBILITY[method]):
-                return _unsolved(
-                    instance, scheme, method, started, "infeasible", infeasibility_reason(instance, scheme)
-                )
-            decision = Admission(admitted=everyone, rejected=())
+            served = instance.subset(decision.admitted)
+            raw = _solve(method, scheme, served) if decision.admitted else None
         bandwidth, compute, compression = np.zeros(n), np.zeros(n), np.zeros(n)
         iterations, solver, history = 0, None, ()
-        if decision.admitted:
-            served = instance.subset(decision.admitted)
-            raw = METHODS[method](formulate(scheme, served.scaled()))
+        if raw is not None:
             idx = list(decision.admitted)
             bandwidth[idx], compute[idx], compression[idx] = _to_si(served, raw)
             iterations, solver, history = raw.iterations, raw.solver, raw.history
@@ -113,14 +125,22 @@ def infeasibility_reason(instance: Instance, scheme: Scheme) -> str:
     return "each task fits alone, but together they need more bandwidth and compute than B and F provide"
 
 
+def _solve(method: Method, scheme: Scheme, instance: Instance) -> RawSolution | None:
+    """``method`` on all of ``instance``'s tasks under ``scheme``; None where they cannot all be served."""
+    form = formulate(scheme, instance.scaled())
+    if not np.all(np.isfinite(form.data_min_mbit)):
+        return None
+    return METHODS[method](form)
+
+
 def _to_si(instance: Instance, raw: RawSolution) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Solver-unit variables to SI, clipped onto the box and budgets the solver met to within its tolerance."""
-    scaled = instance.scaled()
+    data_mbit = np.array([t.data_bits for t in instance.tasks]) / MBIT
     bandwidth = np.clip(raw.bandwidth_mhz, 0.0, None) * MHZ
     bandwidth *= min(1.0, instance.bandwidth_hz / bandwidth.sum())
     compute = np.clip(raw.compute_g * GHZ, 0.0, instance.vm_capacity_hz)
     compute *= min(1.0, instance.edge_capacity_hz / compute.sum())
-    compression = np.clip(raw.data_mbit / scaled.data_mbit, instance.min_compression, 1.0)
+    compression = np.clip(raw.data_mbit / data_mbit, instance.min_compression, 1.0)
     return bandwidth, compute, compression
 
 
