@@ -15,21 +15,21 @@ cdef class Barrier:
     cdef readonly Py_ssize_t n
     cdef double[::1] snr, work, deadline, log_deadline, latency_weight, accuracy_weight, r, data_min, data_max
     cdef unsigned char[::1] fixed
-    cdef double[::1] a, beta, phi
+    cdef double[::1] a, b, f
     cdef double s
-    cdef double bandwidth_total, compute_total, log_compute_cap
+    cdef double bandwidth_total, compute_total, compute_cap
     cdef bint bandwidth_free, compute_free
     cdef readonly Py_ssize_t newton_steps
-    cdef double[:, ::1] grad, hess, cross, step, via_b, via_f, via_s, along, gval, slack, slack_step, duals, dual_step
+    cdef double[:, ::1] grad, hess, block, cross, step, via_b, via_f, via_s, along, gval, slack, slack_step, duals, dual_step
     cdef double gval_b, gval_f, slack_b, slack_f, slack_step_b, slack_step_f, dual_b, dual_f, dual_step_b, dual_step_f
     cdef double dual_residual, primal_residual
     cdef double step_s, grad_s, hess_s, curv_b, curv_f, x_a, x_b, x_f, h, gb, gf, hbb, hff
 
     @cython.locals(
-        b=double, snr=double, log_term=double, rate=double, d_rate=double, dd_rate=double, u=double, du=double,
-        ddu=double, v=double,
+        snr=double, log_term=double, rate=double, d_rate=double, dd_rate=double, u=double, du=double, ddu=double,
+        v=double,
     )
-    cdef void _shape(self, Py_ssize_t i, double beta, double phi)
+    cdef void _shape(self, Py_ssize_t i, double b, double f)
 
     cpdef double latency(self, Py_ssize_t i)
 
@@ -43,7 +43,7 @@ cdef class Barrier:
     cpdef centre(self, double t)
 
     @cython.locals(
-        s=double, total=double, used_b=double, used_f=double, i=Py_ssize_t, beta=double, phi=double, slack=double,
+        s=double, total=double, used_b=double, used_f=double, i=Py_ssize_t, b=double, f=double, slack=double,
     )
     cpdef double value(self, double t, double step)
 
@@ -52,7 +52,7 @@ cdef class Barrier:
 
     @cython.locals(
         n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, room=double, m=Py_ssize_t, t=double, gap=double, target=double,
-        residual=double, step=double, trial=double, _=Py_ssize_t, last_gap=double, near=bint,
+        residual=double, step=double, trial=double, _=Py_ssize_t, best_gap=double, stalled=Py_ssize_t, near=bint,
     )
     cpdef optimise(self, double relative_gap, double least_gap, double constant)
 
@@ -62,14 +62,14 @@ cdef class Barrier:
     cdef double _gap(self)
 
     @cython.locals(
-        step=double, move_b=double, move_f=double, i=Py_ssize_t, k=Py_ssize_t, da=double, dbeta=double,
-        dphi=double, along=double,
+        step=double, move_b=double, move_f=double, i=Py_ssize_t, k=Py_ssize_t, da=double, db=double, df=double,
+        along=double,
     )
     cdef double _dual_direction(self, double t)
 
     @cython.locals(
         used_b=double, used_f=double, dual=double, primal=double, centrality=double, inv_t=double, dual_b=double,
-        dual_f=double, i=Py_ssize_t, a=double, beta=double, phi=double, b=double, f=double, w=double,
+        dual_f=double, i=Py_ssize_t, a=double, b=double, f=double, w=double,
         on_deadline=double, cost=double, r_b=double, r_f=double, on_cap=double, r_a=double, low=double, high=double,
     )
     cpdef double residual(self, double t, double step)
@@ -80,7 +80,7 @@ cdef class Barrier:
     @cython.locals(
         n=Py_ssize_t, i=Py_ssize_t, used_b=double, used_f=double, b=double, f=double, gb=double, gf=double,
         sigma=double, inv=double, latency=double, on=double, cost=double, curve=double, outer=double, acc=double,
-        ga=double, haa=double, cap=double, weight=double,
+        ga=double, haa=double, cap=double,
     )
     cpdef derivatives(self, bint phase_one, double t)
 
@@ -88,10 +88,13 @@ cdef class Barrier:
     cdef double _weight(self, Py_ssize_t i, Py_ssize_t k, double t)
 
     @cython.locals(
-        n=Py_ssize_t, i=Py_ssize_t, bb=double, bf=double, ff=double, b=double, f=double, c_y=double, c_z=double,
+        n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, bb=double, bf=double, ff=double, c_y=double, c_z=double,
         schur=double, decrement=double,
     )
     cpdef double direction(self, bint phase_one) except? -1.0
+
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, sum_b=double, sum_f=double, x_a=double, x_b=double, x_f=double)
+    cdef _refine(self, double bb, double bf, double ff)
 
     @cython.locals(
         n=Py_ssize_t, i=Py_ssize_t, sum_b=double, sum_f=double, z_b=double, z_f=double, m00=double, m11=double,
@@ -105,7 +108,9 @@ cdef class Barrier:
     @cython.locals(y0=double, y1=double, y2=double)
     cdef void _solve(self, Py_ssize_t i, double r_a, double r_b, double r_f)
 
-    @cython.locals(step=double, i=Py_ssize_t, dphi=double, da=double)
+    @cython.locals(
+        step=double, move_b=double, move_f=double, used_b=double, used_f=double, i=Py_ssize_t, db=double, df=double,
+    )
     cpdef double longest_step(self, bint phase_one)
 
     @cython.locals(i=Py_ssize_t)

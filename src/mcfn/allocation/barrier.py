@@ -1,27 +1,25 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True
 """The allocation problem's own interior-point method, on its small structured Newton systems.
 
-Variables per task, all logarithms: ``a = ln alpha`` (data, ln Mbit), ``beta = ln b`` (bandwidth, ln MHz) and
-``phi = ln f`` (compute, ln Gcycle/s). Every task's latency is ``L = e^a h`` with ``h = 1 / R(b) + k / f``.
-``1 / R`` is log-convex in ``beta`` (``R(e^beta) = e^beta log2(1 + s e^-beta)`` is log-concave) and ``k / f =
-k e^-phi`` is log-linear, so ``ln h`` (a log-sum-exp of convex functions) is convex, ``ln L = a + ln h`` is convex
-and so is ``L``; the accuracy ``p - q e^(-r a)`` is concave and ``sum e^beta`` convex. So the problem of
+Variables per task: ``a = ln alpha`` (data, ln Mbit), ``b`` (bandwidth, MHz) and ``f`` (compute, Gcycle/s).
+Every task's latency is ``L = e^a h`` with ``h = 1 / R(b) + k / f``. ``1 / R`` is log-convex (``R`` is concave and
+positive) and so is ``k / f``, so ``ln h`` (a sum of log-convex functions is log-convex) is convex, ``ln L = a +
+ln h`` is convex and so is ``L``; the accuracy ``p - q e^(-r a)`` is concave. So the problem of
 ``spec/allocation.md``,
 
     minimise   sum  -w (p - q e^(-r a)) + (1 - w) L / T_max
-    subject to a + ln h <= ln T_max,  ln alpha_min <= a <= ln alpha_max,  phi <= ln f_max,
-               sum e^beta <= B,  sum e^phi <= F,
+    subject to a + ln h <= ln T_max,  ln alpha_min <= a <= ln alpha_max,  f <= f_max,  sum b <= B,  sum f <= F,
 
 is convex as it stands, without the epigraph variables a conic modelling layer needs (:mod:`mcfn.allocation.exact`
-is that layer's form of it), and in these coordinates its constraints are nearly linear, so Newton steps along a
-binding deadline stay feasible. (In ``b`` and ``f`` themselves the deadline's curvature cut most steps short.)
+is that layer's form of it). The deadline is taken in its log form, nearly linear in ``a``; the budgets stay
+linear.
 
-Phase I (Boyd and Vandenberghe, *Convex Optimization*, 2004, §11.4) finds a strictly feasible start or proves there
+Phase I (Boyd and Vandenberghe, *Convex Optimization*, 2004, §11.4) finds a strictly feasible point or proves there
 is none: every task at its least data, minimise ``s`` subject to ``ln(L / T_max) <= s``, by the barrier method
 (§11.3). The set is feasible iff the least ``s`` is at most ``ln(1 + tolerance)``. Phase II is the primal-dual
-interior-point method (§11.7). Both solve the same Newton system: one 3 × 3 block per task (Cholesky), the two
-budgets' rank-one terms (Sherman–Morrison–Woodbury, a 2 × 2 system), and in phase I the arrow row of ``s`` (its
-Schur complement): ``O(N)`` work per step, no matrix of size ``N``.
+interior-point method (§11.7) with explicit slacks. Both solve the same Newton system: one 3 × 3 block per task
+(Cholesky), the two budgets' rank-one terms (Sherman–Morrison–Woodbury, a 2 × 2 system), and in phase I the arrow
+row of ``s`` (its Schur complement): ``O(N)`` work per step, no matrix of size ``N``.
 
 A scheme fixes some variables (``fc`` the bandwidth, ``ac`` the compute, ``wcr`` the data; a task whose data range
 is a point has its data fixed): a fixed variable keeps its value and its row of the Newton system is the identity.
@@ -44,11 +42,11 @@ A, B, F = 0, 1, 2
 #: Phase II's multipliers of each task's constraints, by column of ``duals``: deadline, least data, most data, VM cap.
 DEADLINE, LOW, HIGH, CAP = 0, 1, 2, 3
 #: Phase I stops as soon as every deadline has this much room (log scale): a strictly feasible point is all it
-#: needs to find (phase II starts from it with slacks of at least SLACK_FLOOR, feasible or not).
+#: needs to find.
 FEASIBLE_MARGIN = 1e-3
 #: Phase II's least starting slack of a constraint in ln units (deadlines, data bounds, the cap), and of a budget
-#: as a share of it.
-SLACK_FLOOR = 1e-2
+#: as a share of it: phase I's point is strictly feasible, so this only guards against slacks lost to rounding.
+SLACK_FLOOR = 1e-8
 #: Factor by which phase I's barrier parameter ``t`` grows between centrings.
 T_GROWTH = 30.0
 #: First ``t`` of phase I and of phase II, per barrier term (the first duality gaps are 1 and 0.1; per-task
@@ -60,8 +58,9 @@ GAP_SHRINK = 10.0
 #: Phase II ends when the dual residual (the Lagrangian's gradient, whose terms are of order one) is below this,
 #: and the gap small enough; rounding leaves it near 1e-9.
 DUAL_RESIDUAL = 1e-7
-#: ... and the primal residual (the constraints' ``g + w``, in ln units or MHz / Gcycle/s) below this.
-PRIMAL_RESIDUAL = 1e-9
+#: ... and the primal residual (the constraints' ``g + w``, in ln units or MHz / Gcycle/s) below this. (The
+#: reduced system's conditioning near a binding budget leaves both near 1e-8.)
+PRIMAL_RESIDUAL = 1e-7
 #: Phase I's Newton's method stops centring when half the squared Newton decrement is below this.
 CENTRED = 1e-10
 #: Steps stop short of a linear constraint's boundary, or of the multipliers' zero, by this fraction of the way.
@@ -81,7 +80,7 @@ class Barrier:
     ``deadline`` the latency bound, ``latency_weight`` ``(1 - w) / T_max`` and ``accuracy_weight`` ``w q`` (the
     objective's coefficients), ``r`` the accuracy curve's exponent; ``data_min_ln`` and ``data_max_ln`` bound ``a``
     and ``fixed_data`` marks tasks whose ``a`` stays put. ``bandwidth`` and ``compute`` are the initial (or, when
-    not free, the fixed) values in MHz and Gcycle/s. The current point is ``a``, ``beta``, ``phi`` (and ``s`` in
+    not free, the fixed) values in MHz and Gcycle/s. The current point is ``a``, ``b``, ``f`` (and ``s`` in
     phase I).
     """
 
@@ -118,17 +117,18 @@ class Barrier:
         self.data_max = np.ascontiguousarray(data_max_ln, dtype=float)
         self.fixed = np.ascontiguousarray(fixed_data, dtype=np.uint8)
         self.a = self.data_min.copy()
-        self.beta = np.log(np.asarray(bandwidth, dtype=float))
-        self.phi = np.log(np.asarray(compute, dtype=float))
+        self.b = np.array(bandwidth, dtype=float)
+        self.f = np.array(compute, dtype=float)
         self.s = 0.0
         self.bandwidth_total = bandwidth_total
         self.compute_total = compute_total
-        self.log_compute_cap = math.log(compute_cap)
+        self.compute_cap = compute_cap
         self.bandwidth_free = bandwidth_free
         self.compute_free = compute_free
         self.newton_steps = 0
         self.grad = np.zeros((n, 3))
         self.hess = np.zeros((n, 6))
+        self.block = np.zeros((n, 6))
         self.cross = np.zeros((n, 3))
         self.step = np.zeros((n, 3))
         self.via_b = np.zeros((n, 3))
@@ -167,33 +167,32 @@ class Barrier:
         self.hff = 0.0
 
     # --- one task's latency ------------------------------------------------------------------------------------
-    def _shape(self, i: int, beta: float, phi: float) -> None:
-        """``h = 1 / R(e^beta) + k e^-phi`` of task ``i`` and the gradient ``(gb, gf)`` and diagonal second
-        derivatives ``(hbb, hff)`` of ``ln h`` (its cross term is ``-gb gf``)."""
-        b = math.exp(beta)
+    def _shape(self, i: int, b: float, f: float) -> None:
+        """``h = 1 / R(b) + k / f`` of task ``i`` and the gradient ``(gb, gf)`` and diagonal second derivatives
+        ``(hbb, hff)`` of ``ln h`` (its cross term is ``-gb gf``)."""
         snr = self.snr[i]
         log_term = math.log1p(snr / b)
         rate = b * log_term / LN2
         d_rate = (log_term - snr / (b + snr)) / LN2
         dd_rate = -snr * snr / (b * (b + snr) * (b + snr)) / LN2
         u = 1.0 / rate
-        du = -d_rate * u * u * b  # d u / d beta
-        ddu = du + (2.0 * d_rate * d_rate - rate * dd_rate) * u * u * u * b * b
-        v = self.work[i] * math.exp(-phi)
+        du = -d_rate * u * u
+        ddu = (2.0 * d_rate * d_rate - rate * dd_rate) * u * u * u
+        v = self.work[i] / f
         self.h = u + v
         self.gb = du / self.h
-        self.gf = -v / self.h
+        self.gf = -v / (f * self.h)
         self.hbb = ddu / self.h - self.gb * self.gb
-        self.hff = v / self.h - self.gf * self.gf
+        self.hff = 2.0 * v / (f * f * self.h) - self.gf * self.gf
 
     def latency(self, i: int) -> float:
         """Task ``i``'s latency ``e^a h`` at the current point."""
-        self._shape(i, self.beta[i], self.phi[i])
+        self._shape(i, self.b[i], self.f[i])
         return math.exp(self.a[i]) * self.h
 
     # --- phase I: the barrier method on min s ------------------------------------------------------------------
     def least_slack(self, tolerance: float) -> float:
-        """Phase I from the current ``beta``, ``phi`` (strictly inside the budgets) with every ``a`` at its least.
+        """Phase I from the current ``b``, ``f`` (strictly inside the budgets) with every ``a`` at its least.
 
         Returns the least log-slack ``s`` found: negative means the current point is strictly feasible. It stops
         as soon as the answer is certain: ``s < -FEASIBLE_MARGIN`` at any Newton step (feasible, with room),
@@ -265,19 +264,21 @@ class Barrier:
         used_b = 0.0
         used_f = 0.0
         for i in range(self.n):
-            beta = self.beta[i] + step * self.step[i, B]
-            phi = self.phi[i] + step * self.step[i, F]
-            used_b += math.exp(beta)
-            used_f += math.exp(phi)
-            self._shape(i, beta, phi)
+            b = self.b[i] + step * self.step[i, B]
+            f = self.f[i] + step * self.step[i, F]
+            if b <= 0.0 or f <= 0.0:
+                return _INF
+            used_b += b
+            used_f += f
+            self._shape(i, b, f)
             slack = s - (self.a[i] + math.log(self.h) - self.log_deadline[i])
             if slack <= 0.0:
                 return _INF
             total -= math.log(slack)
             if self.compute_free:
-                if phi >= self.log_compute_cap:
+                if f >= self.compute_cap:
                     return _INF
-                total -= math.log(self.log_compute_cap - phi)
+                total -= math.log(self.compute_cap - f)
         if self.bandwidth_free:
             if used_b >= self.bandwidth_total:
                 return _INF
@@ -298,18 +299,18 @@ class Barrier:
     def optimise(self, relative_gap: float, least_gap: float, constant: float) -> None:
         """Phase II by the primal-dual interior-point method (Boyd and Vandenberghe §11.7) from phase I's point,
         with an explicit slack ``w_j`` for every constraint ``g_j(x) + w_j = 0`` (as in Wächter and Biegler's
-        IPOPT, 2006): a step need only keep slacks and multipliers positive, so the curvature of the budgets
-        ``sum e^beta`` and of the deadlines never cuts it short. Ends when the dual and primal residuals are below
+        IPOPT, 2006): a step need only keep slacks, multipliers, bandwidths and compute positive, so the
+        curvature of the deadlines never cuts it short. Ends when the dual and primal residuals are below
         ``DUAL_RESIDUAL`` and ``PRIMAL_RESIDUAL`` and the gap ``sum w lambda`` below ``relative_gap`` times the
-        utility's magnitude (``constant - objective``: the objective leaves out the accuracies' constant
-        ``sum w p``), or below ``least_gap``.
+        magnitude of the utility's terms (``constant + objective``: the accuracies' constant ``sum w p`` and what
+        the objective subtracts from it), or below ``least_gap``.
 
         Phase I leaves every task at its least data with room to its deadline; each free task starts halfway
         (in ``ln``) from there to its deadline or to its most data, whichever is nearer; slacks start at ``-g``
         (at least ``SLACK_FLOOR``) and multipliers on the central path of ``t = PHASE_TWO_START m``. Each iteration
         sets ``t = GAP_SHRINK m / gap`` and takes the Newton step of the perturbed KKT system, reduced to the
         same structured solve as phase I's, with a backtracking search on the residual's norm. Where rounding
-        stops the residual from shrinking with the point already within a hundred times the tolerances, that
+        stops the residual from shrinking with the point already within ten times the tolerances, that
         point is taken.
         """
         n = self.n
@@ -328,25 +329,29 @@ class Barrier:
         self.slack_f = max(-self.gval_f, SLACK_FLOOR * self.compute_total) if self.compute_free else 1.0
         self.dual_b = 1.0 / (t * self.slack_b) if self.bandwidth_free else 0.0
         self.dual_f = 1.0 / (t * self.slack_f) if self.compute_free else 0.0
-        last_gap = _INF
+        best_gap = _INF
+        stalled = 0
+        step = 1.0
         for _ in range(MAX_NEWTON):
             gap = self._gap()
-            target = max(least_gap, relative_gap * abs(constant - self.objective()))
-            t = GAP_SHRINK * m / gap
+            target = max(least_gap, relative_gap * (constant + self.objective()))
+            # aim at a tenth of the gap after a long step; after a short one, recentre first (aim at the same gap)
+            t = (GAP_SHRINK if step >= 0.5 else 1.0) * m / gap
             self.derivatives(False, t)
             residual = self.residual(t, 0.0)
             if self.dual_residual <= DUAL_RESIDUAL and self.primal_residual <= PRIMAL_RESIDUAL and gap <= target:
                 return
             near = (
-                self.dual_residual <= 100.0 * DUAL_RESIDUAL
-                and self.primal_residual <= 100.0 * PRIMAL_RESIDUAL
-                and gap <= 100.0 * target
+                self.dual_residual <= 10.0 * DUAL_RESIDUAL
+                and self.primal_residual <= 10.0 * PRIMAL_RESIDUAL
+                and gap <= 10.0 * target
             )
-            if near and gap > 0.5 * last_gap:
-                return  # rounding has stalled the gap (it shrinks tenfold a step until then)
-            last_gap = gap
+            stalled = stalled + 1 if gap > 0.5 * best_gap else 0
+            best_gap = min(best_gap, gap)
+            if near and stalled >= 3:
+                return  # rounding has stalled the gap (it shrinks tenfold every step or two until then)
             self.direction(False)
-            step = self._dual_direction(t)
+            step = min(self._dual_direction(t), self.longest_step(False))
             while True:
                 trial = self.residual(t, step)
                 if trial <= (1.0 - 0.01 * step) * residual:
@@ -395,23 +400,23 @@ class Barrier:
         move_f = 0.0
         for i in range(self.n):
             da = self.step[i, A]
-            dbeta = self.step[i, B]
-            dphi = self.step[i, F]
-            move_b += math.exp(self.beta[i]) * dbeta
-            move_f += math.exp(self.phi[i]) * dphi
+            db = self.step[i, B]
+            df = self.step[i, F]
+            move_b += db
+            move_f += df
             for k in range(4):
                 if not self._has(i, k):
                     self.dual_step[i, k] = 0.0
                     self.slack_step[i, k] = 0.0
                     continue
                 if k == DEADLINE:
-                    along = da + self.along[i, 0] * dbeta + self.along[i, 1] * dphi
+                    along = da + self.along[i, 0] * db + self.along[i, 1] * df
                 elif k == LOW:
                     along = -da
                 elif k == HIGH:
                     along = da
                 else:
-                    along = dphi
+                    along = df
                 self.slack_step[i, k] = -(self.gval[i, k] + self.slack[i, k]) - along
                 step = _keep_positive(step, self.slack[i, k], self.slack_step[i, k])
                 self.dual_step[i, k] = _dual_change(self.duals[i, k], self.slack[i, k], self.slack_step[i, k], t)
@@ -444,27 +449,27 @@ class Barrier:
         dual_f = self.dual_f + step * self.dual_step_f
         for i in range(self.n):
             a = self.a[i] + step * self.step[i, A]
-            beta = self.beta[i] + step * self.step[i, B]
-            phi = self.phi[i] + step * self.step[i, F]
-            b = math.exp(beta)
-            f = math.exp(phi)
+            b = self.b[i] + step * self.step[i, B]
+            f = self.f[i] + step * self.step[i, F]
+            if b <= 0.0 or f <= 0.0:
+                return _INF
             used_b += b
             used_f += f
-            self._shape(i, beta, phi)
+            self._shape(i, b, f)
             on_deadline = self.duals[i, DEADLINE] + step * self.dual_step[i, DEADLINE]
             w = self.slack[i, DEADLINE] + step * self.slack_step[i, DEADLINE]
             primal += (a + math.log(self.h) - self.log_deadline[i] + w) ** 2
             centrality += (on_deadline * w - inv_t) ** 2
             cost = self.latency_weight[i] * math.exp(a) * self.h
             # the Lagrangian's gradient: the objective's, the deadline's (1, gb, gf) and the bounds' and budgets'
-            r_b = (cost + on_deadline) * self.gb + dual_b * b if self.bandwidth_free else 0.0
+            r_b = (cost + on_deadline) * self.gb + dual_b if self.bandwidth_free else 0.0
             r_f = 0.0
             if self.compute_free:
                 on_cap = self.duals[i, CAP] + step * self.dual_step[i, CAP]
                 w = self.slack[i, CAP] + step * self.slack_step[i, CAP]
-                primal += (phi - self.log_compute_cap + w) ** 2
+                primal += (f - self.compute_cap + w) ** 2
                 centrality += (on_cap * w - inv_t) ** 2
-                r_f = (cost + on_deadline) * self.gf + on_cap + dual_f * f
+                r_f = (cost + on_deadline) * self.gf + on_cap + dual_f
             r_a = 0.0
             if not self.fixed[i]:
                 low = self.duals[i, LOW] + step * self.dual_step[i, LOW]
@@ -512,11 +517,11 @@ class Barrier:
         self.grad_s = t
         self.hess_s = 0.0
         for i in range(n):
-            b = math.exp(self.beta[i])
-            f = math.exp(self.phi[i])
+            b = self.b[i]
+            f = self.f[i]
             used_b += b
             used_f += f
-            self._shape(i, self.beta[i], self.phi[i])
+            self._shape(i, b, f)
             gb = self.gb
             gf = self.gf
             self.along[i, 0] = gb
@@ -570,46 +575,37 @@ class Barrier:
                 self.hess[i, 5] = outer * gf * gf + curve * self.hff
             if self.compute_free:
                 if phase_one:
-                    cap = 1.0 / (self.log_compute_cap - self.phi[i])
+                    cap = 1.0 / (self.compute_cap - f)
                     self.grad[i, F] += cap
                     self.hess[i, 5] += cap * cap
                 else:
-                    self.gval[i, CAP] = self.phi[i] - self.log_compute_cap
+                    self.gval[i, CAP] = f - self.compute_cap
                     self.grad[i, F] += self._weight(i, CAP, t)
                     self.hess[i, 5] += t * self.duals[i, CAP] / self.slack[i, CAP]
-        # the budgets: -ln(B - sum e^beta) has gradient b_i / S and Hessian diag(b_i) / S + b b^T / S^2; in phase
-        # II t lambda takes the place of 1 / S on diag(b) and the gradient weighs as above. The rank-one part goes
-        # to the Woodbury correction.
+        # the budgets, linear: -ln(B - sum b) has gradient 1 / S and Hessian 1 1^T / S^2; in phase II each weighs its
+        # gradient as above and its outer product by t lambda / w. The rank-one part goes to the Woodbury correction.
         self.curv_b = 0.0
         self.curv_f = 0.0
         if self.bandwidth_free:
             self.gval_b = used_b - self.bandwidth_total
             if phase_one:
                 on = -1.0 / self.gval_b
-                weight = on
                 self.curv_b = on * on
             else:
                 on = t * self.dual_b * (self.gval_b + self.slack_b) / self.slack_b + 1.0 / self.slack_b
-                weight = t * self.dual_b
-                self.curv_b = weight / self.slack_b
+                self.curv_b = t * self.dual_b / self.slack_b
             for i in range(n):
-                b = math.exp(self.beta[i])
-                self.grad[i, B] += on * b
-                self.hess[i, 3] += weight * b
+                self.grad[i, B] += on
         if self.compute_free:
             self.gval_f = used_f - self.compute_total
             if phase_one:
                 on = -1.0 / self.gval_f
-                weight = on
                 self.curv_f = on * on
             else:
                 on = t * self.dual_f * (self.gval_f + self.slack_f) / self.slack_f + 1.0 / self.slack_f
-                weight = t * self.dual_f
-                self.curv_f = weight / self.slack_f
+                self.curv_f = t * self.dual_f / self.slack_f
             for i in range(n):
-                f = math.exp(self.phi[i])
-                self.grad[i, F] += on * f
-                self.hess[i, 5] += weight * f
+                self.grad[i, F] += on
 
     def _weight(self, i: int, k: int, t: float) -> float:
         """Phase II's weight on constraint ``k`` of task ``i``'s gradient: ``t lambda (g + w) / w + 1 / w``."""
@@ -619,8 +615,8 @@ class Barrier:
     def direction(self, phase_one: bool) -> float:
         """Newton step of the current derivatives into ``step`` (and ``step_s``); returns the squared decrement.
 
-        The Hessian is ``blockdiag(H_i) + curv_b b b^T + curv_f f f^T`` (the budgets' vectors on the ``beta`` and
-        ``phi`` coordinates; plus, in phase I, the arrow row of ``s``). Fixed coordinates get identity rows and
+        The Hessian is ``blockdiag(H_i) + curv_b 1_b 1_b^T + curv_f 1_f 1_f^T`` (the budgets' rank-one terms; plus,
+        in phase I, the arrow row of ``s``). Fixed coordinates get identity rows and
         zero gradient. Each block is factored once (Cholesky); the budgets' rank-one terms are applied by
         Sherman–Morrison–Woodbury and the arrow by its Schur complement.
         """
@@ -644,25 +640,29 @@ class Barrier:
                 self.hess[i, 4] = 0.0
                 self.hess[i, 5] = 1.0
                 self.cross[i, F] = 0.0
+            for k in range(6):
+                self.block[i, k] = self.hess[i, k]
             if not self._factor(i):
                 raise BarrierError("a Newton block is not positive definite")
-        # the budgets' Woodbury columns: D^-1 (b_i e_beta) and D^-1 (f_i e_phi), and U^T D^-1 U
+        # the budgets' Woodbury columns: D^-1 e_b and D^-1 e_f, and U^T D^-1 U
         bb = bf = ff = 0.0
         for i in range(n):
-            b = math.exp(self.beta[i])
-            f = math.exp(self.phi[i])
-            self._solve(i, 0.0, b, 0.0)
+            self._solve(i, 0.0, 1.0, 0.0)
             self.via_b[i, A] = self.x_a
             self.via_b[i, B] = self.x_b
             self.via_b[i, F] = self.x_f
-            self._solve(i, 0.0, 0.0, f)
+            self._solve(i, 0.0, 0.0, 1.0)
             self.via_f[i, A] = self.x_a
             self.via_f[i, B] = self.x_b
             self.via_f[i, F] = self.x_f
-            bb += b * self.via_b[i, B]
-            bf += f * self.via_b[i, F]
-            ff += f * self.via_f[i, F]
+            bb += self.via_b[i, B]
+            bf += self.via_b[i, F]
+            ff += self.via_f[i, F]
         self._woodbury(bb, bf, ff, self.grad, -1.0, self.step)
+        if not phase_one:
+            # one step of iterative refinement: near the optimum the multipliers over tiny slacks make the system
+            # ill-conditioned, and the residual of the solve, solved again, restores the digits lost
+            self._refine(bb, bf, ff)
         self.step_s = 0.0
         if phase_one:
             # arrow: [K c; c^T d] [dx; ds] = -[g; g_s] with K the matrix above: dx = K^-1 (-g) - K^-1 c ds
@@ -688,8 +688,37 @@ class Barrier:
             )
         return decrement
 
+    def _refine(self, bb: float, bf: float, ff: float) -> None:
+        """``step += K^-1 (-grad - K step)``, with ``K`` the unfactored matrix (``block`` and the budgets' terms)."""
+        n = self.n
+        sum_b = 0.0
+        sum_f = 0.0
+        for i in range(n):
+            sum_b += self.step[i, B]
+            sum_f += self.step[i, F]
+        for i in range(n):
+            x_a = self.step[i, A]
+            x_b = self.step[i, B]
+            x_f = self.step[i, F]
+            self.cross[i, A] = -self.grad[i, A] - (
+                self.block[i, 0] * x_a + self.block[i, 1] * x_b + self.block[i, 2] * x_f
+            )
+            self.cross[i, B] = -self.grad[i, B] - (
+                self.block[i, 1] * x_a + self.block[i, 3] * x_b + self.block[i, 4] * x_f
+            )
+            self.cross[i, F] = -self.grad[i, F] - (
+                self.block[i, 2] * x_a + self.block[i, 4] * x_b + self.block[i, 5] * x_f
+            )
+            self.cross[i, B] -= self.curv_b * sum_b
+            self.cross[i, F] -= self.curv_f * sum_f
+        self._woodbury(bb, bf, ff, self.cross, 1.0, self.via_s)
+        for i in range(n):
+            self.step[i, A] += self.via_s[i, A]
+            self.step[i, B] += self.via_s[i, B]
+            self.step[i, F] += self.via_s[i, F]
+
     def _woodbury(self, bb: float, bf: float, ff: float, rhs: np.ndarray, sign: float, out: np.ndarray) -> None:
-        """``out = (D + curv_b b b^T + curv_f f f^T)^-1 (sign rhs)`` with ``D`` the factored blocks."""
+        """``out = (D + curv_b 1_b 1_b^T + curv_f 1_f 1_f^T)^-1 (sign rhs)`` with ``D`` the factored blocks."""
         n = self.n
         sum_b = 0.0
         sum_f = 0.0
@@ -698,8 +727,8 @@ class Barrier:
             out[i, A] = self.x_a
             out[i, B] = self.x_b
             out[i, F] = self.x_f
-            sum_b += math.exp(self.beta[i]) * self.x_b
-            sum_f += math.exp(self.phi[i]) * self.x_f
+            sum_b += self.x_b
+            sum_f += self.x_f
         z_b = 0.0
         z_f = 0.0
         if self.bandwidth_free and self.compute_free:
@@ -753,31 +782,41 @@ class Barrier:
         self.x_a = (y0 - self.hess[i, 1] * self.x_b - self.hess[i, 2] * self.x_f) / self.hess[i, 0]
 
     def longest_step(self, phase_one: bool) -> float:
-        """The largest step in ``(0, 1]`` that keeps the linear constraints (data bounds, VM cap) strict,
-        ``TO_BOUNDARY`` of the way; the budgets and deadlines are checked by the line search."""
+        """The largest step in ``(0, 1]`` that keeps bandwidths and compute positive, and (phase I, which keeps its
+        point feasible) the data bounds, the VM cap and the budgets strict, ``TO_BOUNDARY`` of the way; the
+        deadlines are checked by the line search."""
         step = 1.0
+        move_b = 0.0
+        move_f = 0.0
+        used_b = 0.0
+        used_f = 0.0
         for i in range(self.n):
-            dphi = self.step[i, F]
-            if self.compute_free and dphi > 0.0:
-                step = min(step, TO_BOUNDARY * (self.log_compute_cap - self.phi[i]) / dphi)
-            if not phase_one and not self.fixed[i]:
-                da = self.step[i, A]
-                if da < 0.0:
-                    step = min(step, -TO_BOUNDARY * (self.a[i] - self.data_min[i]) / da)
-                elif da > 0.0:
-                    step = min(step, TO_BOUNDARY * (self.data_max[i] - self.a[i]) / da)
+            db = self.step[i, B]
+            df = self.step[i, F]
+            step = _keep_positive(_keep_positive(step, self.b[i], db), self.f[i], df)
+            if phase_one:
+                move_b += db
+                move_f += df
+                used_b += self.b[i]
+                used_f += self.f[i]
+                if self.compute_free:
+                    step = _keep_positive(step, self.compute_cap - self.f[i], -df)
+        if phase_one and self.bandwidth_free:
+            step = _keep_positive(step, self.bandwidth_total - used_b, -move_b)
+        if phase_one and self.compute_free:
+            step = _keep_positive(step, self.compute_total - used_f, -move_f)
         return step
 
     def _move(self, step: float) -> None:
         for i in range(self.n):
             self.a[i] += step * self.step[i, A]
-            self.beta[i] += step * self.step[i, B]
-            self.phi[i] += step * self.step[i, F]
+            self.b[i] += step * self.step[i, B]
+            self.f[i] += step * self.step[i, F]
         self.s += step * self.step_s
 
     def point(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """The current data (Mbit), bandwidth (MHz) and compute (Gcycle/s), as new arrays."""
-        return np.exp(np.asarray(self.a)), np.exp(np.asarray(self.beta)), np.exp(np.asarray(self.phi))
+        return np.exp(np.asarray(self.a)), np.array(self.b, dtype=float), np.array(self.f, dtype=float)
 
 
 def _keep_positive(step: float, value: float, change: float) -> float:

@@ -24,10 +24,10 @@ from mcfn.allocation.schemes import Formulation
 
 #: Least-slack margin (log scale) under which phase II runs on deadlines relaxed by it.
 RELAX = 1e-8
-#: Phase II stops when the duality gap is below this share of the utility's magnitude (the tests hold the
-#: utility to the conic solve's within 1e-6, relative; a binding deadline's slack is a difference of numbers of
-#: order one, so rounding stalls the gap near 1e-9) ...
-RELATIVE_GAP = 1e-8
+#: Phase II stops when the duality gap is below this share of the magnitude of the utility's terms (the tests
+#: hold the utility to the conic solve's within 1e-6, relative; rounding stalls the gap near 1e-8 of that
+#: magnitude) ...
+RELATIVE_GAP = 1e-9
 #: ... or below this, per task (a utility of zero has no relative precision).
 LEAST_GAP_PER_TASK = 1e-10
 #: A task whose data range is narrower than this (relative) has its data fixed.
