@@ -5,8 +5,8 @@ from libc cimport math
 
 cdef double LN2, _INF
 cdef Py_ssize_t A, B, F, DEADLINE, LOW, HIGH, CAP
-cdef double T_GROWTH, PHASE_ONE_START, PHASE_TWO_START, GAP_SHRINK, DUAL_RESIDUAL, PRIMAL_RESIDUAL, CENTRED
-cdef double TO_BOUNDARY, FEASIBLE_MARGIN, SLACK_FLOOR
+cdef double T_GROWTH, PHASE_ONE_START, PHASE_TWO_START, GAP_SHRINK, RECENTRE_BELOW, DUAL_RESIDUAL, PRIMAL_RESIDUAL, CENTRED
+cdef double TO_BOUNDARY, FEASIBLE_MARGIN, SLACK_FLOOR, SHRINK_AT_MOST
 cdef Py_ssize_t MAX_NEWTON
 
 
@@ -120,3 +120,5 @@ cdef class Barrier:
 cdef double _keep_positive(double step, double value, double change)
 
 cdef double _dual_change(double dual, double slack, double slack_change, double t)
+
+cdef double _keep_within(double step, double value, double change)

@@ -55,6 +55,8 @@ PHASE_ONE_START = 1.0
 PHASE_TWO_START = 10.0
 #: Each primal-dual iteration aims at a duality gap this many times smaller (Boyd and Vandenberghe's mu).
 GAP_SHRINK = 10.0
+#: ... unless the last step was shorter than this: then it re-centres first (aims at the same gap).
+RECENTRE_BELOW = 0.2
 #: Phase II ends when the dual residual (the Lagrangian's gradient, whose terms are of order one) is below this,
 #: and the gap small enough; rounding leaves it near 1e-9.
 DUAL_RESIDUAL = 1e-7
@@ -65,6 +67,8 @@ PRIMAL_RESIDUAL = 1e-7
 CENTRED = 1e-10
 #: Steps stop short of a linear constraint's boundary, or of the multipliers' zero, by this fraction of the way.
 TO_BOUNDARY = 0.99
+#: Most a bandwidth or a compute share may shrink in one step, as a share of it.
+SHRINK_AT_MOST = 0.5
 #: Newton steps allowed per centring (phase I) or in all (phase II) before the method gives up.
 MAX_NEWTON = 200
 
@@ -335,8 +339,7 @@ class Barrier:
         for _ in range(MAX_NEWTON):
             gap = self._gap()
             target = max(least_gap, relative_gap * (constant + self.objective()))
-            # aim at a tenth of the gap after a long step; after a short one, recentre first (aim at the same gap)
-            t = (GAP_SHRINK if step >= 0.5 else 1.0) * m / gap
+            t = (GAP_SHRINK if step >= RECENTRE_BELOW else 1.0) * m / gap
             self.derivatives(False, t)
             residual = self.residual(t, 0.0)
             if self.dual_residual <= DUAL_RESIDUAL and self.primal_residual <= PRIMAL_RESIDUAL and gap <= target:
@@ -793,7 +796,7 @@ class Barrier:
         for i in range(self.n):
             db = self.step[i, B]
             df = self.step[i, F]
-            step = _keep_positive(_keep_positive(step, self.b[i], db), self.f[i], df)
+            step = _keep_within(_keep_within(step, self.b[i], db), self.f[i], df)
             if phase_one:
                 move_b += db
                 move_f += df
@@ -823,6 +826,15 @@ def _keep_positive(step: float, value: float, change: float) -> float:
     """``step``, shortened so that ``value + step * change`` stays ``1 - TO_BOUNDARY`` of ``value`` above zero."""
     if change < 0.0:
         return min(step, -TO_BOUNDARY * value / change)
+    return step
+
+
+def _keep_within(step: float, value: float, change: float) -> float:
+    """``step``, shortened so that ``value + step * change`` keeps at least ``1 - SHRINK_AT_MOST`` of ``value``: a
+    bandwidth or compute share that shrank more in one step would take the deadline's linearisation out of its
+    range (``ln h`` grows without bound as they vanish)."""
+    if change < 0.0:
+        return min(step, -SHRINK_AT_MOST * value / change)
     return step
 
 
