@@ -22,7 +22,7 @@ cdef class Barrier:
     cdef readonly Py_ssize_t newton_steps
     cdef double[:, ::1] grad, hess, block, cross, step, via_b, via_f, via_s, along, gval, slack, slack_step, duals, dual_step
     cdef double gval_b, gval_f, slack_b, slack_f, slack_step_b, slack_step_f, dual_b, dual_f, dual_step_b, dual_step_f
-    cdef double dual_residual, primal_residual
+    cdef double dual_residual, primal_residual, objective
     cdef double step_s, grad_s, hess_s, curv_b, curv_f, x_a, x_b, x_f, h, gb, gf, hbb, hff
 
     @cython.locals(
@@ -73,9 +73,6 @@ cdef class Barrier:
         on_deadline=double, cost=double, r_b=double, r_f=double, on_cap=double, r_a=double, low=double, high=double,
     )
     cpdef double residual(self, double t, double step)
-
-    @cython.locals(total=double, i=Py_ssize_t)
-    cpdef double objective(self)
 
     @cython.locals(
         n=Py_ssize_t, i=Py_ssize_t, used_b=double, used_f=double, b=double, f=double, gb=double, gf=double,

@@ -149,6 +149,7 @@ class Barrier:
         self.slack_step_b = 0.0
         self.slack_step_f = 0.0
         self.primal_residual = 0.0
+        self.objective = 0.0
         self.slack_b = 1.0
         self.slack_f = 1.0
         self.dual_b = 0.0
@@ -338,9 +339,9 @@ class Barrier:
         step = 1.0
         for _ in range(MAX_NEWTON):
             gap = self._gap()
-            target = max(least_gap, relative_gap * (constant + self.objective()))
             t = (GAP_SHRINK if step >= RECENTRE_BELOW else 1.0) * m / gap
             self.derivatives(False, t)
+            target = max(least_gap, relative_gap * (constant + self.objective))
             residual = self.residual(t, 0.0)
             if self.dual_residual <= DUAL_RESIDUAL and self.primal_residual <= PRIMAL_RESIDUAL and gap <= target:
                 return
@@ -498,27 +499,20 @@ class Barrier:
         self.primal_residual = math.sqrt(primal)
         return math.sqrt(dual + primal + centrality)
 
-    def objective(self) -> float:
-        """``sum w q e^(-r a) + (1 - w) L / T_max`` at the current point (the utility is ``sum w p`` minus it)."""
-        total = 0.0
-        for i in range(self.n):
-            total += self.accuracy_weight[i] * math.exp(-self.r[i] * self.a[i])
-            total += self.latency_weight[i] * self.latency(i)
-        return total
-
     # --- the Newton system -------------------------------------------------------------------------------------
     def derivatives(self, phase_one: bool, t: float) -> None:
         """Gradient and Hessian blocks at the current (strictly feasible) point, and the slacks.
 
         Phase I: the barrier's, ``t s - sum ln(s - g_i) - ...`` with ``g_i = a_i + ln h_i - ln T_i``. Phase II: the
-        barrier's gradient ``t grad f0 + sum grad g_j / slack_j``, and the primal-dual Hessian, in which each
-        constraint's ``1 / slack`` is its multiplier ``t lambda`` (equal on the central path).
+        primal-dual system's with slacks (times ``t``), the constraints' values ``gval`` and the ``objective``
+        ``sum w q e^(-r a) + (1 - w) L / T_max`` (the utility is ``sum w p`` minus it).
         """
         n = self.n
         used_b = 0.0
         used_f = 0.0
         self.grad_s = t
         self.hess_s = 0.0
+        self.objective = 0.0
         for i in range(n):
             b = self.b[i]
             f = self.f[i]
@@ -560,6 +554,7 @@ class Barrier:
                 curve = cost + t * self.duals[i, DEADLINE]  # on hess ln h
                 outer = cost + t * self.duals[i, DEADLINE] / self.slack[i, DEADLINE]  # on g g^T
                 acc = self.accuracy_weight[i] * math.exp(-self.r[i] * self.a[i])
+                self.objective += acc + self.latency_weight[i] * latency
                 ga = -t * self.r[i] * acc + cost + on
                 haa = t * self.r[i] * self.r[i] * acc + outer
                 if not self.fixed[i]:

@@ -96,20 +96,20 @@ def _violations(
 ) -> tuple[str, ...]:
     found: list[str] = []
     ids = [t.id for t in inst.tasks]
-
-    def check(mask: NDArray[np.bool_], message: str) -> None:
-        found.extend(f"{ids[i]}: {message}" for i in np.flatnonzero(mask))
-
-    deadline = np.array([t.deadline_s for t in inst.tasks])
-    floor = np.array([t.min_accuracy for t in inst.tasks])
-    check(adm & ~(latency <= deadline * (1 + tol)), "latency above deadline")
-    check(adm & ~(accuracy >= floor - tol), "accuracy below its floor")
-    check(adm & ~(b > 0), "admitted without bandwidth")
-    check(adm & ~(f > 0), "admitted without compute")
-    check(f > inst.vm_capacity_hz * (1 + tol), "compute above the VM cap")
-    check(adm & ((rho < inst.min_compression * (1 - tol)) | (rho > 1 + tol)), "compression outside [min, 1]")
-    check(~adm & ((b != 0) | (f != 0)), "rejected but holds resources")
-    check(b < 0, "negative bandwidth")
+    s = inst.scaled()
+    per_task = {
+        "latency above deadline": adm & ~(latency <= s.deadline_s * (1 + tol)),
+        "accuracy below its floor": adm & ~(accuracy >= s.min_accuracy - tol),
+        "admitted without bandwidth": adm & ~(b > 0),
+        "admitted without compute": adm & ~(f > 0),
+        "compute above the VM cap": f > inst.vm_capacity_hz * (1 + tol),
+        "compression outside [min, 1]": adm & ((rho < inst.min_compression * (1 - tol)) | (rho > 1 + tol)),
+        "rejected but holds resources": ~adm & ((b != 0) | (f != 0)),
+        "negative bandwidth": b < 0,
+    }
+    if np.any(np.logical_or.reduce(list(per_task.values()))):
+        for message, mask in per_task.items():
+            found.extend(f"{ids[i]}: {message}" for i in np.flatnonzero(mask))
     if b.sum() > inst.bandwidth_hz * (1 + tol):
         found.append(f"total bandwidth {b.sum():.6g} Hz above B = {inst.bandwidth_hz:.6g} Hz")
     if f.sum() > inst.edge_capacity_hz * (1 + tol):

@@ -51,7 +51,7 @@ class Task:
     parallel: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Instance:
     """One base station's allocation problem: system inputs plus its tasks (SI units)."""
 
@@ -77,6 +77,11 @@ class Instance:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     def scaled(self) -> ScaledTasks:
+        """The tasks as arrays in solver units (computed once per instance: an instance is immutable)."""
+        return self._scaled
+
+    @cached_property
+    def _scaled(self) -> ScaledTasks:
         return ScaledTasks.from_instance(self)
 
 

@@ -83,17 +83,10 @@ class AllocationResult:
 def task_allocations(instance: Instance, evaluation: Evaluation) -> tuple[TaskAllocation, ...]:
     """Per-task records of an evaluation, in the instance's task order."""
     e = evaluation
+    columns = (e.bandwidth_hz, e.compute_hz, e.compression, e.upload_s, e.compute_s, e.latency_s, e.accuracy)
     return tuple(
-        TaskAllocation(
-            id=task.id,
-            bandwidth_hz=float(e.bandwidth_hz[i]),
-            compute_hz=float(e.compute_hz[i]),
-            compression=float(e.compression[i]),
-            upload_s=float(e.upload_s[i]),
-            compute_s=float(e.compute_s[i]),
-            latency_s=float(e.latency_s[i]),
-            accuracy=float(e.accuracy[i]),
-            admitted=bool(e.admitted[i]),
+        TaskAllocation(task.id, *values, admitted)
+        for task, *values, admitted in zip(
+            instance.tasks, *(c.tolist() for c in columns), e.admitted.tolist(), strict=True
         )
-        for i, task in enumerate(instance.tasks)
     )
