@@ -22,7 +22,7 @@ cdef class Barrier:
     cdef readonly Py_ssize_t newton_steps
     cdef double[:, ::1] grad, hess, block, cross, step, via_b, via_f, via_s, along, gval, slack, slack_step, duals, dual_step
     cdef double gval_b, gval_f, slack_b, slack_f, slack_step_b, slack_step_f, dual_b, dual_f, dual_step_b, dual_step_f
-    cdef double dual_residual, primal_residual, objective
+    cdef double dual_residual, primal_residual, residual_here, objective
     cdef double step_s, grad_s, hess_s, curv_b, curv_f, x_a, x_b, x_f, h, gb, gf, hbb, hff
 
     @cython.locals(
@@ -77,7 +77,8 @@ cdef class Barrier:
     @cython.locals(
         n=Py_ssize_t, i=Py_ssize_t, used_b=double, used_f=double, b=double, f=double, gb=double, gf=double,
         sigma=double, inv=double, latency=double, on=double, cost=double, curve=double, outer=double, acc=double,
-        ga=double, haa=double, cap=double,
+        ga=double, haa=double, cap=double, inv_t=double, dual=double, primal=double, centrality=double, lam=double,
+        spent=double, r_a=double, r_b=double, r_f=double, k=Py_ssize_t,
     )
     cpdef derivatives(self, bint phase_one, double t)
 

@@ -149,6 +149,7 @@ class Barrier:
         self.slack_step_b = 0.0
         self.slack_step_f = 0.0
         self.primal_residual = 0.0
+        self.residual_here = 0.0
         self.objective = 0.0
         self.slack_b = 1.0
         self.slack_f = 1.0
@@ -342,7 +343,7 @@ class Barrier:
             t = (GAP_SHRINK if step >= RECENTRE_BELOW else 1.0) * m / gap
             self.derivatives(False, t)
             target = max(least_gap, relative_gap * (constant + self.objective))
-            residual = self.residual(t, 0.0)
+            residual = self.residual_here
             if self.dual_residual <= DUAL_RESIDUAL and self.primal_residual <= PRIMAL_RESIDUAL and gap <= target:
                 return
             near = (
@@ -504,8 +505,9 @@ class Barrier:
         """Gradient and Hessian blocks at the current (strictly feasible) point, and the slacks.
 
         Phase I: the barrier's, ``t s - sum ln(s - g_i) - ...`` with ``g_i = a_i + ln h_i - ln T_i``. Phase II: the
-        primal-dual system's with slacks (times ``t``), the constraints' values ``gval`` and the ``objective``
-        ``sum w q e^(-r a) + (1 - w) L / T_max`` (the utility is ``sum w p`` minus it).
+        primal-dual system's with slacks (times ``t``), the constraints' values ``gval``, the ``objective``
+        ``sum w q e^(-r a) + (1 - w) L / T_max`` (the utility is ``sum w p`` minus it) and the residual here
+        (``residual_here``, ``dual_residual``, ``primal_residual``: what ``residual(t, 0)`` gives).
         """
         n = self.n
         used_b = 0.0
@@ -513,6 +515,10 @@ class Barrier:
         self.grad_s = t
         self.hess_s = 0.0
         self.objective = 0.0
+        inv_t = 1.0 / t
+        dual = 0.0
+        primal = 0.0
+        centrality = 0.0
         for i in range(n):
             b = self.b[i]
             f = self.f[i]
@@ -562,6 +568,20 @@ class Barrier:
                     self.gval[i, HIGH] = self.a[i] - self.data_max[i]
                     ga += self._weight(i, HIGH, t) - self._weight(i, LOW, t)
                     haa += t * (self.duals[i, LOW] / self.slack[i, LOW] + self.duals[i, HIGH] / self.slack[i, HIGH])
+                # the residual here (as ``residual(t, 0)`` would give it)
+                lam = self.duals[i, DEADLINE]
+                spent = self.latency_weight[i] * latency
+                primal += (self.gval[i, DEADLINE] + self.slack[i, DEADLINE]) ** 2
+                centrality += (lam * self.slack[i, DEADLINE] - inv_t) ** 2
+                r_b = (spent + lam) * gb + self.dual_b if self.bandwidth_free else 0.0
+                r_f = (spent + lam) * gf + self.duals[i, CAP] + self.dual_f if self.compute_free else 0.0
+                r_a = 0.0
+                if not self.fixed[i]:
+                    r_a = -self.r[i] * acc + spent + lam - self.duals[i, LOW] + self.duals[i, HIGH]
+                    for k in range(LOW, CAP):
+                        primal += (self.gval[i, k] + self.slack[i, k]) ** 2
+                        centrality += (self.duals[i, k] * self.slack[i, k] - inv_t) ** 2
+                dual += r_a * r_a + r_b * r_b + r_f * r_f
                 self.grad[i, A] = ga
                 self.grad[i, B] = (cost + on) * gb
                 self.grad[i, F] = (cost + on) * gf
@@ -580,6 +600,8 @@ class Barrier:
                     self.gval[i, CAP] = f - self.compute_cap
                     self.grad[i, F] += self._weight(i, CAP, t)
                     self.hess[i, 5] += t * self.duals[i, CAP] / self.slack[i, CAP]
+                    primal += (self.gval[i, CAP] + self.slack[i, CAP]) ** 2
+                    centrality += (self.duals[i, CAP] * self.slack[i, CAP] - inv_t) ** 2
         # the budgets, linear: -ln(B - sum b) has gradient 1 / S and Hessian 1 1^T / S^2; in phase II each weighs its
         # gradient as above and its outer product by t lambda / w. The rank-one part goes to the Woodbury correction.
         self.curv_b = 0.0
@@ -604,6 +626,16 @@ class Barrier:
                 self.curv_f = t * self.dual_f / self.slack_f
             for i in range(n):
                 self.grad[i, F] += on
+        if not phase_one:
+            if self.bandwidth_free:
+                primal += (self.gval_b + self.slack_b) ** 2
+                centrality += (self.dual_b * self.slack_b - inv_t) ** 2
+            if self.compute_free:
+                primal += (self.gval_f + self.slack_f) ** 2
+                centrality += (self.dual_f * self.slack_f - inv_t) ** 2
+            self.dual_residual = math.sqrt(dual)
+            self.primal_residual = math.sqrt(primal)
+            self.residual_here = math.sqrt(dual + primal + centrality)
 
     def _weight(self, i: int, k: int, t: float) -> float:
         """Phase II's weight on constraint ``k`` of task ``i``'s gradient: ``t lambda (g + w) / w + 1 / w``."""

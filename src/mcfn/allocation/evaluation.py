@@ -65,8 +65,9 @@ def evaluate(
     adm = np.ones(n, dtype=bool) if admitted is None else np.asarray(admitted, dtype=bool).reshape(n)
     s = instance.scaled()
     alpha = rho * s.data_mbit
-    rate = s.rate_mbps(b / MHZ)
+    b_mhz = b / MHZ
     with np.errstate(divide="ignore", invalid="ignore"):
+        rate = b_mhz * np.log2(1.0 + s.snr_mhz / b_mhz)  # s.rate_mbps, without its check for zero bandwidth
         upload = np.where(adm, alpha / rate, 0.0)
         compute = np.where(adm, s.compute_s_per_mbit_g * alpha / (f / GHZ), 0.0)
         accuracy = np.where(adm, s.accuracy_at(alpha), 0.0)

@@ -110,20 +110,35 @@ class ScaledTasks:
 
     @classmethod
     def from_instance(cls, inst: Instance) -> ScaledTasks:
-        def col(name: str) -> FloatArray:
-            return np.array([getattr(t, name) for t in inst.tasks], dtype=float)
-
-        parallel = col("parallel")
+        columns = np.array(
+            [
+                (
+                    t.data_bits,
+                    t.tx_power_w,
+                    t.channel_gain,
+                    t.parallel,
+                    t.cycles_per_bit,
+                    t.accuracy.p,
+                    t.accuracy.q,
+                    t.accuracy.r,
+                    t.min_accuracy,
+                    t.deadline_s,
+                )
+                for t in inst.tasks
+            ],
+            dtype=float,
+        ).reshape(-1, 10)
+        data, power, gain, parallel, cycles, p, q, r, floor, deadline = columns.T
         n0 = noise_psd_w_per_hz(inst.noise_psd_dbm_hz)
         return cls(
-            data_mbit=col("data_bits") / MBIT,
-            snr_mhz=snr_bandwidth_hz(col("tx_power_w"), col("channel_gain"), n0) / MHZ,
-            compute_s_per_mbit_g=(1.0 + inst.degradation) ** (parallel - 1.0) * col("cycles_per_bit") * MBIT / GHZ,
-            p=np.array([t.accuracy.p for t in inst.tasks], dtype=float),
-            q=np.array([t.accuracy.q for t in inst.tasks], dtype=float),
-            r=np.array([t.accuracy.r for t in inst.tasks], dtype=float),
-            min_accuracy=col("min_accuracy"),
-            deadline_s=col("deadline_s"),
+            data_mbit=data / MBIT,
+            snr_mhz=snr_bandwidth_hz(power, gain, n0) / MHZ,
+            compute_s_per_mbit_g=(1.0 + inst.degradation) ** (parallel - 1.0) * cycles * MBIT / GHZ,
+            p=p.copy(),
+            q=q.copy(),
+            r=r.copy(),
+            min_accuracy=floor.copy(),
+            deadline_s=deadline.copy(),
             bandwidth_mhz=inst.bandwidth_hz / MHZ,
             capacity_g=inst.edge_capacity_hz / GHZ,
             vm_capacity_g=inst.vm_capacity_hz / GHZ,
