@@ -86,7 +86,7 @@ def test_a_lone_upload_maximises_the_seeds_utility_with_its_whole_route(seed):
 def test_an_accuracy_floor_out_of_reach_turns_a_lone_upload_away():
     upload = dataclasses.replace(_upload(np.random.default_rng(0)), min_accuracy=0.99)
     assert isinstance(allocate_uploads([upload], SERVERS, SYSTEM), str)
-    assert isinstance(lone_upload(pose([upload], SERVERS, SYSTEM).instance), str)
+    assert isinstance(lone_upload(upload, SERVERS[0], SYSTEM), str)
 
 
 def test_uploads_in_progress_keep_their_data_and_the_band_is_shared():

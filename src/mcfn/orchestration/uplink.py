@@ -46,6 +46,7 @@ Everything else goes to :func:`solve`, the one call of the allocation solver (``
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -145,21 +146,11 @@ def pose(uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSys
     noise = noise_psd_w_per_hz(system.noise_psd_dbm_hz)
     caps, compute, scales, tasks = [], [], [], []
     for i, u in enumerate(uploads):
-        server, m = servers[u.server], count[u.server]
-        free = server.vm_slots - server.busy_vms
-        if free < 1:
-            raise ValueError(f"upload {i}: its node has no free VM (the caller decides where such tasks go)")
-        cap = min(1.0, free / m)
-        seconds = (1.0 + server.degradation) ** (min(server.busy_vms + m, server.vm_slots) - 1) * u.vm_s / cap
-        scaled = u.scales and not u.fixed
-        overhead = u.overhead_s if scaled else u.overhead_s + seconds
-        budget = max(u.deadline_s - overhead, 1e-9)
-        curve, floor = u.curve, u.min_accuracy
+        cap, seconds, scaled, budget, k = _terms(u, servers[u.server], count[u.server])
         if u.fixed:
             curve, floor = AccuracyCurve(p=MBIT / u.data_bits, q=1.0, r=1.0), 0.0
-        elif budget < u.deadline_s:
-            k = u.deadline_s / budget
-            curve, floor = AccuracyCurve(p=k * curve.p, q=k * curve.q, r=curve.r), k * floor
+        else:
+            curve, floor = AccuracyCurve(p=k * u.curve.p, q=k * u.curve.q, r=u.curve.r), k * u.min_accuracy
         caps.append(cap)
         compute.append(seconds)
         scales.append(scaled)
@@ -190,6 +181,20 @@ def pose(uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSys
     return Posed(instance, np.array(caps), np.array(compute), np.array(scales, dtype=float))
 
 
+def _terms(u: Upload, server: Server, m: int) -> tuple[float, float, bool, float, float]:
+    """``u``'s compute cap (share of a VM), its first stage's seconds at the cap and the whole of ``data_bits``
+    (slowdown included), whether that time scales with the data, its budget ``T'`` and the factor ``T / T'`` of
+    its curve, ``m`` being the batch's tasks on its node (module docstring)."""
+    free = server.vm_slots - server.busy_vms
+    if free < 1:
+        raise ValueError("an upload's node has no free VM (the caller decides where such tasks go)")
+    cap = min(1.0, free / m)
+    seconds = (1.0 + server.degradation) ** (min(server.busy_vms + m, server.vm_slots) - 1) * u.vm_s / cap
+    scaled = u.scales and not u.fixed
+    budget = max(u.deadline_s - (u.overhead_s if scaled else u.overhead_s + seconds), 1e-9)
+    return cap, seconds, scaled, budget, u.deadline_s / budget
+
+
 def allocate_uploads(
     uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSystem, *, admission: bool = False
 ) -> UplinkAllocation | str:
@@ -199,17 +204,13 @@ def allocate_uploads(
     ``admission`` the solver turns tasks away one by one (the spec's rule) instead, and ``admitted`` says whom.
     """
     started = time.perf_counter()
+    if len(uploads) == 1 and not uploads[0].fixed:
+        return _lone(uploads[0], servers[uploads[0].server], system, started)
     posed = pose(uploads, servers, system)
     instance = posed.instance
-    closed: tuple[FloatArray, FloatArray] | str | None = None
-    if len(uploads) == 1 and not uploads[0].fixed:
-        closed = lone_upload(instance)
-    elif all(u.fixed for u in uploads):
-        closed = fixed_uploads(instance)
-    if isinstance(closed, str):
-        return closed
+    closed = fixed_uploads(instance) if all(u.fixed for u in uploads) else None
     if closed is not None:
-        bandwidth, compression = closed
+        bandwidth, compression = closed, np.ones(len(uploads))
         compute, admitted = np.full(len(uploads), REFERENCE_HZ), np.ones(len(uploads))
     else:
         result = solve(instance, system.method, admission=admission)
@@ -228,22 +229,41 @@ def allocate_uploads(
     )
 
 
-def lone_upload(instance: Instance) -> tuple[FloatArray, FloatArray] | str:
-    """Bandwidth and compression of the optimum of seed §3.2 for one starting upload alone (module docstring), or
-    why there is none. O(1); exact: the utility is concave in the data once bandwidth and compute are at their
-    (binding) maxima."""
-    (task,) = instance.tasks
-    w, curve = instance.weight, task.accuracy
-    q, r = curve.q, curve.r
-    snr_hz = task.tx_power_w * task.channel_gain / noise_psd_w_per_hz(instance.noise_psd_dbm_hz)
-    rate = float(shannon_rate_bps(instance.bandwidth_hz, 1.0, snr_hz, 1.0))
-    per_bit_s = 1.0 / rate + task.cycles_per_bit / instance.vm_capacity_hz
-    headroom = curve.p - task.min_accuracy
+def _lone(upload: Upload, server: Server, system: UplinkSystem, started: float) -> UplinkAllocation | str:
+    """:func:`allocate_uploads` for one starting upload: :func:`lone_upload` in scalars (the simulator's common
+    case), with the whole band and a whole VM."""
+    rho = lone_upload(upload, server, system)
+    if isinstance(rho, str):
+        return rho
+    _, seconds, scaled, _, _ = _terms(upload, server, 1)
+    one = np.ones(1)
+    return UplinkAllocation(
+        np.array([system.bandwidth_hz]),
+        np.array([rho]),
+        one,
+        np.array([seconds * rho if scaled else seconds]),
+        one,
+        time.perf_counter() - started,
+        True,
+    )
+
+
+def lone_upload(upload: Upload, server: Server, system: UplinkSystem) -> float | str:
+    """The compression ratio of the optimum of seed §3.2 for one starting upload alone on its node (module
+    docstring), or why there is none. O(1); exact: the utility is concave in the data once bandwidth and compute
+    are at their (binding) maxima."""
+    _, seconds, scaled, budget, k = _terms(upload, server, 1)
+    w, curve, data = system.weight, upload.curve, upload.data_bits
+    p, q, r, floor = k * curve.p, k * curve.q, curve.r, k * upload.min_accuracy
+    bandwidth = system.bandwidth_hz
+    rate = bandwidth * math.log2(1.0 + upload.snr_hz / bandwidth)
+    per_bit_s = 1.0 / rate + (seconds / data if scaled else NEGLIGIBLE_CYCLES_PER_BIT / REFERENCE_HZ)
+    headroom = p - floor
     if headroom < 0 or (headroom == 0 and q > 0):
-        return f"accuracy floor {task.min_accuracy:g} is above what the uncompressed input reaches"
+        return f"accuracy floor {upload.min_accuracy:g} is above what the uncompressed input reaches"
     floor_bits = MBIT * (headroom / q) ** (-1.0 / r) if q > 0 and headroom > 0 else 0.0
-    low = max(instance.min_compression * task.data_bits, floor_bits)
-    high = min(task.data_bits, task.deadline_s / per_bit_s)
+    low = max(system.min_compression * data, floor_bits)
+    high = min(data, budget / per_bit_s)
     if low > high * (1 + 1e-12):
         return "its deadline and accuracy floor cannot both be met, even alone with the whole band"
     if w >= 1.0:
@@ -251,13 +271,12 @@ def lone_upload(instance: Instance) -> tuple[FloatArray, FloatArray] | str:
     elif w <= 0.0 or q == 0.0:
         best = low
     else:
-        best = (w * q * r * task.deadline_s * MBIT**r / ((1.0 - w) * per_bit_s)) ** (1.0 / (r + 1.0))
-    alpha = min(max(best, low), high)
-    return np.array([instance.bandwidth_hz]), np.array([alpha / task.data_bits])
+        best = (w * q * r * budget * MBIT**r / ((1.0 - w) * per_bit_s)) ** (1.0 / (r + 1.0))
+    return min(max(best, low), high) / data
 
 
-def fixed_uploads(instance: Instance) -> tuple[FloatArray, FloatArray] | None:
-    """Bandwidth and compression (all 1) of seed §3.2 when every upload's data is fixed, in closed form where no
+def fixed_uploads(instance: Instance) -> FloatArray | None:
+    """Bandwidth of seed §3.2 when every upload's data is fixed, in closed form where no
     deadline binds; None where one does.
 
     With the data fixed the accuracies are constant and every compute share sits at its cap (the budget is slack,
@@ -275,4 +294,4 @@ def fixed_uploads(instance: Instance) -> tuple[FloatArray, FloatArray] | None:
     latency = data / shannon_rate_bps(bandwidth, 1.0, snr, 1.0) + compute_s
     if np.any(latency > deadline):
         return None
-    return bandwidth, np.ones(len(tasks))
+    return bandwidth
