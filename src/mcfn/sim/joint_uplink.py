@@ -28,6 +28,7 @@ each one's remaining bits and returns its rate, so the remaining bits at any lat
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from mcfn.allocation.problem import AccuracyCurve
-from mcfn.network import radio
 from mcfn.orchestration.uplink import Server, UplinkAllocation, UplinkSystem, Upload, allocate_uploads
 from mcfn.routing.router import StagedRoute
 from mcfn.sim.engine import Simulator
@@ -169,8 +169,12 @@ class JointUplink(PolicySharing):
         return decision
 
     def _to_rates(self, bandwidth_hz: np.ndarray, uploads: Sequence[Upload]) -> list[float]:
-        snr = np.array([u.snr_hz for u in uploads])
-        return radio.shannon_rate_bps(bandwidth_hz, 1.0, snr, 1.0).tolist()
+        """The uploads' Shannon rates (:func:`mcfn.network.radio.shannon_rate_bps`) at ``bandwidth_hz``, in scalars:
+        a handful of uploads, at every change of the set."""
+        return [
+            b * math.log2(1.0 + u.snr_hz / b) if b > 0.0 else 0.0
+            for b, u in zip(bandwidth_hz.tolist(), uploads, strict=True)
+        ]
 
     def _rate_rule(self, keys: Sequence[int], remaining_bits: Sequence[float]) -> list[float]:
         """The rate rule: the rates :meth:`offer` decided, the whole band for a lone upload, else a new solve.
