@@ -185,6 +185,6 @@ def test_admission_turns_away_the_hopeless_and_serves_the_rest():
     assert isinstance(allocate_uploads([good, hopeless], SERVERS, SYSTEM), str)
     decision = allocate_uploads([good, hopeless], SERVERS, SYSTEM, admission=True)
     assert isinstance(decision, UplinkAllocation)
-    assert decision.admitted.tolist() == [1.0, 0.0]
+    assert decision.admitted.tolist() == [True, False]
     assert decision.share[1] == 0.0
     assert decision.compute_s[1] == 0.0

@@ -116,7 +116,7 @@ class UplinkAllocation:
     compression: FloatArray
     share: FloatArray
     compute_s: FloatArray
-    admitted: FloatArray
+    admitted: np.ndarray
     solve_time_s: float
     #: True when :func:`lone_upload` or :func:`fixed_uploads` answered without the solver.
     closed_form: bool = False
@@ -130,7 +130,7 @@ class Posed:
     instance: Instance
     cap: FloatArray
     compute_s: FloatArray
-    scales: FloatArray
+    scales: np.ndarray
 
 
 def solve(instance: Instance, method: str, *, admission: bool = False) -> AllocationResult:
@@ -178,7 +178,7 @@ def pose(uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSys
         min_compression=system.min_compression,
         tasks=tuple(tasks),
     )
-    return Posed(instance, np.array(caps), np.array(compute), np.array(scales, dtype=float))
+    return Posed(instance, np.array(caps), np.array(compute), np.array(scales, dtype=bool))
 
 
 def _terms(u: Upload, server: Server, m: int) -> tuple[float, float, bool, float, float]:
@@ -211,7 +211,7 @@ def allocate_uploads(
     closed = fixed_uploads(instance) if all(u.fixed for u in uploads) else None
     if closed is not None:
         bandwidth, compression = closed, np.ones(len(uploads))
-        compute, admitted = np.full(len(uploads), REFERENCE_HZ), np.ones(len(uploads))
+        compute, admitted = np.full(len(uploads), REFERENCE_HZ), np.ones(len(uploads), dtype=bool)
     else:
         result = solve(instance, system.method, admission=admission)
         if result.status != "optimal":
@@ -219,11 +219,11 @@ def allocate_uploads(
         bandwidth = np.array([t.bandwidth_hz for t in result.tasks])
         compression = np.array([t.compression for t in result.tasks])
         compute = np.array([t.compute_hz for t in result.tasks])
-        admitted = np.array([t.admitted for t in result.tasks], dtype=float)
+        admitted = np.array([t.admitted for t in result.tasks], dtype=bool)
     share = posed.cap * np.minimum(compute / REFERENCE_HZ, 1.0)
-    scaled_ratio = np.where(posed.scales > 0, compression, 1.0)
+    scaled_ratio = np.where(posed.scales, compression, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        compute_s = np.where(admitted > 0, posed.compute_s * posed.cap / share * scaled_ratio, 0.0)
+        compute_s = np.where(admitted, posed.compute_s * posed.cap / share * scaled_ratio, 0.0)
     return UplinkAllocation(
         bandwidth, compression, share, compute_s, admitted, time.perf_counter() - started, closed is not None
     )
@@ -236,13 +236,12 @@ def _lone(upload: Upload, server: Server, system: UplinkSystem, started: float) 
     if isinstance(rho, str):
         return rho
     _, seconds, scaled, _, _ = _terms(upload, server, 1)
-    one = np.ones(1)
     return UplinkAllocation(
         np.array([system.bandwidth_hz]),
         np.array([rho]),
-        one,
+        np.ones(1),
         np.array([seconds * rho if scaled else seconds]),
-        one,
+        np.ones(1, dtype=bool),
         time.perf_counter() - started,
         True,
     )
