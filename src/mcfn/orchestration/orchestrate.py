@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from mcfn.network.radio import noise_psd_w_per_hz, shannon_rate_bps
 from mcfn.orchestration.record import Deployment, DeploymentRecord
 from mcfn.orchestration.request import RadioSettings, ServiceRequest
-from mcfn.orchestration.uplink import Server, UplinkAllocation, UplinkSystem, Upload, allocate_uploads
+from mcfn.orchestration.uplink import Server, UplinkAllocation, UplinkSystem, Upload, allocate_uploads, overhead_s
 from mcfn.routing.policies import CloudOnly, make_policy
 from mcfn.routing.router import Router, StagedRoute
 
@@ -96,8 +96,7 @@ def fleet_servers(router: Router, now_s: float) -> list[Server]:
 
 def upload_of(r: ServiceRequest, route: StagedRoute, router: Router, radio: RadioSettings) -> Upload:
     """``r``'s upload, its first stage on the node ``route`` places it on, the rest of the route its overhead."""
-    first = route.stages[0]
-    j = router.fleet.index[first.node_id]
+    j = router.fleet.index[route.stages[0].node_id]
     return Upload(
         snr_hz=r.tx_power_w * r.channel_gain / noise_psd_w_per_hz(radio.noise_psd_dbm_hz),
         data_bits=r.data_bits,
@@ -107,13 +106,13 @@ def upload_of(r: ServiceRequest, route: StagedRoute, router: Router, radio: Radi
         curve=r.accuracy,
         min_accuracy=r.min_accuracy,
         deadline_s=r.deadline_s,
-        overhead_s=route.latency_s - first.compute_s,
+        overhead_s=overhead_s(route),
         fixed=False,
     )
 
 
 def _allocated(
-    r: ServiceRequest, route: StagedRoute, decision: UplinkAllocation, i: int, overhead_s: float, radio: RadioSettings
+    r: ServiceRequest, route: StagedRoute, decision: UplinkAllocation, i: int, outside_s: float, radio: RadioSettings
 ) -> DeploymentRecord:
     bandwidth, rho = float(decision.bandwidth_hz[i]), float(decision.compression[i])
     noise = noise_psd_w_per_hz(radio.noise_psd_dbm_hz)
@@ -127,7 +126,7 @@ def _allocated(
         compression=rho,
         compute_share=float(decision.share[i]),
         uplink_s=uplink,
-        latency_s=uplink + float(decision.compute_s[i]) + overhead_s,
+        latency_s=uplink + float(decision.compute_s[i]) + outside_s,
         accuracy=r.accuracy.accuracy(rho * r.data_bits),
         deadline_s=r.deadline_s,
         cloud_reason=_cloud_reason(route),

@@ -58,6 +58,7 @@ from mcfn.allocation.result import AllocationResult
 from mcfn.allocation.solve import allocate
 from mcfn.network.radio import FloatArray, noise_psd_w_per_hz, shannon_rate_bps
 from mcfn.network.uplink import min_total_time
+from mcfn.routing.router import StagedRoute
 
 #: The instance's compute unit: one VM-second of a task's own node is ``REFERENCE_HZ`` cycles, and ``f_max`` is
 #: ``REFERENCE_HZ`` (a whole VM). 1 Gcycle/s keeps the solver's scaled units near 1.
@@ -131,6 +132,12 @@ class Posed:
     cap: FloatArray
     compute_s: FloatArray
     scales: np.ndarray
+
+
+def overhead_s(route: StagedRoute) -> float:
+    """The predicted time of ``route`` outside its first stage's compute: the wired hops, queueing, the later stages
+    and the return (what :attr:`Upload.overhead_s` counts, before the radio's own delays)."""
+    return route.latency_s - route.stages[0].compute_s
 
 
 def solve(instance: Instance, method: str, *, admission: bool = False) -> AllocationResult:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mcfn.allocation.problem import AccuracyCurve
-from mcfn.orchestration.uplink import Server, UplinkAllocation, UplinkSystem, Upload, allocate_uploads
+from mcfn.orchestration.uplink import Server, UplinkAllocation, UplinkSystem, Upload, allocate_uploads, overhead_s
 from mcfn.routing.router import StagedRoute
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import Finished, PolicySharing
@@ -111,7 +111,7 @@ class JointUplink(PolicySharing):
         tasks = list(self._jobs)
         uploads = [self._in_progress(j, left, now) for j, left in zip(tasks, self._left, strict=True)]
         vm_s = terms.vm_s[node]
-        overhead_s = route.latency_s - route.stages[0].compute_s + terms.radio_s
+        overhead = overhead_s(route) + terms.radio_s
         uploads.append(
             Upload(
                 snr_hz=snr_hz,
@@ -122,7 +122,7 @@ class JointUplink(PolicySharing):
                 curve=terms.curve,
                 min_accuracy=terms.min_accuracy,
                 deadline_s=terms.deadline_s,
-                overhead_s=overhead_s,
+                overhead_s=overhead,
                 fixed=False,
             )
         )
@@ -134,7 +134,7 @@ class JointUplink(PolicySharing):
         tasks.append(task)
         self._decided = dict(zip(tasks, self._to_rates(decision.bandwidth_hz, uploads), strict=True))
         work_s = vm_s * rho if terms.scales else vm_s
-        self._admitted[task] = _Admitted(snr_hz, node, work_s, now + terms.deadline_s, overhead_s)
+        self._admitted[task] = _Admitted(snr_hz, node, work_s, now + terms.deadline_s, overhead)
         self.submit(task, rho * terms.data_bits, task)
         return rho, share
 
