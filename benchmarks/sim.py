@@ -112,11 +112,15 @@ def inline_station(jobs: int, seed: int) -> tuple[float, float]:
     return float(np.mean(sojourn)), elapsed
 
 
-def network_scenario(duration_s: float, *, large: bool):
-    """The default scenario (or the large one) for ``duration_s`` simulated seconds."""
+def network_scenario(duration_s: float, *, large: bool, uplink_policy: str | None = None):
+    """The default scenario (or the large one) for ``duration_s`` simulated seconds, with ``uplink_policy`` if given."""
     from mcfn.scenario import default_scenario
 
     scenario = default_scenario()
+    if uplink_policy is not None:
+        scenario = scenario.model_copy(
+            update={"radio": scenario.radio.model_copy(update={"uplink_policy": uplink_policy})}
+        )
     if large:
         services = tuple(s.model_copy(update={"rate_per_terminal_per_s": 0.1}) for s in scenario.services)
         terminals = scenario.terminals.model_copy(update={"count": 10_000})
@@ -129,11 +133,13 @@ def network_scenario(duration_s: float, *, large: bool):
 NETWORK_POLICIES = ("compute-aware", "utility-aware")
 
 
-def network_run(duration_s: float, *, large: bool, policy: str = "compute-aware") -> dict[str, float]:
+def network_run(
+    duration_s: float, *, large: bool, policy: str = "compute-aware", uplink_policy: str | None = None
+) -> dict[str, float]:
     """One run of the default scenario (or the large one) under ``policy``; speed and cost per task."""
     from mcfn.sim.run import simulate
 
-    scenario = network_scenario(duration_s, large=large)
+    scenario = network_scenario(duration_s, large=large, uplink_policy=uplink_policy)
     result = simulate(scenario, policy)
     summary = result.summary
     return {
@@ -167,6 +173,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="passes of each engine; the best is reported")
     parser.add_argument("--net-duration-s", type=float, default=60.0, help="simulated seconds of the default model")
+    parser.add_argument(
+        "--uplink-policy",
+        default=None,
+        help="the default model's uplink policy instead of its own (e.g. joint-allocation: the seed's §3.2 solver)",
+    )
     parser.add_argument("--large", action="store_true", help="also run 10,000 terminals to >= 1 million tasks")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
@@ -201,7 +212,7 @@ def main() -> None:
         "erlang_c_mean_sojourn_s": theory,
     }
     runs = [
-        network_run(args.net_duration_s, large=False, policy=policy)
+        network_run(args.net_duration_s, large=False, policy=policy, uplink_policy=args.uplink_policy)
         for _ in range(args.repeat)
         for policy in NETWORK_POLICIES  # interleaved: load on a shared machine hits both alike
     ]

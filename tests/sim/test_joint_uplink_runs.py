@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pytest
 from tests.sim.conftest import small_scenario
 
 from mcfn.routing import make_policy
-from mcfn.scenario import ScenarioError
+from mcfn.scenario import ScenarioError, parse_scenario
+from mcfn.services import service_options
 from mcfn.sim.engine import Simulator
 from mcfn.sim.model import NetworkModel
 from mcfn.sim.records import COMPLETED, FAILED, IN_FLIGHT
+from mcfn.sim.report import write_outputs
 from mcfn.sim.run import simulate
 from mcfn.sim.summary import task_columns
 from mcfn.sim.world import build_world
@@ -86,3 +90,62 @@ def test_bad_uplink_settings_name_the_field(radio, message):
     with pytest.raises(ScenarioError) as caught:
         small_scenario(radio=radio)
     assert message in str(caught.value)
+
+
+def _crowded(*, scales: bool):
+    """One VM an edge server, no degradation, busy cells: batches outnumber the VMs, so shares fall below 1."""
+    document = _scenario("joint-allocation").model_dump(mode="json")
+    document["terminals"]["count"] = 150
+    document["compute"]["edge"].update(vm_slots=1, degradation=0.0)
+    for service in document["services"]:
+        service["work_scales_with_input"] = scales
+    return parse_scenario(document)
+
+
+def _run_model(scenario):
+    sim = Simulator(seed=scenario.seed)
+    model = NetworkModel(sim, build_world(scenario), policy=make_policy("compute-aware", sim.stream("policy")))
+    sim.run(until_s=scenario.duration_s + scenario.drain_s)
+    return model, task_columns(model)
+
+
+@pytest.mark.parametrize("scales", [False, True])
+def test_the_compute_share_and_the_compression_set_the_work_of_the_first_stage(scales):
+    """Every VM did exactly the work the allocation said: each task's first stage its one-VM time on its node over
+    its compute share (times ``ρ`` where the work scales with the input), the later stages as they are; a task's
+    compute time is at least that (more when it queued for the VM)."""
+    model, columns = _run_model(_crowded(scales=scales))
+    alone = model.world.alone_s
+    done = np.flatnonzero(columns["status"] == COMPLETED)
+    share, rho = columns["compute_share"], columns["compression"]
+    assert (share[done] < 1.0 - 1e-3).any()  # some batches outnumbered their node's VMs
+    assert np.all(share[done] <= 1.0 + 1e-12)
+    expected = np.zeros(columns["status"].size)
+    for t in done.tolist():
+        option, nodes = columns["option"][t], columns["stage_node"][t]
+        stages = len(model.world.options[option].stages)
+        first = alone[option][0][nodes[0]] / share[t] * (rho[t] if scales else 1.0)
+        expected[t] = first + sum(alone[option][k][nodes[k]] for k in range(1, stages))
+    for station in model.servers.stations:
+        station.account()
+    assert sum(s.work_done for s in model.servers.stations) == pytest.approx(expected.sum(), rel=1e-9)
+    single = done[[len(model.world.options[o].stages) == 1 for o in columns["option"][done]]]
+    assert single.size
+    assert np.all(columns["compute_s"][single] >= expected[single] * (1 - 1e-9))
+    alone_on_vm = np.isclose(columns["compute_s"][single], expected[single], rtol=1e-9)
+    assert alone_on_vm.mean() > 0.5  # most never queued: their compute time is their work over their share
+
+
+def test_tasks_csv_records_the_share_and_the_accuracy_of_the_curve_at_the_chosen_ratio(tmp_path, runs):
+    scenario = _scenario("joint-allocation")
+    run = runs["joint-allocation"]
+    write_outputs(tmp_path, scenario.model_dump(mode="json"), [run])
+    rows = [r for r in csv.DictReader((tmp_path / "tasks.csv").open()) if r["status"] == "completed"]
+    assert rows
+    assert any(float(r["compression"]) < 1.0 for r in rows)
+    by_name = {(scenario.services[o.service].name, o.variant, o.exit): o for s in service_options(scenario) for o in s}
+    for row in rows:
+        option = by_name[(row["service"], row["variant"], row["exit"])]
+        rho = float(row["compression"])
+        assert float(row["accuracy"]) == pytest.approx(option.curve.accuracy(rho * option.data_bits), abs=1e-12)
+        assert 0.0 < float(row["compute_share"]) <= 1.0

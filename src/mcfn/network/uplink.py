@@ -14,7 +14,7 @@ policies a simulator re-runs at every upload event:
 Every policy returns bandwidths in Hz that sum to ``B`` (within floating-point rounding). The simulator offers
 one more, ``joint-allocation`` (:data:`JOINT_ALLOCATION`): the seed §3.2 solver itself, which also picks each
 upload's compression ratio and so needs more than bandwidth, channel and bits to decide
-(:mod:`mcfn.network.joint_uplink`). The rate model is the
+(:mod:`mcfn.orchestration.uplink`, above this layer). The rate model is the
 Shannon rate ``R(b) = b log2(1 + s / b)`` of :mod:`mcfn.network.radio`, with ``s = P g / N0`` in Hz.
 """
 
@@ -110,7 +110,7 @@ UPLINK_POLICIES: dict[str, Callable[[float, ArrayLike, ArrayLike], FloatArray]] 
 }
 
 
-#: The uplink policy that drives the allocation solver (:mod:`mcfn.network.joint_uplink`).
+#: The uplink policy that drives the allocation solver (:mod:`mcfn.orchestration.uplink`).
 JOINT_ALLOCATION = "joint-allocation"
 
 #: Every uplink policy a scenario may name.

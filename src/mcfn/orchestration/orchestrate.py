@@ -3,18 +3,19 @@
 For a batch of requests that arrive together, :func:`orchestrate`
 
 1. routes every request's stages with the compute-aware policy (:meth:`~mcfn.routing.router.Router.route_stages`);
-2. per base station, takes the requests whose first stage runs on the station's own edge server: they share the
-   station's uplink and that server's free VMs, so the joint bandwidth / compute / compression allocation of
-   seed §3.2 (:func:`mcfn.allocation.allocate`) serves them, with each one's deadline reduced by what its later
-   stages and transfers take. Its compute unit ("cycles") is a FLOP at the server's mean per-op speed, so a
-   stage's ``cycles_per_bit`` is its one-VM compute time times that speed over its input bits;
+2. per base station, poses the requests as seed §3.2's joint bandwidth / compute / compression problem and solves
+   it (:func:`mcfn.orchestration.uplink.allocate_uploads`, the path the simulator's ``joint-allocation`` uplink
+   takes too): they share the station's uplink, and each draws compute on the node its first stage was routed to
+   (the station's edge server, another edge or the cloud), with that node's VMs and its busy ones as the aware
+   view reports them; each request's deadline is reduced by what its wired hops, queueing and later stages take;
 3. sends the requests that the allocation rejects to the cloud (all stages), saying why, and solves the
    allocation again for the rest with the uplink those requests no longer share;
 4. gives every request outside an allocation an equal share of its station's uplink, uncompressed (this includes
-   requests on an edge server whose VMs are all busy: they run there as routed, slowed down by the sharing).
+   requests whose first stage is on a node whose VMs are all busy: they run there as routed, slowed down by the
+   sharing).
 
 Approximations, stated: the stages after the first keep their routed predictions; stations are solved
-independently; an edge server's queue is not charged for the stages this batch itself places on it.
+independently; a node's busy VMs are the view's, which does not count the stages this batch itself places there.
 """
 
 from __future__ import annotations
@@ -22,13 +23,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from mcfn.allocation.problem import Instance, Task
-from mcfn.allocation.result import TaskAllocation
-from mcfn.allocation.solve import allocate
 from mcfn.network.radio import noise_psd_w_per_hz, shannon_rate_bps
-from mcfn.network.topology.graph import Role, Topology
 from mcfn.orchestration.record import Deployment, DeploymentRecord
 from mcfn.orchestration.request import RadioSettings, ServiceRequest
+from mcfn.orchestration.uplink import Server, UplinkAllocation, UplinkSystem, Upload, allocate_uploads, overhead_s
 from mcfn.routing.policies import CloudOnly, make_policy
 from mcfn.routing.router import Router, StagedRoute
 
@@ -36,7 +34,6 @@ from mcfn.routing.router import Router, StagedRoute
 def orchestrate(
     requests: Sequence[ServiceRequest],
     *,
-    topology: Topology,
     router: Router,
     radio: RadioSettings,
     now_s: float,
@@ -49,30 +46,38 @@ def orchestrate(
     by_station: dict[str, list[ServiceRequest]] = defaultdict(list)
     for r in requests:
         by_station[r.ingress].append(r)
+    servers = fleet_servers(router, now_s)
     records: dict[str, DeploymentRecord] = {}
-    allocations = {}
+    allocations: dict[str, UplinkAllocation | str] = {}
     for station, group in by_station.items():
         share_hz = radio.bandwidth_hz / len(group)
-        edge = _edge_server_of(topology, station)
-        local = [r for r in group if edge and _first_stage_at(routes[r.id], station, edge)]
-        local_ids = {r.id for r in local}
+        pool = []
         for r in group:
-            if r.id not in local_ids:
+            server = servers[router.fleet.index[routes[r.id].stages[0].node_id]]
+            if server.busy_vms < server.vm_slots:
+                pool.append(r)
+            else:  # every VM busy: the tasks share them as routed, with the routed predictions
                 records[r.id] = _unallocated(r, routes[r.id], share_hz, radio, None)
-        pool = local
-        while edge and pool:  # the allocation's rejects leave with their uplink share; the rest are solved again
-            instance, overhead_s = _instance(pool, routes, edge, router, radio, share_hz * len(pool), now_s)
-            if instance is None:  # every VM busy: the tasks share them as routed, with the routed predictions
-                for r in pool:
-                    records[r.id] = _unallocated(r, routes[r.id], share_hz, radio, None)
-                break
-            result = allocations[edge] = allocate(instance, scheme="proposed", method=radio.method)
-            rejected = [r for r, task in zip(pool, result.tasks, strict=True) if not task.admitted]
+        while pool:  # the allocation's rejects leave with their uplink share; the rest are solved again
+            uploads = [upload_of(r, routes[r.id], router, radio) for r in pool]
+            system = UplinkSystem(
+                bandwidth_hz=share_hz * len(pool),
+                noise_psd_dbm_hz=radio.noise_psd_dbm_hz,
+                weight=radio.weight,
+                min_compression=radio.min_compression,
+                method=radio.method,
+            )
+            decision = allocations[station] = allocate_uploads(uploads, servers, system, admission=True)
+            if isinstance(decision, str):
+                rejected = list(pool)
+            else:
+                rejected = [r for r, admitted in zip(pool, decision.admitted, strict=True) if not admitted]
             if not rejected:
-                for r, task in zip(pool, result.tasks, strict=True):
-                    records[r.id] = _allocated(r, routes[r.id], task, overhead_s[r.id])
+                for i, r in enumerate(pool):
+                    records[r.id] = _allocated(r, routes[r.id], decision, i, uploads[i].overhead_s, radio)
                 break
-            reason = f"the radio/compute allocation at {edge} rejected it ({result.reason or 'admission'})"
+            why = decision if isinstance(decision, str) else "admission"
+            reason = f"the radio/compute allocation at {station} rejected it ({why})"
             for r in rejected:
                 rerouted = router.route_stages(r.split(), cloud, now_s=now_s)
                 records[r.id] = _unallocated(r, rerouted, share_hz, radio, reason)
@@ -80,79 +85,51 @@ def orchestrate(
     return Deployment(records=tuple(records[r.id] for r in requests), allocations=allocations)
 
 
-def _edge_server_of(topology: Topology, station: str) -> str | None:
-    """The station's own edge server: its only edge-server neighbour (None if it has none or several)."""
-    servers = [n for n in topology.neighbours(station) if topology.role(n) is Role.EDGE_SERVER]
-    return servers[0] if len(servers) == 1 else None
+def fleet_servers(router: Router, now_s: float) -> list[Server]:
+    """Every fleet node as the allocation sees it, with its busy VMs as the router's aware view reports them."""
+    busy = router.view.estimate(now_s).busy_vms.tolist()
+    return [
+        Server(vm_slots=n.vm_slots, busy_vms=min(int(b), n.vm_slots), degradation=n.degradation)
+        for n, b in zip(router.fleet.nodes, busy, strict=True)
+    ]
 
 
-def _first_stage_at(route: StagedRoute, station: str, edge: str) -> bool:
-    return route.stages[0].node_id == edge and route.stages[0].path == (station, edge)
-
-
-def _instance(
-    local: list[ServiceRequest],
-    routes: dict[str, StagedRoute],
-    edge: str,
-    router: Router,
-    radio: RadioSettings,
-    bandwidth_hz: float,
-    now_s: float,
-) -> tuple[Instance | None, dict[str, float]]:
-    """The allocation instance of ``local`` at ``edge`` and each request's time outside it (None: no free VM)."""
-    fleet = router.fleet
-    j = fleet.index[edge]
-    node = fleet.nodes[j]
-    speed = 1.0 / float(fleet.seconds_per_flop[j].mean())
-    busy = int(router.view.estimate(now_s, fleet.indices([edge])).busy_vms[0])
-    free = node.vm_slots - busy
-    overhead = {}
-    tasks = []
-    for r in local:
-        first, *later = routes[r.id].stages
-        overhead[r.id] = first.network_s + first.queue_s + sum(s.latency_s for s in later)
-        tasks.append(
-            Task(
-                id=r.id,
-                terminal=r.terminal,
-                data_bits=r.data_bits,
-                cycles_per_bit=node.compute_time_s(r.stages[0].work) * speed / r.data_bits,
-                accuracy=r.accuracy,
-                min_accuracy=r.min_accuracy,
-                deadline_s=max(r.deadline_s - overhead[r.id], 1e-9),
-                tx_power_w=r.tx_power_w,
-                channel_gain=r.channel_gain,
-                parallel=min(busy + len(local), node.vm_slots),
-            )
-        )
-    if free <= 0:
-        return None, overhead
-    instance = Instance(
-        bandwidth_hz=bandwidth_hz,
-        noise_psd_dbm_hz=radio.noise_psd_dbm_hz,
-        edge_capacity_hz=free * speed,
-        vm_capacity_hz=speed,
-        degradation=node.degradation,
-        weight=radio.weight,
-        min_compression=radio.min_compression,
-        tasks=tuple(tasks),
+def upload_of(r: ServiceRequest, route: StagedRoute, router: Router, radio: RadioSettings) -> Upload:
+    """``r``'s upload, its first stage on the node ``route`` places it on, the rest of the route its overhead."""
+    j = router.fleet.index[route.stages[0].node_id]
+    return Upload(
+        snr_hz=r.tx_power_w * r.channel_gain / noise_psd_w_per_hz(radio.noise_psd_dbm_hz),
+        data_bits=r.data_bits,
+        vm_s=router.fleet.nodes[j].compute_time_s(r.stages[0].work),
+        scales=r.work_scales_with_input,
+        server=j,
+        curve=r.accuracy,
+        min_accuracy=r.min_accuracy,
+        deadline_s=r.deadline_s,
+        overhead_s=overhead_s(route),
+        fixed=False,
     )
-    return instance, overhead
 
 
-def _allocated(r: ServiceRequest, route: StagedRoute, task: TaskAllocation, overhead_s: float) -> DeploymentRecord:
+def _allocated(
+    r: ServiceRequest, route: StagedRoute, decision: UplinkAllocation, i: int, outside_s: float, radio: RadioSettings
+) -> DeploymentRecord:
+    bandwidth, rho = float(decision.bandwidth_hz[i]), float(decision.compression[i])
+    noise = noise_psd_w_per_hz(radio.noise_psd_dbm_hz)
+    uplink = rho * r.data_bits / float(shannon_rate_bps(bandwidth, r.tx_power_w, r.channel_gain, noise))
     return DeploymentRecord(
         request_id=r.id,
         terminal=r.terminal,
         route=route,
         allocated=True,
-        bandwidth_hz=task.bandwidth_hz,
-        compression=task.compression,
-        uplink_s=task.upload_s,
-        latency_s=task.latency_s + overhead_s,
-        accuracy=task.accuracy,
+        bandwidth_hz=bandwidth,
+        compression=rho,
+        compute_share=float(decision.share[i]),
+        uplink_s=uplink,
+        latency_s=uplink + float(decision.compute_s[i]) + outside_s,
+        accuracy=r.accuracy.accuracy(rho * r.data_bits),
         deadline_s=r.deadline_s,
-        cloud_reason=None,
+        cloud_reason=_cloud_reason(route),
     )
 
 
@@ -161,7 +138,6 @@ def _unallocated(
 ) -> DeploymentRecord:
     rate = float(shannon_rate_bps(share_hz, r.tx_power_w, r.channel_gain, noise_psd_w_per_hz(radio.noise_psd_dbm_hz)))
     uplink = r.data_bits / rate
-    cloud_stage = next((s for s in route.stages if s.reason is not None), None)  # reason: why the cloud
     return DeploymentRecord(
         request_id=r.id,
         terminal=r.terminal,
@@ -169,9 +145,15 @@ def _unallocated(
         allocated=False,
         bandwidth_hz=share_hz,
         compression=1.0,
+        compute_share=1.0,
         uplink_s=uplink,
         latency_s=uplink + route.latency_s,
         accuracy=r.accuracy.accuracy(r.data_bits),
         deadline_s=r.deadline_s,
-        cloud_reason=reason or (cloud_stage.reason if cloud_stage is not None else None),
+        cloud_reason=reason or _cloud_reason(route),
     )
+
+
+def _cloud_reason(route: StagedRoute) -> str | None:
+    """Why the router sent a stage of ``route`` to the cloud (None if it did not)."""
+    return next((s.reason for s in route.stages if s.reason is not None), None)

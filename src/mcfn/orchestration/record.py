@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mcfn.allocation.result import AllocationResult
+from mcfn.orchestration.uplink import UplinkAllocation
 from mcfn.routing.router import StagedRoute
 
 
@@ -13,10 +13,10 @@ from mcfn.routing.router import StagedRoute
 class DeploymentRecord:
     """One request's deployment.
 
-    ``allocated`` is true when its first stage runs on the edge server of its own base station, where the joint
-    radio / compute allocation set its bandwidth, compute share and compression; otherwise the terminal gets an
-    equal share of the uplink and sends its data uncompressed. ``latency_s`` is the uplink plus every stage's
-    network, queueing and compute time plus the result's return.
+    ``allocated`` is true when the joint radio / compute allocation of its base station set its bandwidth, its
+    compute share (of one VM of the node that runs its first stage) and its compression; otherwise the terminal
+    gets an equal share of the uplink and sends its data uncompressed, and its share is a whole VM. ``latency_s``
+    is the uplink plus every stage's network, queueing and compute time plus the result's return.
     """
 
     request_id: str
@@ -25,6 +25,7 @@ class DeploymentRecord:
     allocated: bool
     bandwidth_hz: float
     compression: float
+    compute_share: float
     uplink_s: float
     latency_s: float
     accuracy: float
@@ -54,6 +55,7 @@ class DeploymentRecord:
             "allocated": self.allocated,
             "bandwidth_hz": self.bandwidth_hz,
             "compression": self.compression,
+            "compute_share": self.compute_share,
             "uplink_s": self.uplink_s,
             "latency_s": self.latency_s,
             "accuracy": self.accuracy,
@@ -65,7 +67,8 @@ class DeploymentRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Deployment:
-    """Every request's record, and the allocation solved at each edge server (by edge server id)."""
+    """Every request's record, and the last allocation solved at each base station (by station id; a string says
+    why none could serve the batch)."""
 
     records: tuple[DeploymentRecord, ...]
-    allocations: dict[str, AllocationResult]
+    allocations: dict[str, UplinkAllocation | str]

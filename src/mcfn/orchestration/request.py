@@ -18,7 +18,8 @@ class ServiceRequest:
     """One terminal's request: its raw data, the stages that process it, deadline and accuracy needs, radio.
 
     ``accuracy`` is the service's accuracy vs processed data (seed eq. 1) and ``min_accuracy`` its floor;
-    ``tx_power_w`` and ``channel_gain`` describe the terminal's uplink to ``ingress``.
+    ``tx_power_w`` and ``channel_gain`` describe the terminal's uplink to ``ingress``; ``work_scales_with_input``
+    says whether the first stage's work shrinks with the compressed input (seed §3.2's ``c α``) or stays fixed.
     """
 
     id: str
@@ -31,6 +32,7 @@ class ServiceRequest:
     min_accuracy: float
     tx_power_w: float
     channel_gain: float
+    work_scales_with_input: bool = False
 
     def __post_init__(self) -> None:
         if not self.data_bits > 0:

@@ -11,6 +11,12 @@ services keep explicit stage lists: ``detect`` is a YOLO-style detector split af
 feature map travels to the head), ``transcribe`` a small speech recogniser split into encoder and decoder on one
 second of 16 kHz, 16-bit audio.
 
+None of the three says ``work_scales_with_input``: a compressed upload (seed §3.2's ``ρ``) changes the bits sent
+and the accuracy (seed eq. 1), not the work of the first stage. ResNet-50's input is resized to 256 and
+centre-cropped to 224 × 224 whatever the upload (torchvision's ``ResNet50_Weights.IMAGENET1K_V1.transforms``);
+the detector letterboxes its input to a fixed size, as YOLO-style detectors do (assumed); the recogniser's work
+follows the seconds of audio, which compression does not shorten (assumed).
+
 The network's numbers and their sources:
 
 - edge VM: 4 cores of a 2nd-generation Xeon Scalable at 2.0 GHz, two 512-bit FMA units a core, i.e. 64 FP32 FLOP

@@ -331,7 +331,10 @@ class Service(Variant):
 
     The service's own model or stages is its *reference variant* (what the fixed-variant policies run);
     ``variants`` are alternatives the orchestrator may choose instead, and ``compression`` the shares of the input
-    it may upload (each scoring seed eq. 1's accuracy along ``accuracy_curve``)."""
+    it may upload (each scoring seed eq. 1's accuracy along ``accuracy_curve``). ``work_scales_with_input`` says
+    whether a compressed input also shrinks the first stage's work in proportion (seed §3.2's model ``c α``: a model
+    that processes the input it gets) or leaves it as it is (false, the default: a model whose input is resized to
+    a fixed tensor, like torchvision's ImageNet classifiers)."""
 
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
     rate_per_terminal_per_s: Positive | None = None
@@ -343,6 +346,7 @@ class Service(Variant):
     work: Literal["deterministic", "exponential"] = "deterministic"
     variants: Annotated[tuple[Variant, ...], Field(max_length=16)] = ()
     compression: Annotated[tuple[Annotated[float, Field(gt=0, le=1)], ...], Field(min_length=1, max_length=8)] = (1.0,)
+    work_scales_with_input: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -15,7 +15,6 @@ cdef class RadioAccess:
     cdef object _tx_w
     cdef object _noise
     cdef object _bandwidth_hz
-    cdef readonly object joint
     cdef readonly list uplinks
     cdef list _data_bits
     cdef public Py_ssize_t handovers

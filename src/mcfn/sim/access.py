@@ -8,9 +8,9 @@ vectorised step, so a task reads them in ``O(1)``. An upload keeps the SNR and t
 
 Each base station's uplink is a :class:`~mcfn.sim.sharing.PolicySharing` station whose rule re-divides the band
 among the uploads in progress with an uplink policy of :mod:`mcfn.network.uplink` on every upload start and end;
-each upload's rate is the Shannon rate of its share. Under ``joint-allocation`` the stations are
-:class:`~mcfn.sim.joint_uplink.JointUplink` s instead: the seed §3.2 solver divides the band and sets each new
-upload's compression ratio, or turns the task away.
+each upload's rate is the Shannon rate of its share. Under ``joint-allocation`` the caller hands in the stations
+instead (:class:`~mcfn.sim.joint_uplink.JointUplink` s: the seed §3.2 allocation divides the band and sets each
+new upload's compression ratio and compute share, or turns the task away) and starts uploads there itself.
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ import numpy as np
 from mcfn.network import radio
 from mcfn.network.handover import HandoverController
 from mcfn.network.mobility import Area, GaussMarkov, Grouped, MobilityModel, RandomWaypoint, TraceMobility
-from mcfn.network.uplink import JOINT_ALLOCATION, share_uplink
+from mcfn.network.uplink import share_uplink
 from mcfn.scenario import Scenario
 from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility, TraceMobilityDoc
 from mcfn.sim.engine import Simulator
-from mcfn.sim.joint_uplink import JointUplinks
 from mcfn.sim.sharing import PolicySharing, RateRule
 
 #: Uploads in a cell up to which every terminal's equal-bandwidth rates are tabulated (more: computed).
@@ -121,7 +120,9 @@ class RadioAccess:
         *,
         station_xy_m: np.ndarray,
         on_uploaded: Callable[[int, float], None],
+        uplinks: Sequence[PolicySharing] | None = None,
     ) -> None:
+        """``uplinks``: the stations' uplinks, one per station, when the caller makes them (else the policy's)."""
         r = scenario.radio
         self._sim = sim
         self._step_s = scenario.terminals.step_s
@@ -139,12 +140,9 @@ class RadioAccess:
         self._tx_w = float(radio.dbm_to_watt(r.terminal_tx_power_dbm))
         self._noise = radio.noise_psd_w_per_hz(r.noise_psd_dbm_hz)
         self._bandwidth_hz = r.bandwidth_hz
-        #: The solver's uplinks under ``joint-allocation``, else None.
-        self.joint: JointUplinks | None = None
         self.uplinks: list[PolicySharing]
-        if r.uplink_policy == JOINT_ALLOCATION:
-            self.joint = JointUplinks(sim, scenario, stations=len(station_xy_m), on_finish=on_uploaded)
-            self.uplinks = list(self.joint.uplinks)
+        if uplinks is not None:
+            self.uplinks = list(uplinks)
         else:
             rule = uplink_rule(r.uplink_policy, r.bandwidth_hz)
             self.uplinks = [
@@ -156,14 +154,10 @@ class RadioAccess:
         self._refresh(self._controller.attach(self._mobility.positions_m))
         sim.schedule(self._step_s, self._step, priority=-1)
 
-    def upload(self, task: int, station: int, terminal: int, service: int, compression: float) -> float | None:
-        """Start ``task``'s upload at ``station``, ``compression`` of its input; returns the compression ratio it
-        uploads with (the joint allocation chooses its own), or None when the station's solver turns the task away."""
-        if self.joint is None:
-            uplink = self.uplinks[station]
-            uplink.submit(task, self._data_bits[service] * compression, self.uplink_key[terminal])
-            return compression
-        return self.joint.offer(station, task, snr_hz=self.uplink_key[terminal][0], service=service)
+    def upload(self, task: int, station: int, terminal: int, service: int, compression: float) -> None:
+        """Start ``task``'s upload at ``station``, ``compression`` of its input, on an uplink of the policy's."""
+        uplink = self.uplinks[station]
+        uplink.submit(task, self._data_bits[service] * compression, self.uplink_key[terminal])
 
     def uplink_bps(self, terminal: int, station: int) -> float:
         """The rate a new upload of ``terminal`` at ``station`` would start with under equal shares of the band

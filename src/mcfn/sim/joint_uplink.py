@@ -1,13 +1,21 @@
 """A base station's uplink shared by the seed §3.2 allocation solver (uplink policy ``joint-allocation``).
 
-When an upload starts, :meth:`JointUplink.offer` solves the station's problem for the uploads in progress plus
-the new one (:func:`mcfn.network.joint_uplink.allocate_uploads`): the solver picks the new task's compression
-ratio, so it uploads ``ρ D`` bits and scores the accuracy of its curve at ``ρ D``, and re-divides the band among
-all of them. A new task the station cannot serve within its deadline and accuracy floor together with the uploads
-in progress is turned away (the seed's admission), and the caller fails it. When an upload ends, the band is
-re-divided among the others by the same problem with every ratio fixed (in closed form unless a deadline
-binds). Should a solve fail (a numerical failure of every conic solver), the band is divided equally and the
-fallback counted.
+When an upload starts, :meth:`JointUplink.offer` poses the station's batch — the uploads in progress plus the new
+one — and solves it by the orchestration layer's path (:func:`mcfn.orchestration.uplink.allocate_uploads`, the one
+:func:`mcfn.orchestration.orchestrate` takes): the router has already placed the new task's stages, so the problem
+sees the node that runs its first stage (the cell's edge server, another edge or the cloud: its VMs and
+degradation), its one-VM time there, and the rest of its route as time outside the upload and that stage. The
+solver picks the new task's compression ratio ``ρ`` — it uploads ``ρ D`` bits and scores its curve at ``ρ D``
+(seed eq. 1) — and its compute share, which the caller applies to the VM that runs its first stage
+(:class:`~mcfn.sim.model.NetworkModel`), and re-divides the band among all uploads. A new task the station cannot
+serve within its deadline and accuracy floor together with the uploads in progress is turned away (the seed's
+admission), and the caller fails it. When an upload ends, the band is re-divided among the others by the same
+problem with every ratio fixed (in closed form unless a deadline binds); their compute shares stay as admitted.
+Should a solve fail (a numerical failure of every conic solver), the band is divided equally and the fallback
+counted.
+
+The nodes are posed idle (no busy VMs): the router weighed their load when it placed the stages, and the VMs'
+own concurrency model (:mod:`mcfn.sim.servers`) applies whatever load there is when the task gets there.
 
 An admitted task stays feasible as others come and go (a new one is admitted only if all fit; an ending one only
 frees band), so uploads in progress do not run late unless a fallback made them; one that did would leave no
@@ -20,6 +28,7 @@ each one's remaining bits and returns its rate, so the remaining bits at any lat
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,24 +36,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from mcfn.allocation.problem import AccuracyCurve
-from mcfn.compute import Tier
-from mcfn.network import radio
-from mcfn.network.joint_uplink import UplinkAllocation, UplinkSystem, Upload, allocate_uploads
-from mcfn.scenario import Scenario
+from mcfn.orchestration.uplink import Server, UplinkAllocation, UplinkSystem, Upload, allocate_uploads, overhead_s
+from mcfn.routing.router import StagedRoute
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import Finished, PolicySharing
-from mcfn.sim.world import stage_work
+from mcfn.sim.world import World, answer_radio_s
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UploadTerms:
-    """What the solver needs to know of a service's task."""
+    """What the solver needs to know of a task served by one option: its input, whether the first stage's work
+    scales with it, the first stage's one-VM seconds on every fleet node, the option's curve, the service's floor
+    and deadline, and the radio time outside the route (the air delays, the answer's downlink)."""
 
     data_bits: float
-    compute_flops: float
+    scales: bool
+    vm_s: tuple[float, ...]
     curve: AccuracyCurve
     min_accuracy: float
     deadline_s: float
+    radio_s: float
 
 
 @dataclass(slots=True)
@@ -62,38 +73,56 @@ class SolverStats:
 @dataclass(slots=True)
 class _Admitted:
     snr_hz: float
-    compute_flops: float
+    server: int
+    vm_s: float
     due_s: float
+    overhead_s: float
 
 
 class JointUplink(PolicySharing):
-    """One station's OFDMA uplink whose band and compression ratios the allocation solver sets."""
+    """One station's OFDMA uplink whose band, compression ratios and compute shares the allocation sets."""
 
     def __init__(
-        self, sim: Simulator, *, system: UplinkSystem, stats: SolverStats, on_finish: Finished, delay_s: float = 0.0
+        self,
+        sim: Simulator,
+        *,
+        system: UplinkSystem,
+        servers: Sequence[Server],
+        stats: SolverStats,
+        on_finish: Finished,
+        delay_s: float = 0.0,
     ) -> None:
         super().__init__(sim, rule=self._rate_rule, on_finish=on_finish, delay_s=delay_s)
         self._sim = sim
         self._system = system
+        self._servers = servers
         self._stats = stats
         self._admitted: dict[int, _Admitted] = {}
         #: Rates decided by the last :meth:`offer`, for the rule call its submit makes.
         self._decided: dict[int, float] | None = None
 
-    def offer(self, task: int, *, snr_hz: float, terms: UploadTerms) -> float | None:
-        """Start ``task``'s upload if the solver admits it; returns its compression ratio, or None if turned away."""
+    def offer(
+        self, task: int, *, snr_hz: float, terms: UploadTerms, node: int, route: StagedRoute
+    ) -> tuple[float, float] | None:
+        """Start ``task``'s upload if the allocation admits it, its first stage on fleet node ``node`` of ``route``;
+        returns its compression ratio and compute share, or None if turned away."""
         self.account()  # the station up to now: the uploads still sending, each with the bits it has left
         now = self._sim.now
         tasks = list(self._jobs)
         uploads = [self._in_progress(j, left, now) for j, left in zip(tasks, self._left, strict=True)]
+        vm_s = terms.vm_s[node]
+        overhead = overhead_s(route) + terms.radio_s
         uploads.append(
             Upload(
                 snr_hz=snr_hz,
                 data_bits=terms.data_bits,
-                compute_flops=terms.compute_flops,
+                vm_s=vm_s,
+                scales=terms.scales,
+                server=node,
                 curve=terms.curve,
                 min_accuracy=terms.min_accuracy,
                 deadline_s=terms.deadline_s,
+                overhead_s=overhead,
                 fixed=False,
             )
         )
@@ -101,12 +130,13 @@ class JointUplink(PolicySharing):
         if not isinstance(decision, UplinkAllocation):
             self._stats.rejected += 1
             return None
-        rho = float(decision.compression[-1])
+        rho, share = float(decision.compression[-1]), float(decision.share[-1])
         tasks.append(task)
         self._decided = dict(zip(tasks, self._to_rates(decision.bandwidth_hz, uploads), strict=True))
-        self._admitted[task] = _Admitted(snr_hz, rho * terms.compute_flops, now + terms.deadline_s)
+        work_s = vm_s * rho if terms.scales else vm_s
+        self._admitted[task] = _Admitted(snr_hz, node, work_s, now + terms.deadline_s, overhead)
         self.submit(task, rho * terms.data_bits, task)
-        return rho
+        return rho, share
 
     def drop_all(self) -> list[int]:
         self._admitted.clear()
@@ -118,16 +148,19 @@ class JointUplink(PolicySharing):
         return Upload(
             snr_hz=info.snr_hz,
             data_bits=max(left_bits, 1.0),
-            compute_flops=info.compute_flops,
-            curve=AccuracyCurve(1.0, 0.0, 1.0),  # unused: a fixed upload's curve is set by the problem
+            vm_s=info.vm_s,
+            scales=False,
+            server=info.server,
+            curve=_UNUSED,
             min_accuracy=0.0,
             deadline_s=max(info.due_s - now, 1e-9),
+            overhead_s=info.overhead_s,
             fixed=True,
         )
 
     def _solve(self, uploads: list[Upload]) -> UplinkAllocation | str:
         started = time.perf_counter()
-        decision = allocate_uploads(uploads, self._system)
+        decision = allocate_uploads(uploads, self._servers, self._system)
         if isinstance(decision, UplinkAllocation) and decision.closed_form:
             self._stats.closed_form += 1
         else:
@@ -136,8 +169,12 @@ class JointUplink(PolicySharing):
         return decision
 
     def _to_rates(self, bandwidth_hz: np.ndarray, uploads: Sequence[Upload]) -> list[float]:
-        snr = np.array([u.snr_hz for u in uploads])
-        return radio.shannon_rate_bps(bandwidth_hz, 1.0, snr, 1.0).tolist()
+        """The uploads' Shannon rates (:func:`mcfn.network.radio.shannon_rate_bps`) at ``bandwidth_hz``, in scalars:
+        a handful of uploads, at every change of the set."""
+        return [
+            b * math.log2(1.0 + u.snr_hz / b) if b > 0.0 else 0.0
+            for b, u in zip(bandwidth_hz.tolist(), uploads, strict=True)
+        ]
 
     def _rate_rule(self, keys: Sequence[int], remaining_bits: Sequence[float]) -> list[float]:
         """The rate rule: the rates :meth:`offer` decided, the whole band for a lone upload, else a new solve.
@@ -146,20 +183,17 @@ class JointUplink(PolicySharing):
         it, :data:`~mcfn.sim.sharing.RateRule`).
         """
         decided, self._decided = self._decided, None
+        if decided is not None and set(decided) == set(keys):
+            return [decided[task] for task in keys]
         at_s = self._last_s
         uploads = [self._in_progress(task, left, at_s) for task, left in zip(keys, remaining_bits, strict=True)]
-        if decided is not None and set(decided) == set(keys):
-            rates = [decided[task] for task in keys]
-        elif len(keys) == 1:  # the whole band is every policy's answer for a lone upload, the solver's included
-            rates = self._to_rates(np.array([self._system.bandwidth_hz]), uploads)
-        else:
-            decision = self._solve(uploads)
-            if isinstance(decision, UplinkAllocation):
-                rates = self._to_rates(decision.bandwidth_hz, uploads)
-            else:
-                self._stats.fallbacks += 1
-                rates = self._to_rates(np.full(len(keys), self._system.bandwidth_hz / len(keys)), uploads)
-        return rates
+        if len(keys) == 1:  # the whole band is every policy's answer for a lone upload, the solver's included
+            return self._to_rates(np.array([self._system.bandwidth_hz]), uploads)
+        decision = self._solve(uploads)
+        if isinstance(decision, UplinkAllocation):
+            return self._to_rates(decision.bandwidth_hz, uploads)
+        self._stats.fallbacks += 1
+        return self._to_rates(np.full(len(keys), self._system.bandwidth_hz / len(keys)), uploads)
 
     def _remove(self, job: int) -> None:
         """``job``'s upload has been sent (it leaves after the air interface's delay): no longer in the problem."""
@@ -167,39 +201,51 @@ class JointUplink(PolicySharing):
         del self._admitted[job]
 
 
-class JointUplinks:
-    """Every station's :class:`JointUplink` for a scenario, the services' terms, and the solver's statistics."""
+#: A fixed upload's curve is set by the problem (:func:`mcfn.orchestration.uplink.pose`); this one is never read.
+_UNUSED = AccuracyCurve(1.0, 0.0, 1.0)
 
-    def __init__(self, sim: Simulator, scenario: Scenario, *, stations: int, on_finish: Finished) -> None:
-        radio_doc, edge = scenario.radio, scenario.compute.edge_server(0)  # with classes per cell: the first
+
+class JointUplinks:
+    """Every station's :class:`JointUplink` for a world, every option's terms, and the solver's statistics."""
+
+    def __init__(self, sim: Simulator, world: World, *, on_finish: Finished) -> None:
+        scenario = world.scenario
+        radio_doc = scenario.radio
         system = UplinkSystem(
             bandwidth_hz=radio_doc.bandwidth_hz,
             noise_psd_dbm_hz=radio_doc.noise_psd_dbm_hz,
-            tx_power_w=float(radio.dbm_to_watt(radio_doc.terminal_tx_power_dbm)),
-            vm_flops_per_s=edge.peak_flops_per_s,
-            vm_slots=edge.vm_slots,
-            degradation=edge.degradation,
             weight=scenario.utility_weight,
             min_compression=radio_doc.min_compression,
             method=radio_doc.allocation_method,
         )
-        vm = edge.node("edge", Tier.EDGE)
+        servers = tuple(Server(n.vm_slots, 0, n.degradation) for n in world.fleet.nodes)
         self.terms = tuple(
             UploadTerms(
-                data_bits=s.data_bits,
-                compute_flops=edge.peak_flops_per_s * sum(vm.compute_time_s(stage_work(stage)) for stage in s.stages),
-                curve=s.curve,
-                min_accuracy=s.min_accuracy,
-                deadline_s=s.deadline_s,
+                data_bits=option.data_bits,
+                scales=scenario.services[option.service].work_scales_with_input,
+                vm_s=world.alone_s[o][0],
+                curve=option.curve,
+                min_accuracy=scenario.services[option.service].min_accuracy,
+                deadline_s=scenario.services[option.service].deadline_s,
+                radio_s=answer_radio_s(option, radio_doc),
             )
-            for s in scenario.services
+            for o, option in enumerate(world.options)
         )
         self.stats = SolverStats()
         self.uplinks = [
-            JointUplink(sim, system=system, stats=self.stats, on_finish=on_finish, delay_s=radio_doc.radio_delay_s)
-            for _ in range(stations)
+            JointUplink(
+                sim,
+                system=system,
+                servers=servers,
+                stats=self.stats,
+                on_finish=on_finish,
+                delay_s=radio_doc.radio_delay_s,
+            )
+            for _ in world.stations
         ]
 
-    def offer(self, station: int, task: int, *, snr_hz: float, service: int) -> float | None:
-        """:meth:`JointUplink.offer` at ``station`` for a task of service ``service``."""
-        return self.uplinks[station].offer(task, snr_hz=snr_hz, terms=self.terms[service])
+    def offer(
+        self, station: int, task: int, *, snr_hz: float, option: int, node: int, route: StagedRoute
+    ) -> tuple[float, float] | None:
+        """:meth:`JointUplink.offer` at ``station`` for a task served by option ``option``."""
+        return self.uplinks[station].offer(task, snr_hz=snr_hz, terms=self.terms[option], node=node, route=route)

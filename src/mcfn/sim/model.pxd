@@ -23,6 +23,7 @@ cdef class Flight:
     cdef public double work_scale
     cdef public double arrival_s
     cdef public double compression
+    cdef public double first_work
     cdef public double since_s
     cdef public double compute_s
     cdef public list nodes
@@ -49,6 +50,7 @@ cdef class NetworkModel:
     cdef public ComputeServers servers
     cdef public object arrivals
     cdef public object chooser
+    cdef public object joint
     cdef public set down_stations
     cdef object _policy
     cdef list _flights
@@ -56,6 +58,7 @@ cdef class NetworkModel:
     cdef tuple _alone_s
     cdef tuple _reference
     cdef tuple _data_bits
+    cdef tuple _scales
     cdef tuple _output_bits
     cdef tuple _share
     cdef object _at_tile_event
@@ -70,7 +73,9 @@ cdef class NetworkModel:
     cdef double _downlink_bps
     cdef Py_ssize_t _max_reroutes
 
-    @cython.locals(flight=Flight, option=Py_ssize_t, compression=object, uplink_bps=double, upload_s=double)
+    @cython.locals(
+        flight=Flight, option=Py_ssize_t, compression=double, share=double, uplink_bps=double, upload_s=double
+    )
     cpdef _arrive(self, Py_ssize_t service, Py_ssize_t terminal, double scale)
     @cython.locals(flight=Flight, nodes=list, paths=list, stage=Route, j=Py_ssize_t)
     cpdef bint _plan(self, Py_ssize_t task, StagedRoute route) except -1
@@ -78,7 +83,7 @@ cdef class NetworkModel:
     cpdef _uploaded(self, Py_ssize_t task, double sent_s)
     @cython.locals(flight=Flight)
     cpdef _first_stage(self, Py_ssize_t task)
-    @cython.locals(flight=Flight, k=Py_ssize_t, j=Py_ssize_t)
+    @cython.locals(flight=Flight, k=Py_ssize_t, j=Py_ssize_t, alone_s=double)
     cpdef _at_node(self, Py_ssize_t task)
     @cython.locals(flight=Flight, now=double, k=Py_ssize_t, output_bits=tuple)
     cpdef _computed(self, Py_ssize_t task, double _served_s)
@@ -86,7 +91,7 @@ cdef class NetworkModel:
     cdef _scatter(self, Flight flight, double bits)
     @cython.locals(flight=Flight)
     cdef Flight _flight_of(self, Py_ssize_t job)
-    @cython.locals(flight=Flight, k=Py_ssize_t, t=Py_ssize_t, j=Py_ssize_t)
+    @cython.locals(flight=Flight, k=Py_ssize_t, t=Py_ssize_t, j=Py_ssize_t, alone_s=double)
     cpdef _at_tile(self, Py_ssize_t job)
     @cython.locals(flight=Flight, k=Py_ssize_t, t=Py_ssize_t, tile_s=double, output_bits=tuple, bits=double)
     cdef _tile_computed(self, Py_ssize_t job)

@@ -9,9 +9,16 @@ A task's life (events on :class:`~mcfn.sim.engine.Simulator`; what each costs is
    the uplink would give it now): the plan of its service's reference option, or,
    under an orchestrating policy (:class:`mcfn.orchestration.UtilityChooser`), of the option (model variant and
    exit) and input compression that the chooser predicts to maximise the seed's utility;
-3. its (compressed) input is uploaded over the station's shared OFDMA uplink (:mod:`mcfn.sim.access`), then
-   crosses the wired network hop by hop (:mod:`mcfn.sim.wired`) to the first stage's node;
-4. each stage runs on a VM of its node (:mod:`mcfn.sim.servers`), its output travels to the next stage's node;
+3. its (compressed) input is uploaded over the station's shared OFDMA uplink (:mod:`mcfn.sim.access`; under
+   ``joint-allocation`` the station's seed §3.2 allocation, :mod:`mcfn.sim.joint_uplink`, chooses the compression
+   ratio and the compute share of the first stage's VM, or turns the task away), then crosses the wired network
+   hop by hop (:mod:`mcfn.sim.wired`) to the first stage's node;
+4. each stage runs on a VM of its node (:mod:`mcfn.sim.servers`), its output travels to the next stage's node.
+   The first stage's one-VM work is scaled by the task's :attr:`Flight.first_work`: by the compression ratio
+   where the service's work scales with its input (``work_scales_with_input``), and by ``1 / share`` for the
+   allocation's compute share — the share throttles the VM (a VM held to ``share`` of its speed), while the
+   slowdown of parallel VMs (seed eq. 2) stays the server's own, applied by :mod:`mcfn.sim.servers` to however
+   many VMs actually run: the allocation's model of that slowdown is its prediction, not applied twice;
 5. the last output travels to the base station serving the terminal *when it leaves* and, if the terminal has
    moved on meanwhile, on to its new station; the downlink then delivers it (``radio_delay_s + bits /
    downlink_bps``, not shared).
@@ -54,12 +61,14 @@ from __future__ import annotations
 import dataclasses
 
 from mcfn.awareness import AdvertPolicy, AwareView
+from mcfn.network.uplink import JOINT_ALLOCATION
 from mcfn.orchestration.choice import UtilityChooser
 from mcfn.routing import Policy, SplitRequest
 from mcfn.routing.router import Router, StagedRoute
 from mcfn.sim.access import RadioAccess
 from mcfn.sim.arrivals import Arrivals
 from mcfn.sim.engine import Simulator
+from mcfn.sim.joint_uplink import JointUplinks
 from mcfn.sim.records import TaskTable
 from mcfn.sim.servers import ComputeServers
 from mcfn.sim.wired import WiredNetwork
@@ -80,7 +89,8 @@ class Flight:
 
     ``option`` is the way it is served (:attr:`mcfn.sim.world.World.options`); ``station`` the base station the
     result is heading for (the terminal's serving station when it left); ``compression`` the share of its input the
-    task uploads (chosen by the orchestrator, or by the uplink solver); ``since_s``
+    task uploads (chosen by the orchestrator, or by the uplink solver); ``first_work`` the factor on its first
+    stage's one-VM work (module docstring); ``since_s``
     when the task reached its current node; ``compute_s`` the seconds computed so far (the table's
     ``compute_s`` when the task ends). With a tiled stage in its route: ``tiles[k]`` the fleet indices of stage
     ``k``'s tiles (``None``: untiled), ``scatter[k]`` the paths of their inputs, ``gather[k]`` the paths of their
@@ -94,6 +104,7 @@ class Flight:
         "compression",
         "compute_s",
         "computed",
+        "first_work",
         "gather",
         "ingress",
         "jobs",
@@ -124,6 +135,7 @@ class Flight:
         self.arrival_s = arrival_s
         self.station = ingress
         self.compression = 1.0
+        self.first_work = 1.0
         self.nodes: list[int] = []
         self.paths: list[tuple[str, ...]] = []
         self.stage = 0
@@ -153,7 +165,19 @@ class NetworkModel:
         self.view = AwareView(world.fleet)
         self.router = Router(topology=world.topology, catalog=world.catalog, view=self.view)
         self.wired = WiredNetwork(sim, world.topology, on_blocked=self.reroute)
-        self.access = RadioAccess(sim, scenario, station_xy_m=world.station_xy_m, on_uploaded=self._uploaded)
+        #: The stations' seed §3.2 allocation under ``joint-allocation``, else None.
+        self.joint = (
+            JointUplinks(sim, world, on_finish=self._uploaded)
+            if scenario.radio.uplink_policy == JOINT_ALLOCATION
+            else None
+        )
+        self.access = RadioAccess(
+            sim,
+            scenario,
+            station_xy_m=world.station_xy_m,
+            on_uploaded=self._uploaded,
+            uplinks=None if self.joint is None else self.joint.uplinks,
+        )
         core = world.topology.fastest_paths("core").delay_s
         vertices = [world.topology.index_of(n) for n in world.fleet.node_ids]
         aware = scenario.awareness
@@ -181,6 +205,7 @@ class NetworkModel:
         # what the life of a task reads of its service and option, as plain tuples: the service's input bits, and
         # each stage's output bits of an option
         self._data_bits = tuple(s.data_bits for s in scenario.services)
+        self._scales = tuple(s.work_scales_with_input for s in scenario.services)
         self._output_bits = tuple(tuple(stage.output_bits for stage in o.stages) for o in world.options)
         #: each stage's share of the input and work per tile, ``(1 + halo) / tiles`` (1: untiled)
         self._share = tuple(tuple(stage.share for stage in requests[0].stages) for requests in world.requests)
@@ -223,12 +248,24 @@ class NetworkModel:
         if not self._plan(task, route):
             return
         if self._data_bits[service] > 0:
-            compression = self.access.upload(task, station, terminal, service, compression)
-            if compression is None:
-                self.fail(task, "the uplink allocation turned it away: its deadline and floor cannot be met")
-            elif compression < 1.0:
-                self._flights[task].compression = compression
+            if self.joint is None:
+                self.access.upload(task, station, terminal, service, compression)
+            else:
+                snr_hz = self.access.uplink_key[terminal][0]
+                decided = self.joint.offer(
+                    station, task, snr_hz=snr_hz, option=flight.option, node=flight.nodes[0], route=route
+                )
+                if decided is None:
+                    self.fail(task, "the uplink allocation turned it away: its deadline and floor cannot be met")
+                    return
+                compression, share = decided
+                flight.first_work = 1.0 / share
+                self.table.shared(task, share)
+            if compression < 1.0:
+                flight.compression = compression
                 self.table.compressed(task, compression)
+                if self._scales[service]:
+                    flight.first_work *= compression
         elif self._radio_delay_s:
             self.sim.schedule(self._radio_delay_s, self._uploaded, task, now)
         else:
@@ -314,7 +351,8 @@ class NetworkModel:
             self.reroute(task, f"node {self._node_ids[j]} is down")
             return
         flight.since_s = self.sim.now
-        self.servers.submit(j, task, self._alone_s[flight.option][k][j] * flight.work_scale)
+        alone_s = self._alone_s[flight.option][k][j] * flight.work_scale
+        self.servers.submit(j, task, alone_s * flight.first_work if k == 0 else alone_s)
 
     def _computed(self, task: int, _served_s: float) -> None:
         if task >= TILE_BASE:
@@ -366,7 +404,8 @@ class NetworkModel:
             self.reroute(job, f"node {self._node_ids[j]} is down")
             return
         flight.tile_since[t] = self.sim.now
-        self.servers.submit(j, job, self._alone_s[flight.option][k][j] * flight.work_scale)
+        alone_s = self._alone_s[flight.option][k][j] * flight.work_scale
+        self.servers.submit(j, job, alone_s * flight.first_work if k == 0 else alone_s)
 
     def _tile_computed(self, job: int) -> None:
         flight = self._flight_of(job)
@@ -449,6 +488,8 @@ class NetworkModel:
             self.fail(task, f"{reason}; its ingress station is down too")
             return
         table.reroutes[task] += 1
+        # the allocation's compute share was for the VM it saw: the new chain's first stage gets a whole one
+        flight.first_work = flight.compression if self._scales[flight.service] else 1.0
         now = self.sim.now
         request: SplitRequest = self._requests[flight.option][station]
         left_s = request.deadline_s - (now - flight.arrival_s)

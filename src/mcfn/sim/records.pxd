@@ -17,6 +17,7 @@ cdef class TaskTable:
     cdef public object upload_s
     cdef public object compute_s
     cdef public object compression
+    cdef public object compute_share
     cdef public object service
     cdef public object option
     cdef public object terminal
@@ -31,6 +32,7 @@ cdef class TaskTable:
     cdef double[::1] _upload
     cdef double[::1] _compute
     cdef double[::1] _compression
+    cdef double[::1] _share
     cdef short[::1] _service
     cdef short[::1] _option
     cdef int[::1] _terminal
@@ -45,6 +47,7 @@ cdef class TaskTable:
     cpdef route(self, Py_ssize_t task, Py_ssize_t option, list nodes)
     cpdef uploaded(self, Py_ssize_t task, double upload_s)
     cpdef compressed(self, Py_ssize_t task, double ratio)
+    cpdef shared(self, Py_ssize_t task, double share)
     cpdef complete(self, Py_ssize_t task, double now_s, Py_ssize_t delivered, double compute_s)
     cpdef fail(self, Py_ssize_t task, double now_s, str reason, double compute_s=*)
     cdef _end_as(self, Py_ssize_t task, double now_s, signed char status, double compute_s)

@@ -21,6 +21,7 @@ _COLUMNS: dict[str, tuple[type, float]] = {
     "upload_s": (np.float64, 0.0),
     "compute_s": (np.float64, 0.0),
     "compression": (np.float64, 1.0),
+    "compute_share": (np.float64, 1.0),
     "service": (np.int16, -1),
     "option": (np.int16, -1),
     "terminal": (np.int32, -1),
@@ -59,7 +60,7 @@ class TaskTable:
         # the columns the life of a task writes, under names of their own: typed memoryviews once compiled
         # (records.pxd), so that a write is a store rather than a NumPy call; the arrays themselves in Python
         self._arrival, self._end, self._upload = new["arrival_s"], new["end_s"], new["upload_s"]
-        self._compute, self._compression = new["compute_s"], new["compression"]
+        self._compute, self._compression, self._share = new["compute_s"], new["compression"], new["compute_share"]
         self._service, self._terminal, self._ingress = new["service"], new["terminal"], new["ingress"]
         self._option = new["option"]
         self._delivered, self._status, self._reason = new["delivered"], new["status"], new["reason"]
@@ -72,6 +73,8 @@ class TaskTable:
     compute_s: np.ndarray
     #: Share of its input a task uploaded (seed §3.2's compression ratio; 1: uncompressed).
     compression: np.ndarray
+    #: Share of one VM the allocation gave the task's first stage (seed §3.2's ``f / f_max``; 1: a whole VM).
+    compute_share: np.ndarray
     service: np.ndarray
     #: The option (variant and exit, :attr:`mcfn.sim.world.World.options`) that served the task (-1: none yet).
     option: np.ndarray
@@ -113,6 +116,10 @@ class TaskTable:
     def compressed(self, task: int, ratio: float) -> None:
         """Record the share of its input the task uploads (seed §3.2's compression ratio)."""
         self._compression[task] = ratio
+
+    def shared(self, task: int, share: float) -> None:
+        """Record the share of one VM the allocation gave the task's first stage (seed §3.2's ``f / f_max``)."""
+        self._share[task] = share
 
     def complete(self, task: int, now_s: float, delivered: int, compute_s: float) -> None:
         """End the task as completed, delivered through base station ``delivered`` after ``compute_s`` of compute."""

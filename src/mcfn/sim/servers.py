@@ -3,7 +3,11 @@
 Every fleet node is a :class:`~mcfn.sim.sharing.EqualSharing` station with ``vm_slots`` slots: the ``i`` tasks in
 service each run ``(1 + d)^(i - 1)`` times slower (:func:`mcfn.compute.parallel_slowdown`, seed eq. 2), re-applied
 to all of them whenever ``i`` changes; more tasks wait FIFO. Work is measured in one-VM seconds
-(:meth:`mcfn.compute.ComputeNode.compute_time_s`).
+(:meth:`mcfn.compute.ComputeNode.compute_time_s`). Under the ``joint-allocation`` uplink a task's first stage comes
+with its one-VM work divided by the compute share ``f / f_max`` that seed §3.2's allocation gave it
+(:mod:`mcfn.sim.model`): its VM is held to that share of its speed, and the slowdown above applies on top for the
+VMs actually in service — the allocation's own ``(1 + d)^(i − 1)`` is its prediction of this one, not a second
+charge. Alone on its node, such a task computes in exactly ``work / share`` seconds.
 
 Adverts follow :class:`mcfn.awareness.AdvertPolicy`: every node advertises every ``period_s`` from a random
 phase, with uniform jitter, each advert lost with ``loss_probability``; a delivered advert reaches the router's

@@ -129,7 +129,7 @@ def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s:
 
 def _uplink_allocation(model: NetworkModel, columns: dict[str, np.ndarray]) -> dict[str, Any]:
     """Under the ``joint-allocation`` uplink: the solver's work and the compression it chose; else nothing."""
-    joint = model.access.joint
+    joint = model.joint
     if joint is None:
         return {}
     stats = joint.stats

@@ -20,6 +20,7 @@ from mcfn.network.topology import HexSpec, Role, Topology, hex_topology
 from mcfn.orchestration.choice import Menu
 from mcfn.routing import SplitRequest, Stage
 from mcfn.scenario import Scenario, StageDoc
+from mcfn.scenario.model import Radio
 from mcfn.services import Option, service_options
 
 
@@ -139,6 +140,12 @@ def build_world(scenario: Scenario) -> World:
     )
 
 
+def answer_radio_s(option: Option, radio: Radio) -> float:
+    """A task's radio time outside its route: the upload's and the downlink's ``radio_delay_s``, and the answer's
+    downlink transfer."""
+    return 2 * radio.radio_delay_s + option.stages[-1].output_bits / radio.downlink_bps
+
+
 def menus(world: World) -> tuple[Menu, ...]:
     """Every service's :class:`~mcfn.orchestration.choice.Menu` in ``world``: its options' accuracies at each
     compression level, their radio time outside the route (the upload's and the downlink's ``radio_delay_s``, the
@@ -159,7 +166,7 @@ def menus(world: World) -> tuple[Menu, ...]:
                 requests=tuple(world.requests[o] for o in ids),
                 accuracy=tuple(tuple(o.accuracy_at(c) for c in service.compression) for o in options),
                 compression=service.compression,
-                fixed_s=tuple(2 * radio.radio_delay_s + o.stages[-1].output_bits / radio.downlink_bps for o in options),
+                fixed_s=tuple(answer_radio_s(o, radio) for o in options),
                 lower_s=tuple(
                     sum(
                         min(world.alone_s[o][k][j] for tier in stage.on for j in tier_nodes[tier])

@@ -1,0 +1,303 @@
+"""A base station's batch of uploads as the seed's §3.2 problem: pose it, solve it, hand back each task's bandwidth,
+compute share and compression ratio, or the rejects.
+
+Seed §3.2 allocates, for the tasks of the terminals attached to one base station, OFDMA bandwidth, compute and each
+task's compression ratio jointly, maximising ``Σ w A − (1 − w) T / T_max`` under accuracy floors and deadlines
+(``spec/allocation.md``). :func:`allocate_uploads` is the one path that does it for both users: the batch
+orchestrator (:func:`mcfn.orchestration.orchestrate`) and the simulator's ``joint-allocation`` uplink
+(:class:`mcfn.sim.joint_uplink.JointUplink`). The router has already placed every task's stages, so each
+:class:`Upload` says on which node its first stage runs (:class:`Server`: the cell's edge server, another edge or
+the cloud), its one-VM time there, and its predicted time outside the upload and that stage (``overhead_s``: the
+wired hops, queueing, the later stages, the return). :func:`pose` turns the batch into an allocation
+:class:`~mcfn.allocation.problem.Instance`:
+
+- **bandwidth** is the station's band ``B``, shared by every upload whatever its node;
+- **compute**: the spec's one budget ``Σ f ≤ F`` with one cap ``f_max`` cannot say that tasks on different nodes
+  draw on different servers, so each node's budget is kept apart by construction: node ``j``'s free VMs are split
+  equally among the batch's ``m_j`` tasks that run there, each capped at one VM — a task's share is
+  ``s_j = min(1, free_j / m_j)`` of a VM of its node — and the instance's common budget is left slack
+  (``F = N f_max``). Since latency falls as ``f`` grows, the seed's optimum gives every task its cap, so this is
+  the seed's own optimum when no node runs more of the batch's tasks than it has free VMs (the usual case), and a
+  feasible, conservative one otherwise (it forgoes trading compute among the tasks of an oversubscribed node).
+  Work is posed in one-VM seconds of the task's own node, with the seed's parallel slowdown
+  ``(1 + d_j)^(i_j − 1)``, ``i_j = min(busy_j + m_j, slots_j)``, folded into it (the instance's unit is
+  :data:`REFERENCE_HZ` "cycles" per VM-second; its ``d`` is 0 and ``i`` 1);
+- **compression** changes the uploaded bits ``α = ρ D`` and the accuracy, along the task's curve (seed eq. 1,
+  read as the accuracy of inference on ``α`` bits of input); it changes the compute only where the service's work
+  scales with its input (``Upload.scales``; the seed's model ``c α / f``). Work that does not scale (an image
+  classifier resizes its input to a fixed tensor) is a constant: its time joins ``overhead_s`` and the instance's
+  compute term is made negligible (:data:`NEGLIGIBLE_CYCLES_PER_BIT`, 1 µs per Mbit);
+- **deadline and objective**: the instance's deadline is the budget ``T' = T − overhead`` left for the upload and
+  the first stage. The instance weighs latency by ``1 / T'``; scaling the task's accuracy curve and floor by
+  ``T / T'`` makes each task's own accuracy–latency trade-off exactly the seed's (``w A − (1 − w) t / T`` times
+  ``T / T'``); across tasks, the more urgent (smaller ``T' / T``) weigh more — an approximation, stated.
+
+An upload already in progress (``fixed``) has compressed its data already: ``data_bits`` is what it has left to
+send and must be sent whole. It enters with accuracy floor 0 and the curve ``A(α) = Mbit / D − Mbit / α``, whose
+floor is met exactly at ``α = D`` and whose value there is 0: it adds nothing but its latency.
+
+Two cases need no solver: a lone starting upload, whose utility with the whole band and its compute cap is concave
+in its data alone, with the stationary point ``α* = (w q r T' Mbit^r / ((1 − w) c₁))^(1/(r+1))``,
+``c₁ = 1 / R(B) + c / f_max`` seconds per bit, clipped to the floor and the deadline (:func:`lone_upload`); and
+uploads whose data are all fixed when no deadline binds: the utility separates and the band follows the
+``min-total-time`` split with weights ``D / T'`` (:func:`fixed_uploads`). The tests hold both to the exact solver.
+Everything else goes to :func:`solve`, the one call of the allocation solver (``method`` as the scenario says).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcfn.allocation.problem import MBIT, AccuracyCurve, Instance, Task
+from mcfn.allocation.result import AllocationResult
+from mcfn.allocation.solve import allocate
+from mcfn.network.radio import FloatArray, noise_psd_w_per_hz, shannon_rate_bps
+from mcfn.network.uplink import min_total_time
+from mcfn.routing.router import StagedRoute
+
+#: The instance's compute unit: one VM-second of a task's own node is ``REFERENCE_HZ`` cycles, and ``f_max`` is
+#: ``REFERENCE_HZ`` (a whole VM). 1 Gcycle/s keeps the solver's scaled units near 1.
+REFERENCE_HZ = 1e9
+#: The instance's compute term of a task whose work does not scale with its input: 1e-3 cycles a bit, i.e. 1 µs per
+#: Mbit at :data:`REFERENCE_HZ` (the conic form takes the logarithm of ``c``, so it cannot be 0).
+NEGLIGIBLE_CYCLES_PER_BIT = 1e-3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UplinkSystem:
+    """The station's side of the problem: its band, the objective's weight, the least ratio, the solver method."""
+
+    bandwidth_hz: float
+    noise_psd_dbm_hz: float
+    weight: float
+    min_compression: float
+    method: str = "exact"
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """A node that runs the first stage of some uploads, as the solver sees it: its VMs, how many are busy with
+    other work (``busy_vms < vm_slots``), and its parallel degradation ``d`` (seed eq. 2)."""
+
+    vm_slots: int
+    busy_vms: int
+    degradation: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Upload:
+    """One upload at the station (module docstring). ``vm_s`` is its first stage's one-VM seconds on its node
+    (``server``) at ``data_bits`` of input; ``deadline_s`` the time it has left; ``overhead_s`` its predicted time
+    outside the upload and the first stage's compute."""
+
+    snr_hz: float
+    data_bits: float
+    vm_s: float
+    scales: bool
+    server: int
+    curve: AccuracyCurve
+    min_accuracy: float
+    deadline_s: float
+    overhead_s: float
+    fixed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UplinkAllocation:
+    """Every upload's bandwidth (Hz), compression ratio (1 for fixed ones, up to the solver's tolerance), compute
+    share (of one VM of its node) and predicted first-stage compute seconds at that ratio and share, in order;
+    ``admitted`` is false for the tasks admission turned away (zero bandwidth and share)."""
+
+    bandwidth_hz: FloatArray
+    compression: FloatArray
+    share: FloatArray
+    compute_s: FloatArray
+    admitted: np.ndarray
+    solve_time_s: float
+    #: True when :func:`lone_upload` or :func:`fixed_uploads` answered without the solver.
+    closed_form: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Posed:
+    """The instance of a batch, each task's compute cap (share of a VM) and its first-stage compute seconds at the
+    cap and the whole of its ``data_bits`` (slowdown included)."""
+
+    instance: Instance
+    cap: FloatArray
+    compute_s: FloatArray
+    scales: np.ndarray
+
+
+def overhead_s(route: StagedRoute) -> float:
+    """The predicted time of ``route`` outside its first stage's compute: the wired hops, queueing, the later stages
+    and the return (what :attr:`Upload.overhead_s` counts, before the radio's own delays)."""
+    return route.latency_s - route.stages[0].compute_s
+
+
+def solve(instance: Instance, method: str, *, admission: bool = False) -> AllocationResult:
+    """The one call of the allocation solver (seed §3.2, ``proposed`` scheme) for every user of this module."""
+    return allocate(instance, method=method, admission=admission)
+
+
+def pose(uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSystem) -> Posed:
+    """The §3.2 instance of ``uploads`` (module docstring), ``servers`` indexed by ``Upload.server``."""
+    count: dict[int, int] = {}
+    for u in uploads:
+        count[u.server] = count.get(u.server, 0) + 1
+    noise = noise_psd_w_per_hz(system.noise_psd_dbm_hz)
+    caps, compute, scales, tasks = [], [], [], []
+    for i, u in enumerate(uploads):
+        cap, seconds, scaled, budget, k = _terms(u, servers[u.server], count[u.server])
+        if u.fixed:
+            curve, floor = AccuracyCurve(p=MBIT / u.data_bits, q=1.0, r=1.0), 0.0
+        else:
+            curve, floor = AccuracyCurve(p=k * u.curve.p, q=k * u.curve.q, r=u.curve.r), k * u.min_accuracy
+        caps.append(cap)
+        compute.append(seconds)
+        scales.append(scaled)
+        tasks.append(
+            Task(
+                id=str(i),
+                terminal=str(i),
+                data_bits=u.data_bits,
+                cycles_per_bit=seconds * REFERENCE_HZ / u.data_bits if scaled else NEGLIGIBLE_CYCLES_PER_BIT,
+                accuracy=curve,
+                min_accuracy=floor,
+                deadline_s=budget,
+                tx_power_w=1.0,
+                channel_gain=u.snr_hz * noise,
+                parallel=1,
+            )
+        )
+    instance = Instance(
+        bandwidth_hz=system.bandwidth_hz,
+        noise_psd_dbm_hz=system.noise_psd_dbm_hz,
+        edge_capacity_hz=len(tasks) * REFERENCE_HZ,
+        vm_capacity_hz=REFERENCE_HZ,
+        degradation=0.0,
+        weight=system.weight,
+        min_compression=system.min_compression,
+        tasks=tuple(tasks),
+    )
+    return Posed(instance, np.array(caps), np.array(compute), np.array(scales, dtype=bool))
+
+
+def _terms(u: Upload, server: Server, m: int) -> tuple[float, float, bool, float, float]:
+    """``u``'s compute cap (share of a VM), its first stage's seconds at the cap and the whole of ``data_bits``
+    (slowdown included), whether that time scales with the data, its budget ``T'`` and the factor ``T / T'`` of
+    its curve, ``m`` being the batch's tasks on its node (module docstring)."""
+    free = server.vm_slots - server.busy_vms
+    if free < 1:
+        raise ValueError("an upload's node has no free VM (the caller decides where such tasks go)")
+    cap = min(1.0, free / m)
+    seconds = (1.0 + server.degradation) ** (min(server.busy_vms + m, server.vm_slots) - 1) * u.vm_s / cap
+    scaled = u.scales and not u.fixed
+    budget = max(u.deadline_s - (u.overhead_s if scaled else u.overhead_s + seconds), 1e-9)
+    return cap, seconds, scaled, budget, u.deadline_s / budget
+
+
+def allocate_uploads(
+    uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSystem, *, admission: bool = False
+) -> UplinkAllocation | str:
+    """Seed §3.2 for ``uploads`` (module docstring): the closed forms where they apply, else :func:`solve`.
+
+    Returns the allocation, or the reason when the batch cannot be served within its deadlines and floors. With
+    ``admission`` the solver turns tasks away one by one (the spec's rule) instead, and ``admitted`` says whom.
+    """
+    started = time.perf_counter()
+    if len(uploads) == 1 and not uploads[0].fixed:
+        return _lone(uploads[0], servers[uploads[0].server], system, started)
+    posed = pose(uploads, servers, system)
+    instance = posed.instance
+    closed = fixed_uploads(instance) if all(u.fixed for u in uploads) else None
+    if closed is not None:
+        bandwidth, compression = closed, np.ones(len(uploads))
+        compute, admitted = np.full(len(uploads), REFERENCE_HZ), np.ones(len(uploads), dtype=bool)
+    else:
+        result = solve(instance, system.method, admission=admission)
+        if result.status != "optimal":
+            return result.reason or result.status
+        bandwidth = np.array([t.bandwidth_hz for t in result.tasks])
+        compression = np.array([t.compression for t in result.tasks])
+        compute = np.array([t.compute_hz for t in result.tasks])
+        admitted = np.array([t.admitted for t in result.tasks], dtype=bool)
+    share = posed.cap * np.minimum(compute / REFERENCE_HZ, 1.0)
+    scaled_ratio = np.where(posed.scales, compression, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        compute_s = np.where(admitted, posed.compute_s * posed.cap / share * scaled_ratio, 0.0)
+    return UplinkAllocation(
+        bandwidth, compression, share, compute_s, admitted, time.perf_counter() - started, closed is not None
+    )
+
+
+def _lone(upload: Upload, server: Server, system: UplinkSystem, started: float) -> UplinkAllocation | str:
+    """:func:`allocate_uploads` for one starting upload: :func:`lone_upload` in scalars (the simulator's common
+    case), with the whole band and a whole VM."""
+    rho = lone_upload(upload, server, system)
+    if isinstance(rho, str):
+        return rho
+    _, seconds, scaled, _, _ = _terms(upload, server, 1)
+    return UplinkAllocation(
+        np.array([system.bandwidth_hz]),
+        np.array([rho]),
+        np.ones(1),
+        np.array([seconds * rho if scaled else seconds]),
+        np.ones(1, dtype=bool),
+        time.perf_counter() - started,
+        True,
+    )
+
+
+def lone_upload(upload: Upload, server: Server, system: UplinkSystem) -> float | str:
+    """The compression ratio of the optimum of seed §3.2 for one starting upload alone on its node (module
+    docstring), or why there is none. O(1); exact: the utility is concave in the data once bandwidth and compute
+    are at their (binding) maxima."""
+    _, seconds, scaled, budget, k = _terms(upload, server, 1)
+    w, curve, data = system.weight, upload.curve, upload.data_bits
+    p, q, r, floor = k * curve.p, k * curve.q, curve.r, k * upload.min_accuracy
+    bandwidth = system.bandwidth_hz
+    rate = bandwidth * math.log2(1.0 + upload.snr_hz / bandwidth)
+    per_bit_s = 1.0 / rate + (seconds / data if scaled else NEGLIGIBLE_CYCLES_PER_BIT / REFERENCE_HZ)
+    headroom = p - floor
+    if headroom < 0 or (headroom == 0 and q > 0):
+        return f"accuracy floor {upload.min_accuracy:g} is above what the uncompressed input reaches"
+    floor_bits = MBIT * (headroom / q) ** (-1.0 / r) if q > 0 and headroom > 0 else 0.0
+    low = max(system.min_compression * data, floor_bits)
+    high = min(data, budget / per_bit_s)
+    if low > high * (1 + 1e-12):
+        return "its deadline and accuracy floor cannot both be met, even alone with the whole band"
+    if w >= 1.0:
+        best = high
+    elif w <= 0.0 or q == 0.0:
+        best = low
+    else:
+        best = (w * q * r * budget * MBIT**r / ((1.0 - w) * per_bit_s)) ** (1.0 / (r + 1.0))
+    return min(max(best, low), high) / data
+
+
+def fixed_uploads(instance: Instance) -> FloatArray | None:
+    """Bandwidth of seed §3.2 when every upload's data is fixed, in closed form where no
+    deadline binds; None where one does.
+
+    With the data fixed the accuracies are constant and every compute share sits at its cap (the budget is slack,
+    :func:`pose`), so the utility is ``−(1 − w) Σ t_up / T'`` plus constants: bandwidth minimises
+    ``Σ (D / T') / R(b)`` over ``Σ b = B``, the ``min-total-time`` split of :mod:`mcfn.network.uplink` with weights
+    ``D / T'``. When that meets every deadline it is the optimum of the constrained problem; O(n log n).
+    """
+    tasks = instance.tasks
+    noise = noise_psd_w_per_hz(instance.noise_psd_dbm_hz)
+    data = np.array([t.data_bits for t in tasks])
+    snr = np.array([t.tx_power_w * t.channel_gain for t in tasks]) / noise
+    deadline = np.array([t.deadline_s for t in tasks])
+    compute_s = np.array([t.cycles_per_bit for t in tasks]) * data / instance.vm_capacity_hz
+    bandwidth = min_total_time(instance.bandwidth_hz, snr, data / deadline)
+    latency = data / shannon_rate_bps(bandwidth, 1.0, snr, 1.0) + compute_s
+    if np.any(latency > deadline):
+        return None
+    return bandwidth
