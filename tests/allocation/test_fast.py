@@ -174,3 +174,15 @@ def test_a_numerical_failure_falls_back_to_the_conic_solve(monkeypatch):
     assert result.status == "optimal"
     assert result.solver.endswith("(fallback: simulated)")
     assert result.utility == pytest.approx(allocate(instance, method=Method.EXACT).utility, rel=1e-9)
+
+
+def test_the_lean_entry_gives_the_optimum_allocate_reports():
+    from mcfn.allocation import solve_formulation
+    from mcfn.allocation.schemes import formulate
+
+    instance = generate_instance(InstanceSpec(terminals=3), np.random.default_rng(4))
+    raw = solve_formulation(formulate(Scheme.PROPOSED, instance.scaled()))
+    result = allocate(instance)
+    np.testing.assert_allclose(raw.bandwidth_mhz * 1e6, [t.bandwidth_hz for t in result.tasks], rtol=1e-9)
+    tight = instance.replace(bandwidth_hz=1e3)
+    assert solve_formulation(formulate(Scheme.PROPOSED, tight.scaled())) is None

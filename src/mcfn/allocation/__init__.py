@@ -32,6 +32,7 @@ _EXPORTS = {
     "Method": "choices",
     "Scheme": "choices",
     "allocate": "solve",
+    "solve_formulation": "solve",
 }
 
 __all__ = sorted(_EXPORTS)

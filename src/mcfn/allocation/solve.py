@@ -135,12 +135,18 @@ def infeasibility_reason(instance: Instance, scheme: Scheme) -> str:
     return "each task fits alone, but together they need more bandwidth and compute than B and F provide"
 
 
-def _solve(method: Method, scheme: Scheme, instance: Instance) -> RawSolution | None:
-    """``method`` on all of ``instance``'s tasks under ``scheme``; None where they cannot all be served."""
-    form = formulate(scheme, instance.scaled())
+def solve_formulation(form: Formulation, method: Method | str = Method.FAST) -> RawSolution | None:
+    """``method`` on every task of ``form``, in solver units; None where they cannot all be served (an accuracy
+    floor out of reach, or phase I). The lean entry for callers that pose many small problems from arrays (the
+    simulator's uplinks): no admission, no evaluation, no result record."""
     if not np.all(np.isfinite(form.data_min_mbit)):
         return None
-    return METHODS[method](form)
+    return METHODS[Method(method)](form)
+
+
+def _solve(method: Method, scheme: Scheme, instance: Instance) -> RawSolution | None:
+    """``method`` on all of ``instance``'s tasks under ``scheme``; None where they cannot all be served."""
+    return solve_formulation(formulate(scheme, instance.scaled()), method)
 
 
 def _to_si(instance: Instance, raw: RawSolution) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -52,7 +52,7 @@ class Radio(StrictModel):
     noise_psd_dbm_hz: float = -174.0
     uplink_policy: str = "equal-bandwidth"
     min_compression: Annotated[float, Field(gt=0, le=1)] = 0.05
-    allocation_method: Literal["exact", "sca"] = "exact"
+    allocation_method: Literal["fast", "exact", "sca"] = "fast"
     radio_delay_s: NonNegative = 1e-3
     downlink_bps: Positive = 50e6
     hysteresis_db: NonNegative = 3.0
