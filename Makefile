@@ -31,8 +31,8 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/mcfn run --out $(OUT)/run --seeds $(DEMO_SEEDS) --duration-s $(DEMO_DURATION_S) --jobs 2
-	$(BIN)/mcfn reproduce fig3 --out $(OUT) --method exact
-	$(BIN)/mcfn reproduce fig4 --out $(OUT) --method exact
+	$(BIN)/mcfn reproduce fig3 --out $(OUT)
+	$(BIN)/mcfn reproduce fig4 --out $(OUT)
 	@echo "Simulation: $(OUT)/run/ (summary.json, tasks.csv, *.png)"
 	@echo "Seed figures: $(OUT)/fig3.png $(OUT)/fig4.png (tables: $(OUT)/fig3.csv $(OUT)/fig4.csv)"
 

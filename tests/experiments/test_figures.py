@@ -17,9 +17,9 @@ from mcfn.experiments.sweep import CSV_COLUMNS, aggregate, run_sweep
 SEEDS = (0, 1)
 
 
-def _curves(figure_name):
+def _curves(figure_name, method=Method.EXACT):
     figure = FIGURES[figure_name]
-    points = aggregate(run_sweep(figure, seeds=SEEDS, method=Method.EXACT, jobs=1))
+    points = aggregate(run_sweep(figure, seeds=SEEDS, method=method, jobs=1))
     curves = {}
     for p in points:
         assert p.n_seeds == len(SEEDS)
@@ -62,6 +62,15 @@ def test_fig4_utility_falls_with_degradation_ever_more_gently(fig4):
         drops = -np.diff(curves[("proposed", bandwidth)])
         assert np.all(drops > 0)
         assert np.all(np.diff(drops) < 0), drops
+
+
+@pytest.mark.parametrize("figure_name", list(FigureName))
+def test_the_fast_method_draws_the_exact_curves(figure_name, request):
+    exact, _ = request.getfixturevalue(figure_name.value)
+    fast, _ = _curves(figure_name, Method.FAST)
+    assert fast.keys() == exact.keys()
+    for key, utilities in exact.items():
+        np.testing.assert_allclose(fast[key], utilities, rtol=1e-6, atol=1e-9, err_msg=str(key))
 
 
 def test_reproduce_command_writes_csv_record_and_png(tmp_path):

@@ -18,7 +18,11 @@ if TYPE_CHECKING:
 def allocate_command(
     instance: Path | None = typer.Argument(None, help="Instance JSON (spec/allocation.md). Omit with --generate."),
     scheme: Scheme = typer.Option(Scheme.PROPOSED, help="Which variables are optimised."),
-    method: Method = typer.Option(Method.SCA, help="sca: the seed's SCA; exact: the log-domain global optimum."),
+    method: Method = typer.Option(
+        Method.FAST,
+        help="fast: the global optimum by mcfn's interior-point method; exact: the same by a conic solver "
+        "(cvxpy, the reference); sca: the seed's SCA.",
+    ),
     admission: bool = typer.Option(True, help="Reject tasks in the spec's order when the set is infeasible."),
     as_json: bool = typer.Option(False, "--json", help="Print the spec's result JSON instead of a table."),
     generate: bool = typer.Option(False, "--generate", help="Print a generated instance JSON and exit."),

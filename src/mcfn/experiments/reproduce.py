@@ -50,7 +50,7 @@ def reproduce_figure(
     *,
     seeds: int,
     jobs: int = 1,
-    method: Method = Method.SCA,
+    method: Method = Method.FAST,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Reproduction:
     """Sweep ``figure`` over seeds ``0..seeds-1`` and write ``<name>.csv``, ``<name>.json``, ``<name>.png``.

@@ -97,7 +97,7 @@ def run_sweep(
     figure: FigureSpec,
     *,
     seeds: Iterable[int],
-    method: Method = Method.SCA,
+    method: Method = Method.FAST,
     jobs: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[Sample]:
