@@ -241,3 +241,29 @@ def test_ranking_puts_policies_without_a_value_last():
     ranked = ranking([_run("none", 0, None), _run("some", 0, -0.2)])
     assert [r["policy"] for r in ranked] == ["some", "none"]
     assert ranked[1]["gap_to_previous"] == {"mean": None, "ci95": None, "n": 0}
+
+
+def test_uplink_policies_compete_on_the_same_arrivals(capsys, scenario_file, tmp_path):
+    args = ["run", str(scenario_file), "--policy", "compute-aware", "--uplink", "joint-allocation", "--uplink"]
+    code, stdout, _ = run(capsys, *args, "equal-bandwidth", "--out", str(tmp_path), "--json")
+    assert code == 0
+    policies = json.loads(stdout)["policies"]
+    arms = {
+        "compute-aware / joint-allocation": "joint-allocation",
+        "compute-aware / equal-bandwidth": "equal-bandwidth",
+    }
+    assert set(policies) == set(arms)
+    for label, uplink in arms.items():
+        (summary,) = policies[label]["runs"]
+        assert summary["uplink_policy"] == uplink
+    with (tmp_path / "tasks.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    arrivals = {label: [r["arrival_s"] for r in rows if r["policy"] == label] for label in arms}
+    assert arrivals["compute-aware / joint-allocation"] == arrivals["compute-aware / equal-bandwidth"]
+
+
+def test_an_unknown_uplink_policy_is_one_line_exit_2(capsys, scenario_file, tmp_path):
+    code, _, err = run(capsys, "run", str(scenario_file), "--uplink", "fastest", "--out", str(tmp_path))
+    assert code == 2
+    assert "unknown uplink policy 'fastest'" in err
+    assert "Traceback" not in err

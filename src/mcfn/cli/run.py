@@ -38,6 +38,15 @@ def run_command(
         "exit, compression and placement per task) or a routing one (reference variant); default: all eight.",
         show_default=False,
     ),
+    uplink: list[str] = typer.Option(
+        None,
+        "--uplink",
+        metavar="NAME",
+        help="Uplink policy to compare (repeatable): joint-allocation (the seed's §3.2 solver: bandwidth, compute "
+        "share and compression per task), equal-bandwidth, equal-rate, min-total-time; every policy runs under "
+        "each. Default: the scenario's own.",
+        show_default=False,
+    ),
     out: Path = typer.Option(
         Path("results/run"), "--out", metavar="DIR", help="Folder for tasks.csv, summary.json and the plots."
     ),
@@ -69,26 +78,34 @@ def run_command(
     a given seed; with --seeds N the table shows each metric's mean over the seeds with its 95 % confidence
     interval, overall and per service.
 
-    Example: 'mcfn run --policy utility-aware --policy compute-aware --duration-s 60 --seeds 5 --jobs 2'.
+    Examples: 'mcfn run --policy utility-aware --policy compute-aware --duration-s 60 --seeds 5 --jobs 2';
+    'mcfn run --policy utility-aware --uplink joint-allocation --uplink equal-bandwidth --seeds 5' (the seed's
+    allocation against a sharing rule, on the same arrivals).
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from mcfn.network.uplink import UPLINK_POLICY_NAMES
     from mcfn.orchestration.choice import ORCHESTRATED
     from mcfn.routing import POLICIES
     from mcfn.scenario import default_scenario, load_scenario
     from mcfn.sim.report import summary_document, write_outputs
-    from mcfn.sim.run import compare
+    from mcfn.sim.run import arms, compare
 
     loaded = default_scenario() if scenario is None else load_scenario(scenario)
     changes = {k: v for k, v in (("seed", seed), ("duration_s", duration_s)) if v is not None}
     loaded = loaded.model_copy(update=changes)
-    names = list(dict.fromkeys(policy or DEFAULT_POLICIES))
-    for name in names:
+    policies = list(dict.fromkeys(policy or DEFAULT_POLICIES))
+    for name in policies:
         if name not in POLICIES and name not in ORCHESTRATED:
             raise ValueError(f"unknown policy {name!r}; valid: {', '.join([*ORCHESTRATED, *POLICIES])}")
+    uplinks = list(dict.fromkeys(uplink or ()))
+    for name in uplinks:
+        if name not in UPLINK_POLICY_NAMES:
+            raise ValueError(f"unknown uplink policy {name!r}; valid: {', '.join(UPLINK_POLICY_NAMES)}")
+    names = [label for label, _, _ in arms(loaded, policies, uplinks)]
     console = Console(stderr=True)
-    columns = [TextColumn("{task.description:<14}"), BarColumn()]
+    columns = [TextColumn(f"{{task.description:<{max(map(len, names))}}}"), BarColumn()]
     columns.append(TextColumn("{task.completed:>7.0f}/{task.total:.0f} s simulated"))
     if seeds > 1:
         columns.append(TextColumn(f"{{task.fields[done]:>3}}/{seeds} seeds"))
@@ -103,7 +120,7 @@ def run_command(
             done = sum(v >= loaded.duration_s for v in mine)
             progress.update(bars[name], completed=sum(mine), done=done)
 
-        runs = compare(loaded, names, seeds=seeds, jobs=jobs, progress=report)
+        runs = compare(loaded, policies, uplinks=uplinks, seeds=seeds, jobs=jobs, progress=report)
     document = loaded.model_dump(mode="json")
     if as_json:
         written = write_outputs(out, document, runs)

@@ -70,8 +70,10 @@ def prepare(scenario: Scenario, policy: str) -> NetworkModel:
     return model
 
 
-def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = None, chunks: int = 100) -> RunResult:
-    """Simulate ``scenario`` with ``policy`` (:func:`prepare`)."""
+def simulate(
+    scenario: Scenario, policy: str, *, label: str | None = None, progress: Progress | None = None, chunks: int = 100
+) -> RunResult:
+    """Simulate ``scenario`` with ``policy`` (:func:`prepare`); the run is named ``label`` (default: the policy)."""
     model = prepare(scenario, policy)
     sim = model.sim
     started = time.perf_counter()
@@ -88,12 +90,13 @@ def simulate(scenario: Scenario, policy: str, *, progress: Progress | None = Non
     wall_s = time.perf_counter() - started
     columns = task_columns(model)
     summary = summarise(model, columns, horizon_s=sim.now)
-    summary["policy"] = policy
+    summary["policy"] = label or policy
+    summary["uplink_policy"] = scenario.radio.uplink_policy
     summary["seed"] = scenario.seed
     summary["wall_s"] = wall_s
     summary["tasks_per_wall_s"] = model.table.count / wall_s if wall_s > 0 else None
     return RunResult(
-        policy=policy,
+        policy=label or policy,
         seed=scenario.seed,
         columns=columns,
         summary=summary,
@@ -112,32 +115,54 @@ def seed_list(scenario: Scenario, seeds: int) -> list[int]:
     return [scenario.seed + k for k in range(seeds)]
 
 
+def arms(scenario: Scenario, policies: Sequence[str], uplinks: Sequence[str] = ()) -> list[tuple[str, str, Scenario]]:
+    """The compared arms: every policy under every uplink policy (the scenario's own if ``uplinks`` is empty), as
+    ``(label, policy, scenario)``; the label is the policy's name, with ``/ uplink`` when several uplinks compete."""
+    variants = [(None, scenario)]
+    if uplinks:
+        radio = scenario.radio
+        variants = [
+            (uplink, scenario.model_copy(update={"radio": radio.model_copy(update={"uplink_policy": uplink})}))
+            for uplink in uplinks
+        ]
+    return [
+        (name if uplink is None or len(uplinks) == 1 else f"{name} / {uplink}", name, variant)
+        for uplink, variant in variants
+        for name in policies
+    ]
+
+
 def compare(
     scenario: Scenario,
     policies: Sequence[str],
     *,
+    uplinks: Sequence[str] = (),
     seeds: int = 1,
     jobs: int = 1,
     progress: RunProgress | None = None,
 ) -> list[RunResult]:
-    """Simulate ``scenario`` under each policy on each of ``seeds`` seeds (:func:`seed_list`).
+    """Simulate ``scenario`` under each policy (under each uplink policy of ``uplinks``: :func:`arms`) on each of
+    ``seeds`` seeds (:func:`seed_list`).
 
-    Every policy sees the same arrivals on a given seed. The runs come back policy by policy in the order of
-    ``policies``, each policy's in the order of its seeds. With ``jobs > 1`` the (policy, seed) runs share that many
-    worker processes (spawned, so that no thread of the caller is forked), which report their progress through a
-    queue, so ``progress`` hears of every run as it goes whatever the number of processes.
+    Every arm sees the same arrivals on a given seed. The runs come back arm by arm in the order of :func:`arms`,
+    each arm's in the order of its seeds. With ``jobs > 1`` the (arm, seed) runs share that many worker processes
+    (spawned, so that no thread of the caller is forked), which report their progress through a queue, so
+    ``progress`` hears of every run (by its arm's label) as it goes whatever the number of processes.
     """
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
-    units = [(name, seed) for seed in seed_list(scenario, seeds) for name in policies]  # seed by seed: bars advance
+    compared = arms(scenario, policies, uplinks)
+    # seed by seed: the bars advance together
+    units = [(label, name, variant.model_copy(update={"seed": seed})) for seed in seed_list(scenario, seeds)
+             for label, name, variant in compared]  # fmt: skip
     runs: dict[tuple[str, int], RunResult] = {}
     if jobs == 1 or len(units) == 1:
-        for name, seed in units:
-            report = None if progress is None else _reporter(progress, name, seed)
-            runs[name, seed] = simulate(scenario.model_copy(update={"seed": seed}), name, progress=report)
+        for label, name, unit in units:
+            report = None if progress is None else _reporter(progress, label, unit.seed)
+            runs[label, unit.seed] = simulate(unit, name, label=label, progress=report)
     else:
-        runs = _compare_in_processes(scenario, units, jobs=jobs, progress=progress)
-    return [runs[name, seed] for name in policies for seed in seed_list(scenario, seeds)]
+        runs = _compare_in_processes(units, jobs=jobs, progress=progress)
+    return [runs[label, seed] for label, _, _ in compared for seed in seed_list(scenario, seeds)]
 
 
 def _reporter(progress: RunProgress, policy: str, seed: int) -> Progress:
@@ -145,16 +170,16 @@ def _reporter(progress: RunProgress, policy: str, seed: int) -> Progress:
 
 
 def _compare_in_processes(
-    scenario: Scenario, units: list[tuple[str, int]], *, jobs: int, progress: RunProgress | None
+    units: list[tuple[str, str, Scenario]], *, jobs: int, progress: RunProgress | None
 ) -> dict[tuple[str, int], RunResult]:
     context = multiprocessing.get_context("spawn")
-    heard: Any = context.Queue()  # (policy, seed, simulated_s) from the workers
+    heard: Any = context.Queue()  # (label, seed, simulated_s) from the workers
     runs: dict[tuple[str, int], RunResult] = {}
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(units)), mp_context=context, initializer=_start_worker, initargs=(heard,)
     ) as pool:
         pending: set[Future[RunResult]] = {
-            pool.submit(_simulate_in_worker, scenario.model_copy(update={"seed": seed}), name) for name, seed in units
+            pool.submit(_simulate_in_worker, unit, name, label) for label, name, unit in units
         }
         try:
             while pending:
@@ -164,7 +189,7 @@ def _compare_in_processes(
                     run = future.result()
                     runs[run.policy, run.seed] = run
                     if progress is not None:
-                        progress(run.policy, run.seed, scenario.duration_s)
+                        progress(run.policy, run.seed, units[0][2].duration_s)
         except BaseException:  # a failed run or an interrupt: start no other run
             for future in pending:
                 future.cancel()
@@ -192,10 +217,10 @@ def _start_worker(heard: Any) -> None:
     _worker_queue = heard
 
 
-def _simulate_in_worker(scenario: Scenario, policy: str) -> RunResult:
+def _simulate_in_worker(scenario: Scenario, policy: str, label: str) -> RunResult:
     heard = _worker_queue
 
     def report(simulated_s: float) -> None:
-        heard.put((policy, scenario.seed, simulated_s))
+        heard.put((label, scenario.seed, simulated_s))
 
-    return simulate(scenario, policy, progress=report)
+    return simulate(scenario, policy, label=label, progress=report)
