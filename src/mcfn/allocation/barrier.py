@@ -67,6 +67,8 @@ PRIMAL_RESIDUAL = 1e-7
 CENTRED = 1e-10
 #: Steps stop short of a linear constraint's boundary, or of the multipliers' zero, by this fraction of the way.
 TO_BOUNDARY = 0.99
+#: Phase II refines its Newton solves once its residual is below this (near the optimum, where it matters).
+REFINE_BELOW = 1e-3
 #: Most a bandwidth or a compute share may shrink in one step, as a share of it.
 SHRINK_AT_MOST = 0.5
 #: Newton steps allowed per centring (phase I) or in all (phase II) before the method gives up.
@@ -689,7 +691,7 @@ class Barrier:
             bf += self.via_b[i, F]
             ff += self.via_f[i, F]
         self._woodbury(bb, bf, ff, self.grad, -1.0, self.step)
-        if not phase_one:
+        if not phase_one and self.residual_here < REFINE_BELOW:
             # one step of iterative refinement: near the optimum the multipliers over tiny slacks make the system
             # ill-conditioned, and the residual of the solve, solved again, restores the digits lost
             self._refine(bb, bf, ff)
