@@ -11,5 +11,5 @@ def test_readme_python_examples_run(capsys):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
-    assert [line.split()[:2] for line in printed] == [["sca", "optimal"], ["exact", "optimal"]]
+    assert [line.split()[:2] for line in printed] == [["fast", "optimal"], ["exact", "optimal"], ["sca", "optimal"]]
     assert printed[0].split()[2] == printed[1].split()[2]
