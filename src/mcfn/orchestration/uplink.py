@@ -8,8 +8,9 @@ orchestrator (:func:`mcfn.orchestration.orchestrate`) and the simulator's ``join
 (:class:`mcfn.sim.joint_uplink.JointUplink`). The router has already placed every task's stages, so each
 :class:`Upload` says on which node its first stage runs (:class:`Server`: the cell's edge server, another edge or
 the cloud), its one-VM time there, and its predicted time outside the upload and that stage (``overhead_s``: the
-wired hops, queueing, the later stages, the return). :func:`pose` turns the batch into an allocation
-:class:`~mcfn.allocation.problem.Instance`:
+wired hops, queueing, the later stages, the return). :func:`pose` turns the batch into the solver's arrays
+(:class:`~mcfn.allocation.problem.ScaledTasks`, one row per upload, no per-task objects; an allocation
+:class:`~mcfn.allocation.problem.Instance` of it is built only where admission needs one):
 
 - **bandwidth** is the station's band ``B``, shared by every upload whatever its node;
 - **compute**: the spec's one budget ``Σ f ≤ F`` with one cap ``f_max`` cannot say that tasks on different nodes
@@ -41,7 +42,9 @@ in its data alone, with the stationary point ``α* = (w q r T' Mbit^r / ((1 − 
 ``c₁ = 1 / R(B) + c / f_max`` seconds per bit, clipped to the floor and the deadline (:func:`lone_upload`); and
 uploads whose data are all fixed when no deadline binds: the utility separates and the band follows the
 ``min-total-time`` split with weights ``D / T'`` (:func:`fixed_uploads`). The tests hold both to the exact solver.
-Everything else goes to :func:`solve`, the one call of the allocation solver (``method`` as the scenario says).
+Everything else goes to :func:`solve`, the one call of the allocation solver (``method`` as the scenario says):
+without admission (the simulator) the lean :func:`~mcfn.allocation.solve.solve_formulation` on the posed arrays,
+no evaluation or result records; with it (the batch orchestrator) :func:`~mcfn.allocation.solve.allocate`.
 """
 
 from __future__ import annotations
@@ -286,8 +289,7 @@ def allocate_uploads(
             return solved
     share = posed.cap * np.minimum(solved.compute_hz / REFERENCE_HZ, 1.0)
     scaled_ratio = np.where(posed.scales, solved.compression, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        compute_s = np.where(solved.admitted, posed.compute_s * posed.cap / share * scaled_ratio, 0.0)
+    compute_s = posed.compute_s * posed.cap * scaled_ratio / np.where(solved.admitted, share, np.inf)  # rejects: 0
     return UplinkAllocation(
         solved.bandwidth_hz,
         solved.compression,
