@@ -152,11 +152,11 @@ def _solve(method: Method, scheme: Scheme, instance: Instance) -> RawSolution | 
 def to_si(tasks: ScaledTasks, raw: RawSolution) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Solver-unit variables of ``tasks`` to SI (bandwidth and compute in Hz, compression ratio), clipped onto the
     box and budgets the solver met to within its tolerance."""
-    bandwidth = np.clip(raw.bandwidth_mhz, 0.0, None) * MHZ
-    bandwidth *= min(1.0, tasks.bandwidth_mhz * MHZ / bandwidth.sum())
-    compute = np.clip(raw.compute_g * GHZ, 0.0, tasks.vm_capacity_g * GHZ)
-    compute *= min(1.0, tasks.capacity_g * GHZ / compute.sum())
-    compression = np.clip(raw.data_mbit / tasks.data_mbit, tasks.min_compression, 1.0)
+    bandwidth = np.maximum(raw.bandwidth_mhz, 0.0)
+    bandwidth *= min(MHZ, tasks.bandwidth_mhz * MHZ / float(np.add.reduce(bandwidth)))
+    compute = np.minimum(np.maximum(raw.compute_g, 0.0), tasks.vm_capacity_g)
+    compute *= min(GHZ, tasks.capacity_g * GHZ / float(np.add.reduce(compute)))
+    compression = np.minimum(np.maximum(raw.data_mbit / tasks.data_mbit, tasks.min_compression), 1.0)
     return bandwidth, compute, compression
 
 
