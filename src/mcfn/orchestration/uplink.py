@@ -304,16 +304,17 @@ def allocate_uploads(
 def _lone(upload: Upload, server: Server, system: UplinkSystem, started: float) -> UplinkAllocation | str:
     """:func:`allocate_uploads` for one starting upload: :func:`lone_upload` in scalars (the simulator's common
     case), with the whole band and a whole VM."""
-    rho = lone_upload(upload, server, system)
+    terms = _terms(upload, server, 1)
+    rho = _lone_ratio(upload, system, terms)
     if isinstance(rho, str):
         return rho
-    _, seconds, scaled, _, _ = _terms(upload, server, 1)
+    _, seconds, scaled, _, _ = terms
     return UplinkAllocation(
         np.array([system.bandwidth_hz]),
         np.array([rho]),
-        np.ones(1),
+        np.array([1.0]),
         np.array([seconds * rho if scaled else seconds]),
-        np.ones(1, dtype=bool),
+        np.array([True]),
         time.perf_counter() - started,
         True,
     )
@@ -323,7 +324,14 @@ def lone_upload(upload: Upload, server: Server, system: UplinkSystem) -> float |
     """The compression ratio of the optimum of seed §3.2 for one starting upload alone on its node (module
     docstring), or why there is none. O(1); exact: the utility is concave in the data once bandwidth and compute
     are at their (binding) maxima."""
-    _, seconds, scaled, budget, k = _terms(upload, server, 1)
+    return _lone_ratio(upload, system, _terms(upload, server, 1))
+
+
+def _lone_ratio(
+    upload: Upload, system: UplinkSystem, terms: tuple[float, float, bool, float, float]
+) -> float | str:
+    """:func:`lone_upload` given the upload's :func:`_terms` alone on its node."""
+    _, seconds, scaled, budget, k = terms
     w, curve, data = system.weight, upload.curve, upload.data_bits
     p, q, r, floor = k * curve.p, k * curve.q, curve.r, k * upload.min_accuracy
     bandwidth = system.bandwidth_hz
