@@ -161,7 +161,8 @@ class Posed:
         :class:`~mcfn.allocation.problem.Task` per upload), for admission and reasons."""
         s, system = self.tasks, self.system
         noise = noise_psd_w_per_hz(system.noise_psd_dbm_hz)
-        rows = zip(s.data_mbit, s.snr_mhz, s.compute_s_per_mbit_g, s.p, s.q, s.r, s.min_accuracy, s.deadline_s)
+        columns = (s.data_mbit, s.snr_mhz, s.compute_s_per_mbit_g, s.p, s.q, s.r, s.min_accuracy, s.deadline_s)
+        rows = zip(*(c.tolist() for c in columns), strict=True)
         tasks = tuple(
             Task(
                 id=str(i),
@@ -327,9 +328,7 @@ def lone_upload(upload: Upload, server: Server, system: UplinkSystem) -> float |
     return _lone_ratio(upload, system, _terms(upload, server, 1))
 
 
-def _lone_ratio(
-    upload: Upload, system: UplinkSystem, terms: tuple[float, float, bool, float, float]
-) -> float | str:
+def _lone_ratio(upload: Upload, system: UplinkSystem, terms: tuple[float, float, bool, float, float]) -> float | str:
     """:func:`lone_upload` given the upload's :func:`_terms` alone on its node."""
     _, seconds, scaled, budget, k = terms
     w, curve, data = system.weight, upload.curve, upload.data_bits
