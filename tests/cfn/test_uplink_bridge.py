@@ -128,7 +128,7 @@ def test_fixed_uploads_in_closed_form_are_the_exact_solvers_optimum(seed, count)
 def test_a_binding_deadline_leaves_fixed_uploads_to_the_solver():
     rng = np.random.default_rng(7)
     tight = [dataclasses.replace(_upload(rng, fixed=True), deadline_s=0.02) for _ in range(4)]
-    assert fixed_uploads(pose(tight, SERVERS, SYSTEM).instance) is None
+    assert fixed_uploads(pose(tight, SERVERS, SYSTEM).tasks) is None
     decision = allocate_uploads(tight, SERVERS, SYSTEM)
     assert isinstance(decision, str) or not decision.closed_form
 

@@ -83,7 +83,7 @@ def test_a_compressed_task_uploads_only_its_share():
         ({"uplink_policy": "solver"}, "radio: uplink_policy 'solver' is unknown; valid: equal-bandwidth"),
         ({"min_compression": 0}, "radio.min_compression: Input should be greater than 0"),
         ({"min_compression": 1.5}, "radio.min_compression: Input should be less than or equal to 1"),
-        ({"allocation_method": "newton"}, "radio.allocation_method: Input should be 'exact' or 'sca'"),
+        ({"allocation_method": "newton"}, "radio.allocation_method: Input should be 'fast', 'exact' or 'sca'"),
     ],
 )
 def test_bad_uplink_settings_name_the_field(radio, message):

@@ -46,7 +46,9 @@ def formulate(scheme: Scheme, tasks: ScaledTasks) -> Formulation:
     data_max = tasks.data_mbit.copy()
     lowest = data_max if scheme is Scheme.WCR else tasks.min_compression * tasks.data_mbit
     data_min = np.maximum(lowest, tasks.accuracy_floor_mbit)
-    data_min = np.where(data_min <= data_max * (1 + 1e-12), np.minimum(data_min, data_max), np.inf)
+    out_of_reach = ~(data_min <= data_max * (1 + 1e-12))
+    np.minimum(data_min, data_max, out=data_min)
+    data_min[out_of_reach] = np.inf
     bandwidth = np.full(n, tasks.bandwidth_mhz / n) if scheme is Scheme.FC else None
     compute = np.full(n, min(tasks.capacity_g / n, tasks.vm_capacity_g)) if scheme is Scheme.AC else None
     return Formulation(tasks, data_min, data_max, bandwidth, compute)

@@ -14,7 +14,7 @@ from mcfn.allocation.choices import Method, Scheme
 from mcfn.allocation.evaluation import evaluate
 from mcfn.allocation.exact import solve_exact
 from mcfn.allocation.fast import FastSolverError, feasible, solve_fast
-from mcfn.allocation.problem import GHZ, MBIT, MHZ, Instance
+from mcfn.allocation.problem import GHZ, MHZ, Instance, ScaledTasks
 from mcfn.allocation.result import AllocationResult, task_allocations
 from mcfn.allocation.sca import solve_sca
 from mcfn.allocation.schemes import Formulation, formulate, standalone_latency_s
@@ -91,7 +91,7 @@ def allocate(
         iterations, solver, history = 0, None, ()
         if raw is not None:
             idx = list(decision.admitted)
-            bandwidth[idx], compute[idx], compression[idx] = _to_si(served, raw)
+            bandwidth[idx], compute[idx], compression[idx] = to_si(served.scaled(), raw)
             iterations, solver, history = raw.iterations, raw.solver, raw.history
     except AllSolversFailedError as exc:
         return _unsolved(instance, scheme, method, started, "error", f"every solver failed: {exc}")
@@ -149,14 +149,14 @@ def _solve(method: Method, scheme: Scheme, instance: Instance) -> RawSolution | 
     return solve_formulation(formulate(scheme, instance.scaled()), method)
 
 
-def _to_si(instance: Instance, raw: RawSolution) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Solver-unit variables to SI, clipped onto the box and budgets the solver met to within its tolerance."""
-    data_mbit = np.array([t.data_bits for t in instance.tasks]) / MBIT
-    bandwidth = np.clip(raw.bandwidth_mhz, 0.0, None) * MHZ
-    bandwidth *= min(1.0, instance.bandwidth_hz / bandwidth.sum())
-    compute = np.clip(raw.compute_g * GHZ, 0.0, instance.vm_capacity_hz)
-    compute *= min(1.0, instance.edge_capacity_hz / compute.sum())
-    compression = np.clip(raw.data_mbit / data_mbit, instance.min_compression, 1.0)
+def to_si(tasks: ScaledTasks, raw: RawSolution) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Solver-unit variables of ``tasks`` to SI (bandwidth and compute in Hz, compression ratio), clipped onto the
+    box and budgets the solver met to within its tolerance."""
+    bandwidth = np.maximum(raw.bandwidth_mhz, 0.0)
+    bandwidth *= min(MHZ, tasks.bandwidth_mhz * MHZ / float(np.add.reduce(bandwidth)))
+    compute = np.minimum(np.maximum(raw.compute_g, 0.0), tasks.vm_capacity_g)
+    compute *= min(GHZ, tasks.capacity_g * GHZ / float(np.add.reduce(compute)))
+    compression = np.minimum(np.maximum(raw.data_mbit / tasks.data_mbit, tasks.min_compression), 1.0)
     return bandwidth, compute, compression
 
 

@@ -8,8 +8,9 @@ orchestrator (:func:`mcfn.orchestration.orchestrate`) and the simulator's ``join
 (:class:`mcfn.sim.joint_uplink.JointUplink`). The router has already placed every task's stages, so each
 :class:`Upload` says on which node its first stage runs (:class:`Server`: the cell's edge server, another edge or
 the cloud), its one-VM time there, and its predicted time outside the upload and that stage (``overhead_s``: the
-wired hops, queueing, the later stages, the return). :func:`pose` turns the batch into an allocation
-:class:`~mcfn.allocation.problem.Instance`:
+wired hops, queueing, the later stages, the return). :func:`pose` turns the batch into the solver's arrays
+(:class:`~mcfn.allocation.problem.ScaledTasks`, one row per upload, no per-task objects; an allocation
+:class:`~mcfn.allocation.problem.Instance` of it is built only where admission needs one):
 
 - **bandwidth** is the station's band ``B``, shared by every upload whatever its node;
 - **compute**: the spec's one budget ``Σ f ≤ F`` with one cap ``f_max`` cannot say that tasks on different nodes
@@ -41,7 +42,9 @@ in its data alone, with the stationary point ``α* = (w q r T' Mbit^r / ((1 − 
 ``c₁ = 1 / R(B) + c / f_max`` seconds per bit, clipped to the floor and the deadline (:func:`lone_upload`); and
 uploads whose data are all fixed when no deadline binds: the utility separates and the band follows the
 ``min-total-time`` split with weights ``D / T'`` (:func:`fixed_uploads`). The tests hold both to the exact solver.
-Everything else goes to :func:`solve`, the one call of the allocation solver (``method`` as the scenario says).
+Everything else goes to :func:`solve`, the one call of the allocation solver (``method`` as the scenario says):
+without admission (the simulator) the lean :func:`~mcfn.allocation.solve.solve_formulation` on the posed arrays,
+no evaluation or result records; with it (the batch orchestrator) :func:`~mcfn.allocation.solve.allocate`.
 """
 
 from __future__ import annotations
@@ -50,12 +53,15 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from mcfn.allocation.problem import MBIT, AccuracyCurve, Instance, Task
-from mcfn.allocation.result import AllocationResult
-from mcfn.allocation.solve import allocate
+from mcfn.allocation._conic import AllSolversFailedError
+from mcfn.allocation.choices import Scheme
+from mcfn.allocation.problem import GHZ, MBIT, MHZ, AccuracyCurve, Instance, ScaledTasks, Task
+from mcfn.allocation.schemes import formulate
+from mcfn.allocation.solve import allocate, infeasibility_reason, solve_formulation, to_si
 from mcfn.network.radio import FloatArray, noise_psd_w_per_hz, shannon_rate_bps
 from mcfn.network.uplink import min_total_time
 from mcfn.routing.router import StagedRoute
@@ -66,6 +72,10 @@ REFERENCE_HZ = 1e9
 #: The instance's compute term of a task whose work does not scale with its input: 1e-3 cycles a bit, i.e. 1 µs per
 #: Mbit at :data:`REFERENCE_HZ` (the conic form takes the logarithm of ``c``, so it cannot be 0).
 NEGLIGIBLE_CYCLES_PER_BIT = 1e-3
+#: Solver units (Gcycle/s) of one VM, and the solver's compute term (s per Mbit at 1 Gcycle/s) of work that does not
+#: scale.
+_G_PER_REFERENCE = REFERENCE_HZ / GHZ
+_NEGLIGIBLE_WORK = NEGLIGIBLE_CYCLES_PER_BIT * MBIT / GHZ
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,15 +133,61 @@ class UplinkAllocation:
     closed_form: bool = False
 
 
+class Solved(NamedTuple):
+    """What :func:`solve` (or a closed form) decides for each task of a batch: bandwidth (Hz), compute (Hz of the
+    instance, at most :data:`REFERENCE_HZ`), compression ratio, and whether it is admitted."""
+
+    bandwidth_hz: FloatArray
+    compute_hz: FloatArray
+    compression: FloatArray
+    admitted: np.ndarray
+
+
 @dataclass(frozen=True, slots=True)
 class Posed:
-    """The instance of a batch, each task's compute cap (share of a VM) and its first-stage compute seconds at the
-    cap and the whole of its ``data_bits`` (slowdown included)."""
+    """A batch as the solver sees it: its tasks in solver units, each task's compute cap (share of a VM), its
+    first-stage compute seconds at the cap and the whole of its ``data_bits`` (slowdown included), and whether
+    that time scales with the data."""
 
-    instance: Instance
+    tasks: ScaledTasks
     cap: FloatArray
     compute_s: FloatArray
     scales: np.ndarray
+    system: UplinkSystem
+
+    @property
+    def instance(self) -> Instance:
+        """The same problem as an allocation :class:`~mcfn.allocation.problem.Instance` (SI units, one
+        :class:`~mcfn.allocation.problem.Task` per upload), for admission and reasons."""
+        s, system = self.tasks, self.system
+        noise = noise_psd_w_per_hz(system.noise_psd_dbm_hz)
+        columns = (s.data_mbit, s.snr_mhz, s.compute_s_per_mbit_g, s.p, s.q, s.r, s.min_accuracy, s.deadline_s)
+        rows = zip(*(c.tolist() for c in columns), strict=True)
+        tasks = tuple(
+            Task(
+                id=str(i),
+                terminal=str(i),
+                data_bits=data * MBIT,
+                cycles_per_bit=work * GHZ / MBIT,
+                accuracy=AccuracyCurve(p=p, q=q, r=r),
+                min_accuracy=floor,
+                deadline_s=deadline,
+                tx_power_w=1.0,
+                channel_gain=snr * MHZ * noise,
+                parallel=1,
+            )
+            for i, (data, snr, work, p, q, r, floor, deadline) in enumerate(rows)
+        )
+        return Instance(
+            bandwidth_hz=system.bandwidth_hz,
+            noise_psd_dbm_hz=system.noise_psd_dbm_hz,
+            edge_capacity_hz=s.capacity_g * GHZ,
+            vm_capacity_hz=s.vm_capacity_g * GHZ,
+            degradation=0.0,
+            weight=system.weight,
+            min_compression=system.min_compression,
+            tasks=tasks,
+        )
 
 
 def overhead_s(route: StagedRoute) -> float:
@@ -140,52 +196,41 @@ def overhead_s(route: StagedRoute) -> float:
     return route.latency_s - route.stages[0].compute_s
 
 
-def solve(instance: Instance, method: str, *, admission: bool = False) -> AllocationResult:
-    """The one call of the allocation solver (seed §3.2, ``proposed`` scheme) for every user of this module."""
-    return allocate(instance, method=method, admission=admission)
-
-
 def pose(uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSystem) -> Posed:
-    """The §3.2 instance of ``uploads`` (module docstring), ``servers`` indexed by ``Upload.server``."""
+    """The §3.2 problem of ``uploads`` (module docstring), ``servers`` indexed by ``Upload.server``: one row of
+    solver-unit columns per upload, no per-task objects."""
     count: dict[int, int] = {}
     for u in uploads:
         count[u.server] = count.get(u.server, 0) + 1
-    noise = noise_psd_w_per_hz(system.noise_psd_dbm_hz)
-    caps, compute, scales, tasks = [], [], [], []
-    for i, u in enumerate(uploads):
+    rows = []
+    for u in uploads:
         cap, seconds, scaled, budget, k = _terms(u, servers[u.server], count[u.server])
+        data = u.data_bits / MBIT
+        work = seconds * _G_PER_REFERENCE / data if scaled else _NEGLIGIBLE_WORK
         if u.fixed:
-            curve, floor = AccuracyCurve(p=MBIT / u.data_bits, q=1.0, r=1.0), 0.0
+            p, q, r, floor = 1.0 / data, 1.0, 1.0, 0.0
         else:
-            curve, floor = AccuracyCurve(p=k * u.curve.p, q=k * u.curve.q, r=u.curve.r), k * u.min_accuracy
-        caps.append(cap)
-        compute.append(seconds)
-        scales.append(scaled)
-        tasks.append(
-            Task(
-                id=str(i),
-                terminal=str(i),
-                data_bits=u.data_bits,
-                cycles_per_bit=seconds * REFERENCE_HZ / u.data_bits if scaled else NEGLIGIBLE_CYCLES_PER_BIT,
-                accuracy=curve,
-                min_accuracy=floor,
-                deadline_s=budget,
-                tx_power_w=1.0,
-                channel_gain=u.snr_hz * noise,
-                parallel=1,
-            )
-        )
-    instance = Instance(
-        bandwidth_hz=system.bandwidth_hz,
-        noise_psd_dbm_hz=system.noise_psd_dbm_hz,
-        edge_capacity_hz=len(tasks) * REFERENCE_HZ,
-        vm_capacity_hz=REFERENCE_HZ,
-        degradation=0.0,
+            curve = u.curve
+            p, q, r, floor = k * curve.p, k * curve.q, curve.r, k * u.min_accuracy
+        rows.append((data, u.snr_hz / MHZ, work, p, q, r, floor, budget, cap, seconds, scaled))
+    columns = np.array(rows, dtype=float).reshape(-1, 11).T
+    n = len(rows)
+    tasks = ScaledTasks(
+        data_mbit=columns[0],
+        snr_mhz=columns[1],
+        compute_s_per_mbit_g=columns[2],
+        p=columns[3],
+        q=columns[4],
+        r=columns[5],
+        min_accuracy=columns[6],
+        deadline_s=columns[7],
+        bandwidth_mhz=system.bandwidth_hz / MHZ,
+        capacity_g=n * _G_PER_REFERENCE,
+        vm_capacity_g=_G_PER_REFERENCE,
         weight=system.weight,
         min_compression=system.min_compression,
-        tasks=tuple(tasks),
     )
-    return Posed(instance, np.array(caps), np.array(compute), np.array(scales, dtype=bool))
+    return Posed(tasks, columns[8], columns[9], columns[10] > 0.0, system)
 
 
 def _terms(u: Upload, server: Server, m: int) -> tuple[float, float, bool, float, float]:
@@ -202,6 +247,27 @@ def _terms(u: Upload, server: Server, m: int) -> tuple[float, float, bool, float
     return cap, seconds, scaled, budget, u.deadline_s / budget
 
 
+def solve(posed: Posed, method: str, *, admission: bool = False) -> Solved | str:
+    """The one call of the allocation solver (seed §3.2, ``proposed`` scheme) for every user of this module: each
+    task's bandwidth (Hz), compute (Hz of the instance) and compression ratio and whether it is admitted, or why
+    the batch cannot be served. Without ``admission`` the lean path (:func:`~mcfn.allocation.solve.solve_formulation`
+    on the posed arrays); with it :func:`~mcfn.allocation.solve.allocate`, which turns tasks away by the spec's rule.
+    """
+    if admission:
+        result = allocate(posed.instance, method=method, admission=True)
+        if result.status != "optimal":
+            return result.reason or result.status
+        columns = np.array([(t.bandwidth_hz, t.compute_hz, t.compression, t.admitted) for t in result.tasks]).T
+        return Solved(columns[0], columns[1], columns[2], columns[3] > 0.0)
+    try:
+        raw = solve_formulation(formulate(Scheme.PROPOSED, posed.tasks), method)
+    except AllSolversFailedError as exc:
+        return f"every solver failed: {exc}"
+    if raw is None:
+        return infeasibility_reason(posed.instance, Scheme.PROPOSED)
+    return Solved(*to_si(posed.tasks, raw), np.ones(posed.tasks.n, dtype=bool))
+
+
 def allocate_uploads(
     uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSystem, *, admission: bool = False
 ) -> UplinkAllocation | str:
@@ -214,41 +280,42 @@ def allocate_uploads(
     if len(uploads) == 1 and not uploads[0].fixed:
         return _lone(uploads[0], servers[uploads[0].server], system, started)
     posed = pose(uploads, servers, system)
-    instance = posed.instance
-    closed = fixed_uploads(instance) if all(u.fixed for u in uploads) else None
+    n = len(uploads)
+    closed = fixed_uploads(posed.tasks) if all(u.fixed for u in uploads) else None
     if closed is not None:
-        bandwidth, compression = closed, np.ones(len(uploads))
-        compute, admitted = np.full(len(uploads), REFERENCE_HZ), np.ones(len(uploads), dtype=bool)
+        solved = Solved(closed, np.full(n, REFERENCE_HZ), np.ones(n), np.ones(n, dtype=bool))
     else:
-        result = solve(instance, system.method, admission=admission)
-        if result.status != "optimal":
-            return result.reason or result.status
-        bandwidth = np.array([t.bandwidth_hz for t in result.tasks])
-        compression = np.array([t.compression for t in result.tasks])
-        compute = np.array([t.compute_hz for t in result.tasks])
-        admitted = np.array([t.admitted for t in result.tasks], dtype=bool)
-    share = posed.cap * np.minimum(compute / REFERENCE_HZ, 1.0)
-    scaled_ratio = np.where(posed.scales, compression, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        compute_s = np.where(admitted, posed.compute_s * posed.cap / share * scaled_ratio, 0.0)
+        solved = solve(posed, system.method, admission=admission)
+        if isinstance(solved, str):
+            return solved
+    share = posed.cap * np.minimum(solved.compute_hz / REFERENCE_HZ, 1.0)
+    scaled_ratio = np.where(posed.scales, solved.compression, 1.0)
+    compute_s = posed.compute_s * posed.cap * scaled_ratio / np.where(solved.admitted, share, np.inf)  # rejects: 0
     return UplinkAllocation(
-        bandwidth, compression, share, compute_s, admitted, time.perf_counter() - started, closed is not None
+        solved.bandwidth_hz,
+        solved.compression,
+        share,
+        compute_s,
+        solved.admitted,
+        time.perf_counter() - started,
+        closed is not None,
     )
 
 
 def _lone(upload: Upload, server: Server, system: UplinkSystem, started: float) -> UplinkAllocation | str:
     """:func:`allocate_uploads` for one starting upload: :func:`lone_upload` in scalars (the simulator's common
     case), with the whole band and a whole VM."""
-    rho = lone_upload(upload, server, system)
+    terms = _terms(upload, server, 1)
+    rho = _lone_ratio(upload, system, terms)
     if isinstance(rho, str):
         return rho
-    _, seconds, scaled, _, _ = _terms(upload, server, 1)
+    _, seconds, scaled, _, _ = terms
     return UplinkAllocation(
         np.array([system.bandwidth_hz]),
         np.array([rho]),
-        np.ones(1),
+        np.array([1.0]),
         np.array([seconds * rho if scaled else seconds]),
-        np.ones(1, dtype=bool),
+        np.array([True]),
         time.perf_counter() - started,
         True,
     )
@@ -258,7 +325,12 @@ def lone_upload(upload: Upload, server: Server, system: UplinkSystem) -> float |
     """The compression ratio of the optimum of seed §3.2 for one starting upload alone on its node (module
     docstring), or why there is none. O(1); exact: the utility is concave in the data once bandwidth and compute
     are at their (binding) maxima."""
-    _, seconds, scaled, budget, k = _terms(upload, server, 1)
+    return _lone_ratio(upload, system, _terms(upload, server, 1))
+
+
+def _lone_ratio(upload: Upload, system: UplinkSystem, terms: tuple[float, float, bool, float, float]) -> float | str:
+    """:func:`lone_upload` given the upload's :func:`_terms` alone on its node."""
+    _, seconds, scaled, budget, k = terms
     w, curve, data = system.weight, upload.curve, upload.data_bits
     p, q, r, floor = k * curve.p, k * curve.q, curve.r, k * upload.min_accuracy
     bandwidth = system.bandwidth_hz
@@ -281,23 +353,20 @@ def lone_upload(upload: Upload, server: Server, system: UplinkSystem) -> float |
     return min(max(best, low), high) / data
 
 
-def fixed_uploads(instance: Instance) -> FloatArray | None:
-    """Bandwidth of seed §3.2 when every upload's data is fixed, in closed form where no
-    deadline binds; None where one does.
+def fixed_uploads(tasks: ScaledTasks) -> FloatArray | None:
+    """Bandwidth (Hz) of seed §3.2 when every upload's data is fixed, in closed form where no deadline binds; None
+    where one does. ``tasks`` as :func:`pose` gives them.
 
     With the data fixed the accuracies are constant and every compute share sits at its cap (the budget is slack,
     :func:`pose`), so the utility is ``−(1 − w) Σ t_up / T'`` plus constants: bandwidth minimises
     ``Σ (D / T') / R(b)`` over ``Σ b = B``, the ``min-total-time`` split of :mod:`mcfn.network.uplink` with weights
     ``D / T'``. When that meets every deadline it is the optimum of the constrained problem; O(n log n).
     """
-    tasks = instance.tasks
-    noise = noise_psd_w_per_hz(instance.noise_psd_dbm_hz)
-    data = np.array([t.data_bits for t in tasks])
-    snr = np.array([t.tx_power_w * t.channel_gain for t in tasks]) / noise
-    deadline = np.array([t.deadline_s for t in tasks])
-    compute_s = np.array([t.cycles_per_bit for t in tasks]) * data / instance.vm_capacity_hz
-    bandwidth = min_total_time(instance.bandwidth_hz, snr, data / deadline)
+    data = tasks.data_mbit * MBIT
+    snr = tasks.snr_mhz * MHZ
+    compute_s = tasks.compute_s_per_mbit_g * tasks.data_mbit / tasks.vm_capacity_g
+    bandwidth = min_total_time(tasks.bandwidth_mhz * MHZ, snr, data / tasks.deadline_s)
     latency = data / shannon_rate_bps(bandwidth, 1.0, snr, 1.0) + compute_s
-    if np.any(latency > deadline):
+    if np.any(latency > tasks.deadline_s):
         return None
     return bandwidth
