@@ -16,7 +16,6 @@ from mcfn.orchestration.uplink import (
     UplinkSystem,
     Upload,
     allocate_uploads,
-    fixed_uploads,
     lone_upload,
     pose,
 )
@@ -101,36 +100,6 @@ def test_uploads_in_progress_keep_their_data_and_the_band_is_shared():
     assert SYSTEM.min_compression * (1 - 1e-6) <= decision.compression[2] < 1.0
     new = uploads[2]
     assert new.curve.accuracy(decision.compression[2] * new.data_bits) >= new.min_accuracy - 1e-6
-
-
-@pytest.mark.parametrize(("seed", "count"), [(1, 2), (2, 3), (3, 6), (4, 9)])
-def test_fixed_uploads_in_closed_form_are_the_exact_solvers_optimum(seed, count):
-    rng = np.random.default_rng(seed)
-    uploads = [dataclasses.replace(_upload(rng, fixed=True, server=k % 2), deadline_s=2.0) for k in range(count)]
-    closed = allocate_uploads(uploads, SERVERS, SYSTEM)
-    assert isinstance(closed, UplinkAllocation)
-    assert closed.closed_form
-    solved = _exact(uploads)
-    assert not isinstance(solved, str)
-    solver_bandwidth = np.array([t.bandwidth_hz for t in solved.tasks])
-    assert closed.bandwidth_hz == pytest.approx(solver_bandwidth, rel=1e-3)
-    assert [t.compression for t in solved.tasks] == pytest.approx(closed.compression, rel=1e-6)
-    data = np.array([u.data_bits for u in uploads])
-    snr = np.array([u.snr_hz for u in uploads])
-    budget = np.array([t.deadline_s for t in pose(uploads, SERVERS, SYSTEM).instance.tasks])
-
-    def upload_time_s(bandwidth):  # the bandwidth part of the utility, each upload's time over its budget
-        return float(np.sum(data / budget / radio.shannon_rate_bps(bandwidth, 1.0, snr, 1.0)))
-
-    assert upload_time_s(closed.bandwidth_hz) <= upload_time_s(solver_bandwidth) * (1 + 1e-9)
-
-
-def test_a_binding_deadline_leaves_fixed_uploads_to_the_solver():
-    rng = np.random.default_rng(7)
-    tight = [dataclasses.replace(_upload(rng, fixed=True), deadline_s=0.02) for _ in range(4)]
-    assert fixed_uploads(pose(tight, SERVERS, SYSTEM).tasks) is None
-    decision = allocate_uploads(tight, SERVERS, SYSTEM)
-    assert isinstance(decision, str) or not decision.closed_form
 
 
 @pytest.mark.parametrize(("slots", "busy", "on_edge"), [(4, 0, 2), (2, 0, 3), (4, 2, 4), (3, 1, 5)])

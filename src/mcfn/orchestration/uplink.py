@@ -37,14 +37,13 @@ An upload already in progress (``fixed``) has compressed its data already: ``dat
 send and must be sent whole. It enters with accuracy floor 0 and the curve ``A(α) = Mbit / D − Mbit / α``, whose
 floor is met exactly at ``α = D`` and whose value there is 0: it adds nothing but its latency.
 
-Two cases need no solver: a lone starting upload, whose utility with the whole band and its compute cap is concave
+One case needs no solver: a lone starting upload, whose utility with the whole band and its compute cap is concave
 in its data alone, with the stationary point ``α* = (w q r T' Mbit^r / ((1 − w) c₁))^(1/(r+1))``,
-``c₁ = 1 / R(B) + c / f_max`` seconds per bit, clipped to the floor and the deadline (:func:`lone_upload`); and
-uploads whose data are all fixed when no deadline binds: the utility separates and the band follows the
-``min-total-time`` split with weights ``D / T'`` (:func:`fixed_uploads`). The tests hold both to the exact solver.
-Everything else goes to :func:`solve`, the one call of the allocation solver (``method`` as the scenario says):
-without admission (the simulator) the lean :func:`~mcfn.allocation.solve.solve_formulation` on the posed arrays,
-no evaluation or result records; with it (the batch orchestrator) :func:`~mcfn.allocation.solve.allocate`.
+``c₁ = 1 / R(B) + c / f_max`` seconds per bit, clipped to the floor and the deadline (:func:`lone_upload`; the
+tests hold it to the exact solver). Everything else goes to :func:`solve`, the one call of the allocation solver
+(``method`` as the scenario says): without admission (the simulator) the lean
+:func:`~mcfn.allocation.solve.solve_formulation` on the posed arrays, no evaluation or result records; with it (the
+batch orchestrator) :func:`~mcfn.allocation.solve.allocate`.
 """
 
 from __future__ import annotations
@@ -62,8 +61,7 @@ from mcfn.allocation.choices import Scheme
 from mcfn.allocation.problem import GHZ, MBIT, MHZ, AccuracyCurve, Instance, ScaledTasks, Task
 from mcfn.allocation.schemes import formulate
 from mcfn.allocation.solve import allocate, infeasibility_reason, solve_formulation, to_si
-from mcfn.network.radio import FloatArray, noise_psd_w_per_hz, shannon_rate_bps
-from mcfn.network.uplink import min_total_time
+from mcfn.network.radio import FloatArray, noise_psd_w_per_hz
 from mcfn.routing.router import StagedRoute
 
 #: The instance's compute unit: one VM-second of a task's own node is ``REFERENCE_HZ`` cycles, and ``f_max`` is
@@ -129,7 +127,7 @@ class UplinkAllocation:
     compute_s: FloatArray
     admitted: np.ndarray
     solve_time_s: float
-    #: True when :func:`lone_upload` or :func:`fixed_uploads` answered without the solver.
+    #: True when :func:`lone_upload` answered without the solver.
     closed_form: bool = False
 
 
@@ -280,14 +278,9 @@ def allocate_uploads(
     if len(uploads) == 1 and not uploads[0].fixed:
         return _lone(uploads[0], servers[uploads[0].server], system, started)
     posed = pose(uploads, servers, system)
-    n = len(uploads)
-    closed = fixed_uploads(posed.tasks) if all(u.fixed for u in uploads) else None
-    if closed is not None:
-        solved = Solved(closed, np.full(n, REFERENCE_HZ), np.ones(n), np.ones(n, dtype=bool))
-    else:
-        solved = solve(posed, system.method, admission=admission)
-        if isinstance(solved, str):
-            return solved
+    solved = solve(posed, system.method, admission=admission)
+    if isinstance(solved, str):
+        return solved
     share = posed.cap * np.minimum(solved.compute_hz / REFERENCE_HZ, 1.0)
     scaled_ratio = np.where(posed.scales, solved.compression, 1.0)
     compute_s = posed.compute_s * posed.cap * scaled_ratio / np.where(solved.admitted, share, np.inf)  # rejects: 0
@@ -298,7 +291,7 @@ def allocate_uploads(
         compute_s,
         solved.admitted,
         time.perf_counter() - started,
-        closed is not None,
+        False,
     )
 
 
@@ -351,22 +344,3 @@ def _lone_ratio(upload: Upload, system: UplinkSystem, terms: tuple[float, float,
     else:
         best = (w * q * r * budget * MBIT**r / ((1.0 - w) * per_bit_s)) ** (1.0 / (r + 1.0))
     return min(max(best, low), high) / data
-
-
-def fixed_uploads(tasks: ScaledTasks) -> FloatArray | None:
-    """Bandwidth (Hz) of seed §3.2 when every upload's data is fixed, in closed form where no deadline binds; None
-    where one does. ``tasks`` as :func:`pose` gives them.
-
-    With the data fixed the accuracies are constant and every compute share sits at its cap (the budget is slack,
-    :func:`pose`), so the utility is ``−(1 − w) Σ t_up / T'`` plus constants: bandwidth minimises
-    ``Σ (D / T') / R(b)`` over ``Σ b = B``, the ``min-total-time`` split of :mod:`mcfn.network.uplink` with weights
-    ``D / T'``. When that meets every deadline it is the optimum of the constrained problem; O(n log n).
-    """
-    data = tasks.data_mbit * MBIT
-    snr = tasks.snr_mhz * MHZ
-    compute_s = tasks.compute_s_per_mbit_g * tasks.data_mbit / tasks.vm_capacity_g
-    bandwidth = min_total_time(tasks.bandwidth_mhz * MHZ, snr, data / tasks.deadline_s)
-    latency = data / shannon_rate_bps(bandwidth, 1.0, snr, 1.0) + compute_s
-    if np.any(latency > tasks.deadline_s):
-        return None
-    return bandwidth

@@ -9,17 +9,15 @@ solver picks the new task's compression ratio ``ρ`` — it uploads ``ρ D`` bit
 (seed eq. 1) — and its compute share, which the caller applies to the VM that runs its first stage
 (:class:`~mcfn.sim.model.NetworkModel`), and re-divides the band among all uploads. A new task the station cannot
 serve within its deadline and accuracy floor together with the uploads in progress is turned away (the seed's
-admission), and the caller fails it. When an upload ends, the band is re-divided among the others by the same
-problem with every ratio fixed (in closed form unless a deadline binds); their compute shares stay as admitted.
-Should a solve fail (a numerical failure of every conic solver), the band is divided equally and the fallback
-counted.
+admission), and the caller fails it. When an upload ends, the band it held goes to the others in proportion to
+their shares: each only speeds up, so every admitted task stays feasible, at no solve (the seed poses its problem
+at a decision, the next arrival re-optimises all of them); their compute shares stay as admitted.
 
 The nodes are posed idle (no busy VMs): the router weighed their load when it placed the stages, and the VMs'
 own concurrency model (:mod:`mcfn.sim.servers`) applies whatever load there is when the task gets there.
 
 An admitted task stays feasible as others come and go (a new one is admitted only if all fit; an ending one only
-frees band), so uploads in progress do not run late unless a fallback made them; one that did would leave no
-room for any new task at its station until it ends (the summary counts fallbacks and tasks turned away).
+frees band), so uploads in progress do not run late (the summary counts the tasks turned away).
 
 The station's bookkeeping comes from its rate rule alone: every time the set of uploads changes the rule sees
 each one's remaining bits and returns its rate, so the remaining bits at any later moment follow; no internals of
@@ -60,19 +58,19 @@ class UploadTerms:
 
 @dataclass(slots=True)
 class SolverStats:
-    """Solver calls and their total wall time, decisions made in closed form, fallbacks to equal bandwidth, and
+    """Solver calls and their total wall time, decisions made in closed form, and
     tasks turned away."""
 
     solves: int = 0
     solve_wall_s: float = 0.0
     closed_form: int = 0
-    fallbacks: int = 0
     rejected: int = 0
 
 
 @dataclass(slots=True)
 class _Admitted:
     snr_hz: float
+    bandwidth_hz: float
     server: int
     vm_s: float
     due_s: float
@@ -131,10 +129,13 @@ class JointUplink(PolicySharing):
             self._stats.rejected += 1
             return None
         rho, share = float(decision.compression[-1]), float(decision.share[-1])
+        bandwidth = decision.bandwidth_hz.tolist()
+        for j, b in zip(tasks, bandwidth[:-1], strict=True):
+            self._admitted[j].bandwidth_hz = b
         tasks.append(task)
         self._decided = dict(zip(tasks, self._to_rates(decision.bandwidth_hz, uploads), strict=True))
         work_s = vm_s * rho if terms.scales else vm_s
-        self._admitted[task] = _Admitted(snr_hz, node, work_s, now + terms.deadline_s, overhead)
+        self._admitted[task] = _Admitted(snr_hz, bandwidth[-1], node, work_s, now + terms.deadline_s, overhead)
         self.submit(task, rho * terms.data_bits, task)
         return rho, share
 
@@ -177,7 +178,8 @@ class JointUplink(PolicySharing):
         ]
 
     def _rate_rule(self, keys: Sequence[int], remaining_bits: Sequence[float]) -> list[float]:
-        """The rate rule: the rates :meth:`offer` decided, the whole band for a lone upload, else a new solve.
+        """The rate rule: the rates :meth:`offer` decided; after an upload ended, the band shared in proportion to
+        what each upload held (the whole band for a lone one, as under every policy).
 
         Asked at the station's instant of change, which may be earlier than the clock (a rate rule must not read
         it, :data:`~mcfn.sim.sharing.RateRule`).
@@ -185,15 +187,13 @@ class JointUplink(PolicySharing):
         decided, self._decided = self._decided, None
         if decided is not None and set(decided) == set(keys):
             return [decided[task] for task in keys]
-        at_s = self._last_s
-        uploads = [self._in_progress(task, left, at_s) for task, left in zip(keys, remaining_bits, strict=True)]
-        if len(keys) == 1:  # the whole band is every policy's answer for a lone upload, the solver's included
-            return self._to_rates(np.array([self._system.bandwidth_hz]), uploads)
-        decision = self._solve(uploads)
-        if isinstance(decision, UplinkAllocation):
-            return self._to_rates(decision.bandwidth_hz, uploads)
-        self._stats.fallbacks += 1
-        return self._to_rates(np.full(len(keys), self._system.bandwidth_hz / len(keys)), uploads)
+        admitted = [self._admitted[task] for task in keys]
+        scale = self._system.bandwidth_hz / sum(info.bandwidth_hz for info in admitted)
+        rates = []
+        for info in admitted:
+            info.bandwidth_hz *= scale
+            rates.append(info.bandwidth_hz * math.log2(1.0 + info.snr_hz / info.bandwidth_hz))
+        return rates
 
     def _remove(self, job: int) -> None:
         """``job``'s upload has been sent (it leaves after the air interface's delay): no longer in the problem."""

@@ -140,7 +140,6 @@ def _uplink_allocation(model: NetworkModel, columns: dict[str, np.ndarray]) -> d
             "closed_form": stats.closed_form,
             "solve_wall_s": stats.solve_wall_s,
             "mean_solve_s": stats.solve_wall_s / stats.solves if stats.solves else None,
-            "fallbacks": stats.fallbacks,
             "turned_away": stats.rejected,
             "mean_compression_completed": float(columns["compression"][done].mean()) if done.any() else None,
         }
