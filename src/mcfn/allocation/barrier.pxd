@@ -6,7 +6,7 @@ from libc cimport math
 cdef double LN2, _INF
 cdef Py_ssize_t A, B, F, DEADLINE, LOW, HIGH, CAP
 cdef double T_GROWTH, PHASE_ONE_START, PHASE_TWO_START, GAP_SHRINK, RECENTRE_BELOW, DUAL_RESIDUAL, PRIMAL_RESIDUAL, CENTRED
-cdef double TO_BOUNDARY, FEASIBLE_MARGIN, SLACK_FLOOR, SHRINK_AT_MOST, REFINE_BELOW
+cdef double TO_BOUNDARY, FEASIBLE_MARGIN, SLACK_FLOOR, SHRINK_AT_MOST, REFINE_BELOW, POINT_RANGE
 cdef Py_ssize_t MAX_NEWTON
 
 
@@ -14,6 +14,7 @@ cdef Py_ssize_t MAX_NEWTON
 cdef class Barrier:
     cdef readonly Py_ssize_t n
     cdef double[::1] snr, work, deadline, log_deadline, latency_weight, accuracy_weight, r, data_min, data_max
+    cdef double[::1] data_top
     cdef unsigned char[::1] fixed
     cdef double[::1] a, b, f
     cdef double s
@@ -24,6 +25,12 @@ cdef class Barrier:
     cdef double gval_b, gval_f, slack_b, slack_f, slack_step_b, slack_step_f, dual_b, dual_f, dual_step_b, dual_step_f
     cdef double dual_residual, primal_residual, residual_here, objective
     cdef double step_s, grad_s, hess_s, curv_b, curv_f, x_a, x_b, x_f, h, gb, gf, hbb, hff
+
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t)
+    cpdef _load(
+        self, double[:] snr, double[:] work, double[:] deadline, double[:] q, double[:] r, double[:] data_min,
+        double[:] data_max, double weight, double[:] bandwidth, double[:] compute,
+    )
 
     @cython.locals(
         snr=double, log_term=double, rate=double, d_rate=double, dd_rate=double, u=double, du=double, ddu=double,

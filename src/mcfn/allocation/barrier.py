@@ -69,6 +69,8 @@ CENTRED = 1e-10
 TO_BOUNDARY = 0.99
 #: Phase II refines its Newton solves once its residual is below this (near the optimum, where it matters).
 REFINE_BELOW = 1e-3
+#: A task whose data range is narrower than this (relative) has its data fixed.
+POINT_RANGE = 1e-9
 #: Most a bandwidth or a compute share may shrink in one step, as a share of it.
 SHRINK_AT_MOST = 0.5
 #: Newton steps allowed per centring (phase I) or in all (phase II) before the method gives up.
@@ -82,56 +84,64 @@ class BarrierError(RuntimeError):
 class Barrier:
     """State and work arrays of one solve; see the module docstring.
 
-    Per task: ``snr`` is ``P g / N0`` in MHz, ``work`` the compute seconds of 1 Mbit on 1 Gcycle/s (``k``),
-    ``deadline`` the latency bound, ``latency_weight`` ``(1 - w) / T_max`` and ``accuracy_weight`` ``w q`` (the
-    objective's coefficients), ``r`` the accuracy curve's exponent; ``data_min_ln`` and ``data_max_ln`` bound ``a``
-    and ``fixed_data`` marks tasks whose ``a`` stays put. ``bandwidth`` and ``compute`` are the initial (or, when
-    not free, the fixed) values in MHz and Gcycle/s. The current point is ``a``, ``b``, ``f`` (and ``s`` in
-    phase I).
+    Per task, in the solver units of :class:`~mcfn.allocation.problem.ScaledTasks`: ``snr`` is ``P g / N0`` in MHz,
+    ``work`` the compute seconds of 1 Mbit on 1 Gcycle/s (``k``), ``deadline`` the latency bound, ``q`` and ``r``
+    the accuracy curve's, ``data_min`` and ``data_max`` the data's bounds (Mbit); ``weight`` is ``w``.
+    ``bandwidth`` and ``compute`` are the fixed values (MHz, Gcycle/s) where a scheme fixes them, else None. The
+    current point is ``a``, ``b``, ``f`` (and ``s`` in phase I).
     """
 
     def __init__(
         self,
-        *,
         snr: FloatArray,
         work: FloatArray,
         deadline: FloatArray,
-        latency_weight: FloatArray,
-        accuracy_weight: FloatArray,
+        q: FloatArray,
         r: FloatArray,
-        data_min_ln: FloatArray,
-        data_max_ln: FloatArray,
-        fixed_data: np.ndarray,
-        bandwidth: FloatArray,
-        compute: FloatArray,
+        data_min: FloatArray,
+        data_max: FloatArray,
+        weight: float,
+        bandwidth: FloatArray | None,
+        compute: FloatArray | None,
         bandwidth_total: float,
         compute_total: float,
         compute_cap: float,
-        bandwidth_free: bool,
-        compute_free: bool,
     ) -> None:
-        n = int(np.asarray(snr).size)
+        n = len(snr)
         self.n = n
-        self.snr = np.ascontiguousarray(snr, dtype=float)
-        self.work = np.ascontiguousarray(work, dtype=float)
-        self.deadline = np.array(deadline, dtype=float)
-        self.log_deadline = np.log(self.deadline)
-        self.latency_weight = np.ascontiguousarray(latency_weight, dtype=float)
-        self.accuracy_weight = np.ascontiguousarray(accuracy_weight, dtype=float)
-        self.r = np.ascontiguousarray(r, dtype=float)
-        self.data_min = np.ascontiguousarray(data_min_ln, dtype=float)
-        self.data_max = np.ascontiguousarray(data_max_ln, dtype=float)
-        self.fixed = np.ascontiguousarray(fixed_data, dtype=np.uint8)
-        self.a = self.data_min.copy()
-        self.b = np.array(bandwidth, dtype=float)
-        self.f = np.array(compute, dtype=float)
+        self.snr = np.empty(n)
+        self.work = np.empty(n)
+        self.deadline = np.empty(n)
+        self.log_deadline = np.empty(n)
+        self.latency_weight = np.empty(n)
+        self.accuracy_weight = np.empty(n)
+        self.r = np.empty(n)
+        self.data_min = np.empty(n)
+        self.data_max = np.empty(n)
+        self.data_top = np.empty(n)
+        self.fixed = np.empty(n, dtype=np.uint8)
+        self.a = np.empty(n)
+        self.b = np.empty(n)
+        self.f = np.empty(n)
         self.s = 0.0
         self.bandwidth_total = bandwidth_total
         self.compute_total = compute_total
         self.compute_cap = compute_cap
-        self.bandwidth_free = bandwidth_free
-        self.compute_free = compute_free
+        self.bandwidth_free = bandwidth is None
+        self.compute_free = compute is None
         self.newton_steps = 0
+        self._load(
+            snr,
+            work,
+            deadline,
+            q,
+            r,
+            data_min,
+            data_max,
+            weight,
+            np.zeros(n) if bandwidth is None else bandwidth,
+            np.zeros(n) if compute is None else compute,
+        )
         self.grad = np.zeros((n, 3))
         self.hess = np.zeros((n, 6))
         self.block = np.zeros((n, 6))
@@ -173,6 +183,39 @@ class Barrier:
         self.gf = 0.0
         self.hbb = 0.0
         self.hff = 0.0
+
+    def _load(
+        self,
+        snr: FloatArray,
+        work: FloatArray,
+        deadline: FloatArray,
+        q: FloatArray,
+        r: FloatArray,
+        data_min: FloatArray,
+        data_max: FloatArray,
+        weight: float,
+        bandwidth: FloatArray,
+        compute: FloatArray,
+    ) -> None:
+        """The per-task constants (a task whose data range is narrower than ``POINT_RANGE`` has its data fixed)
+        and phase I's start: free bandwidth and compute at ``n / (n + 1)`` of an equal share each, strictly inside
+        the budgets."""
+        n = self.n
+        for i in range(n):
+            self.snr[i] = snr[i]
+            self.work[i] = work[i]
+            self.deadline[i] = deadline[i]
+            self.log_deadline[i] = math.log(deadline[i])
+            self.latency_weight[i] = (1.0 - weight) / deadline[i]
+            self.accuracy_weight[i] = weight * q[i]
+            self.r[i] = r[i]
+            self.data_top[i] = data_max[i]
+            self.data_max[i] = math.log(data_max[i])
+            self.fixed[i] = data_max[i] - data_min[i] <= POINT_RANGE * data_max[i]
+            self.data_min[i] = self.data_max[i] if self.fixed[i] else math.log(data_min[i])
+            self.a[i] = self.data_min[i]
+            self.b[i] = self.bandwidth_total / (n + 1) if self.bandwidth_free else bandwidth[i]
+            self.f[i] = min(self.compute_cap, self.compute_total / n) * n / (n + 1) if self.compute_free else compute[i]
 
     # --- one task's latency ------------------------------------------------------------------------------------
     def _shape(self, i: int, b: float, f: float) -> None:
@@ -847,8 +890,10 @@ class Barrier:
         self.s += step * self.step_s
 
     def point(self) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """The current data (Mbit), bandwidth (MHz) and compute (Gcycle/s), as new arrays."""
-        return np.exp(np.asarray(self.a)), np.array(self.b, dtype=float), np.array(self.f, dtype=float)
+        """The current data (Mbit; a fixed task's exactly, not ``e^(ln alpha)``), bandwidth (MHz) and compute
+        (Gcycle/s), as new arrays."""
+        data = np.where(np.asarray(self.fixed) > 0, np.asarray(self.data_top), np.exp(np.asarray(self.a)))
+        return data, np.array(self.b, dtype=float), np.array(self.f, dtype=float)
 
 
 def _keep_positive(step: float, value: float, change: float) -> float:

@@ -30,8 +30,6 @@ RELAX = 1e-8
 RELATIVE_GAP = 1e-9
 #: ... or below this, per task (a utility of zero has no relative precision).
 LEAST_GAP_PER_TASK = 1e-10
-#: A task whose data range is narrower than this (relative) has its data fixed.
-POINT_RANGE = 1e-9
 SOLVER = "mcfn interior point"
 #: Phase I's tolerance on the log-slack: deadlines may be missed by FEASIBILITY_TOLERANCE, relative.
 SLACK_TOLERANCE = math.log1p(FEASIBILITY_TOLERANCE)
@@ -62,7 +60,7 @@ def solve_fast(form: Formulation) -> RawSolution | None:
         raise FastSolverError(str(exc)) from exc
     data, bandwidth, compute = barrier.point()
     return RawSolution(
-        data_mbit=np.where(_fixed_data(form), form.data_max_mbit, data),  # exactly, not e^(ln alpha)
+        data_mbit=data,
         bandwidth_mhz=bandwidth,
         compute_g=compute,
         iterations=barrier.newton_steps,
@@ -72,40 +70,21 @@ def solve_fast(form: Formulation) -> RawSolution | None:
 
 def _barrier(form: Formulation) -> Barrier:
     s = form.tasks
-    n = s.n
-    data_max = np.log(form.data_max_mbit)
-    data_min = np.log(form.data_min_mbit)
-    fixed = _fixed_data(form)
-    data_min = np.where(fixed, data_max, data_min)
-    # strictly inside the budgets: (n / (n + 1)) of an equal share each
-    bandwidth = form.fixed_bandwidth_mhz
-    if bandwidth is None:
-        bandwidth = np.full(n, s.bandwidth_mhz / (n + 1))
-    compute = form.fixed_compute_g
-    if compute is None:
-        compute = np.full(n, min(s.vm_capacity_g, s.capacity_g / n) * n / (n + 1))
     return Barrier(
-        snr=s.snr_mhz,
-        work=s.compute_s_per_mbit_g,
-        deadline=s.deadline_s,
-        latency_weight=(1.0 - s.weight) / s.deadline_s,
-        accuracy_weight=s.weight * s.q,
-        r=s.r,
-        data_min_ln=data_min,
-        data_max_ln=data_max,
-        fixed_data=fixed,
-        bandwidth=bandwidth,
-        compute=compute,
-        bandwidth_total=s.bandwidth_mhz,
-        compute_total=s.capacity_g,
-        compute_cap=s.vm_capacity_g,
-        bandwidth_free=form.fixed_bandwidth_mhz is None,
-        compute_free=form.fixed_compute_g is None,
+        s.snr_mhz,
+        s.compute_s_per_mbit_g,
+        s.deadline_s,
+        s.q,
+        s.r,
+        form.data_min_mbit,
+        form.data_max_mbit,
+        s.weight,
+        form.fixed_bandwidth_mhz,
+        form.fixed_compute_g,
+        s.bandwidth_mhz,
+        s.capacity_g,
+        s.vm_capacity_g,
     )
-
-
-def _fixed_data(form: Formulation) -> np.ndarray:
-    return (form.data_max_mbit - form.data_min_mbit) <= POINT_RANGE * form.data_max_mbit
 
 
 def _phase_one(barrier: Barrier) -> float:
