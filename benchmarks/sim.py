@@ -7,8 +7,9 @@
    ``heapq`` loop (no callbacks, no kernel, no statistics), measured in the same run.
 2. Network simulation: the default scenario of ``mcfn run`` for ``--net-duration-s`` simulated seconds,
    ``--repeat`` times under ``compute-aware`` routing and under ``utility-aware`` orchestration (the chooser decides
-   every task's variant, exit, compression and placement), interleaved: simulated tasks per wall-clock second of
-   the fastest run (and the median), and kernel events per task.
+   every task's variant, exit, compression and placement), each under both uplinks — ``joint-allocation`` (the
+   default's: the seed's §3.2 solver at every upload) and ``equal-bandwidth`` (a sharing rule) — interleaved:
+   simulated tasks per wall-clock second of the fastest run (and the median), and kernel events per task.
 3. With ``--large``: 10,000 terminals in 61 cells until at least a million tasks have arrived, with the peak
    resident memory of the process.
 
@@ -131,6 +132,8 @@ def network_scenario(duration_s: float, *, large: bool, uplink_policy: str | Non
 
 #: The default model's policies measured: today's routing, and the orchestrator deciding every task.
 NETWORK_POLICIES = ("compute-aware", "utility-aware")
+#: The uplinks measured: the default's (the seed's §3.2 allocation at every upload) and a sharing rule.
+UPLINKS = ("joint-allocation", "equal-bandwidth")
 
 
 def network_run(
@@ -144,6 +147,7 @@ def network_run(
     summary = result.summary
     return {
         "policy": policy,
+        "uplink_policy": scenario.radio.uplink_policy,
         "terminals": scenario.terminals.count,
         "simulated_s": duration_s,
         "tasks": summary["tasks"]["arrived"],
@@ -175,8 +179,9 @@ def main() -> None:
     parser.add_argument("--net-duration-s", type=float, default=60.0, help="simulated seconds of the default model")
     parser.add_argument(
         "--uplink-policy",
+        action="append",
         default=None,
-        help="the default model's uplink policy instead of its own (e.g. joint-allocation: the seed's §3.2 solver)",
+        help="uplink policy of the default model (repeatable; default: joint-allocation and equal-bandwidth)",
     )
     parser.add_argument("--large", action="store_true", help="also run 10,000 terminals to >= 1 million tasks")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -211,16 +216,18 @@ def main() -> None:
         "inline_mean_sojourn_s": inline_mean,
         "erlang_c_mean_sojourn_s": theory,
     }
+    uplinks = args.uplink_policy or list(UPLINKS)
+    arms = [(policy, uplink) for uplink in uplinks for policy in NETWORK_POLICIES]
     runs = [
-        network_run(args.net_duration_s, large=False, policy=policy, uplink_policy=args.uplink_policy)
+        network_run(args.net_duration_s, large=False, policy=policy, uplink_policy=uplink)
         for _ in range(args.repeat)
-        for policy in NETWORK_POLICIES  # interleaved: load on a shared machine hits both alike
+        for policy, uplink in arms  # interleaved: load on a shared machine hits every arm alike
     ]
     network = {
-        policy: min(mine, key=lambda run: run["wall_s"])
+        f"{policy}, {uplink} uplink": min(mine, key=lambda run: run["wall_s"])
         | {"runs": len(mine), "median_tasks_per_s": statistics.median(run["tasks_per_s"] for run in mine)}
-        for policy in NETWORK_POLICIES
-        for mine in [[run for run in runs if run["policy"] == policy]]
+        for policy, uplink in arms
+        for mine in [[run for run in runs if (run["policy"], run["uplink_policy"]) == (policy, uplink)]]
     }
     large = network_run(340.0, large=True) if args.large else None
     compiled = _accelerated.compiled_modules()

@@ -26,8 +26,12 @@ GPU_CLOUD = {"kind": "gpu", "peak_flops_per_s": 1.0e13, "memory_bytes": 1.0e12, 
 
 
 def small_document() -> dict[str, Any]:
+    """The default, smaller and shorter, under the equal-bandwidth uplink: the classes compare routing, and the
+    default's joint allocation, which admits only what it can serve, leaves every policy within a few tasks in ten
+    thousand of all deadlines met, where routing is not what differs."""
     document = yaml_load(DEFAULT_SCENARIO_YAML)
     document.update(duration_s=8.0, drain_s=5.0)
+    document["radio"] = {**document["radio"], "uplink_policy": "equal-bandwidth"}
     document["terminals"] = {**document["terminals"], "count": 60}
     document["services"] = [{**s, "rate_per_terminal_per_s": 1.5} for s in document["services"]]
     return document

@@ -38,7 +38,7 @@ drain_s: 60
 seed: 0
 utility_weight: 0.5
 network: {rings: 1, cell_radius_m: 500, backhaul_bps: 1.0e+9, core_bps: 1.0e+10, wan_delay_s: 0.0125}
-radio: {bandwidth_hz: 2.0e+7, uplink_policy: equal-bandwidth, hysteresis_db: 3}
+radio: {bandwidth_hz: 2.0e+7, uplink_policy: joint-allocation, hysteresis_db: 3}
 terminals:
   count: 300
   mobility: {model: random-waypoint, speed_mps: [0.5, 15.0], pause_s: 5}
