@@ -1,6 +1,7 @@
 # mcfn — two commands on a fresh machine with Python 3.11 and make:
 #   make demo   create/refresh .venv, install, simulate the default scenario under every routing policy on several
-#               seeds, then reproduce the seed's Fig. 3 and Fig. 4
+#               seeds, compare the seed's joint allocation against the uplink sharing rules on the same arrivals,
+#               then reproduce the seed's Fig. 3 and Fig. 4
 #   make test   create/refresh .venv, lint, run the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -12,8 +13,8 @@ COMPILED := $(shell find src/mcfn -name '*.pxd')
 COMPILED_SOURCES := $(COMPILED) $(COMPILED:.pxd=.py) $(shell find src/mcfn -name '*.pyx')
 OUT ?= results
 # make demo: every policy on 5 seeds of 120 simulated seconds (the tasks of one 600 s run), so the table's means
-# come with 95 % confidence intervals and the ranking's paired gaps are resolved (all but round-robin's to random,
-# near-twins: 0.0003 ± 0.0003); about 25 s of the demo's 90 on two shared cores.
+# come with 95 % confidence intervals and the ranking's paired gaps are resolved; then two policies under each
+# uplink (the seed's allocation and three sharing rules). About 65 s, 81 s and 7 s on two shared cores.
 DEMO_SEEDS ?= 5
 DEMO_DURATION_S ?= 120
 
@@ -31,9 +32,12 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/mcfn run --out $(OUT)/run --seeds $(DEMO_SEEDS) --duration-s $(DEMO_DURATION_S) --jobs 2
+	$(BIN)/mcfn run --out $(OUT)/uplinks --policy utility-aware --policy compute-aware --uplink joint-allocation \
+		--uplink equal-bandwidth --uplink equal-rate --uplink min-total-time \
+		--seeds $(DEMO_SEEDS) --duration-s $(DEMO_DURATION_S) --jobs 2
 	$(BIN)/mcfn reproduce fig3 --out $(OUT)
 	$(BIN)/mcfn reproduce fig4 --out $(OUT)
-	@echo "Simulation: $(OUT)/run/ (summary.json, tasks.csv, *.png)"
+	@echo "Simulation: $(OUT)/run/ (summary.json, tasks.csv, *.png); uplinks compared: $(OUT)/uplinks/"
 	@echo "Seed figures: $(OUT)/fig3.png $(OUT)/fig4.png (tables: $(OUT)/fig3.csv $(OUT)/fig4.csv)"
 
 lint: install
