@@ -4,7 +4,7 @@ cimport cython
 from libc cimport math
 
 cdef double LN2, _INF
-cdef Py_ssize_t A, B, F, DEADLINE, LOW, HIGH, CAP
+cdef Py_ssize_t A, B, F, DEADLINE, LOW, HIGH, CAP, H, GB, GF, HBB, HFF, LOG_H, EXP_A, EXP_RA
 cdef double T_GROWTH, PHASE_ONE_START, PHASE_TWO_START, GAP_SHRINK, RECENTRE_BELOW, DUAL_RESIDUAL, PRIMAL_RESIDUAL, CENTRED
 cdef double TO_BOUNDARY, FEASIBLE_MARGIN, SLACK_FLOOR, SHRINK_AT_MOST, REFINE_BELOW, POINT_RANGE
 cdef Py_ssize_t MAX_NEWTON
@@ -21,6 +21,8 @@ cdef class Barrier:
     cdef double bandwidth_total, compute_total, compute_cap
     cdef bint bandwidth_free, compute_free
     cdef readonly Py_ssize_t newton_steps
+    cdef double[:, ::1] here, trial
+    cdef bint cached
     cdef double[:, ::1] grad, hess, block, cross, step, via_b, via_f, via_s, along, gval, slack, slack_step, duals, dual_step
     cdef double gval_b, gval_f, slack_b, slack_f, slack_step_b, slack_step_f, dual_b, dual_f, dual_step_b, dual_step_f
     cdef double dual_residual, primal_residual, residual_here, objective
@@ -37,6 +39,8 @@ cdef class Barrier:
         v=double,
     )
     cdef void _shape(self, Py_ssize_t i, double b, double f)
+
+    cdef void _keep(self, double[:, ::1] terms, Py_ssize_t i, double a)
 
     cpdef double latency(self, Py_ssize_t i)
 

@@ -41,6 +41,9 @@ _INF = math.inf
 A, B, F = 0, 1, 2
 #: Phase II's multipliers of each task's constraints, by column of ``duals``: deadline, least data, most data, VM cap.
 DEADLINE, LOW, HIGH, CAP = 0, 1, 2, 3
+#: Columns of a task's latency terms at a point (``_shape``'s, and ``ln h``, ``e^a``, ``e^(-r a)``), as phase II
+#: keeps them for its current point and its line search's trial.
+H, GB, GF, HBB, HFF, LOG_H, EXP_A, EXP_RA = 0, 1, 2, 3, 4, 5, 6, 7
 #: Phase I stops as soon as every deadline has this much room (log scale): a strictly feasible point is all it
 #: needs to find.
 FEASIBLE_MARGIN = 1e-3
@@ -142,6 +145,9 @@ class Barrier:
             np.zeros(n) if bandwidth is None else bandwidth,
             np.zeros(n) if compute is None else compute,
         )
+        self.here = np.zeros((n, 8))
+        self.trial = np.zeros((n, 8))
+        self.cached = False
         self.grad = np.zeros((n, 3))
         self.hess = np.zeros((n, 6))
         self.block = np.zeros((n, 6))
@@ -235,6 +241,18 @@ class Barrier:
         self.gf = -v / (f * self.h)
         self.hbb = ddu / self.h - self.gb * self.gb
         self.hff = 2.0 * v / (f * f * self.h) - self.gf * self.gf
+
+    def _keep(self, terms: np.ndarray, i: int, a: float) -> None:
+        """Store ``_shape``'s terms of task ``i`` at data ``a`` in row ``i`` of ``terms``, with ``ln h``, ``e^a`` and
+        ``e^(-r a)``."""
+        terms[i, H] = self.h
+        terms[i, GB] = self.gb
+        terms[i, GF] = self.gf
+        terms[i, HBB] = self.hbb
+        terms[i, HFF] = self.hff
+        terms[i, LOG_H] = math.log(self.h)
+        terms[i, EXP_A] = math.exp(a)
+        terms[i, EXP_RA] = math.exp(-self.r[i] * a)
 
     def latency(self, i: int) -> float:
         """Task ``i``'s latency ``e^a h`` at the current point."""
@@ -412,6 +430,8 @@ class Barrier:
                         return
                     raise BarrierError("the primal-dual line search found no decrease")
             self._move(step)
+            self.here, self.trial = self.trial, self.here  # the trial's latency terms are the new point's
+            self.cached = True
             for i in range(n):
                 for k in range(4):
                     self.duals[i, k] += step * self.dual_step[i, k]
@@ -506,11 +526,12 @@ class Barrier:
             used_b += b
             used_f += f
             self._shape(i, b, f)
+            self._keep(self.trial, i, a)
             on_deadline = self.duals[i, DEADLINE] + step * self.dual_step[i, DEADLINE]
             w = self.slack[i, DEADLINE] + step * self.slack_step[i, DEADLINE]
-            primal += (a + math.log(self.h) - self.log_deadline[i] + w) ** 2
+            primal += (a + self.trial[i, LOG_H] - self.log_deadline[i] + w) ** 2
             centrality += (on_deadline * w - inv_t) ** 2
-            cost = self.latency_weight[i] * math.exp(a) * self.h
+            cost = self.latency_weight[i] * self.trial[i, EXP_A] * self.h
             # the Lagrangian's gradient: the objective's, the deadline's (1, gb, gf) and the bounds' and budgets'
             r_b = (cost + on_deadline) * self.gb + dual_b if self.bandwidth_free else 0.0
             r_f = 0.0
@@ -530,7 +551,7 @@ class Barrier:
                 w = self.slack[i, HIGH] + step * self.slack_step[i, HIGH]
                 primal += (a - self.data_max[i] + w) ** 2
                 centrality += (high * w - inv_t) ** 2
-                r_a = -self.r[i] * self.accuracy_weight[i] * math.exp(-self.r[i] * a) + cost + on_deadline
+                r_a = -self.r[i] * self.accuracy_weight[i] * self.trial[i, EXP_RA] + cost + on_deadline
                 r_a += high - low
             dual += r_a * r_a + r_b * r_b + r_f * r_f
         if self.bandwidth_free:
@@ -569,15 +590,17 @@ class Barrier:
             f = self.f[i]
             used_b += b
             used_f += f
-            self._shape(i, b, f)
-            gb = self.gb
-            gf = self.gf
+            if phase_one or not self.cached:
+                self._shape(i, b, f)
+                self._keep(self.here, i, self.a[i])
+            gb = self.here[i, GB]
+            gf = self.here[i, GF]
             self.along[i, 0] = gb
             self.along[i, 1] = gf
             if phase_one:
                 # -ln(s - g): gradient grad g / sigma; Hessian hess g / sigma + grad g grad g^T / sigma^2; cross terms
                 # with s -grad g / sigma^2, and 1 / sigma^2 on s
-                sigma = self.s - (self.a[i] + math.log(self.h) - self.log_deadline[i])
+                sigma = self.s - (self.a[i] + self.here[i, LOG_H] - self.log_deadline[i])
                 inv = 1.0 / sigma
                 self.grad[i, A] = 0.0
                 self.grad[i, B] = gb * inv
@@ -585,9 +608,9 @@ class Barrier:
                 self.hess[i, 0] = 1.0
                 self.hess[i, 1] = 0.0
                 self.hess[i, 2] = 0.0
-                self.hess[i, 3] = self.hbb * inv + gb * gb * inv * inv
+                self.hess[i, 3] = self.here[i, HBB] * inv + gb * gb * inv * inv
                 self.hess[i, 4] = -gb * gf * inv + gb * gf * inv * inv
-                self.hess[i, 5] = self.hff * inv + gf * gf * inv * inv
+                self.hess[i, 5] = self.here[i, HFF] * inv + gf * gf * inv * inv
                 self.cross[i, A] = 0.0
                 self.cross[i, B] = -gb * inv * inv
                 self.cross[i, F] = -gf * inv * inv
@@ -598,13 +621,13 @@ class Barrier:
                 # g = a + ln h - ln T: gradient (1, gb, gf), Hessian hess ln h. Each constraint weighs its gradient
                 # by t lambda (g + w) / w + 1 / w, its gradient's outer product by t lambda / w and its Hessian by
                 # t lambda (the primal-dual system with slacks, times t)
-                latency = math.exp(self.a[i]) * self.h
-                self.gval[i, DEADLINE] = self.a[i] + math.log(self.h) - self.log_deadline[i]
+                latency = self.here[i, EXP_A] * self.here[i, H]
+                self.gval[i, DEADLINE] = self.a[i] + self.here[i, LOG_H] - self.log_deadline[i]
                 on = self._weight(i, DEADLINE, t)
                 cost = t * self.latency_weight[i] * latency
                 curve = cost + t * self.duals[i, DEADLINE]  # on hess ln h
                 outer = cost + t * self.duals[i, DEADLINE] / self.slack[i, DEADLINE]  # on g g^T
-                acc = self.accuracy_weight[i] * math.exp(-self.r[i] * self.a[i])
+                acc = self.accuracy_weight[i] * self.here[i, EXP_RA]
                 self.objective += acc + self.latency_weight[i] * latency
                 ga = -t * self.r[i] * acc + cost + on
                 haa = t * self.r[i] * self.r[i] * acc + outer
@@ -633,9 +656,9 @@ class Barrier:
                 self.hess[i, 0] = haa
                 self.hess[i, 1] = outer * gb
                 self.hess[i, 2] = outer * gf
-                self.hess[i, 3] = outer * gb * gb + curve * self.hbb
+                self.hess[i, 3] = outer * gb * gb + curve * self.here[i, HBB]
                 self.hess[i, 4] = outer * gb * gf - curve * gb * gf
-                self.hess[i, 5] = outer * gf * gf + curve * self.hff
+                self.hess[i, 5] = outer * gf * gf + curve * self.here[i, HFF]
             if self.compute_free:
                 if phase_one:
                     cap = 1.0 / (self.compute_cap - f)
@@ -883,6 +906,7 @@ class Barrier:
         return step
 
     def _move(self, step: float) -> None:
+        self.cached = False
         for i in range(self.n):
             self.a[i] += step * self.step[i, A]
             self.b[i] += step * self.step[i, B]
