@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from mcfn.allocation.evaluation import Evaluation
 from mcfn.allocation.problem import Instance
@@ -11,9 +11,9 @@ from mcfn.allocation.problem import Instance
 Status = Literal["optimal", "infeasible", "error"]
 
 
-@dataclass(frozen=True, slots=True)
-class TaskAllocation:
-    """What one task received and what it achieves (SI units). Rejected tasks hold nothing."""
+class TaskAllocation(NamedTuple):
+    """What one task received and what it achieves (SI units). Rejected tasks hold nothing. (A named tuple: a
+    result of N tasks makes N of them, and a tuple is made several times faster than a dataclass.)"""
 
     id: str
     bandwidth_hz: float
