@@ -29,19 +29,18 @@ import time
 import numpy as np
 
 from mcfn.allocation import (
-    AccuracyCurve,
     Instance,
     InstanceSpec,
     Method,
     Scheme,
-    Task,
     allocate,
     generate_instance,
+    random_station,
     solve_formulation,
 )
-from mcfn.allocation.fast import _barrier, _phase_one
+from mcfn.allocation.barrier import Barrier
+from mcfn.allocation.fast import _phase_one
 from mcfn.allocation.schemes import formulate
-from mcfn.network.radio import channel_gain
 from mcfn.scenario import default_scenario
 from mcfn.sim.run import simulate
 
@@ -92,7 +91,7 @@ def speed(n_tasks: int, seeds: int, with_sca: bool) -> dict[str, float]:
 
 def kkt_residual_s(instance: Instance, repeats: int = 200) -> float:
     """Time of one evaluation of the fast method's KKT residual at its optimum (the physical limit above)."""
-    barrier = _barrier(formulate(Scheme.PROPOSED, instance.scaled()))
+    barrier = Barrier(formulate(Scheme.PROPOSED, instance.scaled()))
     _phase_one(barrier)
     s = instance.scaled()
     barrier.optimise(1e-9, 1e-10 * s.n, float(np.sum(s.weight * s.p)))
@@ -124,49 +123,12 @@ def decisions(seeds: int) -> dict[str, float]:
     }
 
 
-def random_instance(rng: np.random.Generator) -> Instance:
-    """A station drawn over the class the fast method claims (as the tests' hypothesis strategy draws them)."""
-    n = int(rng.integers(1, 13))
-    min_compression = float(rng.choice([0.01, 0.05, 0.2, 0.5]))
-    deadline_scale = float(rng.choice([0.05, 0.2, 0.5, 1.0, 3.0]))
-    tasks = []
-    for i in range(n):
-        curve = AccuracyCurve(p=rng.uniform(0.7, 0.99), q=rng.uniform(0.02, 0.3), r=rng.uniform(0.2, 1.2))
-        data = rng.uniform(0.2, 5.0) * 1e6
-        floor_at = rng.choice([0.0, rng.uniform(min_compression, 1.0), rng.uniform(0.9, 1.3)], p=[0.3, 0.6, 0.1])
-        floor = 0.0 if floor_at == 0.0 else max(float(curve.accuracy(floor_at * data)), 0.0)
-        tasks.append(
-            Task(
-                f"t{i}",
-                f"u{i // 2}",
-                data,
-                rng.uniform(100, 5000),
-                curve,
-                floor,
-                deadline_scale * rng.uniform(0.5, 2.0),
-                rng.uniform(0.05, 0.2),
-                float(channel_gain(rng.uniform(30, 600))),
-                int(rng.integers(1, 4)),
-            )
-        )
-    return Instance(
-        bandwidth_hz=float(rng.choice([1e6, 5e6, 1e7, 5e7])),
-        noise_psd_dbm_hz=-174.0,
-        edge_capacity_hz=float(rng.choice([5e9, 2.5e10, 1e11, 3e11])),
-        vm_capacity_hz=float(rng.choice([2e9, 1e10, 4e10])),
-        degradation=float(rng.choice([0.0, 0.1, 1.0])),
-        weight=float(rng.choice([0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0])),
-        min_compression=min_compression,
-        tasks=tuple(tasks),
-    )
-
-
 def agreement(count: int) -> dict[str, float]:
     """Fast against exact on ``count`` random instances per scheme, with and without admission."""
     rng = np.random.default_rng(2026)
     worst, mismatches, fallbacks, total, rejecting, infeasible = 0.0, 0, 0, 0, 0, 0
     for _ in range(count):
-        instance = random_instance(rng)
+        instance = random_station(rng)
         for scheme in Scheme:
             for admission in (True, False):
                 fast = allocate(instance, scheme=scheme, admission=admission)

@@ -25,55 +25,19 @@ from mcfn.allocation import (
     allocate,
     evaluate,
     generate_instance,
+    random_station,
 )
 from mcfn.allocation.admission import admit, conic_feasible
 from mcfn.allocation.fast import feasible
 from mcfn.allocation.schemes import formulate
-from mcfn.network.radio import channel_gain
 
 #: The fast method's utility must equal the conic solve's within this, relative (plus 1e-9 absolute).
 RELATIVE = 1e-6
 
 
-@st.composite
-def instances(draw: st.DrawFn) -> Instance:
-    """A random station: the spec's models with every input drawn over a wide range."""
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    n = draw(st.integers(1, 12))
-    weight = draw(st.sampled_from([0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0]))
-    min_compression = draw(st.sampled_from([0.01, 0.05, 0.2, 0.5]))
-    deadline_scale = draw(st.sampled_from([0.05, 0.2, 0.5, 1.0, 3.0]))
-    tasks = []
-    for i in range(n):
-        p, q, r = rng.uniform(0.7, 0.99), rng.uniform(0.02, 0.3), rng.uniform(0.2, 1.2)
-        data = rng.uniform(0.2, 5.0) * 1e6
-        curve = AccuracyCurve(p=p, q=q, r=r)
-        floor_at = rng.choice([0.0, rng.uniform(min_compression, 1.0), rng.uniform(0.9, 1.3)], p=[0.3, 0.6, 0.1])
-        floor = 0.0 if floor_at == 0.0 else float(curve.accuracy(floor_at * data))
-        tasks.append(
-            Task(
-                id=f"t{i}",
-                terminal=f"u{i // 2}",
-                data_bits=data,
-                cycles_per_bit=rng.uniform(100, 5000),
-                accuracy=curve,
-                min_accuracy=max(floor, 0.0),
-                deadline_s=deadline_scale * rng.uniform(0.5, 2.0),
-                tx_power_w=rng.uniform(0.05, 0.2),
-                channel_gain=float(channel_gain(rng.uniform(30, 600))),
-                parallel=int(rng.integers(1, 4)),
-            )
-        )
-    return Instance(
-        bandwidth_hz=draw(st.sampled_from([1e6, 5e6, 1e7, 5e7])),
-        noise_psd_dbm_hz=-174.0,
-        edge_capacity_hz=draw(st.sampled_from([5e9, 2.5e10, 1e11, 3e11])),
-        vm_capacity_hz=draw(st.sampled_from([2e9, 1e10, 4e10])),
-        degradation=draw(st.sampled_from([0.0, 0.1, 1.0])),
-        weight=weight,
-        min_compression=min_compression,
-        tasks=tuple(tasks),
-    )
+def instances() -> st.SearchStrategy[Instance]:
+    """A random station (:func:`mcfn.allocation.random_station`) of a hypothesis-drawn seed."""
+    return st.integers(0, 2**32 - 1).map(lambda seed: random_station(np.random.default_rng(seed)))
 
 
 def assert_same(fast, exact) -> None:

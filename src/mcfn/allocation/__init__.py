@@ -25,6 +25,7 @@ _EXPORTS = {
     "evaluate": "evaluation",
     "InstanceSpec": "generator",
     "generate_instance": "generator",
+    "random_station": "generator",
     "InstanceError": "io",
     "dump_instance": "io",
     "load_instance": "io",

@@ -93,7 +93,6 @@ cdef class Barrier:
     )
     cpdef derivatives(self, bint phase_one, double t)
 
-    @cython.locals(w=double)
     cdef double _weight(self, Py_ssize_t i, Py_ssize_t k, double t)
 
     @cython.locals(
@@ -110,6 +109,9 @@ cdef class Barrier:
         det=double,
     )
     cdef _woodbury(self, double bb, double bf, double ff, double[:, ::1] rhs, double sign, double[:, ::1] out)
+
+    @cython.locals(diagonal=Py_ssize_t, first=Py_ssize_t, second=Py_ssize_t)
+    cdef void _pin(self, Py_ssize_t i, Py_ssize_t k)
 
     @cython.locals(d0=double, l00=double, l10=double, l20=double, d1=double, l11=double, l21=double, d2=double)
     cdef bint _factor(self, Py_ssize_t i)
@@ -131,3 +133,9 @@ cdef double _keep_positive(double step, double value, double change)
 cdef double _dual_change(double dual, double slack, double slack_change, double t)
 
 cdef double _keep_within(double step, double value, double change)
+
+cdef double _gradient_weight(double t, double value, double slack, double dual)
+
+cdef double _budget_weight(bint phase_one, double t, double value, double slack, double dual)
+
+cdef double _budget_curvature(bint phase_one, double t, double value, double slack, double dual)

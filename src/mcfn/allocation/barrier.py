@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 
+from mcfn.allocation.schemes import Formulation
 from mcfn.network.radio import FloatArray
 
 LN2 = math.log(2.0)
@@ -87,30 +88,13 @@ class BarrierError(RuntimeError):
 class Barrier:
     """State and work arrays of one solve; see the module docstring.
 
-    Per task, in the solver units of :class:`~mcfn.allocation.problem.ScaledTasks`: ``snr`` is ``P g / N0`` in MHz,
-    ``work`` the compute seconds of 1 Mbit on 1 Gcycle/s (``k``), ``deadline`` the latency bound, ``q`` and ``r``
-    the accuracy curve's, ``data_min`` and ``data_max`` the data's bounds (Mbit); ``weight`` is ``w``.
-    ``bandwidth`` and ``compute`` are the fixed values (MHz, Gcycle/s) where a scheme fixes them, else None. The
-    current point is ``a``, ``b``, ``f`` (and ``s`` in phase I).
+    Built from a :class:`~mcfn.allocation.schemes.Formulation` (solver units: Mbit, MHz, Gcycle/s, s; the variables
+    its scheme fixes stay at their values). The current point is ``a``, ``b``, ``f`` (and ``s`` in phase I).
     """
 
-    def __init__(
-        self,
-        snr: FloatArray,
-        work: FloatArray,
-        deadline: FloatArray,
-        q: FloatArray,
-        r: FloatArray,
-        data_min: FloatArray,
-        data_max: FloatArray,
-        weight: float,
-        bandwidth: FloatArray | None,
-        compute: FloatArray | None,
-        bandwidth_total: float,
-        compute_total: float,
-        compute_cap: float,
-    ) -> None:
-        n = len(snr)
+    def __init__(self, form: Formulation) -> None:
+        tasks = form.tasks
+        n = tasks.n
         self.n = n
         self.snr = np.empty(n)
         self.work = np.empty(n)
@@ -127,23 +111,23 @@ class Barrier:
         self.b = np.empty(n)
         self.f = np.empty(n)
         self.s = 0.0
-        self.bandwidth_total = bandwidth_total
-        self.compute_total = compute_total
-        self.compute_cap = compute_cap
-        self.bandwidth_free = bandwidth is None
-        self.compute_free = compute is None
+        self.bandwidth_total = tasks.bandwidth_mhz
+        self.compute_total = tasks.capacity_g
+        self.compute_cap = tasks.vm_capacity_g
+        self.bandwidth_free = form.fixed_bandwidth_mhz is None
+        self.compute_free = form.fixed_compute_g is None
         self.newton_steps = 0
         self._load(
-            snr,
-            work,
-            deadline,
-            q,
-            r,
-            data_min,
-            data_max,
-            weight,
-            np.zeros(n) if bandwidth is None else bandwidth,
-            np.zeros(n) if compute is None else compute,
+            tasks.snr_mhz,
+            tasks.compute_s_per_mbit_g,
+            tasks.deadline_s,
+            tasks.q,
+            tasks.r,
+            form.data_min_mbit,
+            form.data_max_mbit,
+            tasks.weight,
+            np.zeros(n) if self.bandwidth_free else form.fixed_bandwidth_mhz,
+            np.zeros(n) if self.compute_free else form.fixed_compute_g,
         )
         self.here = np.zeros((n, 8))
         self.trial = np.zeros((n, 8))
@@ -203,7 +187,9 @@ class Barrier:
         bandwidth: FloatArray,
         compute: FloatArray,
     ) -> None:
-        """The per-task constants (a task whose data range is narrower than ``POINT_RANGE`` has its data fixed)
+        """The per-task constants (``snr`` is ``P g / N0`` in MHz, ``work`` the compute seconds of 1 Mbit on 1
+        Gcycle/s, ``q`` and ``r`` the accuracy curve's, ``data_min`` and ``data_max`` the data's bounds in Mbit,
+        ``weight`` the utility's ``w``; a task whose data range is narrower than ``POINT_RANGE`` has its data fixed)
         and phase I's start: free bandwidth and compute at ``n / (n + 1)`` of an equal share each, strictly inside
         the budgets."""
         n = self.n
@@ -676,22 +662,14 @@ class Barrier:
         self.curv_f = 0.0
         if self.bandwidth_free:
             self.gval_b = used_b - self.bandwidth_total
-            if phase_one:
-                on = -1.0 / self.gval_b
-                self.curv_b = on * on
-            else:
-                on = t * self.dual_b * (self.gval_b + self.slack_b) / self.slack_b + 1.0 / self.slack_b
-                self.curv_b = t * self.dual_b / self.slack_b
+            on = _budget_weight(phase_one, t, self.gval_b, self.slack_b, self.dual_b)
+            self.curv_b = _budget_curvature(phase_one, t, self.gval_b, self.slack_b, self.dual_b)
             for i in range(n):
                 self.grad[i, B] += on
         if self.compute_free:
             self.gval_f = used_f - self.compute_total
-            if phase_one:
-                on = -1.0 / self.gval_f
-                self.curv_f = on * on
-            else:
-                on = t * self.dual_f * (self.gval_f + self.slack_f) / self.slack_f + 1.0 / self.slack_f
-                self.curv_f = t * self.dual_f / self.slack_f
+            on = _budget_weight(phase_one, t, self.gval_f, self.slack_f, self.dual_f)
+            self.curv_f = _budget_curvature(phase_one, t, self.gval_f, self.slack_f, self.dual_f)
             for i in range(n):
                 self.grad[i, F] += on
         if not phase_one:
@@ -706,9 +684,8 @@ class Barrier:
             self.residual_here = math.sqrt(dual + primal + centrality)
 
     def _weight(self, i: int, k: int, t: float) -> float:
-        """Phase II's weight on constraint ``k`` of task ``i``'s gradient: ``t lambda (g + w) / w + 1 / w``."""
-        w = self.slack[i, k]
-        return t * self.duals[i, k] * (self.gval[i, k] + w) / w + 1.0 / w
+        """Phase II's weight on constraint ``k`` of task ``i``'s gradient (:func:`_gradient_weight`)."""
+        return _gradient_weight(t, self.gval[i, k], self.slack[i, k], self.duals[i, k])
 
     def direction(self, phase_one: bool) -> float:
         """Newton step of the current derivatives into ``step`` (and ``step_s``); returns the squared decrement.
@@ -721,23 +698,11 @@ class Barrier:
         n = self.n
         for i in range(n):
             if phase_one or self.fixed[i]:
-                self.grad[i, A] = 0.0
-                self.hess[i, 0] = 1.0
-                self.hess[i, 1] = 0.0
-                self.hess[i, 2] = 0.0
-                self.cross[i, A] = 0.0
+                self._pin(i, A)
             if not self.bandwidth_free:
-                self.grad[i, B] = 0.0
-                self.hess[i, 1] = 0.0
-                self.hess[i, 3] = 1.0
-                self.hess[i, 4] = 0.0
-                self.cross[i, B] = 0.0
+                self._pin(i, B)
             if not self.compute_free:
-                self.grad[i, F] = 0.0
-                self.hess[i, 2] = 0.0
-                self.hess[i, 4] = 0.0
-                self.hess[i, 5] = 1.0
-                self.cross[i, F] = 0.0
+                self._pin(i, F)
             for k in range(6):
                 self.block[i, k] = self.hess[i, k]
             if not self._factor(i):
@@ -845,6 +810,15 @@ class Barrier:
             out[i, B] -= self.via_b[i, B] * z_b + self.via_f[i, B] * z_f
             out[i, F] -= self.via_b[i, F] * z_b + self.via_f[i, F] * z_f
 
+    def _pin(self, i: int, k: int) -> None:
+        """Coordinate ``k`` of task ``i`` stays put: an identity row and column in its block, no gradient."""
+        diagonal, first, second = (0, 1, 2) if k == A else ((3, 1, 4) if k == B else (5, 2, 4))
+        self.grad[i, k] = 0.0
+        self.cross[i, k] = 0.0
+        self.hess[i, diagonal] = 1.0
+        self.hess[i, first] = 0.0
+        self.hess[i, second] = 0.0
+
     def _factor(self, i: int) -> bool:
         """Factor task ``i``'s packed 3 × 3 block in place (its lower Cholesky factor, same packing); False if it is
         not positive definite."""
@@ -939,3 +913,20 @@ def _keep_within(step: float, value: float, change: float) -> float:
 def _dual_change(dual: float, slack: float, slack_change: float, t: float) -> float:
     """A multiplier's Newton step from its slack's: ``w dl + l dw = 1 / t - w l``."""
     return (1.0 / t - dual * slack_change) / slack - dual
+
+
+def _gradient_weight(t: float, value: float, slack: float, dual: float) -> float:
+    """Phase II's weight on a constraint's gradient, ``t lambda (g + w) / w + 1 / w`` (the primal-dual system with
+    slacks, times ``t``; ``1 / w`` where ``g + w = 0``, as the barrier's)."""
+    return t * dual * (value + slack) / slack + 1.0 / slack
+
+
+def _budget_weight(phase_one: bool, t: float, value: float, slack: float, dual: float) -> float:
+    """A budget's weight on its gradient (all ones): the barrier's ``1 / (B - sum)`` in phase I, else
+    :func:`_gradient_weight`."""
+    return -1.0 / value if phase_one else _gradient_weight(t, value, slack, dual)
+
+
+def _budget_curvature(phase_one: bool, t: float, value: float, slack: float, dual: float) -> float:
+    """A budget's weight on its rank-one term: ``1 / (B - sum)^2`` in phase I, ``t lambda / w`` in phase II."""
+    return 1.0 / (value * value) if phase_one else t * dual / slack

@@ -41,13 +41,13 @@ class FastSolverError(RuntimeError):
 
 def feasible(form: Formulation) -> bool:
     """Phase I of ``form``: can every task meet its deadline at its least data? ``O(N)`` per Newton step."""
-    return _phase_one(_barrier(form)) <= SLACK_TOLERANCE
+    return _phase_one(Barrier(form)) <= SLACK_TOLERANCE
 
 
 def solve_fast(form: Formulation) -> RawSolution | None:
     """Globally optimal bandwidth, compute and data for ``form``, or None where phase I finds its tasks cannot all
     meet their deadlines (:func:`feasible`). Raises :class:`FastSolverError` if Newton's method fails."""
-    barrier = _barrier(form)
+    barrier = Barrier(form)
     slack = _phase_one(barrier)
     if slack > SLACK_TOLERANCE:
         return None
@@ -65,25 +65,6 @@ def solve_fast(form: Formulation) -> RawSolution | None:
         compute_g=compute,
         iterations=barrier.newton_steps,
         solver=SOLVER,
-    )
-
-
-def _barrier(form: Formulation) -> Barrier:
-    s = form.tasks
-    return Barrier(
-        s.snr_mhz,
-        s.compute_s_per_mbit_g,
-        s.deadline_s,
-        s.q,
-        s.r,
-        form.data_min_mbit,
-        form.data_max_mbit,
-        s.weight,
-        form.fixed_bandwidth_mhz,
-        form.fixed_compute_g,
-        s.bandwidth_mhz,
-        s.capacity_g,
-        s.vm_capacity_g,
     )
 
 

@@ -102,3 +102,43 @@ def generate_instance(spec: InstanceSpec, rng: np.random.Generator) -> Instance:
         min_compression=spec.min_compression,
         tasks=tuple(tasks),
     )
+
+
+def random_station(rng: np.random.Generator) -> Instance:
+    """A station drawn over the whole class the solvers claim, beyond the spec's defaults: one to twelve tasks; band
+    from 1 to 50 MHz, edge capacity from 5 to 300 Gcycle/s, VM caps from 2 to 40 Gcycle/s; deadlines from binding to
+    slack; accuracy floors absent, binding, or out of reach; weights from 0 to 1; degradation 0 to 1. Sets that need
+    admission, or are infeasible without it, come up often. What the fast method is tested and benchmarked on."""
+    n = int(rng.integers(1, 13))
+    min_compression = float(rng.choice([0.01, 0.05, 0.2, 0.5]))
+    deadline_scale = float(rng.choice([0.05, 0.2, 0.5, 1.0, 3.0]))
+    tasks = []
+    for i in range(n):
+        curve = AccuracyCurve(p=rng.uniform(0.7, 0.99), q=rng.uniform(0.02, 0.3), r=rng.uniform(0.2, 1.2))
+        data = rng.uniform(0.2, 5.0) * MBIT
+        floor_at = rng.choice([0.0, rng.uniform(min_compression, 1.0), rng.uniform(0.9, 1.3)], p=[0.3, 0.6, 0.1])
+        floor = 0.0 if floor_at == 0.0 else max(float(curve.accuracy(floor_at * data)), 0.0)
+        tasks.append(
+            Task(
+                id=f"t{i}",
+                terminal=f"u{i // 2}",
+                data_bits=data,
+                cycles_per_bit=rng.uniform(100, 5000),
+                accuracy=curve,
+                min_accuracy=floor,
+                deadline_s=deadline_scale * rng.uniform(0.5, 2.0),
+                tx_power_w=rng.uniform(0.05, 0.2),
+                channel_gain=float(channel_gain(rng.uniform(30, 600))),
+                parallel=int(rng.integers(1, 4)),
+            )
+        )
+    return Instance(
+        bandwidth_hz=float(rng.choice([1.0, 5.0, 10.0, 50.0])) * MHZ,
+        noise_psd_dbm_hz=-174.0,
+        edge_capacity_hz=float(rng.choice([5.0, 25.0, 100.0, 300.0])) * GHZ,
+        vm_capacity_hz=float(rng.choice([2.0, 10.0, 40.0])) * GHZ,
+        degradation=float(rng.choice([0.0, 0.1, 1.0])),
+        weight=float(rng.choice([0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0])),
+        min_compression=min_compression,
+        tasks=tuple(tasks),
+    )
