@@ -39,6 +39,7 @@ from mcfn.allocation import (
     solve_formulation,
 )
 from mcfn.allocation.barrier import Barrier
+from mcfn.allocation.evaluation import utility_scale
 from mcfn.allocation.fast import _phase_one
 from mcfn.allocation.schemes import formulate
 from mcfn.scenario import default_scenario
@@ -142,7 +143,7 @@ def agreement(count: int) -> dict[str, float]:
                 rejecting += exact.rejected > 0 and admission
                 infeasible += exact.status == "infeasible"
                 if same and exact.status == "optimal":
-                    worst = max(worst, abs(fast.utility - exact.utility) / max(abs(exact.utility), 1e-3))
+                    worst = max(worst, abs(fast.utility - exact.utility) / utility_scale(instance, exact.utility))
     return {
         "solves": total,
         "status_or_admission_mismatches": mismatches,

@@ -116,3 +116,12 @@ def _violations(
     if f.sum() > inst.edge_capacity_hz * (1 + tol):
         found.append(f"total compute {f.sum():.6g} Hz above F = {inst.edge_capacity_hz:.6g} Hz")
     return tuple(found)
+
+
+def utility_scale(instance: Instance, utility: float) -> float:
+    """What a utility's precision is relative to: its magnitude, or, where that is smaller, one task's own scale
+    ``w p_mean + (1 - w)`` (a sum of accuracy terms and latency terms can be near zero; solvers are accurate to a
+    share of its terms, not of their difference)."""
+    w = instance.weight
+    per_task = w * float(np.mean([t.accuracy.p for t in instance.tasks])) + (1.0 - w) if instance.tasks else 1.0
+    return max(abs(utility), per_task)
