@@ -26,7 +26,7 @@ cdef class Barrier:
     cdef double[:, ::1] grad, hess, block, cross, step, via_b, via_f, via_s, along, gval, slack, slack_step, duals, dual_step
     cdef double gval_b, gval_f, slack_b, slack_f, slack_step_b, slack_step_f, dual_b, dual_f, dual_step_b, dual_step_f
     cdef double dual_residual, primal_residual, residual_here, objective
-    cdef double step_s, grad_s, hess_s, curv_b, curv_f, x_a, x_b, x_f, h, gb, gf, hbb, hff
+    cdef double step_s, grad_s, hess_s, curv_b, curv_f, x_a, x_b, x_f, h, gb, gf, hbb, hff, at_b, at_f
 
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t)
     cpdef _load(
@@ -39,6 +39,8 @@ cdef class Barrier:
         v=double,
     )
     cdef void _shape(self, Py_ssize_t i, double b, double f)
+
+    cdef bint _shape_moved(self, Py_ssize_t i, double step)
 
     cdef void _keep(self, double[:, ::1] terms, Py_ssize_t i, double a)
 

@@ -173,6 +173,8 @@ class Barrier:
         self.gf = 0.0
         self.hbb = 0.0
         self.hff = 0.0
+        self.at_b = 0.0
+        self.at_f = 0.0
 
     def _load(
         self,
@@ -227,6 +229,16 @@ class Barrier:
         self.gf = -v / (f * self.h)
         self.hbb = ddu / self.h - self.gb * self.gb
         self.hff = 2.0 * v / (f * f * self.h) - self.gf * self.gf
+
+    def _shape_moved(self, i: int, step: float) -> bool:
+        """:meth:`_shape` of task ``i`` at its bandwidth and compute moved ``step`` along the Newton direction (left
+        in ``at_b``, ``at_f``); False, and no shape, where either would not be positive."""
+        self.at_b = self.b[i] + step * self.step[i, B]
+        self.at_f = self.f[i] + step * self.step[i, F]
+        if self.at_b <= 0.0 or self.at_f <= 0.0:
+            return False
+        self._shape(i, self.at_b, self.at_f)
+        return True
 
     def _keep(self, terms: np.ndarray, i: int, a: float) -> None:
         """Store ``_shape``'s terms of task ``i`` at data ``a`` in row ``i`` of ``terms``, with ``ln h``, ``e^a`` and
@@ -319,13 +331,12 @@ class Barrier:
         used_b = 0.0
         used_f = 0.0
         for i in range(self.n):
-            b = self.b[i] + step * self.step[i, B]
-            f = self.f[i] + step * self.step[i, F]
-            if b <= 0.0 or f <= 0.0:
+            if not self._shape_moved(i, step):
                 return _INF
+            b = self.at_b
+            f = self.at_f
             used_b += b
             used_f += f
-            self._shape(i, b, f)
             slack = s - (self.a[i] + math.log(self.h) - self.log_deadline[i])
             if slack <= 0.0:
                 return _INF
@@ -504,14 +515,13 @@ class Barrier:
         dual_b = self.dual_b + step * self.dual_step_b
         dual_f = self.dual_f + step * self.dual_step_f
         for i in range(self.n):
-            a = self.a[i] + step * self.step[i, A]
-            b = self.b[i] + step * self.step[i, B]
-            f = self.f[i] + step * self.step[i, F]
-            if b <= 0.0 or f <= 0.0:
+            if not self._shape_moved(i, step):
                 return _INF
+            a = self.a[i] + step * self.step[i, A]
+            b = self.at_b
+            f = self.at_f
             used_b += b
             used_f += f
-            self._shape(i, b, f)
             self._keep(self.trial, i, a)
             on_deadline = self.duals[i, DEADLINE] + step * self.dual_step[i, DEADLINE]
             w = self.slack[i, DEADLINE] + step * self.slack_step[i, DEADLINE]
