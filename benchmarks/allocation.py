@@ -92,7 +92,8 @@ def speed(n_tasks: int, seeds: int, with_sca: bool) -> dict[str, float]:
 
 def kkt_residual_s(instance: Instance, repeats: int = 200) -> float:
     """Time of one evaluation of the fast method's KKT residual at its optimum (the physical limit above)."""
-    barrier = Barrier(formulate(Scheme.PROPOSED, instance.scaled()))
+    barrier = Barrier()
+    barrier.pose(formulate(Scheme.PROPOSED, instance.scaled()))
     _phase_one(barrier)
     s = instance.scaled()
     barrier.optimise(1e-9, 1e-10 * s.n, float(np.sum(s.weight * s.p)))

@@ -167,3 +167,29 @@ def test_a_utility_near_zero_is_compared_at_a_tasks_scale():
     assert abs(exact.utility) < 0.002
     assert fast.utility >= exact.utility - 1e-12
     assert_same(fast, exact, instance)
+
+
+def test_a_reused_barrier_solves_as_a_new_one():
+    """Every thread's solves share one Barrier's arrays, grown for larger problems: a problem solved after a larger
+    one, or in another thread, comes out bit for bit the same."""
+    import threading
+
+    from mcfn.allocation.fast import solve_fast
+
+    def form(terminals: int, seed: int):
+        instance = generate_instance(InstanceSpec(terminals=terminals), np.random.default_rng(seed))
+        return formulate(Scheme.PROPOSED, instance.scaled())
+
+    small, large = form(3, 1), form(40, 2)
+    first = solve_fast(small)
+    solve_fast(large)
+    again = solve_fast(small)
+    elsewhere = []
+    thread = threading.Thread(target=lambda: elsewhere.append(solve_fast(small)))
+    thread.start()
+    thread.join()
+    for other in (again, elsewhere[0]):
+        np.testing.assert_array_equal(first.data_mbit, other.data_mbit)
+        np.testing.assert_array_equal(first.bandwidth_mhz, other.bandwidth_mhz)
+        np.testing.assert_array_equal(first.compute_g, other.compute_g)
+        assert first.iterations == other.iterations

@@ -12,7 +12,7 @@ cdef Py_ssize_t MAX_NEWTON
 
 @cython.final
 cdef class Barrier:
-    cdef readonly Py_ssize_t n
+    cdef readonly Py_ssize_t n, capacity
     cdef double[::1] snr, work, deadline, log_deadline, latency_weight, accuracy_weight, r, data_min, data_max
     cdef double[::1] data_top
     cdef unsigned char[::1] fixed
@@ -27,6 +27,12 @@ cdef class Barrier:
     cdef double gval_b, gval_f, slack_b, slack_f, slack_step_b, slack_step_f, dual_b, dual_f, dual_step_b, dual_step_f
     cdef double dual_residual, primal_residual, residual_here, objective
     cdef double step_s, grad_s, hess_s, curv_b, curv_f, x_a, x_b, x_f, h, gb, gf, hbb, hff, at_b, at_f
+
+    cpdef _allocate(self, Py_ssize_t capacity)
+
+    cpdef pose(self, form)
+
+    cdef void _reset(self)
 
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t)
     cpdef _load(

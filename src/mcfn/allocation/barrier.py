@@ -86,37 +86,63 @@ class BarrierError(RuntimeError):
 
 
 class Barrier:
-    """State and work arrays of one solve; see the module docstring.
+    """Work arrays and state of the method for problems of up to ``capacity`` tasks; see the module docstring.
 
-    Built from a :class:`~mcfn.allocation.schemes.Formulation` (solver units: Mbit, MHz, Gcycle/s, s; the variables
-    its scheme fixes stay at their values). The current point is ``a``, ``b``, ``f`` (and ``s`` in phase I).
+    :meth:`pose` loads a :class:`~mcfn.allocation.schemes.Formulation` (solver units: Mbit, MHz, Gcycle/s, s; the
+    variables its scheme fixes stay at their values), growing the arrays if it has more tasks; the arrays are kept
+    for the next problem, since building them costs about as much as solving a base station's batch of two or
+    three tasks. The current point is ``a``, ``b``, ``f`` (and ``s`` in phase I).
     """
 
-    def __init__(self, form: Formulation) -> None:
+    def __init__(self, capacity: int = 1) -> None:
+        self.n = 0
+        self.capacity = 0
+        self._allocate(max(capacity, 1))
+
+    def _allocate(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.snr = np.empty(capacity)
+        self.work = np.empty(capacity)
+        self.deadline = np.empty(capacity)
+        self.log_deadline = np.empty(capacity)
+        self.latency_weight = np.empty(capacity)
+        self.accuracy_weight = np.empty(capacity)
+        self.r = np.empty(capacity)
+        self.data_min = np.empty(capacity)
+        self.data_max = np.empty(capacity)
+        self.data_top = np.empty(capacity)
+        self.fixed = np.empty(capacity, dtype=np.uint8)
+        self.a = np.empty(capacity)
+        self.b = np.empty(capacity)
+        self.f = np.empty(capacity)
+        self.here = np.empty((capacity, 8))
+        self.trial = np.empty((capacity, 8))
+        self.grad = np.empty((capacity, 3))
+        self.hess = np.empty((capacity, 6))
+        self.block = np.empty((capacity, 6))
+        self.cross = np.empty((capacity, 3))
+        self.step = np.empty((capacity, 3))
+        self.via_b = np.empty((capacity, 3))
+        self.via_f = np.empty((capacity, 3))
+        self.via_s = np.empty((capacity, 3))
+        self.along = np.empty((capacity, 2))
+        self.gval = np.empty((capacity, 4))
+        self.slack = np.empty((capacity, 4))
+        self.slack_step = np.empty((capacity, 4))
+        self.duals = np.empty((capacity, 4))
+        self.dual_step = np.empty((capacity, 4))
+
+    def pose(self, form: Formulation) -> None:
+        """Load ``form``'s problem, at phase I's start (:meth:`_load`), with every work array and scalar reset."""
         tasks = form.tasks
-        n = tasks.n
-        self.n = n
-        self.snr = np.empty(n)
-        self.work = np.empty(n)
-        self.deadline = np.empty(n)
-        self.log_deadline = np.empty(n)
-        self.latency_weight = np.empty(n)
-        self.accuracy_weight = np.empty(n)
-        self.r = np.empty(n)
-        self.data_min = np.empty(n)
-        self.data_max = np.empty(n)
-        self.data_top = np.empty(n)
-        self.fixed = np.empty(n, dtype=np.uint8)
-        self.a = np.empty(n)
-        self.b = np.empty(n)
-        self.f = np.empty(n)
-        self.s = 0.0
+        if tasks.n > self.capacity:
+            self._allocate(max(tasks.n, 2 * self.capacity))
+        self.n = tasks.n
         self.bandwidth_total = tasks.bandwidth_mhz
         self.compute_total = tasks.capacity_g
         self.compute_cap = tasks.vm_capacity_g
         self.bandwidth_free = form.fixed_bandwidth_mhz is None
         self.compute_free = form.fixed_compute_g is None
-        self.newton_steps = 0
         self._load(
             tasks.snr_mhz,
             tasks.compute_s_per_mbit_g,
@@ -126,26 +152,31 @@ class Barrier:
             form.data_min_mbit,
             form.data_max_mbit,
             tasks.weight,
-            np.zeros(n) if self.bandwidth_free else form.fixed_bandwidth_mhz,
-            np.zeros(n) if self.compute_free else form.fixed_compute_g,
+            form.fixed_bandwidth_mhz,
+            form.fixed_compute_g,
         )
-        self.here = np.zeros((n, 8))
-        self.trial = np.zeros((n, 8))
+        self._reset()
+
+    def _reset(self) -> None:
+        self.newton_steps = 0
+        self.s = 0.0
         self.cached = False
-        self.grad = np.zeros((n, 3))
-        self.hess = np.zeros((n, 6))
-        self.block = np.zeros((n, 6))
-        self.cross = np.zeros((n, 3))
-        self.step = np.zeros((n, 3))
-        self.via_b = np.zeros((n, 3))
-        self.via_f = np.zeros((n, 3))
-        self.via_s = np.zeros((n, 3))
-        self.along = np.zeros((n, 2))
-        self.gval = np.zeros((n, 4))
-        self.slack = np.ones((n, 4))
-        self.slack_step = np.zeros((n, 4))
-        self.duals = np.zeros((n, 4))
-        self.dual_step = np.zeros((n, 4))
+        self.here[:, :] = 0.0
+        self.trial[:, :] = 0.0
+        self.grad[:, :] = 0.0
+        self.hess[:, :] = 0.0
+        self.block[:, :] = 0.0
+        self.cross[:, :] = 0.0
+        self.step[:, :] = 0.0
+        self.via_b[:, :] = 0.0
+        self.via_f[:, :] = 0.0
+        self.via_s[:, :] = 0.0
+        self.along[:, :] = 0.0
+        self.gval[:, :] = 0.0
+        self.slack[:, :] = 1.0
+        self.slack_step[:, :] = 0.0
+        self.duals[:, :] = 0.0
+        self.dual_step[:, :] = 0.0
         self.gval_b = 0.0
         self.gval_f = 0.0
         self.slack_step_b = 0.0
@@ -186,14 +217,14 @@ class Barrier:
         data_min: FloatArray,
         data_max: FloatArray,
         weight: float,
-        bandwidth: FloatArray,
-        compute: FloatArray,
+        bandwidth: FloatArray | None,
+        compute: FloatArray | None,
     ) -> None:
         """The per-task constants (``snr`` is ``P g / N0`` in MHz, ``work`` the compute seconds of 1 Mbit on 1
         Gcycle/s, ``q`` and ``r`` the accuracy curve's, ``data_min`` and ``data_max`` the data's bounds in Mbit,
-        ``weight`` the utility's ``w``; a task whose data range is narrower than ``POINT_RANGE`` has its data fixed)
-        and phase I's start: free bandwidth and compute at ``n / (n + 1)`` of an equal share each, strictly inside
-        the budgets."""
+        ``weight`` the utility's ``w``, ``bandwidth`` and ``compute`` the values a scheme fixes, None where free; a
+        task whose data range is narrower than ``POINT_RANGE`` has its data fixed) and phase I's start: free
+        bandwidth and compute at ``n / (n + 1)`` of an equal share each, strictly inside the budgets."""
         n = self.n
         for i in range(n):
             self.snr[i] = snr[i]
@@ -900,8 +931,9 @@ class Barrier:
     def point(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """The current data (Mbit; a fixed task's exactly, not ``e^(ln alpha)``), bandwidth (MHz) and compute
         (Gcycle/s), as new arrays."""
-        data = np.where(np.asarray(self.fixed) > 0, np.asarray(self.data_top), np.exp(np.asarray(self.a)))
-        return data, np.array(self.b, dtype=float), np.array(self.f, dtype=float)
+        n = self.n
+        data = np.where(np.asarray(self.fixed)[:n] > 0, np.asarray(self.data_top)[:n], np.exp(np.asarray(self.a)[:n]))
+        return data, np.array(self.b[:n], dtype=float), np.array(self.f[:n], dtype=float)
 
 
 def _keep_positive(step: float, value: float, change: float) -> float:

@@ -14,6 +14,7 @@ less than the tolerance the results are checked with.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -39,15 +40,19 @@ class FastSolverError(RuntimeError):
     """The interior-point method failed numerically; ``allocate`` reports status ``error`` with this message."""
 
 
+#: Each thread's :class:`~mcfn.allocation.barrier.Barrier`, whose work arrays every solve of the thread reuses.
+_workspace = threading.local()
+
+
 def feasible(form: Formulation) -> bool:
     """Phase I of ``form``: can every task meet its deadline at its least data? ``O(N)`` per Newton step."""
-    return _phase_one(Barrier(form)) <= SLACK_TOLERANCE
+    return _phase_one(_posed(form)) <= SLACK_TOLERANCE
 
 
 def solve_fast(form: Formulation) -> RawSolution | None:
     """Globally optimal bandwidth, compute and data for ``form``, or None where phase I finds its tasks cannot all
     meet their deadlines (:func:`feasible`). Raises :class:`FastSolverError` if Newton's method fails."""
-    barrier = Barrier(form)
+    barrier = _posed(form)
     slack = _phase_one(barrier)
     if slack > SLACK_TOLERANCE:
         return None
@@ -55,7 +60,7 @@ def solve_fast(form: Formulation) -> RawSolution | None:
         barrier.relax_deadlines(max(slack, 0.0) + RELAX)
     try:
         s = form.tasks
-        barrier.optimise(RELATIVE_GAP, LEAST_GAP_PER_TASK * s.n, float(np.sum(s.weight * s.p)))
+        barrier.optimise(RELATIVE_GAP, LEAST_GAP_PER_TASK * s.n, s.weight * float(np.add.reduce(s.p)))
     except BarrierError as exc:
         raise FastSolverError(str(exc)) from exc
     data, bandwidth, compute = barrier.point()
@@ -66,6 +71,15 @@ def solve_fast(form: Formulation) -> RawSolution | None:
         iterations=barrier.newton_steps,
         solver=SOLVER,
     )
+
+
+def _posed(form: Formulation) -> Barrier:
+    """This thread's barrier (made on first use), posed with ``form``."""
+    barrier = getattr(_workspace, "barrier", None)
+    if barrier is None:
+        barrier = _workspace.barrier = Barrier()
+    barrier.pose(form)
+    return barrier
 
 
 def _phase_one(barrier: Barrier) -> float:

@@ -16,6 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
+from mcfn.allocation import kernels
 from mcfn.network.radio import FloatArray, noise_psd_w_per_hz, snr_bandwidth_hz
 
 MBIT = 1e6
@@ -153,9 +154,7 @@ class ScaledTasks:
     @cached_property
     def accuracy_floor_mbit(self) -> FloatArray:
         """Least data that meets the accuracy floor: ``((p - A_min) / q)^(-1/r)`` Mbit (inf if p <= A_min)."""
-        headroom = self.p - self.min_accuracy
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(headroom > 0, (headroom / self.q) ** (-1.0 / self.r), np.inf)
+        return kernels.accuracy_floor_mbit(self.p, self.q, self.r, self.min_accuracy)
 
     def rate_mbps(self, bandwidth_mhz: FloatArray) -> FloatArray:
         """Shannon rate in Mbit/s of each task for its bandwidth in MHz (zero bandwidth: zero rate)."""

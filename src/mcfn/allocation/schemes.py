@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mcfn.allocation.choices import Scheme
+from mcfn.allocation.kernels import least_data_mbit
 from mcfn.allocation.problem import ScaledTasks
 from mcfn.network.radio import FloatArray
 
@@ -44,11 +45,8 @@ def formulate(scheme: Scheme, tasks: ScaledTasks) -> Formulation:
     """The formulation of ``scheme`` over ``tasks``: O(N), no solver involved."""
     n = tasks.n
     data_max = tasks.data_mbit.copy()
-    lowest = data_max if scheme is Scheme.WCR else tasks.min_compression * tasks.data_mbit
-    data_min = np.maximum(lowest, tasks.accuracy_floor_mbit)
-    out_of_reach = ~(data_min <= data_max * (1 + 1e-12))
-    np.minimum(data_min, data_max, out=data_min)
-    data_min[out_of_reach] = np.inf
+    least_ratio = 1.0 if scheme is Scheme.WCR else tasks.min_compression
+    data_min = least_data_mbit(data_max, tasks.accuracy_floor_mbit, least_ratio)
     bandwidth = np.full(n, tasks.bandwidth_mhz / n) if scheme is Scheme.FC else None
     compute = np.full(n, min(tasks.capacity_g / n, tasks.vm_capacity_g)) if scheme is Scheme.AC else None
     return Formulation(tasks, data_min, data_max, bandwidth, compute)

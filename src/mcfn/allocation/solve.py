@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mcfn.allocation import kernels
 from mcfn.allocation._conic import AllSolversFailedError, RawSolution
 from mcfn.allocation.admission import Admission, FeasibilityTest, admit, conic_feasible
 from mcfn.allocation.choices import Method, Scheme
@@ -152,12 +153,8 @@ def _solve(method: Method, scheme: Scheme, instance: Instance) -> RawSolution | 
 def to_si(tasks: ScaledTasks, raw: RawSolution) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Solver-unit variables of ``tasks`` to SI (bandwidth and compute in Hz, compression ratio), clipped onto the
     box and budgets the solver met to within its tolerance."""
-    bandwidth = np.maximum(raw.bandwidth_mhz, 0.0)
-    bandwidth *= min(MHZ, tasks.bandwidth_mhz * MHZ / float(np.add.reduce(bandwidth)))
-    compute = np.minimum(np.maximum(raw.compute_g, 0.0), tasks.vm_capacity_g)
-    compute *= min(GHZ, tasks.capacity_g * GHZ / float(np.add.reduce(compute)))
-    compression = np.minimum(np.maximum(raw.data_mbit / tasks.data_mbit, tasks.min_compression), 1.0)
-    return bandwidth, compute, compression
+    budgets = (tasks.bandwidth_mhz, tasks.capacity_g, tasks.vm_capacity_g, tasks.min_compression)
+    return kernels.to_si(raw.data_mbit, raw.bandwidth_mhz, raw.compute_g, tasks.data_mbit, budgets, MHZ, GHZ)
 
 
 def _unsolved(

@@ -1,0 +1,83 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True
+"""The allocation problem's per-task array helpers as loops, compiled by Cython (``kernels.pxd``).
+
+A base station poses problems of two or three tasks thousands of times a simulated minute; at that size one NumPy
+call costs more than the arithmetic it does, so these take each task in one pass instead. This file is also the
+Python reference.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mcfn.network.radio import FloatArray
+
+_INF = math.inf
+#: A least data above the most by more than this share (rounding) puts the accuracy floor out of reach.
+OUT_OF_REACH = 1e-12
+
+
+def accuracy_floor_mbit(p: FloatArray, q: FloatArray, r: FloatArray, min_accuracy: FloatArray) -> FloatArray:
+    """Least data (Mbit) whose accuracy ``p - q alpha^(-r)`` (seed eq. 1) meets each floor: ``((p - A_min) /
+    q)^(-1/r)``, 0 where the curve is flat (``q = 0``) and above it, ``inf`` where ``p <= A_min``."""
+    n = p.shape[0]
+    out = np.empty(n)
+    floor = out
+    for i in range(n):
+        headroom = p[i] - min_accuracy[i]
+        if not headroom > 0.0:
+            floor[i] = _INF
+        elif q[i] == 0.0:
+            floor[i] = 0.0
+        else:
+            floor[i] = (headroom / q[i]) ** (-1.0 / r[i])
+    return out
+
+
+def least_data_mbit(data_mbit: FloatArray, floor_mbit: FloatArray, least_ratio: float) -> FloatArray:
+    """Each task's least data (Mbit): ``least_ratio`` of its data, or its accuracy floor where that is higher (at
+    most the data itself); ``inf`` where the floor lies above the data (out of reach)."""
+    n = data_mbit.shape[0]
+    out = np.empty(n)
+    least_data = out
+    for i in range(n):
+        data = data_mbit[i]
+        least = max(least_ratio * data, floor_mbit[i])
+        least_data[i] = min(least, data) if least <= data * (1.0 + OUT_OF_REACH) else _INF
+    return out
+
+
+def to_si(
+    data_mbit: FloatArray,
+    bandwidth_mhz: FloatArray,
+    compute_g: FloatArray,
+    raw_mbit: FloatArray,
+    budgets: tuple[float, float, float, float],
+    hz_per_mhz: float,
+    hz_per_g: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """A solution in solver units to SI: bandwidth and compute in Hz and each task's compression ratio, clipped
+    onto the box and the budgets the solver met to within its tolerance; ``budgets`` are the band (MHz), the
+    compute budget and one VM's cap (Gcycle/s) and the least compression ratio."""
+    band, capacity, cap, least_ratio = budgets
+    n = data_mbit.shape[0]
+    si = np.empty((3, n))
+    bandwidth = si[0]
+    compute = si[1]
+    compression = si[2]
+    used_b = 0.0
+    used_f = 0.0
+    for i in range(n):
+        bandwidth[i] = max(bandwidth_mhz[i], 0.0)
+        compute[i] = min(max(compute_g[i], 0.0), cap)
+        used_b += bandwidth[i]
+        used_f += compute[i]
+        compression[i] = min(max(data_mbit[i] / raw_mbit[i], least_ratio), 1.0)
+    scale_b = min(hz_per_mhz, band * hz_per_mhz / used_b) if used_b > 0.0 else hz_per_mhz
+    scale_f = min(hz_per_g, capacity * hz_per_g / used_f) if used_f > 0.0 else hz_per_g
+    for i in range(n):
+        bandwidth[i] *= scale_b
+        compute[i] *= scale_f
+    return si[0], si[1], si[2]
