@@ -3,8 +3,6 @@ stages, the closed forms held to the exact solver, compute shares per node, work
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -71,7 +69,7 @@ def test_a_lone_upload_maximises_the_seeds_utility_with_its_whole_route(seed):
     """The accuracy curve scaled by ``T / T'`` makes the choice the seed's: the best ``ρ`` on a fine grid of
     ``w A(ρ D) − (1 − w) (t_up + t_cmp + overhead) / T`` (the whole deadline), within the grid's step."""
     rng = np.random.default_rng(100 + seed)
-    upload = dataclasses.replace(_upload(rng), overhead_s=0.04, deadline_s=0.3, min_accuracy=0.0)
+    upload = _upload(rng)._replace(overhead_s=0.04, deadline_s=0.3, min_accuracy=0.0)
     decision = allocate_uploads([upload], SERVERS, SYSTEM)
     assert isinstance(decision, UplinkAllocation)
     rho = np.linspace(SYSTEM.min_compression, 1.0, 200_001)
@@ -83,7 +81,7 @@ def test_a_lone_upload_maximises_the_seeds_utility_with_its_whole_route(seed):
 
 
 def test_an_accuracy_floor_out_of_reach_turns_a_lone_upload_away():
-    upload = dataclasses.replace(_upload(np.random.default_rng(0)), min_accuracy=0.99)
+    upload = _upload(np.random.default_rng(0))._replace(min_accuracy=0.99)
     assert isinstance(allocate_uploads([upload], SERVERS, SYSTEM), str)
     assert isinstance(lone_upload(upload, SERVERS[0], SYSTEM), str)
 
@@ -91,7 +89,7 @@ def test_an_accuracy_floor_out_of_reach_turns_a_lone_upload_away():
 def test_uploads_in_progress_keep_their_data_and_the_band_is_shared():
     rng = np.random.default_rng(5)
     uploads = [_upload(rng, fixed=True), _upload(rng, fixed=True, server=1), _upload(rng)]
-    uploads = [dataclasses.replace(u, deadline_s=1.0) for u in uploads]
+    uploads = [u._replace(deadline_s=1.0) for u in uploads]
     decision = allocate_uploads(uploads, SERVERS, SYSTEM)
     assert isinstance(decision, UplinkAllocation)
     assert not decision.closed_form
@@ -109,8 +107,8 @@ def test_each_node_keeps_its_own_compute_budget(slots, busy, on_edge):
     one-VM time (its node's f_max), with the node's slowdown."""
     servers = (Server(vm_slots=slots, busy_vms=busy, degradation=0.1), SERVERS[1])
     rng = np.random.default_rng(slots * 10 + on_edge)
-    uploads = [dataclasses.replace(_upload(rng), deadline_s=1.0) for _ in range(on_edge)]
-    uploads.append(dataclasses.replace(_upload(rng, server=1), deadline_s=1.0))
+    uploads = [_upload(rng)._replace(deadline_s=1.0) for _ in range(on_edge)]
+    uploads.append(_upload(rng, server=1)._replace(deadline_s=1.0))
     decision = allocate_uploads(uploads, servers, SYSTEM)
     assert isinstance(decision, UplinkAllocation)
     free = slots - busy
@@ -127,8 +125,8 @@ def test_each_node_keeps_its_own_compute_budget(slots, busy, on_edge):
 
 def test_work_that_does_not_scale_with_the_input_is_a_constant_of_the_problem():
     rng = np.random.default_rng(11)
-    scaling = dataclasses.replace(_upload(rng, scales=True), deadline_s=0.5, vm_s=0.04)
-    fixed_work = dataclasses.replace(scaling, scales=False)
+    scaling = _upload(rng, scales=True)._replace(deadline_s=0.5, vm_s=0.04)
+    fixed_work = scaling._replace(scales=False)
     a = allocate_uploads([scaling], SERVERS, SYSTEM)
     b = allocate_uploads([fixed_work], SERVERS, SYSTEM)
     assert isinstance(a, UplinkAllocation)
@@ -149,8 +147,8 @@ def test_a_node_without_a_free_vm_cannot_be_posed():
 
 def test_admission_turns_away_the_hopeless_and_serves_the_rest():
     rng = np.random.default_rng(9)
-    good = dataclasses.replace(_upload(rng), deadline_s=0.5)
-    hopeless = dataclasses.replace(_upload(rng), snr_hz=1e4, deadline_s=0.5)  # at most 14 kbit/s
+    good = _upload(rng)._replace(deadline_s=0.5)
+    hopeless = _upload(rng)._replace(snr_hz=1e4, deadline_s=0.5)  # at most 14 kbit/s
     assert isinstance(allocate_uploads([good, hopeless], SERVERS, SYSTEM), str)
     decision = allocate_uploads([good, hopeless], SERVERS, SYSTEM, admission=True)
     assert isinstance(decision, UplinkAllocation)

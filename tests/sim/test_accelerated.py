@@ -177,7 +177,7 @@ def tiled_digests() -> dict[str, dict[str, str]]:
 
 
 def uplink_digests() -> dict[str, dict[str, str]]:
-    """For every uplink policy (the compiled uplink stations, and the solver's Python subclass of them): the column
+    """For every uplink policy (the compiled uplink stations, and the solver's subclass of them): the column
     digests of a short busy run."""
     from tests.sim.conftest import small_scenario
 

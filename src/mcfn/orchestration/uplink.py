@@ -97,11 +97,11 @@ class Server:
     degradation: float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Upload:
+class Upload(NamedTuple):
     """One upload at the station (module docstring). ``vm_s`` is its first stage's one-VM seconds on its node
     (``server``) at ``data_bits`` of input; ``deadline_s`` the time it has left; ``overhead_s`` its predicted time
-    outside the upload and the first stage's compute."""
+    outside the upload and the first stage's compute. (A named tuple: the simulator makes one for every upload
+    in progress at every decision.)"""
 
     snr_hz: float
     data_bits: float

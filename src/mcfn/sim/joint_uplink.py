@@ -67,14 +67,21 @@ class SolverStats:
     rejected: int = 0
 
 
-@dataclass(slots=True)
 class _Admitted:
-    snr_hz: float
-    bandwidth_hz: float
-    server: int
-    vm_s: float
-    due_s: float
-    overhead_s: float
+    """An admitted upload as later decisions pose it: its SNR, band, first-stage node and work, due time and the
+    predicted time outside the upload and that stage."""
+
+    __slots__ = ("bandwidth_hz", "due_s", "overhead_s", "server", "snr_hz", "vm_s")
+
+    def __init__(
+        self, snr_hz: float, bandwidth_hz: float, server: int, vm_s: float, due_s: float, overhead_s: float
+    ) -> None:
+        self.snr_hz = snr_hz
+        self.bandwidth_hz = bandwidth_hz
+        self.server = server
+        self.vm_s = vm_s
+        self.due_s = due_s
+        self.overhead_s = overhead_s
 
 
 class JointUplink(PolicySharing):
@@ -91,7 +98,6 @@ class JointUplink(PolicySharing):
         delay_s: float = 0.0,
     ) -> None:
         super().__init__(sim, rule=self._rate_rule, on_finish=on_finish, delay_s=delay_s)
-        self._sim = sim
         self._system = system
         self._servers = servers
         self._stats = stats
@@ -112,16 +118,16 @@ class JointUplink(PolicySharing):
         overhead = overhead_s(route) + terms.radio_s
         uploads.append(
             Upload(
-                snr_hz=snr_hz,
-                data_bits=terms.data_bits,
-                vm_s=vm_s,
-                scales=terms.scales,
-                server=node,
-                curve=terms.curve,
-                min_accuracy=terms.min_accuracy,
-                deadline_s=terms.deadline_s,
-                overhead_s=overhead,
-                fixed=False,
+                snr_hz,
+                terms.data_bits,
+                vm_s,
+                terms.scales,
+                node,
+                terms.curve,
+                terms.min_accuracy,
+                terms.deadline_s,
+                overhead,
+                False,
             )
         )
         decision = self._solve(uploads)
@@ -147,16 +153,16 @@ class JointUplink(PolicySharing):
         """``task``'s upload with ``left_bits`` still to send at ``now``, as a fixed upload of the problem."""
         info = self._admitted[task]
         return Upload(
-            snr_hz=info.snr_hz,
-            data_bits=max(left_bits, 1.0),
-            vm_s=info.vm_s,
-            scales=False,
-            server=info.server,
-            curve=_UNUSED,
-            min_accuracy=0.0,
-            deadline_s=max(info.due_s - now, 1e-9),
-            overhead_s=info.overhead_s,
-            fixed=True,
+            info.snr_hz,
+            max(left_bits, 1.0),
+            info.vm_s,
+            False,
+            info.server,
+            _UNUSED,
+            0.0,
+            max(info.due_s - now, 1e-9),
+            info.overhead_s,
+            True,
         )
 
     def _solve(self, uploads: list[Upload]) -> UplinkAllocation | str:
@@ -197,7 +203,7 @@ class JointUplink(PolicySharing):
 
     def _remove(self, job: int) -> None:
         """``job``'s upload has been sent (it leaves after the air interface's delay): no longer in the problem."""
-        super()._remove(job)
+        PolicySharing._remove(self, job)
         del self._admitted[job]
 
 

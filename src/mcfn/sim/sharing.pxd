@@ -1,6 +1,6 @@
 # C declarations for sharing.py, compiled by setup.py (Cython pure Python mode); sharing.py is the reference.
-# The hooks a subclass provides are C methods: a Python subclass (joint_uplink.JointUplink) can override
-# _remove and the Python-level methods only.
+# The hooks a subclass provides are C methods: a subclass outside this module (joint_uplink.JointUplink) overrides
+# _remove (cpdef) and the Python-level methods only.
 
 cimport cython
 from mcfn.sim.engine cimport Handler, Simulator
