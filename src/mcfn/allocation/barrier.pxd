@@ -135,6 +135,9 @@ cdef class Barrier:
     @cython.locals(i=Py_ssize_t)
     cdef _move(self, double step)
 
+    @cython.locals(i=Py_ssize_t, values=double[:, ::1])
+    cpdef tuple point(self)
+
 
 cdef double _keep_positive(double step, double value, double change)
 

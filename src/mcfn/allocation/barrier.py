@@ -931,9 +931,13 @@ class Barrier:
     def point(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """The current data (Mbit; a fixed task's exactly, not ``e^(ln alpha)``), bandwidth (MHz) and compute
         (Gcycle/s), as new arrays."""
-        n = self.n
-        data = np.where(np.asarray(self.fixed)[:n] > 0, np.asarray(self.data_top)[:n], np.exp(np.asarray(self.a)[:n]))
-        return data, np.array(self.b[:n], dtype=float), np.array(self.f[:n], dtype=float)
+        out = np.empty((3, self.n))
+        values = out
+        for i in range(self.n):
+            values[0, i] = self.data_top[i] if self.fixed[i] else math.exp(self.a[i])
+            values[1, i] = self.b[i]
+            values[2, i] = self.f[i]
+        return out[0], out[1], out[2]
 
 
 def _keep_positive(step: float, value: float, change: float) -> float:

@@ -140,7 +140,7 @@ def solve_formulation(form: Formulation, method: Method | str = Method.FAST) -> 
     """``method`` on every task of ``form``, in solver units; None where they cannot all be served (an accuracy
     floor out of reach, or phase I). The lean entry for callers that pose many small problems from arrays (the
     simulator's uplinks): no admission, no evaluation, no result record."""
-    if not np.all(np.isfinite(form.data_min_mbit)):
+    if not np.isfinite(form.data_min_mbit).all():
         return None
     return METHODS[Method(method)](form)
 

@@ -74,6 +74,9 @@ NEGLIGIBLE_CYCLES_PER_BIT = 1e-3
 #: scale.
 _G_PER_REFERENCE = REFERENCE_HZ / GHZ
 _NEGLIGIBLE_WORK = NEGLIGIBLE_CYCLES_PER_BIT * MBIT / GHZ
+#: Columns :func:`pose` fills per upload: the eight of :class:`~mcfn.allocation.problem.ScaledTasks`, then cap,
+#: compute seconds and whether they scale (:class:`Posed`).
+_COLUMNS = 11
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -200,35 +203,42 @@ def pose(uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSys
     count: dict[int, int] = {}
     for u in uploads:
         count[u.server] = count.get(u.server, 0) + 1
-    rows = []
-    for u in uploads:
+    n = len(uploads)
+    table = np.empty((_COLUMNS, n))
+    columns = table
+    for i in range(n):
+        u = uploads[i]
         cap, seconds, scaled, budget, k = _terms(u, servers[u.server], count[u.server])
         data = u.data_bits / MBIT
-        work = seconds * _G_PER_REFERENCE / data if scaled else _NEGLIGIBLE_WORK
+        columns[0, i] = data
+        columns[1, i] = u.snr_hz / MHZ
+        columns[2, i] = seconds * _G_PER_REFERENCE / data if scaled else _NEGLIGIBLE_WORK
         if u.fixed:
-            p, q, r, floor = 1.0 / data, 1.0, 1.0, 0.0
+            columns[3, i], columns[4, i], columns[5, i], columns[6, i] = 1.0 / data, 1.0, 1.0, 0.0
         else:
             curve = u.curve
-            p, q, r, floor = k * curve.p, k * curve.q, curve.r, k * u.min_accuracy
-        rows.append((data, u.snr_hz / MHZ, work, p, q, r, floor, budget, cap, seconds, scaled))
-    columns = np.array(rows, dtype=float).reshape(-1, 11).T
-    n = len(rows)
+            columns[3, i], columns[4, i], columns[5, i] = k * curve.p, k * curve.q, curve.r
+            columns[6, i] = k * u.min_accuracy
+        columns[7, i] = budget
+        columns[8, i] = cap
+        columns[9, i] = seconds
+        columns[10, i] = 1.0 if scaled else 0.0
     tasks = ScaledTasks(
-        data_mbit=columns[0],
-        snr_mhz=columns[1],
-        compute_s_per_mbit_g=columns[2],
-        p=columns[3],
-        q=columns[4],
-        r=columns[5],
-        min_accuracy=columns[6],
-        deadline_s=columns[7],
+        data_mbit=table[0],
+        snr_mhz=table[1],
+        compute_s_per_mbit_g=table[2],
+        p=table[3],
+        q=table[4],
+        r=table[5],
+        min_accuracy=table[6],
+        deadline_s=table[7],
         bandwidth_mhz=system.bandwidth_hz / MHZ,
         capacity_g=n * _G_PER_REFERENCE,
         vm_capacity_g=_G_PER_REFERENCE,
         weight=system.weight,
         min_compression=system.min_compression,
     )
-    return Posed(tasks, columns[8], columns[9], columns[10] > 0.0, system)
+    return Posed(tasks, table[8], table[9], table[10] > 0.0, system)
 
 
 def _terms(u: Upload, server: Server, m: int) -> tuple[float, float, bool, float, float]:
@@ -281,9 +291,7 @@ def allocate_uploads(
     solved = solve(posed, system.method, admission=admission)
     if isinstance(solved, str):
         return solved
-    share = posed.cap * np.minimum(solved.compute_hz / REFERENCE_HZ, 1.0)
-    scaled_ratio = np.where(posed.scales, solved.compression, 1.0)
-    compute_s = posed.compute_s * posed.cap * scaled_ratio / np.where(solved.admitted, share, np.inf)  # rejects: 0
+    share, compute_s = _shares(posed, solved)
     return UplinkAllocation(
         solved.bandwidth_hz,
         solved.compression,
@@ -293,6 +301,21 @@ def allocate_uploads(
         time.perf_counter() - started,
         False,
     )
+
+
+def _shares(posed: Posed, solved: Solved) -> tuple[FloatArray, FloatArray]:
+    """Each task's compute share of a VM of its node and its first stage's compute seconds at that share and its
+    ratio (0 for a task turned away)."""
+    n = posed.tasks.n
+    out = np.zeros((2, n))
+    values = out
+    cap, seconds, scales = posed.cap, posed.compute_s, posed.scales
+    compute, compression, admitted = solved.compute_hz, solved.compression, solved.admitted
+    for i in range(n):
+        if admitted[i]:
+            values[0, i] = share = cap[i] * min(compute[i] / REFERENCE_HZ, 1.0)
+            values[1, i] = seconds[i] * cap[i] * (compression[i] if scales[i] else 1.0) / share
+    return out[0], out[1]
 
 
 def _lone(upload: Upload, server: Server, system: UplinkSystem, started: float) -> UplinkAllocation | str:
