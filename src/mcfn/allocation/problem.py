@@ -151,7 +151,7 @@ class ScaledTasks:
     def n(self) -> int:
         return int(self.data_mbit.size)
 
-    @cached_property
+    @property
     def accuracy_floor_mbit(self) -> FloatArray:
         """Least data that meets the accuracy floor: ``((p - A_min) / q)^(-1/r)`` Mbit (inf if p <= A_min)."""
         return kernels.accuracy_floor_mbit(self.p, self.q, self.r, self.min_accuracy)
