@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from mcfn.cli.errors import UserInputError
 from mcfn.cli.output import print_json
 
 if TYPE_CHECKING:
@@ -40,6 +41,11 @@ def route_command(
     request = loaded.request(service, ingress, deadline_s=deadline_s)
     chooser = make_policy(policy, np.random.default_rng(seed))
     costs, route = loaded.router().explain(request, chooser, now_s=loaded.now_s)
+    if not math.isfinite(route.latency_s):
+        raise UserInputError(
+            f"{scenario}: no instance of {service} can be reached from {ingress} (no path in the topology to any "
+            f"of {', '.join(loaded.fleet.nodes[j].node_id for j in costs.nodes.tolist())})"
+        )
     document = decision_document(loaded, costs, route, policy)
     if as_json:
         print_json(document)
