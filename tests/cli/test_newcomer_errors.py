@@ -18,7 +18,7 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 
 @pytest.fixture
 def route_doc() -> dict:
-    return yaml.safe_load((EXAMPLES / "scenario.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load((EXAMPLES / "route_snapshot.yaml").read_text(encoding="utf-8"))
 
 
 def write_yaml(path: Path, document: dict) -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def route_command(
-    scenario: Path = typer.Argument(..., help="Scenario YAML (see examples/scenario.yaml)."),
+    scenario: Path = typer.Argument(..., help="Scenario YAML (see examples/route_snapshot.yaml)."),
     service: str = typer.Option(..., "--service", help="Service id to route (anycast: any of its instances)."),
     ingress: str = typer.Option(..., "--from", help="Base station where the request enters."),
     policy: str = typer.Option(
@@ -30,7 +30,7 @@ def route_command(
 ) -> None:
     """Explain how a request for SERVICE entering at a base station is routed.
 
-    Example: 'mcfn route examples/scenario.yaml --service resnet50 --from bs0'.
+    Example: 'mcfn route examples/route_snapshot.yaml --service resnet50 --from bs0'.
     """
     import numpy as np
 
