@@ -30,7 +30,7 @@ GENERATOR_OPTIONS = (
 def allocate_command(
     ctx: typer.Context,
     instance: Path | None = typer.Argument(
-        None, help="Instance JSON (docs: formats/allocation). Omit with --generate."
+        None, help="Instance JSON (docs/formats/allocation.md). Omit with --generate."
     ),
     scheme: Scheme = typer.Option(Scheme.PROPOSED, help="Which variables are optimised."),
     method: Method = typer.Option(

@@ -31,11 +31,13 @@ class SolveMethod(StrEnum):
 def partition_command(
     model: str | None = typer.Argument(None, help="A zoo model (see 'mcfn models list'); or use --graph."),
     graph_file: Path | None = typer.Option(
-        None, "--graph", help="A layer-graph JSON file (docs: formats/layer-graph)."
+        None, "--graph", help="A layer-graph JSON file (docs/formats/layer-graph.md)."
     ),
     tiers_file: Path | None = typer.Option(None, "--tiers", help="Tiers JSON: ordered tiers and their links."),
     cost_model: CostModel = typer.Option(
-        CostModel.SIMPLE, help="simple: flops / flops_per_s (the spec's model); measured: times from --latency."
+        CostModel.SIMPLE,
+        help="simple: flops / flops_per_s; measured: each layer's share of the model's time from --latency, the "
+        "tiers' speeds still from --tiers (so a plan on one tier costs the same under both; splits differ).",
     ),
     latency_file: Path | None = typer.Option(
         None, "--latency", help="Per-node latency table from 'mcfn profile MODEL --measure' (--cost-model measured)."

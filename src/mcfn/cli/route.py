@@ -18,7 +18,11 @@ if TYPE_CHECKING:
 
 
 def route_command(
-    scenario: Path = typer.Argument(..., help="Scenario YAML (see examples/route_snapshot.yaml)."),
+    scenario: Path = typer.Argument(
+        ...,
+        metavar="SNAPSHOT",
+        help="Routing snapshot YAML (docs/formats/routing-snapshot.md; examples/route_snapshot.yaml).",
+    ),
     service: str = typer.Option(..., "--service", help="Service id to route (anycast: any of its instances)."),
     ingress: str = typer.Option(..., "--from", help="Base station where the request enters."),
     policy: str = typer.Option(

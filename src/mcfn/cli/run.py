@@ -30,7 +30,7 @@ DEFAULT_POLICIES = (
 def run_command(
     scenario: Path | None = typer.Argument(
         None,
-        help="Simulation scenario YAML (docs: formats/simulation-scenario); without it, the embedded default "
+        help="Simulation scenario YAML (docs/formats/simulation-scenario.md); without it, the embedded default "
         "(7 cells, 300 terminals).",
     ),
     policy: list[str] = typer.Option(

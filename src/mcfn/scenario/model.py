@@ -1,6 +1,7 @@
 """The simulation scenario as typed, frozen pydantic models: validated once, at the boundary.
 
-Every field, unit and default is documented in ``docs/scenario.md``; the field names carry their units.
+Every field, unit and default is documented in ``docs/formats/simulation-scenario.md``; the field names carry
+their units.
 A service is an explicit stage list (FLOPs per op class, output bits) or a model of the zoo with a split
 specification; :func:`mcfn.scenario.zoo.derive_zoo_stages` derives the stage list of the latter by driving
 :mod:`mcfn.partition` once the scenario is valid.
