@@ -217,6 +217,8 @@ def _print_vertical(plan: VerticalPlan) -> None:
             f"{t.flops / 1e9:.3f} GFLOP  {t.latency_s:.6f} s"
         )
     typer.echo(f"latency {plan.latency_s:.6f} s")
+    for name, seconds in sorted(plan.alone_s.items(), key=lambda item: item[1]):
+        typer.echo(f"  {name + ' alone':>18}: {seconds:.6f} s   speed-up x{seconds / plan.latency_s:.2f}")
 
 
 def _load_graph(model: str | None, graph_file: Path | None) -> LayerGraph:
