@@ -15,9 +15,9 @@ Every function raises a :class:`ValueError` subclass naming the bad field or val
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from mcfn.allocation.problem import Instance
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from mcfn.scenario import Scenario
     from mcfn.sim.run import RunResult
 
-#: What a simulation compares by default: every orchestrating and routing policy (as ``mcfn run``).
+#: What a simulation compares by default (``mcfn run`` too): every orchestrating and routing policy.
 DEFAULT_POLICIES = (
     "utility-aware",
     "utility-nearest-edge",
@@ -42,6 +42,17 @@ DEFAULT_POLICIES = (
 )
 
 Source = str | Path | Mapping[str, Any]
+T = TypeVar("T")
+
+
+def _read(source: Source | T, kind: type[T], parse: Callable[[Any], T], load: Callable[[str | Path], T]) -> T:
+    """``source`` itself if it is a ``kind`` already, else parsed from a decoded document, else loaded from a file;
+    either way validated, with errors naming the field (and the file)."""
+    if isinstance(source, kind):
+        return source
+    if isinstance(source, Mapping):
+        return parse(dict(source))
+    return load(source)  # type: ignore[arg-type]
 
 
 def make_scenario(source: Source | Scenario | None = None, **changes: Any) -> Scenario:
@@ -50,14 +61,7 @@ def make_scenario(source: Source | Scenario | None = None, **changes: Any) -> Sc
     ``duration_s=60, seed=7``). Raises :class:`~mcfn.scenario.ScenarioError` naming the first bad field."""
     from mcfn.scenario import Scenario, default_scenario, load_scenario, parse_scenario
 
-    if source is None:
-        built = default_scenario()
-    elif isinstance(source, Scenario):
-        built = source
-    elif isinstance(source, Mapping):
-        built = parse_scenario(dict(source))
-    else:
-        built = load_scenario(source)
+    built = default_scenario() if source is None else _read(source, Scenario, parse_scenario, load_scenario)
     return built.model_copy(update=changes) if changes else built
 
 
@@ -74,14 +78,21 @@ def simulate(
     of ``policies`` (and each uplink policy of ``uplinks``) on ``seeds`` seeds, in ``jobs`` processes; every
     policy sees the same arrivals on a seed. Returns one :class:`~mcfn.sim.run.RunResult` per (policy, seed):
     its per-task ``columns`` and its ``summary``. Write them out with :func:`mcfn.sim.report.write_outputs`."""
+    from mcfn.sim.run import compare
+
+    check_policies(policies)
+    return compare(make_scenario(source, **changes), list(policies), uplinks=list(uplinks), seeds=seeds, jobs=jobs)
+
+
+def check_policies(policies: Sequence[str]) -> None:
+    """Raise :class:`ValueError` naming the first of ``policies`` that is neither an orchestrating nor a routing
+    policy, and the valid names."""
     from mcfn.orchestration.choice import ORCHESTRATED
     from mcfn.routing import POLICIES
-    from mcfn.sim.run import compare
 
     for name in policies:
         if name not in POLICIES and name not in ORCHESTRATED:
             raise ValueError(f"unknown policy {name!r}; valid: {', '.join([*ORCHESTRATED, *POLICIES])}")
-    return compare(make_scenario(source, **changes), list(policies), uplinks=list(uplinks), seeds=seeds, jobs=jobs)
 
 
 def plan(
@@ -108,12 +119,7 @@ def plan(
         graph = load_zoo_graph(model)
     else:
         graph = load_graph(model)
-    if isinstance(tiers, Tiers):
-        chosen = tiers
-    elif isinstance(tiers, Mapping):
-        chosen = parse_tiers(dict(tiers))
-    else:
-        chosen = load_tiers(tiers)
+    chosen = _read(tiers, Tiers, parse_tiers, load_tiers)
     compute_s = None
     if latency is not None:
         from mcfn.models.measure import load_latency_table
@@ -146,13 +152,9 @@ def allocate(
     from mcfn.allocation.problem import Instance
     from mcfn.allocation.solve import allocate as solve
 
-    if isinstance(instance, Instance):
-        chosen = instance
-    elif isinstance(instance, Mapping):
-        chosen = parse_instance(dict(instance))
-    else:
-        chosen = load_instance(instance)
-    return solve(chosen, scheme=scheme, method=method, admission=admission)
+    return solve(
+        _read(instance, Instance, parse_instance, load_instance), scheme=scheme, method=method, admission=admission
+    )
 
 
 def route(snapshot: Source, service: str, ingress: str, *, policy: str = "compute-aware", seed: int = 0) -> Route:
@@ -162,9 +164,10 @@ def route(snapshot: Source, service: str, ingress: str, *, policy: str = "comput
     import numpy as np
 
     from mcfn.routing.policies import make_policy
+    from mcfn.routing.scenario import Scenario as Snapshot
     from mcfn.routing.scenario import load_scenario, parse_scenario
 
-    loaded = parse_scenario(dict(snapshot)) if isinstance(snapshot, Mapping) else load_scenario(snapshot)
+    loaded = _read(snapshot, Snapshot, parse_scenario, load_scenario)
     request = loaded.request(service, ingress)
     chooser = make_policy(policy, np.random.default_rng(seed))
     return loaded.router().explain(request, chooser, now_s=loaded.now_s)[1]

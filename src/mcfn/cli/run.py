@@ -8,23 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from mcfn.api import DEFAULT_POLICIES, check_policies
 from mcfn.cli.errors import UserInputError, finite
 from mcfn.cli.output import output_folder, print_json
 
 if TYPE_CHECKING:
     from mcfn.scenario import Scenario
     from mcfn.sim.run import RunResult
-
-DEFAULT_POLICIES = (
-    "utility-aware",
-    "utility-nearest-edge",
-    "compute-aware",
-    "nearest-edge",
-    "least-loaded",
-    "round-robin",
-    "random",
-    "cloud-only",
-)
 
 
 def run_command(
@@ -105,8 +95,6 @@ def run_command(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from mcfn.network.uplink import UPLINK_POLICY_NAMES
-    from mcfn.orchestration.choice import ORCHESTRATED
-    from mcfn.routing import POLICIES
     from mcfn.scenario import default_scenario, load_scenario
     from mcfn.sim.report import SUMMARY_FILE, summary_document, write_outputs
     from mcfn.sim.run import arms, compare
@@ -118,9 +106,7 @@ def run_command(
     changes = {k: v for k, v in (("seed", seed), ("duration_s", duration_s)) if v is not None}
     loaded = loaded.model_copy(update=changes)
     policies = list(dict.fromkeys(policy or DEFAULT_POLICIES))
-    for name in policies:
-        if name not in POLICIES and name not in ORCHESTRATED:
-            raise ValueError(f"unknown policy {name!r}; valid: {', '.join([*ORCHESTRATED, *POLICIES])}")
+    check_policies(policies)
     uplinks = list(dict.fromkeys(uplink or ()))
     for name in uplinks:
         if name not in UPLINK_POLICY_NAMES:
