@@ -54,3 +54,9 @@ def test_the_vertical_example_beats_every_node_alone_and_says_so(capsys):
     assert code == 0, err
     assert "laptop alone" in out
     assert "relative" in out
+
+
+def test_the_help_says_when_the_measured_cost_model_gives_the_simple_total(capsys):
+    code, out, _ = run_cli(capsys, "partition", "--help")
+    assert code == 0
+    assert "costs the same under both" in " ".join(out.split())
