@@ -26,6 +26,11 @@ TASKS_FORMATS: tuple[TasksFormat, ...] = ("parquet", "csv")
 
 #: Float columns, in the order they are written after ``reason``.
 _TIMES = ("arrival_s", "end_s", "latency_s", "upload_s", "compute_s")
+#: Columns whose values seldom repeat: stored byte-stream split (each byte of the floats together, which zstd
+#: compresses), not as dictionaries; every other column is dictionary encoded.
+_UNIQUE = (*_TIMES, "utility")
+#: Rows per Parquet row group (each group holds its own dictionaries).
+ROW_GROUP = 1 << 20
 
 
 def tasks_file_name(tasks_format: TasksFormat) -> str:
@@ -34,7 +39,7 @@ def tasks_file_name(tasks_format: TasksFormat) -> str:
 
 
 def write_tasks(path: Path, runs: Sequence[RunResult], tasks_format: TasksFormat = "parquet") -> None:
-    """Write every task of ``runs`` to ``path`` as Parquet (one row group per run) or CSV."""
+    """Write every task of ``runs`` to ``path`` as Parquet or CSV."""
     import pyarrow as pa
     import pyarrow.csv
     import pyarrow.parquet
@@ -44,9 +49,15 @@ def write_tasks(path: Path, runs: Sequence[RunResult], tasks_format: TasksFormat
     stages = max(run.columns["stage_node"].shape[1] for run in runs)
     tables = [run_table(run, stages) for run in runs]
     if tasks_format == "parquet":
-        with pa.parquet.ParquetWriter(path, tables[0].schema, compression="zstd") as writer:
-            for table in tables:
-                writer.write_table(table)
+        table = pa.concat_tables(tables).unify_dictionaries().combine_chunks()
+        pa.parquet.write_table(
+            table,
+            path,
+            compression="zstd",
+            row_group_size=ROW_GROUP,
+            use_dictionary=[name for name in table.column_names if name not in _UNIQUE],
+            use_byte_stream_split=list(_UNIQUE),
+        )
         return
     plain = pa.schema([field.with_type(_plain(field.type)) for field in tables[0].schema])
     with pa.csv.CSVWriter(path, plain) as writer:
