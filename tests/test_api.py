@@ -1,9 +1,9 @@
-"""The public API at the package's top (``mcfn.simulate``, ``mcfn.plan``, ``mcfn.allocate``, ``mcfn.route``), as
-the README shows it; validation on every path that builds a scenario."""
+"""The public API at the package's top (``mcfn.simulate``, ``mcfn.plan``, ``mcfn.allocate``, ``mcfn.route``;
+the README's example runs in tests/allocation/test_readme_python.py); validation on every path that builds a
+scenario."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -13,14 +13,6 @@ import mcfn
 from mcfn.scenario import ScenarioError
 
 ROOT = Path(__file__).parents[1]
-
-
-def test_the_readme_python_examples_run(monkeypatch):
-    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.S)
-    assert blocks
-    monkeypatch.chdir(ROOT)
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
 
 
 def test_simulate_returns_one_run_per_policy_and_seed_on_the_same_arrivals():
