@@ -126,7 +126,7 @@ def test_random_documents_never_raise(capsys, tmp_path, reader, data, as_yaml):
     assert_no_traceback(capsys, *command(write(tmp_path / f"doc.{suffix}", document, as_yaml)))
 
 
-@FUZZ
+@settings(FUZZ, max_examples=15)  # a valid cluster traces its zoo models with torch: slower per document
 @given(document=st.one_of(documents, mutated(_yaml(EXAMPLES / "runtime.yaml"))))
 def test_random_runtime_clusters_load_or_raise_a_value_error(tmp_path, document):
     from mcfn.runtime.cluster import load_runtime_scenario
