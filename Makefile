@@ -2,7 +2,9 @@
 #   make demo   create/refresh .venv, install, simulate the default scenario under every routing policy on several
 #               seeds, compare the seed's joint allocation against the uplink sharing rules on the same arrivals,
 #               then reproduce the seed's Fig. 3 and Fig. 4
-#   make test   create/refresh .venv, lint, run the whole test suite
+#   make test   create/refresh .venv, lint, build the documentation site (warnings are errors), run the whole test
+#               suite
+#   make docs   the documentation site alone, into site/
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -18,7 +20,7 @@ OUT ?= results
 DEMO_SEEDS ?= 5
 DEMO_DURATION_S ?= 120
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint docs install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,22 +33,27 @@ $(STAMP): pyproject.toml setup.py $(COMPILED_SOURCES) | $(BIN)/python
 install: $(STAMP)
 
 demo: install
-	$(BIN)/mcfn run --out $(OUT)/run --seeds $(DEMO_SEEDS) --duration-s $(DEMO_DURATION_S) --jobs 2
-	$(BIN)/mcfn run --out $(OUT)/uplinks --policy utility-aware --policy compute-aware --uplink joint-allocation \
+	$(BIN)/mcfn run --out $(OUT)/run --force --seeds $(DEMO_SEEDS) --duration-s $(DEMO_DURATION_S) --jobs 2
+	$(BIN)/mcfn run --out $(OUT)/uplinks --force --policy utility-aware --policy compute-aware --uplink joint-allocation \
 		--uplink equal-bandwidth --uplink equal-rate --uplink min-total-time \
 		--seeds $(DEMO_SEEDS) --duration-s $(DEMO_DURATION_S) --jobs 2
-	$(BIN)/mcfn reproduce fig3 --out $(OUT)
-	$(BIN)/mcfn reproduce fig4 --out $(OUT)
-	@echo "Simulation: $(OUT)/run/ (summary.json, tasks.csv, *.png); uplinks compared: $(OUT)/uplinks/"
+	$(BIN)/mcfn reproduce fig3 --out $(OUT) --force
+	$(BIN)/mcfn reproduce fig4 --out $(OUT) --force
+	@echo "Simulation: $(OUT)/run/ (summary.json, tasks.parquet, *.png); uplinks compared: $(OUT)/uplinks/"
 	@echo "Seed figures: $(OUT)/fig3.png $(OUT)/fig4.png (tables: $(OUT)/fig3.csv $(OUT)/fig4.csv)"
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The site's pages, the CLI reference (from the commands) and the API reference (from the docstrings); --strict
+# makes every warning (a broken link, a docstring that cannot be rendered) an error.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint docs
 	MCFN_REQUIRE_COMPILED=1 $(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache build
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache build site
 	find src/mcfn \( -name '*.so' -o -name '*.c' \) -delete

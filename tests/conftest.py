@@ -24,3 +24,25 @@ def make_instance(seed: int = 0, **spec: object) -> Instance:
 @pytest.fixture
 def default_instance() -> Instance:
     return make_instance(0)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run ``mcfn ARGS`` in this process: its exit status, stdout and stderr."""
+    from mcfn.cli.app import main
+
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = info.value.code
+    return code if isinstance(code, int) else 0, out, err
+
+
+def assert_one_line_error(code: int, err: str, *names: str) -> None:
+    """Exit status 2 and one ``error:`` line on stderr naming every one of ``names``, no traceback."""
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    for name in names:
+        assert name in lines[0], (name, lines[0])

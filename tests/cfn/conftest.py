@@ -11,7 +11,7 @@ from mcfn.compute import ComputeNode, Fleet, ServiceCatalog
 from mcfn.network.topology import Link, Topology
 from mcfn.routing import Router
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenario.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "route_snapshot.yaml"
 
 
 def line_network(

@@ -93,3 +93,27 @@ def test_reproduce_command_writes_csv_record_and_png(tmp_path):
                and s["bandwidth_mhz"] == float(first["bandwidth_mhz"])]  # fmt: skip
     assert float(first["utility_mean"]) == pytest.approx(np.mean([s["utility"] for s in samples]))
     assert (tmp_path / "fig4.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_figure_keeps_every_curve_and_line_style_visible():
+    from mcfn.experiments.plots import draw_figure
+    from mcfn.experiments.sweep import Point
+
+    figure = FIGURES[FigureName.FIG3]
+    points = [
+        Point(b, f, 0.1, scheme, utility_mean=1.0 + f / 1e3 - (0.01 if scheme == "fc" else 0.0), utility_std=0.1,
+              rejected_mean=0.0, n_seeds=3)
+        for b in figure.bandwidths_mhz for f in (50.0, 100.0) for scheme in ("proposed", "fc", "ac", "wcr")
+    ]  # fmt: skip
+    fig = draw_figure(figure, points)
+    upper, lower = fig.axes
+    lines = {line.get_label(): line for line in upper.get_lines()}
+    proposed, fc = lines["Proposed, B = 10 MHz"], lines["FC, B = 10 MHz"]
+    assert fc.get_zorder() > proposed.get_zorder()  # FC is drawn over Proposed, not hidden under it
+    assert proposed.get_linewidth() > fc.get_linewidth()  # and Proposed shows around it
+    assert upper.collections  # the confidence bands
+    styles = [(h.get_linestyle(), h.get_marker()) for h in upper.get_legend().legend_handles]
+    assert {style for style, _ in styles} == {"--", "-"}  # one entry per bandwidth, its line style alone
+    assert all(marker in ("None", "", None) for _, marker in styles)
+    gaps = [line.get_ydata() for line in lower.get_lines() if len(line.get_ydata()) == 2]
+    assert any(np.allclose(g, -0.01) for g in gaps)  # FC's small gap to Proposed is plain in the lower panel

@@ -67,7 +67,7 @@ def test_cli_says_plainly_when_no_exit_meets_the_deadline(capsys: pytest.Capture
     assert json.loads(out)["chosen"] is None
     assert "no exit meets the deadline of 0.001 s" in err
     with pytest.raises(SystemExit) as info:
-        main([*args, "0.1"])
+        main([*args, "0.063"])  # between the exits after layer2 (0.0625 s) and layer3 (0.0641 s)
     out, _ = capsys.readouterr()
     assert info.value.code == 0
     assert json.loads(out)["chosen"]["exit"] == "layer2_1_relu_1"

@@ -138,7 +138,7 @@ def test_the_compute_share_and_the_compression_set_the_work_of_the_first_stage(s
 def test_tasks_csv_records_the_share_and_the_accuracy_of_the_curve_at_the_chosen_ratio(tmp_path, runs):
     scenario = _scenario("joint-allocation")
     run = runs["joint-allocation"]
-    write_outputs(tmp_path, scenario.model_dump(mode="json"), [run])
+    write_outputs(tmp_path, scenario.model_dump(mode="json"), [run], tasks_format="csv")
     rows = [r for r in csv.DictReader((tmp_path / "tasks.csv").open()) if r["status"] == "completed"]
     assert rows
     assert any(float(r["compression"]) < 1.0 for r in rows)

@@ -55,7 +55,7 @@ def variant_scenario(seed: int = 3) -> Scenario:
 def test_every_tasks_accuracy_is_recomputed_from_its_variant_exit_and_compression(tmp_path: Path):
     scenario = variant_scenario()
     run = simulate(scenario, "utility-aware")
-    write_outputs(tmp_path, scenario.model_dump(mode="json"), [run])
+    write_outputs(tmp_path, scenario.model_dump(mode="json"), [run], tasks_format="csv")
     by_name = {
         (scenario.services[o.service].name, o.variant, o.exit): o
         for options in service_options(scenario)

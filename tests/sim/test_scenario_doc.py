@@ -1,4 +1,5 @@
-"""docs/scenario.md: its default block is the embedded default, and it documents every field of the scenario."""
+"""docs/formats/simulation-scenario.md: its default block is the embedded default, and it documents every field
+of the scenario."""
 
 import re
 from pathlib import Path
@@ -9,7 +10,7 @@ from pydantic import BaseModel
 from mcfn.scenario import Scenario, default_scenario, parse_scenario
 from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility, TraceMobilityDoc
 
-DOC = (Path(__file__).parents[2] / "docs" / "scenario.md").read_text(encoding="utf-8")
+DOC = (Path(__file__).parents[2] / "docs" / "formats" / "simulation-scenario.md").read_text(encoding="utf-8")
 
 
 def test_the_documented_default_is_the_embedded_default():

@@ -176,4 +176,4 @@ def test_mcfn_run_completes_on_a_tiled_scenario(capsys, tmp_path):
     with pytest.raises(SystemExit) as info:
         main(["run", str(path), "--policy", "compute-aware", "--out", str(tmp_path / "out"), "--json"])
     assert info.value.code == 0
-    assert (tmp_path / "out" / "tasks.csv").stat().st_size > 0
+    assert (tmp_path / "out" / "tasks.parquet").stat().st_size > 0

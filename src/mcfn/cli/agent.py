@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def agent_command(
     scenario: Path = typer.Argument(
-        ..., help="The runtime scenario the cluster was started from (the same file and latency tables)."
+        ..., help="The runtime cluster YAML the cluster was started from (the same file and latency tables)."
     ),
     node: str = typer.Option(..., "--node", help="The scenario's node whose agent this is."),
     controller: str | None = typer.Option(

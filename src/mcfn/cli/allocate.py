@@ -8,15 +8,30 @@ from typing import TYPE_CHECKING
 import typer
 
 from mcfn.allocation.choices import Method, Scheme
-from mcfn.cli.errors import UserInputError
+from mcfn.cli.errors import UserInputError, finite, require
 from mcfn.cli.output import print_json
 
 if TYPE_CHECKING:
     from mcfn.allocation.result import AllocationResult
 
 
+#: The options of --generate: the generator's parameters.
+GENERATOR_OPTIONS = (
+    "seed",
+    "terminals",
+    "tasks_per_terminal",
+    "bandwidth_mhz",
+    "capacity_gcycles",
+    "degradation",
+    "weight",
+)
+
+
 def allocate_command(
-    instance: Path | None = typer.Argument(None, help="Instance JSON (spec/allocation.md). Omit with --generate."),
+    ctx: typer.Context,
+    instance: Path | None = typer.Argument(
+        None, help="Instance JSON (docs/formats/allocation.md). Omit with --generate."
+    ),
     scheme: Scheme = typer.Option(Scheme.PROPOSED, help="Which variables are optimised."),
     method: Method = typer.Option(
         Method.FAST,
@@ -26,18 +41,21 @@ def allocate_command(
     admission: bool = typer.Option(True, help="Reject tasks in the spec's order when the set is infeasible."),
     as_json: bool = typer.Option(False, "--json", help="Print the spec's result JSON instead of a table."),
     generate: bool = typer.Option(False, "--generate", help="Print a generated instance JSON and exit."),
-    seed: int = typer.Option(0, help="Random seed of --generate."),
-    terminals: int = typer.Option(10, help="--generate: number of terminals."),
-    tasks_per_terminal: int = typer.Option(2, help="--generate: tasks per terminal (also the VM parallelism)."),
-    bandwidth_mhz: float = typer.Option(10.0, help="--generate: total uplink bandwidth B."),
-    capacity_gcycles: float = typer.Option(100.0, help="--generate: edge capacity F in Gcycle/s."),
-    degradation: float = typer.Option(0.1, help="--generate: parallel degradation factor d."),
-    weight: float = typer.Option(0.5, help="--generate: utility weight of accuracy, between 0 and 1."),
+    seed: int = typer.Option(0, min=0, help="Random seed of --generate."),
+    terminals: int = typer.Option(10, min=1, help="--generate: number of terminals."),
+    tasks_per_terminal: int = typer.Option(2, min=1, help="--generate: tasks per terminal (also the VM parallelism)."),
+    bandwidth_mhz: float = typer.Option(10.0, callback=finite, help="--generate: total uplink bandwidth B."),
+    capacity_gcycles: float = typer.Option(100.0, callback=finite, help="--generate: edge capacity F in Gcycle/s."),
+    degradation: float = typer.Option(0.1, callback=finite, help="--generate: parallel degradation factor d."),
+    weight: float = typer.Option(0.5, callback=finite, help="--generate: utility weight of accuracy, between 0 and 1."),
 ) -> None:
     """Allocate uplink bandwidth, edge compute and compression ratios to the tasks of one base station.
 
     Examples: 'mcfn allocate --generate --seed 3 > i.json', then 'mcfn allocate i.json --method exact'.
     """
+    if generate and instance is not None:
+        raise UserInputError("give an INSTANCE file to allocate, or --generate to make one, not both")
+    require(ctx, "--generate", generate, *GENERATOR_OPTIONS)
     if generate:
         import numpy as np
 
@@ -56,10 +74,17 @@ def allocate_command(
         return
     if instance is None:
         raise UserInputError("give an INSTANCE file, or --generate to make one")
+    from mcfn.allocation._conic import InfeasibleProblemError
     from mcfn.allocation.io import load_instance
     from mcfn.allocation.solve import allocate
 
-    result = allocate(load_instance(instance), scheme=scheme, method=method, admission=admission)
+    try:
+        result = allocate(load_instance(instance), scheme=scheme, method=method, admission=admission)
+    except InfeasibleProblemError as exc:  # a scheme's fixed shares leave no feasible point the solver can start on
+        raise UserInputError(
+            f"{instance}: no allocation of scheme {scheme.value} meets every admitted task's deadline ({exc}); "
+            "try --scheme proposed or the fast method"
+        ) from None
     if as_json:
         print_json(result.to_json_dict())
     else:
@@ -72,7 +97,10 @@ def _print_table(result: AllocationResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{result.scheme} / {result.method}: {result.status}", title_justify="left")
+    status = result.status
+    if result.tasks and result.rejected == len(result.tasks):
+        status = f"no task admitted (all {result.rejected} rejected; the status {result.status!r} is of the empty set)"
+    table = Table(title=f"{result.scheme} / {result.method}: {status}", title_justify="left")
     for name in ("task", "b (kHz)", "f (G/s)", "rho", "T_up (s)", "T_cmp (s)", "T (s)", "accuracy"):
         table.add_column(name, justify="left" if name == "task" else "right")
     for t in result.tasks:

@@ -6,7 +6,7 @@ import typer
 
 models_app = typer.Typer(
     name="models",
-    help="The model zoo: layer graphs of torchvision classifiers (spec/partition.md).",
+    help="The model zoo: layer graphs of torchvision classifiers (docs/formats/layer-graph.md).",
     no_args_is_help=True,
     rich_markup_mode=None,
 )

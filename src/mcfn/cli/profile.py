@@ -7,8 +7,11 @@ from pathlib import Path
 
 import typer
 
+from mcfn.cli.errors import UserInputError, require
+
 
 def profile_command(
+    ctx: typer.Context,
     model: str = typer.Argument(..., help="A zoo model (see 'mcfn models list')."),
     measure: bool = typer.Option(False, "--measure", help="Time every node here (warm-up, then medians)."),
     out: Path | None = typer.Option(None, "--out", help="With --measure: latency table file [MODEL.latency.json]."),
@@ -21,6 +24,9 @@ def profile_command(
 
     The table feeds 'mcfn partition MODEL --cost-model measured --latency FILE'. Needs the torch extra.
     """
+    require(ctx, "--measure", measure, "out", "warmup", "repeats", "device")
+    if measure:
+        _check_device(device)
     from mcfn.cli.output import print_json
     from mcfn.models.io import dump_graph
     from mcfn.models.profile import profile_model
@@ -52,3 +58,17 @@ def profile_command(
     typer.echo(f"{model}: {len(table.node_latency_s)} nodes timed on {table.machine}")
     typer.echo(f"  sum of node medians {total * 1e3:.1f} ms, effective {graph.total_flops / total / 1e9:.1f} GFLOP/s")
     typer.echo(f"  latency table: {path}")
+
+
+def _check_device(device: str) -> None:
+    """Refuse a device name torch does not know, or a device this machine does not have, before profiling."""
+    import torch
+
+    try:
+        parsed = torch.device(device)
+    except RuntimeError:
+        raise UserInputError(f"--device: {device!r} is not a torch device; try cpu or cuda") from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise UserInputError(f"--device: {device!r} asked, but torch sees no CUDA device here; try cpu")
+    if parsed.type not in ("cpu", "cuda"):
+        raise UserInputError(f"--device: {device!r}: mcfn times layers on cpu or cuda")

@@ -20,20 +20,24 @@ def reproduce_command(
         Method.FAST,
         help="fast (global optimum, mcfn's solver), exact (the same by a conic solver) or sca (the seed's).",
     ),
+    force: bool = typer.Option(False, "--force", help="Overwrite the figure's files of an earlier run in --out."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of text."),
 ) -> None:
     """Reproduce one of the seed's resource-allocation figures: sweep, average over seeds, plot."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from mcfn.cli.output import print_json
-    from mcfn.experiments.reproduce import reproduce_figure
+    from mcfn.cli.output import output_files, print_json
+    from mcfn.experiments.reproduce import figure_files, reproduce_figure
 
+    output_files(out, figure_files(figure.value), force=force)
     spec = FIGURES[figure]
     with Progress(
         TextColumn(f"{figure.value} [{method.value}]"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
+        console=Console(stderr=True),
         transient=as_json,
     ) as progress:
         task = progress.add_task("points", total=None)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from mcfn.cli.errors import UserInputError
 from mcfn.cli.output import print_json
 
 if TYPE_CHECKING:
@@ -17,7 +18,11 @@ if TYPE_CHECKING:
 
 
 def route_command(
-    scenario: Path = typer.Argument(..., help="Scenario YAML (see examples/scenario.yaml)."),
+    scenario: Path = typer.Argument(
+        ...,
+        metavar="SNAPSHOT",
+        help="Routing snapshot YAML (docs/formats/routing-snapshot.md; examples/route_snapshot.yaml).",
+    ),
     service: str = typer.Option(..., "--service", help="Service id to route (anycast: any of its instances)."),
     ingress: str = typer.Option(..., "--from", help="Base station where the request enters."),
     policy: str = typer.Option(
@@ -29,7 +34,7 @@ def route_command(
 ) -> None:
     """Explain how a request for SERVICE entering at a base station is routed.
 
-    Example: 'mcfn route examples/scenario.yaml --service resnet50 --from bs0'.
+    Example: 'mcfn route examples/route_snapshot.yaml --service resnet50 --from bs0'.
     """
     import numpy as np
 
@@ -40,6 +45,11 @@ def route_command(
     request = loaded.request(service, ingress, deadline_s=deadline_s)
     chooser = make_policy(policy, np.random.default_rng(seed))
     costs, route = loaded.router().explain(request, chooser, now_s=loaded.now_s)
+    if not math.isfinite(route.latency_s):
+        raise UserInputError(
+            f"{scenario}: no instance of {service} can be reached from {ingress} (no path in the topology to any "
+            f"of {', '.join(loaded.fleet.nodes[j].node_id for j in costs.nodes.tolist())})"
+        )
     document = decision_document(loaded, costs, route, policy)
     if as_json:
         print_json(document)

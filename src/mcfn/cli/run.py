@@ -8,27 +8,20 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from mcfn.cli.output import print_json
+from mcfn.api import DEFAULT_POLICIES, check_policies
+from mcfn.cli.errors import UserInputError, finite
+from mcfn.cli.output import output_folder, print_json
 
 if TYPE_CHECKING:
     from mcfn.scenario import Scenario
     from mcfn.sim.run import RunResult
 
-DEFAULT_POLICIES = (
-    "utility-aware",
-    "utility-nearest-edge",
-    "compute-aware",
-    "nearest-edge",
-    "least-loaded",
-    "round-robin",
-    "random",
-    "cloud-only",
-)
-
 
 def run_command(
     scenario: Path | None = typer.Argument(
-        None, help="Scenario YAML (see docs/scenario.md); without it, the embedded default (7 cells, 300 terminals)."
+        None,
+        help="Simulation scenario YAML (docs/formats/simulation-scenario.md); without it, the embedded default "
+        "(7 cells, 300 terminals).",
     ),
     policy: list[str] = typer.Option(
         None,
@@ -48,10 +41,21 @@ def run_command(
         show_default=False,
     ),
     out: Path = typer.Option(
-        Path("results/run"), "--out", metavar="DIR", help="Folder for tasks.csv, summary.json and the plots."
+        Path("results/run"),
+        "--out",
+        metavar="DIR",
+        help="Folder for the per-task records, summary.json and the plots; if it holds an earlier run, the first "
+        "free DIR-2, DIR-3, ... instead (see --force).",
+    ),
+    force: bool = typer.Option(False, "--force", help="Write into --out even if it holds an earlier run."),
+    tasks_format: str = typer.Option(
+        "parquet",
+        "--tasks-format",
+        metavar="FORMAT",
+        help="Per-task records as parquet (tasks.parquet, typed and compressed) or csv (tasks.csv).",
     ),
     seed: int | None = typer.Option(
-        None, "--seed", metavar="N", help="Override the scenario's seed (the first seed with --seeds)."
+        None, "--seed", min=0, metavar="N", help="Override the scenario's seed (the first seed with --seeds)."
     ),
     seeds: int = typer.Option(
         1,
@@ -62,7 +66,12 @@ def run_command(
         "95 % confidence intervals (Student t).",
     ),
     duration_s: float | None = typer.Option(
-        None, "--duration-s", min=0.001, metavar="SECONDS", help="Override the scenario's simulated duration."
+        None,
+        "--duration-s",
+        min=0.001,
+        callback=finite,
+        metavar="SECONDS",
+        help="Override the scenario's simulated duration.",
     ),
     jobs: int = typer.Option(
         1, "--jobs", min=1, metavar="N", help="Simulate up to N runs (policy, seed) at once, in worker processes."
@@ -86,25 +95,28 @@ def run_command(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from mcfn.network.uplink import UPLINK_POLICY_NAMES
-    from mcfn.orchestration.choice import ORCHESTRATED
-    from mcfn.routing import POLICIES
     from mcfn.scenario import default_scenario, load_scenario
-    from mcfn.sim.report import summary_document, write_outputs
+    from mcfn.sim.report import SUMMARY_FILE, summary_document, write_outputs
     from mcfn.sim.run import arms, compare
+    from mcfn.sim.task_records import TASKS_FORMATS, tasks_file_name
 
+    if tasks_format not in TASKS_FORMATS:
+        raise UserInputError(f"--tasks-format: {tasks_format!r} is not one of {', '.join(TASKS_FORMATS)}")
     loaded = default_scenario() if scenario is None else load_scenario(scenario)
     changes = {k: v for k, v in (("seed", seed), ("duration_s", duration_s)) if v is not None}
     loaded = loaded.model_copy(update=changes)
     policies = list(dict.fromkeys(policy or DEFAULT_POLICIES))
-    for name in policies:
-        if name not in POLICIES and name not in ORCHESTRATED:
-            raise ValueError(f"unknown policy {name!r}; valid: {', '.join([*ORCHESTRATED, *POLICIES])}")
+    check_policies(policies)
     uplinks = list(dict.fromkeys(uplink or ()))
     for name in uplinks:
         if name not in UPLINK_POLICY_NAMES:
             raise ValueError(f"unknown uplink policy {name!r}; valid: {', '.join(UPLINK_POLICY_NAMES)}")
     names = [label for label, _, _ in arms(loaded, policies, uplinks)]
+    folder = output_folder(out, [*(tasks_file_name(f) for f in TASKS_FORMATS), SUMMARY_FILE], force=force)
     console = Console(stderr=True)
+    if folder != out:
+        note = f"{out} holds an earlier run: writing {folder} (--force writes into {out})"
+        console.print(note, highlight=False, soft_wrap=True)
     columns = [TextColumn(f"{{task.description:<{max(map(len, names))}}}"), BarColumn()]
     columns.append(TextColumn("{task.completed:>7.0f}/{task.total:.0f} s simulated"))
     if seeds > 1:
@@ -122,16 +134,15 @@ def run_command(
 
         runs = compare(loaded, policies, uplinks=uplinks, seeds=seeds, jobs=jobs, progress=report)
     document = loaded.model_dump(mode="json")
-    if as_json:
-        written = write_outputs(out, document, runs)
-    else:
-        with console.status(f"writing {out} (tasks.csv, summary.json, plots)"):
-            written = write_outputs(out, document, runs)
+    with console.status(f"writing {folder} ({tasks_file_name(tasks_format)}, summary.json, plots)"):
+        written = write_outputs(folder, document, runs, tasks_format=tasks_format)  # type: ignore[arg-type]
+    wrote = "wrote " + ", ".join(str(p) for p in written)
     if as_json:
         print_json(summary_document(document, runs))
+        console.print(wrote, highlight=False, soft_wrap=True)
         return
     _print_table(runs, loaded)
-    Console().print("wrote " + ", ".join(str(p) for p in written))
+    Console().print(wrote, highlight=False, soft_wrap=True)
 
 
 def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:

@@ -13,15 +13,16 @@ if TYPE_CHECKING:
 
 scenario_app = typer.Typer(
     name="scenario",
-    help="Simulation scenarios of 'mcfn run' (docs/scenario.md): print the default to start from, check a file, "
-    "list the ways to serve each service.",
+    help="Simulation scenarios of 'mcfn run' (docs/formats/simulation-scenario.md): print the default to start "
+    "from, check a file, list the ways to serve each service.",
     rich_markup_mode=None,
 )
 
 
 @scenario_app.callback(invoke_without_command=True)
 def _scenario(ctx: typer.Context) -> None:
-    """Simulation scenarios of 'mcfn run' (docs/scenario.md): print the default to start from, check a file."""
+    """Simulation scenarios of 'mcfn run' (docs/formats/simulation-scenario.md): print the default to start from,
+    check a file."""
     if ctx.invoked_subcommand is None:  # 'mcfn scenario' alone: its help, as 'mcfn' alone prints mcfn's
         typer.echo(ctx.get_help())
 
@@ -47,7 +48,7 @@ def default_command(
 
 @scenario_app.command("check")
 def check_command(
-    file: Path = typer.Argument(..., metavar="FILE", help="Scenario YAML to check."),
+    file: Path = typer.Argument(..., metavar="FILE", help="Simulation scenario YAML to check."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Check a scenario file as 'mcfn run' reads it (fields, traces, failures) and summarise it on one line.
@@ -94,7 +95,9 @@ def _summary(file: Path, scenario: Scenario, world: World) -> dict[str, Any]:
 
 @scenario_app.command("options")
 def options_command(
-    file: Path | None = typer.Argument(None, metavar="[FILE]", help="Scenario YAML; without it, the embedded default."),
+    file: Path | None = typer.Argument(
+        None, metavar="[FILE]", help="Simulation scenario YAML; without it, the embedded default."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the table as JSON."),
 ) -> None:
     """List every way to serve each service: variant, exit, precision, accuracy and its source, work, and the

@@ -12,7 +12,9 @@ from mcfn.runtime.access import DEFAULT_CLUSTER_FILE
 
 
 def serve_command(
-    scenario: Path = typer.Argument(..., help="Runtime scenario YAML (see examples/runtime.yaml)."),
+    scenario: Path = typer.Argument(
+        ..., help="Runtime cluster YAML (docs/formats/runtime-cluster.md; examples/runtime.yaml)."
+    ),
     cluster_file: Path = typer.Option(
         DEFAULT_CLUSTER_FILE, "--cluster-file", help="Where to write the address and token for clients."
     ),

@@ -1,4 +1,5 @@
-"""The seed's allocation figures as data: the grid each one sweeps (``spec/allocation.md``, Defaults).
+"""The seed's allocation figures as data: the grid each one sweeps (``docs/formats/allocation.md``, the default
+scenario).
 
 Dependency-free on purpose, so the CLI can list the figures without importing solvers or plotting.
 """

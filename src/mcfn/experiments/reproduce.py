@@ -44,6 +44,11 @@ class Reproduction:
         }
 
 
+def figure_files(name: str) -> list[str]:
+    """The names of the files :func:`reproduce_figure` writes for figure ``name``."""
+    return [f"{name}.{suffix}" for suffix in ("csv", "json", "png")]
+
+
 def reproduce_figure(
     figure: FigureSpec,
     out_dir: Path,

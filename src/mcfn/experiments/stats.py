@@ -45,10 +45,16 @@ def mean_ci(values: Iterable[float | None], *, confidence: float = CONFIDENCE) -
     mean = math.fsum(xs) / n
     if n == 1:
         return MeanCI(mean=mean, half_width=None, n=1)
+    sd = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))
+    return MeanCI(mean=mean, half_width=half_width(sd, n, confidence=confidence), n=n)
+
+
+def half_width(sd: float, n: int, *, confidence: float = CONFIDENCE) -> float:
+    """The Student-t half-width ``t(0.5 + confidence / 2, n − 1) · sd / √n`` of the interval of a mean of ``n ≥ 2``
+    samples whose standard deviation is ``sd``."""
     from scipy.stats import t
 
-    sd = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))
-    return MeanCI(mean=mean, half_width=float(t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n), n=n)
+    return float(t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
 
 
 def summarise_numbers(

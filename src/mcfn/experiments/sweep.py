@@ -8,9 +8,8 @@ allocations that end in status ``error`` are counted and left out of the mean, n
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +18,7 @@ from mcfn.allocation.choices import Method, Scheme
 from mcfn.allocation.generator import InstanceSpec, generate_instance
 from mcfn.allocation.solve import allocate
 from mcfn.experiments.catalog import FigureSpec
+from mcfn.experiments.workers import worker_pool
 
 CSV_COLUMNS = (
     "bandwidth_mhz",
@@ -109,20 +109,19 @@ def run_sweep(
     units = [(seed, b, x) for b in figure.bandwidths_mhz for x in figure.x_values for seed in seeds]
     results: dict[tuple[int, float, float], list[Sample]] = {}
     total = len(units)
-    if jobs <= 1:
-        for done, unit in enumerate(units, 1):
-            results[unit] = solve_point(figure, *unit, method)
+    tasks = [(figure, *unit, method) for unit in units]
+    with worker_pool(jobs) if jobs > 1 else nullcontext() as pool:
+        solved = map(_solve_unit, tasks) if pool is None else pool.imap_unordered(_solve_unit, tasks)
+        for done, (unit, samples) in enumerate(solved, 1):
+            results[unit] = samples
             if on_progress:
                 on_progress(done, total)
-    else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = {pool.submit(solve_point, figure, *unit, method): unit for unit in units}
-            for done, future in enumerate(as_completed(futures), 1):
-                results[futures[future]] = future.result()
-                if on_progress:
-                    on_progress(done, total)
     return [sample for unit in units for sample in results[unit]]
+
+
+def _solve_unit(unit: tuple[FigureSpec, int, float, float, Method]) -> tuple[tuple[int, float, float], list[Sample]]:
+    figure, seed, bandwidth_mhz, x, method = unit
+    return (seed, bandwidth_mhz, x), solve_point(figure, seed, bandwidth_mhz, x, method)
 
 
 def aggregate(samples: list[Sample]) -> list[Point]:

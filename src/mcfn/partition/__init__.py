@@ -4,7 +4,7 @@ Public API::
 
     from mcfn.partition import load_tiers, plan_horizontal
     plan = plan_horizontal(graph, load_tiers("tiers.json"))
-    plan.to_json_dict()      # spec/partition.md's result document
+    plan.to_json_dict()      # the split plan document (docs/formats/layer-graph.md)
 
 Also: :func:`plan_early_exit` (exit and split within a deadline), :func:`plan_vertical` (fused tiles over
 compute nodes; :mod:`mcfn.partition.vertical_torch` runs them), :func:`split_by_tier` (a plan as runnable torch

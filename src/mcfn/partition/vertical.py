@@ -19,7 +19,7 @@ model and running the tiles on it live in :mod:`mcfn.partition.vertical_torch`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import permutations
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -75,6 +75,8 @@ class VerticalPlan:
     grid: tuple[int, int]
     tiles: tuple[Tile, ...]
     unsplit_flops: float
+    #: Each node computing the whole prefix alone (one tile of the whole output), the baselines of the split.
+    alone_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def latency_s(self) -> float:
@@ -93,6 +95,7 @@ class VerticalPlan:
             "latency_s": self.latency_s,
             "unsplit_flops": self.unsplit_flops,
             "halo_overhead": self.halo_overhead,
+            "alone_s": dict(self.alone_s),
             "tiles": [
                 {
                     "node": t.node,
@@ -195,7 +198,9 @@ def plan_vertical(
     else:
         arrangements = [nodes]
     tiles = min((_balance(prefix, order, grid) for order in arrangements), key=lambda ts: max(t.latency_s for t in ts))
-    return VerticalPlan(model, prefix[-1].id, grid, tuple(tiles), sum(op.flops for op in prefix))
+    whole = ((0, height), (0, width))
+    alone = {node.name: _tile(prefix, node, whole).latency_s for node in nodes}
+    return VerticalPlan(model, prefix[-1].id, grid, tuple(tiles), sum(op.flops for op in prefix), alone)
 
 
 def _signature(node: ComputeNode) -> tuple[float, float | None, float]:

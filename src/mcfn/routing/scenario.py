@@ -197,8 +197,24 @@ def _build(model: _Scenario) -> Scenario:
         by_role = [n.node_id for n in nodes if topology.role(n.node_id) in service.on_roles]
         instances[name] = list(dict.fromkeys([*service.instances, *by_role]))
         fleet.indices(instances[name])
+        largest = max((n.memory_bytes for n in nodes if n.node_id in instances[name]), default=0.0)
+        if service.memory_bytes > largest:
+            raise ValueError(
+                f"services.{name}.memory_bytes: {service.memory_bytes:g} exceeds the memory of every instance "
+                f"(at most {largest:g} bytes)"
+            )
     view = AwareView(fleet)
-    for advert in model.state.adverts:
+    slots = {node.node_id: node.vm_slots for node in nodes}
+    for k, advert in enumerate(model.state.adverts):
+        where = f"state.adverts[{k}]"
+        if advert.sent_s > model.state.now_s:
+            raise ValueError(
+                f"{where}.sent_s: {advert.sent_s} is after state.now_s {model.state.now_s} (from the future)"
+            )
+        if advert.node_id in slots and advert.busy_vms > slots[advert.node_id]:
+            raise ValueError(
+                f"{where}.busy_vms: {advert.busy_vms} exceeds the {slots[advert.node_id]} vm_slots of {advert.node_id}"
+            )
         view.receive(Advert(**advert.model_dump()))
     services = {
         name: ServiceSpec(

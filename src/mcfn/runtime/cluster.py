@@ -217,6 +217,8 @@ def _plan(name: str, model: _Model, hosts: list[str], scenario: Scenario, runtim
     links = []
     for (a, x), (b, y) in itertools.pairwise(zip(nodes, names, strict=True)):
         tree, j = topology.fastest_paths(a), topology.index_of(b)
+        if not tree.bottleneck_bps[j] > 0:
+            raise ValueError(f"tiers: the {y.value} agent {b} cannot be reached from the {x.value} agent {a}")
         links.append(Link(x.value, y.value, float(tree.bottleneck_bps[j]), float(tree.delay_s[j])))
     speeds = (max(player.node.per_op_flops_per_s) for player in players)  # the planner uses the players' times
     tiers = Tiers(tiers=tuple(PlanTier(t.value, f) for t, f in zip(names, speeds, strict=True)), links=tuple(links))

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from mcfn.scenario.default import DEFAULT_SCENARIO_YAML
-from mcfn.scenario.model import Failure, Scenario, Service, StageDoc, TraceMobilityDoc
+from mcfn.scenario.model import Failure, Scenario, ScenarioError, Service, StageDoc, TraceMobilityDoc
 from mcfn.scenario.zoo import derive_zoo_stages
 from mcfn.validation import validation_message
 
@@ -28,10 +28,6 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
 ]
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; the message is one line naming the bad field."""
 
 
 def parse_scenario(document: Any) -> Scenario:

@@ -1,5 +1,5 @@
 """The embedded default scenario of ``mcfn run``: 7 hexagonal cells with edge servers, a cloud, 300 mobile
-terminals, 3 services, 10 simulated minutes (documented field by field in ``docs/scenario.md``).
+terminals, 3 services, 10 simulated minutes (documented field by field in ``docs/formats/simulation-scenario.md``).
 
 ``classify`` is the zoo's ResNet-50 (:mod:`mcfn.models.zoo`; its stage derived by :mod:`mcfn.scenario.zoo`, its
 accuracy torchvision's published top-1) on a 150 kB JPEG rather than the 4.8 Mbit float tensor, with lighter ways

@@ -1,6 +1,7 @@
 """The simulation scenario as typed, frozen pydantic models: validated once, at the boundary.
 
-Every field, unit and default is documented in ``docs/scenario.md``; the field names carry their units.
+Every field, unit and default is documented in ``docs/formats/simulation-scenario.md``; the field names carry
+their units.
 A service is an explicit stage list (FLOPs per op class, output bits) or a model of the zoo with a split
 specification; :func:`mcfn.scenario.zoo.derive_zoo_stages` derives the stage list of the latter by driving
 :mod:`mcfn.partition` once the scenario is valid.
@@ -8,16 +9,17 @@ specification; :func:`mcfn.scenario.zoo.derive_zoo_stages` derives the stage lis
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from mcfn.allocation.problem import MBIT, AccuracyCurve
 from mcfn.compute.node import ComputeNode, Kind, OpClass, Tier
 from mcfn.models.zoo import PUBLISHED_TOP1, PUBLISHED_TOP1_INT8, load_zoo_graph
 from mcfn.network.topology.builders import HexSpec
 from mcfn.network.uplink import UPLINK_POLICY_NAMES
-from mcfn.validation import StrictModel
+from mcfn.validation import StrictModel, validation_message
 
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
@@ -414,12 +416,20 @@ class Failure(StrictModel):
         return self
 
 
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message is one line naming the bad field."""
+
+
 class Scenario(StrictModel):
-    """A whole simulation scenario (see ``docs/scenario.md``)."""
+    """A whole simulation scenario (see ``docs/formats/simulation-scenario.md``).
+
+    Build one with :func:`mcfn.scenario.load_scenario` or :func:`mcfn.scenario.parse_scenario`, and change one with
+    :meth:`model_copy`, which validates the result.
+    """
 
     duration_s: Positive = 600.0
     drain_s: NonNegative = 60.0
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
     utility_weight: Probability = 0.5
     max_reroutes: Annotated[int, Field(ge=0, le=100)] = 2
     network: Network = Network()
@@ -429,6 +439,24 @@ class Scenario(StrictModel):
     awareness: Awareness = Awareness()
     services: Annotated[tuple[Service, ...], Field(min_length=1)]
     failures: tuple[Failure, ...] = ()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Scenario:
+        """A copy with the fields of ``update`` changed, validated as a scenario file is (pydantic's own
+        ``model_copy`` skips validation: a negative duration would run with no task); raises
+        :class:`ScenarioError` naming the first bad field. Models given in ``update`` (a
+        :class:`Service`, a :class:`Radio`, …) were validated when they were built and are taken as they are."""
+        copy = super().model_copy(update=update, deep=deep)
+        try:
+            for name, value in (update or {}).items():
+                if name not in type(self).model_fields:
+                    raise ValueError(f"{name}: not a scenario field")
+                if not _holds_model(value):
+                    type(self).__pydantic_validator__.validate_assignment(copy, name, value)
+            return copy._consistent()
+        except ValidationError as exc:
+            raise ScenarioError(validation_message(exc)) from None
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from None
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -444,10 +472,21 @@ class Scenario(StrictModel):
         if twice:
             raise ValueError(f"service name {twice[0]!r} appears twice")
         nodes = {"edge": cells, "cloud": 0 if self.compute.cloud is None else 1}
+        edges = self.compute.edges or (self.compute.edge,)
+        memory = {
+            "edge": max(server.memory_bytes for server in edges[:cells]),
+            "cloud": 0.0 if self.compute.cloud is None else self.compute.cloud.memory_bytes,
+        }
         for s in self.services:
             for v in s.all_variants:
                 for k, stage in enumerate(v.stages):
                     where = f"service {s.name} variant {v.label} stage {k}"
+                    largest = max(memory[tier] for tier in stage.on)
+                    if stage.memory_bytes > largest:
+                        raise ValueError(
+                            f"{where}: memory_bytes {stage.memory_bytes:g} exceeds the memory of every node it may "
+                            f"run on ({', '.join(stage.on)}: at most {largest:g} bytes)"
+                        )
                     hosts = sum(nodes[tier] for tier in stage.on)
                     if stage.tiles > hosts:
                         raise ValueError(
@@ -470,3 +509,10 @@ class Scenario(StrictModel):
                     if split is not None and ("cloud" in (split.tiers or ()) or split.on == ("cloud",)):
                         raise ValueError(f"service {s.name} variant {v.label}: split uses the cloud, but there is none")
         return self
+
+
+def _holds_model(value: Any) -> bool:
+    """Whether ``value`` is a model or a sequence of them (already validated when built)."""
+    if isinstance(value, tuple | list):
+        return any(_holds_model(v) for v in value)
+    return isinstance(value, StrictModel)

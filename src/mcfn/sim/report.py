@@ -1,29 +1,30 @@
-"""Writing a policy comparison out: per-task CSV, JSON summary, the table's cells, and the plots
+"""Writing a policy comparison out: per-task records, JSON summary, the table's cells, and the plots
 (:mod:`mcfn.sim.plots`).
 
-Every number in the plots and the summary can be recomputed from ``tasks.csv`` (one row per task of every policy
-and seed); ``summary.json`` also holds the scenario that produced them. A comparison on several seeds reports,
-for every metric of a policy, its mean over the seeds with the half-width of its 95 % confidence interval
-(Student t, :mod:`mcfn.experiments.stats`), beside each seed's own summary; on one seed there is no interval.
+Every number in the plots and the summary can be recomputed from the per-task records (``tasks.parquet``, one row
+per task of every policy and seed: :mod:`mcfn.sim.task_records`); ``summary.json`` also holds the scenario that
+produced them. A comparison on several seeds reports, for every metric of a policy, its mean over the seeds with the
+half-width of its 95 % confidence interval (Student t, :mod:`mcfn.experiments.stats`), beside each seed's own
+summary; on one seed there is no interval.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from mcfn.experiments.stats import CONFIDENCE, mean_ci, summarise_numbers
-from mcfn.sim.records import STATUS_NAMES
 from mcfn.sim.run import RunResult
+from mcfn.sim.task_records import TasksFormat, tasks_file_name, write_tasks
 
 #: How every interval is computed, for titles, legends and the JSON summary.
 INTERVAL = f"{CONFIDENCE:.0%} confidence interval of the mean over seeds (Student t)"
+
+#: The file of :func:`summary_document` in a run's folder.
+SUMMARY_FILE = "summary.json"
 
 #: The summary metric that ranks the policies (higher is better).
 RANK_BY = ("mean_utility",)
@@ -157,84 +158,16 @@ def summary_document(scenario_doc: dict[str, Any], runs: Sequence[RunResult]) ->
     }
 
 
-def write_outputs(out: Path, scenario_doc: dict[str, Any], runs: Sequence[RunResult]) -> list[Path]:
-    """Write ``tasks.csv``, ``summary.json`` and the three plots into ``out``; returns the paths written."""
+def write_outputs(
+    out: Path, scenario_doc: dict[str, Any], runs: Sequence[RunResult], *, tasks_format: TasksFormat = "parquet"
+) -> list[Path]:
+    """Write the per-task records (``tasks.parquet``, or ``tasks.csv``: :mod:`mcfn.sim.task_records`),
+    ``summary.json`` and the three plots into ``out``; returns the paths written."""
     from mcfn.sim.plots import plot_comparison
 
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / "tasks.csv", out / "summary.json"]
-    _write_csv(written[0], runs)
+    written = [out / tasks_file_name(tasks_format), out / SUMMARY_FILE]
+    write_tasks(written[0], runs, tasks_format)
     written[1].write_text(json.dumps(summary_document(scenario_doc, runs), indent=2) + "\n", encoding="utf-8")
     written += plot_comparison(out, runs)
     return written
-
-
-def _write_csv(path: Path, runs: Sequence[RunResult]) -> None:
-    stages = max(run.columns["stage_node"].shape[1] for run in runs)
-    header = [
-        "policy",
-        "seed",
-        "task",
-        "service",
-        "variant",
-        "exit",
-        "terminal",
-        "ingress",
-        "delivered",
-        "status",
-        "reason",
-        "arrival_s",
-        "end_s",
-        "latency_s",
-        "upload_s",
-        "compute_s",
-        "met_deadline",
-        "compression",
-        "compute_share",
-        "accuracy",
-        "accuracy_source",
-        "utility",
-        "reroutes",
-        *(f"stage{k}_node" for k in range(stages)),
-    ]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for run in runs:
-            c, services = run.columns, run.services
-            nodes = [*run.nodes, ""]  # -1 (no stage) maps to ""
-            stations = [*run.stations, ""]
-            reasons = [*run.reasons, ""]
-            options = [*run.options, ("", "", "")]  # -1 (no option: failed before routing) maps to empty cells
-            served = [options[o] for o in c["option"].tolist()]
-            n = c["status"].size
-            stage_names = [[nodes[j] for j in c["stage_node"][:, k].tolist()] for k in range(c["stage_node"].shape[1])]
-            stage_names += [[""] * n] * (stages - len(stage_names))
-            rows = zip(
-                [run.policy] * n,
-                [run.seed] * n,
-                range(n),
-                [services[s] for s in c["service"].tolist()],
-                [o[0] for o in served],
-                [o[1] for o in served],
-                c["terminal"].tolist(),
-                [stations[s] for s in c["ingress"].tolist()],
-                [stations[s] for s in c["delivered"].tolist()],
-                [STATUS_NAMES[s] for s in c["status"].tolist()],
-                [reasons[r] for r in c["reason"].tolist()],
-                *(_floats(c[name]) for name in ("arrival_s", "end_s", "latency_s", "upload_s", "compute_s")),
-                [int(m) for m in c["met_deadline"].tolist()],
-                _floats(c["compression"]),
-                _floats(c["compute_share"]),
-                _floats(c["accuracy"]),
-                [o[2] for o in served],
-                _floats(c["utility"]),
-                c["reroutes"].tolist(),
-                *stage_names,
-                strict=True,
-            )
-            writer.writerows(rows)
-
-
-def _floats(values: np.ndarray) -> list[str]:
-    return ["" if v != v else repr(v) for v in values.tolist()]  # NaN (not applicable) as an empty cell

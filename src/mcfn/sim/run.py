@@ -11,16 +11,16 @@ independent samples across seeds), so the means over seeds come with confidence 
 
 from __future__ import annotations
 
+import math
 import multiprocessing
-import queue
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from mcfn.experiments.workers import progress_queue, worker_pool
 from mcfn.orchestration.choice import ORCHESTRATED
 from mcfn.routing import make_policy
 from mcfn.scenario import Scenario
@@ -29,6 +29,10 @@ from mcfn.sim.failures import Failures
 from mcfn.sim.model import NetworkModel
 from mcfn.sim.summary import summarise, task_columns
 from mcfn.sim.world import build_world
+
+#: The longest stretch of simulated time between two chances to report progress: a long run (days simulated)
+#: shows its progress from its first seconds rather than after 1 % of it.
+MAX_STEP_S = 1.0
 
 #: ``progress(simulated_s)``, called between chunks of the run.
 Progress = Callable[[float], None]
@@ -77,13 +81,15 @@ def simulate(
     model = prepare(scenario, policy)
     sim = model.sim
     started = time.perf_counter()
-    step_s = scenario.duration_s / chunks
-    for i in range(1, chunks + 1):
+    steps = max(chunks, math.ceil(scenario.duration_s / MAX_STEP_S))
+    step_s = scenario.duration_s / steps
+    for i in range(1, steps + 1):
         sim.run(until_s=i * step_s)
         if progress is not None:
             progress(sim.now)
     end_s = scenario.duration_s + scenario.drain_s
-    drain_step_s = min(step_s, 0.1)  # short steps: the horizon (the utilisations' denominator) ends soon after
+    # short steps: the horizon (the utilisations' denominator) ends soon after
+    drain_step_s = min(scenario.duration_s / chunks, 0.1)
     while model.table.in_flight and sim.now < end_s:
         sim.run(until_s=min(sim.now + drain_step_s, end_s))
     model.fail_all_in_flight(f"still in flight {scenario.drain_s:g} s after the arrivals stopped")
@@ -172,38 +178,27 @@ def _reporter(progress: RunProgress, policy: str, seed: int) -> Progress:
 def _compare_in_processes(
     units: list[tuple[str, str, Scenario]], *, jobs: int, progress: RunProgress | None
 ) -> dict[tuple[str, int], RunResult]:
-    context = multiprocessing.get_context("spawn")
-    heard: Any = context.Queue()  # (label, seed, simulated_s) from the workers
+    heard = progress_queue()  # (label, seed, simulated_s) from the workers
     runs: dict[tuple[str, int], RunResult] = {}
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(units)), mp_context=context, initializer=_start_worker, initargs=(heard,)
-    ) as pool:
-        pending: set[Future[RunResult]] = {
-            pool.submit(_simulate_in_worker, unit, name, label) for label, name, unit in units
-        }
-        try:
-            while pending:
-                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                _drain(heard, progress)
-                for future in done:
-                    run = future.result()
-                    runs[run.policy, run.seed] = run
-                    if progress is not None:
-                        progress(run.policy, run.seed, units[0][2].duration_s)
-        except BaseException:  # a failed run or an interrupt: start no other run
-            for future in pending:
-                future.cancel()
-            raise
+    with worker_pool(min(jobs, len(units)), initializer=_start_worker, initargs=(heard,)) as pool:
+        results = pool.imap_unordered(_simulate_in_worker, units)
+        while len(runs) < len(units):
+            try:
+                run = results.next(timeout=0.1)
+            except multiprocessing.TimeoutError:
+                run = None
+            _drain(heard, progress)
+            if run is not None:
+                runs[run.policy, run.seed] = run
+                if progress is not None:
+                    progress(run.policy, run.seed, units[0][2].duration_s)
     heard.close()
     return runs
 
 
 def _drain(heard: Any, progress: RunProgress | None) -> None:
-    while True:
-        try:
-            report = heard.get_nowait()
-        except queue.Empty:
-            return
+    while not heard.empty():
+        report = heard.get()
         if progress is not None:
             progress(*report)
 
@@ -217,7 +212,8 @@ def _start_worker(heard: Any) -> None:
     _worker_queue = heard
 
 
-def _simulate_in_worker(scenario: Scenario, policy: str, label: str) -> RunResult:
+def _simulate_in_worker(unit: tuple[str, str, Scenario]) -> RunResult:
+    label, policy, scenario = unit
     heard = _worker_queue
 
     def report(simulated_s: float) -> None:
