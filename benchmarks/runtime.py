@@ -73,6 +73,7 @@ import numpy as np
 
 from mcfn.runtime import blocking
 from mcfn.runtime import loop as event_loop
+from mcfn.runtime.auth import ClusterKeys, client_credential
 from mcfn.runtime.blocking import BlockingChannel, BlockingServer
 from mcfn.runtime.channel import Channel, connect, serve
 from mcfn.runtime.client import Client
@@ -80,7 +81,9 @@ from mcfn.runtime.cluster import LocalCluster, RuntimeScenario, parse_runtime_sc
 from mcfn.runtime.link import LinkProfile
 from mcfn.runtime.wire import Message, encode
 
-TOKEN = b"benchmark-token-0123456789abcdef"
+SECRET = "benchmark-token-0123456789abcdef"
+KEYS = ClusterKeys(SECRET, ())
+CLIENT = client_credential(KEYS.client_token)
 SIZES_BYTES = (1_000, 10_000, 100_000, 1_000_000, 10_000_000)
 MODELS = ("alexnet", "mobilenet_v2", "efficientnet_b0")
 BANDWIDTHS_BPS = (100e6, 20e6)
@@ -139,7 +142,7 @@ def _blocking_echo(channel: BlockingChannel) -> None:
 
 def _serve_blocking_echo_forever(ports: Any) -> None:
     """The data plane's echo (a process of its own, as an agent)."""
-    server = BlockingServer(_blocking_echo, token=TOKEN)
+    server = BlockingServer(_blocking_echo, keys=KEYS.keyring())
     ports.put(server.address[1])
     threading.Event().wait()
 
@@ -215,9 +218,9 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
     this process and in another, the data plane to an echo in another, raw asyncio stream, plain blocking socket
     (module docstring)."""
     raw_server = await asyncio.start_server(_raw_echo, "127.0.0.1", 0)
-    server = await serve(_channel_echo, token=TOKEN)
+    server = await serve(_channel_echo, keys=KEYS.keyring())
     reader, writer = await asyncio.open_connection("127.0.0.1", raw_server.sockets[0].getsockname()[1])
-    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5)
+    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], credential=CLIENT, timeout_s=5)
     context = multiprocessing.get_context("spawn")
     ports = context.Queue()
     echo = context.Process(target=_plain_echo, args=(ports,), daemon=True)
@@ -225,10 +228,10 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
     plain = socket.create_connection(("127.0.0.1", ports.get(timeout=60)))
     loop_echo = context.Process(target=_serve_echo_forever, args=(ports, loop), daemon=True)
     loop_echo.start()
-    loop_remote = await connect("127.0.0.1", ports.get(timeout=60), token=TOKEN, timeout_s=5)
+    loop_remote = await connect("127.0.0.1", ports.get(timeout=60), credential=CLIENT, timeout_s=5)
     remote_echo = context.Process(target=_serve_blocking_echo_forever, args=(ports,), daemon=True)
     remote_echo.start()
-    remote = blocking.connect("127.0.0.1", ports.get(timeout=60), token=TOKEN, timeout_s=5)
+    remote = blocking.connect("127.0.0.1", ports.get(timeout=60), credential=CLIENT, timeout_s=5)
     plain.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     answer = memoryview(bytearray(max(SIZES_BYTES) + 4))
     rows = []
@@ -288,7 +291,7 @@ async def direct_vs_relay(requests: int) -> dict[str, float]:
     plan = runtime.plans["resnet18"]
     x = np.random.default_rng(0).standard_normal(plan.input.shape).astype(np.float32)
     times: dict[str, list[float]] = {"direct": [], "relay": []}
-    async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+    async with LocalCluster(runtime, token=SECRET) as cluster:
         await cluster.wait_ready(timeout_s=180)
         for relay in (False, True):  # warm the connections
             await cluster.controller.infer("resnet18", x, relay=relay)
@@ -305,16 +308,16 @@ async def link_accuracy() -> tuple[float, float, float]:
     plane, and emulated."""
     link = LinkProfile(bandwidth_bps=20e6, delay_s=5e-3)
     blob = Message(kind="blob", tensors={"blob": np.zeros(1_000_000, dtype=np.uint8)})
-    server = await serve(_channel_echo, token=TOKEN)
-    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5, link=link)
+    server = await serve(_channel_echo, keys=KEYS.keyring())
+    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], credential=CLIENT, timeout_s=5, link=link)
     started = time.perf_counter()
     await channel.send(blob, timeout_s=10)
     await channel.receive(timeout_s=10)
     on_loop = time.perf_counter() - started
     await channel.close()
     server.close()
-    with BlockingServer(_blocking_echo, token=TOKEN) as threads:
-        plane = blocking.connect(*threads.address, token=TOKEN, timeout_s=5, link=link)
+    with BlockingServer(_blocking_echo, keys=KEYS.keyring()) as threads:
+        plane = blocking.connect(*threads.address, credential=CLIENT, timeout_s=5, link=link)
         started = time.perf_counter()
         plane.send(blob, timeout_s=10)
         plane.receive(timeout_s=10)
@@ -383,9 +386,9 @@ async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: in
     """Median predicted and actual latency (and their compute and network parts) of ``requests`` in a row (medians:
     other work on this machine slows some requests down)."""
     plan = runtime.plans[model]
-    async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+    async with LocalCluster(runtime, token=SECRET) as cluster:
         await cluster.wait_ready(timeout_s=180)
-        client = Client(*cluster.address, token=TOKEN, timeout_s=60)
+        client = Client(*cluster.address, token=KEYS.client_token, timeout_s=60)
         x = np.random.default_rng(0).standard_normal(plan.input.shape).astype(np.float32)
         await client.infer(model, x)  # warm the connections
         replies = [await client.infer(model, x) for _ in range(requests)]
@@ -408,7 +411,7 @@ async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: in
 
 def _serve_echo_forever(ports: Any, loop: str | None = None) -> None:
     async def main() -> None:
-        server = await serve(_channel_echo, token=TOKEN)
+        server = await serve(_channel_echo, keys=KEYS.keyring())
         ports.put(server.sockets[0].getsockname()[1])
         await asyncio.Event().wait()
 
@@ -416,7 +419,7 @@ def _serve_echo_forever(ports: Any, loop: str | None = None) -> None:
 
 
 def _channel_round_trips(port: int, rounds: int) -> list[float]:
-    channel = blocking.connect("127.0.0.1", port, token=TOKEN, timeout_s=10)
+    channel = blocking.connect("127.0.0.1", port, credential=CLIENT, timeout_s=10)
     medians = []
     for size in SIZES_BYTES:
         tensor = np.zeros(size // 4, dtype=np.float32)

@@ -97,7 +97,7 @@ def test_load_reports_percentiles_and_throughput(cluster_file):
         (["serve", "/nonexistent/runtime.yaml"], "cannot read"),
         (["serve", str(EXAMPLE), "--external", "edge1"], "need the cluster token: set $MCFN_CLUSTER_TOKEN"),
         (["agent", str(EXAMPLE), "--node", "edge1", "--controller", "somewhere"], "expected HOST:PORT"),
-        (["agent", str(EXAMPLE), "--node", "edge1", "--controller", "somewhere:80"], "needs the cluster token"),
+        (["agent", str(EXAMPLE), "--node", "edge1", "--controller", "somewhere:80"], "needs the cluster secret"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_status_two(args, expected, monkeypatch):

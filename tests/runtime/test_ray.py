@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import TOKEN, run
+from tests.runtime.conftest import CLIENT_TOKEN, SECRET, run
 from tests.runtime.test_cluster import local_output, scenario_document
 
 from mcfn.runtime.client import Client
@@ -48,10 +48,10 @@ def test_agents_as_ray_actors_serve_split_requests_and_survive_a_kill(local_ray)
 
     async def scenario():
         launcher = RayLauncher()
-        async with LocalCluster(runtime, token=TOKEN.decode(), launcher=launcher) as cluster:
+        async with LocalCluster(runtime, token=SECRET, launcher=launcher) as cluster:
             await cluster.wait_ready(timeout_s=120)
             actors = {a["name"] for a in ray.util.list_named_actors(all_namespaces=True)}
-            client = Client(*cluster.address, token=TOKEN)
+            client = Client(*cluster.address, token=CLIENT_TOKEN)
             first = await client.infer(TINY, x, policy="nearest-edge")
             cluster.kill("edge0")
             await cluster.controller.wait_until(lambda c: "edge0" not in c.live_agents, timeout_s=30)
@@ -87,7 +87,7 @@ def test_agents_run_on_the_ray_nodes_holding_their_resources_and_split_across_th
 
     async def scenario():
         launcher = RayLauncher()
-        async with LocalCluster(runtime, token=TOKEN.decode(), launcher=launcher) as cluster:
+        async with LocalCluster(runtime, token=SECRET, launcher=launcher) as cluster:
             spec = dataclasses.replace(cluster.agent_spec("edge0"), node_id="extra", resources={"no-such-machine": 1})
             with pytest.raises(ValueError, match="no-such-machine"):
                 launcher.start(spec)
@@ -101,7 +101,7 @@ def test_agents_run_on_the_ray_nodes_holding_their_resources_and_split_across_th
                 )
                 for node in cluster.node_ids
             }
-            client = Client(*cluster.address, token=TOKEN)
+            client = Client(*cluster.address, token=CLIENT_TOKEN)
             reply = await client.infer(TINY, x)
             await client.close()
         return nodes, reply

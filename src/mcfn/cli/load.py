@@ -44,7 +44,7 @@ def load_command(
 
     async def main(progress: Progress) -> Any:
         task = progress.add_task("load", total=duration)
-        client = Client(access.host, access.port, token=access.token.encode())
+        client = Client(access.host, access.port, token=access.token)
         try:
             return await open_loop(
                 client,

@@ -58,7 +58,7 @@ from mcfn.models.measure import LatencyTable, load_latency_table
 from mcfn.network.topology.io import read_yaml
 from mcfn.routing.scenario import Scenario, ScenarioError, parse_scenario
 from mcfn.runtime.agent import AgentSpec
-from mcfn.runtime.auth import check_token, new_token
+from mcfn.runtime.auth import ClusterKeys, new_token
 from mcfn.runtime.controller import Controller
 from mcfn.runtime.launch import Launcher, ProcessLauncher
 from mcfn.runtime.plan import ModelPlan, plan_balanced, plan_over_tiers
@@ -260,7 +260,7 @@ class LocalCluster:
             _entry(runtime, node_id)
         self.external = frozenset(external)
         self.token = token or new_token()
-        check_token(self.token.encode())
+        self.keys = ClusterKeys(self.token, self.node_ids)
         self.controller = self._new_controller()
         self.launcher = launcher or ProcessLauncher()
         self._advertised_host = advertised_host
@@ -274,7 +274,8 @@ class LocalCluster:
             plans=runtime.plans,
             deadlines_s=runtime.deadlines_s,
             ingress=runtime.ingress,
-            token=self.token.encode(),
+            keys=self.keys,
+            hosted={node: hosted_stages(runtime, node) for node in self.node_ids},
             policy=runtime.policy,
             max_attempts=runtime.max_attempts,
         )
@@ -349,7 +350,8 @@ class LocalCluster:
     def agent_spec(self, node_id: str) -> AgentSpec:
         """What the agent of ``node_id`` is started with."""
         host, port = self.address
-        return agent_spec(self.runtime, node_id, controller=(self._advertised_host or host, port), token=self.token)
+        address = (self._advertised_host or host, port)
+        return agent_spec(self.runtime, node_id, controller=address, agent_secret=self.keys.agent_secret)
 
 
 def _entry(runtime: RuntimeScenario, node_id: str) -> AgentEntry:
@@ -378,13 +380,14 @@ def agent_spec(
     node_id: str,
     *,
     controller: tuple[str, int],
-    token: str,
+    agent_secret: str,
     host: str | None = None,
     supervised: bool = True,
 ) -> AgentSpec:
     """What the agent of ``node_id`` is started with: its entry in ``runtime``, the ``controller`` address it
-    registers with, the cluster ``token``; it listens on ``host`` (by default the scenario's ``runtime.host``).
-    ``supervised=False`` for a standalone agent (``mcfn agent``), which outlives the process that started it."""
+    registers with, the cluster's agent secret (:class:`~mcfn.runtime.auth.ClusterKeys`); it listens on ``host``
+    (by default the scenario's ``runtime.host``). ``supervised=False`` for a standalone agent (``mcfn agent``),
+    which outlives the process that started it."""
     entry = _entry(runtime, node_id)
     period = runtime.advert_period_s
     return AgentSpec(
@@ -394,7 +397,7 @@ def agent_spec(
         stages=hosted_stages(runtime, node_id),
         controller_host=controller[0],
         controller_port=controller[1],
-        token=token,
+        agent_secret=agent_secret,
         host=host or runtime.host,
         workers=entry.workers,
         max_queue=entry.max_queue,
