@@ -157,7 +157,7 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view(loop,
     assert all(a["speed_flops_per_s"] > 0 for a in status["agents"] if a["node"] in spread)
 
 
-def test_busy_killed_or_hung_agents_are_avoided_and_a_restarted_one_rejoins():
+def test_busy_killed_or_hung_agents_are_avoided_and_a_crashed_one_is_restarted():
     runtime = parse_runtime_scenario(
         scenario_document(
             agents=[
@@ -192,10 +192,14 @@ def test_busy_killed_or_hung_agents_are_avoided_and_a_restarted_one_rejoins():
                 passed_over = await client.infer(TINY, x, policy="nearest-edge", deadline_s=2.0)
             finally:
                 os.kill(pid, signal.SIGCONT)
+            os.kill(pid, signal.SIGKILL)  # a crash: the cluster restarts the agent, which registers again
+            await cluster.controller.wait_until(lambda c: "edge0" not in c.live_agents, timeout_s=10)
+            await cluster.wait_ready(timeout_s=60)
+            restarted = (cluster.restarts["edge0"], cluster.launcher.pid("edge0") != pid)
             await client.close()
-        return refused, retried, rejoined, hung, waited, passed_over
+        return refused, retried, rejoined, hung, waited, passed_over, restarted
 
-    refused, retried, rejoined, hung, waited, passed_over = run(scenario(), timeout_s=120)
+    refused, retried, rejoined, hung, waited, passed_over, restarted = run(scenario(), timeout_s=120)
     expected = local_output(TINY, x)
     assert refused.fields["attempts"] == 2
     assert "edge0" not in {s["node"] for s in refused.fields["stages"]}
@@ -210,6 +214,7 @@ def test_busy_killed_or_hung_agents_are_avoided_and_a_restarted_one_rejoins():
     assert waited < 1.5
     assert passed_over.fields["attempts"] == 1
     assert "edge0" not in {s["node"] for s in passed_over.fields["stages"]}
+    assert restarted == (1, True)
 
 
 def test_a_refusal_or_a_kill_in_the_middle_of_a_forwarded_route_is_reported_and_retried():

@@ -90,6 +90,8 @@ class AgentSpec:
     #: Ray resources the agent's actor asks for besides its CPUs (where a Ray launcher places it; a process
     #: launcher ignores them).
     resources: dict[str, float] = field(default_factory=dict)
+    #: CPUs the agent's Ray actor asks for.
+    cpus: float = 1.0
     #: End when the process that started the agent is gone (an agent of a local cluster); a standalone agent
     #: (``mcfn agent``) serves until it is stopped.
     supervised: bool = True
@@ -97,6 +99,8 @@ class AgentSpec:
     def __post_init__(self) -> None:
         if self.workers < 1 or self.max_queue < 0:
             raise ValueError(f"agent {self.node_id}: workers must be >= 1 and max_queue >= 0")
+        if not self.cpus >= 0:
+            raise ValueError(f"agent {self.node_id}: cpus must be >= 0, got {self.cpus}")
         if not self.slowdown >= 1:
             raise ValueError(f"agent {self.node_id}: slowdown must be >= 1, got {self.slowdown}")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from mcfn.runtime.controller import INPUT, OUTPUT, InferError
 from mcfn.runtime.wire import FrameError, Message
 
 #: Seconds a call may take beyond its deadline: the controller's last answer on its way back.
-MARGIN_S = 0.1
+MARGIN_S = 0.05
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -55,7 +56,7 @@ class Client:
     ) -> Reply:
         """Serve ``tensor`` with ``model`` within ``deadline_s`` (the model's default at the controller if
         ``None``); raises :class:`InferError` with the controller's reason, or saying that no answer came in time."""
-        fields: dict[str, Any] = {"model": model}
+        fields: dict[str, Any] = {"model": model, "sent_at_s": time.time()}
         if deadline_s is not None:
             fields["deadline_s"] = deadline_s
         if policy is not None:
@@ -112,6 +113,8 @@ class Client:
             return await answer
         finally:
             del self._answers[tag]
+            if answer.done() and not answer.cancelled():
+                answer.exception()  # seen: a connection lost after this request gave up fails it unawaited
 
     async def _connected(self) -> Channel:
         async with self._connecting:

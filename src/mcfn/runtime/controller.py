@@ -31,7 +31,11 @@ Admission: the deadline is the client's (what it leaves when the request is sent
 router predicts to end after it is refused at once, with the prediction as the reason, instead of queueing where
 it would miss it and delay the requests behind it (load shedding by predicted completion, as in Clipper's and
 Clockwork's deadline-aware admission: Crankshaw et al., NSDI 2017; Gujarati et al., OSDI 2020). The router's view
-counts every placement it has made since an agent's last advert, so a burst is predicted as the queue it builds.
+counts every placement it has made since an agent's last advert, so a burst is predicted as the queue it builds;
+and the requests already in flight are weighed by the service the controller measures
+(:mod:`mcfn.runtime.admission`), which sees what the router does not (a loaded machine's every other wait). A
+client stamps its request with its wall clock, and the time the request waited to be read here comes off its
+budget (client and controller clocks agree on one host, and to NTP's few milliseconds across hosts).
 
 Roles (:mod:`mcfn.runtime.auth`): a connection is a client's or an agent's, by the key it proved. Clients may ask
 for ``infer`` and ``status``, many requests at once on one connection, each answer carrying the request's ``tag``;
@@ -58,6 +62,7 @@ from mcfn.compute.ids import ServiceCatalog
 from mcfn.routing import POLICIES, Policy, Router, SplitRequest, Stage, StagedRoute, make_policy
 from mcfn.routing.chain import route_stages_optimal
 from mcfn.routing.scenario import Scenario
+from mcfn.runtime.admission import Admission
 from mcfn.runtime.auth import AGENT, CLIENT, AuthError, ClusterKeys
 from mcfn.runtime.channel import REJECTED, Channel, RemoteError, ServerStats, serve
 from mcfn.runtime.link import IDEAL, LinkProfile
@@ -184,6 +189,7 @@ class Controller:
         self._sessions: set[asyncio.Task[Any]] = set()
         self._pool = ChannelPool(credential=keys.agents.controller(), idle_s=idle_s)
         self._pending: dict[str, _Pending] = {}
+        self._admissions: dict[str, Admission] = {}
         self._suspects: set[str] = set()  # failed to start a stage in time: passed over until they advertise again
         self._changed = asyncio.Condition()
         self.view = AwareView(scenario.fleet)
@@ -294,7 +300,7 @@ class Controller:
         self._suspects.discard(hello.node)
         try:
             await channel.send(Message(kind="registered"), timeout_s=5.0)
-            silence_s = 5 * hello.advert_period_s + 1.0
+            silence_s = 10 * hello.advert_period_s + 1.0  # generous: a loaded machine delays adverts
             while True:
                 message = await channel.receive(timeout_s=silence_s)
                 if message.kind != "advert":
@@ -361,9 +367,14 @@ class Controller:
             return Message(kind="error", fields={"reason": str(exc)})
         if set(message.tensors) != {INPUT}:
             return Message(kind="error", fields={"reason": f"infer needs one tensor named {INPUT!r}"})
+        deadline_s = request.deadline_s if request.deadline_s is not None else self._deadlines_s.get(request.model)
+        if deadline_s is not None and request.sent_at_s is not None:
+            deadline_s -= max(0.0, time.time() - request.sent_at_s)  # what it waited to be read here
+            if deadline_s <= 0:
+                return Message(kind="error", fields={"reason": "overloaded: the deadline passed before it was read"})
         try:
             outcome = await self.infer(
-                request.model, message.tensors[INPUT], deadline_s=request.deadline_s, policy=request.policy
+                request.model, message.tensors[INPUT], deadline_s=deadline_s, policy=request.policy
             )
         except (InferError, ValueError) as exc:
             return Message(kind="error", fields={"reason": str(exc)})
@@ -390,7 +401,9 @@ class Controller:
                     "advert_age_s": float(ages[j]) if np.isfinite(ages[j]) else None,
                 }
             )
-        return {"ingress": self._ingress, "models": sorted(self._plans), "agents": agents}
+        models = sorted(self._plans)
+        deadlines = {model: self._deadlines_s[model] for model in models}
+        return {"ingress": self._ingress, "models": models, "deadlines_s": deadlines, "agents": agents}
 
     # --- requests --------------------------------------------------------------------------------------------
     async def infer(
@@ -419,26 +432,46 @@ class Controller:
         self._check_policy(name)
         loop = asyncio.get_running_loop()
         budget_s = deadline_s if deadline_s is not None else self._deadlines_s[model]
+        admission = self._admission(plan)
+        if not admission.admits(budget_s):
+            raise InferError(
+                f"overloaded: {model} refused at once, {admission.in_flight} requests in flight predict "
+                f"{admission.predicted_s():.3f} s of the {budget_s:.3f} s left of its deadline"
+            )
         started = time.perf_counter()  # loop.time() may count whole milliseconds (uvloop)
         deadline = loop.time() + budget_s
         excluded: dict[str, str] = {}
-        for attempt in range(1, self._max_attempts + 1):
-            route = self._route(plan, excluded, name, deadline - loop.time())
-            try:
-                output, stages = await self._run(plan, route, tensor, deadline, relay=relay)
-            except _StageFailedError as failure:
-                excluded[failure.node_id] = failure.reason
-                continue
-            return InferOutcome(
-                model=model,
-                output=output,
-                latency_s=time.perf_counter() - started,
-                predicted_latency_s=route.latency_s,
-                attempts=attempt,
-                stages=stages,
-            )
+        admission.start()
+        served_s = None
+        try:
+            for attempt in range(1, self._max_attempts + 1):
+                route = self._route(plan, excluded, name, deadline - loop.time())
+                try:
+                    output, stages = await self._run(plan, route, tensor, deadline, relay=relay)
+                except _StageFailedError as failure:
+                    excluded[failure.node_id] = failure.reason
+                    continue
+                served_s = time.perf_counter() - started
+                return InferOutcome(
+                    model=model,
+                    output=output,
+                    latency_s=served_s,
+                    predicted_latency_s=route.latency_s,
+                    attempts=attempt,
+                    stages=stages,
+                )
+        finally:
+            admission.finish(served_s)
         failures = "; ".join(f"{node}: {reason}" for node, reason in excluded.items())
         raise InferError(f"{model}: gave up after {self._max_attempts} attempts ({failures})")
+
+    def _admission(self, plan: ModelPlan) -> Admission:
+        """The admission of ``plan``'s requests, serving as many at once as the live agents of its first stage
+        have workers."""
+        admission = self._admissions.setdefault(plan.model, Admission(servers=1))
+        first = plan.stages[0].service_id
+        admission.servers = max(1, sum(a.hello.workers for a in self._agents.values() if first in a.hello.stages))
+        return admission
 
     def _check_policy(self, name: str) -> None:
         if name != OPTIMAL and name not in POLICIES:
@@ -475,8 +508,8 @@ class Controller:
             route = router.route_stages(request, chooser, now_s=now, record=False)
         if route.latency_s > budget_s:
             raise InferError(
-                f"{plan.model}: overloaded, refused at once: predicted {route.latency_s:.3f} s, more than the "
-                f"{budget_s:.3f} s left of its deadline"
+                f"overloaded: {plan.model} refused at once, predicted to take {route.latency_s:.3f} s, more than "
+                f"the {budget_s:.3f} s left of its deadline"
             )
         if policy != OPTIMAL:
             router.record(route)

@@ -42,11 +42,13 @@ class AdvertFields(StrictModel):
 
 
 class Infer(StrictModel):
-    """A client's request: ``deadline_s`` is what its deadline leaves when the client sends it (the model's
-    default if ``None``); ``tag`` names the answer among the others on the same connection."""
+    """A client's request: ``deadline_s`` is what its deadline leaves when the client sends it at ``sent_at_s``
+    (its wall clock; the model's default deadline if ``None``); ``tag`` names the answer among the others on the
+    same connection."""
 
     model: str
     deadline_s: Annotated[float, Field(gt=0)] | None = None
+    sent_at_s: float | None = None
     policy: str | None = None
     tag: Annotated[int, Field(ge=0)] = 0
 
