@@ -15,6 +15,7 @@ from tests.runtime.conftest import CLIENT, CLIENT_TOKEN, KEYS, SECRET, run
 from tests.runtime.test_cluster import scenario_document
 
 from mcfn.runtime import blocking
+from mcfn.runtime.admission import HEADROOM, Admission
 from mcfn.runtime.auth import AGENT, AuthError, Credential, Peer
 from mcfn.runtime.blocking import BlockingChannel, BlockingServer
 from mcfn.runtime.channel import MAX_UNAUTHENTICATED, ServerStats, connect, serve
@@ -219,3 +220,26 @@ def test_a_controller_that_never_answers_costs_a_client_its_deadline_and_the_mar
         failed, waited = run(scenario())
     assert "no answer from the controller at 127.0.0.1:" in str(failed)
     assert 0.3 <= waited < 0.3 + MARGIN_S + 0.1
+
+
+def test_admission_admits_while_a_server_is_free_then_by_the_measured_service():
+    now = [0.0]
+    admission = Admission(servers=2, clock=lambda: now[0])
+    admission.start()
+    admission.start()
+    assert admission.predicted_s() == 0.0  # nothing measured yet: no grounds to refuse
+    for _ in range(11):  # eleven served in 50 ms each, 20 ms apart: 50 per second, 2.5 at once
+        admission.start()
+        admission.finish(0.05)
+        now[0] += 0.02
+    admission.finish(None)  # one not served counts in no rate
+    admission.start()
+    assert admission.predicted_s() == pytest.approx(0.05 * 3 / 2.5)  # a third joins two: 2.5 served at once
+    for _ in range(2):
+        admission.start()
+    # four in flight: a fifth waits its turn among the 2.5 the cluster serves at once
+    assert admission.predicted_s() == pytest.approx(0.05 * 5 / 2.5)
+    assert admission.admits(0.101 / HEADROOM)
+    assert not admission.admits(0.099 / HEADROOM)
+    now[0] += 2.0  # an idle spell longer than the window: nothing measured, nothing refused
+    assert admission.predicted_s() == 0.0

@@ -74,33 +74,24 @@ def load_command(
                 task = progress.add_task("measuring capacity", total=None)
                 workers = sum(agent["workers"] for agent in status["agents"])
                 base = await capacity(
-                    client, model=model, inputs=inputs, deadline_s=deadline, duration_s=duration, in_flight=2 * workers
+                    client, model=model, inputs=inputs, deadline_s=deadline, duration_s=duration, in_flight=4 * workers
                 )
                 progress.remove_task(task)
+            load = {"model": model, "inputs": inputs, "duration_s": duration, "deadline_s": deadline, "rng": rng}
             if not sweep:
                 task = progress.add_task(f"{model} at {base:g}/s", total=duration)
-                report = await open_loop(
-                    client,
-                    model=model,
-                    inputs=inputs,
-                    rate_per_s=base,
-                    duration_s=duration,
-                    deadline_s=deadline,
-                    rng=rng,
-                    policy=policy,
-                    on_progress=lambda at: progress.update(task, completed=at),
-                )
-                return base, [report]
+
+                def arrived(at: float) -> None:
+                    progress.update(task, completed=at)
+
+                return base, [await open_loop(client, rate_per_s=base, policy=policy, on_progress=arrived, **load)]
             task = progress.add_task(f"{model}: sweep up to {2 * base:g}/s", total=len(SWEEP_FACTORS))
             reports = await run_sweep(
                 client,
-                model=model,
-                inputs=inputs,
                 rates_per_s=[f * base for f in SWEEP_FACTORS],
-                duration_s=duration,
-                deadline_s=deadline,
-                rng=rng,
                 on_progress=lambda done: progress.update(task, completed=done),
+                policy=policy,
+                **load,
             )
             return base, reports
         finally:

@@ -21,8 +21,10 @@ fingerprint of each plan it hosts, so the controller refuses an agent that made 
 Stages travel on the data plane of :mod:`mcfn.runtime.blocking`: the agent serves each connection in a thread of
 its own (accepting or refusing a ``run`` there), a worker thread computes the stage and then sends its output on
 from that same thread, over a blocking connection, with no hand-over to an event loop on the way (the reason, in
-numbers: :mod:`mcfn.runtime.blocking`). The event loop only advertises. Workers beyond ``workers`` only send: a
-semaphore lets ``workers`` of them compute at once, so a slow emulated link never holds a compute slot.
+numbers: :mod:`mcfn.runtime.blocking`). The event loop only advertises. Workers beyond ``workers`` only send:
+``workers`` of them compute at once, so a slow emulated link never holds a compute slot, and a free slot goes to
+the stage whose request ends first (:mod:`mcfn.runtime.slots`); a stage whose request's deadline passed while it
+queued is not computed (its controller has answered already), but reported failed.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from mcfn.runtime.channel import RemoteError, connect
 from mcfn.runtime.messages import Failed, Result, Run, StageReport, parse_fields
 from mcfn.runtime.plan import ModelPlan, StagePlan, build_parts, run_part, run_stage
 from mcfn.runtime.pool import IDLE_S, BlockingPool
+from mcfn.runtime.slots import DeadlineSlots
 from mcfn.runtime.wire import FrameError, Message
 
 #: How a connection to a peer can fail, other than by an ``error`` answer.
@@ -133,7 +136,7 @@ class Agent:
         self._pool = ThreadPoolExecutor(
             max_workers=spec.workers + spec.max_queue + MAX_SENDING, thread_name_prefix=f"agent-{spec.node_id}"
         )
-        self._slots = threading.Semaphore(spec.workers)
+        self._slots = DeadlineSlots(spec.workers)
         self._lock = threading.Lock()  # over the counters below: connection and worker threads update them
         self._waiting = 0
         self._busy = 0
@@ -216,7 +219,10 @@ class Agent:
         last, the result to the controller; a failure on the way is reported to the controller, naming the node
         that failed."""
         try:
-            output, queue_s, compute_s = self._compute_queued(stage, tensors, accepted_at)
+            output, queue_s, compute_s = self._compute_queued(stage, tensors, accepted_at, deadline)
+        except TimeoutError:
+            self._report(run.request, self.spec.node_id, f"deadline passed while {stage.service_id} queued")
+            return
         except Exception as exc:  # a stage that raises fails its request, not the agent
             log.exception("stage %s failed", stage.service_id)
             self._report(run.request, self.spec.node_id, f"stage {stage.service_id} raised {exc!r}")
@@ -266,21 +272,27 @@ class Agent:
             )
 
     def _compute_queued(
-        self, stage: StagePlan, tensors: dict[str, np.ndarray], accepted_at: float
+        self, stage: StagePlan, tensors: dict[str, np.ndarray], accepted_at: float, deadline: float
     ) -> tuple[dict[str, np.ndarray], float, float]:
         """The stage's output once a compute slot is free, with the seconds it queued (since ``accepted_at``) and
-        computed."""
-        with self._slots:
+        computed; ``TimeoutError`` instead if the request's ``deadline`` (``time.monotonic``) passed while it
+        queued (its controller has answered already: computing it would only delay the requests behind it)."""
+        self._slots.acquire(deadline)
+        try:
             with self._lock:
                 self._waiting -= 1
                 self._queue_flops -= stage.flops
                 self._busy += 1
             queue_s = time.perf_counter() - accepted_at
             try:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(f"deadline passed while {stage.service_id} queued")
                 output, compute_s = self._compute(stage.service_id, tensors)
             finally:
                 with self._lock:
                     self._busy -= 1
+        finally:
+            self._slots.release()
         with self._lock:
             self._done_flops += stage.flops
             self._done_s += compute_s

@@ -478,17 +478,17 @@ class Controller:
             raise ValueError(f"unknown routing policy {name!r}; known: {', '.join([*POLICIES, OPTIMAL])}")
 
     def _route(self, plan: ModelPlan, excluded: Mapping[str, str], policy: str, budget_s: float) -> StagedRoute:
-        """The placement of ``plan``'s stages on live agents not ``excluded`` nor suspected; :class:`InferError`
+        """The placement of ``plan``'s stages on live agents not ``excluded`` (nor suspected, unless only suspects
+        are left); :class:`InferError`
         if there is none, or if it is predicted to end after ``budget_s`` (the request is shed)."""
         if budget_s <= 0:
             raise InferError(f"{plan.model}: deadline exceeded before placement ({'; '.join(excluded.values())})")
         hosts = {}
         for stage in plan.stages:
-            live = [
-                n
-                for n, a in self._agents.items()
-                if stage.service_id in a.hello.stages and n not in excluded and n not in self._suspects
+            candidates = [
+                n for n, a in self._agents.items() if stage.service_id in a.hello.stages and n not in excluded
             ]
+            live = [n for n in candidates if n not in self._suspects] or candidates  # suspects if there is no other
             if not live:
                 why = "; ".join(f"{node}: {reason}" for node, reason in excluded.items())
                 raise InferError(f"no live agent hosts stage {stage.service_id}" + (f" (failed: {why})" if why else ""))

@@ -139,10 +139,13 @@ async def open_loop(
 async def capacity(
     client: Client, *, model: str, inputs: np.ndarray, deadline_s: float, duration_s: float, in_flight: int
 ) -> float:
-    """Requests per second the cluster serves with ``in_flight`` requests always outstanding (a closed loop, so
-    it never queues more than that), over ``duration_s``: its capacity, if ``in_flight`` fills every worker."""
+    """Requests per second the cluster serves with ``in_flight`` requests always outstanding (a closed loop, so it
+    never queues more than that; a refused one is sent again after a fiftieth of its deadline), counted over the
+    last three quarters of ``duration_s`` (the first warms the cluster up): its capacity, if ``in_flight`` keeps
+    every worker busy."""
     served = 0
-    end = time.perf_counter() + duration_s
+    started = time.perf_counter()
+    counted_from, end = started + duration_s / 4, started + duration_s
 
     async def worker() -> None:
         nonlocal served
@@ -150,40 +153,27 @@ async def capacity(
             try:
                 await client.infer(model, inputs, deadline_s=deadline_s)
             except InferError:
-                await asyncio.sleep(deadline_s / 10)  # shed: the cluster is full, try again shortly
+                await asyncio.sleep(deadline_s / 50)  # shed: the cluster is full; ask again shortly
                 continue
-            served += 1
+            if time.perf_counter() >= counted_from:
+                served += 1
 
-    started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
-    return served / (time.perf_counter() - started)
+    return served / (time.perf_counter() - counted_from)
 
 
 async def sweep(
     client: Client,
     *,
-    model: str,
-    inputs: np.ndarray,
     rates_per_s: Sequence[float],
-    duration_s: float,
-    deadline_s: float,
-    rng: np.random.Generator,
     on_progress: Callable[[int], None] | None = None,
+    **load: Any,
 ) -> list[LoadReport]:
-    """:func:`open_loop` at each of ``rates_per_s`` in turn (after the answers of the one before are in)."""
+    """:func:`open_loop` with the options ``load`` at each of ``rates_per_s`` in turn (after the answers of the one
+    before are in); ``on_progress`` is told how many are done."""
     reports = []
     for k, rate in enumerate(rates_per_s):
-        reports.append(
-            await open_loop(
-                client,
-                model=model,
-                inputs=inputs,
-                rate_per_s=rate,
-                duration_s=duration_s,
-                deadline_s=deadline_s,
-                rng=rng,
-            )
-        )
+        reports.append(await open_loop(client, rate_per_s=rate, **load))
         if on_progress is not None:
             on_progress(k + 1)
     return reports
