@@ -51,8 +51,10 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    the data plane that agents forward on (an authenticated blocking channel to a spawned echo server); median of
    ``--rounds``.
 5. **Overload** (``overload``): the example cluster (``examples/runtime.yaml``: three agents on this machine) serving
-   tiny-resnet with its 1 s deadline. Its capacity is measured first (:func:`mcfn.runtime.load.capacity`: a
-   closed loop keeping four times its workers' requests in flight, ``--load-s``), then open-loop Poisson load at
+   tiny-resnet with its 1 s deadline. Its capacity is measured first: from the rate a closed loop reaches
+   (:func:`mcfn.runtime.load.capacity`, four times its workers' requests in flight), the open-loop rate doubles
+   until the goodput no longer keeps up (:func:`mcfn.runtime.load.saturation`, ``--load-s`` each), and the most
+   goodput seen is the capacity; then open-loop Poisson load at
    0.5, 1, 1.5 and 2 times it (``--load-s`` each; :func:`mcfn.runtime.load.sweep`): goodput (served within the
    deadline) against capacity, the served requests' p99 against the deadline, refusals, and answers later than
    deadline + 100 ms.
@@ -92,7 +94,7 @@ from mcfn.runtime.client import Client
 from mcfn.runtime.cluster import LocalCluster, RuntimeScenario, load_runtime_scenario, parse_runtime_scenario
 from mcfn.runtime.launch import ProcessLauncher
 from mcfn.runtime.link import LinkProfile
-from mcfn.runtime.load import LoadReport, capacity, open_loop, sweep
+from mcfn.runtime.load import LoadReport, capacity, open_loop, saturation, sweep
 from mcfn.runtime.models import input_shape
 from mcfn.runtime.wire import Message, encode
 
@@ -598,7 +600,9 @@ async def _example_cluster(
         try:
             workers = sum(entry.workers for entry in runtime.agents)
             args = {"model": LOAD_MODEL, "inputs": x, "deadline_s": deadline_s}
-            rate = await capacity(client, **args, duration_s=capacity_s, in_flight=4 * workers)
+            closed = await capacity(client, **args, duration_s=capacity_s, in_flight=4 * workers)
+            rng = np.random.default_rng(3)
+            rate = await saturation(client, **args, start_per_s=closed, duration_s=capacity_s, rng=rng)
             return await work(cluster, client, x, deadline_s, rate)
         finally:
             await client.close()

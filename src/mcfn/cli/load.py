@@ -48,7 +48,7 @@ def load_command(
     from mcfn.runtime.access import ClusterAccess
     from mcfn.runtime.client import Client
     from mcfn.runtime.controller import InferError
-    from mcfn.runtime.load import capacity, open_loop
+    from mcfn.runtime.load import capacity, open_loop, saturation
     from mcfn.runtime.load import sweep as run_sweep
     from mcfn.runtime.models import input_shape
 
@@ -69,15 +69,16 @@ def load_command(
             if model not in status["models"]:
                 raise UserInputError(f"model {model!r} is not deployed; deployed: {', '.join(status['models'])}")
             deadline = deadline_s or float(status["deadlines_s"][model])
+            load = {"model": model, "inputs": inputs, "duration_s": duration, "deadline_s": deadline, "rng": rng}
             base = rate
             if base is None:
                 task = progress.add_task("measuring capacity", total=None)
                 workers = sum(agent["workers"] for agent in status["agents"])
-                base = await capacity(
+                closed = await capacity(
                     client, model=model, inputs=inputs, deadline_s=deadline, duration_s=duration, in_flight=4 * workers
                 )
+                base = await saturation(client, start_per_s=closed, **load)
                 progress.remove_task(task)
-            load = {"model": model, "inputs": inputs, "duration_s": duration, "deadline_s": deadline, "rng": rng}
             if not sweep:
                 task = progress.add_task(f"{model} at {base:g}/s", total=duration)
 

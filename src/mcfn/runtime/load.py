@@ -6,8 +6,10 @@ Every request carries the same deadline, and the report judges the cluster by it
 requests served within their deadline; a refusal (the controller shed the request at once, saying so) and a
 failure are counted by reason; an answer of either kind that came later than the deadline and
 :data:`LATE_MARGIN_S` is *late* — what a client must never see. :func:`capacity` measures the most the cluster
-serves (a closed loop that keeps enough requests in flight to saturate it), and :func:`sweep` runs the open loop
-at rates relative to it, the overload curve of ``mcfn load --sweep`` and ``benchmarks/runtime.py``.
+serves with a given number of requests in flight (a closed loop), :func:`saturation` the most it serves in time
+under open-loop load (doubling the rate until it no longer keeps up: a closed loop of one client is bound by its
+own round trips, and may not fill a cluster whose stages pipeline), and :func:`sweep` runs the open loop at rates
+relative to either, the overload curve of ``mcfn load --sweep`` and ``benchmarks/runtime.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from mcfn.runtime.controller import InferError
 
 #: How late past its deadline an answer may come before it counts as late (the issue's bound).
 LATE_MARGIN_S = 0.1
+#: Share of the offered rate served in time below which :func:`saturation` takes the cluster to be saturated.
+KEEPING_UP = 0.9
+#: How many times :func:`saturation` doubles the rate at most.
+MAX_DOUBLINGS = 5
 #: Reason prefix of a request the controller shed (:meth:`~mcfn.runtime.controller.Controller.infer`).
 OVERLOADED = "overloaded"
 
@@ -160,6 +166,24 @@ async def capacity(
 
     await asyncio.gather(*(worker() for _ in range(in_flight)))
     return served / (time.perf_counter() - counted_from)
+
+
+async def saturation(
+    client: Client, *, start_per_s: float, on_progress: Callable[[float], None] | None = None, **load: Any
+) -> float:
+    """The most requests per second served within their deadline under :func:`open_loop` with the options
+    ``load``, from ``start_per_s`` doubling the rate until goodput falls below :data:`KEEPING_UP` of the rate
+    offered, at most :data:`MAX_DOUBLINGS` times (each rate's goodput is told to ``on_progress``)."""
+    rate, best = start_per_s, 0.0
+    for _ in range(MAX_DOUBLINGS + 1):
+        report = await open_loop(client, rate_per_s=rate, **load)
+        best = max(best, report.goodput_per_s)
+        if on_progress is not None:
+            on_progress(report.goodput_per_s)
+        if report.goodput_per_s < KEEPING_UP * rate:
+            break
+        rate *= 2
+    return best
 
 
 async def sweep(
