@@ -50,6 +50,18 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    another process, through a Ray actor call (``ray.get(actor.echo.remote(x))``, local Ray instance) and through
    the data plane that agents forward on (an authenticated blocking channel to a spawned echo server); median of
    ``--rounds``.
+5. **Overload** (``overload``): the example cluster (``examples/runtime.yaml``: three agents on this machine,
+   emulating processors ``LOAD_SLOWDOWN`` times slower) serving tiny-resnet with its 1 s deadline. Its capacity is
+   measured first: from the rate a closed loop reaches (:func:`mcfn.runtime.load.capacity`, four times its
+   workers' requests in flight), the open-loop rate doubles until the goodput no longer keeps up
+   (:func:`mcfn.runtime.load.saturation`, ``--load-s`` each), and the most goodput seen is the capacity; then
+   open-loop Poisson load at 0.5, 1, 1.5 and 2 times it (``--load-s`` each; :func:`mcfn.runtime.load.sweep`):
+   goodput (served within the deadline) against capacity, the served requests' p99 against the deadline,
+   refusals, and answers later than deadline + 100 ms. The goal at 2x: no late answer, p99 within the deadline,
+   goodput >= 90 % of capacity.
+6. **Soak** (``soak``): the same cluster at 1.5 times its capacity for ``--soak-s`` seconds while faults come:
+   an agent is killed (the cluster restarts it), another stopped for two seconds (SIGSTOP, then SIGCONT); every
+   request must still be answered within its deadline + 100 ms, and the cluster's agents all live at the end.
 """
 
 from __future__ import annotations
@@ -59,6 +71,8 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
+import os
+import signal
 import socket
 import statistics
 import struct
@@ -71,16 +85,23 @@ from typing import Any
 
 import numpy as np
 
+from mcfn.network.topology.io import read_yaml
 from mcfn.runtime import blocking
 from mcfn.runtime import loop as event_loop
+from mcfn.runtime.auth import ClusterKeys, client_credential
 from mcfn.runtime.blocking import BlockingChannel, BlockingServer
 from mcfn.runtime.channel import Channel, connect, serve
 from mcfn.runtime.client import Client
 from mcfn.runtime.cluster import LocalCluster, RuntimeScenario, parse_runtime_scenario
+from mcfn.runtime.launch import ProcessLauncher
 from mcfn.runtime.link import LinkProfile
+from mcfn.runtime.load import LoadReport, capacity, open_loop, saturation, sweep
+from mcfn.runtime.models import input_shape
 from mcfn.runtime.wire import Message, encode
 
-TOKEN = b"benchmark-token-0123456789abcdef"
+SECRET = "benchmark-token-0123456789abcdef"
+KEYS = ClusterKeys(SECRET, ())
+CLIENT = client_credential(KEYS.client_token)
 SIZES_BYTES = (1_000, 10_000, 100_000, 1_000_000, 10_000_000)
 MODELS = ("alexnet", "mobilenet_v2", "efficientnet_b0")
 BANDWIDTHS_BPS = (100e6, 20e6)
@@ -88,7 +109,18 @@ EDGE_SLOWDOWN = 8.0
 #: Section 1: round trips of one transport taken in a row, before the next transport's.
 RUN_ROUNDS = 25
 #: The sections of the benchmark, in order (``--only``).
-SECTIONS = ("transport", "route", "link", "predictions", "ray")
+SECTIONS = ("transport", "route", "link", "predictions", "ray", "overload", "soak")
+#: Sections 5 and 6: the cluster, the model and the rates (multiples of the measured capacity).
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "runtime.yaml"
+LOAD_MODEL = "tiny-resnet"
+LOAD_FACTORS = (0.5, 1.0, 1.5, 2.0)
+SOAK_FACTOR = 1.5
+#: Sections 5-6: how many times slower than this machine the agents compute (asleep), so that the cluster's
+#: capacity is its workers', and a client on the same two CPUs can offer twice it (at full speed the load generator,
+#: the controller and the agents share the CPUs, and the client cannot offer more than the cluster serves).
+LOAD_SLOWDOWN = 20.0
+#: Sections 5-6: seconds of load per rate, and of the capacity measurement (``--load-s``).
+LOAD_S = 5.0
 
 
 async def _raw_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -139,7 +171,7 @@ def _blocking_echo(channel: BlockingChannel) -> None:
 
 def _serve_blocking_echo_forever(ports: Any) -> None:
     """The data plane's echo (a process of its own, as an agent)."""
-    server = BlockingServer(_blocking_echo, token=TOKEN)
+    server = BlockingServer(_blocking_echo, keys=KEYS.keyring())
     ports.put(server.address[1])
     threading.Event().wait()
 
@@ -215,9 +247,9 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
     this process and in another, the data plane to an echo in another, raw asyncio stream, plain blocking socket
     (module docstring)."""
     raw_server = await asyncio.start_server(_raw_echo, "127.0.0.1", 0)
-    server = await serve(_channel_echo, token=TOKEN)
+    server = await serve(_channel_echo, keys=KEYS.keyring())
     reader, writer = await asyncio.open_connection("127.0.0.1", raw_server.sockets[0].getsockname()[1])
-    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5)
+    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], credential=CLIENT, timeout_s=5)
     context = multiprocessing.get_context("spawn")
     ports = context.Queue()
     echo = context.Process(target=_plain_echo, args=(ports,), daemon=True)
@@ -225,10 +257,10 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
     plain = socket.create_connection(("127.0.0.1", ports.get(timeout=60)))
     loop_echo = context.Process(target=_serve_echo_forever, args=(ports, loop), daemon=True)
     loop_echo.start()
-    loop_remote = await connect("127.0.0.1", ports.get(timeout=60), token=TOKEN, timeout_s=5)
+    loop_remote = await connect("127.0.0.1", ports.get(timeout=60), credential=CLIENT, timeout_s=5)
     remote_echo = context.Process(target=_serve_blocking_echo_forever, args=(ports,), daemon=True)
     remote_echo.start()
-    remote = blocking.connect("127.0.0.1", ports.get(timeout=60), token=TOKEN, timeout_s=5)
+    remote = blocking.connect("127.0.0.1", ports.get(timeout=60), credential=CLIENT, timeout_s=5)
     plain.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     answer = memoryview(bytearray(max(SIZES_BYTES) + 4))
     rows = []
@@ -288,7 +320,7 @@ async def direct_vs_relay(requests: int) -> dict[str, float]:
     plan = runtime.plans["resnet18"]
     x = np.random.default_rng(0).standard_normal(plan.input.shape).astype(np.float32)
     times: dict[str, list[float]] = {"direct": [], "relay": []}
-    async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+    async with LocalCluster(runtime, token=SECRET) as cluster:
         await cluster.wait_ready(timeout_s=180)
         for relay in (False, True):  # warm the connections
             await cluster.controller.infer("resnet18", x, relay=relay)
@@ -305,16 +337,16 @@ async def link_accuracy() -> tuple[float, float, float]:
     plane, and emulated."""
     link = LinkProfile(bandwidth_bps=20e6, delay_s=5e-3)
     blob = Message(kind="blob", tensors={"blob": np.zeros(1_000_000, dtype=np.uint8)})
-    server = await serve(_channel_echo, token=TOKEN)
-    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5, link=link)
+    server = await serve(_channel_echo, keys=KEYS.keyring())
+    channel = await connect("127.0.0.1", server.sockets[0].getsockname()[1], credential=CLIENT, timeout_s=5, link=link)
     started = time.perf_counter()
     await channel.send(blob, timeout_s=10)
     await channel.receive(timeout_s=10)
     on_loop = time.perf_counter() - started
     await channel.close()
     server.close()
-    with BlockingServer(_blocking_echo, token=TOKEN) as threads:
-        plane = blocking.connect(*threads.address, token=TOKEN, timeout_s=5, link=link)
+    with BlockingServer(_blocking_echo, keys=KEYS.keyring()) as threads:
+        plane = blocking.connect(*threads.address, credential=CLIENT, timeout_s=5, link=link)
         started = time.perf_counter()
         plane.send(blob, timeout_s=10)
         plane.receive(timeout_s=10)
@@ -383,9 +415,9 @@ async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: in
     """Median predicted and actual latency (and their compute and network parts) of ``requests`` in a row (medians:
     other work on this machine slows some requests down)."""
     plan = runtime.plans[model]
-    async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+    async with LocalCluster(runtime, token=SECRET) as cluster:
         await cluster.wait_ready(timeout_s=180)
-        client = Client(*cluster.address, token=TOKEN, timeout_s=60)
+        client = Client(*cluster.address, token=KEYS.client_token, timeout_s=60)
         x = np.random.default_rng(0).standard_normal(plan.input.shape).astype(np.float32)
         await client.infer(model, x)  # warm the connections
         replies = [await client.infer(model, x) for _ in range(requests)]
@@ -408,7 +440,7 @@ async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: in
 
 def _serve_echo_forever(ports: Any, loop: str | None = None) -> None:
     async def main() -> None:
-        server = await serve(_channel_echo, token=TOKEN)
+        server = await serve(_channel_echo, keys=KEYS.keyring())
         ports.put(server.sockets[0].getsockname()[1])
         await asyncio.Event().wait()
 
@@ -416,7 +448,7 @@ def _serve_echo_forever(ports: Any, loop: str | None = None) -> None:
 
 
 def _channel_round_trips(port: int, rounds: int) -> list[float]:
-    channel = blocking.connect("127.0.0.1", port, token=TOKEN, timeout_s=10)
+    channel = blocking.connect("127.0.0.1", port, credential=CLIENT, timeout_s=10)
     medians = []
     for size in SIZES_BYTES:
         tensor = np.zeros(size // 4, dtype=np.float32)
@@ -559,10 +591,112 @@ def report_ray(rounds: int) -> None:
         print(f"{row['bytes']:>10} {row['ray_s'] * 1e3:>10.3f} {row['channel_s'] * 1e3:>13.3f} {ratio:>12.2f}")
 
 
+async def _example_cluster(
+    work: Callable[[LocalCluster, Client, np.ndarray, float, float], Awaitable[Any]], capacity_s: float
+) -> Any:
+    """``work(cluster, client, input, deadline_s, capacity_per_s)`` on the example cluster, its agents emulating
+    processors :data:`LOAD_SLOWDOWN` times slower, its capacity measured over ``capacity_s``."""
+    document = read_yaml(EXAMPLE, ValueError)
+    for agent in document["runtime"]["agents"]:
+        agent["slowdown"] = LOAD_SLOWDOWN
+    runtime = parse_runtime_scenario(document, folder=EXAMPLE.parent)
+    deadline_s = runtime.deadlines_s[LOAD_MODEL]
+    x = np.random.default_rng(0).standard_normal(input_shape(LOAD_MODEL)).astype(np.float32)
+    async with LocalCluster(runtime, token=SECRET) as cluster:
+        await cluster.wait_ready(timeout_s=180)
+        client = Client(*cluster.address, token=cluster.keys.client_token)
+        try:
+            workers = sum(entry.workers for entry in runtime.agents)
+            args = {"model": LOAD_MODEL, "inputs": x, "deadline_s": deadline_s}
+            closed = await capacity(client, **args, duration_s=capacity_s, in_flight=4 * workers)
+            rng = np.random.default_rng(3)
+            rate = await saturation(client, **args, start_per_s=closed, duration_s=capacity_s, rng=rng)
+            return await work(cluster, client, x, deadline_s, rate)
+        finally:
+            await client.close()
+
+
+async def overload(duration_s: float) -> tuple[float, list[LoadReport]]:
+    async def work(cluster: LocalCluster, client: Client, x: np.ndarray, deadline_s: float, rate: float) -> Any:
+        rates = [f * rate for f in LOAD_FACTORS]
+        rng = np.random.default_rng(1)
+        args = {"model": LOAD_MODEL, "inputs": x, "deadline_s": deadline_s, "duration_s": duration_s, "rng": rng}
+        return rate, await sweep(client, **args, rates_per_s=rates)
+
+    return await _example_cluster(work, duration_s)
+
+
+async def soak(duration_s: float, capacity_s: float) -> tuple[float, LoadReport, dict[str, Any]]:
+    async def work(cluster: LocalCluster, client: Client, x: np.ndarray, deadline_s: float, rate: float) -> Any:
+        launcher = cluster.launcher
+        assert isinstance(launcher, ProcessLauncher)
+
+        async def faults() -> None:
+            await asyncio.sleep(duration_s / 3)
+            os.kill(launcher.pid("edge1"), signal.SIGKILL)  # a crash: the cluster restarts it
+            await asyncio.sleep(duration_s / 3)
+            stopped = launcher.pid("cloud")
+            os.kill(stopped, signal.SIGSTOP)  # a hang
+            await asyncio.sleep(2.0)
+            os.kill(stopped, signal.SIGCONT)
+
+        injected = asyncio.create_task(faults())
+        rng = np.random.default_rng(2)
+        args = {"model": LOAD_MODEL, "inputs": x, "deadline_s": deadline_s, "rng": rng}
+        report = await open_loop(client, **args, rate_per_s=SOAK_FACTOR * rate, duration_s=duration_s)
+        await injected
+        await cluster.wait_ready(timeout_s=60)
+        return rate, report, {"restarts": dict(cluster.restarts), "live": cluster.controller.live_agents}
+
+    return await _example_cluster(work, capacity_s)
+
+
+def report_overload(duration_s: float) -> None:
+    """Section 5: the overload curve."""
+    rate, reports = event_loop.run(overload(duration_s))
+    print(
+        f"5. overload: {LOAD_MODEL} on {EXAMPLE.name} (agents {LOAD_SLOWDOWN:g}x slower), capacity {rate:.1f} "
+        "requests/s (saturated goodput)"
+    )
+    print(
+        f"{'offered/cap':>11} {'rate/s':>8} {'goodput/s':>10} {'good/cap':>9} {'p99 (ms)':>9} {'deadline':>9} "
+        f"{'refused':>8} {'late':>5} {'other failures':>15}"
+    )
+    for factor, report in zip(LOAD_FACTORS, reports, strict=True):
+        other = sum(report.failures.values()) - report.refused
+        p99 = report.latency_s.get("p99", float("nan")) * 1e3
+        print(
+            f"{factor:>11.2f} {report.rate_per_s:>8.1f} {report.goodput_per_s:>10.1f} "
+            f"{report.goodput_per_s / rate:>9.2f} {p99:>9.1f} {report.deadline_s * 1e3:>9.0f} {report.refused:>8} "
+            f"{report.late:>5} {other:>15}"
+        )
+    last = reports[-1]
+    met = last.late == 0 and last.latency_s.get("p99", 0.0) <= last.deadline_s and last.goodput_per_s >= 0.9 * rate
+    print(
+        f"   at 2x: late {last.late}, p99 {last.latency_s.get('p99', 0.0) * 1e3:.0f} ms, goodput/capacity "
+        f"{last.goodput_per_s / rate:.2f}: goal {'met' if met else 'NOT met'}"
+    )
+
+
+def report_soak(duration_s: float, capacity_s: float) -> None:
+    """Section 6: load and faults together."""
+    rate, report, after = event_loop.run(soak(duration_s, capacity_s))
+    print(
+        f"6. soak: {duration_s:g} s at {SOAK_FACTOR:g}x capacity ({SOAK_FACTOR * rate:.1f}/s), edge1 killed, cloud "
+        f"stopped for 2 s: sent {report.sent}, served {report.served} ({report.on_time} in time), refused "
+        f"{report.refused}, other failures {sum(report.failures.values()) - report.refused}, late {report.late}; "
+        f"restarts {after['restarts']}, live at the end {list(after['live'])}"
+    )
+    for reason, count in report.failures.items():
+        print(f"   {count:>6} {reason}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--requests", type=int, default=5)
+    parser.add_argument("--load-s", type=float, default=LOAD_S, help="Sections 5-6: seconds per rate.")
+    parser.add_argument("--soak-s", type=float, default=60.0, help="Section 6: seconds of load and faults.")
     parser.add_argument(
         "--only", action="append", choices=SECTIONS, help="Run this section only (repeat for several; default: all)."
     )
@@ -573,6 +707,8 @@ def main() -> None:
         "link": report_link,
         "predictions": lambda: report_predictions(args.requests),
         "ray": lambda: report_ray(args.rounds),
+        "overload": lambda: report_overload(args.load_s),
+        "soak": lambda: report_soak(args.soak_s, args.load_s),
     }
     print(
         f"event loop: {event_loop.loop_name()} (${event_loop.LOOP_ENV}=asyncio|uvloop picks one; section 1 runs "

@@ -36,7 +36,7 @@ from mcfn.models.measure import LatencyTable
 from mcfn.runtime.client import Client, Reply
 from mcfn.runtime.cluster import LocalCluster, RuntimeScenario, parse_runtime_scenario
 
-TOKEN = b"gpu-check-token-0123456789abcdef"
+SECRET = "gpu-check-token-0123456789abcdef"
 MODELS = ("resnet18", "mobilenet_v2", "efficientnet_b0")
 TIERS = ("terminal", "edge", "cloud")
 TOLERANCE = {"cpu": 1e-5, "cuda": 1e-4}
@@ -128,10 +128,10 @@ async def serve_requests(runtime: RuntimeScenario, requests: int) -> dict[str, t
     """Start the cluster, then ``requests`` in a row for each model (after one to warm the connections): each
     model's input and replies."""
     served = {}
-    async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+    async with LocalCluster(runtime, token=SECRET) as cluster:
         await cluster.wait_ready(timeout_s=150)
         print(f"{len(cluster.node_ids)} agents ready", flush=True)
-        client = Client(*cluster.address, token=TOKEN, timeout_s=120)
+        client = Client(*cluster.address, token=cluster.keys.client_token, timeout_s=120)
         for name, plan in runtime.plans.items():
             x = np.random.default_rng(0).standard_normal(plan.input.shape).astype(np.float32)
             await client.infer(name, x)

@@ -14,8 +14,14 @@ import pytest
 from mcfn import _accelerated
 from mcfn.runtime import frames
 from mcfn.runtime import loop as event_loop
+from mcfn.runtime.auth import ClusterKeys, client_credential
 
-TOKEN = b"test-cluster-token-0123456789"
+#: The cluster secret of the tests' clusters; their keys (which admit clients and agents of the nodes the tests'
+#: scenarios use), a client's token and credential.
+SECRET = "test-cluster-token-0123456789"
+KEYS = ClusterKeys(SECRET, ("edge0", "edge1", "cloud", "ue0"))
+CLIENT_TOKEN = KEYS.client_token
+CLIENT = client_credential(CLIENT_TOKEN)
 
 
 def run(coroutine: Coroutine[Any, Any, Any], timeout_s: float = 60.0) -> Any:

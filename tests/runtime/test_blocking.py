@@ -12,11 +12,11 @@ import time
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import FRAME_SOCKETS, TOKEN, frame_socket_class, run
+from tests.runtime.conftest import CLIENT, FRAME_SOCKETS, KEYS, frame_socket_class, run
 from tests.runtime.test_transport import BAD_FRAMES, _kinds
 
-from mcfn.runtime import blocking
-from mcfn.runtime.auth import AuthError, proof
+from mcfn.runtime import blocking, handshake
+from mcfn.runtime.auth import AuthError, client_credential
 from mcfn.runtime.blocking import BlockingChannel, BlockingServer
 from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, serve
 from mcfn.runtime.link import LinkProfile, Pacer
@@ -45,11 +45,11 @@ def _echo(channel: BlockingChannel) -> None:
 
 
 def _server(limits: FrameLimits | None = None, **options) -> BlockingServer:
-    return BlockingServer(_echo, token=TOKEN, limits=limits, stats=ServerStats(), **options)
+    return BlockingServer(_echo, keys=KEYS.keyring(), limits=limits, stats=ServerStats(), **options)
 
 
 def _connect(server: BlockingServer, **options) -> BlockingChannel:
-    return blocking.connect(*server.address, token=TOKEN, timeout_s=5, **options)
+    return blocking.connect(*server.address, credential=CLIENT, timeout_s=5, **options)
 
 
 def test_tensors_of_every_size_travel_both_ways_and_arrive_as_sent():
@@ -94,12 +94,12 @@ def test_either_end_may_be_an_event_loop_channel():
     tensor = np.arange(100_000, dtype=np.float32)
 
     async def scenario():
-        server = await serve(loop_echo, token=TOKEN)
+        server = await serve(loop_echo, keys=KEYS.keyring())
         async with server:  # a thread's blocking channel to the event loop's server
             port = server.sockets[0].getsockname()[1]
 
             def ask() -> Message:
-                channel = blocking.connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+                channel = blocking.connect("127.0.0.1", port, credential=CLIENT, timeout_s=5)
                 try:
                     return channel.request(Message(kind="x", tensors={"t": tensor}), timeout_s=5)
                 finally:
@@ -107,7 +107,7 @@ def test_either_end_may_be_an_event_loop_channel():
 
             from_loop = await asyncio.to_thread(ask)
         with _server() as threads:  # and the event loop's channel to the threads' server
-            channel = await connect(*threads.address, token=TOKEN, timeout_s=5)
+            channel = await connect(*threads.address, credential=CLIENT, timeout_s=5)
             from_threads = await channel.request(Message(kind="x", tensors={"t": tensor}), timeout_s=5)
             await channel.close()
         return from_loop, from_threads
@@ -121,11 +121,11 @@ def test_either_end_may_be_an_event_loop_channel():
 @pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6 here")
 def test_a_server_listens_on_ipv6_too():
     try:
-        server = BlockingServer(_echo, token=TOKEN, host="::1")
+        server = BlockingServer(_echo, keys=KEYS.keyring(), host="::1")
     except OSError as exc:  # IPv6 built in but not configured
         pytest.skip(f"no IPv6 loopback: {exc}")
     with server:
-        channel = blocking.connect(*server.address, token=TOKEN, timeout_s=5)
+        channel = blocking.connect(*server.address, credential=CLIENT, timeout_s=5)
         assert channel.request(Message(kind="ping"), timeout_s=5).kind == "echo"
         assert channel.local_host == "::1"
         channel.close()
@@ -134,12 +134,14 @@ def test_a_server_listens_on_ipv6_too():
 def test_wrong_token_is_rejected_and_the_server_goes_on():
     with _server() as server:
         with pytest.raises(AuthError, match="authentication failed"):
-            blocking.connect(*server.address, token=b"another-token-of-enough-length", timeout_s=5)
+            blocking.connect(
+                *server.address, credential=client_credential("another-token-of-enough-length"), timeout_s=5
+            )
         good = _connect(server)
         assert good.request(Message(kind="ping"), timeout_s=5).kind == "echo"
         good.close()
     assert (server.stats.accepted, server.stats.rejected) == (1, 1)
-    assert "wrong cluster token" in server.stats.last_rejection
+    assert "wrong key" in server.stats.last_rejection
 
 
 def _read_frame(sock: socket.socket) -> Message:
@@ -152,15 +154,7 @@ def _read_frame(sock: socket.socket) -> Message:
 def _authenticated_raw(server: BlockingServer) -> socket.socket:
     """A connection that has passed the handshake by hand, so the test can then write any bytes."""
     sock = socket.create_connection(server.address, timeout=5)
-    challenge = _read_frame(sock)
-    nonce = "cd" * 32
-    sock.sendall(
-        encode(
-            Message(
-                kind="auth", fields={"nonce": nonce, "mac": proof(TOKEN, "client", challenge.fields["nonce"], nonce)}
-            )
-        )
-    )
+    sock.sendall(encode(handshake.answer(CLIENT, _read_frame(sock))))
     assert _read_frame(sock).kind == "welcome"
     return sock
 
@@ -295,14 +289,14 @@ def test_the_pool_keeps_a_refusing_connection_drops_a_failed_or_closed_one_and_s
         answers.append(pool.request(server.address, Message(kind="x", fields={"n": n}), timeout_s=5))
 
     answers: list[Message] = []
-    with BlockingServer(serve_until_bye, token=TOKEN) as server:
-        pool = BlockingPool(token=TOKEN)
+    with BlockingServer(serve_until_bye, keys=KEYS.keyring()) as server:
+        pool = BlockingPool(credential=CLIENT)
         with pytest.raises(RemoteError, match="refused"):
             pool.request(server.address, Message(kind="no"), timeout_s=5)
-        kept = pool._idle[server.address][0]
+        kept = _idle(pool, server.address)[0]
         assert kept.usable  # an error answer: the connection is sound, and kept
         pool.request(server.address, Message(kind="bye"), timeout_s=5)
-        assert pool._idle[server.address] == [kept]
+        assert _idle(pool, server.address) == [kept]
         for _ in range(200):  # until the server's close has reached the idle connection
             if not kept.usable:
                 break
@@ -312,11 +306,36 @@ def test_the_pool_keeps_a_refusing_connection_drops_a_failed_or_closed_one_and_s
             thread.start()
         for thread in threads:
             thread.join()
-        assert kept not in pool._idle[server.address]
+        assert kept not in _idle(pool, server.address)
         with pytest.raises(TimeoutError):
             pool.request(server.address, Message(kind="no"), timeout_s=0.0)
-        idle = len(pool._idle[server.address])
+        idle = pool.idle
         pool.close()
     assert sorted(a.fields["n"] for a in answers) == [0, 1, 2, 3]
     assert server.stats.accepted >= 2  # the closed connection was dropped, not reused
     assert idle == server.stats.accepted - 2  # the one that timed out was dropped too
+
+
+def _idle(pool: BlockingPool, address: tuple[str, int]) -> list[BlockingChannel]:
+    """The idle connections ``pool`` holds to ``address``, oldest first."""
+    return [channel for channel, _ in pool._idle[address]]
+
+
+def test_a_pool_closes_connections_idle_for_longer_than_its_limit():
+    with BlockingServer(_echo, keys=KEYS.keyring()) as server:
+        pool = BlockingPool(credential=CLIENT, idle_s=0.05)
+        threads = [
+            threading.Thread(target=pool.request, args=(server.address, Message(kind="x")), kwargs={"timeout_s": 5})
+            for _ in range(3)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        burst = pool.idle
+        time.sleep(0.1)
+        pool.request(server.address, Message(kind="x"), timeout_s=5)
+        after = pool.idle
+        pool.close()
+    assert burst >= 1
+    assert after == 1  # the burst's connections, idle too long, were closed; the one just used is kept

@@ -85,7 +85,19 @@ def test_load_reports_percentiles_and_throughput(cluster_file):
     report = json.loads(run.stdout)
     assert report["sent"] > 0
     assert report["served"] + sum(report["failures"].values()) == report["sent"]
+    assert report["on_time"] <= report["served"]
     assert report["latency_s"]["p50"] <= report["latency_s"]["p99"]
+
+
+def test_a_load_sweep_reports_every_rate_and_plots_the_curve(cluster_file, tmp_path):
+    plot = tmp_path / "curve.png"
+    args = ["--rate", "10", "--duration", "0.3", "--plot", str(plot), "--cluster-file", str(cluster_file)]
+    run = mcfn("load", "--sweep", *args, "--json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert [r["rate_per_s"] for r in report["runs"]] == [2.5, 5.0, 10.0, 15.0, 20.0]
+    assert all(r["deadline_s"] == 1.0 for r in report["runs"])  # the model's default, from the controller
+    assert plot.read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize(
@@ -97,7 +109,7 @@ def test_load_reports_percentiles_and_throughput(cluster_file):
         (["serve", "/nonexistent/runtime.yaml"], "cannot read"),
         (["serve", str(EXAMPLE), "--external", "edge1"], "need the cluster token: set $MCFN_CLUSTER_TOKEN"),
         (["agent", str(EXAMPLE), "--node", "edge1", "--controller", "somewhere"], "expected HOST:PORT"),
-        (["agent", str(EXAMPLE), "--node", "edge1", "--controller", "somewhere:80"], "needs the cluster token"),
+        (["agent", str(EXAMPLE), "--node", "edge1", "--controller", "somewhere:80"], "needs the cluster secret"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_status_two(args, expected, monkeypatch):

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import TOKEN, run
+from tests.runtime.conftest import CLIENT_TOKEN, KEYS, SECRET, run
 
 from mcfn.cli.agent import parse_address
 from mcfn.cli.errors import UserInputError
@@ -23,6 +23,7 @@ from mcfn.runtime.channel import connect
 from mcfn.runtime.client import Client
 from mcfn.runtime.cluster import LocalCluster, agent_spec, parse_runtime_scenario
 from mcfn.runtime.controller import InferError
+from mcfn.runtime.load import open_loop
 from mcfn.runtime.loop import LOOP_ENV, LOOPS, uvloop_available
 from mcfn.runtime.models import TINY, build
 from mcfn.runtime.wire import Message
@@ -89,9 +90,9 @@ def test_resnet18_split_across_terminal_edge_and_cloud_equals_local_inference():
     x = np.random.default_rng(4).standard_normal((1, 3, 224, 224)).astype(np.float32)
 
     async def scenario():
-        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+        async with LocalCluster(runtime, token=SECRET) as cluster:
             await cluster.wait_ready(timeout_s=120)
-            client = Client(*cluster.address, token=TOKEN, timeout_s=60)
+            client = Client(*cluster.address, token=CLIENT_TOKEN, timeout_s=60)
             replies = [await client.infer("resnet18", x, policy=p) for p in ("compute-aware", "optimal")]
             await client.close()
         return replies
@@ -119,9 +120,9 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view(loop,
 
     async def scenario():
         assert type(asyncio.get_running_loop()).__module__.startswith(loop)
-        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+        async with LocalCluster(runtime, token=SECRET) as cluster:
             await cluster.wait_ready()
-            client = Client(*cluster.address, token=TOKEN)
+            client = Client(*cluster.address, token=CLIENT_TOKEN)
             policies = ("compute-aware", "round-robin", "round-robin", "optimal")
             replies = [await client.infer(TINY, x, policy=p) for p in policies]
             relayed = await cluster.controller.infer(TINY, x, policy="round-robin", relay=True)
@@ -133,7 +134,7 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view(loop,
                 await client.infer("resnet18", x)
             await client.close()
             with pytest.raises(AuthError):
-                await Client(*cluster.address, token=b"not-the-cluster-token").infer(TINY, x)
+                await Client(*cluster.address, token="not-the-cluster-token").infer(TINY, x)
         return replies, status, relayed
 
     replies, status, relayed = run(scenario())
@@ -157,7 +158,7 @@ def test_split_inference_equals_local_inference_and_adverts_reach_the_view(loop,
     assert all(a["speed_flops_per_s"] > 0 for a in status["agents"] if a["node"] in spread)
 
 
-def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_one_times_out():
+def test_busy_killed_or_hung_agents_are_avoided_and_a_crashed_one_is_restarted():
     runtime = parse_runtime_scenario(
         scenario_document(
             agents=[
@@ -172,9 +173,9 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
     j = runtime.scenario.fleet.index["edge0"]
 
     async def scenario():
-        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+        async with LocalCluster(runtime, token=SECRET) as cluster:
             await cluster.wait_ready()
-            client = Client(*cluster.address, token=TOKEN)
+            client = Client(*cluster.address, token=CLIENT_TOKEN)
             pending = asyncio.create_task(client.infer(TINY, x, policy="nearest-edge"))
             await cluster.controller.wait_until(lambda c: c.view.busy_vms[j] > 0, timeout_s=20)  # edge0 is computing
             refused = await client.infer(TINY, x, policy="nearest-edge")  # edge0 says busy: placed again
@@ -187,15 +188,19 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
             os.kill(pid, signal.SIGSTOP)  # a hung agent: its connections stay open, nothing answers
             try:
                 started = time.perf_counter()
-                with pytest.raises(InferError, match="deadline exceeded") as hung:
-                    await client.infer(TINY, x, policy="nearest-edge", deadline_s=0.5)
+                hung = await client.infer(TINY, x, policy="nearest-edge", deadline_s=2.0)
                 waited = time.perf_counter() - started
+                passed_over = await client.infer(TINY, x, policy="nearest-edge", deadline_s=2.0)
             finally:
                 os.kill(pid, signal.SIGCONT)
+            os.kill(pid, signal.SIGKILL)  # a crash: the cluster restarts the agent, which registers again
+            await cluster.controller.wait_until(lambda c: "edge0" not in c.live_agents, timeout_s=10)
+            await cluster.wait_ready(timeout_s=60)
+            restarted = (cluster.restarts["edge0"], cluster.launcher.pid("edge0") != pid)
             await client.close()
-        return refused, retried, rejoined, hung.value, waited
+        return refused, retried, rejoined, hung, waited, passed_over, restarted
 
-    refused, retried, rejoined, hung, waited = run(scenario(), timeout_s=120)
+    refused, retried, rejoined, hung, waited, passed_over, restarted = run(scenario(), timeout_s=120)
     expected = local_output(TINY, x)
     assert refused.fields["attempts"] == 2
     assert "edge0" not in {s["node"] for s in refused.fields["stages"]}
@@ -203,8 +208,14 @@ def test_busy_or_killed_agents_are_avoided_a_restarted_one_rejoins_and_a_hung_on
     assert "edge0" not in {s["node"] for s in retried.fields["stages"]}
     assert np.abs(retried.output - expected).max() <= 1e-5
     assert rejoined.fields["stages"][0]["node"] == "edge0"
-    assert "edge0" in str(hung)
-    assert 0.5 <= waited < 1.25  # the deadline, plus the answer's way back on a busy machine
+    # the hung agent does not accept its stage within the start bound: the request fails over, long before its
+    # deadline, and the agent is passed over until it advertises again
+    assert hung.fields["attempts"] == 2
+    assert "edge0" not in {s["node"] for s in hung.fields["stages"]}
+    assert waited < 1.5
+    assert passed_over.fields["attempts"] == 1
+    assert "edge0" not in {s["node"] for s in passed_over.fields["stages"]}
+    assert restarted == (1, True)
 
 
 def test_a_refusal_or_a_kill_in_the_middle_of_a_forwarded_route_is_reported_and_retried():
@@ -224,9 +235,9 @@ def test_a_refusal_or_a_kill_in_the_middle_of_a_forwarded_route_is_reported_and_
     j = runtime.scenario.fleet.index["edge0"]
 
     async def scenario():
-        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+        async with LocalCluster(runtime, token=SECRET) as cluster:
             await cluster.wait_ready()
-            client = Client(*cluster.address, token=TOKEN)
+            client = Client(*cluster.address, token=CLIENT_TOKEN)
             pending = asyncio.create_task(client.infer(TINY, x, policy="nearest-edge"))
             await cluster.controller.wait_until(lambda c: c.view.busy_vms[j] > 0, timeout_s=20)  # edge0 computes
             refused = await client.infer(TINY, x, policy="nearest-edge")
@@ -276,17 +287,17 @@ def test_a_restarted_controller_gets_its_agents_back_and_a_restarted_agent_gets_
     x = np.random.default_rng(3).standard_normal((1, 3, 32, 32)).astype(np.float32)
 
     async def scenario():
-        async with LocalCluster(runtime, token=TOKEN.decode()) as cluster:
+        async with LocalCluster(runtime, token=SECRET) as cluster:
             await cluster.wait_ready()
             address = cluster.address
-            client = Client(*address, token=TOKEN)
+            client = Client(*address, token=CLIENT_TOKEN)
             before = await client.infer(TINY, x, policy="nearest-edge")
             await client.close()
             await cluster.restart_controller()
             forgotten = cluster.controller.live_agents
             await cluster.wait_ready(timeout_s=30)
             restarted_at = cluster.address
-            client = Client(*restarted_at, token=TOKEN)
+            client = Client(*restarted_at, token=CLIENT_TOKEN)
             resumed = await client.infer(TINY, x, policy="round-robin")
             cluster.kill("edge0")
             await cluster.controller.wait_until(lambda c: "edge0" not in c.live_agents, timeout_s=30)
@@ -340,7 +351,7 @@ def test_an_agent_on_cuda_without_a_gpu_is_refused_with_the_reason():
     runtime = parse_runtime_scenario(scenario_document(agents=agents))
 
     async def scenario():
-        async with LocalCluster(runtime, token=TOKEN.decode()):
+        async with LocalCluster(runtime, token=SECRET):
             pass
 
     with pytest.raises(ValueError, match="torch sees no CUDA device"):
@@ -357,7 +368,7 @@ def test_an_external_agent_started_by_mcfn_agent_joins_and_one_from_another_scen
     document["runtime"]["models"][TINY]["stages"] = 2
     other.write_text(json.dumps(document))
     x = np.random.default_rng(3).standard_normal((1, 3, 32, 32)).astype(np.float32)
-    env = os.environ | {TOKEN_ENV: TOKEN.decode()}
+    env = os.environ | {TOKEN_ENV: SECRET}
 
     def mcfn_agent(scenario, controller, *options):
         command = ["agent", str(scenario), "--node", "edge1", "--controller", controller, *options]
@@ -366,7 +377,7 @@ def test_an_external_agent_started_by_mcfn_agent_joins_and_one_from_another_scen
         )
 
     async def scenario():
-        async with LocalCluster(runtime, token=TOKEN.decode(), external={"edge1"}) as cluster:
+        async with LocalCluster(runtime, token=SECRET, external={"edge1"}) as cluster:
             with pytest.raises(ValueError, match="external"):
                 cluster.restart("edge1")
             controller = "{}:{}".format(*cluster.address)
@@ -375,7 +386,7 @@ def test_an_external_agent_started_by_mcfn_agent_joins_and_one_from_another_scen
             try:
                 await cluster.wait_ready()
                 cluster.kill("edge0")  # every stage on the external agent now
-                client = Client(*cluster.address, token=TOKEN)
+                client = Client(*cluster.address, token=CLIENT_TOKEN)
                 reply = await client.infer(TINY, x)
                 await client.close()
                 joined.terminate()  # SIGTERM: it stops and leaves the cluster
@@ -415,7 +426,9 @@ def test_a_bad_controller_address_is_named(text):
 
 def test_an_agent_spec_names_the_scenarios_agents_for_an_unknown_node():
     runtime = parse_runtime_scenario(scenario_document())
-    spec = agent_spec(runtime, "cloud", controller=("controller.example", 7000), token="t", supervised=False)
+    spec = agent_spec(
+        runtime, "cloud", controller=("controller.example", 7000), agent_secret=KEYS.agent_secret, supervised=False
+    )
     assert (spec.controller_host, spec.controller_port, spec.supervised, spec.workers) == (
         "controller.example",
         7000,
@@ -423,28 +436,31 @@ def test_an_agent_spec_names_the_scenarios_agents_for_an_unknown_node():
         2,
     )
     with pytest.raises(ValueError, match=r"no agent for node 'bs0' in the scenario; its agents: \['edge0'"):
-        agent_spec(runtime, "bs0", controller=("controller.example", 7000), token="t")
+        agent_spec(runtime, "bs0", controller=("controller.example", 7000), agent_secret=KEYS.agent_secret)
 
 
 @pytest.mark.parametrize(
     ("change", "answer"),
     [
         ({}, "registered"),
-        ({"node": "bs0"}, "agent 'bs0' is not a compute node of the scenario"),
+        ({"node": "edge1"}, "agent edge0 may not register as 'edge1'"),
         ({"tier": "cloud"}, "agent edge0 says it is of tier 'cloud'; the scenario says 'edge'"),
         ({"plans": {TINY: "0123456789abcdef"}}, "agent edge0: its plans of ['tiny-resnet'] differ from the"),
-        ({"plans": {"resnet18": "0123456789abcdef"}}, "agent edge0: its plans of ['resnet18'] differ from the"),
+        ({"plans": {}}, "agent edge0: its plans of ['tiny-resnet'] differ from the"),
+        ({"stages": [f"{TINY}/0"]}, "agent edge0 hosts stages ['tiny-resnet/0']; the scenario gives it"),
     ],
 )
 def test_the_controller_registers_only_agents_of_its_scenario_and_plans(change, answer):
+    """An agent proves every plan the scenario gives its node, hosts exactly its stages, and registers as its own
+    node only."""
     runtime = parse_runtime_scenario(scenario_document())
-    controller = LocalCluster(runtime, token=TOKEN.decode()).controller
+    controller = LocalCluster(runtime, token=SECRET).controller
     hello = {
         "node": "edge0",
         "tier": "edge",
         "host": "127.0.0.1",
         "port": 9,
-        "stages": ["tiny-resnet/0"],
+        "stages": [f"{TINY}/{k}" for k in range(3)],
         "workers": 1,
         "advert_period_s": 1.0,
         "plans": {TINY: runtime.plans[TINY].fingerprint()},
@@ -452,7 +468,8 @@ def test_the_controller_registers_only_agents_of_its_scenario_and_plans(change, 
 
     async def scenario():
         server = await controller.start()
-        channel = await connect(*server.sockets[0].getsockname()[:2], token=TOKEN, timeout_s=5)
+        address = server.sockets[0].getsockname()[:2]
+        channel = await connect(*address, credential=KEYS.agents.node("edge0"), timeout_s=5)
         await channel.send(Message(kind="hello", fields=hello | change), timeout_s=5)
         reply = await channel.receive(timeout_s=5)
         await channel.close()
@@ -464,3 +481,29 @@ def test_the_controller_registers_only_agents_of_its_scenario_and_plans(change, 
     assert (reply.kind, reply.fields.get("reason", "")[: len(answer)]) == (
         ("registered", "") if answer == "registered" else ("error", answer)
     )
+
+
+def test_at_twice_its_capacity_the_cluster_answers_every_request_in_time_and_sheds_what_it_cannot_serve():
+    """The agents emulate slow processors (they hold each stage about 30 times its compute, asleep), so a request
+    takes about its compute alone, and the cluster's capacity is its two workers over that: no more than two
+    requests per unloaded request time (measured here, one request after another)."""
+    models = {TINY: {"stages": 3, "deadline_s": 0.5}}
+    agents = [{"node": "edge0", "models": [TINY], "slowdown": 30}, {"node": "cloud", "models": [TINY], "slowdown": 30}]
+    runtime = parse_runtime_scenario(scenario_document(models=models, agents=agents))
+    x = np.random.default_rng(6).standard_normal((1, 3, 32, 32)).astype(np.float32)
+
+    async def scenario():
+        async with LocalCluster(runtime, token=SECRET) as cluster:
+            await cluster.wait_ready()
+            client = Client(*cluster.address, token=CLIENT_TOKEN)
+            alone = [(await client.infer(TINY, x, deadline_s=0.5)).fields["latency_s"] for _ in range(6)]
+            rate = 2 / float(np.median(alone[1:]))
+            args = {"model": TINY, "inputs": x, "deadline_s": 0.5, "rng": np.random.default_rng(0)}
+            report = await open_loop(client, **args, rate_per_s=2 * rate, duration_s=2.0)
+            await client.close()
+        return rate, report
+
+    rate, report = run(scenario(), timeout_s=120)
+    assert report.late == 0  # every request answered, served or refused, within its deadline and 100 ms
+    assert report.refused > 0  # shed at once, saying so
+    assert report.on_time >= 0.5 * rate * 2.0  # at least half the capacity still served in time

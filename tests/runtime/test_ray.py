@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import TOKEN, run
+from tests.runtime.conftest import CLIENT_TOKEN, SECRET, run
 from tests.runtime.test_cluster import local_output, scenario_document
 
 from mcfn.runtime.client import Client
@@ -48,10 +48,10 @@ def test_agents_as_ray_actors_serve_split_requests_and_survive_a_kill(local_ray)
 
     async def scenario():
         launcher = RayLauncher()
-        async with LocalCluster(runtime, token=TOKEN.decode(), launcher=launcher) as cluster:
+        async with LocalCluster(runtime, token=SECRET, launcher=launcher) as cluster:
             await cluster.wait_ready(timeout_s=120)
             actors = {a["name"] for a in ray.util.list_named_actors(all_namespaces=True)}
-            client = Client(*cluster.address, token=TOKEN)
+            client = Client(*cluster.address, token=CLIENT_TOKEN)
             first = await client.infer(TINY, x, policy="nearest-edge")
             cluster.kill("edge0")
             await cluster.controller.wait_until(lambda c: "edge0" not in c.live_agents, timeout_s=30)
@@ -87,10 +87,12 @@ def test_agents_run_on_the_ray_nodes_holding_their_resources_and_split_across_th
 
     async def scenario():
         launcher = RayLauncher()
-        async with LocalCluster(runtime, token=TOKEN.decode(), launcher=launcher) as cluster:
+        async with LocalCluster(runtime, token=SECRET, launcher=launcher) as cluster:
             spec = dataclasses.replace(cluster.agent_spec("edge0"), node_id="extra", resources={"no-such-machine": 1})
             with pytest.raises(ValueError, match="no-such-machine"):
                 launcher.start(spec)
+            with pytest.raises(ValueError, match=r"agent cloud needs CPU 64, cloud 1; no node has that free"):
+                launcher.check([dataclasses.replace(cluster.agent_spec("cloud"), cpus=64)])
             await cluster.wait_ready(timeout_s=60)
             nodes = {
                 node: ray.get(
@@ -101,7 +103,7 @@ def test_agents_run_on_the_ray_nodes_holding_their_resources_and_split_across_th
                 )
                 for node in cluster.node_ids
             }
-            client = Client(*cluster.address, token=TOKEN)
+            client = Client(*cluster.address, token=CLIENT_TOKEN)
             reply = await client.infer(TINY, x)
             await client.close()
         return nodes, reply
@@ -111,3 +113,14 @@ def test_agents_run_on_the_ray_nodes_holding_their_resources_and_split_across_th
     assert local_ray["edge0"] != local_ray["cloud"]
     assert [stage["node"] for stage in reply.fields["stages"]] == ["edge0", "cloud"]
     assert np.abs(reply.output - local_output(TINY, x)).max() <= 1e-5
+
+
+def test_placement_is_first_fit_and_names_what_each_unplaced_agent_lacks():
+    from mcfn.runtime.ray_launcher import unplaced
+
+    nodes = [{"CPU": 2.0, "gpu-box": 1.0}, {"CPU": 4.0}]
+    assert unplaced({"a": {"CPU": 4.0}, "b": {"CPU": 2.0}, "c": {"CPU": 1.0, "gpu-box": 1.0}}, nodes) == {
+        "c": ("needs CPU 1, gpu-box 1; no node has that free (the most any has left: CPU 0)")
+    }
+    assert unplaced({"a": {"CPU": 2.0}, "b": {"CPU": 4.0}}, nodes) == {}
+    assert "CPU 4" in unplaced({"big": {"CPU": 8.0}}, nodes)["big"]

@@ -8,9 +8,10 @@ import time
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import TOKEN, run
+from tests.runtime.conftest import CLIENT, KEYS, run
 
-from mcfn.runtime.auth import AuthError, proof
+from mcfn.runtime import handshake
+from mcfn.runtime.auth import AuthError, client_credential
 from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, serve
 from mcfn.runtime.link import LinkProfile
 from mcfn.runtime.wire import ALIGNMENT, DTYPES, VERSION, FrameError, FrameLimits, Message, decode, encode
@@ -27,7 +28,7 @@ async def _echo(channel: Channel) -> None:
 
 async def _server(limits: FrameLimits | None = None) -> tuple[asyncio.Server, ServerStats, int]:
     stats = ServerStats()
-    server = await serve(_echo, token=TOKEN, limits=limits, stats=stats)
+    server = await serve(_echo, keys=KEYS.keyring(), limits=limits, stats=stats)
     return server, stats, server.sockets[0].getsockname()[1]
 
 
@@ -158,7 +159,7 @@ def test_channel_carries_tensors_both_ways():
     async def scenario():
         server, stats, port = await _server()
         async with server:
-            channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+            channel = await connect("127.0.0.1", port, credential=CLIENT, timeout_s=5)
             tensor = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
             answer = await channel.request(Message(kind="ping", fields={"n": 3}, tensors={"t": tensor}), timeout_s=5)
             await channel.close()
@@ -187,8 +188,10 @@ def test_wrong_token_is_rejected_and_the_server_goes_on():
         server, stats, port = await _server()
         async with server:
             with pytest.raises(AuthError, match="authentication failed"):
-                await connect("127.0.0.1", port, token=b"another-token-of-enough-length", timeout_s=5)
-            good = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+                await connect(
+                    "127.0.0.1", port, credential=client_credential("another-token-of-enough-length"), timeout_s=5
+                )
+            good = await connect("127.0.0.1", port, credential=CLIENT, timeout_s=5)
             answer = await good.request(Message(kind="ping"), timeout_s=5)
             await good.close()
         return stats, answer
@@ -196,7 +199,7 @@ def test_wrong_token_is_rejected_and_the_server_goes_on():
     stats, answer = run(scenario())
     assert answer.kind == "echo"
     assert (stats.accepted, stats.rejected) == (1, 1)
-    assert "wrong cluster token" in stats.last_rejection
+    assert "wrong key" in stats.last_rejection
 
 
 def test_a_server_impostor_is_rejected_by_the_client():
@@ -210,7 +213,7 @@ def test_a_server_impostor_is_rejected_by_the_client():
     async def scenario():
         server = await asyncio.start_server(impostor, "127.0.0.1", 0)
         async with server:
-            await connect("127.0.0.1", server.sockets[0].getsockname()[1], token=TOKEN, timeout_s=5)
+            await connect("127.0.0.1", server.sockets[0].getsockname()[1], credential=CLIENT, timeout_s=5)
 
     with pytest.raises(AuthError):
         run(scenario())
@@ -236,10 +239,7 @@ def _kinds(data: bytes) -> list[str]:
 async def _authenticated_raw(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A connection that has passed the handshake by hand, so the test can then write any bytes."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    challenge = await _read_frame(reader)
-    nonce = "cd" * 32
-    mac = proof(TOKEN, "client", challenge.fields["nonce"], nonce)
-    writer.write(encode(Message(kind="auth", fields={"nonce": nonce, "mac": mac})))
+    writer.write(encode(handshake.answer(CLIENT, await _read_frame(reader))))
     welcome = await _read_frame(reader)
     assert welcome.kind == "welcome"
     return reader, writer
@@ -272,7 +272,7 @@ def test_bad_frames_close_only_their_connection(before_auth, name):
             writer.write_eof()
             leftover = await reader.read()  # the server's error message (if any), then its close
             writer.close()
-            good = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+            good = await connect("127.0.0.1", port, credential=CLIENT, timeout_s=5)
             answer = await good.request(Message(kind="ping"), timeout_s=5)
             await good.close()
         return stats, answer, leftover
@@ -288,7 +288,7 @@ def test_oversized_frame_is_refused_before_its_body_is_read():
     async def scenario():
         server, stats, port = await _server(FrameLimits(max_body_bytes=1000))
         async with server:
-            channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+            channel = await connect("127.0.0.1", port, credential=CLIENT, timeout_s=5)
             big = {"a": np.zeros(500, np.uint8), "b": np.zeros(501, np.uint8)}  # 512 bytes each, padded: over the limit
             with pytest.raises(RemoteError, match="exceeds the limit"):
                 await channel.request(Message(kind="big", tensors=big), timeout_s=5)
@@ -302,7 +302,7 @@ def test_oversized_frame_is_refused_before_its_body_is_read():
 def test_a_silent_client_is_dropped_after_the_handshake_timeout():
     async def scenario():
         stats = ServerStats()
-        server = await serve(_echo, token=TOKEN, stats=stats, handshake_timeout_s=0.2)
+        server = await serve(_echo, keys=KEYS.keyring(), stats=stats, handshake_timeout_s=0.2)
         async with server:
             reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
             data = await reader.read()  # challenge, then error and close once the timeout passes
@@ -318,19 +318,19 @@ def test_deadlines_move_with_each_operation_and_other_cancellations_stay_cancell
     async def scenario():
         server, _, port = await _server()
         async with server:
-            channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+            channel = await connect("127.0.0.1", port, credential=CLIENT, timeout_s=5)
             await channel.request(Message(kind="ping"), timeout_s=0.05)  # arms the timer 50 ms ahead
             started = time.perf_counter()
             with pytest.raises(TimeoutError):  # the timer finds this operation's end ahead and waits for it
                 await channel.request(Message(kind="hush"), timeout_s=0.3)
             late = time.perf_counter() - started
             await channel.close()
-            channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+            channel = await connect("127.0.0.1", port, credential=CLIENT, timeout_s=5)
             await channel.request(Message(kind="ping"), timeout_s=30)  # arms the timer 30 s ahead
             with pytest.raises(TimeoutError):  # ... and a shorter deadline moves it earlier
                 await channel.request(Message(kind="hush"), timeout_s=0.05)
             await channel.close()
-            channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5)
+            channel = await connect("127.0.0.1", port, credential=CLIENT, timeout_s=5)
             task = asyncio.create_task(channel.request(Message(kind="hush"), timeout_s=30))
             await asyncio.sleep(0.05)
             task.cancel()
@@ -350,7 +350,7 @@ def test_emulated_link_delivers_one_megabyte_in_the_emulated_time():
     async def scenario():
         server, _, port = await _server()
         async with server:
-            channel = await connect("127.0.0.1", port, token=TOKEN, timeout_s=5, link=link)
+            channel = await connect("127.0.0.1", port, credential=CLIENT, timeout_s=5, link=link)
             times = []
             for _ in range(3):  # best of three: a busy machine only ever adds time
                 started = time.perf_counter()
@@ -391,18 +391,18 @@ def test_the_pool_drops_an_idle_connection_its_peer_closed_and_connects_anew():
         # returning ends the session: the server closes the connection the pool keeps idle
 
     async def scenario() -> list[np.ndarray]:
-        server = await serve(answer_once, token=TOKEN)
+        server = await serve(answer_once, keys=KEYS.keyring())
         address = ("127.0.0.1", server.sockets[0].getsockname()[1])
-        pool = ChannelPool(token=TOKEN)
+        pool = ChannelPool(credential=CLIENT)
         answers = []
         for value in (1.0, 2.0):
             answer = await pool.request(address, Message(kind="x", tensors={"t": np.full(3, value)}), timeout_s=10)
             answers.append(answer.tensors["t"])
             for _ in range(200):  # until the server's close has reached the idle connection
                 await asyncio.sleep(0.01)
-                if not pool._idle[address][0].usable:
+                if not pool._idle[address][0][0].usable:
                     break
-            assert not pool._idle[address][0].usable
+            assert not pool._idle[address][0][0].usable
         await pool.close()
         server.close()
         return answers

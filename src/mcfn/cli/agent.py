@@ -25,11 +25,11 @@ def agent_command(
     controller: str | None = typer.Option(
         None,
         "--controller",
-        help="HOST:PORT of the controller; the token then comes from $MCFN_CLUSTER_TOKEN. Default: both from the "
-        "cluster file.",
+        help="HOST:PORT of the controller. Default: from the cluster file. The cluster secret always comes from "
+        "$MCFN_CLUSTER_TOKEN.",
     ),
     cluster_file: Path = typer.Option(
-        DEFAULT_CLUSTER_FILE, "--cluster-file", help="Written by mcfn serve: the controller's address and token."
+        DEFAULT_CLUSTER_FILE, "--cluster-file", help="Written by mcfn serve: the controller's address."
     ),
     host: str | None = typer.Option(
         None, "--host", help="Interface to listen on (default: the scenario's runtime.host; 0.0.0.0 for every one)."
@@ -57,20 +57,22 @@ def agent_command(
     from mcfn.runtime import loop as event_loop
     from mcfn.runtime.access import TOKEN_ENV, ClusterAccess
     from mcfn.runtime.agent import Agent
-    from mcfn.runtime.auth import check_token
+    from mcfn.runtime.auth import ClusterKeys, check_token
     from mcfn.runtime.cluster import agent_spec, load_runtime_scenario
     from mcfn.runtime.device import torch_device
 
     if controller is None:
         access = ClusterAccess.read(cluster_file)
-        address, token = (access.host, access.port), access.token
+        address = (access.host, access.port)
     else:
-        address, token = parse_address(controller), os.environ.get(TOKEN_ENV, "")
-        if not token:
-            raise UserInputError(f"--controller needs the cluster token in ${TOKEN_ENV}")
-        check_token(token.encode())
+        address = parse_address(controller)
+    secret = os.environ.get(TOKEN_ENV, "")
+    if not secret:
+        raise UserInputError(f"an agent needs the cluster secret in ${TOKEN_ENV} (the cluster file admits clients)")
+    check_token(secret.encode())
     runtime = load_runtime_scenario(scenario)
-    spec = agent_spec(runtime, node, controller=address, token=token, host=host, supervised=False)
+    keys = ClusterKeys(secret, [entry.node for entry in runtime.agents])
+    spec = agent_spec(runtime, node, controller=address, agent_secret=keys.agent_secret, host=host, supervised=False)
     torch_device(spec.device)
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
     console = Console(stderr=True)

@@ -37,7 +37,7 @@ def infer_command(
     tensor = _input(model, input_file, seed)
 
     async def main() -> Any:
-        client = Client(access.host, access.port, token=access.token.encode())
+        client = Client(access.host, access.port, token=access.token)
         try:
             return await client.infer(model, tensor, deadline_s=deadline_s, policy=policy)
         finally:

@@ -37,8 +37,9 @@ def serve_command(
     as_json: bool = typer.Option(False, "--json", help="Print the cluster's status as JSON once it is ready."),
 ) -> None:
     """Start a controller and the scenario's agents on this machine (loopback unless the scenario says
-    otherwise) and serve until stopped (Ctrl-C or SIGTERM). The token comes from $MCFN_CLUSTER_TOKEN or is
-    generated; it is written, owner-readable only, to the cluster file that 'mcfn infer' and 'mcfn load' read.
+    otherwise) and serve until stopped (Ctrl-C or SIGTERM). The cluster secret comes from $MCFN_CLUSTER_TOKEN or
+    is generated; the client token derived from it (which admits clients only, not agents) is written,
+    owner-readable only, to the cluster file that 'mcfn infer' and 'mcfn load' read.
     An --external node's agent is not started here: the command prints the 'mcfn agent' line to run on its machine
     and waits (--ready-timeout-s) until it has registered.
     """
@@ -95,7 +96,7 @@ def serve_command(
                     raise ValueError(
                         f"agents did not start within {ready_timeout_s:g} s: {', '.join(missing)}"
                     ) from None
-            ClusterAccess(host=host, port=port, token=cluster.token).write(cluster_file)
+            ClusterAccess(host=host, port=port, token=cluster.keys.client_token).write(cluster_file)
             if as_json:
                 print_json(
                     {"address": f"{host}:{port}", "cluster_file": str(cluster_file)} | cluster.controller.status()

@@ -1,7 +1,8 @@
-"""The cluster file: where a running cluster's controller listens and the token that admits a client.
+"""The cluster file: where a running cluster's controller listens and the client token that admits a client.
 
-``mcfn serve`` writes it (readable by its owner only: it holds the cluster secret); ``mcfn infer`` and
-``mcfn load`` read it. The token may instead come from the environment variable :data:`TOKEN_ENV`.
+``mcfn serve`` writes it (readable by its owner only); ``mcfn infer`` and ``mcfn load`` read it. It holds the
+client token only (:mod:`mcfn.runtime.auth`): whoever reads it can ask for inferences, not act as an agent. Where
+the environment variable :data:`TOKEN_ENV` holds the cluster secret, the client token is derived from it instead.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from mcfn.runtime.auth import check_token
+from mcfn.runtime.auth import check_token, client_token
 
-#: Environment variable that sets the cluster token (``mcfn serve`` uses it instead of a fresh random one).
+#: Environment variable that sets the cluster secret (``mcfn serve`` uses it instead of a fresh random one; agents
+#: started by hand, ``mcfn agent``, need it).
 TOKEN_ENV = "MCFN_CLUSTER_TOKEN"
 
 #: Where the commands look for the cluster file by default.
@@ -22,7 +24,7 @@ DEFAULT_CLUSTER_FILE = Path(".mcfn") / "cluster.json"
 
 @dataclass(frozen=True, kw_only=True)
 class ClusterAccess:
-    """The controller's address and the cluster token."""
+    """The controller's address and the client token."""
 
     host: str
     port: int
@@ -46,6 +48,7 @@ class ClusterAccess:
             raise ValueError(f"no cluster file {path}: start a cluster with 'mcfn serve SCENARIO.yaml'") from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"cluster file {path} is unreadable: {exc}") from None
-        token = os.environ.get(TOKEN_ENV, access.token)
+        secret = os.environ.get(TOKEN_ENV)
+        token = client_token(check_token(secret.encode()).decode()) if secret else access.token
         check_token(token.encode())
         return cls(host=access.host, port=access.port, token=token)

@@ -21,8 +21,10 @@ fingerprint of each plan it hosts, so the controller refuses an agent that made 
 Stages travel on the data plane of :mod:`mcfn.runtime.blocking`: the agent serves each connection in a thread of
 its own (accepting or refusing a ``run`` there), a worker thread computes the stage and then sends its output on
 from that same thread, over a blocking connection, with no hand-over to an event loop on the way (the reason, in
-numbers: :mod:`mcfn.runtime.blocking`). The event loop only advertises. Workers beyond ``workers`` only send: a
-semaphore lets ``workers`` of them compute at once, so a slow emulated link never holds a compute slot.
+numbers: :mod:`mcfn.runtime.blocking`). The event loop only advertises. Workers beyond ``workers`` only send:
+``workers`` of them compute at once, so a slow emulated link never holds a compute slot, and a free slot goes to
+the stage whose request ends first (:mod:`mcfn.runtime.slots`); a stage whose request's deadline passed while it
+queued is not computed (its controller has answered already), but reported failed.
 """
 
 from __future__ import annotations
@@ -41,12 +43,13 @@ import numpy as np
 
 from mcfn.awareness.advert import AdvertPolicy
 from mcfn.runtime import loop as event_loop
-from mcfn.runtime.auth import AuthError
+from mcfn.runtime.auth import AgentKeys, AuthError
 from mcfn.runtime.blocking import BlockingChannel, BlockingServer
 from mcfn.runtime.channel import RemoteError, connect
 from mcfn.runtime.messages import Failed, Result, Run, StageReport, parse_fields
 from mcfn.runtime.plan import ModelPlan, StagePlan, build_parts, run_part, run_stage
-from mcfn.runtime.pool import BlockingPool
+from mcfn.runtime.pool import IDLE_S, BlockingPool
+from mcfn.runtime.slots import DeadlineSlots
 from mcfn.runtime.wire import FrameError, Message
 
 #: How a connection to a peer can fail, other than by an ``error`` answer.
@@ -72,7 +75,8 @@ class AgentSpec:
     stages: tuple[str, ...]
     controller_host: str
     controller_port: int
-    token: str
+    #: The cluster's agent secret (:class:`~mcfn.runtime.auth.AgentKeys`): the agent's key and its peers'.
+    agent_secret: str
     host: str = "127.0.0.1"
     workers: int = 1
     max_queue: int = 16
@@ -80,10 +84,17 @@ class AgentSpec:
     slowdown: float = 1.0
     torch_threads: int = 1
     timeout_s: float = 5.0
+    #: Seconds the next stage's agent has to accept a stage beyond its input's emulated transfer; then the stage
+    #: is reported failed there, and the controller places it elsewhere.
+    start_timeout_s: float = 0.25
+    #: Seconds a connection to the agent may stay idle before the agent closes it (and ends its thread).
+    idle_s: float = IDLE_S
     device: str = "cpu"
     #: Ray resources the agent's actor asks for besides its CPUs (where a Ray launcher places it; a process
     #: launcher ignores them).
     resources: dict[str, float] = field(default_factory=dict)
+    #: CPUs the agent's Ray actor asks for.
+    cpus: float = 1.0
     #: End when the process that started the agent is gone (an agent of a local cluster); a standalone agent
     #: (``mcfn agent``) serves until it is stopped.
     supervised: bool = True
@@ -91,6 +102,8 @@ class AgentSpec:
     def __post_init__(self) -> None:
         if self.workers < 1 or self.max_queue < 0:
             raise ValueError(f"agent {self.node_id}: workers must be >= 1 and max_queue >= 0")
+        if not self.cpus >= 0:
+            raise ValueError(f"agent {self.node_id}: cpus must be >= 0, got {self.cpus}")
         if not self.slowdown >= 1:
             raise ValueError(f"agent {self.node_id}: slowdown must be >= 1, got {self.slowdown}")
 
@@ -104,7 +117,8 @@ class Agent:
 
         torch.set_num_threads(spec.torch_threads)
         self.spec = spec
-        self._token = spec.token.encode()
+        self._keys = AgentKeys(spec.agent_secret)
+        self._credential = self._keys.node(spec.node_id)
         hosted = set(spec.stages)
         self._stages = {s.service_id: s for plan in spec.plans for s in plan.stages if s.service_id in hosted}
         self._modules = {
@@ -122,7 +136,7 @@ class Agent:
         self._pool = ThreadPoolExecutor(
             max_workers=spec.workers + spec.max_queue + MAX_SENDING, thread_name_prefix=f"agent-{spec.node_id}"
         )
-        self._slots = threading.Semaphore(spec.workers)
+        self._slots = DeadlineSlots(spec.workers)
         self._lock = threading.Lock()  # over the counters below: connection and worker threads update them
         self._waiting = 0
         self._busy = 0
@@ -131,7 +145,7 @@ class Agent:
         self._speed_flops_per_s = 0.0
         self._done_flops = 0.0
         self._done_s = 0.0
-        self._peers = BlockingPool(token=self._token)
+        self._peers = BlockingPool(credential=self._credential, idle_s=spec.idle_s)
         self._controller = (spec.controller_host, spec.controller_port)
         self.port = 0
         #: Set while the controller has this agent registered.
@@ -141,7 +155,7 @@ class Agent:
 
     async def run(self) -> None:
         """Serve stages and advertise until cancelled (or the parent process is gone)."""
-        server = BlockingServer(self._handle, token=self._token, host=self.spec.host, port=0)
+        server = BlockingServer(self._handle, keys=self._keys.keyring(), host=self.spec.host, port=0)
         self.port = server.address[1]
         try:
             await self._advertise_forever()
@@ -153,9 +167,12 @@ class Agent:
     # --- serving ---------------------------------------------------------------------------------------------
     def _handle(self, channel: BlockingChannel) -> None:
         """In a connection's thread: accept or refuse each ``run`` at once; an accepted one goes on in a worker
-        thread (:meth:`_process`)."""
+        thread (:meth:`_process`). A connection idle for ``idle_s`` is closed, its thread ended."""
         while True:
-            message = channel.receive(timeout_s=None)
+            try:
+                message = channel.receive(timeout_s=self.spec.idle_s)
+            except TimeoutError:
+                return
             arrived_s = time.time()
             try:
                 run, stage = self._accept(message)
@@ -202,7 +219,10 @@ class Agent:
         last, the result to the controller; a failure on the way is reported to the controller, naming the node
         that failed."""
         try:
-            output, queue_s, compute_s = self._compute_queued(stage, tensors, accepted_at)
+            output, queue_s, compute_s = self._compute_queued(stage, tensors, accepted_at, deadline)
+        except TimeoutError:
+            self._report(run.request, self.spec.node_id, f"deadline passed while {stage.service_id} queued")
+            return
         except Exception as exc:  # a stage that raises fails its request, not the agent
             log.exception("stage %s failed", stage.service_id)
             self._report(run.request, self.spec.node_id, f"stage {stage.service_id} raised {exc!r}")
@@ -232,14 +252,18 @@ class Agent:
             return
         update = {"stage": hop.stage, "budget_s": budget_s, "route": rest, "timings": timings, "sent_at_s": time.time()}
         message = Message(kind="run", fields=run.model_copy(update=update).model_dump(), tensors=output)
+        link = hop.link.profile()
+        start_s = link.transfer_s(sum(array.nbytes for array in output.values())) + self.spec.start_timeout_s
         try:
-            self._peers.request((hop.host, hop.port), message, timeout_s=budget_s, link=hop.link.profile())
+            self._peers.request((hop.host, hop.port), message, timeout_s=min(budget_s, start_s), link=link)
         except RemoteError as exc:
             self._report(run.request, hop.node, exc.reason)
+        except TimeoutError:
+            self._report(run.request, hop.node, f"did not start stage {hop.stage} within {start_s:.3f} s")
         except _LOST as exc:
             self._report(run.request, hop.node, f"connection lost ({type(exc).__name__}: {exc})")
 
-    def _report(self, request: int, node: str, reason: str) -> None:
+    def _report(self, request: str, node: str, reason: str) -> None:
         """Tell the controller that ``request`` failed at ``node``."""
         failed = Failed(request=request, node=node, reason=reason)
         with contextlib.suppress(*_LOST, RemoteError):
@@ -248,21 +272,27 @@ class Agent:
             )
 
     def _compute_queued(
-        self, stage: StagePlan, tensors: dict[str, np.ndarray], accepted_at: float
+        self, stage: StagePlan, tensors: dict[str, np.ndarray], accepted_at: float, deadline: float
     ) -> tuple[dict[str, np.ndarray], float, float]:
         """The stage's output once a compute slot is free, with the seconds it queued (since ``accepted_at``) and
-        computed."""
-        with self._slots:
+        computed; ``TimeoutError`` instead if the request's ``deadline`` (``time.monotonic``) passed while it
+        queued (its controller has answered already: computing it would only delay the requests behind it)."""
+        self._slots.acquire(deadline)
+        try:
             with self._lock:
                 self._waiting -= 1
                 self._queue_flops -= stage.flops
                 self._busy += 1
             queue_s = time.perf_counter() - accepted_at
             try:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(f"deadline passed while {stage.service_id} queued")
                 output, compute_s = self._compute(stage.service_id, tensors)
             finally:
                 with self._lock:
                     self._busy -= 1
+        finally:
+            self._slots.release()
         with self._lock:
             self._done_flops += stage.flops
             self._done_s += compute_s
@@ -286,7 +316,7 @@ class Agent:
                 channel = await connect(
                     self.spec.controller_host,
                     self.spec.controller_port,
-                    token=self._token,
+                    credential=self._credential,
                     timeout_s=self.spec.timeout_s,
                 )
                 try:

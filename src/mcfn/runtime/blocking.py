@@ -21,9 +21,12 @@ by the kernel to the operation's deadline; in C where ``mcfn.runtime._frames`` w
 operation failed or timed out may be mid-frame, and is no longer :attr:`~BlockingChannel.usable`.
 
 :class:`BlockingServer` accepts connections in a thread and serves each in a thread of its own: the handshake, then
-the handler; like :func:`~mcfn.runtime.channel.serve`, it survives anything a client sends (a bad token, a
+the handler; like :func:`~mcfn.runtime.channel.serve`, it survives anything a client sends (a bad key, a
 malformed, truncated or oversized frame, a dropped connection end that connection only, answered with an
-``error`` where it still can be, and counted in its :class:`~mcfn.runtime.channel.ServerStats`).
+``error`` where it still can be, and counted in its :class:`~mcfn.runtime.channel.ServerStats`). At most
+:data:`~mcfn.runtime.channel.MAX_UNAUTHENTICATED` connections may be in their handshake at once, and at most
+:data:`MAX_CONNECTIONS` open: more are closed at once (counted as rejected), so a flood costs neither threads nor
+memory.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from collections.abc import Callable
 
 from mcfn import _accelerated
 from mcfn.runtime import handshake
-from mcfn.runtime.channel import GONE, HANDSHAKE_LIMITS, REJECTED, ServerStats
+from mcfn.runtime.auth import Credential, Keyring, Peer
+from mcfn.runtime.channel import GONE, HANDSHAKE_LIMITS, MAX_UNAUTHENTICATED, REJECTED, ServerStats
 from mcfn.runtime.frames import FrameSocket
 from mcfn.runtime.link import IDEAL, LinkProfile
 from mcfn.runtime.wire import FrameLimits
@@ -47,6 +51,8 @@ if not _accelerated.pure_python_requested():
     with contextlib.suppress(ImportError):  # not compiled: the reference
         from mcfn.runtime._frames import FrameSocket
 
+#: Connections a :class:`BlockingServer` serves at once (a thread each); more are closed at once.
+MAX_CONNECTIONS = 512
 #: ``SO_LINGER`` on, zero seconds: closing resets the connection, dropping what is unsent.
 _RESET = struct.pack("@ii", 1, 0)
 
@@ -63,6 +69,8 @@ class BlockingChannel:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         self._frames = FrameSocket(sock, limits, link)
+        #: Who the other end proved to be (on a server's connection).
+        self.peer = Peer("")
         # The hot path is the frame socket's own methods, bound here: no Python call on the way to a compiled one.
         #: ``send(message, *, timeout_s, link=None)``: send one message after its emulated transfer time (``link``
         #: overrides the channel's for it).
@@ -131,20 +139,20 @@ def connect(
     host: str,
     port: int,
     *,
-    token: bytes,
+    credential: Credential,
     timeout_s: float,
     limits: FrameLimits | None = None,
     link: LinkProfile = IDEAL,
 ) -> BlockingChannel:
-    """Open a connection and prove membership, all within ``timeout_s``; raises
+    """Open a connection and prove ``credential``, all within ``timeout_s``; raises
     :class:`~mcfn.runtime.auth.AuthError`, ``OSError`` or ``TimeoutError``."""
     deadline = time.monotonic() + timeout_s
     channel = BlockingChannel(socket.create_connection((host, port), timeout=timeout_s), link=link)
     try:
         challenge = channel.receive(timeout_s=deadline - time.monotonic())
-        answer = handshake.answer(token, challenge)
+        answer = handshake.answer(credential, challenge)
         channel.send(answer, timeout_s=deadline - time.monotonic(), link=IDEAL)
-        handshake.check_welcome(token, challenge, answer, channel.receive(timeout_s=deadline - time.monotonic()))
+        handshake.check_welcome(credential, challenge, answer, channel.receive(timeout_s=deadline - time.monotonic()))
     except BaseException:
         channel.close()
         raise
@@ -157,15 +165,15 @@ Handler = Callable[[BlockingChannel], None]
 
 
 class BlockingServer:
-    """A TCP server on ``host:port`` (loopback by default) that runs ``handler`` for each authenticated
-    connection, in a thread of its own; a connection's protocol errors end it and are counted in :attr:`stats`.
-    Serves from construction until :meth:`close`."""
+    """A TCP server on ``host:port`` (loopback by default) that runs ``handler`` for each connection whose peer
+    proved a key that ``keys`` admits, in a thread of its own; a connection's protocol errors end it and are
+    counted in :attr:`stats`. Serves from construction until :meth:`close`."""
 
     def __init__(
         self,
         handler: Handler,
         *,
-        token: bytes,
+        keys: Keyring,
         host: str = "127.0.0.1",
         port: int = 0,
         limits: FrameLimits | None = None,
@@ -174,7 +182,7 @@ class BlockingServer:
     ) -> None:
         self.stats = stats if stats is not None else ServerStats()
         self._handler = handler
-        self._token = token
+        self._keys = keys
         self._limits = limits or FrameLimits()
         self._handshake_timeout_s = handshake_timeout_s
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
@@ -182,6 +190,7 @@ class BlockingServer:
         self.address: tuple[str, int] = self._listener.getsockname()[:2]
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
+        self._unauthenticated = 0
         self._closed = False
         self._accepting = threading.Thread(target=self._accept_forever, name=f"serve-{self.address[1]}", daemon=True)
         self._accepting.start()
@@ -213,18 +222,30 @@ class BlockingServer:
                 if self._closed:
                     sock.close()
                     return
-                self._connections.add(sock)
+                full = len(self._connections) >= MAX_CONNECTIONS or self._unauthenticated >= MAX_UNAUTHENTICATED
+                if not full:
+                    self._connections.add(sock)
+                    self._unauthenticated += 1
+            if full:
+                self.stats.reject(ConnectionRefusedError("too many connections"))
+                sock.close()
+                continue
             threading.Thread(target=self._session, args=(sock,), name=f"{self._accepting.name}-c", daemon=True).start()
 
     def _session(self, sock: socket.socket) -> None:
         """Handshake, then the handler; protocol errors are counted and answered, a vanished peer is not an error."""
         channel = BlockingChannel(sock)
         try:
-            deadline = time.monotonic() + self._handshake_timeout_s
-            challenge = handshake.challenge()
-            channel.send(challenge, timeout_s=deadline - time.monotonic())
-            welcome = handshake.welcome(self._token, challenge, channel.receive(timeout_s=deadline - time.monotonic()))
-            channel.send(welcome, timeout_s=deadline - time.monotonic())
+            try:
+                deadline = time.monotonic() + self._handshake_timeout_s
+                challenge = handshake.challenge()
+                channel.send(challenge, timeout_s=deadline - time.monotonic())
+                answer = channel.receive(timeout_s=deadline - time.monotonic())
+                welcome, channel.peer = handshake.welcome(self._keys, challenge, answer)
+                channel.send(welcome, timeout_s=deadline - time.monotonic())
+            finally:
+                with self._lock:
+                    self._unauthenticated -= 1
             channel.limits = self._limits
             self.stats.accept()
             self._handler(channel)

@@ -4,15 +4,18 @@ Every connection starts with the handshake of :mod:`mcfn.runtime.auth`; until it
 small bodiless frames. After it, each side sends :class:`~mcfn.runtime.wire.Message` frames, paced by the
 sender's emulated link (:mod:`mcfn.runtime.link`), with ``TCP_NODELAY`` (a small frame leaves at once).
 
-Membership is proved once per connection, not per frame: there is no per-frame MAC, as there is no encryption —
-the transport is for loopback or a trusted network, and the token keeps strangers from connecting (an on-path
-attacker who can inject into an established TCP stream is out of scope). A MAC over every body would cost more
+Identity is proved once per connection, not per frame (:mod:`mcfn.runtime.auth`: each side proves the key of its
+role, and the server's handler sees the peer as :attr:`Channel.peer`): there is no per-frame MAC, as there is no
+encryption — the transport is for loopback or a trusted network, and the keys keep strangers from connecting (an
+on-path attacker who can inject into an established TCP stream is out of scope). A MAC over every body would cost more
 than the transfer: HMAC-SHA256 runs at about 1.8 GB/s on this project's machines, so signing and checking both
 frames of a 10 MB round trip would add about 22 ms to the round trip's 7-11 ms (``benchmarks/runtime.py``).
 
-A server survives anything a client sends: a bad token, a malformed, truncated or oversized frame, or a dropped
+A server survives anything a client sends: a bad key, a malformed, truncated or oversized frame, or a dropped
 connection ends that connection only (the server answers with an ``error`` message naming the problem where it
-still can) and is counted in :class:`ServerStats`.
+still can) and is counted in :class:`ServerStats`. Before a connection has authenticated it holds a small buffer
+(:data:`~mcfn.runtime.framing.HANDSHAKE_BUFFER_BYTES`) and no more than :data:`MAX_UNAUTHENTICATED` of them wait at
+once: a flood of idle connections is refused (counted) instead of costing memory or threads.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from mcfn.runtime import handshake
-from mcfn.runtime.auth import AuthError
+from mcfn.runtime.auth import AuthError, Credential, Keyring, Peer
 from mcfn.runtime.deadline import Deadline
 from mcfn.runtime.framing import FrameProtocol
 from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
@@ -38,6 +41,8 @@ HANDSHAKE_LIMITS = FrameLimits(max_header_bytes=1024, max_body_bytes=0)
 REJECTED = (AuthError, FrameError, TimeoutError)
 #: What ends a server's session because the client went away: not an error.
 GONE = (EOFError, ConnectionError, OSError)
+#: Connections a server lets wait for their handshake at once; more are closed at once and counted as rejected.
+MAX_UNAUTHENTICATED = 64
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +66,11 @@ class Channel:
     """One authenticated connection: send and receive messages, each within a timeout.
 
     Frames are read by the connection's :class:`~mcfn.runtime.framing.FrameProtocol` (into preallocated buffers,
-    no stream copies). Timeouts use the connection's :class:`~mcfn.runtime.deadline.Deadline` (one lazily re-armed
-    timer), not a timer per operation; an operation that times out may leave the connection mid-frame, so close
-    it after a ``TimeoutError``.
+    no stream copies). Timeouts use the connection's :class:`~mcfn.runtime.deadline.Deadline` s (one lazily
+    re-armed timer for reading and one for writing), not a timer per operation, so one task may read while others
+    take turns to write (a multiplexed connection: the writers hold a lock of their own); an operation that times
+    out may leave the connection mid-frame, so close it after a ``TimeoutError``. :attr:`peer` is who the other end
+    proved to be (on a server's connection; a client knows whom it called).
     """
 
     def __init__(self, protocol: FrameProtocol, *, link: LinkProfile = IDEAL) -> None:
@@ -72,7 +79,9 @@ class Channel:
             raise ConnectionResetError("the protocol is not connected")
         self._transport = protocol.transport
         self._pacer = Pacer(link)
-        self._deadline = Deadline()
+        self._reading = Deadline()
+        self._writing = Deadline()
+        self.peer = Peer("")
         sock = self._transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # asyncio's default; relied on here
@@ -89,42 +98,43 @@ class Channel:
 
     def accept_frames(self, limits: FrameLimits) -> None:
         """From now on accept frames within ``limits`` (the handshake's are smaller)."""
-        self._protocol.limits = limits
+        self._protocol.accept(limits)
 
     async def send(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> None:
         """Send one message after its emulated transfer time (``link`` overrides the channel's for it)."""
-        self._deadline.start(timeout_s)
+        self._writing.start(timeout_s)
         try:
             parts = encode_parts(message)
             if not self._written(parts, link):
                 await self._send(parts, link)
         except asyncio.CancelledError as exc:
-            raise self._deadline.cause(exc) from None
+            raise self._writing.cause(exc) from None
         finally:
-            self._deadline.stop()
+            self._writing.stop()
 
     async def receive(self, *, timeout_s: float | None) -> Message:
         """The next message; ``EOFError`` when the peer closed, ``TimeoutError`` after ``timeout_s``."""
-        self._deadline.start(timeout_s)
+        self._reading.start(timeout_s)
         try:
             return await self._protocol.read()
         except asyncio.CancelledError as exc:
-            raise self._deadline.cause(exc) from None
+            raise self._reading.cause(exc) from None
         finally:
-            self._deadline.stop()
+            self._reading.stop()
 
     async def request(self, message: Message, *, timeout_s: float, link: LinkProfile | None = None) -> Message:
-        """Send ``message`` and return the answer; an ``error`` answer raises :class:`RemoteError`."""
-        self._deadline.start(timeout_s)
+        """Send ``message`` and return the answer; an ``error`` answer raises :class:`RemoteError` (one request at
+        a time, and no other writer meanwhile: the whole request runs on the reading deadline)."""
+        self._reading.start(timeout_s)
         try:
             parts = encode_parts(message)
             if not self._written(parts, link):
                 await self._send(parts, link)
             answer = await self._protocol.read()
         except asyncio.CancelledError as exc:
-            raise self._deadline.cause(exc) from None
+            raise self._reading.cause(exc) from None
         finally:
-            self._deadline.stop()
+            self._reading.stop()
         return answered(answer)
 
     def _written(self, parts: list[bytes | memoryview], link: LinkProfile | None) -> bool:
@@ -140,11 +150,13 @@ class Channel:
 
     def abort(self) -> None:
         """Drop the connection at once, unsent bytes and all (it failed, or the loop is going away)."""
-        self._deadline.close()
+        self._reading.close()
+        self._writing.close()
         self._transport.abort()
 
     async def close(self) -> None:
-        self._deadline.close()
+        self._reading.close()
+        self._writing.close()
         self._transport.close()
         with contextlib.suppress(ConnectionError, OSError):
             await asyncio.shield(self._protocol.closed)
@@ -154,21 +166,21 @@ async def connect(
     host: str,
     port: int,
     *,
-    token: bytes,
+    credential: Credential,
     timeout_s: float,
     limits: FrameLimits | None = None,
     link: LinkProfile = IDEAL,
 ) -> Channel:
-    """Open a connection and prove membership; raises :class:`AuthError`, ``OSError`` or ``TimeoutError``."""
+    """Open a connection and prove ``credential``; raises :class:`AuthError`, ``OSError`` or ``TimeoutError``."""
     loop = asyncio.get_running_loop()
     async with asyncio.timeout(timeout_s):
         _, protocol = await loop.create_connection(lambda: FrameProtocol(HANDSHAKE_LIMITS), host, port)
         channel = Channel(protocol, link=link)
         try:
             challenge = await channel.receive(timeout_s=None)
-            answer = handshake.answer(token, challenge)
+            answer = handshake.answer(credential, challenge)
             await channel.send(answer, timeout_s=timeout_s, link=IDEAL)
-            handshake.check_welcome(token, challenge, answer, await channel.receive(timeout_s=None))
+            handshake.check_welcome(credential, challenge, answer, await channel.receive(timeout_s=None))
         except BaseException:
             await channel.close()
             raise
@@ -206,28 +218,35 @@ Handler = Callable[[Channel], Awaitable[None]]
 async def serve(
     handler: Handler,
     *,
-    token: bytes,
+    keys: Keyring,
     host: str = "127.0.0.1",
     port: int = 0,
     limits: FrameLimits | None = None,
     handshake_timeout_s: float = 5.0,
     stats: ServerStats | None = None,
 ) -> asyncio.Server:
-    """Start a TCP server on ``host:port`` (loopback by default) whose connections run ``handler`` once
-    authenticated; a connection's protocol errors close it and are counted in ``stats``."""
+    """Start a TCP server on ``host:port`` (loopback by default) whose connections run ``handler`` once the peer
+    has proved a key that ``keys`` admits; a connection's protocol errors close it and are counted in ``stats``."""
     counts = stats if stats is not None else ServerStats()
     frame_limits = limits or FrameLimits()
 
     sessions: set[asyncio.Task[None]] = set()
+    unauthenticated = [0]
 
     async def on_connect(channel: Channel) -> None:
         try:
-            await _session(channel, handler, token, handshake_timeout_s, frame_limits, counts)
+            await _session(channel, handler, keys, handshake_timeout_s, frame_limits, counts, unauthenticated)
             await channel.close()
         except asyncio.CancelledError:  # the loop is shutting down; asyncio 3.11 would log a cancelled handler
             channel.abort()
 
     def start_session(protocol: FrameProtocol) -> None:
+        if unauthenticated[0] >= MAX_UNAUTHENTICATED:
+            counts.reject(ConnectionRefusedError(f"more than {MAX_UNAUTHENTICATED} connections in their handshake"))
+            if protocol.transport is not None:
+                protocol.transport.abort()
+            return
+        unauthenticated[0] += 1
         task = asyncio.create_task(on_connect(Channel(protocol)))
         sessions.add(task)
         task.add_done_callback(sessions.discard)
@@ -237,11 +256,20 @@ async def serve(
 
 
 async def _session(
-    channel: Channel, handler: Handler, token: bytes, timeout_s: float, limits: FrameLimits, counts: ServerStats
+    channel: Channel,
+    handler: Handler,
+    keys: Keyring,
+    timeout_s: float,
+    limits: FrameLimits,
+    counts: ServerStats,
+    unauthenticated: list[int],
 ) -> None:
     """Handshake, then the handler; protocol errors are counted and answered, a vanished peer is not an error."""
     try:
-        await _handshake(channel, token, timeout_s)
+        try:
+            channel.peer = await _handshake(channel, keys, timeout_s)
+        finally:
+            unauthenticated[0] -= 1
         channel.accept_frames(limits)
         counts.accept()
         await handler(channel)
@@ -255,8 +283,9 @@ async def _session(
         log.exception("connection handler failed")
 
 
-async def _handshake(channel: Channel, token: bytes, timeout_s: float) -> None:
+async def _handshake(channel: Channel, keys: Keyring, timeout_s: float) -> Peer:
     challenge = handshake.challenge()
     await channel.send(challenge, timeout_s=timeout_s)
-    welcome = handshake.welcome(token, challenge, await channel.receive(timeout_s=timeout_s))
+    welcome, peer = handshake.welcome(keys, challenge, await channel.receive(timeout_s=timeout_s))
     await channel.send(welcome, timeout_s=timeout_s)
+    return peer

@@ -34,9 +34,10 @@ before any agent starts, and the same times predict each stage's compute. A stag
 by the model's agents of its tier only; a stage of a plan by number of stages
 (:func:`~mcfn.runtime.plan.plan_balanced`) by every agent of the model, and the router picks. An agent computes on
 ``device`` (``cpu``, or ``cuda`` where torch sees a GPU). Under ``mcfn serve --ray-address`` an agent is a Ray
-actor that asks for ``workers`` CPUs and its ``resources``, custom resources that the Ray nodes declare
-(``ray start --resources '{"cloud-gpu": 1}'``), so it runs on the machine that holds them
-(:mod:`mcfn.runtime.ray_launcher`); a local cluster of processes ignores them.
+actor that asks for its ``cpus`` (by default ``workers``) and its ``resources``, custom resources that the Ray
+nodes declare (``ray start --resources '{"cloud-gpu": 1}'``), so it runs on the machine that holds them
+(:mod:`mcfn.runtime.ray_launcher`, which refuses at once a scenario whose agents the Ray nodes cannot place); a
+local cluster of processes ignores them.
 Validation happens here, once; errors are :class:`~mcfn.routing.scenario.ScenarioError` naming the field.
 """
 
@@ -45,6 +46,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,12 +61,21 @@ from mcfn.models.measure import LatencyTable, load_latency_table
 from mcfn.network.topology.io import read_yaml
 from mcfn.routing.scenario import Scenario, ScenarioError, parse_scenario
 from mcfn.runtime.agent import AgentSpec
-from mcfn.runtime.auth import check_token, new_token
+from mcfn.runtime.auth import ClusterKeys, new_token
 from mcfn.runtime.controller import Controller
 from mcfn.runtime.launch import Launcher, ProcessLauncher
 from mcfn.runtime.plan import ModelPlan, plan_balanced, plan_over_tiers
 from mcfn.runtime.timing import Player
 from mcfn.validation import StrictModel, validation_message
+
+log = logging.getLogger(__name__)
+
+#: Seconds between checks that the launched agents still run.
+SUPERVISE_PERIOD_S = 0.2
+#: Seconds before restarting an agent that ended, doubled for every restart not followed by a registration.
+RESTART_BACKOFF_S = 0.5
+#: The longest wait before a restart.
+MAX_BACKOFF_S = 30.0
 
 
 class _Model(StrictModel):
@@ -86,6 +98,8 @@ class AgentEntry(StrictModel):
     slowdown: Annotated[float, Field(ge=1)] = 1.0
     device: Annotated[str, Field(pattern=r"^(cpu|cuda(:\d+)?)$")] = "cpu"
     resources: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    #: CPUs its Ray actor asks for (default: one per worker).
+    cpus: Annotated[float, Field(ge=0)] | None = None
 
 
 class _Runtime(StrictModel):
@@ -243,9 +257,12 @@ class LocalCluster:
     OS process each) except the ``external`` nodes, whose agents are started elsewhere (``mcfn agent`` on another
     machine, :func:`agent_spec` with ``supervised=False``) and register when they are up; use as ``async with``.
 
-    ``kill`` ends an agent at once (SIGKILL for a process: nothing is cleaned up, as in a crash); ``restart``
-    starts a fresh one for the same node, which registers again; ``restart_controller`` does the same to the
-    controller.
+    ``kill`` ends an agent at once (SIGKILL for a process: nothing is cleaned up, as in a crash) and for good;
+    ``restart`` starts a fresh one for the same node, which registers again; ``restart_controller`` does the same
+    to the controller. An agent that ends by itself (it crashed, or was killed from outside) is restarted by the
+    cluster, after :data:`RESTART_BACKOFF_S` doubling with every restart that did not lead to a registration, up to
+    :data:`MAX_BACKOFF_S` (:attr:`restarts` counts them); the routes it held fail over when it leaves. The
+    launcher checks that every agent can run (:meth:`~mcfn.runtime.launch.Launcher.check`) before any starts.
     """
 
     def __init__(
@@ -262,12 +279,15 @@ class LocalCluster:
             _entry(runtime, node_id)
         self.external = frozenset(external)
         self.token = token or new_token()
-        check_token(self.token.encode())
+        self.keys = ClusterKeys(self.token, self.node_ids)
         self.controller = self._new_controller()
         self.launcher = launcher or ProcessLauncher()
         self._advertised_host = advertised_host
         self._server: asyncio.Server | None = None
         self._running: set[str] = set()
+        self._supervisor: asyncio.Task[None] | None = None
+        #: Restarts of agents that ended by themselves, by node.
+        self.restarts: Counter[str] = Counter()
 
     def _new_controller(self) -> Controller:
         runtime = self.runtime
@@ -276,7 +296,8 @@ class LocalCluster:
             plans=runtime.plans,
             deadlines_s=runtime.deadlines_s,
             ingress=runtime.ingress,
-            token=self.token.encode(),
+            keys=self.keys,
+            hosted={node: hosted_stages(runtime, node) for node in self.node_ids},
             policy=runtime.policy,
             max_attempts=runtime.max_attempts,
         )
@@ -295,15 +316,20 @@ class LocalCluster:
     async def __aenter__(self) -> LocalCluster:
         self._server = await self.controller.start(host=self.runtime.host, port=self.runtime.port)
         try:
-            for node_id in self.node_ids:
-                if node_id not in self.external:
-                    self.restart(node_id)
+            launched = [node_id for node_id in self.node_ids if node_id not in self.external]
+            self.launcher.check([self.agent_spec(node_id) for node_id in launched])
+            for node_id in launched:
+                self.restart(node_id)
         except BaseException:
             await self.__aexit__()
             raise
+        self._supervisor = asyncio.create_task(self._supervise())
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.gather(self._supervisor, return_exceptions=True)
         for node_id in list(self._running):
             self.kill(node_id)
         if self._server is not None:
@@ -340,6 +366,25 @@ class LocalCluster:
         self.launcher.start(self.agent_spec(node_id))
         self._running.add(node_id)
 
+    async def _supervise(self) -> None:
+        """Restart the agents that ended by themselves, with back-off (class docstring)."""
+        failures: Counter[str] = Counter()
+        due: dict[str, float] = {}
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(SUPERVISE_PERIOD_S)
+            live = set(self.controller.live_agents)
+            for node_id in sorted(self._running):
+                if node_id in live:
+                    failures[node_id] = 0
+                if self.launcher.alive(node_id) or loop.time() < due.get(node_id, 0.0):
+                    continue
+                log.warning("the agent of %s ended; restarting it (restart %d)", node_id, self.restarts[node_id] + 1)
+                self.restart(node_id)
+                self.restarts[node_id] += 1
+                due[node_id] = loop.time() + min(MAX_BACKOFF_S, RESTART_BACKOFF_S * 2 ** failures[node_id])
+                failures[node_id] += 1
+
     def _require_launched(self, node_id: str) -> None:
         if node_id in self.external:
             raise ValueError(f"the agent of {node_id} is external: it is started and stopped where it runs")
@@ -351,7 +396,8 @@ class LocalCluster:
     def agent_spec(self, node_id: str) -> AgentSpec:
         """What the agent of ``node_id`` is started with."""
         host, port = self.address
-        return agent_spec(self.runtime, node_id, controller=(self._advertised_host or host, port), token=self.token)
+        address = (self._advertised_host or host, port)
+        return agent_spec(self.runtime, node_id, controller=address, agent_secret=self.keys.agent_secret)
 
 
 def _entry(runtime: RuntimeScenario, node_id: str) -> AgentEntry:
@@ -380,13 +426,14 @@ def agent_spec(
     node_id: str,
     *,
     controller: tuple[str, int],
-    token: str,
+    agent_secret: str,
     host: str | None = None,
     supervised: bool = True,
 ) -> AgentSpec:
     """What the agent of ``node_id`` is started with: its entry in ``runtime``, the ``controller`` address it
-    registers with, the cluster ``token``; it listens on ``host`` (by default the scenario's ``runtime.host``).
-    ``supervised=False`` for a standalone agent (``mcfn agent``), which outlives the process that started it."""
+    registers with, the cluster's agent secret (:class:`~mcfn.runtime.auth.ClusterKeys`); it listens on ``host``
+    (by default the scenario's ``runtime.host``). ``supervised=False`` for a standalone agent (``mcfn agent``),
+    which outlives the process that started it."""
     entry = _entry(runtime, node_id)
     period = runtime.advert_period_s
     return AgentSpec(
@@ -396,7 +443,7 @@ def agent_spec(
         stages=hosted_stages(runtime, node_id),
         controller_host=controller[0],
         controller_port=controller[1],
-        token=token,
+        agent_secret=agent_secret,
         host=host or runtime.host,
         workers=entry.workers,
         max_queue=entry.max_queue,
@@ -404,5 +451,6 @@ def agent_spec(
         slowdown=entry.slowdown,
         device=entry.device,
         resources=dict(entry.resources),
+        cpus=entry.workers if entry.cpus is None else entry.cpus,
         supervised=supervised,
     )

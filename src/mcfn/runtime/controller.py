@@ -23,13 +23,32 @@ agent on the route (its advert connection closes when it dies); it excludes that
 request again (stages are deterministic), up to ``max_attempts``. A timeout ends the request with its reason,
 within its deadline. An agent is live while its advert connection is open; a restarted agent says hello again
 and rejoins. Agents whose controller went away keep trying its address, so a restarted
-controller gets them all back (:meth:`Controller.stop`).
+controller gets them all back (:meth:`Controller.stop`). A stage that its agent has not accepted within
+``start_timeout_s`` (plus its input's emulated transfer) fails over as a refusal does, and the agent is passed over
+until it advertises again: a stopped (hung) agent costs a request that bound, not its deadline.
+
+Admission: the deadline is the client's (what it leaves when the request is sent); a request whose placement the
+router predicts to end after it is refused at once, with the prediction as the reason, instead of queueing where
+it would miss it and delay the requests behind it (load shedding by predicted completion, as in Clipper's and
+Clockwork's deadline-aware admission: Crankshaw et al., NSDI 2017; Gujarati et al., OSDI 2020). The router's view
+counts every placement it has made since an agent's last advert, so a burst is predicted as the queue it builds;
+and the requests already in flight are weighed by the service the controller measures
+(:mod:`mcfn.runtime.admission`), which sees what the router does not (a loaded machine's every other wait). A
+client stamps its request with its wall clock, and the time the request waited to be read here comes off its
+budget (client and controller clocks agree on one host, and to NTP's few milliseconds across hosts).
+
+Roles (:mod:`mcfn.runtime.auth`): a connection is a client's or an agent's, by the key it proved. Clients may ask
+for ``infer`` and ``status``, many requests at once on one connection, each answer carrying the request's ``tag``;
+a connection with nothing in flight is closed after :data:`~mcfn.runtime.pool.IDLE_S`. An agent registers only as
+the node whose key it holds, only while no agent of that node is live, and only with exactly the stages and plans
+the scenario gives its node; a route's id is 128 random bits, and only the route's last agent may return its
+``result``, only an agent on the route report it ``failed``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -43,18 +62,25 @@ from mcfn.compute.ids import ServiceCatalog
 from mcfn.routing import POLICIES, Policy, Router, SplitRequest, Stage, StagedRoute, make_policy
 from mcfn.routing.chain import route_stages_optimal
 from mcfn.routing.scenario import Scenario
-from mcfn.runtime.auth import AuthError
-from mcfn.runtime.channel import Channel, RemoteError, ServerStats, serve
+from mcfn.runtime.admission import Admission
+from mcfn.runtime.auth import AGENT, CLIENT, AuthError, ClusterKeys
+from mcfn.runtime.channel import REJECTED, Channel, RemoteError, ServerStats, serve
 from mcfn.runtime.link import IDEAL, LinkProfile
 from mcfn.runtime.messages import AdvertFields, Failed, Hello, Hop, Infer, LinkFields, Result, Run, parse_fields
 from mcfn.runtime.plan import ModelPlan
-from mcfn.runtime.pool import Address, ChannelPool
+from mcfn.runtime.pool import IDLE_S, Address, ChannelPool
 from mcfn.runtime.wire import FrameError, Message
 
 #: The exact chain placement, beside the router's greedy policies.
 OPTIMAL = "optimal"
 #: Names of the tensors of an ``infer`` request and of its ``result``.
 INPUT, OUTPUT = "input", "output"
+#: What a client may ask.
+CLIENT_KINDS = ("infer", "status")
+#: Seconds an agent has to accept a stage beyond its input's emulated transfer, before the stage fails over.
+START_TIMEOUT_S = 0.25
+#: Seconds to send an answer to a client.
+ANSWER_TIMEOUT_S = 5.0
 
 
 class InferError(RuntimeError):
@@ -120,10 +146,12 @@ class _Agent:
 
 @dataclass(frozen=True, eq=False)
 class _Pending:
-    """A route in flight: the future of its ``result`` and the nodes whose failure fails it."""
+    """A route in flight: the future of its ``result``, the nodes whose failure fails it (and who alone may report
+    that), and the node that alone may return the result."""
 
     future: asyncio.Future[tuple[Result, Message, float]]
     nodes: frozenset[str]
+    last: str
 
 
 class Controller:
@@ -136,9 +164,12 @@ class Controller:
         plans: Mapping[str, ModelPlan],
         deadlines_s: Mapping[str, float],
         ingress: str,
-        token: bytes,
+        keys: ClusterKeys,
+        hosted: Mapping[str, tuple[str, ...]],
         policy: str = "compute-aware",
         max_attempts: int = 3,
+        start_timeout_s: float = START_TIMEOUT_S,
+        idle_s: float = IDLE_S,
     ) -> None:
         scenario.router().require_base_station(ingress)
         self._scenario = scenario
@@ -146,23 +177,27 @@ class Controller:
         self._fingerprints = {model: plan.fingerprint() for model, plan in plans.items()}
         self._deadlines_s = dict(deadlines_s)
         self._ingress = ingress
-        self._token = token
+        self._keys = keys
+        self._hosted = {node: frozenset(stages) for node, stages in hosted.items()}
+        self._start_timeout_s = start_timeout_s
+        self._idle_s = idle_s
         self._policy = policy
         self._policies: dict[str, Policy] = {}
         self._check_policy(policy)
         self._max_attempts = max_attempts
         self._agents: dict[str, _Agent] = {}
         self._sessions: set[asyncio.Task[Any]] = set()
-        self._pool = ChannelPool(token=token)
-        self._pending: dict[int, _Pending] = {}
-        self._request_ids = itertools.count()
+        self._pool = ChannelPool(credential=keys.agents.controller(), idle_s=idle_s)
+        self._pending: dict[str, _Pending] = {}
+        self._admissions: dict[str, Admission] = {}
+        self._suspects: set[str] = set()  # failed to start a stage in time: passed over until they advertise again
         self._changed = asyncio.Condition()
         self.view = AwareView(scenario.fleet)
         self.stats = ServerStats()
 
     async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> asyncio.Server:
         """Listen for agents and clients (loopback by default)."""
-        return await serve(self._tracked, token=self._token, host=host, port=port, stats=self.stats)
+        return await serve(self._tracked, keys=self._keys.keyring(), host=host, port=port, stats=self.stats)
 
     async def stop(self) -> None:
         """Drop every connection at once, as a crashed controller process would (close the server first): the
@@ -199,32 +234,73 @@ class Controller:
             self._sessions.discard(task)
 
     async def _handle(self, channel: Channel) -> None:
-        message = await channel.receive(timeout_s=30.0)
-        if message.kind == "hello":
-            await self._serve_agent(channel, parse_fields(Hello, "hello", message.fields))
-            return
+        if channel.peer.role == CLIENT:
+            await self._serve_client(channel)
+        elif channel.peer.role == AGENT:
+            await self._serve_agent_connection(channel)
+
+    async def _serve_client(self, channel: Channel) -> None:
+        """A client's connection: each request answered in a task of its own, as soon as it is done; closed when
+        idle (nothing in flight) for ``idle_s``. Anything but :data:`CLIENT_KINDS` ends it, counted as refused."""
+        writing = asyncio.Lock()
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                try:
+                    message = await channel.receive(timeout_s=self._idle_s)
+                except TimeoutError:
+                    if tasks:
+                        continue
+                    return
+                if message.kind not in CLIENT_KINDS:
+                    raise AuthError(f"a client may not send {message.kind!r}")
+                task = asyncio.create_task(self._answer_client(channel, writing, message))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _answer_client(self, channel: Channel, writing: asyncio.Lock, message: Message) -> None:
+        tag = message.fields.get("tag", 0)
+        if message.kind == "status":
+            answer = Message(kind="status", fields=self.status())
+        else:
+            answer = await self._answer_infer(message)
+        tagged = Message(kind=answer.kind, fields=answer.fields | {"tag": tag}, tensors=answer.tensors)
+        async with writing:
+            try:
+                await channel.send(tagged, timeout_s=ANSWER_TIMEOUT_S)
+            except (*REJECTED, EOFError, OSError):
+                channel.abort()  # the client went away or stopped reading: the reader sees the connection end
+
+    async def _serve_agent_connection(self, channel: Channel) -> None:
+        """An agent's connection: its registration and adverts, or its results and failure reports (closed when
+        idle for ``idle_s``)."""
+        node = channel.peer.name
         while True:
-            if message.kind == "infer":
-                answer = await self._answer_infer(message)
-            elif message.kind == "status":
-                answer = Message(kind="status", fields=self.status())
-            elif message.kind in ("result", "failed"):
-                answer = self._settle(message)
-            else:
-                raise FrameError(f"unexpected message kind {message.kind!r}")
-            await channel.send(answer, timeout_s=30.0)
-            message = await channel.receive(timeout_s=None)
+            try:
+                message = await channel.receive(timeout_s=self._idle_s)
+            except TimeoutError:
+                return
+            if message.kind == "hello":
+                hello = parse_fields(Hello, "hello", message.fields)
+                if hello.node != node:
+                    raise AuthError(f"agent {node} may not register as {hello.node!r}")
+                await self._serve_agent(channel, hello)
+                return
+            if message.kind not in ("result", "failed"):
+                raise FrameError(f"agent {node}: unexpected message kind {message.kind!r}")
+            await channel.send(self._settle(message, node), timeout_s=ANSWER_TIMEOUT_S)
 
     async def _serve_agent(self, channel: Channel, hello: Hello) -> None:
         self._check_hello(hello)
         agent = _Agent(hello)
-        old = self._agents.get(hello.node)
-        if old is not None:
-            await self._pool.discard(old.address)
         await self._update(hello.node, agent)
+        self._suspects.discard(hello.node)
         try:
             await channel.send(Message(kind="registered"), timeout_s=5.0)
-            silence_s = 5 * hello.advert_period_s + 1.0
+            silence_s = 10 * hello.advert_period_s + 1.0  # generous: a loaded machine delays adverts
             while True:
                 message = await channel.receive(timeout_s=silence_s)
                 if message.kind != "advert":
@@ -241,6 +317,7 @@ class Controller:
                         arrival_flops_per_s=state.arrival_flops_per_s,
                     )
                 )
+                self._suspects.discard(hello.node)
                 await self._update(None, None)
         finally:
             if self._agents.get(hello.node) is agent:
@@ -248,19 +325,30 @@ class Controller:
             await self._pool.discard(agent.address)
 
     def _check_hello(self, hello: Hello) -> None:
-        """Refuse an agent that is not one of the scenario's compute nodes, or that made its plans from another
-        scenario (an agent started by hand on another machine, ``mcfn agent``, reads its own copy of the file)."""
+        """Refuse an agent that is not one of the scenario's compute nodes, whose node is already live, that does
+        not host exactly the stages the scenario gives its node, or that made its plans from another scenario (an
+        agent started by hand on another machine, ``mcfn agent``, reads its own copy of the file)."""
         fleet = self._scenario.fleet
-        if hello.node not in fleet.index:
+        if hello.node not in fleet.index or hello.node not in self._hosted:
             raise FrameError(f"agent {hello.node!r} is not a compute node of the scenario")
+        if hello.node in self._agents:
+            raise AuthError(f"agent {hello.node} is already registered and live; a second one is refused")
         tier = fleet.nodes[fleet.index[hello.node]].tier.value
         if hello.tier != tier:
             raise FrameError(f"agent {hello.node} says it is of tier {hello.tier!r}; the scenario says {tier!r}")
-        differ = sorted(model for model, digest in hello.plans.items() if self._fingerprints.get(model) != digest)
+        expected = self._hosted[hello.node]
+        models = {model for model, plan in self._plans.items() if any(s.service_id in expected for s in plan.stages)}
+        differ = sorted(
+            model for model in models | set(hello.plans) if hello.plans.get(model) != self._fingerprints.get(model)
+        )
         if differ:
             raise FrameError(
                 f"agent {hello.node}: its plans of {differ} differ from the controller's; start it from the same "
                 "scenario file and latency tables"
+            )
+        if set(hello.stages) != expected:
+            raise FrameError(
+                f"agent {hello.node} hosts stages {sorted(hello.stages)}; the scenario gives it {sorted(expected)}"
             )
 
     async def _update(self, node_id: str | None, agent: _Agent | None) -> None:
@@ -273,12 +361,20 @@ class Controller:
             self._changed.notify_all()
 
     async def _answer_infer(self, message: Message) -> Message:
-        request = parse_fields(Infer, "infer", message.fields)
+        try:
+            request = parse_fields(Infer, "infer", message.fields)
+        except FrameError as exc:
+            return Message(kind="error", fields={"reason": str(exc)})
         if set(message.tensors) != {INPUT}:
             return Message(kind="error", fields={"reason": f"infer needs one tensor named {INPUT!r}"})
+        deadline_s = request.deadline_s if request.deadline_s is not None else self._deadlines_s.get(request.model)
+        if deadline_s is not None and request.sent_at_s is not None:
+            deadline_s -= max(0.0, time.time() - request.sent_at_s)  # what it waited to be read here
+            if deadline_s <= 0:
+                return Message(kind="error", fields={"reason": "overloaded: the deadline passed before it was read"})
         try:
             outcome = await self.infer(
-                request.model, message.tensors[INPUT], deadline_s=request.deadline_s, policy=request.policy
+                request.model, message.tensors[INPUT], deadline_s=deadline_s, policy=request.policy
             )
         except (InferError, ValueError) as exc:
             return Message(kind="error", fields={"reason": str(exc)})
@@ -305,7 +401,9 @@ class Controller:
                     "advert_age_s": float(ages[j]) if np.isfinite(ages[j]) else None,
                 }
             )
-        return {"ingress": self._ingress, "models": sorted(self._plans), "agents": agents}
+        models = sorted(self._plans)
+        deadlines = {model: self._deadlines_s[model] for model in models}
+        return {"ingress": self._ingress, "models": models, "deadlines_s": deadlines, "agents": agents}
 
     # --- requests --------------------------------------------------------------------------------------------
     async def infer(
@@ -334,37 +432,63 @@ class Controller:
         self._check_policy(name)
         loop = asyncio.get_running_loop()
         budget_s = deadline_s if deadline_s is not None else self._deadlines_s[model]
+        admission = self._admission(plan)
+        if not admission.admits(budget_s):
+            raise InferError(
+                f"overloaded: {model} refused at once, {admission.in_flight} requests in flight predict "
+                f"{admission.predicted_s():.3f} s of the {budget_s:.3f} s left of its deadline"
+            )
         started = time.perf_counter()  # loop.time() may count whole milliseconds (uvloop)
         deadline = loop.time() + budget_s
         excluded: dict[str, str] = {}
-        for attempt in range(1, self._max_attempts + 1):
-            route = self._route(plan, excluded, name, deadline - loop.time())
-            try:
-                output, stages = await self._run(plan, route, tensor, deadline, relay=relay)
-            except _StageFailedError as failure:
-                excluded[failure.node_id] = failure.reason
-                continue
-            return InferOutcome(
-                model=model,
-                output=output,
-                latency_s=time.perf_counter() - started,
-                predicted_latency_s=route.latency_s,
-                attempts=attempt,
-                stages=stages,
-            )
+        admission.start()
+        served_s = None
+        try:
+            for attempt in range(1, self._max_attempts + 1):
+                route = self._route(plan, excluded, name, deadline - loop.time())
+                try:
+                    output, stages = await self._run(plan, route, tensor, deadline, relay=relay)
+                except _StageFailedError as failure:
+                    excluded[failure.node_id] = failure.reason
+                    continue
+                served_s = time.perf_counter() - started
+                return InferOutcome(
+                    model=model,
+                    output=output,
+                    latency_s=served_s,
+                    predicted_latency_s=route.latency_s,
+                    attempts=attempt,
+                    stages=stages,
+                )
+        finally:
+            admission.finish(served_s)
         failures = "; ".join(f"{node}: {reason}" for node, reason in excluded.items())
         raise InferError(f"{model}: gave up after {self._max_attempts} attempts ({failures})")
+
+    def _admission(self, plan: ModelPlan) -> Admission:
+        """The admission of ``plan``'s requests, serving as many at once as the live agents of its first stage
+        have workers."""
+        admission = self._admissions.setdefault(plan.model, Admission(servers=1))
+        first = plan.stages[0].service_id
+        admission.servers = max(1, sum(a.hello.workers for a in self._agents.values() if first in a.hello.stages))
+        return admission
 
     def _check_policy(self, name: str) -> None:
         if name != OPTIMAL and name not in POLICIES:
             raise ValueError(f"unknown routing policy {name!r}; known: {', '.join([*POLICIES, OPTIMAL])}")
 
     def _route(self, plan: ModelPlan, excluded: Mapping[str, str], policy: str, budget_s: float) -> StagedRoute:
+        """The placement of ``plan``'s stages on live agents not ``excluded`` (nor suspected, unless only suspects
+        are left); :class:`InferError`
+        if there is none, or if it is predicted to end after ``budget_s`` (the request is shed)."""
         if budget_s <= 0:
             raise InferError(f"{plan.model}: deadline exceeded before placement ({'; '.join(excluded.values())})")
         hosts = {}
         for stage in plan.stages:
-            live = [n for n, a in self._agents.items() if stage.service_id in a.hello.stages and n not in excluded]
+            candidates = [
+                n for n, a in self._agents.items() if stage.service_id in a.hello.stages and n not in excluded
+            ]
+            live = [n for n in candidates if n not in self._suspects] or candidates  # suspects if there is no other
             if not live:
                 why = "; ".join(f"{node}: {reason}" for node, reason in excluded.items())
                 raise InferError(f"no live agent hosts stage {stage.service_id}" + (f" (failed: {why})" if why else ""))
@@ -378,9 +502,18 @@ class Controller:
         )
         now = asyncio.get_running_loop().time()
         if policy == OPTIMAL:
-            return route_stages_optimal(router, request, now_s=now)
-        chooser = self._policies.setdefault(policy, make_policy(policy))
-        return router.route_stages(request, chooser, now_s=now)
+            route = route_stages_optimal(router, request, now_s=now)
+        else:
+            chooser = self._policies.setdefault(policy, make_policy(policy))
+            route = router.route_stages(request, chooser, now_s=now, record=False)
+        if route.latency_s > budget_s:
+            raise InferError(
+                f"overloaded: {plan.model} refused at once, predicted to take {route.latency_s:.3f} s, more than "
+                f"the {budget_s:.3f} s left of its deadline"
+            )
+        if policy != OPTIMAL:
+            router.record(route)
+        return route
 
     async def _run(
         self, plan: ModelPlan, route: StagedRoute, tensor: np.ndarray, deadline: float, *, relay: bool
@@ -442,8 +575,8 @@ class Controller:
             link = self.hop(before, node).fields()
             hops.append(Hop(stage=stage, node=node, host=address[0], port=address[1], link=LinkFields(**link)))
         home = self.hop(stages[-1][1], self._ingress) if leg[-1] == len(plan.stages) - 1 else IDEAL
-        request = next(self._request_ids)
-        pending = _Pending(future=loop.create_future(), nodes=frozenset(node for _, node in stages))
+        request = secrets.token_hex(16)
+        pending = _Pending(future=loop.create_future(), nodes=frozenset(node for _, node in stages), last=stages[-1][1])
         self._pending[request] = pending
         try:
             run = Run(
@@ -468,16 +601,21 @@ class Controller:
                 pending.future.exception()  # seen: asyncio would log a failure that nobody awaited
             pending.future.cancel()
 
-    def _settle(self, message: Message) -> Message:
-        """Settle the route that a ``result`` or ``failed`` message is about (a late one finds nothing)."""
+    def _settle(self, message: Message, sender: str) -> Message:
+        """Settle the route that a ``result`` or ``failed`` message from agent ``sender`` is about (a late one finds
+        nothing); one from an agent that may not settle it is refused."""
         if message.kind == "result":
             result = parse_fields(Result, "result", message.fields)
             pending = self._pending.get(result.request)
+            if pending is not None and pending.last != sender:
+                return Message(kind="error", fields={"reason": f"agent {sender} does not end route {result.request}"})
             if pending is not None and not pending.future.done():
                 pending.future.set_result((result, message, time.time()))
         else:
             failed = parse_fields(Failed, "failed", message.fields)
             pending = self._pending.get(failed.request)
+            if pending is not None and sender not in pending.nodes:
+                return Message(kind="error", fields={"reason": f"agent {sender} is not on route {failed.request}"})
             if pending is not None and not pending.future.done():
                 pending.future.set_exception(_StageFailedError(failed.node, failed.reason))
         return Message(kind="settled")
@@ -507,15 +645,21 @@ class Controller:
     async def _call(self, node_id: str, message: Message, link: LinkProfile, deadline: float) -> None:
         """Hand the first stage of a route to its agent, which answers ``accepted`` or refuses."""
         address = self._address_of(node_id)
-        remaining = deadline - asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        remaining = deadline - loop.time()
         where = f"stage {message.fields['stage']} on {node_id}"
         if remaining <= 0:
             raise InferError(f"deadline exceeded before {where}")
+        nbytes = sum(tensor.nbytes for tensor in message.tensors.values())
+        start_s = link.transfer_s(nbytes) + self._start_timeout_s
         try:
-            await self._pool.request(address, message, timeout_s=remaining, link=link)
+            await self._pool.request(address, message, timeout_s=min(remaining, start_s), link=link)
         except RemoteError as exc:
             raise _StageFailedError(node_id, exc.reason) from None
         except TimeoutError:
-            raise InferError(f"deadline exceeded at {where}") from None
+            if start_s >= remaining:
+                raise InferError(f"deadline exceeded at {where}") from None
+            self._suspects.add(node_id)
+            raise _StageFailedError(node_id, f"did not start {where} within {start_s:.3f} s") from None
         except (OSError, EOFError, FrameError, AuthError) as exc:
             raise _StageFailedError(node_id, f"connection lost ({type(exc).__name__}: {exc})") from None

@@ -3,7 +3,8 @@ buffers and decodes each frame as its last byte arrives.
 
 ``asyncio.StreamReader`` copies every received byte twice (the socket's chunk into its buffer, then
 ``readexactly``'s slice out of it) and costs two coroutine calls per frame. :class:`FrameProtocol` is an
-:class:`asyncio.BufferedProtocol`: the socket writes into a 256 KiB buffer that this protocol owns (``recv_into``),
+:class:`asyncio.BufferedProtocol`: the socket writes into a 256 KiB buffer that this protocol owns (``recv_into``;
+only as large as the largest frame its limits admit, so a connection still in its handshake holds a few KiB),
 whole small frames are decoded from it at once (their body copied out once, as the buffer is reused), and a frame
 larger than the buffer gets a buffer of its own that the socket fills directly, so its tensors are views of the
 very bytes the kernel delivered. Decoded messages queue until :meth:`FrameProtocol.read` takes them (reading
@@ -30,6 +31,8 @@ from mcfn.runtime.wire import PREFIX_BYTES, FrameError, FrameLimits, Message, de
 
 #: The receive buffer: frames up to this size (prefix included) are decoded from it.
 BUFFER_BYTES = 256 * 1024
+#: The receive buffer's size at least (a connection whose limits admit only small frames holds no more).
+MIN_BUFFER_BYTES = 4 * 1024
 #: Pieces a large frame is written in (:meth:`FrameProtocol.write`).
 WRITE_PIECE_BYTES = 256 * 1024
 #: Decoded messages that may wait before reading pauses.
@@ -44,7 +47,7 @@ class FrameProtocol(asyncio.BufferedProtocol):
         self.transport: asyncio.Transport | None = None
         self._on_connect = on_connect
         self._loop = asyncio.get_running_loop()
-        self._buffer = bytearray(BUFFER_BYTES)
+        self._buffer = bytearray(_buffer_bytes(limits))
         self._view = memoryview(self._buffer)
         self._start = self._end = 0
         self._frame: memoryview | None = None  # a frame larger than the buffer, being filled
@@ -120,6 +123,16 @@ class FrameProtocol(asyncio.BufferedProtocol):
         self._settle(self._drain_waiter)
 
     # --- the channel's side ----------------------------------------------------------------------------------
+    def accept(self, limits: FrameLimits) -> None:
+        """From now on accept frames within ``limits``, the buffer grown to them (what it holds kept)."""
+        self.limits = limits
+        size = _buffer_bytes(limits)
+        if size > len(self._buffer):
+            buffer = bytearray(size)
+            buffer[: self._end - self._start] = self._view[self._start : self._end]
+            self._buffer, self._view = buffer, memoryview(buffer)
+            self._start, self._end = 0, self._end - self._start
+
     async def read(self) -> Message:
         """The next message; raises the connection's error (:class:`FrameError`, ``EOFError``, ``OSError``)
         once the messages before it are taken."""
@@ -238,3 +251,10 @@ class FrameProtocol(asyncio.BufferedProtocol):
     def _settle(waiter: asyncio.Future[None] | None) -> None:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+
+def _buffer_bytes(limits: FrameLimits) -> int:
+    """The receive buffer for frames within ``limits``: the largest of them, between :data:`MIN_BUFFER_BYTES` and
+    :data:`BUFFER_BYTES` (larger frames get buffers of their own)."""
+    largest = PREFIX_BYTES + limits.max_header_bytes + limits.max_body_bytes
+    return max(MIN_BUFFER_BYTES, min(BUFFER_BYTES, largest))

@@ -1,7 +1,7 @@
 """The handshake's messages (:mod:`mcfn.runtime.auth`'s challenge–response as frames), built and checked here so
 that the event-loop channels (:mod:`mcfn.runtime.channel`) and the blocking ones (:mod:`mcfn.runtime.blocking`)
-only move them: the server sends a ``challenge``, the client its ``auth`` answer, the server its ``welcome`` (or an
-``error``).
+only move them: the server sends a ``challenge``, the client its ``auth`` answer (role, name, nonce, proof), the
+server its ``welcome`` (or an ``error``).
 
 Apart from :mod:`mcfn.runtime.auth` because that one is imported where no frame is ever built (reading a cluster
 file, ``mcfn.runtime.access``), and frames need NumPy.
@@ -9,7 +9,7 @@ file, ``mcfn.runtime.access``), and frames need NumPy.
 
 from __future__ import annotations
 
-from mcfn.runtime.auth import AuthError, new_nonce, proof, verify
+from mcfn.runtime.auth import MAX_NAME_CHARS, AuthError, Credential, Keyring, Peer, new_nonce, proof, verify
 from mcfn.runtime.wire import Message
 
 
@@ -18,29 +18,44 @@ def challenge() -> Message:
     return Message(kind="challenge", fields={"nonce": new_nonce()})
 
 
-def answer(token: bytes, challenge: Message) -> Message:
-    """The client's answer to the server's ``challenge``: its own nonce and its proof; :class:`AuthError` if the
-    server sent no challenge."""
+def answer(credential: Credential, challenge: Message) -> Message:
+    """The client's answer to the server's ``challenge``: who it is, its own nonce and its proof;
+    :class:`AuthError` if the server sent no challenge."""
     server_nonce = challenge.fields.get("nonce")
     if challenge.kind != "challenge" or not isinstance(server_nonce, str) or not server_nonce:
         raise AuthError(f"expected a challenge, got {challenge.kind!r}")
-    nonce = new_nonce()
-    return Message(kind="auth", fields={"nonce": nonce, "mac": proof(token, "client", server_nonce, nonce)})
+    nonce, peer = new_nonce(), credential.peer
+    mac = proof(credential.key, "client", peer, server_nonce, nonce)
+    return Message(kind="auth", fields={"role": peer.role, "name": peer.name, "nonce": nonce, "mac": mac})
 
 
-def welcome(token: bytes, challenge: Message, answer: Message) -> Message:
-    """The server's welcome once the client's ``answer`` to ``challenge`` proves the token; :class:`AuthError`
-    otherwise."""
-    client_nonce = answer.fields.get("nonce")
+def welcome(keys: Keyring, challenge: Message, answer: Message) -> tuple[Message, Peer]:
+    """The server's welcome once the client's ``answer`` to ``challenge`` proves the key of the identity it claims,
+    and that identity; :class:`AuthError` otherwise (an identity ``keys`` does not admit included)."""
+    fields = answer.fields
+    client_nonce, role, name = fields.get("nonce"), fields.get("role"), fields.get("name")
     if answer.kind != "auth" or not isinstance(client_nonce, str) or not client_nonce:
         raise AuthError(f"expected an auth answer, got {answer.kind!r}")
+    if not isinstance(role, str) or not isinstance(name, str) or len(name) > MAX_NAME_CHARS:
+        raise AuthError("the auth answer names no role and name")
+    peer = Peer(role, name)
+    key = keys(peer)
+    if key is None:
+        raise AuthError(f"authentication failed: no {role} {name!r} is admitted here".replace(" ''", ""))
     server_nonce = challenge.fields["nonce"]
-    verify(token, "client", server_nonce, client_nonce, answer.fields.get("mac"))
-    return Message(kind="welcome", fields={"mac": proof(token, "server", client_nonce, server_nonce)})
+    verify(key, "client", peer, server_nonce, client_nonce, fields.get("mac"))
+    return Message(kind="welcome", fields={"mac": proof(key, "server", peer, client_nonce, server_nonce)}), peer
 
 
-def check_welcome(token: bytes, challenge: Message, answer: Message, welcome: Message) -> None:
-    """Raise :class:`AuthError` unless the server's ``welcome`` proves the token (or it refused the client)."""
+def check_welcome(credential: Credential, challenge: Message, answer: Message, welcome: Message) -> None:
+    """Raise :class:`AuthError` unless the server's ``welcome`` proves the key (or it refused the client)."""
     if welcome.kind == "error":
         raise AuthError(str(welcome.fields.get("reason", "rejected")))
-    verify(token, "server", answer.fields["nonce"], challenge.fields["nonce"], welcome.fields.get("mac"))
+    verify(
+        credential.key,
+        "server",
+        credential.peer,
+        answer.fields["nonce"],
+        challenge.fields["nonce"],
+        welcome.fields.get("mac"),
+    )

@@ -18,6 +18,8 @@ from mcfn.runtime.wire import FrameError
 from mcfn.validation import StrictModel, validation_message
 
 NonNegative = Annotated[float, Field(ge=0)]
+#: A route's id: 128 random bits in hex (:func:`secrets.token_hex`), unguessable.
+RequestId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
 
 class Hello(StrictModel):
@@ -40,9 +42,15 @@ class AdvertFields(StrictModel):
 
 
 class Infer(StrictModel):
+    """A client's request: ``deadline_s`` is what its deadline leaves when the client sends it at ``sent_at_s``
+    (its wall clock; the model's default deadline if ``None``); ``tag`` names the answer among the others on the
+    same connection."""
+
     model: str
     deadline_s: Annotated[float, Field(gt=0)] | None = None
+    sent_at_s: float | None = None
     policy: str | None = None
+    tag: Annotated[int, Field(ge=0)] = 0
 
 
 class LinkFields(StrictModel):
@@ -82,7 +90,7 @@ class Run(StrictModel):
     deadline leaves when the frame is sent; ``sent_at_s`` the sender's wall clock then; ``timings`` the reports of
     the stages before."""
 
-    request: Annotated[int, Field(ge=0)]
+    request: RequestId
     stage: str
     budget_s: Annotated[float, Field(gt=0)]
     sent_at_s: float
@@ -94,7 +102,7 @@ class Run(StrictModel):
 class Result(StrictModel):
     """The output of request ``request``'s last stage (the tensors), and every stage's report."""
 
-    request: Annotated[int, Field(ge=0)]
+    request: RequestId
     sent_at_s: float
     timings: tuple[StageReport, ...]
 
@@ -102,7 +110,7 @@ class Result(StrictModel):
 class Failed(StrictModel):
     """Request ``request`` failed at ``node`` (which refused, crashed, or could not be reached) for ``reason``."""
 
-    request: Annotated[int, Field(ge=0)]
+    request: RequestId
     node: str
     reason: str
 

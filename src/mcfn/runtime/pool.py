@@ -5,7 +5,9 @@ A request takes an idle connection to its peer's address or opens one (handshake
 answered, so there are as many connections to a peer as requests in flight to it; an idle one that its peer closed
 meanwhile (a restarted controller, a departed agent) is dropped when next taken. A connection that failed in any
 other way than an ``error`` answer (:class:`~mcfn.runtime.channel.RemoteError`: the peer said no, the connection is
-sound) is dropped, never reused: it may be mid-frame. :class:`ChannelPool` holds event-loop channels
+sound) is dropped, never reused: it may be mid-frame. A connection idle for longer than :data:`IDLE_S` is closed
+when the pool is next used for its peer (the peer's server closes it after as long anyway: its thread or buffer
+is not kept for a burst long past). :class:`ChannelPool` holds event-loop channels
 (:mod:`mcfn.runtime.channel`), :class:`BlockingPool` blocking ones for threads (:mod:`mcfn.runtime.blocking`).
 """
 
@@ -17,6 +19,7 @@ import time
 from typing import Any
 
 from mcfn.runtime import blocking
+from mcfn.runtime.auth import Credential
 from mcfn.runtime.blocking import BlockingChannel
 from mcfn.runtime.channel import Channel, RemoteError, connect
 from mcfn.runtime.link import LinkProfile
@@ -24,14 +27,18 @@ from mcfn.runtime.wire import FrameLimits, Message
 
 Address = tuple[str, int]
 
+#: Seconds a pooled connection may stay idle; servers close connections idle for as long.
+IDLE_S = 30.0
+
 
 class _Idle:
     """Idle connections by peer address, taken and given back under a lock (a blocking pool serves threads)."""
 
-    def __init__(self, *, token: bytes, limits: FrameLimits | None = None) -> None:
-        self._token = token
+    def __init__(self, *, credential: Credential, limits: FrameLimits | None = None, idle_s: float = IDLE_S) -> None:
+        self._credential = credential
         self._limits = limits
-        self._idle: dict[Address, list[Any]] = {}
+        self._idle_s = idle_s
+        self._idle: dict[Address, list[tuple[Any, float]]] = {}  # by peer: (connection, idle since), oldest first
         self._lock = threading.Lock()
 
     def _take(self, address: Address) -> Any:
@@ -41,21 +48,36 @@ class _Idle:
                 idle = self._idle.get(address)
                 if not idle:
                     return None
-                channel = idle.pop()
+                channel, _ = idle.pop()
             if channel.usable:
                 return channel
             channel.abort()  # the peer closed it while idle (it left, or restarted): never send on it
 
     def _give(self, address: Address, channel: Any) -> None:
+        """Keep ``channel`` for the next request to ``address``; abort the connections idle for too long there."""
+        now = time.monotonic()
         with self._lock:
-            self._idle.setdefault(address, []).append(channel)
+            idle = self._idle.setdefault(address, [])
+            idle.append((channel, now))
+            stale = 0
+            while stale < len(idle) and now - idle[stale][1] > self._idle_s:
+                stale += 1
+            expired, idle[:stale] = idle[:stale], []
+        for old, _ in expired:
+            old.abort()
+
+    @property
+    def idle(self) -> int:
+        """Idle connections held, to every peer."""
+        with self._lock:
+            return sum(map(len, self._idle.values()))
 
     def _drop(self, address: Address | None) -> list[Any]:
         """Forget the idle connections to ``address`` (``None``: to every peer), to be closed by the caller."""
         with self._lock:
             if address is not None:
-                return self._idle.pop(address, [])
-            dropped = [channel for channels in self._idle.values() for channel in channels]
+                return [channel for channel, _ in self._idle.pop(address, [])]
+            dropped = [channel for channels in self._idle.values() for channel, _ in channels]
             self._idle.clear()
             return dropped
 
@@ -71,7 +93,7 @@ class ChannelPool(_Idle):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         channel: Channel = self._take(address) or await connect(
-            *address, token=self._token, timeout_s=timeout_s, limits=self._limits
+            *address, credential=self._credential, timeout_s=timeout_s, limits=self._limits
         )
         try:
             answer = await channel.request(message, timeout_s=deadline - loop.time(), link=link)
@@ -105,7 +127,7 @@ class BlockingPool(_Idle):
         :func:`~mcfn.runtime.blocking.connect` and :meth:`~mcfn.runtime.blocking.BlockingChannel.request` raise."""
         deadline = time.monotonic() + timeout_s
         channel: BlockingChannel = self._take(address) or blocking.connect(
-            *address, token=self._token, timeout_s=timeout_s, limits=self._limits
+            *address, credential=self._credential, timeout_s=timeout_s, limits=self._limits
         )
         try:
             answer = channel.request(message, timeout_s=deadline - time.monotonic(), link=link)
