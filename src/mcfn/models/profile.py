@@ -20,8 +20,8 @@ from typing import Any
 import torch
 from torch import fx, nn
 from torch.fx.node import map_aggregate
-from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.fx.passes.shape_prop import _extract_tensor_metadata
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils._pytree import tree_leaves
 from torch.utils.flop_counter import FlopCounterMode
 

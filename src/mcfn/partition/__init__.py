@@ -8,7 +8,8 @@ Public API::
 
 Also: :func:`plan_early_exit` (exit and split within a deadline), :func:`plan_vertical` (fused tiles over
 compute nodes; :mod:`mcfn.partition.vertical_torch` runs them), :func:`split_by_tier` (a plan as runnable torch
-parts; needs torch), :func:`check_plan` (those parts against the whole model, as a relative difference). Names are imported lazily (PEP 562), so nothing here imports torch until asked.
+parts; needs torch), :func:`check_plan` (those parts against the whole model, as a relative difference). Names
+are imported lazily (PEP 562), so nothing here imports torch until asked.
 """
 
 from __future__ import annotations
