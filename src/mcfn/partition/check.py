@@ -10,7 +10,7 @@ to the output's largest magnitude: with random weights some models output values
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,32 +26,45 @@ TOLERANCE = 1e-5
 
 def relative_difference(actual: Any, expected: Any) -> float:
     """Largest absolute difference between matching tensors of two outputs of one structure (a tensor, or nested
-    tuples, lists and dicts of them), relative to the largest magnitude in ``expected``.
+    tuples, lists and mappings of them), relative to the largest magnitude in ``expected``.
 
     0 when they are equal; ``inf`` when ``expected`` is all zeros and ``actual`` is not. Raises ``ValueError`` when
     the structures differ, or a value that is not a tensor differs.
     """
-    import torch
-    from torch.utils._pytree import tree_flatten
-
-    actual_leaves, actual_spec = tree_flatten(actual)
-    expected_leaves, expected_spec = tree_flatten(expected)
-    if actual_spec != expected_spec:
-        raise ValueError(f"outputs differ in structure: {actual_spec} against {expected_spec}")
     difference = scale = 0.0
-    for a, e in zip(actual_leaves, expected_leaves, strict=True):
-        if not isinstance(e, torch.Tensor):
-            if a != e:
-                raise ValueError(f"outputs differ in a value that is not a tensor: {a!r} against {e!r}")
-            continue
-        if a.shape != e.shape:
-            raise ValueError(f"outputs differ in shape: {list(a.shape)} against {list(e.shape)}")
+    for a, e in _tensor_pairs(actual, expected):
         if e.numel():
             difference = max(difference, float((a.double() - e.double()).abs().max()))
             scale = max(scale, float(e.abs().max()))
     if difference == 0:
         return 0.0
     return difference / scale if scale > 0 else math.inf
+
+
+def _tensor_pairs(actual: Any, expected: Any) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Matching tensors of two outputs; any mapping matches any mapping with the same keys (a traced module
+    returns a ``dict`` where the model returned an ``OrderedDict``), any sequence one of the same length."""
+    import torch
+
+    if isinstance(expected, torch.Tensor) and isinstance(actual, torch.Tensor):
+        if actual.shape != expected.shape:
+            raise ValueError(f"outputs differ in shape: {list(actual.shape)} against {list(expected.shape)}")
+        yield actual, expected
+    elif isinstance(expected, Mapping) and isinstance(actual, Mapping):
+        if list(actual) != list(expected):
+            raise ValueError(f"outputs differ in structure: keys {list(actual)} against {list(expected)}")
+        for key in expected:
+            yield from _tensor_pairs(actual[key], expected[key])
+    elif isinstance(expected, list | tuple) and isinstance(actual, list | tuple):
+        if len(actual) != len(expected):
+            raise ValueError(f"outputs differ in structure: {len(actual)} values against {len(expected)}")
+        for a, e in zip(actual, expected, strict=True):
+            yield from _tensor_pairs(a, e)
+    elif isinstance(expected, torch.Tensor) or isinstance(actual, torch.Tensor) or actual != expected:
+        raise ValueError(
+            f"outputs differ in structure or value: {type(actual).__name__} {actual!r:.60} against "
+            f"{type(expected).__name__} {expected!r:.60}"
+        )
 
 
 def check_split(

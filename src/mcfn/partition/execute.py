@@ -86,8 +86,20 @@ def run_parts(split: SplitModel, example: Any) -> Any:
     for part in split.parts:
         result = part.module(*(values[name] for name in part.inputs))
         values.update(zip(part.outputs, result if len(part.outputs) > 1 else (result,), strict=True))
-    returned = next(n for n in graph.nodes if n.op == "output").args[0]
-    return fx.node.map_arg(returned, lambda node: values[node.name])
+    return _assemble(next(n for n in graph.nodes if n.op == "output").args[0], values)
+
+
+def _assemble(returned: Any, values: Mapping[str, Any]) -> Any:
+    """The value of an fx output argument: its nodes' values in plain lists, tuples and dicts (fx's are immutable)."""
+    if isinstance(returned, fx.Node):
+        return values[returned.name]
+    if isinstance(returned, dict):
+        return {key: _assemble(value, values) for key, value in returned.items()}
+    if isinstance(returned, tuple):
+        return tuple(_assemble(value, values) for value in returned)
+    if isinstance(returned, list):
+        return [_assemble(value, values) for value in returned]
+    return returned
 
 
 def _check_forward(traced: fx.GraphModule, tier_of: Mapping[str, int], tier_names: tuple[str, ...]) -> None:
