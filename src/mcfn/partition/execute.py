@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from torch import fx
+import torch
+from torch import fx, nn
 from torch.fx.passes.split_module import split_module
 
 
@@ -142,7 +143,11 @@ def _own_parameters(top: fx.GraphModule, call: fx.Node, part: fx.GraphModule) ->
     for arg, placeholder in zip(call.args, placeholders, strict=True):
         if isinstance(arg, fx.Node) and arg.op == "get_attr":
             name = str(arg.target).replace(".", "_")
-            setattr(part, name, reduce(getattr, str(arg.target).split("."), top))
+            value = reduce(getattr, str(arg.target).split("."), top)
+            if isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
+                part.register_buffer(name, value)  # a plain attribute would not be the part's own state
+            else:
+                setattr(part, name, value)
             with part.graph.inserting_before(body):
                 placeholder.replace_all_uses_with(part.graph.get_attr(name))
             part.graph.erase_node(placeholder)
