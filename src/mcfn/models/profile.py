@@ -109,8 +109,7 @@ class _CountingRun(fx.Interpreter):
         counted = {str(op): after[op] - before.get(op, 0) for op in after}
         n.meta["counted_flops"] = {op: flops for op, flops in counted.items() if flops}
         n.meta["value_bytes"] = value_bytes(result)
-        tensors = [v for v in tree_leaves(result) if isinstance(v, torch.Tensor)]
-        if tensors:
+        if any(isinstance(v, torch.Tensor) for v in tree_leaves(result)):
             n.meta["tensor_meta"] = map_aggregate(
                 result, lambda v: _extract_tensor_metadata(v) if isinstance(v, torch.Tensor) else v
             )
