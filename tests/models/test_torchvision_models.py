@@ -60,7 +60,8 @@ CASES = (
     Case("densenet121"),
     Case("convnext_tiny"),
     Case("regnet_y_400mf"),
-    Case("shufflenet_v2_x1_0"),
+    Case("shufflenet_v2_x0_5"),
+    Case("mnasnet0_5"),
     Case("squeezenet1_0"),
     Case("alexnet"),
     Case("googlenet", kwargs={"init_weights": False}),
@@ -84,6 +85,7 @@ CASES = (
     Case("quantized_mobilenet_v3_large", kwargs={"quantize": False}, family="quantisable"),
     Case("quantized_googlenet", kwargs={"quantize": False}, family="quantisable"),
     Case("quantized_shufflenet_v2_x1_0", kwargs={"quantize": False}, family="quantisable"),
+    Case("quantized_mobilenet_v2", kwargs={"quantize": False}, family="quantisable"),
     Case("resnet_fpn_backbone", kwargs={"backbone_name": "resnet18"}, family="detection backbone"),
     Case(
         "mobilenet_backbone",
