@@ -39,7 +39,7 @@ def _flops(graph, op: str) -> float:
 def test_flops_shapes_and_bytes_by_hand() -> None:
     graph = profile_model(Small(), torch.randn(1, 3, 8, 8), name="small").graph
     assert _flops(graph, "conv2d") == 2 * (8 * 8 * 8) * 3 * 9
-    assert _flops(graph, "batchnorm2d") == 2 * 8 * 8 * 8
+    assert _flops(graph, "batchnorm2d") == 8 * 8 * 8  # one fused scale-and-shift per element
     assert _flops(graph, "relu") == 8 * 8 * 8
     assert _flops(graph, "maxpool2d") == 8 * 4 * 4 * 4
     assert _flops(graph, "matmul") == 2 * 16 * 16 * 8
