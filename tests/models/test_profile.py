@@ -9,9 +9,11 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
+from mcfn.compute.node import OpClass  # noqa: E402
 from mcfn.models.io import dump_graph  # noqa: E402
 from mcfn.models.profile import ProfileError, profile_model  # noqa: E402
 from mcfn.models.zoo import build_model, example_input, load_zoo_graph  # noqa: E402
+from mcfn.partition.stages import layer_class  # noqa: E402
 
 
 class Small(nn.Module):
@@ -95,6 +97,10 @@ def test_dense_work_counted_wherever_it_hides() -> None:
     assert by_op["window_attention"].flops == 2 * 18 * 4 * 4 + 2 * 18 * 18 * 4 + 2 * 18 * 18 * 4
     assert by_op["einsum"].op_class == by_op["window_attention"].op_class == "matmul"
     assert by_op["sum"].op_class == ""  # element-wise work: the hand rules, classed by name
+    classes = {op: layer_class(node) for op, node in by_op.items()}  # what the per-class throughput model uses
+    assert classes["conv3d"] is OpClass.CONV
+    assert classes["einsum"] is classes["window_attention"] is OpClass.MATMUL
+    assert classes["sum"] is OpClass.OTHER
 
 
 class Attentions(nn.Module):
