@@ -108,40 +108,24 @@ def partition_command(
 
 
 def _check_horizontal(model: str, plan: HorizontalPlan) -> tuple[float, str]:
-    """Largest difference between the plan's parts, run in turn, and the unsplit model (random weights)."""
-    import torch
-
-    from mcfn.models.profile import profile_model
+    """Relative difference between the plan's parts, run in turn, and the unsplit model (random weights)."""
     from mcfn.models.zoo import build_model, example_input
-    from mcfn.partition.execute import split_by_tier
+    from mcfn.partition.check import check_plan
 
-    net, x = build_model(model), example_input(model)
-    profile = profile_model(net, x, name=model)
-    split = split_by_tier(profile.module, plan.to_json_dict()["assignment"], plan.tier_names)
-    with torch.no_grad():
-        error = relative_difference(split.module(x), net(x))
-    return error, f"the plan's {len(split.parts)} part(s) ({', '.join(p.tier for p in split.parts)})"
+    difference = check_plan(build_model(model), example_input(model), plan)
+    used = sorted(set(plan.to_json_dict()["assignment"].values()), key=plan.tier_names.index)
+    return difference, f"the plan's {len(used)} part(s) ({', '.join(used)})"
 
 
-#: The largest difference --check accepts, relative to the output's largest magnitude: float32 sums taken in
-#: another order (tiles, parts) differ by a few units of its 1.2e-7 rounding per term, never by 1e-5.
-CHECK_TOLERANCE = 1e-5
+def _report_check(difference: float, what: str, *, to_stderr: bool) -> None:
+    from mcfn.partition.check import TOLERANCE
 
-
-def relative_difference(split: Any, whole: Any) -> float:
-    """``max |split - whole| / max |whole|`` of two tensors (the absolute difference where ``whole`` is all 0)."""
-    scale = float(whole.abs().max())
-    return float((split - whole).abs().max()) / (scale if scale > 0 else 1.0)
-
-
-def _report_check(error: float, what: str, *, to_stderr: bool) -> None:
     typer.echo(
-        f"check: {what} reproduce the unsplit output to {error:.1e} (max difference relative to the output's "
-        "largest magnitude)",
+        f"check: {what} reproduce the unsplit output to {difference:.1e} (relative to its largest magnitude)",
         err=to_stderr,
     )
-    if error > CHECK_TOLERANCE:
-        typer.echo(f"check failed: relative difference {error:.1e} exceeds {CHECK_TOLERANCE:g}", err=True)
+    if not difference <= TOLERANCE:
+        typer.echo(f"check failed: relative difference {difference:.1e} exceeds {TOLERANCE:g}", err=True)
         raise typer.Exit(1)
 
 
@@ -195,6 +179,7 @@ def _vertical(model: str, nodes_file: Path, grid: str, until: str | None, *, che
     prefix = spatial_prefix(profile, until)
     plan = plan_vertical(prefix, nodes, (rows, cols), model=model)
     if check:
+        from mcfn.partition.check import relative_difference
         from mcfn.partition.vertical_torch import prefix_output, run_vertical
 
         error = relative_difference(run_vertical(profile, prefix, plan, x), prefix_output(profile, prefix, x))

@@ -2,9 +2,10 @@
 
 Public API::
 
-    from mcfn.models import load_graph, load_zoo_graph, profile_model
+    from mcfn.models import import_torchvision, load_graph, load_zoo_graph, profile_model
     graph = load_zoo_graph("resnet18")          # shipped JSON, no torch needed
     profile = profile_model(module, example, name="mine")   # needs torch
+    torchvision = import_torchvision()          # torchvision, even where its compiled operators are missing
 
 Names are imported lazily (PEP 562), so reading a graph does not import torch.
 """
@@ -20,6 +21,7 @@ _EXPORTS = {
     "dump_graph": "io",
     "load_graph": "io",
     "parse_graph": "io",
+    "import_torchvision": "_torchvision",
     "Profile": "profile",
     "ProfileError": "profile",
     "profile_model": "profile",

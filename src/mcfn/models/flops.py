@@ -1,23 +1,37 @@
-"""Floating-point operation counts of one traced operation, from its input and output shapes.
+"""Floating-point operation counts of one traced operation: torch's own counter, and rules for what it skips.
 
-Convention (``spec/partition.md``): a multiply-accumulate is 2 flops. Convolution, linear and matmul count their
-multiply-accumulates plus the bias add; pooling counts one operation per window element; normalisation counts
-2 (batch norm, folded scale and shift) or 5 (layer/group norm) per element; element-wise operations and
-activations count one per output element; reshapes, views, indexing and concatenation count none. These are
-the rules of the usual counters (fvcore, ptflops, thop) and give the published GFLOP figures of the torchvision
-zoo to within a few percent; the differences are the element-wise terms those tables leave out.
+Convention (``spec/partition.md``): a multiply-accumulate is 2 flops. The dense work — convolutions, linear
+layers, matrix products, attention — is counted by ``torch.utils.flop_counter.FlopCounterMode`` while the
+profiler runs each traced node (:mod:`mcfn.models.profile`), whatever hides it: a functional ``F.conv3d``, an
+``einsum``, an opaque fx leaf function. That counter is the reference of torchvision's published figures (each
+weights entry's ``meta["_ops"]`` is its count / 2, in GMAC), and it counts only dense work (the convolution's
+bias add and everything element-wise count zero). The rules here cover an operation it counts nothing for, so
+that the simple latency model sees element-wise work too: pooling counts one operation per window element;
+element-wise operations and activations count one per output element; layer, group and instance norm count 5
+per element (mean, variance, normalise, scale, shift); reductions one per input element; reshapes, views, indexing
+and concatenation none, as in the usual counters (fvcore, ptflops, thop). Batch norm counts one per element
+(assumed): at inference it is one fused scale-and-shift, and counting it as two operations would put the smallest
+torchvision models (mnasnet0_5, shufflenet_v2_x0_5), whose element-wise work is largest beside their
+convolutions, more than 5 % above twice their published GMAC.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
 Shape = Sequence[int]
+
+#: Op classes of dense work (the values of :class:`mcfn.compute.OpClass`): ``aten.convolution`` is ``conv``,
+#: every other operation the counter counts (``mm``, ``addmm``, ``bmm``, ``baddbmm``, attention) is ``matmul``.
+CONV, MATMUL = "conv", "matmul"
+
+#: Bytes of a Python number crossing a cut (a 64-bit int or float on the wire, assumed).
+NUMBER_BYTES = 8
 
 #: Functions and methods that move or view data without arithmetic.
 _FREE = frozenset(
@@ -58,22 +72,15 @@ def numel(shape: Shape) -> int:
     return math.prod(shape)
 
 
+def dense_class(counted: Mapping[str, int]) -> str:
+    """The op class of a node's counted work ``{aten op name: flops}``: ``conv`` if convolutions do most of it."""
+    conv = sum(flops for op, flops in counted.items() if "convolution" in op)
+    return CONV if 2 * conv >= sum(counted.values()) else MATMUL
+
+
 def module_flops(module: nn.Module, in_shapes: list[Shape], out_shape: Shape) -> int:
-    """Flops of a leaf module called on tensors of ``in_shapes`` producing ``out_shape``."""
+    """Flops of a leaf module the counter counts nothing for, called on ``in_shapes`` producing ``out_shape``."""
     out = numel(out_shape)
-    if isinstance(module, nn.modules.conv._ConvNd):
-        kernel = math.prod(module.kernel_size)
-        if module.transposed:
-            macs = numel(in_shapes[0]) * kernel * module.out_channels // module.groups
-        else:
-            macs = out * kernel * module.in_channels // module.groups
-        return 2 * macs + (out if module.bias is not None else 0)
-    if isinstance(module, nn.Linear):
-        return 2 * out * module.in_features + (out if module.bias is not None else 0)
-    if isinstance(module, nn.MultiheadAttention):
-        return attention_flops(in_shapes, module.embed_dim, module.num_heads, batch_first=module.batch_first)
-    if isinstance(module, nn.modules.batchnorm._BatchNorm):
-        return 2 * out
     if isinstance(module, nn.LayerNorm | nn.GroupNorm | nn.modules.instancenorm._InstanceNorm):
         return 5 * out
     if isinstance(module, nn.modules.pooling._MaxPoolNd | nn.modules.pooling._AvgPoolNd):
@@ -88,57 +95,35 @@ def module_flops(module: nn.Module, in_shapes: list[Shape], out_shape: Shape) ->
 def function_flops(
     name: str, args: tuple[Any, ...], kwargs: dict[str, Any], in_shapes: list[Shape], out_shape: Shape
 ) -> int:
-    """Flops of a traced function or method call ``name`` (``torch.add``, ``x.mean``, ``F.max_pool2d``...)."""
+    """Flops of a traced function or method call ``name`` (``torch.add``, ``x.mean``, ``F.max_pool2d``...) the
+    counter counts nothing for."""
     name = name.lstrip("_").removesuffix("_")
     out = numel(out_shape)
     if name in _FREE:
         return 0
-    if name in ("matmul", "mm", "bmm", "baddbmm"):
-        return 2 * out * in_shapes[0][-1]
-    if name == "linear":
-        return 2 * out * in_shapes[0][-1] + (out if len(in_shapes) > 2 or kwargs.get("bias") is not None else 0)
     if name in _POOLS:
         kernel = kwargs.get("kernel_size", args[1] if len(args) > 1 else 1)
         return out * _window(kernel, len(out_shape) - 2)
     if name in _ADAPTIVE_POOLS or name in ("mean", "sum", "amax", "max", "min"):
         return numel(in_shapes[0]) if in_shapes else out
-    if name == "scaled_dot_product_attention":
-        q, k = in_shapes[0], in_shapes[1]
-        return 4 * numel(q[:-1]) * k[-2] * q[-1]
     if name in ("layer_norm", "group_norm"):
         return 5 * out
-    if name == "batch_norm":
-        return 2 * out
     return out
-
-
-def attention_flops(in_shapes: list[Shape], embed_dim: int, num_heads: int, *, batch_first: bool) -> int:
-    """Multi-head attention (Vaswani et al., NeurIPS 2017): q/k/v and output projections, scores, softmax, mix."""
-    query, key = in_shapes[0], in_shapes[1] if len(in_shapes) > 1 else in_shapes[0]
-    if batch_first:
-        batch, target, source = query[0], query[1], key[1]
-    else:
-        target, batch, source = query[0], query[1], key[0]
-    projections = 2 * batch * (2 * target + 2 * source) * embed_dim * embed_dim
-    scores_and_mix = 2 * 2 * batch * target * source * embed_dim
-    softmax = 3 * batch * num_heads * target * source
-    return projections + scores_and_mix + softmax
 
 
 def _window(kernel: int | Sequence[int], dims: int) -> int:
     return math.prod(kernel) if isinstance(kernel, Sequence) else int(kernel) ** max(dims, 1)
 
 
-def tensor_bytes(value: Any) -> int:
-    """Bytes of every tensor in a (nested) fx ``tensor_meta`` structure."""
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return numel(value.shape) * _itemsize(value.dtype)
-    if isinstance(value, dict):
-        return sum(tensor_bytes(v) for v in value.values())
+def value_bytes(value: Any) -> int:
+    """Bytes of a (nested) value as it would cross a cut: its tensors, and :data:`NUMBER_BYTES` per Python number
+    (the ints of a ``torch.Size`` or a tuple of sizes); ``None`` and anything else count nothing."""
+    if isinstance(value, torch.Tensor):
+        return value.numel() * value.element_size()
+    if isinstance(value, bool | int | float):
+        return NUMBER_BYTES
+    if isinstance(value, Mapping):
+        return sum(value_bytes(v) for v in value.values())
     if isinstance(value, list | tuple):
-        return sum(tensor_bytes(v) for v in value)
+        return sum(value_bytes(v) for v in value)
     return 0
-
-
-def _itemsize(dtype: torch.dtype) -> int:
-    return torch.empty((), dtype=dtype).element_size()

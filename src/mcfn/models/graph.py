@@ -21,7 +21,12 @@ class GraphError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """One operation: ``flops`` (a multiply-accumulate is 2), its output tensor's size and shape, its weights."""
+    """One operation: ``flops`` (a multiply-accumulate is 2), its output tensor's size and shape, its weights.
+
+    ``op_class`` is the class of its dense work (``conv`` or ``matmul``) where the profiler counted it, whatever
+    ``op`` is called (an ``einsum``, a functional convolution, an opaque attention function); empty, the op
+    name says it (:func:`mcfn.partition.stages.layer_class`).
+    """
 
     id: str
     op: str
@@ -29,6 +34,7 @@ class Node:
     output_bytes: int
     param_bytes: int = 0
     output_shape: tuple[int, ...] = ()
+    op_class: str = ""
 
     def __post_init__(self) -> None:
         if not self.id:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -26,6 +26,7 @@ class _Node(StrictModel):
     output_bytes: Annotated[int, Field(ge=0)]
     param_bytes: Annotated[int, Field(ge=0)] = 0
     output_shape: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list)
+    op_class: Literal["", "conv", "matmul"] = ""
 
 
 class _Graph(StrictModel):
@@ -52,6 +53,7 @@ def parse_graph(document: Any) -> LayerGraph:
                 output_bytes=n.output_bytes,
                 param_bytes=n.param_bytes,
                 output_shape=tuple(n.output_shape),
+                op_class=n.op_class,
             )
             for n in model.nodes
         ),
@@ -81,6 +83,7 @@ def dump_graph(graph: LayerGraph) -> dict[str, Any]:
                 "param_bytes": n.param_bytes,
                 "output_shape": list(n.output_shape),
             }
+            | ({"op_class": n.op_class} if n.op_class else {})
             for n in graph.nodes
         ],
         "edges": [list(e) for e in graph.edges],

@@ -1,8 +1,10 @@
 """Profiling a PyTorch model into a :class:`~mcfn.models.graph.LayerGraph` with ``torch.fx``.
 
 The model is traced symbolically (``torch.fx``; leaf modules are those of ``torch.nn``), one example input is
-propagated through the trace to learn every tensor's shape (``ShapeProp``), and each traced operation becomes a
-node with its flops (:mod:`mcfn.models.flops`), output bytes and shape, and the bytes of the weights it reads.
+run through the trace node by node to learn every value's shape and size, each node under torch's flop counter
+(``FlopCounterMode``: the dense work of whatever the node calls), and each traced operation becomes a node with
+its flops (:mod:`mcfn.models.flops`), output bytes and shape, and the bytes of the weights it reads. A model and
+input on the ``meta`` device give the same graph without computing anything (shapes and counts only).
 Node ids are the fx node names, so a plan made on the graph applies to the traced module
 (:mod:`mcfn.partition.execute`). Values that do not depend on the input (parameters read with ``get_attr``) are
 not nodes: their bytes go to the first node that reads them.
@@ -10,15 +12,20 @@ not nodes: their bytes go to the first node that reads them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import fx, nn
-from torch.fx.passes.shape_prop import ShapeProp
+from torch.fx.node import map_aggregate
+from torch.fx.passes.shape_prop import _extract_tensor_metadata
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils._pytree import tree_leaves
+from torch.utils.flop_counter import FlopCounterMode
 
-from mcfn.models.flops import function_flops, module_flops, tensor_bytes
+from mcfn.models.flops import dense_class, function_flops, module_flops, value_bytes
 from mcfn.models.graph import INPUT_OP, LayerGraph, Node
 
 
@@ -78,11 +85,63 @@ def profile_model(model: nn.Module, example: torch.Tensor, *, name: str) -> Prof
         raise ProfileError(f"{name}: the model takes {len(placeholders)} inputs; mcfn profiles single-input models")
     try:
         with torch.no_grad():
-            ShapeProp(module).propagate(example)
+            _CountingRun(module).run(example)
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0]
         raise ProfileError(f"{name}: running on an input of shape {list(example.shape)} failed: {reason}") from exc
     return Profile(graph=_layer_graph(module, example, name), module=module)
+
+
+class _CountingRun(fx.Interpreter):
+    """Runs the trace node by node under one flop counter; each node's ``meta`` gets the tensor metadata of its
+    result (``tensor_meta``, as ``ShapeProp`` writes it), its bytes, and the flops the counter saw it do by aten
+    op (``counted_flops``)."""
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        self.counter = FlopCounterMode(display=False)
+        with self.counter, _countable_kernels():
+            return super().run(*args, **kwargs)
+
+    def run_node(self, n: fx.Node) -> Any:
+        before = dict(self.counter.flop_counts["Global"])
+        result = super().run_node(n)
+        after = self.counter.flop_counts["Global"]
+        counted = {str(op): after[op] - before.get(op, 0) for op in after}
+        n.meta["counted_flops"] = {op: flops for op, flops in counted.items() if flops}
+        n.meta["value_bytes"] = value_bytes(result)
+        if any(isinstance(v, torch.Tensor) for v in tree_leaves(result)):
+            n.meta["tensor_meta"] = map_aggregate(
+                result, lambda v: _extract_tensor_metadata(v) if isinstance(v, torch.Tensor) else v
+            )
+        return result
+
+    def fetch_args_kwargs_from_env(self, n: fx.Node) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The node's arguments as the traced code passes them: fresh lists and dicts, which a callee may change
+        (torchvision's 3-D window attention edits its ``window_size`` list); fx's own are immutable."""
+        args, kwargs = super().fetch_args_kwargs_from_env(n)
+        return tuple(map(_mutable, args)), {k: _mutable(v) for k, v in kwargs.items()}
+
+
+@contextmanager
+def _countable_kernels() -> Iterator[None]:
+    """Attention as matrix products the counter sees: the fused kernels a CPU picks for
+    ``nn.MultiheadAttention`` (its inference fast path) and ``scaled_dot_product_attention`` are opaque to it
+    and would count zero."""
+    fast_path = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with sdpa_kernel(SDPBackend.MATH):
+            yield
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fast_path)
+
+
+def _mutable(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_mutable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _mutable(v) for k, v in value.items()}
+    return value
 
 
 def _layer_graph(module: fx.GraphModule, example: torch.Tensor, name: str) -> LayerGraph:
@@ -103,28 +162,31 @@ def _layer_graph(module: fx.GraphModule, example: torch.Tensor, name: str) -> La
                 edges.append((arg.name, node.name))
             elif arg.op == "get_attr" and arg not in claimed:
                 claimed.add(arg)
-                params += tensor_bytes(arg.meta.get("tensor_meta"))
+                params += arg.meta["value_bytes"]
         meta = node.meta.get("tensor_meta")
         out_shape = _first_shape(meta)
+        counted = node.meta["counted_flops"]
+        flops = sum(counted.values())
         if node.op == "placeholder":
-            op, flops = INPUT_OP, 0
+            op = INPUT_OP
         elif node.op == "call_module":
             leaf = modules[node.target]
             op = type(leaf).__name__.lower()
-            flops = module_flops(leaf, _input_shapes(node), out_shape)
+            flops = flops or module_flops(leaf, _input_shapes(node), out_shape)
             params += sum(t.numel() * t.element_size() for t in (*leaf.parameters(), *leaf.buffers()))
         else:
             op = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", str(node.target))
-            tensor_out = meta is not None
-            flops = function_flops(op, node.args, node.kwargs, _input_shapes(node), out_shape) if tensor_out else 0
+            if not flops and meta is not None:
+                flops = function_flops(op, node.args, node.kwargs, _input_shapes(node), out_shape)
         nodes.append(
             Node(
                 id=node.name,
                 op=op,
                 flops=flops,
-                output_bytes=tensor_bytes(meta),
+                output_bytes=node.meta["value_bytes"],
                 param_bytes=params,
                 output_shape=tuple(out_shape),
+                op_class=dense_class(counted) if counted else "",
             )
         )
     return LayerGraph(

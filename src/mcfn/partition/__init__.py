@@ -8,7 +8,8 @@ Public API::
 
 Also: :func:`plan_early_exit` (exit and split within a deadline), :func:`plan_vertical` (fused tiles over
 compute nodes; :mod:`mcfn.partition.vertical_torch` runs them), :func:`split_by_tier` (a plan as runnable torch
-parts; needs torch). Names are imported lazily (PEP 562), so nothing here imports torch until asked.
+parts; needs torch), :func:`check_plan` (those parts against the whole model, as a relative difference). Names
+are imported lazily (PEP 562), so nothing here imports torch until asked.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ from mcfn._lazy import lazy_exports
 _EXPORTS = {
     "Breakdown": "cost",
     "evaluate": "cost",
+    "check_plan": "check",
+    "check_split": "check",
+    "relative_difference": "check",
     "measured_compute_s": "cost",
     "Exit": "early_exit",
     "ExitPlan": "early_exit",
     "load_exits": "early_exit",
     "plan_early_exit": "early_exit",
     "SplitModel": "execute",
+    "run_parts": "execute",
     "split_by_tier": "execute",
     "ComputeNode": "vertical",
     "VerticalPlan": "vertical",

@@ -16,7 +16,8 @@ from mcfn.compute.node import OP_CLASSES, ComputeNode, OpClass, Work
 from mcfn.models.graph import LayerGraph, Node
 
 #: Layer-graph ops (lower-case module class or function names) by op class; anything else is element-wise, the
-#: default of :func:`mcfn.models.flops.module_flops`.
+#: default of :func:`mcfn.models.flops.module_flops`. A node whose dense work the profiler counted says its class
+#: itself (:attr:`mcfn.models.graph.Node.op_class`).
 _OP_CLASSES: tuple[tuple[OpClass, tuple[str, ...]], ...] = (
     (OpClass.CONV, ("conv",)),
     (OpClass.MATMUL, ("linear", "matmul", "mm", "bmm", "baddbmm", "multiheadattention", "scaled_dot_product")),
@@ -29,9 +30,14 @@ def op_class(op: str) -> OpClass:
     return next((cls for cls, keys in _OP_CLASSES if any(key in op for key in keys)), OpClass.ELEMENTWISE)
 
 
+def layer_class(node: Node) -> OpClass:
+    """The op class of a layer-graph node: the class of its counted dense work, or else of its op name."""
+    return OpClass(node.op_class) if node.op_class else op_class(node.op)
+
+
 def layer_work(node: Node) -> Work:
     """The work of one layer-graph node: its FLOPs in its op class."""
-    return Work({op_class(node.op): node.flops})
+    return Work({layer_class(node): node.flops})
 
 
 def stage_work(graph: LayerGraph, members: Iterable[int]) -> Work:

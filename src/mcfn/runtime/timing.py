@@ -37,7 +37,7 @@ import numpy as np
 from mcfn.compute.node import OP_CLASSES, ComputeNode, OpClass
 from mcfn.models.graph import LayerGraph
 from mcfn.models.measure import LatencyTable
-from mcfn.partition.stages import compute_table_s, op_class
+from mcfn.partition.stages import compute_table_s, layer_class
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,7 +79,7 @@ def nominal_work(graph: LayerGraph, players: Sequence[Player] | None, tier_of: S
     charges them: its seconds on the player of its tier ``tier_of[i]`` times that player's throughput in the
     layer's op class; the real FLOPs when there are no players (a plan whose stages run on any node)."""
     rows = np.arange(len(graph.nodes))
-    classes = np.array([OP_CLASSES.index(op_class(layer.op)) for layer in graph.nodes], dtype=np.int64)
+    classes = np.array([OP_CLASSES.index(layer_class(layer)) for layer in graph.nodes], dtype=np.int64)
     if players is None:
         amount = np.array([layer.flops for layer in graph.nodes], dtype=float)
     else:
