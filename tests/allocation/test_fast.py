@@ -193,3 +193,17 @@ def test_a_reused_barrier_solves_as_a_new_one():
         np.testing.assert_array_equal(first.bandwidth_mhz, other.bandwidth_mhz)
         np.testing.assert_array_equal(first.compute_g, other.compute_g)
         assert first.iterations == other.iterations
+
+
+@pytest.mark.parametrize("method", ["fast", "exact", "sca"])
+@pytest.mark.parametrize("scheme", ["proposed", "wcr"])
+def test_a_task_of_absurd_size_is_turned_away_by_every_method(method, scheme):
+    """A task of 1e16 bits (its upload alone takes years): every method rejects it and serves the other, though the
+    conic solvers' accuracy is lost at that magnitude (they used to raise)."""
+    import dataclasses
+
+    instance = generate_instance(InstanceSpec(terminals=2, tasks_per_terminal=1), np.random.default_rng(0))
+    huge = dataclasses.replace(instance.tasks[0], data_bits=1e16)
+    result = allocate(instance.replace(tasks=(huge, instance.tasks[1])), method=method, scheme=scheme)
+    assert result.status == "optimal"
+    assert [t.admitted for t in result.tasks] == [False, True]

@@ -67,11 +67,8 @@ def test_a_task_that_cannot_meet_its_deadline_never_raises(capsys, tmp_path):
     for method in ("fast", "exact", "sca"):
         for scheme in ("proposed", "fc", "ac", "wcr"):
             code, out, err = run_cli(capsys, "allocate", str(path), "--method", method, "--scheme", scheme)
-            assert "Traceback" not in err
-            if code == 0:
-                assert "no task admitted" in out  # not 'optimal' when every task was rejected
-            else:
-                assert_one_line_error(code, err, str(path), scheme)
+            assert (code, err) == (0, "")
+            assert "no task admitted" in out  # not 'optimal' when every task was rejected
 
 
 def test_partition_of_a_one_node_graph(capsys, tmp_path):

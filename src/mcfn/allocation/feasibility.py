@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 
-from mcfn.allocation._conic import rate_mbps, solve, value
+from mcfn.allocation._conic import InfeasibleProblemError, rate_mbps, solve, value
 from mcfn.allocation.schemes import Formulation
 from mcfn.network.radio import FloatArray
 
@@ -60,5 +60,12 @@ def phase_one(form: Formulation) -> PhaseOne:
         compute = s.compute_s_per_mbit_g * alpha / f
     constraints.append(cp.multiply(1.0 / s.deadline_s, upload + compute) <= 1 + slack)
     constraints.append(slack >= -1)
-    solver = solve(cp.Problem(cp.Minimize(slack), constraints))
+    try:
+        solver = solve(cp.Problem(cp.Minimize(slack), constraints))
+    except InfeasibleProblemError as exc:
+        # The phase-I problem always has a solution (any slack large enough); a solver that "proves" otherwise has
+        # lost its accuracy to the magnitudes (a task of 1e16 bits against a deadline of seconds), far from any
+        # feasible set: no point within reach.
+        nowhere = np.full(s.n, np.nan)
+        return PhaseOne(np.inf, nowhere, nowhere, f"none ({exc})")
     return PhaseOne(float(slack.value), value(b), value(f), solver)

@@ -74,17 +74,10 @@ def allocate_command(
         return
     if instance is None:
         raise UserInputError("give an INSTANCE file, or --generate to make one")
-    from mcfn.allocation._conic import InfeasibleProblemError
     from mcfn.allocation.io import load_instance
     from mcfn.allocation.solve import allocate
 
-    try:
-        result = allocate(load_instance(instance), scheme=scheme, method=method, admission=admission)
-    except InfeasibleProblemError as exc:  # a scheme's fixed shares leave no feasible point the solver can start on
-        raise UserInputError(
-            f"{instance}: no allocation of scheme {scheme.value} meets every admitted task's deadline ({exc}); "
-            "try --scheme proposed or the fast method"
-        ) from None
+    result = allocate(load_instance(instance), scheme=scheme, method=method, admission=admission)
     if as_json:
         print_json(result.to_json_dict())
     else:
