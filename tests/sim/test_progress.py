@@ -12,7 +12,7 @@ from mcfn.sim.run import MAX_STEP_S, compare, simulate
 
 
 def test_workers_report_progress_while_they_run():
-    scenario = small_scenario(duration_s=120)
+    scenario = small_scenario(duration_s=600)  # ~1 s of wall a run: several of the parent's 0.1 s polls
     heard: dict[tuple[str, int], list[tuple[float, float]]] = {}
 
     def progress(name: str, seed: int, now_s: float) -> None:
