@@ -12,6 +12,13 @@
    simulated tasks per wall-clock second of the fastest run (and the median), and kernel events per task.
 3. With ``--large``: 10,000 terminals in 61 cells until at least a million tasks have arrived, with the peak
    resident memory of the process.
+4. With ``--scale``: the default model grown from 300 terminals in 7 cells to 100,000 in 1,027 at equal load per
+   cell (each terminal's task rates scaled by the default's terminals per cell over the row's), under the
+   ``equal-bandwidth`` uplink (the simulator core; the default's ``joint-allocation`` solves the seed's §3.2
+   problem at every upload, and its default-size row is printed for reference), each row in a fresh process (its
+   own peak RSS) until about ``--scale-tasks`` tasks have arrived; then the goals of issue 18: every row's tasks
+   per wall second within 1.5x of the default-size row's, >= 50,000 tasks/s at 100,000 terminals, and the default
+   model >= 100,000 tasks/s. ``--scale-memory`` adds a row of 10 million tasks (its peak RSS against 2 GiB).
 
 mcfn's hot modules run compiled when the install built them (``setup.py``); the first line says how many do.
 ``MCFN_PURE_PYTHON=1 python benchmarks/sim.py`` measures the same modules as plain Python.
@@ -19,7 +26,8 @@ mcfn's hot modules run compiled when the install built them (``setup.py``); the 
 With ``--profile`` the default model runs a second time under cProfile and the functions that take the most time
 of their own are printed (profiling slows it down: the speeds above come from the unprofiled runs).
 
-Usage: ``python benchmarks/sim.py [--jobs N] [--net-duration-s S] [--large] [--profile [N]] [--json]``.
+Usage: ``python benchmarks/sim.py [--jobs N] [--net-duration-s S] [--large] [--scale [--scale-memory]]
+[--profile [N]] [--json]``.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ import argparse
 import cProfile
 import heapq
 import json
+import multiprocessing
+import os
 import pstats
 import resource
 import statistics
@@ -160,6 +170,107 @@ def network_run(
     }
 
 
+#: ``(terminals, rings)`` of the scaling rows: 7, 37, 217, 469 and 1,027 cells.
+SCALE_ROWS = ((300, 1), (1_600, 3), (9_300, 8), (20_000, 12), (100_000, 18))
+#: Tasks per second of the default model, all services together, per terminal (the default's rates).
+DEFAULT_TERMINALS_PER_CELL = 300 / 7
+
+
+def cells(rings: int) -> int:
+    """Cells of a hexagonal layout of ``rings`` rings around one."""
+    return 3 * rings * (rings + 1) + 1
+
+
+def scale_scenario(terminals: int, rings: int, tasks: float, uplink_policy: str):
+    """The default scenario with ``terminals`` in ``rings`` rings at the default's load per cell, simulated until
+    about ``tasks`` tasks have arrived."""
+    from mcfn.scenario import default_scenario
+
+    scenario = default_scenario()
+    factor = DEFAULT_TERMINALS_PER_CELL / (terminals / cells(rings))
+    services = tuple(
+        s.model_copy(update={"rate_per_terminal_per_s": s.rate_per_terminal_per_s * factor}) for s in scenario.services
+    )
+    per_s = sum(s.rate_per_terminal_per_s for s in services) * terminals
+    return scenario.model_copy(
+        update={
+            "services": services,
+            "terminals": scenario.terminals.model_copy(update={"count": terminals}),
+            "network": scenario.network.model_copy(update={"rings": rings}),
+            "radio": scenario.radio.model_copy(update={"uplink_policy": uplink_policy}),
+            "duration_s": max(tasks / per_s, 5.0),
+        }
+    )
+
+
+def scale_run(terminals: int, rings: int, tasks: float, uplink_policy: str) -> dict[str, float]:
+    """One scaling row (run in a fresh process: the peak RSS is the row's own)."""
+    from mcfn.sim.run import simulate
+
+    scenario = scale_scenario(terminals, rings, tasks, uplink_policy)
+    summary = simulate(scenario, "compute-aware").summary
+    return {
+        "terminals": terminals,
+        "cells": cells(rings),
+        "uplink_policy": uplink_policy,
+        "simulated_s": scenario.duration_s,
+        "tasks": summary["tasks"]["arrived"],
+        "wall_s": summary["wall_s"],
+        "tasks_per_s": summary["tasks_per_wall_s"],
+        "events_per_task": summary["events_per_task"],
+        "p99_latency_s": summary["latency_s"]["p99"],
+        "outside_coverage": summary["outside_coverage_share"],
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def scale_table(tasks: float, *, memory: bool) -> list[dict[str, float]]:
+    """Every scaling row, each in a fresh spawned process, one at a time; the joint-allocation default row too."""
+    arms = [(t, r, tasks, "equal-bandwidth") for t, r in SCALE_ROWS] + [(300, 1, tasks / 4, "joint-allocation")]
+    if memory:
+        arms.append((100_000, 18, 1.0e7, "equal-bandwidth"))
+    context = multiprocessing.get_context("spawn")
+    rows = []
+    for arm in arms:
+        with context.Pool(1) as pool:
+            rows.append(pool.apply(scale_run, arm))
+    return rows
+
+
+def print_scale(rows: list[dict[str, float]]) -> None:
+    """The scaling table and the goals of issue 18, with the machine's load."""
+    base = rows[0]["tasks_per_s"]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nscaling, compute-aware, one core per run (load average {load} on {os.cpu_count()} cores):")
+    print(
+        f"{'terminals':>9} {'cells':>6} {'uplink':>16} {'tasks':>10} {'tasks/s':>9} {'vs 300':>7} "
+        f"{'events/task':>11} {'p99 (s)':>8} {'outside':>8} {'peak RSS':>9}"
+    )
+    for row in rows:
+        print(
+            f"{row['terminals']:>9,} {row['cells']:>6,} {row['uplink_policy']:>16} {row['tasks']:>10,} "
+            f"{row['tasks_per_s']:>9,.0f} {row['tasks_per_s'] / base:>6.2f}x {row['events_per_task']:>11.1f} "
+            f"{row['p99_latency_s']:>8.3f} {row['outside_coverage']:>7.2%} {row['peak_rss_mib']:>5,.0f} MiB"
+        )
+    equal = [r for r in rows if r["uplink_policy"] == "equal-bandwidth" and r["tasks"] < 5e6]
+    worst = min(r["tasks_per_s"] for r in equal) / base
+    largest = max(equal, key=lambda r: r["terminals"])
+    print(f"goal: every row within 1.5x of the 300-terminal row: worst {1 / worst:.2f}x slower "
+          f"({'met' if worst >= 1 / 1.5 else 'not met'})")  # fmt: skip
+    print(
+        f"goal: >= 50,000 tasks/s at {largest['terminals']:,} terminals in {largest['cells']:,} cells: "
+        f"{largest['tasks_per_s']:,.0f} ({'met' if largest['tasks_per_s'] >= 50_000 else 'not met'})"
+    )
+    print(f"goal: default model >= 100,000 tasks/s on one core: {base:,.0f} ({'met' if base >= 1e5 else 'not met'})")
+    for row in rows:
+        if row["tasks"] >= 5e6:
+            within = row["peak_rss_mib"] <= 2048
+            print(
+                f"goal: 10 million tasks in <= 2 GiB: {row['tasks']:,} tasks, peak RSS {row['peak_rss_mib']:,.0f} "
+                f"MiB ({'met' if within else 'not met'})"
+            )
+
+
 def print_profile(duration_s: float, top: int) -> None:
     """Run the default model under cProfile; print the ``top`` functions by their own time."""
     from mcfn.sim.run import simulate
@@ -184,6 +295,9 @@ def main() -> None:
         help="uplink policy of the default model (repeatable; default: joint-allocation and equal-bandwidth)",
     )
     parser.add_argument("--large", action="store_true", help="also run 10,000 terminals to >= 1 million tasks")
+    parser.add_argument("--scale", action="store_true", help="also print the scaling table (300 to 100,000 terminals)")
+    parser.add_argument("--scale-tasks", type=float, default=400_000, help="tasks per scaling row (default 400,000)")
+    parser.add_argument("--scale-memory", action="store_true", help="with --scale: also run 10 million tasks")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
         "--profile", type=int, nargs="?", const=25, default=0, metavar="N", help="print the default model's top N"
@@ -230,9 +344,11 @@ def main() -> None:
         for mine in [[run for run in runs if (run["policy"], run["uplink_policy"]) == (policy, uplink)]]
     }
     large = network_run(340.0, large=True) if args.large else None
+    scale = scale_table(args.scale_tasks, memory=args.scale_memory) if args.scale else None
     compiled = _accelerated.compiled_modules()
     if args.json:
-        print(json.dumps({"compiled": compiled, "kernel": row, "network": network, "large": large}, indent=2))
+        document = {"compiled": compiled, "kernel": row, "network": network, "large": large, "scale": scale}
+        print(json.dumps(document, indent=2))
         return
     switch = "set" if _accelerated.pure_python_requested() else "not set"
     print(f"compiled modules: {sum(compiled.values())} of {len(compiled)} (MCFN_PURE_PYTHON {switch})")
@@ -258,6 +374,8 @@ def main() -> None:
         )
         if "runs" in run:
             print(f"  best of {run['runs']} runs; median {run['median_tasks_per_s']:,.0f} tasks per wall-clock second")
+    if scale is not None:
+        print_scale(scale)
     if args.profile:
         print_profile(args.net_duration_s, args.profile)
 
