@@ -1,8 +1,10 @@
 """Simulator speed, measured in one run.
 
-1. Event kernel: mcfn's heap kernel against a SimPy twin of the same M/M/c station. Both simulate the same
-   Poisson arrivals and exponential services (the same pre-drawn numbers), FIFO, ``c`` servers; both must give the
-   same mean sojourn time. Reported: jobs and events per wall-clock second, the ratio, and Erlang C. A third
+1. Event kernel: mcfn's heap kernel against a SimPy twin and Ciw's M/M/c (Palmer et al., "Ciw: An open-source
+   discrete event simulation library", J. Simulation 2019) of the same station. All simulate the same Poisson
+   arrivals and exponential services (the same pre-drawn numbers; Ciw's ``Sequential`` distributions replay
+   them), FIFO, ``c`` servers; all must give the same mean sojourn time. Ciw is in the ``benchmark`` extra; without
+   it its row is left out. Reported: jobs and events per wall-clock second, the ratio, and Erlang C. A third
    row is the ceiling of any callback kernel on this interpreter: the same station hand-inlined into one
    ``heapq`` loop (no callbacks, no kernel, no statistics), measured in the same run.
 2. Network simulation: the default scenario of ``mcfn run`` for ``--net-duration-s`` simulated seconds,
@@ -82,6 +84,31 @@ def simpy_station(jobs: int, seed: int) -> tuple[float, float]:
     env.run()
     elapsed = time.perf_counter() - started
     return float(np.mean(sojourn)), elapsed
+
+
+def ciw_station(jobs: int, seed: int) -> tuple[float, float] | None:
+    """Ciw's M/M/c on the same draws (``None`` without Ciw); returns (mean sojourn, seconds)."""
+    try:
+        import ciw
+    except ImportError:
+        return None
+    from mcfn.sim.engine import Simulator
+
+    streams = Simulator(seed=seed)
+    interarrival = streams.stream("arrivals").exponential(1.0 / ARRIVAL_RATE, size=jobs).tolist()
+    service = streams.stream("service").exponential(1.0 / SERVICE_RATE, size=jobs).tolist()
+    # after the last job, an arrival far beyond the end: the first ``jobs`` customers are the ones that finish
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Sequential([*interarrival, 1e12])],
+        service_distributions=[ciw.dists.Sequential(service)],
+        number_of_servers=[SERVERS],
+    )
+    started = time.perf_counter()
+    simulation = ciw.Simulation(network)
+    simulation.simulate_until_max_customers(jobs, method="Finish")
+    elapsed = time.perf_counter() - started
+    records = simulation.get_all_records()
+    return float(np.mean([r.exit_date - r.arrival_date for r in records])), elapsed
 
 
 def inline_station(jobs: int, seed: int) -> tuple[float, float]:
@@ -303,7 +330,8 @@ def main() -> None:
         "--profile", type=int, nargs="?", const=25, default=0, metavar="N", help="print the default model's top N"
     )
     args = parser.parse_args()
-    ours_s = twin_s = inline_s = float("inf")
+    ours_s = twin_s = inline_s = ciw_s = float("inf")
+    ciw_mean = None
     for _ in range(args.repeat):  # interleaved, best of each: the machine is shared, noise only adds time
         started = time.perf_counter()
         ours = simulate_station(
@@ -314,6 +342,9 @@ def main() -> None:
         twin_s = min(twin_s, seconds)
         inline_mean, seconds = inline_station(args.jobs, args.seed)
         inline_s = min(inline_s, seconds)
+        measured = ciw_station(args.jobs, args.seed)
+        if measured is not None:
+            ciw_mean, ciw_s = measured[0], min(ciw_s, measured[1])
     theory = mmc_mean_sojourn_s(ARRIVAL_RATE, SERVICE_RATE, SERVERS)
     row = {
         "jobs": args.jobs,
@@ -328,6 +359,9 @@ def main() -> None:
         "mcfn_mean_sojourn_s": ours.mean_sojourn_s,
         "simpy_mean_sojourn_s": twin_mean,
         "inline_mean_sojourn_s": inline_mean,
+        "ciw_s": ciw_s if ciw_mean is not None else None,
+        "ciw_mean_sojourn_s": ciw_mean,
+        "speedup_over_ciw": ciw_s / ours_s if ciw_mean is not None else None,
         "erlang_c_mean_sojourn_s": theory,
     }
     uplinks = args.uplink_policy or list(UPLINKS)
@@ -356,9 +390,13 @@ def main() -> None:
     print(f"{'engine':<8} {'wall (s)':>9} {'jobs/s':>11} {'mean sojourn (s)':>17}")
     print(f"{'mcfn':<8} {ours_s:>9.3f} {row['mcfn_jobs_per_s']:>11,.0f} {ours.mean_sojourn_s:>17.4f}")
     print(f"{'simpy':<8} {twin_s:>9.3f} {row['simpy_jobs_per_s']:>11,.0f} {twin_mean:>17.4f}")
+    if ciw_mean is not None:
+        print(f"{'ciw':<8} {ciw_s:>9.3f} {args.jobs / ciw_s:>11,.0f} {ciw_mean:>17.4f}")
     print(f"{'inline':<8} {inline_s:>9.3f} {args.jobs / inline_s:>11,.0f} {inline_mean:>17.4f}   (no kernel)")
     print(f"{'theory':<8} {'':>9} {'':>11} {theory:>17.4f}   (Erlang C)")
     print(f"speed-up mcfn / simpy: {row['speedup']:.1f}x   ({row['mcfn_events_per_s']:,.0f} kernel events/s)")
+    if ciw_mean is not None:
+        print(f"speed-up mcfn / ciw: {row['speedup_over_ciw']:.1f}x")
     print(f"ceiling, inline heapq loop / simpy: {row['inline_speedup']:.1f}x")
     named = [(f"default model, {policy}", run) for policy, run in network.items()] + [("large run", large)]
     for name, run in named:
