@@ -83,7 +83,7 @@ cdef class CandidateCosts:
     cpdef bint edge_feasible(self) except -1
     @cython.locals(
         feasible="const unsigned char[:]", total="const double[:]", cloud="const unsigned char[:]", n=Py_ssize_t,
-        i=Py_ssize_t, any_feasible=bint, least=double, least_edge=double, value=double, cloud_near=bint,
+        i=Py_ssize_t, any_feasible=bint, least=double, least_edge=double, value=double, cloud_near=bint, edge_feasible=bint,
     )
     cpdef bint settles(self, double bound_s, double tolerance_s) except -1
 

@@ -275,8 +275,9 @@ class CandidateCosts:
         neither the choice of a policy that takes the least total among the feasible candidates (among all when none
         is; ties within ``tolerance_s``) nor what its route says: the least total here is below ``bound_s -
         tolerance_s``; when no candidate here is feasible, neither can one left out be (the budget is below
-        ``bound_s``); and when a cloud may be chosen, no edge left out could be feasible or the least edge (the
-        cloud's reason, :func:`~mcfn.routing.router.cloud_reason`). NaN totals never settle."""
+        ``bound_s``); and when a cloud may be chosen, the facts of its reason (:func:`~mcfn.routing.router.
+        cloud_reason`) hold for all candidates: whether an edge meets the budget (one here does, or none left out
+        can) and the least edge total (one here is below ``bound_s``). NaN totals never settle."""
         if cython.compiled:
             feasible, total, cloud = self._feasible, self._total_s, self._is_cloud
             n = total.shape[0]
@@ -286,12 +287,16 @@ class CandidateCosts:
                     any_feasible = True
                     break
             least, least_edge = np.inf, np.inf
+            edge_feasible = False
             for i in range(n):
                 value = total[i]
                 if value != value:
                     return False
-                if not cloud[i] and value < least_edge:
-                    least_edge = value
+                if not cloud[i]:
+                    if value < least_edge:
+                        least_edge = value
+                    if feasible[i]:
+                        edge_feasible = True
                 if (feasible[i] or not any_feasible) and value < least:
                     least = value
             cloud_near = False
@@ -306,12 +311,13 @@ class CandidateCosts:
             least = float(self.total_s[mask].min())
             edges = self.total_s[~self.is_cloud]
             least_edge = float(edges.min()) if edges.size else np.inf
+            edge_feasible = bool(np.count_nonzero(self.feasible & ~self.is_cloud))
             cloud_near = bool(np.count_nonzero(mask & self.is_cloud & (self.total_s <= least + tolerance_s)))
         if not least + tolerance_s < bound_s:
             return False
         if not any_feasible and self.budget_s >= bound_s:
             return False
-        return not cloud_near or (self.budget_s < bound_s and least_edge < bound_s)
+        return not cloud_near or (least_edge < bound_s and (edge_feasible or self.budget_s < bound_s))
 
     def edge_feasible(self) -> bool:
         """Whether some edge candidate meets the budget."""
