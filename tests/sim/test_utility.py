@@ -56,7 +56,8 @@ def test_a_task_completed_exactly_at_its_deadline_is_on_time():
 
 def test_in_a_run_no_task_scores_below_a_failed_one():
     # nearest-edge queues tasks on busy edge servers: some complete late
-    result = simulate(small_scenario(duration_s=6, utility_weight=0.4), "nearest-edge")
+    terminals = {"count": 150, "mobility": {"model": "random-waypoint", "speed_mps": [5, 20]}}
+    result = simulate(small_scenario(duration_s=6, utility_weight=0.4, terminals=terminals), "nearest-edge")
     columns = result.columns
     late = (columns["status"] == COMPLETED) & ~columns["met_deadline"]
     assert late.sum() > 10

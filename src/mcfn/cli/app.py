@@ -7,7 +7,21 @@ import sys
 import typer
 
 from mcfn import __version__
-from mcfn.cli import agent, allocate, infer, load, models, partition, profile, reproduce, route, run, scenario, serve
+from mcfn.cli import (
+    agent,
+    allocate,
+    infer,
+    load,
+    models,
+    partition,
+    profile,
+    reproduce,
+    route,
+    run,
+    scenario,
+    serve,
+    sweep,
+)
 from mcfn.cli.errors import input_error_types
 
 app = typer.Typer(
@@ -28,6 +42,7 @@ app.command("agent")(agent.agent_command)
 app.command("infer")(infer.infer_command)
 app.command("load")(load.load_command)
 app.command("run")(run.run_command)
+app.command("sweep")(sweep.sweep_command)
 app.add_typer(scenario.scenario_app, name="scenario")
 
 

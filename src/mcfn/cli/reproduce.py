@@ -20,10 +20,14 @@ def reproduce_command(
         Method.FAST,
         help="fast (global optimum, mcfn's solver), exact (the same by a conic solver) or sca (the seed's).",
     ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", metavar="ADDR", help="Solve on the existing Ray cluster at ADDR instead of --jobs."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite the figure's files of an earlier run in --out."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of text."),
 ) -> None:
-    """Reproduce one of the seed's resource-allocation figures: sweep, average over seeds, plot."""
+    """Reproduce one of the seed's resource-allocation figures: sweep, average over seeds, plot. Points solved
+    before are read from <out>/cache (the hash of their inputs), so a reproduction run again resumes."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -45,7 +49,9 @@ def reproduce_command(
         def report(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        result = reproduce_figure(spec, out, seeds=seeds, jobs=jobs, method=method, on_progress=report)
+        result = reproduce_figure(
+            spec, out, seeds=seeds, jobs=jobs, method=method, ray_address=ray_address, on_progress=report
+        )
     if as_json:
         print_json(result.summary())
         return

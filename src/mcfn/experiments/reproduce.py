@@ -56,9 +56,12 @@ def reproduce_figure(
     seeds: int,
     jobs: int = 1,
     method: Method = Method.FAST,
+    ray_address: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Reproduction:
-    """Sweep ``figure`` over seeds ``0..seeds-1`` and write ``<name>.csv``, ``<name>.json``, ``<name>.png``.
+    """Sweep ``figure`` over seeds ``0..seeds-1`` and write ``<name>.csv``, ``<name>.json``, ``<name>.png``; the
+    points run as :func:`mcfn.experiments.sweep.run_sweep` runs them (``jobs`` local processes, or the Ray cluster at
+    ``ray_address``), cached under ``<out_dir>/cache`` so that a reproduction run again resumes.
 
     The JSON record holds the seed list, the method and every individual allocation, so each CSV row can be
     recomputed from it.
@@ -69,7 +72,15 @@ def reproduce_figure(
         raise ValueError(f"--jobs must be >= 1, got {jobs}")
     started = time.perf_counter()
     seed_list = tuple(range(seeds))
-    samples = run_sweep(figure, seeds=seed_list, method=method, jobs=jobs, on_progress=on_progress)
+    samples = run_sweep(
+        figure,
+        seeds=seed_list,
+        method=method,
+        jobs=jobs,
+        ray_address=ray_address,
+        cache_dir=out_dir / "cache",
+        on_progress=on_progress,
+    )
     points = aggregate(samples)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = figure.name.value

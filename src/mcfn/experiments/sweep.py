@@ -1,4 +1,5 @@
-"""Run a figure's sweep: every seed x bandwidth x grid value x scheme, in parallel processes.
+"""Run a figure's sweep: every seed x bandwidth x grid value x scheme, as independent jobs of
+:mod:`mcfn.experiments.executor` (local processes or a Ray cluster, cached by their inputs).
 
 Each seed draws one instance per bandwidth with the same random stream at every grid value (common random
 numbers), so the curves' shape reflects the swept parameter, not sampling noise. Points are averaged over seeds;
@@ -9,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from mcfn.allocation.choices import Method, Scheme
 from mcfn.allocation.generator import InstanceSpec, generate_instance
 from mcfn.allocation.solve import allocate
 from mcfn.experiments.catalog import FigureSpec
-from mcfn.experiments.workers import worker_pool
+from mcfn.experiments.executor import Job, ResultCache, execute
 
 CSV_COLUMNS = (
     "bandwidth_mhz",
@@ -99,29 +100,27 @@ def run_sweep(
     seeds: Iterable[int],
     method: Method = Method.FAST,
     jobs: int = 1,
+    ray_address: str | None = None,
+    cache_dir: Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[Sample]:
-    """Solve every point of ``figure`` for every seed; ``jobs > 1`` uses that many processes.
+    """Solve every point of ``figure`` for every seed; ``jobs > 1`` uses that many processes, ``ray_address`` the
+    Ray cluster there; with ``cache_dir``, points solved before are read from there
+    (:func:`mcfn.experiments.executor.execute`).
 
     ``on_progress(done, total)`` is called after each unit of work. Samples come back in a fixed order
-    (bandwidth, x, seed, scheme) whatever the number of processes.
+    (bandwidth, x, seed, scheme) whatever ran them.
     """
-    units = [(seed, b, x) for b in figure.bandwidths_mhz for x in figure.x_values for seed in seeds]
-    results: dict[tuple[int, float, float], list[Sample]] = {}
-    total = len(units)
-    tasks = [(figure, *unit, method) for unit in units]
-    with worker_pool(jobs) if jobs > 1 else nullcontext() as pool:
-        solved = map(_solve_unit, tasks) if pool is None else pool.imap_unordered(_solve_unit, tasks)
-        for done, (unit, samples) in enumerate(solved, 1):
-            results[unit] = samples
-            if on_progress:
-                on_progress(done, total)
-    return [sample for unit in units for sample in results[unit]]
-
-
-def _solve_unit(unit: tuple[FigureSpec, int, float, float, Method]) -> tuple[tuple[int, float, float], list[Sample]]:
-    figure, seed, bandwidth_mhz, x, method = unit
-    return (seed, bandwidth_mhz, x), solve_point(figure, seed, bandwidth_mhz, x, method)
+    units = [
+        Job(solve_point, (figure, seed, b, x, method))
+        for b in figure.bandwidths_mhz
+        for x in figure.x_values
+        for seed in seeds
+    ]
+    results = execute(
+        units, workers=jobs, ray_address=ray_address, cache=ResultCache(cache_dir), on_progress=on_progress
+    )
+    return [sample for samples in results for sample in samples]
 
 
 def aggregate(samples: list[Sample]) -> list[Point]:

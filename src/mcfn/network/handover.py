@@ -1,9 +1,18 @@
-"""Handover by strongest received signal with hysteresis (3GPP event A3, TS 36.331 §5.5.4.4).
+"""Handover by strongest received signal with hysteresis (3GPP event A3, TS 36.331 §5.5.4.4), and coverage.
 
 A terminal leaves its serving base station for the strongest neighbour when the neighbour's received power
 exceeds the serving one by more than ``hysteresis_db`` for ``time_to_trigger_s``; hysteresis and time-to-trigger
 suppress ping-pong at cell edges. Received power is transmit power minus the 3GPP path loss of
-:mod:`mcfn.network.radio` (shadowing optional, fixed per terminal–station pair).
+:mod:`mcfn.network.radio`.
+
+A measurement reads only the ``neighbours`` stations nearest each terminal, found in a k-d tree of the stations
+(:class:`StationIndex`; Bentley, "Multidimensional binary search trees used for associative searching", CACM 1975),
+so a step costs ``O(terminals × (log stations + neighbours))`` instead of ``O(terminals × stations)``. With one
+transmit power and a path loss that falls with distance the strongest station is the nearest, so the decision
+equals the all-stations computation (:func:`received_power_dbm`) whatever ``neighbours`` is.
+
+A terminal farther than ``coverage_radius_m`` from every station is outside coverage: it keeps its A3 state, and
+:attr:`HandoverDecision.covered` says it has no service.
 """
 
 from __future__ import annotations
@@ -11,11 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from mcfn.network.radio import FloatArray, path_loss_db
 
 #: Distances below this are clamped: the path-loss model is not meant for the first metres.
 MIN_DISTANCE_M = 1.0
+#: Stations a measurement reads per terminal: a hexagonal cell and its first ring of neighbours.
+NEIGHBOURS = 7
 
 
 def received_power_dbm(terminals_m: FloatArray, stations_m: FloatArray, tx_power_dbm: float) -> FloatArray:
@@ -25,12 +37,37 @@ def received_power_dbm(terminals_m: FloatArray, stations_m: FloatArray, tx_power
     return tx_power_dbm - path_loss_db(distance)
 
 
+class StationIndex:
+    """A k-d tree of station positions: each terminal's nearest stations in ``O(log stations)``."""
+
+    def __init__(self, stations_m: FloatArray) -> None:
+        stations = np.asarray(stations_m, dtype=float)
+        if stations.ndim != 2 or stations.shape[1] != 2 or len(stations) == 0:
+            raise ValueError("stations_m must be an (n, 2) array of positions with n >= 1")
+        self.stations_m = stations
+        self._tree = cKDTree(stations)
+
+    def __len__(self) -> int:
+        return len(self.stations_m)
+
+    def nearest(self, points_m: FloatArray, k: int = 1) -> tuple[FloatArray, np.ndarray]:
+        """Distances (m) and indices of the ``k`` stations nearest each point, nearest first, shape (n, k)."""
+        k = min(k, len(self.stations_m))
+        distance, index = self._tree.query(np.asarray(points_m, dtype=float), k=k)
+        return distance.reshape(-1, k), index.reshape(-1, k)
+
+    def within(self, points_m: FloatArray, radius_m: float) -> np.ndarray:
+        """Whether each point lies within ``radius_m`` of some station."""
+        return self.nearest(points_m)[0][:, 0] <= radius_m
+
+
 @dataclass(frozen=True, slots=True)
 class HandoverDecision:
-    """Serving station per terminal after a measurement, and which terminals changed station."""
+    """Serving station per terminal after a measurement, which terminals changed station, and which are covered."""
 
     serving: np.ndarray
     handed_over: np.ndarray
+    covered: np.ndarray
 
 
 class HandoverController:
@@ -43,21 +80,38 @@ class HandoverController:
         tx_power_dbm: float = 46.0,
         hysteresis_db: float = 3.0,
         time_to_trigger_s: float = 0.0,
+        coverage_radius_m: float = np.inf,
+        neighbours: int = NEIGHBOURS,
     ) -> None:
         if hysteresis_db < 0 or time_to_trigger_s < 0:
             raise ValueError("hysteresis_db and time_to_trigger_s must be >= 0")
-        self._stations = np.asarray(stations_m, dtype=float)
-        if self._stations.ndim != 2 or self._stations.shape[1] != 2 or len(self._stations) == 0:
-            raise ValueError("stations_m must be an (n, 2) array of positions with n >= 1")
+        if not coverage_radius_m > 0:
+            raise ValueError(f"coverage_radius_m must be positive, got {coverage_radius_m}")
+        if neighbours < 1:
+            raise ValueError(f"neighbours must be >= 1, got {neighbours}")
+        self.index = StationIndex(stations_m)
         self._power = tx_power_dbm
         self._hysteresis = hysteresis_db
         self._ttt = time_to_trigger_s
+        self._coverage_m = coverage_radius_m
+        self._neighbours = neighbours
         self._serving: np.ndarray | None = None
         self._condition_since: FloatArray | None = None
 
+    def _strongest(self, terminals_m: FloatArray) -> tuple[np.ndarray, FloatArray, FloatArray]:
+        """Each terminal's strongest station among its nearest, that station's received power, and the distance
+        to the nearest station."""
+        index = self.index.nearest(terminals_m, self._neighbours)[1]
+        delta = terminals_m[:, None, :] - self.index.stations_m[index]  # as received_power_dbm, bit for bit
+        distance = np.hypot(delta[..., 0], delta[..., 1])
+        rx = self._power - path_loss_db(np.maximum(distance, MIN_DISTANCE_M))
+        column = np.argmax(rx, axis=1)
+        rows = np.arange(len(rx))
+        return index[rows, column], rx[rows, column], distance.min(axis=1)
+
     def attach(self, terminals_m: FloatArray) -> np.ndarray:
         """Initial attachment: every terminal to its strongest station."""
-        self._serving = np.argmax(received_power_dbm(terminals_m, self._stations, self._power), axis=1)
+        self._serving = self._strongest(terminals_m)[0]
         self._condition_since = np.full(len(self._serving), np.nan)
         return self._serving.copy()
 
@@ -65,12 +119,12 @@ class HandoverController:
         """Apply one measurement at ``now_s``; call :meth:`attach` first."""
         if self._serving is None or self._condition_since is None:
             raise RuntimeError("attach() must be called before measure()")
-        rx = received_power_dbm(terminals_m, self._stations, self._power)
-        rows = np.arange(len(rx))
-        best = np.argmax(rx, axis=1)
-        entering = rx[rows, best] > rx[rows, self._serving] + self._hysteresis
+        best, best_rx, nearest_m = self._strongest(terminals_m)
+        delta = terminals_m - self.index.stations_m[self._serving]
+        serving_rx = self._power - path_loss_db(np.maximum(np.hypot(delta[:, 0], delta[:, 1]), MIN_DISTANCE_M))
+        entering = best_rx > serving_rx + self._hysteresis
         since = np.where(entering, np.where(np.isnan(self._condition_since), now_s, self._condition_since), np.nan)
         fire = entering & (now_s - since >= self._ttt)
         self._serving = np.where(fire, best, self._serving)
         self._condition_since = np.where(fire, np.nan, since)
-        return HandoverDecision(serving=self._serving.copy(), handed_over=fire)
+        return HandoverDecision(serving=self._serving.copy(), handed_over=fire, covered=nearest_m <= self._coverage_m)

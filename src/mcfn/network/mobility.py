@@ -9,6 +9,8 @@ the simulator calls it periodically. Randomness only from the ``numpy.random.Gen
   (INFOCOM 1999): speed and heading follow first-order autoregressive processes with memory ``alpha``.
 - :class:`TraceMobility` — positions replayed from a ``t,x,y`` trace (one trace per terminal), linearly
   interpolated, held at the last sample.
+- :class:`CoveredArea` — a rectangle restricted to where a predicate holds (the radio coverage of the stations):
+  points are drawn in it by rejection, and a Gauss-Markov terminal about to leave it turns back.
 - :class:`Grouped` — groups of terminals, each moved by a model of its own (e.g. a hot spot: some terminals
   within one cell, the rest everywhere).
 """
@@ -16,7 +18,7 @@ the simulator calls it periodically. Randomness only from the ``numpy.random.Gen
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -54,6 +56,54 @@ class Area:
         folded = np.where(flipped, 2 * size - folded, folded)
         return folded + low, flipped
 
+    def contains(self, xy: FloatArray) -> np.ndarray:
+        """Whether each point lies in the area (after :meth:`reflect`, every point does)."""
+        return np.ones(len(xy), dtype=bool)
+
+
+class CoveredArea:
+    """The part of ``bounds`` where ``contains`` holds, e.g. within a cell radius of some base station.
+
+    :meth:`uniform` draws by rejection (expected draws ``n / covered share``); :meth:`reflect` mirrors at the
+    rectangle's walls only, so a model moving terminals checks :meth:`contains` itself (:class:`GaussMarkov`).
+    """
+
+    #: Rejection rounds before giving up: the covered share is then below ~1e-3 of the rectangle.
+    MAX_ROUNDS = 1000
+
+    def __init__(self, bounds: Area, contains: Callable[[FloatArray], np.ndarray]) -> None:
+        self.bounds = bounds
+        self._contains = contains
+
+    def contains(self, xy: FloatArray) -> np.ndarray:
+        return np.asarray(self._contains(xy), dtype=bool)
+
+    def reflect(self, xy: FloatArray) -> tuple[FloatArray, np.ndarray]:
+        return self.bounds.reflect(xy)
+
+    def uniform(self, n: int, rng: np.random.Generator) -> FloatArray:
+        """``n`` points uniform over the covered part, shape (n, 2)."""
+        kept: list[FloatArray] = []
+        missing = n
+        for _ in range(self.MAX_ROUNDS):
+            if missing <= 0:
+                return np.concatenate(kept)[:n] if kept else np.empty((0, 2))
+            drawn = self.bounds.uniform(max(missing, 16), rng)
+            inside = drawn[self.contains(drawn)]
+            kept.append(inside)
+            missing -= len(inside)
+        raise ValueError("the covered area is (almost) empty: no point of the rectangle is covered")
+
+
+class Region(Protocol):
+    """Where terminals may be: an :class:`Area` or a :class:`CoveredArea`."""
+
+    def uniform(self, n: int, rng: np.random.Generator) -> FloatArray: ...
+
+    def reflect(self, xy: FloatArray) -> tuple[FloatArray, np.ndarray]: ...
+
+    def contains(self, xy: FloatArray) -> np.ndarray: ...
+
 
 class MobilityModel(Protocol):
     """What the simulator needs of a mobility model."""
@@ -69,6 +119,8 @@ class MobilityModel(Protocol):
 class RandomWaypoint:
     """Random waypoint: uniform destination, uniform speed in ``speed_mps``, pause ``pause_s`` at each stop.
 
+    Waypoints are drawn in ``area`` (an :class:`Area` or a :class:`CoveredArea`); in a covered area that is not
+    convex, the straight way between two waypoints may cross a gap of coverage.
     Within one step a terminal that reaches its waypoint stops there and starts its pause; the rest of the step
     is spent pausing, so the step should be small against travel times (1 s at pedestrian or vehicular speed).
     """
@@ -77,7 +129,7 @@ class RandomWaypoint:
         self,
         *,
         n: int,
-        area: Area,
+        area: Region,
         rng: np.random.Generator,
         speed_mps: tuple[float, float] = (0.5, 1.5),
         pause_s: float = 0.0,
@@ -121,14 +173,15 @@ class GaussMarkov:
     """Gauss-Markov mobility with memory ``alpha`` in [0, 1]: 0 is a random walk, 1 is straight-line motion.
 
     Per step: ``s = alpha s + (1 - alpha) s_mean + sqrt(1 - alpha^2) sigma_s w`` and the same for the heading;
-    terminals are mirrored at the area's walls (their heading mirrored with them).
+    terminals are mirrored at the area's walls (their heading mirrored with them); a terminal whose step would leave a
+    :class:`CoveredArea`'s covered part stays where it is and turns around.
     """
 
     def __init__(
         self,
         *,
         n: int,
-        area: Area,
+        area: Region,
         rng: np.random.Generator,
         mean_speed_mps: float = 1.0,
         speed_std_mps: float = 0.3,
@@ -165,11 +218,14 @@ class GaussMarkov:
         )
         step = self._speed_now * dt_s
         moved = self._xy + np.column_stack([np.cos(self._heading), np.sin(self._heading)]) * step[:, None]
-        self._xy, flipped = self._area.reflect(moved)
-        # A wall mirrors the heading: x-flip maps h to pi - h, y-flip maps h to -h.
+        moved, flipped = self._area.reflect(moved)
+        # A wall mirrors the heading: x-flip maps h to pi - h, y-flip maps h to -h; leaving coverage turns it around.
+        back = ~self._area.contains(moved)
         for heading in (self._heading, self._mean_heading):
             heading[flipped[:, 0]] = np.pi - heading[flipped[:, 0]]
             heading[flipped[:, 1]] = -heading[flipped[:, 1]]
+            heading[back] += np.pi
+        self._xy = np.where(back[:, None], self._xy, moved)
         return self._xy
 
 

@@ -81,6 +81,19 @@ cdef class CandidateCosts:
     cdef _allocate(self, Py_ssize_t n)
     @cython.locals(feasible="const unsigned char[:]", edge="const unsigned char[:]", i=Py_ssize_t)
     cpdef bint edge_feasible(self) except -1
+    @cython.locals(
+        feasible="const unsigned char[:]", total="const double[:]", cloud="const unsigned char[:]", n=Py_ssize_t,
+        i=Py_ssize_t, any_feasible=bint, least=double, least_edge=double, value=double, cloud_near=bint, edge_feasible=bint,
+    )
+    cpdef bint settles(self, double bound_s, double tolerance_s) except -1
+
+
+@cython.final
+cdef class Shortlist:
+    cdef readonly Instances instances
+    cdef readonly Transfers transfers
+    cdef readonly Demand demand
+    cdef readonly double bound_s
 
 
 cpdef CandidateCosts predict(

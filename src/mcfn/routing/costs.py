@@ -270,6 +270,55 @@ class CandidateCosts:
         ranks after every node with a free slot); computed when read, since only one policy reads it."""
         return self.busy_share + self.queue_s
 
+    def settles(self, bound_s: float, tolerance_s: float) -> bool:
+        """Whether candidates left out of this decision, each predicted to take at least ``bound_s``, can change
+        neither the choice of a policy that takes the least total among the feasible candidates (among all when none
+        is; ties within ``tolerance_s``) nor what its route says: the least total here is below ``bound_s -
+        tolerance_s``; when no candidate here is feasible, neither can one left out be (the budget is below
+        ``bound_s``); and when a cloud may be chosen, the facts of its reason (:func:`~mcfn.routing.router.
+        cloud_reason`) hold for all candidates: whether an edge meets the budget (one here does, or none left out
+        can) and the least edge total (one here is below ``bound_s``). NaN totals never settle."""
+        if cython.compiled:
+            feasible, total, cloud = self._feasible, self._total_s, self._is_cloud
+            n = total.shape[0]
+            any_feasible = False
+            for i in range(n):
+                if feasible[i]:
+                    any_feasible = True
+                    break
+            least, least_edge = np.inf, np.inf
+            edge_feasible = False
+            for i in range(n):
+                value = total[i]
+                if value != value:
+                    return False
+                if not cloud[i]:
+                    if value < least_edge:
+                        least_edge = value
+                    if feasible[i]:
+                        edge_feasible = True
+                if (feasible[i] or not any_feasible) and value < least:
+                    least = value
+            cloud_near = False
+            for i in range(n):
+                if cloud[i] and (feasible[i] or not any_feasible) and total[i] <= least + tolerance_s:
+                    cloud_near = True
+        else:
+            if np.isnan(self.total_s).any():
+                return False
+            any_feasible = bool(np.count_nonzero(self.feasible))
+            mask = self.feasible if any_feasible else np.ones(self.total_s.size, dtype=bool)
+            least = float(self.total_s[mask].min())
+            edges = self.total_s[~self.is_cloud]
+            least_edge = float(edges.min()) if edges.size else np.inf
+            edge_feasible = bool(np.count_nonzero(self.feasible & ~self.is_cloud))
+            cloud_near = bool(np.count_nonzero(mask & self.is_cloud & (self.total_s <= least + tolerance_s)))
+        if not least + tolerance_s < bound_s:
+            return False
+        if not any_feasible and self.budget_s >= bound_s:
+            return False
+        return not cloud_near or (least_edge < bound_s and (edge_feasible or self.budget_s < bound_s))
+
     def edge_feasible(self) -> bool:
         """Whether some edge candidate meets the budget."""
         if cython.compiled:
@@ -279,6 +328,43 @@ class CandidateCosts:
                     return True
             return False
         return bool(np.count_nonzero(self.feasible & self.is_edge))
+
+
+class Shortlist:
+    """The candidates of a decision that can matter, and a lower bound on the rest (Read-only by contract).
+
+    Every candidate's total is at least ``network_s + alone_s + ahead_s`` (no queue, one VM alone: the slowdown
+    ``(1 + d)^0`` is 1). A shortlist keeps the ``keep`` candidates with the least such bound and every cloud
+    instance, in their original order (so ties are broken among the same nodes in the same order), and
+    ``bound_s``, the least bound of the rest; :meth:`CandidateCosts.settles` then says whether a decision over the
+    shortlist is the decision over all of them.
+    """
+
+    __slots__ = ("bound_s", "demand", "instances", "transfers")
+
+    def __init__(self, instances: Instances, transfers: Transfers, demand: Demand, keep: int) -> None:
+        lower = transfers.network_s + demand.alone_s + transfers.ahead_s
+        order = np.argsort(lower, kind="stable")
+        kept = np.zeros(lower.size, dtype=bool)
+        kept[order[:keep]] = True
+        kept |= instances.is_cloud
+        left = ~kept
+        self.bound_s = float(lower[left].min()) if np.count_nonzero(left) else np.inf
+        at = np.flatnonzero(kept)
+        self.instances = Instances(
+            nodes=instances.nodes[at],
+            vertices=instances.vertices[at],
+            seconds_per_flop=instances.seconds_per_flop[at],
+            vm_slots=instances.vm_slots[at],
+            degradation=instances.degradation[at],
+            memory_bytes=instances.memory_bytes[at],
+            is_cloud=instances.is_cloud[at],
+            is_edge=instances.is_edge[at],
+        )
+        self.transfers = Transfers(
+            transfers.network_s[at], transfers.in_s[at], transfers.path_delay_s[at], transfers.ahead_s[at]
+        )
+        self.demand = Demand(demand.alone_s[at], demand.fits[at])
 
 
 def predict(

@@ -109,7 +109,12 @@ class ComputeAware:
     """Least predicted ``network + queue + compute`` among candidates that meet the budget — so a cloud instance
     when it meets the budget and no edge candidate does (the seed's "tasks the edge cannot handle go to the
     cloud") —; when none meets it, the fastest candidate of all (a cloud that cannot make the deadline either is
-    no fallback). Ties (within :data:`TIE_S`) are broken by a uniform draw from ``rng`` (module docstring)."""
+    no fallback). Ties (within :data:`TIE_S`) are broken by a uniform draw from ``rng`` (module docstring).
+
+    ``least_total``: it chooses among the least totals only, so a router may leave out candidates that a bound
+    proves slower (:class:`~mcfn.routing.costs.Shortlist`)."""
+
+    least_total = True
 
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng

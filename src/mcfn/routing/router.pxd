@@ -2,7 +2,7 @@
 
 cimport cython
 from mcfn.awareness.view cimport AwareView
-from mcfn.routing.costs cimport CandidateCosts, Instances, predict
+from mcfn.routing.costs cimport CandidateCosts, Instances, Shortlist, predict
 from mcfn.routing.tables cimport CostTables
 
 
@@ -50,6 +50,7 @@ cdef class Router:
     cdef CostTables _tables
     cdef tuple _node_ids
     cdef dict _last_costs
+    cdef dict _last_short
 
     @cython.locals(instances=Instances)
     cpdef Instances instances(self, str service_id)
@@ -64,10 +65,15 @@ cdef class Router:
     cpdef tuple explain(self, object request, object policy, double now_s)
     @cython.locals(
         spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, budget_s=double,
-        costs=CandidateCosts, route=Route, reused=CandidateCosts, tiled=list,
+        costs=CandidateCosts, route=Route, tiled=list, prunes=bint,
     )
     cpdef StagedRoute route_stages(
         self, object request, object policy, double now_s, double elapsed_s=*, bint record=*
+    )
+    @cython.locals(shortlist=Shortlist, costs=CandidateCosts)
+    cdef CandidateCosts _stage_costs(
+        self, str service_id, str source, str home, object in_bits, object out_bits, object result_bits, object work,
+        double budget_s, object memory_bytes, double start_s, bint prunes,
     )
     @cython.locals(costs=CandidateCosts, group=tuple, slowest=Route, route=Route)
     cdef Route _route_tiles(

@@ -1,7 +1,7 @@
 # C declarations for tables.py, compiled by setup.py (Cython pure Python mode); tables.py is the reference.
 
 cimport cython
-from mcfn.routing.costs cimport Demand, Instances, Transfers
+from mcfn.routing.costs cimport Demand, Instances, Shortlist, Transfers
 
 
 @cython.final
@@ -11,6 +11,7 @@ cdef class CostTables:
     cdef dict _network
     cdef dict _paths
     cdef dict _stage
+    cdef dict _shortlists
 
     @cython.locals(key=tuple, cached=Transfers)
     cpdef Transfers network(
@@ -21,4 +22,9 @@ cdef class CostTables:
     cpdef tuple path(self, str source, str target)
     @cython.locals(key=tuple, demand=Demand)
     cpdef Demand stage(self, str service_id, Instances instances, object work, object memory_bytes)
+    @cython.locals(key=tuple, shortlist=Shortlist, transfers=Transfers, demand=Demand)
+    cpdef Shortlist shortlist(
+        self, str service_id, Instances instances, str source, str home, object in_bits, object out_bits,
+        object result_bits, object work, object memory_bytes, Py_ssize_t keep,
+    )
     cdef _check_topology(self)

@@ -7,6 +7,8 @@ A prediction (:func:`~mcfn.routing.costs.predict`) combines inputs that change a
   ``version`` changes (a link update, e.g. a failure or a recovery); so are the node paths that routes report;
 - a stage's constants on each candidate never change: the one-VM compute seconds of its work and whether its
   memory fits;
+- a decision's shortlist (:class:`~mcfn.routing.costs.Shortlist`: the candidates that can matter, and a bound on
+  the rest) depends on both, and is kept as long as they are;
 - the nodes' state (the aware view: adverts and the router's own placements) changes with every decision, so
   :func:`~mcfn.routing.costs.predict` reads it afresh each time.
 
@@ -21,7 +23,7 @@ import numpy as np
 
 from mcfn.compute.node import Work
 from mcfn.network.topology.graph import Topology
-from mcfn.routing.costs import Demand, Instances, Transfers
+from mcfn.routing.costs import Demand, Instances, Shortlist, Transfers
 
 #: ``(service_id, source, home, in_bits, out_bits, result_bits)``.
 NetworkKey = tuple[str, str, str, float, float, float]
@@ -36,6 +38,7 @@ class CostTables:
         self._network: dict[NetworkKey, Transfers] = {}
         self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
         self._stage: dict[tuple[str, tuple[float, ...], float], Demand] = {}
+        self._shortlists: dict[tuple[NetworkKey, tuple[float, ...], float], Shortlist] = {}
 
     def network(
         self,
@@ -97,8 +100,35 @@ class CostTables:
             demand = self._stage[key] = Demand(alone_s, fits)
         return demand
 
+    def shortlist(
+        self,
+        service_id: str,
+        instances: Instances,
+        source: str,
+        home: str,
+        in_bits: float,
+        out_bits: float,
+        result_bits: float,
+        work: Work,
+        memory_bytes: float,
+        keep: int,
+    ) -> Shortlist | None:
+        """The :class:`~mcfn.routing.costs.Shortlist` of ``keep`` candidates (and the clouds) of a decision of
+        :meth:`network` and :meth:`stage`'s arguments; ``None`` when it would hold every candidate."""
+        if instances.nodes.size <= keep:
+            return None
+        self._check_topology()
+        key = ((service_id, source, home, in_bits, out_bits, result_bits), work.per_op_flops, memory_bytes)
+        shortlist = self._shortlists.get(key)
+        if shortlist is None:
+            transfers = self.network(service_id, instances, source, home, in_bits, out_bits, result_bits)
+            demand = self.stage(service_id, instances, work, memory_bytes)
+            shortlist = self._shortlists[key] = Shortlist(instances, transfers, demand, keep)
+        return shortlist
+
     def _check_topology(self) -> None:
         if self._topology.version != self._topology_version:
+            self._shortlists.clear()
             self._network.clear()
             self._paths.clear()
             self._topology_version = self._topology.version

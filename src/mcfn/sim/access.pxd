@@ -18,6 +18,8 @@ cdef class RadioAccess:
     cdef readonly list uplinks
     cdef list _data_bits
     cdef public Py_ssize_t handovers
+    cdef public Py_ssize_t outside_coverage
+    cdef public Py_ssize_t measurements
     cdef readonly list serving
     cdef readonly list uplink_key
 

@@ -6,6 +6,11 @@ serving station (:mod:`mcfn.network.radio`), and its rate with the whole band, a
 vectorised step, so a task reads them in ``O(1)``. An upload keeps the SNR and the station it started with
 (uploads last milliseconds, a step a second).
 
+Terminals move within the stations' coverage — the points within ``cell_radius_m`` of a station, which hold every
+hexagonal cell (:class:`~mcfn.network.mobility.CoveredArea`) — and a terminal that is outside it anyway (a trace, or
+a random-waypoint path across a gap) has no service: its serving station reads ``NO_SERVICE`` and its tasks fail
+with :data:`NO_SERVICE_REASON`. :attr:`RadioAccess.outside_coverage` counts terminal-measurements outside.
+
 Each base station's uplink is a :class:`~mcfn.sim.sharing.PolicySharing` station whose rule re-divides the band
 among the uploads in progress with an uplink policy of :mod:`mcfn.network.uplink` on every upload start and end;
 each upload's rate is the Shannon rate of its share. Under ``joint-allocation`` the caller hands in the stations
@@ -22,7 +27,16 @@ import numpy as np
 
 from mcfn.network import radio
 from mcfn.network.handover import HandoverController
-from mcfn.network.mobility import Area, GaussMarkov, Grouped, MobilityModel, RandomWaypoint, TraceMobility
+from mcfn.network.mobility import (
+    Area,
+    CoveredArea,
+    GaussMarkov,
+    Grouped,
+    MobilityModel,
+    RandomWaypoint,
+    Region,
+    TraceMobility,
+)
 from mcfn.network.uplink import share_uplink
 from mcfn.scenario import Scenario
 from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility, TraceMobilityDoc
@@ -31,6 +45,10 @@ from mcfn.sim.sharing import PolicySharing, RateRule
 
 #: Uploads in a cell up to which every terminal's equal-bandwidth rates are tabulated (more: computed).
 EQUAL_SHARES_TABULATED = 8
+#: The serving station of a terminal outside coverage.
+NO_SERVICE = -1
+#: Why a task of a terminal outside coverage fails.
+NO_SERVICE_REASON = "no service: the terminal is outside coverage"
 
 
 def uplink_keys(snr_hz: np.ndarray, bandwidth_hz: float) -> list[tuple[float, tuple[float, ...]]]:
@@ -72,7 +90,7 @@ def hot_area(scenario: Scenario, station_xy_m: np.ndarray) -> Area:
 
 
 def mobility_model(
-    scenario: Scenario, area: Area, rng: np.random.Generator, *, station_xy_m: np.ndarray
+    scenario: Scenario, area: Region, rng: np.random.Generator, *, station_xy_m: np.ndarray
 ) -> MobilityModel:
     """The scenario's mobility model over ``area``; with a hot spot, its share of the terminals (the first ones)
     move in :func:`hot_area` around their station (of the stations at ``station_xy_m``) by the same model."""
@@ -88,7 +106,7 @@ def mobility_model(
 
 
 def _model(
-    doc: RandomWaypointMobility | GaussMarkovMobility, n: int, area: Area, rng: np.random.Generator
+    doc: RandomWaypointMobility | GaussMarkovMobility, n: int, area: Region, rng: np.random.Generator
 ) -> MobilityModel:
     if isinstance(doc, RandomWaypointMobility):
         return RandomWaypoint(n=n, area=area, rng=rng, speed_mps=doc.speed_mps, pause_s=doc.pause_s)
@@ -128,15 +146,18 @@ class RadioAccess:
         self._step_s = scenario.terminals.step_s
         margin = scenario.network.cell_radius_m
         low, high = station_xy_m.min(axis=0) - margin, station_xy_m.max(axis=0) + margin
-        area = Area(width_m=float(high[0] - low[0]), height_m=float(high[1] - low[1]), x0_m=low[0], y0_m=low[1])
-        self._mobility = mobility_model(scenario, area, sim.stream("mobility"), station_xy_m=station_xy_m)
+        bounds = Area(width_m=float(high[0] - low[0]), height_m=float(high[1] - low[1]), x0_m=low[0], y0_m=low[1])
         self._stations = station_xy_m
         self._controller = HandoverController(
             stations_m=station_xy_m,
             tx_power_dbm=r.station_tx_power_dbm,
             hysteresis_db=r.hysteresis_db,
             time_to_trigger_s=r.time_to_trigger_s,
+            coverage_radius_m=margin,
         )
+        index = self._controller.index
+        area = CoveredArea(bounds, lambda xy: index.within(xy, margin))
+        self._mobility = mobility_model(scenario, area, sim.stream("mobility"), station_xy_m=station_xy_m)
         self._tx_w = float(radio.dbm_to_watt(r.terminal_tx_power_dbm))
         self._noise = radio.noise_psd_w_per_hz(r.noise_psd_dbm_hz)
         self._bandwidth_hz = r.bandwidth_hz
@@ -151,8 +172,17 @@ class RadioAccess:
             ]
         self._data_bits = [s.data_bits for s in scenario.services]
         self.handovers = 0
-        self._refresh(self._controller.attach(self._mobility.positions_m))
+        #: Terminals outside coverage summed over measurements, and the measurements (attachment included).
+        self.outside_coverage = 0
+        self.measurements = 0
+        positions = self._mobility.positions_m
+        self._refresh(self._controller.attach(positions), index.within(positions, margin))
         sim.schedule(self._step_s, self._step, priority=-1)
+
+    @property
+    def positions_m(self) -> np.ndarray:
+        """Every terminal's position (m) as of the last step."""
+        return self._mobility.positions_m
 
     def upload(self, task: int, station: int, terminal: int, service: int, compression: float) -> None:
         """Start ``task``'s upload at ``station``, ``compression`` of its input, on an uplink of the policy's."""
@@ -169,13 +199,15 @@ class RadioAccess:
         share_hz = self._bandwidth_hz / n
         return share_hz * math.log2(1.0 + key[0] / share_hz)
 
-    def _refresh(self, serving: np.ndarray) -> None:
+    def _refresh(self, serving: np.ndarray, covered: np.ndarray) -> None:
         xy = self._mobility.positions_m
         delta = xy - self._stations[serving]
         distance = np.maximum(np.hypot(delta[:, 0], delta[:, 1]), 1.0)
         snr = radio.snr_bandwidth_hz(self._tx_w, radio.channel_gain(distance), self._noise)
-        #: Serving station index of every terminal (Python list: read once per task).
-        self.serving: list[int] = serving.tolist()
+        #: Serving station index of every terminal, ``NO_SERVICE`` outside coverage (a list: read once per task).
+        self.serving: list[int] = np.where(covered, serving, NO_SERVICE).tolist()
+        self.outside_coverage += len(covered) - int(np.count_nonzero(covered))
+        self.measurements += 1
         #: Every terminal's uplink key for :func:`uplink_rule` (:func:`uplink_keys`).
         self.uplink_key = uplink_keys(snr, self._bandwidth_hz)
 
@@ -183,5 +215,5 @@ class RadioAccess:
         positions = self._mobility.advance(self._step_s)
         decision = self._controller.measure(positions, self._sim.now)
         self.handovers += int(decision.handed_over.sum())
-        self._refresh(decision.serving)
+        self._refresh(decision.serving, decision.covered)
         self._sim.schedule(self._step_s, self._step, priority=-1)

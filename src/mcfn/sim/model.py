@@ -65,7 +65,7 @@ from mcfn.network.uplink import JOINT_ALLOCATION
 from mcfn.orchestration.choice import UtilityChooser
 from mcfn.routing import Policy, SplitRequest
 from mcfn.routing.router import Router, StagedRoute
-from mcfn.sim.access import RadioAccess
+from mcfn.sim.access import NO_SERVICE_REASON, RadioAccess
 from mcfn.sim.arrivals import Arrivals
 from mcfn.sim.engine import Simulator
 from mcfn.sim.joint_uplink import JointUplinks
@@ -231,6 +231,9 @@ class NetworkModel:
         option = self._reference[service]
         flight = Flight(service, option, terminal, station, scale, now)
         self._flights.append(flight)  # at index task: ids count arrivals
+        if station < 0:  # NO_SERVICE: the terminal is outside coverage
+            self.fail(task, NO_SERVICE_REASON)
+            return
         if station in self.down_stations:
             self.fail(task, f"serving base station {self.world.stations[station]} is down")
             return
@@ -371,8 +374,9 @@ class NetworkModel:
             self.wired.send(task, flight.paths[k], output_bits[k - 1], self._at_node_event)
             return
         station = self.access.serving[flight.terminal]
-        flight.station = station
-        path = self.wired.path(self._node_ids[flight.nodes[-1]], self._stations[station])
+        if station >= 0:  # else outside coverage: towards the last station, which fails it if it is still outside
+            flight.station = station
+        path = self.wired.path(self._node_ids[flight.nodes[-1]], self._stations[flight.station])
         self.wired.send(task, path, output_bits[-1], self._at_station_event)
 
     # --- tiles: fork and join ---------------------------------------------------------------------------------
@@ -420,7 +424,7 @@ class NetworkModel:
         if k + 1 < len(output_bits):
             self.wired.send(job, flight.gather[k][t], bits, self._joined_event)
             return
-        if flight.computed == 0:  # the first tile of the last stage to finish picks the station
+        if flight.computed == 0 and self.access.serving[flight.terminal] >= 0:  # the first tile to finish picks it
             flight.station = self.access.serving[flight.terminal]
         flight.computed += 1
         path = self.wired.path(self._node_ids[flight.tiles[k][t]], self._stations[flight.station])
@@ -449,6 +453,9 @@ class NetworkModel:
         bits = self._output_bits[flight.option][-1]
         if station in self.down_stations:  # it went down while the result propagated towards it
             self.fail(task, f"node {self.world.stations[station]} is down at delivery")
+            return
+        if now_serving < 0:  # NO_SERVICE: the terminal has left coverage
+            self.fail(task, NO_SERVICE_REASON)
             return
         if now_serving != station:  # the terminal moved on while its result travelled: forward it
             flight.station = now_serving

@@ -43,6 +43,7 @@ TABLE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("stages in cloud (%)", ("cloud_stage_share",), "%"),
     ("mean edge util. (%)", ("mean_edge_utilisation",), "%"),
     ("handovers", ("handovers",), "{:,.0f}"),
+    ("outside coverage (%)", ("outside_coverage_share",), "%"),
     ("advert bytes/s", ("adverts", "bytes_per_s"), "{:,.0f}"),
     ("events per task", ("events_per_task",), "{:.1f}"),
     ("tasks per wall s", ("tasks_per_wall_s",), "{:,.0f}"),

@@ -114,6 +114,8 @@ def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s:
             name: up.busy_area / horizon_s for name, up in zip(world.stations, model.access.uplinks, strict=True)
         },
         "handovers": model.access.handovers,
+        "outside_coverage_share": model.access.outside_coverage
+        / max(model.access.measurements * len(model.access.serving), 1),
         "adverts": {
             "sent": servers.adverts_sent,
             "lost": servers.adverts_lost,
