@@ -16,7 +16,7 @@ COMPILED_SOURCES := $(COMPILED) $(COMPILED:.pxd=.py) $(shell find src/mcfn -name
 OUT ?= results
 # make demo: every policy on 5 seeds of 120 simulated seconds (the tasks of one 600 s run), so the table's means
 # come with 95 % confidence intervals and the ranking's paired gaps are resolved; then two policies under each
-# uplink (the seed's allocation and three sharing rules). About 65 s, 81 s and 7 s on two shared cores.
+# uplink (the seed's allocation and three sharing rules). About 60 s, 82 s and 7 s on two shared cores.
 DEMO_SEEDS ?= 5
 DEMO_DURATION_S ?= 120
 
