@@ -6,7 +6,7 @@ Public API::
     result = allocate(load_instance("i.json"), scheme="proposed", method="exact")
 
 Methods: ``sca`` (the seed's successive convex approximation) and ``exact`` (the log-domain global optimum).
-Schemes: ``proposed``, ``fc``, ``ac``, ``wcr`` (the seed's baselines). See ``spec/allocation.md``.
+Schemes: ``proposed``, ``fc``, ``ac``, ``wcr`` (the seed's baselines). See ``docs/formats/allocation.md``.
 
 Names are imported lazily (PEP 562), so ``import mcfn.allocation.choices`` does not load the conic solvers.
 """

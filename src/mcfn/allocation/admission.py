@@ -1,7 +1,7 @@
 """The spec's admission rule: reject tasks in decreasing standalone latency until the rest is feasible.
 
-``spec/allocation.md`` (Admission): when a scheme cannot serve the whole task set, it rejects tasks one at a time
-in decreasing order of their standalone latency (:func:`mcfn.allocation.schemes.standalone_latency_s`) until
+``docs/formats/allocation.md`` (Admission): when a scheme cannot serve the whole task set, it rejects tasks one at a
+time in decreasing order of their standalone latency (:func:`mcfn.allocation.schemes.standalone_latency_s`) until
 the remaining set is feasible. Feasibility is monotone along that order (removing a task frees bandwidth and
 compute, and under fc / ac enlarges everyone's equal share), so the least number of rejections is found by
 bisection with O(log N) phase-I solves instead of N; the result is the same as rejecting one at a time.

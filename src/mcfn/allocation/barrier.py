@@ -5,7 +5,7 @@ Variables per task: ``a = ln alpha`` (data, ln Mbit), ``b`` (bandwidth, MHz) and
 Every task's latency is ``L = e^a h`` with ``h = 1 / R(b) + k / f``. ``1 / R`` is log-convex (``R`` is concave and
 positive) and so is ``k / f``, so ``ln h`` (a sum of log-convex functions is log-convex) is convex, ``ln L = a +
 ln h`` is convex and so is ``L``; the accuracy ``p - q e^(-r a)`` is concave. So the problem of
-``spec/allocation.md``,
+``docs/formats/allocation.md``,
 
     minimise   sum  -w (p - q e^(-r a)) + (1 - w) L / T_max
     subject to a + ln h <= ln T_max,  ln alpha_min <= a <= ln alpha_max,  f <= f_max,  sum b <= B,  sum f <= F,

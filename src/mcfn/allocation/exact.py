@@ -1,6 +1,6 @@
 """Global optimum of the allocation problem by its hidden convexity in the log domain.
 
-With ``a = ln alpha`` and epigraph variables ``t_up``, ``t_cmp`` the problem of ``spec/allocation.md`` becomes
+With ``a = ln alpha`` and epigraph variables ``t_up``, ``t_cmp`` the problem of ``docs/formats/allocation.md`` becomes
 
     maximise   sum  w (p - q e^(-r a)) - (1 - w) (t_up + t_cmp) / T_max
     subject to a <= ln t_up + ln R(b),     a + ln k <= ln t_cmp + ln f,     t_up + t_cmp <= T_max,

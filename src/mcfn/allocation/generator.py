@@ -1,4 +1,5 @@
-"""Seeded generator of the spec's default instances and their variations (``spec/allocation.md``, Defaults).
+"""Seeded generator of the default instances and their variations (``docs/formats/allocation.md``, the default
+scenario).
 
 Terminals are dropped uniformly at 50–400 m from the base station; each has ``tasks_per_terminal`` tasks that
 share its 23 dBm transmit power evenly and run in parallel on its VM (``parallel = tasks_per_terminal``). Task

@@ -1,4 +1,4 @@
-"""Instance JSON (``spec/allocation.md``, SI units): validated reading and writing.
+"""Instance JSON (``docs/formats/allocation.md``, SI units): validated reading and writing.
 
 Validation happens here, once, at the boundary; errors are :class:`InstanceError` with one line that names the
 offending field, e.g. ``tasks[3].accuracy.p: must exceed min_accuracy (0.55), got 0.5``.

@@ -1,6 +1,6 @@
 """The joint bandwidth / compute / compression problem of seed §3.2 as typed values.
 
-See ``spec/allocation.md``: tasks of the terminals attached to one base station upload compressed data over
+See ``docs/formats/allocation.md``: tasks of the terminals attached to one base station upload compressed data over
 OFDMA and are processed on the base station's edge server, where parallel VMs slow each other down by
 ``(1 + d)^(i - 1)``. :class:`Instance` holds the inputs in SI units; :class:`ScaledTasks` holds the same data as
 arrays in the scaled units that the solvers use (Mbit, MHz, Gcycle/s, seconds), because conic solvers misbehave

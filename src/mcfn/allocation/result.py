@@ -51,7 +51,7 @@ class AllocationResult:
         return sum(not t.admitted for t in self.tasks)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The spec's result JSON (``spec/allocation.md``); ``reason`` is added only when status is not optimal."""
+        """The result JSON (``docs/formats/allocation.md``); ``reason`` is added only when status is not optimal."""
         out: dict[str, Any] = {
             "status": self.status,
             "scheme": self.scheme,

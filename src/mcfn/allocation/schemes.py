@@ -1,6 +1,6 @@
 """The seed's schemes as formulations: which variables each one fixes, and its standalone latencies.
 
-Seed §3.2 compares the proposed joint optimisation with three baselines; ``spec/allocation.md`` fixes them:
+Seed §3.2 compares the proposed joint optimisation with three baselines; ``docs/formats/allocation.md`` fixes them:
 
 - ``proposed``: bandwidth, compute and compression ratio all optimised;
 - ``fc`` (fixed channel): ``b_n = B / N``;

@@ -1,6 +1,6 @@
 """Floating-point operation counts of one traced operation: torch's own counter, and rules for what it skips.
 
-Convention (``spec/partition.md``): a multiply-accumulate is 2 flops. The dense work — convolutions, linear
+Convention (``docs/formats/layer-graph.md``): a multiply-accumulate is 2 flops. The dense work — convolutions, linear
 layers, matrix products, attention — is counted by ``torch.utils.flop_counter.FlopCounterMode`` while the
 profiler runs each traced node (:mod:`mcfn.models.profile`), whatever hides it: a functional ``F.conv3d``, an
 ``einsum``, an opaque fx leaf function. That counter is the reference of torchvision's published figures (each

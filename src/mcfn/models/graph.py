@@ -1,4 +1,4 @@
-"""The layer graph (``spec/partition.md``): a DNN as a DAG of operations with their cost and output size.
+"""The layer graph (``docs/formats/layer-graph.md``): a DNN as a DAG of operations with their cost and output size.
 
 A :class:`LayerGraph` is valid by construction: building one checks the structure once (unique ids, known edge
 ends, exactly one input node, every node reachable from it, no cycle, no negative cost) and raises

@@ -1,4 +1,4 @@
-"""Layer-graph JSON (``spec/partition.md``): validated reading and writing.
+"""Layer-graph JSON (``docs/formats/layer-graph.md``): validated reading and writing.
 
 Field types are checked here with pydantic; the graph's structure (cycles, unknown edge ends, the input node,
 reachability) is checked by :class:`~mcfn.models.graph.LayerGraph` itself. Either way the error is a

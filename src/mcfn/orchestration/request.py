@@ -52,7 +52,7 @@ class ServiceRequest:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RadioSettings:
-    """Uplink and allocation settings shared by every base station (spec/allocation.md's system inputs)."""
+    """Uplink and allocation settings shared by every base station (docs/formats/allocation.md's system inputs)."""
 
     bandwidth_hz: float = 20e6
     noise_psd_dbm_hz: float = -174.0

@@ -3,7 +3,7 @@ compute share and compression ratio, or the rejects.
 
 Seed §3.2 allocates, for the tasks of the terminals attached to one base station, OFDMA bandwidth, compute and each
 task's compression ratio jointly, maximising ``Σ w A − (1 − w) T / T_max`` under accuracy floors and deadlines
-(``spec/allocation.md``). :func:`allocate_uploads` is the one path that does it for both users: the batch
+(``docs/formats/allocation.md``). :func:`allocate_uploads` is the one path that does it for both users: the batch
 orchestrator (:func:`mcfn.orchestration.orchestrate`) and the simulator's ``joint-allocation`` uplink
 (:class:`mcfn.sim.joint_uplink.JointUplink`). The router has already placed every task's stages, so each
 :class:`Upload` says on which node its first stage runs (:class:`Server`: the cell's edge server, another edge or

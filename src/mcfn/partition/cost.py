@@ -1,4 +1,4 @@
-"""The reference latency model of a horizontal plan (``spec/partition.md``, "simple"), computed from the plan alone.
+"""The reference latency model of a horizontal plan (``docs/formats/tiers.md``, "simple"), computed from the plan alone.
 
 This module is the referee: the planner minimises the same quantity through a cut, and every result's
 ``latency_s`` is this module's recomputation from the assignment. It follows the spec term by term, with no

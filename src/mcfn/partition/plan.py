@@ -1,4 +1,4 @@
-"""The result of horizontal planning, and its JSON form (``spec/partition.md``, "Result")."""
+"""The result of horizontal planning, and its JSON form (``docs/formats/layer-graph.md``, "Split plan")."""
 
 from __future__ import annotations
 

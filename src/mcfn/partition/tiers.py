@@ -1,4 +1,4 @@
-"""Tiers (``spec/partition.md``): an ordered chain of compute places (device → edge → cloud) and their links.
+"""Tiers (``docs/formats/tiers.md``): an ordered chain of compute places (device → edge → cloud) and their links.
 
 Validation happens here, at the boundary: :class:`TierError` with one line naming the bad field, e.g.
 ``links: no link from 'edge' to 'cloud'; consecutive tiers need one``.
