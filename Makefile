@@ -8,7 +8,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS := dev,torch,ray
+EXTRAS := dev,torch,ray,learn,fl
 STAMP := $(VENV)/.installed
 # Modules compiled by setup.py (a .pxd beside the .py, or a .pyx): editing any of them rebuilds them.
 COMPILED := $(shell find src/mcfn -name '*.pxd')

@@ -6,10 +6,10 @@ import copy
 import json
 
 import pytest
-from tests.conftest import make_instance
 
 from mcfn.allocation import InstanceError, dump_instance, load_instance, parse_instance
 from mcfn.allocation.generator import TASK_TYPES
+from tests.conftest import make_instance
 
 
 def test_instance_round_trips_through_json(tmp_path):

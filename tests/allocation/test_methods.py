@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.conftest import make_instance
 
 from mcfn.allocation import Method, Scheme, allocate
 from mcfn.allocation.sca import solve_sca
 from mcfn.allocation.schemes import formulate
+from tests.conftest import make_instance
 
 #: 20 random instances across the spec's variations (terminals, tasks per terminal, B, F, d, w).
 VARIATIONS = [

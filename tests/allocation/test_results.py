@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
-from tests.conftest import make_instance
 
 from mcfn.allocation import Method, Scheme, _conic, allocate, evaluate
 from mcfn.network.radio import noise_psd_w_per_hz, shannon_rate_bps
+from tests.conftest import make_instance
 
 SPEC_RESULT_KEYS = {"status", "scheme", "method", "utility", "iterations", "solve_time_s", "tasks", "rejected"}
 SPEC_TASK_KEYS = {

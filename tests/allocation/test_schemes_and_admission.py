@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.conftest import make_instance
 
 from mcfn.allocation import Method, Scheme, allocate
 from mcfn.allocation.admission import is_feasible, rejection_order
 from mcfn.allocation.schemes import standalone_latency_s
+from tests.conftest import make_instance
 
 
 @pytest.mark.parametrize("method", list(Method))

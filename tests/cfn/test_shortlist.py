@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.sim.conftest import small_scenario
 
 from mcfn.routing import router as router_module
 from mcfn.sim.run import simulate
+from tests.sim.conftest import small_scenario
 
 COMPARED = ("arrival_s", "end_s", "status", "option", "compression", "stage_node", "reason")
 

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from tests.conftest import make_instance
 
 from mcfn.allocation import dump_instance
+from tests.conftest import make_instance
 
 
 def mcfn(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
 
 import mcfn
 from mcfn.models.zoo import load_zoo_graph, zoo_names
+from tests.conftest import run_cli
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 TIERS = str(EXAMPLES / "tiers.json")

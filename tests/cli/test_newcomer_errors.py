@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.conftest import assert_one_line_error, make_instance, run_cli
-from tests.sim.conftest import small_scenario
 
 from mcfn.allocation.io import dump_instance
+from tests.conftest import assert_one_line_error, make_instance, run_cli
+from tests.sim.conftest import small_scenario
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.sim.conftest import small_scenario
 
 SRC = Path(__file__).parents[2] / "src"

@@ -7,6 +7,7 @@ import csv
 import pyarrow.parquet as pq
 import pytest
 import yaml
+
 from tests.conftest import run_cli
 from tests.sim.conftest import small_scenario
 

@@ -4,7 +4,6 @@ and no terminal outside coverage is served (at the seconds-long uploads its SNR 
 from __future__ import annotations
 
 import numpy as np
-from tests.sim.conftest import small_scenario
 
 from mcfn.network import radio
 from mcfn.network.handover import HandoverController, StationIndex, received_power_dbm
@@ -13,6 +12,7 @@ from mcfn.network.topology import HexSpec, Role, hex_topology
 from mcfn.sim.access import NO_SERVICE, NO_SERVICE_REASON, RadioAccess
 from mcfn.sim.engine import Simulator
 from mcfn.sim.run import simulate
+from tests.sim.conftest import small_scenario
 
 RADIUS_M = 500.0
 HYSTERESIS_DB = 3.0

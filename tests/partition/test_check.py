@@ -9,10 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from partition_cases import THREE_TIERS  # noqa: E402
-
 from mcfn.models.profile import profile_model  # noqa: E402
 from mcfn.partition import check_plan, check_split, plan_horizontal, relative_difference  # noqa: E402
+from tests.partition.partition_cases import THREE_TIERS  # noqa: E402
 
 
 def test_relative_difference_is_relative_to_the_largest_expected_magnitude() -> None:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from partition_cases import THREE_TIERS, random_dag
 
 from mcfn.cli.app import main
 from mcfn.models.io import dump_graph, graph_to_text, parse_graph
 from mcfn.models.zoo import load_zoo_graph
 from mcfn.partition.cost import evaluate
 from mcfn.partition.tiers import dump_tiers
+from tests.partition.partition_cases import THREE_TIERS, random_dag
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from partition_cases import THREE_TIERS
 
 from mcfn.models.graph import LayerGraph, Node
 from mcfn.partition.cost import evaluate
+from tests.partition.partition_cases import THREE_TIERS
 
 # x -> a -> b -> out, and x -> b: x is read on two tiers.
 GRAPH = LayerGraph(

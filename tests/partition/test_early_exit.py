@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from partition_cases import THREE_TIERS
 
 from mcfn.cli.app import main
 from mcfn.models.zoo import load_zoo_graph
 from mcfn.partition.early_exit import FINAL, Exit, ExitError, exit_graph, load_exits, plan_early_exit
 from mcfn.partition.horizontal import plan_horizontal
+from tests.partition.partition_cases import THREE_TIERS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GRAPH = load_zoo_graph("resnet18")

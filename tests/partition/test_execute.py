@@ -8,8 +8,6 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from partition_cases import THREE_TIERS  # noqa: E402
-
 from mcfn.models.profile import profile_model  # noqa: E402
 from mcfn.models.zoo import ZOO, build_model, example_input  # noqa: E402
 from mcfn.partition.check import TOLERANCE, relative_difference  # noqa: E402
@@ -17,6 +15,7 @@ from mcfn.partition.cost import evaluate  # noqa: E402
 from mcfn.partition.execute import run_parts, split_by_tier  # noqa: E402
 from mcfn.partition.horizontal import plan_horizontal  # noqa: E402
 from mcfn.partition.tiers import Link, Tier, Tiers  # noqa: E402
+from tests.partition.partition_cases import THREE_TIERS  # noqa: E402
 
 TWO = ("device", "edge")
 THREE = ("device", "edge", "cloud")

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from partition_cases import THREE_TIERS, random_dag, tiers_of
 
 from mcfn.models.graph import LayerGraph, Node
 from mcfn.partition.cost import evaluate
 from mcfn.partition.horizontal import plan_horizontal
 from mcfn.partition.tiers import Tiers
+from tests.partition.partition_cases import THREE_TIERS, random_dag, tiers_of
 
 
 def exhaustive(graph: LayerGraph, tiers: Tiers) -> float:

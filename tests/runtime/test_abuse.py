@@ -11,8 +11,6 @@ import time
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import CLIENT, CLIENT_TOKEN, KEYS, SECRET, run
-from tests.runtime.test_cluster import scenario_document
 
 from mcfn.runtime import blocking
 from mcfn.runtime.admission import HEADROOM, Admission
@@ -24,6 +22,8 @@ from mcfn.runtime.cluster import LocalCluster, hosted_stages, parse_runtime_scen
 from mcfn.runtime.controller import InferError
 from mcfn.runtime.models import TINY
 from mcfn.runtime.wire import Message, encode
+from tests.runtime.conftest import CLIENT, CLIENT_TOKEN, KEYS, SECRET, run
+from tests.runtime.test_cluster import scenario_document
 
 RUNTIME = parse_runtime_scenario(scenario_document())
 

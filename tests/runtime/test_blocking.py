@@ -12,8 +12,6 @@ import time
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import CLIENT, FRAME_SOCKETS, KEYS, frame_socket_class, run
-from tests.runtime.test_transport import BAD_FRAMES, _kinds
 
 from mcfn.runtime import blocking, handshake
 from mcfn.runtime.auth import AuthError, client_credential
@@ -22,6 +20,8 @@ from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, ser
 from mcfn.runtime.link import LinkProfile, Pacer
 from mcfn.runtime.pool import BlockingPool
 from mcfn.runtime.wire import FrameError, FrameLimits, Message, decode, encode
+from tests.runtime.conftest import CLIENT, FRAME_SOCKETS, KEYS, frame_socket_class, run
+from tests.runtime.test_transport import BAD_FRAMES, _kinds
 
 
 @pytest.fixture(autouse=True, params=FRAME_SOCKETS)

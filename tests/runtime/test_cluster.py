@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import CLIENT_TOKEN, KEYS, SECRET, run
 
 from mcfn.cli.agent import parse_address
 from mcfn.cli.errors import UserInputError
@@ -27,6 +26,7 @@ from mcfn.runtime.load import open_loop
 from mcfn.runtime.loop import LOOP_ENV, LOOPS, uvloop_available
 from mcfn.runtime.models import TINY, build
 from mcfn.runtime.wire import Message
+from tests.runtime.conftest import CLIENT_TOKEN, KEYS, SECRET, run
 
 torch = pytest.importorskip("torch")
 

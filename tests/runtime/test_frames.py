@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import FRAME_SOCKETS, frame_socket_class
-from tests.runtime.test_transport import BAD_FRAMES
 
 from mcfn.runtime.wire import BODY_ALIGNMENT, FrameError, FrameLimits, Message, encode
+from tests.runtime.conftest import FRAME_SOCKETS, frame_socket_class
+from tests.runtime.test_transport import BAD_FRAMES
 
 LIMITS = FrameLimits(max_body_bytes=1 << 26)
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.runtime.conftest import run
 
 from mcfn.runtime.channel import Channel
 from mcfn.runtime.framing import BUFFER_BYTES, MAX_QUEUED, FrameProtocol
 from mcfn.runtime.wire import BODY_ALIGNMENT, FrameError, FrameLimits, Message, encode, encode_parts
+from tests.runtime.conftest import run
 
 
 class _Transport(asyncio.Transport):

@@ -6,12 +6,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import CLIENT_TOKEN, SECRET, run
-from tests.runtime.test_cluster import local_output, scenario_document
 
 from mcfn.runtime.client import Client
 from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
 from mcfn.runtime.models import TINY
+from tests.runtime.conftest import CLIENT_TOKEN, SECRET, run
+from tests.runtime.test_cluster import local_output, scenario_document
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("torch")

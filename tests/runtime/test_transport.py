@@ -8,13 +8,13 @@ import time
 
 import numpy as np
 import pytest
-from tests.runtime.conftest import CLIENT, KEYS, run
 
 from mcfn.runtime import handshake
 from mcfn.runtime.auth import AuthError, client_credential
 from mcfn.runtime.channel import Channel, RemoteError, ServerStats, connect, serve
 from mcfn.runtime.link import LinkProfile
 from mcfn.runtime.wire import ALIGNMENT, DTYPES, VERSION, FrameError, FrameLimits, Message, decode, encode
+from tests.runtime.conftest import CLIENT, KEYS, run
 
 
 async def _echo(channel: Channel) -> None:

@@ -192,9 +192,8 @@ def uplink_digests() -> dict[str, dict[str, str]]:
 def orchestration_digests() -> dict[str, dict[str, str]]:
     """For every orchestrating policy (the compiled chooser): the column digests of a run whose first service offers
     variants, an exit and compression levels."""
-    from tests.sim.test_orchestrated_runs import variant_scenario
-
     from mcfn.orchestration import ORCHESTRATED
+    from tests.sim.test_orchestrated_runs import variant_scenario
 
     return {policy: digests(simulate(variant_scenario(), policy).columns) for policy in ORCHESTRATED}
 

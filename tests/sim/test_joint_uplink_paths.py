@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.sim.conftest import small_scenario
 
 from mcfn.network import radio
 from mcfn.orchestration import RadioSettings, ServiceRequest, orchestrate
@@ -12,6 +11,7 @@ from mcfn.routing import make_policy
 from mcfn.sim.engine import Simulator
 from mcfn.sim.model import NetworkModel
 from mcfn.sim.world import build_world
+from tests.sim.conftest import small_scenario
 
 #: Too heavy for an edge server of the small scenario within its deadline: compute-aware routing sends it to the cloud.
 HEAVY = {

@@ -6,7 +6,6 @@ import csv
 
 import numpy as np
 import pytest
-from tests.sim.conftest import small_scenario
 
 from mcfn.routing import make_policy
 from mcfn.scenario import ScenarioError, parse_scenario
@@ -18,6 +17,7 @@ from mcfn.sim.report import write_outputs
 from mcfn.sim.run import simulate
 from mcfn.sim.summary import task_columns
 from mcfn.sim.world import build_world
+from tests.sim.conftest import small_scenario
 
 
 def _scenario(policy: str):

@@ -5,7 +5,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.sim.conftest import small_scenario
 
 from mcfn.routing import make_policy
 from mcfn.scenario import ScenarioError, default_scenario, load_scenario, parse_scenario
@@ -15,6 +14,7 @@ from mcfn.sim.model import NetworkModel
 from mcfn.sim.records import COMPLETED, FAILED, IN_FLIGHT
 from mcfn.sim.run import simulate
 from mcfn.sim.world import build_world
+from tests.sim.conftest import small_scenario
 
 FAILURES = [
     {"node": "edge0", "at_s": 5, "for_s": 6},

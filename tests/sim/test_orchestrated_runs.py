@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.sim.conftest import small_scenario
 
 from mcfn.orchestration import ORCHESTRATED, UtilityChooser
 from mcfn.routing import make_policy
@@ -19,6 +18,7 @@ from mcfn.sim.records import COMPLETED
 from mcfn.sim.report import write_outputs
 from mcfn.sim.run import simulate
 from mcfn.sim.world import build_world, menus
+from tests.sim.conftest import small_scenario
 
 VARIANTS = {
     "accuracy": 0.76,

@@ -6,9 +6,8 @@ from __future__ import annotations
 import itertools
 import time
 
-from tests.sim.conftest import small_scenario
-
 from mcfn.sim.run import MAX_STEP_S, compare, simulate
+from tests.sim.conftest import small_scenario
 
 
 def test_workers_report_progress_while_they_run():

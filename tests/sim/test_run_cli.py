@@ -7,9 +7,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from tests.sim.conftest import small_scenario
 
 from mcfn.cli.app import main
+from tests.sim.conftest import small_scenario
 
 
 def run(capsys, *args):

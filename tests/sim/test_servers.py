@@ -1,13 +1,13 @@
 """Compute nodes' advert loop: what it draws from its stream and what reaches the view."""
 
 import numpy as np
-from tests.sim.conftest import small_scenario
 
 from mcfn.awareness import AdvertPolicy
 from mcfn.compute import Fleet
 from mcfn.sim.engine import Simulator
 from mcfn.sim.servers import ComputeServers
 from mcfn.sim.world import build_world
+from tests.sim.conftest import small_scenario
 
 
 class StoreRecorder:

@@ -8,8 +8,6 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from tests.sim.conftest import small_scenario, tiled_scenario
-from tests.sim.test_network_sim import FAILURES
 
 from mcfn.cli.app import main
 from mcfn.compute import Work
@@ -18,6 +16,8 @@ from mcfn.scenario import ScenarioError, parse_scenario
 from mcfn.sim.records import COMPLETED
 from mcfn.sim.run import simulate
 from mcfn.sim.world import build_world
+from tests.sim.conftest import small_scenario, tiled_scenario
+from tests.sim.test_network_sim import FAILURES
 
 EDGE = {"kind": "cpu", "peak_flops_per_s": 2.0e11, "memory_bytes": 3.2e10, "vm_slots": 1}
 FLOPS = {"conv": 4.0e9}

@@ -4,12 +4,12 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from tests.sim.conftest import small_scenario
 
 from mcfn.services import service_options
 from mcfn.sim.records import COMPLETED, FAILED
 from mcfn.sim.run import simulate
 from mcfn.sim.summary import task_columns
+from tests.sim.conftest import small_scenario
 
 
 def _model(scenario, *, status, arrival_s, end_s):
