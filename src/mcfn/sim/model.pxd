@@ -10,6 +10,7 @@ from mcfn.sim.servers cimport ComputeServers
 from mcfn.sim.wired cimport WiredNetwork
 
 cdef Py_ssize_t TILE_BASE
+cdef Py_ssize_t LOAD_BASE
 
 
 @cython.final
@@ -51,6 +52,7 @@ cdef class NetworkModel:
     cdef public object arrivals
     cdef public object chooser
     cdef public object joint
+    cdef public object deployment
     cdef public set down_stations
     cdef object _policy
     cdef list _flights
