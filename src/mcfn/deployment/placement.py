@@ -4,8 +4,8 @@ utility over the predicted demand per cell under the nodes' memory and compute.
 Demand class ``d`` (a cell and a service) arrives at ``λ_d`` tasks per second. A *choice* ``q`` serves class
 ``d(q)`` with an option whose stages run as the items ``I(q)``, each on its node (pairs ``(n, i)``), scoring
 ``gain_q`` (the seed §3.2 utility ``w A - (1 - w) T / T_max`` of a task served so, minus that of a task not served,
-``-(1 - w)``) and taking ``work_{q,n}`` VM-seconds on node ``n``. With ``x_{n,i} ∈ {0, 1}`` (item ``i`` loaded on node ``n``) and ``z_q ∈ [0, 1]`` (the share of
-class ``d(q)`` served by choice ``q``), the MILP is::
+``-(1 - w)``) and taking ``work_{q,n}`` VM-seconds on node ``n``. With ``x_{n,i} ∈ {0, 1}`` (item ``i`` loaded on
+node ``n``) and ``z_q ∈ [0, 1]`` (the share of class ``d(q)`` served by choice ``q``), the MILP is::
 
     max  Σ_q λ_{d(q)} gain_q z_q
     s.t. Σ_{q ∈ d} z_q ≤ 1                        for every class d

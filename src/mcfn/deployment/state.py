@@ -14,7 +14,7 @@ import numpy as np
 from mcfn.deployment.footprint import Item
 
 
-class MemoryExceeded(ValueError):
+class MemoryExceededError(ValueError):
     """A reservation that would exceed a node's memory."""
 
 
@@ -48,12 +48,12 @@ class DeployedState:
         return self.item_bytes[item] <= self.free_bytes(node)
 
     def reserve(self, node: int, item: int, ready_s: float) -> None:
-        """Start loading ``item`` on ``node``, to be ready at ``ready_s``; raises :class:`MemoryExceeded` if it does
-        not fit."""
+        """Start loading ``item`` on ``node``, to be ready at ``ready_s``; raises :class:`MemoryExceededError` if it
+        does not fit."""
         if self.resident(node, item):
             raise ValueError(f"item {self.items[item].item_id} is already on node {node}")
         if not self.fits(node, item):
-            raise MemoryExceeded(
+            raise MemoryExceededError(
                 f"node {node}: item {self.items[item].item_id} needs {self.item_bytes[item]:g} bytes, "
                 f"{self.free_bytes(node):g} free"
             )

@@ -30,7 +30,7 @@ import numpy as np
 
 from mcfn.deployment import DeployedState, Item, load_s, make_deployment_policy
 from mcfn.deployment.placement import PlacementProblem
-from mcfn.sim.model import LOAD_BASE, TILE_BASE
+from mcfn.sim.model import LOAD_BASE
 from mcfn.sim.world import answer_radio_s, stage_service_id
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class SimDeployment:
         for node, item in self.policy.initial(self.state, self.hosts):
             self.state.reserve(node, item, 0.0)
             self.state.ready(node, item)
-        self._waiting: dict[tuple[int, int], list[tuple[int, Flight, float]]] = {}
+        self._waiting: dict[tuple[int, int], list[tuple[int, int, Flight, float]]] = {}
         self._work: dict[int, float] = {}  # a waiting job's compute seconds
         self._running: dict[int, tuple[int, int]] = {}
         self._transfers: dict[int, tuple[int, int]] = {}  # load job -> (node, item); migrations map to (-1, -1)
@@ -161,11 +161,10 @@ class SimDeployment:
     def _loaded(self, node: int, item: int) -> None:
         self.state.ready(node, item)
         now = self._sim.now
-        for job, flight, since_s in self._waiting.pop((node, item), ()):
-            task = job if job < TILE_BASE else (job - TILE_BASE) >> 11
+        for job, task, flight, since_s in self._waiting.pop((node, item), ()):
             self.cold_start_s[task] = self.cold_start_s.get(task, 0.0) + now - since_s
             self.cold_starts[task] = self.cold_starts.get(task, 0) + 1
-            if job < TILE_BASE:
+            if job == task:
                 flight.since_s = now
             else:
                 flight.tile_since[job & 15] = now
@@ -183,13 +182,14 @@ class SimDeployment:
         return True
 
     # --- the model's hooks -----------------------------------------------------------------------------------
-    def submit(self, node: int, job: int, flight: Flight, k: int, work_s: float) -> None:
-        """Stage ``k`` of ``flight`` (job ``job``: its task, or a tile) reached ``node`` with ``work_s`` to compute."""
+    def submit(self, node: int, job: int, task: int, flight: Flight, k: int, work_s: float) -> None:
+        """Stage ``k`` of ``flight`` (job ``job`` of task ``task``: the task itself, or one of its tiles) reached
+        ``node`` with ``work_s`` to compute."""
         item = self._item_of[flight.option][k]
         now = self._sim.now
         self.policy.used(node, item, now)
         state = self.state
-        if k == 0 and job < TILE_BASE:
+        if k == 0 and job == task:
             key = (flight.terminal, flight.service)
             self._last_option[key] = flight.option
             self._state_at[key] = node
@@ -205,7 +205,7 @@ class SimDeployment:
                 return
             self._start_load(node, item)
         state.pin(node, item)
-        self._waiting.setdefault((node, item), []).append((job, flight, now))
+        self._waiting.setdefault((node, item), []).append((job, task, flight, now))
         self._work[job] = work_s
 
     def computed(self, job: int) -> None:
@@ -317,11 +317,13 @@ class SimDeployment:
         memory = np.array(self.memory_bytes)
         capacity = self.state.capacity_bytes
         nodes = self._world.fleet.node_ids
+        edges = [j for j, node in enumerate(self._world.fleet.nodes) if node.tier.value == "edge"]
         plans = self.plans
         return {
             "policy": self.policy.name,
             "source": self._spec.source,
             "cold_starts": int(columns["cold_starts"].sum()),
+            "cold_starts_per_task": float(columns["cold_starts"].mean()) if cold.size else 0.0,
             "cold_start_task_share": float((columns["cold_starts"] > 0).mean()) if cold.size else 0.0,
             "cold_start_latency_share": float(cold[done].sum() / latency.sum()) if latency.size else 0.0,
             "mean_cold_start_s": float(cold[cold > 0].mean()) if (cold > 0).any() else 0.0,
@@ -333,7 +335,9 @@ class SimDeployment:
             "migration_bytes": float(self.migration_bytes),
             "prefetches": self.prefetches,
             "peak_memory_share": {n: float(memory[:, j].max() / capacity[j]) for j, n in enumerate(nodes)},
+            "peak_edge_memory_share": float(max(memory[:, j].max() / capacity[j] for j in edges)) if edges else 0.0,
             "mean_memory_share": {n: float(memory[:, j].mean() / capacity[j]) for j, n in enumerate(nodes)},
+            "memory_capacity_bytes": {n: float(capacity[j]) for j, n in enumerate(nodes)},
             "memory_over_time": {
                 "t_s": self.memory_t_s,
                 "bytes": {n: memory[:, j].tolist() for j, n in enumerate(nodes)},

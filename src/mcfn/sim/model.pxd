@@ -10,7 +10,6 @@ from mcfn.sim.servers cimport ComputeServers
 from mcfn.sim.wired cimport WiredNetwork
 
 cdef Py_ssize_t TILE_BASE
-cdef Py_ssize_t LOAD_BASE
 
 
 @cython.final

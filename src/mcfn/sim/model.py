@@ -365,7 +365,7 @@ class NetworkModel:
         if self.deployment is None:
             self.servers.submit(j, task, alone_s * flight.first_work if k == 0 else alone_s)
         else:
-            self.deployment.submit(j, task, flight, k, alone_s * flight.first_work if k == 0 else alone_s)
+            self.deployment.submit(j, task, task, flight, k, alone_s * flight.first_work if k == 0 else alone_s)
 
     def _computed(self, task: int, _served_s: float) -> None:
         if self.deployment is not None:
@@ -424,7 +424,8 @@ class NetworkModel:
         if self.deployment is None:
             self.servers.submit(j, job, alone_s * flight.first_work if k == 0 else alone_s)
         else:
-            self.deployment.submit(j, job, flight, k, alone_s * flight.first_work if k == 0 else alone_s)
+            work_s = alone_s * flight.first_work if k == 0 else alone_s
+            self.deployment.submit(j, job, (job - TILE_BASE) >> 11, flight, k, work_s)
 
     def _tile_computed(self, job: int) -> None:
         flight = self._flight_of(job)
