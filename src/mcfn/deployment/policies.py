@@ -18,8 +18,8 @@ of, nothing else.
   cell under the nodes' memory (:func:`mcfn.deployment.placement.solve_placement`, a MILP); between plans, a miss
   evicts only items outside the plan (least recently used first).
 - ``follow-me``: LRU, and a terminal's service state migrates with its handover to the new cell's edge server, which
-  loads the terminal's items ahead of its next task (EdgeSimPy's follow-user migration; Souza et al., "EdgeSimPy: A
-  Python-based Modeling and Simulation Framework for Edge Computing Resource Management", FGCS 2023).
+  loads the terminal's items ahead of its next task (EdgeSimPy's follow-user migration; Souza, Ferreto and Calheiros,
+  "EdgeSimPy: Python-Based Modeling and Simulation of Edge Computing Resource Management Policies", FGCS 148, 2023).
 """
 
 from __future__ import annotations
