@@ -35,7 +35,10 @@ def plot_deployment(out: Path, runs: Sequence[RunResult]) -> list[Path]:
 
     groups = by_policy(runs)
     path = out / "deployment.png"
-    fig, (memory_ax, *bar_axes) = plt.subplots(1, 1 + len(BARS), figsize=(5 + 2.6 * len(BARS), 4.2))
+    fig = plt.figure(figsize=(max(12, 0.5 * len(groups) * len(BARS)), 9))
+    grid = fig.add_gridspec(2, len(BARS), height_ratios=(1, 1.1))
+    memory_ax = fig.add_subplot(grid[0, :])
+    bar_axes = [fig.add_subplot(grid[1, k]) for k in range(len(BARS))]
     for name, group in groups.items():
         series = [_edge_memory_share(run) for run in group]
         length = min(len(s[0]) for s in series)
@@ -49,7 +52,7 @@ def plot_deployment(out: Path, runs: Sequence[RunResult]) -> list[Path]:
     memory_ax.set_ylabel("edge memory in use (%)")
     memory_ax.set_title("Edge servers' memory (mean over nodes)")
     memory_ax.grid(True, alpha=0.3)
-    memory_ax.legend(fontsize="small")
+    memory_ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     aggregates = {name: aggregate(group) for name, group in groups.items()}
     positions = np.arange(len(groups))
     for ax, (label, key, scale) in zip(bar_axes, BARS, strict=True):
