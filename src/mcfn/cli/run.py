@@ -40,6 +40,16 @@ def run_command(
         "each. Default: the scenario's own.",
         show_default=False,
     ),
+    deployment: list[str] = typer.Option(
+        None,
+        "--deployment",
+        metavar="NAME",
+        help="Deployment policy to compare (repeatable): static (every stage loaded where it may run, while memory "
+        "lasts), lru, lfu, greedy-dual, optimal (a periodic MILP placement), follow-me; stages are loaded on demand "
+        "within each node's memory and a cold start costs its load time. Default: the scenario's 'deployment', or "
+        "none (every stage everywhere, free).",
+        show_default=False,
+    ),
     out: Path = typer.Option(
         Path("results/run"),
         "--out",
@@ -89,11 +99,13 @@ def run_command(
 
     Examples: 'mcfn run --policy utility-aware --policy compute-aware --duration-s 60 --seeds 5 --jobs 2';
     'mcfn run --policy utility-aware --uplink joint-allocation --uplink equal-bandwidth --seeds 5' (the seed's
-    allocation against a sharing rule, on the same arrivals).
+    allocation against a sharing rule, on the same arrivals); 'mcfn run examples/deployment.yaml --policy
+    compute-aware --deployment static --deployment lru --deployment optimal --seeds 5' (deployment policies).
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from mcfn.deployment import DEPLOYMENT_POLICIES
     from mcfn.network.uplink import UPLINK_POLICY_NAMES
     from mcfn.scenario import default_scenario, load_scenario
     from mcfn.sim.report import SUMMARY_FILE, summary_document, write_outputs
@@ -111,7 +123,11 @@ def run_command(
     for name in uplinks:
         if name not in UPLINK_POLICY_NAMES:
             raise ValueError(f"unknown uplink policy {name!r}; valid: {', '.join(UPLINK_POLICY_NAMES)}")
-    names = [label for label, _, _ in arms(loaded, policies, uplinks)]
+    deployments = list(dict.fromkeys(deployment or ()))
+    for name in deployments:
+        if name not in DEPLOYMENT_POLICIES:
+            raise ValueError(f"unknown deployment policy {name!r}; valid: {', '.join(DEPLOYMENT_POLICIES)}")
+    names = [label for label, _, _ in arms(loaded, policies, uplinks, deployments)]
     folder = output_folder(out, [*(tasks_file_name(f) for f in TASKS_FORMATS), SUMMARY_FILE], force=force)
     console = Console(stderr=True)
     if folder != out:
@@ -132,7 +148,9 @@ def run_command(
             done = sum(v >= loaded.duration_s for v in mine)
             progress.update(bars[name], completed=sum(mine), done=done)
 
-        runs = compare(loaded, policies, uplinks=uplinks, seeds=seeds, jobs=jobs, progress=report)
+        runs = compare(
+            loaded, policies, uplinks=uplinks, deployments=deployments, seeds=seeds, jobs=jobs, progress=report
+        )
     document = loaded.model_dump(mode="json")
     with console.status(f"writing {folder} ({tasks_file_name(tasks_format)}, summary.json, plots)"):
         written = write_outputs(folder, document, runs, tasks_format=tasks_format)  # type: ignore[arg-type]
@@ -150,7 +168,7 @@ def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:
     from rich.table import Table
 
     from mcfn.experiments.stats import CONFIDENCE
-    from mcfn.sim.report import aggregate, by_policy, ranking, table_cell, table_rows
+    from mcfn.sim.report import DEPLOYMENT_ROWS, aggregate, by_policy, ranking, table_cell, table_rows
 
     groups = by_policy(runs)
     seeds = [run.seed for run in next(iter(groups.values()))]
@@ -167,7 +185,10 @@ def _print_table(runs: Sequence[RunResult], scenario: Scenario) -> None:
     for name in groups:
         table.add_column(name, justify="right")
     aggregates = [aggregate(group) for group in groups.values()]
-    layout = table_rows(next(iter(groups.values()))[0].services)
+    first = next(iter(groups.values()))[0]
+    layout = table_rows(first.services)
+    if "deployment" in first.summary:
+        layout += list(DEPLOYMENT_ROWS)
     rows = [(label, [table_cell(agg, path, fmt) for agg in aggregates]) for label, path, fmt in layout]
     for label, cells in rows:
         table.add_row(label, *cells)

@@ -51,10 +51,11 @@ cdef class Router:
     cdef tuple _node_ids
     cdef dict _last_costs
     cdef dict _last_short
+    cdef public object deployment
 
     @cython.locals(instances=Instances)
     cpdef Instances instances(self, str service_id)
-    @cython.locals(instances=Instances, tables=CostTables)
+    @cython.locals(instances=Instances, tables=CostTables, costs=CandidateCosts)
     cdef CandidateCosts _costs(
         self, str service_id, str source, str home, object in_bits, object out_bits, object result_bits, object work,
         double budget_s,

@@ -202,6 +202,9 @@ class Router:
         #: predicts into them (:func:`~mcfn.routing.costs.predict`).
         self._last_costs: dict[str, CandidateCosts] = {}
         self._last_short: dict[str, CandidateCosts] = {}
+        #: What charges each candidate its cold start where the stage is not loaded (``charge(service_id, costs)``,
+        #: :class:`mcfn.sim.deployment.SimDeployment`), or None: every stage is loaded wherever it may run.
+        self.deployment = None
 
     @property
     def fleet(self) -> Fleet:
@@ -255,7 +258,7 @@ class Router:
     ) -> CandidateCosts:
         instances = self.instances(service_id)
         tables = self._tables
-        return predict(
+        costs = predict(
             instances=instances,
             transfers=tables.network(service_id, instances, source, home, in_bits, out_bits, result_bits),
             demand=tables.stage(service_id, instances, work, memory_bytes),
@@ -264,6 +267,9 @@ class Router:
             budget_s=budget_s,
             into=into,
         )
+        if self.deployment is not None:
+            self.deployment.charge(service_id, costs)
+        return costs
 
     def route(self, request: Request, policy: Policy, *, now_s: float) -> Route:
         """Route one request with ``policy`` and record the placement in the view; see :class:`Route` for what comes
@@ -400,6 +406,8 @@ class Router:
                     budget_s=budget_s,
                     into=self._last_short.get(service_id),
                 )
+                if self.deployment is not None:  # before settling: a cold start only raises the shortlist's costs
+                    self.deployment.charge(service_id, costs)
                 self._last_short[service_id] = costs
                 if costs.settles(shortlist.bound_s, TIE_S):
                     return costs

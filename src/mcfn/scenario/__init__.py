@@ -13,12 +13,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from mcfn.scenario.default import DEFAULT_SCENARIO_YAML
-from mcfn.scenario.model import Failure, Scenario, ScenarioError, Service, StageDoc, TraceMobilityDoc
+from mcfn.scenario.model import Deployment, Failure, Scenario, ScenarioError, Service, StageDoc, TraceMobilityDoc
 from mcfn.scenario.zoo import derive_zoo_stages
 from mcfn.validation import validation_message
 
 __all__ = [
     "DEFAULT_SCENARIO_YAML",
+    "Deployment",
     "Failure",
     "Scenario",
     "ScenarioError",

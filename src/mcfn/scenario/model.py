@@ -190,6 +190,7 @@ class StageDoc(StrictModel):
     flops: Annotated[float, Field(ge=0)] | dict[OpClass, NonNegative]
     output_bits: NonNegative
     memory_bytes: NonNegative = 0.0
+    activation_bytes: NonNegative = 0.0
     on: tuple[Literal["edge", "cloud"], ...] = ("edge", "cloud")
     tiles: Annotated[int, Field(ge=1, le=16)] = 1
     halo: NonNegative = 0.0
@@ -416,6 +417,29 @@ class Failure(StrictModel):
         return self
 
 
+class Deployment(StrictModel):
+    """Which model variants' stages live where (:mod:`mcfn.deployment`): the ``policy``, where a missing stage is
+    loaded from (``storage``: the node's own disk at ``storage_read_bps``; ``registry``: fetched from the cloud over
+    the wired network), a fixed ``load_overhead_s`` per load, the ``optimal`` placement's ``period_s``, the
+    ``state_bytes`` of a terminal's service state that ``follow-me`` migrates, and how often memory is sampled."""
+
+    policy: str = "static"
+    source: Literal["storage", "registry"] = "storage"
+    storage_read_bps: Positive = 8e9
+    load_overhead_s: NonNegative = 0.05
+    period_s: Positive = 10.0
+    state_bytes: NonNegative = 1e6
+    sample_s: Positive = 1.0
+
+    @model_validator(mode="after")
+    def _known_policy(self) -> Deployment:
+        from mcfn.deployment.policies import DEPLOYMENT_POLICIES
+
+        if self.policy not in DEPLOYMENT_POLICIES:
+            raise ValueError(f"deployment.policy {self.policy!r} is unknown; valid: {', '.join(DEPLOYMENT_POLICIES)}")
+        return self
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message is one line naming the bad field."""
 
@@ -439,6 +463,7 @@ class Scenario(StrictModel):
     awareness: Awareness = Awareness()
     services: Annotated[tuple[Service, ...], Field(min_length=1)]
     failures: tuple[Failure, ...] = ()
+    deployment: Deployment | None = None
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Scenario:
         """A copy with the fields of ``update`` changed, validated as a scenario file is (pydantic's own

@@ -16,7 +16,8 @@ A service ``{model: resnet50, split: ...}`` names a layer graph of :mod:`mcfn.mo
 Terminals do not compute in the simulator, so plans start at the edge: the model's input reaches the first
 stage's node after the upload. A stage's FLOPs are its layers' by op class, its ``output_bits`` the tensors that
 cross from it (or from before it) to later stages (the model's output for the last stage), its ``memory_bytes``
-its layers' parameters.
+its layers' parameters, its ``activation_bytes`` the peak of its tensors alive at once
+(:func:`mcfn.deployment.activation_bytes`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from mcfn.compute import OP_CLASSES, ComputeNode, Tier
+from mcfn.deployment.footprint import activation_bytes
 from mcfn.models.graph import LayerGraph
 from mcfn.models.zoo import load_zoo_graph
 from mcfn.partition.horizontal import plan_horizontal
@@ -105,6 +107,7 @@ def stage_docs(graph: LayerGraph, stage_of: np.ndarray, places: list[tuple[Place
                 flops={op: f for op, f in zip(OP_CLASSES, work.per_op_flops, strict=True) if f > 0},
                 output_bits=output_bits,
                 memory_bytes=float(sum(graph.nodes[i].param_bytes for i in members)),
+                activation_bytes=activation_bytes(graph, members.tolist()),
                 on=places[int(k)],
             )
         )

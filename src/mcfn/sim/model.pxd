@@ -51,6 +51,7 @@ cdef class NetworkModel:
     cdef public object arrivals
     cdef public object chooser
     cdef public object joint
+    cdef public object deployment
     cdef public set down_stations
     cdef object _policy
     cdef list _flights

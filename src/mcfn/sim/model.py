@@ -79,6 +79,10 @@ from mcfn.sim.world import World, menus
 TILE_BASE = 1 << 40
 
 
+#: Job ids of the deployment's loads and migrations on the wired network start here (:mod:`mcfn.sim.deployment`).
+LOAD_BASE = 1 << 60
+
+
 def tile_job(task: int, route: int, tile: int) -> int:
     """The job id of tile ``tile`` of ``task`` on its ``route``-th route (0: the first; re-routes count up)."""
     return TILE_BASE + (((task << 7) | route) << 4 | tile)
@@ -192,6 +196,9 @@ class NetworkModel:
             on_computed=self._computed,
         )
         self.down_stations: set[int] = set()
+        #: The deployed state of the nodes (:class:`mcfn.sim.deployment.SimDeployment`), or None: every stage is
+        #: loaded wherever it may run, at no memory cost (a scenario without ``deployment``).
+        self.deployment = None
         #: The flight of every task by its id (the table's row); None once the task has ended.
         self._flights: list[Flight | None] = []
         self._requests = world.requests
@@ -355,9 +362,14 @@ class NetworkModel:
             return
         flight.since_s = self.sim.now
         alone_s = self._alone_s[flight.option][k][j] * flight.work_scale
-        self.servers.submit(j, task, alone_s * flight.first_work if k == 0 else alone_s)
+        if self.deployment is None:
+            self.servers.submit(j, task, alone_s * flight.first_work if k == 0 else alone_s)
+        else:
+            self.deployment.submit(j, task, task, flight, k, alone_s * flight.first_work if k == 0 else alone_s)
 
     def _computed(self, task: int, _served_s: float) -> None:
+        if self.deployment is not None:
+            self.deployment.computed(task)
         if task >= TILE_BASE:
             self._tile_computed(task)
             return
@@ -409,7 +421,11 @@ class NetworkModel:
             return
         flight.tile_since[t] = self.sim.now
         alone_s = self._alone_s[flight.option][k][j] * flight.work_scale
-        self.servers.submit(j, job, alone_s * flight.first_work if k == 0 else alone_s)
+        if self.deployment is None:
+            self.servers.submit(j, job, alone_s * flight.first_work if k == 0 else alone_s)
+        else:
+            work_s = alone_s * flight.first_work if k == 0 else alone_s
+            self.deployment.submit(j, job, (job - TILE_BASE) >> 11, flight, k, work_s)
 
     def _tile_computed(self, job: int) -> None:
         flight = self._flight_of(job)
@@ -481,7 +497,11 @@ class NetworkModel:
 
     def reroute(self, task: int, reason: str) -> None:
         """Restart ``task``'s chain from its ingress station after a failure, or fail it with ``reason``; ``task``
-        may be a tile's job id (:func:`tile_job`), and a stale tile's is ignored."""
+        may be a tile's job id (:func:`tile_job`), and a stale tile's is ignored; a deployment's load blocked on its
+        way is the deployment's to handle."""
+        if task >= LOAD_BASE:
+            self.deployment.blocked(task)
+            return
         if task >= TILE_BASE:
             if self._flight_of(task) is None:
                 return

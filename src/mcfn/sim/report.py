@@ -50,6 +50,18 @@ TABLE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
+#: Rows added to the table when the runs have a deployment (:mod:`mcfn.sim.deployment`).
+DEPLOYMENT_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("cold starts per task", ("deployment", "cold_starts_per_task"), "{:.4f}"),
+    ("cold-start share of latency (%)", ("deployment", "cold_start_latency_share"), "%"),
+    ("model loads", ("deployment", "loads"), "{:,.0f}"),
+    ("evictions", ("deployment", "evictions"), "{:,.0f}"),
+    ("migrations", ("deployment", "migrations"), "{:,.0f}"),
+    ("migration MB", ("deployment", "migration_bytes"), "MB"),
+    ("peak edge memory (%)", ("deployment", "peak_edge_memory_share"), "%"),
+)
+
+
 def table_rows(services: Sequence[str]) -> list[tuple[str, tuple[str, ...], str]]:
     """:data:`TABLE_ROWS`, then each service's deadline satisfaction, mean accuracy and mean utility: where each
     policy wins."""
@@ -87,6 +99,8 @@ def _format(value: float, fmt: str) -> str:
         return f"{value * 1e3:.1f}"
     if fmt == "%":
         return f"{value * 100:.1f}"
+    if fmt == "MB":
+        return f"{value / 1e6:,.1f}"
     return fmt.format(value)
 
 
@@ -163,7 +177,9 @@ def write_outputs(
     out: Path, scenario_doc: dict[str, Any], runs: Sequence[RunResult], *, tasks_format: TasksFormat = "parquet"
 ) -> list[Path]:
     """Write the per-task records (``tasks.parquet``, or ``tasks.csv``: :mod:`mcfn.sim.task_records`),
-    ``summary.json`` and the three plots into ``out``; returns the paths written."""
+    ``summary.json`` and the three plots (and ``deployment.png`` when the runs have a deployment) into ``out``;
+    returns the paths written."""
+    from mcfn.sim.deployment_plots import plot_deployment
     from mcfn.sim.plots import plot_comparison
 
     out.mkdir(parents=True, exist_ok=True)
@@ -171,4 +187,6 @@ def write_outputs(
     write_tasks(written[0], runs, tasks_format)
     written[1].write_text(json.dumps(summary_document(scenario_doc, runs), indent=2) + "\n", encoding="utf-8")
     written += plot_comparison(out, runs)
+    if all("deployment" in run.summary for run in runs):
+        written += plot_deployment(out, runs)
     return written

@@ -23,7 +23,8 @@ import numpy as np
 from mcfn.experiments.workers import progress_queue, worker_pool
 from mcfn.orchestration.choice import ORCHESTRATED
 from mcfn.routing import make_policy
-from mcfn.scenario import Scenario
+from mcfn.scenario import Deployment, Scenario
+from mcfn.sim.deployment import SimDeployment
 from mcfn.sim.engine import Simulator
 from mcfn.sim.failures import Failures
 from mcfn.sim.model import NetworkModel
@@ -70,6 +71,8 @@ def prepare(scenario: Scenario, policy: str) -> NetworkModel:
     sim = Simulator(seed=scenario.seed)
     routing = make_policy(ORCHESTRATED.get(policy, policy), sim.stream("policy"))
     model = NetworkModel(sim, build_world(scenario), policy=routing, orchestrated=policy in ORCHESTRATED)
+    if scenario.deployment is not None:
+        SimDeployment(model, scenario.deployment, orchestrated=policy in ORCHESTRATED)
     Failures(model, scenario.failures)
     return model
 
@@ -95,7 +98,11 @@ def simulate(
     model.fail_all_in_flight(f"still in flight {scenario.drain_s:g} s after the arrivals stopped")
     wall_s = time.perf_counter() - started
     columns = task_columns(model)
+    if model.deployment is not None:
+        columns.update(model.deployment.columns(model.table.count))
     summary = summarise(model, columns, horizon_s=sim.now)
+    if model.deployment is not None:
+        summary["deployment"] = model.deployment.summary(columns)
     summary["policy"] = label or policy
     summary["uplink_policy"] = scenario.radio.uplink_policy
     summary["seed"] = scenario.seed
@@ -121,9 +128,13 @@ def seed_list(scenario: Scenario, seeds: int) -> list[int]:
     return [scenario.seed + k for k in range(seeds)]
 
 
-def arms(scenario: Scenario, policies: Sequence[str], uplinks: Sequence[str] = ()) -> list[tuple[str, str, Scenario]]:
-    """The compared arms: every policy under every uplink policy (the scenario's own if ``uplinks`` is empty), as
-    ``(label, policy, scenario)``; the label is the policy's name, with ``/ uplink`` when several uplinks compete."""
+def arms(
+    scenario: Scenario, policies: Sequence[str], uplinks: Sequence[str] = (), deployments: Sequence[str] = ()
+) -> list[tuple[str, str, Scenario]]:
+    """The compared arms: every policy under every uplink policy (the scenario's own if ``uplinks`` is empty) and
+    every deployment policy (:mod:`mcfn.deployment`; the scenario's own if ``deployments`` is empty), as
+    ``(label, policy, scenario)``; the label is the policy's name, with ``/ uplink`` when several uplinks compete
+    and ``/ deployment`` when several deployment policies do."""
     variants = [(None, scenario)]
     if uplinks:
         radio = scenario.radio
@@ -131,11 +142,31 @@ def arms(scenario: Scenario, policies: Sequence[str], uplinks: Sequence[str] = (
             (uplink, scenario.model_copy(update={"radio": radio.model_copy(update={"uplink_policy": uplink})}))
             for uplink in uplinks
         ]
+    deployed: list[tuple[str | None, str | None, Scenario]] = [(uplink, None, variant) for uplink, variant in variants]
+    if deployments:
+        base = scenario.deployment or Deployment()
+        deployed = [
+            (
+                uplink,
+                name,
+                variant.model_copy(update={"deployment": Deployment(**{**base.model_dump(), "policy": name})}),
+            )
+            for uplink, variant in variants
+            for name in deployments
+        ]
     return [
-        (name if uplink is None or len(uplinks) == 1 else f"{name} / {uplink}", name, variant)
-        for uplink, variant in variants
+        (
+            _label(name, uplink if len(uplinks) > 1 else None, deployment if len(deployments) > 1 else None),
+            name,
+            variant,
+        )
+        for uplink, deployment, variant in deployed
         for name in policies
     ]
+
+
+def _label(policy: str, uplink: str | None, deployment: str | None) -> str:
+    return " / ".join(part for part in (policy, uplink, deployment) if part is not None)
 
 
 def compare(
@@ -143,12 +174,13 @@ def compare(
     policies: Sequence[str],
     *,
     uplinks: Sequence[str] = (),
+    deployments: Sequence[str] = (),
     seeds: int = 1,
     jobs: int = 1,
     progress: RunProgress | None = None,
 ) -> list[RunResult]:
-    """Simulate ``scenario`` under each policy (under each uplink policy of ``uplinks``: :func:`arms`) on each of
-    ``seeds`` seeds (:func:`seed_list`).
+    """Simulate ``scenario`` under each policy (under each uplink policy of ``uplinks`` and deployment policy of
+    ``deployments``: :func:`arms`) on each of ``seeds`` seeds (:func:`seed_list`).
 
     Every arm sees the same arrivals on a given seed. The runs come back arm by arm in the order of :func:`arms`,
     each arm's in the order of its seeds. With ``jobs > 1`` the (arm, seed) runs share that many worker processes
@@ -157,7 +189,7 @@ def compare(
     """
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
-    compared = arms(scenario, policies, uplinks)
+    compared = arms(scenario, policies, uplinks, deployments)
     # seed by seed: the bars advance together
     units = [(label, name, variant.model_copy(update={"seed": seed})) for seed in seed_list(scenario, seeds)
              for label, name, variant in compared]  # fmt: skip

@@ -103,6 +103,9 @@ def run_table(run: RunResult, stages: int) -> pa.Table:
     for k in range(stages):
         codes = stage_node[:, k] if k < stage_node.shape[1] else np.full(n, -1, dtype=np.int16)
         columns[f"stage{k}_node"] = _names(codes, run.nodes)
+    if "cold_start_s" in c:  # a run with a deployment (mcfn.sim.deployment)
+        columns["cold_start_s"] = _floats(c["cold_start_s"])
+        columns["cold_starts"] = pa.array(c["cold_starts"])
     return pa.table(columns)
 
 
