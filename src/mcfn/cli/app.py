@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 
+import click
 import typer
 
 from mcfn import __version__
 from mcfn.cli import (
     agent,
     allocate,
+    fit_accuracy,
     infer,
     load,
     models,
@@ -23,6 +25,9 @@ from mcfn.cli import (
     sweep,
 )
 from mcfn.cli.errors import input_error_types
+
+#: Usage errors: click's (typer 0.20 has no ``TyperException`` and raises click's), and typer's where it has them.
+USAGE_ERRORS = tuple(t for t in (getattr(typer, "TyperException", None), click.ClickException) if t is not None)
 
 app = typer.Typer(
     name="mcfn",
@@ -44,6 +49,7 @@ app.command("load")(load.load_command)
 app.command("run")(run.run_command)
 app.command("sweep")(sweep.sweep_command)
 app.add_typer(scenario.scenario_app, name="scenario")
+app.command("fit-accuracy")(fit_accuracy.fit_accuracy_command)
 
 
 def _version(value: bool) -> None:
@@ -67,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         code = command.main(args=args or ["--help"], prog_name="mcfn", standalone_mode=False)
     except typer.Abort:
         _fail("aborted")
-    except typer.TyperException as exc:  # click's usage errors (bad option, missing argument, bad choice)
+    except USAGE_ERRORS as exc:  # click's usage errors (bad option, missing argument, bad choice)
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         _fail(f"{exc.format_message()}{hint}")

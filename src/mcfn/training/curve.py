@@ -1,0 +1,98 @@
+"""Seed eq. (1), ``y(alpha) = p - q alpha^(-r)``, fitted to measured accuracies by nonlinear least squares.
+
+The classic power-law learning curve (accuracy against the amount of training data; Hestness et al., "Deep learning
+scaling is predictable, empirically", arXiv:1712.00409, 2017; Figueroa et al., "Predicting sample size required for
+classification performance", BMC Med. Inform. Decis. Mak. 12:8, 2012, fit this very form). The fit is
+trust-region reflective least squares (``scipy.optimize.curve_fit``) with ``q, r > 0``; the confidence intervals
+are Wald intervals from the Jacobian at the optimum: ``cov = s^2 (J^T J)^(-1)`` with ``s^2`` the residual variance,
+and ``estimate ± t_{m-3} sqrt(cov_ii)`` (Bates & Watts, "Nonlinear regression analysis and its applications",
+Wiley 1988, ch. 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mcfn.allocation.problem import AccuracyCurve
+
+#: Confidence level of the intervals.
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class CurveFit:
+    """Fitted ``p, q, r`` of eq. (1) (data amount in the unit of the fitted ``alpha``), their confidence intervals
+    ``(low, high)``, and the root-mean-square residual."""
+
+    p: float
+    q: float
+    r: float
+    p_ci: tuple[float, float]
+    q_ci: tuple[float, float]
+    r_ci: tuple[float, float]
+    rmse: float
+    points: int
+
+    @property
+    def curve(self) -> AccuracyCurve:
+        return AccuracyCurve(self.p, self.q, self.r)
+
+    def predict(self, alpha: np.ndarray) -> np.ndarray:
+        return self.p - self.q * np.power(np.asarray(alpha, dtype=float), -self.r)
+
+    def to_json_dict(self) -> dict[str, object]:
+        return {
+            "p": self.p,
+            "q": self.q,
+            "r": self.r,
+            "ci": {"p": list(self.p_ci), "q": list(self.q_ci), "r": list(self.r_ci), "level": CONFIDENCE},
+            "rmse": self.rmse,
+            "points": self.points,
+        }
+
+
+def eq1(alpha: np.ndarray, p: float, q: float, r: float) -> np.ndarray:
+    """Seed eq. (1): ``p - q alpha^(-r)``."""
+    return p - q * np.power(alpha, -r)
+
+
+def fit_eq1(alpha: np.ndarray, accuracy: np.ndarray) -> CurveFit:
+    """Least-squares ``p, q, r`` of eq. (1) through the points ``(alpha, accuracy)`` (repeated ``alpha`` welcome)
+    with their Jacobian confidence intervals. Needs at least four points at three or more distinct amounts; raises
+    ValueError otherwise or if the fit does not converge."""
+    from scipy.optimize import curve_fit
+    from scipy.stats import t as student_t
+
+    x = np.asarray(alpha, dtype=float)
+    y = np.asarray(accuracy, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError("alpha and accuracy must be 1-D arrays of the same length")
+    if len(x) < 4 or len(np.unique(x)) < 3:
+        raise ValueError(f"fitting p, q, r needs >= 4 points at >= 3 distinct amounts, got {len(x)} points")
+    if np.any(x <= 0) or not np.all(np.isfinite(y)):
+        raise ValueError("data amounts must be > 0 and accuracies finite")
+    small, large = x.min(), x.max()
+    p0 = float(y[x == large].mean()) + 0.01
+    r0 = 0.5
+    q0 = max(p0 - float(y[x == small].mean()), 1e-3) * small**r0
+    try:
+        (p, q, r), cov = curve_fit(
+            eq1, x, y, p0=(p0, q0, r0), bounds=([-np.inf, 0.0, 1e-6], [np.inf, np.inf, 10.0]), maxfev=20000
+        )
+    except RuntimeError as exc:
+        raise ValueError(f"eq. (1) fit did not converge: {exc}") from None
+    residual = y - eq1(x, p, q, r)
+    dof = max(len(x) - 3, 1)
+    half = student_t.ppf(0.5 + CONFIDENCE / 2, dof) * np.sqrt(np.clip(np.diag(cov), 0.0, np.inf))
+    return CurveFit(
+        p=float(p),
+        q=float(q),
+        r=float(r),
+        p_ci=(float(p - half[0]), float(p + half[0])),
+        q_ci=(float(q - half[1]), float(q + half[1])),
+        r_ci=(float(r - half[2]), float(r + half[2])),
+        rmse=float(np.sqrt(np.mean(residual**2))),
+        points=len(x),
+    )
