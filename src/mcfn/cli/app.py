@@ -12,6 +12,7 @@ from mcfn.cli import (
     agent,
     allocate,
     fit_accuracy,
+    fl,
     infer,
     load,
     models,
@@ -50,6 +51,7 @@ app.command("run")(run.run_command)
 app.command("sweep")(sweep.sweep_command)
 app.add_typer(scenario.scenario_app, name="scenario")
 app.command("fit-accuracy")(fit_accuracy.fit_accuracy_command)
+app.add_typer(fl.fl_app, name="fl")
 
 
 def _version(value: bool) -> None:

@@ -1,7 +1,8 @@
 """The model every terminal trains: a small multilayer perceptron in PyTorch, with its weights as NumPy arrays (the
 form Flower exchanges).
 
-One hidden layer of :data:`HIDDEN` ReLU units (assumed); trained by SGD with momentum on the cross-entropy,
+One hidden layer of ReLU units (:data:`HIDDEN` by default, assumed; wider for a model whose updates weigh on the
+network); trained by SGD with momentum on the cross-entropy,
 mini-batches of :data:`BATCH` (assumed). Training is deterministic for a given generator: the initial weights and
 the batch order are drawn from it.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Hidden units of the perceptron (assumed).
+#: Hidden units of the perceptron by default (assumed).
 HIDDEN = 64
 #: Mini-batch size (assumed).
 BATCH = 32
@@ -23,15 +24,16 @@ MOMENTUM = 0.9
 
 @dataclass(frozen=True, slots=True)
 class Architecture:
-    """Input features and classes of the perceptron."""
+    """Input features, classes and hidden units of the perceptron."""
 
     features: int
     classes: int
+    hidden: int = HIDDEN
 
     @property
     def parameters(self) -> int:
-        """Number of weights: ``(features + 1) HIDDEN + (HIDDEN + 1) classes``."""
-        return (self.features + 1) * HIDDEN + (HIDDEN + 1) * self.classes
+        """Number of weights: ``(features + 1) hidden + (hidden + 1) classes``."""
+        return (self.features + 1) * self.hidden + (self.hidden + 1) * self.classes
 
     @property
     def flops_per_sample(self) -> float:
@@ -55,7 +57,7 @@ def build(arch: Architecture, rng: np.random.Generator):  # -> torch.nn.Module
 
     torch.manual_seed(int(rng.integers(2**31)))
     return torch.nn.Sequential(
-        torch.nn.Linear(arch.features, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, arch.classes)
+        torch.nn.Linear(arch.features, arch.hidden), torch.nn.ReLU(), torch.nn.Linear(arch.hidden, arch.classes)
     )
 
 
