@@ -41,6 +41,10 @@ def fl_run_command(
     scenario: Path | None = typer.Option(None, help="Simulation scenario YAML (default: the embedded one)."),
     uplink: str = typer.Option("equal-bandwidth", help="Uplink sharing policy (not joint-allocation)."),
     policy: str = typer.Option("compute-aware", help="Routing policy of the inference tasks."),
+    ray: bool = typer.Option(
+        False, "--ray", help="Run the clients on Flower's Ray engine (a local Ray) instead of in process."
+    ),
+    ray_address: str | None = typer.Option(None, help="Run the clients on Flower's Ray engine on this Ray cluster."),
     out: Path = typer.Option(Path("results/fl"), help="Folder for rounds.csv, summary.json and the plots."),
     force: bool = typer.Option(False, help="Write into --out even if it holds an earlier run."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary JSON instead of tables."),
@@ -57,7 +61,7 @@ def fl_run_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from mcfn.experiments.federated import compare_federated
-    from mcfn.network.uplink import UPLINK_POLICY_NAMES
+    from mcfn.network.uplink import JOINT_ALLOCATION, UPLINK_POLICY_NAMES
     from mcfn.orchestration.choice import ORCHESTRATED
     from mcfn.routing import POLICIES
     from mcfn.scenario import default_scenario, load_scenario
@@ -65,8 +69,9 @@ def fl_run_command(
     from mcfn.training.data import load_dataset
     from mcfn.training.federated import FederatedSpec
 
-    if uplink not in UPLINK_POLICY_NAMES:
-        raise UserInputError(f"--uplink: {uplink!r} is unknown; valid: {', '.join(UPLINK_POLICY_NAMES)}")
+    sharing = [name for name in UPLINK_POLICY_NAMES if name != JOINT_ALLOCATION]
+    if uplink not in sharing:
+        raise UserInputError(f"--uplink: {uplink!r} cannot carry FL updates; valid: {', '.join(sharing)}")
     if policy not in (*POLICIES, *ORCHESTRATED):
         raise UserInputError(f"--policy: {policy!r} is unknown; valid: {', '.join((*POLICIES, *ORCHESTRATED))}")
     spec = FederatedSpec(
@@ -99,7 +104,7 @@ def fl_run_command(
 
         outcomes = compare_federated(
             base, spec, data, selections=selections, loads=loads, seeds=seeds, policy=policy, target=target,
-            progress=report,
+            progress=report, ray=ray, ray_address=ray_address,
         )  # fmt: skip
     document = _write(folder, outcomes, spec=spec, dataset=dataset, target=target)
     if as_json:

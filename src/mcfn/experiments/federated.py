@@ -83,14 +83,17 @@ def run_once(
     policy: str,
     target: float,
     progress: Callable[[int], None] | None = None,
+    ray_address: str | None = None,
+    ray: bool = False,
 ) -> FederatedOutcome:
-    """One federated run of ``spec`` on ``scenario``'s network at inference ``load`` (routed by ``policy``)."""
+    """One federated run of ``spec`` on ``scenario``'s network at inference ``load`` (routed by ``policy``); with
+    ``ray`` (or a ``ray_address``) its clients run on Flower's Ray engine."""
     horizon_s = spec.rounds * spec.deadline_s + DRAIN_S
     network = federated_network(
         scenario.model_copy(update={"seed": spec.seed}), clients=spec.clients, update_bits=update_bits(spec, data),
         load=load, horizon_s=horizon_s, policy=policy,
     )  # fmt: skip
-    run = run_federated(spec, data, network.rounds, progress=progress)
+    run = run_federated(spec, data, network.rounds, progress=progress, ray=ray, ray_address=ray_address)
     clock_s, rounds = time_to_accuracy(run.records, target)
     inference = None
     if network.inference is not None:
@@ -116,6 +119,8 @@ def compare_federated(
     policy: str,
     target: float,
     progress: Callable[[str, int], None] | None = None,
+    ray: bool = False,
+    ray_address: str | None = None,
 ) -> list[FederatedOutcome]:
     """Every selection at every load on seeds ``spec.seed …``: the same data split, weights and network per seed
     across arms; ``progress(label, round)`` as each round ends."""
@@ -126,7 +131,10 @@ def compare_federated(
                 arm = replace(spec, selection=name, seed=seed)
                 label = f"{name} @ load {load:g}"
                 report = None if progress is None else (lambda r, label=label: progress(label, r))
-                outcomes.append(run_once(scenario, arm, data, load=load, policy=policy, target=target, progress=report))
+                outcomes.append(
+                    run_once(scenario, arm, data, load=load, policy=policy, target=target, progress=report, ray=ray,
+                             ray_address=ray_address)
+                )  # fmt: skip
     return outcomes
 
 

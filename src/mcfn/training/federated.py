@@ -10,7 +10,9 @@ instructions only to the chosen terminals whose updates arrive in time: a stragg
 reaches the aggregate, exactly as if it had been computed and lost. ``aggregate_fit`` is FedAvg's own.
 
 :func:`run_federated` drives the strategy in this process (:class:`~mcfn.training.clients.InProcessProxy`:
-no Ray), the loop of Flower's server (configure, fit, aggregate, evaluate) without its transport.
+no Ray), the loop of Flower's server (configure, fit, aggregate, evaluate) without its transport; with ``ray=True``
+it hands the same strategy and clients to Flower's simulation engine (``flwr.simulation.run_simulation``), whose
+clients run in Ray actors, on a local Ray or the cluster at ``ray_address``.
 """
 
 from __future__ import annotations
@@ -136,6 +138,7 @@ class FederatedRun:
     """What a run recorded, round by round (filled as it goes)."""
 
     spec: FederatedSpec
+    progress: Callable[[int], None] | None = None
     records: list[RoundRecord] = field(default_factory=list)
     _pending: dict[int, tuple[tuple[int, ...], Any]] = field(default_factory=dict)
     clock_s: float = 0.0
@@ -162,6 +165,8 @@ class FederatedRun:
                 loss=loss,
             )
         )
+        if self.progress is not None:
+            self.progress(server_round)
 
 
 def terminals(spec: FederatedSpec, data: Dataset) -> list[TerminalClient]:
@@ -218,13 +223,22 @@ def _strategy(spec: FederatedSpec, data: Dataset, clients: list[TerminalClient],
 
 
 def run_federated(
-    spec: FederatedSpec, data: Dataset, network: RoundNetwork, *, progress: Callable[[int], None] | None = None
+    spec: FederatedSpec,
+    data: Dataset,
+    network: RoundNetwork,
+    *,
+    progress: Callable[[int], None] | None = None,
+    ray: bool = False,
+    ray_address: str | None = None,
 ) -> FederatedRun:
-    """Train ``spec.rounds`` rounds in this process, Flower's strategy calling the clients through
-    :class:`InProcessProxy`; ``progress(round)`` after each."""
+    """Train ``spec.rounds`` rounds, in this process (Flower's strategy calling the clients through
+    :class:`InProcessProxy`) or, with ``ray``, on Flower's Ray simulation engine; ``progress(round)`` after each."""
     clients = terminals(spec, data)
-    run = FederatedRun(spec)
+    run = FederatedRun(spec, progress=progress)
     strategy = _strategy(spec, data, clients, network, run)
+    if ray or ray_address is not None:
+        _on_ray(spec, clients, strategy, ray_address)
+        return run
     manager = SimpleClientManager()
     for client in clients:
         manager.register(InProcessProxy(str(client.terminal), client.to_client()))
@@ -238,6 +252,27 @@ def run_federated(
             if aggregated is not None:
                 parameters = aggregated
         strategy.evaluate(server_round, parameters)
-        if progress is not None:
-            progress(server_round)
     return run
+
+
+def _on_ray(
+    spec: FederatedSpec, clients: list[TerminalClient], strategy: NetworkAwareFedAvg, address: str | None
+) -> None:
+    """Flower's simulation engine: the server loop in this process, each client in a Ray actor (one CPU each),
+    client ``c`` being partition ``c`` of the engine's supernodes."""
+    from flwr.client import ClientApp
+    from flwr.server import ServerApp, ServerConfig
+    from flwr.simulation import run_simulation
+
+    def client_fn(context: Any) -> Any:
+        return clients[int(context.node_config["partition-id"])].to_client()
+
+    init: dict[str, Any] = {"include_dashboard": False}
+    if address is not None:
+        init["address"] = address
+    run_simulation(
+        server_app=ServerApp(config=ServerConfig(num_rounds=spec.rounds), strategy=strategy),
+        client_app=ClientApp(client_fn=client_fn),
+        num_supernodes=spec.clients,
+        backend_config={"client_resources": {"num_cpus": 1}, "init_args": init},
+    )

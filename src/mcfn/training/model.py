@@ -83,7 +83,7 @@ def train(model, x: np.ndarray, y: np.ndarray, *, epochs: int, rng: np.random.Ge
 
     params = list(model.parameters())
     velocity = [torch.zeros_like(p) for p in params]
-    inputs, labels = torch.from_numpy(x), torch.from_numpy(y)
+    inputs, labels = torch.tensor(x), torch.tensor(y)  # copies: arrays from Ray's object store are read-only
     model.train()
     mean = 0.0
     for _ in range(epochs):
