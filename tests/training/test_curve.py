@@ -53,3 +53,10 @@ def test_task_type_is_accepted_by_the_allocation_and_the_scenario() -> None:
 
 def _fields(task: object) -> dict[str, object]:
     return {name: getattr(task, name) for name in task.__slots__}
+
+
+def test_points_still_climbing_pin_p_at_one_and_say_so() -> None:
+    alpha = np.repeat(np.geomspace(0.01, 1.0, 6), 2)
+    fit = fit_eq1(alpha, 0.5 + 0.06 * np.log(alpha))  # a straight line in log alpha, 0.22 to 0.5
+    assert fit.p <= 1.0
+    assert "p" in fit.at_bound

@@ -107,4 +107,9 @@ def _print_fit(document: dict) -> None:
         *(f"  {k} = {fit[k]:.4f}   {ci['level']:.0%} CI [{ci[k][0]:.4f}, {ci[k][1]:.4f}]" for k in ("p", "q", "r")),
         f"  cycles_per_bit (training, {document['cycles_per_bit']:.1f}): task type {document['name']!r}",
     ]
+    if fit["at_bound"]:
+        lines.append(
+            f"  warning: {', '.join(fit['at_bound'])} at the fit's bound: the accuracy still climbs at the largest "
+            "amount, eq. (1) is not identified by these points and the intervals do not hold"
+        )
     typer.echo("\n".join(lines))

@@ -2,11 +2,14 @@
 
 The classic power-law learning curve (accuracy against the amount of training data; Hestness et al., "Deep learning
 scaling is predictable, empirically", arXiv:1712.00409, 2017; Figueroa et al., "Predicting sample size required for
-classification performance", BMC Med. Inform. Decis. Mak. 12:8, 2012, fit this very form). The fit is
-trust-region reflective least squares (``scipy.optimize.curve_fit``) with ``q, r > 0``; the confidence intervals
-are Wald intervals from the Jacobian at the optimum: ``cov = s^2 (J^T J)^(-1)`` with ``s^2`` the residual variance,
-and ``estimate ± t_{m-3} sqrt(cov_ii)`` (Bates & Watts, "Nonlinear regression analysis and its applications",
-Wiley 1988, ch. 2).
+classification performance", BMC Med. Inform. Decis. Mak. 12:8, 2012, fit this very form).
+
+The fit is trust-region reflective least squares (``scipy.optimize.curve_fit``) with ``p <= 1`` (an accuracy)
+and ``q, r > 0``; the confidence intervals are Wald intervals from the Jacobian at the optimum:
+``cov = s^2 (J^T J)^(-1)`` with ``s^2`` the residual variance, and ``estimate ± t_{m-3} sqrt(cov_ii)`` (Bates &
+Watts, "Nonlinear regression analysis and its applications", Wiley 1988, ch. 2). They do not hold for a parameter
+that ends at a bound (``at_bound`` names it): points still climbing at the largest amount, on a straight line in
+``log alpha``, pin ``p`` at 1 and ``r`` near 0, where eq. (1) is not identifiable from them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from mcfn.allocation.problem import AccuracyCurve
 
 #: Confidence level of the intervals.
 CONFIDENCE = 0.95
+#: Largest ``p``: accuracy is at most 1.
+P_MAX = 1.0
+#: Bounds of ``(p, q, r)`` in the fit (``r`` up to 10: steeper curves are a step, not a learning curve; assumed).
+LOWER, UPPER = (-np.inf, 0.0, 1e-6), (P_MAX, np.inf, 10.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,7 @@ class CurveFit:
     r_ci: tuple[float, float]
     rmse: float
     points: int
+    at_bound: tuple[str, ...] = ()
 
     @property
     def curve(self) -> AccuracyCurve:
@@ -50,6 +58,7 @@ class CurveFit:
             "ci": {"p": list(self.p_ci), "q": list(self.q_ci), "r": list(self.r_ci), "level": CONFIDENCE},
             "rmse": self.rmse,
             "points": self.points,
+            "at_bound": list(self.at_bound),
         }
 
 
@@ -74,13 +83,11 @@ def fit_eq1(alpha: np.ndarray, accuracy: np.ndarray) -> CurveFit:
     if np.any(x <= 0) or not np.all(np.isfinite(y)):
         raise ValueError("data amounts must be > 0 and accuracies finite")
     small, large = x.min(), x.max()
-    p0 = float(y[x == large].mean()) + 0.01
+    p0 = min(float(y[x == large].mean()) + 0.01, P_MAX)
     r0 = 0.5
     q0 = max(p0 - float(y[x == small].mean()), 1e-3) * small**r0
     try:
-        (p, q, r), cov = curve_fit(
-            eq1, x, y, p0=(p0, q0, r0), bounds=([-np.inf, 0.0, 1e-6], [np.inf, np.inf, 10.0]), maxfev=20000
-        )
+        (p, q, r), cov = curve_fit(eq1, x, y, p0=(p0, q0, r0), bounds=(LOWER, UPPER), maxfev=20000)
     except RuntimeError as exc:
         raise ValueError(f"eq. (1) fit did not converge: {exc}") from None
     residual = y - eq1(x, p, q, r)
@@ -95,4 +102,9 @@ def fit_eq1(alpha: np.ndarray, accuracy: np.ndarray) -> CurveFit:
         r_ci=(float(r - half[2]), float(r + half[2])),
         rmse=float(np.sqrt(np.mean(residual**2))),
         points=len(x),
+        at_bound=tuple(
+            name
+            for name, value, low, high in zip("pqr", (p, q, r), LOWER, UPPER, strict=True)
+            if np.isclose(value, low, rtol=1e-6, atol=1e-9) or np.isclose(value, high, rtol=1e-6, atol=1e-9)
+        ),
     )
