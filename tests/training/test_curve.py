@@ -60,3 +60,15 @@ def test_points_still_climbing_pin_p_at_one_and_say_so() -> None:
     fit = fit_eq1(alpha, 0.5 + 0.06 * np.log(alpha))  # a straight line in log alpha, 0.22 to 0.5
     assert fit.p <= 1.0
     assert "p" in fit.at_bound
+
+
+def test_bootstrap_intervals_cover_the_truth_and_stay_positive_for_q() -> None:
+    rng = np.random.default_rng(4)
+    alpha = np.repeat(np.geomspace(0.01, 1.0, 6), 4)
+    accuracy = eq1(alpha, 0.97, 0.01, 0.8) + rng.normal(0.0, 0.01, alpha.size)
+    fit = fit_eq1(alpha, accuracy, bootstrap=60, rng=np.random.default_rng(0))
+    assert fit.interval == "bootstrap"
+    assert fit.q_ci[0] >= 0.0
+    for name, true in (("p", 0.97), ("q", 0.01), ("r", 0.8)):
+        low, high = getattr(fit, f"{name}_ci")
+        assert low <= true <= high, (name, low, true, high)

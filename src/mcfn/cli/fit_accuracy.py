@@ -20,6 +20,9 @@ def fit_accuracy_command(
     ),
     repeats: int = typer.Option(3, min=1, help="Trainings per fraction (random subsets and initial weights)."),
     seed: int = typer.Option(0, min=0, help="Random seed: split, subsets, weights, batches."),
+    bootstrap: int = typer.Option(
+        0, min=0, help="Percentile intervals from this many bootstrap refits (0: Jacobian intervals)."
+    ),
     name: str = typer.Option("fitted", help="Name of the written task type."),
     instance: Path | None = typer.Option(
         None, help="An allocation instance JSON whose tasks take the fitted curve: writes OUT/instance.json."
@@ -64,7 +67,10 @@ def fit_accuracy_command(
         bar = progress.add_task("training", total=total)
         points = measure(data, shares, repeats=repeats, rng=np.random.default_rng(seed),
                          progress=lambda done: progress.update(bar, completed=done))  # fmt: skip
-    fit = fit_eq1(np.array([p.data_mbit for p in points]), np.array([p.accuracy for p in points]))
+    fit = fit_eq1(
+        np.array([p.data_mbit for p in points]), np.array([p.accuracy for p in points]), bootstrap=bootstrap,
+        rng=np.random.default_rng([seed, 1]),
+    )  # fmt: skip
     arch = mlp.Architecture(features=data.features, classes=data.classes)
     full = len(data.y_train)
     document = task_type_document(

@@ -31,7 +31,8 @@ LOWER, UPPER = (-np.inf, 0.0, 1e-6), (P_MAX, np.inf, 10.0)
 @dataclass(frozen=True, slots=True)
 class CurveFit:
     """Fitted ``p, q, r`` of eq. (1) (data amount in the unit of the fitted ``alpha``), their confidence intervals
-    ``(low, high)``, and the root-mean-square residual."""
+    ``(low, high)`` by ``interval`` (``jacobian`` or ``bootstrap``), the root-mean-square residual, and the
+    parameters that ended at a bound of the fit."""
 
     p: float
     q: float
@@ -42,6 +43,7 @@ class CurveFit:
     rmse: float
     points: int
     at_bound: tuple[str, ...] = ()
+    interval: str = "jacobian"
 
     @property
     def curve(self) -> AccuracyCurve:
@@ -55,7 +57,13 @@ class CurveFit:
             "p": self.p,
             "q": self.q,
             "r": self.r,
-            "ci": {"p": list(self.p_ci), "q": list(self.q_ci), "r": list(self.r_ci), "level": CONFIDENCE},
+            "ci": {
+                "p": list(self.p_ci),
+                "q": list(self.q_ci),
+                "r": list(self.r_ci),
+                "level": CONFIDENCE,
+                "method": self.interval,
+            },
             "rmse": self.rmse,
             "points": self.points,
             "at_bound": list(self.at_bound),
@@ -67,11 +75,14 @@ def eq1(alpha: np.ndarray, p: float, q: float, r: float) -> np.ndarray:
     return p - q * np.power(alpha, -r)
 
 
-def fit_eq1(alpha: np.ndarray, accuracy: np.ndarray) -> CurveFit:
+def fit_eq1(
+    alpha: np.ndarray, accuracy: np.ndarray, *, bootstrap: int = 0, rng: np.random.Generator | None = None
+) -> CurveFit:
     """Least-squares ``p, q, r`` of eq. (1) through the points ``(alpha, accuracy)`` (repeated ``alpha`` welcome)
-    with their Jacobian confidence intervals. Needs at least four points at three or more distinct amounts; raises
-    ValueError otherwise or if the fit does not converge."""
-    from scipy.optimize import curve_fit
+    with their confidence intervals: Jacobian (Wald) intervals, or, with ``bootstrap`` resamples, percentile
+    intervals of the fits to the points resampled with replacement (case resampling; Efron & Tibshirani, "An
+    introduction to the bootstrap", 1993, ch. 9), which need no symmetry. Needs at least four points at three or
+    more distinct amounts; raises ValueError otherwise or if the fit does not converge."""
     from scipy.stats import t as student_t
 
     x = np.asarray(alpha, dtype=float)
@@ -82,29 +93,57 @@ def fit_eq1(alpha: np.ndarray, accuracy: np.ndarray) -> CurveFit:
         raise ValueError(f"fitting p, q, r needs >= 4 points at >= 3 distinct amounts, got {len(x)} points")
     if np.any(x <= 0) or not np.all(np.isfinite(y)):
         raise ValueError("data amounts must be > 0 and accuracies finite")
+    if bootstrap < 0:
+        raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
+    params, cov = _solve(x, y)
+    if bootstrap:
+        draws = np.array([_solve(x[k], y[k])[0] for k in _resamples(x, bootstrap, rng or np.random.default_rng(0))])
+        tail = 100 * (1 - CONFIDENCE) / 2
+        intervals = np.percentile(draws, [tail, 100 - tail], axis=0).T
+    else:
+        dof = max(len(x) - 3, 1)
+        half = student_t.ppf(0.5 + CONFIDENCE / 2, dof) * np.sqrt(np.clip(np.diag(cov), 0.0, np.inf))
+        intervals = np.stack([params - half, params + half], axis=1)
+    p, q, r = params
+    residual = y - eq1(x, p, q, r)
+    return CurveFit(
+        p=float(p),
+        q=float(q),
+        r=float(r),
+        p_ci=(float(intervals[0, 0]), float(intervals[0, 1])),
+        q_ci=(float(intervals[1, 0]), float(intervals[1, 1])),
+        r_ci=(float(intervals[2, 0]), float(intervals[2, 1])),
+        rmse=float(np.sqrt(np.mean(residual**2))),
+        points=len(x),
+        at_bound=tuple(
+            name
+            for name, value, low, high in zip("pqr", params, LOWER, UPPER, strict=True)
+            if np.isclose(value, low, rtol=1e-6, atol=1e-9) or np.isclose(value, high, rtol=1e-6, atol=1e-9)
+        ),
+        interval="bootstrap" if bootstrap else "jacobian",
+    )
+
+
+def _solve(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(p, q, r)`` and their covariance estimate, from a start read off the points."""
+    from scipy.optimize import curve_fit
+
     small, large = x.min(), x.max()
     p0 = min(float(y[x == large].mean()) + 0.01, P_MAX)
     r0 = 0.5
     q0 = max(p0 - float(y[x == small].mean()), 1e-3) * small**r0
     try:
-        (p, q, r), cov = curve_fit(eq1, x, y, p0=(p0, q0, r0), bounds=(LOWER, UPPER), maxfev=20000)
+        params, cov = curve_fit(eq1, x, y, p0=(p0, q0, r0), bounds=(LOWER, UPPER), maxfev=20000)
     except RuntimeError as exc:
         raise ValueError(f"eq. (1) fit did not converge: {exc}") from None
-    residual = y - eq1(x, p, q, r)
-    dof = max(len(x) - 3, 1)
-    half = student_t.ppf(0.5 + CONFIDENCE / 2, dof) * np.sqrt(np.clip(np.diag(cov), 0.0, np.inf))
-    return CurveFit(
-        p=float(p),
-        q=float(q),
-        r=float(r),
-        p_ci=(float(p - half[0]), float(p + half[0])),
-        q_ci=(float(q - half[1]), float(q + half[1])),
-        r_ci=(float(r - half[2]), float(r + half[2])),
-        rmse=float(np.sqrt(np.mean(residual**2))),
-        points=len(x),
-        at_bound=tuple(
-            name
-            for name, value, low, high in zip("pqr", (p, q, r), LOWER, UPPER, strict=True)
-            if np.isclose(value, low, rtol=1e-6, atol=1e-9) or np.isclose(value, high, rtol=1e-6, atol=1e-9)
-        ),
-    )
+    return params, cov
+
+
+def _resamples(x: np.ndarray, count: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """``count`` index sets drawn with replacement, each holding three or more distinct amounts (others redrawn)."""
+    drawn: list[np.ndarray] = []
+    while len(drawn) < count:
+        k = rng.integers(len(x), size=len(x))
+        if len(np.unique(x[k])) >= 3:
+            drawn.append(k)
+    return drawn
