@@ -110,7 +110,10 @@ def _print_fit(document: dict) -> None:
     lines = [
         f"{document['dataset']}: eq. (1) y = p - q alpha^(-r), alpha in Mbit of training data, "
         f"{fit['points']} trainings, rmse {fit['rmse']:.4f}",
-        *(f"  {k} = {fit[k]:.4f}   {ci['level']:.0%} CI [{ci[k][0]:.4f}, {ci[k][1]:.4f}]" for k in ("p", "q", "r")),
+        *(
+            f"  {k} = {fit[k]:.4f}   {ci['level']:.0%} CI [{ci[k][0]:.4f}, {ci[k][1]:.4f}] ({ci['method']})"
+            for k in ("p", "q", "r")
+        ),
         f"  cycles_per_bit (training, {document['cycles_per_bit']:.1f}): task type {document['name']!r}",
     ]
     if fit["at_bound"]:
