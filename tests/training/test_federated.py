@@ -51,13 +51,15 @@ def test_a_tight_deadline_leaves_stragglers_out_and_the_round_lasts_the_deadline
 
 
 def test_updates_share_the_uplinks_with_inference_and_slow_it(digits) -> None:
-    from mcfn.experiments.federated import run_once
+    from mcfn.experiments.federated import inference_rows, run_once
 
     spec = FederatedSpec(clients=10, per_round=10, rounds=2, hidden=2048, local_epochs=1, deadline_s=2.0, seed=3)
     outcome = run_once(sharing_scenario(), spec, digits, load=1.0, policy="nearest-edge", target=0.5)
     with_fl, without = outcome.inference["with_training"], outcome.inference["without_training"]
     assert with_fl["tasks"] == without["tasks"] > 0  # the same arrivals
     assert with_fl["latency_mean_s"] > without["latency_mean_s"]
+    (row,) = inference_rows([outcome])
+    assert row["gap"]["latency_mean_s"]["mean"] == pytest.approx(with_fl["latency_mean_s"] - without["latency_mean_s"])
 
 
 def test_joint_allocation_uplinks_are_refused(digits) -> None:

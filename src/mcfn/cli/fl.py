@@ -169,11 +169,14 @@ def _print_tables(document: dict[str, Any]) -> None:
             _cell(row["final_accuracy"], digits=3), f"{row['lost_updates']:.0%}",
         )  # fmt: skip
     console = Console()
-    console.width = max(console.width, 130)  # one line per row, piped
+    console.width = max(console.width, 200)  # one line per row, piped
     console.print(table)
     if document["inference"]:
-        shared = Table(title="inference sharing the uplinks with the rounds: with / without training")
-        for name in ("selection", "load", "deadline met", "latency mean (ms)", "latency p95 (ms)", "utility"):
+        shared = Table(
+            title="inference sharing the uplinks with the rounds: with / without training; gap: paired per seed"
+        )
+        names = ("selection", "load", "deadline met", "latency mean (ms)", "latency p95 (ms)", "utility")
+        for name in (*names, "gap: latency mean (ms)", "gap: utility"):
             shared.add_column(name, justify="left" if name == "selection" else "right")
         for row in document["inference"]:
             w, wo = row["with_training"], row["without_training"]
@@ -183,5 +186,6 @@ def _print_tables(document: dict[str, Any]) -> None:
                 f"{_cell(w['latency_mean_s'], 1e3, 1)} / {_cell(wo['latency_mean_s'], 1e3, 1)}",
                 f"{_cell(w['latency_p95_s'], 1e3, 1)} / {_cell(wo['latency_p95_s'], 1e3, 1)}",
                 f"{_cell(w['utility_mean'], 1, 4)} / {_cell(wo['utility_mean'], 1, 4)}",
+                _cell(row["gap"]["latency_mean_s"], 1e3, 2), _cell(row["gap"]["utility_mean"], 1, 4),
             )  # fmt: skip
         console.print(shared)

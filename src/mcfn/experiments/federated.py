@@ -161,7 +161,9 @@ def tta_rows(outcomes: Sequence[FederatedOutcome]) -> list[dict[str, Any]]:
 
 
 def inference_rows(outcomes: Sequence[FederatedOutcome]) -> list[dict[str, Any]]:
-    """Per (selection, load > 0): each inference metric with and without the rounds, mean ± CI over seeds."""
+    """Per (selection, load > 0): each inference metric with and without the rounds, mean ± CI over seeds, and
+    ``gap``, the mean ± CI of the per-seed difference (with less without: paired on the same arrivals, so much
+    tighter than the two intervals side by side)."""
     rows = []
     loaded = [o for o in outcomes if o.inference is not None]
     for key in dict.fromkeys((o.selection, o.load) for o in loaded):
@@ -170,5 +172,11 @@ def inference_rows(outcomes: Sequence[FederatedOutcome]) -> list[dict[str, Any]]
         for side in ("with_training", "without_training"):
             metrics = arm[0].inference[side]  # type: ignore[index]
             row[side] = {m: mean_ci(o.inference[side][m] for o in arm).as_dict() for m in metrics}  # type: ignore[index]
+        row["gap"] = {m: mean_ci(_difference(o.inference, m) for o in arm).as_dict() for m in metrics}  # type: ignore[arg-type]
         rows.append(row)
     return rows
+
+
+def _difference(inference: dict[str, dict[str, float | None]], metric: str) -> float | None:
+    with_fl, without = inference["with_training"][metric], inference["without_training"][metric]
+    return None if with_fl is None or without is None else with_fl - without
