@@ -8,7 +8,8 @@ import pytest
 from mcfn.sim.fl_rounds import federated_network
 from mcfn.training import model as mlp
 from mcfn.training.data import load_dataset
-from mcfn.training.federated import FederatedSpec, run_federated, update_bits
+from mcfn.training.federated import run_federated, update_bits
+from mcfn.training.spec import FederatedSpec
 from tests.sim.conftest import small_scenario
 
 

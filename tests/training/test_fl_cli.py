@@ -1,18 +1,22 @@
-"""``mcfn fl run`` as a user runs it."""
+"""``mcfn fl run``: outputs and errors."""
 
 from __future__ import annotations
 
 import json
 
-from tests.cli.test_allocate_cli import mcfn
+import pytest
+
+from tests.conftest import assert_one_line_error, run_cli
 
 
-def test_fl_run_writes_rounds_plots_and_a_summary(tmp_path):
+def test_fl_run_writes_rounds_plots_and_a_summary(tmp_path, capsys):
     out = tmp_path / "fl"
     args = ["fl", "run", "--clients", "4", "--per-round", "2", "--rounds", "2", "--hidden", "32", "--load", "0"]
-    run = mcfn(*args, "--selection", "compute-aware", "--target", "0.3", "--out", str(out), "--json")
-    assert run.returncode == 0, run.stderr
-    document = json.loads(run.stdout)
+    code, stdout, err = run_cli(
+        capsys, *args, "--selection", "compute-aware", "--target", "0.3", "--out", str(out), "--json"
+    )
+    assert code == 0, err
+    document = json.loads(stdout)
     (row,) = document["time_to_accuracy"]
     assert (row["selection"], row["load"], row["seeds"]) == ("compute-aware", 0.0, 1)
     assert document["inference"] == []
@@ -21,10 +25,15 @@ def test_fl_run_writes_rounds_plots_and_a_summary(tmp_path):
     assert len(lines) == 1 + 3  # header, rounds 0 to 2
 
 
-def test_fl_run_bad_input_is_one_line(tmp_path):
-    for bad, word in ((["--selection", "fastest"], "fastest"), (["--uplink", "joint-allocation"], "joint-allocation"),
-                      (["--clients", "3", "--per-round", "4"], "per_round")):  # fmt: skip
-        run = mcfn("fl", "run", *bad, "--out", str(tmp_path))
-        assert run.returncode == 2, run.stderr
-        assert word in run.stderr
-        assert run.stderr.count("\n") == 1
+@pytest.mark.parametrize(
+    ("bad", "word"),
+    [
+        (["--selection", "fastest"], "fastest"),
+        (["--uplink", "joint-allocation"], "joint-allocation"),
+        (["--clients", "3", "--per-round", "4"], "per_round"),
+        (["--load", "-1"], "--load"),
+    ],
+)
+def test_fl_run_bad_input_is_one_line(tmp_path, capsys, bad, word):
+    code, _, err = run_cli(capsys, "fl", "run", *bad, "--out", str(tmp_path))
+    assert_one_line_error(code, err, word)

@@ -60,14 +60,13 @@ def fl_run_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from mcfn.experiments.federated import compare_federated
     from mcfn.network.uplink import JOINT_ALLOCATION, UPLINK_POLICY_NAMES
     from mcfn.orchestration.choice import ORCHESTRATED
     from mcfn.routing import POLICIES
     from mcfn.scenario import default_scenario, load_scenario
     from mcfn.training import model as mlp
     from mcfn.training.data import load_dataset
-    from mcfn.training.federated import FederatedSpec
+    from mcfn.training.spec import FederatedSpec
 
     sharing = [name for name in UPLINK_POLICY_NAMES if name != JOINT_ALLOCATION]
     if uplink not in sharing:
@@ -89,6 +88,8 @@ def fl_run_command(
     if clients > base.terminals.count:
         raise UserInputError(f"--clients {clients} exceeds the scenario's {base.terminals.count} terminals")
     folder = output_folder(out, FILES, force=force)
+    from mcfn.experiments.federated import compare_federated
+
     mlp.use_one_thread()
     data = load_dataset(dataset, seed=seed)
     console = Console(stderr=True)

@@ -24,7 +24,8 @@ from mcfn.sim.model import NetworkModel
 from mcfn.sim.run import prepare
 from mcfn.sim.summary import task_columns
 from mcfn.training.data import Dataset
-from mcfn.training.federated import FederatedSpec, RoundRecord, run_federated, update_bits
+from mcfn.training.federated import run_federated, update_bits
+from mcfn.training.spec import FederatedSpec, RoundRecord
 
 #: Simulated seconds after the rounds end for the inference tasks that arrived during them to finish (assumed:
 #: longer than every default deadline).
