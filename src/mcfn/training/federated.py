@@ -35,6 +35,8 @@ from mcfn.training.spec import FederatedSpec, RoundRecord
 
 
 class RoundTimingLike(Protocol):
+    """What a simulated round reports (:class:`mcfn.sim.fl_rounds.RoundTiming`)."""
+
     round_s: float
     arrived_s: dict[int, float]
     dropped: dict[int, str]
@@ -53,7 +55,8 @@ class RoundNetwork(Protocol):
 
 class NetworkAwareFedAvg(FedAvg):
     """FedAvg whose rounds are chosen by a selection policy and timed on a :class:`RoundNetwork` (module docstring).
-    ``work_flops[c]``: terminal ``c``'s local training work; ``on_round(timing)`` hears every simulated round."""
+    ``work_flops[c]``: terminal ``c``'s local training work; ``on_round(round, chosen, timing)`` hears every simulated
+    round."""
 
     def __init__(
         self,
