@@ -10,6 +10,8 @@ from mcfn import __version__
 from mcfn.cli import (
     agent,
     allocate,
+    fit_accuracy,
+    fl,
     infer,
     load,
     models,
@@ -49,6 +51,8 @@ app.command("load")(load.load_command)
 app.command("run")(run.run_command)
 app.command("sweep")(sweep.sweep_command)
 app.add_typer(scenario.scenario_app, name="scenario")
+app.command("fit-accuracy")(fit_accuracy.fit_accuracy_command)
+app.add_typer(fl.fl_app, name="fl")
 
 
 def _version(value: bool) -> None:

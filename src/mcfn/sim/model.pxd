@@ -53,6 +53,7 @@ cdef class NetworkModel:
     cdef public object joint
     cdef public object deployment
     cdef public set down_stations
+    cdef public object background
     cdef object _policy
     cdef list _flights
     cdef tuple _requests

@@ -77,6 +77,8 @@ from mcfn.sim.world import World, menus
 #: Tile job ids start here (task ids are below): ``TILE_BASE + ((task << 7 | route) << 4 | tile)``, with ``route``
 #: the task's re-route count (at most 100 < 2^7) and ``tile`` below 16.
 TILE_BASE = 1 << 40
+#: Uplink jobs from this id up are a background workload's (:attr:`NetworkModel.background`), not tasks.
+BACKGROUND_BASE = 1 << 56
 
 
 #: Job ids of the deployment's loads and migrations on the wired network start here (:mod:`mcfn.sim.deployment`).
@@ -199,6 +201,9 @@ class NetworkModel:
         #: The deployed state of the nodes (:class:`mcfn.sim.deployment.SimDeployment`), or None: every stage is
         #: loaded wherever it may run, at no memory cost (a scenario without ``deployment``).
         self.deployment = None
+        #: ``uploaded(job, sent_s)`` of a workload that shares the uplinks with job ids from ``BACKGROUND_BASE`` up
+        #: (federated learning's updates, :mod:`mcfn.sim.fl_rounds`); None: none.
+        self.background = None
         #: The flight of every task by its id (the table's row); None once the task has ended.
         self._flights: list[Flight | None] = []
         self._requests = world.requests
@@ -341,6 +346,9 @@ class NetworkModel:
 
     def _uploaded(self, task: int, sent_s: float) -> None:
         """The input has crossed the air interface (``radio_delay_s`` after the upload ended at ``sent_s``)."""
+        if task >= BACKGROUND_BASE:
+            self.background(task, sent_s)
+            return
         self.table.uploaded(task, sent_s - self._flights[task].arrival_s)
         self._first_stage(task)
 
