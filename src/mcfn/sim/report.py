@@ -40,6 +40,9 @@ TABLE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("deadline met (%)", ("deadline_satisfaction",), "%"),
     ("mean accuracy", ("mean_accuracy",), "{:.3f}"),
     ("mean utility", ("mean_utility",), "{:.4f}"),
+    ("energy per task (J)", ("energy", "per_completed_task_j"), "{:.2f}"),
+    ("utility per kJ", ("energy", "utility_per_j"), "kilo"),
+    ("mean power (W)", ("energy", "mean_power_w"), "{:,.0f}"),
     ("stages in cloud (%)", ("cloud_stage_share",), "%"),
     ("mean edge util. (%)", ("mean_edge_utilisation",), "%"),
     ("handovers", ("handovers",), "{:,.0f}"),
@@ -87,6 +90,8 @@ def _format(value: float, fmt: str) -> str:
         return f"{value * 1e3:.1f}"
     if fmt == "%":
         return f"{value * 100:.1f}"
+    if fmt == "kilo":
+        return f"{value * 1e3:.3f}"
     return fmt.format(value)
 
 
@@ -163,7 +168,8 @@ def write_outputs(
     out: Path, scenario_doc: dict[str, Any], runs: Sequence[RunResult], *, tasks_format: TasksFormat = "parquet"
 ) -> list[Path]:
     """Write the per-task records (``tasks.parquet``, or ``tasks.csv``: :mod:`mcfn.sim.task_records`),
-    ``summary.json`` and the three plots into ``out``; returns the paths written."""
+    ``summary.json`` and the four plots into ``out``; returns the paths written."""
+    from mcfn.sim.energy_plot import plot_energy
     from mcfn.sim.plots import plot_comparison
 
     out.mkdir(parents=True, exist_ok=True)
@@ -171,4 +177,5 @@ def write_outputs(
     write_tasks(written[0], runs, tasks_format)
     written[1].write_text(json.dumps(summary_document(scenario_doc, runs), indent=2) + "\n", encoding="utf-8")
     written += plot_comparison(out, runs)
+    written += plot_energy(out, runs)
     return written

@@ -22,9 +22,17 @@ cdef class ComputeServers:
     cdef list _marks
     cdef public Py_ssize_t adverts_sent
     cdef public Py_ssize_t adverts_lost
+    cdef object _on_computed
+    cdef list _dynamic_w
+    cdef list _started
+    cdef list _waiting
+    cdef readonly dict dynamic_j
 
     @cython.locals(station=EqualSharing)
     cpdef submit(self, Py_ssize_t node, Py_ssize_t task, double alone_s)
+    cpdef _finished(self, Py_ssize_t node, Py_ssize_t job, double served_s)
+    @cython.locals(seconds=double)
+    cdef _charge(self, Py_ssize_t node, Py_ssize_t job, double until_s)
     cdef double _uniform(self) except? -1.0
     @cython.locals(
         sim=Simulator, low=double, high=double, jitter=double, now=double, station=EqualSharing, last_s=double, last_done=double,

@@ -45,6 +45,9 @@ cdef class WiredNetwork:
     cdef object _paths_version
     cdef readonly set down_nodes
     cdef readonly set down_links
+    cdef dict _j_per_bit
+    cdef dict _path_j
+    cdef readonly dict sent_j
 
     cpdef path(self, object source, object target)
     cpdef obstacle(self, object path)
