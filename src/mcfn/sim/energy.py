@@ -73,13 +73,14 @@ def link_j_per_bit(topology: Topology, energy: Energy) -> dict[tuple[str, str], 
 
 def _by_task(charges: dict[int, float], tasks: int) -> np.ndarray:
     """Sum job charges into their tasks (a tile job's task from its id, :func:`mcfn.sim.model.tile_job`)."""
-    from mcfn.sim.model import TILE_BASE  # the model imports this module
+    from mcfn.sim.model import tile_job  # the model imports this module
 
+    tile_base = tile_job(0, 0, 0)  # the first tile job id (its constant is C-only when compiled)
     out = np.zeros(tasks)
     if charges:
         jobs = np.fromiter(charges.keys(), dtype=np.int64, count=len(charges))
         joules = np.fromiter(charges.values(), dtype=np.float64, count=len(charges))
-        owner = np.where(jobs >= TILE_BASE, (jobs - TILE_BASE) >> 11, jobs)
+        owner = np.where(jobs >= tile_base, (jobs - tile_base) >> 11, jobs)
         np.add.at(out, owner, joules)
     return out
 

@@ -51,7 +51,7 @@ cdef class WiredNetwork:
 
     cpdef path(self, object source, object target)
     cpdef obstacle(self, object path)
-    @cython.locals(hops=tuple, transfer=_Transfer)
+    @cython.locals(hops=tuple, transfer=_Transfer, hop=_Hop, joules=double)
     cpdef send(self, Py_ssize_t task, object path, double bits, object on_arrival)
     @cython.locals(hop=_Hop, now=double)
     cdef _enter(self, Py_ssize_t task, _Transfer transfer)

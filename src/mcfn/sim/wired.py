@@ -132,7 +132,10 @@ class WiredNetwork:
         hops = self._hops.get(path)
         if hops is None:
             hops = self._hops[path] = self._hops_of(path)
-            self._path_j[path] = sum(self._j_per_bit.get(hop.key, 0.0) for hop in hops)
+            joules = 0.0
+            for hop in hops:
+                joules += self._j_per_bit.get(hop.key, 0.0)
+            self._path_j[path] = joules
         self.sent_j[task] = self.sent_j.get(task, 0.0) + bits * self._path_j[path]
         if not hops:
             on_arrival(task)
