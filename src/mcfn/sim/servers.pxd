@@ -5,6 +5,16 @@ from mcfn.sim.engine cimport Simulator
 from mcfn.sim.sharing cimport EqualSharing
 
 
+cdef class ComputeServers  # declared below; a node's station calls it
+
+
+cdef class _VMs(EqualSharing):
+    cdef ComputeServers _servers
+    cdef Py_ssize_t _node
+
+    cdef _finish(self, Py_ssize_t job, double served_s)
+
+
 @cython.final
 cdef class ComputeServers:
     cdef Simulator _sim
@@ -22,7 +32,7 @@ cdef class ComputeServers:
     cdef list _marks
     cdef public Py_ssize_t adverts_sent
     cdef public Py_ssize_t adverts_lost
-    cdef object _on_computed
+    cdef readonly object _on_computed
     cdef list _dynamic_w
     cdef list _started
     cdef list _waiting
@@ -30,7 +40,8 @@ cdef class ComputeServers:
 
     @cython.locals(station=EqualSharing)
     cpdef submit(self, Py_ssize_t node, Py_ssize_t task, double alone_s)
-    cpdef _finished(self, Py_ssize_t node, Py_ssize_t job, double served_s)
+    @cython.locals(waiting=object)
+    cdef _finished(self, Py_ssize_t node, Py_ssize_t job, double served_s)
     @cython.locals(seconds=double)
     cdef _charge(self, Py_ssize_t node, Py_ssize_t job, double until_s)
     cdef double _uniform(self) except? -1.0

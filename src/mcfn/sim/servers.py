@@ -26,17 +26,28 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from functools import partial
 
 import numpy as np
 
 from mcfn.awareness import AdvertPolicy, AwareView
 from mcfn.compute import Fleet, parallel_slowdown
 from mcfn.sim.engine import Simulator
-from mcfn.sim.sharing import EqualSharing, slowed_by_parallelism
+from mcfn.sim.sharing import EqualRate, EqualSharing, slowed_by_parallelism
 
 #: Uniform draws of the advert stream fetched at once.
 _DRAWS = 1024
+
+
+class _VMs(EqualSharing):
+    """A node's VM station, which tells its servers of every job whose service ended (compiled: a C call)."""
+
+    def __init__(self, sim: Simulator, servers: ComputeServers, node: int, *, rate: EqualRate, slots: int) -> None:
+        super().__init__(sim, rate=rate, on_finish=servers._on_computed, slots=slots)
+        self._servers = servers
+        self._node = node
+
+    def _finish(self, job: int, served_s: float) -> None:
+        self._servers._finished(self._node, job, served_s)
 
 
 class ComputeServers:
@@ -72,10 +83,11 @@ class ComputeServers:
         self._flops_per_vm_s = (1.0 / fleet.seconds_per_flop.mean(axis=1)).tolist()
         self._slots = fleet.vm_slots.tolist()
         self.stations = [
-            EqualSharing(
+            _VMs(
                 sim,
+                self,
+                j,
                 rate=slowed_by_parallelism(parallel_slowdown(np.arange(1, n.vm_slots + 1), n.degradation).tolist()),
-                on_finish=partial(self._finished, j),
                 slots=n.vm_slots,
             )
             for j, n in enumerate(fleet.nodes)
@@ -93,11 +105,12 @@ class ComputeServers:
         """Run ``alone_s`` one-VM seconds of ``task`` on ``node``."""
         self._arrived_s[node] += alone_s
         station = self.stations[node]
-        station.submit(task, alone_s)
-        if station.queued:  # it waits (a VM frees in FIFO order: _finished)
-            self._waiting[node].append(task)
-        else:
+        station.account()  # the ends of service due by now first: then a free VM takes the task at once
+        if station.in_service < self._slots[node]:
             self._started[node][task] = self._sim.now
+        else:  # it waits (a VM frees in FIFO order: _finished)
+            self._waiting[node].append(task)
+        station.submit(task, alone_s)
 
     def _finished(self, node: int, job: int, served_s: float) -> None:
         """``job``'s service on ``node`` ended at ``served_s``: charge its seconds in service; the first waiting
