@@ -157,6 +157,7 @@ def energy_summary(model: NetworkModel, columns: dict[str, np.ndarray], *, horiz
         "total_j": total_j,
         "mean_power_w": total_j / horizon_s if horizon_s > 0 else 0.0,
         "terminals_j": terminals_j,
+        "terminal_per_task_j": terminals_j / columns["status"].size if columns["status"].size else None,
         "servers_j": servers_j,
         "servers_idle_j": idle_j,
         "network_j": network_j,

@@ -41,6 +41,7 @@ TABLE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("mean accuracy", ("mean_accuracy",), "{:.3f}"),
     ("mean utility", ("mean_utility",), "{:.4f}"),
     ("energy per task (J)", ("energy", "per_completed_task_j"), "{:.2f}"),
+    ("terminal energy/task (mJ)", ("energy", "terminal_per_task_j"), "kilo1"),
     ("utility per kJ", ("energy", "utility_per_j"), "kilo"),
     ("mean power (W)", ("energy", "mean_power_w"), "{:,.0f}"),
     ("stages in cloud (%)", ("cloud_stage_share",), "%"),
@@ -92,6 +93,8 @@ def _format(value: float, fmt: str) -> str:
         return f"{value * 100:.1f}"
     if fmt == "kilo":
         return f"{value * 1e3:.3f}"
+    if fmt == "kilo1":
+        return f"{value * 1e3:.1f}"
     return fmt.format(value)
 
 
