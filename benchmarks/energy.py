@@ -35,23 +35,17 @@ from leaf.infrastructure import Link as LeafLink
 from leaf.infrastructure import Node as LeafNode
 from leaf.power import PowerMeter, PowerModelLink, PowerModelNode
 
-from mcfn.awareness import AdvertPolicy
-from mcfn.compute import ComputeNode, Fleet, Kind, Tier
+from mcfn.compute import ComputeNode, Kind, Tier
 from mcfn.compute.power import ServerPower
 from mcfn.network.topology import Link, Topology
+from mcfn.sim.energy import metered_servers
 from mcfn.sim.engine import Simulator
-from mcfn.sim.servers import ComputeServers
 from mcfn.sim.wired import WiredNetwork
 
 SLOTS, IDLE_W, PEAK_W = 4, 60.0, 300.0
 RATE_PER_S, MEAN_WORK_S = 3.0, 1.0
 LINK_BPS, J_PER_BIT, TRANSFER_BITS, TRANSFER_GAP_S = 1e9, 10e-9, 2e8, 0.3
 INTERVALS_S = (1.0, 0.1, 0.01)
-
-
-class _View:
-    def store(self, *fields: float) -> bool:
-        return True
 
 
 def workload(duration_s: float, seed: int) -> tuple[list[float], list[float]]:
@@ -76,15 +70,7 @@ def mcfn_energy(duration_s: float, seed: int) -> dict[str, float]:
     )
     power = ServerPower(idle_w=IDLE_W, peak_w=PEAK_W)
     sim = Simulator(seed=seed)
-    servers = ComputeServers(
-        sim,
-        fleet=Fleet([node]),
-        view=_View(),
-        policy=AdvertPolicy(period_s=1e9, jitter_s=0.0, loss_probability=0.0),
-        delay_to_router_s=np.zeros(1),
-        on_computed=lambda job, served_s: None,
-        dynamic_w_per_vm=[power.dynamic_w_per_vm(SLOTS)],
-    )
+    servers = metered_servers(sim, [node], [power], on_computed=lambda job, served_s: None)
     for job, (at_s, work_s) in enumerate(zip(arrivals, works, strict=True)):
         sim.schedule(at_s, servers.submit, 0, job, work_s)
     topology = Topology(
@@ -160,8 +146,8 @@ def main() -> None:
         print(json.dumps({"mcfn": ours, "leaf": {str(k): v for k, v in theirs.items()}}, indent=2))
         return
     link = f"one {LINK_BPS / 1e9:g} Gb/s link at {J_PER_BIT * 1e9:g} nJ/bit"
-    print(f"one edge server ({SLOTS} VMs, {IDLE_W:g}-{PEAK_W:g} W), Poisson {RATE_PER_S:g}/s, mean work")
-    print(f"{MEAN_WORK_S:g} s; {link}; {args.duration_s:g} s simulated")
+    print(f"one edge server ({SLOTS} VMs, {IDLE_W:g}-{PEAK_W:g} W): Poisson {RATE_PER_S:g} jobs/s of mean work {MEAN_WORK_S:g} s")
+    print(f"{link}; {args.duration_s:g} s simulated")
     print(f"{'':34}{'node (J)':>14}{'vs mcfn':>10}{'link (J)':>14}{'vs mcfn':>10}")
     print(f"{'mcfn, exact integral':34}{ours['node_j']:>14.3f}{'':>10}{ours['link_j']:>14.3f}")
     print(f"{'mcfn, sum over jobs + idle':34}{ours['node_from_jobs_j']:>14.3f}{'':>10}", end="")

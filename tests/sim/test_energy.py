@@ -4,22 +4,15 @@ whole runs (per-task attributed energy plus idle energy equals the nodes' integr
 import numpy as np
 import pytest
 
-from mcfn.awareness import AdvertPolicy
-from mcfn.compute import Fleet
 from mcfn.compute.power import RadioPower, ServerPower, hop_class
 from mcfn.network.topology import Link, Topology
+from mcfn.sim.energy import metered_servers
 from mcfn.sim.engine import Simulator
 from mcfn.sim.records import COMPLETED
 from mcfn.sim.run import simulate
-from mcfn.sim.servers import ComputeServers
 from mcfn.sim.wired import WiredNetwork
 from mcfn.sim.world import build_world
 from tests.sim.conftest import small_scenario, tiled_scenario
-
-
-class _View:
-    def store(self, *fields: float) -> bool:
-        return True
 
 
 def test_one_node_under_constant_load_matches_the_closed_form():
@@ -35,15 +28,7 @@ def test_one_node_under_constant_load_matches_the_closed_form():
     power = ServerPower(idle_w=50.0, peak_w=250.0)
     sim = Simulator(seed=0)
     ended = []
-    servers = ComputeServers(
-        sim,
-        fleet=Fleet([node]),
-        view=_View(),
-        policy=AdvertPolicy(period_s=1e9, jitter_s=0.0, loss_probability=0.0),
-        delay_to_router_s=np.zeros(1),
-        on_computed=lambda job, served_s: ended.append((job, served_s)),
-        dynamic_w_per_vm=[power.dynamic_w_per_vm(node.vm_slots)],
-    )
+    servers = metered_servers(sim, [node], [power], on_computed=lambda job, served_s: ended.append((job, served_s)))
     servers.submit(0, 0, 10.0)
     servers.submit(0, 1, 10.0)
     servers.submit(0, 2, 4.0)  # waits until 10 s, then runs alone to 14 s

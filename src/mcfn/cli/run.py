@@ -28,8 +28,8 @@ def run_command(
         "--policy",
         metavar="NAME",
         help="Policy to compare (repeatable): an orchestrating one (utility-aware, utility-nearest-edge: variant, "
-        "exit, compression and placement per task, weighing terminal, D2D and network placement when terminals compute), "
-        "a routing one (reference variant), or a terminal one (terminal-local, terminal-d2d: needs terminals.compute); "
+        "exit, compression and placement per task; with terminal compute, also terminal, D2D or network), a routing "
+        "one (reference variant), or a terminal one (terminal-local, terminal-d2d: needs terminals.compute); "
         "default: the eight orchestrating and routing ones.",
         show_default=False,
     ),

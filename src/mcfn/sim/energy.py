@@ -23,14 +23,20 @@ the total (the seed's system energy efficiency, §3.2's utility per unit of ener
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mcfn.awareness import AdvertPolicy
+from mcfn.compute import ComputeNode, Fleet
 from mcfn.compute.power import HOP_CLASSES, ServerPower, hop_class
 from mcfn.network.topology import Topology
 from mcfn.scenario.energy import Energy
+from mcfn.sim.engine import Simulator
 from mcfn.sim.records import COMPLETED
+from mcfn.sim.servers import ComputeServers
+from mcfn.sim.sharing import Finished
 from mcfn.sim.wired import link_key
 
 if TYPE_CHECKING:
@@ -49,6 +55,29 @@ ENERGY_COLUMNS = (
 )
 #: The parts of a task's terminal energy (its own radio and device, or a helper's device and the sidelink).
 TERMINAL_PARTS = ("upload_energy_j", "download_energy_j", "device_energy_j", "sidelink_energy_j")
+
+
+class _Unwatched:
+    """A view that takes every advert and keeps none (servers outside a network model)."""
+
+    def store(self, *fields: float) -> bool:
+        return True
+
+
+def metered_servers(
+    sim: Simulator, nodes: Sequence[ComputeNode], powers: Sequence[ServerPower], *, on_computed: Finished
+) -> ComputeServers:
+    """VM stations for ``nodes`` outside a network model (no advert reaches anyone), each job charged at its node's
+    power: for checks of the energy against closed forms and other simulators (``benchmarks/energy.py``)."""
+    return ComputeServers(
+        sim,
+        fleet=Fleet(list(nodes)),
+        view=_Unwatched(),
+        policy=AdvertPolicy(period_s=1e9, jitter_s=0.0, loss_probability=0.0),
+        delay_to_router_s=np.zeros(len(nodes)),
+        on_computed=on_computed,
+        dynamic_w_per_vm=[p.dynamic_w_per_vm(n.vm_slots) for p, n in zip(powers, nodes, strict=True)],
+    )
 
 
 def server_powers(world: World) -> tuple[ServerPower, ...]:
