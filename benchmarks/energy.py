@@ -146,7 +146,8 @@ def main() -> None:
         print(json.dumps({"mcfn": ours, "leaf": {str(k): v for k, v in theirs.items()}}, indent=2))
         return
     link = f"one {LINK_BPS / 1e9:g} Gb/s link at {J_PER_BIT * 1e9:g} nJ/bit"
-    print(f"one edge server ({SLOTS} VMs, {IDLE_W:g}-{PEAK_W:g} W): Poisson {RATE_PER_S:g} jobs/s of mean work {MEAN_WORK_S:g} s")
+    node = f"one edge server ({SLOTS} VMs, {IDLE_W:g}-{PEAK_W:g} W)"
+    print(f"{node}: Poisson {RATE_PER_S:g} jobs/s of mean work {MEAN_WORK_S:g} s")
     print(f"{link}; {args.duration_s:g} s simulated")
     print(f"{'':34}{'node (J)':>14}{'vs mcfn':>10}{'link (J)':>14}{'vs mcfn':>10}")
     print(f"{'mcfn, exact integral':34}{ours['node_j']:>14.3f}{'':>10}{ours['link_j']:>14.3f}")
