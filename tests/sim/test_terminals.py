@@ -75,6 +75,8 @@ def test_a_helper_that_stays_brings_the_result_back(tmp_path):
     assert c["reroutes"][0] == 0
     assert c["delivered"][0] == -1  # through no base station
     assert c["upload_energy_j"][0] == 0
+    assert c["download_energy_j"][0] == 0
+    assert c["energy_j"][0] == pytest.approx(c["device_energy_j"][0] + c["sidelink_energy_j"][0])
 
 
 def _with_local(**changes):

@@ -123,7 +123,7 @@ def task_energy(model: NetworkModel, columns: dict[str, np.ndarray]) -> dict[str
     power = scenario.energy.radio_power(radio.terminal_tx_power_dbm)
     tasks = columns["status"].size
     answer_bits = np.array([o.stages[-1].output_bits for o in model.world.options] + [0.0])[columns["option"]]
-    delivered = columns["status"] == COMPLETED
+    delivered = (columns["status"] == COMPLETED) & (columns["delivered"] >= 0)  # through a base station's downlink
     down_bits = np.where(delivered, answer_bits, 0.0)
     upload = power.upload_j(columns["upload_s"])
     download = power.download_j(down_bits / radio.downlink_bps, down_bits)

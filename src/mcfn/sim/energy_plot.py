@@ -1,10 +1,10 @@
 """``energy.png``: each policy's energy per completed task, split into its parts, and its terminals' share.
 
-Left: the run's energy over its completed tasks, stacked as the terminals' radio, the servers' load-dependent energy,
-the network and the servers' idle energy (its share per completed task), each part's mean over the seeds; the error
-bar is the 95 % confidence interval of the total over the seeds (Student t). Right: the terminals' radio energy per
-task (mJ), mean over the seeds with its interval. Every bar is recomputed from ``tasks.parquet`` and
-``summary.json``.
+Left: the run's energy over its completed tasks, stacked as the terminals' (radio, device, sidelink), the servers'
+load-dependent energy, the network and the servers' idle energy (its share per completed task), each part's mean over
+the seeds; the error bar is the 95 % confidence interval of the total over the seeds (Student t). Right: the
+terminals' energy per task (mJ), mean over the seeds with its interval. Every bar is recomputed from
+``tasks.parquet`` and ``summary.json``.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from mcfn.experiments.stats import CONFIDENCE, mean_ci
+from mcfn.sim.energy import TERMINAL_PARTS
 from mcfn.sim.records import COMPLETED
 from mcfn.sim.report import by_policy
 from mcfn.sim.run import RunResult
 
 #: Stacked parts: label, and the per-run joules of that part.
 _PARTS = (
-    ("terminal radio", lambda run: run.columns["upload_energy_j"].sum() + run.columns["download_energy_j"].sum()),
+    ("terminals (radio, device, sidelink)", lambda run: _terminal_j(run).sum()),
     ("servers, busy", lambda run: run.columns["compute_energy_j"].sum()),
     ("network", lambda run: run.summary["energy"]["network_j"]),
     ("servers, idle", lambda run: run.summary["energy"]["servers_idle_j"]),
@@ -52,19 +53,11 @@ def plot_energy(out: Path, runs: Sequence[RunResult]) -> list[Path]:
     left.set_ylabel("energy per completed task (J)")
     left.set_title("Energy per completed task")
     left.legend(fontsize="small")
-    radio = [
-        mean_ci(
-            [
-                1e3 * float(np.mean(run.columns["upload_energy_j"] + run.columns["download_energy_j"]))
-                for run in groups[n]
-            ]
-        )
-        for n in names
-    ]
+    radio = [mean_ci([1e3 * float(np.mean(_terminal_j(run))) for run in groups[n]]) for n in names]
     errors = [r.half_width or 0.0 for r in radio]
     right.bar(x, [r.mean or 0.0 for r in radio], 0.6, yerr=errors, capsize=4, color="tab:green")
     right.set_xticks(x, names, rotation=45, ha="right")
-    right.set_ylabel("terminal radio energy per task (mJ)")
+    right.set_ylabel("terminal energy per task (mJ)")
     right.set_title("At the terminal")
     fig.suptitle(over)
     fig.tight_layout()
@@ -72,6 +65,11 @@ def plot_energy(out: Path, runs: Sequence[RunResult]) -> list[Path]:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return [path]
+
+
+def _terminal_j(run: RunResult) -> np.ndarray:
+    """Each task's energy at the terminals: radio, device and sidelink."""
+    return sum(run.columns[name] for name in TERMINAL_PARTS)
 
 
 def _completed(run: RunResult) -> int:
