@@ -16,7 +16,8 @@ COMPILED_SOURCES := $(COMPILED) $(COMPILED:.pxd=.py) $(shell find src/mcfn -name
 OUT ?= results
 # make demo: every policy on 5 seeds of 120 simulated seconds (the tasks of one 600 s run), so the table's means
 # come with 95 % confidence intervals and the ranking's paired gaps are resolved; then two policies under each
-# uplink (the seed's allocation and three sharing rules). About 60 s, 82 s and 7 s on two shared cores.
+# uplink (the seed's allocation and three sharing rules); then where a phone's task runs (its NPU, a helper over
+# D2D, the edge, the cloud: examples/sim_terminals.yaml). About 60 s, 82 s, 15 s and 7 s on two shared cores.
 DEMO_SEEDS ?= 5
 DEMO_DURATION_S ?= 120
 
@@ -37,9 +38,12 @@ demo: install
 	$(BIN)/mcfn run --out $(OUT)/uplinks --force --policy utility-aware --policy compute-aware --uplink joint-allocation \
 		--uplink equal-bandwidth --uplink equal-rate --uplink min-total-time \
 		--seeds $(DEMO_SEEDS) --duration-s $(DEMO_DURATION_S) --jobs 2
+	$(BIN)/mcfn run examples/sim_terminals.yaml --out $(OUT)/terminals --force --policy terminal-local \
+		--policy terminal-d2d --policy nearest-edge --policy cloud-only --policy utility-aware --seeds 2 --jobs 2
 	$(BIN)/mcfn reproduce fig3 --out $(OUT) --force
 	$(BIN)/mcfn reproduce fig4 --out $(OUT) --force
 	@echo "Simulation: $(OUT)/run/ (summary.json, tasks.parquet, *.png); uplinks compared: $(OUT)/uplinks/"
+	@echo "Local, D2D, edge and cloud execution (latency, accuracy, energy): $(OUT)/terminals/"
 	@echo "Seed figures: $(OUT)/fig3.png $(OUT)/fig4.png (tables: $(OUT)/fig3.csv $(OUT)/fig4.csv)"
 
 lint: install

@@ -88,11 +88,13 @@ def check_policies(policies: Sequence[str]) -> None:
     """Raise :class:`ValueError` naming the first of ``policies`` that is neither an orchestrating nor a routing
     policy, and the valid names."""
     from mcfn.orchestration.choice import ORCHESTRATED
+    from mcfn.orchestration.placement import TERMINAL_POLICIES
     from mcfn.routing import POLICIES
 
     for name in policies:
-        if name not in POLICIES and name not in ORCHESTRATED:
-            raise ValueError(f"unknown policy {name!r}; valid: {', '.join([*ORCHESTRATED, *POLICIES])}")
+        if name not in POLICIES and name not in ORCHESTRATED and name not in TERMINAL_POLICIES:
+            valid = ", ".join([*ORCHESTRATED, *POLICIES, *TERMINAL_POLICIES])
+            raise ValueError(f"unknown policy {name!r}; valid: {valid}")
 
 
 def plan(

@@ -28,7 +28,9 @@ def run_command(
         "--policy",
         metavar="NAME",
         help="Policy to compare (repeatable): an orchestrating one (utility-aware, utility-nearest-edge: variant, "
-        "exit, compression and placement per task) or a routing one (reference variant); default: all eight.",
+        "exit, compression and placement per task; with terminal compute, also terminal, D2D or network), a routing "
+        "one (reference variant), or a terminal one (terminal-local, terminal-d2d: needs terminals.compute); "
+        "default: the eight orchestrating and routing ones.",
         show_default=False,
     ),
     uplink: list[str] = typer.Option(

@@ -94,11 +94,13 @@ class Sweep:
 
     def __init__(self, doc: SweepDoc, base: dict[str, Any]) -> None:
         from mcfn.orchestration.choice import ORCHESTRATED
+        from mcfn.orchestration.placement import TERMINAL_POLICIES
         from mcfn.routing import POLICIES
 
+        known = [*ORCHESTRATED, *POLICIES, *TERMINAL_POLICIES]
         for name in doc.policies:
-            if name not in POLICIES and name not in ORCHESTRATED:
-                raise SweepError(f"policies: unknown policy {name!r}; valid: {', '.join([*ORCHESTRATED, *POLICIES])}")
+            if name not in known:
+                raise SweepError(f"policies: unknown policy {name!r}; valid: {', '.join(known)}")
         self.fields = tuple(doc.grid)
         self.points = tuple(itertools.product(*doc.grid.values()))
         self.policies = tuple(dict.fromkeys(doc.policies))

@@ -23,7 +23,9 @@ The network's numbers and their sources:
   a cycle (Intel, "Introduction to Intel Deep Learning Boost on Second Generation Intel Xeon Scalable Processors",
   2019): 5.12e11 FLOP/s; 4 VMs a server (assumed), the seed's degradation ``d = 0.1`` (Fig. 4's range, assumed);
 - cloud: the region's share for these cells is one NVIDIA A100 split into its 7 MIG instances (datasheet: up to 7;
-  312 TFLOPS FP16 tensor dense, so 4.46e13 FLOP/s a slice; 40 GB, so ~5 GB a slice);
+  312 TFLOPS FP16 tensor dense, so 4.46e13 FLOP/s a slice; 40 GB, so ~5 GB a slice); it draws 400 W at full load
+  (the datasheet's SXM4 maximum power) and 50 W idle (assumed); the edge servers keep the scenario's default power
+  (60 W idle, 300 W at full load, assumed from SPECpower_ssj2008 results of 2-socket servers);
 - cloud round trip: 30 ms beyond the base station (backhaul 0.5 ms + core 2 ms + WAN 12.5 ms each way): commercial
   5G round trips to Internet servers measure 31–34 ms (Ookla's measurements of US operators, as reported by
   TotalTele), and only 29 % of users reach the nearest cloud region within 10 ms against 58 % an edge server
@@ -44,7 +46,7 @@ terminals:
   mobility: {model: random-waypoint, speed_mps: [0.5, 15.0], pause_s: 5}
 compute:
   edge: {kind: cpu, peak_flops_per_s: 5.12e+11, memory_bytes: 3.2e+10, vm_slots: 4, degradation: 0.1}
-  cloud: {kind: gpu, peak_flops_per_s: 4.46e+13, memory_bytes: 5.0e+9, vm_slots: 7}
+  cloud: {kind: gpu, peak_flops_per_s: 4.46e+13, memory_bytes: 5.0e+9, vm_slots: 7, idle_w: 50, peak_w: 400}
 awareness: {period_s: 0.1, jitter_s: 0.01, loss_probability: 0.01}
 services:
   - name: classify

@@ -16,9 +16,12 @@ from pydantic import Field, ValidationError, model_validator
 
 from mcfn.allocation.problem import MBIT, AccuracyCurve
 from mcfn.compute.node import ComputeNode, Kind, OpClass, Tier
+from mcfn.compute.power import ServerPower
 from mcfn.models.zoo import PUBLISHED_TOP1, PUBLISHED_TOP1_INT8, load_zoo_graph
 from mcfn.network.topology.builders import HexSpec
 from mcfn.network.uplink import UPLINK_POLICY_NAMES
+from mcfn.scenario.energy import Energy
+from mcfn.scenario.terminal import TerminalCompute
 from mcfn.validation import StrictModel, validation_message
 
 Positive = Annotated[float, Field(gt=0)]
@@ -111,6 +114,7 @@ class Terminals(StrictModel):
     mobility: Mobility = RandomWaypointMobility()
     step_s: Positive = 1.0
     hotspot: Hotspot | None = None
+    compute: TerminalCompute | None = None
 
     @model_validator(mode="after")
     def _hotspot_moves(self) -> Terminals:
@@ -134,6 +138,20 @@ class Server(StrictModel):
     memory_bytes: Positive
     vm_slots: Annotated[int, Field(ge=1)] = 1
     degradation: NonNegative = 0.0
+    #: Power when idle and at full load (:class:`mcfn.compute.power.ServerPower`). Defaults assumed, in the range of
+    #: 2-socket servers' SPECpower_ssj2008 results (idle about a fifth of the peak).
+    idle_w: NonNegative = 60.0
+    peak_w: NonNegative = 300.0
+
+    @model_validator(mode="after")
+    def _idle_below_peak(self) -> Server:
+        if self.idle_w > self.peak_w:
+            raise ValueError(f"idle_w {self.idle_w:g} exceeds peak_w {self.peak_w:g}")
+        return self
+
+    def power(self) -> ServerPower:
+        """This class's power model."""
+        return ServerPower(idle_w=self.idle_w, peak_w=self.peak_w)
 
     def node(self, node_id: str, tier: Tier) -> ComputeNode:
         """The compute node of this class named ``node_id`` on ``tier``."""
@@ -191,14 +209,16 @@ class StageDoc(StrictModel):
     output_bits: NonNegative
     memory_bytes: NonNegative = 0.0
     activation_bytes: NonNegative = 0.0
-    on: tuple[Literal["edge", "cloud"], ...] = ("edge", "cloud")
+    on: tuple[Literal["edge", "cloud", "terminal"], ...] = ("edge", "cloud")
     tiles: Annotated[int, Field(ge=1, le=16)] = 1
     halo: NonNegative = 0.0
 
     @model_validator(mode="after")
     def _somewhere(self) -> StageDoc:
         if not self.on:
-            raise ValueError("'on' must name at least one of edge, cloud")
+            raise ValueError("'on' must name at least one of edge, cloud, terminal")
+        if "terminal" in self.on and (len(self.on) > 1 or self.tiles > 1):
+            raise ValueError("a stage 'on: [terminal]' runs on one terminal only: no other tier, no tiles")
         return self
 
 
@@ -211,7 +231,7 @@ class Split(StrictModel):
 
     stages: Annotated[int, Field(ge=1, le=16)] | None = None
     tiers: tuple[Place, ...] | None = None
-    on: tuple[Place, ...] | None = None
+    on: tuple[Place | Literal["terminal"], ...] | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> Split:
@@ -221,7 +241,9 @@ class Split(StrictModel):
             if self.tiers not in (("edge",), ("cloud",), ("edge", "cloud")):
                 raise ValueError(f"tiers must be [edge], [cloud] or [edge, cloud] (in that order), got {self.tiers}")
         if self.on is not None and not self.on:
-            raise ValueError("'on' must name at least one of edge, cloud")
+            raise ValueError("'on' must name at least one of edge, cloud, terminal")
+        if self.on is not None and "terminal" in self.on and len(self.on) > 1:
+            raise ValueError("'on: [terminal]' runs on one terminal only: no other tier")
         return self
 
     @property
@@ -455,12 +477,14 @@ class Scenario(StrictModel):
     drain_s: NonNegative = 60.0
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
     utility_weight: Probability = 0.5
+    energy_weight: NonNegative = 0.0
     max_reroutes: Annotated[int, Field(ge=0, le=100)] = 2
     network: Network = Network()
     radio: Radio = Radio()
     terminals: Terminals = Terminals()
     compute: Compute = Compute()
     awareness: Awareness = Awareness()
+    energy: Energy = Energy()
     services: Annotated[tuple[Service, ...], Field(min_length=1)]
     failures: tuple[Failure, ...] = ()
     deployment: Deployment | None = None
@@ -496,14 +520,23 @@ class Scenario(StrictModel):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"service name {twice[0]!r} appears twice")
-        nodes = {"edge": cells, "cloud": 0 if self.compute.cloud is None else 1}
+        nodes = {"edge": cells, "cloud": 0 if self.compute.cloud is None else 1, "terminal": 1}
         edges = self.compute.edges or (self.compute.edge,)
+        device = self.terminals.compute
         memory = {
             "edge": max(server.memory_bytes for server in edges[:cells]),
             "cloud": 0.0 if self.compute.cloud is None else self.compute.cloud.memory_bytes,
+            "terminal": 0.0 if device is None else device.profile.memory_bytes,
         }
         for s in self.services:
             for v in s.all_variants:
+                local = [("terminal" in stage.on) for stage in v.stages]
+                if any(local) and (device is None or not all(local) or v is s):
+                    raise ValueError(
+                        f"service {s.name} variant {v.label}: a variant runs on the terminal with all its stages "
+                        "'on: [terminal]', as one of the service's 'variants' (not its reference), and needs "
+                        "terminals.compute"
+                    )
                 for k, stage in enumerate(v.stages):
                     where = f"service {s.name} variant {v.label} stage {k}"
                     largest = max(memory[tier] for tier in stage.on)

@@ -54,6 +54,7 @@ cdef class NetworkModel:
     cdef public object deployment
     cdef public set down_stations
     cdef public object background
+    cdef public object terminals
     cdef object _policy
     cdef list _flights
     cdef tuple _requests
@@ -76,9 +77,11 @@ cdef class NetworkModel:
     cdef Py_ssize_t _max_reroutes
 
     @cython.locals(
-        flight=Flight, option=Py_ssize_t, compression=double, share=double, uplink_bps=double, upload_s=double
+        flight=Flight, option=Py_ssize_t
     )
     cpdef _arrive(self, Py_ssize_t service, Py_ssize_t terminal, double scale)
+    @cython.locals(compression=double, share=double, uplink_bps=double, upload_s=double, now=double)
+    cpdef _offload(self, Py_ssize_t task, Flight flight, Py_ssize_t station, object decided)
     @cython.locals(flight=Flight, nodes=list, paths=list, stage=Route, j=Py_ssize_t)
     cpdef bint _plan(self, Py_ssize_t task, StagedRoute route) except -1
     @cython.locals(flight=Flight)

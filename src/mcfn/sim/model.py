@@ -67,6 +67,7 @@ from mcfn.routing import Policy, SplitRequest
 from mcfn.routing.router import Router, StagedRoute
 from mcfn.sim.access import NO_SERVICE_REASON, RadioAccess
 from mcfn.sim.arrivals import Arrivals
+from mcfn.sim.energy import link_j_per_bit, server_powers
 from mcfn.sim.engine import Simulator
 from mcfn.sim.joint_uplink import JointUplinks
 from mcfn.sim.records import TaskTable
@@ -170,7 +171,9 @@ class NetworkModel:
         self.table = TaskTable(stages=world.max_stages)
         self.view = AwareView(world.fleet)
         self.router = Router(topology=world.topology, catalog=world.catalog, view=self.view)
-        self.wired = WiredNetwork(sim, world.topology, on_blocked=self.reroute)
+        self.wired = WiredNetwork(
+            sim, world.topology, on_blocked=self.reroute, j_per_bit=link_j_per_bit(world.topology, scenario.energy)
+        )
         #: The stations' seed §3.2 allocation under ``joint-allocation``, else None.
         self.joint = (
             JointUplinks(sim, world, on_finish=self._uploaded)
@@ -196,6 +199,9 @@ class NetworkModel:
             ),
             delay_to_router_s=core[vertices],
             on_computed=self._computed,
+            dynamic_w_per_vm=[
+                p.dynamic_w_per_vm(n.vm_slots) for p, n in zip(server_powers(world), world.fleet.nodes, strict=True)
+            ],
         )
         self.down_stations: set[int] = set()
         #: The deployed state of the nodes (:class:`mcfn.sim.deployment.SimDeployment`), or None: every stage is
@@ -233,6 +239,9 @@ class NetworkModel:
         self._radio_delay_s = scenario.radio.radio_delay_s
         self._downlink_bps = scenario.radio.downlink_bps
         self._max_reroutes = scenario.max_reroutes
+        #: The terminals' devices and batteries (:mod:`mcfn.sim.terminals`), set by the caller when the scenario has
+        #: terminal compute; None: terminals do not compute.
+        self.terminals = None
         self.arrivals = Arrivals(sim, scenario, on_arrival=self._arrive)
 
     # --- arrivals --------------------------------------------------------------------------------------------
@@ -243,21 +252,33 @@ class NetworkModel:
         option = self._reference[service]
         flight = Flight(service, option, terminal, station, scale, now)
         self._flights.append(flight)  # at index task: ids count arrivals
+        decided = None
+        if self.terminals is not None:
+            decided = self.terminals.arrive(task, service, terminal, station)
+            if decided is True:  # it runs on the terminals (or failed: an empty battery)
+                return
         if station < 0:  # NO_SERVICE: the terminal is outside coverage
             self.fail(task, NO_SERVICE_REASON)
             return
+        self._offload(task, flight, station, decided)
+
+    def _offload(self, task: int, flight: Flight, station: int, decided: object) -> None:
+        """Route ``task`` from ``station`` and start its upload; ``decided``: the orchestrator's choice already made
+        for it (:mod:`mcfn.sim.terminals`), or None."""
         if station in self.down_stations:
             self.fail(task, f"serving base station {self.world.stations[station]} is down")
             return
+        now = self.sim.now
+        service, terminal = flight.service, flight.terminal
         uplink_bps = self.access.uplink_bps(terminal, station)
         if self.chooser is None:
             upload_s = self._radio_delay_s + self._data_bits[service] / uplink_bps  # as the uplink stands now
             route = self.router.route_stages(
-                self._requests[option][station], self._policy, now_s=now, elapsed_s=upload_s
+                self._requests[flight.option][station], self._policy, now_s=now, elapsed_s=upload_s
             )
             compression = 1.0
         else:
-            choice = self.chooser.choose(service, station, uplink_bps, now)
+            choice = self.chooser.choose(service, station, uplink_bps, now) if decided is None else decided
             route, compression = choice.route, choice.compression
             flight.option = choice.option
         if not self._plan(task, route):
@@ -349,7 +370,10 @@ class NetworkModel:
         if task >= BACKGROUND_BASE:
             self.background(task, sent_s)
             return
-        self.table.uploaded(task, sent_s - self._flights[task].arrival_s)
+        flight = self._flights[task]
+        self.table.uploaded(task, sent_s - flight.arrival_s)
+        if self.terminals is not None:
+            self.terminals.uploaded(flight.terminal, sent_s - flight.arrival_s)
         self._first_stage(task)
 
     def _first_stage(self, task: int) -> None:
@@ -495,6 +519,36 @@ class NetworkModel:
         flight = self._flights[task]
         self._flights[task] = None
         self.table.complete(task, self.sim.now, flight.station, flight.compute_s)
+        if self.terminals is not None:
+            self.terminals.received(flight.terminal, self._output_bits[flight.option][-1])
+
+    # --- tasks on the terminals (mcfn.sim.terminals) ----------------------------------------------------------
+    def flight(self, task: int) -> Flight | None:
+        """The flight of ``task``, None once it has ended."""
+        return self._flights[task]
+
+    def finish_on_terminal(self, task: int) -> None:
+        """``task``'s result is at its terminal, computed there or by a helper: it completes (delivered through no
+        base station)."""
+        flight = self._flights[task]
+        self._flights[task] = None
+        self.table.complete(task, self.sim.now, -1, flight.compute_s)
+
+    def offload_again(self, task: int, reason: str) -> None:
+        """Offload ``task`` afresh from its terminal's serving station after what kept it on the terminals failed
+        (``reason``), counting a re-route; or fail it with ``reason`` when it has none left or no service."""
+        flight = self._flights[task]
+        if self.table.reroutes[task] >= self._max_reroutes:
+            self.fail(task, reason)
+            return
+        station = self.access.serving[flight.terminal]
+        if station < 0:
+            self.fail(task, f"{reason}; {NO_SERVICE_REASON}")
+            return
+        self.table.reroutes[task] += 1
+        flight.option = self._reference[flight.service]
+        flight.ingress = flight.station = station
+        self._offload(task, flight, station, None)
 
     # --- endings and re-routing ------------------------------------------------------------------------------
     def fail(self, task: int, reason: str) -> None:
@@ -536,7 +590,7 @@ class NetworkModel:
     def interrupt_compute(self, node: int) -> list[int]:
         """Take every task (and tile job) off a compute node that went down; returns them (compute time so far is
         counted: for a tile, its stage's longest tile so far)."""
-        tasks = self.servers.stations[node].drop_all()
+        tasks = self.servers.drop_all(node)
         now = self.sim.now
         for task in tasks:
             if task >= TILE_BASE:

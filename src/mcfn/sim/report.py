@@ -40,6 +40,10 @@ TABLE_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("deadline met (%)", ("deadline_satisfaction",), "%"),
     ("mean accuracy", ("mean_accuracy",), "{:.3f}"),
     ("mean utility", ("mean_utility",), "{:.4f}"),
+    ("energy per task (J)", ("energy", "per_completed_task_j"), "{:.2f}"),
+    ("terminal energy/task (mJ)", ("energy", "terminal_per_task_j"), "kilo1"),
+    ("utility per kJ", ("energy", "utility_per_j"), "kilo"),
+    ("mean power (W)", ("energy", "mean_power_w"), "{:,.0f}"),
     ("stages in cloud (%)", ("cloud_stage_share",), "%"),
     ("mean edge util. (%)", ("mean_edge_utilisation",), "%"),
     ("handovers", ("handovers",), "{:,.0f}"),
@@ -101,6 +105,10 @@ def _format(value: float, fmt: str) -> str:
         return f"{value * 100:.1f}"
     if fmt == "MB":
         return f"{value / 1e6:,.1f}"
+    if fmt == "kilo":
+        return f"{value * 1e3:.3f}"
+    if fmt == "kilo1":
+        return f"{value * 1e3:.1f}"
     return fmt.format(value)
 
 
@@ -177,9 +185,10 @@ def write_outputs(
     out: Path, scenario_doc: dict[str, Any], runs: Sequence[RunResult], *, tasks_format: TasksFormat = "parquet"
 ) -> list[Path]:
     """Write the per-task records (``tasks.parquet``, or ``tasks.csv``: :mod:`mcfn.sim.task_records`),
-    ``summary.json`` and the three plots (and ``deployment.png`` when the runs have a deployment) into ``out``;
+    ``summary.json`` and the four plots (and ``deployment.png`` when the runs have a deployment) into ``out``;
     returns the paths written."""
     from mcfn.sim.deployment_plots import plot_deployment
+    from mcfn.sim.energy_plot import plot_energy
     from mcfn.sim.plots import plot_comparison
 
     out.mkdir(parents=True, exist_ok=True)
@@ -189,4 +198,5 @@ def write_outputs(
     written += plot_comparison(out, runs)
     if all("deployment" in run.summary for run in runs):
         written += plot_deployment(out, runs)
+    written += plot_energy(out, runs)
     return written

@@ -22,13 +22,16 @@ import numpy as np
 
 from mcfn.experiments.workers import progress_queue, worker_pool
 from mcfn.orchestration.choice import ORCHESTRATED
+from mcfn.orchestration.placement import TERMINAL_FALLBACK, TERMINAL_POLICIES
 from mcfn.routing import make_policy
 from mcfn.scenario import Deployment, Scenario
 from mcfn.sim.deployment import SimDeployment
+from mcfn.sim.energy import energy_summary, task_energy
 from mcfn.sim.engine import Simulator
 from mcfn.sim.failures import Failures
 from mcfn.sim.model import NetworkModel
 from mcfn.sim.summary import summarise, task_columns
+from mcfn.sim.terminals import TerminalCompute, terminal_summary
 from mcfn.sim.world import build_world
 
 #: The longest stretch of simulated time between two chances to report progress: a long run (days simulated)
@@ -63,16 +66,23 @@ class RunResult:
 def prepare(scenario: Scenario, policy: str) -> NetworkModel:
     """The model of ``scenario`` under ``policy``, on a simulator at time 0, its failures scheduled: a routing policy
     (:data:`mcfn.routing.POLICIES`: every task served by its service's reference variant) or an orchestrating one
-    (:data:`mcfn.orchestration.ORCHESTRATED`).
+    (:data:`mcfn.orchestration.ORCHESTRATED`), or one that keeps tasks on the terminals
+    (:data:`mcfn.orchestration.placement.TERMINAL_POLICIES`, with ``terminals.compute``).
 
     Everything that can be wrong with a valid scenario file beyond its fields (a trace of too few terminals, a
     failure of an unknown node) is found here, before any time is simulated.
     """
     sim = Simulator(seed=scenario.seed)
-    routing = make_policy(ORCHESTRATED.get(policy, policy), sim.stream("policy"))
+    if policy in TERMINAL_POLICIES and scenario.terminals.compute is None:
+        raise ValueError(f"policy {policy} runs tasks on terminals: the scenario needs terminals.compute")
+    routing_name = TERMINAL_FALLBACK if policy in TERMINAL_POLICIES else ORCHESTRATED.get(policy, policy)
+    routing = make_policy(routing_name, sim.stream("policy"))
     model = NetworkModel(sim, build_world(scenario), policy=routing, orchestrated=policy in ORCHESTRATED)
     if scenario.deployment is not None:
         SimDeployment(model, scenario.deployment, orchestrated=policy in ORCHESTRATED)
+    if scenario.terminals.compute is not None:
+        mode = None if policy in ORCHESTRATED else TERMINAL_POLICIES.get(policy, ())
+        model.terminals = TerminalCompute(model, mode=mode)
     Failures(model, scenario.failures)
     return model
 
@@ -100,9 +110,12 @@ def simulate(
     columns = task_columns(model)
     if model.deployment is not None:
         columns.update(model.deployment.columns(model.table.count))
+    columns.update(task_energy(model, columns))
     summary = summarise(model, columns, horizon_s=sim.now)
     if model.deployment is not None:
         summary["deployment"] = model.deployment.summary(columns)
+    summary["energy"] = energy_summary(model, columns, horizon_s=sim.now)
+    summary["terminals"] = terminal_summary(model, columns)
     summary["policy"] = label or policy
     summary["uplink_policy"] = scenario.radio.uplink_policy
     summary["seed"] = scenario.seed

@@ -5,6 +5,16 @@ from mcfn.sim.engine cimport Simulator
 from mcfn.sim.sharing cimport EqualSharing
 
 
+cdef class ComputeServers  # declared below; a node's station calls it
+
+
+cdef class _VMs(EqualSharing):
+    cdef ComputeServers _servers
+    cdef Py_ssize_t _node
+
+    cdef _finish(self, Py_ssize_t job, double served_s)
+
+
 @cython.final
 cdef class ComputeServers:
     cdef Simulator _sim
@@ -22,9 +32,18 @@ cdef class ComputeServers:
     cdef list _marks
     cdef public Py_ssize_t adverts_sent
     cdef public Py_ssize_t adverts_lost
+    cdef readonly object _on_computed
+    cdef list _dynamic_w
+    cdef list _started
+    cdef list _waiting
+    cdef readonly dict dynamic_j
 
     @cython.locals(station=EqualSharing)
     cpdef submit(self, Py_ssize_t node, Py_ssize_t task, double alone_s)
+    @cython.locals(waiting=object)
+    cdef _finished(self, Py_ssize_t node, Py_ssize_t job, double served_s)
+    @cython.locals(seconds=double)
+    cdef _charge(self, Py_ssize_t node, Py_ssize_t job, double until_s)
     cdef double _uniform(self) except? -1.0
     @cython.locals(
         sim=Simulator, low=double, high=double, jitter=double, now=double, station=EqualSharing, last_s=double, last_done=double,

@@ -24,17 +24,30 @@ same order, as one ``Generator`` call per draw.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from mcfn.awareness import AdvertPolicy, AwareView
 from mcfn.compute import Fleet, parallel_slowdown
 from mcfn.sim.engine import Simulator
-from mcfn.sim.sharing import EqualSharing, slowed_by_parallelism
+from mcfn.sim.sharing import EqualRate, EqualSharing, slowed_by_parallelism
 
 #: Uniform draws of the advert stream fetched at once.
 _DRAWS = 1024
+
+
+class _VMs(EqualSharing):
+    """A node's VM station, which tells its servers of every job whose service ended (compiled: a C call)."""
+
+    def __init__(self, sim: Simulator, servers: ComputeServers, node: int, *, rate: EqualRate, slots: int) -> None:
+        super().__init__(sim, rate=rate, on_finish=servers._on_computed, slots=slots)
+        self._servers = servers
+        self._node = node
+
+    def _finish(self, job: int, served_s: float) -> None:
+        self._servers._finished(self._node, job, served_s)
 
 
 class ComputeServers:
@@ -48,9 +61,18 @@ class ComputeServers:
         view: AwareView,
         policy: AdvertPolicy,
         delay_to_router_s: np.ndarray,
-        on_computed: Callable[[int], None],
+        on_computed: Callable[[int, float], None],
+        dynamic_w_per_vm: Sequence[float] | None = None,
     ) -> None:
+        """``dynamic_w_per_vm[j]``: node ``j``'s power per VM in service (default 0: no energy)."""
         self._sim = sim
+        self._on_computed = on_computed
+        self._dynamic_w = [0.0] * len(fleet) if dynamic_w_per_vm is None else list(dynamic_w_per_vm)
+        #: Each node's jobs in service and when their service began; its jobs waiting for a VM, in FIFO order.
+        self._started: list[dict[int, float]] = [{} for _ in range(len(fleet))]
+        self._waiting: list[deque[int]] = [deque() for _ in range(len(fleet))]
+        #: Load-dependent energy (J) of every job that has been in service, by job id (module docstring).
+        self.dynamic_j: dict[int, float] = {}
         self._store = view.store
         self._policy = policy
         self._rng = sim.stream("adverts")
@@ -61,13 +83,14 @@ class ComputeServers:
         self._flops_per_vm_s = (1.0 / fleet.seconds_per_flop.mean(axis=1)).tolist()
         self._slots = fleet.vm_slots.tolist()
         self.stations = [
-            EqualSharing(
+            _VMs(
                 sim,
+                self,
+                j,
                 rate=slowed_by_parallelism(parallel_slowdown(np.arange(1, n.vm_slots + 1), n.degradation).tolist()),
-                on_finish=on_computed,
                 slots=n.vm_slots,
             )
-            for n in fleet.nodes
+            for j, n in enumerate(fleet.nodes)
         ]
         self.down = [False] * len(fleet)
         self._arrived_s = [0.0] * len(fleet)
@@ -82,7 +105,43 @@ class ComputeServers:
         """Run ``alone_s`` one-VM seconds of ``task`` on ``node``."""
         self._arrived_s[node] += alone_s
         station = self.stations[node]
+        station.account()  # the ends of service due by now first: then a free VM takes the task at once
+        if station.in_service < self._slots[node]:
+            self._started[node][task] = self._sim.now
+        else:  # it waits (a VM frees in FIFO order: _finished)
+            self._waiting[node].append(task)
         station.submit(task, alone_s)
+
+    def _finished(self, node: int, job: int, served_s: float) -> None:
+        """``job``'s service on ``node`` ended at ``served_s``: charge its seconds in service; the first waiting
+        job takes its VM then."""
+        self._charge(node, job, served_s)
+        waiting = self._waiting[node]
+        if waiting:
+            self._started[node][waiting.popleft()] = served_s
+        self._on_computed(job, served_s)
+
+    def _charge(self, node: int, job: int, until_s: float) -> None:
+        seconds = until_s - self._started[node].pop(job)
+        self.dynamic_j[job] = self.dynamic_j.get(job, 0.0) + seconds * self._dynamic_w[node]
+
+    def drop_all(self, node: int) -> list[int]:
+        """Take every job off ``node`` (it failed); returns them. The jobs in service are charged until now."""
+        jobs = self.stations[node].drop_all()
+        now = self._sim.now
+        for job in list(self._started[node]):
+            if job in jobs:
+                self._charge(node, job, now)
+        self._waiting[node].clear()
+        return jobs
+
+    def close(self) -> None:
+        """At the end of the run: charge the jobs still in service until now (call once)."""
+        now = self._sim.now
+        for node, started in enumerate(self._started):
+            self.stations[node].account()
+            for job in list(started):
+                self._charge(node, job, now)
 
     def _uniform(self) -> float:
         """The advert stream's next uniform in [0, 1), as ``Generator.random()`` would draw it."""

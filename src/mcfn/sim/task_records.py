@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from mcfn.orchestration.placement import PLACES
+from mcfn.sim.energy import ENERGY_COLUMNS
 from mcfn.sim.records import STATUS_NAMES
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ TASKS_FORMATS: tuple[TasksFormat, ...] = ("parquet", "csv")
 _TIMES = ("arrival_s", "end_s", "latency_s", "upload_s", "compute_s")
 #: Columns whose values seldom repeat: stored byte-stream split (each byte of the floats together, which zstd
 #: compresses), not as dictionaries; every other column is dictionary encoded.
-_UNIQUE = (*_TIMES, "utility")
+_UNIQUE = (*_TIMES, "utility", *ENERGY_COLUMNS)
 #: Rows per Parquet row group (each group holds its own dictionaries).
 ROW_GROUP = 1 << 20
 
@@ -99,6 +101,9 @@ def run_table(run: RunResult, stages: int) -> pa.Table:
         "accuracy_source": _names(c["option"], options[:, 2]),
         "utility": _floats(c["utility"]),
         "reroutes": pa.array(c["reroutes"]),
+        "placement": _names(c["placement"], PLACES),
+        "helper": pa.array(c["helper"], mask=c["helper"] < 0),
+        **{name: _floats(c[name]) for name in ENERGY_COLUMNS},
     }
     for k in range(stages):
         codes = stage_node[:, k] if k < stage_node.shape[1] else np.full(n, -1, dtype=np.int16)

@@ -45,10 +45,13 @@ cdef class WiredNetwork:
     cdef object _paths_version
     cdef readonly set down_nodes
     cdef readonly set down_links
+    cdef dict _j_per_bit
+    cdef dict _path_j
+    cdef readonly dict sent_j
 
     cpdef path(self, object source, object target)
     cpdef obstacle(self, object path)
-    @cython.locals(hops=tuple, transfer=_Transfer)
+    @cython.locals(hops=tuple, transfer=_Transfer, hop=_Hop, joules=double)
     cpdef send(self, Py_ssize_t task, object path, double bits, object on_arrival)
     @cython.locals(hop=_Hop, now=double)
     cdef _enter(self, Py_ssize_t task, _Transfer transfer)

@@ -10,6 +10,11 @@ link's station tells its network directly: compiled, a C call).
 
 Links and nodes can go down (:mod:`mcfn.sim.failures`): a transfer that reaches a down element, or whose link
 goes down under it, is handed to ``on_blocked`` with a reason.
+
+Energy (:mod:`mcfn.sim.energy`): with ``j_per_bit`` (joules per bit of each link, by its key), every transfer
+charges its job ``bits`` times the joules per bit of its whole path when it is sent (:attr:`WiredNetwork.sent_j`);
+a link's own energy is its joules per bit times the bits it carried (its station's ``work_done``). The two sums
+agree whenever every transfer that was sent got through.
 """
 
 from __future__ import annotations
@@ -69,8 +74,20 @@ class _Transfer:
 class WiredNetwork:
     """The topology's links as sharing stations; carries transfers along node paths."""
 
-    def __init__(self, sim: Simulator, topology: Topology, *, on_blocked: Blocked) -> None:
+    def __init__(
+        self,
+        sim: Simulator,
+        topology: Topology,
+        *,
+        on_blocked: Blocked,
+        j_per_bit: dict[tuple[str, str], float] | None = None,
+    ) -> None:
+        """``j_per_bit``: each link's joules per bit, by :func:`link_key` (default: no energy)."""
         self._sim = sim
+        self._j_per_bit = j_per_bit or {}
+        self._path_j: dict[tuple[str, ...], float] = {}
+        #: Network energy (J) charged to every job that sent bits, by job id (module docstring).
+        self.sent_j: dict[int, float] = {}
         self._topology = topology
         self._blocked = on_blocked
         self._passed_event = self._passed  # one bound method for every empty transfer's hop, not one per hop
@@ -115,6 +132,11 @@ class WiredNetwork:
         hops = self._hops.get(path)
         if hops is None:
             hops = self._hops[path] = self._hops_of(path)
+            joules = 0.0
+            for hop in hops:
+                joules += self._j_per_bit.get(hop.key, 0.0)
+            self._path_j[path] = joules
+        self.sent_j[task] = self.sent_j.get(task, 0.0) + bits * self._path_j[path]
         if not hops:
             on_arrival(task)
             return

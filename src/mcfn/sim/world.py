@@ -58,6 +58,11 @@ class World:
     def max_stages(self) -> int:
         return max(len(o.stages) for o in self.options)
 
+    def is_local(self, option: int) -> bool:
+        """Whether option ``option`` runs on a terminal (its stages ``on: [terminal]``: :mod:`mcfn.sim.terminals`),
+        not routed."""
+        return self.options[option].stages[0].on == ("terminal",)
+
     def reference(self, service: int) -> int:
         """The option id of ``service``'s reference variant, final exit (what fixed-variant policies run)."""
         return self.service_options[service][0]
@@ -96,6 +101,8 @@ def build_world(scenario: Scenario) -> World:
         first += len(service)
     instances = {}
     for option in options:
+        if option.stages[0].on == ("terminal",):  # runs on a terminal, never routed
+            continue
         name = scenario.services[option.service].name
         for k, stage in enumerate(option.stages):
             instances[stage_service_id(name, option.label, k)] = [n for tier in stage.on for n in tiers[tier]]
@@ -157,7 +164,8 @@ def menus(world: World) -> tuple[Menu, ...]:
         tier: [j for j, node in enumerate(fleet.nodes) if node.tier.value == tier] for tier in ("edge", "cloud")
     }
     built = []
-    for s, ids in enumerate(world.service_options):
+    for s, every in enumerate(world.service_options):
+        ids = tuple(o for o in every if not world.is_local(o))
         service = scenario.services[s]
         options = [world.options[o] for o in ids]
         built.append(
