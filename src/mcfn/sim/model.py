@@ -78,11 +78,9 @@ from mcfn.sim.world import World, menus
 #: Tile job ids start here (task ids are below): ``TILE_BASE + ((task << 7 | route) << 4 | tile)``, with ``route``
 #: the task's re-route count (at most 100 < 2^7) and ``tile`` below 16.
 TILE_BASE = 1 << 40
-#: Uplink jobs from this id up are a background workload's (:attr:`NetworkModel.background`), not tasks.
+#: Jobs from this id up are no task's: uplink jobs of a background workload (:attr:`NetworkModel.background`) and,
+#: from ``LOAD_BASE`` up, the deployment's loads and migrations on the wired network (:mod:`mcfn.sim.deployment`).
 BACKGROUND_BASE = 1 << 56
-
-
-#: Job ids of the deployment's loads and migrations on the wired network start here (:mod:`mcfn.sim.deployment`).
 LOAD_BASE = 1 << 60
 
 
