@@ -49,7 +49,7 @@ import itertools
 import logging
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -66,6 +66,7 @@ from mcfn.runtime.controller import Controller
 from mcfn.runtime.launch import Launcher, ProcessLauncher
 from mcfn.runtime.plan import ModelPlan, plan_balanced, plan_over_tiers
 from mcfn.runtime.timing import Player
+from mcfn.runtime.tls import TlsFiles
 from mcfn.validation import StrictModel, validation_message
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,17 @@ class _Model(StrictModel):
     latency: dict[Tier, str] = Field(default_factory=dict)
 
 
+class _TlsFiles(StrictModel):
+    ca: str
+    cert: str
+    key: str
+
+
+class _AgentTls(StrictModel):
+    cert: str
+    key: str
+
+
 class AgentEntry(StrictModel):
     """One agent of a runtime scenario: its node, the models whose stages it hosts, its worker pool, and the Ray
     resources its actor asks for under ``mcfn serve --ray-address`` (:mod:`mcfn.runtime.ray_launcher`)."""
@@ -100,6 +112,8 @@ class AgentEntry(StrictModel):
     resources: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     #: CPUs its Ray actor asks for (default: one per worker).
     cpus: Annotated[float, Field(ge=0)] | None = None
+    #: Its own TLS certificate and key (default: the cluster's ``runtime.tls`` ones).
+    tls: _AgentTls | None = None
 
 
 class _Runtime(StrictModel):
@@ -111,6 +125,8 @@ class _Runtime(StrictModel):
     max_attempts: Annotated[int, Field(ge=1)] = 3
     models: Annotated[dict[str, _Model], Field(min_length=1)]
     agents: Annotated[list[AgentEntry], Field(min_length=1)]
+    tls: _TlsFiles | None = None
+    stage_times_cache: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -127,6 +143,11 @@ class RuntimeScenario:
     policy: str
     advert_period_s: float
     max_attempts: int
+    #: The controller's TLS files, and each agent's (:mod:`mcfn.runtime.tls`); ``None``: plain TCP.
+    tls: TlsFiles | None = None
+    agent_tls: dict[str, TlsFiles] = field(default_factory=dict)
+    #: Folder where agents keep their stages' measured times (:mod:`mcfn.runtime.stage_times`); ``None``: none.
+    stage_times_cache: str | None = None
 
 
 def parse_runtime_scenario(document: Any, *, folder: str | Path = ".") -> RuntimeScenario:
@@ -177,7 +198,33 @@ def parse_runtime_scenario(document: Any, *, folder: str | Path = ".") -> Runtim
         policy=runtime.policy,
         advert_period_s=runtime.advert_period_s,
         max_attempts=runtime.max_attempts,
+        **_tls(runtime, Path(folder)),
+        stage_times_cache=None if runtime.stage_times_cache is None else str(Path(folder) / runtime.stage_times_cache),
     )
+
+
+def _tls(runtime: _Runtime, folder: Path) -> dict[str, Any]:
+    """The controller's and the agents' TLS files (paths from ``folder``); :class:`ScenarioError` naming a missing
+    file, or agent certificates without the cluster's ``runtime.tls``."""
+    if runtime.tls is None:
+        with_tls = [agent.node for agent in runtime.agents if agent.tls is not None]
+        if with_tls:
+            raise ScenarioError(f"runtime.agents: {with_tls} give TLS files but runtime.tls (the CA) is not set")
+        return {"tls": None, "agent_tls": {}}
+    ca = str(folder / runtime.tls.ca)
+    controller = TlsFiles(ca=ca, cert=str(folder / runtime.tls.cert), key=str(folder / runtime.tls.key))
+    agents = {
+        agent.node: controller
+        if agent.tls is None
+        else TlsFiles(ca=ca, cert=str(folder / agent.tls.cert), key=str(folder / agent.tls.key))
+        for agent in runtime.agents
+    }
+    for where, files in [("runtime.tls", controller), *((f"runtime.agents[{n}].tls", f) for n, f in agents.items())]:
+        try:
+            files.client_context()
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
+    return {"tls": controller, "agent_tls": agents}
 
 
 def _services(
@@ -298,6 +345,7 @@ class LocalCluster:
             ingress=runtime.ingress,
             keys=self.keys,
             hosted={node: hosted_stages(runtime, node) for node in self.node_ids},
+            tls=runtime.tls,
             policy=runtime.policy,
             max_attempts=runtime.max_attempts,
         )
@@ -453,4 +501,6 @@ def agent_spec(
         resources=dict(entry.resources),
         cpus=entry.workers if entry.cpus is None else entry.cpus,
         supervised=supervised,
+        stage_times_cache=runtime.stage_times_cache,
+        tls=runtime.agent_tls.get(node_id),
     )

@@ -59,6 +59,7 @@ import numpy as np
 from mcfn.awareness.advert import Advert
 from mcfn.awareness.view import AwareView
 from mcfn.compute.ids import ServiceCatalog
+from mcfn.compute.node import Work
 from mcfn.routing import POLICIES, Policy, Router, SplitRequest, Stage, StagedRoute, make_policy
 from mcfn.routing.chain import route_stages_optimal
 from mcfn.routing.scenario import Scenario
@@ -67,8 +68,10 @@ from mcfn.runtime.auth import AGENT, CLIENT, AuthError, ClusterKeys
 from mcfn.runtime.channel import REJECTED, Channel, RemoteError, ServerStats, serve
 from mcfn.runtime.link import IDEAL, LinkProfile
 from mcfn.runtime.messages import AdvertFields, Failed, Hello, Hop, Infer, LinkFields, Result, Run, parse_fields
-from mcfn.runtime.plan import ModelPlan
+from mcfn.runtime.plan import ModelPlan, StagePlan
 from mcfn.runtime.pool import IDLE_S, Address, ChannelPool
+from mcfn.runtime.stage_times import calibrated_work
+from mcfn.runtime.tls import TlsFiles
 from mcfn.runtime.wire import FrameError, Message
 
 #: The exact chain placement, beside the router's greedy policies.
@@ -170,8 +173,10 @@ class Controller:
         max_attempts: int = 3,
         start_timeout_s: float = START_TIMEOUT_S,
         idle_s: float = IDLE_S,
+        tls: TlsFiles | None = None,
     ) -> None:
         scenario.router().require_base_station(ingress)
+        self._tls = tls
         self._scenario = scenario
         self._plans = dict(plans)
         self._fingerprints = {model: plan.fingerprint() for model, plan in plans.items()}
@@ -187,7 +192,9 @@ class Controller:
         self._max_attempts = max_attempts
         self._agents: dict[str, _Agent] = {}
         self._sessions: set[asyncio.Task[Any]] = set()
-        self._pool = ChannelPool(credential=keys.agents.controller(), idle_s=idle_s)
+        self._pool = ChannelPool(
+            credential=keys.agents.controller(), idle_s=idle_s, tls=None if tls is None else tls.client_context()
+        )
         self._pending: dict[str, _Pending] = {}
         self._admissions: dict[str, Admission] = {}
         self._suspects: set[str] = set()  # failed to start a stage in time: passed over until they advertise again
@@ -196,8 +203,9 @@ class Controller:
         self.stats = ServerStats()
 
     async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> asyncio.Server:
-        """Listen for agents and clients (loopback by default)."""
-        return await serve(self._tracked, keys=self._keys.keyring(), host=host, port=port, stats=self.stats)
+        """Listen for agents and clients (loopback by default; over TLS if the controller has its files)."""
+        tls = None if self._tls is None else self._tls.server_context()
+        return await serve(self._tracked, keys=self._keys.keyring(), host=host, port=port, stats=self.stats, tls=tls)
 
     async def stop(self) -> None:
         """Drop every connection at once, as a crashed controller process would (close the server first): the
@@ -350,6 +358,10 @@ class Controller:
             raise FrameError(
                 f"agent {hello.node} hosts stages {sorted(hello.stages)}; the scenario gives it {sorted(expected)}"
             )
+        if not set(hello.stage_s) <= expected:
+            raise FrameError(
+                f"agent {hello.node} gives times of stages {sorted(set(hello.stage_s) - expected)} it does not host"
+            )
 
     async def _update(self, node_id: str | None, agent: _Agent | None) -> None:
         async with self._changed:
@@ -399,6 +411,7 @@ class Controller:
                     "speed_flops_per_s": float(self.view.speed_flops_per_s[j]),
                     "arrival_flops_per_s": float(self.view.arrival_flops_per_s[j]),
                     "advert_age_s": float(ages[j]) if np.isfinite(ages[j]) else None,
+                    "stage_s": dict(agent.hello.stage_s),
                 }
             )
         models = sorted(self._plans)
@@ -497,7 +510,10 @@ class Controller:
         request = SplitRequest(
             ingress=self._ingress,
             data_bits=plan.input_bits,
-            stages=tuple(Stage(service_id=s.service_id, work=s.work, output_bits=s.output_bits) for s in plan.stages),
+            stages=tuple(
+                Stage(service_id=s.service_id, work=self._work(s, hosts[s.service_id]), output_bits=s.output_bits)
+                for s in plan.stages
+            ),
             deadline_s=budget_s,
         )
         now = asyncio.get_running_loop().time()
@@ -514,6 +530,15 @@ class Controller:
         if policy != OPTIMAL:
             router.record(route)
         return route
+
+    def _work(self, stage: StagePlan, hosts: list[str]) -> Work:
+        """``stage``'s work as the router charges it on ``hosts``: scaled to the times its agents measured
+        (:func:`~mcfn.runtime.stage_times.calibrated_work`), the plan's where none did."""
+        measured = [(n, self._agents[n].hello.stage_s.get(stage.service_id)) for n in hosts]
+        measured = [(n, seconds) for n, seconds in measured if seconds is not None]
+        fleet = self._scenario.fleet
+        rows = fleet.seconds_per_flop[[fleet.index[n] for n, _ in measured]]
+        return calibrated_work(stage.work, rows, [seconds for _, seconds in measured])
 
     async def _run(
         self, plan: ModelPlan, route: StagedRoute, tensor: np.ndarray, deadline: float, *, relay: bool
