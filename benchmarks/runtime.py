@@ -69,14 +69,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import multiprocessing
 import os
 import signal
 import socket
 import statistics
 import struct
-import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -355,32 +353,36 @@ async def link_accuracy() -> tuple[float, float, float]:
     return on_loop, on_plane, link.transfer_s(len(encode(blob)))
 
 
-def measure(name: str, folder: Path) -> tuple[Path, float]:
-    """A per-layer latency table of ``name`` on one CPU thread (:func:`mcfn.runtime.timing.measure_table`: each
-    layer's share of the node-by-node time, scaled to a whole forward pass), written to ``folder``; the file and
-    the model's speed, its FLOPs over that forward pass."""
+def model_speed(name: str) -> float:
+    """The speed of ``name`` on one CPU thread here (what an agent has): its FLOPs over the median of five whole
+    forward passes, after two."""
     import torch
 
     from mcfn.models.zoo import load_zoo_graph
-    from mcfn.runtime.timing import measure_table
+    from mcfn.runtime.models import build
 
     torch.set_num_threads(1)
-    table = measure_table(name)
-    path = folder / f"{name}.cpu1.latency.json"
-    path.write_text(json.dumps(table.to_json_dict()), encoding="utf-8")
-    return path, load_zoo_graph(name).total_flops / sum(table.node_latency_s.values())
+    model, x = build(name, seed=0)
+    times = []
+    with torch.no_grad():
+        for i in range(7):
+            started = time.perf_counter()
+            model(x)
+            if i >= 2:
+                times.append(time.perf_counter() - started)
+    return load_zoo_graph(name).total_flops / statistics.median(times)
 
 
-def scenario(model: str, wan_bps: float, flops_per_s: float, table: Path | None) -> dict:
+def scenario(model: str, wan_bps: float, flops_per_s: float, *, measure_stages: bool) -> dict:
     """bs0 - edge0 over 1 Gbit/s; bs0 - agg - cloud with the WAN hop at ``wan_bps``; ``model`` planned over the
-    edge and cloud tiers (with ``table`` timing the layers of both, if given), the edge agent emulating a
-    processor ``EDGE_SLOWDOWN`` times slower."""
+    edge and cloud tiers at one speed per model, the edge agent emulating a processor ``EDGE_SLOWDOWN`` times
+    slower; the agents measure their stages at start (``measure_stages``) or not (the router then charges the
+    plan's FLOPs at the nodes' speed)."""
 
     def node(speed: float) -> dict:
         throughput = dict.fromkeys(("conv", "matmul", "elementwise", "other"), speed)
         return {"kind": "cpu", "throughput_flops_per_s": throughput, "memory_bytes": 8e9, "vm_slots": 1}
 
-    latency = {} if table is None else {"edge": str(table), "cloud": str(table)}
     return {
         "topology": {
             "nodes": [
@@ -402,7 +404,8 @@ def scenario(model: str, wan_bps: float, flops_per_s: float, table: Path | None)
         "runtime": {
             "ingress": "bs0",
             "policy": "optimal",
-            "models": {model: {"deadline_s": 10.0, "latency": latency}},
+            "measure_stages": measure_stages,
+            "models": {model: {"deadline_s": 10.0}},
             "agents": [
                 {"node": "edge0", "models": [model], "slowdown": EDGE_SLOWDOWN},
                 {"node": "cloud", "models": [model]},
@@ -411,17 +414,13 @@ def scenario(model: str, wan_bps: float, flops_per_s: float, table: Path | None)
     }
 
 
-async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: int) -> dict[str, object]:
-    """Median predicted and actual latency (and their compute and network parts) of ``requests`` in a row (medians:
-    other work on this machine slows some requests down)."""
-    plan = runtime.plans[model]
-    async with LocalCluster(runtime, token=SECRET) as cluster:
-        await cluster.wait_ready(timeout_s=180)
-        client = Client(*cluster.address, token=KEYS.client_token, timeout_s=60)
-        x = np.random.default_rng(0).standard_normal(plan.input.shape).astype(np.float32)
-        await client.infer(model, x)  # warm the connections
-        replies = [await client.infer(model, x) for _ in range(requests)]
-        await client.close()
+async def served(cluster: LocalCluster, client: Client, model: str, requests: int) -> dict[str, object]:
+    """Median predicted and actual latency (and their compute and network parts) of ``requests`` of ``model`` in a
+    row (medians: other work on this machine slows some requests down)."""
+    plan = cluster.runtime.plans[model]
+    x = np.random.default_rng(0).standard_normal(plan.input.shape).astype(np.float32)
+    await client.infer(model, x)  # warm the connections
+    replies = [await client.infer(model, x) for _ in range(requests)]
 
     def median(key: str) -> float:
         return statistics.median(sum(stage[key] for stage in r.fields["stages"]) for r in replies)
@@ -436,6 +435,17 @@ async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: in
         "compute": median("compute_s") / median("predicted_compute_s"),
         "network": median("network_s") / median("predicted_network_s"),
     }
+
+
+async def predicted_vs_actual(runtime: RuntimeScenario, models: list[str], requests: int) -> list[dict[str, object]]:
+    """:func:`served` for each of ``models`` on a local cluster of ``runtime``."""
+    async with LocalCluster(runtime, token=SECRET) as cluster:
+        await cluster.wait_ready(timeout_s=300)
+        client = Client(*cluster.address, token=KEYS.client_token, timeout_s=60)
+        try:
+            return [await served(cluster, client, model, requests) for model in models]
+        finally:
+            await client.close()
 
 
 def _serve_echo_forever(ports: Any, loop: str | None = None) -> None:
@@ -502,35 +512,57 @@ def ray_vs_channel(rounds: int) -> list[dict[str, float]]:
     ]
 
 
+PREDICTION_HEADER = (
+    f"{'predicted (ms)':>15} {'actual (ms)':>12} {'actual/pred':>12} {'best/pred':>10} {'compute a/p':>12} "
+    f"{'network a/p':>12}"
+)
+
+
+def _prediction_columns(row: dict[str, Any]) -> str:
+    ratio = row["actual_s"] / row["predicted_s"]
+    return (
+        f"{row['predicted_s'] * 1e3:>15.2f} {row['actual_s'] * 1e3:>12.2f} {ratio:>12.2f} "
+        f"{row['best_s'] / row['predicted_s']:>10.2f} {row['compute']:>12.2f} {row['network']:>12.2f}"
+    )
+
+
 def report_predictions(requests: int) -> None:
-    """Section 3: predicted vs actual latency of each model, bandwidth and way of timing the layers."""
+    """Section 3: predicted vs actual latency of each model and bandwidth, with and without the agents' stage
+    times; then every model of the example cluster."""
     print(
         f"3. predicted vs actual end-to-end latency, real plans (optimal over edge and cloud, edge "
-        f"{EDGE_SLOWDOWN:g}x slower; policy optimal); layers timed by one speed per model or a per-layer table"
+        f"{EDGE_SLOWDOWN:g}x slower; policy optimal); compute charged as the plan's FLOPs at one speed per model "
+        f"(model) or as the stage times the agents measured at start (agents)"
     )
     print(
         f"{'WAN':>10} {'model':>16} {'timing':>7} {'GFLOP/s':>8} {'placement':>12} {'edge layers':>11} "
-        f"{'tensors':>8} {'predicted (ms)':>15} {'actual (ms)':>12} {'actual/pred':>12} {'best/pred':>10} "
-        f"{'compute a/p':>12} {'network a/p':>12}"
+        f"{'tensors':>8} {PREDICTION_HEADER}"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        for model in MODELS:
-            table, speed = measure(model, Path(folder))
-            for bandwidth in BANDWIDTHS_BPS:
-                for timing in ("model", "layers"):
-                    runtime = parse_runtime_scenario(
-                        scenario(model, bandwidth, speed, table if timing == "layers" else None)
-                    )
-                    row = event_loop.run(predicted_vs_actual(runtime, model, requests))
-                    ratio = row["actual_s"] / row["predicted_s"]
-                    print(
-                        f"{bandwidth / 1e6:>6g} Mb/s {model:>16} {timing:>7} {speed / 1e9:>8.1f} {row['nodes']:>12} "
-                        f"{row['edge_layers']:>11.0%} {row['crossing']:>8} {row['predicted_s'] * 1e3:>15.2f} "
-                        f"{row['actual_s'] * 1e3:>12.2f} {ratio:>12.2f} {row['best_s'] / row['predicted_s']:>10.2f} "
-                        f"{row['compute']:>12.2f} "
-                        f"{row['network']:>12.2f}",
-                        flush=True,
-                    )
+    ratios = []
+    for model in MODELS:
+        speed = model_speed(model)
+        for bandwidth in BANDWIDTHS_BPS:
+            for timing in ("model", "agents"):
+                runtime = parse_runtime_scenario(scenario(model, bandwidth, speed, measure_stages=timing == "agents"))
+                (row,) = event_loop.run(predicted_vs_actual(runtime, [model], requests))
+                if timing == "agents":
+                    ratios.append(row["actual_s"] / row["predicted_s"])
+                print(
+                    f"{bandwidth / 1e6:>6g} Mb/s {model:>16} {timing:>7} {speed / 1e9:>8.1f} {row['nodes']:>12} "
+                    f"{row['edge_layers']:>11.0%} {row['crossing']:>8} {_prediction_columns(row)}",
+                    flush=True,
+                )
+    runtime = parse_runtime_scenario(read_yaml(EXAMPLE, ValueError), folder=EXAMPLE.parent)
+    models = sorted(runtime.plans)
+    rows = event_loop.run(predicted_vs_actual(runtime, models, requests))
+    print(f"   the example cluster ({EXAMPLE.name}, agents' stage times):")
+    print(f"{'model':>16} {'placement':>18} {'stages':>6} {PREDICTION_HEADER}")
+    for model, row in zip(models, rows, strict=True):
+        ratios.append(row["actual_s"] / row["predicted_s"])
+        stages = len(runtime.plans[model].stages)
+        print(f"{model:>16} {row['nodes']:>18} {stages:>6} {_prediction_columns(row)}")
+    inside = sum(0.85 <= r <= 1.15 for r in ratios)
+    print(f"   with the agents' stage times: {inside} of {len(ratios)} within 0.85-1.15 (goal: all)")
 
 
 def report_transport(rounds: int) -> None:

@@ -137,3 +137,45 @@ def test_a_tls_client_to_a_plaintext_server_is_told_so(tls):
     server = BlockingServer(_blocking_echo, keys=KEYS.keyring())
     with server, pytest.raises(AuthError, match=r"failed: .*\(does the other end use TLS\?\)"):
         blocking.connect(*server.address, credential=CLIENT, timeout_s=5, tls=tls["client"].client_context())
+
+
+def test_a_tls_cluster_serves_a_split_request_and_refuses_a_plaintext_client_with_the_reason(tls, tmp_path):
+    """Controller, agents and client all over TLS (the stage crosses from edge0 to the cloud agent, the result
+    goes back to the controller); a client without TLS gets the reason within the challenge bound."""
+    pytest.importorskip("torch")
+    from mcfn.runtime.client import Client
+    from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
+    from mcfn.runtime.controller import InferError
+    from mcfn.runtime.models import TINY
+    from tests.runtime.conftest import CLIENT_TOKEN, SECRET
+    from tests.runtime.test_cluster import local_output, scenario_document
+
+    node = tls["node"]
+    document = scenario_document(
+        models={TINY: {"tiers": ["edge", "cloud"], "split": "balanced", "deadline_s": 10.0}},
+        agents=[{"node": "edge0", "models": [TINY]}, {"node": "cloud", "models": [TINY]}],
+        tls={"ca": node.ca, "cert": node.cert, "key": node.key},
+    )
+    runtime = parse_runtime_scenario(document, folder=tmp_path)
+    x = np.random.default_rng(4).standard_normal((1, 3, 32, 32)).astype(np.float32)
+
+    async def scenario():
+        async with LocalCluster(runtime, token=SECRET) as cluster:
+            await cluster.wait_ready(timeout_s=60)
+            client = Client(*cluster.address, token=CLIENT_TOKEN, tls=tls["client"].client_context())
+            reply = await client.infer(TINY, x)
+            status = await client.status()
+            await client.close()
+            plain = Client(*cluster.address, token=CLIENT_TOKEN, timeout_s=10)
+            started = time.perf_counter()
+            with pytest.raises(InferError, match="it expects TLS") as refused:
+                await plain.infer(TINY, x)
+            await plain.close()
+        return reply, status, refused.value, time.perf_counter() - started
+
+    reply, status, refused, took_s = run(scenario(), timeout_s=120)
+    assert [stage["node"] for stage in reply.fields["stages"]] == ["edge0", "cloud"]
+    assert np.abs(reply.output - local_output(TINY, x)).max() <= 1e-5
+    assert all(agent["stage_s"] for agent in status["agents"])  # measured at start, over TLS to the controller
+    assert "\n" not in str(refused)
+    assert took_s < 3.0

@@ -13,10 +13,12 @@ again. At most ``workers`` stages compute at once (threads: torch
 releases the GIL in its kernels); at most ``max_queue`` more wait, and a request beyond that is refused at once
 rather than left to miss its deadline. Every ``advert_period_s`` (± jitter, :class:`~mcfn.awareness.AdvertPolicy`)
 it tells the controller its backlog in FLOPs, busy workers, measured speed and arrival rate — the L0 metrics of an
-:class:`~mcfn.awareness.Advert`. If the controller goes away (even mid-frame) the agent keeps trying to register
-again, so a restarted agent or controller rejoins. An agent of a local cluster exits when its parent process is
-gone; a standalone one (``mcfn agent``, on a machine of its own) serves until it is stopped. Its hello carries the
-fingerprint of each plan it hosts, so the controller refuses an agent that made its plans from another scenario.
+:class:`~mcfn.awareness.Advert` — and what each of its stages takes (measured at start, then the median of the
+latest runs: :mod:`mcfn.runtime.stage_times`). If the controller goes away (even mid-frame) the agent keeps trying
+to register again, so a restarted agent or controller rejoins. An agent of a local cluster exits when its parent
+process is gone; a standalone one (``mcfn agent``, on a machine of its own) serves until it is stopped. Its hello
+carries the fingerprint of each plan it hosts, so the controller refuses an agent that made its plans from another
+scenario.
 
 Stages travel on the data plane of :mod:`mcfn.runtime.blocking`: the agent serves each connection in a thread of
 its own (accepting or refusing a ``run`` there), a worker thread computes the stage and then sends its output on
@@ -51,7 +53,7 @@ from mcfn.runtime.messages import Failed, Result, Run, StageReport, parse_fields
 from mcfn.runtime.plan import ModelPlan, StagePlan, build_parts, run_part, run_stage
 from mcfn.runtime.pool import IDLE_S, BlockingPool
 from mcfn.runtime.slots import DeadlineSlots
-from mcfn.runtime.stage_times import cached_stage_times, hardware_fingerprint, measure_stage_times
+from mcfn.runtime.stage_times import StageTimes, cached_stage_times, hardware_fingerprint, measure_stage_times
 from mcfn.runtime.tls import TlsFiles
 from mcfn.runtime.wire import FrameError, Message
 
@@ -101,8 +103,9 @@ class AgentSpec:
     #: End when the process that started the agent is gone (an agent of a local cluster); a standalone agent
     #: (``mcfn agent``) serves until it is stopped.
     supervised: bool = True
-    #: Folder where the agent keeps the times of its stages measured at start, by hardware and plans
-    #: (:mod:`mcfn.runtime.stage_times`; ``None``: measure at every start).
+    #: Measure the hosted stages at start and give the times to the controller (:mod:`mcfn.runtime.stage_times`),
+    #: keeping them in folder ``stage_times_cache`` by hardware and plans (``None``: measure at every start).
+    measure_stages: bool = True
     stage_times_cache: str | None = None
     #: The agent's TLS files (:mod:`mcfn.runtime.tls`): it serves and connects over TLS; ``None``: plain TCP.
     tls: TlsFiles | None = None
@@ -140,7 +143,9 @@ class Agent:
             for name, stage in self._stages.items():
                 run_part(self._modules[name], stage, {t.name: torch.zeros(t.shape) for t in stage.receives})
         #: Seconds of one run of each hosted stage here, as this agent computes it (its slowdown included).
-        self.stage_s = {name: seconds * spec.slowdown for name, seconds in self._measured_stage_times().items()}
+        measured = self._measured_stage_times() if spec.measure_stages else {}
+        self.stage_s = {name: seconds * spec.slowdown for name, seconds in measured.items()}
+        self._stage_times = StageTimes(self.stage_s)
         # Threads (made as needed) for every request the agent may hold, computing or queued for it, and for
         # MAX_SENDING more sending outputs on; ``workers`` of them compute at once.
         self._pool = ThreadPoolExecutor(
@@ -322,6 +327,7 @@ class Agent:
         with self._lock:
             self._done_flops += stage.flops
             self._done_s += compute_s
+        self._stage_times.observe(stage.service_id, compute_s)
         return output, queue_s, compute_s
 
     def _compute(self, name: str, tensors: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float]:
@@ -397,6 +403,7 @@ class Agent:
             "busy_workers": busy,
             "speed_flops_per_s": self._speed_flops_per_s,
             "arrival_flops_per_s": arrival,
+            "stage_s": self._stage_times.current() if self.spec.measure_stages else {},
         }
         return Message(kind="advert", fields=fields)
 

@@ -94,6 +94,8 @@ class Client:
             async with asyncio.timeout(wait_s):
                 try:
                     answer = await self._exchange(message)
+                except AuthError:
+                    raise  # refused: trying again would be refused again
                 except (*GONE, FrameError):
                     answer = await self._exchange(message)
             return answered(answer)

@@ -126,6 +126,7 @@ class _Runtime(StrictModel):
     models: Annotated[dict[str, _Model], Field(min_length=1)]
     agents: Annotated[list[AgentEntry], Field(min_length=1)]
     tls: _TlsFiles | None = None
+    measure_stages: bool = True
     stage_times_cache: str | None = None
 
 
@@ -146,7 +147,9 @@ class RuntimeScenario:
     #: The controller's TLS files, and each agent's (:mod:`mcfn.runtime.tls`); ``None``: plain TCP.
     tls: TlsFiles | None = None
     agent_tls: dict[str, TlsFiles] = field(default_factory=dict)
-    #: Folder where agents keep their stages' measured times (:mod:`mcfn.runtime.stage_times`); ``None``: none.
+    #: Whether agents measure their stages at start for the controller's predictions (:mod:`mcfn.runtime.stage_times`),
+    #: and the folder where they keep those times (``None``: none).
+    measure_stages: bool = True
     stage_times_cache: str | None = None
 
 
@@ -199,6 +202,7 @@ def parse_runtime_scenario(document: Any, *, folder: str | Path = ".") -> Runtim
         advert_period_s=runtime.advert_period_s,
         max_attempts=runtime.max_attempts,
         **_tls(runtime, Path(folder)),
+        measure_stages=runtime.measure_stages,
         stage_times_cache=None if runtime.stage_times_cache is None else str(Path(folder) / runtime.stage_times_cache),
     )
 
@@ -501,6 +505,7 @@ def agent_spec(
         resources=dict(entry.resources),
         cpus=entry.workers if entry.cpus is None else entry.cpus,
         supervised=supervised,
+        measure_stages=runtime.measure_stages,
         stage_times_cache=runtime.stage_times_cache,
         tls=runtime.agent_tls.get(node_id),
     )

@@ -51,7 +51,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -140,7 +140,10 @@ class InferOutcome:
 
 @dataclass(frozen=True, eq=False)
 class _Agent:
+    """A registered agent: its hello, and its stages' times as its adverts last gave them."""
+
     hello: Hello
+    stage_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def address(self) -> Address:
@@ -303,7 +306,7 @@ class Controller:
 
     async def _serve_agent(self, channel: Channel, hello: Hello) -> None:
         self._check_hello(hello)
-        agent = _Agent(hello)
+        agent = _Agent(hello, dict(hello.stage_s))
         await self._update(hello.node, agent)
         self._suspects.discard(hello.node)
         try:
@@ -325,6 +328,9 @@ class Controller:
                         arrival_flops_per_s=state.arrival_flops_per_s,
                     )
                 )
+                if not set(state.stage_s) <= set(hello.stages):
+                    raise FrameError(f"agent {hello.node} gives times of stages it does not host")
+                agent.stage_s.update(state.stage_s)
                 self._suspects.discard(hello.node)
                 await self._update(None, None)
         finally:
@@ -411,7 +417,7 @@ class Controller:
                     "speed_flops_per_s": float(self.view.speed_flops_per_s[j]),
                     "arrival_flops_per_s": float(self.view.arrival_flops_per_s[j]),
                     "advert_age_s": float(ages[j]) if np.isfinite(ages[j]) else None,
-                    "stage_s": dict(agent.hello.stage_s),
+                    "stage_s": dict(agent.stage_s),
                 }
             )
         models = sorted(self._plans)
@@ -534,7 +540,7 @@ class Controller:
     def _work(self, stage: StagePlan, hosts: list[str]) -> Work:
         """``stage``'s work as the router charges it on ``hosts``: scaled to the times its agents measured
         (:func:`~mcfn.runtime.stage_times.calibrated_work`), the plan's where none did."""
-        measured = [(n, self._agents[n].hello.stage_s.get(stage.service_id)) for n in hosts]
+        measured = [(n, self._agents[n].stage_s.get(stage.service_id)) for n in hosts]
         measured = [(n, seconds) for n, seconds in measured if seconds is not None]
         fleet = self._scenario.fleet
         rows = fleet.seconds_per_flop[[fleet.index[n] for n, _ in measured]]

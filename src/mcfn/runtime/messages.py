@@ -41,6 +41,9 @@ class AdvertFields(StrictModel):
     busy_workers: Annotated[int, Field(ge=0)]
     speed_flops_per_s: NonNegative
     arrival_flops_per_s: NonNegative
+    #: Seconds of one run of each hosted stage, as the agent now knows them
+    #: (:class:`~mcfn.runtime.stage_times.StageTimes`).
+    stage_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
 class Infer(StrictModel):

@@ -10,11 +10,13 @@ its input into tensors and of its outputs back (:mod:`mcfn.runtime.overhead`). S
 hosts the way it will run it — :func:`~mcfn.runtime.plan.run_stage` on the stage's real input shapes, in a worker
 thread with the agent's torch thread count, after a short idleness as a stage that follows a network hop
 (:data:`~mcfn.runtime.overhead.IDLE_S`) — and says so in its hello (times its ``slowdown`` when it emulates a slower
-processor). The profile-once-per-deployment approach of Neurosurgeon (Kang et al., ASPLOS 2017) predicts per layer
-on the target; measuring whole stages on the target itself keeps every per-layer overhead in. The measurement is
-bounded (:data:`MEASURE_BUDGET_S`, at least one timed run of each stage after the warm-up the agent does anyway) and
-kept in a cache keyed by the hardware and the plans (:func:`hardware_fingerprint`), so an agent restarted on the
-same machine starts at once.
+processor). Then, in every advert, it gives the median of each stage's latest compute times as it serves
+(:class:`StageTimes`): a time measured at start, while the other agents of a machine were starting too, or before
+the machine got busier, does not stay wrong. The profile-once-per-deployment approach of Neurosurgeon (Kang et al.,
+ASPLOS 2017) predicts per layer on the target; measuring whole stages on the target itself keeps every per-layer
+overhead in. The measurement is bounded (:data:`MEASURE_BUDGET_S`, at least one timed run of each stage after the
+warm-up the agent does anyway) and kept in a cache keyed by the hardware and the plans
+(:func:`hardware_fingerprint`), so an agent restarted on the same machine starts at once.
 
 The router (:mod:`mcfn.routing`) predicts a stage's compute on node ``j`` as ``Σ_c W_c / r_{j,c}`` from the
 scenario's throughputs. :func:`calibrated_work` scales a stage's work so that this prediction equals the measured
@@ -29,7 +31,9 @@ import json
 import os
 import platform
 import statistics
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -49,6 +53,8 @@ if TYPE_CHECKING:
 MEASURE_BUDGET_S = 3.0
 #: Timed runs of each stage when the budget allows; the median is kept.
 REPEATS = 7
+#: An agent advertises the median of a stage's latest ``WINDOW`` compute times once it has served ``MIN_RUNS``.
+WINDOW, MIN_RUNS = 9, 3
 
 
 def hardware_fingerprint(device: str, torch_threads: int) -> str:
@@ -115,6 +121,32 @@ def cached_stage_times(
         except OSError:
             pass
     return times
+
+
+class StageTimes:
+    """What each stage of an agent takes: the time measured at start until the stage has served :data:`MIN_RUNS`
+    requests, then the median of its latest :data:`WINDOW` compute times (the median: a run that the machine's
+    other work delayed does not move it). Thread-safe: the agent's workers observe, its event loop reads."""
+
+    def __init__(self, measured_s: Mapping[str, float]) -> None:
+        self._measured = dict(measured_s)
+        self._runs: dict[str, deque[float]] = {name: deque(maxlen=WINDOW) for name in measured_s}
+        self._lock = threading.Lock()
+
+    def observe(self, name: str, seconds: float) -> None:
+        """Record one run of stage ``name`` (ignored for a stage measured at start under no name)."""
+        with self._lock:
+            runs = self._runs.get(name)
+            if runs is not None and seconds > 0:
+                runs.append(seconds)
+
+    def current(self) -> dict[str, float]:
+        """Seconds of one run of each stage, as now known."""
+        with self._lock:
+            return {
+                name: statistics.median(self._runs[name]) if len(self._runs[name]) >= MIN_RUNS else seconds
+                for name, seconds in self._measured.items()
+            }
 
 
 def calibrated_work(work: Work, seconds_per_flop: np.ndarray, measured_s: Sequence[float]) -> Work:
