@@ -4,6 +4,7 @@ on top, and a one-line refusal, at once, for every end that does not belong."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -179,3 +180,20 @@ def test_a_tls_cluster_serves_a_split_request_and_refuses_a_plaintext_client_wit
     assert all(agent["stage_s"] for agent in status["agents"])  # measured at start, over TLS to the controller
     assert "\n" not in str(refused)
     assert took_s < 3.0
+
+
+def test_mcfn_tls_writes_a_ca_and_certificates_that_work_and_refuses_to_overwrite_a_ca(tmp_path):
+    from tests.runtime.test_cli import mcfn
+
+    written = mcfn("tls", str(tmp_path), "--name", "controller", "--name", "edge0", "--host", "127.0.0.1", "--json")
+    assert written.returncode == 0, written.stderr
+    files = {Path(f).name for f in json.loads(written.stdout)["files"]}
+    assert files == {"ca.pem", "ca.key", "controller.pem", "controller.key", "edge0.pem", "edge0.key"}
+    assert (tmp_path / "edge0.key").stat().st_mode & 0o077 == 0
+    files = TlsFiles(ca=str(tmp_path / "ca.pem"), cert=str(tmp_path / "edge0.pem"), key=str(tmp_path / "edge0.key"))
+    files.server_context()
+    again = mcfn("tls", str(tmp_path), "--name", "x")
+    assert again.returncode == 2
+    assert again.stderr.strip().startswith("error: ")
+    assert "a cluster CA is there already" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import click
 import typer
 
 from mcfn import __version__
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
         code = command.main(args=args or ["--help"], prog_name="mcfn", standalone_mode=False)
     except typer.Abort:
         _fail("aborted")
-    except typer.TyperException as exc:  # click's usage errors (bad option, missing argument, bad choice)
+    except click.ClickException as exc:  # click's usage errors (bad option, missing argument, bad choice)
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         _fail(f"{exc.format_message()}{hint}")

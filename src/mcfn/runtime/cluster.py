@@ -16,6 +16,9 @@ section::
         resnet50: {tiers: [terminal, edge, cloud], split: balanced}   # one stage per tier, of about equal FLOPs
         tiny-resnet: {stages: 3}                            # or N such stages on any agent of the model
         vgg16: {latency: {edge: vgg16.cpu1.latency.json}}   # per-layer times measured on a tier's machine
+      measure_stages: true               # agents time their stages (at start, then as they serve)
+      stage_times_cache: .mcfn/stage-times   # where agents keep the start times, by hardware and plans
+      tls: {ca: tls/ca.pem, cert: tls/controller.pem, key: tls/controller.key}   # optional mutual TLS
       agents:                            # one OS process each
         - {node: edge0, models: [resnet18, tiny-resnet], workers: 2}
         - {node: cloud, models: [resnet18, tiny-resnet], workers: 4, slowdown: 1.0, device: cuda,
@@ -38,6 +41,10 @@ actor that asks for its ``cpus`` (by default ``workers``) and its ``resources``,
 nodes declare (``ray start --resources '{"cloud-gpu": 1}'``), so it runs on the machine that holds them
 (:mod:`mcfn.runtime.ray_launcher`, which refuses at once a scenario whose agents the Ray nodes cannot place); a
 local cluster of processes ignores them.
+The controller predicts each stage's compute from the times its agents measure on their own machines, at start
+and then from the runs they serve (:mod:`mcfn.runtime.stage_times`; ``measure_stages: false``: from the plan's work
+at the nodes' speed). With ``tls`` every connection of the cluster is mutual TLS against the cluster CA
+(:mod:`mcfn.runtime.tls`; an agent may have its own ``tls: {cert, key}``), the runtime's keys on top.
 Validation happens here, once; errors are :class:`~mcfn.routing.scenario.ScenarioError` naming the field.
 """
 
