@@ -28,6 +28,10 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    fast links), with the agents forwarding each stage's output to the next (the runtime's way) and with every
    output relayed through the controller (``Controller.infer(relay=True)``), alternating; median of
    ``--requests`` each.
+   **1c.** (``tls``) The data plane's round trip over TLS (:mod:`mcfn.runtime.tls`: mutual TLS 1.3 against a
+   cluster CA, the runtime's handshake on top) against plain TCP, to a blocking echo in another process, per size;
+   runs of ``RUN_ROUNDS`` of each in turn, the median of the per-cycle ratios; and the time to open a connection
+   (once per pooled connection).
 2. **Link emulation**: 1 MB sent over an emulated 20 Mbit/s, 5 ms hop, measured against the emulated figure
    (goal: within 10 %), by the event-loop channel and by the data plane.
 3. **Predicted vs actual end-to-end latency** of split requests on a local cluster (an edge agent and a cloud
@@ -75,6 +79,7 @@ import signal
 import socket
 import statistics
 import struct
+import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -95,6 +100,7 @@ from mcfn.runtime.launch import ProcessLauncher
 from mcfn.runtime.link import LinkProfile
 from mcfn.runtime.load import LoadReport, capacity, open_loop, saturation, sweep
 from mcfn.runtime.models import input_shape
+from mcfn.runtime.tls import TlsFiles
 from mcfn.runtime.wire import Message, encode
 
 SECRET = "benchmark-token-0123456789abcdef"
@@ -107,7 +113,7 @@ EDGE_SLOWDOWN = 8.0
 #: Section 1: round trips of one transport taken in a row, before the next transport's.
 RUN_ROUNDS = 25
 #: The sections of the benchmark, in order (``--only``).
-SECTIONS = ("transport", "route", "link", "predictions", "ray", "overload", "soak")
+SECTIONS = ("transport", "tls", "route", "link", "predictions", "ray", "overload", "soak")
 #: Sections 5 and 6: the cluster, the model and the rates (multiples of the measured capacity).
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "runtime.yaml"
 LOAD_MODEL = "tiny-resnet"
@@ -167,9 +173,9 @@ def _blocking_echo(channel: BlockingChannel) -> None:
         channel.send(Message(kind="echo", tensors=message.tensors), timeout_s=60)
 
 
-def _serve_blocking_echo_forever(ports: Any) -> None:
-    """The data plane's echo (a process of its own, as an agent)."""
-    server = BlockingServer(_blocking_echo, keys=KEYS.keyring())
+def _serve_blocking_echo_forever(ports: Any, tls: TlsFiles | None = None) -> None:
+    """The data plane's echo (a process of its own, as an agent), over TLS with ``tls``."""
+    server = BlockingServer(_blocking_echo, keys=KEYS.keyring(), tls=None if tls is None else tls.server_context())
     ports.put(server.address[1])
     threading.Event().wait()
 
@@ -281,6 +287,70 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
     for s in (server, raw_server):
         s.close()
     return rows
+
+
+def tls_overhead(rounds: int) -> tuple[list[dict[str, float]], dict[str, float]]:
+    """Section 1c: the data plane's round trip per size over TLS against plain TCP (each to an echo in a process of
+    its own; runs of ``RUN_ROUNDS`` of each in turn, per-cycle medians, the median of their ratios), and the median
+    time to connect (TCP, then TLS, then the runtime's handshake) of each."""
+    from mcfn.runtime.certs import write_cluster_tls
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_cluster_tls(Path(folder), ["node"])
+        files = TlsFiles(ca=f"{folder}/ca.pem", cert=f"{folder}/node.pem", key=f"{folder}/node.key")
+        context = multiprocessing.get_context("spawn")
+        ports = context.Queue()
+        echoes = [
+            context.Process(target=_serve_blocking_echo_forever, args=(ports, tls), daemon=True)
+            for tls in (None, files)
+        ]
+        addresses = []
+        for echo in echoes:
+            echo.start()
+            addresses.append(("127.0.0.1", ports.get(timeout=60)))
+        client_tls = files.client_context()
+
+        def dial(kind: str) -> BlockingChannel:
+            address = addresses[kind == "tls"]
+            return blocking.connect(*address, credential=CLIENT, timeout_s=5, tls=client_tls if kind == "tls" else None)
+
+        connect_s = {}
+        for kind in ("plain", "tls"):
+            times = []
+            for _ in range(20):
+                started = time.perf_counter()
+                dial(kind).close()
+                times.append(time.perf_counter() - started)
+            connect_s[kind] = statistics.median(times)
+        channels = {kind: dial(kind) for kind in ("plain", "tls")}
+        rows = []
+        for size in SIZES_BYTES:
+            message = Message(kind="echo", tensors={"t": np.zeros(size // 4, dtype=np.float32)})
+            cycles = []
+            for cycle in range(max(rounds // RUN_ROUNDS, 1) + 1):
+                medians = {}
+                for kind, channel in channels.items():
+                    times = []
+                    for _ in range(RUN_ROUNDS):
+                        started = time.perf_counter()
+                        channel.request(message, timeout_s=60)
+                        times.append(time.perf_counter() - started)
+                    medians[kind] = statistics.median(times)
+                if cycle:  # the first cycle warms up
+                    cycles.append(medians)
+            rows.append(
+                {
+                    "bytes": size,
+                    "plain_s": statistics.median(c["plain"] for c in cycles),
+                    "tls_s": statistics.median(c["tls"] for c in cycles),
+                    "ratio": statistics.median(c["tls"] / c["plain"] for c in cycles),
+                }
+            )
+        for channel in channels.values():
+            channel.close()
+        for echo in echoes:
+            echo.terminate()
+    return rows, connect_s
 
 
 AGENTS = ("ue0", "edge0", "cloud")
@@ -589,6 +659,22 @@ def report_transport(rounds: int) -> None:
             )
 
 
+def report_tls(rounds: int) -> None:
+    """Section 1c: what TLS adds to a hop of the data plane."""
+    rows, connect_s = tls_overhead(rounds)
+    print(
+        "1c. TLS on the data plane: round trip to a blocking echo in another process, TLS 1.3 (mutual, ECDSA P-256) "
+        "vs plain TCP, same frames and handshake on top; medians"
+    )
+    print(f"{'bytes':>10} {'plain (ms)':>11} {'TLS (ms)':>9} {'TLS/plain':>10}")
+    for row in rows:
+        print(f"{row['bytes']:>10} {row['plain_s'] * 1e3:>11.3f} {row['tls_s'] * 1e3:>9.3f} {row['ratio']:>10.2f}")
+    print(
+        f"   connect (TCP + TLS + the runtime's handshake): plain {connect_s['plain'] * 1e3:.2f} ms, TLS "
+        f"{connect_s['tls'] * 1e3:.2f} ms (once per pooled connection)"
+    )
+
+
 def report_route(requests: int) -> None:
     """Section 1b: a 3-stage route, agents forwarding vs the controller relaying."""
     route = event_loop.run(direct_vs_relay(requests))
@@ -735,6 +821,7 @@ def main() -> None:
     args = parser.parse_args()
     reports = {
         "transport": lambda: report_transport(args.rounds),
+        "tls": lambda: report_tls(args.rounds),
         "route": lambda: report_route(args.requests),
         "link": report_link,
         "predictions": lambda: report_predictions(args.requests),

@@ -51,6 +51,8 @@ from mcfn.runtime.wire import (
 
 #: How far the kernel's bound on a call may lie beyond an operation's deadline, as a share of the time left.
 TIMEOUT_SLACK = 0.01
+#: A frame up to this size goes to a TLS socket joined into one write (its parts would each be a TLS record).
+TLS_JOIN_BYTES = 64 * 1024
 #: ``struct timeval``, as ``SO_RCVTIMEO`` and ``SO_SNDTIMEO`` take it.
 _TIMEVAL = struct.Struct("@ll")
 
@@ -204,8 +206,11 @@ class TlsFrameSocket(FrameSocket):
 
     def _send(self, message: Message, deadline: float, link: LinkProfile | None) -> None:
         parts = encode_parts(message)
+        size = sum(map(len, parts))
         if not (self._ideal if link is None else link.is_ideal):
-            self.pacer.wait(sum(map(len, parts)), link)
+            self.pacer.wait(size, link)
+        if size <= TLS_JOIN_BYTES:  # one TLS record and one segment, not one per part
+            parts = [b"".join(parts)]
         for part in parts:
             self._timeout(deadline)
             self.sock.sendall(part)
