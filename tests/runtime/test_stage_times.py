@@ -80,3 +80,27 @@ def test_an_agents_stages_are_timed_within_the_budget_as_it_runs_them():
     assert time.perf_counter() - started < 5.0
     assert set(times) == set(stages)
     assert all(0 < seconds < 1.0 for seconds in times.values())
+
+
+def test_the_prediction_takes_the_placed_agents_time_and_the_learnt_hop_overhead():
+    from types import SimpleNamespace
+
+    from mcfn.runtime.prediction import HopOverhead, predict, total_s
+
+    # the router charged 0.2 s on each placed node, 0.3 s of it with contention (factor 1.5) on the second
+    placed = [
+        SimpleNamespace(network_s=0.010, queue_s=0.0, compute_s=0.2),
+        SimpleNamespace(network_s=0.020, queue_s=0.05, compute_s=0.3),
+    ]
+    route = SimpleNamespace(stages=placed)
+    overhead = HopOverhead()
+    for measured_s in (0.013, 0.012, 0.011):
+        overhead.observe("m/1", measured_s, 0.010)  # the hop into m/1 took 1-3 ms more than its link figure
+    overhead.observe("m/0", 0.5, 0.01)  # one run only: not yet used
+    stages = ["m/0", "m/1"]
+    prediction = predict(route, stages, charged_s=[0.2, 0.2], measured_s=[0.1, 0.4], overhead=overhead)
+    assert [p.compute_s for p in prediction] == pytest.approx([0.1, 0.6])  # the agent's time, its contention kept
+    assert [p.network_s for p in prediction] == pytest.approx([0.010, 0.022])
+    assert total_s(prediction) == pytest.approx(0.1 + 0.6 + 0.010 + 0.022 + 0.05)
+    unmeasured = predict(route, stages, charged_s=[0.2, 0.2], measured_s=[None, None], overhead=HopOverhead())
+    assert [p.compute_s for p in unmeasured] == [0.2, 0.3]

@@ -146,7 +146,6 @@ def test_a_tls_cluster_serves_a_split_request_and_refuses_a_plaintext_client_wit
     pytest.importorskip("torch")
     from mcfn.runtime.client import Client
     from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
-    from mcfn.runtime.controller import InferError
     from mcfn.runtime.models import TINY
     from tests.runtime.conftest import CLIENT_TOKEN, SECRET
     from tests.runtime.test_cluster import local_output, scenario_document
@@ -169,7 +168,7 @@ def test_a_tls_cluster_serves_a_split_request_and_refuses_a_plaintext_client_wit
             await client.close()
             plain = Client(*cluster.address, token=CLIENT_TOKEN, timeout_s=10)
             started = time.perf_counter()
-            with pytest.raises(InferError, match="it expects TLS") as refused:
+            with pytest.raises(AuthError, match="it expects TLS") as refused:
                 await plain.infer(TINY, x)
             await plain.close()
         return reply, status, refused.value, time.perf_counter() - started

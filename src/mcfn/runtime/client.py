@@ -101,8 +101,6 @@ class Client:
             return answered(answer)
         except RemoteError as exc:
             raise InferError(exc.reason) from None
-        except AuthError as exc:  # refused: a wrong token, or TLS on one end only or with another cluster's CA
-            raise InferError(str(exc)) from None
         except TimeoutError:
             raise InferError(f"no answer from the controller at {where} within {wait_s:g} s") from None
 

@@ -70,6 +70,7 @@ from mcfn.runtime.link import IDEAL, LinkProfile
 from mcfn.runtime.messages import AdvertFields, Failed, Hello, Hop, Infer, LinkFields, Result, Run, parse_fields
 from mcfn.runtime.plan import ModelPlan, StagePlan
 from mcfn.runtime.pool import IDLE_S, Address, ChannelPool
+from mcfn.runtime.prediction import HopOverhead, StagePrediction, predict, total_s
 from mcfn.runtime.stage_times import calibrated_work
 from mcfn.runtime.tls import TlsFiles
 from mcfn.runtime.wire import FrameError, Message
@@ -191,6 +192,7 @@ class Controller:
         self._idle_s = idle_s
         self._policy = policy
         self._policies: dict[str, Policy] = {}
+        self._hop_overhead = HopOverhead()
         self._check_policy(policy)
         self._max_attempts = max_attempts
         self._agents: dict[str, _Agent] = {}
@@ -464,9 +466,9 @@ class Controller:
         served_s = None
         try:
             for attempt in range(1, self._max_attempts + 1):
-                route = self._route(plan, excluded, name, deadline - loop.time())
+                route, prediction = self._route(plan, excluded, name, deadline - loop.time())
                 try:
-                    output, stages = await self._run(plan, route, tensor, deadline, relay=relay)
+                    output, stages = await self._run(plan, route, prediction, tensor, deadline, relay=relay)
                 except _StageFailedError as failure:
                     excluded[failure.node_id] = failure.reason
                     continue
@@ -475,7 +477,7 @@ class Controller:
                     model=model,
                     output=output,
                     latency_s=served_s,
-                    predicted_latency_s=route.latency_s,
+                    predicted_latency_s=total_s(prediction),
                     attempts=attempt,
                     stages=stages,
                 )
@@ -496,7 +498,9 @@ class Controller:
         if name != OPTIMAL and name not in POLICIES:
             raise ValueError(f"unknown routing policy {name!r}; known: {', '.join([*POLICIES, OPTIMAL])}")
 
-    def _route(self, plan: ModelPlan, excluded: Mapping[str, str], policy: str, budget_s: float) -> StagedRoute:
+    def _route(
+        self, plan: ModelPlan, excluded: Mapping[str, str], policy: str, budget_s: float
+    ) -> tuple[StagedRoute, tuple[StagePrediction, ...]]:
         """The placement of ``plan``'s stages on live agents not ``excluded`` (nor suspected, unless only suspects
         are left); :class:`InferError`
         if there is none, or if it is predicted to end after ``budget_s`` (the request is shed)."""
@@ -528,14 +532,31 @@ class Controller:
         else:
             chooser = self._policies.setdefault(policy, make_policy(policy))
             route = router.route_stages(request, chooser, now_s=now, record=False)
-        if route.latency_s > budget_s:
+        prediction = self._predict(route, request)
+        if total_s(prediction) > budget_s:
             raise InferError(
-                f"overloaded: {plan.model} refused at once, predicted to take {route.latency_s:.3f} s, more than "
+                f"overloaded: {plan.model} refused at once, predicted to take {total_s(prediction):.3f} s, more than "
                 f"the {budget_s:.3f} s left of its deadline"
             )
         if policy != OPTIMAL:
             router.record(route)
-        return route
+        return route, prediction
+
+    def _predict(self, route: StagedRoute, request: SplitRequest) -> tuple[StagePrediction, ...]:
+        """The placed stages' times on this cluster (:func:`~mcfn.runtime.prediction.predict`): each stage's
+        measured time on the agent it was placed on, each hop's learnt overhead."""
+        fleet = self._scenario.fleet
+        nodes = [placed.node_id for placed in route.stages]
+        charged = [
+            float(fleet.seconds_per_flop[fleet.index[node]] @ np.asarray(stage.work.per_op_flops))
+            for node, stage in zip(nodes, request.stages, strict=True)
+        ]
+        measured = [
+            self._agents[node].stage_s.get(stage.service_id) if node in self._agents else None
+            for node, stage in zip(nodes, request.stages, strict=True)
+        ]
+        ids = [stage.service_id for stage in request.stages]
+        return predict(route, ids, charged_s=charged, measured_s=measured, overhead=self._hop_overhead)
 
     def _work(self, stage: StagePlan, hosts: list[str]) -> Work:
         """``stage``'s work as the router charges it on ``hosts``: scaled to the times its agents measured
@@ -547,7 +568,14 @@ class Controller:
         return calibrated_work(stage.work, rows, [seconds for _, seconds in measured])
 
     async def _run(
-        self, plan: ModelPlan, route: StagedRoute, tensor: np.ndarray, deadline: float, *, relay: bool
+        self,
+        plan: ModelPlan,
+        route: StagedRoute,
+        prediction: tuple[StagePrediction, ...],
+        tensor: np.ndarray,
+        deadline: float,
+        *,
+        relay: bool,
     ) -> tuple[np.ndarray, tuple[StageTiming, ...]]:
         """Run the placed stages as one route of agents, or (``relay``) as one route per stage from here."""
         legs = [range(k, k + 1) for k in range(len(plan.stages))] if relay else [range(len(plan.stages))]
@@ -563,7 +591,7 @@ class Controller:
             if [(r.stage, r.node) for r in result.timings] != [self._placement(plan, route, k) for k in leg]:
                 raise InferError(f"the result's stage reports {result.timings} do not follow the route")
             for k, report in zip(leg, result.timings, strict=True):
-                placed = route.stages[k]
+                placed, predicted = route.stages[k], prediction[k]
                 back_s = arrived_s - result.sent_at_s if k == leg[-1] else 0.0  # the result's way home
                 timings.append(
                     StageTiming(
@@ -572,11 +600,13 @@ class Controller:
                         queue_s=report.queue_s,
                         compute_s=report.compute_s,
                         network_s=report.network_s + back_s,
-                        predicted_network_s=placed.network_s,
-                        predicted_queue_s=placed.queue_s,
-                        predicted_compute_s=placed.compute_s,
+                        predicted_network_s=predicted.network_s,
+                        predicted_queue_s=predicted.queue_s,
+                        predicted_compute_s=predicted.compute_s,
                     )
                 )
+                if not relay:  # a relayed stage's hops all cross the controller: not the route's
+                    self._hop_overhead.observe(report.stage, report.network_s + back_s, placed.network_s)
             source, tensors = route.stages[leg[-1]].node_id, answer.tensors
         return tensors[plan.output], tuple(timings)
 
