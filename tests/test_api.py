@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.sim.conftest import small_scenario
 
 import mcfn
 from mcfn.scenario import ScenarioError
+from tests.sim.conftest import small_scenario
 
 ROOT = Path(__file__).parents[1]
 

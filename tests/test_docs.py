@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from tests.conftest import run_cli
-from tests.sim.conftest import small_scenario
 
 import mcfn
 from mcfn.sim.report import write_outputs
+from tests.conftest import run_cli
+from tests.sim.conftest import small_scenario
 
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs"

@@ -14,12 +14,12 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import make_instance, run_cli
 
 from mcfn.allocation.io import dump_instance
 from mcfn.models.io import dump_graph
 from mcfn.models.zoo import load_zoo_graph
 from mcfn.scenario import DEFAULT_SCENARIO_YAML
+from tests.conftest import make_instance, run_cli
 
 ROOT = Path(__file__).parents[1]
 EXAMPLES = ROOT / "examples"
