@@ -36,20 +36,18 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    (goal: within 10 %), by the event-loop channel and by the data plane.
 3. **Predicted vs actual end-to-end latency** of split requests on a local cluster (an edge agent and a cloud
    agent in their own processes; the edge emulates a processor ``EDGE_SLOWDOWN`` times slower), for three zoo
-   models at two bandwidths of the WAN link to the cloud. Each model is cut by the real planner (the optimum of
-   :mod:`mcfn.partition` over the edge and cloud tiers, so the cut moves with the bandwidth) and run by its
-   executable parts. One measurement here first (one CPU thread, what an agent has;
-   :func:`mcfn.runtime.timing.measure_table`: each layer's share of the node-by-node time, scaled to a whole forward
-   pass) times the layers in two ways, compared in the same run: ``model``, one speed per model (its FLOPs over
-   the forward pass, every layer charged at that speed), and ``layers``, the per-layer table given to the scenario
-   for both tiers (:mod:`mcfn.runtime.timing`; with it, each stage's prediction also charges the table's measured
-   cost of running a stage, :mod:`mcfn.runtime.overhead`), so the plan, the router's prediction and the run share
-   their numbers.
-   ``--requests`` are sent one after another; the median is reported (and the fastest request over the
-   prediction, less sensitive to other work on a shared machine), with the actual/predicted ratio of the compute
-   and network parts summed over the stages. The models are those whose optimum is a real split at these
-   figures (Neurosurgeon's observation: for most CNNs the optimum is all on one side, as the activations shrink
-   below the input only late).
+   models at two bandwidths of the WAN link to the cloud, then of every model the example cluster
+   (``examples/runtime.yaml``) serves. Each model is cut by the real planner (the optimum of :mod:`mcfn.partition`
+   over the edge and cloud tiers, at one speed per model measured here on one CPU thread, so the cut moves with the
+   bandwidth) and run by its executable parts. Two ways of predicting compute, compared in the same run:
+   ``model``, the plan's FLOPs at one speed per model (``measure_stages: false``: what the controller did before),
+   and ``agents``, the times the agents measure for their own stages at start and then from the runs they serve
+   (:mod:`mcfn.runtime.stage_times`), with each hop's overhead learnt from the results
+   (:mod:`mcfn.runtime.prediction`). ``--requests`` are sent one after another; the median is reported (and the
+   fastest request over the prediction, less sensitive to other work on a shared machine), with the actual/predicted
+   ratio of the compute and network parts summed over the stages. The zoo models are those whose optimum is a real
+   split at these figures (Neurosurgeon's observation: for most CNNs the optimum is all on one side, as the
+   activations shrink below the input only late). Goal: every ``agents`` ratio within 0.85-1.15.
 4. **Ray actor path vs own transport** (when Ray is installed): a round trip of the same tensor to an echo in
    another process, through a Ray actor call (``ray.get(actor.echo.remote(x))``, local Ray instance) and through
    the data plane that agents forward on (an authenticated blocking channel to a spawned echo server); median of
