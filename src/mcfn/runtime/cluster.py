@@ -222,12 +222,16 @@ def _tls(runtime: _Runtime, folder: Path) -> dict[str, Any]:
         if with_tls:
             raise ScenarioError(f"runtime.agents: {with_tls} give TLS files but runtime.tls (the CA) is not set")
         return {"tls": None, "agent_tls": {}}
-    ca = str(folder / runtime.tls.ca)
-    controller = TlsFiles(ca=ca, cert=str(folder / runtime.tls.cert), key=str(folder / runtime.tls.key))
+
+    def path(name: str) -> str:  # absolute: the cluster file gives them to clients that run elsewhere
+        return str((folder / name).resolve())
+
+    ca = path(runtime.tls.ca)
+    controller = TlsFiles(ca=ca, cert=path(runtime.tls.cert), key=path(runtime.tls.key))
     agents = {
         agent.node: controller
         if agent.tls is None
-        else TlsFiles(ca=ca, cert=str(folder / agent.tls.cert), key=str(folder / agent.tls.key))
+        else TlsFiles(ca=ca, cert=path(agent.tls.cert), key=path(agent.tls.key))
         for agent in runtime.agents
     }
     for where, files in [("runtime.tls", controller), *((f"runtime.agents[{n}].tls", f) for n, f in agents.items())]:
