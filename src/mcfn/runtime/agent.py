@@ -142,8 +142,8 @@ class Agent:
         with torch.no_grad():  # warm up: the first pass of a module allocates and picks kernels, and is slow
             for name, stage in self._stages.items():
                 run_part(self._modules[name], stage, {t.name: torch.zeros(t.shape) for t in stage.receives})
-        #: Seconds of one run of each hosted stage here, as this agent computes it (its slowdown included).
         measured = self._measured_stage_times() if spec.measure_stages else {}
+        #: Seconds of one run of each hosted stage here, as this agent computes it (its slowdown included).
         self.stage_s = {name: seconds * spec.slowdown for name, seconds in measured.items()}
         self._stage_times = StageTimes(self.stage_s)
         # Threads (made as needed) for every request the agent may hold, computing or queued for it, and for
