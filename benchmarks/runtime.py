@@ -28,24 +28,26 @@ Sections 1b-4 run on the runtime's event loop (:mod:`mcfn.runtime.loop`: uvloop 
    fast links), with the agents forwarding each stage's output to the next (the runtime's way) and with every
    output relayed through the controller (``Controller.infer(relay=True)``), alternating; median of
    ``--requests`` each.
+   **1c.** (``tls``) The data plane's round trip over TLS (:mod:`mcfn.runtime.tls`: mutual TLS 1.3 against a
+   cluster CA, the runtime's handshake on top) against plain TCP, to a blocking echo in another process, per size;
+   runs of ``RUN_ROUNDS`` of each in turn, the median of the per-cycle ratios; and the time to open a connection
+   (once per pooled connection).
 2. **Link emulation**: 1 MB sent over an emulated 20 Mbit/s, 5 ms hop, measured against the emulated figure
    (goal: within 10 %), by the event-loop channel and by the data plane.
 3. **Predicted vs actual end-to-end latency** of split requests on a local cluster (an edge agent and a cloud
    agent in their own processes; the edge emulates a processor ``EDGE_SLOWDOWN`` times slower), for three zoo
-   models at two bandwidths of the WAN link to the cloud. Each model is cut by the real planner (the optimum of
-   :mod:`mcfn.partition` over the edge and cloud tiers, so the cut moves with the bandwidth) and run by its
-   executable parts. One measurement here first (one CPU thread, what an agent has;
-   :func:`mcfn.runtime.timing.measure_table`: each layer's share of the node-by-node time, scaled to a whole forward
-   pass) times the layers in two ways, compared in the same run: ``model``, one speed per model (its FLOPs over
-   the forward pass, every layer charged at that speed), and ``layers``, the per-layer table given to the scenario
-   for both tiers (:mod:`mcfn.runtime.timing`; with it, each stage's prediction also charges the table's measured
-   cost of running a stage, :mod:`mcfn.runtime.overhead`), so the plan, the router's prediction and the run share
-   their numbers.
-   ``--requests`` are sent one after another; the median is reported (and the fastest request over the
-   prediction, less sensitive to other work on a shared machine), with the actual/predicted ratio of the compute
-   and network parts summed over the stages. The models are those whose optimum is a real split at these
-   figures (Neurosurgeon's observation: for most CNNs the optimum is all on one side, as the activations shrink
-   below the input only late).
+   models at two bandwidths of the WAN link to the cloud, then of every model the example cluster
+   (``examples/runtime.yaml``) serves. Each model is cut by the real planner (the optimum of :mod:`mcfn.partition`
+   over the edge and cloud tiers, at one speed per model measured here on one CPU thread, so the cut moves with the
+   bandwidth) and run by its executable parts. Two ways of predicting compute, compared in the same run:
+   ``model``, the plan's FLOPs at one speed per model (``measure_stages: false``: what the controller did before),
+   and ``agents``, the times the agents measure for their own stages at start and then from the runs they serve
+   (:mod:`mcfn.runtime.stage_times`), with each hop's overhead learnt from the results
+   (:mod:`mcfn.runtime.prediction`). ``--requests`` are sent one after another; the median is reported (and the
+   fastest request over the prediction, less sensitive to other work on a shared machine), with the actual/predicted
+   ratio of the compute and network parts summed over the stages. The zoo models are those whose optimum is a real
+   split at these figures (Neurosurgeon's observation: for most CNNs the optimum is all on one side, as the
+   activations shrink below the input only late). Goal: every ``agents`` ratio within 0.85-1.15.
 4. **Ray actor path vs own transport** (when Ray is installed): a round trip of the same tensor to an echo in
    another process, through a Ray actor call (``ray.get(actor.echo.remote(x))``, local Ray instance) and through
    the data plane that agents forward on (an authenticated blocking channel to a spawned echo server); median of
@@ -69,7 +71,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import multiprocessing
 import os
 import signal
@@ -97,6 +98,7 @@ from mcfn.runtime.launch import ProcessLauncher
 from mcfn.runtime.link import LinkProfile
 from mcfn.runtime.load import LoadReport, capacity, open_loop, saturation, sweep
 from mcfn.runtime.models import input_shape
+from mcfn.runtime.tls import TlsFiles
 from mcfn.runtime.wire import Message, encode
 
 SECRET = "benchmark-token-0123456789abcdef"
@@ -109,7 +111,7 @@ EDGE_SLOWDOWN = 8.0
 #: Section 1: round trips of one transport taken in a row, before the next transport's.
 RUN_ROUNDS = 25
 #: The sections of the benchmark, in order (``--only``).
-SECTIONS = ("transport", "route", "link", "predictions", "ray", "overload", "soak")
+SECTIONS = ("transport", "tls", "route", "link", "predictions", "ray", "overload", "soak")
 #: Sections 5 and 6: the cluster, the model and the rates (multiples of the measured capacity).
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "runtime.yaml"
 LOAD_MODEL = "tiny-resnet"
@@ -169,9 +171,9 @@ def _blocking_echo(channel: BlockingChannel) -> None:
         channel.send(Message(kind="echo", tensors=message.tensors), timeout_s=60)
 
 
-def _serve_blocking_echo_forever(ports: Any) -> None:
-    """The data plane's echo (a process of its own, as an agent)."""
-    server = BlockingServer(_blocking_echo, keys=KEYS.keyring())
+def _serve_blocking_echo_forever(ports: Any, tls: TlsFiles | None = None) -> None:
+    """The data plane's echo (a process of its own, as an agent), over TLS with ``tls``."""
+    server = BlockingServer(_blocking_echo, keys=KEYS.keyring(), tls=None if tls is None else tls.server_context())
     ports.put(server.address[1])
     threading.Event().wait()
 
@@ -285,6 +287,70 @@ async def transport_overhead(rounds: int, loop: str) -> list[dict[str, float]]:
     return rows
 
 
+def tls_overhead(rounds: int) -> tuple[list[dict[str, float]], dict[str, float]]:
+    """Section 1c: the data plane's round trip per size over TLS against plain TCP (each to an echo in a process of
+    its own; runs of ``RUN_ROUNDS`` of each in turn, per-cycle medians, the median of their ratios), and the median
+    time to connect (TCP, then TLS, then the runtime's handshake) of each."""
+    from mcfn.runtime.certs import write_cluster_tls
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_cluster_tls(Path(folder), ["node"])
+        files = TlsFiles(ca=f"{folder}/ca.pem", cert=f"{folder}/node.pem", key=f"{folder}/node.key")
+        context = multiprocessing.get_context("spawn")
+        ports = context.Queue()
+        echoes = [
+            context.Process(target=_serve_blocking_echo_forever, args=(ports, tls), daemon=True)
+            for tls in (None, files)
+        ]
+        addresses = []
+        for echo in echoes:
+            echo.start()
+            addresses.append(("127.0.0.1", ports.get(timeout=60)))
+        client_tls = files.client_context()
+
+        def dial(kind: str) -> BlockingChannel:
+            address = addresses[kind == "tls"]
+            return blocking.connect(*address, credential=CLIENT, timeout_s=5, tls=client_tls if kind == "tls" else None)
+
+        connect_s = {}
+        for kind in ("plain", "tls"):
+            times = []
+            for _ in range(20):
+                started = time.perf_counter()
+                dial(kind).close()
+                times.append(time.perf_counter() - started)
+            connect_s[kind] = statistics.median(times)
+        channels = {kind: dial(kind) for kind in ("plain", "tls")}
+        rows = []
+        for size in SIZES_BYTES:
+            message = Message(kind="echo", tensors={"t": np.zeros(size // 4, dtype=np.float32)})
+            cycles = []
+            for cycle in range(max(rounds // RUN_ROUNDS, 1) + 1):
+                medians = {}
+                for kind, channel in channels.items():
+                    times = []
+                    for _ in range(RUN_ROUNDS):
+                        started = time.perf_counter()
+                        channel.request(message, timeout_s=60)
+                        times.append(time.perf_counter() - started)
+                    medians[kind] = statistics.median(times)
+                if cycle:  # the first cycle warms up
+                    cycles.append(medians)
+            rows.append(
+                {
+                    "bytes": size,
+                    "plain_s": statistics.median(c["plain"] for c in cycles),
+                    "tls_s": statistics.median(c["tls"] for c in cycles),
+                    "ratio": statistics.median(c["tls"] / c["plain"] for c in cycles),
+                }
+            )
+        for channel in channels.values():
+            channel.close()
+        for echo in echoes:
+            echo.terminate()
+    return rows, connect_s
+
+
 AGENTS = ("ue0", "edge0", "cloud")
 
 
@@ -355,32 +421,36 @@ async def link_accuracy() -> tuple[float, float, float]:
     return on_loop, on_plane, link.transfer_s(len(encode(blob)))
 
 
-def measure(name: str, folder: Path) -> tuple[Path, float]:
-    """A per-layer latency table of ``name`` on one CPU thread (:func:`mcfn.runtime.timing.measure_table`: each
-    layer's share of the node-by-node time, scaled to a whole forward pass), written to ``folder``; the file and
-    the model's speed, its FLOPs over that forward pass."""
+def model_speed(name: str) -> float:
+    """The speed of ``name`` on one CPU thread here (what an agent has): its FLOPs over the median of five whole
+    forward passes, after two."""
     import torch
 
     from mcfn.models.zoo import load_zoo_graph
-    from mcfn.runtime.timing import measure_table
+    from mcfn.runtime.models import build
 
     torch.set_num_threads(1)
-    table = measure_table(name)
-    path = folder / f"{name}.cpu1.latency.json"
-    path.write_text(json.dumps(table.to_json_dict()), encoding="utf-8")
-    return path, load_zoo_graph(name).total_flops / sum(table.node_latency_s.values())
+    model, x = build(name, seed=0)
+    times = []
+    with torch.no_grad():
+        for i in range(7):
+            started = time.perf_counter()
+            model(x)
+            if i >= 2:
+                times.append(time.perf_counter() - started)
+    return load_zoo_graph(name).total_flops / statistics.median(times)
 
 
-def scenario(model: str, wan_bps: float, flops_per_s: float, table: Path | None) -> dict:
+def scenario(model: str, wan_bps: float, flops_per_s: float, *, measure_stages: bool) -> dict:
     """bs0 - edge0 over 1 Gbit/s; bs0 - agg - cloud with the WAN hop at ``wan_bps``; ``model`` planned over the
-    edge and cloud tiers (with ``table`` timing the layers of both, if given), the edge agent emulating a
-    processor ``EDGE_SLOWDOWN`` times slower."""
+    edge and cloud tiers at one speed per model, the edge agent emulating a processor ``EDGE_SLOWDOWN`` times
+    slower; the agents measure their stages at start (``measure_stages``) or not (the router then charges the
+    plan's FLOPs at the nodes' speed)."""
 
     def node(speed: float) -> dict:
         throughput = dict.fromkeys(("conv", "matmul", "elementwise", "other"), speed)
         return {"kind": "cpu", "throughput_flops_per_s": throughput, "memory_bytes": 8e9, "vm_slots": 1}
 
-    latency = {} if table is None else {"edge": str(table), "cloud": str(table)}
     return {
         "topology": {
             "nodes": [
@@ -402,7 +472,8 @@ def scenario(model: str, wan_bps: float, flops_per_s: float, table: Path | None)
         "runtime": {
             "ingress": "bs0",
             "policy": "optimal",
-            "models": {model: {"deadline_s": 10.0, "latency": latency}},
+            "measure_stages": measure_stages,
+            "models": {model: {"deadline_s": 10.0}},
             "agents": [
                 {"node": "edge0", "models": [model], "slowdown": EDGE_SLOWDOWN},
                 {"node": "cloud", "models": [model]},
@@ -411,17 +482,13 @@ def scenario(model: str, wan_bps: float, flops_per_s: float, table: Path | None)
     }
 
 
-async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: int) -> dict[str, object]:
-    """Median predicted and actual latency (and their compute and network parts) of ``requests`` in a row (medians:
-    other work on this machine slows some requests down)."""
-    plan = runtime.plans[model]
-    async with LocalCluster(runtime, token=SECRET) as cluster:
-        await cluster.wait_ready(timeout_s=180)
-        client = Client(*cluster.address, token=KEYS.client_token, timeout_s=60)
-        x = np.random.default_rng(0).standard_normal(plan.input.shape).astype(np.float32)
-        await client.infer(model, x)  # warm the connections
-        replies = [await client.infer(model, x) for _ in range(requests)]
-        await client.close()
+async def served(cluster: LocalCluster, client: Client, model: str, requests: int) -> dict[str, object]:
+    """Median predicted and actual latency (and their compute and network parts) of ``requests`` of ``model`` in a
+    row (medians: other work on this machine slows some requests down)."""
+    plan = cluster.runtime.plans[model]
+    x = np.random.default_rng(0).standard_normal(plan.input.shape).astype(np.float32)
+    await client.infer(model, x)  # warm the connections
+    replies = [await client.infer(model, x) for _ in range(requests)]
 
     def median(key: str) -> float:
         return statistics.median(sum(stage[key] for stage in r.fields["stages"]) for r in replies)
@@ -436,6 +503,17 @@ async def predicted_vs_actual(runtime: RuntimeScenario, model: str, requests: in
         "compute": median("compute_s") / median("predicted_compute_s"),
         "network": median("network_s") / median("predicted_network_s"),
     }
+
+
+async def predicted_vs_actual(runtime: RuntimeScenario, models: list[str], requests: int) -> list[dict[str, object]]:
+    """:func:`served` for each of ``models`` on a local cluster of ``runtime``."""
+    async with LocalCluster(runtime, token=SECRET) as cluster:
+        await cluster.wait_ready(timeout_s=300)
+        client = Client(*cluster.address, token=KEYS.client_token, timeout_s=60)
+        try:
+            return [await served(cluster, client, model, requests) for model in models]
+        finally:
+            await client.close()
 
 
 def _serve_echo_forever(ports: Any, loop: str | None = None) -> None:
@@ -502,35 +580,57 @@ def ray_vs_channel(rounds: int) -> list[dict[str, float]]:
     ]
 
 
+PREDICTION_HEADER = (
+    f"{'predicted (ms)':>15} {'actual (ms)':>12} {'actual/pred':>12} {'best/pred':>10} {'compute a/p':>12} "
+    f"{'network a/p':>12}"
+)
+
+
+def _prediction_columns(row: dict[str, Any]) -> str:
+    ratio = row["actual_s"] / row["predicted_s"]
+    return (
+        f"{row['predicted_s'] * 1e3:>15.2f} {row['actual_s'] * 1e3:>12.2f} {ratio:>12.2f} "
+        f"{row['best_s'] / row['predicted_s']:>10.2f} {row['compute']:>12.2f} {row['network']:>12.2f}"
+    )
+
+
 def report_predictions(requests: int) -> None:
-    """Section 3: predicted vs actual latency of each model, bandwidth and way of timing the layers."""
+    """Section 3: predicted vs actual latency of each model and bandwidth, with and without the agents' stage
+    times; then every model of the example cluster."""
     print(
         f"3. predicted vs actual end-to-end latency, real plans (optimal over edge and cloud, edge "
-        f"{EDGE_SLOWDOWN:g}x slower; policy optimal); layers timed by one speed per model or a per-layer table"
+        f"{EDGE_SLOWDOWN:g}x slower; policy optimal); compute charged as the plan's FLOPs at one speed per model "
+        f"(model) or as the stage times the agents measured at start (agents)"
     )
     print(
         f"{'WAN':>10} {'model':>16} {'timing':>7} {'GFLOP/s':>8} {'placement':>12} {'edge layers':>11} "
-        f"{'tensors':>8} {'predicted (ms)':>15} {'actual (ms)':>12} {'actual/pred':>12} {'best/pred':>10} "
-        f"{'compute a/p':>12} {'network a/p':>12}"
+        f"{'tensors':>8} {PREDICTION_HEADER}"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        for model in MODELS:
-            table, speed = measure(model, Path(folder))
-            for bandwidth in BANDWIDTHS_BPS:
-                for timing in ("model", "layers"):
-                    runtime = parse_runtime_scenario(
-                        scenario(model, bandwidth, speed, table if timing == "layers" else None)
-                    )
-                    row = event_loop.run(predicted_vs_actual(runtime, model, requests))
-                    ratio = row["actual_s"] / row["predicted_s"]
-                    print(
-                        f"{bandwidth / 1e6:>6g} Mb/s {model:>16} {timing:>7} {speed / 1e9:>8.1f} {row['nodes']:>12} "
-                        f"{row['edge_layers']:>11.0%} {row['crossing']:>8} {row['predicted_s'] * 1e3:>15.2f} "
-                        f"{row['actual_s'] * 1e3:>12.2f} {ratio:>12.2f} {row['best_s'] / row['predicted_s']:>10.2f} "
-                        f"{row['compute']:>12.2f} "
-                        f"{row['network']:>12.2f}",
-                        flush=True,
-                    )
+    ratios = []
+    for model in MODELS:
+        speed = model_speed(model)
+        for bandwidth in BANDWIDTHS_BPS:
+            for timing in ("model", "agents"):
+                runtime = parse_runtime_scenario(scenario(model, bandwidth, speed, measure_stages=timing == "agents"))
+                (row,) = event_loop.run(predicted_vs_actual(runtime, [model], requests))
+                if timing == "agents":
+                    ratios.append(row["actual_s"] / row["predicted_s"])
+                print(
+                    f"{bandwidth / 1e6:>6g} Mb/s {model:>16} {timing:>7} {speed / 1e9:>8.1f} {row['nodes']:>12} "
+                    f"{row['edge_layers']:>11.0%} {row['crossing']:>8} {_prediction_columns(row)}",
+                    flush=True,
+                )
+    runtime = parse_runtime_scenario(read_yaml(EXAMPLE, ValueError), folder=EXAMPLE.parent)
+    models = sorted(runtime.plans)
+    rows = event_loop.run(predicted_vs_actual(runtime, models, requests))
+    print(f"   the example cluster ({EXAMPLE.name}, agents' stage times):")
+    print(f"{'model':>16} {'placement':>18} {'stages':>6} {PREDICTION_HEADER}")
+    for model, row in zip(models, rows, strict=True):
+        ratios.append(row["actual_s"] / row["predicted_s"])
+        stages = len(runtime.plans[model].stages)
+        print(f"{model:>16} {row['nodes']:>18} {stages:>6} {_prediction_columns(row)}")
+    inside = sum(0.85 <= r <= 1.15 for r in ratios)
+    print(f"   with the agents' stage times: {inside} of {len(ratios)} within 0.85-1.15 (goal: all)")
 
 
 def report_transport(rounds: int) -> None:
@@ -555,6 +655,22 @@ def report_transport(rounds: int) -> None:
                 f"{row['framed_ratio']:>13.2f} {row['framed_stream_ratio']:>8.2f} "
                 f"{row['loop_remote_ratio']:>18.2f} {row['remote_ratio']:>13.2f} {row['in_turn_remote_ratio']:>22.2f}"
             )
+
+
+def report_tls(rounds: int) -> None:
+    """Section 1c: what TLS adds to a hop of the data plane."""
+    rows, connect_s = tls_overhead(rounds)
+    print(
+        "1c. TLS on the data plane: round trip to a blocking echo in another process, TLS 1.3 (mutual, ECDSA P-256) "
+        "vs plain TCP, same frames and handshake on top; medians"
+    )
+    print(f"{'bytes':>10} {'plain (ms)':>11} {'TLS (ms)':>9} {'TLS/plain':>10}")
+    for row in rows:
+        print(f"{row['bytes']:>10} {row['plain_s'] * 1e3:>11.3f} {row['tls_s'] * 1e3:>9.3f} {row['ratio']:>10.2f}")
+    print(
+        f"   connect (TCP + TLS + the runtime's handshake): plain {connect_s['plain'] * 1e3:.2f} ms, TLS "
+        f"{connect_s['tls'] * 1e3:.2f} ms (once per pooled connection)"
+    )
 
 
 def report_route(requests: int) -> None:
@@ -703,6 +819,7 @@ def main() -> None:
     args = parser.parse_args()
     reports = {
         "transport": lambda: report_transport(args.rounds),
+        "tls": lambda: report_tls(args.rounds),
         "route": lambda: report_route(args.requests),
         "link": report_link,
         "predictions": lambda: report_predictions(args.requests),

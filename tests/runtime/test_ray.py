@@ -124,3 +124,49 @@ def test_placement_is_first_fit_and_names_what_each_unplaced_agent_lacks():
     }
     assert unplaced({"a": {"CPU": 2.0}, "b": {"CPU": 4.0}}, nodes) == {}
     assert "CPU 4" in unplaced({"big": {"CPU": 8.0}}, nodes)["big"]
+
+
+def test_a_crashed_agent_actor_is_restarted_by_ray_and_its_request_in_flight_fails_over(local_ray):
+    """SIGKILL the process of edge0's actor while it computes a request (it emulates a slow processor): the
+    request is served on the cloud at the second attempt, and Ray restarts the actor, which registers again from
+    a new process and serves the next request."""
+    import asyncio
+    import os
+    import signal
+
+    from mcfn.runtime.ray_launcher import RayLauncher
+
+    agents = [
+        {"node": "edge0", "models": [TINY], "slowdown": 400, "resources": {"edge0": 1}},
+        {"node": "cloud", "models": [TINY], "resources": {"cloud": 1}},
+    ]
+    runtime = parse_runtime_scenario(scenario_document(agents=agents))
+    x = np.random.default_rng(7).standard_normal((1, 3, 32, 32)).astype(np.float32)
+
+    def pid_of(node: str) -> int:
+        actor = ray.get_actor(f"mcfn-agent-{node}")
+        return ray.get(actor.__ray_call__.remote(lambda _: os.getpid()), timeout=30)
+
+    async def scenario():
+        async with LocalCluster(runtime, token=SECRET, launcher=RayLauncher()) as cluster:
+            await cluster.wait_ready(timeout_s=60)
+            crashed = pid_of("edge0")
+            client = Client(*cluster.address, token=CLIENT_TOKEN)
+            in_flight = asyncio.create_task(client.infer(TINY, x, policy="nearest-edge"))
+            await asyncio.sleep(0.2)  # edge0 computes its first stage (~0.4 s at this slowdown)
+            os.kill(crashed, signal.SIGKILL)
+            failed_over = await in_flight
+            await cluster.controller.wait_until(lambda c: "edge0" in c.live_agents, timeout_s=90)
+            restarted = pid_of("edge0")
+            again = await client.infer(TINY, x, policy="nearest-edge")
+            await client.close()
+        return crashed, restarted, failed_over, again
+
+    crashed, restarted, failed_over, again = run(scenario(), timeout_s=180)
+    assert restarted != crashed
+    assert failed_over.fields["attempts"] == 2
+    assert {s["node"] for s in failed_over.fields["stages"]} == {"cloud"}
+    assert again.fields["stages"][0]["node"] == "edge0"
+    expected = local_output(TINY, x)
+    assert np.abs(failed_over.output - expected).max() <= 1e-5
+    assert np.abs(again.output - expected).max() <= 1e-5

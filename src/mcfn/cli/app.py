@@ -23,6 +23,7 @@ from mcfn.cli import (
     scenario,
     serve,
     sweep,
+    tls,
 )
 from mcfn.cli.errors import input_error_types
 
@@ -48,6 +49,7 @@ app.command("serve")(serve.serve_command)
 app.command("agent")(agent.agent_command)
 app.command("infer")(infer.infer_command)
 app.command("load")(load.load_command)
+app.command("tls")(tls.tls_command)
 app.command("run")(run.run_command)
 app.command("sweep")(sweep.sweep_command)
 app.add_typer(scenario.scenario_app, name="scenario")

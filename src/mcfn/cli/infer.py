@@ -34,10 +34,11 @@ def infer_command(
     if (input_file is None) == (not random):
         raise UserInputError("give exactly one of --input FILE.npy and --random")
     access = ClusterAccess.read(cluster_file)
+    tls = access.client_context()
     tensor = _input(model, input_file, seed)
 
     async def main() -> Any:
-        client = Client(access.host, access.port, token=access.token)
+        client = Client(access.host, access.port, token=access.token, tls=tls)
         try:
             return await client.infer(model, tensor, deadline_s=deadline_s, policy=policy)
         finally:

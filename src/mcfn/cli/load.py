@@ -59,11 +59,12 @@ def load_command(
     if duration <= 0 or (rate is not None and rate <= 0) or (rate is None and not sweep):
         raise UserInputError("--rate (unless --sweep) and --duration must be positive")
     access = ClusterAccess.read(cluster_file)
+    tls = access.client_context()
     rng = np.random.default_rng(seed)
     inputs = rng.standard_normal(shape).astype(np.float32)
 
     async def main(progress: Progress) -> tuple[float, list[LoadReport]]:
-        client = Client(access.host, access.port, token=access.token)
+        client = Client(access.host, access.port, token=access.token, tls=tls)
         try:
             status = await client.status()
             if model not in status["models"]:

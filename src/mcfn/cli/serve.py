@@ -96,7 +96,7 @@ def serve_command(
                     raise ValueError(
                         f"agents did not start within {ready_timeout_s:g} s: {', '.join(missing)}"
                     ) from None
-            ClusterAccess(host=host, port=port, token=cluster.keys.client_token).write(cluster_file)
+            ClusterAccess(host=host, port=port, token=cluster.keys.client_token, tls=runtime.tls).write(cluster_file)
             if as_json:
                 print_json(
                     {"address": f"{host}:{port}", "cluster_file": str(cluster_file)} | cluster.controller.status()

@@ -13,10 +13,12 @@ again. At most ``workers`` stages compute at once (threads: torch
 releases the GIL in its kernels); at most ``max_queue`` more wait, and a request beyond that is refused at once
 rather than left to miss its deadline. Every ``advert_period_s`` (± jitter, :class:`~mcfn.awareness.AdvertPolicy`)
 it tells the controller its backlog in FLOPs, busy workers, measured speed and arrival rate — the L0 metrics of an
-:class:`~mcfn.awareness.Advert`. If the controller goes away (even mid-frame) the agent keeps trying to register
-again, so a restarted agent or controller rejoins. An agent of a local cluster exits when its parent process is
-gone; a standalone one (``mcfn agent``, on a machine of its own) serves until it is stopped. Its hello carries the
-fingerprint of each plan it hosts, so the controller refuses an agent that made its plans from another scenario.
+:class:`~mcfn.awareness.Advert` — and what each of its stages takes (measured at start, then the median of the
+latest runs: :mod:`mcfn.runtime.stage_times`). If the controller goes away (even mid-frame) the agent keeps trying
+to register again, so a restarted agent or controller rejoins. An agent of a local cluster exits when its parent
+process is gone; a standalone one (``mcfn agent``, on a machine of its own) serves until it is stopped. Its hello
+carries the fingerprint of each plan it hosts, so the controller refuses an agent that made its plans from another
+scenario.
 
 Stages travel on the data plane of :mod:`mcfn.runtime.blocking`: the agent serves each connection in a thread of
 its own (accepting or refusing a ``run`` there), a worker thread computes the stage and then sends its output on
@@ -37,6 +39,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,6 +53,8 @@ from mcfn.runtime.messages import Failed, Result, Run, StageReport, parse_fields
 from mcfn.runtime.plan import ModelPlan, StagePlan, build_parts, run_part, run_stage
 from mcfn.runtime.pool import IDLE_S, BlockingPool
 from mcfn.runtime.slots import DeadlineSlots
+from mcfn.runtime.stage_times import StageTimes, cached_stage_times, hardware_fingerprint, measure_stage_times
+from mcfn.runtime.tls import TlsFiles
 from mcfn.runtime.wire import FrameError, Message
 
 #: How a connection to a peer can fail, other than by an ``error`` answer.
@@ -98,6 +103,12 @@ class AgentSpec:
     #: End when the process that started the agent is gone (an agent of a local cluster); a standalone agent
     #: (``mcfn agent``) serves until it is stopped.
     supervised: bool = True
+    #: Measure the hosted stages at start and give the times to the controller (:mod:`mcfn.runtime.stage_times`),
+    #: keeping them in folder ``stage_times_cache`` by hardware and plans (``None``: measure at every start).
+    measure_stages: bool = True
+    stage_times_cache: str | None = None
+    #: The agent's TLS files (:mod:`mcfn.runtime.tls`): it serves and connects over TLS; ``None``: plain TCP.
+    tls: TlsFiles | None = None
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.max_queue < 0:
@@ -131,6 +142,10 @@ class Agent:
         with torch.no_grad():  # warm up: the first pass of a module allocates and picks kernels, and is slow
             for name, stage in self._stages.items():
                 run_part(self._modules[name], stage, {t.name: torch.zeros(t.shape) for t in stage.receives})
+        measured = self._measured_stage_times() if spec.measure_stages else {}
+        #: Seconds of one run of each hosted stage here, as this agent computes it (its slowdown included).
+        self.stage_s = {name: seconds * spec.slowdown for name, seconds in measured.items()}
+        self._stage_times = StageTimes(self.stage_s)
         # Threads (made as needed) for every request the agent may hold, computing or queued for it, and for
         # MAX_SENDING more sending outputs on; ``workers`` of them compute at once.
         self._pool = ThreadPoolExecutor(
@@ -145,7 +160,8 @@ class Agent:
         self._speed_flops_per_s = 0.0
         self._done_flops = 0.0
         self._done_s = 0.0
-        self._peers = BlockingPool(credential=self._credential, idle_s=spec.idle_s)
+        self._client_tls = None if spec.tls is None else spec.tls.client_context()
+        self._peers = BlockingPool(credential=self._credential, idle_s=spec.idle_s, tls=self._client_tls)
         self._controller = (spec.controller_host, spec.controller_port)
         self.port = 0
         #: Set while the controller has this agent registered.
@@ -153,9 +169,24 @@ class Agent:
         #: Why the last attempt to register with the controller failed ("" if none did).
         self.unregistered_because = ""
 
+    def _measured_stage_times(self) -> dict[str, float]:
+        """The hosted stages' times measured here, or kept from an earlier start on this hardware with these plans."""
+        hosted = sorted(self._stages)
+        key = "|".join(
+            [
+                hardware_fingerprint(self.spec.device, self.spec.torch_threads),
+                *sorted(plan.fingerprint() for plan in self.spec.plans),
+                *hosted,
+            ]
+        )
+        cache = None if self.spec.stage_times_cache is None else Path(self.spec.stage_times_cache)
+        times = cached_stage_times(cache, key, lambda: measure_stage_times(self._modules, self._stages))
+        return times if sorted(times) == hosted else measure_stage_times(self._modules, self._stages)
+
     async def run(self) -> None:
         """Serve stages and advertise until cancelled (or the parent process is gone)."""
-        server = BlockingServer(self._handle, keys=self._keys.keyring(), host=self.spec.host, port=0)
+        tls = None if self.spec.tls is None else self.spec.tls.server_context()
+        server = BlockingServer(self._handle, keys=self._keys.keyring(), host=self.spec.host, port=0, tls=tls)
         self.port = server.address[1]
         try:
             await self._advertise_forever()
@@ -296,6 +327,7 @@ class Agent:
         with self._lock:
             self._done_flops += stage.flops
             self._done_s += compute_s
+        self._stage_times.observe(stage.service_id, compute_s)
         return output, queue_s, compute_s
 
     def _compute(self, name: str, tensors: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float]:
@@ -318,6 +350,7 @@ class Agent:
                     self.spec.controller_port,
                     credential=self._credential,
                     timeout_s=self.spec.timeout_s,
+                    tls=self._client_tls,
                 )
                 try:
                     await channel.request(self._hello(channel.local_host), timeout_s=self.spec.timeout_s)
@@ -351,6 +384,7 @@ class Agent:
             "workers": self.spec.workers,
             "advert_period_s": self.spec.advert.period_s,
             "plans": {plan.model: plan.fingerprint() for plan in self.spec.plans},
+            "stage_s": self.stage_s,
         }
         return Message(kind="hello", fields=fields)
 
@@ -369,6 +403,7 @@ class Agent:
             "busy_workers": busy,
             "speed_flops_per_s": self._speed_flops_per_s,
             "arrival_flops_per_s": arrival,
+            "stage_s": self._stage_times.current() if self.spec.measure_stages else {},
         }
         return Message(kind="advert", fields=fields)
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -41,10 +42,12 @@ from collections.abc import Callable
 
 from mcfn import _accelerated
 from mcfn.runtime import handshake
-from mcfn.runtime.auth import Credential, Keyring, Peer
+from mcfn.runtime.auth import AuthError, Credential, Keyring, Peer
 from mcfn.runtime.channel import GONE, HANDSHAKE_LIMITS, MAX_UNAUTHENTICATED, REJECTED, ServerStats
-from mcfn.runtime.frames import FrameSocket
+from mcfn.runtime.frames import FrameSocket, TlsFrameSocket, idle_and_open
 from mcfn.runtime.link import IDEAL, LinkProfile
+from mcfn.runtime.tls import refused as tls_refused
+from mcfn.runtime.tls import wrap_client, wrap_server
 from mcfn.runtime.wire import FrameLimits
 
 if not _accelerated.pure_python_requested():
@@ -68,7 +71,8 @@ class BlockingChannel:
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
-        self._frames = FrameSocket(sock, limits, link)
+        self._tls = isinstance(sock, ssl.SSLSocket)
+        self._frames = (TlsFrameSocket if self._tls else FrameSocket)(sock, limits, link)
         #: Who the other end proved to be (on a server's connection).
         self.peer = Peer("")
         # The hot path is the frame socket's own methods, bound here: no Python call on the way to a compiled one.
@@ -97,6 +101,8 @@ class BlockingChannel:
         or sent what nobody asked for (looked at without waiting)."""
         if self._frames.failed or self._frames.pending:
             return False
+        if self._tls:
+            return idle_and_open(self._sock)  # type: ignore[arg-type]
         try:
             self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
         except BlockingIOError:
@@ -143,16 +149,29 @@ def connect(
     timeout_s: float,
     limits: FrameLimits | None = None,
     link: LinkProfile = IDEAL,
+    tls: ssl.SSLContext | None = None,
 ) -> BlockingChannel:
-    """Open a connection and prove ``credential``, all within ``timeout_s``; raises
-    :class:`~mcfn.runtime.auth.AuthError`, ``OSError`` or ``TimeoutError``."""
+    """Open a connection (over TLS with context ``tls``, :mod:`mcfn.runtime.tls`) and prove ``credential``, all
+    within ``timeout_s``; raises :class:`~mcfn.runtime.auth.AuthError`, ``OSError`` or ``TimeoutError``."""
     deadline = time.monotonic() + timeout_s
-    channel = BlockingChannel(socket.create_connection((host, port), timeout=timeout_s), link=link)
+    sock = socket.create_connection((host, port), timeout=timeout_s)
+    if tls is not None:
+        sock = wrap_client(sock, tls, where=f"{host}:{port}", timeout_s=deadline - time.monotonic())
+    channel = BlockingChannel(sock, link=link)
     try:
-        challenge = channel.receive(timeout_s=deadline - time.monotonic())
+        wait_s = handshake.challenge_wait_s(deadline - time.monotonic())
+        try:
+            challenge = channel.receive(timeout_s=deadline - time.monotonic() if wait_s is None else wait_s)
+        except TimeoutError:
+            if wait_s is None:
+                raise
+            raise handshake.no_challenge(f"{host}:{port}") from None
         answer = handshake.answer(credential, challenge)
         channel.send(answer, timeout_s=deadline - time.monotonic(), link=IDEAL)
         handshake.check_welcome(credential, challenge, answer, channel.receive(timeout_s=deadline - time.monotonic()))
+    except ssl.SSLError as exc:  # under TLS 1.3 the server checks the client's certificate after the handshake
+        channel.close()
+        raise tls_refused(exc, f"{host}:{port}") from None
     except BaseException:
         channel.close()
         raise
@@ -179,8 +198,10 @@ class BlockingServer:
         limits: FrameLimits | None = None,
         handshake_timeout_s: float = 5.0,
         stats: ServerStats | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.stats = stats if stats is not None else ServerStats()
+        self._tls = tls
         self._handler = handler
         self._keys = keys
         self._limits = limits or FrameLimits()
@@ -233,11 +254,22 @@ class BlockingServer:
             threading.Thread(target=self._session, args=(sock,), name=f"{self._accepting.name}-c", daemon=True).start()
 
     def _session(self, sock: socket.socket) -> None:
-        """Handshake, then the handler; protocol errors are counted and answered, a vanished peer is not an error."""
+        """Handshake (TLS first, if the server uses it), then the handler; protocol errors are counted and answered,
+        a vanished peer is not an error."""
+        deadline = time.monotonic() + self._handshake_timeout_s
+        if self._tls is not None:
+            try:
+                wrapped = wrap_server(sock, self._tls, timeout_s=self._handshake_timeout_s)
+            except (AuthError, *GONE) as exc:
+                self._end_unauthenticated(sock, exc)
+                return
+            with self._lock:  # the plain socket was detached into the TLS one: close() must reach that
+                self._connections.discard(sock)
+                self._connections.add(wrapped)
+            sock = wrapped
         channel = BlockingChannel(sock)
         try:
             try:
-                deadline = time.monotonic() + self._handshake_timeout_s
                 challenge = handshake.challenge()
                 channel.send(challenge, timeout_s=deadline - time.monotonic())
                 answer = channel.receive(timeout_s=deadline - time.monotonic())
@@ -262,3 +294,12 @@ class BlockingServer:
             with self._lock:
                 self._connections.discard(sock)
             channel.close()
+
+    def _end_unauthenticated(self, sock: socket.socket, exc: BaseException) -> None:
+        """Close a connection whose TLS handshake failed (counted as refused unless the peer just went away)."""
+        if isinstance(exc, AuthError | TimeoutError):
+            self.stats.reject(exc)
+        with self._lock:
+            self._unauthenticated -= 1
+            self._connections.discard(sock)
+        sock.close()

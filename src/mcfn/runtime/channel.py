@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import ssl
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from mcfn.runtime.auth import AuthError, Credential, Keyring, Peer
 from mcfn.runtime.deadline import Deadline
 from mcfn.runtime.framing import FrameProtocol
 from mcfn.runtime.link import IDEAL, LinkProfile, Pacer
+from mcfn.runtime.tls import refused as tls_refused
 from mcfn.runtime.wire import FrameError, FrameLimits, Message, encode_parts
 
 #: Limits during the handshake: small headers, no body.
@@ -170,14 +172,34 @@ async def connect(
     timeout_s: float,
     limits: FrameLimits | None = None,
     link: LinkProfile = IDEAL,
+    tls: ssl.SSLContext | None = None,
 ) -> Channel:
-    """Open a connection and prove ``credential``; raises :class:`AuthError`, ``OSError`` or ``TimeoutError``."""
+    """Open a connection (over TLS with context ``tls``, :mod:`mcfn.runtime.tls`) and prove ``credential``; raises
+    :class:`AuthError`, ``OSError`` or ``TimeoutError``."""
     loop = asyncio.get_running_loop()
     async with asyncio.timeout(timeout_s):
-        _, protocol = await loop.create_connection(lambda: FrameProtocol(HANDSHAKE_LIMITS), host, port)
+        try:
+            _, protocol = await loop.create_connection(
+                lambda: FrameProtocol(HANDSHAKE_LIMITS),
+                host,
+                port,
+                **({} if tls is None else {"ssl": tls, "server_hostname": "", "ssl_handshake_timeout": timeout_s}),
+            )
+        except ssl.SSLError as exc:
+            raise tls_refused(exc, f"{host}:{port}") from None
         channel = Channel(protocol, link=link)
         try:
-            challenge = await channel.receive(timeout_s=None)
+            try:
+                challenge = await channel.receive(timeout_s=handshake.challenge_wait_s(timeout_s))
+            except TimeoutError:
+                raise handshake.no_challenge(f"{host}:{port}") from None
+            except (EOFError, ConnectionError) as exc:
+                if tls is None:
+                    raise
+                raise AuthError(  # under TLS 1.3 the server checks the client's certificate after the handshake
+                    f"TLS: {host}:{port} closed the connection before its challenge: it refused this end's "
+                    f"certificate (not issued by the cluster CA?) ({type(exc).__name__}: {exc})"
+                ) from None
             answer = handshake.answer(credential, challenge)
             await channel.send(answer, timeout_s=timeout_s, link=IDEAL)
             handshake.check_welcome(credential, challenge, answer, await channel.receive(timeout_s=None))
@@ -224,9 +246,12 @@ async def serve(
     limits: FrameLimits | None = None,
     handshake_timeout_s: float = 5.0,
     stats: ServerStats | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> asyncio.Server:
     """Start a TCP server on ``host:port`` (loopback by default) whose connections run ``handler`` once the peer
-    has proved a key that ``keys`` admits; a connection's protocol errors close it and are counted in ``stats``."""
+    has proved a key that ``keys`` admits; a connection's protocol errors close it and are counted in ``stats``.
+    With ``tls``, connections are TLS (:mod:`mcfn.runtime.tls`): one whose TLS handshake fails is closed by the
+    event loop before it reaches the runtime's handshake (and is not counted)."""
     counts = stats if stats is not None else ServerStats()
     frame_limits = limits or FrameLimits()
 
@@ -252,7 +277,8 @@ async def serve(
         task.add_done_callback(sessions.discard)
 
     loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: FrameProtocol(HANDSHAKE_LIMITS, start_session), host, port)
+    options = {} if tls is None else {"ssl": tls, "ssl_handshake_timeout": handshake_timeout_s}
+    return await loop.create_server(lambda: FrameProtocol(HANDSHAKE_LIMITS, start_session), host, port, **options)
 
 
 async def _session(

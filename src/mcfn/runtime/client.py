@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from mcfn.runtime.auth import client_credential
+from mcfn.runtime.auth import AuthError, client_credential
 from mcfn.runtime.channel import GONE, Channel, RemoteError, answered, connect
 from mcfn.runtime.controller import INPUT, OUTPUT, InferError
 from mcfn.runtime.wire import FrameError, Message
@@ -38,10 +39,14 @@ class Reply:
 
 class Client:
     """Requests to one controller over one multiplexed connection (module docstring); ``token`` is the client token
-    of the cluster file; a request without a deadline waits at most ``timeout_s``."""
+    of the cluster file; a request without a deadline waits at most ``timeout_s``; ``tls``: a client TLS context
+    (:meth:`~mcfn.runtime.tls.TlsFiles.client_context`) for a controller that uses TLS."""
 
-    def __init__(self, host: str, port: int, *, token: str, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, host: str, port: int, *, token: str, timeout_s: float = 30.0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self._address = (host, port)
+        self._tls = tls
         self._credential = client_credential(token)
         self._timeout_s = timeout_s
         self._channel: Channel | None = None
@@ -89,6 +94,8 @@ class Client:
             async with asyncio.timeout(wait_s):
                 try:
                     answer = await self._exchange(message)
+                except AuthError:
+                    raise  # refused: trying again would be refused again
                 except (*GONE, FrameError):
                     answer = await self._exchange(message)
             return answered(answer)
@@ -119,7 +126,9 @@ class Client:
     async def _connected(self) -> Channel:
         async with self._connecting:
             if self._channel is None or not self._channel.usable:
-                channel = await connect(*self._address, credential=self._credential, timeout_s=self._timeout_s)
+                channel = await connect(
+                    *self._address, credential=self._credential, timeout_s=self._timeout_s, tls=self._tls
+                )
                 self._channel = channel
                 self._reader = asyncio.create_task(self._read(channel))
             return self._channel

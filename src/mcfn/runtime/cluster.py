@@ -16,6 +16,9 @@ section::
         resnet50: {tiers: [terminal, edge, cloud], split: balanced}   # one stage per tier, of about equal FLOPs
         tiny-resnet: {stages: 3}                            # or N such stages on any agent of the model
         vgg16: {latency: {edge: vgg16.cpu1.latency.json}}   # per-layer times measured on a tier's machine
+      measure_stages: true               # agents time their stages (at start, then as they serve)
+      stage_times_cache: .mcfn/stage-times   # where agents keep the start times, by hardware and plans
+      tls: {ca: tls/ca.pem, cert: tls/controller.pem, key: tls/controller.key}   # optional mutual TLS
       agents:                            # one OS process each
         - {node: edge0, models: [resnet18, tiny-resnet], workers: 2}
         - {node: cloud, models: [resnet18, tiny-resnet], workers: 4, slowdown: 1.0, device: cuda,
@@ -38,6 +41,10 @@ actor that asks for its ``cpus`` (by default ``workers``) and its ``resources``,
 nodes declare (``ray start --resources '{"cloud-gpu": 1}'``), so it runs on the machine that holds them
 (:mod:`mcfn.runtime.ray_launcher`, which refuses at once a scenario whose agents the Ray nodes cannot place); a
 local cluster of processes ignores them.
+The controller predicts each stage's compute from the times its agents measure on their own machines, at start
+and then from the runs they serve (:mod:`mcfn.runtime.stage_times`; ``measure_stages: false``: from the plan's work
+at the nodes' speed). With ``tls`` every connection of the cluster is mutual TLS against the cluster CA
+(:mod:`mcfn.runtime.tls`; an agent may have its own ``tls: {cert, key}``), the runtime's keys on top.
 Validation happens here, once; errors are :class:`~mcfn.routing.scenario.ScenarioError` naming the field.
 """
 
@@ -49,7 +56,7 @@ import itertools
 import logging
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -66,6 +73,7 @@ from mcfn.runtime.controller import Controller
 from mcfn.runtime.launch import Launcher, ProcessLauncher
 from mcfn.runtime.plan import ModelPlan, plan_balanced, plan_over_tiers
 from mcfn.runtime.timing import Player
+from mcfn.runtime.tls import TlsFiles
 from mcfn.validation import StrictModel, validation_message
 
 log = logging.getLogger(__name__)
@@ -87,6 +95,17 @@ class _Model(StrictModel):
     latency: dict[Tier, str] = Field(default_factory=dict)
 
 
+class _TlsFiles(StrictModel):
+    ca: str
+    cert: str
+    key: str
+
+
+class _AgentTls(StrictModel):
+    cert: str
+    key: str
+
+
 class AgentEntry(StrictModel):
     """One agent of a runtime scenario: its node, the models whose stages it hosts, its worker pool, and the Ray
     resources its actor asks for under ``mcfn serve --ray-address`` (:mod:`mcfn.runtime.ray_launcher`)."""
@@ -100,6 +119,8 @@ class AgentEntry(StrictModel):
     resources: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     #: CPUs its Ray actor asks for (default: one per worker).
     cpus: Annotated[float, Field(ge=0)] | None = None
+    #: Its own TLS certificate and key (default: the cluster's ``runtime.tls`` ones).
+    tls: _AgentTls | None = None
 
 
 class _Runtime(StrictModel):
@@ -111,6 +132,9 @@ class _Runtime(StrictModel):
     max_attempts: Annotated[int, Field(ge=1)] = 3
     models: Annotated[dict[str, _Model], Field(min_length=1)]
     agents: Annotated[list[AgentEntry], Field(min_length=1)]
+    tls: _TlsFiles | None = None
+    measure_stages: bool = True
+    stage_times_cache: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -127,6 +151,13 @@ class RuntimeScenario:
     policy: str
     advert_period_s: float
     max_attempts: int
+    #: The controller's TLS files, and each agent's (:mod:`mcfn.runtime.tls`); ``None``: plain TCP.
+    tls: TlsFiles | None = None
+    agent_tls: dict[str, TlsFiles] = field(default_factory=dict)
+    #: Whether agents measure their stages at start for the controller's predictions (:mod:`mcfn.runtime.stage_times`),
+    #: and the folder where they keep those times (``None``: none).
+    measure_stages: bool = True
+    stage_times_cache: str | None = None
 
 
 def parse_runtime_scenario(document: Any, *, folder: str | Path = ".") -> RuntimeScenario:
@@ -177,7 +208,38 @@ def parse_runtime_scenario(document: Any, *, folder: str | Path = ".") -> Runtim
         policy=runtime.policy,
         advert_period_s=runtime.advert_period_s,
         max_attempts=runtime.max_attempts,
+        **_tls(runtime, Path(folder)),
+        measure_stages=runtime.measure_stages,
+        stage_times_cache=None if runtime.stage_times_cache is None else str(Path(folder) / runtime.stage_times_cache),
     )
+
+
+def _tls(runtime: _Runtime, folder: Path) -> dict[str, Any]:
+    """The controller's and the agents' TLS files (paths from ``folder``); :class:`ScenarioError` naming a missing
+    file, or agent certificates without the cluster's ``runtime.tls``."""
+    if runtime.tls is None:
+        with_tls = [agent.node for agent in runtime.agents if agent.tls is not None]
+        if with_tls:
+            raise ScenarioError(f"runtime.agents: {with_tls} give TLS files but runtime.tls (the CA) is not set")
+        return {"tls": None, "agent_tls": {}}
+
+    def path(name: str) -> str:  # absolute: the cluster file gives them to clients that run elsewhere
+        return str((folder / name).resolve())
+
+    ca = path(runtime.tls.ca)
+    controller = TlsFiles(ca=ca, cert=path(runtime.tls.cert), key=path(runtime.tls.key))
+    agents = {
+        agent.node: controller
+        if agent.tls is None
+        else TlsFiles(ca=ca, cert=path(agent.tls.cert), key=path(agent.tls.key))
+        for agent in runtime.agents
+    }
+    for where, files in [("runtime.tls", controller), *((f"runtime.agents[{n}].tls", f) for n, f in agents.items())]:
+        try:
+            files.client_context()
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
+    return {"tls": controller, "agent_tls": agents}
 
 
 def _services(
@@ -298,6 +360,7 @@ class LocalCluster:
             ingress=runtime.ingress,
             keys=self.keys,
             hosted={node: hosted_stages(runtime, node) for node in self.node_ids},
+            tls=runtime.tls,
             policy=runtime.policy,
             max_attempts=runtime.max_attempts,
         )
@@ -453,4 +516,7 @@ def agent_spec(
         resources=dict(entry.resources),
         cpus=entry.workers if entry.cpus is None else entry.cpus,
         supervised=supervised,
+        measure_stages=runtime.measure_stages,
+        stage_times_cache=runtime.stage_times_cache,
+        tls=runtime.agent_tls.get(node_id),
     )

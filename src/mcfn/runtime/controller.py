@@ -51,7 +51,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -59,6 +59,7 @@ import numpy as np
 from mcfn.awareness.advert import Advert
 from mcfn.awareness.view import AwareView
 from mcfn.compute.ids import ServiceCatalog
+from mcfn.compute.node import Work
 from mcfn.routing import POLICIES, Policy, Router, SplitRequest, Stage, StagedRoute, make_policy
 from mcfn.routing.chain import route_stages_optimal
 from mcfn.routing.scenario import Scenario
@@ -67,8 +68,11 @@ from mcfn.runtime.auth import AGENT, CLIENT, AuthError, ClusterKeys
 from mcfn.runtime.channel import REJECTED, Channel, RemoteError, ServerStats, serve
 from mcfn.runtime.link import IDEAL, LinkProfile
 from mcfn.runtime.messages import AdvertFields, Failed, Hello, Hop, Infer, LinkFields, Result, Run, parse_fields
-from mcfn.runtime.plan import ModelPlan
+from mcfn.runtime.plan import ModelPlan, StagePlan
 from mcfn.runtime.pool import IDLE_S, Address, ChannelPool
+from mcfn.runtime.prediction import HopOverhead, StagePrediction, predict, total_s
+from mcfn.runtime.stage_times import calibrated_work
+from mcfn.runtime.tls import TlsFiles
 from mcfn.runtime.wire import FrameError, Message
 
 #: The exact chain placement, beside the router's greedy policies.
@@ -137,7 +141,10 @@ class InferOutcome:
 
 @dataclass(frozen=True, eq=False)
 class _Agent:
+    """A registered agent: its hello, and its stages' times as its adverts last gave them."""
+
     hello: Hello
+    stage_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def address(self) -> Address:
@@ -170,8 +177,10 @@ class Controller:
         max_attempts: int = 3,
         start_timeout_s: float = START_TIMEOUT_S,
         idle_s: float = IDLE_S,
+        tls: TlsFiles | None = None,
     ) -> None:
         scenario.router().require_base_station(ingress)
+        self._tls = tls
         self._scenario = scenario
         self._plans = dict(plans)
         self._fingerprints = {model: plan.fingerprint() for model, plan in plans.items()}
@@ -183,11 +192,14 @@ class Controller:
         self._idle_s = idle_s
         self._policy = policy
         self._policies: dict[str, Policy] = {}
+        self._hop_overhead = HopOverhead()
         self._check_policy(policy)
         self._max_attempts = max_attempts
         self._agents: dict[str, _Agent] = {}
         self._sessions: set[asyncio.Task[Any]] = set()
-        self._pool = ChannelPool(credential=keys.agents.controller(), idle_s=idle_s)
+        self._pool = ChannelPool(
+            credential=keys.agents.controller(), idle_s=idle_s, tls=None if tls is None else tls.client_context()
+        )
         self._pending: dict[str, _Pending] = {}
         self._admissions: dict[str, Admission] = {}
         self._suspects: set[str] = set()  # failed to start a stage in time: passed over until they advertise again
@@ -196,8 +208,9 @@ class Controller:
         self.stats = ServerStats()
 
     async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> asyncio.Server:
-        """Listen for agents and clients (loopback by default)."""
-        return await serve(self._tracked, keys=self._keys.keyring(), host=host, port=port, stats=self.stats)
+        """Listen for agents and clients (loopback by default; over TLS if the controller has its files)."""
+        tls = None if self._tls is None else self._tls.server_context()
+        return await serve(self._tracked, keys=self._keys.keyring(), host=host, port=port, stats=self.stats, tls=tls)
 
     async def stop(self) -> None:
         """Drop every connection at once, as a crashed controller process would (close the server first): the
@@ -295,7 +308,7 @@ class Controller:
 
     async def _serve_agent(self, channel: Channel, hello: Hello) -> None:
         self._check_hello(hello)
-        agent = _Agent(hello)
+        agent = _Agent(hello, dict(hello.stage_s))
         await self._update(hello.node, agent)
         self._suspects.discard(hello.node)
         try:
@@ -317,6 +330,9 @@ class Controller:
                         arrival_flops_per_s=state.arrival_flops_per_s,
                     )
                 )
+                if not set(state.stage_s) <= set(hello.stages):
+                    raise FrameError(f"agent {hello.node} gives times of stages it does not host")
+                agent.stage_s.update(state.stage_s)
                 self._suspects.discard(hello.node)
                 await self._update(None, None)
         finally:
@@ -349,6 +365,10 @@ class Controller:
         if set(hello.stages) != expected:
             raise FrameError(
                 f"agent {hello.node} hosts stages {sorted(hello.stages)}; the scenario gives it {sorted(expected)}"
+            )
+        if not set(hello.stage_s) <= expected:
+            raise FrameError(
+                f"agent {hello.node} gives times of stages {sorted(set(hello.stage_s) - expected)} it does not host"
             )
 
     async def _update(self, node_id: str | None, agent: _Agent | None) -> None:
@@ -399,6 +419,7 @@ class Controller:
                     "speed_flops_per_s": float(self.view.speed_flops_per_s[j]),
                     "arrival_flops_per_s": float(self.view.arrival_flops_per_s[j]),
                     "advert_age_s": float(ages[j]) if np.isfinite(ages[j]) else None,
+                    "stage_s": dict(agent.stage_s),
                 }
             )
         models = sorted(self._plans)
@@ -445,9 +466,9 @@ class Controller:
         served_s = None
         try:
             for attempt in range(1, self._max_attempts + 1):
-                route = self._route(plan, excluded, name, deadline - loop.time())
+                route, prediction = self._route(plan, excluded, name, deadline - loop.time())
                 try:
-                    output, stages = await self._run(plan, route, tensor, deadline, relay=relay)
+                    output, stages = await self._run(plan, route, prediction, tensor, deadline, relay=relay)
                 except _StageFailedError as failure:
                     excluded[failure.node_id] = failure.reason
                     continue
@@ -456,7 +477,7 @@ class Controller:
                     model=model,
                     output=output,
                     latency_s=served_s,
-                    predicted_latency_s=route.latency_s,
+                    predicted_latency_s=total_s(prediction),
                     attempts=attempt,
                     stages=stages,
                 )
@@ -477,7 +498,9 @@ class Controller:
         if name != OPTIMAL and name not in POLICIES:
             raise ValueError(f"unknown routing policy {name!r}; known: {', '.join([*POLICIES, OPTIMAL])}")
 
-    def _route(self, plan: ModelPlan, excluded: Mapping[str, str], policy: str, budget_s: float) -> StagedRoute:
+    def _route(
+        self, plan: ModelPlan, excluded: Mapping[str, str], policy: str, budget_s: float
+    ) -> tuple[StagedRoute, tuple[StagePrediction, ...]]:
         """The placement of ``plan``'s stages on live agents not ``excluded`` (nor suspected, unless only suspects
         are left); :class:`InferError`
         if there is none, or if it is predicted to end after ``budget_s`` (the request is shed)."""
@@ -497,7 +520,10 @@ class Controller:
         request = SplitRequest(
             ingress=self._ingress,
             data_bits=plan.input_bits,
-            stages=tuple(Stage(service_id=s.service_id, work=s.work, output_bits=s.output_bits) for s in plan.stages),
+            stages=tuple(
+                Stage(service_id=s.service_id, work=self._work(s, hosts[s.service_id]), output_bits=s.output_bits)
+                for s in plan.stages
+            ),
             deadline_s=budget_s,
         )
         now = asyncio.get_running_loop().time()
@@ -506,17 +532,50 @@ class Controller:
         else:
             chooser = self._policies.setdefault(policy, make_policy(policy))
             route = router.route_stages(request, chooser, now_s=now, record=False)
-        if route.latency_s > budget_s:
+        prediction = self._predict(route, request)
+        if total_s(prediction) > budget_s:
             raise InferError(
-                f"overloaded: {plan.model} refused at once, predicted to take {route.latency_s:.3f} s, more than "
+                f"overloaded: {plan.model} refused at once, predicted to take {total_s(prediction):.3f} s, more than "
                 f"the {budget_s:.3f} s left of its deadline"
             )
         if policy != OPTIMAL:
             router.record(route)
-        return route
+        return route, prediction
+
+    def _predict(self, route: StagedRoute, request: SplitRequest) -> tuple[StagePrediction, ...]:
+        """The placed stages' times on this cluster (:func:`~mcfn.runtime.prediction.predict`): each stage's
+        measured time on the agent it was placed on, each hop's learnt overhead."""
+        fleet = self._scenario.fleet
+        nodes = [placed.node_id for placed in route.stages]
+        charged = [
+            float(fleet.seconds_per_flop[fleet.index[node]] @ np.asarray(stage.work.per_op_flops))
+            for node, stage in zip(nodes, request.stages, strict=True)
+        ]
+        measured = [
+            self._agents[node].stage_s.get(stage.service_id) if node in self._agents else None
+            for node, stage in zip(nodes, request.stages, strict=True)
+        ]
+        ids = [stage.service_id for stage in request.stages]
+        return predict(route, ids, charged_s=charged, measured_s=measured, overhead=self._hop_overhead)
+
+    def _work(self, stage: StagePlan, hosts: list[str]) -> Work:
+        """``stage``'s work as the router charges it on ``hosts``: scaled to the times its agents measured
+        (:func:`~mcfn.runtime.stage_times.calibrated_work`), the plan's where none did."""
+        measured = [(n, self._agents[n].stage_s.get(stage.service_id)) for n in hosts]
+        measured = [(n, seconds) for n, seconds in measured if seconds is not None]
+        fleet = self._scenario.fleet
+        rows = fleet.seconds_per_flop[[fleet.index[n] for n, _ in measured]]
+        return calibrated_work(stage.work, rows, [seconds for _, seconds in measured])
 
     async def _run(
-        self, plan: ModelPlan, route: StagedRoute, tensor: np.ndarray, deadline: float, *, relay: bool
+        self,
+        plan: ModelPlan,
+        route: StagedRoute,
+        prediction: tuple[StagePrediction, ...],
+        tensor: np.ndarray,
+        deadline: float,
+        *,
+        relay: bool,
     ) -> tuple[np.ndarray, tuple[StageTiming, ...]]:
         """Run the placed stages as one route of agents, or (``relay``) as one route per stage from here."""
         legs = [range(k, k + 1) for k in range(len(plan.stages))] if relay else [range(len(plan.stages))]
@@ -532,7 +591,7 @@ class Controller:
             if [(r.stage, r.node) for r in result.timings] != [self._placement(plan, route, k) for k in leg]:
                 raise InferError(f"the result's stage reports {result.timings} do not follow the route")
             for k, report in zip(leg, result.timings, strict=True):
-                placed = route.stages[k]
+                placed, predicted = route.stages[k], prediction[k]
                 back_s = arrived_s - result.sent_at_s if k == leg[-1] else 0.0  # the result's way home
                 timings.append(
                     StageTiming(
@@ -541,11 +600,13 @@ class Controller:
                         queue_s=report.queue_s,
                         compute_s=report.compute_s,
                         network_s=report.network_s + back_s,
-                        predicted_network_s=placed.network_s,
-                        predicted_queue_s=placed.queue_s,
-                        predicted_compute_s=placed.compute_s,
+                        predicted_network_s=predicted.network_s,
+                        predicted_queue_s=predicted.queue_s,
+                        predicted_compute_s=predicted.compute_s,
                     )
                 )
+                if not relay:  # a relayed stage's hops all cross the controller: not the route's
+                    self._hop_overhead.observe(report.stage, report.network_s + back_s, placed.network_s)
             source, tensors = route.stages[leg[-1]].node_id, answer.tensors
         return tensors[plan.output], tuple(timings)
 

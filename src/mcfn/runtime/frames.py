@@ -30,7 +30,9 @@ raise the same errors (``tests/runtime/test_frames.py`` holds them to it).
 
 from __future__ import annotations
 
+import select
 import socket
+import ssl
 import struct
 import time
 
@@ -49,6 +51,8 @@ from mcfn.runtime.wire import (
 
 #: How far the kernel's bound on a call may lie beyond an operation's deadline, as a share of the time left.
 TIMEOUT_SLACK = 0.01
+#: A frame up to this size goes to a TLS socket joined into one write (its parts would each be a TLS record).
+TLS_JOIN_BYTES = 64 * 1024
 #: ``struct timeval``, as ``SO_RCVTIMEO`` and ``SO_SNDTIMEO`` take it.
 _TIMEVAL = struct.Struct("@ll")
 
@@ -183,3 +187,51 @@ class FrameSocket:
         micros = max(int((left - seconds) * 1e6), 1 if left else 0)  # (0, 0) would be no bound at all
         self.sock.setsockopt(socket.SOL_SOCKET, option, _TIMEVAL.pack(seconds, micros))
         self._bounds[option] = left
+
+
+class TlsFrameSocket(FrameSocket):
+    """:class:`~mcfn.runtime.frames.FrameSocket` on an :class:`ssl.SSLSocket`: the same frames and deadlines, read
+    and written through the TLS layer (no ``MSG_WAITALL``, no kernel bounds: each call is bounded by the socket's
+    timeout, set to what the deadline leaves)."""
+
+    def _fill(self, view: memoryview, deadline: float | None) -> int:
+        got = 0
+        while got < len(view):
+            self._timeout(deadline)
+            n = self.sock.recv_into(view[got:] if got else view)
+            if n == 0:
+                break
+            got += n
+        return got
+
+    def _send(self, message: Message, deadline: float, link: LinkProfile | None) -> None:
+        parts = encode_parts(message)
+        size = sum(map(len, parts))
+        if not (self._ideal if link is None else link.is_ideal):
+            self.pacer.wait(size, link)
+        if size <= TLS_JOIN_BYTES:  # one TLS record and one segment, not one per part
+            parts = [b"".join(parts)]
+        for part in parts:
+            self._timeout(deadline)
+            self.sock.sendall(part)
+
+    def _timeout(self, deadline: float | None) -> None:
+        if deadline is None:
+            self.sock.settimeout(None)
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("deadline exceeded")
+        self.sock.settimeout(left)
+
+
+def idle_and_open(sock: ssl.SSLSocket) -> bool:
+    """Whether a TLS connection is idle and open: nothing buffered, nothing to read (servers send no tickets, so
+    anything readable is the peer closing or talking out of turn)."""
+    if sock.pending():
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable

@@ -105,7 +105,8 @@ class FrameProtocol(asyncio.BufferedProtocol):
                 self._fail(FrameError(f"truncated frame prefix ({waiting} of {PREFIX_BYTES} bytes)"))
             else:
                 self._fail(EOFError("connection closed"))
-        return True
+        # half-open to answer; TLS cannot half-close (asyncio's TLS transport warns about True and closes anyway)
+        return self.transport is None or self.transport.get_extra_info("sslcontext") is None
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._error is None:

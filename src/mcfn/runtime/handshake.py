@@ -12,6 +12,24 @@ from __future__ import annotations
 from mcfn.runtime.auth import MAX_NAME_CHARS, AuthError, Credential, Keyring, Peer, new_nonce, proof, verify
 from mcfn.runtime.wire import Message
 
+#: Seconds a client waits for the server's challenge, which a server sends as soon as it accepts: none by then is a
+#: TLS server that waits for a TLS client's hello (:mod:`mcfn.runtime.tls`), or no runtime server at all.
+CHALLENGE_S = 2.0
+
+
+def challenge_wait_s(timeout_s: float) -> float | None:
+    """How long a client connecting within ``timeout_s`` waits for the challenge by :data:`CHALLENGE_S` (``None``:
+    the connection's own timeout comes first)."""
+    return CHALLENGE_S if timeout_s > CHALLENGE_S else None
+
+
+def no_challenge(where: str) -> AuthError:
+    """Why a client got no challenge from ``where`` within :data:`CHALLENGE_S`."""
+    return AuthError(
+        f"no challenge from {where} within {CHALLENGE_S:g} s: it expects TLS (give the cluster CA and a "
+        "certificate), or it is no mcfn server"
+    )
+
 
 def challenge() -> Message:
     """The server's first message: a fresh nonce."""

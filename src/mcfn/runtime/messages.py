@@ -32,6 +32,8 @@ class Hello(StrictModel):
     advert_period_s: Annotated[float, Field(gt=0)]
     #: The fingerprint of the agent's plan of each model it hosts (:meth:`~mcfn.runtime.plan.ModelPlan.fingerprint`).
     plans: dict[str, str]
+    #: Seconds of one run of each hosted stage, measured by the agent at start (:mod:`mcfn.runtime.stage_times`).
+    stage_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
 class AdvertFields(StrictModel):
@@ -39,6 +41,9 @@ class AdvertFields(StrictModel):
     busy_workers: Annotated[int, Field(ge=0)]
     speed_flops_per_s: NonNegative
     arrival_flops_per_s: NonNegative
+    #: Seconds of one run of each hosted stage, as the agent now knows them
+    #: (:class:`~mcfn.runtime.stage_times.StageTimes`).
+    stage_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
 class Infer(StrictModel):

@@ -7,13 +7,15 @@ meanwhile (a restarted controller, a departed agent) is dropped when next taken.
 other way than an ``error`` answer (:class:`~mcfn.runtime.channel.RemoteError`: the peer said no, the connection is
 sound) is dropped, never reused: it may be mid-frame. A connection idle for longer than :data:`IDLE_S` is closed
 when the pool is next used for its peer (the peer's server closes it after as long anyway: its thread or buffer
-is not kept for a burst long past). :class:`ChannelPool` holds event-loop channels
-(:mod:`mcfn.runtime.channel`), :class:`BlockingPool` blocking ones for threads (:mod:`mcfn.runtime.blocking`).
+is not kept for a burst long past). With a TLS context (:mod:`mcfn.runtime.tls`) every connection is TLS.
+:class:`ChannelPool` holds event-loop channels (:mod:`mcfn.runtime.channel`), :class:`BlockingPool` blocking ones for
+threads (:mod:`mcfn.runtime.blocking`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 import time
 from typing import Any
@@ -34,8 +36,16 @@ IDLE_S = 30.0
 class _Idle:
     """Idle connections by peer address, taken and given back under a lock (a blocking pool serves threads)."""
 
-    def __init__(self, *, credential: Credential, limits: FrameLimits | None = None, idle_s: float = IDLE_S) -> None:
+    def __init__(
+        self,
+        *,
+        credential: Credential,
+        limits: FrameLimits | None = None,
+        idle_s: float = IDLE_S,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self._credential = credential
+        self._tls = tls
         self._limits = limits
         self._idle_s = idle_s
         self._idle: dict[Address, list[tuple[Any, float]]] = {}  # by peer: (connection, idle since), oldest first
@@ -93,7 +103,7 @@ class ChannelPool(_Idle):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         channel: Channel = self._take(address) or await connect(
-            *address, credential=self._credential, timeout_s=timeout_s, limits=self._limits
+            *address, credential=self._credential, timeout_s=timeout_s, limits=self._limits, tls=self._tls
         )
         try:
             answer = await channel.request(message, timeout_s=deadline - loop.time(), link=link)
@@ -127,7 +137,7 @@ class BlockingPool(_Idle):
         :func:`~mcfn.runtime.blocking.connect` and :meth:`~mcfn.runtime.blocking.BlockingChannel.request` raise."""
         deadline = time.monotonic() + timeout_s
         channel: BlockingChannel = self._take(address) or blocking.connect(
-            *address, credential=self._credential, timeout_s=timeout_s, limits=self._limits
+            *address, credential=self._credential, timeout_s=timeout_s, limits=self._limits, tls=self._tls
         )
         try:
             answer = channel.request(message, timeout_s=deadline - time.monotonic(), link=link)
