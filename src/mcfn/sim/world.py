@@ -80,6 +80,7 @@ def build_world(scenario: Scenario) -> World:
         wan_delay_s=net.wan_delay_s,
     )
     topology = hex_topology(spec)
+    topology.batch_fastest_paths(topology.names)  # routes start and end at nearly every node: all trees at once
     stations = topology.nodes_with_role(Role.BASE_STATION)
     edges = topology.nodes_with_role(Role.EDGE_SERVER)
     nodes = [scenario.compute.edge_server(cell).node(name, Tier.EDGE) for cell, name in enumerate(edges)]
