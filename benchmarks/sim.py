@@ -180,7 +180,9 @@ def network_run(
     from mcfn.sim.run import simulate
 
     scenario = network_scenario(duration_s, large=large, uplink_policy=uplink_policy)
+    started = time.process_time()
     result = simulate(scenario, policy)
+    cpu_s = time.process_time() - started
     summary = result.summary
     return {
         "policy": policy,
@@ -191,6 +193,7 @@ def network_run(
         "completed": summary["tasks"]["completed"],
         "wall_s": summary["wall_s"],
         "tasks_per_s": summary["tasks_per_wall_s"],
+        "tasks_per_cpu_s": summary["tasks"]["arrived"] / cpu_s,
         "events_per_task": summary["events_per_task"],
         "events_per_s": summary["events"] / summary["wall_s"],
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -235,7 +238,9 @@ def scale_run(terminals: int, rings: int, tasks: float, uplink_policy: str) -> d
     from mcfn.sim.run import simulate
 
     scenario = scale_scenario(terminals, rings, tasks, uplink_policy)
+    started = time.process_time()
     summary = simulate(scenario, "compute-aware").summary
+    cpu_s = time.process_time() - started  # the whole run (world built, simulated, summarised): on a shared machine
     return {
         "terminals": terminals,
         "cells": cells(rings),
@@ -244,6 +249,7 @@ def scale_run(terminals: int, rings: int, tasks: float, uplink_policy: str) -> d
         "tasks": summary["tasks"]["arrived"],
         "wall_s": summary["wall_s"],
         "tasks_per_s": summary["tasks_per_wall_s"],
+        "tasks_per_cpu_s": summary["tasks"]["arrived"] / cpu_s,
         "events_per_task": summary["events_per_task"],
         "p99_latency_s": summary["latency_s"]["p99"],
         "outside_coverage": summary["outside_coverage_share"],
@@ -266,29 +272,33 @@ def scale_table(tasks: float, *, memory: bool) -> list[dict[str, float]]:
 
 def print_scale(rows: list[dict[str, float]]) -> None:
     """The scaling table and the goals of issue 18, with the machine's load."""
-    base = rows[0]["tasks_per_s"]
+    base, base_cpu = rows[0]["tasks_per_s"], rows[0]["tasks_per_cpu_s"]
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nscaling, compute-aware, one core per run (load average {load} on {os.cpu_count()} cores):")
     print(
         f"{'terminals':>9} {'cells':>6} {'uplink':>16} {'tasks':>10} {'tasks/s':>9} {'vs 300':>7} "
-        f"{'events/task':>11} {'p99 (s)':>8} {'outside':>8} {'peak RSS':>9}"
+        f"{'tasks/cpu-s':>11} {'vs 300':>7} {'events/task':>11} {'p99 (s)':>8} {'outside':>8} {'peak RSS':>9}"
     )
     for row in rows:
         print(
             f"{row['terminals']:>9,} {row['cells']:>6,} {row['uplink_policy']:>16} {row['tasks']:>10,} "
-            f"{row['tasks_per_s']:>9,.0f} {row['tasks_per_s'] / base:>6.2f}x {row['events_per_task']:>11.1f} "
+            f"{row['tasks_per_s']:>9,.0f} {row['tasks_per_s'] / base:>6.2f}x {row['tasks_per_cpu_s']:>11,.0f} "
+            f"{row['tasks_per_cpu_s'] / base_cpu:>6.2f}x {row['events_per_task']:>11.1f} "
             f"{row['p99_latency_s']:>8.3f} {row['outside_coverage']:>7.2%} {row['peak_rss_mib']:>5,.0f} MiB"
         )
     equal = [r for r in rows if r["uplink_policy"] == "equal-bandwidth" and r["tasks"] < 5e6]
-    worst = min(r["tasks_per_s"] for r in equal) / base
     largest = max(equal, key=lambda r: r["terminals"])
-    print(f"goal: every row within 1.5x of the 300-terminal row: worst {1 / worst:.2f}x slower "
-          f"({'met' if worst >= 1 / 1.5 else 'not met'})")  # fmt: skip
-    print(
-        f"goal: >= 50,000 tasks/s at {largest['terminals']:,} terminals in {largest['cells']:,} cells: "
-        f"{largest['tasks_per_s']:,.0f} ({'met' if largest['tasks_per_s'] >= 50_000 else 'not met'})"
-    )
-    print(f"goal: default model >= 100,000 tasks/s on one core: {base:,.0f} ({'met' if base >= 1e5 else 'not met'})")
+    print("goals (per wall second; per CPU second of the simulating process, the fair measure on a shared machine):")
+    for key, unit in (("tasks_per_s", "tasks/s"), ("tasks_per_cpu_s", "tasks/cpu-s")):
+        worst = min(r[key] for r in equal) / rows[0][key]
+        print(f"goal: every row within 1.5x of the 300-terminal row ({unit}): worst {1 / worst:.2f}x slower "
+              f"({'met' if worst >= 1 / 1.5 else 'not met'})")  # fmt: skip
+        print(
+            f"goal: >= 50,000 {unit} at {largest['terminals']:,} terminals in {largest['cells']:,} cells: "
+            f"{largest[key]:,.0f} ({'met' if largest[key] >= 50_000 else 'not met'})"
+        )
+        print(f"goal: default model >= 100,000 {unit} on one core: {rows[0][key]:,.0f} "
+              f"({'met' if rows[0][key] >= 1e5 else 'not met'})")  # fmt: skip
     for row in rows:
         if row["tasks"] >= 5e6:
             within = row["peak_rss_mib"] <= 2048
@@ -407,8 +417,9 @@ def main() -> None:
             f"{run['tasks']:,} tasks ({run['completed']:,} completed) in {run['wall_s']:.1f} s wall"
         )
         print(
-            f"  {run['tasks_per_s']:,.0f} simulated tasks per wall-clock second, {run['events_per_task']:.1f} "
-            f"kernel events per task ({run['events_per_s']:,.0f} events/s), peak RSS {run['peak_rss_mib']:,.0f} MiB"
+            f"  {run['tasks_per_s']:,.0f} simulated tasks per wall-clock second ({run['tasks_per_cpu_s']:,.0f} per CPU "
+            f"second of the run), {run['events_per_task']:.1f} kernel events per task "
+            f"({run['events_per_s']:,.0f} events/s), peak RSS {run['peak_rss_mib']:,.0f} MiB"
         )
         if "runs" in run:
             print(f"  best of {run['runs']} runs; median {run['median_tasks_per_s']:,.0f} tasks per wall-clock second")

@@ -5,7 +5,9 @@ seeds under ``compute-aware``) runs without a cache: in 1 local process, in ``--
 Ray cluster of one node and of ``--nodes`` nodes on this host (``ray.cluster_utils.Cluster``: several raylets, as
 ``ray start`` on several machines; one CPU each, ``RAY_AUTH_MODE=disabled``). Reported: wall seconds and the speed-up
 over one worker of the same kind; near-linear means close to the number of workers while they have cores of their
-own (the machine's load is printed: other work shares the cores).
+own (the machine's load is printed: other work shares the cores). For local processes also the CPU seconds the
+runs took and the cores they obtained (CPU seconds over wall seconds): a speed-up can only be near-linear in the
+cores a sweep actually gets.
 
 Usage: ``python benchmarks/sweep.py [--runs N] [--duration-s S] [--workers N] [--nodes N] [--no-ray]``.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 
 from mcfn.experiments.executor import Job, execute
@@ -30,10 +33,23 @@ def jobs(runs: int, duration_s: float) -> list[Job]:
     return [Job(run_point, ({**document, "seed": seed}, "compute-aware")) for seed in range(runs)]
 
 
+def cpu_s() -> float:
+    """CPU seconds of this process and of its ended children (the local workers)."""
+    return sum(
+        r.ru_utime + r.ru_stime for r in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
+
+
 def timed(work: list[Job], **how: object) -> float:
-    started = time.perf_counter()
+    wall_s, _ = timed_cpu(work, **how)
+    return wall_s
+
+
+def timed_cpu(work: list[Job], **how: object) -> tuple[float, float]:
+    """Wall seconds of ``work``, and the CPU seconds it took here and in local workers (not Ray's)."""
+    started, cpu_started = time.perf_counter(), cpu_s()
     execute(work, **how)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_s() - cpu_started
 
 
 def on_ray(work: list[Job], nodes: int) -> float:
@@ -62,10 +78,14 @@ def main() -> None:
     work = jobs(args.runs, args.duration_s)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"{args.runs} runs of {args.duration_s:g} s simulated; load average {load} on {os.cpu_count()} cores")
-    one = timed(work, workers=1)
-    many = timed(work, workers=args.workers)
-    print(f"local, 1 process: {one:6.1f} s")
-    print(f"local, {args.workers} processes: {many:6.1f} s   speed-up {one / many:.2f}x")
+    one, one_cpu = timed_cpu(work, workers=1)
+    many, many_cpu = timed_cpu(work, workers=args.workers)
+    # cores obtained = CPU seconds / wall seconds: on a shared machine a worker may get much less than a core
+    print(f"local, 1 process: {one:6.1f} s   ({one_cpu:.1f} CPU-s, {one_cpu / one:.2f} cores obtained)")
+    print(
+        f"local, {args.workers} processes: {many:6.1f} s   speed-up {one / many:.2f}x   "
+        f"({many_cpu:.1f} CPU-s, {many_cpu / many:.2f} cores obtained)"
+    )
     if not args.no_ray:
         single = on_ray(work, 1)
         several = on_ray(work, args.nodes)

@@ -147,3 +147,64 @@ def test_fastest_paths_agree_with_networkx(n, extra, seed, bits):
         assert topo.transfer_s("n0", target, bits) == pytest.approx(
             sum(h.delay_s for h in hops) + bits / min(h.bandwidth_bps for h in hops)
         )
+
+
+def _one_tree(topo: Topology, source: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One source's tree as the simulator computed it before trees were batched: scipy's Dijkstra from that source
+    alone, then each path's delay added up hop by hop from the source and its least bandwidth."""
+    from scipy.sparse.csgraph import dijkstra
+
+    weight, _, _ = topo._csr()
+    _, pred = dijkstra(weight, directed=True, indices=source, return_predecessors=True)
+    delay, bottleneck = np.full(len(topo), np.inf), np.zeros(len(topo))
+    for target in range(len(topo)):
+        if target != source and pred[target] < 0:
+            continue
+        hops = [target]
+        while hops[-1] != source:
+            hops.append(int(pred[hops[-1]]))
+        total, least = 0.0, np.inf
+        for a, b in itertools.pairwise(hops[::-1]):
+            link = topo.link(topo.names[a], topo.names[b])
+            total, least = total + link.delay_s, min(least, link.bandwidth_bps)
+        delay[target], bottleneck[target] = total, least
+    return np.asarray(pred, dtype=np.int64), delay, bottleneck
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_batched_trees_equal_one_source_at_a_time(seed, monkeypatch):
+    """Trees computed together (in several blocks) are bit for bit those of one Dijkstra per source, on random
+    topologies with parallel-cost ties (repeated delays and bandwidths), zero delays and an unreachable part."""
+    import mcfn.network.topology.paths as paths
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    pairs = {(int(rng.integers(i)), i) for i in range(1, n - 5)}  # the last 5 nodes: an island of their own
+    pairs |= {tuple(sorted(map(int, rng.choice(n - 5, 2, replace=False)))) for _ in range(80)}
+    pairs |= {(n - 5 + i, n - 4 + i) for i in range(4)}
+    links = [
+        Link(
+            a=f"n{a}",
+            b=f"n{b}",
+            bandwidth_bps=float(rng.choice([1e8, 1e9, 1e10])),
+            delay_s=float(rng.choice([0, 1e-3, 2e-3])),
+        )
+        for a, b in sorted(pairs)
+    ]
+    topo = Topology(roles={f"n{i}": "core" for i in range(n)}, links=links)
+    monkeypatch.setattr(paths, "BLOCK_CELLS", 7 * n)  # blocks of 7 sources
+    topo.batch_fastest_paths(topo.names)
+    first = topo.fastest_paths("n3")
+    assert first is topo.fastest_paths("n3")
+    for source in range(n):
+        tree = topo.fastest_paths(source)
+        pred, delay, bottleneck = _one_tree(topo, source)
+        assert tree.source == source
+        assert np.array_equal(tree.predecessor, pred)
+        assert np.array_equal(tree.delay_s, delay)
+        assert np.array_equal(tree.bottleneck_bps, bottleneck)
+        finite = np.isfinite(bottleneck) & (bottleneck > 0)
+        assert np.array_equal(tree.seconds_per_bit[finite], 1.0 / bottleneck[finite])
+        assert not tree.seconds_per_bit[~finite].any()
+    topo.update_link("n0", topo.neighbours("n0")[0], delay_s=5e-3)  # a change drops every tree; all come back
+    assert np.array_equal(topo.fastest_paths(0).delay_s, _one_tree(topo, 0)[1])

@@ -8,7 +8,9 @@ A prediction (:func:`~mcfn.routing.costs.predict`) combines inputs that change a
 - a stage's constants on each candidate never change: the one-VM compute seconds of its work and whether its
   memory fits;
 - a decision's shortlist (:class:`~mcfn.routing.costs.Shortlist`: the candidates that can matter, and a bound on
-  the rest) depends on both, and is kept as long as they are;
+  the rest) depends on both, and is kept as long as they are; it keeps its own candidates' network part only (the
+  network part of every candidate is kept once a decision needed it: on a large network, the few that a shortlist
+  does not settle);
 - the nodes' state (the aware view: adverts and the router's own placements) changes with every decision, so
   :func:`~mcfn.routing.costs.predict` reads it afresh each time.
 
@@ -120,8 +122,10 @@ class CostTables:
         self._check_topology()
         key = ((service_id, source, home, in_bits, out_bits, result_bits), work.per_op_flops, memory_bytes)
         shortlist = self._shortlists.get(key)
-        if shortlist is None:
-            transfers = self.network(service_id, instances, source, home, in_bits, out_bits, result_bits)
+        if shortlist is None:  # the transfers to every candidate are not kept: a shortlist settles most decisions
+            transfers = self._network.get(key[0])
+            if transfers is None:
+                transfers = self._transfers(instances.vertices, source, home, in_bits, out_bits, result_bits)
             demand = self.stage(service_id, instances, work, memory_bytes)
             shortlist = self._shortlists[key] = Shortlist(instances, transfers, demand, keep)
         return shortlist

@@ -21,9 +21,13 @@ cdef class RadioAccess:
     cdef public Py_ssize_t outside_coverage
     cdef public Py_ssize_t measurements
     cdef readonly list serving
-    cdef readonly list uplink_key
+    cdef list _snr_hz
+    cdef object _rates
+    cdef list _keys
 
     @cython.locals(uplink=PolicySharing)
     cpdef upload(self, Py_ssize_t task, Py_ssize_t station, Py_ssize_t terminal, Py_ssize_t service, double compression)
+    @cython.locals(key=tuple)
+    cpdef tuple uplink_key(self, Py_ssize_t terminal)
     @cython.locals(n=Py_ssize_t, key=tuple, share_hz=double)
     cpdef double uplink_bps(self, Py_ssize_t terminal, Py_ssize_t station) except -1.0

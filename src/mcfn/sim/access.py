@@ -51,11 +51,17 @@ NO_SERVICE = -1
 NO_SERVICE_REASON = "no service: the terminal is outside coverage"
 
 
-def uplink_keys(snr_hz: np.ndarray, bandwidth_hz: float) -> list[tuple[float, tuple[float, ...]]]:
-    """Terminals' keys for :func:`uplink_rule`: ``(P g / N0 in Hz, rates)``, ``rates[n - 1]`` the Shannon rate with
-    ``1 / n`` of the band for ``n = 1 … EQUAL_SHARES_TABULATED`` (one vectorised step for all terminals)."""
+def uplink_rates(snr_hz: np.ndarray, bandwidth_hz: float) -> np.ndarray:
+    """``rates[t, n - 1]``: terminal ``t``'s Shannon rate with ``1 / n`` of the band for ``n = 1 …
+    EQUAL_SHARES_TABULATED`` (one vectorised step for all terminals)."""
     shares_hz = bandwidth_hz / np.arange(1, EQUAL_SHARES_TABULATED + 1)
-    rates = radio.shannon_rate_bps(shares_hz[None, :], 1.0, snr_hz[:, None], 1.0)
+    return radio.shannon_rate_bps(shares_hz[None, :], 1.0, snr_hz[:, None], 1.0)
+
+
+def uplink_keys(snr_hz: np.ndarray, bandwidth_hz: float) -> list[tuple[float, tuple[float, ...]]]:
+    """Terminals' keys for :func:`uplink_rule`: ``(P g / N0 in Hz, rates)``, ``rates`` a row of
+    :func:`uplink_rates`."""
+    rates = uplink_rates(snr_hz, bandwidth_hz)
     return list(zip(snr_hz.tolist(), map(tuple, rates.tolist()), strict=True))
 
 
@@ -187,13 +193,21 @@ class RadioAccess:
     def upload(self, task: int, station: int, terminal: int, service: int, compression: float) -> None:
         """Start ``task``'s upload at ``station``, ``compression`` of its input, on an uplink of the policy's."""
         uplink = self.uplinks[station]
-        uplink.submit(task, self._data_bits[service] * compression, self.uplink_key[terminal])
+        uplink.submit(task, self._data_bits[service] * compression, self.uplink_key(terminal))
+
+    def uplink_key(self, terminal: int) -> tuple[float, tuple[float, ...]]:
+        """``terminal``'s key for :func:`uplink_rule` as of the last step (:func:`uplink_keys`'s), built when first
+        asked for: in a step most terminals upload nothing."""
+        key = self._keys[terminal]
+        if key is None:
+            key = self._keys[terminal] = (self._snr_hz[terminal], tuple(self._rates[terminal].tolist()))
+        return key
 
     def uplink_bps(self, terminal: int, station: int) -> float:
         """The rate a new upload of ``terminal`` at ``station`` would start with under equal shares of the band
         (the uploads in progress there, and it): what the orchestrator predicts its upload with."""
         n = self.uplinks[station].in_service + 1
-        key = self.uplink_key[terminal]
+        key = self.uplink_key(terminal)
         if n <= EQUAL_SHARES_TABULATED:
             return key[1][n - 1]
         share_hz = self._bandwidth_hz / n
@@ -208,8 +222,9 @@ class RadioAccess:
         self.serving: list[int] = np.where(covered, serving, NO_SERVICE).tolist()
         self.outside_coverage += len(covered) - int(np.count_nonzero(covered))
         self.measurements += 1
-        #: Every terminal's uplink key for :func:`uplink_rule` (:func:`uplink_keys`).
-        self.uplink_key = uplink_keys(snr, self._bandwidth_hz)
+        self._snr_hz: list[float] = snr.tolist()
+        self._rates = uplink_rates(snr, self._bandwidth_hz)
+        self._keys: list[tuple[float, tuple[float, ...]] | None] = [None] * len(self._snr_hz)
 
     def _step(self) -> None:
         positions = self._mobility.advance(self._step_s)

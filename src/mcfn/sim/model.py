@@ -166,7 +166,7 @@ class NetworkModel:
         self.sim = sim
         self.world = world
         self._policy = policy
-        self.table = TaskTable(stages=world.max_stages)
+        self.table = TaskTable(stages=world.max_stages, capacity=world.expected_tasks)
         self.view = AwareView(world.fleet)
         self.router = Router(topology=world.topology, catalog=world.catalog, view=self.view)
         self.wired = WiredNetwork(
@@ -285,7 +285,7 @@ class NetworkModel:
             if self.joint is None:
                 self.access.upload(task, station, terminal, service, compression)
             else:
-                snr_hz = self.access.uplink_key[terminal][0]
+                snr_hz = self.access.uplink_key(terminal)[0]
                 decided = self.joint.offer(
                     station, task, snr_hz=snr_hz, option=flight.option, node=flight.nodes[0], route=route
                 )

@@ -11,6 +11,7 @@ run on. Routing requests are the core's :class:`mcfn.routing.SplitRequest`, one 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,16 @@ class World:
         not routed."""
         return self.options[option].stages[0].on == ("terminal",)
 
+    @property
+    def expected_tasks(self) -> int:
+        """Room for the run's tasks: the mean count of its Poisson arrivals (``terminals · Σ λ_s · duration``) plus
+        five standard deviations, so that the task table is allocated once (a trace's rows are not counted: the
+        table grows for them)."""
+        scenario = self.scenario
+        rate = sum(s.rate_per_terminal_per_s or 0.0 for s in scenario.services if s.arrivals_path is None)
+        mean = scenario.terminals.count * rate * scenario.duration_s
+        return int(mean + 5.0 * math.sqrt(mean)) + 1024
+
     def reference(self, service: int) -> int:
         """The option id of ``service``'s reference variant, final exit (what fixed-variant policies run)."""
         return self.service_options[service][0]
@@ -85,6 +96,7 @@ def build_world(scenario: Scenario) -> World:
         wan_delay_s=net.wan_delay_s,
     )
     topology = hex_topology(spec)
+    topology.batch_fastest_paths(topology.names)  # routes start and end at nearly every node: all trees at once
     stations = topology.nodes_with_role(Role.BASE_STATION)
     edges = topology.nodes_with_role(Role.EDGE_SERVER)
     nodes = [scenario.compute.edge_server(cell).node(name, Tier.EDGE) for cell, name in enumerate(edges)]

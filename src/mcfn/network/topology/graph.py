@@ -18,7 +18,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from mcfn.compute.ids import unknown_id
-from mcfn.network.topology.paths import FastestPaths, fastest_paths
+from mcfn.network.topology.paths import FastestPaths, fastest_paths_from
 
 #: Reference transfer size that path choice is optimised for (see :mod:`mcfn.network.topology.paths`).
 DEFAULT_REFERENCE_BITS = 1e6
@@ -80,6 +80,8 @@ class Topology:
         self._reference_bits = float(reference_bits)
         self._matrices: tuple[csr_matrix, csr_matrix, csr_matrix] | None = None
         self._trees: dict[int, FastestPaths] = {}
+        self._batch: frozenset[int] = frozenset()
+        self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
         self.version = 0
 
     # --- nodes and links -------------------------------------------------------------------------------------
@@ -136,21 +138,38 @@ class Topology:
         self._graph.edges[a, b]["link"] = new
         self._matrices = None
         self._trees.clear()
+        self._paths.clear()
         self.version += 1
 
     # --- paths -----------------------------------------------------------------------------------------------
+    def batch_fastest_paths(self, sources: Iterable[str]) -> None:
+        """Compute the trees of ``sources`` together: from now on, the first tree asked of one of them (and the
+        first after every link change) comes with every other one of them, in one vectorised call (much faster
+        than one at a time on a large topology). What :meth:`fastest_paths` answers does not change."""
+        self._batch = frozenset(self.index_of(name) for name in sources)
+
     def fastest_paths(self, source: str | int) -> FastestPaths:
         """The fastest-path tree from ``source`` (a name or an index), cached until a link changes."""
         src = self.index_of(source) if isinstance(source, str) else int(source)
         tree = self._trees.get(src)
         if tree is None:
-            tree = self._trees[src] = fastest_paths(*self._csr(), src)
+            batch = [src]
+            if src in self._batch:
+                batch += sorted(s for s in self._batch if s != src and s not in self._trees)
+            for computed in fastest_paths_from(*self._csr(), batch):
+                self._trees[computed.source] = computed
+            tree = self._trees[src]
         return tree
 
     def path(self, source: str, target: str) -> tuple[str, ...]:
-        """Node names on the fastest path from ``source`` to ``target``; empty if unreachable."""
-        hops = self.fastest_paths(source).path(self.index_of(target))
-        return tuple(self._names[i] for i in hops)
+        """Node names on the fastest path from ``source`` to ``target``; empty if unreachable (cached until a link
+        changes)."""
+        key = (source, target)
+        path = self._paths.get(key)
+        if path is None:
+            hops = self.fastest_paths(source).path(self.index_of(target))
+            path = self._paths[key] = tuple(self._names[i] for i in hops)
+        return path
 
     def transfer_s(self, source: str, target: str, bits: float) -> float:
         """Seconds to carry ``bits`` from ``source`` to ``target`` on the fastest path (``inf`` if unreachable)."""
