@@ -87,12 +87,7 @@ def simulate(
         sim.run(until_s=i * step_s)
         if progress is not None:
             progress(sim.now)
-    end_s = scenario.duration_s + scenario.drain_s
-    # short steps: the horizon (the utilisations' denominator) ends soon after
-    drain_step_s = min(scenario.duration_s / chunks, 0.1)
-    while model.table.in_flight and sim.now < end_s:
-        sim.run(until_s=min(sim.now + drain_step_s, end_s))
-    model.fail_all_in_flight(f"still in flight {scenario.drain_s:g} s after the arrivals stopped")
+    drain(model, scenario, chunks=chunks)
     wall_s = time.perf_counter() - started
     columns = task_columns(model)
     summary = summarise(model, columns, horizon_s=sim.now)
@@ -112,6 +107,18 @@ def simulate(
         stations=model.world.stations,
         reasons=tuple(model.table.reasons),
     )
+
+
+def drain(model: NetworkModel, scenario: Scenario, *, chunks: int = 100) -> None:
+    """After the arrivals: run on until no task is in flight or ``drain_s`` more seconds have passed (in steps of
+    ``duration_s / chunks``, at most 0.1 s, so the horizon, the utilisations' denominator, ends soon after), then
+    fail the tasks still in flight."""
+    sim = model.sim
+    end_s = scenario.duration_s + scenario.drain_s
+    drain_step_s = min(scenario.duration_s / chunks, 0.1)
+    while model.table.in_flight and sim.now < end_s:
+        sim.run(until_s=min(sim.now + drain_step_s, end_s))
+    model.fail_all_in_flight(f"still in flight {scenario.drain_s:g} s after the arrivals stopped")
 
 
 def seed_list(scenario: Scenario, seeds: int) -> list[int]:
