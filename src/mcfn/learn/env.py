@@ -33,8 +33,16 @@ import numpy as np
 from gymnasium import spaces
 
 from mcfn.learn.credit import Ledger
-from mcfn.learn.observe import CANDIDATE_FEATURES, CENTRAL, CLIP, WAY_FEATURES, LearnedChoices, Observer
+from mcfn.learn.observe import (
+    CANDIDATE_FEATURES,
+    CENTRAL,
+    CLIP,
+    WAY_FEATURES,
+    LearnedChoices,
+    Observer,
+)
 from mcfn.network.uplink import JOINT_ALLOCATION
+from mcfn.orchestration.learned import PLACEMENT
 from mcfn.routing import make_policy
 from mcfn.scenario import Scenario, default_scenario, load_scenario
 from mcfn.sim.arrivals import Arrivals
@@ -46,8 +54,6 @@ from mcfn.sim.world import build_world, menus
 
 #: Simulation seeds below this are never drawn for training (module docstring).
 TRAINING_SEEDS = 1_000_000
-#: The routing policy that places the stages of the chosen way.
-PLACEMENT = "compute-aware"
 
 
 def resolve_scenario(scenario: Scenario | str | Path | None) -> Scenario:

@@ -22,6 +22,7 @@ import numpy as np
 
 from mcfn.experiments.workers import progress_queue, worker_pool
 from mcfn.orchestration.choice import ORCHESTRATED
+from mcfn.orchestration.learned import LEARNED_PREFIX, PLACEMENT
 from mcfn.routing import make_policy
 from mcfn.scenario import Scenario
 from mcfn.sim.engine import Simulator
@@ -61,15 +62,20 @@ class RunResult:
 
 def prepare(scenario: Scenario, policy: str) -> NetworkModel:
     """The model of ``scenario`` under ``policy``, on a simulator at time 0, its failures scheduled: a routing policy
-    (:data:`mcfn.routing.POLICIES`: every task served by its service's reference variant) or an orchestrating one
-    (:data:`mcfn.orchestration.ORCHESTRATED`).
+    (:data:`mcfn.routing.POLICIES`: every task served by its service's reference variant), an orchestrating one
+    (:data:`mcfn.orchestration.ORCHESTRATED`), or ``learned:PATH``, a trained agent (:mod:`mcfn.learn.policy`).
 
     Everything that can be wrong with a valid scenario file beyond its fields (a trace of too few terminals, a
     failure of an unknown node) is found here, before any time is simulated.
     """
     sim = Simulator(seed=scenario.seed)
-    routing = make_policy(ORCHESTRATED.get(policy, policy), sim.stream("policy"))
+    learned = policy.startswith(LEARNED_PREFIX)
+    routing = make_policy(PLACEMENT if learned else ORCHESTRATED.get(policy, policy), sim.stream("policy"))
     model = NetworkModel(sim, build_world(scenario), policy=routing, orchestrated=policy in ORCHESTRATED)
+    if learned:  # a trained agent chooses each task's way (mcfn.learn: needs the learn extra)
+        from mcfn.learn.policy import learned_chooser
+
+        model.chooser = learned_chooser(model, policy.removeprefix(LEARNED_PREFIX), placement=routing)
     Failures(model, scenario.failures)
     return model
 
