@@ -11,6 +11,7 @@ from mcfn.cli import (
     agent,
     allocate,
     infer,
+    learn,
     load,
     models,
     partition,
@@ -42,6 +43,7 @@ app.command("agent")(agent.agent_command)
 app.command("infer")(infer.infer_command)
 app.command("load")(load.load_command)
 app.command("run")(run.run_command)
+app.command("learn")(learn.learn_command)
 app.command("sweep")(sweep.sweep_command)
 app.add_typer(scenario.scenario_app, name="scenario")
 
