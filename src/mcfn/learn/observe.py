@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mcfn.awareness import AwareView
+from mcfn.awareness.view import AwareView
 from mcfn.network.topology import Topology
 from mcfn.orchestration.choice import Choice, Menu
 from mcfn.routing import Policy
@@ -51,8 +51,7 @@ WAY_FEATURES = 4
 WAIT_SCALE_S, AGE_SCALE_S, DELAY_SCALE_S = 0.5, 1.0, 0.05
 #: Every feature is clipped into ``[-CLIP, CLIP]`` (the Box's bounds).
 CLIP = 10.0
-# ufunc reductions called directly: a decision's arrays are tiny, and the ndarray methods add a Python layer
-_least, _count, _any = np.minimum.reduce, np.add.reduce, np.logical_or.reduce
+INF = float("inf")
 
 
 class Observer:
@@ -82,7 +81,6 @@ class Observer:
         self.slots = max(len(m.options) for m in self.menus) * self.levels
         services, cells, n = len(self.menus), len(stations), len(nodes)
         self.task_size = services + (cells if layout == CENTRAL else 0) + 4
-        self._cells = cells
         # per station: each candidate's path delay and bottleneck from it, and the candidates' order
         vertices = [topology.index_of(name) for name in nodes]
         delay = np.empty((cells, n))
@@ -91,79 +89,102 @@ class Observer:
             paths = topology.fastest_paths(station)
             delay[i] = paths.delay_s[vertices]
             bandwidth[i] = paths.bottleneck_bps[vertices]
-        self._order = np.argsort(delay, axis=1, kind="stable") if layout == CELL else np.tile(np.arange(n), (cells, 1))
-        rows = np.arange(cells)[:, None]
+        order = np.argsort(delay, axis=1, kind="stable") if layout == CELL else np.tile(np.arange(n), (cells, 1))
         path = np.stack(
             [
                 np.clip(delay / DELAY_SCALE_S, 0.0, CLIP),
                 np.clip((np.log10(np.maximum(bandwidth, 1.0)) - 6.0) / 5.0, 0.0, 1.0),
             ],
             axis=2,
-        )[rows, self._order]
-        #: per station, the candidates' features with the path's filled in (the rest per decision)
-        self._candidates = np.zeros((cells, n, CANDIDATE_FEATURES), dtype=np.float32)
-        self._candidates[:, :, 3:] = path
+        )[np.arange(cells)[:, None], order]
         # per service: each slot's features (the latency bound's column per decision: a + b * upload seconds), and
-        # which slots exist and meet the floor
+        # which slots meet the floor
         shape = (services, self.slots)
-        self._ways = np.zeros((*shape, WAY_FEATURES), dtype=np.float32)
-        self._latency_a = np.zeros(shape)
-        self._latency_b = np.zeros(shape)
-        self._exists = np.zeros(shape, dtype=bool)
-        self._allowed = np.zeros(shape, dtype=bool)
+        ways = np.zeros((*shape, WAY_FEATURES))
+        latency_a = np.zeros(shape)
+        latency_b = np.zeros(shape)
+        allowed = np.zeros(shape, dtype=np.uint8)
         for s, menu in enumerate(self.menus):
             for i in range(len(menu.options)):
                 for c, ratio in enumerate(menu.compression):
                     k = i * self.levels + c
                     if joint and c:
                         continue  # the allocation chooses the compression: level 0 stands for all
-                    self._ways[s, k] = (menu.accuracy[i][c], ratio, 0.0, 1.0)
-                    self._latency_a[s, k] = (menu.fixed_s[i] + menu.lower_s[i] + menu.radio_delay_s) / menu.deadline_s
-                    self._latency_b[s, k] = ratio / menu.deadline_s
-                    self._exists[s, k] = True
-                    self._allowed[s, k] = menu.accuracy[i][c] >= menu.min_accuracy
+                    ways[s, k] = (menu.accuracy[i][c], ratio, 0.0, 1.0)
+                    latency_a[s, k] = (menu.fixed_s[i] + menu.lower_s[i] + menu.radio_delay_s) / menu.deadline_s
+                    latency_b[s, k] = ratio / menu.deadline_s
+                    allowed[s, k] = menu.accuracy[i][c] >= menu.min_accuracy
         # per (service, station): the task's features, the upload's column per decision
         width = self.task_size
-        self._task = np.zeros((services, cells, width), dtype=np.float32)
+        task_rows = np.zeros((services, cells, width))
         for s, menu in enumerate(self.menus):
             for i in range(cells):
-                self._task[s, i, s] = 1.0
+                task_rows[s, i, s] = 1.0
                 if layout == CENTRAL:
-                    self._task[s, i, services + i] = 1.0
-                self._task[s, i, width - 4 :] = (menu.data_bits / 1e6, menu.deadline_s, 0.0, weight)
-        self._data_bits = [m.data_bits for m in self.menus]
-        self._deadline_s = [m.deadline_s for m in self.menus]
+                    task_rows[s, i, services + i] = 1.0
+                task_rows[s, i, width - 4 :] = (menu.data_bits / 1e6, menu.deadline_s, 0.0, weight)
+        # kept contiguous, as the compiled class types them
+        self._order = np.ascontiguousarray(order, dtype=np.int64)
+        self._path = np.ascontiguousarray(path)
+        self._ways, self._latency_a, self._latency_b, self._allowed = ways, latency_a, latency_b, allowed
+        self._task_rows = task_rows
+        self._data_bits = np.array([m.data_bits for m in self.menus])
+        self._deadline = np.array([m.deadline_s for m in self.menus])
         self._nodes = n
 
     @property
     def candidates(self) -> int:
         return self._nodes
 
-    def observe(
-        self, view: AwareView, service: int, station: int, uplink_bps: float, now_s: float
-    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """The observation of a task of ``service`` arriving at ``station`` whose input would upload at
-        ``uplink_bps``, and its action mask (module docstring)."""
-        deadline = self._deadline_s[service]
-        upload_s = self._data_bits[service] / uplink_bps if uplink_bps > 0 else CLIP * deadline
-        task = self._task[service, station].copy()
-        task[-2] = min(upload_s / deadline, CLIP)
-        free = view.slot_free_s
-        dynamic = np.empty((CANDIDATE_FEATURES - 2, self._nodes))
-        np.subtract(_least(free, axis=1), now_s, out=dynamic[0])
-        dynamic[0] *= 1.0 / WAIT_SCALE_S
-        np.divide(_count(np.greater(free, now_s) & view.slot_used, axis=1), view.vm_slots, out=dynamic[1])
-        np.subtract(now_s, view.sent_s, out=dynamic[2])
-        dynamic[2] *= 1.0 / AGE_SCALE_S
-        candidates = self._candidates[station].copy()
-        candidates[:, :3] = dynamic.T[self._order[station]] if self.layout == CELL else dynamic.T
-        np.minimum(np.maximum(candidates, 0.0, out=candidates), CLIP, out=candidates)
-        latency = self._latency_a[service] + self._latency_b[service] * upload_s
-        ways = self._ways[service].copy()
-        ways[:, 2] = np.minimum(latency, CLIP)
-        mask = self._allowed[service] & (latency <= 1.0)
-        if not _any(mask):
-            mask = self._allowed[service] if _any(self._allowed[service]) else self._exists[service]
+    def observe(self, view: AwareView, service: int, station: int, uplink_bps: float, now_s: float) -> tuple:
+        """The observation (a dict of arrays) of a task of ``service`` arriving at ``station`` whose input would
+        upload at ``uplink_bps``, and its action mask (module docstring). Loops over small arrays (compiled: typed)."""
+        deadline = self._deadline[service]
+        upload_s = self._data_bits[service] / uplink_bps if uplink_bps > 0.0 else CLIP * deadline
+        width, n, slots = self.task_size, self._nodes, self.slots
+        task = np.empty(width, dtype=np.float32)
+        out_task = task
+        for k in range(width):
+            out_task[k] = self._task_rows[service, station, k]
+        out_task[width - 2] = min(upload_s / deadline, CLIP)
+        candidates = np.empty((n, CANDIDATE_FEATURES), dtype=np.float32)
+        out = candidates
+        free, sent, vm_slots = view._free, view._sent, view._slots
+        for i in range(n):
+            j = self._order[station, i]
+            earliest = INF
+            busy = 0
+            for k in range(vm_slots[j]):
+                at = free[j, k]
+                if at < earliest:
+                    earliest = at
+                if at > now_s:
+                    busy += 1
+            out[i, 0] = _clip((earliest - now_s) / WAIT_SCALE_S)
+            out[i, 1] = busy / vm_slots[j]
+            out[i, 2] = _clip((now_s - sent[j]) / AGE_SCALE_S)
+            out[i, 3] = self._path[station, i, 0]
+            out[i, 4] = self._path[station, i, 1]
+        ways = np.empty((slots, WAY_FEATURES), dtype=np.float32)
+        out_ways = ways
+        mask = np.empty(slots, dtype=np.bool_)
+        out_mask = mask.view(np.uint8)
+        allowed = 0
+        for k in range(slots):
+            latency = self._latency_a[service, k] + self._latency_b[service, k] * upload_s
+            out_ways[k, 0] = self._ways[service, k, 0]
+            out_ways[k, 1] = self._ways[service, k, 1]
+            out_ways[k, 2] = min(latency, CLIP)
+            out_ways[k, 3] = self._ways[service, k, 3]
+            out_mask[k] = 1 if self._allowed[service, k] and latency <= 1.0 else 0
+            allowed += out_mask[k]
+        if allowed == 0:  # no way is predicted to make it: every way above the floor, else every way
+            for k in range(slots):
+                out_mask[k] = self._allowed[service, k]
+                allowed += out_mask[k]
+            if allowed == 0:
+                for k in range(slots):
+                    out_mask[k] = 1 if self._ways[service, k, 3] > 0.0 else 0
         return {"task": task, "candidates": candidates, "ways": ways}, mask
 
     def decode(self, service: int, action: int, mask: np.ndarray) -> tuple[int, int]:
@@ -171,6 +192,11 @@ class Observer:
         if not 0 <= action < self.slots or not mask[action]:
             action = 0
         return divmod(action, self.levels)
+
+
+def _clip(value: float) -> float:
+    """``value`` clipped into ``[0, CLIP]``."""
+    return 0.0 if value < 0.0 else (CLIP if value > CLIP else value)
 
 
 class LearnedChoices:
