@@ -85,3 +85,12 @@ def test_the_mask_allows_existing_ways_and_a_forbidden_action_serves_the_referen
         assert env._model.table.option[task] == env.observer.menus[service].options[0]
         if done:
             break
+
+
+def test_a_cells_own_agent_sees_its_candidates_nearest_first_and_no_ingress() -> None:
+    central, cell = OffloadEnv(choice_scenario(), layout="central"), OffloadEnv(choice_scenario(), layout="cell")
+    assert cell.observer.task_size == central.observer.task_size - len(cell._world.stations)
+    observation, _ = cell.reset(seed=2)
+    delays = observation["candidates"][:, 3]
+    assert (np.diff(delays) >= 0).all()  # ordered by path delay from the ingress: its own edge server first
+    assert delays[0] < delays[-1]

@@ -8,13 +8,13 @@ drain (:func:`mcfn.sim.run.drain`), whose outcomes the last step pays. Rewards f
 ``info["credit"]`` names the decision each of them belongs to.
 
 **Control flow without threads.** The simulator is callback-driven and knows nothing of the environment: the
-environment owns the run's arrivals (an :class:`~mcfn.sim.arrivals.Arrivals` of its own; the model's is given a
-zero duration, so it schedules none) and fires the kernel's events one at a time (``Simulator.run(max_events=1)``)
-until an arrival needs a decision. That arrival is held, its observation returned; ``step`` hands the action to the
-model's chooser (:class:`~mcfn.learn.observe.LearnedChoices`, which the model calls as it would the utility
-chooser) and lets the model take the task in at the same simulated instant (:meth:`NetworkModel._arrive`), then
-runs on to the next decision. Arrivals that need no decision (the terminal is outside coverage, its station is down)
-are taken in at once and fail as in any run.
+environment owns the run's arrivals (an :class:`~mcfn.sim.arrivals.Arrivals` of its own; the model's is given the
+least positive duration, so it schedules none) and fires the kernel's events one at a time
+(``Simulator.run(max_events=1)``) until an arrival needs a decision. That arrival is held, its observation returned;
+``step`` hands the action to the model's chooser (:class:`~mcfn.learn.observe.LearnedChoices`, which the model calls
+as it would the utility chooser) and lets the model take the task in at the same simulated instant
+(:meth:`NetworkModel._arrive`), then runs on to the next decision. Arrivals that need no decision (the terminal is
+outside coverage, its station is down) are taken in at once and fail as in any run.
 
 **Seeds.** ``reset(seed=s)`` seeds the environment's generator, which draws each episode's simulation seed from
 ``[TRAINING_SEEDS, 2^31)``: the seeds ``0 … TRAINING_SEEDS - 1`` (what ``mcfn run --seeds`` uses) are never trained
