@@ -47,12 +47,16 @@ class Ledger:
         self._deadline_s = tuple(deadlines_s)
         self._weight = weight
         self._step_of: dict[int, int] = {}
+        self._open = np.zeros(1024, dtype=bool)  # by task id: decided, not yet paid
         self._ended = 0
         self._low = 0  # no decided task below this id is unpaid
         self.paid = 0.0
 
     def decided(self, task: int, step: int) -> None:
         """Task ``task`` had its way chosen by decision ``step``."""
+        if task >= len(self._open):
+            self._open = np.concatenate([self._open, np.zeros(max(task + 1, len(self._open)), dtype=bool)])
+        self._open[task] = True
         self._step_of[task] = step
 
     @property
@@ -61,7 +65,8 @@ class Ledger:
         return len(self._step_of)
 
     def settle(self) -> list[Credit]:
-        """The credits of the decided tasks that ended since the last call."""
+        """The credits of the decided tasks that ended since the last call (a look at the tasks decided since the
+        oldest unpaid one: the tasks in flight, whatever else ended among them)."""
         table = self._table
         ended = table.completed + table.failed
         if ended == self._ended or not self._step_of:
@@ -69,25 +74,21 @@ class Ledger:
             return []
         self._ended = ended
         low, high = self._low, table.count
-        status = table.status
-        step_of = self._step_of
+        status, is_open = table.status, self._open
         credits = []
-        for offset in np.flatnonzero(status[low:high]).tolist():
+        for offset in np.flatnonzero((status[low:high] != 0) & is_open[low:high]).tolist():
             task = low + offset
-            step = step_of.pop(task, None)
-            if step is None:
-                continue
+            is_open[task] = False
             service = int(table.service[task])
-            latency = float(table.end_s[task] - table.arrival_s[task])
             utility = task_utility(
                 self._options[int(table.option[task])],
                 float(table.compression[task]),
-                latency,
+                float(table.end_s[task] - table.arrival_s[task]),
                 self._deadline_s[service],
                 int(status[task]) == COMPLETED,
                 self._weight,
             )
-            credits.append((step, utility))
+            credits.append((self._step_of.pop(task), utility))
             self.paid += utility
-        self._low = next(iter(step_of)) if step_of else high  # ids were decided in increasing order
+        self._low = next(iter(self._step_of)) if self._step_of else high  # ids were decided in increasing order
         return credits
