@@ -28,7 +28,8 @@ def run_command(
         "--policy",
         metavar="NAME",
         help="Policy to compare (repeatable): an orchestrating one (utility-aware, utility-nearest-edge: variant, "
-        "exit, compression and placement per task) or a routing one (reference variant); default: all eight.",
+        "exit, compression and placement per task), a routing one (reference variant), or learned:FILE.zip (an "
+        "agent trained by 'mcfn learn'); default: all eight.",
         show_default=False,
     ),
     uplink: list[str] = typer.Option(
