@@ -25,6 +25,11 @@ from mcfn.cli import (
 )
 from mcfn.cli.errors import input_error_types
 
+try:  # click's usage errors (bad option, missing argument, bad choice): typer >= 0.21 carries its own click
+    from typer import TyperException as UsageError
+except ImportError:  # typer < 0.21 (Flower's range) raises click's
+    from click import ClickException as UsageError
+
 app = typer.Typer(
     name="mcfn",
     help="Mobile computing-force network for edge intelligence: allocation, splitting, routing, simulation.",
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         code = command.main(args=args or ["--help"], prog_name="mcfn", standalone_mode=False)
     except typer.Abort:
         _fail("aborted")
-    except typer.TyperException as exc:  # click's usage errors (bad option, missing argument, bad choice)
+    except UsageError as exc:
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         _fail(f"{exc.format_message()}{hint}")
