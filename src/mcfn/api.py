@@ -88,12 +88,16 @@ def check_policies(policies: Sequence[str]) -> None:
     """Raise :class:`ValueError` naming the first of ``policies`` that is neither an orchestrating nor a routing
     policy, and the valid names."""
     from mcfn.orchestration.choice import ORCHESTRATED
+    from mcfn.orchestration.learned import LEARNED_PREFIX
     from mcfn.orchestration.placement import TERMINAL_POLICIES
     from mcfn.routing import POLICIES
 
     for name in policies:
-        if name not in POLICIES and name not in ORCHESTRATED and name not in TERMINAL_POLICIES:
-            valid = ", ".join([*ORCHESTRATED, *POLICIES, *TERMINAL_POLICIES])
+        if name.startswith(LEARNED_PREFIX):
+            if not Path(name.removeprefix(LEARNED_PREFIX)).is_file():
+                raise ValueError(f"policy {name!r}: no such file (train one with 'mcfn learn')")
+        elif name not in POLICIES and name not in ORCHESTRATED and name not in TERMINAL_POLICIES:
+            valid = ", ".join([*ORCHESTRATED, *POLICIES, *TERMINAL_POLICIES, f"{LEARNED_PREFIX}PATH"])
             raise ValueError(f"unknown policy {name!r}; valid: {valid}")
 
 

@@ -13,6 +13,7 @@ from mcfn.cli import (
     fit_accuracy,
     fl,
     infer,
+    learn,
     load,
     models,
     partition,
@@ -51,6 +52,7 @@ app.command("infer")(infer.infer_command)
 app.command("load")(load.load_command)
 app.command("tls")(tls.tls_command)
 app.command("run")(run.run_command)
+app.command("learn")(learn.learn_command)
 app.command("sweep")(sweep.sweep_command)
 app.add_typer(scenario.scenario_app, name="scenario")
 app.command("fit-accuracy")(fit_accuracy.fit_accuracy_command)

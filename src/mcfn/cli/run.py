@@ -29,8 +29,8 @@ def run_command(
         metavar="NAME",
         help="Policy to compare (repeatable): an orchestrating one (utility-aware, utility-nearest-edge: variant, "
         "exit, compression and placement per task; with terminal compute, also terminal, D2D or network), a routing "
-        "one (reference variant), or a terminal one (terminal-local, terminal-d2d: needs terminals.compute); "
-        "default: the eight orchestrating and routing ones.",
+        "one (reference variant), a terminal one (terminal-local, terminal-d2d: needs terminals.compute), or "
+        "learned:FILE.zip (an agent trained by 'mcfn learn'); default: the eight orchestrating and routing ones.",
         show_default=False,
     ),
     uplink: list[str] = typer.Option(

@@ -10,13 +10,14 @@ sweep that stopped resumes where it stopped. Results come back in the jobs' orde
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,20 @@ def _run(indexed: tuple[int, Job]) -> tuple[int, Any]:
 
 def _on_ray(address: str, jobs: Sequence[Job], pending: list[int], finished: Callable[[int, Any], None]) -> None:
     """Run ``pending`` jobs as Ray tasks on the cluster at ``address``; the workers import this mcfn."""
+    with ray_cluster(address) as ray:
+        remote = ray.remote(Job.run)
+        refs = {remote.remote(jobs[i]): i for i in pending}
+        waiting = list(refs)
+        while waiting:
+            done, waiting = ray.wait(waiting, num_returns=1)
+            finished(refs[done[0]], ray.get(done[0]))
+
+
+@contextlib.contextmanager
+def ray_cluster(address: str) -> Iterator[Any]:
+    """The ``ray`` module, joined to the cluster at ``address`` (``auto``, ``host:port``; ``local`` starts one on this
+    machine) unless this process has joined one already, with workers that import this mcfn; left at the end by
+    whoever joined it."""
     try:
         import ray
     except ImportError:
@@ -152,7 +167,7 @@ def _on_ray(address: str, jobs: Sequence[Job], pending: list[int], finished: Cal
         package = str(Path(mcfn.__file__).resolve().parent.parent)
         try:
             ray.init(
-                address=address,
+                address=None if address == "local" else address,
                 include_dashboard=False,
                 log_to_driver=False,
                 runtime_env={"env_vars": {"PYTHONPATH": package}},
@@ -160,12 +175,7 @@ def _on_ray(address: str, jobs: Sequence[Job], pending: list[int], finished: Cal
         except (ConnectionError, RuntimeError) as exc:
             raise ValueError(f"cannot join the Ray cluster at {address}: {exc}") from None
     try:
-        remote = ray.remote(Job.run)
-        refs = {remote.remote(jobs[i]): i for i in pending}
-        waiting = list(refs)
-        while waiting:
-            done, waiting = ray.wait(waiting, num_returns=1)
-            finished(refs[done[0]], ray.get(done[0]))
+        yield ray
     finally:
         if joined:
             ray.shutdown()

@@ -24,6 +24,7 @@ import numpy as np
 
 from mcfn.experiments.workers import progress_queue, worker_pool
 from mcfn.orchestration.choice import ORCHESTRATED
+from mcfn.orchestration.learned import LEARNED_PREFIX, PLACEMENT
 from mcfn.orchestration.placement import TERMINAL_FALLBACK, TERMINAL_POLICIES
 from mcfn.routing import make_policy
 from mcfn.scenario import Deployment, Scenario
@@ -67,9 +68,10 @@ class RunResult:
 
 def prepare(scenario: Scenario, policy: str) -> NetworkModel:
     """The model of ``scenario`` under ``policy``, on a simulator at time 0, its failures scheduled: a routing policy
-    (:data:`mcfn.routing.POLICIES`: every task served by its service's reference variant) or an orchestrating one
-    (:data:`mcfn.orchestration.ORCHESTRATED`), or one that keeps tasks on the terminals
-    (:data:`mcfn.orchestration.placement.TERMINAL_POLICIES`, with ``terminals.compute``).
+    (:data:`mcfn.routing.POLICIES`: every task served by its service's reference variant), an orchestrating one
+    (:data:`mcfn.orchestration.ORCHESTRATED`), one that keeps tasks on the terminals
+    (:data:`mcfn.orchestration.placement.TERMINAL_POLICIES`, with ``terminals.compute``), or ``learned:PATH``, a
+    trained agent (:mod:`mcfn.learn.policy`).
 
     Everything that can be wrong with a valid scenario file beyond its fields (a trace of too few terminals, a
     failure of an unknown node) is found here, before any time is simulated.
@@ -77,9 +79,19 @@ def prepare(scenario: Scenario, policy: str) -> NetworkModel:
     sim = Simulator(seed=scenario.seed)
     if policy in TERMINAL_POLICIES and scenario.terminals.compute is None:
         raise ValueError(f"policy {policy} runs tasks on terminals: the scenario needs terminals.compute")
-    routing_name = TERMINAL_FALLBACK if policy in TERMINAL_POLICIES else ORCHESTRATED.get(policy, policy)
+    learned = policy.startswith(LEARNED_PREFIX)
+    if learned:
+        routing_name = PLACEMENT
+    elif policy in TERMINAL_POLICIES:
+        routing_name = TERMINAL_FALLBACK
+    else:
+        routing_name = ORCHESTRATED.get(policy, policy)
     routing = make_policy(routing_name, sim.stream("policy"))
     model = NetworkModel(sim, build_world(scenario), policy=routing, orchestrated=policy in ORCHESTRATED)
+    if learned:  # a trained agent chooses each task's way (mcfn.learn: needs the learn extra)
+        from mcfn.learn.policy import learned_chooser
+
+        model.chooser = learned_chooser(model, policy.removeprefix(LEARNED_PREFIX), placement=routing)
     if scenario.deployment is not None:
         SimDeployment(model, scenario.deployment, orchestrated=policy in ORCHESTRATED)
     if scenario.terminals.compute is not None:
@@ -125,12 +137,7 @@ def simulate(
             sim.run(until_s=i * step_s)
             if progress is not None:
                 progress(sim.now)
-        end_s = scenario.duration_s + scenario.drain_s
-        # short steps: the horizon (the utilisations' denominator) ends soon after
-        drain_step_s = min(scenario.duration_s / chunks, 0.1)
-        while model.table.in_flight and sim.now < end_s:
-            sim.run(until_s=min(sim.now + drain_step_s, end_s))
-        model.fail_all_in_flight(f"still in flight {scenario.drain_s:g} s after the arrivals stopped")
+        drain(model, scenario, chunks=chunks)
     wall_s = time.perf_counter() - started
     columns = task_columns(model)
     if model.deployment is not None:
@@ -157,6 +164,18 @@ def simulate(
         stations=model.world.stations,
         reasons=tuple(model.table.reasons),
     )
+
+
+def drain(model: NetworkModel, scenario: Scenario, *, chunks: int = 100) -> None:
+    """After the arrivals: run on until no task is in flight or ``drain_s`` more seconds have passed (in steps of
+    ``duration_s / chunks``, at most 0.1 s, so the horizon, the utilisations' denominator, ends soon after), then
+    fail the tasks still in flight."""
+    sim = model.sim
+    end_s = scenario.duration_s + scenario.drain_s
+    drain_step_s = min(scenario.duration_s / chunks, 0.1)
+    while model.table.in_flight and sim.now < end_s:
+        sim.run(until_s=min(sim.now + drain_step_s, end_s))
+    model.fail_all_in_flight(f"still in flight {scenario.drain_s:g} s after the arrivals stopped")
 
 
 def seed_list(scenario: Scenario, seeds: int) -> list[int]:
