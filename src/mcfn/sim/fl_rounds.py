@@ -134,7 +134,7 @@ class FederatedRounds:
             self._dropped[c] = "handed over during the round" if cell >= 0 else "left coverage during the round"
             return
         job = BACKGROUND_BASE + (round_ << CLIENT_BITS | c)
-        self._access.uplinks[cell].submit(job, self.update_bits, self._access.uplink_key[c])
+        self._access.uplinks[cell].submit(job, self.update_bits, self._access.uplink_key(c))
 
     def uploaded(self, job: int, sent_s: float) -> None:
         """An update has crossed the air interface to its edge server (``job`` as :meth:`_upload` numbered it)."""
