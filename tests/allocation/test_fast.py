@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mcfn.allocation import (
@@ -52,10 +52,13 @@ def assert_same(fast, exact, instance) -> None:
 
 @settings(max_examples=160, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(), st.sampled_from(list(Scheme)))
+#: The conic reference's solution breaks a deadline here (reported as an error): the fast one's must still hold.
+@example(random_station(np.random.default_rng(3758382)), Scheme.WCR)
 def test_fast_equals_the_conic_optimum_with_admission(instance, scheme):
     fast = allocate(instance, scheme=scheme, method=Method.FAST)
     exact = allocate(instance, scheme=scheme, method=Method.EXACT)
-    assert_same(fast, exact, instance)
+    if exact.status != "error":  # else the reference has nothing to compare with: the fast solution is checked below
+        assert_same(fast, exact, instance)
     if fast.status == "optimal":
         ev = evaluate(
             instance,
