@@ -53,6 +53,26 @@ def test_run_until_stops_the_clock_at_the_bound_and_resumes():
     assert sim.now == 10.0
 
 
+def test_stop_returns_after_the_event_that_called_it_and_a_later_run_goes_on():
+    sim = Simulator()
+    fired = []
+
+    def stopping(t):
+        fired.append(t)
+        sim.stop()
+
+    sim.schedule(1.0, fired.append, 1.0)
+    sim.schedule(2.0, stopping, 2.0)
+    sim.schedule(2.0, fired.append, "same instant")
+    sim.schedule(3.0, fired.append, 3.0)
+    assert sim.run(until_s=10.0) == 2
+    assert fired == [1.0, 2.0]
+    assert sim.now == 2.0  # neither the next event's time nor the bound
+    assert sim.run(until_s=10.0) == 2  # a stop does not outlive its run
+    assert fired == [1.0, 2.0, "same instant", 3.0]
+    assert sim.now == 10.0
+
+
 @pytest.mark.parametrize("delay", [-1e-9, math.nan])
 def test_scheduling_in_the_past_is_refused(delay):
     with pytest.raises(ValueError, match="past"):

@@ -9,8 +9,8 @@ drain (:func:`mcfn.sim.run.drain`), whose outcomes the last step pays. Rewards f
 
 **Control flow without threads.** The simulator is callback-driven and knows nothing of the environment: the
 environment owns the run's arrivals (an :class:`~mcfn.sim.arrivals.Arrivals` of its own; the model's is given the
-least positive duration, so it schedules none) and fires the kernel's events one at a time
-(``Simulator.run(max_events=1)``) until an arrival needs a decision. That arrival is held, its observation returned;
+least positive duration, so it schedules none) and runs the kernel until an arrival needs a
+decision, which stops it (:meth:`Simulator.stop`). That arrival is held, its observation returned;
 ``step`` hands the action to the model's chooser (:class:`~mcfn.learn.observe.LearnedChoices`, which the model calls
 as it would the utility chooser) and lets the model take the task in at the same simulated instant
 (:meth:`NetworkModel._arrive`), then runs on to the next decision. Arrivals that need no decision (the terminal is
@@ -190,14 +190,12 @@ class OffloadEnv(gym.Env):
             model._arrive(service, terminal, scale)
             return
         self._pending = (service, terminal, scale)
+        self._sim.stop()  # hand control back to step() at this instant
 
     def _advance(self) -> bool:
         """Fire events until an arrival waits for a decision (True) or the arrivals are over (False)."""
-        sim, end_s = self._sim, self.scenario.duration_s
-        while self._pending is None:
-            if not sim.run(until_s=end_s, max_events=1):
-                return False
-        return True
+        self._sim.run(until_s=self.scenario.duration_s)
+        return self._pending is not None
 
     def _observe(self) -> dict[str, np.ndarray]:
         service, terminal, _ = self._pending

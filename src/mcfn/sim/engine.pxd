@@ -34,6 +34,7 @@ cdef class Simulator:
     cdef set _cancelled
     cdef object _seed
     cdef Py_ssize_t _sequence
+    cdef bint _stopping
     cdef public double now
     cdef public Py_ssize_t events_processed
 

@@ -66,7 +66,7 @@ class Simulator:
     """
 
     # Python's attributes; compiled, the class has the C fields of engine.pxd instead
-    __slots__ = ("_cancelled", "_heap", "_seed", "_sequence", "events_processed", "now")
+    __slots__ = ("_cancelled", "_heap", "_seed", "_sequence", "_stopping", "events_processed", "now")
 
     def __init__(self, *, seed: int = 0, start_s: float = 0.0) -> None:
         if cython.compiled:
@@ -79,6 +79,7 @@ class Simulator:
         self.now = float(start_s)
         self._sequence = 0
         self._seed = int(seed)
+        self._stopping = False
         self.events_processed = 0
 
     def __dealloc__(self) -> None:
@@ -199,14 +200,23 @@ class Simulator:
         """Cancel a scheduled event; cancelling one that already fired is a no-op."""
         self._cancelled.add(handle)
 
+    def stop(self) -> None:
+        """Make the running :meth:`run` return once the event now firing is done (a model that must hand control
+        back to its driver mid-run: the learning environment at each decision). The clock stays at that event."""
+        self._stopping = True
+
     def run(self, *, until_s: float = math.inf, max_events: int | None = None) -> int:
-        """Fire events in order until the heap is empty, time passes ``until_s`` or ``max_events`` fired.
+        """Fire events in order until the heap is empty, time passes ``until_s``, ``max_events`` fired or an event
+        called :meth:`stop`.
 
         Returns the number of events fired by this call. The clock ends at ``until_s`` when that bound stopped
         the run, else at the last event's time.
         """
+        self._stopping = False
         fired = self._fire(until_s, -1 if max_events is None else max_events)  # -1: unbounded
-        if not self.pending and until_s != math.inf:
+        if self._stopping:
+            self._stopping = False
+        elif not self.pending and until_s != math.inf:
             self.now = max(self.now, until_s)
         self.events_processed += fired
         return fired
@@ -238,6 +248,8 @@ class Simulator:
                 else:
                     callback(*args)
                 fired += 1
+                if self._stopping:
+                    break
             return fired
         heap = self._heap
         while heap and fired != budget:
@@ -252,4 +264,6 @@ class Simulator:
             self.now = time_s
             entry[3](*entry[4])
             fired += 1
+            if self._stopping:
+                break
         return fired

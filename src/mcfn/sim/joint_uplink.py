@@ -31,10 +31,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from mcfn.allocation.problem import AccuracyCurve
-from mcfn.orchestration.uplink import Server, UplinkAllocation, UplinkSystem, Upload, allocate_uploads, overhead_s
+from mcfn.orchestration.uplink import (
+    Server,
+    UplinkAllocation,
+    UplinkSystem,
+    Upload,
+    allocate_uploads,
+    lone_upload,
+    overhead_s,
+)
 from mcfn.routing.router import StagedRoute
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import Finished, PolicySharing
@@ -116,30 +122,37 @@ class JointUplink(PolicySharing):
         uploads = [self._in_progress(j, left, now) for j, left in zip(tasks, self._left, strict=True)]
         vm_s = terms.vm_s[node]
         overhead = overhead_s(route) + terms.radio_s
-        uploads.append(
-            Upload(
-                snr_hz,
-                terms.data_bits,
-                vm_s,
-                terms.scales,
-                node,
-                terms.curve,
-                terms.min_accuracy,
-                terms.deadline_s,
-                overhead,
-                False,
-            )
+        upload = Upload(
+            snr_hz,
+            terms.data_bits,
+            vm_s,
+            terms.scales,
+            node,
+            terms.curve,
+            terms.min_accuracy,
+            terms.deadline_s,
+            overhead,
+            False,
         )
-        decision = self._solve(uploads)
-        if not isinstance(decision, UplinkAllocation):
-            self._stats.rejected += 1
-            return None
-        rho, share = float(decision.compression[-1]), float(decision.share[-1])
-        bandwidth = decision.bandwidth_hz.tolist()
-        for j, b in zip(tasks, bandwidth[:-1], strict=True):
-            self._admitted[j].bandwidth_hz = b
+        uploads.append(upload)
+        if tasks:
+            decision = self._solve(uploads)
+            if not isinstance(decision, UplinkAllocation):
+                self._stats.rejected += 1
+                return None
+            rho, share = float(decision.compression[-1]), float(decision.share[-1])
+            bandwidth = decision.bandwidth_hz.tolist()
+            for j, b in zip(tasks, bandwidth[:-1], strict=True):
+                self._admitted[j].bandwidth_hz = b
+        else:  # alone at the station: the closed form, in scalars (the common case)
+            ratio = lone_upload(upload, self._servers[node], self._system)
+            if isinstance(ratio, str):
+                self._stats.rejected += 1
+                return None
+            self._stats.closed_form += 1
+            rho, share, bandwidth = ratio, 1.0, [self._system.bandwidth_hz]
         tasks.append(task)
-        self._decided = dict(zip(tasks, self._to_rates(decision.bandwidth_hz, uploads), strict=True))
+        self._decided = dict(zip(tasks, self._to_rates(bandwidth, uploads), strict=True))
         work_s = vm_s * rho if terms.scales else vm_s
         self._admitted[task] = _Admitted(snr_hz, bandwidth[-1], node, work_s, now + terms.deadline_s, overhead)
         self.submit(task, rho * terms.data_bits, task)
@@ -168,19 +181,15 @@ class JointUplink(PolicySharing):
     def _solve(self, uploads: list[Upload]) -> UplinkAllocation | str:
         started = time.perf_counter()
         decision = allocate_uploads(uploads, self._servers, self._system)
-        if isinstance(decision, UplinkAllocation) and decision.closed_form:
-            self._stats.closed_form += 1
-        else:
-            self._stats.solves += 1
-            self._stats.solve_wall_s += time.perf_counter() - started
+        self._stats.solves += 1
+        self._stats.solve_wall_s += time.perf_counter() - started
         return decision
 
-    def _to_rates(self, bandwidth_hz: np.ndarray, uploads: Sequence[Upload]) -> list[float]:
+    def _to_rates(self, bandwidth_hz: list[float], uploads: Sequence[Upload]) -> list[float]:
         """The uploads' Shannon rates (:func:`mcfn.network.radio.shannon_rate_bps`) at ``bandwidth_hz``, in scalars:
         a handful of uploads, at every change of the set."""
         return [
-            b * math.log2(1.0 + u.snr_hz / b) if b > 0.0 else 0.0
-            for b, u in zip(bandwidth_hz.tolist(), uploads, strict=True)
+            b * math.log2(1.0 + u.snr_hz / b) if b > 0.0 else 0.0 for b, u in zip(bandwidth_hz, uploads, strict=True)
         ]
 
     def _rate_rule(self, keys: Sequence[int], remaining_bits: Sequence[float]) -> list[float]:
