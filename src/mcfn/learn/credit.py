@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from mcfn.services import Option
 from mcfn.sim.records import COMPLETED, TaskTable
 
@@ -46,17 +44,12 @@ class Ledger:
         self._options = tuple(options)
         self._deadline_s = tuple(deadlines_s)
         self._weight = weight
-        self._step_of: dict[int, int] = {}
-        self._open = np.zeros(1024, dtype=bool)  # by task id: decided, not yet paid
+        self._step_of: dict[int, int] = {}  # the decided tasks not yet paid, and their decisions
         self._ended = 0
-        self._low = 0  # no decided task below this id is unpaid
         self.paid = 0.0
 
     def decided(self, task: int, step: int) -> None:
         """Task ``task`` had its way chosen by decision ``step``."""
-        if task >= len(self._open):
-            self._open = np.concatenate([self._open, np.zeros(max(task + 1, len(self._open)), dtype=bool)])
-        self._open[task] = True
         self._step_of[task] = step
 
     @property
@@ -65,20 +58,17 @@ class Ledger:
         return len(self._step_of)
 
     def settle(self) -> list[Credit]:
-        """The credits of the decided tasks that ended since the last call (a look at the tasks decided since the
-        oldest unpaid one: the tasks in flight, whatever else ended among them)."""
+        """The credits of the decided tasks that ended since the last call (a look at the unpaid ones: the tasks in
+        flight)."""
         table = self._table
         ended = table.completed + table.failed
         if ended == self._ended or not self._step_of:
             self._ended = ended
             return []
         self._ended = ended
-        low, high = self._low, table.count
-        status, is_open = table.status, self._open
+        status = table.status
         credits = []
-        for offset in np.flatnonzero((status[low:high] != 0) & is_open[low:high]).tolist():
-            task = low + offset
-            is_open[task] = False
+        for task in [task for task in self._step_of if status[task]]:
             service = int(table.service[task])
             utility = task_utility(
                 self._options[int(table.option[task])],
@@ -90,5 +80,4 @@ class Ledger:
             )
             credits.append((self._step_of.pop(task), utility))
             self.paid += utility
-        self._low = next(iter(self._step_of)) if self._step_of else high  # ids were decided in increasing order
         return credits
