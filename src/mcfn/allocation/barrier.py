@@ -14,8 +14,8 @@ is convex as it stands, without the epigraph variables a conic modelling layer n
 is that layer's form of it). The last term is the terminals' transmit energy weighed by the instance's
 ``energy_weight`` (``c = energy_weight · sending_w``, utility per second of upload; absent where the weight is 0):
 ``e^a / R(b)`` is the upload time, log-convex for the same reason as ``L``, so it is convex too, and its Hessian in
-``(a, b)`` is ``e^a [[u, u'], [u', u'']]`` with ``u = 1 / R`` (positive semidefinite as ``u u'' >= u'^2``). The deadline is taken in its log form, nearly linear in ``a``; the budgets stay
-linear.
+``(a, b)`` is ``e^a [[u, u'], [u', u'']]`` with ``u = 1 / R`` (positive semidefinite as ``u u'' >= u'^2``). The
+deadline is taken in its log form, nearly linear in ``a``; the budgets stay linear.
 
 Phase I (Boyd and Vandenberghe, *Convex Optimization*, 2004, §11.4) finds a strictly feasible point or proves there
 is none: every task at its least data, minimise ``s`` subject to ``ln(L / T_max) <= s``, by the barrier method

@@ -8,9 +8,9 @@ With ``a = ln alpha`` and epigraph variables ``t_up``, ``t_cmp`` the problem of 
 
 where ``R(b) = b log2(1 + s/b)`` is concave, so ``ln R`` is concave and every constraint is convex: one conic
 solve gives the global optimum. ``c t_up`` is the terminals' transmit energy weighed by the instance's
-``energy_weight`` (``c = energy_weight · sending_w``; absent where the weight is 0): one more non-negative
-weight on ``t_up``, which keeps the problem convex. The substitution ``alpha = e^a`` is a change of variables of the seed's problem
-(not a relaxation), so this is the reference the seed's SCA (:mod:`mcfn.allocation.sca`) is measured against.
+``energy_weight`` (``c = energy_weight · sending_w``; absent where the weight is 0): one more non-negative weight on
+``t_up``, which keeps the problem convex. The substitution ``alpha = e^a`` is a change of variables of the seed's
+problem (not a relaxation), so this is the reference the seed's SCA (:mod:`mcfn.allocation.sca`) is measured against.
 """
 
 from __future__ import annotations

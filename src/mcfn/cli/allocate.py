@@ -128,7 +128,8 @@ def _print_table(result: AllocationResult) -> None:
     console = Console()
     console.print(table)
     console.print(
-        f"utility {result.utility:.6f}   transmit energy {result.upload_energy_j * 1e3:.2f} mJ   rejected {result.rejected}/{len(result.tasks)}   "
+        f"utility {result.utility:.6f}   transmit energy {result.upload_energy_j * 1e3:.2f} mJ   "
+        f"rejected {result.rejected}/{len(result.tasks)}   "
         f"iterations {result.iterations}   {result.solve_time_s:.3f} s   solver {result.solver or '-'}"
     )
     if result.reason:

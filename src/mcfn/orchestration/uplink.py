@@ -39,9 +39,9 @@ floor is met exactly at ``α = D`` and whose value there is 0: it adds nothing b
 
 One case needs no solver: a lone starting upload, whose utility with the whole band and its compute cap is concave
 in its data alone, with the stationary point ``α* = (w q r T' Mbit^r / ((1 − w) c₁ + T' k λ P / R(B)))^(1/(r+1))``,
-``c₁ = 1 / R(B) + c / f_max`` seconds per bit (``λ P``: the system's energy weight and upload power), clipped to the floor and the deadline (:func:`lone_upload`; the
-tests hold it to the exact solver). Everything else goes to :func:`solve`, the one call of the allocation solver
-(``method`` as the scenario says): without admission (the simulator) the lean
+``c₁ = 1 / R(B) + c / f_max`` seconds per bit, ``λ P`` the energy weight and upload power, clipped to the floor and
+the deadline (:func:`lone_upload`; the tests hold it to the exact solver). Everything else goes to :func:`solve`,
+the one call of the allocation solver (``method`` as the scenario says): without admission (the simulator) the lean
 :func:`~mcfn.allocation.solve.solve_formulation` on the posed arrays, no evaluation or result records; with it (the
 batch orchestrator) :func:`~mcfn.allocation.solve.allocate`.
 """
