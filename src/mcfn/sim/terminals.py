@@ -19,8 +19,9 @@ a battery. A service's *local* variant (its stages all ``on: [terminal]``) can r
 Helpers advertise, every ``step_s`` (with the mobility step), their battery level and their device's backlog;
 askers choose from these adverts (:mod:`mcfn.orchestration.placement`). Batteries: every joule a terminal spends on
 its radio (cellular upload and download, sidelink sending and receiving; :class:`mcfn.compute.power.RadioPower`)
-and its device (``active_w`` × seconds in service) comes off its battery; a terminal whose battery is empty sends
-no more tasks (they fail with that reason) and is no longer offered as a helper. Idle power is not counted.
+and its device (``active_w`` × seconds in service, or ``κ f² · cycles``: :meth:`DeviceProfile.compute_j`) comes off
+its battery; a terminal whose battery is empty sends no more tasks (they fail with that reason) and is no longer
+offered as a helper. Idle power is not counted.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class TerminalCompute:
         n = scenario.terminals.count
         profile = doc.profile
         device = profile.node("terminal")
-        self._active_w = profile.active_w
+        self._compute_j = profile.compute_j
         #: Each terminal's battery (J left; inf: mains powered).
         self.battery_j = np.full(n, np.inf if doc.battery_j is None else doc.battery_j * doc.charge)
         self.helpers = np.arange(n - round(doc.helpers * n), n)
@@ -183,7 +184,7 @@ class TerminalCompute:
         now = self._sim.now
         own_backlog = max(self._free_at[terminal] - now, 0.0)
         local = Candidate(
-            place=LOCAL, latency_s=own_backlog + work_s, accuracy=accuracy, terminal_j=self._active_w * work_s
+            place=LOCAL, latency_s=own_backlog + work_s, accuracy=accuracy, terminal_j=self._compute_j(work_s)
         )
         out = [(local, -1)]
         helper = self._nearest_helper(terminal)
@@ -228,7 +229,7 @@ class TerminalCompute:
     def _computed(self, task: int, runner: int, work_s: float) -> None:
         model = self._model
         flight = model.flight(task)
-        joules = self._active_w * work_s
+        joules = self._compute_j(work_s)
         self.device_j[task] = self.device_j.get(task, 0.0) + joules
         self.spend(runner, joules)
         if flight is None:  # it ended meanwhile (the run's end)
