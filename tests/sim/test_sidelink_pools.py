@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from mcfn.scenario import parse_scenario
 from mcfn.sim.engine import Simulator
 from mcfn.sim.records import COMPLETED
 from mcfn.sim.run import simulate
 from mcfn.sim.sidelink_pools import SidelinkPools
-from tests.sim.conftest import small_scenario
-from tests.sim.test_terminals import LOCAL_VARIANT
+from tests.sim.test_terminals import LOCAL_VARIANT, traced
 
 BITS = 1.0e6
 
@@ -61,21 +59,9 @@ def test_two_askers_of_one_cell_share_the_sidelink_to_their_helper(tmp_path):
     """Terminals 0 and 1 stand together 20 m from helper 2 and ask at the same instant: both inputs cross the pool
     at half the rate (``2 D / R``); the helper computes one task (``W``) and then the other, each result coming
     back alone (``b / R``). So the first done takes ``2 D / R + W + b / R`` and the second ``W`` more."""
-    trace = tmp_path / "moves.csv"
-    trace.write_text("terminal,t,x,y\n0,0,0,0\n0,100,0,0\n1,0,0,0\n1,100,0,0\n2,0,20,0\n2,100,20,0\n", encoding="utf-8")
-    asks = tmp_path / "asks.csv"
-    asks.write_text("t,terminal\n1.0,0\n1.0,1\n", encoding="utf-8")
-    doc = small_scenario(duration_s=5).model_dump(mode="json")
-    doc["network"]["rings"] = 0
-    doc["terminals"] = {
-        "count": 3,
-        "mobility": {"model": "trace", "path": str(trace)},
-        "compute": {"device": "phone-npu", "helpers": 0.34},
-    }
-    classify = doc["services"][0]
-    classify.update(rate_per_terminal_per_s=None, arrivals_path=str(asks), deadline_s=20.0, variants=[LOCAL_VARIANT])
-    doc["services"] = [classify]
-    scenario = parse_scenario(doc)
+    moves = "0,0,0,0\n0,100,0,0\n1,0,0,0\n1,100,0,0\n2,0,20,0\n2,100,20,0\n"
+    scenario = traced(tmp_path, moves, "1.0,0\n1.0,1\n", count=3, helpers=0.34)
+    data_bits = scenario.services[0].data_bits
     c = simulate(scenario, "terminal-d2d").columns
     assert c["status"].tolist() == [COMPLETED, COMPLETED]
     assert c["helper"].tolist() == [2, 2]
@@ -83,5 +69,5 @@ def test_two_askers_of_one_cell_share_the_sidelink_to_their_helper(tmp_path):
     first, second = sorted(c["latency_s"])
     work_s = second - first
     assert work_s > 1.0  # the NPU's seconds on the variant
-    expected = 2 * classify["data_bits"] / rate + LOCAL_VARIANT["stages"][0]["output_bits"] / rate
+    expected = 2 * data_bits / rate + LOCAL_VARIANT["stages"][0]["output_bits"] / rate
     assert first - work_s == pytest.approx(expected, rel=1e-9)
