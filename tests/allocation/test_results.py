@@ -13,7 +13,8 @@ from tests.conftest import make_instance
 
 SPEC_RESULT_KEYS = {"status", "scheme", "method", "utility", "iterations", "solve_time_s", "tasks", "rejected"}
 SPEC_TASK_KEYS = {
-    "id", "bandwidth_hz", "compute_hz", "compression", "upload_s", "compute_s", "latency_s", "accuracy", "admitted"
+    "id", "bandwidth_hz", "compute_hz", "compression", "upload_s", "compute_s", "latency_s", "accuracy",
+    "upload_energy_j", "admitted",
 }  # fmt: skip
 
 
@@ -23,6 +24,7 @@ def _recompute(instance, document):
     total = 0.0
     for task, row in zip(instance.tasks, document["tasks"], strict=True):
         if not row["admitted"]:
+            assert row["upload_energy_j"] == 0.0
             total += -(1 - instance.weight)
             continue
         alpha = row["compression"] * task.data_bits
@@ -34,16 +36,19 @@ def _recompute(instance, document):
         assert row["compute_s"] == pytest.approx(compute, rel=1e-9)
         assert row["latency_s"] == pytest.approx(upload + compute, rel=1e-9)
         assert row["accuracy"] == pytest.approx(accuracy, rel=1e-9)
+        assert row["upload_energy_j"] == pytest.approx(task.sending_w * upload, rel=1e-9)
         assert upload + compute <= task.deadline_s * (1 + 1e-6)
         assert accuracy >= task.min_accuracy - 1e-6
         total += instance.weight * accuracy - (1 - instance.weight) * (upload + compute) / task.deadline_s
+        total -= instance.energy_weight * task.sending_w * upload
     return total
 
 
 @pytest.mark.parametrize("scheme", list(Scheme))
 @pytest.mark.parametrize("method", list(Method))
-def test_reported_utility_equals_its_recomputation(scheme, method):
-    inst = make_instance(7, capacity_gcycles=120.0)
+@pytest.mark.parametrize("energy_weight", [0.0, 4.0])
+def test_reported_utility_equals_its_recomputation(scheme, method, energy_weight):
+    inst = make_instance(7, capacity_gcycles=120.0).replace(energy_weight=energy_weight)
     document = json.loads(json.dumps(allocate(inst, scheme=scheme, method=method).to_json_dict()))
     assert set(document) == SPEC_RESULT_KEYS
     assert all(set(t) == SPEC_TASK_KEYS for t in document["tasks"])

@@ -3,6 +3,8 @@ stages, the closed forms held to the exact solver, compute shares per node, work
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -155,3 +157,24 @@ def test_admission_turns_away_the_hopeless_and_serves_the_rest():
     assert decision.admitted.tolist() == [True, False]
     assert decision.share[1] == 0.0
     assert decision.compute_s[1] == 0.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_lone_upload_weighs_its_transmit_energy_as_the_solver_does(seed):
+    """With ``energy_weight`` λ and the terminal's draw ``P``, the closed form maximises ``w A − (1 − w) T / T_max
+    − λ P t_up`` on a fine grid (the seed's units, the whole route), and equals the exact solver's optimum."""
+    system = dataclasses.replace(SYSTEM, energy_weight=20.0, upload_power_w=2.0)
+    upload = _upload(np.random.default_rng(200 + seed))._replace(overhead_s=0.04, deadline_s=0.3, min_accuracy=0.0)
+    decision = allocate_uploads([upload], SERVERS, system)
+    assert isinstance(decision, UplinkAllocation)
+    rho = np.linspace(system.min_compression, 1.0, 200_001)
+    rate = radio.shannon_rate_bps(system.bandwidth_hz, 1.0, upload.snr_hz, 1.0)
+    upload_s = rho * upload.data_bits / rate
+    latency = upload_s + rho * upload.vm_s + upload.overhead_s
+    accuracy = upload.curve.p - upload.curve.q * (rho * upload.data_bits / 1e6) ** (-upload.curve.r)
+    utility = 0.5 * accuracy - 0.5 * latency / upload.deadline_s - 20.0 * 2.0 * upload_s
+    best = rho[np.argmax(np.where(latency <= upload.deadline_s, utility, -np.inf))]
+    assert decision.compression[0] == pytest.approx(best, abs=2e-5)
+    assert decision.compression[0] < allocate_uploads([upload], SERVERS, SYSTEM).compression[0]
+    solved = allocate(pose([upload], SERVERS, system).instance, method="exact", admission=False)
+    assert decision.compression[0] == pytest.approx(solved.tasks[0].compression, rel=1e-4)

@@ -44,6 +44,15 @@ def test_table_output_lists_every_task_and_the_utility(instance_file):
     assert all(f"u{i}/t{m}" in run.stdout for i in range(4) for m in range(2))
 
 
+def test_the_energy_weight_option_trades_utility_for_transmit_energy(instance_file):
+    runs = [mcfn("allocate", str(instance_file), "--json", *extra) for extra in ([], ["--energy-weight", "30"])]
+    assert all(run.returncode == 0 for run in runs), [run.stderr for run in runs]
+    plain, weighed = (json.loads(run.stdout) for run in runs)
+    energy = [sum(t["upload_energy_j"] for t in doc["tasks"]) for doc in (plain, weighed)]
+    assert energy[1] < energy[0]
+    assert weighed["utility"] < plain["utility"]
+
+
 def _broken(tmp_path, mutate):
     document = dump_instance(make_instance(0, terminals=2))
     mutate(document)
@@ -61,8 +70,17 @@ def _broken(tmp_path, mutate):
         (lambda p: [str(p / "nowhere.json")], "cannot read"),
         (lambda p: [str(p), "--scheme", "greedy"], "'greedy' is not one of"),
         (lambda p: [], "give an INSTANCE file"),
+        (lambda p: [str(p), "--energy-weight", "-1"], "'--energy-weight': -1.0 is not in the range"),
     ],
-    ids=["missing-field", "negative-bandwidth", "p-below-floor", "unreadable", "unknown-scheme", "no-instance"],
+    ids=[
+        "missing-field",
+        "negative-bandwidth",
+        "p-below-floor",
+        "unreadable",
+        "unknown-scheme",
+        "no-instance",
+        "negative-energy-weight",
+    ],
 )
 def test_bad_input_is_one_line_and_exit_status_two(tmp_path, args, expected):
     run = mcfn("allocate", *args(tmp_path))

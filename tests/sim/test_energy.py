@@ -4,6 +4,7 @@ whole runs (per-task attributed energy plus idle energy equals the nodes' integr
 import numpy as np
 import pytest
 
+from mcfn.compute.devices import DynamicPower
 from mcfn.compute.power import RadioPower, ServerPower, hop_class
 from mcfn.network.topology import Link, Topology
 from mcfn.sim.energy import metered_servers
@@ -13,6 +14,7 @@ from mcfn.sim.run import simulate
 from mcfn.sim.wired import WiredNetwork
 from mcfn.sim.world import build_world
 from tests.sim.conftest import small_scenario, tiled_scenario
+from tests.sim.test_terminals import _with_local
 
 
 def test_one_node_under_constant_load_matches_the_closed_form():
@@ -110,3 +112,20 @@ def test_a_task_that_computes_longer_is_charged_more():
     assert edge.columns["compute_energy_j"].mean() > cloud.columns["compute_energy_j"].mean()
     assert cloud.summary["energy"]["network_hops"]["wan"]["energy_j"] > 0
     assert edge.summary["energy"]["network_hops"]["wan"]["energy_j"] == 0
+
+
+def test_the_dynamic_power_model_charges_kappa_f_squared_per_cycle():
+    """``terminals.compute.dynamic_power``: a local task's device energy is ``κ f² · cycles`` with ``cycles = f ·
+    seconds computing`` (Burd and Brodersen 1996), in place of the profile's ``active_w`` × seconds."""
+    kappa, clock = 1e-28, 2.0e9
+    assert DynamicPower(switched_capacitance=kappa, clock_hz=clock).energy_j(0.5) == kappa * clock**2 * (clock * 0.5)
+    runs = [
+        simulate(_with_local(**extra), "terminal-local")
+        for extra in ({}, {"dynamic_power": {"switched_capacitance": kappa, "clock_hz": clock}})
+    ]
+    measured, dynamic = (run.columns for run in runs)
+    local = measured["device_energy_j"] > 0
+    assert local.any()
+    assert np.array_equal(local, dynamic["device_energy_j"] > 0)
+    seconds = measured["device_energy_j"][local] / 4.0  # phone-npu: 4 W while computing
+    assert dynamic["device_energy_j"][local] == pytest.approx(kappa * clock**3 * seconds, rel=1e-12)

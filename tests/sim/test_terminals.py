@@ -19,29 +19,33 @@ LOCAL_VARIANT = {
 }
 
 
-def _pair(tmp_path, *, max_reroutes=2, helper_leaves_s=2.0):
-    """One cell; terminal 0 stands still and asks once, at 1 s; terminal 1, its helper 20 m away, drives off at
-    ``helper_leaves_s`` to 400 m. The local variant takes about 2.6 s on the helper's NPU."""
+def traced(tmp_path, moves: str, asks: str, *, count: int, helpers: float, **top):
+    """One cell; ``count`` terminals follow the trace ``moves`` (``terminal,t,x,y`` rows) and ask at ``asks``
+    (``t,terminal`` rows); the last ``helpers`` share help; the classify service with its local variant (about 2.6
+    s on the NPU) and a 20 s deadline; ``top``: top-level fields of the scenario."""
     trace = tmp_path / "moves.csv"
-    trace.write_text(
-        "terminal,t,x,y\n0,0,0,0\n0,100,0,0\n"
-        f"1,0,20,0\n1,{helper_leaves_s},20,0\n1,{helper_leaves_s + 0.5},400,0\n1,100,400,0\n",
-        encoding="utf-8",
-    )
-    asks = tmp_path / "asks.csv"
-    asks.write_text("t,terminal\n1.0,0\n", encoding="utf-8")
-    doc = small_scenario(duration_s=5, max_reroutes=max_reroutes).model_dump(mode="json")
+    trace.write_text("terminal,t,x,y\n" + moves, encoding="utf-8")
+    asked = tmp_path / "asks.csv"
+    asked.write_text("t,terminal\n" + asks, encoding="utf-8")
+    doc = small_scenario(duration_s=5, **top).model_dump(mode="json")
     doc["network"]["rings"] = 0
     doc["terminals"] = {
-        "count": 2,
+        "count": count,
         "step_s": 0.25,
         "mobility": {"model": "trace", "path": str(trace)},
-        "compute": {"device": "phone-npu", "helpers": 0.5},
+        "compute": {"device": "phone-npu", "helpers": helpers},
     }
     classify = doc["services"][0]
-    classify.update(rate_per_terminal_per_s=None, arrivals_path=str(asks), deadline_s=20.0, variants=[LOCAL_VARIANT])
+    classify.update(rate_per_terminal_per_s=None, arrivals_path=str(asked), deadline_s=20.0, variants=[LOCAL_VARIANT])
     doc["services"] = [classify]
     return parse_scenario(doc)
+
+
+def _pair(tmp_path, *, max_reroutes=2, helper_leaves_s=2.0):
+    """Terminal 0 stands still and asks once, at 1 s; terminal 1, its helper 20 m away, drives off at
+    ``helper_leaves_s`` to 400 m."""
+    moves = f"0,0,0,0\n0,100,0,0\n1,0,20,0\n1,{helper_leaves_s},20,0\n1,{helper_leaves_s + 0.5},400,0\n1,100,400,0\n"
+    return traced(tmp_path, moves, "1.0,0\n", count=2, helpers=0.5, max_reroutes=max_reroutes)
 
 
 def test_a_task_offloaded_to_a_moving_helper_is_offloaded_again_when_the_sidelink_breaks(tmp_path):

@@ -4,7 +4,7 @@ cimport cython
 from libc cimport math
 
 cdef double LN2, _INF
-cdef Py_ssize_t A, B, F, DEADLINE, LOW, HIGH, CAP, H, GB, GF, HBB, HFF, LOG_H, EXP_A, EXP_RA
+cdef Py_ssize_t A, B, F, DEADLINE, LOW, HIGH, CAP, H, GB, GF, HBB, HFF, LOG_H, EXP_A, EXP_RA, UP, UP_B, UP_BB
 cdef double T_GROWTH, PHASE_ONE_START, PHASE_TWO_START, GAP_SHRINK, RECENTRE_BELOW, DUAL_RESIDUAL, PRIMAL_RESIDUAL, CENTRED
 cdef double TO_BOUNDARY, FEASIBLE_MARGIN, SLACK_FLOOR, SHRINK_AT_MOST, REFINE_BELOW, POINT_RANGE
 cdef Py_ssize_t MAX_NEWTON
@@ -14,12 +14,13 @@ cdef Py_ssize_t MAX_NEWTON
 cdef class Barrier:
     cdef readonly Py_ssize_t n, capacity
     cdef double[::1] snr, work, deadline, log_deadline, latency_weight, accuracy_weight, r, data_min, data_max
+    cdef double[::1] upload_cost
     cdef double[::1] data_top
     cdef unsigned char[::1] fixed
     cdef double[::1] a, b, f
     cdef double s
     cdef double bandwidth_total, compute_total, compute_cap
-    cdef bint bandwidth_free, compute_free
+    cdef bint bandwidth_free, compute_free, weighs_energy
     cdef readonly Py_ssize_t newton_steps
     cdef double[:, ::1] here, trial
     cdef bint cached
@@ -27,6 +28,7 @@ cdef class Barrier:
     cdef double gval_b, gval_f, slack_b, slack_f, slack_step_b, slack_step_f, dual_b, dual_f, dual_step_b, dual_step_f
     cdef double dual_residual, primal_residual, residual_here, objective
     cdef double step_s, grad_s, hess_s, curv_b, curv_f, x_a, x_b, x_f, h, gb, gf, hbb, hff, at_b, at_f
+    cdef double u, du, ddu, energy, energy_b, energy_bb
 
     cpdef _allocate(self, Py_ssize_t capacity)
 
@@ -37,7 +39,7 @@ cdef class Barrier:
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t)
     cpdef _load(
         self, double[:] snr, double[:] work, double[:] deadline, double[:] q, double[:] r, double[:] data_min,
-        double[:] data_max, double weight, double[:] bandwidth, double[:] compute,
+        double[:] data_max, double weight, double[:] bandwidth, double[:] compute, double[:] upload_cost,
     )
 
     @cython.locals(
@@ -49,6 +51,9 @@ cdef class Barrier:
     cdef bint _shape_moved(self, Py_ssize_t i, double step)
 
     cdef void _keep(self, double[:, ::1] terms, Py_ssize_t i, double a)
+
+    @cython.locals(scale=double)
+    cdef void _upload_energy(self, double[:, ::1] terms, Py_ssize_t i)
 
     cpdef double latency(self, Py_ssize_t i)
 

@@ -7,12 +7,15 @@ positive) and so is ``k / f``, so ``ln h`` (a sum of log-convex functions is log
 ln h`` is convex and so is ``L``; the accuracy ``p - q e^(-r a)`` is concave. So the problem of
 ``docs/formats/allocation.md``,
 
-    minimise   sum  -w (p - q e^(-r a)) + (1 - w) L / T_max
+    minimise   sum  -w (p - q e^(-r a)) + (1 - w) L / T_max + c e^a / R(b)
     subject to a + ln h <= ln T_max,  ln alpha_min <= a <= ln alpha_max,  f <= f_max,  sum b <= B,  sum f <= F,
 
 is convex as it stands, without the epigraph variables a conic modelling layer needs (:mod:`mcfn.allocation.exact`
-is that layer's form of it). The deadline is taken in its log form, nearly linear in ``a``; the budgets stay
-linear.
+is that layer's form of it). The last term is the terminals' transmit energy weighed by the instance's
+``energy_weight`` (``c = energy_weight · sending_w``, utility per second of upload; absent where the weight is 0):
+``e^a / R(b)`` is the upload time, log-convex for the same reason as ``L``, so it is convex too, and its Hessian in
+``(a, b)`` is ``e^a [[u, u'], [u', u'']]`` with ``u = 1 / R`` (positive semidefinite as ``u u'' >= u'^2``). The
+deadline is taken in its log form, nearly linear in ``a``; the budgets stay linear.
 
 Phase I (Boyd and Vandenberghe, *Convex Optimization*, 2004, §11.4) finds a strictly feasible point or proves there
 is none: every task at its least data, minimise ``s`` subject to ``ln(L / T_max) <= s``, by the barrier method
@@ -42,9 +45,10 @@ _INF = math.inf
 A, B, F = 0, 1, 2
 #: Phase II's multipliers of each task's constraints, by column of ``duals``: deadline, least data, most data, VM cap.
 DEADLINE, LOW, HIGH, CAP = 0, 1, 2, 3
-#: Columns of a task's latency terms at a point (``_shape``'s, and ``ln h``, ``e^a``, ``e^(-r a)``), as phase II
-#: keeps them for its current point and its line search's trial.
-H, GB, GF, HBB, HFF, LOG_H, EXP_A, EXP_RA = 0, 1, 2, 3, 4, 5, 6, 7
+#: Columns of a task's latency terms at a point (``_shape``'s, and ``ln h``, ``e^a``, ``e^(-r a)``, and the upload
+#: time's ``u = 1 / R(b)``, ``u'``, ``u''`` for the energy term), as phase II keeps them for its current point and
+#: its line search's trial.
+H, GB, GF, HBB, HFF, LOG_H, EXP_A, EXP_RA, UP, UP_B, UP_BB = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 #: Phase I stops as soon as every deadline has this much room (log scale): a strictly feasible point is all it
 #: needs to find.
 FEASIBLE_MARGIN = 1e-3
@@ -108,6 +112,7 @@ class Barrier:
         self.latency_weight = np.empty(capacity)
         self.accuracy_weight = np.empty(capacity)
         self.r = np.empty(capacity)
+        self.upload_cost = np.empty(capacity)
         self.data_min = np.empty(capacity)
         self.data_max = np.empty(capacity)
         self.data_top = np.empty(capacity)
@@ -115,8 +120,8 @@ class Barrier:
         self.a = np.empty(capacity)
         self.b = np.empty(capacity)
         self.f = np.empty(capacity)
-        self.here = np.empty((capacity, 8))
-        self.trial = np.empty((capacity, 8))
+        self.here = np.empty((capacity, 11))
+        self.trial = np.empty((capacity, 11))
         self.grad = np.empty((capacity, 3))
         self.hess = np.empty((capacity, 6))
         self.block = np.empty((capacity, 6))
@@ -154,6 +159,7 @@ class Barrier:
             tasks.weight,
             form.fixed_bandwidth_mhz,
             form.fixed_compute_g,
+            tasks.upload_cost_per_s,
         )
         self._reset()
 
@@ -206,6 +212,12 @@ class Barrier:
         self.hff = 0.0
         self.at_b = 0.0
         self.at_f = 0.0
+        self.u = 0.0
+        self.du = 0.0
+        self.ddu = 0.0
+        self.energy = 0.0
+        self.energy_b = 0.0
+        self.energy_bb = 0.0
 
     def _load(
         self,
@@ -219,13 +231,16 @@ class Barrier:
         weight: float,
         bandwidth: FloatArray | None,
         compute: FloatArray | None,
+        upload_cost: FloatArray | None,
     ) -> None:
         """The per-task constants (``snr`` is ``P g / N0`` in MHz, ``work`` the compute seconds of 1 Mbit on 1
         Gcycle/s, ``q`` and ``r`` the accuracy curve's, ``data_min`` and ``data_max`` the data's bounds in Mbit,
-        ``weight`` the utility's ``w``, ``bandwidth`` and ``compute`` the values a scheme fixes, None where free; a
-        task whose data range is narrower than ``POINT_RANGE`` has its data fixed) and phase I's start: free
-        bandwidth and compute at ``n / (n + 1)`` of an equal share each, strictly inside the budgets."""
+        ``weight`` the utility's ``w``, ``bandwidth`` and ``compute`` the values a scheme fixes, None where free,
+        ``upload_cost`` the energy term's ``c`` per task, None where energy is not weighed; a task whose data range is
+        narrower than ``POINT_RANGE`` has its data fixed) and phase I's start: free bandwidth and compute at
+        ``n / (n + 1)`` of an equal share each, strictly inside the budgets."""
         n = self.n
+        self.weighs_energy = upload_cost is not None
         for i in range(n):
             self.snr[i] = snr[i]
             self.work[i] = work[i]
@@ -234,6 +249,7 @@ class Barrier:
             self.latency_weight[i] = (1.0 - weight) / deadline[i]
             self.accuracy_weight[i] = weight * q[i]
             self.r[i] = r[i]
+            self.upload_cost[i] = upload_cost[i] if self.weighs_energy else 0.0
             self.data_top[i] = data_max[i]
             self.data_max[i] = math.log(data_max[i])
             self.fixed[i] = data_max[i] - data_min[i] <= POINT_RANGE * data_max[i]
@@ -245,7 +261,7 @@ class Barrier:
     # --- one task's latency ------------------------------------------------------------------------------------
     def _shape(self, i: int, b: float, f: float) -> None:
         """``h = 1 / R(b) + k / f`` of task ``i`` and the gradient ``(gb, gf)`` and diagonal second derivatives
-        ``(hbb, hff)`` of ``ln h`` (its cross term is ``-gb gf``)."""
+        ``(hbb, hff)`` of ``ln h`` (its cross term is ``-gb gf``), and ``u = 1 / R(b)`` with its derivatives."""
         snr = self.snr[i]
         log_term = math.log1p(snr / b)
         rate = b * log_term / LN2
@@ -260,6 +276,9 @@ class Barrier:
         self.gf = -v / (f * self.h)
         self.hbb = ddu / self.h - self.gb * self.gb
         self.hff = 2.0 * v / (f * f * self.h) - self.gf * self.gf
+        self.u = u
+        self.du = du
+        self.ddu = ddu
 
     def _shape_moved(self, i: int, step: float) -> bool:
         """:meth:`_shape` of task ``i`` at its bandwidth and compute moved ``step`` along the Newton direction (left
@@ -282,6 +301,18 @@ class Barrier:
         terms[i, LOG_H] = math.log(self.h)
         terms[i, EXP_A] = math.exp(a)
         terms[i, EXP_RA] = math.exp(-self.r[i] * a)
+        terms[i, UP] = self.u
+        terms[i, UP_B] = self.du
+        terms[i, UP_BB] = self.ddu
+
+    def _upload_energy(self, terms: np.ndarray, i: int) -> None:
+        """The energy term ``c e^a u`` of task ``i`` at a point whose terms are row ``i`` of ``terms``, and its first
+        and second derivatives in ``b`` (in ``a`` both equal the term), into ``energy``, ``energy_b``,
+        ``energy_bb``."""
+        scale = self.upload_cost[i] * terms[i, EXP_A]
+        self.energy = scale * terms[i, UP]
+        self.energy_b = scale * terms[i, UP_B]
+        self.energy_bb = scale * terms[i, UP_BB]
 
     def latency(self, i: int) -> float:
         """Task ``i``'s latency ``e^a h`` at the current point."""
@@ -580,6 +611,10 @@ class Barrier:
                 centrality += (high * w - inv_t) ** 2
                 r_a = -self.r[i] * self.accuracy_weight[i] * self.trial[i, EXP_RA] + cost + on_deadline
                 r_a += high - low
+            if self.weighs_energy:
+                self._upload_energy(self.trial, i)
+                r_a += 0.0 if self.fixed[i] else self.energy
+                r_b += self.energy_b if self.bandwidth_free else 0.0
             dual += r_a * r_a + r_b * r_b + r_f * r_f
         if self.bandwidth_free:
             w = self.slack_b + step * self.slack_step_b
@@ -599,7 +634,7 @@ class Barrier:
 
         Phase I: the barrier's, ``t s - sum ln(s - g_i) - ...`` with ``g_i = a_i + ln h_i - ln T_i``. Phase II: the
         primal-dual system's with slacks (times ``t``), the constraints' values ``gval``, the ``objective``
-        ``sum w q e^(-r a) + (1 - w) L / T_max`` (the utility is ``sum w p`` minus it) and the residual here
+        ``sum w q e^(-r a) + (1 - w) L / T_max + c e^a u`` (the utility is ``sum w p`` minus it) and the residual here
         (``residual_here``, ``dual_residual``, ``primal_residual``: what ``residual(t, 0)`` gives).
         """
         n = self.n
@@ -676,7 +711,6 @@ class Barrier:
                     for k in range(LOW, CAP):
                         primal += (self.gval[i, k] + self.slack[i, k]) ** 2
                         centrality += (self.duals[i, k] * self.slack[i, k] - inv_t) ** 2
-                dual += r_a * r_a + r_b * r_b + r_f * r_f
                 self.grad[i, A] = ga
                 self.grad[i, B] = (cost + on) * gb
                 self.grad[i, F] = (cost + on) * gf
@@ -686,6 +720,18 @@ class Barrier:
                 self.hess[i, 3] = outer * gb * gb + curve * self.here[i, HBB]
                 self.hess[i, 4] = outer * gb * gf - curve * gb * gf
                 self.hess[i, 5] = outer * gf * gf + curve * self.here[i, HFF]
+                if self.weighs_energy:
+                    # c e^a u: gradient (E, E_b, 0), Hessian [[E, E_b], [E_b, E_bb]] in (a, b) (times t)
+                    self._upload_energy(self.here, i)
+                    self.objective += self.energy
+                    r_a += 0.0 if self.fixed[i] else self.energy
+                    r_b += self.energy_b if self.bandwidth_free else 0.0
+                    self.grad[i, A] += t * self.energy
+                    self.grad[i, B] += t * self.energy_b
+                    self.hess[i, 0] += t * self.energy
+                    self.hess[i, 1] += t * self.energy_b
+                    self.hess[i, 3] += t * self.energy_bb
+                dual += r_a * r_a + r_b * r_b + r_f * r_f
             if self.compute_free:
                 if phase_one:
                     cap = 1.0 / (self.compute_cap - f)

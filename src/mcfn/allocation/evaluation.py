@@ -1,8 +1,9 @@
 """Evaluation of any allocation: the single source of every number a result reports.
 
 Given an instance and per-task bandwidth, compute and compression ratio, :func:`evaluate` recomputes upload,
-compute and total latency, accuracy, the system utility ``U = sum(w A - (1 - w) T / T_max)`` of seed §3.2 and
-every constraint violation. Solvers return raw variables; results are always built from this evaluation, so a
+compute and total latency, accuracy, the terminals' transmit energy ``E = sending_w T_up``, the system utility
+``U = sum(w A - (1 - w) T / T_max - lambda E)`` of seed §3.2 (``lambda`` the instance's ``energy_weight``, 0 in the
+seed) and every constraint violation. Solvers return raw variables; results are always built from this evaluation, so a
 reported utility equals its recomputation by construction.
 """
 
@@ -22,7 +23,8 @@ DEFAULT_TOLERANCE = 1e-6
 
 @dataclass(frozen=True, eq=False)
 class Evaluation:
-    """Per-task metrics of an allocation, and the system utility. Rejected tasks score accuracy 0, latency T_max."""
+    """Per-task metrics of an allocation, and the system utility. Rejected tasks score accuracy 0, latency T_max, and
+    spend no transmit energy."""
 
     bandwidth_hz: FloatArray
     compute_hz: FloatArray
@@ -32,6 +34,7 @@ class Evaluation:
     compute_s: FloatArray
     latency_s: FloatArray
     accuracy: FloatArray
+    upload_energy_j: FloatArray
     task_utility: FloatArray
     violations: tuple[str, ...]
 
@@ -72,10 +75,13 @@ def evaluate(
         compute = np.where(adm, s.compute_s_per_mbit_g * alpha / (f / GHZ), 0.0)
         accuracy = np.where(adm, s.accuracy_at(alpha), 0.0)
     latency = np.where(adm, upload + compute, s.deadline_s)
+    energy = np.where(adm, np.array([t.sending_w for t in instance.tasks]) * upload, 0.0)
     w = s.weight
     task_utility = w * accuracy - (1.0 - w) * latency / s.deadline_s
+    if instance.energy_weight > 0:
+        task_utility -= instance.energy_weight * energy
     violations = _violations(instance, b, f, rho, adm, latency, accuracy, tolerance)
-    return Evaluation(b, f, rho, adm, upload, compute, latency, accuracy, task_utility, violations)
+    return Evaluation(b, f, rho, adm, upload, compute, latency, accuracy, energy, task_utility, violations)
 
 
 def _vector(values: ArrayLike, n: int, name: str) -> FloatArray:

@@ -2,13 +2,15 @@
 
 With ``a = ln alpha`` and epigraph variables ``t_up``, ``t_cmp`` the problem of ``docs/formats/allocation.md`` becomes
 
-    maximise   sum  w (p - q e^(-r a)) - (1 - w) (t_up + t_cmp) / T_max
+    maximise   sum  w (p - q e^(-r a)) - (1 - w) (t_up + t_cmp) / T_max - c t_up
     subject to a <= ln t_up + ln R(b),     a + ln k <= ln t_cmp + ln f,     t_up + t_cmp <= T_max,
                ln alpha_min <= a <= ln alpha_max,   sum b <= B,   sum f <= F,   0 <= f <= f_max,
 
 where ``R(b) = b log2(1 + s/b)`` is concave, so ``ln R`` is concave and every constraint is convex: one conic
-solve gives the global optimum. The substitution ``alpha = e^a`` is a change of variables of the seed's problem
-(not a relaxation), so this is the reference the seed's SCA (:mod:`mcfn.allocation.sca`) is measured against.
+solve gives the global optimum. ``c t_up`` is the terminals' transmit energy weighed by the instance's
+``energy_weight`` (``c = energy_weight · sending_w``; absent where the weight is 0): one more non-negative weight on
+``t_up``, which keeps the problem convex. The substitution ``alpha = e^a`` is a change of variables of the seed's
+problem (not a relaxation), so this is the reference the seed's SCA (:mod:`mcfn.allocation.sca`) is measured against.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def solve_exact(form: Formulation) -> RawSolution:
         constraints.append(a - cp.log(t_cmp) <= np.log(f) - np.log(s.compute_s_per_mbit_g))
     accuracy = s.p - cp.multiply(s.q, cp.exp(-cp.multiply(s.r, a)))
     utility = cp.sum(w * accuracy - cp.multiply((1 - w) / s.deadline_s, t_up + t_cmp))
+    if s.upload_cost_per_s is not None:
+        utility -= s.upload_cost_per_s @ t_up
     solver = solve(cp.Problem(cp.Maximize(utility), constraints), precise=True)
     return RawSolution(
         data_mbit=form.data_max_mbit if form.data_fixed else np.exp(value(a)),

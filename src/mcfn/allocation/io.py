@@ -20,6 +20,7 @@ class InstanceError(ValueError):
 
 
 Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
 
 
 class _Accuracy(StrictModel):
@@ -39,6 +40,7 @@ class _Task(StrictModel):
     tx_power_w: Positive
     channel_gain: Positive
     parallel: Annotated[int, Field(ge=1)]
+    upload_power_w: Positive | None = None
 
     @model_validator(mode="after")
     def _floor_below_p(self) -> _Task:
@@ -58,6 +60,7 @@ class _Instance(StrictModel):
     degradation: Annotated[float, Field(ge=0)]
     weight: Annotated[float, Field(ge=0, le=1)]
     min_compression: Annotated[float, Field(gt=0, le=1)]
+    energy_weight: NonNegative = 0.0
     tasks: Annotated[list[_Task], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -88,6 +91,7 @@ def parse_instance(document: Any) -> Instance:
             tx_power_w=t.tx_power_w,
             channel_gain=t.channel_gain,
             parallel=t.parallel,
+            upload_power_w=t.upload_power_w,
         )
         for t in model.tasks
     )
@@ -100,6 +104,7 @@ def parse_instance(document: Any) -> Instance:
         weight=model.weight,
         min_compression=model.min_compression,
         tasks=tasks,
+        energy_weight=model.energy_weight,
     )
 
 
@@ -109,8 +114,9 @@ def load_instance(path: str | Path) -> Instance:
 
 
 def dump_instance(instance: Instance) -> dict[str, Any]:
-    """The instance as the spec's JSON document (round-trips through :func:`parse_instance`)."""
-    return {
+    """The instance as the spec's JSON document (round-trips through :func:`parse_instance`); ``energy_weight`` and
+    ``upload_power_w`` are written only where they are set (so the seed's instances read as they did)."""
+    document: dict[str, Any] = {
         "bandwidth_hz": instance.bandwidth_hz,
         "noise_psd_dbm_hz": instance.noise_psd_dbm_hz,
         "edge_capacity_hz": instance.edge_capacity_hz,
@@ -130,7 +136,11 @@ def dump_instance(instance: Instance) -> dict[str, Any]:
                 "tx_power_w": t.tx_power_w,
                 "channel_gain": t.channel_gain,
                 "parallel": t.parallel,
+                **({} if t.upload_power_w is None else {"upload_power_w": t.upload_power_w}),
             }
             for t in instance.tasks
         ],
     }
+    if instance.energy_weight > 0:
+        document["energy_weight"] = instance.energy_weight
+    return document

@@ -50,6 +50,14 @@ class Task:
     tx_power_w: float
     channel_gain: float
     parallel: int
+    #: Power (W) the terminal draws while it uploads this task: the radiated ``tx_power_w`` over its amplifier's
+    #: efficiency plus its radio's circuit power. None: ``tx_power_w`` (the radiated energy only).
+    upload_power_w: float | None = None
+
+    @property
+    def sending_w(self) -> float:
+        """The power whose product with the upload time is the task's transmit energy (``upload_power_w``)."""
+        return self.tx_power_w if self.upload_power_w is None else self.upload_power_w
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,9 @@ class Instance:
     weight: float
     min_compression: float
     tasks: tuple[Task, ...]
+    #: Utility lost per joule the terminals spend uploading (1/J): the objective subtracts ``energy_weight`` times
+    #: each task's transmit energy ``sending_w · T_up``. 0 (the seed's objective) leaves every result as it was.
+    energy_weight: float = 0.0
 
     @property
     def n_tasks(self) -> int:
@@ -92,7 +103,9 @@ class ScaledTasks:
 
     ``snr_mhz`` is ``P g / N0`` in MHz, so the rate in Mbit/s is ``b log2(1 + snr_mhz / b)`` for ``b`` in MHz.
     ``compute_s_per_mbit_g`` is the compute time of 1 Mbit on 1 Gcycle/s including the parallel slowdown,
-    ``(1 + d)^(i - 1) c / 1000``, so ``T_cmp = compute_s_per_mbit_g * alpha / f``.
+    ``(1 + d)^(i - 1) c / 1000``, so ``T_cmp = compute_s_per_mbit_g * alpha / f``. ``upload_cost_per_s`` is the
+    utility each second of upload costs in energy, ``energy_weight · sending_w`` (so the objective subtracts
+    ``upload_cost_per_s · T_up``); None where the energy weight is 0 (the seed's objective, unchanged).
     """
 
     data_mbit: FloatArray
@@ -108,6 +121,7 @@ class ScaledTasks:
     vm_capacity_g: float
     weight: float
     min_compression: float
+    upload_cost_per_s: FloatArray | None = None
 
     @classmethod
     def from_instance(cls, inst: Instance) -> ScaledTasks:
@@ -145,6 +159,9 @@ class ScaledTasks:
             vm_capacity_g=inst.vm_capacity_hz / GHZ,
             weight=inst.weight,
             min_compression=inst.min_compression,
+            upload_cost_per_s=(
+                inst.energy_weight * np.array([t.sending_w for t in inst.tasks]) if inst.energy_weight > 0 else None
+            ),
         )
 
     @property

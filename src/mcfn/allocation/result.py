@@ -23,6 +23,7 @@ class TaskAllocation(NamedTuple):
     compute_s: float
     latency_s: float
     accuracy: float
+    upload_energy_j: float
     admitted: bool
 
 
@@ -50,6 +51,11 @@ class AllocationResult:
     def rejected(self) -> int:
         return sum(not t.admitted for t in self.tasks)
 
+    @property
+    def upload_energy_j(self) -> float:
+        """The terminals' transmit energy over every task (J)."""
+        return sum(t.upload_energy_j for t in self.tasks)
+
     def to_json_dict(self) -> dict[str, Any]:
         """The result JSON (``docs/formats/allocation.md``); ``reason`` is added only when status is not optimal."""
         out: dict[str, Any] = {
@@ -69,6 +75,7 @@ class AllocationResult:
                     "compute_s": t.compute_s,
                     "latency_s": t.latency_s,
                     "accuracy": t.accuracy,
+                    "upload_energy_j": t.upload_energy_j,
                     "admitted": t.admitted,
                 }
                 for t in self.tasks
@@ -83,7 +90,16 @@ class AllocationResult:
 def task_allocations(instance: Instance, evaluation: Evaluation) -> tuple[TaskAllocation, ...]:
     """Per-task records of an evaluation, in the instance's task order."""
     e = evaluation
-    columns = (e.bandwidth_hz, e.compute_hz, e.compression, e.upload_s, e.compute_s, e.latency_s, e.accuracy)
+    columns = (
+        e.bandwidth_hz,
+        e.compute_hz,
+        e.compression,
+        e.upload_s,
+        e.compute_s,
+        e.latency_s,
+        e.accuracy,
+        e.upload_energy_j,
+    )
     return tuple(
         TaskAllocation(task.id, *values, admitted)
         for task, *values, admitted in zip(

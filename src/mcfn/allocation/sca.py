@@ -10,7 +10,9 @@ tight (value and gradient) at the current point ``(x0, y0)``. Because the bound 
 iterate is feasible (conservative) and the true utility never decreases (the inner-approximation / MM argument
 of Marks & Wright, Oper. Res. 26(4), 1978; Razaviyayn et al., SIAM J. Optim. 23(2), 2013). Products with a fixed
 factor (a scheme's fixed bandwidth, compute or compression) are kept exactly. Iterations stop when the relative
-improvement of the utility falls below ``tolerance`` or after ``max_iterations``.
+improvement of the utility falls below ``tolerance`` or after ``max_iterations``. The instance's energy term,
+``c T_up`` (``c = energy_weight · sending_w``), weighs the same bound of the upload time, so it keeps both
+properties.
 
 The start is the phase-I point (:mod:`mcfn.allocation.feasibility`) at the least admissible data.
 """
@@ -54,8 +56,12 @@ def solve_sca(
 
 def _utility(form: Formulation, alpha: FloatArray, b: FloatArray, f: FloatArray) -> float:
     s = form.tasks
-    latency = alpha / s.rate_mbps(b) + s.compute_s_per_mbit_g * alpha / f
-    return float(np.sum(s.weight * s.accuracy_at(alpha) - (1 - s.weight) * latency / s.deadline_s))
+    upload = alpha / s.rate_mbps(b)
+    latency = upload + s.compute_s_per_mbit_g * alpha / f
+    utility = s.weight * s.accuracy_at(alpha) - (1 - s.weight) * latency / s.deadline_s
+    if s.upload_cost_per_s is not None:
+        utility -= s.upload_cost_per_s * upload
+    return float(np.sum(utility))
 
 
 class _SurrogateModel:
@@ -111,6 +117,8 @@ class _SurrogateModel:
         else:
             penalty = cp.multiply(s.q, cp.exp(-cp.multiply(s.r, cp.log(alpha))))
         utility = cp.sum(w * (s.p - penalty) - cp.multiply((1 - w) / s.deadline_s, latency))
+        if s.upload_cost_per_s is not None:
+            utility -= s.upload_cost_per_s @ upload
         self._problem = cp.Problem(cp.Maximize(utility), constraints)
 
     def solve_at(

@@ -39,6 +39,13 @@ def allocate_command(
         "(cvxpy, the reference); sca: the seed's SCA.",
     ),
     admission: bool = typer.Option(True, help="Reject tasks in the spec's order when the set is infeasible."),
+    energy_weight: float | None = typer.Option(
+        None,
+        min=0.0,
+        callback=finite,
+        help="Utility lost per joule of the terminals' transmit energy (1/J), in place of the instance's "
+        "energy_weight (default: the instance's, 0 if it has none: the seed's objective).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the spec's result JSON instead of a table."),
     generate: bool = typer.Option(False, "--generate", help="Print a generated instance JSON and exit."),
     seed: int = typer.Option(0, min=0, help="Random seed of --generate."),
@@ -51,7 +58,8 @@ def allocate_command(
 ) -> None:
     """Allocate uplink bandwidth, edge compute and compression ratios to the tasks of one base station.
 
-    Examples: 'mcfn allocate --generate --seed 3 > i.json', then 'mcfn allocate i.json --method exact'.
+    Examples: 'mcfn allocate --generate --seed 3 > i.json', then 'mcfn allocate i.json --method exact', and
+    'mcfn allocate i.json --energy-weight 5' (each joule a terminal spends uploading costs 5 units of utility).
     """
     if generate and instance is not None:
         raise UserInputError("give an INSTANCE file to allocate, or --generate to make one, not both")
@@ -70,14 +78,20 @@ def allocate_command(
             degradation=degradation,
             weight=weight,
         )
-        print_json(dump_instance(generate_instance(spec, np.random.default_rng(seed))))
+        generated = generate_instance(spec, np.random.default_rng(seed))
+        if energy_weight is not None:
+            generated = generated.replace(energy_weight=energy_weight)
+        print_json(dump_instance(generated))
         return
     if instance is None:
         raise UserInputError("give an INSTANCE file, or --generate to make one")
     from mcfn.allocation.io import load_instance
     from mcfn.allocation.solve import allocate
 
-    result = allocate(load_instance(instance), scheme=scheme, method=method, admission=admission)
+    problem = load_instance(instance)
+    if energy_weight is not None:
+        problem = problem.replace(energy_weight=energy_weight)
+    result = allocate(problem, scheme=scheme, method=method, admission=admission)
     if as_json:
         print_json(result.to_json_dict())
     else:
@@ -94,7 +108,7 @@ def _print_table(result: AllocationResult) -> None:
     if result.tasks and result.rejected == len(result.tasks):
         status = f"no task admitted (all {result.rejected} rejected; the status {result.status!r} is of the empty set)"
     table = Table(title=f"{result.scheme} / {result.method}: {status}", title_justify="left")
-    for name in ("task", "b (kHz)", "f (G/s)", "rho", "T_up (s)", "T_cmp (s)", "T (s)", "accuracy"):
+    for name in ("task", "b (kHz)", "f (G/s)", "rho", "T_up (s)", "T_cmp (s)", "T (s)", "accuracy", "E_up (mJ)"):
         table.add_column(name, justify="left" if name == "task" else "right")
     for t in result.tasks:
         if t.admitted:
@@ -107,13 +121,15 @@ def _print_table(result: AllocationResult) -> None:
                 f"{t.compute_s:.3f}",
                 f"{t.latency_s:.3f}",
                 f"{t.accuracy:.4f}",
+                f"{t.upload_energy_j * 1e3:.2f}",
             )
         else:
-            table.add_row(t.id, "-", "-", "-", "-", "-", "-", "rejected", style="dim")
+            table.add_row(t.id, "-", "-", "-", "-", "-", "-", "rejected", "-", style="dim")
     console = Console()
     console.print(table)
     console.print(
-        f"utility {result.utility:.6f}   rejected {result.rejected}/{len(result.tasks)}   "
+        f"utility {result.utility:.6f}   transmit energy {result.upload_energy_j * 1e3:.2f} mJ   "
+        f"rejected {result.rejected}/{len(result.tasks)}   "
         f"iterations {result.iterations}   {result.solve_time_s:.3f} s   solver {result.solver or '-'}"
     )
     if result.reason:

@@ -2,9 +2,11 @@
 
 A profile is a processor kind, its peak FLOP rate (per-op-class speeds follow the kind's shares,
 :func:`mcfn.compute.op_throughputs`), its memory and its power while computing above idle (``active_w``: measured
-power × time gives a local stage's energy, the alternative to the ``κ f² · cycles`` dynamic-power model of
-Mao et al., "A survey on mobile edge computing: the communication perspective", IEEE COMST 19(4), 2017, which needs
-the chip's switched capacitance). Sources per profile:
+power × time gives a local stage's energy). The alternative is the CMOS dynamic-power model (:class:`DynamicPower`:
+``E = κ f² · cycles``; Burd and Brodersen, "Processor design for portable systems", J. VLSI Signal Process. 13(2),
+1996; as used in mobile edge computing by Mao et al., "A survey on mobile edge computing: the communication
+perspective", IEEE COMST 19(4), 2017, §IV-A), which needs the chip's effective switched capacitance ``κ``: no
+profile ships one, a scenario gives it. Sources per profile:
 
 - ``raspberry-pi-4``: four Cortex-A72 cores at 1.5 GHz, one 128-bit NEON FMA a cycle each (8 FP32 FLOP): 48
   GFLOP/s peak (Arm Cortex-A72 technical reference manual); 4 GB; it draws about 2.7 W idle and 6.4 W with all cores
@@ -26,13 +28,38 @@ from mcfn.compute.node import ComputeNode, Kind, Tier
 
 
 @dataclass(frozen=True, kw_only=True)
+class DynamicPower:
+    """CMOS dynamic power (module docstring): a processor clocked at ``clock_hz`` spends ``κ f²`` joules a cycle, so
+    ``C`` cycles cost ``κ f² C`` over ``C / f`` seconds (power ``κ f³``). ``switched_capacitance`` is ``κ`` in
+    J / (cycle · Hz²); mobile CPUs are modelled with ``κ`` of the order of 1e-28 (Mao et al.'s survey, §IV-A)."""
+
+    switched_capacitance: float
+    clock_hz: float
+
+    def __post_init__(self) -> None:
+        if not (self.switched_capacitance > 0 and self.clock_hz > 0):
+            raise ValueError("switched_capacitance and clock_hz must be > 0")
+
+    def energy_j(self, seconds: float) -> float:
+        """Energy of ``seconds`` of computing: ``κ f² · cycles`` with ``cycles = f · seconds``."""
+        cycles = self.clock_hz * seconds
+        return self.switched_capacitance * self.clock_hz**2 * cycles
+
+
+@dataclass(frozen=True, kw_only=True)
 class DeviceProfile:
-    """A terminal's compute: kind, peak FLOP/s, memory, power while computing (W above idle)."""
+    """A terminal's compute: kind, peak FLOP/s, memory, power while computing (W above idle), and optionally the
+    dynamic-power model that replaces that power."""
 
     kind: Kind
     peak_flops_per_s: float
     memory_bytes: float
     active_w: float
+    dynamic: DynamicPower | None = None
+
+    def compute_j(self, seconds: float) -> float:
+        """Energy of ``seconds`` computing: :class:`DynamicPower` if the profile has it, else ``active_w`` × time."""
+        return self.active_w * seconds if self.dynamic is None else self.dynamic.energy_j(seconds)
 
     def node(self, node_id: str) -> ComputeNode:
         """The terminal's compute node (one VM: the device runs one stage at a time)."""

@@ -38,10 +38,10 @@ send and must be sent whole. It enters with accuracy floor 0 and the curve ``A(�
 floor is met exactly at ``α = D`` and whose value there is 0: it adds nothing but its latency.
 
 One case needs no solver: a lone starting upload, whose utility with the whole band and its compute cap is concave
-in its data alone, with the stationary point ``α* = (w q r T' Mbit^r / ((1 − w) c₁))^(1/(r+1))``,
-``c₁ = 1 / R(B) + c / f_max`` seconds per bit, clipped to the floor and the deadline (:func:`lone_upload`; the
-tests hold it to the exact solver). Everything else goes to :func:`solve`, the one call of the allocation solver
-(``method`` as the scenario says): without admission (the simulator) the lean
+in its data alone, with the stationary point ``α* = (w q r T' Mbit^r / ((1 − w) c₁ + T' k λ P / R(B)))^(1/(r+1))``,
+``c₁ = 1 / R(B) + c / f_max`` seconds per bit, ``λ P`` the energy weight and upload power, clipped to the floor and
+the deadline (:func:`lone_upload`; the tests hold it to the exact solver). Everything else goes to :func:`solve`,
+the one call of the allocation solver (``method`` as the scenario says): without admission (the simulator) the lean
 :func:`~mcfn.allocation.solve.solve_formulation` on the posed arrays, no evaluation or result records; with it (the
 batch orchestrator) :func:`~mcfn.allocation.solve.allocate`.
 """
@@ -81,13 +81,18 @@ _COLUMNS = 11
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UplinkSystem:
-    """The station's side of the problem: its band, the objective's weight, the least ratio, the solver method."""
+    """The station's side of the problem: its band, the objective's weight, the least ratio, the solver method, and
+    the weight of the terminals' transmit energy: ``energy_weight`` (1/J) times the power a terminal draws while it
+    uploads (``upload_power_w``) is what each second of upload costs (the instance's ``energy_weight`` and
+    ``upload_power_w``; scaled by ``T / T'`` like the accuracy curve). 0: the seed's objective."""
 
     bandwidth_hz: float
     noise_psd_dbm_hz: float
     weight: float
     min_compression: float
     method: str = "exact"
+    energy_weight: float = 0.0
+    upload_power_w: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +181,7 @@ class Posed:
                 tx_power_w=1.0,
                 channel_gain=snr * MHZ * noise,
                 parallel=1,
+                upload_power_w=None if s.upload_cost_per_s is None else float(s.upload_cost_per_s[i]),
             )
             for i, (data, snr, work, p, q, r, floor, deadline) in enumerate(rows)
         )
@@ -188,6 +194,7 @@ class Posed:
             weight=system.weight,
             min_compression=system.min_compression,
             tasks=tasks,
+            energy_weight=0.0 if s.upload_cost_per_s is None else 1.0,  # folded into each task's power
         )
 
 
@@ -237,8 +244,17 @@ def pose(uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSys
         vm_capacity_g=_G_PER_REFERENCE,
         weight=system.weight,
         min_compression=system.min_compression,
+        upload_cost_per_s=_upload_cost(uploads, table[7], system),
     )
     return Posed(tasks, table[8], table[9], table[10] > 0.0, system)
+
+
+def _upload_cost(uploads: Sequence[Upload], budget_s: FloatArray, system: UplinkSystem) -> FloatArray | None:
+    """Each upload's energy cost per second on the air, ``λ P T / T'``; None where energy is not weighed."""
+    if system.energy_weight <= 0.0:
+        return None
+    joules = system.energy_weight * system.upload_power_w
+    return np.array([joules * u.deadline_s for u in uploads]) / budget_s
 
 
 def _terms(u: Upload, server: Server, m: int) -> tuple[float, float, bool, float, float]:
@@ -360,10 +376,12 @@ def _lone_ratio(upload: Upload, system: UplinkSystem, terms: tuple[float, float,
     high = min(data, budget / per_bit_s)
     if low > high * (1 + 1e-12):
         return "its deadline and accuracy floor cannot both be met, even alone with the whole band"
-    if w >= 1.0:
+    # the latency's and the energy's cost per bit, both times T': (1 - w) c1 + T' k λ P / R(B)
+    cost = (1.0 - w) * per_bit_s + budget * k * system.energy_weight * system.upload_power_w / rate
+    if cost <= 0.0:
         best = high
     elif w <= 0.0 or q == 0.0:
         best = low
     else:
-        best = (w * q * r * budget * MBIT**r / ((1.0 - w) * per_bit_s)) ** (1.0 / (r + 1.0))
+        best = (w * q * r * budget * MBIT**r / cost) ** (1.0 / (r + 1.0))
     return min(max(best, low), high) / data

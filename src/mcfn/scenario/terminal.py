@@ -7,11 +7,12 @@ and :mod:`mcfn.orchestration.placement` weighs the choices.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from mcfn.compute.devices import DEVICES, DeviceProfile
+from mcfn.compute.devices import DEVICES, DeviceProfile, DynamicPower
 from mcfn.network.sidelink import Sidelink
 from mcfn.validation import StrictModel
 
@@ -31,12 +32,20 @@ class SidelinkDoc(StrictModel):
         return Sidelink(noise_psd_dbm_hz=noise_psd_dbm_hz, **self.model_dump())
 
 
+class DynamicPowerDoc(StrictModel):
+    """:class:`mcfn.compute.devices.DynamicPower`'s parameters: ``κ`` (J / (cycle · Hz²)) and the clock (Hz)."""
+
+    switched_capacitance: Positive
+    clock_hz: Positive
+
+
 class TerminalCompute(StrictModel):
     """Every terminal's device (:data:`mcfn.compute.devices.DEVICES`), its battery and who helps others.
 
     ``battery_wh``: capacity (None: mains powered, never empty); 15.4 Wh is a 4,000 mAh phone battery at 3.85 V
     (assumed typical). ``charge``: the share it starts with. ``helpers``: the share of terminals (the last ones)
-    that offer their device to others over a sidelink.
+    that offer their device to others over a sidelink. ``dynamic_power``: compute energy by ``κ f² · cycles``
+    instead of the profile's measured power × time (None).
     """
 
     device: str = "phone-npu"
@@ -44,6 +53,7 @@ class TerminalCompute(StrictModel):
     charge: Annotated[float, Field(gt=0, le=1)] = 1.0
     helpers: Annotated[float, Field(ge=0, le=1)] = 0.0
     sidelink: SidelinkDoc = SidelinkDoc()
+    dynamic_power: DynamicPowerDoc | None = None
 
     @model_validator(mode="after")
     def _known_device(self) -> TerminalCompute:
@@ -53,7 +63,10 @@ class TerminalCompute(StrictModel):
 
     @property
     def profile(self) -> DeviceProfile:
-        return DEVICES[self.device]
+        profile = DEVICES[self.device]
+        if self.dynamic_power is None:
+            return profile
+        return dataclasses.replace(profile, dynamic=DynamicPower(**self.dynamic_power.model_dump()))
 
     @property
     def battery_j(self) -> float | None:

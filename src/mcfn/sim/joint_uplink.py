@@ -232,6 +232,8 @@ class JointUplinks:
             weight=scenario.utility_weight,
             min_compression=radio_doc.min_compression,
             method=radio_doc.allocation_method,
+            energy_weight=scenario.energy_weight,
+            upload_power_w=scenario.energy.radio_power(radio_doc.terminal_tx_power_dbm).send_w,
         )
         servers = tuple(Server(n.vm_slots, 0, n.degradation) for n in world.fleet.nodes)
         self.terms = tuple(

@@ -8,7 +8,8 @@ a battery. A service's *local* variant (its stages all ``on: [terminal]``) can r
 - **locally**: on the asking terminal's device; no radio, the result is there when the device is done;
 - **D2D**: on a helper terminal (the last ``helpers`` share of the terminals offer their devices) within the
   sidelink's range: the input goes over the sidelink (:class:`mcfn.network.sidelink.Sidelink`: the rate at the
-  pair's distance when the transfer starts; each pair has its band to itself), the helper's device computes, the
+  pair's distance when the transfer starts, time-shared with the other transfers of the asking terminal's cell:
+  :mod:`mcfn.sim.sidelink_pools`), the helper's device computes, the
   result comes back the same way. The pair's distance is checked when the input arrives and when the result is
   ready (positions move every ``terminals.step_s``): if they have moved out of range the sidelink is broken, and
   the task is offloaded from the asking terminal as a fresh request with the deadline it has left (its re-routes
@@ -18,8 +19,9 @@ a battery. A service's *local* variant (its stages all ``on: [terminal]``) can r
 Helpers advertise, every ``step_s`` (with the mobility step), their battery level and their device's backlog;
 askers choose from these adverts (:mod:`mcfn.orchestration.placement`). Batteries: every joule a terminal spends on
 its radio (cellular upload and download, sidelink sending and receiving; :class:`mcfn.compute.power.RadioPower`)
-and its device (``active_w`` × seconds in service) comes off its battery; a terminal whose battery is empty sends
-no more tasks (they fail with that reason) and is no longer offered as a helper. Idle power is not counted.
+and its device (``active_w`` × seconds in service, or ``κ f² · cycles``: :meth:`DeviceProfile.compute_j`) comes off
+its battery; a terminal whose battery is empty sends no more tasks (they fail with that reason) and is no longer
+offered as a helper. Idle power is not counted.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numpy as np
 from mcfn.compute.power import RadioPower
 from mcfn.orchestration.placement import D2D, LOCAL, OFFLOAD, PLACES, Candidate, best_placement
 from mcfn.sim.engine import Simulator
+from mcfn.sim.sidelink_pools import SidelinkPools
 
 if TYPE_CHECKING:
     from mcfn.sim.model import NetworkModel
@@ -60,11 +63,13 @@ class TerminalCompute:
         n = scenario.terminals.count
         profile = doc.profile
         device = profile.node("terminal")
-        self._active_w = profile.active_w
+        self._compute_j = profile.compute_j
         #: Each terminal's battery (J left; inf: mains powered).
         self.battery_j = np.full(n, np.inf if doc.battery_j is None else doc.battery_j * doc.charge)
         self.helpers = np.arange(n - round(doc.helpers * n), n)
         self._sidelink = doc.sidelink.model(scenario.radio.noise_psd_dbm_hz)
+        self._pools = SidelinkPools(self._sim)
+        self._pool: dict[int, int] = {}  # per D2D task: the sidelink pool its transfers share
         energy = scenario.energy
         self._radio = energy.radio_power(scenario.radio.terminal_tx_power_dbm)
         self._side_radio: RadioPower = energy.radio_power(doc.sidelink.tx_power_dbm)
@@ -121,7 +126,8 @@ class TerminalCompute:
         self.place[task] = 0
         if self._mode == () or self._local[service] is None:
             return None
-        found = self._candidates(service, terminal)
+        pool = station if station >= 0 else -1 - terminal  # outside coverage: a preconfigured pool of its own
+        found = self._candidates(service, terminal, pool)
         choice = None
         if self._mode is not None:
             chosen = next((c for place in self._mode for c in found if c[0].place == place), None)
@@ -153,6 +159,7 @@ class TerminalCompute:
             self._run(terminal, task)
         else:
             self.helper[task] = helper
+            self._pool[task] = pool
             self._send(task, terminal, helper, self._bits(service, option)[0], self._at_helper)
         return True
 
@@ -167,16 +174,17 @@ class TerminalCompute:
         accuracy = world.options[choice.option].accuracy_at(choice.compression)
         return Candidate(place=OFFLOAD, latency_s=choice.latency_s, accuracy=accuracy, terminal_j=joules)
 
-    def _candidates(self, service: int, terminal: int) -> list[tuple[Candidate, int]]:
-        """The terminal places open to a task (local; D2D on the nearest advertised helper in range), each with the
-        helper (-1: none), as the placement sees them."""
+    def _candidates(self, service: int, terminal: int, pool: int) -> list[tuple[Candidate, int]]:
+        """The terminal places open to a task (local; D2D on the nearest advertised helper in range, its transfers
+        sharing ``pool`` with those in progress there now), each with the helper (-1: none), as the placement sees
+        them."""
         option = self._local[service]
         accuracy = self._model.world.options[option].accuracy_at(1.0)
         work_s = self._local_s[service]
         now = self._sim.now
         own_backlog = max(self._free_at[terminal] - now, 0.0)
         local = Candidate(
-            place=LOCAL, latency_s=own_backlog + work_s, accuracy=accuracy, terminal_j=self._active_w * work_s
+            place=LOCAL, latency_s=own_backlog + work_s, accuracy=accuracy, terminal_j=self._compute_j(work_s)
         )
         out = [(local, -1)]
         helper = self._nearest_helper(terminal)
@@ -186,7 +194,7 @@ class TerminalCompute:
             up_bits, down_bits = self._bits(service, option)
             up_s, down_s = up_bits / rate, down_bits / rate
             joules = self._side_radio.upload_j(up_s) + self._side_radio.download_j(down_s, down_bits)
-            latency = up_s + backlog + work_s + down_s
+            latency = (up_s + down_s) * (self._pools.sharing(pool) + 1) + backlog + work_s
             out.append((Candidate(place=D2D, latency_s=latency, accuracy=accuracy, terminal_j=joules), h))
         return out
 
@@ -221,7 +229,7 @@ class TerminalCompute:
     def _computed(self, task: int, runner: int, work_s: float) -> None:
         model = self._model
         flight = model.flight(task)
-        joules = self._active_w * work_s
+        joules = self._compute_j(work_s)
         self.device_j[task] = self.device_j.get(task, 0.0) + joules
         self.spend(runner, joules)
         if flight is None:  # it ended meanwhile (the run's end)
@@ -243,7 +251,8 @@ class TerminalCompute:
         return self._distance(a, b) <= self._sidelink.range_m
 
     def _send(self, task: int, sender: int, receiver: int, bits: float, then: Callable[[int], None]) -> None:
-        """Carry ``bits`` of ``task`` over the sidelink at the pair's rate now; ``then(task)`` when through."""
+        """Carry ``bits`` of ``task`` over its sidelink pool at the pair's rate now (alone; the pool shares it);
+        ``then(task)`` when through. The radios are charged the transfer's air time alone."""
         rate = float(self._sidelink.rate_bps(self._distance(sender, receiver)))
         if rate <= 0.0:  # out of range already
             self._broken(task, self.helper[task])
@@ -253,7 +262,7 @@ class TerminalCompute:
         self.spend(sender, sent)
         self.spend(receiver, received)
         self.sidelink_j[task] = self.sidelink_j.get(task, 0.0) + sent + received
-        self._sim.schedule(seconds, then, task)
+        self._pools.send(self._pool[task], task, bits, rate, then)
 
     def _at_helper(self, task: int) -> None:
         flight = self._model.flight(task)
