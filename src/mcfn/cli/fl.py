@@ -195,7 +195,7 @@ def _print_tables(document: dict[str, Any]) -> None:
             row["selection"], row["training"], f"{row['load']:g}", f"{row['reached']}/{row['seeds']}",
             _cell(row["time_to_accuracy_s"]), _cell(row["rounds_to_accuracy"], digits=1),
             _cell(row["round_s"], digits=3), _cell(row["final_accuracy"], digits=3),
-            _cell(row["energy_per_round_j"], digits=2), lost,
+            _cell(row["energy_per_round_j"], digits=3), lost,
         )  # fmt: skip
     console = Console()
     console.width = max(console.width, 200)  # one line per row, piped
