@@ -127,7 +127,8 @@ def fl_run_command(
             base, spec, data, selections=selections, loads=loads, seeds=seeds, policy=policy, target=target,
             trainings=trainings, charge=charge, progress=report, ray=ray, ray_address=ray_address,
         )  # fmt: skip
-    document = _write(folder, outcomes, spec=spec, dataset=dataset, target=target)
+    network = {"uplink": uplink, "policy": policy, "charge": None if charge is None else list(charge)}
+    document = _write(folder, outcomes, spec=spec, run={"dataset": dataset, "target_accuracy": target, **network})
     if as_json:
         print_json(document)
     else:
@@ -135,7 +136,7 @@ def fl_run_command(
     console.print(f"wrote {', '.join(str(folder / f) for f in FILES)}", highlight=False, soft_wrap=True)
 
 
-def _write(folder: Path, outcomes: Sequence[Any], *, spec: Any, dataset: str, target: float) -> dict[str, Any]:
+def _write(folder: Path, outcomes: Sequence[Any], *, spec: Any, run: dict[str, Any]) -> dict[str, Any]:
     import dataclasses
     import json
 
@@ -159,11 +160,11 @@ def _write(folder: Path, outcomes: Sequence[Any], *, spec: Any, dataset: str, ta
     first = [o for o in outcomes if o.seed == spec.seed]
     by_round = {o.label: ([r.round for r in o.records], [r.accuracy for r in o.records]) for o in first}
     by_time = {o.label: ([r.clock_s for r in o.records], [r.accuracy for r in o.records]) for o in first}
-    title = f"{dataset}, {spec.clients} terminals (Dirichlet {spec.concentration:g}), seed {spec.seed}"
+    title = f"{run['dataset']}, {spec.clients} terminals (Dirichlet {spec.concentration:g}), seed {spec.seed}"
     plot_accuracy(folder / "accuracy_round.png", by_round, xlabel="round", title=title)
     plot_accuracy(folder / "accuracy_time.png", by_time, xlabel="simulated network time (s)", title=title)
     document = {
-        "spec": dataclasses.asdict(spec) | {"dataset": dataset, "target_accuracy": target},
+        "spec": dataclasses.asdict(spec) | run,
         "time_to_accuracy": tta_rows(outcomes),
         "inference": inference_rows(outcomes),
     }
