@@ -363,7 +363,13 @@ def federated_network(
             holder[0].uploaded(job, sent_s)
 
         stations = (
-            reserved_stations(sim, len(world.stations), on_finish=on_uploaded, delay_s=scenario.radio.radio_delay_s)
+            reserved_stations(
+                sim,
+                len(world.stations),
+                bandwidth_hz=scenario.radio.bandwidth_hz,
+                on_finish=on_uploaded,
+                delay_s=scenario.radio.radio_delay_s,
+            )
             if joint
             else None
         )

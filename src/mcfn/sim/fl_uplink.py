@@ -4,7 +4,9 @@
   (``equal-bandwidth``, ``equal-rate``, ``min-total-time``) with whatever else uploads there;
 - :class:`MinMaxUpdates`: the round's uploads alone on the stations (no inference sharing them), the band of each
   station divided at the round's start by the min-max split (:func:`mcfn.allocation.minmax.split_band`: the
-  allocation that ends the cell's last upload earliest, given when each starts) and reserved for the round;
+  allocation that ends the cell's last upload earliest, given when each starts) and reserved for the round, a
+  reservation not in use lent to the uploads in progress (:func:`reserved_rule`), so every upload ends by the
+  split's finish time or earlier;
 - :class:`JointUpdates`: under ``joint-allocation`` with inference sharing the stations, each upload posed to the
   station's seed §3.2 allocation as a fixed upload (:meth:`mcfn.sim.joint_uplink.JointUplink.offer_fixed`: no
   compression, no accuracy floor, due at the round's cutoff), which re-divides the band among it and the
@@ -20,7 +22,7 @@ from typing import Protocol
 from mcfn.allocation.minmax import split_band
 from mcfn.sim.access import RadioAccess
 from mcfn.sim.engine import Simulator
-from mcfn.sim.sharing import Finished, PolicySharing
+from mcfn.sim.sharing import Finished, PolicySharing, RateRule
 
 #: Why an upload the station's allocation turned away drops out of the round.
 TURNED_AWAY_REASON = "turned away by the uplink's allocation"
@@ -50,14 +52,26 @@ class PolicyUpdates:
         return True
 
 
-def reserved_rate(keys: Sequence[tuple[float, float]], remaining_bits: Sequence[float]) -> list[float]:
-    """A station's rate rule for uploads that each hold a reserved band: key ``(P g / N0 in Hz, band in Hz)``."""
-    return [band * math.log2(1.0 + snr / band) if band > 0.0 else 0.0 for snr, band in keys]
+def reserved_rule(bandwidth_hz: float) -> RateRule:
+    """A station's rate rule for uploads that each hold a reserved band, key ``(P g / N0 in Hz, band in Hz)``: the
+    band goes to the uploads in progress in proportion to what each reserved (work-conserving: a share not yet or
+    no longer used is lent to the others), so an upload never sends slower than at its reserved band while the
+    reservations in progress fit the band."""
+
+    def rule(keys: Sequence[tuple[float, float]], remaining_bits: Sequence[float]) -> list[float]:
+        reserved = sum(band for _, band in keys)
+        scale = bandwidth_hz / reserved if reserved > 0.0 else 0.0
+        return [band * scale * math.log2(1.0 + snr / (band * scale)) if band > 0.0 else 0.0 for snr, band in keys]
+
+    return rule
 
 
-def reserved_stations(sim: Simulator, stations: int, *, on_finish: Finished, delay_s: float) -> list[PolicySharing]:
-    """Uplinks whose uploads each send at the rate of their reserved band (:func:`reserved_rate`)."""
-    return [PolicySharing(sim, rule=reserved_rate, on_finish=on_finish, delay_s=delay_s) for _ in range(stations)]
+def reserved_stations(
+    sim: Simulator, stations: int, *, bandwidth_hz: float, on_finish: Finished, delay_s: float
+) -> list[PolicySharing]:
+    """Uplinks whose uploads each hold a reserved band (:func:`reserved_rule`)."""
+    rule = reserved_rule(bandwidth_hz)
+    return [PolicySharing(sim, rule=rule, on_finish=on_finish, delay_s=delay_s) for _ in range(stations)]
 
 
 class MinMaxUpdates:
