@@ -134,3 +134,22 @@ def test_edge_training_uploads_the_data_once_and_aggregates_the_same_fedavg(digi
     assert edge_j[0] > 0
     assert edge_j[1:] == [0.0, 0.0]
     assert all(j > 0 for j in device_j)
+
+
+def test_with_terminal_compute_the_rounds_drain_the_inference_model_s_batteries() -> None:
+    terminals = {
+        "count": 60,
+        "mobility": {"model": "random-waypoint", "speed_mps": [5, 20]},
+        "compute": {"battery_wh": 1.0, "charge": 0.5},
+    }
+    network = federated_network(
+        with_uplink("equal-bandwidth", terminals=terminals), clients=20, update_bits=BITS, load=0.2, horizon_s=5,
+        policy="random",
+    )  # fmt: skip
+    rounds, model = network.rounds, network.inference
+    assert rounds.battery_j is model.terminals.battery_j  # one battery per terminal, shared by both workloads
+    (c,) = in_separate_cells(rounds, 1)
+    before = float(model.terminals.battery_j[c])
+    assert before <= 0.5 * 3600.0
+    timing = rounds.run_round([c], WORK, deadline_s=2.0)
+    assert before - model.terminals.battery_j[c] >= timing.energy_j > 0  # inference may have drained more
