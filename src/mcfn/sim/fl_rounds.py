@@ -353,58 +353,78 @@ def federated_network(
     if load < 0:
         raise ValueError(f"load must be >= 0, got {load}")
     joint = scenario.radio.uplink_policy == JOINT_ALLOCATION
+    holder: list[FederatedRounds] = []  # the rounds, for the stations' callback (made before them)
+
+    def uploaded(job: int, sent_s: float) -> None:
+        holder[0].uploaded(job, sent_s)
+
     uplink: UpdateUplink
     if load == 0:
         sim = Simulator(seed=scenario.seed)
         world = build_world(scenario)
-        holder: list[FederatedRounds] = []
-
-        def on_uploaded(job: int, sent_s: float) -> None:
-            holder[0].uploaded(job, sent_s)
-
+        radio = scenario.radio
         stations = (
             reserved_stations(
                 sim,
                 len(world.stations),
-                bandwidth_hz=scenario.radio.bandwidth_hz,
-                on_finish=on_uploaded,
-                delay_s=scenario.radio.radio_delay_s,
+                bandwidth_hz=radio.bandwidth_hz,
+                on_finish=uploaded,
+                delay_s=radio.radio_delay_s,
             )
             if joint
             else None
         )
-        access = RadioAccess(sim, scenario, station_xy_m=world.station_xy_m, on_uploaded=on_uploaded, uplinks=stations)
-        uplink = MinMaxUpdates(access, bandwidth_hz=scenario.radio.bandwidth_hz) if joint else PolicyUpdates(access)
-        batteries = None
+        access = RadioAccess(sim, scenario, station_xy_m=world.station_xy_m, on_uploaded=uploaded, uplinks=stations)
+        uplink = MinMaxUpdates(access, bandwidth_hz=radio.bandwidth_hz) if joint else PolicyUpdates(access)
         inference = None
     else:
-        services = tuple(
-            s if s.rate_per_terminal_per_s is None else s.model_copy(update={"rate_per_terminal_per_s": rate * load})
-            for s in scenario.services
-            for rate in (s.rate_per_terminal_per_s,)
-        )
-        scenario = scenario.model_copy(update={"services": services, "duration_s": horizon_s})
+        scenario = _scaled(scenario, load, horizon_s)
         inference = prepare(scenario, policy)
+        inference.background = uploaded
         sim, world, access = inference.sim, inference.world, inference.access
         uplink = JointUpdates(access, edge_node=range(len(world.stations))) if joint else PolicyUpdates(access)
-        batteries = None if inference.terminals is None else inference.terminals.battery_j
     device = scenario.terminals.compute or TerminalCompute()
-    if batteries is None:
-        capacity = scenario.terminals.compute.battery_j if scenario.terminals.compute is not None else None
-        batteries = np.full(scenario.terminals.count, np.inf if capacity is None else capacity * device.charge)
-    if charge is not None:
-        capacity = device.battery_j if device.battery_j is not None else TerminalCompute().battery_j
-        batteries[:clients] = capacity * sim.stream("fl-battery").uniform(*charge, size=clients)
-    edge = None if edge_data_bits is None else EdgeTraining(tuple(edge_data_bits), edge_training_flops(world))
-    rounds = FederatedRounds(
-        sim, access, scenario, clients=clients, update_bits=update_bits, uplink=uplink, edge=edge, battery_j=batteries,
-        power=TerminalPower(device.profile.active_w, scenario.energy.radio_power(scenario.radio.terminal_tx_power_dbm)),
+    radio_power = scenario.energy.radio_power(scenario.radio.terminal_tx_power_dbm)
+    holder.append(
+        FederatedRounds(
+            sim, access, scenario, clients=clients, update_bits=update_bits, uplink=uplink,
+            power=TerminalPower(device.profile.active_w, radio_power),
+            battery_j=_batteries(scenario, inference, clients, charge, sim.stream("fl-battery")),
+            edge=None if edge_data_bits is None else EdgeTraining(tuple(edge_data_bits), edge_training_flops(world)),
+        )
     )  # fmt: skip
-    if load == 0:
-        holder.append(rounds)
+    return FederatedNetwork(rounds=holder[0], inference=inference)
+
+
+def _scaled(scenario: Scenario, load: float, horizon_s: float) -> Scenario:
+    """``scenario`` with every service's arrival rate times ``load``, lasting ``horizon_s``."""
+    services = tuple(
+        s if s.rate_per_terminal_per_s is None else s.model_copy(update={"rate_per_terminal_per_s": rate * load})
+        for s in scenario.services
+        for rate in (s.rate_per_terminal_per_s,)
+    )
+    return scenario.model_copy(update={"services": services, "duration_s": horizon_s})
+
+
+def _batteries(
+    scenario: Scenario,
+    inference: NetworkModel | None,
+    clients: int,
+    charge: tuple[float, float] | None,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Every terminal's battery (J): the inference model's own when its terminals compute, else as the scenario's
+    terminal compute says (none: no limit); with ``charge`` the clients' drawn in ``[low, high]`` of the capacity."""
+    doc = scenario.terminals.compute
+    if inference is not None and inference.terminals is not None:
+        batteries = inference.terminals.battery_j
     else:
-        inference.background = rounds.uploaded
-    return FederatedNetwork(rounds=rounds, inference=inference)
+        full = None if doc is None else doc.battery_j
+        batteries = np.full(scenario.terminals.count, np.inf if full is None else full * doc.charge)
+    if charge is not None:
+        capacity = doc.battery_j if doc is not None and doc.battery_j is not None else TerminalCompute().battery_j
+        batteries[:clients] = capacity * rng.uniform(*charge, size=clients)
+    return batteries
 
 
 def edge_training_flops(world: World) -> tuple[float, ...]:
