@@ -63,15 +63,6 @@ def test_updates_share_the_uplinks_with_inference_and_slow_it(digits) -> None:
     assert row["gap"]["latency_mean_s"]["mean"] == pytest.approx(with_fl["latency_mean_s"] - without["latency_mean_s"])
 
 
-def test_joint_allocation_uplinks_are_refused(digits) -> None:
-    scenario = small_scenario()
-    scenario = scenario.model_copy(
-        update={"radio": scenario.radio.model_copy(update={"uplink_policy": "joint-allocation"})}
-    )
-    with pytest.raises(ValueError, match="joint-allocation"):
-        federated_network(scenario, clients=2, update_bits=1e5, load=1.0, horizon_s=5, policy="random")
-
-
 def test_the_same_seed_gives_the_same_run(digits) -> None:
     def once() -> list[tuple[float, float]]:
         spec = FederatedSpec(clients=4, per_round=2, rounds=2, hidden=32, selection="deadline-aware", deadline_s=1.0)

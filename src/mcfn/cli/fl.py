@@ -13,6 +13,8 @@ from mcfn.cli.output import output_folder, print_json
 
 fl_app = typer.Typer(help="Federated learning on the computing-force network (Flower; rounds on the simulator).")
 
+#: The shares of lost updates the table prints: in all, then by cause.
+LOST = ("lost_updates", "handover_dropouts", "battery_dropouts", "stragglers")
 #: The files ``mcfn fl run`` writes.
 FILES = ("rounds.csv", "summary.json", "accuracy_round.png", "accuracy_time.png")
 
@@ -20,7 +22,17 @@ FILES = ("rounds.csv", "summary.json", "accuracy_round.png", "accuracy_time.png"
 @fl_app.command("run")
 def fl_run_command(
     selection: list[str] = typer.Option(
-        ["random", "deadline-aware"], help="Client selection: random (FedAvg), deadline-aware (FedCS), compute-aware."
+        ["random", "deadline-aware"],
+        help="Client selection: random (FedAvg), deadline-aware (FedCS), compute-aware, energy-aware.",
+    ),
+    training: list[str] = typer.Option(
+        ["device"], help="Where the chosen terminals' training runs: device (FL), edge (data uploaded, edge trains)."
+    ),
+    data_compression: float = typer.Option(
+        1.0, callback=finite, help="Edge training: share of its raw bits a terminal's training data is uploaded with."
+    ),
+    charge: tuple[float, float] | None = typer.Option(
+        None, help="The clients' batteries start at a share drawn in [LOW, HIGH] of the capacity (default: full)."
     ),
     load: list[float] = typer.Option(
         [1.0], help="Inference load sharing the network: the scenario's arrival rates times this (0: none)."
@@ -39,7 +51,10 @@ def fl_run_command(
     hidden: int = typer.Option(1024, min=1, help="Hidden units of the perceptron (sets the update's size)."),
     target: float = typer.Option(0.9, callback=finite, help="Test accuracy whose first reaching is timed."),
     scenario: Path | None = typer.Option(None, help="Simulation scenario YAML (default: the embedded one)."),
-    uplink: str = typer.Option("equal-bandwidth", help="Uplink sharing policy (not joint-allocation)."),
+    uplink: str = typer.Option(
+        "equal-bandwidth",
+        help="Uplink policy; joint-allocation: min-max split of the band alone, the seed's allocation with inference.",
+    ),
     policy: str = typer.Option("compute-aware", help="Routing policy of the inference tasks."),
     ray: bool = typer.Option(
         False, "--ray", help="Run the clients on Flower's Ray engine (a local Ray) instead of in process."
@@ -60,7 +75,7 @@ def fl_run_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from mcfn.network.uplink import JOINT_ALLOCATION, UPLINK_POLICY_NAMES
+    from mcfn.network.uplink import UPLINK_POLICY_NAMES
     from mcfn.orchestration.choice import ORCHESTRATED
     from mcfn.routing import POLICIES
     from mcfn.scenario import default_scenario, load_scenario
@@ -68,18 +83,23 @@ def fl_run_command(
     from mcfn.training.data import load_dataset
     from mcfn.training.spec import FederatedSpec
 
-    sharing = [name for name in UPLINK_POLICY_NAMES if name != JOINT_ALLOCATION]
-    if uplink not in sharing:
-        raise UserInputError(f"--uplink: {uplink!r} cannot carry FL updates; valid: {', '.join(sharing)}")
+    if uplink not in UPLINK_POLICY_NAMES:
+        raise UserInputError(f"--uplink: {uplink!r} is unknown; valid: {', '.join(UPLINK_POLICY_NAMES)}")
+    if charge is not None and not 0 <= charge[0] <= charge[1] <= 1:
+        raise UserInputError(f"--charge: need 0 <= LOW <= HIGH <= 1, got {charge[0]:g} {charge[1]:g}")
     if policy not in (*POLICIES, *ORCHESTRATED):
         raise UserInputError(f"--policy: {policy!r} is unknown; valid: {', '.join((*POLICIES, *ORCHESTRATED))}")
     spec = FederatedSpec(
         clients=clients, per_round=per_round, rounds=rounds, local_epochs=local_epochs, concentration=concentration,
-        deadline_s=deadline_s, selection=selection[0], hidden=hidden, seed=seed,
+        deadline_s=deadline_s, selection=selection[0], hidden=hidden, training=training[0],
+        data_compression=data_compression, seed=seed,
     )  # fmt: skip
     selections = list(dict.fromkeys(selection))
+    trainings = list(dict.fromkeys(training))
     for name in selections:
         FederatedSpec(selection=name)
+    for name in trainings:
+        FederatedSpec(training=name)
     loads = list(dict.fromkeys(load))
     if any(not x >= 0 for x in loads):
         raise UserInputError(f"--load: loads must be >= 0, got {loads}")
@@ -93,7 +113,7 @@ def fl_run_command(
     mlp.use_one_thread()
     data = load_dataset(dataset, seed=seed)
     console = Console(stderr=True)
-    arms = len(selections) * len(loads)
+    arms = len(selections) * len(loads) * len(trainings)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, disable=as_json, transient=True) as progress:
         bar = progress.add_task("rounds", total=arms * seeds * rounds)
@@ -105,9 +125,10 @@ def fl_run_command(
 
         outcomes = compare_federated(
             base, spec, data, selections=selections, loads=loads, seeds=seeds, policy=policy, target=target,
-            progress=report, ray=ray, ray_address=ray_address,
+            trainings=trainings, charge=charge, progress=report, ray=ray, ray_address=ray_address,
         )  # fmt: skip
-    document = _write(folder, outcomes, spec=spec, dataset=dataset, target=target)
+    network = {"uplink": uplink, "policy": policy, "charge": None if charge is None else list(charge)}
+    document = _write(folder, outcomes, spec=spec, run={"dataset": dataset, "target_accuracy": target, **network})
     if as_json:
         print_json(document)
     else:
@@ -115,7 +136,7 @@ def fl_run_command(
     console.print(f"wrote {', '.join(str(folder / f) for f in FILES)}", highlight=False, soft_wrap=True)
 
 
-def _write(folder: Path, outcomes: Sequence[Any], *, spec: Any, dataset: str, target: float) -> dict[str, Any]:
+def _write(folder: Path, outcomes: Sequence[Any], *, spec: Any, run: dict[str, Any]) -> dict[str, Any]:
     import dataclasses
     import json
 
@@ -125,22 +146,25 @@ def _write(folder: Path, outcomes: Sequence[Any], *, spec: Any, dataset: str, ta
 
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "rounds.csv", "w") as handle:
-        handle.write("selection,load,seed,round,chosen,aggregated,dropped,stragglers,round_s,clock_s,accuracy,loss\n")
+        handle.write(
+            "selection,training,load,seed,round,chosen,aggregated,dropped,battery_dropouts,stragglers,round_s,clock_s,"
+            "energy_j,accuracy,loss\n"
+        )
         for o in outcomes:
             for r in o.records:
                 handle.write(
-                    f"{o.selection},{o.load:g},{o.seed},{r.round},{len(r.chosen)},{len(r.aggregated)},"
-                    f"{len(r.dropped)},{len(r.stragglers)},{r.round_s:.6f},{r.clock_s:.6f},{r.accuracy:.6f},"
-                    f"{r.loss:.6f}\n"
+                    f"{o.selection},{o.training},{o.load:g},{o.seed},{r.round},{len(r.chosen)},{len(r.aggregated)},"
+                    f"{len(r.dropped)},{len(r.battery)},{len(r.stragglers)},{r.round_s:.6f},{r.clock_s:.6f},"
+                    f"{r.energy_j:.6f},{r.accuracy:.6f},{r.loss:.6f}\n"
                 )
     first = [o for o in outcomes if o.seed == spec.seed]
     by_round = {o.label: ([r.round for r in o.records], [r.accuracy for r in o.records]) for o in first}
     by_time = {o.label: ([r.clock_s for r in o.records], [r.accuracy for r in o.records]) for o in first}
-    title = f"{dataset}, {spec.clients} terminals (Dirichlet {spec.concentration:g}), seed {spec.seed}"
+    title = f"{run['dataset']}, {spec.clients} terminals (Dirichlet {spec.concentration:g}), seed {spec.seed}"
     plot_accuracy(folder / "accuracy_round.png", by_round, xlabel="round", title=title)
     plot_accuracy(folder / "accuracy_time.png", by_time, xlabel="simulated network time (s)", title=title)
     document = {
-        "spec": dataclasses.asdict(spec) | {"dataset": dataset, "target_accuracy": target},
+        "spec": dataclasses.asdict(spec) | run,
         "time_to_accuracy": tta_rows(outcomes),
         "inference": inference_rows(outcomes),
     }
@@ -161,13 +185,18 @@ def _print_tables(document: dict[str, Any]) -> None:
 
     target = document["spec"]["target_accuracy"]
     table = Table(title=f"time to {target:.0%} test accuracy (mean ± 95 % CI over the seeds that reached it)")
-    for name in ("selection", "load", "reached", "time (s)", "rounds", "round (s)", "final acc.", "lost updates"):
-        table.add_column(name, justify="left" if name == "selection" else "right")
+    names = ("selection", "training", "load", "reached", "time (s)", "rounds", "round (s)", "final acc.", "J/round")
+    for name in (*names, "lost: all / dropout / battery / late"):
+        table.add_column(name, justify="left" if name in ("selection", "training") else "right")
     for row in document["time_to_accuracy"]:
+        lost = " / ".join(
+            f"{row[k]:.0%}" for k in ("lost_updates", "handover_dropouts", "battery_dropouts", "stragglers")
+        )
         table.add_row(
-            row["selection"], f"{row['load']:g}", f"{row['reached']}/{row['seeds']}", _cell(row["time_to_accuracy_s"]),
-            _cell(row["rounds_to_accuracy"], digits=1), _cell(row["round_s"], digits=3),
-            _cell(row["final_accuracy"], digits=3), f"{row['lost_updates']:.0%}",
+            row["selection"], row["training"], f"{row['load']:g}", f"{row['reached']}/{row['seeds']}",
+            _cell(row["time_to_accuracy_s"]), _cell(row["rounds_to_accuracy"], digits=1),
+            _cell(row["round_s"], digits=3), _cell(row["final_accuracy"], digits=3),
+            _cell(row["energy_per_round_j"], digits=3), lost,
         )  # fmt: skip
     console = Console()
     console.width = max(console.width, 200)  # one line per row, piped
@@ -176,13 +205,13 @@ def _print_tables(document: dict[str, Any]) -> None:
         shared = Table(
             title="inference sharing the uplinks with the rounds: with / without training; gap: paired per seed"
         )
-        names = ("selection", "load", "deadline met", "latency mean (ms)", "latency p95 (ms)", "utility")
+        names = ("selection", "training", "load", "deadline met", "latency mean (ms)", "latency p95 (ms)", "utility")
         for name in (*names, "gap: latency mean (ms)", "gap: utility"):
-            shared.add_column(name, justify="left" if name == "selection" else "right")
+            shared.add_column(name, justify="left" if name in ("selection", "training") else "right")
         for row in document["inference"]:
             w, wo = row["with_training"], row["without_training"]
             shared.add_row(
-                row["selection"], f"{row['load']:g}",
+                row["selection"], row["training"], f"{row['load']:g}",
                 f"{_cell(w['deadline_met'], 100, 1)} / {_cell(wo['deadline_met'], 100, 1)} %",
                 f"{_cell(w['latency_mean_s'], 1e3, 1)} / {_cell(wo['latency_mean_s'], 1e3, 1)}",
                 f"{_cell(w['latency_p95_s'], 1e3, 1)} / {_cell(wo['latency_p95_s'], 1e3, 1)}",

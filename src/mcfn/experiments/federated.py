@@ -6,7 +6,9 @@ simulated network (:mod:`mcfn.sim.fl_rounds`), in the background of the scenario
 load. Time to accuracy is the network clock when the global model's test accuracy first reaches the target (Coleman
 et al., "DAWNBench: an end-to-end deep learning benchmark and competition", NIPS ML Systems workshop 2017, rank
 training by it); a run that never reaches it has none. Inference is compared with and without the rounds on the
-same arrivals (the same seed: common random numbers), over the tasks that arrived while the rounds ran.
+same arrivals (the same seed: common random numbers), over the tasks that arrived while the rounds ran. Training on
+the terminals is compared with edge-side training (``spec.training``): the real FedAvg per round is the same, only
+the network's time and the terminals' energy differ.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from mcfn.sim.model import NetworkModel
 from mcfn.sim.run import prepare
 from mcfn.sim.summary import task_columns
 from mcfn.training.data import Dataset
-from mcfn.training.federated import run_federated, update_bits
+from mcfn.training.federated import data_bits, run_federated, update_bits
 from mcfn.training.spec import FederatedSpec, RoundRecord
 
 #: Simulated seconds after the rounds end for the inference tasks that arrived during them to finish (assumed:
@@ -34,10 +36,11 @@ DRAIN_S = 5.0
 
 @dataclass(frozen=True, slots=True)
 class FederatedOutcome:
-    """One run: its selection, load and seed, its rounds, its time and rounds to the target accuracy (None: not
-    reached), and the inference metrics with and without the rounds (None at load 0)."""
+    """One run: its selection, where it trained, load and seed, its rounds, its time and rounds to the target
+    accuracy (None: not reached), and the inference metrics with and without the rounds (None at load 0)."""
 
     selection: str
+    training: str
     load: float
     seed: int
     records: tuple[RoundRecord, ...]
@@ -46,8 +49,17 @@ class FederatedOutcome:
     inference: dict[str, dict[str, float | None]] | None
 
     @property
+    def key(self) -> tuple[str, str, float]:
+        return self.selection, self.training, self.load
+
+    @property
     def label(self) -> str:
-        return f"{self.selection} @ load {self.load:g}"
+        return arm_label(*self.key)
+
+
+def arm_label(selection: str, training: str, load: float) -> str:
+    where = "" if training == "device" else f" ({training} training)"
+    return f"{selection}{where} @ load {load:g}"
 
 
 def time_to_accuracy(records: Sequence[RoundRecord], target: float) -> tuple[float | None, int | None]:
@@ -86,13 +98,16 @@ def run_once(
     progress: Callable[[int], None] | None = None,
     ray_address: str | None = None,
     ray: bool = False,
+    charge: tuple[float, float] | None = None,
 ) -> FederatedOutcome:
-    """One federated run of ``spec`` on ``scenario``'s network at inference ``load`` (routed by ``policy``); with
-    ``ray`` (or a ``ray_address``) its clients run on Flower's Ray engine."""
+    """One federated run of ``spec`` on ``scenario``'s network at inference ``load`` (routed by ``policy``), the
+    clients' batteries starting at ``charge`` (:func:`~mcfn.sim.fl_rounds.federated_network`); with ``ray`` (or a
+    ``ray_address``) its clients run on Flower's Ray engine."""
     horizon_s = spec.rounds * spec.deadline_s + DRAIN_S
     network = federated_network(
         scenario.model_copy(update={"seed": spec.seed}), clients=spec.clients, update_bits=update_bits(spec, data),
-        load=load, horizon_s=horizon_s, policy=policy,
+        load=load, horizon_s=horizon_s, policy=policy, charge=charge,
+        edge_data_bits=data_bits(spec, data) if spec.training == "edge" else None,
     )  # fmt: skip
     run = run_federated(spec, data, network.rounds, progress=progress, ray=ray, ray_address=ray_address)
     clock_s, rounds = time_to_accuracy(run.records, target)
@@ -104,7 +119,7 @@ def run_once(
             "without_training": inference_metrics(alone, run.clock_s),
         }
     return FederatedOutcome(
-        selection=spec.selection, load=load, seed=spec.seed, records=tuple(run.records),
+        selection=spec.selection, training=spec.training, load=load, seed=spec.seed, records=tuple(run.records),
         time_to_accuracy_s=clock_s, rounds_to_accuracy=rounds, inference=inference,
     )  # fmt: skip
 
@@ -119,57 +134,70 @@ def compare_federated(
     seeds: int,
     policy: str,
     target: float,
+    trainings: Sequence[str] = ("device",),
+    charge: tuple[float, float] | None = None,
     progress: Callable[[str, int], None] | None = None,
     ray: bool = False,
     ray_address: str | None = None,
 ) -> list[FederatedOutcome]:
-    """Every selection at every load on seeds ``spec.seed …``: the same data split, weights and network per seed
-    across arms; ``progress(label, round)`` as each round ends."""
+    """Every selection, where to train and load on seeds ``spec.seed …``: the same data split, weights, batteries and
+    network per seed across arms; ``progress(label, round)`` as each round ends."""
     outcomes = []
     for seed in range(spec.seed, spec.seed + seeds):
         for load in loads:
-            for name in selections:
-                arm = replace(spec, selection=name, seed=seed)
-                label = f"{name} @ load {load:g}"
-                report = None if progress is None else (lambda r, label=label: progress(label, r))
-                outcomes.append(
-                    run_once(scenario, arm, data, load=load, policy=policy, target=target, progress=report, ray=ray,
-                             ray_address=ray_address)
-                )  # fmt: skip
+            for training in trainings:
+                for name in selections:
+                    arm = replace(spec, selection=name, training=training, seed=seed)
+                    label = arm_label(name, training, load)
+                    report = None if progress is None else (lambda r, label=label: progress(label, r))
+                    outcomes.append(
+                        run_once(scenario, arm, data, load=load, policy=policy, target=target, progress=report,
+                                 ray=ray, ray_address=ray_address, charge=charge)
+                    )  # fmt: skip
     return outcomes
 
 
 def tta_rows(outcomes: Sequence[FederatedOutcome]) -> list[dict[str, Any]]:
-    """Per (selection, load): time and rounds to accuracy, mean ± 95 % CI over the seeds that reached it, how many
-    did, the mean round time, the final accuracy, and the share of chosen updates that dropped or straggled."""
+    """Per (selection, training, load): time and rounds to accuracy, mean ± 95 % CI over the seeds that reached it,
+    how many did, the mean round time, the final accuracy, the terminals' mean energy per round, and the shares of
+    chosen updates lost: in all, and apart by handover and coverage (or turned away), by an empty battery and by
+    the deadline."""
     rows = []
-    for key in dict.fromkeys((o.selection, o.load) for o in outcomes):
-        arm = [o for o in outcomes if (o.selection, o.load) == key]
+    for key in dict.fromkeys(o.key for o in outcomes):
+        arm = [o for o in outcomes if o.key == key]
         chosen = sum(len(r.chosen) for o in arm for r in o.records)
-        lost = sum(len(r.dropped) + len(r.stragglers) for o in arm for r in o.records)
+        lost = {
+            cause: sum(len(getattr(r, cause)) for o in arm for r in o.records)
+            for cause in ("dropped", "battery", "stragglers")
+        }
         rows.append({
             "selection": key[0],
-            "load": key[1],
+            "training": key[1],
+            "load": key[2],
             "seeds": len(arm),
             "reached": sum(o.time_to_accuracy_s is not None for o in arm),
             "time_to_accuracy_s": mean_ci(o.time_to_accuracy_s for o in arm).as_dict(),
             "rounds_to_accuracy": mean_ci(o.rounds_to_accuracy for o in arm).as_dict(),
             "round_s": mean_ci(float(np.mean([r.round_s for r in o.records[1:]])) for o in arm).as_dict(),
             "final_accuracy": mean_ci(o.records[-1].accuracy for o in arm).as_dict(),
-            "lost_updates": lost / chosen if chosen else None,
+            "energy_per_round_j": mean_ci(float(np.mean([r.energy_j for r in o.records[1:]])) for o in arm).as_dict(),
+            "lost_updates": sum(lost.values()) / chosen if chosen else None,
+            "handover_dropouts": lost["dropped"] / chosen if chosen else None,
+            "battery_dropouts": lost["battery"] / chosen if chosen else None,
+            "stragglers": lost["stragglers"] / chosen if chosen else None,
         })  # fmt: skip
     return rows
 
 
 def inference_rows(outcomes: Sequence[FederatedOutcome]) -> list[dict[str, Any]]:
-    """Per (selection, load > 0): each inference metric with and without the rounds, mean ± CI over seeds, and
+    """Per (selection, training, load > 0): each inference metric with and without the rounds, mean ± CI over seeds, and
     ``gap``, the mean ± CI of the per-seed difference (with less without: paired on the same arrivals, so much
     tighter than the two intervals side by side)."""
     rows = []
     loaded = [o for o in outcomes if o.inference is not None]
-    for key in dict.fromkeys((o.selection, o.load) for o in loaded):
-        arm = [o for o in loaded if (o.selection, o.load) == key]
-        row: dict[str, Any] = {"selection": key[0], "load": key[1]}
+    for key in dict.fromkeys(o.key for o in loaded):
+        arm = [o for o in loaded if o.key == key]
+        row: dict[str, Any] = {"selection": key[0], "training": key[1], "load": key[2]}
         for side in ("with_training", "without_training"):
             metrics = arm[0].inference[side]  # type: ignore[index]
             row[side] = {m: mean_ci(o.inference[side][m] for o in arm).as_dict() for m in metrics}  # type: ignore[index]

@@ -158,6 +158,26 @@ class JointUplink(PolicySharing):
         self.submit(task, rho * terms.data_bits, task)
         return rho, share
 
+    def offer_fixed(self, job: int, *, snr_hz: float, bits: float, deadline_s: float, server: int) -> bool:
+        """Start the upload of another workload's ``job`` (a federated update: ``bits`` sent whole, no accuracy
+        floor, no compute, due in ``deadline_s``, its node ``server``) as a fixed upload of the station's problem,
+        if the allocation fits it with the uploads in progress; False if not (it is not counted as a rejected task).
+        """
+        self.account()
+        now = self._sim.now
+        tasks = [*self._jobs, job]
+        self._admitted[job] = _Admitted(snr_hz, 0.0, server, 0.0, now + deadline_s, 0.0)
+        uploads = [self._in_progress(j, left, now) for j, left in zip(tasks, [*self._left, bits], strict=True)]
+        decision = self._solve(uploads)
+        if not isinstance(decision, UplinkAllocation):
+            del self._admitted[job]
+            return False
+        for j, b in zip(tasks, decision.bandwidth_hz.tolist(), strict=True):
+            self._admitted[j].bandwidth_hz = b
+        self._decided = dict(zip(tasks, self._to_rates(decision.bandwidth_hz, uploads), strict=True))
+        self.submit(job, bits, job)
+        return True
+
     def drop_all(self) -> list[int]:
         self._admitted.clear()
         return super().drop_all()

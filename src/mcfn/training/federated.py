@@ -41,6 +41,8 @@ class RoundTimingLike(Protocol):
     arrived_s: dict[int, float]
     dropped: dict[int, str]
     stragglers: tuple[int, ...]
+    battery: tuple[int, ...]
+    energy_j: float
 
 
 class RoundNetwork(Protocol):
@@ -123,6 +125,8 @@ class FederatedRun:
                 clock_s=self.clock_s,
                 accuracy=accuracy,
                 loss=loss,
+                battery=tuple(timing.battery),
+                energy_j=timing.energy_j,
             )
         )
         if self.progress is not None:
@@ -132,11 +136,20 @@ class FederatedRun:
 def terminals(spec: FederatedSpec, data: Dataset) -> list[TerminalClient]:
     """The clients: terminal ``c`` holds the ``c``-th Dirichlet share of the training set."""
     arch = architecture(spec, data)
-    parts = dirichlet_partition(data.y_train, spec.clients, spec.concentration, np.random.default_rng([spec.seed, 0]))
     return [
         TerminalClient(terminal=c, x=data.x_train[part], y=data.y_train[part], arch=arch, seed=spec.seed)
-        for c, part in enumerate(parts)
+        for c, part in enumerate(_partition(spec, data))
     ]
+
+
+def _partition(spec: FederatedSpec, data: Dataset) -> list[np.ndarray]:
+    return dirichlet_partition(data.y_train, spec.clients, spec.concentration, np.random.default_rng([spec.seed, 0]))
+
+
+def data_bits(spec: FederatedSpec, data: Dataset) -> list[float]:
+    """Bits of each terminal's training data as uploaded for edge-side training: its samples at the dataset's
+    bits a sample, times ``spec.data_compression``."""
+    return [len(part) * data.bits_per_sample * spec.data_compression for part in _partition(spec, data)]
 
 
 def architecture(spec: FederatedSpec, data: Dataset) -> mlp.Architecture:
