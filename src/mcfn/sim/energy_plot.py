@@ -17,7 +17,7 @@ import numpy as np
 from mcfn.experiments.stats import CONFIDENCE, mean_ci
 from mcfn.sim.energy import TERMINAL_PARTS
 from mcfn.sim.records import COMPLETED
-from mcfn.sim.report import by_policy
+from mcfn.sim.report import by_policy_label
 from mcfn.sim.run import RunResult
 
 #: Stacked parts: label, and the per-run joules of that part.
@@ -36,7 +36,7 @@ def plot_energy(out: Path, runs: Sequence[RunResult]) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    groups = by_policy(runs)
+    groups = by_policy_label(runs)
     names = list(groups)
     seeds = len(next(iter(groups.values())))
     over = f"mean ± {CONFIDENCE:.0%} CI over {seeds} seeds, Student t" if seeds > 1 else "one seed: no CI"

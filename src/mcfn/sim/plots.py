@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mcfn.experiments.stats import CONFIDENCE
-from mcfn.sim.report import aggregate, by_policy, metric_at
+from mcfn.sim.report import aggregate, by_policy_label, metric_at
 from mcfn.sim.run import RunResult
 
 
@@ -25,7 +25,7 @@ def plot_comparison(out: Path, runs: Sequence[RunResult]) -> list[Path]:
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    groups = by_policy(runs)
+    groups = by_policy_label(runs)
     aggregates = {name: aggregate(group) for name, group in groups.items()}
     seeds = [run.seed for run in next(iter(groups.values()))]
     over = (

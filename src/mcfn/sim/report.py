@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mcfn.experiments.stats import CONFIDENCE, mean_ci, summarise_numbers
+from mcfn.orchestration.learned import display_name
 from mcfn.sim.run import RunResult
 from mcfn.sim.task_records import TasksFormat, tasks_file_name, write_tasks
 
@@ -118,6 +119,14 @@ def by_policy(runs: Sequence[RunResult]) -> dict[str, list[RunResult]]:
     for run in runs:
         groups.setdefault(run.policy, []).append(run)
     return groups
+
+
+def by_policy_label(runs: Sequence[RunResult]) -> dict[str, list[RunResult]]:
+    """:func:`by_policy` keyed by the names figures show (:func:`~mcfn.orchestration.learned.display_name`), where
+    those stay distinct; else by the policies' full names."""
+    groups = by_policy(runs)
+    labelled = {display_name(policy): group for policy, group in groups.items()}
+    return labelled if len(labelled) == len(groups) else groups
 
 
 def aggregate(runs: Sequence[RunResult]) -> dict[str, Any]:
