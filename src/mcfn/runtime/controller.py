@@ -37,6 +37,13 @@ and the requests already in flight are weighed by the service the controller mea
 client stamps its request with its wall clock, and the time the request waited to be read here comes off its
 budget (client and controller clocks agree on one host, and to NTP's few milliseconds across hosts).
 
+Deployment (:mod:`mcfn.runtime.deployment`): with a deployment policy the router sees which stages each agent
+holds — a candidate without the stage is charged its load, one that cannot make room is ruled out — and before a
+route runs the controller commands the evictions and loads it needs (only the controller may), pinning the route's
+stages until the request ends; the request's cold start (the seconds it waited for loads) and each stage's load,
+as its agent measured it, come back with its timings. An agent that cannot load a stage fails the attempt over to
+another placement, as a refusal does.
+
 Roles (:mod:`mcfn.runtime.auth`): a connection is a client's or an agent's, by the key it proved. Clients may ask
 for ``infer`` and ``status``, many requests at once on one connection, each answer carrying the request's ``tag``;
 a connection with nothing in flight is closed after :data:`~mcfn.runtime.pool.IDLE_S`. An agent registers only as
@@ -51,7 +58,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -66,6 +73,7 @@ from mcfn.routing.scenario import Scenario
 from mcfn.runtime.admission import Admission
 from mcfn.runtime.auth import AGENT, CLIENT, AuthError, ClusterKeys
 from mcfn.runtime.channel import REJECTED, Channel, RemoteError, ServerStats, serve
+from mcfn.runtime.deployment import DeploymentError, RuntimeDeployment
 from mcfn.runtime.link import IDEAL, LinkProfile
 from mcfn.runtime.messages import AdvertFields, Failed, Hello, Hop, Infer, LinkFields, Result, Run, parse_fields
 from mcfn.runtime.plan import ModelPlan, StagePlan
@@ -85,6 +93,8 @@ CLIENT_KINDS = ("infer", "status")
 START_TIMEOUT_S = 0.25
 #: Seconds to send an answer to a client.
 ANSWER_TIMEOUT_S = 5.0
+#: Seconds an agent has to load or unload a stage on command (a zoo model builds in seconds on a CPU).
+LOAD_TIMEOUT_S = 120.0
 
 
 class InferError(RuntimeError):
@@ -115,11 +125,14 @@ class StageTiming:
     predicted_network_s: float
     predicted_queue_s: float
     predicted_compute_s: float
+    #: Seconds the stage's agent took to load it for this request, as it measured them (0: it was loaded).
+    load_s: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class InferOutcome:
-    """A served request: the output, the end-to-end latency, its prediction, attempts and per-stage timings."""
+    """A served request: the output, the end-to-end latency, its prediction, attempts and per-stage timings, and
+    its cold start: the loads it waited for and the seconds it waited (within ``latency_s``)."""
 
     model: str
     output: np.ndarray
@@ -127,6 +140,8 @@ class InferOutcome:
     predicted_latency_s: float
     attempts: int
     stages: tuple[StageTiming, ...]
+    cold_starts: int = 0
+    cold_start_s: float = 0.0
 
     def fields(self) -> dict[str, Any]:
         """Everything but the output tensor, JSON-ready."""
@@ -136,15 +151,19 @@ class InferOutcome:
             "predicted_latency_s": self.predicted_latency_s,
             "attempts": self.attempts,
             "stages": [asdict(stage) for stage in self.stages],
+            "cold_starts": self.cold_starts,
+            "cold_start_s": self.cold_start_s,
         }
 
 
 @dataclass(frozen=True, eq=False)
 class _Agent:
-    """A registered agent: its hello, and its stages' times as its adverts last gave them."""
+    """A registered agent: its hello, its stages' times, and its loaded stages and their measured bytes, as its
+    adverts last gave them."""
 
     hello: Hello
     stage_s: dict[str, float] = field(default_factory=dict)
+    deployed: dict[str, Any] = field(default_factory=dict)
 
     @property
     def address(self) -> Address:
@@ -178,8 +197,10 @@ class Controller:
         start_timeout_s: float = START_TIMEOUT_S,
         idle_s: float = IDLE_S,
         tls: TlsFiles | None = None,
+        deployment: RuntimeDeployment | None = None,
     ) -> None:
         scenario.router().require_base_station(ingress)
+        self.deployment = deployment
         self._tls = tls
         self._scenario = scenario
         self._plans = dict(plans)
@@ -308,7 +329,7 @@ class Controller:
 
     async def _serve_agent(self, channel: Channel, hello: Hello) -> None:
         self._check_hello(hello)
-        agent = _Agent(hello, dict(hello.stage_s))
+        agent = _Agent(hello, dict(hello.stage_s), {"loaded": list(hello.loaded), "memory_bytes": hello.memory_bytes})
         await self._update(hello.node, agent)
         self._suspects.discard(hello.node)
         try:
@@ -333,6 +354,7 @@ class Controller:
                 if not set(state.stage_s) <= set(hello.stages):
                     raise FrameError(f"agent {hello.node} gives times of stages it does not host")
                 agent.stage_s.update(state.stage_s)
+                agent.deployed.update(loaded=list(state.loaded), memory_bytes=state.memory_bytes)
                 self._suspects.discard(hello.node)
                 await self._update(None, None)
         finally:
@@ -370,6 +392,14 @@ class Controller:
             raise FrameError(
                 f"agent {hello.node} gives times of stages {sorted(set(hello.stage_s) - expected)} it does not host"
             )
+        if not set(hello.loaded) <= expected:
+            extra = sorted(set(hello.loaded) - expected)
+            raise FrameError(f"agent {hello.node} has loaded stages {extra} it does not host")
+        if self.deployment is not None:
+            try:
+                self.deployment.register(hello.node, hello.loaded)
+            except ValueError as exc:
+                raise FrameError(str(exc)) from None
 
     async def _update(self, node_id: str | None, agent: _Agent | None) -> None:
         async with self._changed:
@@ -420,11 +450,17 @@ class Controller:
                     "arrival_flops_per_s": float(self.view.arrival_flops_per_s[j]),
                     "advert_age_s": float(ages[j]) if np.isfinite(ages[j]) else None,
                     "stage_s": dict(agent.stage_s),
+                    "loaded": agent.deployed["loaded"],
+                    "memory_bytes": agent.deployed["memory_bytes"],
+                    "memory_limit_bytes": None if self.deployment is None else self.deployment.capacity_bytes(node_id),
                 }
             )
         models = sorted(self._plans)
         deadlines = {model: self._deadlines_s[model] for model in models}
-        return {"ingress": self._ingress, "models": models, "deadlines_s": deadlines, "agents": agents}
+        status = {"ingress": self._ingress, "models": models, "deadlines_s": deadlines, "agents": agents}
+        if self.deployment is not None:
+            status["deployment"] = self.deployment.summary()
+        return status
 
     # --- requests --------------------------------------------------------------------------------------------
     async def infer(
@@ -467,11 +503,20 @@ class Controller:
         try:
             for attempt in range(1, self._max_attempts + 1):
                 route, prediction = self._route(plan, excluded, name, deadline - loop.time())
+                placed = [self._placement(plan, route, k) for k in range(len(plan.stages))]
+                if self.deployment is not None:
+                    self.deployment.pin(placed)
                 try:
+                    cold_started = time.perf_counter()
+                    loads_s = await self._load(placed)
+                    cold_start_s = time.perf_counter() - cold_started if any(loads_s) else 0.0
                     output, stages = await self._run(plan, route, prediction, tensor, deadline, relay=relay)
-                except _StageFailedError as failure:
+                except (_StageFailedError, DeploymentError) as failure:
                     excluded[failure.node_id] = failure.reason
                     continue
+                finally:
+                    if self.deployment is not None:
+                        self.deployment.unpin(placed)
                 served_s = time.perf_counter() - started
                 return InferOutcome(
                     model=model,
@@ -479,12 +524,32 @@ class Controller:
                     latency_s=served_s,
                     predicted_latency_s=total_s(prediction),
                     attempts=attempt,
-                    stages=stages,
+                    stages=tuple(replace(t, load_s=s) for t, s in zip(stages, loads_s, strict=True)),
+                    cold_starts=sum(s > 0 for s in loads_s),
+                    cold_start_s=cold_start_s,
                 )
         finally:
             admission.finish(served_s)
         failures = "; ".join(f"{node}: {reason}" for node, reason in excluded.items())
         raise InferError(f"{model}: gave up after {self._max_attempts} attempts ({failures})")
+
+    async def _load(self, placed: list[tuple[str, str]]) -> list[float]:
+        """Load each placed ``(stage, node)`` that its agent does not hold (:meth:`RuntimeDeployment.ensure`);
+        the seconds each load took there (0 where the stage was loaded)."""
+        if self.deployment is None:
+            return [0.0] * len(placed)
+        return [await self.deployment.ensure(stage, node, self._command) for stage, node in placed]
+
+    async def _command(self, node_id: str, message: Message) -> Message:
+        """Send a deployment command to the agent of ``node_id``; its answer, or :class:`DeploymentError`."""
+        try:
+            return await self._pool.request(self._address_of(node_id), message, timeout_s=LOAD_TIMEOUT_S)
+        except _StageFailedError as exc:
+            raise DeploymentError(node_id, exc.reason) from None
+        except RemoteError as exc:
+            raise DeploymentError(node_id, exc.reason) from None
+        except (OSError, EOFError, TimeoutError, FrameError, AuthError) as exc:
+            raise DeploymentError(node_id, f"connection lost ({type(exc).__name__}: {exc})") from None
 
     def _admission(self, plan: ModelPlan) -> Admission:
         """The admission of ``plan``'s requests, serving as many at once as the live agents of its first stage
@@ -517,6 +582,7 @@ class Controller:
                 raise InferError(f"no live agent hosts stage {stage.service_id}" + (f" (failed: {why})" if why else ""))
             hosts[stage.service_id] = live
         router = Router(topology=self._scenario.topology, catalog=ServiceCatalog(hosts), view=self.view)
+        router.deployment = self.deployment
         request = SplitRequest(
             ingress=self._ingress,
             data_bits=plan.input_bits,
@@ -556,7 +622,13 @@ class Controller:
             for node, stage in zip(nodes, request.stages, strict=True)
         ]
         ids = [stage.service_id for stage in request.stages]
-        return predict(route, ids, charged_s=charged, measured_s=measured, overhead=self._hop_overhead)
+        predicted = predict(route, ids, charged_s=charged, measured_s=measured, overhead=self._hop_overhead)
+        if self.deployment is None:
+            return predicted
+        return tuple(  # a cold start is charged as queueing, as the router charged it
+            replace(p, queue_s=p.queue_s + self.deployment.pending_s(node, stage))
+            for p, node, stage in zip(predicted, nodes, ids, strict=True)
+        )
 
     def _work(self, stage: StagePlan, hosts: list[str]) -> Work:
         """``stage``'s work as the router charges it on ``hosts``: scaled to the times its agents measured

@@ -64,6 +64,14 @@ class StageCache:
     def loaded(self) -> list[str]:
         return [self.state.items[i].item_id for i in sorted(self._modules)]
 
+    def modules(self) -> dict[str, nn.Module]:
+        """The loaded modules by stage id."""
+        return {self.state.items[i].item_id: module for i, module in sorted(self._modules.items())}
+
+    def measured_bytes(self) -> int:
+        """Bytes of the loaded modules' tensors, measured (:func:`module_bytes`)."""
+        return sum(module_bytes(module) for module in self._modules.values())
+
     def get(self, stage_id: str) -> nn.Module | None:
         """The loaded module of ``stage_id`` (None: not loaded), recording the use for the policy."""
         i = self._item(stage_id)
