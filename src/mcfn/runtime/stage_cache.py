@@ -62,7 +62,8 @@ class StageCache:
         return float(self.state.used_bytes[0])
 
     def loaded(self) -> list[str]:
-        return [self.state.items[i].item_id for i in sorted(self._modules)]
+        """The ids of the loaded stages, sorted."""
+        return sorted(self.state.items[i].item_id for i in self._modules)
 
     def modules(self) -> dict[str, nn.Module]:
         """The loaded modules by stage id."""
