@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mcfn.routing.scenario import ScenarioError
 from mcfn.runtime.auth import AuthError
 from mcfn.runtime.channel import connect
 from mcfn.runtime.client import Client
 from mcfn.runtime.cluster import LocalCluster, parse_runtime_scenario
 from mcfn.runtime.models import TINY, input_shape
 from mcfn.runtime.wire import Message
-from mcfn.routing.scenario import ScenarioError
 from tests.runtime.conftest import CLIENT, CLIENT_TOKEN, KEYS, SECRET, run
 
 SMALL = "mobilenet_v3_small"
@@ -84,15 +84,19 @@ def test_a_cold_start_is_a_real_load_lru_evicts_within_memory_and_only_the_contr
         return started, replies, used, status, refused, after
 
     started, replies, used, status, refused, after = run(scenario(), timeout_s=120)
-    assert started["loaded"] == [] and started["memory_bytes"] == 0  # a cache starts empty
+    assert started["loaded"] == []
+    assert started["memory_bytes"] == 0
     cold, warm, other, again = replies
     # the first request waits for the real load: its agent's measured seconds are within its latency
     assert cold["cold_starts"] == 1
     load_s = cold["stages"][0]["load_s"]
     assert 0 < load_s <= cold["cold_start_s"] <= cold["latency_s"] - cold["stages"][0]["compute_s"]
-    assert warm["cold_starts"] == 0 and warm["cold_start_s"] == 0 and warm["stages"][0]["load_s"] == 0
+    assert warm["cold_starts"] == 0
+    assert warm["cold_start_s"] == 0
+    assert warm["stages"][0]["load_s"] == 0
     # one variant fits: tiny-resnet evicts mobilenet (least recently used), which then pays its cold start again
-    assert other["cold_starts"] == 1 and again["cold_starts"] == 1
+    assert other["cold_starts"] == 1
+    assert again["cold_starts"] == 1
     assert status["deployment"] | {"load_s": 0} == {"policy": "lru", "loads": 3, "evictions": 2, "load_s": 0}
     assert all(u <= ONE_VARIANT_BYTES for u in used)
     agent = status["agents"][0]
@@ -120,7 +124,8 @@ def test_a_static_node_without_room_sends_the_request_elsewhere():
     loaded = {agent["node"]: agent["loaded"] for agent in status["agents"]}
     assert loaded == {"edge0": [f"{TINY}/0"], "cloud": [f"{SMALL}/0", f"{TINY}/0"]}
     assert [s["node"] for s in reply["stages"]] == ["cloud"]
-    assert reply["cold_starts"] == 0 and reply["attempts"] == 1  # the router saw that edge0 has no room
+    assert reply["cold_starts"] == 0
+    assert reply["attempts"] == 1
 
 
 @pytest.mark.parametrize("policy", ["follow-me", "optimal", "nope"])
