@@ -3,6 +3,8 @@ evictions keep each node within its memory, and only the controller may load or 
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 
@@ -97,7 +99,13 @@ def test_a_cold_start_is_a_real_load_lru_evicts_within_memory_and_only_the_contr
     # one variant fits: tiny-resnet evicts mobilenet (least recently used), which then pays its cold start again
     assert other["cold_starts"] == 1
     assert again["cold_starts"] == 1
-    assert status["deployment"] | {"load_s": 0} == {"policy": "lru", "loads": 3, "evictions": 2, "load_s": 0}
+    assert status["deployment"] | {"load_s": 0} == {
+        "policy": "lru",
+        "loads": 3,
+        "evictions": 2,
+        "load_s": 0,
+        "plans": [],
+    }
     assert all(u <= ONE_VARIANT_BYTES for u in used)
     agent = status["agents"][0]
     assert agent["memory_limit_bytes"] == ONE_VARIANT_BYTES
@@ -128,7 +136,36 @@ def test_a_static_node_without_room_sends_the_request_elsewhere():
     assert reply["attempts"] == 1
 
 
-@pytest.mark.parametrize("policy", ["follow-me", "optimal", "nope"])
+@pytest.mark.parametrize("policy", ["follow-me", "nope"])
 def test_a_deployment_policy_the_runtime_does_not_offer_is_named(policy):
     with pytest.raises(ScenarioError, match=f"deployment policy '{policy}' is not offered by the runtime"):
         parse_runtime_scenario(_document(policy))
+
+
+def test_the_optimal_placement_keeps_what_serves_the_demand_best_within_memory():
+    """optimal: the first request after a period solves the MILP over the demand counted in it (one request of each
+    model; only one fits) and the controller carries out the placement: tiny-resnet, whose requests it serves
+    sooner, stays on edge0 and mobilenet, loaded by the first request's cold start, is evicted."""
+    document = _document("optimal")
+    document["runtime"]["deployment"]["period_s"] = 0.5
+    runtime = parse_runtime_scenario(document)
+
+    async def scenario():
+        async with LocalCluster(runtime, token=SECRET) as cluster:
+            await cluster.wait_ready()
+            controller = cluster.controller
+            client = Client(*cluster.address, token=CLIENT_TOKEN)
+            first = (await client.infer(SMALL, _input(SMALL))).fields  # starts the first period
+            await asyncio.sleep(0.6)
+            await client.infer(TINY, _input(TINY))  # ends it: the placement is solved and carried out
+            await controller.wait_until(lambda c: c.status()["agents"][0]["loaded"] == [f"{TINY}/0"], timeout_s=10)
+            status = controller.status()
+            await client.close()
+        return first, status
+
+    first, status = run(scenario(), timeout_s=120)
+    assert first["cold_starts"] == 1
+    (plan,) = status["deployment"]["plans"]
+    assert plan["binaries"] == 2  # tiny-resnet's and mobilenet's stage on edge0
+    assert status["deployment"]["evictions"] == 1
+    assert status["agents"][0]["memory_bytes"] <= ONE_VARIANT_BYTES

@@ -55,8 +55,10 @@ the scenario gives its node; a route's id is 128 random bits, and only the route
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -73,7 +75,7 @@ from mcfn.routing.scenario import Scenario
 from mcfn.runtime.admission import Admission
 from mcfn.runtime.auth import AGENT, CLIENT, AuthError, ClusterKeys
 from mcfn.runtime.channel import REJECTED, Channel, RemoteError, ServerStats, serve
-from mcfn.runtime.deployment import DeploymentError, RuntimeDeployment
+from mcfn.runtime.deployment import DeploymentError, RuntimeDeployment, placement_problem
 from mcfn.runtime.link import IDEAL, LinkProfile
 from mcfn.runtime.messages import AdvertFields, Failed, Hello, Hop, Infer, LinkFields, Result, Run, parse_fields
 from mcfn.runtime.plan import ModelPlan, StagePlan
@@ -82,6 +84,8 @@ from mcfn.runtime.prediction import HopOverhead, StagePrediction, predict, total
 from mcfn.runtime.stage_times import calibrated_work
 from mcfn.runtime.tls import TlsFiles
 from mcfn.runtime.wire import FrameError, Message
+
+log = logging.getLogger(__name__)
 
 #: The exact chain placement, beside the router's greedy policies.
 OPTIMAL = "optimal"
@@ -201,6 +205,8 @@ class Controller:
     ) -> None:
         scenario.router().require_base_station(ingress)
         self.deployment = deployment
+        self._demand: Counter[str] = Counter()  # requests per model since the last placement (``optimal``)
+        self._placing: set[asyncio.Task[None]] = set()
         self._tls = tls
         self._scenario = scenario
         self._plans = dict(plans)
@@ -487,6 +493,9 @@ class Controller:
             )
         name = policy or self._policy
         self._check_policy(name)
+        if self.deployment is not None:
+            self._demand[model] += 1
+            self._replan()
         loop = asyncio.get_running_loop()
         budget_s = deadline_s if deadline_s is not None else self._deadlines_s[model]
         admission = self._admission(plan)
@@ -532,6 +541,44 @@ class Controller:
             admission.finish(served_s)
         failures = "; ".join(f"{node}: {reason}" for node, reason in excluded.items())
         raise InferError(f"{model}: gave up after {self._max_attempts} attempts ({failures})")
+
+    def _replan(self) -> None:
+        """At the first request after each of the deployment policy's periods (``optimal``): solve the placement for
+        the demand counted in the period (:func:`~mcfn.runtime.deployment.placement_problem`) and carry it out on
+        the live agents in the background."""
+        assert self.deployment is not None
+        elapsed_s = self.deployment.period_ended(asyncio.get_running_loop().time())
+        if elapsed_s is None:
+            return
+        rates = {model: count / elapsed_s for model, count in self._demand.items()}
+        self._demand.clear()
+        stages = [stage for plan in self._plans.values() for stage in plan.stages]
+        agents = self._agents
+        problem = placement_problem(
+            self.deployment,
+            plans=self._plans,
+            rates=rates,
+            deadlines_s=self._deadlines_s,
+            hosts={s.service_id: [n for n, a in agents.items() if s.service_id in a.hello.stages] for s in stages},
+            workers={node: agent.hello.workers for node, agent in agents.items()},
+            stage_s=lambda node, stage: agents[node].stage_s.get(stage.service_id) or self._charged_s(node, stage.work),
+            hop_s=lambda source, target, bits: self.hop(source, target).transfer_s(bits / 8),
+            ingress=self._ingress,
+        )
+        result = self.deployment.plan(problem)
+        task = asyncio.create_task(self.deployment.apply(result.placement, self.live_agents, self._command))
+        self._placing.add(task)
+        task.add_done_callback(self._placed)
+
+    def _placed(self, task: asyncio.Task[None]) -> None:
+        self._placing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("the placement could not be carried out: %s", task.exception())
+
+    def _charged_s(self, node_id: str, work: Work) -> float:
+        """Seconds ``work`` takes at ``node_id``'s nominal speed."""
+        fleet = self._scenario.fleet
+        return float(fleet.seconds_per_flop[fleet.index[node_id]] @ np.asarray(work.per_op_flops))
 
     async def _load(self, placed: list[tuple[str, str]]) -> list[float]:
         """Load each placed ``(stage, node)`` that its agent does not hold (:meth:`RuntimeDeployment.ensure`);
@@ -611,12 +658,8 @@ class Controller:
     def _predict(self, route: StagedRoute, request: SplitRequest) -> tuple[StagePrediction, ...]:
         """The placed stages' times on this cluster (:func:`~mcfn.runtime.prediction.predict`): each stage's
         measured time on the agent it was placed on, each hop's learnt overhead."""
-        fleet = self._scenario.fleet
         nodes = [placed.node_id for placed in route.stages]
-        charged = [
-            float(fleet.seconds_per_flop[fleet.index[node]] @ np.asarray(stage.work.per_op_flops))
-            for node, stage in zip(nodes, request.stages, strict=True)
-        ]
+        charged = [self._charged_s(node, stage.work) for node, stage in zip(nodes, request.stages, strict=True)]
         measured = [
             self._agents[node].stage_s.get(stage.service_id) if node in self._agents else None
             for node, stage in zip(nodes, request.stages, strict=True)
