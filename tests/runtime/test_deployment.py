@@ -138,7 +138,7 @@ def test_a_static_node_without_room_sends_the_request_elsewhere():
 
 @pytest.mark.parametrize("policy", ["follow-me", "nope"])
 def test_a_deployment_policy_the_runtime_does_not_offer_is_named(policy):
-    with pytest.raises(ScenarioError, match=f"deployment policy '{policy}' is not offered by the runtime"):
+    with pytest.raises(ScenarioError, match=f"runtime.deployment.policy: '{policy}' is not offered by the runtime"):
         parse_runtime_scenario(_document(policy))
 
 

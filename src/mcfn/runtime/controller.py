@@ -136,7 +136,7 @@ class StageTiming:
 @dataclass(frozen=True, kw_only=True, eq=False)
 class InferOutcome:
     """A served request: the output, the end-to-end latency, its prediction, attempts and per-stage timings, and
-    its cold start: the loads it waited for and the seconds it waited (within ``latency_s``)."""
+    its cold start: how many of its stages waited for a load, and the seconds it waited (within ``latency_s``)."""
 
     model: str
     output: np.ndarray
@@ -517,8 +517,8 @@ class Controller:
                     self.deployment.pin(placed)
                 try:
                     cold_started = time.perf_counter()
-                    loads_s = await self._load(placed)
-                    cold_start_s = time.perf_counter() - cold_started if any(loads_s) else 0.0
+                    waited, loads_s = await self._load(placed)
+                    cold_start_s = time.perf_counter() - cold_started if waited else 0.0
                     output, stages = await self._run(plan, route, prediction, tensor, deadline, relay=relay)
                 except (_StageFailedError, DeploymentError) as failure:
                     excluded[failure.node_id] = failure.reason
@@ -534,7 +534,7 @@ class Controller:
                     predicted_latency_s=total_s(prediction),
                     attempts=attempt,
                     stages=tuple(replace(t, load_s=s) for t, s in zip(stages, loads_s, strict=True)),
-                    cold_starts=sum(s > 0 for s in loads_s),
+                    cold_starts=waited,
                     cold_start_s=cold_start_s,
                 )
         finally:
@@ -580,12 +580,13 @@ class Controller:
         fleet = self._scenario.fleet
         return float(fleet.seconds_per_flop[fleet.index[node_id]] @ np.asarray(work.per_op_flops))
 
-    async def _load(self, placed: list[tuple[str, str]]) -> list[float]:
-        """Load each placed ``(stage, node)`` that its agent does not hold (:meth:`RuntimeDeployment.ensure`);
-        the seconds each load took there (0 where the stage was loaded)."""
+    async def _load(self, placed: list[tuple[str, str]]) -> tuple[int, list[float]]:
+        """Load each placed ``(stage, node)`` that its agent does not hold (:meth:`RuntimeDeployment.ensure`): how
+        many stages waited for a load, and the seconds each load commanded for them took there (0: none)."""
         if self.deployment is None:
-            return [0.0] * len(placed)
-        return [await self.deployment.ensure(stage, node, self._command) for stage, node in placed]
+            return 0, [0.0] * len(placed)
+        loads = [await self.deployment.ensure(stage, node, self._command) for stage, node in placed]
+        return sum(waited for waited, _ in loads), [seconds for _, seconds in loads]
 
     async def _command(self, node_id: str, message: Message) -> Message:
         """Send a deployment command to the agent of ``node_id``; its answer, or :class:`DeploymentError`."""

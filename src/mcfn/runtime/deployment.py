@@ -74,9 +74,7 @@ class DeploymentSpec(StrictModel):
     @classmethod
     def _offered(cls, policy: str) -> str:
         if policy not in RUNTIME_POLICIES:
-            raise ValueError(
-                f"deployment policy {policy!r} is not offered by the runtime; valid: {', '.join(RUNTIME_POLICIES)}"
-            )
+            raise ValueError(f"{policy!r} is not offered by the runtime; valid: {', '.join(RUNTIME_POLICIES)}")
         return policy
 
 
@@ -186,16 +184,17 @@ class RuntimeDeployment:
         for service_id, node_id in placed:
             self.state.unpin(self.fleet.index[node_id], self._item[service_id])
 
-    async def ensure(self, service_id: str, node_id: str, command: Command) -> float:
+    async def ensure(self, service_id: str, node_id: str, command: Command) -> tuple[bool, float]:
         """Make ``service_id`` loaded on ``node_id`` (pinned there by the caller), commanding the evictions and the
-        load; the seconds the agent measured loading it (0 if it was loaded). Raises :class:`DeploymentError`."""
+        load: whether the caller waited (a cold start: its load, or another request's under way there), and the
+        seconds the agent measured loading it for this call (0 if it did not). Raises :class:`DeploymentError`."""
         j, i = self.fleet.index[node_id], self._item[service_id]
         self.policy.used(j, i, asyncio.get_running_loop().time())
         if self.state.holds(j, i):
-            return 0.0
+            return False, 0.0
         async with self._locks.setdefault(j, asyncio.Lock()):  # one node's loads and evictions in order
             if self.state.holds(j, i):  # loaded by the request this one waited for
-                return 0.0
+                return True, 0.0
             victims = self.policy.victims(self.state, j, i, asyncio.get_running_loop().time())
             if victims is None:
                 raise DeploymentError(
@@ -205,7 +204,7 @@ class RuntimeDeployment:
                 )
             for victim in victims:
                 await self._evict(j, victim, node_id, command)
-            return await self._load(j, i, node_id, command)
+            return True, await self._load(j, i, node_id, command)
 
     def period_ended(self, now_s: float) -> float | None:
         """For a policy that plans: the seconds of the period that ended by ``now_s`` (and a new one starts), or
