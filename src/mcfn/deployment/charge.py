@@ -46,9 +46,19 @@ def cold_start_s(
     return penalty
 
 
-def charge_cold_starts(costs: CandidateCosts, penalty: np.ndarray) -> None:
-    """Add ``penalty`` (:func:`cold_start_s`) to the candidates' queueing and totals; a candidate that no longer
-    meets its budget becomes infeasible."""
+def charge_cold_starts(
+    costs: CandidateCosts,
+    state: DeployedState,
+    policy: DeploymentPolicy,
+    item: int,
+    *,
+    load_s: np.ndarray,
+    now_s: float,
+) -> None:
+    """Add each candidate's :func:`cold_start_s` for ``item`` (``load_s`` per node) to its queueing and total; a
+    candidate that no longer meets its budget becomes infeasible."""
+    arrive_s = costs.start_s + costs.in_s
+    penalty = cold_start_s(state, policy, item, costs.nodes, arrive_s=arrive_s, load_s=load_s, now_s=now_s)
     if not penalty.any():
         return
     np.add(costs.queue_s, penalty, out=costs.queue_s)

@@ -38,7 +38,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from mcfn.deployment import DeployedState, Item, PlacementProblem, PlacementResult, load_s, make_deployment_policy
-from mcfn.deployment.charge import charge_cold_starts, cold_start_s
+from mcfn.deployment.charge import charge_cold_starts
 from mcfn.runtime.messages import Load, Loaded
 from mcfn.runtime.wire import Message
 from mcfn.validation import StrictModel
@@ -159,16 +159,7 @@ class RuntimeDeployment:
     def charge(self, service_id: str, costs: CandidateCosts) -> None:
         """Charge each candidate of a routing decision for ``service_id`` its cold start (module docstring)."""
         item = self._item[service_id]
-        penalty = cold_start_s(
-            self.state,
-            self.policy,
-            item,
-            costs.nodes,
-            arrive_s=costs.start_s + costs.in_s,
-            load_s=self.load_s[:, item],
-            now_s=costs.start_s,
-        )
-        charge_cold_starts(costs, penalty)
+        charge_cold_starts(costs, self.state, self.policy, item, load_s=self.load_s[:, item], now_s=costs.start_s)
 
     def pending_s(self, node_id: str, service_id: str) -> float:
         """Seconds a request placing ``service_id`` on ``node_id`` now would wait for its load (0 if loaded)."""

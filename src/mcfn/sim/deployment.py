@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mcfn.deployment import DeployedState, Item, load_s, make_deployment_policy
-from mcfn.deployment.charge import charge_cold_starts, cold_start_s
+from mcfn.deployment.charge import charge_cold_starts
 from mcfn.deployment.placement import PlacementProblem
 from mcfn.sim.model import LOAD_BASE
 from mcfn.sim.world import answer_radio_s, stage_service_id
@@ -218,16 +218,7 @@ class SimDeployment:
     def charge(self, service_id: str, costs: CandidateCosts) -> None:
         """Charge each candidate of a routing decision for ``service_id`` its cold start (module docstring)."""
         item = self._item_index[service_id]
-        penalty = cold_start_s(
-            self.state,
-            self.policy,
-            item,
-            costs.nodes,
-            arrive_s=costs.start_s + costs.in_s,
-            load_s=self.load_s[:, item],
-            now_s=self._sim.now,
-        )
-        charge_cold_starts(costs, penalty)
+        charge_cold_starts(costs, self.state, self.policy, item, load_s=self.load_s[:, item], now_s=self._sim.now)
 
     # --- periodic work ---------------------------------------------------------------------------------------
     def _sample(self) -> None:
