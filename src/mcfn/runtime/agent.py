@@ -172,6 +172,7 @@ class Agent:
             policy=DeploymentPolicy(),  # never evicts by itself: the controller commands every unload
         )
         self._deploying = threading.Lock()  # one load or unload at a time
+        _import_builders()
         for name in sorted(preload):
             self._cache.load(name)
         measured = self._measured_stage_times() if spec.measure_stages else {}
@@ -504,6 +505,16 @@ class Agent:
             "memory_bytes": self._cache.measured_bytes(),
         }
         return Message(kind="advert", fields=fields)
+
+
+def _import_builders() -> None:
+    """Import the code that builds stages (torchvision, the tracer and the splitter) at start, so that a load times
+    building its stage, not this process's first import of that code (about a second on a CPU)."""
+    import mcfn.models.profile
+    import mcfn.partition.execute  # noqa: F401
+    from mcfn.models._torchvision import import_torchvision
+
+    import_torchvision()
 
 
 def run_agent(spec: AgentSpec) -> None:
