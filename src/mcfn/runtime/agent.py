@@ -292,6 +292,7 @@ class Agent:
             except (MemoryError, ValueError) as exc:
                 raise RemoteError(f"agent {self.spec.node_id}: {exc}") from None
         if load_s > 0:
+            self._stage_times.track(command.stage)
             log.info("agent %s loaded %s in %.3f s (%d bytes)", self.spec.node_id, command.stage, load_s, stage_bytes)
         answer = Loaded(
             stage=command.stage,
