@@ -40,6 +40,6 @@ def test_loads_evict_least_recently_used_within_the_budget():
     report = stages.load("mobilenet_v2")
     assert report.evicted == ("resnet18",)
     assert stages.memory_bytes <= stages.state.capacity_bytes[0]
-    assert stages.loaded() == ["mobilenet_v3_small", "mobilenet_v2"]
+    assert stages.loaded() == ["mobilenet_v2", "mobilenet_v3_small"]
     with pytest.raises(ValueError, match="not loaded"):
         stages.unload("resnet18")

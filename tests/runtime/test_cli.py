@@ -108,6 +108,7 @@ def test_a_load_sweep_reports_every_rate_and_plots_the_curve(cluster_file, tmp_p
         (["load", "--rate", "5", "--duration", "1", "--model", "nope"], "unknown model"),
         (["serve", "/nonexistent/runtime.yaml"], "cannot read"),
         (["serve", str(EXAMPLE), "--external", "edge1"], "need the cluster token: set $MCFN_CLUSTER_TOKEN"),
+        (["serve", str(EXAMPLE), "--deployment", "follow-me"], "not offered by the runtime; valid: static, lru"),
         (["agent", str(EXAMPLE), "--node", "edge1", "--controller", "somewhere"], "expected HOST:PORT"),
         (["agent", str(EXAMPLE), "--node", "edge1", "--controller", "somewhere:80"], "needs the cluster secret"),
     ],

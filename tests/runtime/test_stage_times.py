@@ -48,6 +48,11 @@ def test_stage_times_turn_from_the_start_measurement_to_the_median_of_the_latest
     assert times.current() == {"m/0": 0.3}
     times.observe("other", 1.0)  # not a stage it measured: ignored
     assert set(times.current()) == {"m/0"}
+    times.track("m/1")  # loaded since the start: known from its runs
+    for seconds in [0.4] * MIN_RUNS:
+        assert set(times.current()) == {"m/0"}
+        times.observe("m/1", seconds)
+    assert times.current() == {"m/0": 0.3, "m/1": 0.4}
 
 
 def test_stage_times_are_kept_by_key_and_measured_again_for_another(tmp_path):

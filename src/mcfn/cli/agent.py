@@ -9,6 +9,7 @@ import typer
 
 from mcfn.cli.errors import UserInputError
 from mcfn.cli.output import print_json
+from mcfn.cli.serve import DEPLOYMENT_HELP
 from mcfn.runtime.access import DEFAULT_CLUSTER_FILE
 
 if TYPE_CHECKING:
@@ -39,6 +40,11 @@ def agent_command(
     ),
     duration_s: float | None = typer.Option(
         None, "--duration-s", min=0, help="Stop after this many seconds (default: until Ctrl-C or SIGTERM)."
+    ),
+    deployment: str | None = typer.Option(
+        None,
+        "--deployment",
+        help=DEPLOYMENT_HELP,
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the agent's address as JSON once it is registered."),
 ) -> None:
@@ -71,6 +77,8 @@ def agent_command(
         raise UserInputError(f"an agent needs the cluster secret in ${TOKEN_ENV} (the cluster file admits clients)")
     check_token(secret.encode())
     runtime = load_runtime_scenario(scenario)
+    if deployment is not None:
+        runtime = runtime.with_deployment(deployment)
     keys = ClusterKeys(secret, [entry.node for entry in runtime.agents])
     spec = agent_spec(runtime, node, controller=address, agent_secret=keys.agent_secret, host=host, supervised=False)
     torch_device(spec.device)

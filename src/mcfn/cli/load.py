@@ -128,6 +128,11 @@ def _print(report: LoadReport) -> None:
     typer.echo(f"  throughput {report.throughput_per_s:.2f}/s, goodput {report.goodput_per_s:.2f}/s")
     if report.latency_s:
         typer.echo("  latency " + ", ".join(f"{k} {v * 1e3:.2f} ms" for k, v in report.latency_s.items()))
+    if report.cold_starts:
+        typer.echo(
+            f"  cold starts {report.cold_starts_per_request:.3f} per request, "
+            f"{100 * report.cold_start_share:.1f} % of the latency"
+        )
     for reason, count in report.failures.items():
         typer.echo(f"  failed {count}: {reason}")
 

@@ -10,6 +10,12 @@ from mcfn.cli.errors import UserInputError
 from mcfn.cli.output import print_json
 from mcfn.runtime.access import DEFAULT_CLUSTER_FILE
 
+#: The help of ``--deployment`` (here and in ``mcfn agent``).
+DEPLOYMENT_HELP = (
+    "Deployment policy: static, lru, lfu or greedy-dual. Agents hold only the stages it loads, within their node's "
+    "memory_bytes (default: the scenario's runtime.deployment; none: every stage loaded)."
+)
+
 
 def serve_command(
     scenario: Path = typer.Argument(
@@ -34,6 +40,11 @@ def serve_command(
         help="A node whose agent is started by hand, on its own machine ('mcfn agent'), not here; repeatable. "
         "Needs $MCFN_CLUSTER_TOKEN.",
     ),
+    deployment: str | None = typer.Option(
+        None,
+        "--deployment",
+        help=DEPLOYMENT_HELP,
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the cluster's status as JSON once it is ready."),
 ) -> None:
     """Start a controller and the scenario's agents on this machine (loopback unless the scenario says
@@ -55,6 +66,8 @@ def serve_command(
     if external and not os.environ.get(TOKEN_ENV):
         raise UserInputError(f"--external agents need the cluster token: set ${TOKEN_ENV} here and where they run")
     runtime = load_runtime_scenario(scenario)
+    if deployment is not None:
+        runtime = runtime.with_deployment(deployment)
     launcher, advertised_host = None, None
     if ray_address is not None:
         from mcfn.runtime.ray_launcher import RayLauncher
@@ -104,8 +117,10 @@ def serve_command(
             else:
                 typer.echo(f"controller on {host}:{port}; cluster file {cluster_file}")
                 for agent in cluster.controller.status()["agents"]:
+                    loaded = "" if runtime.deployment is None else f"; loaded: {', '.join(agent['loaded']) or 'none'}"
                     typer.echo(
-                        f"  {agent['node']:<10} {agent['tier']:<8} {agent['address']:<22} {', '.join(agent['stages'])}"
+                        f"  {agent['node']:<10} {agent['tier']:<8} {agent['address']:<22} "
+                        f"{', '.join(agent['stages'])}{loaded}"
                     )
                 typer.echo("serving; stop with Ctrl-C")
             try:

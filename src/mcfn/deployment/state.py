@@ -65,12 +65,27 @@ class DeployedState:
         del self.loading[node][item]
         self.loaded[node].add(item)
 
+    def abandon(self, node: int, item: int) -> None:
+        """The load of ``item`` on ``node`` failed: its memory is free again."""
+        del self.loading[node][item]
+        self.used_bytes[node] -= self.item_bytes[item]
+
     def evict(self, node: int, item: int) -> None:
         """Unload ``item`` from ``node`` (loaded, not pinned)."""
         if item not in self.loaded[node] or self.pinned(node, item):
             raise ValueError(f"item {self.items[item].item_id} on node {node} is not loaded or is in use")
         self.loaded[node].discard(item)
         self.used_bytes[node] -= self.item_bytes[item]
+
+    def replace(self, node: int, items: Sequence[int]) -> None:
+        """Make ``items`` the loaded items of ``node``, none loading (what a runtime agent holds when it registers);
+        raises :class:`MemoryExceededError` if they exceed its memory."""
+        needed = float(self.item_bytes[list(items)].sum())
+        if needed > self.capacity_bytes[node]:
+            raise MemoryExceededError(f"node {node}: items need {needed:g} bytes, {self.capacity_bytes[node]:g} there")
+        self.loaded[node] = set(items)
+        self.loading[node] = {}
+        self.used_bytes[node] = needed
 
     def pin(self, node: int, item: int) -> None:
         key = (node, item)

@@ -20,6 +20,14 @@ process is gone; a standalone one (``mcfn agent``, on a machine of its own) serv
 carries the fingerprint of each plan it hosts, so the controller refuses an agent that made its plans from another
 scenario.
 
+Deployment (:mod:`mcfn.runtime.deployment`): the agent hosts the stages the scenario gives its node, but holds only
+the loaded ones — by default every one, built at start; under a deployment policy those the controller's policy
+preloads, within the node's memory (a :class:`~mcfn.runtime.stage_cache.StageCache` over its stages). The controller
+(only it: a ``load`` or ``unload`` from any other peer ends the connection) commands the rest: ``load`` builds the
+stage's module from its plan and runs it once (the first pass allocates and picks kernels), timed — the real cold
+start — and measures its tensors' bytes; ``unload`` drops it. A ``run`` of a stage not loaded is refused. The hello
+and every advert say what is loaded and its measured bytes.
+
 Stages travel on the data plane of :mod:`mcfn.runtime.blocking`: the agent serves each connection in a thread of
 its own (accepting or refusing a ``run`` there), a worker thread computes the stage and then sends its output on
 from that same thread, over a blocking connection, with no hand-over to an event loop on the way (the reason, in
@@ -37,25 +45,31 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mcfn.awareness.advert import AdvertPolicy
+from mcfn.deployment import DeploymentPolicy, Item
 from mcfn.runtime import loop as event_loop
-from mcfn.runtime.auth import AgentKeys, AuthError
+from mcfn.runtime.auth import CONTROLLER, AgentKeys, AuthError, Peer
 from mcfn.runtime.blocking import BlockingChannel, BlockingServer
 from mcfn.runtime.channel import RemoteError, connect
-from mcfn.runtime.messages import Failed, Result, Run, StageReport, parse_fields
+from mcfn.runtime.messages import Failed, Load, Loaded, Result, Run, StageReport, parse_fields
 from mcfn.runtime.plan import ModelPlan, StagePlan, build_parts, run_part, run_stage
 from mcfn.runtime.pool import IDLE_S, BlockingPool
 from mcfn.runtime.slots import DeadlineSlots
+from mcfn.runtime.stage_cache import StageCache
 from mcfn.runtime.stage_times import StageTimes, cached_stage_times, hardware_fingerprint, measure_stage_times
 from mcfn.runtime.tls import TlsFiles
 from mcfn.runtime.wire import FrameError, Message
+
+if TYPE_CHECKING:
+    from torch import nn
 
 #: How a connection to a peer can fail, other than by an ``error`` answer.
 _LOST = (OSError, EOFError, TimeoutError, FrameError, AuthError)
@@ -109,6 +123,10 @@ class AgentSpec:
     stage_times_cache: str | None = None
     #: The agent's TLS files (:mod:`mcfn.runtime.tls`): it serves and connects over TLS; ``None``: plain TCP.
     tls: TlsFiles | None = None
+    #: Bytes the loaded stages may hold (the node's memory, under a deployment policy); ``None``: no limit.
+    memory_bytes: float | None = None
+    #: The stages loaded at start; ``None``: every hosted stage.
+    preload: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.max_queue < 0:
@@ -117,6 +135,8 @@ class AgentSpec:
             raise ValueError(f"agent {self.node_id}: cpus must be >= 0, got {self.cpus}")
         if not self.slowdown >= 1:
             raise ValueError(f"agent {self.node_id}: slowdown must be >= 1, got {self.slowdown}")
+        if self.preload is not None and not set(self.preload) <= set(self.stages):
+            raise ValueError(f"agent {self.node_id}: preloads stages it does not host")
 
 
 class Agent:
@@ -132,16 +152,29 @@ class Agent:
         self._credential = self._keys.node(spec.node_id)
         hosted = set(spec.stages)
         self._stages = {s.service_id: s for plan in spec.plans for s in plan.stages if s.service_id in hosted}
-        self._modules = {
+        self._plan_of = {s.service_id: plan for plan in spec.plans for s in plan.stages if s.service_id in hosted}
+        preload = set(spec.stages if spec.preload is None else spec.preload)
+        self._prebuilt = {  # the preloaded stages, built once per model
             service: part
             for plan in spec.plans
-            if any(s.service_id in hosted for s in plan.stages)
+            if any(s.service_id in preload for s in plan.stages)
             for service, part in build_parts(plan, device=spec.device).items()
-            if service in hosted
+            if service in preload
         }
-        with torch.no_grad():  # warm up: the first pass of a module allocates and picks kernels, and is slow
-            for name, stage in self._stages.items():
-                run_part(self._modules[name], stage, {t.name: torch.zeros(t.shape) for t in stage.receives})
+        items = [
+            Item(item_id=name, weights_bytes=stage.weights_bytes, activation_bytes=stage.activation_bytes)
+            for name, stage in self._stages.items()
+        ]
+        self._cache = StageCache(
+            items,
+            {name: self._builder(name) for name in self._stages},
+            capacity_bytes=float("inf") if spec.memory_bytes is None else spec.memory_bytes,
+            policy=DeploymentPolicy(),  # never evicts by itself: the controller commands every unload
+        )
+        self._deploying = threading.Lock()  # one load or unload at a time
+        _import_builders()
+        for name in sorted(preload):
+            self._cache.load(name)
         measured = self._measured_stage_times() if spec.measure_stages else {}
         #: Seconds of one run of each hosted stage here, as this agent computes it (its slowdown included).
         self.stage_s = {name: seconds * spec.slowdown for name, seconds in measured.items()}
@@ -169,9 +202,28 @@ class Agent:
         #: Why the last attempt to register with the controller failed ("" if none did).
         self.unregistered_because = ""
 
+    def _builder(self, name: str) -> Callable[[], nn.Module]:
+        """What builds stage ``name``'s module on a load: prebuilt at start, else rebuilt from its plan; then one
+        warm-up pass (the first pass of a module allocates and picks kernels, and is slow)."""
+
+        def build() -> nn.Module:
+            import torch
+
+            part = self._prebuilt.pop(name, None)
+            if part is None:
+                part = build_parts(self._plan_of[name], device=self.spec.device)[name]
+            stage = self._stages[name]
+            with torch.no_grad():
+                run_part(part, stage, {t.name: torch.zeros(t.shape) for t in stage.receives})
+            return part
+
+        return build
+
     def _measured_stage_times(self) -> dict[str, float]:
-        """The hosted stages' times measured here, or kept from an earlier start on this hardware with these plans."""
-        hosted = sorted(self._stages)
+        """The loaded stages' times measured here, or kept from an earlier start on this hardware with these plans."""
+        modules = self._cache.modules()
+        hosted = sorted(modules)
+        stages = {name: self._stages[name] for name in hosted}
         key = "|".join(
             [
                 hardware_fingerprint(self.spec.device, self.spec.torch_threads),
@@ -180,8 +232,8 @@ class Agent:
             ]
         )
         cache = None if self.spec.stage_times_cache is None else Path(self.spec.stage_times_cache)
-        times = cached_stage_times(cache, key, lambda: measure_stage_times(self._modules, self._stages))
-        return times if sorted(times) == hosted else measure_stage_times(self._modules, self._stages)
+        times = cached_stage_times(cache, key, lambda: measure_stage_times(modules, stages))
+        return times if sorted(times) == hosted else measure_stage_times(modules, stages)
 
     async def run(self) -> None:
         """Serve stages and advertise until cancelled (or the parent process is gone)."""
@@ -206,23 +258,64 @@ class Agent:
                 return
             arrived_s = time.time()
             try:
-                run, stage = self._accept(message)
+                if message.kind in ("load", "unload"):
+                    channel.send(self._deploy(channel.peer, message), timeout_s=self.spec.timeout_s)
+                    continue
+                run, stage, module = self._accept(message)
             except RemoteError as exc:
                 channel.send(Message(kind="error", fields={"reason": exc.reason}), timeout_s=self.spec.timeout_s)
                 continue
             deadline = time.monotonic() + run.budget_s
-            self._pool.submit(self._process, run, stage, message.tensors, arrived_s, deadline, time.perf_counter())
+            self._pool.submit(
+                self._process, run, stage, module, message.tensors, arrived_s, deadline, time.perf_counter()
+            )
             channel.send(Message(kind="accepted"), timeout_s=self.spec.timeout_s)
 
-    def _accept(self, message: Message) -> tuple[Run, StagePlan]:
-        """The run and its stage if this agent takes it: it hosts the stage, the tensors fit, the queue has room
-        (the place is taken here, so that the answer is final); raises :class:`RemoteError` saying why not."""
+    def _deploy(self, peer: Peer, message: Message) -> Message:
+        """Load or unload a stage on the controller's command (``AuthError`` from anyone else): the answer says
+        what the load took and measured, and what is loaded now; :class:`RemoteError` if the stage is not hosted
+        here, not loaded (unload) or does not fit (load)."""
+        if peer.role != CONTROLLER:
+            raise AuthError(f"only the controller may {message.kind} stages; {peer.role} {peer.name!r} may not")
+        command = parse_fields(Load, message.kind, message.fields)
+        if command.stage not in self._stages:
+            raise RemoteError(f"agent {self.spec.node_id} does not host stage {command.stage!r}")
+        load_s = 0.0
+        with self._deploying:
+            try:
+                if message.kind == "load":
+                    report = self._cache.load(command.stage)
+                    load_s, stage_bytes = report.load_s, report.measured_bytes
+                else:
+                    self._cache.unload(command.stage)
+                    stage_bytes = 0
+            except (MemoryError, ValueError) as exc:
+                raise RemoteError(f"agent {self.spec.node_id}: {exc}") from None
+        if load_s > 0:
+            self._stage_times.track(command.stage)
+            log.info("agent %s loaded %s in %.3f s (%d bytes)", self.spec.node_id, command.stage, load_s, stage_bytes)
+        answer = Loaded(
+            stage=command.stage,
+            load_s=load_s,
+            stage_bytes=stage_bytes,
+            loaded=tuple(self._cache.loaded()),
+            memory_bytes=self._cache.measured_bytes(),
+        )
+        return Message(kind="loaded", fields=answer.model_dump())
+
+    def _accept(self, message: Message) -> tuple[Run, StagePlan, nn.Module]:
+        """The run, its stage and the stage's module if this agent takes it: it hosts the stage and has it loaded,
+        the tensors fit, the queue has room (the place is taken here, so that the answer is final); raises
+        :class:`RemoteError` saying why not."""
         if message.kind != "run":
             raise RemoteError(f"agent {self.spec.node_id} expects 'run', got {message.kind!r}")
         run = parse_fields(Run, "run", message.fields)
         stage = self._stages.get(run.stage)
         if stage is None:
             raise RemoteError(f"agent {self.spec.node_id} does not host stage {run.stage!r}")
+        module = self._cache.get(run.stage)
+        if module is None:
+            raise RemoteError(f"agent {self.spec.node_id} has not loaded stage {run.stage}")
         expected = {t.name: t.shape for t in stage.receives}
         got = {n: tuple(t.shape) for n, t in message.tensors.items() if t.dtype == np.float32}
         if got != expected or len(got) != len(message.tensors):
@@ -235,12 +328,13 @@ class Agent:
             self._waiting += 1
             self._queue_flops += stage.flops
             self._arrived_flops += stage.flops
-        return run, stage
+        return run, stage, module
 
     def _process(
         self,
         run: Run,
         stage: StagePlan,
+        module: nn.Module,
         tensors: dict[str, np.ndarray],
         arrived_s: float,
         deadline: float,
@@ -250,7 +344,7 @@ class Agent:
         last, the result to the controller; a failure on the way is reported to the controller, naming the node
         that failed."""
         try:
-            output, queue_s, compute_s = self._compute_queued(stage, tensors, accepted_at, deadline)
+            output, queue_s, compute_s = self._compute_queued(stage, module, tensors, accepted_at, deadline)
         except TimeoutError:
             self._report(run.request, self.spec.node_id, f"deadline passed while {stage.service_id} queued")
             return
@@ -303,7 +397,7 @@ class Agent:
             )
 
     def _compute_queued(
-        self, stage: StagePlan, tensors: dict[str, np.ndarray], accepted_at: float, deadline: float
+        self, stage: StagePlan, module: nn.Module, tensors: dict[str, np.ndarray], accepted_at: float, deadline: float
     ) -> tuple[dict[str, np.ndarray], float, float]:
         """The stage's output once a compute slot is free, with the seconds it queued (since ``accepted_at``) and
         computed; ``TimeoutError`` instead if the request's ``deadline`` (``time.monotonic``) passed while it
@@ -318,7 +412,7 @@ class Agent:
             try:
                 if time.monotonic() >= deadline:
                     raise TimeoutError(f"deadline passed while {stage.service_id} queued")
-                output, compute_s = self._compute(stage.service_id, tensors)
+                output, compute_s = self._compute(stage, module, tensors)
             finally:
                 with self._lock:
                     self._busy -= 1
@@ -330,10 +424,12 @@ class Agent:
         self._stage_times.observe(stage.service_id, compute_s)
         return output, queue_s, compute_s
 
-    def _compute(self, name: str, tensors: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float]:
+    def _compute(
+        self, stage: StagePlan, module: nn.Module, tensors: dict[str, np.ndarray]
+    ) -> tuple[dict[str, np.ndarray], float]:
         """The stage's forward pass, slowed down by ``slowdown`` when emulating."""
         started = time.perf_counter()
-        output = run_stage(self._modules[name], self._stages[name], tensors)
+        output = run_stage(module, stage, tensors)
         compute_s = time.perf_counter() - started
         if self.spec.slowdown > 1:
             time.sleep((self.spec.slowdown - 1) * compute_s)  # an emulated slower processor holds its worker
@@ -385,6 +481,8 @@ class Agent:
             "advert_period_s": self.spec.advert.period_s,
             "plans": {plan.model: plan.fingerprint() for plan in self.spec.plans},
             "stage_s": self.stage_s,
+            "loaded": self._cache.loaded(),
+            "memory_bytes": self._cache.measured_bytes(),
         }
         return Message(kind="hello", fields=fields)
 
@@ -404,8 +502,20 @@ class Agent:
             "speed_flops_per_s": self._speed_flops_per_s,
             "arrival_flops_per_s": arrival,
             "stage_s": self._stage_times.current() if self.spec.measure_stages else {},
+            "loaded": self._cache.loaded(),
+            "memory_bytes": self._cache.measured_bytes(),
         }
         return Message(kind="advert", fields=fields)
+
+
+def _import_builders() -> None:
+    """Import the code that builds stages (torchvision, the tracer and the splitter) at start, so that a load times
+    building its stage, not this process's first import of that code (about a second on a CPU)."""
+    import mcfn.models.profile
+    import mcfn.partition.execute  # noqa: F401
+    from mcfn.models._torchvision import import_torchvision
+
+    import_torchvision()
 
 
 def run_agent(spec: AgentSpec) -> None:

@@ -19,6 +19,7 @@ section::
       measure_stages: true               # agents time their stages (at start, then as they serve)
       stage_times_cache: .mcfn/stage-times   # where agents keep the start times, by hardware and plans
       tls: {ca: tls/ca.pem, cert: tls/controller.pem, key: tls/controller.key}   # optional mutual TLS
+      deployment: {policy: lru}          # optional: stages loaded on demand within each node's memory_bytes
       agents:                            # one OS process each
         - {node: edge0, models: [resnet18, tiny-resnet], workers: 2}
         - {node: cloud, models: [resnet18, tiny-resnet], workers: 4, slowdown: 1.0, device: cuda,
@@ -45,6 +46,9 @@ The controller predicts each stage's compute from the times its agents measure o
 and then from the runs they serve (:mod:`mcfn.runtime.stage_times`; ``measure_stages: false``: from the plan's work
 at the nodes' speed). With ``tls`` every connection of the cluster is mutual TLS against the cluster CA
 (:mod:`mcfn.runtime.tls`; an agent may have its own ``tls: {cert, key}``), the runtime's keys on top.
+With ``deployment`` (or ``mcfn serve --deployment NAME``) each agent holds only the stages its controller's policy
+has it load, within its compute node's ``memory_bytes`` (:mod:`mcfn.runtime.deployment`); without, every agent
+loads every stage it hosts at start.
 Validation happens here, once; errors are :class:`~mcfn.routing.scenario.ScenarioError` naming the field.
 """
 
@@ -56,7 +60,7 @@ import itertools
 import logging
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -70,6 +74,7 @@ from mcfn.routing.scenario import Scenario, ScenarioError, parse_scenario
 from mcfn.runtime.agent import AgentSpec
 from mcfn.runtime.auth import ClusterKeys, new_token
 from mcfn.runtime.controller import Controller
+from mcfn.runtime.deployment import DeploymentSpec, RuntimeDeployment
 from mcfn.runtime.launch import Launcher, ProcessLauncher
 from mcfn.runtime.plan import ModelPlan, plan_balanced, plan_over_tiers
 from mcfn.runtime.timing import Player
@@ -135,6 +140,7 @@ class _Runtime(StrictModel):
     tls: _TlsFiles | None = None
     measure_stages: bool = True
     stage_times_cache: str | None = None
+    deployment: DeploymentSpec | None = None
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -158,6 +164,25 @@ class RuntimeScenario:
     #: and the folder where they keep those times (``None``: none).
     measure_stages: bool = True
     stage_times_cache: str | None = None
+    #: The deployment policy and its load estimate (:mod:`mcfn.runtime.deployment`); ``None``: every stage loaded.
+    deployment: DeploymentSpec | None = None
+
+    def with_deployment(self, policy: str) -> RuntimeScenario:
+        """This scenario under deployment ``policy`` (``mcfn serve --deployment``); :class:`ScenarioError` naming the
+        policies offered."""
+        fields = {} if self.deployment is None else self.deployment.model_dump()
+        try:
+            spec = DeploymentSpec.model_validate(fields | {"policy": policy})
+        except ValidationError as exc:
+            raise ScenarioError(f"--deployment: {validation_message(exc)}") from None
+        return replace(self, deployment=spec)
+
+    def new_deployment(self) -> RuntimeDeployment | None:
+        """A fresh deployed state of the agents under the scenario's policy (``None`` without one)."""
+        if self.deployment is None:
+            return None
+        hosted = {agent.node: hosted_stages(self, agent.node) for agent in self.agents}
+        return RuntimeDeployment(self.deployment, fleet=self.scenario.fleet, plans=self.plans, hosted=hosted)
 
 
 def parse_runtime_scenario(document: Any, *, folder: str | Path = ".") -> RuntimeScenario:
@@ -211,6 +236,7 @@ def parse_runtime_scenario(document: Any, *, folder: str | Path = ".") -> Runtim
         **_tls(runtime, Path(folder)),
         measure_stages=runtime.measure_stages,
         stage_times_cache=None if runtime.stage_times_cache is None else str(Path(folder) / runtime.stage_times_cache),
+        deployment=runtime.deployment,
     )
 
 
@@ -363,6 +389,7 @@ class LocalCluster:
             tls=runtime.tls,
             policy=runtime.policy,
             max_attempts=runtime.max_attempts,
+            deployment=runtime.new_deployment(),
         )
 
     @property
@@ -499,6 +526,8 @@ def agent_spec(
     which outlives the process that started it."""
     entry = _entry(runtime, node_id)
     period = runtime.advert_period_s
+    fleet = runtime.scenario.fleet
+    deployment = runtime.new_deployment()
     return AgentSpec(
         node_id=node_id,
         tier=runtime.scenario.fleet.nodes[runtime.scenario.fleet.index[node_id]].tier.value,
@@ -519,4 +548,6 @@ def agent_spec(
         measure_stages=runtime.measure_stages,
         stage_times_cache=runtime.stage_times_cache,
         tls=runtime.agent_tls.get(node_id),
+        memory_bytes=None if deployment is None else fleet.nodes[fleet.index[node_id]].memory_bytes,
+        preload=None if deployment is None else deployment.preload(node_id),
     )

@@ -37,6 +37,13 @@ and the requests already in flight are weighed by the service the controller mea
 client stamps its request with its wall clock, and the time the request waited to be read here comes off its
 budget (client and controller clocks agree on one host, and to NTP's few milliseconds across hosts).
 
+Deployment (:mod:`mcfn.runtime.deployment`): with a deployment policy the router sees which stages each agent
+holds — a candidate without the stage is charged its load, one that cannot make room is ruled out — and before a
+route runs the controller commands the evictions and loads it needs (only the controller may), pinning the route's
+stages until the request ends; the request's cold start (the seconds it waited for loads) and each stage's load,
+as its agent measured it, come back with its timings. An agent that cannot load a stage fails the attempt over to
+another placement, as a refusal does.
+
 Roles (:mod:`mcfn.runtime.auth`): a connection is a client's or an agent's, by the key it proved. Clients may ask
 for ``infer`` and ``status``, many requests at once on one connection, each answer carrying the request's ``tag``;
 a connection with nothing in flight is closed after :data:`~mcfn.runtime.pool.IDLE_S`. An agent registers only as
@@ -48,10 +55,12 @@ the scenario gives its node; a route's id is 128 random bits, and only the route
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -66,6 +75,7 @@ from mcfn.routing.scenario import Scenario
 from mcfn.runtime.admission import Admission
 from mcfn.runtime.auth import AGENT, CLIENT, AuthError, ClusterKeys
 from mcfn.runtime.channel import REJECTED, Channel, RemoteError, ServerStats, serve
+from mcfn.runtime.deployment import DeploymentError, RuntimeDeployment, placement_problem
 from mcfn.runtime.link import IDEAL, LinkProfile
 from mcfn.runtime.messages import AdvertFields, Failed, Hello, Hop, Infer, LinkFields, Result, Run, parse_fields
 from mcfn.runtime.plan import ModelPlan, StagePlan
@@ -74,6 +84,8 @@ from mcfn.runtime.prediction import HopOverhead, StagePrediction, predict, total
 from mcfn.runtime.stage_times import calibrated_work
 from mcfn.runtime.tls import TlsFiles
 from mcfn.runtime.wire import FrameError, Message
+
+log = logging.getLogger(__name__)
 
 #: The exact chain placement, beside the router's greedy policies.
 OPTIMAL = "optimal"
@@ -85,6 +97,8 @@ CLIENT_KINDS = ("infer", "status")
 START_TIMEOUT_S = 0.25
 #: Seconds to send an answer to a client.
 ANSWER_TIMEOUT_S = 5.0
+#: Seconds an agent has to load or unload a stage on command (a zoo model builds in seconds on a CPU).
+LOAD_TIMEOUT_S = 120.0
 
 
 class InferError(RuntimeError):
@@ -115,11 +129,14 @@ class StageTiming:
     predicted_network_s: float
     predicted_queue_s: float
     predicted_compute_s: float
+    #: Seconds the stage's agent took to load it for this request, as it measured them (0: it was loaded).
+    load_s: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class InferOutcome:
-    """A served request: the output, the end-to-end latency, its prediction, attempts and per-stage timings."""
+    """A served request: the output, the end-to-end latency, its prediction, attempts and per-stage timings, and
+    its cold start: how many of its stages waited for a load, and the seconds it waited (within ``latency_s``)."""
 
     model: str
     output: np.ndarray
@@ -127,6 +144,8 @@ class InferOutcome:
     predicted_latency_s: float
     attempts: int
     stages: tuple[StageTiming, ...]
+    cold_starts: int = 0
+    cold_start_s: float = 0.0
 
     def fields(self) -> dict[str, Any]:
         """Everything but the output tensor, JSON-ready."""
@@ -136,15 +155,19 @@ class InferOutcome:
             "predicted_latency_s": self.predicted_latency_s,
             "attempts": self.attempts,
             "stages": [asdict(stage) for stage in self.stages],
+            "cold_starts": self.cold_starts,
+            "cold_start_s": self.cold_start_s,
         }
 
 
 @dataclass(frozen=True, eq=False)
 class _Agent:
-    """A registered agent: its hello, and its stages' times as its adverts last gave them."""
+    """A registered agent: its hello, its stages' times, and its loaded stages and their measured bytes, as its
+    adverts last gave them."""
 
     hello: Hello
     stage_s: dict[str, float] = field(default_factory=dict)
+    deployed: dict[str, Any] = field(default_factory=dict)
 
     @property
     def address(self) -> Address:
@@ -178,8 +201,12 @@ class Controller:
         start_timeout_s: float = START_TIMEOUT_S,
         idle_s: float = IDLE_S,
         tls: TlsFiles | None = None,
+        deployment: RuntimeDeployment | None = None,
     ) -> None:
         scenario.router().require_base_station(ingress)
+        self.deployment = deployment
+        self._demand: Counter[str] = Counter()  # requests per model since the last placement (``optimal``)
+        self._placing: set[asyncio.Task[None]] = set()
         self._tls = tls
         self._scenario = scenario
         self._plans = dict(plans)
@@ -308,7 +335,7 @@ class Controller:
 
     async def _serve_agent(self, channel: Channel, hello: Hello) -> None:
         self._check_hello(hello)
-        agent = _Agent(hello, dict(hello.stage_s))
+        agent = _Agent(hello, dict(hello.stage_s), {"loaded": list(hello.loaded), "memory_bytes": hello.memory_bytes})
         await self._update(hello.node, agent)
         self._suspects.discard(hello.node)
         try:
@@ -333,6 +360,7 @@ class Controller:
                 if not set(state.stage_s) <= set(hello.stages):
                     raise FrameError(f"agent {hello.node} gives times of stages it does not host")
                 agent.stage_s.update(state.stage_s)
+                agent.deployed.update(loaded=list(state.loaded), memory_bytes=state.memory_bytes)
                 self._suspects.discard(hello.node)
                 await self._update(None, None)
         finally:
@@ -370,6 +398,14 @@ class Controller:
             raise FrameError(
                 f"agent {hello.node} gives times of stages {sorted(set(hello.stage_s) - expected)} it does not host"
             )
+        if not set(hello.loaded) <= expected:
+            extra = sorted(set(hello.loaded) - expected)
+            raise FrameError(f"agent {hello.node} has loaded stages {extra} it does not host")
+        if self.deployment is not None:
+            try:
+                self.deployment.register(hello.node, hello.loaded)
+            except ValueError as exc:
+                raise FrameError(str(exc)) from None
 
     async def _update(self, node_id: str | None, agent: _Agent | None) -> None:
         async with self._changed:
@@ -420,11 +456,17 @@ class Controller:
                     "arrival_flops_per_s": float(self.view.arrival_flops_per_s[j]),
                     "advert_age_s": float(ages[j]) if np.isfinite(ages[j]) else None,
                     "stage_s": dict(agent.stage_s),
+                    "loaded": agent.deployed["loaded"],
+                    "memory_bytes": agent.deployed["memory_bytes"],
+                    "memory_limit_bytes": None if self.deployment is None else self.deployment.capacity_bytes(node_id),
                 }
             )
         models = sorted(self._plans)
         deadlines = {model: self._deadlines_s[model] for model in models}
-        return {"ingress": self._ingress, "models": models, "deadlines_s": deadlines, "agents": agents}
+        status = {"ingress": self._ingress, "models": models, "deadlines_s": deadlines, "agents": agents}
+        if self.deployment is not None:
+            status["deployment"] = self.deployment.summary()
+        return status
 
     # --- requests --------------------------------------------------------------------------------------------
     async def infer(
@@ -451,6 +493,9 @@ class Controller:
             )
         name = policy or self._policy
         self._check_policy(name)
+        if self.deployment is not None:
+            self._demand[model] += 1
+            self._replan()
         loop = asyncio.get_running_loop()
         budget_s = deadline_s if deadline_s is not None else self._deadlines_s[model]
         admission = self._admission(plan)
@@ -467,11 +512,20 @@ class Controller:
         try:
             for attempt in range(1, self._max_attempts + 1):
                 route, prediction = self._route(plan, excluded, name, deadline - loop.time())
+                placed = [self._placement(plan, route, k) for k in range(len(plan.stages))]
+                if self.deployment is not None:
+                    self.deployment.pin(placed)
                 try:
+                    cold_started = time.perf_counter()
+                    waited, loads_s = await self._load(placed)
+                    cold_start_s = time.perf_counter() - cold_started if waited else 0.0
                     output, stages = await self._run(plan, route, prediction, tensor, deadline, relay=relay)
-                except _StageFailedError as failure:
+                except (_StageFailedError, DeploymentError) as failure:
                     excluded[failure.node_id] = failure.reason
                     continue
+                finally:
+                    if self.deployment is not None:
+                        self.deployment.unpin(placed)
                 served_s = time.perf_counter() - started
                 return InferOutcome(
                     model=model,
@@ -479,12 +533,71 @@ class Controller:
                     latency_s=served_s,
                     predicted_latency_s=total_s(prediction),
                     attempts=attempt,
-                    stages=stages,
+                    stages=tuple(replace(t, load_s=s) for t, s in zip(stages, loads_s, strict=True)),
+                    cold_starts=waited,
+                    cold_start_s=cold_start_s,
                 )
         finally:
             admission.finish(served_s)
         failures = "; ".join(f"{node}: {reason}" for node, reason in excluded.items())
         raise InferError(f"{model}: gave up after {self._max_attempts} attempts ({failures})")
+
+    def _replan(self) -> None:
+        """At the first request after each of the deployment policy's periods (``optimal``): solve the placement for
+        the demand counted in the period (:func:`~mcfn.runtime.deployment.placement_problem`) and carry it out on
+        the live agents in the background."""
+        assert self.deployment is not None
+        elapsed_s = self.deployment.period_ended(asyncio.get_running_loop().time())
+        if elapsed_s is None:
+            return
+        rates = {model: count / elapsed_s for model, count in self._demand.items()}
+        self._demand.clear()
+        stages = [stage for plan in self._plans.values() for stage in plan.stages]
+        agents = self._agents
+        problem = placement_problem(
+            self.deployment,
+            plans=self._plans,
+            rates=rates,
+            deadlines_s=self._deadlines_s,
+            hosts={s.service_id: [n for n, a in agents.items() if s.service_id in a.hello.stages] for s in stages},
+            workers={node: agent.hello.workers for node, agent in agents.items()},
+            stage_s=lambda node, stage: agents[node].stage_s.get(stage.service_id) or self._charged_s(node, stage.work),
+            hop_s=lambda source, target, bits: self.hop(source, target).transfer_s(bits / 8),
+            ingress=self._ingress,
+        )
+        result = self.deployment.plan(problem)
+        task = asyncio.create_task(self.deployment.apply(result.placement, self.live_agents, self._command))
+        self._placing.add(task)
+        task.add_done_callback(self._placed)
+
+    def _placed(self, task: asyncio.Task[None]) -> None:
+        self._placing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("the placement could not be carried out: %s", task.exception())
+
+    def _charged_s(self, node_id: str, work: Work) -> float:
+        """Seconds ``work`` takes at ``node_id``'s nominal speed."""
+        fleet = self._scenario.fleet
+        return float(fleet.seconds_per_flop[fleet.index[node_id]] @ np.asarray(work.per_op_flops))
+
+    async def _load(self, placed: list[tuple[str, str]]) -> tuple[int, list[float]]:
+        """Load each placed ``(stage, node)`` that its agent does not hold (:meth:`RuntimeDeployment.ensure`): how
+        many stages waited for a load, and the seconds each load commanded for them took there (0: none)."""
+        if self.deployment is None:
+            return 0, [0.0] * len(placed)
+        loads = [await self.deployment.ensure(stage, node, self._command) for stage, node in placed]
+        return sum(waited for waited, _ in loads), [seconds for _, seconds in loads]
+
+    async def _command(self, node_id: str, message: Message) -> Message:
+        """Send a deployment command to the agent of ``node_id``; its answer, or :class:`DeploymentError`."""
+        try:
+            return await self._pool.request(self._address_of(node_id), message, timeout_s=LOAD_TIMEOUT_S)
+        except _StageFailedError as exc:
+            raise DeploymentError(node_id, exc.reason) from None
+        except RemoteError as exc:
+            raise DeploymentError(node_id, exc.reason) from None
+        except (OSError, EOFError, TimeoutError, FrameError, AuthError) as exc:
+            raise DeploymentError(node_id, f"connection lost ({type(exc).__name__}: {exc})") from None
 
     def _admission(self, plan: ModelPlan) -> Admission:
         """The admission of ``plan``'s requests, serving as many at once as the live agents of its first stage
@@ -517,6 +630,7 @@ class Controller:
                 raise InferError(f"no live agent hosts stage {stage.service_id}" + (f" (failed: {why})" if why else ""))
             hosts[stage.service_id] = live
         router = Router(topology=self._scenario.topology, catalog=ServiceCatalog(hosts), view=self.view)
+        router.deployment = self.deployment
         request = SplitRequest(
             ingress=self._ingress,
             data_bits=plan.input_bits,
@@ -545,18 +659,20 @@ class Controller:
     def _predict(self, route: StagedRoute, request: SplitRequest) -> tuple[StagePrediction, ...]:
         """The placed stages' times on this cluster (:func:`~mcfn.runtime.prediction.predict`): each stage's
         measured time on the agent it was placed on, each hop's learnt overhead."""
-        fleet = self._scenario.fleet
         nodes = [placed.node_id for placed in route.stages]
-        charged = [
-            float(fleet.seconds_per_flop[fleet.index[node]] @ np.asarray(stage.work.per_op_flops))
-            for node, stage in zip(nodes, request.stages, strict=True)
-        ]
+        charged = [self._charged_s(node, stage.work) for node, stage in zip(nodes, request.stages, strict=True)]
         measured = [
             self._agents[node].stage_s.get(stage.service_id) if node in self._agents else None
             for node, stage in zip(nodes, request.stages, strict=True)
         ]
         ids = [stage.service_id for stage in request.stages]
-        return predict(route, ids, charged_s=charged, measured_s=measured, overhead=self._hop_overhead)
+        predicted = predict(route, ids, charged_s=charged, measured_s=measured, overhead=self._hop_overhead)
+        if self.deployment is None:
+            return predicted
+        return tuple(  # a cold start is charged as queueing, as the router charged it
+            replace(p, queue_s=p.queue_s + self.deployment.pending_s(node, stage))
+            for p, node, stage in zip(predicted, nodes, ids, strict=True)
+        )
 
     def _work(self, stage: StagePlan, hosts: list[str]) -> Work:
         """``stage``'s work as the router charges it on ``hosts``: scaled to the times its agents measured

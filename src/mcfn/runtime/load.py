@@ -50,6 +50,11 @@ class LoadReport:
     latency_s: dict[str, float]
     failures: dict[str, int]
     late: int
+    #: Loads the served requests waited for, and the seconds they waited (:mod:`mcfn.runtime.deployment`).
+    cold_starts: int = 0
+    cold_start_s: float = 0.0
+    #: Seconds of the served requests' latencies, summed.
+    latency_sum_s: float = 0.0
 
     @property
     def throughput_per_s(self) -> float:
@@ -63,6 +68,15 @@ class LoadReport:
     @property
     def refused(self) -> int:
         return sum(count for reason, count in self.failures.items() if reason.startswith(OVERLOADED))
+
+    @property
+    def cold_starts_per_request(self) -> float:
+        return self.cold_starts / self.served if self.served else 0.0
+
+    @property
+    def cold_start_share(self) -> float:
+        """The share of the served requests' latency spent waiting for loads."""
+        return self.cold_start_s / self.latency_sum_s if self.latency_sum_s > 0 else 0.0
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -78,6 +92,8 @@ class LoadReport:
             "goodput_per_s": self.goodput_per_s,
             "latency_s": self.latency_s,
             "failures": self.failures,
+            "cold_starts_per_request": self.cold_starts_per_request,
+            "cold_start_share": self.cold_start_share,
         }
 
 
@@ -103,16 +119,18 @@ async def open_loop(
     latencies: list[float] = []
     failures: Counter[str] = Counter()
     late = 0
+    cold: list[tuple[int, float]] = []
 
     async def one() -> None:
         nonlocal late
         sent = time.perf_counter()
         try:
-            await client.infer(model, inputs, deadline_s=deadline_s, policy=policy)
+            reply = await client.infer(model, inputs, deadline_s=deadline_s, policy=policy)
         except (InferError, OSError, EOFError, TimeoutError) as exc:
             failures[_reason(exc)] += 1
         else:
             latencies.append(time.perf_counter() - sent)
+            cold.append((reply.fields.get("cold_starts", 0), reply.fields.get("cold_start_s", 0.0)))
         if time.perf_counter() - sent > deadline_s + LATE_MARGIN_S:
             late += 1
 
@@ -140,6 +158,9 @@ async def open_loop(
         latency_s=percentiles,
         failures=dict(failures),
         late=late,
+        cold_starts=sum(n for n, _ in cold),
+        cold_start_s=sum(s for _, s in cold),
+        latency_sum_s=float(values.sum()),
     )
 
 

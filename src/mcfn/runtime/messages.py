@@ -2,7 +2,9 @@
 
 Kinds: ``hello`` and ``advert`` (agent → controller), ``infer`` (client → controller), ``run`` (controller or
 agent → agent: a stage to compute and the route of the stages after it), ``result`` and ``failed`` (agent →
-controller: a route's output, or which node failed it and why). A message whose fields do not validate is a
+controller: a route's output, or which node failed it and why), ``load`` and ``unload`` (controller → agent only: a
+stage to build or drop, :mod:`mcfn.runtime.deployment`) and the agent's answer ``loaded`` (what the load took, the
+bytes measured, what the agent holds now). A message whose fields do not validate is a
 protocol error (:class:`~mcfn.runtime.wire.FrameError`) that closes the connection, like a malformed frame.
 """
 
@@ -34,6 +36,9 @@ class Hello(StrictModel):
     plans: dict[str, str]
     #: Seconds of one run of each hosted stage, measured by the agent at start (:mod:`mcfn.runtime.stage_times`).
     stage_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    #: The stages loaded now (a subset of ``stages``) and the bytes of their modules' tensors, measured.
+    loaded: tuple[str, ...] = ()
+    memory_bytes: NonNegative = 0.0
 
 
 class AdvertFields(StrictModel):
@@ -44,6 +49,25 @@ class AdvertFields(StrictModel):
     #: Seconds of one run of each hosted stage, as the agent now knows them
     #: (:class:`~mcfn.runtime.stage_times.StageTimes`).
     stage_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    loaded: tuple[str, ...] = ()
+    memory_bytes: NonNegative = 0.0
+
+
+class Load(StrictModel):
+    """Build ``stage`` (``load``) or drop it (``unload``): the controller's command to an agent."""
+
+    stage: str
+
+
+class Loaded(StrictModel):
+    """An agent's answer to ``load`` or ``unload``: the seconds the load took (its cold start; 0 for an unload or a
+    stage already loaded), the bytes of the stage's module measured, and what the agent holds after."""
+
+    stage: str
+    load_s: NonNegative
+    stage_bytes: NonNegative
+    loaded: tuple[str, ...]
+    memory_bytes: NonNegative
 
 
 class Infer(StrictModel):

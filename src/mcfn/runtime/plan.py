@@ -67,7 +67,9 @@ class StagePlan:
     """Stage ``index`` of a model: the part of tier ``tier``, its work, the tensors it receives, reads and sends.
 
     ``pinned``: only agents of tier ``tier`` host it (a plan over the scenario's tiers); otherwise any agent of
-    the model does (a plan by number of stages).
+    the model does (a plan by number of stages). ``weights_bytes`` are its layers' parameter and buffer bytes as the
+    layer graph counts them, ``activation_bytes`` the peak of its tensors alive at once
+    (:func:`mcfn.deployment.activation_bytes`): what it holds while loaded (:mod:`mcfn.runtime.deployment`).
     """
 
     model: str
@@ -79,6 +81,8 @@ class StagePlan:
     reads: tuple[str, ...]
     outputs: tuple[str, ...]
     sends: tuple[TensorSpec, ...]
+    weights_bytes: float = 0.0
+    activation_bytes: float = 0.0
 
     @property
     def service_id(self) -> str:
@@ -219,6 +223,8 @@ def _executable(
     import torch
     from torch import fx
 
+    from mcfn.deployment import activation_bytes
+
     split = _split(profile, assignment, tier_names)
     placeholder = next(n for n in profile.module.graph.nodes if n.op == "placeholder")
     returned = next(n for n in split.module.graph.nodes if n.op == "output").args[0]
@@ -236,6 +242,7 @@ def _executable(
             receives = tuple(_spec(n, values[n]) for n in values)
             made = _named(part.outputs, part.module(*(values[n] for n in part.inputs)))
             tier = tier_names.index(part.tier)
+            members = np.flatnonzero(tier_of == tier).tolist()
             stage_work = work[tier_of == tier].sum(axis=0)
             if players is not None:
                 in_bytes = sum(values[n].nbytes for n in part.inputs)
@@ -254,6 +261,8 @@ def _executable(
                     reads=part.inputs,
                     outputs=part.outputs,
                     sends=tuple(_spec(n, v) for n, v in values.items()),
+                    weights_bytes=float(sum(profile.graph.nodes[v].param_bytes for v in members)),
+                    activation_bytes=activation_bytes(profile.graph, members),
                 )
             )
         expected = profile.module(example)

@@ -62,7 +62,17 @@ class StageCache:
         return float(self.state.used_bytes[0])
 
     def loaded(self) -> list[str]:
-        return [self.state.items[i].item_id for i in sorted(self._modules)]
+        """The ids of the loaded stages, sorted."""
+        return sorted(self.modules())
+
+    def modules(self) -> dict[str, nn.Module]:
+        """The loaded modules by stage id (a snapshot: another thread may load or unload meanwhile)."""
+        held = tuple(self._modules.items())  # copied at once, under the GIL
+        return {self.state.items[i].item_id: module for i, module in sorted(held, key=lambda pair: pair[0])}
+
+    def measured_bytes(self) -> int:
+        """Bytes of the loaded modules' tensors, measured (:func:`module_bytes`)."""
+        return sum(module_bytes(module) for module in self.modules().values())
 
     def get(self, stage_id: str) -> nn.Module | None:
         """The loaded module of ``stage_id`` (None: not loaded), recording the use for the policy."""

@@ -134,19 +134,23 @@ class StageTimes:
         self._lock = threading.Lock()
 
     def observe(self, name: str, seconds: float) -> None:
-        """Record one run of stage ``name`` (ignored for a stage measured at start under no name)."""
+        """Record one run of stage ``name`` (ignored for a stage neither measured at start nor tracked)."""
         with self._lock:
             runs = self._runs.get(name)
             if runs is not None and seconds > 0:
                 runs.append(seconds)
 
+    def track(self, name: str) -> None:
+        """Record the runs of stage ``name`` too, not measured at start (loaded since): known once it has served
+        :data:`MIN_RUNS` requests."""
+        with self._lock:
+            self._runs.setdefault(name, deque(maxlen=WINDOW))
+
     def current(self) -> dict[str, float]:
         """Seconds of one run of each stage, as now known."""
         with self._lock:
-            return {
-                name: statistics.median(self._runs[name]) if len(self._runs[name]) >= MIN_RUNS else seconds
-                for name, seconds in self._measured.items()
-            }
+            served = {name: statistics.median(runs) for name, runs in self._runs.items() if len(runs) >= MIN_RUNS}
+            return self._measured | served
 
 
 def calibrated_work(work: Work, seconds_per_flop: np.ndarray, measured_s: Sequence[float]) -> Work:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mcfn.deployment import DeployedState, Item, load_s, make_deployment_policy
+from mcfn.deployment.charge import charge_cold_starts
 from mcfn.deployment.placement import PlacementProblem
 from mcfn.sim.model import LOAD_BASE
 from mcfn.sim.world import answer_radio_s, stage_service_id
@@ -217,24 +218,7 @@ class SimDeployment:
     def charge(self, service_id: str, costs: CandidateCosts) -> None:
         """Charge each candidate of a routing decision for ``service_id`` its cold start (module docstring)."""
         item = self._item_index[service_id]
-        state, now = self.state, self._sim.now
-        nodes = costs.nodes
-        penalty = np.zeros(len(nodes))
-        for c, j in enumerate(nodes.tolist()):
-            if item in state.loaded[j]:
-                continue
-            ready_s = state.loading[j].get(item)
-            if ready_s is not None:
-                penalty[c] = max(0.0, ready_s - (costs.start_s + costs.in_s[c]))
-            elif self.policy.victims(state, j, item, now) is None:
-                penalty[c] = np.inf
-            else:
-                penalty[c] = self.load_s[j, item]
-        if not penalty.any():
-            return
-        np.add(costs.queue_s, penalty, out=costs.queue_s)
-        np.add(costs.total_s, penalty, out=costs.total_s)
-        np.logical_and(costs.feasible, costs.total_s <= costs.budget_s, out=costs.feasible)
+        charge_cold_starts(costs, self.state, self.policy, item, load_s=self.load_s[:, item], now_s=self._sim.now)
 
     # --- periodic work ---------------------------------------------------------------------------------------
     def _sample(self) -> None:
