@@ -33,6 +33,7 @@ from mcfn.compute import ComputeNode, Fleet
 from mcfn.compute.power import HOP_CLASSES, ServerPower, hop_class
 from mcfn.network.topology import Topology
 from mcfn.scenario.energy import Energy
+from mcfn.sim.charges import Charges
 from mcfn.sim.engine import Simulator
 from mcfn.sim.records import COMPLETED
 from mcfn.sim.servers import ComputeServers
@@ -100,20 +101,18 @@ def link_j_per_bit(topology: Topology, energy: Energy) -> dict[tuple[str, str], 
     }
 
 
-def _by_task(charges: dict[int, float], tasks: int) -> np.ndarray:
+def _by_task(charges: Charges, tasks: int) -> np.ndarray:
     """Sum job charges into their tasks (a tile job's task from its id, :func:`mcfn.sim.model.tile_job`); jobs from
     :data:`~mcfn.sim.model.BACKGROUND_BASE` up are no task's (a background workload's, a deployment's loads)."""
     from mcfn.sim.model import BACKGROUND_BASE, tile_job  # the model imports this module
 
     tile_base = tile_job(0, 0, 0)  # the first tile job id (its constant is C-only when compiled)
     out = np.zeros(tasks)
-    if charges:
-        jobs = np.fromiter(charges.keys(), dtype=np.int64, count=len(charges))
-        joules = np.fromiter(charges.values(), dtype=np.float64, count=len(charges))
-        tasks_jobs = jobs < BACKGROUND_BASE
-        jobs, joules = jobs[tasks_jobs], joules[tasks_jobs]
-        owner = np.where(jobs >= tile_base, (jobs - tile_base) >> 11, jobs)
-        np.add.at(out, owner, joules)
+    jobs, joules = charges.arrays()
+    tasks_jobs = jobs < BACKGROUND_BASE
+    jobs, joules = jobs[tasks_jobs], joules[tasks_jobs]
+    owner = np.where(jobs >= tile_base, (jobs - tile_base) >> 11, jobs)
+    np.add.at(out, owner, joules)
     return out
 
 

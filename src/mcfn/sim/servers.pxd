@@ -36,7 +36,7 @@ cdef class ComputeServers:
     cdef list _dynamic_w
     cdef list _started
     cdef list _waiting
-    cdef readonly dict dynamic_j
+    cdef readonly object dynamic_j
 
     @cython.locals(station=EqualSharing)
     cpdef submit(self, Py_ssize_t node, Py_ssize_t task, double alone_s)

@@ -31,6 +31,7 @@ import numpy as np
 
 from mcfn.awareness import AdvertPolicy, AwareView
 from mcfn.compute import Fleet, parallel_slowdown
+from mcfn.sim.charges import Charges
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import EqualRate, EqualSharing, slowed_by_parallelism
 
@@ -72,7 +73,7 @@ class ComputeServers:
         self._started: list[dict[int, float]] = [{} for _ in range(len(fleet))]
         self._waiting: list[deque[int]] = [deque() for _ in range(len(fleet))]
         #: Load-dependent energy (J) of every job that has been in service, by job id (module docstring).
-        self.dynamic_j: dict[int, float] = {}
+        self.dynamic_j = Charges()
         self._store = view.store
         self._policy = policy
         self._rng = sim.stream("adverts")
@@ -123,7 +124,7 @@ class ComputeServers:
 
     def _charge(self, node: int, job: int, until_s: float) -> None:
         seconds = until_s - self._started[node].pop(job)
-        self.dynamic_j[job] = self.dynamic_j.get(job, 0.0) + seconds * self._dynamic_w[node]
+        self.dynamic_j.add(job, seconds * self._dynamic_w[node])
 
     def drop_all(self, node: int) -> list[int]:
         """Take every job off ``node`` (it failed); returns them. The jobs in service are charged until now."""

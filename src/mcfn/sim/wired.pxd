@@ -47,7 +47,7 @@ cdef class WiredNetwork:
     cdef readonly set down_links
     cdef dict _j_per_bit
     cdef dict _path_j
-    cdef readonly dict sent_j
+    cdef readonly object sent_j
 
     cpdef path(self, object source, object target)
     cpdef obstacle(self, object path)

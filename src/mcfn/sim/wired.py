@@ -23,6 +23,7 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from mcfn.network.topology import Topology
+from mcfn.sim.charges import Charges
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import EqualSharing, equal_share
 
@@ -87,7 +88,7 @@ class WiredNetwork:
         self._j_per_bit = j_per_bit or {}
         self._path_j: dict[tuple[str, ...], float] = {}
         #: Network energy (J) charged to every job that sent bits, by job id (module docstring).
-        self.sent_j: dict[int, float] = {}
+        self.sent_j = Charges()
         self._topology = topology
         self._blocked = on_blocked
         self._passed_event = self._passed  # one bound method for every empty transfer's hop, not one per hop
@@ -136,7 +137,7 @@ class WiredNetwork:
             for hop in hops:
                 joules += self._j_per_bit.get(hop.key, 0.0)
             self._path_j[path] = joules
-        self.sent_j[task] = self.sent_j.get(task, 0.0) + bits * self._path_j[path]
+        self.sent_j.add(task, bits * self._path_j[path])
         if not hops:
             on_arrival(task)
             return
