@@ -25,9 +25,6 @@ class Charges:
         self._jobs.append(job)
         self._joules.append(joules)
 
-    def __len__(self) -> int:
-        return len(self._jobs)
-
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """The charges' job ids (int64) and joules (float64), views of the arrays kept (no copy)."""
         return np.frombuffer(self._jobs, dtype=np.int64), np.frombuffer(self._joules, dtype=np.float64)
