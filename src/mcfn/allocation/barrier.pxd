@@ -34,6 +34,12 @@ cdef class Barrier:
 
     cpdef pose(self, form)
 
+    @cython.locals(weight=double)
+    cpdef pose_arrays(
+        self, Py_ssize_t n, tuple system, double[:] snr, double[:] work, double[:] deadline, double[:] q, double[:] r,
+        double[:] data_min, double[:] data_max, double[:] bandwidth, double[:] compute, double[:] upload_cost,
+    )
+
     cdef void _reset(self)
 
     @cython.locals(n=Py_ssize_t, i=Py_ssize_t)

@@ -140,15 +140,9 @@ class Barrier:
     def pose(self, form: Formulation) -> None:
         """Load ``form``'s problem, at phase I's start (:meth:`_load`), with every work array and scalar reset."""
         tasks = form.tasks
-        if tasks.n > self.capacity:
-            self._allocate(max(tasks.n, 2 * self.capacity))
-        self.n = tasks.n
-        self.bandwidth_total = tasks.bandwidth_mhz
-        self.compute_total = tasks.capacity_g
-        self.compute_cap = tasks.vm_capacity_g
-        self.bandwidth_free = form.fixed_bandwidth_mhz is None
-        self.compute_free = form.fixed_compute_g is None
-        self._load(
+        self.pose_arrays(
+            tasks.n,
+            (tasks.bandwidth_mhz, tasks.capacity_g, tasks.vm_capacity_g, tasks.weight),
             tasks.snr_mhz,
             tasks.compute_s_per_mbit_g,
             tasks.deadline_s,
@@ -156,11 +150,36 @@ class Barrier:
             tasks.r,
             form.data_min_mbit,
             form.data_max_mbit,
-            tasks.weight,
             form.fixed_bandwidth_mhz,
             form.fixed_compute_g,
             tasks.upload_cost_per_s,
         )
+
+    def pose_arrays(
+        self,
+        n: int,
+        system: tuple[float, float, float, float],
+        snr: FloatArray,
+        work: FloatArray,
+        deadline: FloatArray,
+        q: FloatArray,
+        r: FloatArray,
+        data_min: FloatArray,
+        data_max: FloatArray,
+        bandwidth: FloatArray | None,
+        compute: FloatArray | None,
+        upload_cost: FloatArray | None,
+    ) -> None:
+        """:meth:`pose` from the first ``n`` entries of a formulation's arrays (they may be longer, so a caller can
+        keep its own buffers) and its ``system``: the band (MHz), the compute budget and one VM's cap (Gcycle/s) and
+        the utility's weight."""
+        if n > self.capacity:
+            self._allocate(max(n, 2 * self.capacity))
+        self.n = n
+        self.bandwidth_total, self.compute_total, self.compute_cap, weight = system
+        self.bandwidth_free = bandwidth is None
+        self.compute_free = compute is None
+        self._load(snr, work, deadline, q, r, data_min, data_max, weight, bandwidth, compute, upload_cost)
         self._reset()
 
     def _reset(self) -> None:
