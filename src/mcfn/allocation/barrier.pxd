@@ -146,8 +146,10 @@ cdef class Barrier:
     @cython.locals(i=Py_ssize_t)
     cdef _move(self, double step)
 
-    @cython.locals(i=Py_ssize_t, values=double[:, ::1])
     cpdef tuple point(self)
+
+    @cython.locals(i=Py_ssize_t)
+    cpdef point_into(self, double[:, ::1] values)
 
 
 cdef double _keep_positive(double step, double value, double change)

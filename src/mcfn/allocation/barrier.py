@@ -997,12 +997,15 @@ class Barrier:
         """The current data (Mbit; a fixed task's exactly, not ``e^(ln alpha)``), bandwidth (MHz) and compute
         (Gcycle/s), as new arrays."""
         out = np.empty((3, self.n))
-        values = out
+        self.point_into(out)
+        return out[0], out[1], out[2]
+
+    def point_into(self, values: np.ndarray) -> None:
+        """:meth:`point` into the first ``n`` columns of the rows of ``values`` (a caller's buffer)."""
         for i in range(self.n):
             values[0, i] = self.data_top[i] if self.fixed[i] else math.exp(self.a[i])
             values[1, i] = self.b[i]
             values[2, i] = self.f[i]
-        return out[0], out[1], out[2]
 
 
 def _keep_positive(step: float, value: float, change: float) -> float:

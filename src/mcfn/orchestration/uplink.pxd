@@ -17,7 +17,8 @@ cdef class UplinkBatch:
     cdef Py_ssize_t[::1] _slots, _busy, _count
     cdef double[::1] _degradation
     cdef double _band_mhz
-    cdef tuple _bounds
+    cdef double[::1] _least
+    cdef double[:, ::1] _point, _si
     cdef bint _fast
     cdef Barrier _barrier
     cdef object _inputs_array, _kinds_array, _table_array
@@ -43,7 +44,8 @@ cdef class UplinkBatch:
     cdef _fill(self)
 
     @cython.locals(
-        n=Py_ssize_t, i=Py_ssize_t, t=double[:, ::1], data_min=double[:], compute_hz=double[:], share=double[::1],
+        n=Py_ssize_t, i=Py_ssize_t, t=double[:, ::1], ratio=double, least=double[::1], point=double[:, ::1],
+        si=double[:, ::1],
     )
     cpdef bint solve(self) except -1
 

@@ -242,7 +242,6 @@ class UplinkBatch:
         self._degradation = np.array([s.degradation for s in servers], dtype=float)
         self._count = np.zeros(len(servers), dtype=np.intp)
         self._band_mhz = system.bandwidth_hz / MHZ
-        self._bounds = (system.bandwidth_hz / MHZ, 0.0, _G_PER_REFERENCE, system.min_compression)
         self._fast = system.method == Method.FAST
         self._barrier = Barrier()
         self.n = 0
@@ -259,6 +258,9 @@ class UplinkBatch:
         self._inputs, self._kinds = inputs, kinds
         self._table_array = np.empty((_COLUMNS, capacity))
         self._table = self._table_array
+        # the least data of each upload, the solver's point (data, bandwidth, compute) and the answer (bandwidth,
+        # compute, compression, share)
+        self._least, self._point, self._si = np.empty(capacity), np.empty((3, capacity)), np.empty((4, capacity))
         self.capacity = capacity
 
     def clear(self) -> None:
@@ -395,10 +397,11 @@ class UplinkBatch:
         self._fill()
         t = self._table
         system = self._system
-        floor = kernels.accuracy_floor_mbit(t[3, :n], t[4, :n], t[5, :n], t[6, :n])
-        data_min = kernels.least_data_mbit(t[0, :n], floor, system.min_compression)
+        ratio = system.min_compression
+        least = self._least
         for i in range(n):
-            if not math.isfinite(data_min[i]):
+            least[i] = kernels.least_mbit(t[0, i], kernels.floor_mbit(t[3, i], t[4, i], t[5, i], t[6, i]), ratio)
+            if not math.isfinite(least[i]):
                 return False
         self._barrier.pose_arrays(
             n,
@@ -408,7 +411,7 @@ class UplinkBatch:
             t[7, :n],
             t[4, :n],
             t[5, :n],
-            data_min,
+            least[:n],
             t[0, :n],
             None,
             None,
@@ -419,16 +422,13 @@ class UplinkBatch:
                 return False
         except FastSolverError:
             return self._general()
-        data, bandwidth, compute = self._barrier.point()
-        bounds = self._bounds
-        budgets = (bounds[0], n * _G_PER_REFERENCE, bounds[2], bounds[3])
-        self.bandwidth_hz, compute_hz, self.compression = kernels.to_si(
-            data, bandwidth, compute, t[0, :n], budgets, MHZ, GHZ
-        )
-        share = np.empty(n)
+        point, si = self._point, self._si
+        self._barrier.point_into(point)
+        budgets = (self._band_mhz, n * _G_PER_REFERENCE, _G_PER_REFERENCE, ratio)
+        kernels.to_si_into(point[0, :n], point[1, :n], point[2, :n], t[0, :n], budgets, MHZ, GHZ, si)
         for i in range(n):
-            share[i] = _share(t[8, i], compute_hz[i])
-        self.share = share
+            si[3, i] = _share(t[8, i], si[1, i])
+        self.bandwidth_hz, self.compression, self.share = si[0, :n], si[2, :n], si[3, :n]
         return True
 
     def _general(self) -> bool:
