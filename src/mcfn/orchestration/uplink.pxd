@@ -16,7 +16,7 @@ cdef class UplinkBatch:
     cdef object _system
     cdef Py_ssize_t[::1] _slots, _busy, _count
     cdef double[::1] _degradation
-    cdef double _band_mhz
+    cdef double _band_mhz, _weight, _bandwidth_hz, _least_ratio, _energy_weight, _upload_power_w
     cdef double[::1] _least
     cdef double[:, ::1] _point, _si
     cdef bint _fast

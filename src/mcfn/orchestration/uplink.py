@@ -243,6 +243,9 @@ class UplinkBatch:
         self._count = np.zeros(len(servers), dtype=np.intp)
         self._band_mhz = system.bandwidth_hz / MHZ
         self._fast = system.method == Method.FAST
+        # the system's numbers, read at every solve
+        self._weight, self._bandwidth_hz, self._least_ratio = system.weight, system.bandwidth_hz, system.min_compression
+        self._energy_weight, self._upload_power_w = system.energy_weight, system.upload_power_w
         self._barrier = Barrier()
         self.n = 0
         self._grow(max(capacity, 1))
@@ -337,7 +340,7 @@ class UplinkBatch:
             count[kind[0, i]] = 0
         for i in range(n):
             count[kind[0, i]] += 1
-        joules = self._system.energy_weight * self._system.upload_power_w
+        joules = self._energy_weight * self._upload_power_w
         for i in range(n):
             j = kind[0, i]
             fixed = kind[2, i] != 0
@@ -396,8 +399,7 @@ class UplinkBatch:
         n = self.n
         self._fill()
         t = self._table
-        system = self._system
-        ratio = system.min_compression
+        ratio = self._least_ratio
         least = self._least
         for i in range(n):
             least[i] = kernels.least_mbit(t[0, i], kernels.floor_mbit(t[3, i], t[4, i], t[5, i], t[6, i]), ratio)
@@ -405,7 +407,7 @@ class UplinkBatch:
                 return False
         self._barrier.pose_arrays(
             n,
-            (self._band_mhz, n * _G_PER_REFERENCE, _G_PER_REFERENCE, system.weight),
+            (self._band_mhz, n * _G_PER_REFERENCE, _G_PER_REFERENCE, self._weight),
             t[1, :n],
             t[2, :n],
             t[7, :n],
@@ -415,10 +417,10 @@ class UplinkBatch:
             t[0, :n],
             None,
             None,
-            t[11, :n] if system.energy_weight > 0.0 else None,
+            t[11, :n] if self._energy_weight > 0.0 else None,
         )
         try:
-            if not optimum(self._barrier, system.weight * _total(t[3, :n])):
+            if not optimum(self._barrier, self._weight * _total(t[3, :n])):
                 return False
         except FastSolverError:
             return self._general()
@@ -455,14 +457,13 @@ class UplinkBatch:
     ) -> float:
         """:func:`lone_upload` of a starting upload (the fields of :meth:`add`): its compression ratio, or a negative
         number where there is none."""
-        system = self._system
         _, seconds, scaled, budget, k = _row_terms(
             self._slots[server], self._busy[server], self._degradation[server], vm_s, scales, False, deadline_s,
             overhead_s, 1
         )  # fmt: skip
         return _lone_core(
-            snr_hz, data_bits, p, q, r, min_accuracy, seconds, scaled, budget, k, system.weight, system.bandwidth_hz,
-            system.min_compression, system.energy_weight, system.upload_power_w
+            snr_hz, data_bits, p, q, r, min_accuracy, seconds, scaled, budget, k, self._weight, self._bandwidth_hz,
+            self._least_ratio, self._energy_weight, self._upload_power_w
         )  # fmt: skip
 
 

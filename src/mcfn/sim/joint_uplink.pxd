@@ -32,5 +32,8 @@ cdef class JointUplink(PolicySharing):
 
     cdef bint _solve(self) except -1
 
+    @cython.locals(decided=dict, admitted=list, total=double, scale=double, rates=list, info=_Admitted)
+    cpdef list _rate_rule(self, keys, remaining_bits)
+
 
 cdef double _rate(double bandwidth_hz, double snr_hz)

@@ -235,10 +235,20 @@ class JointUplink(PolicySharing):
         it, :data:`~mcfn.sim.sharing.RateRule`).
         """
         decided, self._decided = self._decided, None
-        if decided is not None and set(decided) == set(keys):
-            return [decided[task] for task in keys]
+        # the same jobs (each is in service once: the sets are equal when the sizes are and one holds the other)
+        if decided is not None and len(decided) == len(keys):
+            rates = []
+            for task in keys:
+                if task not in decided:
+                    break
+                rates.append(decided[task])
+            else:
+                return rates
         admitted = [self._admitted[task] for task in keys]
-        scale = self._system.bandwidth_hz / sum(info.bandwidth_hz for info in admitted)
+        total = 0.0
+        for info in admitted:
+            total += info.bandwidth_hz
+        scale = self._system.bandwidth_hz / total
         rates = []
         for info in admitted:
             info.bandwidth_hz *= scale
