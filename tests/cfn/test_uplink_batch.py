@@ -1,0 +1,71 @@
+"""The simulator's lean path of seed §3.2 (mcfn.orchestration.uplink.UplinkBatch): the same decisions as
+allocate_uploads, to the last bit, for batches of every size, both kinds of upload, energy weighed or not, and a
+method other than the fast one."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from mcfn.orchestration.uplink import UplinkAllocation, UplinkBatch, allocate_uploads, lone_upload
+from tests.cfn.test_uplink_bridge import SERVERS, SYSTEM, _upload
+
+ENERGY = dataclasses.replace(SYSTEM, energy_weight=0.5, upload_power_w=1.2)
+
+
+def _batch(rng: np.random.Generator, n: int) -> list:
+    """``n`` uploads on both nodes, the first ones in progress (fixed), the last one starting."""
+    return [
+        _upload(rng, fixed=i < n - 1, server=int(rng.integers(2)), scales=bool(rng.integers(2))) for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("system", [SYSTEM, ENERGY, dataclasses.replace(SYSTEM, method="exact")])
+def test_a_reused_batch_decides_every_batch_as_allocate_uploads_does(system):
+    batch = UplinkBatch(SERVERS, system, capacity=1)  # grows as batches grow
+    rng = np.random.default_rng(5)
+    sizes = [2, 3, 9, 2, 5] if system.method == "fast" else [2, 3]
+    outcomes = set()
+    for n in sizes:
+        uploads = _batch(rng, n)
+        batch.clear()
+        for u in uploads:
+            batch.add_upload(u)
+        assert batch.uploads() == uploads
+        expected = allocate_uploads(uploads, SERVERS, system)
+        solved = batch.solve()
+        outcomes.add(solved)
+        assert solved == isinstance(expected, UplinkAllocation)
+        if solved:
+            for got, want in (
+                (batch.bandwidth_hz, expected.bandwidth_hz),
+                (batch.compression, expected.compression),
+                (batch.share, expected.share),
+            ):
+                np.testing.assert_array_equal(np.asarray(got), want)
+    assert True in outcomes
+
+
+def test_a_batch_that_cannot_be_served_is_refused_as_allocate_uploads_refuses_it():
+    rng = np.random.default_rng(1)
+    uploads = [u._replace(deadline_s=0.004) for u in _batch(rng, 3)]
+    assert isinstance(allocate_uploads(uploads, SERVERS, SYSTEM), str)
+    batch = UplinkBatch(SERVERS, SYSTEM)
+    for u in uploads:
+        batch.add_upload(u)
+    assert not batch.solve()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_lone_closed_form_in_scalars_is_lone_upload(seed):
+    rng = np.random.default_rng(seed)
+    u = _upload(rng, server=seed % 2, scales=seed % 3 > 0)
+    if seed == 5:
+        u = u._replace(min_accuracy=0.99)  # out of reach
+    expected = lone_upload(u, SERVERS[u.server], ENERGY)
+    c = u.curve
+    args = (u.snr_hz, u.data_bits, u.vm_s, u.scales, u.server, c.p, c.q, c.r, u.min_accuracy, u.deadline_s)
+    ratio = UplinkBatch(SERVERS, ENERGY).lone(*args, u.overhead_s)
+    assert ratio < 0.0 if isinstance(expected, str) else ratio == expected
