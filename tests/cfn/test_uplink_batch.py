@@ -17,9 +17,7 @@ ENERGY = dataclasses.replace(SYSTEM, energy_weight=0.5, upload_power_w=1.2)
 
 def _batch(rng: np.random.Generator, n: int) -> list:
     """``n`` uploads on both nodes, the first ones in progress (fixed), the last one starting."""
-    return [
-        _upload(rng, fixed=i < n - 1, server=int(rng.integers(2)), scales=bool(rng.integers(2))) for i in range(n)
-    ]
+    return [_upload(rng, fixed=i < n - 1, server=int(rng.integers(2)), scales=bool(rng.integers(2))) for i in range(n)]
 
 
 @pytest.mark.parametrize("system", [SYSTEM, ENERGY, dataclasses.replace(SYSTEM, method="exact")])

@@ -178,7 +178,8 @@ class JointUplink(PolicySharing):
         now = self._sim.now
         due_s = now + deadline_s
         self._pose_in_progress(now)
-        self._batch.add(snr_hz, max(bits, 1.0), 0.0, False, server, 1.0, 0.0, 1.0, 0.0, max(due_s - now, 1e-9), 0.0, True)
+        left_s = max(due_s - now, 1e-9)
+        self._batch.add(snr_hz, max(bits, 1.0), 0.0, False, server, 1.0, 0.0, 1.0, 0.0, left_s, 0.0, True)
         if not self._solve():
             return False
         jobs = self._jobs
