@@ -21,7 +21,7 @@ cdef class Ledger:
     cpdef decided(self, Py_ssize_t task, Py_ssize_t step)
 
     @cython.locals(
-        ended=Py_ssize_t, status="signed char[::1]", credits=list, task=Py_ssize_t, service=Py_ssize_t,
-        utility=double,
+        ended=Py_ssize_t, wanted=Py_ssize_t, status="signed char[::1]", done=list, credits=list, task=Py_ssize_t,
+        service=Py_ssize_t, utility=double,
     )
     cpdef list settle(self)
