@@ -136,11 +136,11 @@ class JointUplink(PolicySharing):
             if not self._solve():
                 self._stats.rejected += 1
                 return None
-            rho, share, bandwidth = batch.compression[n], batch.share[n], batch.bandwidth_hz[n]
+            rho, share, bandwidth = float(batch.compression[n]), float(batch.share[n]), float(batch.bandwidth_hz[n])
             decided = {}
             for i in range(n):
                 info = self._admitted[jobs[i]]
-                info.bandwidth_hz = batch.bandwidth_hz[i]
+                info.bandwidth_hz = float(batch.bandwidth_hz[i])
                 decided[jobs[i]] = _rate(info.bandwidth_hz, info.snr_hz)
         else:  # alone at the station: the closed form, in scalars (the common case)
             rho = batch.lone(
@@ -186,9 +186,9 @@ class JointUplink(PolicySharing):
         decided = {}
         for i in range(len(jobs)):
             info = self._admitted[jobs[i]]
-            info.bandwidth_hz = self._batch.bandwidth_hz[i]
+            info.bandwidth_hz = float(self._batch.bandwidth_hz[i])
             decided[jobs[i]] = _rate(info.bandwidth_hz, info.snr_hz)
-        bandwidth = self._batch.bandwidth_hz[len(jobs)]
+        bandwidth = float(self._batch.bandwidth_hz[len(jobs)])
         decided[job] = _rate(bandwidth, snr_hz)
         self._decided = decided
         self._admitted[job] = _Admitted(snr_hz, bandwidth, server, 0.0, due_s, 0.0)
