@@ -43,7 +43,10 @@ in its data alone, with the stationary point ``α* = (w q r T' Mbit^r / ((1 − 
 the deadline (:func:`lone_upload`; the tests hold it to the exact solver). Everything else goes to :func:`solve`,
 the one call of the allocation solver (``method`` as the scenario says): without admission (the simulator) the lean
 :func:`~mcfn.allocation.solve.solve_formulation` on the posed arrays, no evaluation or result records; with it (the
-batch orchestrator) :func:`~mcfn.allocation.solve.allocate`.
+batch orchestrator) :func:`~mcfn.allocation.solve.allocate`. The simulator, which solves a batch at every upload
+that starts beside others, takes :class:`UplinkBatch`: the same pose, formulation, fast method and conversions on
+buffers it keeps, the same decisions to the last bit (the tests hold it to :func:`allocate_uploads`), at about a
+quarter of the cost of the path through the objects (``benchmarks/learn.py`` measures the difference it makes).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 When an upload starts, :meth:`JointUplink.offer` poses the station's batch — the uploads in progress plus the new
 one — and solves it by the orchestration layer's path (:func:`mcfn.orchestration.uplink.allocate_uploads`, the one
-:func:`mcfn.orchestration.orchestrate` takes): the router has already placed the new task's stages, so the problem
+:func:`mcfn.orchestration.orchestrate` takes, here through its lean twin
+:class:`~mcfn.orchestration.uplink.UplinkBatch`, which decides the same to the last bit from the uploads' numbers in
+buffers kept from one solve to the next): the router has already placed the new task's stages, so the problem
 sees the node that runs its first stage (the cell's edge server, another edge or the cloud: its VMs and
 degradation), its one-VM time there, and the rest of its route as time outside the upload and that stage. The
 solver picks the new task's compression ratio ``ρ`` — it uploads ``ρ D`` bits and scores its curve at ``ρ D``
