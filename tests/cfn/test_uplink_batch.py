@@ -5,12 +5,15 @@ method other than the fast one."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
 
+from mcfn.allocation import AccuracyCurve
 from mcfn.orchestration.uplink import UplinkAllocation, UplinkBatch, allocate_uploads, lone_upload
 from tests.cfn.test_uplink_bridge import SERVERS, SYSTEM, _upload
+from tests.sim.test_accelerated import in_pure_python
 
 ENERGY = dataclasses.replace(SYSTEM, energy_weight=0.5, upload_power_w=1.2)
 
@@ -67,3 +70,22 @@ def test_the_lone_closed_form_in_scalars_is_lone_upload(seed):
     args = (u.snr_hz, u.data_bits, u.vm_s, u.scales, u.server, c.p, c.q, c.r, u.min_accuracy, u.deadline_s)
     ratio = UplinkBatch(SERVERS, ENERGY).lone(*args, u.overhead_s)
     assert ratio < 0.0 if isinstance(expected, str) else ratio == expected
+
+
+def lone_ratios() -> list[float]:
+    """Lone closed forms held at their accuracy floor (no weight on accuracy), of curves whose exponent makes
+    ``-1 / r`` an integer (where a C power may round apart from Python's) and of others."""
+    batch = UplinkBatch(SERVERS, dataclasses.replace(SYSTEM, weight=0.0))
+    ratios = []
+    for seed in range(12):
+        u = _upload(np.random.default_rng(seed))
+        curve = AccuracyCurve(u.curve.p, u.curve.q, [0.5, 1.0, 0.25, 0.6][seed % 4])
+        floor = curve.accuracy(0.7 * u.data_bits)
+        args = (u.snr_hz, u.data_bits, u.vm_s, u.scales, u.server, curve.p, curve.q, curve.r, floor, u.deadline_s)
+        ratios.append(batch.lone(*args, u.overhead_s))
+    return ratios
+
+
+def test_the_compiled_lone_closed_form_rounds_as_the_python_source():
+    code = "import json; from tests.cfn.test_uplink_batch import lone_ratios; print(json.dumps(lone_ratios()))"
+    assert lone_ratios() == json.loads(in_pure_python(code))

@@ -647,7 +647,7 @@ def _lone_core(
     headroom = p - floor
     if headroom < 0 or (headroom == 0 and q > 0):
         return _FLOOR_OUT_OF_REACH
-    floor_bits = MBIT * (headroom / q) ** (-1.0 / r) if q > 0 and headroom > 0 else 0.0
+    floor_bits = MBIT * kernels.floor_mbit(p, q, r, floor) if q > 0 and headroom > 0 else 0.0
     low = max(min_compression * data, floor_bits)
     high = min(data, budget / per_bit_s)
     if low > high * (1 + 1e-12):
