@@ -66,9 +66,9 @@ def test_the_lone_closed_form_in_scalars_is_lone_upload(seed):
     if seed == 5:
         u = u._replace(min_accuracy=0.99)  # out of reach
     expected = lone_upload(u, SERVERS[u.server], ENERGY)
-    c = u.curve
-    args = (u.snr_hz, u.data_bits, u.vm_s, u.scales, u.server, c.p, c.q, c.r, u.min_accuracy, u.deadline_s)
-    ratio = UplinkBatch(SERVERS, ENERGY).lone(*args, u.overhead_s)
+    batch = UplinkBatch(SERVERS, ENERGY)
+    batch.add_upload(u)
+    ratio = batch.lone()
     assert ratio < 0.0 if isinstance(expected, str) else ratio == expected
 
 
@@ -80,9 +80,9 @@ def lone_ratios() -> list[float]:
     for seed in range(12):
         u = _upload(np.random.default_rng(seed))
         curve = AccuracyCurve(u.curve.p, u.curve.q, [0.5, 1.0, 0.25, 0.6][seed % 4])
-        floor = curve.accuracy(0.7 * u.data_bits)
-        args = (u.snr_hz, u.data_bits, u.vm_s, u.scales, u.server, curve.p, curve.q, curve.r, floor, u.deadline_s)
-        ratios.append(batch.lone(*args, u.overhead_s))
+        batch.clear()
+        batch.add_upload(u._replace(curve=curve, min_accuracy=curve.accuracy(0.7 * u.data_bits)))
+        ratios.append(batch.lone())
     return ratios
 
 

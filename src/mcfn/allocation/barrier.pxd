@@ -34,19 +34,13 @@ cdef class Barrier:
 
     cpdef pose(self, form)
 
-    @cython.locals(weight=double)
+    @cython.locals(weight=double, i=Py_ssize_t)
     cpdef pose_arrays(
         self, Py_ssize_t n, tuple system, double[:] snr, double[:] work, double[:] deadline, double[:] q, double[:] r,
         double[:] data_min, double[:] data_max, double[:] bandwidth, double[:] compute, double[:] upload_cost,
     )
 
     cdef void _reset(self)
-
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t)
-    cpdef _load(
-        self, double[:] snr, double[:] work, double[:] deadline, double[:] q, double[:] r, double[:] data_min,
-        double[:] data_max, double weight, double[:] bandwidth, double[:] compute, double[:] upload_cost,
-    )
 
     @cython.locals(
         snr=double, log_term=double, rate=double, d_rate=double, dd_rate=double, u=double, du=double, ddu=double,

@@ -21,17 +21,11 @@ cpdef least_data_mbit(double[:] data_mbit, double[:] floor_mbit, double least_ra
 cpdef double least_mbit(double data, double floor, double least_ratio)
 
 
-cpdef to_si(
-    double[:] data_mbit, double[:] bandwidth_mhz, double[:] compute_g, double[:] raw_mbit, tuple budgets,
-    double hz_per_mhz, double hz_per_g,
-)
-
-
 @cython.locals(
     n=Py_ssize_t, i=Py_ssize_t, band=double, capacity=double, cap=double, least_ratio=double, used_b=double,
-    used_f=double, scale_b=double, scale_f=double,
+    used_f=double, scale_b=double, scale_f=double, si=double[:, ::1],
 )
-cpdef to_si_into(
+cpdef tuple to_si(
     double[:] data_mbit, double[:] bandwidth_mhz, double[:] compute_g, double[:] raw_mbit, tuple budgets,
-    double hz_per_mhz, double hz_per_g, double[:, ::1] si,
+    double hz_per_mhz, double hz_per_g, out=*,
 )

@@ -51,11 +51,11 @@ cdef class UplinkBatch:
 
     cpdef bint _general(self) except -1
 
-    @cython.locals(_=double, seconds=double, scaled=bint, budget=double, k=double)
-    cpdef double lone(
-        self, double snr_hz, double data_bits, double vm_s, bint scales, Py_ssize_t server, double p, double q,
-        double r, double min_accuracy, double deadline_s, double overhead_s,
-    ) except? -3.0
+    @cython.locals(
+        row=double[:, ::1], kind=Py_ssize_t[:, ::1], j=Py_ssize_t, _=double, seconds=double, scaled=bint,
+        budget=double, k=double,
+    )
+    cpdef double lone(self) except? -3.0
 
 
 @cython.locals(free=Py_ssize_t, cap=double, seconds=double, scaled=bint, budget=double)

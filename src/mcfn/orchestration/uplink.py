@@ -430,7 +430,7 @@ class UplinkBatch:
         point, si = self._point, self._si
         self._barrier.point_into(point)
         budgets = (self._band_mhz, n * _G_PER_REFERENCE, _G_PER_REFERENCE, ratio)
-        kernels.to_si_into(point[0, :n], point[1, :n], point[2, :n], t[0, :n], budgets, MHZ, GHZ, si)
+        kernels.to_si(point[0, :n], point[1, :n], point[2, :n], t[0, :n], budgets, MHZ, GHZ, si)
         for i in range(n):
             si[3, i] = _share(t[8, i], si[1, i])
         self.bandwidth_hz, self.compression, self.share = si[0, :n], si[2, :n], si[3, :n]
@@ -444,29 +444,20 @@ class UplinkBatch:
         self.bandwidth_hz, self.compression, self.share = decision.bandwidth_hz, decision.compression, decision.share
         return True
 
-    def lone(
-        self,
-        snr_hz: float,
-        data_bits: float,
-        vm_s: float,
-        scales: bool,
-        server: int,
-        p: float,
-        q: float,
-        r: float,
-        min_accuracy: float,
-        deadline_s: float,
-        overhead_s: float,
-    ) -> float:
-        """:func:`lone_upload` of a starting upload (the fields of :meth:`add`): its compression ratio, or a negative
-        number where there is none."""
+    def lone(self) -> float:
+        """:func:`lone_upload` of the batch's first upload (a starting one, alone at the station): its compression
+        ratio, or a negative number where there is none."""
+        row, kind = self._inputs, self._kinds
+        j = kind[0, 0]
         _, seconds, scaled, budget, k = _row_terms(
-            self._slots[server], self._busy[server], self._degradation[server], vm_s, scales, False, deadline_s,
-            overhead_s, 1
+            self._slots[j], self._busy[j], self._degradation[j], row[2, 0], kind[1, 0] != 0, False, row[7, 0],
+            row[8, 0], 1
         )  # fmt: skip
-        return _lone_core(
-            snr_hz, data_bits, p, q, r, min_accuracy, seconds, scaled, budget, k, self._weight, self._bandwidth_hz,
-            self._least_ratio, self._energy_weight, self._upload_power_w
+        return float(
+            _lone_core(
+                row[0, 0], row[1, 0], row[3, 0], row[4, 0], row[5, 0], row[6, 0], seconds, scaled, budget, k,
+                self._weight, self._bandwidth_hz, self._least_ratio, self._energy_weight, self._upload_power_w
+            )
         )  # fmt: skip
 
 

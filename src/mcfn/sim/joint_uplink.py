@@ -119,22 +119,22 @@ class JointUplink(PolicySharing):
         batch = self._batch
         jobs = self._jobs
         n = len(jobs)
+        self._pose_in_progress(now)
+        batch.add(
+            snr_hz,
+            terms.data_bits,
+            vm_s,
+            terms.scales,
+            node,
+            curve.p,
+            curve.q,
+            curve.r,
+            terms.min_accuracy,
+            terms.deadline_s,
+            overhead,
+            False,
+        )
         if n:
-            self._pose_in_progress(now)
-            batch.add(
-                snr_hz,
-                terms.data_bits,
-                vm_s,
-                terms.scales,
-                node,
-                curve.p,
-                curve.q,
-                curve.r,
-                terms.min_accuracy,
-                terms.deadline_s,
-                overhead,
-                False,
-            )
             if not self._solve():
                 self._stats.rejected += 1
                 return None
@@ -145,19 +145,7 @@ class JointUplink(PolicySharing):
                 info.bandwidth_hz = float(batch.bandwidth_hz[i])
                 decided[jobs[i]] = _rate(info.bandwidth_hz, info.snr_hz)
         else:  # alone at the station: the closed form, in scalars (the common case)
-            rho = batch.lone(
-                snr_hz,
-                terms.data_bits,
-                vm_s,
-                terms.scales,
-                node,
-                curve.p,
-                curve.q,
-                curve.r,
-                terms.min_accuracy,
-                terms.deadline_s,
-                overhead,
-            )
+            rho = batch.lone()
             if rho < 0.0:
                 self._stats.rejected += 1
                 return None
