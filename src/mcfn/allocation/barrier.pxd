@@ -34,13 +34,13 @@ cdef class Barrier:
 
     cpdef pose(self, form)
 
-    cdef void _reset(self)
-
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t)
-    cpdef _load(
-        self, double[:] snr, double[:] work, double[:] deadline, double[:] q, double[:] r, double[:] data_min,
-        double[:] data_max, double weight, double[:] bandwidth, double[:] compute, double[:] upload_cost,
+    @cython.locals(weight=double, i=Py_ssize_t)
+    cpdef pose_arrays(
+        self, Py_ssize_t n, tuple system, double[:] snr, double[:] work, double[:] deadline, double[:] q, double[:] r,
+        double[:] data_min, double[:] data_max, double[:] bandwidth, double[:] compute, double[:] upload_cost,
     )
+
+    cdef void _reset(self)
 
     @cython.locals(
         snr=double, log_term=double, rate=double, d_rate=double, dd_rate=double, u=double, du=double, ddu=double,
@@ -140,8 +140,10 @@ cdef class Barrier:
     @cython.locals(i=Py_ssize_t)
     cdef _move(self, double step)
 
-    @cython.locals(i=Py_ssize_t, values=double[:, ::1])
     cpdef tuple point(self)
+
+    @cython.locals(i=Py_ssize_t)
+    cpdef point_into(self, double[:, ::1] values)
 
 
 cdef double _keep_positive(double step, double value, double change)

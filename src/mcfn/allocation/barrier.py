@@ -138,17 +138,11 @@ class Barrier:
         self.dual_step = np.empty((capacity, 4))
 
     def pose(self, form: Formulation) -> None:
-        """Load ``form``'s problem, at phase I's start (:meth:`_load`), with every work array and scalar reset."""
+        """Load ``form``'s problem, at phase I's start (:meth:`pose_arrays`), with every work array and scalar reset."""
         tasks = form.tasks
-        if tasks.n > self.capacity:
-            self._allocate(max(tasks.n, 2 * self.capacity))
-        self.n = tasks.n
-        self.bandwidth_total = tasks.bandwidth_mhz
-        self.compute_total = tasks.capacity_g
-        self.compute_cap = tasks.vm_capacity_g
-        self.bandwidth_free = form.fixed_bandwidth_mhz is None
-        self.compute_free = form.fixed_compute_g is None
-        self._load(
+        self.pose_arrays(
+            tasks.n,
+            (tasks.bandwidth_mhz, tasks.capacity_g, tasks.vm_capacity_g, tasks.weight),
             tasks.snr_mhz,
             tasks.compute_s_per_mbit_g,
             tasks.deadline_s,
@@ -156,11 +150,57 @@ class Barrier:
             tasks.r,
             form.data_min_mbit,
             form.data_max_mbit,
-            tasks.weight,
             form.fixed_bandwidth_mhz,
             form.fixed_compute_g,
             tasks.upload_cost_per_s,
         )
+
+    def pose_arrays(
+        self,
+        n: int,
+        system: tuple[float, float, float, float],
+        snr: FloatArray,
+        work: FloatArray,
+        deadline: FloatArray,
+        q: FloatArray,
+        r: FloatArray,
+        data_min: FloatArray,
+        data_max: FloatArray,
+        bandwidth: FloatArray | None,
+        compute: FloatArray | None,
+        upload_cost: FloatArray | None,
+    ) -> None:
+        """:meth:`pose` from the first ``n`` entries of a formulation's arrays (they may be longer, so a caller can
+        keep its own buffers) and its ``system``: the band (MHz), the compute budget and one VM's cap (Gcycle/s) and
+        the utility's ``w``. The per-task constants: ``snr`` is ``P g / N0`` in MHz, ``work`` the compute seconds of
+        1 Mbit on 1 Gcycle/s, ``q`` and ``r`` the accuracy curve's, ``data_min`` and ``data_max`` the data's bounds
+        in Mbit, ``bandwidth`` and ``compute`` the values a scheme fixes, None where free, ``upload_cost`` the energy
+        term's ``c`` per task, None where energy is not weighed; a task whose data range is narrower than
+        ``POINT_RANGE`` has its data fixed. Phase I's start: free bandwidth and compute at ``n / (n + 1)`` of an
+        equal share each, strictly inside the budgets."""
+        if n > self.capacity:
+            self._allocate(max(n, 2 * self.capacity))
+        self.n = n
+        self.bandwidth_total, self.compute_total, self.compute_cap, weight = system
+        self.bandwidth_free = bandwidth is None
+        self.compute_free = compute is None
+        self.weighs_energy = upload_cost is not None
+        for i in range(n):
+            self.snr[i] = snr[i]
+            self.work[i] = work[i]
+            self.deadline[i] = deadline[i]
+            self.log_deadline[i] = math.log(deadline[i])
+            self.latency_weight[i] = (1.0 - weight) / deadline[i]
+            self.accuracy_weight[i] = weight * q[i]
+            self.r[i] = r[i]
+            self.upload_cost[i] = upload_cost[i] if self.weighs_energy else 0.0
+            self.data_top[i] = data_max[i]
+            self.data_max[i] = math.log(data_max[i])
+            self.fixed[i] = data_max[i] - data_min[i] <= POINT_RANGE * data_max[i]
+            self.data_min[i] = self.data_max[i] if self.fixed[i] else math.log(data_min[i])
+            self.a[i] = self.data_min[i]
+            self.b[i] = self.bandwidth_total / (n + 1) if self.bandwidth_free else bandwidth[i]
+            self.f[i] = min(self.compute_cap, self.compute_total / n) * n / (n + 1) if self.compute_free else compute[i]
         self._reset()
 
     def _reset(self) -> None:
@@ -218,45 +258,6 @@ class Barrier:
         self.energy = 0.0
         self.energy_b = 0.0
         self.energy_bb = 0.0
-
-    def _load(
-        self,
-        snr: FloatArray,
-        work: FloatArray,
-        deadline: FloatArray,
-        q: FloatArray,
-        r: FloatArray,
-        data_min: FloatArray,
-        data_max: FloatArray,
-        weight: float,
-        bandwidth: FloatArray | None,
-        compute: FloatArray | None,
-        upload_cost: FloatArray | None,
-    ) -> None:
-        """The per-task constants (``snr`` is ``P g / N0`` in MHz, ``work`` the compute seconds of 1 Mbit on 1
-        Gcycle/s, ``q`` and ``r`` the accuracy curve's, ``data_min`` and ``data_max`` the data's bounds in Mbit,
-        ``weight`` the utility's ``w``, ``bandwidth`` and ``compute`` the values a scheme fixes, None where free,
-        ``upload_cost`` the energy term's ``c`` per task, None where energy is not weighed; a task whose data range is
-        narrower than ``POINT_RANGE`` has its data fixed) and phase I's start: free bandwidth and compute at
-        ``n / (n + 1)`` of an equal share each, strictly inside the budgets."""
-        n = self.n
-        self.weighs_energy = upload_cost is not None
-        for i in range(n):
-            self.snr[i] = snr[i]
-            self.work[i] = work[i]
-            self.deadline[i] = deadline[i]
-            self.log_deadline[i] = math.log(deadline[i])
-            self.latency_weight[i] = (1.0 - weight) / deadline[i]
-            self.accuracy_weight[i] = weight * q[i]
-            self.r[i] = r[i]
-            self.upload_cost[i] = upload_cost[i] if self.weighs_energy else 0.0
-            self.data_top[i] = data_max[i]
-            self.data_max[i] = math.log(data_max[i])
-            self.fixed[i] = data_max[i] - data_min[i] <= POINT_RANGE * data_max[i]
-            self.data_min[i] = self.data_max[i] if self.fixed[i] else math.log(data_min[i])
-            self.a[i] = self.data_min[i]
-            self.b[i] = self.bandwidth_total / (n + 1) if self.bandwidth_free else bandwidth[i]
-            self.f[i] = min(self.compute_cap, self.compute_total / n) * n / (n + 1) if self.compute_free else compute[i]
 
     # --- one task's latency ------------------------------------------------------------------------------------
     def _shape(self, i: int, b: float, f: float) -> None:
@@ -978,12 +979,15 @@ class Barrier:
         """The current data (Mbit; a fixed task's exactly, not ``e^(ln alpha)``), bandwidth (MHz) and compute
         (Gcycle/s), as new arrays."""
         out = np.empty((3, self.n))
-        values = out
+        self.point_into(out)
+        return out[0], out[1], out[2]
+
+    def point_into(self, values: np.ndarray) -> None:
+        """:meth:`point` into the first ``n`` columns of the rows of ``values`` (a caller's buffer)."""
         for i in range(self.n):
             values[0, i] = self.data_top[i] if self.fixed[i] else math.exp(self.a[i])
             values[1, i] = self.b[i]
             values[2, i] = self.f[i]
-        return out[0], out[1], out[2]
 
 
 def _keep_positive(step: float, value: float, change: float) -> float:

@@ -53,16 +53,8 @@ def solve_fast(form: Formulation) -> RawSolution | None:
     """Globally optimal bandwidth, compute and data for ``form``, or None where phase I finds its tasks cannot all
     meet their deadlines (:func:`feasible`). Raises :class:`FastSolverError` if Newton's method fails."""
     barrier = _posed(form)
-    slack = _phase_one(barrier)
-    if slack > SLACK_TOLERANCE:
+    if not optimum(barrier, form.tasks.weight * float(np.add.reduce(form.tasks.p))):
         return None
-    if slack > -RELAX:
-        barrier.relax_deadlines(max(slack, 0.0) + RELAX)
-    try:
-        s = form.tasks
-        barrier.optimise(RELATIVE_GAP, LEAST_GAP_PER_TASK * s.n, s.weight * float(np.add.reduce(s.p)))
-    except BarrierError as exc:
-        raise FastSolverError(str(exc)) from exc
     data, bandwidth, compute = barrier.point()
     return RawSolution(
         data_mbit=data,
@@ -71,6 +63,22 @@ def solve_fast(form: Formulation) -> RawSolution | None:
         iterations=barrier.newton_steps,
         solver=SOLVER,
     )
+
+
+def optimum(barrier: Barrier, constant: float) -> bool:
+    """Phase I, then phase II to the optimum, of the problem posed in ``barrier``, whose accuracies' constant is
+    ``constant`` (``w Σ p``, :meth:`~mcfn.allocation.barrier.Barrier.optimise`); False where phase I finds its tasks
+    cannot all meet their deadlines. The point is left in ``barrier``."""
+    slack = _phase_one(barrier)
+    if slack > SLACK_TOLERANCE:
+        return False
+    if slack > -RELAX:
+        barrier.relax_deadlines(max(slack, 0.0) + RELAX)
+    try:
+        barrier.optimise(RELATIVE_GAP, LEAST_GAP_PER_TASK * barrier.n, constant)
+    except BarrierError as exc:
+        raise FastSolverError(str(exc)) from exc
+    return True
 
 
 def _posed(form: Formulation) -> Barrier:

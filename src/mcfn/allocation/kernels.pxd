@@ -5,20 +5,27 @@ cimport cython
 cdef double _INF, OUT_OF_REACH
 
 
-@cython.locals(n=Py_ssize_t, i=Py_ssize_t, headroom=double, floor=double[::1])
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, floor=double[::1])
 cpdef accuracy_floor_mbit(double[:] p, double[:] q, double[:] r, double[:] min_accuracy)
 
 
-@cython.locals(n=Py_ssize_t, i=Py_ssize_t, data=double, least=double, least_data=double[::1])
+@cython.locals(headroom=double)
+cpdef double floor_mbit(double p, double q, double r, double min_accuracy)
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, least_data=double[::1])
 cpdef least_data_mbit(double[:] data_mbit, double[:] floor_mbit, double least_ratio)
+
+
+@cython.locals(least=double)
+cpdef double least_mbit(double data, double floor, double least_ratio)
 
 
 @cython.locals(
     n=Py_ssize_t, i=Py_ssize_t, band=double, capacity=double, cap=double, least_ratio=double, used_b=double,
-    used_f=double, scale_b=double, scale_f=double, bandwidth=double[::1], compute=double[::1],
-    compression=double[::1],
+    used_f=double, scale_b=double, scale_f=double, si=double[:, ::1],
 )
-cpdef to_si(
+cpdef tuple to_si(
     double[:] data_mbit, double[:] bandwidth_mhz, double[:] compute_g, double[:] raw_mbit, tuple budgets,
-    double hz_per_mhz, double hz_per_g,
+    double hz_per_mhz, double hz_per_g, out=*,
 )

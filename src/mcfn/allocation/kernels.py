@@ -26,14 +26,18 @@ def accuracy_floor_mbit(p: FloatArray, q: FloatArray, r: FloatArray, min_accurac
     out = np.empty(n)
     floor = out
     for i in range(n):
-        headroom = p[i] - min_accuracy[i]
-        if not headroom > 0.0:
-            floor[i] = _INF
-        elif q[i] == 0.0:
-            floor[i] = 0.0
-        else:
-            floor[i] = (headroom / q[i]) ** (-1.0 / r[i])
+        floor[i] = floor_mbit(p[i], q[i], r[i], min_accuracy[i])
     return out
+
+
+def floor_mbit(p: float, q: float, r: float, min_accuracy: float) -> float:
+    """:func:`accuracy_floor_mbit` of one task."""
+    headroom = p - min_accuracy
+    if not headroom > 0.0:
+        return _INF
+    if q == 0.0:
+        return 0.0
+    return (headroom / q) ** (-1.0 / r)
 
 
 def least_data_mbit(data_mbit: FloatArray, floor_mbit: FloatArray, least_ratio: float) -> FloatArray:
@@ -43,10 +47,14 @@ def least_data_mbit(data_mbit: FloatArray, floor_mbit: FloatArray, least_ratio: 
     out = np.empty(n)
     least_data = out
     for i in range(n):
-        data = data_mbit[i]
-        least = max(least_ratio * data, floor_mbit[i])
-        least_data[i] = min(least, data) if least <= data * (1.0 + OUT_OF_REACH) else _INF
+        least_data[i] = least_mbit(data_mbit[i], floor_mbit[i], least_ratio)
     return out
+
+
+def least_mbit(data: float, floor: float, least_ratio: float) -> float:
+    """:func:`least_data_mbit` of one task."""
+    least = max(least_ratio * data, floor)
+    return min(least, data) if least <= data * (1.0 + OUT_OF_REACH) else _INF
 
 
 def to_si(
@@ -57,27 +65,27 @@ def to_si(
     budgets: tuple[float, float, float, float],
     hz_per_mhz: float,
     hz_per_g: float,
+    out: np.ndarray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """A solution in solver units to SI: bandwidth and compute in Hz and each task's compression ratio, clipped
     onto the box and the budgets the solver met to within its tolerance; ``budgets`` are the band (MHz), the
-    compute budget and one VM's cap (Gcycle/s) and the least compression ratio."""
+    compute budget and one VM's cap (Gcycle/s) and the least compression ratio. Written into the first ``n``
+    columns of ``out``'s three rows (a caller's buffer; a new ``3 × n`` array by default), which it returns."""
     band, capacity, cap, least_ratio = budgets
     n = data_mbit.shape[0]
-    si = np.empty((3, n))
-    bandwidth = si[0]
-    compute = si[1]
-    compression = si[2]
+    table = np.empty((3, n)) if out is None else out
+    si = table
     used_b = 0.0
     used_f = 0.0
     for i in range(n):
-        bandwidth[i] = max(bandwidth_mhz[i], 0.0)
-        compute[i] = min(max(compute_g[i], 0.0), cap)
-        used_b += bandwidth[i]
-        used_f += compute[i]
-        compression[i] = min(max(data_mbit[i] / raw_mbit[i], least_ratio), 1.0)
+        si[0, i] = max(bandwidth_mhz[i], 0.0)
+        si[1, i] = min(max(compute_g[i], 0.0), cap)
+        used_b += si[0, i]
+        used_f += si[1, i]
+        si[2, i] = min(max(data_mbit[i] / raw_mbit[i], least_ratio), 1.0)
     scale_b = min(hz_per_mhz, band * hz_per_mhz / used_b) if used_b > 0.0 else hz_per_mhz
     scale_f = min(hz_per_g, capacity * hz_per_g / used_f) if used_f > 0.0 else hz_per_g
     for i in range(n):
-        bandwidth[i] *= scale_b
-        compute[i] *= scale_f
-    return si[0], si[1], si[2]
+        si[0, i] *= scale_b
+        si[1, i] *= scale_f
+    return table[0], table[1], table[2]

@@ -65,10 +65,18 @@ class Ledger:
         if ended == self._ended or not self._step_of:
             self._ended = ended
             return []
-        self._ended = ended
+        wanted, self._ended = ended - self._ended, ended
+        # every unpaid task that has ended did so since the last call, so it is one of the ``wanted`` that did: the
+        # oldest decisions first, and no look further once they are all found
         status = table.status
+        done = []
+        for task in self._step_of:
+            if status[task]:
+                done.append(task)
+                if len(done) == wanted:
+                    break
         credits = []
-        for task in [task for task in self._step_of if status[task]]:
+        for task in done:
             service = int(table.service[task])
             utility = task_utility(
                 self._options[int(table.option[task])],

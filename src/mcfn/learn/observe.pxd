@@ -3,6 +3,8 @@
 cimport cython
 from libc.stdint cimport int64_t
 from mcfn.awareness.view cimport AwareView
+from mcfn.orchestration.choice cimport Choice
+from mcfn.routing.router cimport Router, StagedRoute
 
 
 cdef double _clip(double value)
@@ -50,3 +52,18 @@ cdef class Observer:
         allowed=Py_ssize_t,
     )
     cpdef tuple observe(self, AwareView view, Py_ssize_t service, Py_ssize_t station, double uplink_bps, double now_s)
+
+
+@cython.final
+cdef class LearnedChoices:
+    cdef Router _router
+    cdef object _policy
+    cdef tuple _menus
+    cdef double _weight
+    cdef public object decide
+
+    @cython.locals(
+        i=Py_ssize_t, c=Py_ssize_t, seconds_per_ratio=double, upload_s=double, route=StagedRoute, latency=double,
+        accuracy=double, feasible=bint, w=double, utility=double,
+    )
+    cpdef Choice choose(self, Py_ssize_t service, Py_ssize_t station, double uplink_bps, double now_s)

@@ -52,6 +52,8 @@ WAIT_SCALE_S, AGE_SCALE_S, DELAY_SCALE_S = 0.5, 1.0, 0.05
 #: Every feature is clipped into ``[-CLIP, CLIP]`` (the Box's bounds).
 CLIP = 10.0
 INF = float("inf")
+#: The observation's dtypes, made once (a NumPy call given a dtype object skips converting a type to one).
+_FLOAT32, _BOOL, _UINT8 = np.dtype(np.float32), np.dtype(np.bool_), np.dtype(np.uint8)
 
 
 class Observer:
@@ -142,12 +144,12 @@ class Observer:
         deadline = self._deadline[service]
         upload_s = self._data_bits[service] / uplink_bps if uplink_bps > 0.0 else CLIP * deadline
         width, n, slots = self.task_size, self._nodes, self.slots
-        task = np.empty(width, dtype=np.float32)
+        task = np.empty(width, _FLOAT32)
         out_task = task
         for k in range(width):
             out_task[k] = self._task_rows[service, station, k]
         out_task[width - 2] = min(upload_s / deadline, CLIP)
-        candidates = np.empty((n, CANDIDATE_FEATURES), dtype=np.float32)
+        candidates = np.empty((n, CANDIDATE_FEATURES), _FLOAT32)
         out = candidates
         free, sent, vm_slots = view._free, view._sent, view._slots
         for i in range(n):
@@ -165,10 +167,10 @@ class Observer:
             out[i, 2] = _clip((now_s - sent[j]) / AGE_SCALE_S)
             out[i, 3] = self._path[station, i, 0]
             out[i, 4] = self._path[station, i, 1]
-        ways = np.empty((slots, WAY_FEATURES), dtype=np.float32)
+        ways = np.empty((slots, WAY_FEATURES), _FLOAT32)
         out_ways = ways
-        mask = np.empty(slots, dtype=np.bool_)
-        out_mask = mask.view(np.uint8)
+        mask = np.empty(slots, _BOOL)
+        out_mask = mask.view(_UINT8)
         allowed = 0
         for k in range(slots):
             latency = self._latency_a[service, k] + self._latency_b[service, k] * upload_s

@@ -43,7 +43,10 @@ in its data alone, with the stationary point ``α* = (w q r T' Mbit^r / ((1 − 
 the deadline (:func:`lone_upload`; the tests hold it to the exact solver). Everything else goes to :func:`solve`,
 the one call of the allocation solver (``method`` as the scenario says): without admission (the simulator) the lean
 :func:`~mcfn.allocation.solve.solve_formulation` on the posed arrays, no evaluation or result records; with it (the
-batch orchestrator) :func:`~mcfn.allocation.solve.allocate`.
+batch orchestrator) :func:`~mcfn.allocation.solve.allocate`. The simulator, which solves a batch at every upload
+that starts beside others, takes :class:`UplinkBatch`: the same pose, formulation, fast method and conversions on
+buffers it keeps, the same decisions to the last bit (the tests hold it to :func:`allocate_uploads`), at about a
+quarter of the cost of the path through the objects (``benchmarks/learn.py`` measures the difference it makes).
 """
 
 from __future__ import annotations
@@ -56,8 +59,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mcfn.allocation import kernels
 from mcfn.allocation._conic import AllSolversFailedError
-from mcfn.allocation.choices import Scheme
+from mcfn.allocation.barrier import Barrier
+from mcfn.allocation.choices import Method, Scheme
+from mcfn.allocation.fast import FastSolverError, optimum
 from mcfn.allocation.problem import GHZ, MBIT, MHZ, AccuracyCurve, Instance, ScaledTasks, Task
 from mcfn.allocation.schemes import formulate
 from mcfn.allocation.solve import allocate, infeasibility_reason, solve_formulation, to_si
@@ -75,8 +81,15 @@ NEGLIGIBLE_CYCLES_PER_BIT = 1e-3
 _G_PER_REFERENCE = REFERENCE_HZ / GHZ
 _NEGLIGIBLE_WORK = NEGLIGIBLE_CYCLES_PER_BIT * MBIT / GHZ
 #: Columns :func:`pose` fills per upload: the eight of :class:`~mcfn.allocation.problem.ScaledTasks`, then cap,
-#: compute seconds and whether they scale (:class:`Posed`).
-_COLUMNS = 11
+#: compute seconds and whether they scale (:class:`Posed`), and the energy's cost per second on the air ``λ P T / T'``.
+_COLUMNS = 12
+#: An :class:`UplinkBatch`'s inputs per upload: SNR, data, one-VM seconds, the curve's p, q, r, the floor, the
+#: deadline and the overhead (and apart, as integers: its node, whether its work scales, whether it is fixed).
+_INPUTS = 9
+#: What :func:`_lone_core` returns where the accuracy floor is out of reach, or the deadline and floor cannot both be
+#: met (a ratio is never negative).
+_FLOOR_OUT_OF_REACH = -1.0
+_TOO_LATE = -2.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -207,68 +220,294 @@ def overhead_s(route: StagedRoute) -> float:
 def pose(uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSystem) -> Posed:
     """The §3.2 problem of ``uploads`` (module docstring), ``servers`` indexed by ``Upload.server``: one row of
     solver-unit columns per upload, no per-task objects."""
-    count: dict[int, int] = {}
+    batch = UplinkBatch(servers, system, len(uploads))
     for u in uploads:
-        count[u.server] = count.get(u.server, 0) + 1
-    n = len(uploads)
-    table = np.empty((_COLUMNS, n))
-    columns = table
-    for i in range(n):
-        u = uploads[i]
-        cap, seconds, scaled, budget, k = _terms(u, servers[u.server], count[u.server])
-        data = u.data_bits / MBIT
-        columns[0, i] = data
-        columns[1, i] = u.snr_hz / MHZ
-        columns[2, i] = seconds * _G_PER_REFERENCE / data if scaled else _NEGLIGIBLE_WORK
-        if u.fixed:
-            columns[3, i], columns[4, i], columns[5, i], columns[6, i] = 1.0 / data, 1.0, 1.0, 0.0
-        else:
-            curve = u.curve
-            columns[3, i], columns[4, i], columns[5, i] = k * curve.p, k * curve.q, curve.r
-            columns[6, i] = k * u.min_accuracy
-        columns[7, i] = budget
-        columns[8, i] = cap
-        columns[9, i] = seconds
-        columns[10, i] = 1.0 if scaled else 0.0
-    tasks = ScaledTasks(
-        data_mbit=table[0],
-        snr_mhz=table[1],
-        compute_s_per_mbit_g=table[2],
-        p=table[3],
-        q=table[4],
-        r=table[5],
-        min_accuracy=table[6],
-        deadline_s=table[7],
-        bandwidth_mhz=system.bandwidth_hz / MHZ,
-        capacity_g=n * _G_PER_REFERENCE,
-        vm_capacity_g=_G_PER_REFERENCE,
-        weight=system.weight,
-        min_compression=system.min_compression,
-        upload_cost_per_s=_upload_cost(uploads, table[7], system),
-    )
-    return Posed(tasks, table[8], table[9], table[10] > 0.0, system)
+        batch.add_upload(u)
+    return batch.posed()
 
 
-def _upload_cost(uploads: Sequence[Upload], budget_s: FloatArray, system: UplinkSystem) -> FloatArray | None:
-    """Each upload's energy cost per second on the air, ``λ P T / T'``; None where energy is not weighed."""
-    if system.energy_weight <= 0.0:
-        return None
-    joules = system.energy_weight * system.upload_power_w
-    return np.array([joules * u.deadline_s for u in uploads]) / budget_s
+class UplinkBatch:
+    """A station's batch of uploads posed straight from their scalars into buffers kept from one batch to the next,
+    and solved there: :meth:`solve` decides what :func:`allocate_uploads` does without admission, bit for bit, with
+    no object per upload and no array per solve where the method is ``fast`` (the simulator's ``joint-allocation``
+    uplink solves a batch at every upload that starts beside others); any other method, or a Newton failure, takes
+    :func:`allocate_uploads` itself. :meth:`lone` is :func:`lone_upload` in scalars.
+
+    :meth:`clear` empties the batch, :meth:`add` (or :meth:`add_upload`) appends an upload (the fields of
+    :class:`Upload`; a fixed upload's curve and floor are not read); after a successful :meth:`solve`, row ``i`` of
+    ``bandwidth_hz``, ``compression`` and ``share`` is upload ``i``'s (:class:`UplinkAllocation`'s fields)."""
+
+    def __init__(self, servers: Sequence[Server], system: UplinkSystem, capacity: int = 4) -> None:
+        self._servers = tuple(servers)
+        self._system = system
+        self._slots = np.array([s.vm_slots for s in servers], dtype=np.intp)
+        self._busy = np.array([s.busy_vms for s in servers], dtype=np.intp)
+        self._degradation = np.array([s.degradation for s in servers], dtype=float)
+        self._count = np.zeros(len(servers), dtype=np.intp)
+        self._band_mhz = system.bandwidth_hz / MHZ
+        self._fast = system.method == Method.FAST
+        # the system's numbers, read at every solve
+        self._weight, self._bandwidth_hz, self._least_ratio = system.weight, system.bandwidth_hz, system.min_compression
+        self._energy_weight, self._upload_power_w = system.energy_weight, system.upload_power_w
+        self._barrier = Barrier()
+        self.n = 0
+        self._grow(max(capacity, 1))
+
+    def _grow(self, capacity: int) -> None:
+        """Buffers for ``capacity`` uploads, the first ``n`` rows kept."""
+        n = self.n
+        inputs, kinds = np.empty((_INPUTS, capacity)), np.zeros((3, capacity), dtype=np.intp)
+        if n:
+            inputs[:, :n] = self._inputs_array[:, :n]
+            kinds[:, :n] = self._kinds_array[:, :n]
+        self._inputs_array, self._kinds_array = inputs, kinds
+        self._inputs, self._kinds = inputs, kinds
+        self._table_array = np.empty((_COLUMNS, capacity))
+        self._table = self._table_array
+        # the least data of each upload, the solver's point (data, bandwidth, compute) and the answer (bandwidth,
+        # compute, compression, share)
+        self._least, self._point, self._si = np.empty(capacity), np.empty((3, capacity)), np.empty((4, capacity))
+        self.capacity = capacity
+
+    def clear(self) -> None:
+        """Empty the batch."""
+        self.n = 0
+
+    def add(
+        self,
+        snr_hz: float,
+        data_bits: float,
+        vm_s: float,
+        scales: bool,
+        server: int,
+        p: float,
+        q: float,
+        r: float,
+        min_accuracy: float,
+        deadline_s: float,
+        overhead_s: float,
+        fixed: bool,
+    ) -> None:
+        """Append an upload (:class:`Upload`'s fields, its curve's as ``p``, ``q``, ``r``)."""
+        if self.n == self.capacity:
+            self._grow(2 * self.capacity)
+        i = self.n
+        row = self._inputs
+        row[0, i], row[1, i], row[2, i], row[3, i] = snr_hz, data_bits, vm_s, p
+        row[4, i], row[5, i], row[6, i], row[7, i], row[8, i] = q, r, min_accuracy, deadline_s, overhead_s
+        self._kinds[0, i], self._kinds[1, i], self._kinds[2, i] = server, scales, fixed
+        self.n = i + 1
+
+    def add_upload(self, u: Upload) -> None:
+        """Append ``u``."""
+        curve = u.curve
+        self.add(
+            u.snr_hz,
+            u.data_bits,
+            u.vm_s,
+            u.scales,
+            u.server,
+            curve.p,
+            curve.q,
+            curve.r,
+            u.min_accuracy,
+            u.deadline_s,
+            u.overhead_s,
+            u.fixed,
+        )
+
+    def uploads(self) -> list[Upload]:
+        """The batch as :class:`Upload` s."""
+        row, kind = self._inputs_array, self._kinds_array
+        return [
+            Upload(
+                float(row[0, i]),
+                float(row[1, i]),
+                float(row[2, i]),
+                bool(kind[1, i]),
+                int(kind[0, i]),
+                AccuracyCurve(float(row[3, i]), float(row[4, i]), float(row[5, i])),
+                float(row[6, i]),
+                float(row[7, i]),
+                float(row[8, i]),
+                bool(kind[2, i]),
+            )
+            for i in range(self.n)
+        ]
+
+    def _fill(self) -> None:
+        """The batch's solver-unit columns (:data:`_COLUMNS`) in the first ``n`` columns of the table."""
+        n = self.n
+        row, kind, columns, count = self._inputs, self._kinds, self._table, self._count
+        for i in range(n):
+            count[kind[0, i]] = 0
+        for i in range(n):
+            count[kind[0, i]] += 1
+        joules = self._energy_weight * self._upload_power_w
+        for i in range(n):
+            j = kind[0, i]
+            fixed = kind[2, i] != 0
+            deadline = row[7, i]
+            cap, seconds, scaled, budget, k = _row_terms(
+                self._slots[j], self._busy[j], self._degradation[j], row[2, i], kind[1, i] != 0, fixed, deadline,
+                row[8, i], count[j]
+            )  # fmt: skip
+            data = row[1, i] / MBIT
+            columns[0, i] = data
+            columns[1, i] = row[0, i] / MHZ
+            columns[2, i] = seconds * _G_PER_REFERENCE / data if scaled else _NEGLIGIBLE_WORK
+            if fixed:
+                columns[3, i], columns[4, i], columns[5, i], columns[6, i] = 1.0 / data, 1.0, 1.0, 0.0
+            else:
+                columns[3, i], columns[4, i], columns[5, i] = k * row[3, i], k * row[4, i], row[5, i]
+                columns[6, i] = k * row[6, i]
+            columns[7, i] = budget
+            columns[8, i] = cap
+            columns[9, i] = seconds
+            columns[10, i] = 1.0 if scaled else 0.0
+            columns[11, i] = joules * deadline / budget
+
+    def posed(self) -> Posed:
+        """The batch as the solver sees it; its arrays are views of the batch's buffers (valid until it changes)."""
+        self._fill()
+        table = self._table_array[:, : self.n]
+        system = self._system
+        return Posed(
+            ScaledTasks(
+                data_mbit=table[0],
+                snr_mhz=table[1],
+                compute_s_per_mbit_g=table[2],
+                p=table[3],
+                q=table[4],
+                r=table[5],
+                min_accuracy=table[6],
+                deadline_s=table[7],
+                bandwidth_mhz=self._band_mhz,
+                capacity_g=self.n * _G_PER_REFERENCE,
+                vm_capacity_g=_G_PER_REFERENCE,
+                weight=system.weight,
+                min_compression=system.min_compression,
+                upload_cost_per_s=table[11] if system.energy_weight > 0.0 else None,
+            ),
+            table[8],
+            table[9],
+            table[10] > 0.0,
+            system,
+        )
+
+    def solve(self) -> bool:
+        """Decide the batch (class docstring); False where it cannot be served within its deadlines and floors."""
+        if not self._fast:
+            return self._general()
+        n = self.n
+        self._fill()
+        t = self._table
+        ratio = self._least_ratio
+        least = self._least
+        for i in range(n):
+            least[i] = kernels.least_mbit(t[0, i], kernels.floor_mbit(t[3, i], t[4, i], t[5, i], t[6, i]), ratio)
+            if not math.isfinite(least[i]):
+                return False
+        self._barrier.pose_arrays(
+            n,
+            (self._band_mhz, n * _G_PER_REFERENCE, _G_PER_REFERENCE, self._weight),
+            t[1, :n],
+            t[2, :n],
+            t[7, :n],
+            t[4, :n],
+            t[5, :n],
+            least[:n],
+            t[0, :n],
+            None,
+            None,
+            t[11, :n] if self._energy_weight > 0.0 else None,
+        )
+        try:
+            if not optimum(self._barrier, self._weight * _total(t[3, :n])):
+                return False
+        except FastSolverError:
+            return self._general()
+        point, si = self._point, self._si
+        self._barrier.point_into(point)
+        budgets = (self._band_mhz, n * _G_PER_REFERENCE, _G_PER_REFERENCE, ratio)
+        kernels.to_si(point[0, :n], point[1, :n], point[2, :n], t[0, :n], budgets, MHZ, GHZ, si)
+        for i in range(n):
+            si[3, i] = _share(t[8, i], si[1, i])
+        self.bandwidth_hz, self.compression, self.share = si[0, :n], si[2, :n], si[3, :n]
+        return True
+
+    def _general(self) -> bool:
+        """:meth:`solve` by :func:`allocate_uploads`."""
+        decision = allocate_uploads(self.uploads(), self._servers, self._system)
+        if isinstance(decision, str):
+            return False
+        self.bandwidth_hz, self.compression, self.share = decision.bandwidth_hz, decision.compression, decision.share
+        return True
+
+    def lone(self) -> float:
+        """:func:`lone_upload` of the batch's first upload (a starting one, alone at the station): its compression
+        ratio, or a negative number where there is none."""
+        row, kind = self._inputs, self._kinds
+        j = kind[0, 0]
+        _, seconds, scaled, budget, k = _row_terms(
+            self._slots[j], self._busy[j], self._degradation[j], row[2, 0], kind[1, 0] != 0, False, row[7, 0],
+            row[8, 0], 1
+        )  # fmt: skip
+        return float(
+            _lone_core(
+                row[0, 0], row[1, 0], row[3, 0], row[4, 0], row[5, 0], row[6, 0], seconds, scaled, budget, k,
+                self._weight, self._bandwidth_hz, self._least_ratio, self._energy_weight, self._upload_power_w
+            )
+        )  # fmt: skip
 
 
-def _terms(u: Upload, server: Server, m: int) -> tuple[float, float, bool, float, float]:
-    """``u``'s compute cap (share of a VM), its first stage's seconds at the cap and the whole of ``data_bits``
+def _row_terms(
+    vm_slots: int,
+    busy_vms: int,
+    degradation: float,
+    vm_s: float,
+    scales: bool,
+    fixed: bool,
+    deadline_s: float,
+    overhead: float,
+    m: int,
+) -> tuple[float, float, bool, float, float]:
+    """An upload's compute cap (share of a VM), its first stage's seconds at the cap and the whole of its data
     (slowdown included), whether that time scales with the data, its budget ``T'`` and the factor ``T / T'`` of
-    its curve, ``m`` being the batch's tasks on its node (module docstring)."""
-    free = server.vm_slots - server.busy_vms
+    its curve, ``m`` being the batch's tasks on its node of ``vm_slots`` VMs, ``busy_vms`` busy (module
+    docstring)."""
+    free = vm_slots - busy_vms
     if free < 1:
         raise ValueError("an upload's node has no free VM (the caller decides where such tasks go)")
     cap = min(1.0, free / m)
-    seconds = (1.0 + server.degradation) ** (min(server.busy_vms + m, server.vm_slots) - 1) * u.vm_s / cap
-    scaled = u.scales and not u.fixed
-    budget = max(u.deadline_s - (u.overhead_s if scaled else u.overhead_s + seconds), 1e-9)
-    return cap, seconds, scaled, budget, u.deadline_s / budget
+    seconds = (1.0 + degradation) ** (min(busy_vms + m, vm_slots) - 1) * vm_s / cap
+    scaled = scales and not fixed
+    budget = max(deadline_s - (overhead if scaled else overhead + seconds), 1e-9)
+    return cap, seconds, scaled, budget, deadline_s / budget
+
+
+def _total(values: FloatArray) -> float:
+    """``np.add.reduce(values)`` to the last bit: left to right below 8 values (NumPy's own order there), else
+    NumPy's pairwise sum."""
+    n = values.shape[0]
+    if n >= 8:
+        return float(np.add.reduce(values))
+    total = 0.0
+    for i in range(n):
+        total += values[i]
+    return total
+
+
+def _share(cap: float, compute_hz: float) -> float:
+    """A task's compute share of a VM of its node, given its cap and the compute (Hz of the instance) it got."""
+    return cap * min(compute_hz / REFERENCE_HZ, 1.0)
+
+
+def _terms(u: Upload, server: Server, m: int) -> tuple[float, float, bool, float, float]:
+    """:func:`_row_terms` of ``u`` on ``server``."""
+    return _row_terms(
+        server.vm_slots, server.busy_vms, server.degradation, u.vm_s, u.scales, u.fixed, u.deadline_s, u.overhead_s, m
+    )
 
 
 def solve(posed: Posed, method: str, *, admission: bool = False) -> Solved | str:
@@ -329,7 +568,7 @@ def _shares(posed: Posed, solved: Solved) -> tuple[FloatArray, FloatArray]:
     compute, compression, admitted = solved.compute_hz, solved.compression, solved.admitted
     for i in range(n):
         if admitted[i]:
-            values[0, i] = share = cap[i] * min(compute[i] / REFERENCE_HZ, 1.0)
+            values[0, i] = share = _share(cap[i], compute[i])
             values[1, i] = seconds[i] * cap[i] * (compression[i] if scales[i] else 1.0) / share
     return out[0], out[1]
 
@@ -363,21 +602,49 @@ def lone_upload(upload: Upload, server: Server, system: UplinkSystem) -> float |
 def _lone_ratio(upload: Upload, system: UplinkSystem, terms: tuple[float, float, bool, float, float]) -> float | str:
     """:func:`lone_upload` given the upload's :func:`_terms` alone on its node."""
     _, seconds, scaled, budget, k = terms
-    w, curve, data = system.weight, upload.curve, upload.data_bits
-    p, q, r, floor = k * curve.p, k * curve.q, curve.r, k * upload.min_accuracy
-    bandwidth = system.bandwidth_hz
-    rate = bandwidth * math.log2(1.0 + upload.snr_hz / bandwidth)
+    curve = upload.curve
+    ratio = _lone_core(
+        upload.snr_hz, upload.data_bits, curve.p, curve.q, curve.r, upload.min_accuracy, seconds, scaled, budget, k,
+        system.weight, system.bandwidth_hz, system.min_compression, system.energy_weight, system.upload_power_w
+    )  # fmt: skip
+    if ratio == _FLOOR_OUT_OF_REACH:
+        return f"accuracy floor {upload.min_accuracy:g} is above what the uncompressed input reaches"
+    if ratio == _TOO_LATE:
+        return "its deadline and accuracy floor cannot both be met, even alone with the whole band"
+    return ratio
+
+
+def _lone_core(
+    snr_hz: float,
+    data: float,
+    p: float,
+    q: float,
+    r: float,
+    min_accuracy: float,
+    seconds: float,
+    scaled: bool,
+    budget: float,
+    k: float,
+    w: float,
+    bandwidth: float,
+    min_compression: float,
+    energy_weight: float,
+    upload_power_w: float,
+) -> float:
+    """:func:`lone_upload` in scalars: the ratio, or :data:`_FLOOR_OUT_OF_REACH` or :data:`_TOO_LATE`."""
+    p, q, floor = k * p, k * q, k * min_accuracy
+    rate = bandwidth * math.log2(1.0 + snr_hz / bandwidth)
     per_bit_s = 1.0 / rate + (seconds / data if scaled else NEGLIGIBLE_CYCLES_PER_BIT / REFERENCE_HZ)
     headroom = p - floor
     if headroom < 0 or (headroom == 0 and q > 0):
-        return f"accuracy floor {upload.min_accuracy:g} is above what the uncompressed input reaches"
-    floor_bits = MBIT * (headroom / q) ** (-1.0 / r) if q > 0 and headroom > 0 else 0.0
-    low = max(system.min_compression * data, floor_bits)
+        return _FLOOR_OUT_OF_REACH
+    floor_bits = MBIT * kernels.floor_mbit(p, q, r, floor) if q > 0 and headroom > 0 else 0.0
+    low = max(min_compression * data, floor_bits)
     high = min(data, budget / per_bit_s)
     if low > high * (1 + 1e-12):
-        return "its deadline and accuracy floor cannot both be met, even alone with the whole band"
+        return _TOO_LATE
     # the latency's and the energy's cost per bit, both times T': (1 - w) c1 + T' k λ P / R(B)
-    cost = (1.0 - w) * per_bit_s + budget * k * system.energy_weight * system.upload_power_w / rate
+    cost = (1.0 - w) * per_bit_s + budget * k * energy_weight * upload_power_w / rate
     if cost <= 0.0:
         best = high
     elif w <= 0.0 or q == 0.0:

@@ -2,7 +2,9 @@
 
 When an upload starts, :meth:`JointUplink.offer` poses the station's batch — the uploads in progress plus the new
 one — and solves it by the orchestration layer's path (:func:`mcfn.orchestration.uplink.allocate_uploads`, the one
-:func:`mcfn.orchestration.orchestrate` takes): the router has already placed the new task's stages, so the problem
+:func:`mcfn.orchestration.orchestrate` takes, here through its lean twin
+:class:`~mcfn.orchestration.uplink.UplinkBatch`, which decides the same to the last bit from the uploads' numbers in
+buffers kept from one solve to the next): the router has already placed the new task's stages, so the problem
 sees the node that runs its first stage (the cell's edge server, another edge or the cloud: its VMs and
 degradation), its one-VM time there, and the rest of its route as time outside the upload and that stage. The
 solver picks the new task's compression ratio ``ρ`` — it uploads ``ρ D`` bits and scores its curve at ``ρ D``
@@ -32,15 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mcfn.allocation.problem import AccuracyCurve
-from mcfn.orchestration.uplink import (
-    Server,
-    UplinkAllocation,
-    UplinkSystem,
-    Upload,
-    allocate_uploads,
-    lone_upload,
-    overhead_s,
-)
+from mcfn.orchestration.uplink import Server, UplinkBatch, UplinkSystem, overhead_s
 from mcfn.routing.router import StagedRoute
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import Finished, PolicySharing
@@ -98,63 +92,70 @@ class JointUplink(PolicySharing):
         sim: Simulator,
         *,
         system: UplinkSystem,
-        servers: Sequence[Server],
+        batch: UplinkBatch,
         stats: SolverStats,
         on_finish: Finished,
         delay_s: float = 0.0,
     ) -> None:
         super().__init__(sim, rule=self._rate_rule, on_finish=on_finish, delay_s=delay_s)
         self._system = system
-        self._servers = servers
+        #: The batch every station of the world poses its problems in (one at a time), with the fleet's nodes.
+        self._batch = batch
         self._stats = stats
         self._admitted: dict[int, _Admitted] = {}
         #: Rates decided by the last :meth:`offer`, for the rule call its submit makes.
         self._decided: dict[int, float] | None = None
 
     def offer(
-        self, task: int, *, snr_hz: float, terms: UploadTerms, node: int, route: StagedRoute
+        self, task: int, snr_hz: float, terms: UploadTerms, node: int, route: StagedRoute
     ) -> tuple[float, float] | None:
         """Start ``task``'s upload if the allocation admits it, its first stage on fleet node ``node`` of ``route``;
         returns its compression ratio and compute share, or None if turned away."""
         self.account()  # the station up to now: the uploads still sending, each with the bits it has left
         now = self._sim.now
-        tasks = list(self._jobs)
-        uploads = [self._in_progress(j, left, now) for j, left in zip(tasks, self._left, strict=True)]
         vm_s = terms.vm_s[node]
         overhead = overhead_s(route) + terms.radio_s
-        upload = Upload(
+        curve = terms.curve
+        batch = self._batch
+        jobs = self._jobs
+        n = len(jobs)
+        self._pose_in_progress(now)
+        batch.add(
             snr_hz,
             terms.data_bits,
             vm_s,
             terms.scales,
             node,
-            terms.curve,
+            curve.p,
+            curve.q,
+            curve.r,
             terms.min_accuracy,
             terms.deadline_s,
             overhead,
             False,
         )
-        uploads.append(upload)
-        if tasks:
-            decision = self._solve(uploads)
-            if not isinstance(decision, UplinkAllocation):
+        if n:
+            if not self._solve():
                 self._stats.rejected += 1
                 return None
-            rho, share = float(decision.compression[-1]), float(decision.share[-1])
-            bandwidth = decision.bandwidth_hz.tolist()
-            for j, b in zip(tasks, bandwidth[:-1], strict=True):
-                self._admitted[j].bandwidth_hz = b
+            rho, share, bandwidth = float(batch.compression[n]), float(batch.share[n]), float(batch.bandwidth_hz[n])
+            decided = {}
+            for i in range(n):
+                info = self._admitted[jobs[i]]
+                info.bandwidth_hz = float(batch.bandwidth_hz[i])
+                decided[jobs[i]] = _rate(info.bandwidth_hz, info.snr_hz)
         else:  # alone at the station: the closed form, in scalars (the common case)
-            ratio = lone_upload(upload, self._servers[node], self._system)
-            if isinstance(ratio, str):
+            rho = batch.lone()
+            if rho < 0.0:
                 self._stats.rejected += 1
                 return None
             self._stats.closed_form += 1
-            rho, share, bandwidth = ratio, 1.0, [self._system.bandwidth_hz]
-        tasks.append(task)
-        self._decided = dict(zip(tasks, self._to_rates(bandwidth, uploads), strict=True))
+            share, bandwidth = 1.0, self._system.bandwidth_hz
+            decided = {}
+        decided[task] = _rate(bandwidth, snr_hz)
+        self._decided = decided
         work_s = vm_s * rho if terms.scales else vm_s
-        self._admitted[task] = _Admitted(snr_hz, bandwidth[-1], node, work_s, now + terms.deadline_s, overhead)
+        self._admitted[task] = _Admitted(snr_hz, bandwidth, node, work_s, now + terms.deadline_s, overhead)
         self.submit(task, rho * terms.data_bits, task)
         return rho, share
 
@@ -165,16 +166,22 @@ class JointUplink(PolicySharing):
         """
         self.account()
         now = self._sim.now
-        tasks = [*self._jobs, job]
-        self._admitted[job] = _Admitted(snr_hz, 0.0, server, 0.0, now + deadline_s, 0.0)
-        uploads = [self._in_progress(j, left, now) for j, left in zip(tasks, [*self._left, bits], strict=True)]
-        decision = self._solve(uploads)
-        if not isinstance(decision, UplinkAllocation):
-            del self._admitted[job]
+        due_s = now + deadline_s
+        self._pose_in_progress(now)
+        left_s = max(due_s - now, 1e-9)
+        self._batch.add(snr_hz, max(bits, 1.0), 0.0, False, server, 1.0, 0.0, 1.0, 0.0, left_s, 0.0, True)
+        if not self._solve():
             return False
-        for j, b in zip(tasks, decision.bandwidth_hz.tolist(), strict=True):
-            self._admitted[j].bandwidth_hz = b
-        self._decided = dict(zip(tasks, self._to_rates(decision.bandwidth_hz, uploads), strict=True))
+        jobs = self._jobs
+        decided = {}
+        for i in range(len(jobs)):
+            info = self._admitted[jobs[i]]
+            info.bandwidth_hz = float(self._batch.bandwidth_hz[i])
+            decided[jobs[i]] = _rate(info.bandwidth_hz, info.snr_hz)
+        bandwidth = float(self._batch.bandwidth_hz[len(jobs)])
+        decided[job] = _rate(bandwidth, snr_hz)
+        self._decided = decided
+        self._admitted[job] = _Admitted(snr_hz, bandwidth, server, 0.0, due_s, 0.0)
         self.submit(job, bits, job)
         return True
 
@@ -182,35 +189,34 @@ class JointUplink(PolicySharing):
         self._admitted.clear()
         return super().drop_all()
 
-    def _in_progress(self, task: int, left_bits: float, now: float) -> Upload:
-        """``task``'s upload with ``left_bits`` still to send at ``now``, as a fixed upload of the problem."""
-        info = self._admitted[task]
-        return Upload(
-            info.snr_hz,
-            max(left_bits, 1.0),
-            info.vm_s,
-            False,
-            info.server,
-            _UNUSED,
-            0.0,
-            max(info.due_s - now, 1e-9),
-            info.overhead_s,
-            True,
-        )
+    def _pose_in_progress(self, now: float) -> None:
+        """The batch of the uploads in progress at ``now``, each as a fixed upload of the bits it has left."""
+        batch = self._batch
+        batch.clear()
+        jobs, lefts = self._jobs, self._left
+        for i in range(len(jobs)):
+            info = self._admitted[jobs[i]]
+            batch.add(
+                info.snr_hz,
+                max(lefts[i], 1.0),
+                info.vm_s,
+                False,
+                info.server,
+                1.0,
+                0.0,
+                1.0,
+                0.0,
+                max(info.due_s - now, 1e-9),
+                info.overhead_s,
+                True,
+            )
 
-    def _solve(self, uploads: list[Upload]) -> UplinkAllocation | str:
+    def _solve(self) -> bool:
         started = time.perf_counter()
-        decision = allocate_uploads(uploads, self._servers, self._system)
+        solved = self._batch.solve()
         self._stats.solves += 1
         self._stats.solve_wall_s += time.perf_counter() - started
-        return decision
-
-    def _to_rates(self, bandwidth_hz: list[float], uploads: Sequence[Upload]) -> list[float]:
-        """The uploads' Shannon rates (:func:`mcfn.network.radio.shannon_rate_bps`) at ``bandwidth_hz``, in scalars:
-        a handful of uploads, at every change of the set."""
-        return [
-            b * math.log2(1.0 + u.snr_hz / b) if b > 0.0 else 0.0 for b, u in zip(bandwidth_hz, uploads, strict=True)
-        ]
+        return solved
 
     def _rate_rule(self, keys: Sequence[int], remaining_bits: Sequence[float]) -> list[float]:
         """The rate rule: the rates :meth:`offer` decided; after an upload ended, the band shared in proportion to
@@ -220,10 +226,20 @@ class JointUplink(PolicySharing):
         it, :data:`~mcfn.sim.sharing.RateRule`).
         """
         decided, self._decided = self._decided, None
-        if decided is not None and set(decided) == set(keys):
-            return [decided[task] for task in keys]
+        # the same jobs (each is in service once: the sets are equal when the sizes are and one holds the other)
+        if decided is not None and len(decided) == len(keys):
+            rates = []
+            for task in keys:
+                if task not in decided:
+                    break
+                rates.append(decided[task])
+            else:
+                return rates
         admitted = [self._admitted[task] for task in keys]
-        scale = self._system.bandwidth_hz / sum(info.bandwidth_hz for info in admitted)
+        total = 0.0
+        for info in admitted:
+            total += info.bandwidth_hz
+        scale = self._system.bandwidth_hz / total
         rates = []
         for info in admitted:
             info.bandwidth_hz *= scale
@@ -236,8 +252,10 @@ class JointUplink(PolicySharing):
         del self._admitted[job]
 
 
-#: A fixed upload's curve is set by the problem (:func:`mcfn.orchestration.uplink.pose`); this one is never read.
-_UNUSED = AccuracyCurve(1.0, 0.0, 1.0)
+def _rate(bandwidth_hz: float, snr_hz: float) -> float:
+    """The Shannon rate (:func:`mcfn.network.radio.shannon_rate_bps`) of an upload of SNR ``snr_hz`` (Hz) on
+    ``bandwidth_hz``, in scalars; 0 without band."""
+    return bandwidth_hz * math.log2(1.0 + snr_hz / bandwidth_hz) if bandwidth_hz > 0.0 else 0.0
 
 
 class JointUplinks:
@@ -255,7 +273,7 @@ class JointUplinks:
             energy_weight=scenario.energy_weight,
             upload_power_w=scenario.energy.radio_power(radio_doc.terminal_tx_power_dbm).send_w,
         )
-        servers = tuple(Server(n.vm_slots, 0, n.degradation) for n in world.fleet.nodes)
+        batch = UplinkBatch([Server(n.vm_slots, 0, n.degradation) for n in world.fleet.nodes], system)
         self.terms = tuple(
             UploadTerms(
                 data_bits=option.data_bits,
@@ -273,7 +291,7 @@ class JointUplinks:
             JointUplink(
                 sim,
                 system=system,
-                servers=servers,
+                batch=batch,
                 stats=self.stats,
                 on_finish=on_finish,
                 delay_s=radio_doc.radio_delay_s,
@@ -285,4 +303,4 @@ class JointUplinks:
         self, station: int, task: int, *, snr_hz: float, option: int, node: int, route: StagedRoute
     ) -> tuple[float, float] | None:
         """:meth:`JointUplink.offer` at ``station`` for a task served by option ``option``."""
-        return self.uplinks[station].offer(task, snr_hz=snr_hz, terms=self.terms[option], node=node, route=route)
+        return self.uplinks[station].offer(task, snr_hz, self.terms[option], node, route)
