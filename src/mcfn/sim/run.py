@@ -15,12 +15,10 @@ import gc
 import math
 import multiprocessing
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from mcfn.experiments.workers import progress_queue, worker_pool
 from mcfn.orchestration.choice import ORCHESTRATED
@@ -28,6 +26,7 @@ from mcfn.orchestration.learned import LEARNED_PREFIX, PLACEMENT
 from mcfn.orchestration.placement import TERMINAL_FALLBACK, TERMINAL_POLICIES
 from mcfn.routing import make_policy
 from mcfn.scenario import Deployment, Scenario
+from mcfn.sim.columns import TaskColumns
 from mcfn.sim.deployment import SimDeployment
 from mcfn.sim.energy import energy_summary, fold_charges, task_energy
 from mcfn.sim.engine import Simulator
@@ -57,7 +56,7 @@ class RunResult:
 
     policy: str
     seed: int
-    columns: Mapping[str, np.ndarray]
+    columns: TaskColumns
     summary: dict[str, Any]
     services: tuple[str, ...]
     #: ``(variant, exit, accuracy source)`` of every option, by option id (the ``option`` column).
