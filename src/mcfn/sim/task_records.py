@@ -8,7 +8,6 @@ stage not run) is null (an empty CSV cell). The columns are documented in ``docs
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -52,23 +51,25 @@ def write_tasks(path: Path, runs: Sequence[RunResult], tasks_format: TasksFormat
     if tasks_format not in TASKS_FORMATS:
         raise ValueError(f"unknown tasks format {tasks_format!r}; valid: {', '.join(TASKS_FORMATS)}")
     stages = max(run.columns["stage_node"].shape[1] for run in runs)
+    schema = run_table(runs[0], stages, slice(0, 0)).schema
     groups = (run_table(run, stages, rows) for run in runs for rows in _row_groups(run.columns.rows))
-    first = next(groups)
     if tasks_format == "parquet":
         with pa.parquet.ParquetWriter(
             path,
-            first.schema,
+            schema,
             compression="zstd",
-            use_dictionary=[name for name in first.column_names if name not in _UNIQUE],
+            use_dictionary=[name for name in schema.names if name not in _UNIQUE],
             use_byte_stream_split=list(_UNIQUE),
         ) as writer:
-            for table in itertools.chain([first], groups):
+            for table in groups:
                 writer.write_table(table, row_group_size=ROW_GROUP)
+                del table  # a batch's arrays are NumPy's (no copy): let them go before the next batch is made
         return
-    plain = pa.schema([field.with_type(_plain(field.type)) for field in first.schema])
+    plain = pa.schema([field.with_type(_plain(field.type)) for field in schema])
     with pa.csv.CSVWriter(path, plain) as writer:
-        for table in itertools.chain([first], groups):
+        for table in groups:
             writer.write_table(table.cast(plain))
+            del table
 
 
 def _row_groups(tasks: int) -> Iterator[slice]:
