@@ -99,29 +99,25 @@ def task_accuracy(options: Sequence[Option], option: np.ndarray, compression: np
 
 def _outcomes(columns: TaskColumns, services: int) -> list[dict[str, float | None]]:
     """Deadline satisfaction, mean accuracy (of the completed) and mean utility of every task, then of each of the
-    ``services`` services' tasks, reading one derived column at a time."""
+    ``services`` services' tasks: one derived column, or one group's part of it, at a time."""
     done = columns["status"] == COMPLETED
     service = columns["service"]
 
-    def groups() -> Iterator[np.ndarray | None]:  # None: every task
-        yield None
-        yield from (service == k for k in range(services))
+    def groups() -> Iterator[tuple[dict[str, float | None], np.ndarray | None]]:  # None: every task
+        yield outcomes[0], None
+        for k in range(services):
+            yield outcomes[k + 1], service == k
 
     outcomes: list[dict[str, float | None]] = [{} for _ in range(services + 1)]
-    met = columns["met_deadline"]
-    for outcome, tasks in zip(outcomes, groups(), strict=True):
-        chosen = met if tasks is None else met[tasks]
-        outcome["deadline_satisfaction"] = float(chosen.mean()) if chosen.size else None
-    del met
-    accuracy = columns.select("accuracy", done)
-    for outcome, tasks in zip(outcomes, groups(), strict=True):
-        chosen = accuracy if tasks is None else accuracy[tasks[done]]
-        outcome["mean_accuracy"] = float(chosen.mean()) if chosen.size else None
-    del accuracy
-    utility = columns["utility"]
-    for outcome, tasks in zip(outcomes, groups(), strict=True):
-        chosen = utility if tasks is None else utility[tasks]
-        outcome["mean_utility"] = float(chosen.mean()) if chosen.size else None
+    for outcome, tasks in groups():
+        met = columns["met_deadline"] if tasks is None else columns.select("met_deadline", tasks)
+        outcome["deadline_satisfaction"] = float(met.mean()) if met.size else None
+    for outcome, tasks in groups():
+        accuracy = columns.select("accuracy", done if tasks is None else done & tasks)
+        outcome["mean_accuracy"] = float(accuracy.mean()) if accuracy.size else None
+    for outcome, tasks in groups():
+        utility = columns["utility"] if tasks is None else columns.select("utility", tasks)
+        outcome["mean_utility"] = float(utility.mean()) if utility.size else None
     return outcomes
 
 
@@ -148,6 +144,8 @@ def summarise(model: NetworkModel, columns: TaskColumns, *, horizon_s: float) ->
     }
     stage_nodes = columns["stage_node"][done]
     on_cloud = world.fleet.is_cloud[stage_nodes[stage_nodes >= 0]]
+    cloud_stage_share = float(on_cloud.mean()) if on_cloud.size else 0.0
+    del stage_nodes, on_cloud
     services = model.world.scenario.services
     overall, *by_service = _outcomes(columns, len(services))
     return {
@@ -162,7 +160,7 @@ def summarise(model: NetworkModel, columns: TaskColumns, *, horizon_s: float) ->
         "latency_s": {"mean": mean_latency, "p50": quantiles[0], "p95": quantiles[1], "p99": quantiles[2]},
         **overall,
         "services": {service.name: outcome for service, outcome in zip(services, by_service, strict=True)},
-        "cloud_stage_share": float(on_cloud.mean()) if on_cloud.size else 0.0,
+        "cloud_stage_share": cloud_stage_share,
         "utilisation": utilisation,
         "mean_edge_utilisation": float(
             np.mean([u for u, cloud in zip(utilisation.values(), world.fleet.is_cloud, strict=True) if not cloud])
