@@ -88,9 +88,9 @@ def mcfn_energy(duration_s: float, seed: int) -> dict[str, float]:
     link.account()
     return {
         "node_j": power.energy_j(duration_s, station.in_service_area, SLOTS),
-        "node_from_jobs_j": IDLE_W * duration_s + sum(servers.dynamic_j.values()),
+        "node_from_jobs_j": IDLE_W * duration_s + float(servers.dynamic_j.arrays()[1].sum()),
         "link_j": J_PER_BIT * link.work_done,
-        "link_from_flows_j": sum(wired.sent_j.values()),
+        "link_from_flows_j": float(wired.sent_j.arrays()[1].sum()),
     }
 
 

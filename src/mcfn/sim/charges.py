@@ -1,8 +1,12 @@
-"""Joules charged to jobs as a run goes, kept flat: two growing arrays of job ids and joules (16 bytes a charge).
+"""Joules charged to jobs as a run goes, kept flat: two growing arrays of job ids and joules (16 bytes a charge),
+summed into their tasks from time to time (8 bytes a task).
 
 A dictionary of job → joules costs about 100 bytes a job (its key and value objects and its slots), which at
-ten million tasks is a gigabyte per charging component; the energy accounting (:func:`mcfn.sim.energy.task_energy`)
-sums the charges into tasks once, when the run has ended.
+ten million tasks is a gigabyte per charging component; the raw charges, about four a task, still half a gigabyte
+for the two components. :meth:`Charges.fold` sums the charges made so far into their tasks (a tile job's task from
+its id, :func:`mcfn.sim.model.tile_job`) and forgets them; the run folds them between its steps
+(:func:`mcfn.sim.energy.fold_charges`). A task's sum is its charges added in the order they were made, however
+often they were folded, so it is the same, bit for bit, as one sum at the end.
 """
 
 from __future__ import annotations
@@ -13,18 +17,43 @@ import numpy as np
 
 
 class Charges:
-    """Every charge in the order made; a job may be charged many times (its sum is its energy)."""
+    """Every charge since the last fold in the order made, and the folded charges summed by task; a job may be
+    charged many times (its sum is its energy)."""
 
-    __slots__ = ("_jobs", "_joules")
+    __slots__ = ("_jobs", "_joules", "_tasks")
 
     def __init__(self) -> None:
         self._jobs = array("q")
         self._joules = array("d")
+        self._tasks = np.zeros(0)
 
     def add(self, job: int, joules: float) -> None:
         self._jobs.append(job)
         self._joules.append(joules)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """The charges' job ids (int64) and joules (float64), views of the arrays kept (no copy)."""
+        """The job ids (int64) and joules (float64) of the charges made since the last fold, views of the arrays kept
+        (no copy)."""
         return np.frombuffer(self._jobs, dtype=np.int64), np.frombuffer(self._joules, dtype=np.float64)
+
+    def fold(self, tasks: int) -> None:
+        """Add the charges made since the last fold to their tasks' sums (room for at least ``tasks`` tasks) and
+        forget them; jobs from :data:`~mcfn.sim.model.BACKGROUND_BASE` up are no task's (a background workload's, a
+        deployment's loads) and are dropped."""
+        from mcfn.sim.model import BACKGROUND_BASE, tile_job  # the model imports this module
+
+        if len(self._tasks) < tasks:
+            grown = np.zeros(tasks)
+            grown[: len(self._tasks)] = self._tasks
+            self._tasks = grown
+        jobs, joules = self.arrays()
+        tile_base = tile_job(0, 0, 0)  # the first tile job id (its constant is C-only when compiled)
+        of_tasks = jobs < BACKGROUND_BASE
+        jobs, joules = jobs[of_tasks], joules[of_tasks]
+        np.add.at(self._tasks, np.where(jobs >= tile_base, (jobs - tile_base) >> 11, jobs), joules)
+        self._jobs, self._joules = array("q"), array("d")
+
+    def by_task(self, tasks: int) -> np.ndarray:
+        """Every task's summed charges (the ``tasks`` first), after folding the charges not yet folded."""
+        self.fold(tasks)
+        return self._tasks[:tasks]

@@ -24,6 +24,7 @@ that served its last task to its new cell's edge server) and loads its items the
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -293,7 +294,7 @@ class SimDeployment:
             starts[task] = n
         return {"cold_start_s": seconds, "cold_starts": starts}
 
-    def summary(self, columns: dict[str, np.ndarray]) -> dict[str, Any]:
+    def summary(self, columns: Mapping[str, np.ndarray]) -> dict[str, Any]:
         """The run's deployment figures (documented in ``docs/outputs.md``)."""
         done = ~np.isnan(columns["latency_s"])
         latency = columns["latency_s"][done]

@@ -24,16 +24,17 @@ the total (the seed's system energy efficiency, §3.2's utility per unit of ener
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mcfn.awareness import AdvertPolicy
 from mcfn.compute import ComputeNode, Fleet
-from mcfn.compute.power import HOP_CLASSES, ServerPower, hop_class
+from mcfn.compute.power import HOP_CLASSES, RadioPower, ServerPower, hop_class
 from mcfn.network.topology import Topology
 from mcfn.scenario.energy import Energy
-from mcfn.sim.charges import Charges
+from mcfn.sim.columns import Constant, TaskColumns
 from mcfn.sim.engine import Simulator
 from mcfn.sim.records import COMPLETED
 from mcfn.sim.servers import ComputeServers
@@ -101,66 +102,85 @@ def link_j_per_bit(topology: Topology, energy: Energy) -> dict[tuple[str, str], 
     }
 
 
-def _by_task(charges: Charges, tasks: int) -> np.ndarray:
-    """Sum job charges into their tasks (a tile job's task from its id, :func:`mcfn.sim.model.tile_job`); jobs from
-    :data:`~mcfn.sim.model.BACKGROUND_BASE` up are no task's (a background workload's, a deployment's loads)."""
-    from mcfn.sim.model import BACKGROUND_BASE, tile_job  # the model imports this module
-
-    tile_base = tile_job(0, 0, 0)  # the first tile job id (its constant is C-only when compiled)
-    out = np.zeros(tasks)
-    jobs, joules = charges.arrays()
-    tasks_jobs = jobs < BACKGROUND_BASE
-    jobs, joules = jobs[tasks_jobs], joules[tasks_jobs]
-    owner = np.where(jobs >= tile_base, (jobs - tile_base) >> 11, jobs)
-    np.add.at(out, owner, joules)
-    return out
+def fold_charges(model: NetworkModel) -> None:
+    """Sum the servers' and the links' job charges made so far into their tasks (:meth:`Charges.fold`): between
+    the steps of a run, so that it keeps 8 bytes a task for each rather than 16 a charge."""
+    tasks = len(model.table.status)  # the table's room: the sums grow when the table does
+    model.servers.dynamic_j.fold(tasks)
+    model.wired.sent_j.fold(tasks)
 
 
-def task_energy(model: NetworkModel, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The energy columns of every task (:data:`ENERGY_COLUMNS`); charges the jobs still in service until now
-    (call once, when the run has ended)."""
+@dataclass(frozen=True, eq=False)
+class RadioEnergy:
+    """The rules of a task's radio energy and of its whole attributed energy (:class:`~mcfn.sim.columns.Rule`)."""
+
+    power: RadioPower
+    #: Bits of each option's answer (by option id), then 0 for a task that no option served.
+    answer_bits: np.ndarray
+    downlink_bps: float
+
+    def upload_energy_j(self, columns: TaskColumns, rows: slice) -> np.ndarray:
+        return self.power.upload_j(columns.part("upload_s", rows))
+
+    def download_energy_j(self, columns: TaskColumns, rows: slice) -> np.ndarray:
+        answer_bits = self.answer_bits[columns.part("option", rows)]
+        # through a base station's downlink
+        delivered = (columns.part("status", rows) == COMPLETED) & (columns.part("delivered", rows) >= 0)
+        down_bits = np.where(delivered, answer_bits, 0.0)
+        return self.power.download_j(down_bits / self.downlink_bps, down_bits)
+
+    def energy_j(self, columns: TaskColumns, rows: slice) -> np.ndarray:
+        upload, download = columns.part("upload_energy_j", rows), columns.part("download_energy_j", rows)
+        device, sidelink = columns.part("device_energy_j", rows), columns.part("sidelink_energy_j", rows)
+        compute, network = columns.part("compute_energy_j", rows), columns.part("network_energy_j", rows)
+        return upload + download + device + sidelink + compute + network
+
+
+def task_energy(model: NetworkModel, columns: TaskColumns) -> None:
+    """Add the energy columns of every task (:data:`ENERGY_COLUMNS`, and the terminals' ``placement`` and
+    ``helper``) to ``columns``: the charged ones kept, the radio's and the sum derived; charges the jobs still in
+    service until now (call once, when the run has ended)."""
     model.servers.close()
     scenario = model.world.scenario
     radio = scenario.radio
-    power = scenario.energy.radio_power(radio.terminal_tx_power_dbm)
-    tasks = columns["status"].size
-    answer_bits = np.array([o.stages[-1].output_bits for o in model.world.options] + [0.0])[columns["option"]]
-    delivered = (columns["status"] == COMPLETED) & (columns["delivered"] >= 0)  # through a base station's downlink
-    down_bits = np.where(delivered, answer_bits, 0.0)
-    upload = power.upload_j(columns["upload_s"])
-    download = power.download_j(down_bits / radio.downlink_bps, down_bits)
-    compute = _by_task(model.servers.dynamic_j, tasks)
-    network = _by_task(model.wired.sent_j, tasks)
-    on_terminals = _terminal_columns(model, tasks)
-    device, sidelink = on_terminals["device_energy_j"], on_terminals["sidelink_energy_j"]
-    return {
-        **on_terminals,
-        "upload_energy_j": upload,
-        "download_energy_j": download,
-        "compute_energy_j": compute,
-        "network_energy_j": network,
-        "energy_j": upload + download + device + sidelink + compute + network,
-    }
+    tasks = columns.rows
+    rules = RadioEnergy(
+        power=scenario.energy.radio_power(radio.terminal_tx_power_dbm),
+        answer_bits=np.array([o.stages[-1].output_bits for o in model.world.options] + [0.0]),
+        downlink_bps=radio.downlink_bps,
+    )
+    _terminal_columns(model, columns)
+    columns.add(derived={"upload_energy_j": rules.upload_energy_j, "download_energy_j": rules.download_energy_j})
+    columns.add(
+        stored={
+            "compute_energy_j": model.servers.dynamic_j.by_task(tasks),
+            "network_energy_j": model.wired.sent_j.by_task(tasks),
+        }
+    )
+    columns.add(derived={"energy_j": rules.energy_j})
 
 
-def _terminal_columns(model: NetworkModel, tasks: int) -> dict[str, np.ndarray]:
+def _terminal_columns(model: NetworkModel, columns: TaskColumns) -> None:
     """``placement``, ``helper``, ``device_energy_j`` and ``sidelink_energy_j`` (:mod:`mcfn.sim.terminals`);
     every task offloaded, and no terminal energy, when terminals do not compute."""
     if model.terminals is not None:
-        return model.terminals.columns(tasks)
-    return {
-        "placement": np.zeros(tasks, dtype=np.int8),
-        "helper": np.full(tasks, -1, dtype=np.int32),
-        "device_energy_j": np.zeros(tasks),
-        "sidelink_energy_j": np.zeros(tasks),
-    }
+        columns.add(stored=model.terminals.columns(columns.rows))
+        return
+    columns.add(
+        derived={
+            "placement": Constant(0, np.int8),
+            "helper": Constant(-1, np.int32),
+            "device_energy_j": Constant(0.0, np.float64),
+            "sidelink_energy_j": Constant(0.0, np.float64),
+        }
+    )
 
 
 def _use(energy_j: float, horizon_s: float) -> dict[str, float]:
     return {"energy_j": energy_j, "mean_power_w": energy_j / horizon_s if horizon_s > 0 else 0.0}
 
 
-def energy_summary(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s: float) -> dict[str, Any]:
+def energy_summary(model: NetworkModel, columns: TaskColumns, *, horizon_s: float) -> dict[str, Any]:
     """The run's energy: total, its parts, per node and per tier (energy and mean power), energy per completed task
     and utility per joule. Needs :func:`task_energy`'s columns."""
     world, servers = model.world, model.servers

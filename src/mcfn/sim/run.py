@@ -20,16 +20,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from mcfn.experiments.workers import progress_queue, worker_pool
 from mcfn.orchestration.choice import ORCHESTRATED
 from mcfn.orchestration.learned import LEARNED_PREFIX, PLACEMENT
 from mcfn.orchestration.placement import TERMINAL_FALLBACK, TERMINAL_POLICIES
 from mcfn.routing import make_policy
 from mcfn.scenario import Deployment, Scenario
+from mcfn.sim.columns import TaskColumns
 from mcfn.sim.deployment import SimDeployment
-from mcfn.sim.energy import energy_summary, task_energy
+from mcfn.sim.energy import energy_summary, fold_charges, task_energy
 from mcfn.sim.engine import Simulator
 from mcfn.sim.failures import Failures
 from mcfn.sim.model import NetworkModel
@@ -51,12 +50,13 @@ RunProgress = Callable[[str, int, float], None]
 class RunResult:
     """One policy's run on one seed: per-task columns, the summary, and the names that the columns' codes index.
 
-    Plain data (picklable), so runs can come back from worker processes.
+    Plain data (picklable), so runs can come back from worker processes. The columns the run recorded are kept; the
+    others (latency, utility, energy, ...) are derived when read (:class:`~mcfn.sim.columns.TaskColumns`).
     """
 
     policy: str
     seed: int
-    columns: dict[str, np.ndarray]
+    columns: TaskColumns
     summary: dict[str, Any]
     services: tuple[str, ...]
     #: ``(variant, exit, accuracy source)`` of every option, by option id (the ``option`` column).
@@ -135,14 +135,15 @@ def simulate(
         step_s = scenario.duration_s / steps
         for i in range(1, steps + 1):
             sim.run(until_s=i * step_s)
+            fold_charges(model)
             if progress is not None:
                 progress(sim.now)
         drain(model, scenario, chunks=chunks)
     wall_s = time.perf_counter() - started
     columns = task_columns(model)
     if model.deployment is not None:
-        columns.update(model.deployment.columns(model.table.count))
-    columns.update(task_energy(model, columns))
+        columns.add(stored=model.deployment.columns(model.table.count))
+    task_energy(model, columns)
     summary = summarise(model, columns, horizon_s=sim.now)
     if model.deployment is not None:
         summary["deployment"] = model.deployment.summary(columns)

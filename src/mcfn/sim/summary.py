@@ -15,12 +15,14 @@ Every number of the summary can be recomputed from the per-task table and the st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mcfn.awareness import ADVERT_BYTES
+from mcfn.sim.columns import TaskColumns
 from mcfn.sim.records import COMPLETED, FAILED, IN_FLIGHT
 
 if TYPE_CHECKING:
@@ -28,21 +30,60 @@ if TYPE_CHECKING:
     from mcfn.sim.model import NetworkModel
 
 
-def task_columns(model: NetworkModel) -> dict[str, np.ndarray]:
-    """The table's columns plus ``latency_s``, ``met_deadline``, ``accuracy`` and ``utility``."""
-    columns = dict(model.table.view())
-    services = model.world.scenario.services
-    deadline = np.array([s.deadline_s for s in services])[columns["service"]]
-    accuracy_of = task_accuracy(model.world.options, columns["option"], columns["compression"])
-    done = columns["status"] == COMPLETED
-    latency = np.where(done, columns["end_s"] - columns["arrival_s"], np.nan)
-    w = model.world.scenario.utility_weight
-    columns["latency_s"] = latency
-    columns["met_deadline"] = done & (latency <= deadline)
-    columns["accuracy"] = np.where(done, accuracy_of, 0.0)
-    on_time = columns["met_deadline"]
-    columns["utility"] = np.where(on_time, w * accuracy_of - (1.0 - w) * latency / deadline, -(1.0 - w))
+def task_columns(model: NetworkModel) -> TaskColumns:
+    """The table's columns plus ``latency_s``, ``met_deadline``, ``accuracy`` and ``utility`` (derived when read:
+    :class:`Outcomes`)."""
+    table = model.table.view()
+    scenario = model.world.scenario
+    rules = Outcomes(
+        deadline_s=np.array([s.deadline_s for s in scenario.services]),
+        options=tuple(model.world.options),
+        utility_weight=scenario.utility_weight,
+    )
+    columns = TaskColumns(len(table["status"]))
+    columns.add(stored=table)
+    columns.add(
+        derived={
+            "latency_s": rules.latency_s,
+            "met_deadline": rules.met_deadline,
+            "accuracy": rules.accuracy,
+            "utility": rules.utility,
+        }
+    )
     return columns
+
+
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    """The rules of a task's latency (NaN unless completed), whether it met its deadline, its accuracy (0 unless
+    completed) and its utility (:class:`~mcfn.sim.columns.Rule`; the module's docstring says why)."""
+
+    #: Each service's deadline ``T_max`` (by service id).
+    deadline_s: np.ndarray
+    options: tuple[Option, ...]
+    utility_weight: float
+
+    def latency_s(self, columns: TaskColumns, rows: slice) -> np.ndarray:
+        done = columns.part("status", rows) == COMPLETED
+        return np.where(done, columns.part("end_s", rows) - columns.part("arrival_s", rows), np.nan)
+
+    def met_deadline(self, columns: TaskColumns, rows: slice) -> np.ndarray:
+        done = columns.part("status", rows) == COMPLETED
+        return done & (columns.part("latency_s", rows) <= self.deadline_s[columns.part("service", rows)])
+
+    def accuracy(self, columns: TaskColumns, rows: slice) -> np.ndarray:
+        done = columns.part("status", rows) == COMPLETED
+        return np.where(done, self._served_accuracy(columns, rows), 0.0)
+
+    def utility(self, columns: TaskColumns, rows: slice) -> np.ndarray:
+        w = self.utility_weight
+        on_time, latency = columns.part("met_deadline", rows), columns.part("latency_s", rows)
+        deadline = self.deadline_s[columns.part("service", rows)]
+        accuracy_of = self._served_accuracy(columns, rows)
+        return np.where(on_time, w * accuracy_of - (1.0 - w) * latency / deadline, -(1.0 - w))
+
+    def _served_accuracy(self, columns: TaskColumns, rows: slice) -> np.ndarray:
+        return task_accuracy(self.options, columns.part("option", rows), columns.part("compression", rows))
 
 
 def task_accuracy(options: Sequence[Option], option: np.ndarray, compression: np.ndarray) -> np.ndarray:
@@ -56,24 +97,43 @@ def task_accuracy(options: Sequence[Option], option: np.ndarray, compression: np
     return accuracy
 
 
-def _outcomes(columns: dict[str, np.ndarray], tasks: np.ndarray) -> dict[str, float | None]:
-    """Deadline satisfaction, mean accuracy (of the completed) and mean utility of the tasks selected by ``tasks``."""
-    done = tasks & (columns["status"] == COMPLETED)
-    return {
-        "deadline_satisfaction": float(columns["met_deadline"][tasks].mean()) if tasks.any() else None,
-        "mean_accuracy": float(columns["accuracy"][done].mean()) if done.any() else None,
-        "mean_utility": float(columns["utility"][tasks].mean()) if tasks.any() else None,
-    }
+def _outcomes(columns: TaskColumns, services: int) -> list[dict[str, float | None]]:
+    """Deadline satisfaction, mean accuracy (of the completed) and mean utility of every task, then of each of the
+    ``services`` services' tasks: one derived column, or one group's part of it, at a time."""
+    done = columns["status"] == COMPLETED
+    service = columns["service"]
+
+    def groups() -> Iterator[tuple[dict[str, float | None], np.ndarray | None]]:  # None: every task
+        yield outcomes[0], None
+        for k in range(services):
+            yield outcomes[k + 1], service == k
+
+    outcomes: list[dict[str, float | None]] = [{} for _ in range(services + 1)]
+    for outcome, tasks in groups():
+        met = columns["met_deadline"] if tasks is None else columns.select("met_deadline", tasks)
+        outcome["deadline_satisfaction"] = float(met.mean()) if met.size else None
+    for outcome, tasks in groups():
+        accuracy = columns.select("accuracy", done if tasks is None else done & tasks)
+        outcome["mean_accuracy"] = float(accuracy.mean()) if accuracy.size else None
+    for outcome, tasks in groups():
+        utility = columns["utility"] if tasks is None else columns.select("utility", tasks)
+        outcome["mean_utility"] = float(utility.mean()) if utility.size else None
+    return outcomes
 
 
-def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s: float) -> dict[str, Any]:
+def summarise(model: NetworkModel, columns: TaskColumns, *, horizon_s: float) -> dict[str, Any]:
     """The run's summary as a JSON-ready dict (latencies in seconds, utilisations as shares)."""
     status = columns["status"]
     arrived = int(status.size)
     done = status == COMPLETED
-    latency = columns["latency_s"][done]
+    failed = status == FAILED
+    latency = columns.select("latency_s", done)
+    mean_latency = float(latency.mean()) if latency.size else None
+    # in place: the latencies are a copy, and their mean is taken
+    quantiles = np.quantile(latency, [0.5, 0.95, 0.99], overwrite_input=True).tolist() if latency.size else [None] * 3
+    del latency
     reasons: dict[str, int] = {}
-    for code, count in zip(*np.unique(columns["reason"][status == FAILED], return_counts=True), strict=True):
+    for code, count in zip(*np.unique(columns["reason"][failed], return_counts=True), strict=True):
         reasons[model.table.reasons[int(code)]] = int(count)
     world, servers = model.world, model.servers
     for station in [*servers.stations, *model.access.uplinks, *model.wired.links.values()]:
@@ -84,28 +144,23 @@ def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s:
     }
     stage_nodes = columns["stage_node"][done]
     on_cloud = world.fleet.is_cloud[stage_nodes[stage_nodes >= 0]]
-    quantiles = np.quantile(latency, [0.5, 0.95, 0.99]).tolist() if latency.size else [None] * 3
+    cloud_stage_share = float(on_cloud.mean()) if on_cloud.size else 0.0
+    del stage_nodes, on_cloud
+    services = model.world.scenario.services
+    overall, *by_service = _outcomes(columns, len(services))
     return {
         "tasks": {
             "arrived": arrived,
             "completed": int(done.sum()),
-            "failed": int((status == FAILED).sum()),
+            "failed": int(failed.sum()),
             "in_flight": int((status == IN_FLIGHT).sum()),
             "failure_reasons": reasons,
             "rerouted": int((columns["reroutes"] > 0).sum()),
         },
-        "latency_s": {
-            "mean": float(latency.mean()) if latency.size else None,
-            "p50": quantiles[0],
-            "p95": quantiles[1],
-            "p99": quantiles[2],
-        },
-        **_outcomes(columns, np.ones(arrived, dtype=bool)),
-        "services": {
-            service.name: _outcomes(columns, columns["service"] == k)
-            for k, service in enumerate(model.world.scenario.services)
-        },
-        "cloud_stage_share": float(on_cloud.mean()) if on_cloud.size else 0.0,
+        "latency_s": {"mean": mean_latency, "p50": quantiles[0], "p95": quantiles[1], "p99": quantiles[2]},
+        **overall,
+        "services": {service.name: outcome for service, outcome in zip(services, by_service, strict=True)},
+        "cloud_stage_share": cloud_stage_share,
         "utilisation": utilisation,
         "mean_edge_utilisation": float(
             np.mean([u for u, cloud in zip(utilisation.values(), world.fleet.is_cloud, strict=True) if not cloud])
@@ -129,7 +184,7 @@ def summarise(model: NetworkModel, columns: dict[str, np.ndarray], *, horizon_s:
     }
 
 
-def _uplink_allocation(model: NetworkModel, columns: dict[str, np.ndarray]) -> dict[str, Any]:
+def _uplink_allocation(model: NetworkModel, columns: TaskColumns) -> dict[str, Any]:
     """Under the ``joint-allocation`` uplink: the solver's work and the compression it chose; else nothing."""
     joint = model.joint
     if joint is None:

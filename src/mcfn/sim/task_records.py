@@ -8,7 +8,7 @@ stage not run) is null (an empty CSV cell). The columns are documented in ``docs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -31,8 +31,9 @@ _TIMES = ("arrival_s", "end_s", "latency_s", "upload_s", "compute_s")
 #: Columns whose values seldom repeat: stored byte-stream split (each byte of the floats together, which zstd
 #: compresses), not as dictionaries; every other column is dictionary encoded.
 _UNIQUE = (*_TIMES, "utility", *ENERGY_COLUMNS)
-#: Rows per Parquet row group (each group holds its own dictionaries).
-ROW_GROUP = 1 << 20
+#: Rows per Parquet row group (each group holds its own dictionaries), and per batch written: a batch of a run's
+#: rows is made, written and let go before the next (about 300 bytes a row meanwhile).
+ROW_GROUP = 1 << 19
 
 
 def tasks_file_name(tasks_format: TasksFormat) -> str:
@@ -41,7 +42,8 @@ def tasks_file_name(tasks_format: TasksFormat) -> str:
 
 
 def write_tasks(path: Path, runs: Sequence[RunResult], tasks_format: TasksFormat = "parquet") -> None:
-    """Write every task of ``runs`` to ``path`` as Parquet or CSV."""
+    """Write every task of ``runs`` to ``path`` as Parquet or CSV, :data:`ROW_GROUP` rows of a run at a time (a
+    run's derived columns are computed for those rows alone: :class:`~mcfn.sim.columns.TaskColumns`)."""
     import pyarrow as pa
     import pyarrow.csv
     import pyarrow.parquet
@@ -49,22 +51,31 @@ def write_tasks(path: Path, runs: Sequence[RunResult], tasks_format: TasksFormat
     if tasks_format not in TASKS_FORMATS:
         raise ValueError(f"unknown tasks format {tasks_format!r}; valid: {', '.join(TASKS_FORMATS)}")
     stages = max(run.columns["stage_node"].shape[1] for run in runs)
-    tables = [run_table(run, stages) for run in runs]
+    schema = run_table(runs[0], stages, slice(0, 0)).schema
+    groups = (run_table(run, stages, rows) for run in runs for rows in _row_groups(run.columns.rows))
     if tasks_format == "parquet":
-        table = pa.concat_tables(tables).unify_dictionaries().combine_chunks()
-        pa.parquet.write_table(
-            table,
+        with pa.parquet.ParquetWriter(
             path,
+            schema,
             compression="zstd",
-            row_group_size=ROW_GROUP,
-            use_dictionary=[name for name in table.column_names if name not in _UNIQUE],
+            use_dictionary=[name for name in schema.names if name not in _UNIQUE],
             use_byte_stream_split=list(_UNIQUE),
-        )
+        ) as writer:
+            for table in groups:
+                writer.write_table(table, row_group_size=ROW_GROUP)
+                del table  # a batch's arrays are NumPy's (no copy): let them go before the next batch is made
         return
-    plain = pa.schema([field.with_type(_plain(field.type)) for field in tables[0].schema])
+    plain = pa.schema([field.with_type(_plain(field.type)) for field in schema])
     with pa.csv.CSVWriter(path, plain) as writer:
-        for table in tables:
+        for table in groups:
             writer.write_table(table.cast(plain))
+            del table
+
+
+def _row_groups(tasks: int) -> Iterator[slice]:
+    """The rows of a run's row groups (one, empty, for a run of no task)."""
+    for start in range(0, max(tasks, 1), ROW_GROUP):
+        yield slice(start, min(start + ROW_GROUP, tasks))
 
 
 def _plain(kind: pa.DataType) -> pa.DataType:
@@ -73,44 +84,48 @@ def _plain(kind: pa.DataType) -> pa.DataType:
     return pa.string() if pa.types.is_dictionary(kind) else kind
 
 
-def run_table(run: RunResult, stages: int) -> pa.Table:
-    """One run's tasks as an Arrow table; ``stages`` stage-node columns (null past the run's own stages)."""
+def run_table(run: RunResult, stages: int, rows: slice) -> pa.Table:
+    """One run's tasks at ``rows`` as an Arrow table; ``stages`` stage-node columns (null past the run's own
+    stages)."""
     import pyarrow as pa
 
-    c = run.columns
-    n = c["status"].size
+    def c(name: str) -> np.ndarray:
+        return run.columns.part(name, rows)
+
+    n = len(range(*rows.indices(run.columns.rows)))
     options = np.array(run.options, dtype=object).reshape(-1, 3)
-    stage_node = c["stage_node"]
+    stage_node = c("stage_node")
+    helper = c("helper")
     columns: dict[str, pa.Array] = {
         "policy": _names(np.zeros(n, dtype=np.int32), [run.policy]),
         "seed": pa.array(np.full(n, run.seed, dtype=np.int64)),
-        "task": pa.array(np.arange(n, dtype=np.int64)),
-        "service": _names(c["service"], run.services),
-        "variant": _names(c["option"], options[:, 0]),
-        "exit": _names(c["option"], options[:, 1]),
-        "terminal": pa.array(c["terminal"]),
-        "ingress": _names(c["ingress"], run.stations),
-        "delivered": _names(c["delivered"], run.stations),
-        "status": _names(c["status"], STATUS_NAMES),
-        "reason": _names(c["reason"], run.reasons),
-        **{name: _floats(c[name]) for name in _TIMES},
-        "met_deadline": pa.array(c["met_deadline"], type=pa.bool_()),
-        "compression": _floats(c["compression"]),
-        "compute_share": _floats(c["compute_share"]),
-        "accuracy": _floats(c["accuracy"]),
-        "accuracy_source": _names(c["option"], options[:, 2]),
-        "utility": _floats(c["utility"]),
-        "reroutes": pa.array(c["reroutes"]),
-        "placement": _names(c["placement"], PLACES),
-        "helper": pa.array(c["helper"], mask=c["helper"] < 0),
-        **{name: _floats(c[name]) for name in ENERGY_COLUMNS},
+        "task": pa.array(np.arange(rows.start, rows.start + n, dtype=np.int64)),
+        "service": _names(c("service"), run.services),
+        "variant": _names(c("option"), options[:, 0]),
+        "exit": _names(c("option"), options[:, 1]),
+        "terminal": pa.array(c("terminal")),
+        "ingress": _names(c("ingress"), run.stations),
+        "delivered": _names(c("delivered"), run.stations),
+        "status": _names(c("status"), STATUS_NAMES),
+        "reason": _names(c("reason"), run.reasons),
+        **{name: _floats(c(name)) for name in _TIMES},
+        "met_deadline": pa.array(c("met_deadline"), type=pa.bool_()),
+        "compression": _floats(c("compression")),
+        "compute_share": _floats(c("compute_share")),
+        "accuracy": _floats(c("accuracy")),
+        "accuracy_source": _names(c("option"), options[:, 2]),
+        "utility": _floats(c("utility")),
+        "reroutes": pa.array(c("reroutes")),
+        "placement": _names(c("placement"), PLACES),
+        "helper": pa.array(helper, mask=helper < 0),
+        **{name: _floats(c(name)) for name in ENERGY_COLUMNS},
     }
     for k in range(stages):
         codes = stage_node[:, k] if k < stage_node.shape[1] else np.full(n, -1, dtype=np.int16)
         columns[f"stage{k}_node"] = _names(codes, run.nodes)
-    if "cold_start_s" in c:  # a run with a deployment (mcfn.sim.deployment)
-        columns["cold_start_s"] = _floats(c["cold_start_s"])
-        columns["cold_starts"] = pa.array(c["cold_starts"])
+    if "cold_start_s" in run.columns:  # a run with a deployment (mcfn.sim.deployment)
+        columns["cold_start_s"] = _floats(c("cold_start_s"))
+        columns["cold_starts"] = pa.array(c("cold_starts"))
     return pa.table(columns)
 
 

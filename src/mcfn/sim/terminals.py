@@ -26,7 +26,7 @@ offered as a helper. Idle power is not counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -306,7 +306,7 @@ class TerminalCompute:
         return columns
 
 
-def terminal_summary(model: NetworkModel, columns: dict[str, np.ndarray]) -> dict[str, object]:
+def terminal_summary(model: NetworkModel, columns: Mapping[str, np.ndarray]) -> dict[str, object]:
     """Where the tasks ran (``placements`` by place), sidelinks that broke, batteries emptied, and the lowest
     battery's share of its capacity at the end (None: no batteries)."""
     placements = np.bincount(columns["placement"], minlength=len(PLACES))
