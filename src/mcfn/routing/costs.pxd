@@ -19,6 +19,8 @@ cdef class Instances:
     cdef const unsigned char[:] _is_cloud
     cdef const unsigned char[:] _is_edge
 
+    cpdef Instances subset(self, object at)
+
 
 @cython.final
 cdef class Transfers:

@@ -101,6 +101,19 @@ class Instances:
             is_edge=~is_cloud,
         )
 
+    def subset(self, at: np.ndarray) -> Instances:
+        """The instances at positions ``at`` (in that order)."""
+        return Instances(
+            nodes=self.nodes[at],
+            vertices=self.vertices[at],
+            seconds_per_flop=self.seconds_per_flop[at],
+            vm_slots=self.vm_slots[at],
+            degradation=self.degradation[at],
+            memory_bytes=self.memory_bytes[at],
+            is_cloud=self.is_cloud[at],
+            is_edge=self.is_edge[at],
+        )
+
     def alone_s(self, per_op_flops: Sequence[float]) -> FloatArray:
         """Seconds one VM of each instance needs for ``per_op_flops`` (FLOPs per op class), nothing else running."""
         return self.seconds_per_flop @ np.asarray(per_op_flops)
@@ -377,16 +390,7 @@ class Shortlist:
         left = ~kept
         self.bound_s = float(lower[left].min()) if np.count_nonzero(left) else np.inf
         at = np.flatnonzero(kept)
-        self.instances = Instances(
-            nodes=instances.nodes[at],
-            vertices=instances.vertices[at],
-            seconds_per_flop=instances.seconds_per_flop[at],
-            vm_slots=instances.vm_slots[at],
-            degradation=instances.degradation[at],
-            memory_bytes=instances.memory_bytes[at],
-            is_cloud=instances.is_cloud[at],
-            is_edge=instances.is_edge[at],
-        )
+        self.instances = instances.subset(at)
         self.transfers = Transfers(
             transfers.network_s[at], transfers.in_s[at], transfers.path_delay_s[at], transfers.ahead_s[at]
         )
@@ -469,16 +473,7 @@ def shortlist_of(
         ahead_view[k] = back_delay[v] + result_bits * back_spb[v] if result_bits else 0.0
     shortlist = Shortlist.__new__(Shortlist)
     shortlist.bound_s = np.nan if rest_nan else bound
-    shortlist.instances = Instances(
-        nodes=instances.nodes[at],
-        vertices=instances.vertices[at],
-        seconds_per_flop=instances.seconds_per_flop[at],
-        vm_slots=instances.vm_slots[at],
-        degradation=instances.degradation[at],
-        memory_bytes=instances.memory_bytes[at],
-        is_cloud=instances.is_cloud[at],
-        is_edge=instances.is_edge[at],
-    )
+    shortlist.instances = instances.subset(at)
     shortlist.transfers = Transfers(network_s, in_s, delay_s, ahead_s)
     shortlist.demand = Demand(demand.alone_s[at], demand.fits[at])
     return shortlist
