@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mcfn.network.topology.paths import FastestPaths
 from mcfn.routing import router as router_module
+from mcfn.routing.costs import Demand, Instances, Shortlist, shortlist_of, transfers
 from mcfn.sim.run import simulate
 from tests.sim.conftest import small_scenario
 
@@ -26,3 +28,48 @@ def test_a_shortlist_routes_a_large_network_exactly_as_all_candidates(monkeypatc
     assert short.summary["tasks"]["arrived"] > 1_000
     for name in COMPARED:
         np.testing.assert_array_equal(short.columns[name], everything.columns[name], err_msg=name)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_shortlist_built_in_one_pass_equals_the_sorted_one(seed):
+    """:func:`shortlist_of` (compiled: one pass and a small buffer) keeps the same candidates, in the same order, with
+    the same network part and bound as :class:`Shortlist` over every candidate's transfers (a stable sort): on ties,
+    unreachable candidates (``inf``), NaN bounds (no bits over no path) and clouds."""
+    rng = np.random.default_rng(seed)
+    n, vertices_n = 60, 80
+    vertices = rng.permutation(vertices_n)[:n].astype(np.int64)
+
+    def tree(source: int) -> FastestPaths:
+        delay = rng.integers(0, 4, vertices_n) * 1e-3  # few values: many ties
+        spb = rng.integers(0, 3, vertices_n) * 1e-9
+        unreachable = rng.random(vertices_n) < 0.1
+        delay[unreachable], spb[unreachable] = np.inf, np.inf
+        return FastestPaths(source, delay, np.where(spb > 0, 1 / np.where(spb > 0, spb, 1), 0.0), spb, np.zeros(1))
+
+    is_cloud = rng.random(n) < 0.1
+    instances = Instances(
+        nodes=np.arange(n, dtype=np.int64),
+        vertices=vertices,
+        seconds_per_flop=rng.random((n, 2)),
+        vm_slots=np.full(n, 4),
+        degradation=np.zeros(n),
+        memory_bytes=np.ones(n),
+        is_cloud=is_cloud,
+        is_edge=~is_cloud,
+    )
+    demand = Demand(rng.integers(1, 3, n) * 1e-3, rng.random(n) < 0.9)
+    into, back = tree(0), tree(1)
+    for bits in [(1e6, 1e4, 0.0), (0.0, 0.0, 2e3), (0.0, 5e3, 0.0)]:
+        for keep in (1, 3, 7, n - 1):
+            fast = shortlist_of(instances, into, back, *bits, demand, keep)
+            with np.errstate(invalid="ignore"):  # no bits over no path: 0 * inf
+                reference = Shortlist(instances, transfers(vertices, into, back, *bits), demand, keep)
+            np.testing.assert_array_equal(fast.bound_s, reference.bound_s)
+            for part, names in (
+                ("instances", ("nodes", "vertices", "seconds_per_flop", "is_cloud", "is_edge")),
+                ("transfers", ("network_s", "in_s", "path_delay_s", "ahead_s")),
+                ("demand", ("alone_s", "fits")),
+            ):
+                for name in names:
+                    got, want = getattr(getattr(fast, part), name), getattr(getattr(reference, part), name)
+                    np.testing.assert_array_equal(got, want, err_msg=f"{part}.{name}, keep {keep}, bits {bits}")

@@ -1,5 +1,7 @@
 """The rate-sharing station: processor sharing, the seed's parallel slowdown, FIFO slots, drops, one pending event."""
 
+import heapq
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,21 @@ def test_rates_read_from_the_keys_are_exactly_the_computed_ones(policy):
         remaining = rng.uniform(1e3, 1e7, n)
         computed = shannon_rate_bps(share_uplink(policy, bandwidth_hz, snr, remaining), 1.0, snr, 1.0)
         assert rule(uplink_keys(snr, bandwidth_hz), remaining.tolist()) == computed.tolist()
+
+
+def test_an_equal_sharing_station_keeps_its_jobs_in_heapq_order():
+    """Compiled, the station's heap is an array of C structs: the jobs finish, and a failure drops them, in the
+    order of a ``heapq`` of ``(finish, job)`` tuples (ties by job id), which the Python form keeps."""
+    sim = Simulator()
+    finished: list[int] = []
+    station = EqualSharing(sim, rate=equal_share(1.0), on_finish=lambda job, _served_s: finished.append(job))
+    rng = np.random.default_rng(3)
+    reference: list[tuple[float, int]] = []
+    for job in rng.permutation(300).tolist():
+        work = float(rng.integers(1, 40))  # few values: many ties
+        station.submit(job, work)
+        heapq.heappush(reference, (work, job))  # all start at 0: each finishes when the attained service is its work
+    sim.run(until_s=4_000.0)
+    assert finished == [heapq.heappop(reference)[1] for _ in finished]
+    assert 50 < len(finished) < 250
+    assert station.drop_all() == [job for _, job in reference]

@@ -5,11 +5,11 @@ exceeds the serving one by more than ``hysteresis_db`` for ``time_to_trigger_s``
 suppress ping-pong at cell edges. Received power is transmit power minus the 3GPP path loss of
 :mod:`mcfn.network.radio`.
 
-A measurement reads only the ``neighbours`` stations nearest each terminal, found in a k-d tree of the stations
-(:class:`StationIndex`; Bentley, "Multidimensional binary search trees used for associative searching", CACM 1975),
-so a step costs ``O(terminals × (log stations + neighbours))`` instead of ``O(terminals × stations)``. With one
-transmit power and a path loss that falls with distance the strongest station is the nearest, so the decision
-equals the all-stations computation (:func:`received_power_dbm`) whatever ``neighbours`` is.
+With one transmit power and a path loss that falls with distance the strongest station is the nearest, so a
+measurement reads only the station nearest each terminal, found in a k-d tree of the stations (:class:`StationIndex`;
+Bentley, "Multidimensional binary search trees used for associative searching", CACM 1975): a step costs
+``O(terminals × log stations)`` instead of ``O(terminals × stations)``, and its decision equals the all-stations
+computation (:func:`received_power_dbm`).
 
 A terminal farther than ``coverage_radius_m`` from every station is outside coverage: it keeps its A3 state, and
 :attr:`HandoverDecision.covered` says it has no service.
@@ -26,8 +26,6 @@ from mcfn.network.radio import FloatArray, path_loss_db
 
 #: Distances below this are clamped: the path-loss model is not meant for the first metres.
 MIN_DISTANCE_M = 1.0
-#: Stations a measurement reads per terminal: a hexagonal cell and its first ring of neighbours.
-NEIGHBOURS = 7
 
 
 def received_power_dbm(terminals_m: FloatArray, stations_m: FloatArray, tx_power_dbm: float) -> FloatArray:
@@ -81,33 +79,27 @@ class HandoverController:
         hysteresis_db: float = 3.0,
         time_to_trigger_s: float = 0.0,
         coverage_radius_m: float = np.inf,
-        neighbours: int = NEIGHBOURS,
     ) -> None:
         if hysteresis_db < 0 or time_to_trigger_s < 0:
             raise ValueError("hysteresis_db and time_to_trigger_s must be >= 0")
         if not coverage_radius_m > 0:
             raise ValueError(f"coverage_radius_m must be positive, got {coverage_radius_m}")
-        if neighbours < 1:
-            raise ValueError(f"neighbours must be >= 1, got {neighbours}")
         self.index = StationIndex(stations_m)
         self._power = tx_power_dbm
         self._hysteresis = hysteresis_db
         self._ttt = time_to_trigger_s
         self._coverage_m = coverage_radius_m
-        self._neighbours = neighbours
         self._serving: np.ndarray | None = None
         self._condition_since: FloatArray | None = None
 
     def _strongest(self, terminals_m: FloatArray) -> tuple[np.ndarray, FloatArray, FloatArray]:
-        """Each terminal's strongest station among its nearest, that station's received power, and the distance
-        to the nearest station."""
-        index = self.index.nearest(terminals_m, self._neighbours)[1]
-        delta = terminals_m[:, None, :] - self.index.stations_m[index]  # as received_power_dbm, bit for bit
-        distance = np.hypot(delta[..., 0], delta[..., 1])
+        """Each terminal's strongest station (its nearest: module docstring), that station's received power, and
+        the distance to it."""
+        index = self.index.nearest(terminals_m)[1][:, 0]
+        delta = terminals_m - self.index.stations_m[index]  # as received_power_dbm, bit for bit
+        distance = np.hypot(delta[:, 0], delta[:, 1])
         rx = self._power - path_loss_db(np.maximum(distance, MIN_DISTANCE_M))
-        column = np.argmax(rx, axis=1)
-        rows = np.arange(len(rx))
-        return index[rows, column], rx[rows, column], distance.min(axis=1)
+        return index, rx, distance
 
     def attach(self, terminals_m: FloatArray) -> np.ndarray:
         """Initial attachment: every terminal to its strongest station."""

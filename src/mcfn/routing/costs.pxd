@@ -19,6 +19,8 @@ cdef class Instances:
     cdef const unsigned char[:] _is_cloud
     cdef const unsigned char[:] _is_edge
 
+    cpdef Instances subset(self, object at)
+
 
 @cython.final
 cdef class Transfers:
@@ -99,4 +101,21 @@ cdef class Shortlist:
 cpdef CandidateCosts predict(
     Instances instances, Transfers transfers, Demand demand, AwareView view, double start_s, double budget_s,
     CandidateCosts into=*,
+)
+
+
+cdef bint _before(double value, double other)
+
+
+@cython.locals(
+    n=Py_ssize_t, m=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, v=int64_t, count=Py_ssize_t, slot=Py_ssize_t,
+    left_i=Py_ssize_t, vertices="const int64_t[:]", into_delay="const double[:]", into_spb="const double[:]",
+    back_delay="const double[:]", back_spb="const double[:]", values="double[::1]", indices="long long[::1]",
+    network_view="double[::1]", in_view="double[::1]", delay_view="double[::1]", ahead_view="double[::1]",
+    transfer=double, ahead=double, lower=double, left=double, bound=double, rest_nan=bint, kept=list,
+    shortlist=Shortlist,
+)
+cpdef Shortlist shortlist_of(
+    Instances instances, object into, object back, double in_bits, double out_bits, double result_bits,
+    Demand demand, Py_ssize_t keep,
 )

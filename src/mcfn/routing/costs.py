@@ -38,6 +38,7 @@ import numpy as np
 from mcfn.awareness.view import AwareView
 from mcfn.compute.fleet import Fleet
 from mcfn.network.radio import FloatArray
+from mcfn.network.topology.paths import FastestPaths
 
 try:
     import cython
@@ -100,6 +101,19 @@ class Instances:
             is_edge=~is_cloud,
         )
 
+    def subset(self, at: np.ndarray) -> Instances:
+        """The instances at positions ``at`` (in that order)."""
+        return Instances(
+            nodes=self.nodes[at],
+            vertices=self.vertices[at],
+            seconds_per_flop=self.seconds_per_flop[at],
+            vm_slots=self.vm_slots[at],
+            degradation=self.degradation[at],
+            memory_bytes=self.memory_bytes[at],
+            is_cloud=self.is_cloud[at],
+            is_edge=self.is_edge[at],
+        )
+
     def alone_s(self, per_op_flops: Sequence[float]) -> FloatArray:
         """Seconds one VM of each instance needs for ``per_op_flops`` (FLOPs per op class), nothing else running."""
         return self.seconds_per_flop @ np.asarray(per_op_flops)
@@ -122,6 +136,31 @@ class Transfers:
         self.in_s = self._in_s = in_s
         self.path_delay_s = self._path_delay_s = path_delay_s
         self.ahead_s = self._ahead_s = ahead_s
+
+
+def transfers(
+    vertices: np.ndarray,
+    into: FastestPaths,
+    back: FastestPaths,
+    in_bits: float,
+    out_bits: float,
+    result_bits: float,
+) -> Transfers:
+    """The :class:`Transfers` of the candidates at topology ``vertices`` for input from ``into``'s source, ``out_bits``
+    back and a result of ``result_bits`` that a later stage sends home, both over ``back`` (the home's tree; the
+    module formula). Its arrays are read-only: they are shared by every decision that reads them."""
+    delay_in = into.delay_s[vertices]
+    transfer_in = delay_in + in_bits * into.seconds_per_bit[vertices]
+    transfer = transfer_in
+    if out_bits:
+        transfer = transfer_in + (back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices])
+    if result_bits:
+        ahead = back.delay_s[vertices] + result_bits * back.seconds_per_bit[vertices]
+    else:
+        ahead = np.zeros(vertices.size)
+    for values in (transfer, transfer_in, delay_in, ahead):
+        values.flags.writeable = False
+    return Transfers(transfer, transfer_in, delay_in, ahead)
 
 
 class Demand:
@@ -351,20 +390,93 @@ class Shortlist:
         left = ~kept
         self.bound_s = float(lower[left].min()) if np.count_nonzero(left) else np.inf
         at = np.flatnonzero(kept)
-        self.instances = Instances(
-            nodes=instances.nodes[at],
-            vertices=instances.vertices[at],
-            seconds_per_flop=instances.seconds_per_flop[at],
-            vm_slots=instances.vm_slots[at],
-            degradation=instances.degradation[at],
-            memory_bytes=instances.memory_bytes[at],
-            is_cloud=instances.is_cloud[at],
-            is_edge=instances.is_edge[at],
-        )
+        self.instances = instances.subset(at)
         self.transfers = Transfers(
             transfers.network_s[at], transfers.in_s[at], transfers.path_delay_s[at], transfers.ahead_s[at]
         )
         self.demand = Demand(demand.alone_s[at], demand.fits[at])
+
+
+def _before(value: float, other: float) -> bool:
+    """Whether ``value`` sorts before ``other`` in NumPy's order (NaN last)."""
+    if other != other:
+        return value == value
+    return value < other
+
+
+def shortlist_of(
+    instances: Instances,
+    into: FastestPaths,
+    back: FastestPaths,
+    in_bits: float,
+    out_bits: float,
+    result_bits: float,
+    demand: Demand,
+    keep: int,
+) -> Shortlist:
+    """The :class:`Shortlist` of ``keep`` of ``instances`` (and the clouds) for a decision whose transfers are
+    :func:`transfers`'. Compiled, one typed pass over the candidates computes each one's bound (the same arithmetic,
+    in the same order, as :func:`transfers` and :class:`Shortlist`), keeps the ``keep`` least in a small sorted
+    buffer (first position on ties, NaN last: a stable sort's first ``keep``) and the least of the rest, and builds
+    the network part of the kept candidates only, instead of arrays over every candidate and a sort of them: on a
+    large network each first decision of a new source and home is that much cheaper."""
+    if not cython.compiled:
+        return Shortlist(
+            instances, transfers(instances.vertices, into, back, in_bits, out_bits, result_bits), demand, keep
+        )
+    n = instances._nodes.shape[0]
+    vertices, into_delay, into_spb = instances.vertices, into.delay_s, into.seconds_per_bit
+    back_delay, back_spb = back.delay_s, back.seconds_per_bit
+    best_value, best_index = np.empty(keep), np.empty(keep, dtype=np.int64)
+    values, indices = best_value, best_index
+    count = 0
+    bound, rest_nan = np.inf, False
+    for i in range(n):
+        v = vertices[i]
+        transfer = into_delay[v] + in_bits * into_spb[v]
+        if out_bits:
+            transfer = transfer + (back_delay[v] + out_bits * back_spb[v])
+        ahead = back_delay[v] + result_bits * back_spb[v] if result_bits else 0.0
+        lower = transfer + demand._alone_s[i] + ahead
+        left, left_i = lower, i  # what falls out of the buffer (this candidate, or the buffer's last)
+        if count < keep or (count and _before(lower, values[count - 1])):
+            if count == keep:
+                left, left_i = values[keep - 1], indices[keep - 1]
+                slot = keep - 1
+            else:
+                left_i = -1
+                slot = count
+                count += 1
+            while slot > 0 and _before(lower, values[slot - 1]):
+                values[slot], indices[slot] = values[slot - 1], indices[slot - 1]
+                slot -= 1
+            values[slot], indices[slot] = lower, i
+        if left_i >= 0 and not instances._is_cloud[left_i]:
+            if left != left:
+                rest_nan = True
+            elif left < bound:
+                bound = left
+    kept = best_index[:count].tolist()
+    for i in range(n):
+        if instances._is_cloud[i] and i not in kept:
+            kept.append(i)
+    kept.sort()
+    at = np.array(kept, dtype=np.int64)
+    m = at.shape[0]
+    network_s, in_s, delay_s, ahead_s = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    network_view, in_view, delay_view, ahead_view = network_s, in_s, delay_s, ahead_s
+    for k in range(m):
+        v = vertices[kept[k]]
+        delay_view[k] = into_delay[v]
+        in_view[k] = into_delay[v] + in_bits * into_spb[v]
+        network_view[k] = in_view[k] + (back_delay[v] + out_bits * back_spb[v]) if out_bits else in_view[k]
+        ahead_view[k] = back_delay[v] + result_bits * back_spb[v] if result_bits else 0.0
+    shortlist = Shortlist.__new__(Shortlist)
+    shortlist.bound_s = np.nan if rest_nan else bound
+    shortlist.instances = instances.subset(at)
+    shortlist.transfers = Transfers(network_s, in_s, delay_s, ahead_s)
+    shortlist.demand = Demand(demand.alone_s[at], demand.fits[at])
+    return shortlist
 
 
 def predict(

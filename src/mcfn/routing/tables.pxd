@@ -18,11 +18,11 @@ cdef class CostTables:
         self, str service_id, Instances instances, str source, str home, object in_bits, object out_bits,
         object result_bits,
     )
-    @cython.locals(key=tuple, path=tuple)
+    @cython.locals(targets=dict, path=tuple)
     cpdef tuple path(self, str source, str target)
     @cython.locals(key=tuple, demand=Demand)
     cpdef Demand stage(self, str service_id, Instances instances, object work, object memory_bytes)
-    @cython.locals(key=tuple, shortlist=Shortlist, transfers=Transfers, demand=Demand)
+    @cython.locals(key=tuple, at_source=dict, shortlist=Shortlist, transfers=Transfers, demand=Demand)
     cpdef Shortlist shortlist(
         self, str service_id, Instances instances, str source, str home, object in_bits, object out_bits,
         object result_bits, object work, object memory_bytes, Py_ssize_t keep,

@@ -25,7 +25,7 @@ import numpy as np
 
 from mcfn.compute.node import Work
 from mcfn.network.topology.graph import Topology
-from mcfn.routing.costs import Demand, Instances, Shortlist, Transfers
+from mcfn.routing.costs import Demand, Instances, Shortlist, Transfers, shortlist_of, transfers
 
 #: ``(service_id, source, home, in_bits, out_bits, result_bits)``.
 NetworkKey = tuple[str, str, str, float, float, float]
@@ -38,9 +38,11 @@ class CostTables:
         self._topology = topology
         self._topology_version = topology.version
         self._network: dict[NetworkKey, Transfers] = {}
-        self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
+        #: by source, then target: a look-up builds and hashes no key tuple, and reads a source's own small table
+        self._paths: dict[str, dict[str, tuple[str, ...]]] = {}
         self._stage: dict[tuple[str, tuple[float, ...], float], Demand] = {}
-        self._shortlists: dict[tuple[NetworkKey, tuple[float, ...], float], Shortlist] = {}
+        #: by source, then the rest of the decision's key: a source's small table, not one of every decision's
+        self._shortlists: dict[str, dict[tuple[NetworkKey, tuple[float, ...], float], Shortlist]] = {}
 
     def network(
         self,
@@ -68,26 +70,17 @@ class CostTables:
     ) -> Transfers:
         into = self._topology.fastest_paths(source)
         back = into if home == source else self._topology.fastest_paths(home)
-        delay_in = into.delay_s[vertices]
-        transfer_in = delay_in + in_bits * into.seconds_per_bit[vertices]
-        transfer = transfer_in
-        if out_bits:
-            transfer = transfer_in + (back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices])
-        if result_bits:
-            ahead = back.delay_s[vertices] + result_bits * back.seconds_per_bit[vertices]
-        else:
-            ahead = np.zeros(vertices.size)
-        for values in (transfer, transfer_in, delay_in, ahead):  # shared by every decision, handed on: read-only
-            values.flags.writeable = False
-        return Transfers(transfer, transfer_in, delay_in, ahead)
+        return transfers(vertices, into, back, in_bits, out_bits, result_bits)
 
     def path(self, source: str, target: str) -> tuple[str, ...]:
         """The topology's fastest path from ``source`` to ``target`` (node names)."""
         self._check_topology()
-        key = (source, target)
-        path = self._paths.get(key)
+        targets = self._paths.get(source)
+        if targets is None:
+            targets = self._paths[source] = {}
+        path = targets.get(target)
         if path is None:
-            path = self._paths[key] = self._topology.path(source, target)
+            path = targets[target] = self._topology.path(source, target)
         return path
 
     def stage(self, service_id: str, instances: Instances, work: Work, memory_bytes: float) -> Demand:
@@ -121,13 +114,17 @@ class CostTables:
             return None
         self._check_topology()
         key = ((service_id, source, home, in_bits, out_bits, result_bits), work.per_op_flops, memory_bytes)
-        shortlist = self._shortlists.get(key)
+        at_source = self._shortlists.get(source)
+        if at_source is None:
+            at_source = self._shortlists[source] = {}
+        shortlist = at_source.get(key)
         if shortlist is None:  # the transfers to every candidate are not kept: a shortlist settles most decisions
-            transfers = self._network.get(key[0])
-            if transfers is None:
-                transfers = self._transfers(instances.vertices, source, home, in_bits, out_bits, result_bits)
+            into = self._topology.fastest_paths(source)
+            back = into if home == source else self._topology.fastest_paths(home)
             demand = self.stage(service_id, instances, work, memory_bytes)
-            shortlist = self._shortlists[key] = Shortlist(instances, transfers, demand, keep)
+            shortlist = at_source[key] = shortlist_of(
+                instances, into, back, in_bits, out_bits, result_bits, demand, keep
+            )
         return shortlist
 
     def _check_topology(self) -> None:

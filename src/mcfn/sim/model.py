@@ -141,18 +141,19 @@ class Flight:
         self.station = ingress
         self.compression = 1.0
         self.first_work = 1.0
-        self.nodes: list[int] = []
-        self.paths: list[tuple[str, ...]] = []
+        # the lists are set when the task is routed (and, for a tiled stage, scattered): none is made before
+        self.nodes: list[int] | None = None
+        self.paths: list[tuple[str, ...]] | None = None
         self.stage = 0
         self.since_s = 0.0
         self.compute_s = 0.0
         self.tiles: list[tuple[int, ...] | None] | None = None
-        self.scatter: list[tuple[tuple[str, ...], ...] | None] = []
-        self.gather: list[tuple[tuple[str, ...], ...] | None] = []
+        self.scatter: list[tuple[tuple[str, ...], ...] | None] | None = None
+        self.gather: list[tuple[tuple[str, ...], ...] | None] | None = None
         self.jobs = 0
         self.pending = 0
         self.computed = 0
-        self.tile_since: list[float] = []
+        self.tile_since: list[float] | None = None
         self.tile_s = 0.0
 
 

@@ -8,6 +8,16 @@ from mcfn.sim.engine cimport Handler, Simulator
 cdef double _INF
 
 
+# One entry of EqualSharing's C heap: the attained service at which job ``job`` finishes.
+cdef struct _Finish:
+    double finish
+    Py_ssize_t job
+
+ctypedef _Finish* _Finishes
+
+cdef bint _before(_Finish a, _Finish b) noexcept
+
+
 cdef class SharingStation(Handler):
     cdef Simulator _sim
     cdef object _finished
@@ -52,14 +62,23 @@ cdef class EqualSharing(SharingStation):
     cdef list _rate_table
     cdef double _rate
     cdef double _attained
-    cdef list _heap
+    cdef _Finishes _finishes
+    cdef Py_ssize_t _count
+    cdef Py_ssize_t _capacity
 
+    @cython.locals(capacity=Py_ssize_t, grown=_Finishes)
+    cdef _add(self, Py_ssize_t job, double work, object key)
+    @cython.final
+    @cython.locals(heap=_Finishes, item=_Finish, parent=Py_ssize_t)
+    cdef void _sift_down(self, Py_ssize_t start, Py_ssize_t pos) noexcept
     @cython.locals(step=double)
     cdef double _progress(self, double elapsed_s) except? -1.0
     @cython.locals(n=Py_ssize_t, table=list, rate=double, finish=double)
     cdef _next(self)
-    @cython.locals(first=Py_ssize_t)
+    @cython.locals(first=Py_ssize_t, heap=_Finishes, end=Py_ssize_t, item=_Finish, pos=Py_ssize_t, child=Py_ssize_t)
     cpdef _remove(self, Py_ssize_t job)
+    @cython.locals(i=Py_ssize_t)
+    cdef list _clear(self)
 
 
 cdef class PolicySharing(SharingStation):

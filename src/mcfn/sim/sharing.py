@@ -32,6 +32,15 @@ from typing import Any
 
 from mcfn.sim.engine import Handler, Simulator
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
+
+if cython.compiled:
+    from cython.cimports.libc.stdlib import free, realloc
+    from cython.cimports.mcfn.sim.sharing import _Finish, _Finishes
+
 #: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service; a function of ``n``
 #: alone, which the station tabulates as ``n`` grows.
 EqualRate = Callable[[int], float]
@@ -207,7 +216,13 @@ class SharingStation(Handler):
 
 
 class EqualSharing(SharingStation):
-    """Every job in service at the same rate ``rate(n)``: a virtual-time heap, ``O(log n)`` per change."""
+    """Every job in service at the same rate ``rate(n)``: a virtual-time heap, ``O(log n)`` per change.
+
+    The heap holds ``(finish, job)``: the attained service at which each job in service finishes, ties by job id.
+    As Python it is a ``heapq`` list of tuples; compiled (``sharing.pxd``), an array of C structs that grows by
+    doubling, kept by the same sift-down and bottom-up sift-up as ``heapq``'s, so that its entries lie in the same
+    order (which :meth:`_clear` returns) and the same job is due first.
+    """
 
     def __init__(
         self,
@@ -223,10 +238,39 @@ class EqualSharing(SharingStation):
         self._rate_table: list[float] = []  # rate(n) at [n - 1], for every n seen so far
         self._rate = 0.0
         self._attained = 0.0  # service attained by any job in service since the station began
-        self._heap: list[tuple[float, int]] = []
+        if not cython.compiled:
+            self._heap: list[tuple[float, int]] = []
+
+    def __dealloc__(self) -> None:
+        """Compiled only: free the C heap."""
+        free(self._finishes)
 
     def _add(self, job: int, work: float, key: Any) -> None:
-        _heappush(self._heap, (self._attained + work, job))
+        if not cython.compiled:
+            _heappush(self._heap, (self._attained + work, job))
+            return
+        if self._count == self._capacity:
+            capacity = 2 * self._capacity if self._capacity else 8
+            grown = cython.cast(_Finishes, realloc(self._finishes, capacity * cython.sizeof(_Finish)))
+            if grown == cython.NULL:
+                raise MemoryError
+            self._finishes, self._capacity = grown, capacity
+        self._finishes[self._count].finish = self._attained + work
+        self._finishes[self._count].job = job
+        self._count += 1
+        self._sift_down(0, self._count - 1)
+
+    def _sift_down(self, start: int, pos: int) -> None:
+        """Compiled only: ``heapq._siftdown``: the entry at ``pos`` moves up while it finishes before its parent."""
+        heap = self._finishes
+        item = heap[pos]
+        while pos > start:
+            parent = (pos - 1) >> 1
+            if not _before(item, heap[parent]):
+                break
+            heap[pos] = heap[parent]
+            pos = parent
+        heap[pos] = item
 
     def _progress(self, elapsed_s: float) -> float:
         step = self._rate * elapsed_s
@@ -238,18 +282,49 @@ class EqualSharing(SharingStation):
         while len(table) < n:
             table.append(self._rate_of(len(table) + 1))
         self._rate = rate = table[n - 1]
-        finish, self._due_job = self._heap[0]
+        if cython.compiled:
+            finish, self._due_job = self._finishes[0].finish, self._finishes[0].job
+        else:
+            finish, self._due_job = self._heap[0]
         self._due_s = self._last_s + max(finish - self._attained, 0.0) / rate
 
     def _remove(self, job: int) -> None:
-        _, first = _heappop(self._heap)  # the job scheduled to finish is the heap's first
+        if cython.compiled:  # heapq.heappop: the last entry fills the root's place, then sifts down from a leaf
+            heap = self._finishes
+            first = heap[0].job
+            self._count -= 1
+            end = self._count
+            if end:
+                item = heap[end]
+                pos, child = 0, 1
+                while child < end:
+                    if child + 1 < end and not _before(heap[child], heap[child + 1]):
+                        child += 1
+                    heap[pos] = heap[child]
+                    pos = child
+                    child = 2 * pos + 1
+                heap[pos] = item
+                self._sift_down(0, pos)
+        else:
+            _, first = _heappop(self._heap)  # the job scheduled to finish is the heap's first
         if first != job:
             raise RuntimeError(f"station finished job {job} but job {first} was due first")
 
     def _clear(self) -> list[int]:
+        if cython.compiled:
+            jobs = [self._finishes[i].job for i in range(self._count)]
+            self._count = 0
+            return jobs
         jobs = [job for _, job in self._heap]
         self._heap.clear()
         return jobs
+
+
+def _before(a, b) -> bool:
+    """Compiled only: whether heap entry ``a`` sorts before ``b`` as the tuples ``(finish, job)`` would."""
+    if a.finish != b.finish:
+        return a.finish < b.finish
+    return a.job < b.job
 
 
 class PolicySharing(SharingStation):

@@ -46,12 +46,12 @@ cdef class WiredNetwork:
     cdef readonly set down_nodes
     cdef readonly set down_links
     cdef dict _j_per_bit
-    cdef dict _path_j
     cdef readonly object sent_j
 
+    @cython.locals(targets=dict)
     cpdef path(self, object source, object target)
     cpdef obstacle(self, object path)
-    @cython.locals(hops=tuple, transfer=_Transfer, hop=_Hop, joules=double)
+    @cython.locals(known=tuple, hops=tuple, transfer=_Transfer, hop=_Hop, joules=double)
     cpdef send(self, Py_ssize_t task, object path, double bits, object on_arrival)
     @cython.locals(hop=_Hop, now=double)
     cdef _enter(self, Py_ssize_t task, _Transfer transfer)

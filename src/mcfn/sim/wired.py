@@ -86,7 +86,6 @@ class WiredNetwork:
         """``j_per_bit``: each link's joules per bit, by :func:`link_key` (default: no energy)."""
         self._sim = sim
         self._j_per_bit = j_per_bit or {}
-        self._path_j: dict[tuple[str, ...], float] = {}
         #: Network energy (J) charged to every job that sent bits, by job id (module docstring).
         self.sent_j = Charges()
         self._topology = topology
@@ -99,8 +98,10 @@ class WiredNetwork:
             self.links[key] = _Link(sim, self, bandwidth_bps=link.bandwidth_bps, delay_s=link.delay_s)
             self._delay[key] = link.delay_s
         self._transit: dict[int, _Transfer] = {}
-        self._hops: dict[tuple[str, ...], tuple[_Hop, ...]] = {}
-        self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
+        #: Every path sent along so far: its hops and its joules per bit (one look-up per transfer).
+        self._hops: dict[tuple[str, ...], tuple[tuple[_Hop, ...], float]] = {}
+        #: The fastest paths asked for so far, by source and then target (no key tuple to build and hash).
+        self._paths: dict[str, dict[str, tuple[str, ...]]] = {}
         self._paths_version = topology.version
         self.down_nodes: set[str] = set()
         self.down_links: set[tuple[str, str]] = set()
@@ -110,10 +111,12 @@ class WiredNetwork:
         if self._topology.version != self._paths_version:
             self._paths.clear()
             self._paths_version = self._topology.version
-        key = (source, target)
-        path = self._paths.get(key)
+        targets = self._paths.get(source)
+        if targets is None:
+            targets = self._paths[source] = {}
+        path = targets.get(target)
         if path is None:
-            path = self._paths[key] = self._topology.path(source, target)
+            path = targets[target] = self._topology.path(source, target)
         return path
 
     def obstacle(self, path: tuple[str, ...]) -> str | None:
@@ -130,14 +133,15 @@ class WiredNetwork:
 
     def send(self, task: int, path: tuple[str, ...], bits: float, on_arrival: Arrived) -> None:
         """Carry ``bits`` of ``task`` along ``path`` (node names); ``on_arrival(task)`` at the last node."""
-        hops = self._hops.get(path)
-        if hops is None:
-            hops = self._hops[path] = self._hops_of(path)
+        known = self._hops.get(path)
+        if known is None:
+            hops = self._hops_of(path)
             joules = 0.0
             for hop in hops:
                 joules += self._j_per_bit.get(hop.key, 0.0)
-            self._path_j[path] = joules
-        self.sent_j.add(task, bits * self._path_j[path])
+            known = self._hops[path] = (hops, joules)
+        hops, joules = known
+        self.sent_j.add(task, bits * joules)
         if not hops:
             on_arrival(task)
             return
