@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mcfn.compute.node import OP_CLASSES, Work
@@ -18,6 +18,8 @@ positive = st.floats(min_value=1e-6, max_value=1e3)
     speeds=st.lists(positive, min_size=len(OP_CLASSES), max_size=len(OP_CLASSES)),
     measured_s=positive,
 )
+@example(mix=[0.0] * (len(OP_CLASSES) - 1) + [2.2250738585e-313], speeds=[1.0] * len(OP_CLASSES), measured_s=1.0)
+@example(mix=[0.0] * (len(OP_CLASSES) - 1) + [2.2250738585e-313], speeds=[91.0] * len(OP_CLASSES), measured_s=1.0)
 def test_calibrated_work_makes_the_routers_prediction_the_measured_time_and_keeps_the_mix(mix, speeds, measured_s):
     work = Work(dict(zip(OP_CLASSES, mix, strict=True)))
     seconds_per_flop = 1.0 / np.array([speeds]) * 1e-9

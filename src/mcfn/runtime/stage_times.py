@@ -156,12 +156,19 @@ class StageTimes:
 def calibrated_work(work: Work, seconds_per_flop: np.ndarray, measured_s: Sequence[float]) -> Work:
     """``work`` scaled so that the router's compute prediction ``Σ_c W_c · seconds_per_flop[k, c]`` on host ``k``
     equals ``measured_s[k]`` on average over the hosts (rows of ``seconds_per_flop``, in ``OP_CLASSES`` order);
-    ``work`` itself when no host measured it or it has none."""
-    predicted = seconds_per_flop @ np.asarray(work.per_op_flops)
-    if len(measured_s) == 0 or not np.all(predicted > 0):
+    ``work`` itself when no host measured it or it has none.
+
+    The scale is taken on the work's mix (its shares of the total), not on the work itself: a work of a few
+    subnormal FLOPs would otherwise predict a time that underflows, or whose inverse overflows."""
+    total = work.total_flops
+    if len(measured_s) == 0 or not total > 0:
         return work
-    scale = float(np.mean(np.asarray(measured_s, dtype=float) / predicted))
-    return Work(dict(zip(OP_CLASSES, (flops * scale for flops in work.per_op_flops), strict=True)))
+    mix = np.asarray(work.per_op_flops) / total
+    predicted = seconds_per_flop @ mix  # seconds a FLOP of this mix takes on each host
+    if not np.all(predicted > 0):
+        return work
+    scaled_total = float(np.mean(np.asarray(measured_s, dtype=float) / predicted))
+    return Work(dict(zip(OP_CLASSES, (share * scaled_total for share in mix), strict=True)))
 
 
 def _timed(part: torch.nn.Module, stage: StagePlan, arrays: Mapping[str, np.ndarray]) -> float:
