@@ -11,30 +11,43 @@ often they were folded, so it is the same, bit for bit, as one sum at the end.
 
 from __future__ import annotations
 
-from array import array
-
 import numpy as np
+
+#: Charges there is room for at first (the room doubles when full, and is kept after a fold).
+_FIRST_ROOM = 1024
 
 
 class Charges:
     """Every charge since the last fold in the order made, and the folded charges summed by task; a job may be
     charged many times (its sum is its energy)."""
 
-    __slots__ = ("_jobs", "_joules", "_tasks")
-
     def __init__(self) -> None:
-        self._jobs = array("q")
-        self._joules = array("d")
+        self._job_array = np.zeros(_FIRST_ROOM, dtype=np.int64)
+        self._joule_array = np.zeros(_FIRST_ROOM)
+        self._jobs = self._job_array  # typed views of the two (C memoryviews when compiled)
+        self._joules = self._joule_array
+        self._count = 0
         self._tasks = np.zeros(0)
 
     def add(self, job: int, joules: float) -> None:
-        self._jobs.append(job)
-        self._joules.append(joules)
+        n = self._count
+        if n == self._jobs.shape[0]:
+            self._grow()
+        self._jobs[n] = job
+        self._joules[n] = joules
+        self._count = n + 1
+
+    def _grow(self) -> None:
+        """Twice the room, the charges kept."""
+        self._job_array = np.concatenate([self._job_array, np.zeros(len(self._job_array), dtype=np.int64)])
+        self._joule_array = np.concatenate([self._joule_array, np.zeros(len(self._joule_array))])
+        self._jobs = self._job_array
+        self._joules = self._joule_array
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """The job ids (int64) and joules (float64) of the charges made since the last fold, views of the arrays kept
         (no copy)."""
-        return np.frombuffer(self._jobs, dtype=np.int64), np.frombuffer(self._joules, dtype=np.float64)
+        return self._job_array[: self._count], self._joule_array[: self._count]
 
     def fold(self, tasks: int) -> None:
         """Add the charges made since the last fold to their tasks' sums (room for at least ``tasks`` tasks) and
@@ -51,7 +64,7 @@ class Charges:
         of_tasks = jobs < BACKGROUND_BASE
         jobs, joules = jobs[of_tasks], joules[of_tasks]
         np.add.at(self._tasks, np.where(jobs >= tile_base, (jobs - tile_base) >> 11, jobs), joules)
-        self._jobs, self._joules = array("q"), array("d")
+        self._count = 0
 
     def by_task(self, tasks: int) -> np.ndarray:
         """Every task's summed charges (the ``tasks`` first), after folding the charges not yet folded."""

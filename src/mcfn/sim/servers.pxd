@@ -1,6 +1,7 @@
 # C declarations for servers.py, compiled by setup.py (Cython pure Python mode); servers.py is the reference.
 
 cimport cython
+from mcfn.sim.charges cimport Charges
 from mcfn.sim.engine cimport Simulator
 from mcfn.sim.sharing cimport EqualSharing
 
@@ -36,7 +37,7 @@ cdef class ComputeServers:
     cdef list _dynamic_w
     cdef list _started
     cdef list _waiting
-    cdef readonly object dynamic_j
+    cdef readonly Charges dynamic_j
 
     @cython.locals(station=EqualSharing)
     cpdef submit(self, Py_ssize_t node, Py_ssize_t task, double alone_s)

@@ -1,6 +1,7 @@
 # C declarations for wired.py, compiled by setup.py (Cython pure Python mode); wired.py is the reference.
 
 cimport cython
+from mcfn.sim.charges cimport Charges
 from mcfn.sim.engine cimport Simulator
 from mcfn.sim.sharing cimport EqualSharing
 
@@ -46,7 +47,7 @@ cdef class WiredNetwork:
     cdef readonly set down_nodes
     cdef readonly set down_links
     cdef dict _j_per_bit
-    cdef readonly object sent_j
+    cdef readonly Charges sent_j
 
     @cython.locals(targets=dict)
     cpdef path(self, object source, object target)
