@@ -42,6 +42,26 @@ def test_handover_on_a_large_random_layout_equals_the_all_stations_computation()
     assert np.any(decision.handed_over)
 
 
+def test_a_measurement_asks_the_tree_only_about_terminals_that_may_have_a_new_nearest_station():
+    stations = _hex_stations(4)
+    rng = np.random.default_rng(7)
+    terminals = stations[rng.integers(len(stations), size=2_000)] + rng.uniform(-RADIUS_M, RADIUS_M, (2_000, 2))
+    controller = HandoverController(stations_m=stations, hysteresis_db=HYSTERESIS_DB)
+    asked = []
+    nearest = controller.index.nearest
+    controller.index.nearest = lambda points, k=1: asked.append(len(points)) or nearest(points, k)
+    serving = controller.attach(terminals)
+    for step in range(20):  # a few metres a step, and now and then a jump across the layout
+        terminals = terminals + rng.normal(0.0, 15.0, size=terminals.shape)
+        terminals[rng.integers(len(terminals), size=20)] = rng.uniform(-2_000.0, 2_000.0, (20, 2))
+        expected = _all_stations_a3(received_power_dbm(terminals, stations, 46.0), serving, HYSTERESIS_DB)
+        decision = controller.measure(terminals, float(step))
+        np.testing.assert_array_equal(decision.serving, expected)
+        serving = expected
+    assert asked[0] == len(terminals)  # the attachment asks about every terminal
+    assert max(asked[1:]) < len(terminals) / 4  # a measurement, about the few near a cell's edge or that jumped
+
+
 def _hex_stations(rings: int) -> np.ndarray:
     topology = hex_topology(HexSpec(rings=rings, cell_radius_m=RADIUS_M))
     return np.array([topology.positions_m[s] for s in topology.nodes_with_role(Role.BASE_STATION)])

@@ -9,7 +9,11 @@ With one transmit power and a path loss that falls with distance the strongest s
 measurement reads only the station nearest each terminal, found in a k-d tree of the stations (:class:`StationIndex`;
 Bentley, "Multidimensional binary search trees used for associative searching", CACM 1975): a step costs
 ``O(terminals × log stations)`` instead of ``O(terminals × stations)``, and its decision equals the all-stations
-computation (:func:`received_power_dbm`).
+computation (:func:`received_power_dbm`). Between two measurements a terminal moves a few metres, so the tree is
+asked only about terminals that may have changed nearest station: one still closer to its last nearest station
+than half the distance from that station to any other has no nearer one (by the triangle inequality, every other
+station is at least that far from it), which in a hexagonal layout is every terminal inside its cell's inscribed
+circle, nine in ten.
 
 A terminal farther than ``coverage_radius_m`` from every station is outside coverage: it keeps its A3 state, and
 :attr:`HandoverDecision.covered` says it has no service.
@@ -91,13 +95,35 @@ class HandoverController:
         self._coverage_m = coverage_radius_m
         self._serving: np.ndarray | None = None
         self._condition_since: FloatArray | None = None
+        #: each terminal's nearest station at the last measurement (None: none yet)
+        self._nearest: np.ndarray | None = None
+        #: half the distance from each station to its nearest other one (inf: a lone station): a terminal closer
+        #: than that to a station has no nearer station (module docstring)
+        stations = self.index.stations_m
+        if len(stations) > 1:
+            self._claim_m = self.index.nearest(stations, k=2)[0][:, 1] / 2.0
+        else:
+            self._claim_m = np.full(1, np.inf)
 
     def _strongest(self, terminals_m: FloatArray) -> tuple[np.ndarray, FloatArray, FloatArray]:
         """Each terminal's strongest station (its nearest: module docstring), that station's received power, and
         the distance to it."""
-        index = self.index.nearest(terminals_m)[1][:, 0]
-        delta = terminals_m - self.index.stations_m[index]  # as received_power_dbm, bit for bit
-        distance = np.hypot(delta[:, 0], delta[:, 1])
+        stations = self.index.stations_m
+        index = self._nearest
+        if index is None or len(index) != len(terminals_m):
+            index = self.index.nearest(terminals_m)[1][:, 0]
+            delta = terminals_m - stations[index]  # as received_power_dbm, bit for bit
+            distance = np.hypot(delta[:, 0], delta[:, 1])
+        else:  # ask the tree only about the terminals that may have a new nearest station (module docstring)
+            delta = terminals_m - stations[index]
+            distance = np.hypot(delta[:, 0], delta[:, 1])
+            moved = np.flatnonzero(~(distance < self._claim_m[index]))
+            if moved.size:
+                index = index.copy()
+                index[moved] = self.index.nearest(terminals_m[moved])[1][:, 0]
+                delta = terminals_m[moved] - stations[index[moved]]
+                distance[moved] = np.hypot(delta[:, 0], delta[:, 1])
+        self._nearest = index
         rx = self._power - path_loss_db(np.maximum(distance, MIN_DISTANCE_M))
         return index, rx, distance
 
