@@ -39,6 +39,25 @@ def test_callbacks_can_schedule_and_cancel():
     assert fired == [(0.0, 0), (0.5, 1), (1.0, 2), (1.5, 3)]
 
 
+def test_cancels_of_handles_that_share_low_bits_cancel_exactly_those_events():
+    """Compiled, cancelled handles are counted by their low bits: handles far apart by a multiple of the buckets,
+    cancelled before, while or after they are pending, or never scheduled, cancel exactly their own events."""
+    sim = Simulator()
+    buckets = 1 << 14
+    fired = []
+    for k in range(3 * buckets):
+        sim.schedule(float(k % 7), fired.append, k)
+    doomed = set(range(5, 3 * buckets, 3 * buckets // 17)) | {7, 7 + buckets, 7 + 2 * buckets}
+    for handle in doomed | {7 + 5 * buckets, 9 + 4 * buckets, -1}:  # and some never scheduled
+        sim.cancel(handle)
+    sim.cancel(7)  # twice: still one event
+    sim.run(until_s=3.0)
+    sim.cancel(1)  # already fired: a no-op
+    sim.cancel(1 + buckets)  # pending (at 5 s), shares its low bits with the fired one
+    sim.run()
+    assert sorted(fired) == sorted(set(range(3 * buckets)) - doomed - {1 + buckets})
+
+
 def test_run_until_stops_the_clock_at_the_bound_and_resumes():
     sim = Simulator()
     fired = []

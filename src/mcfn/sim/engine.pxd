@@ -15,6 +15,8 @@ cdef struct _Event:
 ctypedef _Event* _Heap
 ctypedef Py_ssize_t* _Slots
 
+cdef Py_ssize_t CANCEL_BUCKETS_MASK
+
 cdef bint _earlier(_Event a, _Event b) noexcept
 
 
@@ -32,6 +34,7 @@ cdef class Simulator:
     cdef list _callbacks
     cdef list _arguments
     cdef set _cancelled
+    cdef unsigned int _cancels[16384]  # CANCEL_BUCKETS_MASK + 1
     cdef object _seed
     cdef Py_ssize_t _sequence
     cdef bint _stopping
@@ -50,6 +53,7 @@ cdef class Simulator:
     cdef void _sift_up(self, Py_ssize_t hole, _Event event) noexcept
     @cython.locals(events=_Heap, first=_Event, size=Py_ssize_t, hole=Py_ssize_t, child=Py_ssize_t)
     cdef _Event _pop_first(self) noexcept
+    @cython.locals(count=Py_ssize_t)
     cpdef cancel(self, Py_ssize_t handle)
 
     @cython.locals(cancelled=set, fired=Py_ssize_t, callbacks=list, arguments=list, first=_Event, args=tuple)

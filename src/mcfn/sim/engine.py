@@ -34,6 +34,9 @@ if cython.compiled:
     from cython.cimports.mcfn.sim.engine import _Heap, _Slots
 
 Callback = Callable[..., Any]
+#: Compiled, cancelled handles are also counted in this many buckets (by their low bits), so that the loop looks an
+#: event up in the set of cancelled handles only when its bucket holds one.
+CANCEL_BUCKETS_MASK = (1 << 14) - 1
 _heappush, _heappop = heapq.heappush, heapq.heappop
 
 
@@ -198,6 +201,12 @@ class Simulator:
 
     def cancel(self, handle: int) -> None:
         """Cancel a scheduled event; cancelling one that already fired is a no-op."""
+        if cython.compiled:
+            count = len(self._cancelled)
+            self._cancelled.add(handle)
+            if len(self._cancelled) != count:
+                self._cancels[handle & CANCEL_BUCKETS_MASK] += 1
+            return
         self._cancelled.add(handle)
 
     def stop(self) -> None:
@@ -239,8 +248,10 @@ class Simulator:
                 arguments[first.slot] = None
                 self._free[self._free_count] = first.slot
                 self._free_count += 1
-                if cancelled and first.sequence in cancelled:
+                # the set is read only where a cancel fell into the event's bucket: most events make no int
+                if self._cancels[first.sequence & CANCEL_BUCKETS_MASK] and first.sequence in cancelled:
                     cancelled.discard(first.sequence)
+                    self._cancels[first.sequence & CANCEL_BUCKETS_MASK] -= 1
                     continue
                 self.now = first.time_s
                 if args is None:
