@@ -4,12 +4,14 @@ cimport cython
 
 from mcfn.routing.router cimport Route, Router, StagedRoute
 from mcfn.sim.access cimport RadioAccess
-from mcfn.sim.engine cimport Simulator
+from mcfn.sim.engine cimport Handler, Simulator
 from mcfn.sim.records cimport TaskTable
 from mcfn.sim.servers cimport ComputeServers
 from mcfn.sim.wired cimport WiredNetwork
 
 cdef Py_ssize_t TILE_BASE
+
+cdef class NetworkModel  # declared below; its deliveries call it
 
 
 @cython.final
@@ -36,6 +38,10 @@ cdef class Flight:
     cdef public Py_ssize_t computed
     cdef public list tile_since
     cdef public double tile_s
+
+
+cdef class _Deliveries(Handler):
+    cdef NetworkModel model
 
 
 @cython.final
@@ -68,7 +74,7 @@ cdef class NetworkModel:
     cdef object _joined_event
     cdef object _at_node_event
     cdef object _at_station_event
-    cdef object _delivered_event
+    cdef _Deliveries _deliveries
     cdef object _node_index
     cdef object _node_ids
     cdef tuple _stations

@@ -68,7 +68,7 @@ from mcfn.routing.router import Router, StagedRoute
 from mcfn.sim.access import NO_SERVICE_REASON, RadioAccess
 from mcfn.sim.arrivals import Arrivals
 from mcfn.sim.energy import link_j_per_bit, server_powers
-from mcfn.sim.engine import Simulator
+from mcfn.sim.engine import Handler, Simulator
 from mcfn.sim.joint_uplink import JointUplinks
 from mcfn.sim.records import TaskTable
 from mcfn.sim.servers import ComputeServers
@@ -157,6 +157,17 @@ class Flight:
         self.tile_s = 0.0
 
 
+class _Deliveries(Handler):
+    """The downlink's deliveries, a kernel :class:`~mcfn.sim.engine.Handler` of task ids: no argument tuple and,
+    compiled, a C call per task."""
+
+    def __init__(self, model: NetworkModel) -> None:
+        self.model = model
+
+    def handle(self, task: int) -> None:
+        self.model._delivered(task)
+
+
 class NetworkModel:
     """One run's model: the world's parts as event-driven stations, and the tasks moving through them."""
 
@@ -231,7 +242,7 @@ class NetworkModel:
         self._at_station_event = self._at_station
         self._at_tile_event = self._at_tile
         self._joined_event = self._joined
-        self._delivered_event = self._delivered
+        self._deliveries = _Deliveries(self)
         self._node_index = world.fleet.index
         self._node_ids = world.fleet.node_ids
         self._stations = world.stations
@@ -512,7 +523,7 @@ class NetworkModel:
             )
             return
         now = self.sim.now  # the delay as schedule() adds it, without its checks: it is never negative
-        self.sim._push(now + (self._radio_delay_s + bits / self._downlink_bps), 0, self._delivered_event, (task,))
+        self.sim._push_job(now + (self._radio_delay_s + bits / self._downlink_bps), self._deliveries, task)
 
     def _delivered(self, task: int) -> None:
         flight = self._flights[task]
