@@ -39,6 +39,13 @@ cdef class Flight:
     cdef public list tile_since
     cdef public double tile_s
 
+    @staticmethod
+    @cython.locals(flight=Flight)
+    cdef Flight arriving(
+        Py_ssize_t service, Py_ssize_t option, Py_ssize_t terminal, Py_ssize_t ingress, double work_scale,
+        double arrival_s,
+    )
+
 
 cdef class _Deliveries(Handler):
     cdef NetworkModel model

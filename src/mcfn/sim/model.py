@@ -129,32 +129,34 @@ class Flight:
         "work_scale",
     )
 
-    def __init__(
-        self, service: int, option: int, terminal: int, ingress: int, work_scale: float, arrival_s: float
-    ) -> None:
-        self.service = service
-        self.option = option
-        self.terminal = terminal
-        self.ingress = ingress
-        self.work_scale = work_scale
-        self.arrival_s = arrival_s
-        self.station = ingress
-        self.compression = 1.0
-        self.first_work = 1.0
+    @staticmethod
+    def arriving(service: int, option: int, terminal: int, ingress: int, work_scale: float, arrival_s: float) -> Flight:
+        """The flight of a task arriving now (compiled: made without a constructor call and its argument tuple)."""
+        flight = Flight.__new__(Flight)
+        flight.service = service
+        flight.option = option
+        flight.terminal = terminal
+        flight.ingress = ingress
+        flight.work_scale = work_scale
+        flight.arrival_s = arrival_s
+        flight.station = ingress
+        flight.compression = 1.0
+        flight.first_work = 1.0
         # the lists are set when the task is routed (and, for a tiled stage, scattered): none is made before
-        self.nodes: list[int] | None = None
-        self.paths: list[tuple[str, ...]] | None = None
-        self.stage = 0
-        self.since_s = 0.0
-        self.compute_s = 0.0
-        self.tiles: list[tuple[int, ...] | None] | None = None
-        self.scatter: list[tuple[tuple[str, ...], ...] | None] | None = None
-        self.gather: list[tuple[tuple[str, ...], ...] | None] | None = None
-        self.jobs = 0
-        self.pending = 0
-        self.computed = 0
-        self.tile_since: list[float] | None = None
-        self.tile_s = 0.0
+        flight.nodes: list[int] | None = None
+        flight.paths: list[tuple[str, ...]] | None = None
+        flight.stage = 0
+        flight.since_s = 0.0
+        flight.compute_s = 0.0
+        flight.tiles: list[tuple[int, ...] | None] | None = None
+        flight.scatter: list[tuple[tuple[str, ...], ...] | None] | None = None
+        flight.gather: list[tuple[tuple[str, ...], ...] | None] | None = None
+        flight.jobs = 0
+        flight.pending = 0
+        flight.computed = 0
+        flight.tile_since: list[float] | None = None
+        flight.tile_s = 0.0
+        return flight
 
 
 class _Deliveries(Handler):
@@ -260,7 +262,7 @@ class NetworkModel:
         station = self.access.serving[terminal]
         task = self.table.arrive(now, service, terminal, station)
         option = self._reference[service]
-        flight = Flight(service, option, terminal, station, scale, now)
+        flight = Flight.arriving(service, option, terminal, station, scale, now)
         self._flights.append(flight)  # at index task: ids count arrivals
         decided = None
         if self.terminals is not None:
