@@ -9,15 +9,34 @@ from mcfn.sim.sharing cimport EqualSharing
 cdef class ComputeServers  # declared below; a node's station calls it
 
 
+# A job holding one of a node's VMs, and since when.
+cdef struct _Start:
+    Py_ssize_t job
+    double at_s
+
+ctypedef _Start* _Starts
+
+
 cdef class _VMs(EqualSharing):
     cdef ComputeServers _servers
     cdef Py_ssize_t _vm_slots
     cdef double _dynamic_w
-    cdef dict _started
+    cdef _Starts _starts
+    cdef Py_ssize_t _held
+    cdef Py_ssize_t _room
     cdef object _waiting
     cdef double _arrived_s
 
     cdef _finish(self, Py_ssize_t job, double served_s)
+    @cython.final
+    @cython.locals(room=Py_ssize_t, grown=_Starts)
+    cdef _start(self, Py_ssize_t job, double at_s)
+    @cython.final
+    @cython.locals(i=Py_ssize_t, k=Py_ssize_t, at_s=double)
+    cdef double _stop(self, Py_ssize_t job) except? -1.0
+    @cython.final
+    @cython.locals(i=Py_ssize_t)
+    cdef list _holding(self)
 
 
 @cython.final

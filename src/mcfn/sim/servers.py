@@ -35,6 +35,15 @@ from mcfn.sim.charges import Charges
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import EqualRate, EqualSharing, slowed_by_parallelism
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
+
+if cython.compiled:
+    from cython.cimports.libc.stdlib import free, realloc
+    from cython.cimports.mcfn.sim.servers import _Start, _Starts
+
 #: Uniform draws of the advert stream fetched at once.
 _DRAWS = 1024
 
@@ -50,13 +59,54 @@ class _VMs(EqualSharing):
         self._servers = servers
         self._vm_slots = slots
         self._dynamic_w = dynamic_w  # power per VM in service (W)
-        #: The jobs in service and when their service began; the jobs waiting for a VM, in FIFO order.
-        self._started: dict[int, float] = {}
+        #: The jobs holding a VM and when they took it, in that order: as Python a dict; compiled, an array of C
+        #: structs that doubles when full (a VM's few jobs: no key and value objects, a short scan).
+        if not cython.compiled:
+            self._started: dict[int, float] = {}
+        #: The jobs waiting for a VM, in FIFO order.
         self._waiting: deque[int] = deque()
         self._arrived_s = 0.0  # one-VM seconds of work submitted so far
 
+    def __dealloc__(self) -> None:
+        """Compiled only: free the C array."""
+        free(self._starts)
+
     def _finish(self, job: int, served_s: float) -> None:
         self._servers._finished(self, job, served_s)
+
+    def _start(self, job: int, at_s: float) -> None:
+        """``job`` took a VM at ``at_s``."""
+        if not cython.compiled:
+            self._started[job] = at_s
+            return
+        if self._held == self._room:
+            room = 2 * self._room if self._room else 8
+            grown = cython.cast(_Starts, realloc(self._starts, room * cython.sizeof(_Start)))
+            if grown == cython.NULL:
+                raise MemoryError
+            self._starts, self._room = grown, room
+        self._starts[self._held].job = job
+        self._starts[self._held].at_s = at_s
+        self._held += 1
+
+    def _stop(self, job: int) -> float:
+        """``job`` gives its VM back: when it took it (``KeyError`` if it holds none)."""
+        if not cython.compiled:
+            return self._started.pop(job)
+        for i in range(self._held):
+            if self._starts[i].job == job:
+                at_s = self._starts[i].at_s
+                self._held -= 1
+                for k in range(i, self._held):  # the others keep their order
+                    self._starts[k] = self._starts[k + 1]
+                return at_s
+        raise KeyError(job)
+
+    def _holding(self) -> list[int]:
+        """The jobs holding a VM, in the order they took it."""
+        if not cython.compiled:
+            return list(self._started)
+        return [self._starts[i].job for i in range(self._held)]
 
 
 class ComputeServers:
@@ -111,7 +161,7 @@ class ComputeServers:
         station._arrived_s += alone_s
         station.account()  # the ends of service due by now first: then a free VM takes the task at once
         if station.in_service < station._vm_slots:
-            station._started[task] = self._sim.now
+            station._start(task, self._sim.now)
         else:  # it waits (a VM frees in FIFO order: _finished)
             station._waiting.append(task)
         station.submit(task, alone_s)
@@ -121,11 +171,11 @@ class ComputeServers:
         job takes its VM then."""
         self._charge(station, job, served_s)
         if station._waiting:
-            station._started[station._waiting.popleft()] = served_s
+            station._start(station._waiting.popleft(), served_s)
         self._on_computed(job, served_s)
 
     def _charge(self, station: _VMs, job: int, until_s: float) -> None:
-        seconds = until_s - station._started.pop(job)
+        seconds = until_s - station._stop(job)
         self.dynamic_j.add(job, seconds * station._dynamic_w)
 
     def drop_all(self, node: int) -> list[int]:
@@ -133,7 +183,7 @@ class ComputeServers:
         station = self.stations[node]
         jobs = station.drop_all()
         now = self._sim.now
-        for job in list(station._started):
+        for job in station._holding():
             if job in jobs:
                 self._charge(station, job, now)
         station._waiting.clear()
@@ -144,7 +194,7 @@ class ComputeServers:
         now = self._sim.now
         for station in self.stations:
             station.account()
-            for job in list(station._started):
+            for job in station._holding():
                 self._charge(station, job, now)
 
     def _uniform(self) -> float:
