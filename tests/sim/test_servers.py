@@ -1,9 +1,12 @@
 """Compute nodes' advert loop: what it draws from its stream and what reaches the view."""
 
 import numpy as np
+import pytest
 
 from mcfn.awareness import AdvertPolicy
 from mcfn.compute import Fleet
+from mcfn.compute.power import ServerPower
+from mcfn.sim.energy import metered_servers
 from mcfn.sim.engine import Simulator
 from mcfn.sim.servers import ComputeServers
 from mcfn.sim.world import build_world
@@ -40,3 +43,32 @@ def test_adverts_draw_jitter_and_loss_as_one_generator_call_each():
         sent_s = later_s
     assert len(expected) > 2000
     assert view.sent_s == expected
+
+
+def test_jobs_are_charged_from_when_they_took_a_vm_and_the_rest_at_close_in_that_order():
+    """Twelve VMs (no slowdown), twelve jobs and three waiting: each waiting job takes the VM of the first to finish
+    then; at close the jobs still holding a VM are charged until then, in the order they took it (more jobs hold
+    VMs than the compiled array's first room, and they leave out of order)."""
+    node = (
+        build_world(small_scenario())
+        .fleet.nodes[0]
+        .__class__.of_kind(
+            node_id="n", tier="edge", kind="cpu", peak_flops_per_s=1e11, memory_bytes=1e9, vm_slots=12, degradation=0.0
+        )
+    )
+    sim = Simulator(seed=0)
+    ended = []
+    servers = metered_servers(
+        sim, [node], [ServerPower(idle_w=0.0, peak_w=120.0)], on_computed=lambda job, s: ended.append((job, s))
+    )
+    works = [5.0, 1.0, 7.0, 2.0, 9.0, 3.0, 11.0, 4.0, 13.0, 6.0, 15.0, 8.0, 10.0, 10.0, 10.0]
+    for job, work in enumerate(works):
+        servers.submit(0, job, work)
+    sim.run(until_s=8.5)
+    servers.close()
+    assert ended == [(1, 1.0), (3, 2.0), (5, 3.0), (7, 4.0), (0, 5.0), (9, 6.0), (2, 7.0), (11, 8.0)]
+    jobs, joules = servers.dynamic_j.arrays()
+    held = [4, 6, 8, 10, 12, 13, 14]  # jobs 12, 13, 14 took the VMs freed at 1, 2 and 3 s
+    assert jobs.tolist() == [1, 3, 5, 7, 0, 9, 2, 11, *held]
+    seconds = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 8.5, 8.5, 8.5, 8.5, 7.5, 6.5, 5.5]
+    assert joules.tolist() == pytest.approx([10.0 * s for s in seconds])  # 120 W over 12 VMs

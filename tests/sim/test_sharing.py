@@ -88,6 +88,18 @@ def test_a_job_leaves_its_delay_after_its_service_and_frees_its_share_at_once(ru
     assert station.work_done == pytest.approx(3.5)
 
 
+def test_jobs_leave_in_the_order_their_service_ended_however_many_are_on_their_way(run_jobs):
+    """A long delay keeps up to 7 jobs on their way at once while others arrive and leave (the compiled ring of
+    leaving jobs grows and wraps round): each leaves ``delay_s`` after its service, in that order."""
+    rate, delay_s = 1.0, 3.3
+    jobs = [(0.4 * k, k, 0.1 + 0.05 * (k % 3)) for k in range(60)]  # served alone: ends at 0.4 k + work
+    finished, _ = run_jobs(equal_share(rate), jobs, delay_s=delay_s)
+    expected = {k: at_s + work / rate for at_s, k, work in jobs}
+    assert served_at(finished) == pytest.approx(expected)
+    assert left_at(finished) == pytest.approx({k: s + delay_s for k, s in expected.items()})
+    assert list(finished) == [k for _, k, _ in jobs]  # dicts keep the order the jobs left in
+
+
 @pytest.mark.parametrize("kind", ["equal", "policy"])
 def test_drop_all_cancels_the_pending_completion(kind):
     sim = Simulator()

@@ -23,11 +23,13 @@ cdef class RadioAccess:
     cdef readonly list serving
     cdef list _snr_hz
     cdef object _rates
+    cdef double[:, ::1] _rate_view
     cdef list _keys
 
     @cython.locals(uplink=PolicySharing)
     cpdef upload(self, Py_ssize_t task, Py_ssize_t station, Py_ssize_t terminal, Py_ssize_t service, double compression)
-    @cython.locals(key=tuple)
+    @cython.locals(key=tuple, row=tuple, i=Py_ssize_t)
     cpdef tuple uplink_key(self, Py_ssize_t terminal)
-    @cython.locals(n=Py_ssize_t, key=tuple, share_hz=double)
+    cpdef double uplink_snr_hz(self, Py_ssize_t terminal) except? -1.0
+    @cython.locals(n=Py_ssize_t, share_hz=double)
     cpdef double uplink_bps(self, Py_ssize_t terminal, Py_ssize_t station) except -1.0

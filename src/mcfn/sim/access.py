@@ -43,6 +43,11 @@ from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility, Tra
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import PolicySharing, RateRule
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
+
 #: Uploads in a cell up to which every terminal's equal-bandwidth rates are tabulated (more: computed).
 EQUAL_SHARES_TABULATED = 8
 #: The serving station of a terminal outside coverage.
@@ -197,21 +202,31 @@ class RadioAccess:
 
     def uplink_key(self, terminal: int) -> tuple[float, tuple[float, ...]]:
         """``terminal``'s key for :func:`uplink_rule` as of the last step (:func:`uplink_keys`'s), built when first
-        asked for: in a step most terminals upload nothing."""
+        asked for: in a step most terminals upload nothing (compiled, from the C view of the rates)."""
         key = self._keys[terminal]
         if key is None:
-            key = self._keys[terminal] = (self._snr_hz[terminal], tuple(self._rates[terminal].tolist()))
+            if cython.compiled:
+                row = tuple([self._rate_view[terminal, i] for i in range(EQUAL_SHARES_TABULATED)])
+            else:
+                row = tuple(self._rates[terminal].tolist())
+            key = self._keys[terminal] = (self._snr_hz[terminal], row)
         return key
+
+    def uplink_snr_hz(self, terminal: int) -> float:
+        """``terminal``'s uplink ``P g / N0`` (Hz) as of the last step: its key's first field."""
+        return self._snr_hz[terminal]
 
     def uplink_bps(self, terminal: int, station: int) -> float:
         """The rate a new upload of ``terminal`` at ``station`` would start with under equal shares of the band
-        (the uploads in progress there, and it): what the orchestrator predicts its upload with."""
+        (the uploads in progress there, and it): what the orchestrator predicts its upload with. Read from the rates
+        tabulated at the last step (its key's), without building the key."""
         n = self.uplinks[station].in_service + 1
-        key = self.uplink_key(terminal)
         if n <= EQUAL_SHARES_TABULATED:
-            return key[1][n - 1]
+            if cython.compiled:
+                return self._rate_view[terminal, n - 1]
+            return float(self._rates[terminal, n - 1])
         share_hz = self._bandwidth_hz / n
-        return share_hz * math.log2(1.0 + key[0] / share_hz)
+        return share_hz * math.log2(1.0 + self._snr_hz[terminal] / share_hz)
 
     def _refresh(self, serving: np.ndarray, covered: np.ndarray) -> None:
         xy = self._mobility.positions_m
@@ -224,6 +239,8 @@ class RadioAccess:
         self.measurements += 1
         self._snr_hz: list[float] = snr.tolist()
         self._rates = uplink_rates(snr, self._bandwidth_hz)
+        if cython.compiled:
+            self._rate_view = self._rates
         self._keys: list[tuple[float, tuple[float, ...]] | None] = [None] * len(self._snr_hz)
 
     def _step(self) -> None:

@@ -299,7 +299,7 @@ class NetworkModel:
             if self.joint is None:
                 self.access.upload(task, station, terminal, service, compression)
             else:
-                snr_hz = self.access.uplink_key(terminal)[0]
+                snr_hz = self.access.uplink_snr_hz(terminal)
                 decided = self.joint.offer(
                     station, task, snr_hz=snr_hz, option=flight.option, node=flight.nodes[0], route=route
                 )

@@ -35,20 +35,78 @@ from mcfn.sim.charges import Charges
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import EqualRate, EqualSharing, slowed_by_parallelism
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
+
+if cython.compiled:
+    from cython.cimports.libc.stdlib import free, realloc
+    from cython.cimports.mcfn.sim.servers import _Start, _Starts
+
 #: Uniform draws of the advert stream fetched at once.
 _DRAWS = 1024
 
 
 class _VMs(EqualSharing):
-    """A node's VM station, which tells its servers of every job whose service ended (compiled: a C call)."""
+    """A node's VM station, which tells its servers of every job whose service ended (compiled: a C call), and what
+    they keep of the node: read and written through the station, one object, not one list entry each."""
 
-    def __init__(self, sim: Simulator, servers: ComputeServers, node: int, *, rate: EqualRate, slots: int) -> None:
+    def __init__(
+        self, sim: Simulator, servers: ComputeServers, *, rate: EqualRate, slots: int, dynamic_w: float
+    ) -> None:
         super().__init__(sim, rate=rate, on_finish=servers._on_computed, slots=slots)
         self._servers = servers
-        self._node = node
+        self._vm_slots = slots
+        self._dynamic_w = dynamic_w  # power per VM in service (W)
+        #: The jobs holding a VM and when they took it, in that order: as Python a dict; compiled, an array of C
+        #: structs that doubles when full (a VM's few jobs: no key and value objects, a short scan).
+        if not cython.compiled:
+            self._started: dict[int, float] = {}
+        #: The jobs waiting for a VM, in FIFO order.
+        self._waiting: deque[int] = deque()
+        self._arrived_s = 0.0  # one-VM seconds of work submitted so far
+
+    def __dealloc__(self) -> None:
+        """Compiled only: free the C array."""
+        free(self._starts)
 
     def _finish(self, job: int, served_s: float) -> None:
-        self._servers._finished(self._node, job, served_s)
+        self._servers._finished(self, job, served_s)
+
+    def _start(self, job: int, at_s: float) -> None:
+        """``job`` took a VM at ``at_s``."""
+        if not cython.compiled:
+            self._started[job] = at_s
+            return
+        if self._held == self._room:
+            room = 2 * self._room if self._room else 8
+            grown = cython.cast(_Starts, realloc(self._starts, room * cython.sizeof(_Start)))
+            if grown == cython.NULL:
+                raise MemoryError
+            self._starts, self._room = grown, room
+        self._starts[self._held].job = job
+        self._starts[self._held].at_s = at_s
+        self._held += 1
+
+    def _stop(self, job: int) -> float:
+        """``job`` gives its VM back: when it took it (``KeyError`` if it holds none)."""
+        if not cython.compiled:
+            return self._started.pop(job)
+        for i in range(self._held):
+            if self._starts[i].job == job:
+                at_s = self._starts[i].at_s
+                self._held -= 1
+                for k in range(i, self._held):  # the others keep their order
+                    self._starts[k] = self._starts[k + 1]
+                return at_s
+        raise KeyError(job)
+
+    def _holding(self) -> list[int]:
+        """The jobs holding a VM, in the order they took it."""
+        if not cython.compiled:
+            return list(self._started)
+        return [self._starts[i].job for i in range(self._held)]
 
 
 class ComputeServers:
@@ -68,10 +126,7 @@ class ComputeServers:
         """``dynamic_w_per_vm[j]``: node ``j``'s power per VM in service (default 0: no energy)."""
         self._sim = sim
         self._on_computed = on_computed
-        self._dynamic_w = [0.0] * len(fleet) if dynamic_w_per_vm is None else list(dynamic_w_per_vm)
-        #: Each node's jobs in service and when their service began; its jobs waiting for a VM, in FIFO order.
-        self._started: list[dict[int, float]] = [{} for _ in range(len(fleet))]
-        self._waiting: list[deque[int]] = [deque() for _ in range(len(fleet))]
+        dynamic_w = [0.0] * len(fleet) if dynamic_w_per_vm is None else list(dynamic_w_per_vm)
         #: Load-dependent energy (J) of every job that has been in service, by job id (module docstring).
         self.dynamic_j = Charges()
         self._store = view.store
@@ -82,19 +137,17 @@ class ComputeServers:
         self._delay = delay_to_router_s.tolist()
         #: FLOPs per one-VM second on each node, the view's unit of work (its nominal speed per VM).
         self._flops_per_vm_s = (1.0 / fleet.seconds_per_flop.mean(axis=1)).tolist()
-        self._slots = fleet.vm_slots.tolist()
         self.stations = [
             _VMs(
                 sim,
                 self,
-                j,
                 rate=slowed_by_parallelism(parallel_slowdown(np.arange(1, n.vm_slots + 1), n.degradation).tolist()),
                 slots=n.vm_slots,
+                dynamic_w=dynamic_w[j],
             )
             for j, n in enumerate(fleet.nodes)
         ]
         self.down = [False] * len(fleet)
-        self._arrived_s = [0.0] * len(fleet)
         #: (time, work done, work arrived, VM-seconds in service) at each node's last advert.
         self._marks = [(0.0, 0.0, 0.0, 0.0)] * len(fleet)
         self.adverts_sent = 0
@@ -104,45 +157,45 @@ class ComputeServers:
 
     def submit(self, node: int, task: int, alone_s: float) -> None:
         """Run ``alone_s`` one-VM seconds of ``task`` on ``node``."""
-        self._arrived_s[node] += alone_s
         station = self.stations[node]
+        station._arrived_s += alone_s
         station.account()  # the ends of service due by now first: then a free VM takes the task at once
-        if station.in_service < self._slots[node]:
-            self._started[node][task] = self._sim.now
+        if station.in_service < station._vm_slots:
+            station._start(task, self._sim.now)
         else:  # it waits (a VM frees in FIFO order: _finished)
-            self._waiting[node].append(task)
+            station._waiting.append(task)
         station.submit(task, alone_s)
 
-    def _finished(self, node: int, job: int, served_s: float) -> None:
-        """``job``'s service on ``node`` ended at ``served_s``: charge its seconds in service; the first waiting
+    def _finished(self, station: _VMs, job: int, served_s: float) -> None:
+        """``job``'s service on ``station`` ended at ``served_s``: charge its seconds in service; the first waiting
         job takes its VM then."""
-        self._charge(node, job, served_s)
-        waiting = self._waiting[node]
-        if waiting:
-            self._started[node][waiting.popleft()] = served_s
+        self._charge(station, job, served_s)
+        if station._waiting:
+            station._start(station._waiting.popleft(), served_s)
         self._on_computed(job, served_s)
 
-    def _charge(self, node: int, job: int, until_s: float) -> None:
-        seconds = until_s - self._started[node].pop(job)
-        self.dynamic_j.add(job, seconds * self._dynamic_w[node])
+    def _charge(self, station: _VMs, job: int, until_s: float) -> None:
+        seconds = until_s - station._stop(job)
+        self.dynamic_j.add(job, seconds * station._dynamic_w)
 
     def drop_all(self, node: int) -> list[int]:
         """Take every job off ``node`` (it failed); returns them. The jobs in service are charged until now."""
-        jobs = self.stations[node].drop_all()
+        station = self.stations[node]
+        jobs = station.drop_all()
         now = self._sim.now
-        for job in list(self._started[node]):
+        for job in station._holding():
             if job in jobs:
-                self._charge(node, job, now)
-        self._waiting[node].clear()
+                self._charge(station, job, now)
+        station._waiting.clear()
         return jobs
 
     def close(self) -> None:
         """At the end of the run: charge the jobs still in service until now (call once)."""
         now = self._sim.now
-        for node, started in enumerate(self._started):
-            self.stations[node].account()
-            for job in list(started):
-                self._charge(node, job, now)
+        for station in self.stations:
+            station.account()
+            for job in station._holding():
+                self._charge(station, job, now)
 
     def _uniform(self) -> float:
         """The advert stream's next uniform in [0, 1), as ``Generator.random()`` would draw it."""
@@ -166,7 +219,7 @@ class ComputeServers:
         station.account()
         last_s, last_done, last_arrived, last_served = self._marks[j]
         elapsed = now - last_s
-        done, arrived, served = station.work_done, self._arrived_s[j], station.in_service_area
+        done, arrived, served = station.work_done, station._arrived_s, station.in_service_area
         self._marks[j] = (now, done, arrived, served)
         scale = self._flops_per_vm_s[j]
         saturated = station.queued > 0 and served > last_served
@@ -175,7 +228,7 @@ class ComputeServers:
             now,
             station.queued_work() * scale,
             station.in_service,
-            (done - last_done) / (served - last_served) * self._slots[j] * scale if saturated else 0.0,
+            (done - last_done) / (served - last_served) * station._vm_slots * scale if saturated else 0.0,
             (arrived - last_arrived) / elapsed * scale if elapsed > 0 else 0.0,
         )
         sim._push(now + self._delay[j], 0, self._store, fields)

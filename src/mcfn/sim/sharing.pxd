@@ -15,6 +15,13 @@ cdef struct _Finish:
 
 ctypedef _Finish* _Finishes
 
+# One entry of SharingStation's ring of leaving jobs: job ``job``, whose service ended at ``served_s``.
+cdef struct _Leaving:
+    double served_s
+    Py_ssize_t job
+
+ctypedef _Leaving* _Leavings
+
 cdef bint _before(_Finish a, _Finish b) noexcept
 
 
@@ -26,7 +33,10 @@ cdef class SharingStation(Handler):
     cdef double _delay_s
     cdef public Py_ssize_t in_service
     cdef object _queue
-    cdef list _leaving
+    cdef _Leavings _leaving
+    cdef Py_ssize_t _leaving_first
+    cdef Py_ssize_t _leaving_count
+    cdef Py_ssize_t _leaving_room
     cdef double _due_s
     cdef Py_ssize_t _due_job
     cdef Py_ssize_t _event
@@ -49,6 +59,9 @@ cdef class SharingStation(Handler):
     @cython.final
     @cython.locals(served_s=double, job=Py_ssize_t, waiting=Py_ssize_t, work=double)
     cdef _end_service(self)
+    @cython.final
+    @cython.locals(room=Py_ssize_t, grown=_Leavings, i=Py_ssize_t)
+    cdef _leave(self, double served_s, Py_ssize_t job)
     @cython.final
     @cython.locals(sim=Simulator, served_s=double, job=Py_ssize_t, now=double)
     cdef _arm(self)

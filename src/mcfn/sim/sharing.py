@@ -39,7 +39,7 @@ except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
 
 if cython.compiled:
     from cython.cimports.libc.stdlib import free, realloc
-    from cython.cimports.mcfn.sim.sharing import _Finish, _Finishes
+    from cython.cimports.mcfn.sim.sharing import _Finish, _Finishes, _Leaving, _Leavings
 
 #: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service; a function of ``n``
 #: alone, which the station tabulates as ``n`` grows.
@@ -84,8 +84,11 @@ class SharingStation(Handler):
         self._delay_s = delay_s
         self.in_service = 0
         self._queue: deque[tuple[int, float, Any]] = deque()
-        #: Jobs whose service has ended and that have not left yet: ``(served_s, job)``, in order (a few at most).
-        self._leaving: list[tuple[float, int]] = []
+        #: Jobs whose service has ended and that have not left yet, in order (a few at most): as Python a deque of
+        #: ``(served_s, job)``; compiled, a ring of C structs (``_leaving_first`` the first) that doubles when full.
+        self._leaving_count = 0
+        if not cython.compiled:
+            self._leaving: deque[tuple[float, int]] = deque()
         # the job due to finish service next and when (inf: none in service); a subclass's _next sets both
         self._due_s = _INF
         self._due_job = -1
@@ -132,7 +135,7 @@ class SharingStation(Handler):
         self._add(job, work, key)
         self.in_service += 1
         self._next()
-        if not self._leaving:  # the pending event was for the job due first, which may have changed
+        if not self._leaving_count:  # the pending event was for the job due first, which may have changed
             self._arm()
 
     def drop_all(self) -> list[int]:
@@ -145,7 +148,7 @@ class SharingStation(Handler):
         self.in_service = 0
         self._queue.clear()
         self._due_s = _INF
-        if not self._leaving:
+        if not self._leaving_count:
             self._arm()
         return jobs
 
@@ -176,11 +179,37 @@ class SharingStation(Handler):
             self._add(waiting, work, key)
         else:
             self.in_service -= 1
-        self._leaving.append((served_s, job))
+        self._leave(served_s, job)
         if self.in_service:
             self._next()
         else:
             self._due_s = _INF
+
+    def _leave(self, served_s: float, job: int) -> None:
+        """``job``'s service ended at ``served_s``: it leaves after the others leaving."""
+        if not cython.compiled:
+            self._leaving.append((served_s, job))
+            self._leaving_count += 1
+            return
+        room = self._leaving_room
+        if self._leaving_count == room:  # twice the room, the wrapped part moved after the old end
+            grown = cython.cast(_Leavings, realloc(self._leaving, (2 * room if room else 4) * cython.sizeof(_Leaving)))
+            if grown == cython.NULL:
+                raise MemoryError
+            for i in range(self._leaving_first):
+                grown[room + i] = grown[i]
+            self._leaving = grown
+            self._leaving_room = 2 * room if room else 4
+        i = self._leaving_first + self._leaving_count
+        if i >= self._leaving_room:
+            i -= self._leaving_room
+        self._leaving[i].served_s = served_s
+        self._leaving[i].job = job
+        self._leaving_count += 1
+
+    def __dealloc__(self) -> None:
+        """Compiled only: free the C ring."""
+        free(self._leaving)
 
     def _arm(self) -> None:
         """(Re)schedule the pending event: the first leaving job's, or else the due job's."""
@@ -188,8 +217,11 @@ class SharingStation(Handler):
         if self._event >= 0:
             sim.cancel(self._event)
             self._event = -1
-        if self._leaving:
-            served_s, job = self._leaving[0]
+        if self._leaving_count:
+            if cython.compiled:
+                served_s, job = self._leaving[self._leaving_first].served_s, self._leaving[self._leaving_first].job
+            else:
+                served_s, job = self._leaving[0]
         elif self._due_s < _INF:
             served_s, job = self._due_s, self._due_job
         else:
@@ -204,7 +236,14 @@ class SharingStation(Handler):
         now = self._sim.now
         while self._due_s <= now:  # the ends of service up to now (the integrals stop at the last)
             self._end_service()
-        served_s, first = self._leaving.pop(0)
+        if cython.compiled:
+            served_s, first = self._leaving[self._leaving_first].served_s, self._leaving[self._leaving_first].job
+            self._leaving_first += 1
+            if self._leaving_first == self._leaving_room:
+                self._leaving_first = 0
+        else:
+            served_s, first = self._leaving.popleft()
+        self._leaving_count -= 1
         if first != job:
             raise RuntimeError(f"station let job {job} leave but job {first} was due first")
         self._arm()

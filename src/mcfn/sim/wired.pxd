@@ -25,6 +25,16 @@ cdef class _Hop:
 
 
 @cython.final
+cdef class _Route:
+    cdef tuple path
+    cdef tuple hops
+    cdef double joules_per_bit
+
+
+cdef Py_ssize_t SLOTS_PER_ROUTE
+
+
+@cython.final
 cdef class _Transfer:
     cdef tuple hops
     cdef Py_ssize_t hop
@@ -41,7 +51,9 @@ cdef class WiredNetwork:
     cdef readonly dict links
     cdef dict _delay
     cdef dict _transit
-    cdef dict _hops
+    cdef dict _routes
+    cdef list _recent
+    cdef Py_ssize_t _recent_mask
     cdef dict _paths
     cdef object _paths_version
     cdef readonly set down_nodes
@@ -52,8 +64,13 @@ cdef class WiredNetwork:
     @cython.locals(targets=dict)
     cpdef path(self, object source, object target)
     cpdef obstacle(self, object path)
-    @cython.locals(known=tuple, hops=tuple, transfer=_Transfer, hop=_Hop, joules=double)
+    @cython.locals(route=_Route, hops=tuple, transfer=_Transfer)
     cpdef send(self, Py_ssize_t task, object path, double bits, object on_arrival)
+    @cython.final
+    @cython.locals(address=Py_ssize_t)
+    cdef inline Py_ssize_t _slot(self, object path) noexcept
+    @cython.locals(route=_Route, joules=double, hop=_Hop, held=list, kept=_Route)
+    cdef _Route _route(self, tuple path)
     @cython.locals(hop=_Hop, now=double)
     cdef _enter(self, Py_ssize_t task, _Transfer transfer)
     @cython.locals(transfer=_Transfer)

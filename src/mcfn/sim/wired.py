@@ -27,6 +27,11 @@ from mcfn.sim.charges import Charges
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import EqualSharing, equal_share
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
+
 Arrived = Callable[[int], None]
 Blocked = Callable[[int, str], None]
 
@@ -58,6 +63,22 @@ class _Hop:
         self.delay_s = delay_s
         self.a = a
         self.b = b
+
+
+class _Route:
+    """A path sent along: its node names (the tuple first sent), its hops, and its joules per bit."""
+
+    __slots__ = ("hops", "joules_per_bit", "path")
+
+    def __init__(self, path: tuple[str, ...], hops: tuple[_Hop, ...], joules_per_bit: float) -> None:
+        self.path = path
+        self.hops = hops
+        self.joules_per_bit = joules_per_bit
+
+
+#: Slots of :class:`WiredNetwork`'s cache of routes by the identity of their path tuple per route known (at least;
+#: the slots double to keep it so): few tuples then share a slot.
+SLOTS_PER_ROUTE = 4
 
 
 class _Transfer:
@@ -98,8 +119,12 @@ class WiredNetwork:
             self.links[key] = _Link(sim, self, bandwidth_bps=link.bandwidth_bps, delay_s=link.delay_s)
             self._delay[key] = link.delay_s
         self._transit: dict[int, _Transfer] = {}
-        #: Every path sent along so far: its hops and its joules per bit (one look-up per transfer).
-        self._hops: dict[tuple[str, ...], tuple[tuple[_Hop, ...], float]] = {}
+        #: Every path sent along so far, by its node names (built once per path).
+        self._routes: dict[tuple[str, ...], _Route] = {}
+        #: The route last found for a path tuple, in the slot of the tuple's address: a path is mostly sent as the
+        #: same tuple (the router's and :meth:`path`'s caches), and found so without hashing its names.
+        self._recent: list[_Route | None] = [None] * 1024
+        self._recent_mask = 1023  # slots - 1, the slots a power of two
         #: The fastest paths asked for so far, by source and then target (no key tuple to build and hash).
         self._paths: dict[str, dict[str, tuple[str, ...]]] = {}
         self._paths_version = topology.version
@@ -133,28 +158,44 @@ class WiredNetwork:
 
     def send(self, task: int, path: tuple[str, ...], bits: float, on_arrival: Arrived) -> None:
         """Carry ``bits`` of ``task`` along ``path`` (node names); ``on_arrival(task)`` at the last node."""
-        known = self._hops.get(path)
-        if known is None:
-            hops = self._hops_of(path)
-            joules = 0.0
-            for hop in hops:
-                joules += self._j_per_bit.get(hop.key, 0.0)
-            known = self._hops[path] = (hops, joules)
-        hops, joules = known
-        self.sent_j.add(task, bits * joules)
+        route = self._recent[self._slot(path)]
+        if route is None or route.path is not path:  # the route it holds keeps its tuple, so none other has its id
+            route = self._route(path)
+            self._recent[self._slot(path)] = route  # its slot now: the slots may have doubled
+        hops = route.hops
+        self.sent_j.add(task, bits * route.joules_per_bit)
         if not hops:
             on_arrival(task)
             return
         transfer = self._transit[task] = _Transfer(hops, bits, on_arrival)
         self._enter(task, transfer)
 
-    def _hops_of(self, path: tuple[str, ...]) -> tuple[_Hop, ...]:
-        """The hops of ``path`` (built once per path: :meth:`send` keeps them)."""
-        hops = []
-        for a, b in pairwise(path):
-            key = link_key(a, b)
-            hops.append(_Hop(self.links[key], key, self._delay[key], a, b))
-        return tuple(hops)
+    def _slot(self, path: tuple[str, ...]) -> int:
+        """The slot of :attr:`_recent` for the tuple ``path``: from its address (its ``id``), high bits folded onto low
+        ones (objects' addresses cluster in the allocator's pools)."""
+        address = cython.cast(cython.Py_ssize_t, cython.cast(cython.p_void, path)) if cython.compiled else id(path)
+        return ((address >> 4) ^ (address >> 17)) & self._recent_mask
+
+    def _route(self, path: tuple[str, ...]) -> _Route:
+        """The hops of ``path`` and its joules per bit (built once per path)."""
+        route = self._routes.get(path)
+        if route is None:
+            hops = []
+            for a, b in pairwise(path):
+                key = link_key(a, b)
+                hops.append(_Hop(self.links[key], key, self._delay[key], a, b))
+            joules = 0.0
+            for hop in hops:
+                joules += self._j_per_bit.get(hop.key, 0.0)
+            route = self._routes[path] = _Route(path, tuple(hops), joules)
+            if len(self._routes) * SLOTS_PER_ROUTE > len(self._recent):  # twice the slots, the routes kept
+                held = self._recent
+                self._recent = [None] * (2 * len(held))
+                self._recent_mask = len(self._recent) - 1
+                for kept in held:
+                    if kept is not None:
+                        self._recent[self._slot(kept.path)] = kept
+        return route
 
     def _enter(self, task: int, transfer: _Transfer) -> None:
         hop = transfer.hops[transfer.hop]
