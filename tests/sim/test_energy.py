@@ -13,7 +13,7 @@ from mcfn.sim.records import COMPLETED
 from mcfn.sim.run import simulate
 from mcfn.sim.wired import WiredNetwork
 from mcfn.sim.world import build_world
-from tests.sim.conftest import small_scenario, tiled_scenario
+from tests.sim.conftest import Calls, small_scenario, tiled_scenario
 from tests.sim.test_terminals import _with_local
 
 
@@ -59,7 +59,7 @@ def test_one_link_under_a_constant_flow_matches_the_closed_form():
     sim = Simulator(seed=0)
     arrived = []
     wired = WiredNetwork(sim, topology, on_blocked=print, j_per_bit={("agg0", "bs0"): e})
-    wired.send(0, ("bs0", "agg0"), 5e9, arrived.append)
+    wired.send(0, ("bs0", "agg0"), 5e9, Calls(arrived.append))
     sim.run(until_s=10.0)
     assert arrived == [0]
     link = wired.links[("agg0", "bs0")]

@@ -32,6 +32,7 @@ import numpy as np
 from mcfn.deployment import DeployedState, Item, load_s, make_deployment_policy
 from mcfn.deployment.charge import charge_cold_starts
 from mcfn.deployment.placement import PlacementProblem
+from mcfn.sim.engine import Handler
 from mcfn.sim.model import LOAD_BASE
 from mcfn.sim.world import answer_radio_s, stage_service_id
 
@@ -47,9 +48,10 @@ PLANNED_UTILISATION = 0.9
 INT8_SHARE = 0.25
 
 
-class SimDeployment:
+class SimDeployment(Handler):
     """The deployed state of ``model``'s nodes under the policy of ``spec``; hooks itself into the model and its
-    router."""
+    router. As a kernel :class:`~mcfn.sim.engine.Handler` it receives its weight transfers' arrivals
+    (:meth:`handle`)."""
 
     def __init__(self, model: NetworkModel, spec: Deployment, *, orchestrated: bool) -> None:
         self._model, self._spec, self._orchestrated = model, spec, orchestrated
@@ -134,7 +136,7 @@ class SimDeployment:
             return
         job = self._job(node, item)
         self.registry_bytes += weights
-        self._model.wired.send(job, self._model.wired.path(self._registry, node_id), 8.0 * weights, self._fetched)
+        self._model.wired.send(job, self._model.wired.path(self._registry, node_id), 8.0 * weights, self)
 
     def _job(self, node: int, item: int) -> int:
         job = self._next_job
@@ -142,7 +144,8 @@ class SimDeployment:
         self._transfers[job] = (node, item)
         return job
 
-    def _fetched(self, job: int) -> None:
+    def handle(self, job: int) -> None:
+        """Weight transfer ``job`` has arrived (a fetch: its node loads the item; a migration's state: nothing)."""
         node, item = self._transfers.pop(job)
         if node >= 0:
             self._sim.schedule(self._spec.load_overhead_s, self._loaded, node, item)
@@ -272,7 +275,7 @@ class SimDeployment:
                 self.migrations += 1
                 self.migration_bytes += self._spec.state_bytes
                 path = self._model.wired.path(fleet.node_ids[source], fleet.node_ids[target])
-                self._model.wired.send(self._job(-1, -1), path, 8.0 * self._spec.state_bytes, self._fetched)
+                self._model.wired.send(self._job(-1, -1), path, 8.0 * self._spec.state_bytes, self)
                 self._prefetch(target, self._last_option[terminal, service])
         self._serving = list(serving)
         self._sim.schedule(self._world.scenario.terminals.step_s, self._poll_handovers)

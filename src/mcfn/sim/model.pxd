@@ -47,8 +47,15 @@ cdef class Flight:
     )
 
 
-cdef class _Deliveries(Handler):
+cdef Py_ssize_t AT_NODE, AT_STATION, AT_TILE, JOINED, DELIVERED
+
+
+cdef class _Step(Handler):
     cdef NetworkModel model
+    cdef Py_ssize_t kind
+
+    @cython.locals(kind=Py_ssize_t, model=NetworkModel)
+    cpdef handle(self, Py_ssize_t job)
 
 
 @cython.final
@@ -77,11 +84,11 @@ cdef class NetworkModel:
     cdef tuple _scales
     cdef tuple _output_bits
     cdef tuple _share
-    cdef object _at_tile_event
-    cdef object _joined_event
-    cdef object _at_node_event
-    cdef object _at_station_event
-    cdef _Deliveries _deliveries
+    cdef _Step _at_node_step
+    cdef _Step _at_station_step
+    cdef _Step _at_tile_step
+    cdef _Step _joined_step
+    cdef _Step _delivered_step
     cdef object _node_index
     cdef object _node_ids
     cdef tuple _stations

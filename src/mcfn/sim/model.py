@@ -159,15 +159,32 @@ class Flight:
         return flight
 
 
-class _Deliveries(Handler):
-    """The downlink's deliveries, a kernel :class:`~mcfn.sim.engine.Handler` of task ids: no argument tuple and,
-    compiled, a C call per task."""
+#: What a :class:`_Step` event is: a task (or tile) at a node, at its station, a tile at its node, a tile's output
+#: joined, a result delivered.
+AT_NODE, AT_STATION, AT_TILE, JOINED, DELIVERED = range(5)
 
-    def __init__(self, model: NetworkModel) -> None:
+
+class _Step(Handler):
+    """One kind of step in the life of the model's tasks, as a kernel :class:`~mcfn.sim.engine.Handler` of task
+    (or tile job) ids: what the wired network and the downlink hand on without a Python call or an argument tuple
+    (compiled, a C call with the id)."""
+
+    def __init__(self, model: NetworkModel, kind: int) -> None:
         self.model = model
+        self.kind = kind
 
-    def handle(self, task: int) -> None:
-        self.model._delivered(task)
+    def handle(self, job: int) -> None:
+        kind, model = self.kind, self.model
+        if kind == AT_NODE:
+            model._at_node(job)
+        elif kind == AT_STATION:
+            model._at_station(job)
+        elif kind == AT_TILE:
+            model._at_tile(job)
+        elif kind == JOINED:
+            model._joined(job)
+        else:
+            model._delivered(job)
 
 
 class NetworkModel:
@@ -240,11 +257,11 @@ class NetworkModel:
         #: each stage's share of the input and work per tile, ``(1 + halo) / tiles`` (1: untiled)
         self._share = tuple(tuple(stage.share for stage in requests[0].stages) for requests in world.requests)
         # one bound method each for every task's events, not one per event
-        self._at_node_event = self._at_node
-        self._at_station_event = self._at_station
-        self._at_tile_event = self._at_tile
-        self._joined_event = self._joined
-        self._deliveries = _Deliveries(self)
+        self._at_node_step = _Step(self, AT_NODE)
+        self._at_station_step = _Step(self, AT_STATION)
+        self._at_tile_step = _Step(self, AT_TILE)
+        self._joined_step = _Step(self, JOINED)
+        self._delivered_step = _Step(self, DELIVERED)
         self._node_index = world.fleet.index
         self._node_ids = world.fleet.node_ids
         self._stations = world.stations
@@ -393,9 +410,7 @@ class NetworkModel:
         if flight.tiles is not None and flight.tiles[0] is not None:
             self._scatter(flight, self._data_bits[flight.service] * flight.compression)
             return
-        self.wired.send(
-            task, flight.paths[0], self._data_bits[flight.service] * flight.compression, self._at_node_event
-        )
+        self.wired.send(task, flight.paths[0], self._data_bits[flight.service] * flight.compression, self._at_node_step)
 
     def _at_node(self, task: int) -> None:
         flight = self._flights[task]
@@ -427,13 +442,13 @@ class NetworkModel:
             if flight.tiles is not None and flight.tiles[k] is not None:
                 self._scatter(flight, output_bits[k - 1])
                 return
-            self.wired.send(task, flight.paths[k], output_bits[k - 1], self._at_node_event)
+            self.wired.send(task, flight.paths[k], output_bits[k - 1], self._at_node_step)
             return
         station = self.access.serving[flight.terminal]
         if station >= 0:  # else outside coverage: towards the last station, which fails it if it is still outside
             flight.station = station
         path = self.wired.path(self._node_ids[flight.nodes[-1]], self._stations[flight.station])
-        self.wired.send(task, path, output_bits[-1], self._at_station_event)
+        self.wired.send(task, path, output_bits[-1], self._at_station_step)
 
     # --- tiles: fork and join ---------------------------------------------------------------------------------
     def _scatter(self, flight: Flight, bits: float) -> None:
@@ -445,7 +460,7 @@ class NetworkModel:
         flight.tile_since = [0.0] * tiles
         share = bits * self._share[flight.option][k]
         for t in range(tiles):
-            self.wired.send(flight.jobs + t, paths[t], share, self._at_tile_event)
+            self.wired.send(flight.jobs + t, paths[t], share, self._at_tile_step)
 
     def _flight_of(self, job: int) -> Flight | None:
         """The flight of tile job ``job``, or None if its task has ended or was re-routed since (a stale tile)."""
@@ -482,13 +497,13 @@ class NetworkModel:
         output_bits = self._output_bits[flight.option]
         bits = output_bits[k] / len(flight.tiles[k])
         if k + 1 < len(output_bits):
-            self.wired.send(job, flight.gather[k][t], bits, self._joined_event)
+            self.wired.send(job, flight.gather[k][t], bits, self._joined_step)
             return
         if flight.computed == 0 and self.access.serving[flight.terminal] >= 0:  # the first tile to finish picks it
             flight.station = self.access.serving[flight.terminal]
         flight.computed += 1
         path = self.wired.path(self._node_ids[flight.tiles[k][t]], self._stations[flight.station])
-        self.wired.send(job, path, bits, self._joined_event)
+        self.wired.send(job, path, bits, self._joined_step)
 
     def _joined(self, job: int) -> None:
         """A tile's output has arrived at the next stage's node (or the station); the last one joins the stage."""
@@ -521,11 +536,11 @@ class NetworkModel:
             flight.station = now_serving
             stations = self._stations
             self.wired.send(
-                task, self.wired.path(stations[station], stations[now_serving]), bits, self._at_station_event
+                task, self.wired.path(stations[station], stations[now_serving]), bits, self._at_station_step
             )
             return
         now = self.sim.now  # the delay as schedule() adds it, without its checks: it is never negative
-        self.sim._push_job(now + (self._radio_delay_s + bits / self._downlink_bps), self._deliveries, task)
+        self.sim._push_job(now + (self._radio_delay_s + bits / self._downlink_bps), self._delivered_step, task)
 
     def _delivered(self, task: int) -> None:
         flight = self._flights[task]

@@ -2,7 +2,7 @@
 
 cimport cython
 from mcfn.sim.charges cimport Charges
-from mcfn.sim.engine cimport Simulator
+from mcfn.sim.engine cimport Handler, Simulator
 from mcfn.sim.sharing cimport EqualSharing
 
 
@@ -39,7 +39,7 @@ cdef class _Transfer:
     cdef tuple hops
     cdef Py_ssize_t hop
     cdef double bits
-    cdef object on_arrival
+    cdef Handler on_arrival
 
 
 @cython.final
@@ -65,7 +65,7 @@ cdef class WiredNetwork:
     cpdef path(self, object source, object target)
     cpdef obstacle(self, object path)
     @cython.locals(route=_Route, hops=tuple, transfer=_Transfer)
-    cpdef send(self, Py_ssize_t task, object path, double bits, object on_arrival)
+    cpdef send(self, Py_ssize_t task, object path, double bits, Handler on_arrival)
     @cython.final
     @cython.locals(address=Py_ssize_t)
     cdef inline Py_ssize_t _slot(self, object path) noexcept

@@ -24,7 +24,7 @@ from itertools import pairwise
 
 from mcfn.network.topology import Topology
 from mcfn.sim.charges import Charges
-from mcfn.sim.engine import Simulator
+from mcfn.sim.engine import Handler, Simulator
 from mcfn.sim.sharing import EqualSharing, equal_share
 
 try:
@@ -32,7 +32,6 @@ try:
 except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
     from mcfn._accelerated import uncompiled as cython
 
-Arrived = Callable[[int], None]
 Blocked = Callable[[int, str], None]
 
 
@@ -86,7 +85,7 @@ class _Transfer:
 
     __slots__ = ("bits", "hop", "hops", "on_arrival")
 
-    def __init__(self, hops: tuple[_Hop, ...], bits: float, on_arrival: Arrived) -> None:
+    def __init__(self, hops: tuple[_Hop, ...], bits: float, on_arrival: Handler) -> None:
         self.hops = hops
         self.hop = 0
         self.bits = bits
@@ -156,8 +155,9 @@ class WiredNetwork:
                 return f"link {a}-{b} is down"
         return None
 
-    def send(self, task: int, path: tuple[str, ...], bits: float, on_arrival: Arrived) -> None:
-        """Carry ``bits`` of ``task`` along ``path`` (node names); ``on_arrival(task)`` at the last node."""
+    def send(self, task: int, path: tuple[str, ...], bits: float, on_arrival: Handler) -> None:
+        """Carry ``bits`` of ``task`` along ``path`` (node names); ``on_arrival.handle(task)`` at the last node (a
+        kernel :class:`~mcfn.sim.engine.Handler`: compiled, a C call, no Python call with a boxed id)."""
         route = self._recent[self._slot(path)]
         if route is None or route.path is not path:  # the route it holds keeps its tuple, so none other has its id
             route = self._route(path)
@@ -165,7 +165,7 @@ class WiredNetwork:
         hops = route.hops
         self.sent_j.add(task, bits * route.joules_per_bit)
         if not hops:
-            on_arrival(task)
+            on_arrival.handle(task)
             return
         transfer = self._transit[task] = _Transfer(hops, bits, on_arrival)
         self._enter(task, transfer)
@@ -216,7 +216,7 @@ class WiredNetwork:
         transfer.hop += 1
         if transfer.hop == len(transfer.hops):
             del self._transit[task]
-            transfer.on_arrival(task)
+            transfer.on_arrival.handle(task)
         else:
             self._enter(task, transfer)
 
