@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from mcfn.scenario import Scenario, parse_scenario
-from mcfn.sim.engine import Handler
 
 
 def small_scenario(**overrides: Any) -> Scenario:
@@ -61,13 +59,3 @@ def tiled_scenario(**overrides: Any) -> Scenario:
     detect["stages"][0].update(tiles=2, halo=0.2, on=["edge"])
     document.update(overrides)
     return parse_scenario(document)
-
-
-class Calls(Handler):
-    """A kernel handler that calls ``function(job)`` (what the wired network tells of an arrival, in a test)."""
-
-    def __init__(self, function: Callable[[int], Any]) -> None:
-        self._function = function
-
-    def handle(self, job: int) -> None:
-        self._function(job)

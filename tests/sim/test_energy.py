@@ -8,12 +8,12 @@ from mcfn.compute.devices import DynamicPower
 from mcfn.compute.power import RadioPower, ServerPower, hop_class
 from mcfn.network.topology import Link, Topology
 from mcfn.sim.energy import metered_servers
-from mcfn.sim.engine import Simulator
+from mcfn.sim.engine import Calling, Simulator
 from mcfn.sim.records import COMPLETED
 from mcfn.sim.run import simulate
 from mcfn.sim.wired import WiredNetwork
 from mcfn.sim.world import build_world
-from tests.sim.conftest import Calls, small_scenario, tiled_scenario
+from tests.sim.conftest import small_scenario, tiled_scenario
 from tests.sim.test_terminals import _with_local
 
 
@@ -30,7 +30,7 @@ def test_one_node_under_constant_load_matches_the_closed_form():
     power = ServerPower(idle_w=50.0, peak_w=250.0)
     sim = Simulator(seed=0)
     ended = []
-    servers = metered_servers(sim, [node], [power], on_computed=lambda job, served_s: ended.append((job, served_s)))
+    servers = metered_servers(sim, [node], [power], on_computed=Calling(lambda job: ended.append((job, sim.now))))
     servers.submit(0, 0, 10.0)
     servers.submit(0, 1, 10.0)
     servers.submit(0, 2, 4.0)  # waits until 10 s, then runs alone to 14 s
@@ -59,7 +59,7 @@ def test_one_link_under_a_constant_flow_matches_the_closed_form():
     sim = Simulator(seed=0)
     arrived = []
     wired = WiredNetwork(sim, topology, on_blocked=print, j_per_bit={("agg0", "bs0"): e})
-    wired.send(0, ("bs0", "agg0"), 5e9, Calls(arrived.append))
+    wired.send(0, ("bs0", "agg0"), 5e9, Calling(arrived.append))
     sim.run(until_s=10.0)
     assert arrived == [0]
     link = wired.links[("agg0", "bs0")]

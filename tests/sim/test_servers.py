@@ -7,7 +7,7 @@ from mcfn.awareness import AdvertPolicy
 from mcfn.compute import Fleet
 from mcfn.compute.power import ServerPower
 from mcfn.sim.energy import metered_servers
-from mcfn.sim.engine import Simulator
+from mcfn.sim.engine import Calling, Simulator
 from mcfn.sim.servers import ComputeServers
 from mcfn.sim.world import build_world
 from tests.sim.conftest import small_scenario
@@ -31,7 +31,9 @@ def test_adverts_draw_jitter_and_loss_as_one_generator_call_each():
     policy = AdvertPolicy(period_s=0.1, jitter_s=0.02, loss_probability=0.3)
     sim = Simulator(seed=5)
     view = StoreRecorder()
-    ComputeServers(sim, fleet=Fleet([node]), view=view, policy=policy, delay_to_router_s=np.zeros(1), on_computed=print)
+    ComputeServers(
+        sim, fleet=Fleet([node]), view=view, policy=policy, delay_to_router_s=np.zeros(1), on_computed=Calling(print)
+    )
     sim.run(until_s=300.0)  # about 3000 adverts: several batches of draws
 
     rng = Simulator(seed=5).stream("adverts")
@@ -59,7 +61,10 @@ def test_jobs_are_charged_from_when_they_took_a_vm_and_the_rest_at_close_in_that
     sim = Simulator(seed=0)
     ended = []
     servers = metered_servers(
-        sim, [node], [ServerPower(idle_w=0.0, peak_w=120.0)], on_computed=lambda job, s: ended.append((job, s))
+        sim,
+        [node],
+        [ServerPower(idle_w=0.0, peak_w=120.0)],
+        on_computed=Calling(lambda job: ended.append((job, sim.now))),
     )
     works = [5.0, 1.0, 7.0, 2.0, 9.0, 3.0, 11.0, 4.0, 13.0, 6.0, 15.0, 8.0, 10.0, 10.0, 10.0]
     for job, work in enumerate(works):

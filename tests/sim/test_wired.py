@@ -3,9 +3,8 @@
 import pytest
 
 from mcfn.network.topology import Link, Topology
-from mcfn.sim.engine import Simulator
+from mcfn.sim.engine import Calling, Simulator
 from mcfn.sim.wired import WiredNetwork
-from tests.sim.conftest import Calls
 
 
 def chain() -> Topology:
@@ -34,7 +33,7 @@ def test_a_path_sent_as_new_tuples_or_the_same_one_takes_its_own_hops_and_joules
         which = ("forward", "back", "short", "here")[k % 4] if k % 5 else "forward"
         path = kept if which == "forward" and k % 10 == 0 else tuple(names[which])
         start = sim.now
-        wired.send(k, path, 1e6, Calls(lambda task, start=start: arrived.__setitem__(task, sim.now - start)))
+        wired.send(k, path, 1e6, Calling(lambda task, start=start: arrived.__setitem__(task, sim.now - start)))
         sim.run()
         sent.append(which)
     assert [arrived[k] for k in range(40)] == pytest.approx([seconds.get(which, 0.0) for which in sent])

@@ -35,10 +35,9 @@ from mcfn.compute.power import HOP_CLASSES, RadioPower, ServerPower, hop_class
 from mcfn.network.topology import Topology
 from mcfn.scenario.energy import Energy
 from mcfn.sim.columns import Constant, TaskColumns
-from mcfn.sim.engine import Simulator
+from mcfn.sim.engine import Handler, Simulator
 from mcfn.sim.records import COMPLETED
 from mcfn.sim.servers import ComputeServers
-from mcfn.sim.sharing import Finished
 from mcfn.sim.wired import link_key
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ class _Unwatched:
 
 
 def metered_servers(
-    sim: Simulator, nodes: Sequence[ComputeNode], powers: Sequence[ServerPower], *, on_computed: Finished
+    sim: Simulator, nodes: Sequence[ComputeNode], powers: Sequence[ServerPower], *, on_computed: Handler
 ) -> ComputeServers:
     """VM stations for ``nodes`` outside a network model (no advert reaches anyone), each job charged at its node's
     power: for checks of the energy against closed forms and other simulators (``benchmarks/energy.py``)."""

@@ -49,6 +49,19 @@ class Handler:
         raise NotImplementedError
 
 
+class Calling(Handler):
+    """A :class:`Handler` that calls ``function(job)``: any callable where a handler is asked for (at a Python
+    call's cost)."""
+
+    __slots__ = ("_function",)
+
+    def __init__(self, function: Callable[[int], Any]) -> None:
+        self._function = function
+
+    def handle(self, job: int) -> None:
+        self._function(job)
+
+
 def _earlier(a, b) -> bool:
     """Whether event ``a`` fires before event ``b`` (compiled only: the order of the C heap's entries)."""
     if a.time_s != b.time_s:

@@ -47,7 +47,7 @@ cdef class Flight:
     )
 
 
-cdef Py_ssize_t AT_NODE, AT_STATION, AT_TILE, JOINED, DELIVERED
+cdef Py_ssize_t AT_NODE, COMPUTED, AT_STATION, AT_TILE, JOINED, DELIVERED
 
 
 cdef class _Step(Handler):
@@ -111,7 +111,7 @@ cdef class NetworkModel:
     @cython.locals(flight=Flight, k=Py_ssize_t, j=Py_ssize_t, alone_s=double)
     cpdef _at_node(self, Py_ssize_t task)
     @cython.locals(flight=Flight, now=double, k=Py_ssize_t, output_bits=tuple)
-    cpdef _computed(self, Py_ssize_t task, double _served_s)
+    cpdef _computed(self, Py_ssize_t task)
     @cython.locals(k=Py_ssize_t, paths=tuple, tiles=Py_ssize_t, share=double, t=Py_ssize_t)
     cdef _scatter(self, Flight flight, double bits)
     @cython.locals(flight=Flight)

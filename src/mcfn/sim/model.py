@@ -159,15 +159,15 @@ class Flight:
         return flight
 
 
-#: What a :class:`_Step` event is: a task (or tile) at a node, at its station, a tile at its node, a tile's output
-#: joined, a result delivered.
-AT_NODE, AT_STATION, AT_TILE, JOINED, DELIVERED = range(5)
+#: What a :class:`_Step` event is: a task at a node, its stage (or a tile) computed, the task at its station, a tile
+#: at its node, a tile's output joined, a result delivered.
+AT_NODE, COMPUTED, AT_STATION, AT_TILE, JOINED, DELIVERED = range(6)
 
 
 class _Step(Handler):
     """One kind of step in the life of the model's tasks, as a kernel :class:`~mcfn.sim.engine.Handler` of task
-    (or tile job) ids: what the wired network and the downlink hand on without a Python call or an argument tuple
-    (compiled, a C call with the id)."""
+    (or tile job) ids: what the wired network, the servers and the downlink hand on without a Python call or an
+    argument tuple (compiled, a C call with the id)."""
 
     def __init__(self, model: NetworkModel, kind: int) -> None:
         self.model = model
@@ -177,6 +177,8 @@ class _Step(Handler):
         kind, model = self.kind, self.model
         if kind == AT_NODE:
             model._at_node(job)
+        elif kind == COMPUTED:
+            model._computed(job)
         elif kind == AT_STATION:
             model._at_station(job)
         elif kind == AT_TILE:
@@ -227,7 +229,7 @@ class NetworkModel:
                 period_s=aware.period_s, jitter_s=aware.jitter_s, loss_probability=aware.loss_probability
             ),
             delay_to_router_s=core[vertices],
-            on_computed=self._computed,
+            on_computed=_Step(self, COMPUTED),
             dynamic_w_per_vm=[
                 p.dynamic_w_per_vm(n.vm_slots) for p, n in zip(server_powers(world), world.fleet.nodes, strict=True)
             ],
@@ -426,7 +428,7 @@ class NetworkModel:
         else:
             self.deployment.submit(j, task, task, flight, k, alone_s * flight.first_work if k == 0 else alone_s)
 
-    def _computed(self, task: int, _served_s: float) -> None:
+    def _computed(self, task: int) -> None:
         if self.deployment is not None:
             self.deployment.computed(task)
         if task >= TILE_BASE:

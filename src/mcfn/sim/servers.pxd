@@ -2,7 +2,7 @@
 
 cimport cython
 from mcfn.sim.charges cimport Charges
-from mcfn.sim.engine cimport Simulator
+from mcfn.sim.engine cimport Handler, Simulator
 from mcfn.sim.sharing cimport EqualSharing
 
 
@@ -55,7 +55,7 @@ cdef class ComputeServers:
     cdef list _marks
     cdef public Py_ssize_t adverts_sent
     cdef public Py_ssize_t adverts_lost
-    cdef readonly object _on_computed
+    cdef Handler _on_computed
     cdef readonly Charges dynamic_j
 
     @cython.locals(station=_VMs)

@@ -25,14 +25,14 @@ same order, as one ``Generator`` call per draw.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from mcfn.awareness import AdvertPolicy, AwareView
 from mcfn.compute import Fleet, parallel_slowdown
 from mcfn.sim.charges import Charges
-from mcfn.sim.engine import Simulator
+from mcfn.sim.engine import Handler, Simulator
 from mcfn.sim.sharing import EqualRate, EqualSharing, slowed_by_parallelism
 
 try:
@@ -55,7 +55,7 @@ class _VMs(EqualSharing):
     def __init__(
         self, sim: Simulator, servers: ComputeServers, *, rate: EqualRate, slots: int, dynamic_w: float
     ) -> None:
-        super().__init__(sim, rate=rate, on_finish=servers._on_computed, slots=slots)
+        super().__init__(sim, rate=rate, on_finish=None, slots=slots)  # its _finish tells its servers
         self._servers = servers
         self._vm_slots = slots
         self._dynamic_w = dynamic_w  # power per VM in service (W)
@@ -120,10 +120,11 @@ class ComputeServers:
         view: AwareView,
         policy: AdvertPolicy,
         delay_to_router_s: np.ndarray,
-        on_computed: Callable[[int, float], None],
+        on_computed: Handler,
         dynamic_w_per_vm: Sequence[float] | None = None,
     ) -> None:
-        """``dynamic_w_per_vm[j]``: node ``j``'s power per VM in service (default 0: no energy)."""
+        """``on_computed.handle(job)`` when a job's compute ends (now: VMs have no delay after service);
+        ``dynamic_w_per_vm[j]``: node ``j``'s power per VM in service (default 0: no energy)."""
         self._sim = sim
         self._on_computed = on_computed
         dynamic_w = [0.0] * len(fleet) if dynamic_w_per_vm is None else list(dynamic_w_per_vm)
@@ -172,7 +173,7 @@ class ComputeServers:
         self._charge(station, job, served_s)
         if station._waiting:
             station._start(station._waiting.popleft(), served_s)
-        self._on_computed(job, served_s)
+        self._on_computed.handle(job)
 
     def _charge(self, station: _VMs, job: int, until_s: float) -> None:
         seconds = until_s - station._stop(job)
