@@ -138,21 +138,21 @@ class NearestEdge:
     """The edge candidate with the least propagation delay, whatever its load; the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs._path_delay_s, costs._is_edge)
+        return _argmin_within(costs.transfers._path_delay_s, costs.instances._is_edge)
 
 
 class LeastLoaded:
     """The edge candidate with the least load (busy share plus backlog); the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.load, costs._is_edge)
+        return _argmin_within(costs.load, costs.instances._is_edge)
 
 
 class CloudOnly:
     """The cloud instance nearest by propagation delay; any candidate if the service has no cloud instance."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs._path_delay_s, costs._is_cloud)
+        return _argmin_within(costs.transfers._path_delay_s, costs.instances._is_cloud)
 
 
 class RoundRobin:

@@ -42,7 +42,7 @@ class CostTables:
         self._paths: dict[str, dict[str, tuple[str, ...]]] = {}
         self._stage: dict[tuple[str, tuple[float, ...], float], Demand] = {}
         #: by source, then the rest of the decision's key: a source's small table, not one of every decision's
-        self._shortlists: dict[str, dict[tuple[NetworkKey, tuple[float, ...], float], Shortlist]] = {}
+        self._shortlists: dict[str, dict[tuple[NetworkKey, tuple[float, ...], float, int], Shortlist]] = {}
 
     def network(
         self,
@@ -113,7 +113,7 @@ class CostTables:
         if instances.nodes.size <= keep:
             return None
         self._check_topology()
-        key = ((service_id, source, home, in_bits, out_bits, result_bits), work.per_op_flops, memory_bytes)
+        key = ((service_id, source, home, in_bits, out_bits, result_bits), work.per_op_flops, memory_bytes, keep)
         at_source = self._shortlists.get(source)
         if at_source is None:
             at_source = self._shortlists[source] = {}
