@@ -127,15 +127,28 @@ class Transfers:
     """The network part of a candidate set's costs (aligned with its instances): ``network_s``, the transfers in
     and out (``inf``: no path), ``in_s``, the transfer in alone, ``path_delay_s``, the propagation delay of the
     path in, and ``ahead_s``, the least transfer of the request's result home after later stages (the module
-    formula). Read-only by contract."""
+    formula). Read-only by contract, but for ``paths``: the node path from the source to each candidate, ``None``
+    until a router has asked for it (:meth:`~mcfn.routing.router.Router.route_stages` keeps it here, beside what it
+    reads for the same decision, rather than in a table of every source's paths)."""
 
-    __slots__ = ("_ahead_s", "_in_s", "_network_s", "_path_delay_s", "ahead_s", "in_s", "network_s", "path_delay_s")
+    __slots__ = (
+        "_ahead_s",
+        "_in_s",
+        "_network_s",
+        "_path_delay_s",
+        "ahead_s",
+        "in_s",
+        "network_s",
+        "path_delay_s",
+        "paths",
+    )
 
     def __init__(self, network_s: FloatArray, in_s: FloatArray, path_delay_s: FloatArray, ahead_s: FloatArray) -> None:
         self.network_s = self._network_s = network_s
         self.in_s = self._in_s = in_s
         self.path_delay_s = self._path_delay_s = path_delay_s
         self.ahead_s = self._ahead_s = ahead_s
+        self.paths: list[tuple[str, ...] | None] = [None] * network_s.shape[0]
 
 
 def transfers(

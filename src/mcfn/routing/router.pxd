@@ -94,7 +94,7 @@ cdef class Router:
     @cython.locals(route=Route, group=tuple)
     cpdef record(self, StagedRoute staged)
     cdef Route _decide(self, str service_id, str source, CandidateCosts costs, object policy, bint record=*)
-    @cython.locals(j=Py_ssize_t, why_cloud=CloudReason)
+    @cython.locals(j=Py_ssize_t, why_cloud=CloudReason, paths=list, path=tuple)
     cdef Route _route_at(self, str service_id, str source, CandidateCosts costs, Py_ssize_t pick, bint record)
     cpdef require_base_station(self, str name)
 

@@ -569,11 +569,15 @@ class Router:
         if record:
             self._view.place(j, arrival_s, costs._compute_s[pick])
         node_id = self._node_ids[j]
+        paths = costs.transfers.paths  # from source: kept beside the decision's transfers
+        path = paths[pick]
+        if path is None:
+            path = paths[pick] = self._tables.path(source, node_id)
         why_cloud = cloud_reason(service_id, costs, pick) if costs.instances._is_cloud[pick] else None
         return Route(
             service_id=service_id,
             node_id=node_id,
-            path=self._tables.path(source, node_id),
+            path=path,
             network_s=float(costs.transfers._network_s[pick]),
             queue_s=float(costs._queue_s[pick]),
             compute_s=float(costs._compute_s[pick]),
