@@ -72,7 +72,7 @@ cdef class Router:
     cpdef StagedRoute route_stages(
         self, object request, object policy, double now_s, double elapsed_s=*, bint record=*
     )
-    @cython.locals(costs=CandidateCosts)
+    @cython.locals(costs=CandidateCosts, keep=Py_ssize_t, last=dict)
     cdef CandidateCosts _stage_costs(
         self, str service_id, str source, str home, object in_bits, object out_bits, object result_bits, object work,
         double budget_s, object memory_bytes, double start_s, bint prunes,

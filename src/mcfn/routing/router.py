@@ -15,10 +15,10 @@ without that, every decision between two adverts would see the same least-loaded
 
 Under a policy that takes the least predicted total (``least_total``: ``compute-aware``), a stage's decision is
 predicted over its shortlist first (:class:`~mcfn.routing.costs.Shortlist`: the :data:`SHORTLIST` candidates with
-the least delay and compute alone, and the clouds), then, when its lower bound on the rest does not prove that none of them can
-win (:meth:`~mcfn.routing.costs.CandidateCosts.settles`), over a wider one (:data:`WIDE_SHORTLIST`), and over every
-candidate only when that one does not settle it either; so the decision is the same as over all candidates, and its
-cost grows with the shortlists, not the network.
+the least delay and compute alone, and the clouds), then, when its lower bound on the rest does not prove that none
+of them can win (:meth:`~mcfn.routing.costs.CandidateCosts.settles`), over a wider one (:data:`WIDE_SHORTLIST`), and
+over every candidate only when that one does not settle it either; so the decision is the same as over all
+candidates, and its cost grows with the shortlists, not the network.
 """
 
 from __future__ import annotations
@@ -391,21 +391,7 @@ class Router:
         it, else over the wider one when that settles it (module docstring), else over every candidate; predicted
         into the service's last costs of the kind."""
         if prunes:
-            costs = self._shortlisted(
-                service_id,
-                source,
-                home,
-                in_bits,
-                out_bits,
-                result_bits,
-                work,
-                budget_s,
-                memory_bytes,
-                start_s,
-                SHORTLIST,
-                self._last_short,
-            )
-            if costs is None:
+            for keep, last in ((SHORTLIST, self._last_short), (WIDE_SHORTLIST, self._last_wide)):
                 costs = self._shortlisted(
                     service_id,
                     source,
@@ -417,11 +403,11 @@ class Router:
                     budget_s,
                     memory_bytes,
                     start_s,
-                    WIDE_SHORTLIST,
-                    self._last_wide,
+                    keep,
+                    last,
                 )
-            if costs is not None:
-                return costs
+                if costs is not None:
+                    return costs
         costs = self._costs(
             service_id,
             source,
