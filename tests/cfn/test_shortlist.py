@@ -1,4 +1,5 @@
-"""A decision over its shortlist is the decision over every candidate (the bound decides when it must fall back)."""
+"""A decision over its shortlists is the decision over every candidate (the bound decides when it must fall back on
+the wider one, and from that on every candidate)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,12 @@ def test_a_shortlist_routes_a_large_network_exactly_as_all_candidates(monkeypatc
         network={"rings": 4, "cell_radius_m": 500},
         terminals={"count": 900, "mobility": {"model": "random-waypoint", "speed_mps": [5, 20]}},
     )
-    monkeypatch.setattr(router_module, "SHORTLIST", 4)  # 61 edges: most candidates left out, often fallen back on
+    # 61 edges: most candidates left out of both, the first often fallen back from, the second sometimes
+    monkeypatch.setattr(router_module, "SHORTLIST", 2)
+    monkeypatch.setattr(router_module, "WIDE_SHORTLIST", 8)
     short = simulate(scenario, policy)
     monkeypatch.setattr(router_module, "SHORTLIST", 10_000)
+    monkeypatch.setattr(router_module, "WIDE_SHORTLIST", 10_000)
     everything = simulate(scenario, policy)
     assert short.summary["tasks"]["arrived"] > 1_000
     for name in COMPARED:

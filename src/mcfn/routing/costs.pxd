@@ -28,6 +28,7 @@ cdef class Transfers:
     cdef readonly object in_s
     cdef readonly object path_delay_s
     cdef readonly object ahead_s
+    cdef readonly list paths
     cdef const double[:] _network_s
     cdef const double[:] _in_s
     cdef const double[:] _path_delay_s
@@ -44,30 +45,18 @@ cdef class Demand:
 
 @cython.final
 cdef class CandidateCosts:
-    cdef readonly object nodes
-    cdef readonly object network_s
-    cdef readonly object in_s
+    cdef readonly Instances instances
+    cdef readonly Transfers transfers
     cdef readonly object queue_s
     cdef readonly object compute_s
     cdef readonly object total_s
-    cdef readonly object path_delay_s
-    cdef readonly object ahead_s
     cdef readonly object busy_share
-    cdef readonly object is_cloud
-    cdef readonly object is_edge
     cdef readonly object feasible
     cdef readonly double start_s
     cdef readonly double budget_s
-    cdef const int64_t[:] _nodes
-    cdef const double[:] _network_s
-    cdef const double[:] _in_s
     cdef const double[:] _queue_s
     cdef const double[:] _compute_s
     cdef const double[:] _total_s
-    cdef const double[:] _path_delay_s
-    cdef const double[:] _ahead_s
-    cdef const unsigned char[:] _is_cloud
-    cdef const unsigned char[:] _is_edge
     cdef const unsigned char[:] _feasible
     cdef double[:, ::1] _rows
     cdef unsigned char[::1] _feasible_out

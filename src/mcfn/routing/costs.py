@@ -127,15 +127,28 @@ class Transfers:
     """The network part of a candidate set's costs (aligned with its instances): ``network_s``, the transfers in
     and out (``inf``: no path), ``in_s``, the transfer in alone, ``path_delay_s``, the propagation delay of the
     path in, and ``ahead_s``, the least transfer of the request's result home after later stages (the module
-    formula). Read-only by contract."""
+    formula). Read-only by contract, but for ``paths``: the node path from the source to each candidate, ``None``
+    until a router has asked for it (:meth:`~mcfn.routing.router.Router.route_stages` keeps it here, beside what it
+    reads for the same decision, rather than in a table of every source's paths)."""
 
-    __slots__ = ("_ahead_s", "_in_s", "_network_s", "_path_delay_s", "ahead_s", "in_s", "network_s", "path_delay_s")
+    __slots__ = (
+        "_ahead_s",
+        "_in_s",
+        "_network_s",
+        "_path_delay_s",
+        "ahead_s",
+        "in_s",
+        "network_s",
+        "path_delay_s",
+        "paths",
+    )
 
     def __init__(self, network_s: FloatArray, in_s: FloatArray, path_delay_s: FloatArray, ahead_s: FloatArray) -> None:
         self.network_s = self._network_s = network_s
         self.in_s = self._in_s = in_s
         self.path_delay_s = self._path_delay_s = path_delay_s
         self.ahead_s = self._ahead_s = ahead_s
+        self.paths: list[tuple[str, ...] | None] = [None] * network_s.shape[0]
 
 
 def transfers(
@@ -179,7 +192,9 @@ class CandidateCosts:
     """The predicted costs of serving one (sub-)task on each candidate, for one decision (the module formula).
 
     Every array is aligned with ``nodes`` (fleet indices): ``network_s``, ``in_s``, ``path_delay_s`` and
-    ``ahead_s`` are the :class:`Transfers`', ``is_cloud`` and ``is_edge`` the :class:`Instances`'; ``queue_s``,
+    ``ahead_s`` are those of ``transfers`` (the :class:`Transfers`), ``nodes``, ``is_cloud`` and ``is_edge`` those of
+    ``instances`` (the :class:`Instances`; both kept, not copied, so that a decision touches no more of them than it
+    reads); ``queue_s``,
     ``compute_s``, ``total_s`` and ``feasible`` are computed from them, the stage's :class:`Demand`, the aware
     view, the time ``start_s`` at which the input leaves its source and ``budget_s`` at construction, by elementwise
     arithmetic only, so the result is the same whichever of these inputs were computed earlier and kept
@@ -190,31 +205,19 @@ class CandidateCosts:
     """
 
     __slots__ = (
-        "_ahead_s",
         "_compute_s",
         "_feasible",
-        "_in_s",
-        "_is_cloud",
-        "_is_edge",
-        "_network_s",
-        "_nodes",
-        "_path_delay_s",
         "_queue_s",
         "_total_s",
-        "ahead_s",
         "budget_s",
         "busy_share",
         "compute_s",
         "feasible",
-        "in_s",
-        "is_cloud",
-        "is_edge",
-        "network_s",
-        "nodes",
-        "path_delay_s",
+        "instances",
         "queue_s",
         "start_s",
         "total_s",
+        "transfers",
     )
 
     def __init__(
@@ -238,14 +241,7 @@ class CandidateCosts:
         budget_s: float,
     ) -> None:
         """Every attribute, from the inputs (the module formula; compiled, the inputs are typed here)."""
-        nodes = instances.nodes
-        self.nodes, self._nodes = nodes, instances._nodes
-        self.network_s, self._network_s = transfers.network_s, transfers._network_s
-        self.in_s, self._in_s = transfers.in_s, transfers._in_s
-        self.ahead_s, self._ahead_s = transfers.ahead_s, transfers._ahead_s
-        self.path_delay_s, self._path_delay_s = transfers.path_delay_s, transfers._path_delay_s
-        self.is_cloud, self._is_cloud = instances.is_cloud, instances._is_cloud
-        self.is_edge, self._is_edge = instances.is_edge, instances._is_edge
+        self.instances, self.transfers = instances, transfers  # kept, not copied: a decision touches less memory
         self.start_s = start_s
         self.budget_s = budget_s
         if cython.compiled:  # the NumPy expressions below, candidate by candidate in the same order
@@ -275,6 +271,7 @@ class CandidateCosts:
                 out[3, i] = cython.cast(cython.double, min(busy, slots)) / slots
                 f[i] = out[2, i] <= budget_s and demand._fits[i]
         else:
+            nodes = instances.nodes
             arrival = start_s + transfers.in_s
             free = view.slot_free_s[nodes]
             earliest = free.min(axis=1)  # a node's unused columns are inf: never the least
@@ -304,6 +301,34 @@ class CandidateCosts:
         self._feasible = self._feasible_out
 
     @property
+    def nodes(self) -> np.ndarray:
+        return self.instances.nodes
+
+    @property
+    def network_s(self) -> FloatArray:
+        return self.transfers.network_s
+
+    @property
+    def in_s(self) -> FloatArray:
+        return self.transfers.in_s
+
+    @property
+    def path_delay_s(self) -> FloatArray:
+        return self.transfers.path_delay_s
+
+    @property
+    def ahead_s(self) -> FloatArray:
+        return self.transfers.ahead_s
+
+    @property
+    def is_cloud(self) -> np.ndarray:
+        return self.instances.is_cloud
+
+    @property
+    def is_edge(self) -> np.ndarray:
+        return self.instances.is_edge
+
+    @property
     def load(self) -> FloatArray:
         """The busy share of the VM slots plus the wait in seconds (a node with a wait has every slot busy, so it
         ranks after every node with a free slot); computed when read, since only one policy reads it."""
@@ -318,7 +343,7 @@ class CandidateCosts:
         cloud_reason`) hold for all candidates: whether an edge meets the budget (one here does, or none left out
         can) and the least edge total (one here is below ``bound_s``). NaN totals never settle."""
         if cython.compiled:
-            feasible, total, cloud = self._feasible, self._total_s, self._is_cloud
+            feasible, total, cloud = self._feasible, self._total_s, self.instances._is_cloud
             n = total.shape[0]
             any_feasible = False
             for i in range(n):
@@ -361,7 +386,7 @@ class CandidateCosts:
     def edge_feasible(self) -> bool:
         """Whether some edge candidate meets the budget."""
         if cython.compiled:
-            feasible, edge = self._feasible, self._is_edge
+            feasible, edge = self._feasible, self.instances._is_edge
             for i in range(feasible.shape[0]):  # noqa: SIM110 (any() of a generator: a closure, which cpdef forbids)
                 if feasible[i] and edge[i]:
                     return True

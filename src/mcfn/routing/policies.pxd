@@ -4,6 +4,10 @@ cimport cython
 from mcfn.routing.costs cimport CandidateCosts
 
 
+@cython.locals(i=Py_ssize_t)
+cdef bint _any(const unsigned char[:] mask)
+
+
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, within=bint, best=Py_ssize_t, least=double, value=double, inf=double)
 cpdef Py_ssize_t _argmin_within(const double[:] values, const unsigned char[:] mask) except -1
 

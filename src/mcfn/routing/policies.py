@@ -41,6 +41,16 @@ class Policy(Protocol):
     def choose(self, costs: CandidateCosts) -> int: ...
 
 
+def _any(mask: np.ndarray) -> bool:
+    """Whether some position of ``mask`` is set (compiled: a typed loop, not a NumPy array made of a typed view)."""
+    if cython.compiled:
+        for i in range(mask.shape[0]):  # noqa: SIM110 (any() of a generator: a closure, which cdef forbids)
+            if mask[i]:
+                return True
+        return False
+    return bool(np.count_nonzero(mask))
+
+
 def _argmin_within(values: np.ndarray, mask: np.ndarray) -> int:
     """Position of the least ``values`` among ``mask`` (first on ties); all positions if ``mask`` is empty.
 
@@ -53,11 +63,7 @@ def _argmin_within(values: np.ndarray, mask: np.ndarray) -> int:
         n = values.shape[0]
         if n == 0:
             raise ValueError("attempt to get argmin of an empty sequence")
-        within = False
-        for i in range(n):
-            if mask[i]:
-                within = True
-                break
+        within = _any(mask)
         inf = np.inf
         best, least = 0, inf
         for i in range(n):
@@ -78,11 +84,7 @@ def _tied(values: np.ndarray, mask: np.ndarray, best: int, tolerance: float) -> 
     ``values[best]``."""
     if cython.compiled:
         n = values.shape[0]
-        within = False
-        for i in range(n):
-            if mask[i]:
-                within = True
-                break
+        within = _any(mask)
         bound = values[best] + tolerance
         count = 0
         for i in range(n):
@@ -95,7 +97,7 @@ def _tied(values: np.ndarray, mask: np.ndarray, best: int, tolerance: float) -> 
 
 def _nth_tied(values: np.ndarray, mask: np.ndarray, best: int, tolerance: float, nth: int) -> int:
     """The position of the ``nth`` (from 0) of the positions that :func:`_tied` counts."""
-    within = bool(np.count_nonzero(mask))
+    within = _any(mask)
     bound = values[best] + tolerance
     for i in range(values.shape[0]):
         if (mask[i] or not within) and values[i] <= bound:
@@ -138,21 +140,21 @@ class NearestEdge:
     """The edge candidate with the least propagation delay, whatever its load; the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs._path_delay_s, costs._is_edge)
+        return _argmin_within(costs.transfers._path_delay_s, costs.instances._is_edge)
 
 
 class LeastLoaded:
     """The edge candidate with the least load (busy share plus backlog); the cloud only if no edge."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs.load, costs._is_edge)
+        return _argmin_within(costs.load, costs.instances._is_edge)
 
 
 class CloudOnly:
     """The cloud instance nearest by propagation delay; any candidate if the service has no cloud instance."""
 
     def choose(self, costs: CandidateCosts) -> int:
-        return _argmin_within(costs._path_delay_s, costs._is_cloud)
+        return _argmin_within(costs.transfers._path_delay_s, costs.instances._is_cloud)
 
 
 class RoundRobin:

@@ -51,6 +51,7 @@ cdef class Router:
     cdef tuple _node_ids
     cdef dict _last_costs
     cdef dict _last_short
+    cdef dict _last_wide
     cdef public object deployment
 
     @cython.locals(instances=Instances)
@@ -71,10 +72,15 @@ cdef class Router:
     cpdef StagedRoute route_stages(
         self, object request, object policy, double now_s, double elapsed_s=*, bint record=*
     )
-    @cython.locals(shortlist=Shortlist, costs=CandidateCosts)
+    @cython.locals(costs=CandidateCosts, keep=Py_ssize_t, last=dict)
     cdef CandidateCosts _stage_costs(
         self, str service_id, str source, str home, object in_bits, object out_bits, object result_bits, object work,
         double budget_s, object memory_bytes, double start_s, bint prunes,
+    )
+    @cython.locals(shortlist=Shortlist, costs=CandidateCosts)
+    cdef CandidateCosts _shortlisted(
+        self, str service_id, str source, str home, object in_bits, object out_bits, object result_bits, object work,
+        double budget_s, object memory_bytes, double start_s, Py_ssize_t keep, dict last,
     )
     @cython.locals(costs=CandidateCosts, group=tuple, slowest=Route, route=Route)
     cdef Route _route_tiles(
@@ -88,10 +94,10 @@ cdef class Router:
     @cython.locals(route=Route, group=tuple)
     cpdef record(self, StagedRoute staged)
     cdef Route _decide(self, str service_id, str source, CandidateCosts costs, object policy, bint record=*)
-    @cython.locals(j=Py_ssize_t, why_cloud=CloudReason)
+    @cython.locals(j=Py_ssize_t, why_cloud=CloudReason, paths=list, path=tuple)
     cdef Route _route_at(self, str service_id, str source, CandidateCosts costs, Py_ssize_t pick, bint record)
     cpdef require_base_station(self, str name)
 
 
-@cython.locals(edges=Py_ssize_t, least=double, i=Py_ssize_t, total=double)
+@cython.locals(edges=Py_ssize_t, least=double, i=Py_ssize_t, total=double, edge="const unsigned char[:]")
 cpdef CloudReason cloud_reason(str service_id, CandidateCosts costs, Py_ssize_t pick)

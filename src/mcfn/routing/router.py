@@ -15,9 +15,10 @@ without that, every decision between two adverts would see the same least-loaded
 
 Under a policy that takes the least predicted total (``least_total``: ``compute-aware``), a stage's decision is
 predicted over its shortlist first (:class:`~mcfn.routing.costs.Shortlist`: the :data:`SHORTLIST` candidates with
-the least delay and compute alone, and the clouds) and over every candidate only when the shortlist's lower bound
-on the rest does not prove that none of them can win (:meth:`~mcfn.routing.costs.CandidateCosts.settles`); so the
-decision is the same as over all candidates, and its cost grows with the shortlist, not the network.
+the least delay and compute alone, and the clouds), then, when its lower bound on the rest does not prove that none
+of them can win (:meth:`~mcfn.routing.costs.CandidateCosts.settles`), over a wider one (:data:`WIDE_SHORTLIST`), and
+over every candidate only when that one does not settle it either; so the decision is the same as over all
+candidates, and its cost grows with the shortlists, not the network.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
 #: Candidates with the least lower bound that a decision is predicted over first (assumed: a cell's edge server and
 #: its ring of neighbours; the clouds are kept beside them). Measured at 217 cells: 7 ran faster than 19.
 SHORTLIST = 7
+#: Candidates of the second shortlist, predicted over when the first does not settle a decision, before every
+#: candidate (assumed: a few rings of cells; measured at 1,027 cells, it settles all but a few of the decisions that
+#: the first leaves open, each over 64 candidates instead of 1,028).
+WIDE_SHORTLIST = 64
 
 
 class Route:
@@ -202,6 +207,7 @@ class Router:
         #: predicts into them (:func:`~mcfn.routing.costs.predict`).
         self._last_costs: dict[str, CandidateCosts] = {}
         self._last_short: dict[str, CandidateCosts] = {}
+        self._last_wide: dict[str, CandidateCosts] = {}
         #: What charges each candidate its cold start where the stage is not loaded (``charge(service_id, costs)``,
         #: :class:`mcfn.sim.deployment.SimDeployment`), or None: every stage is loaded wherever it may run.
         self.deployment = None
@@ -382,34 +388,25 @@ class Router:
         prunes: bool,
     ) -> CandidateCosts:
         """A stage's decision of :meth:`route_stages`: over its shortlist when ``prunes`` and the shortlist settles
-        it (module docstring), else over every candidate; predicted into the service's last costs of the kind."""
+        it, else over the wider one when that settles it (module docstring), else over every candidate; predicted
+        into the service's last costs of the kind."""
         if prunes:
-            shortlist = self._tables.shortlist(
-                service_id,
-                self.instances(service_id),
-                source,
-                home,
-                in_bits,
-                out_bits,
-                result_bits,
-                work,
-                memory_bytes,
-                SHORTLIST,
-            )
-            if shortlist is not None:
-                costs = predict(
-                    instances=shortlist.instances,
-                    transfers=shortlist.transfers,
-                    demand=shortlist.demand,
-                    view=self._view,
-                    start_s=start_s,
-                    budget_s=budget_s,
-                    into=self._last_short.get(service_id),
+            for keep, last in ((SHORTLIST, self._last_short), (WIDE_SHORTLIST, self._last_wide)):
+                costs = self._shortlisted(
+                    service_id,
+                    source,
+                    home,
+                    in_bits,
+                    out_bits,
+                    result_bits,
+                    work,
+                    budget_s,
+                    memory_bytes,
+                    start_s,
+                    keep,
+                    last,
                 )
-                if self.deployment is not None:  # before settling: a cold start only raises the shortlist's costs
-                    self.deployment.charge(service_id, costs)
-                self._last_short[service_id] = costs
-                if costs.settles(shortlist.bound_s, TIE_S):
+                if costs is not None:
                     return costs
         costs = self._costs(
             service_id,
@@ -426,6 +423,52 @@ class Router:
         )
         self._last_costs[service_id] = costs
         return costs
+
+    def _shortlisted(
+        self,
+        service_id: str,
+        source: str,
+        home: str,
+        in_bits: float,
+        out_bits: float,
+        result_bits: float,
+        work: Work,
+        budget_s: float,
+        memory_bytes: float,
+        start_s: float,
+        keep: int,
+        last: dict[str, CandidateCosts],
+    ) -> CandidateCosts | None:
+        """The costs of a stage's decision over its shortlist of ``keep`` candidates (predicted into ``last``'s of
+        the service, where they are kept for the next one), or None when it has no such shortlist or it does not
+        settle the decision."""
+        shortlist = self._tables.shortlist(
+            service_id,
+            self.instances(service_id),
+            source,
+            home,
+            in_bits,
+            out_bits,
+            result_bits,
+            work,
+            memory_bytes,
+            keep,
+        )
+        if shortlist is None:
+            return None
+        costs = predict(
+            instances=shortlist.instances,
+            transfers=shortlist.transfers,
+            demand=shortlist.demand,
+            view=self._view,
+            start_s=start_s,
+            budget_s=budget_s,
+            into=last.get(service_id),
+        )
+        if self.deployment is not None:  # before settling: a cold start only raises the shortlist's costs
+            self.deployment.charge(service_id, costs)
+        last[service_id] = costs
+        return costs if costs.settles(shortlist.bound_s, TIE_S) else None
 
     def _route_tiles(
         self,
@@ -507,17 +550,21 @@ class Router:
 
     def _route_at(self, service_id: str, source: str, costs: CandidateCosts, pick: int, record: bool) -> Route:
         """The :class:`Route` to candidate ``pick`` of ``costs``, recorded in the view with ``record``."""
-        j = costs._nodes[pick]  # the underscored twins: compiled, typed views
-        arrival_s = costs.start_s + costs._in_s[pick]
+        j = costs.instances._nodes[pick]  # the underscored twins: compiled, typed views
+        arrival_s = costs.start_s + costs.transfers._in_s[pick]
         if record:
             self._view.place(j, arrival_s, costs._compute_s[pick])
         node_id = self._node_ids[j]
-        why_cloud = cloud_reason(service_id, costs, pick) if costs._is_cloud[pick] else None
+        paths = costs.transfers.paths  # from source: kept beside the decision's transfers
+        path = paths[pick]
+        if path is None:
+            path = paths[pick] = self._tables.path(source, node_id)
+        why_cloud = cloud_reason(service_id, costs, pick) if costs.instances._is_cloud[pick] else None
         return Route(
             service_id=service_id,
             node_id=node_id,
-            path=self._tables.path(source, node_id),
-            network_s=float(costs._network_s[pick]),
+            path=path,
+            network_s=float(costs.transfers._network_s[pick]),
             queue_s=float(costs._queue_s[pick]),
             compute_s=float(costs._compute_s[pick]),
             budget_s=costs.budget_s,
@@ -575,8 +622,9 @@ def cloud_reason(service_id: str, costs: CandidateCosts, pick: int) -> CloudReas
     among them."""
     if cython.compiled:  # the NumPy count and min below in one typed loop; as np.min, a NaN total is the least
         edges, least = 0, np.inf
-        for i in range(costs._is_edge.shape[0]):
-            if costs._is_edge[i]:
+        edge = costs.instances._is_edge
+        for i in range(edge.shape[0]):
+            if edge[i]:
                 total = costs._total_s[i]
                 if edges == 0 or total < least or total != total:
                     least = total

@@ -22,7 +22,7 @@ cdef class CostTables:
     cpdef tuple path(self, str source, str target)
     @cython.locals(key=tuple, demand=Demand)
     cpdef Demand stage(self, str service_id, Instances instances, object work, object memory_bytes)
-    @cython.locals(key=tuple, at_source=dict, shortlist=Shortlist, transfers=Transfers, demand=Demand)
+    @cython.locals(key=tuple, shortlist=Shortlist, transfers=Transfers, demand=Demand)
     cpdef Shortlist shortlist(
         self, str service_id, Instances instances, str source, str home, object in_bits, object out_bits,
         object result_bits, object work, object memory_bytes, Py_ssize_t keep,

@@ -29,6 +29,8 @@ from mcfn.routing.costs import Demand, Instances, Shortlist, Transfers, shortlis
 
 #: ``(service_id, source, home, in_bits, out_bits, result_bits)``.
 NetworkKey = tuple[str, str, str, float, float, float]
+#: ``(service_id, source, home, in_bits, out_bits, result_bits, per_op_flops, memory_bytes, keep)``.
+ShortlistKey = tuple[str, str, str, float, float, float, tuple[float, ...], float, int]
 
 
 class CostTables:
@@ -41,8 +43,9 @@ class CostTables:
         #: by source, then target: a look-up builds and hashes no key tuple, and reads a source's own small table
         self._paths: dict[str, dict[str, tuple[str, ...]]] = {}
         self._stage: dict[tuple[str, tuple[float, ...], float], Demand] = {}
-        #: by source, then the rest of the decision's key: a source's small table, not one of every decision's
-        self._shortlists: dict[str, dict[tuple[NetworkKey, tuple[float, ...], float], Shortlist]] = {}
+        #: by one flat key (:data:`ShortlistKey`): a look-up hashes one tuple and reads one table, the fewest objects
+        #: (on a large network, each a likely cache miss)
+        self._shortlists: dict[ShortlistKey, Shortlist] = {}
 
     def network(
         self,
@@ -110,19 +113,16 @@ class CostTables:
     ) -> Shortlist | None:
         """The :class:`~mcfn.routing.costs.Shortlist` of ``keep`` candidates (and the clouds) of a decision of
         :meth:`network` and :meth:`stage`'s arguments; ``None`` when it would hold every candidate."""
-        if instances.nodes.size <= keep:
+        if instances._nodes.shape[0] <= keep:  # the underscored twin: compiled, a typed view
             return None
         self._check_topology()
-        key = ((service_id, source, home, in_bits, out_bits, result_bits), work.per_op_flops, memory_bytes)
-        at_source = self._shortlists.get(source)
-        if at_source is None:
-            at_source = self._shortlists[source] = {}
-        shortlist = at_source.get(key)
+        key = (service_id, source, home, in_bits, out_bits, result_bits, work.per_op_flops, memory_bytes, keep)
+        shortlist = self._shortlists.get(key)
         if shortlist is None:  # the transfers to every candidate are not kept: a shortlist settles most decisions
             into = self._topology.fastest_paths(source)
             back = into if home == source else self._topology.fastest_paths(home)
             demand = self.stage(service_id, instances, work, memory_bytes)
-            shortlist = at_source[key] = shortlist_of(
+            shortlist = self._shortlists[key] = shortlist_of(
                 instances, into, back, in_bits, out_bits, result_bits, demand, keep
             )
         return shortlist
