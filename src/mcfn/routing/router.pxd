@@ -72,15 +72,10 @@ cdef class Router:
     cpdef StagedRoute route_stages(
         self, object request, object policy, double now_s, double elapsed_s=*, bint record=*
     )
-    @cython.locals(costs=CandidateCosts, keep=Py_ssize_t, last=dict)
+    @cython.locals(costs=CandidateCosts, keep=Py_ssize_t, last=dict, shortlist=Shortlist, instances=Instances)
     cdef CandidateCosts _stage_costs(
         self, str service_id, str source, str home, object in_bits, object out_bits, object result_bits, object work,
         double budget_s, object memory_bytes, double start_s, bint prunes,
-    )
-    @cython.locals(shortlist=Shortlist, costs=CandidateCosts)
-    cdef CandidateCosts _shortlisted(
-        self, str service_id, str source, str home, object in_bits, object out_bits, object result_bits, object work,
-        double budget_s, object memory_bytes, double start_s, Py_ssize_t keep, dict last,
     )
     @cython.locals(costs=CandidateCosts, group=tuple, slowest=Route, route=Route)
     cdef Route _route_tiles(

@@ -391,22 +391,26 @@ class Router:
         it, else over the wider one when that settles it (module docstring), else over every candidate; predicted
         into the service's last costs of the kind."""
         if prunes:
+            instances = self.instances(service_id)
             for keep, last in ((SHORTLIST, self._last_short), (WIDE_SHORTLIST, self._last_wide)):
-                costs = self._shortlisted(
-                    service_id,
-                    source,
-                    home,
-                    in_bits,
-                    out_bits,
-                    result_bits,
-                    work,
-                    budget_s,
-                    memory_bytes,
-                    start_s,
-                    keep,
-                    last,
+                shortlist = self._tables.shortlist(
+                    service_id, instances, source, home, in_bits, out_bits, result_bits, work, memory_bytes, keep
                 )
-                if costs is not None:
+                if shortlist is None:
+                    break  # it would hold every candidate: so would a wider one
+                costs = predict(
+                    instances=shortlist.instances,
+                    transfers=shortlist.transfers,
+                    demand=shortlist.demand,
+                    view=self._view,
+                    start_s=start_s,
+                    budget_s=budget_s,
+                    into=last.get(service_id),
+                )
+                if self.deployment is not None:  # before settling: a cold start only raises the shortlist's costs
+                    self.deployment.charge(service_id, costs)
+                last[service_id] = costs  # the service's last costs of the kind, predicted into by the next
+                if costs.settles(shortlist.bound_s, TIE_S):
                     return costs
         costs = self._costs(
             service_id,
@@ -423,52 +427,6 @@ class Router:
         )
         self._last_costs[service_id] = costs
         return costs
-
-    def _shortlisted(
-        self,
-        service_id: str,
-        source: str,
-        home: str,
-        in_bits: float,
-        out_bits: float,
-        result_bits: float,
-        work: Work,
-        budget_s: float,
-        memory_bytes: float,
-        start_s: float,
-        keep: int,
-        last: dict[str, CandidateCosts],
-    ) -> CandidateCosts | None:
-        """The costs of a stage's decision over its shortlist of ``keep`` candidates (predicted into ``last``'s of
-        the service, where they are kept for the next one), or None when it has no such shortlist or it does not
-        settle the decision."""
-        shortlist = self._tables.shortlist(
-            service_id,
-            self.instances(service_id),
-            source,
-            home,
-            in_bits,
-            out_bits,
-            result_bits,
-            work,
-            memory_bytes,
-            keep,
-        )
-        if shortlist is None:
-            return None
-        costs = predict(
-            instances=shortlist.instances,
-            transfers=shortlist.transfers,
-            demand=shortlist.demand,
-            view=self._view,
-            start_s=start_s,
-            budget_s=budget_s,
-            into=last.get(service_id),
-        )
-        if self.deployment is not None:  # before settling: a cold start only raises the shortlist's costs
-            self.deployment.charge(service_id, costs)
-        last[service_id] = costs
-        return costs if costs.settles(shortlist.bound_s, TIE_S) else None
 
     def _route_tiles(
         self,
