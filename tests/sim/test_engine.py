@@ -23,6 +23,31 @@ def test_events_fire_by_time_then_priority_then_scheduling_order():
     assert sim.now == 2.0
 
 
+def test_thousands_of_events_scheduled_while_others_fire_keep_the_order():
+    """Many events at once (deep heaps: a large network keeps thousands waiting), on few distinct times and
+    priorities (ties), some scheduled by events as they fire: the order is (time, priority, scheduling order)."""
+    rng = np.random.default_rng(7)
+    sim = Simulator()
+    fired, expected = [], []
+
+    def fire(key, spawn):
+        fired.append(key)
+        for _ in range(spawn):
+            add(sim.now + float(rng.integers(1, 40)) / 8, 0)  # later than now: sorting them is the order
+
+    def add(time_s, spawn):
+        priority = int(rng.integers(-1, 2))
+        key = (time_s, priority, len(expected))
+        expected.append(key)
+        sim.schedule_at(time_s, fire, key, spawn, priority=priority)
+
+    for _ in range(3000):
+        add(float(rng.integers(0, 200)) / 8, int(rng.integers(0, 2)))
+    sim.run()
+    assert len(fired) == len(expected) > 4000
+    assert fired == sorted(expected)
+
+
 def test_callbacks_can_schedule_and_cancel():
     sim = Simulator()
     fired = []
