@@ -78,7 +78,7 @@ cdef class NetworkModel:
     cdef object _policy
     cdef list _flights
     cdef tuple _requests
-    cdef tuple _alone_s
+    cdef const double[:, :, ::1] _alone_s
     cdef tuple _reference
     cdef tuple _data_bits
     cdef tuple _scales

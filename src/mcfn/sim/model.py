@@ -60,6 +60,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from mcfn.awareness import AdvertPolicy, AwareView
 from mcfn.network.uplink import JOINT_ALLOCATION
 from mcfn.orchestration.choice import UtilityChooser
@@ -87,6 +89,17 @@ LOAD_BASE = 1 << 60
 def tile_job(task: int, route: int, tile: int) -> int:
     """The job id of tile ``tile`` of ``task`` on its ``route``-th route (0: the first; re-routes count up)."""
     return TILE_BASE + (((task << 7) | route) << 4 | tile)
+
+
+def stage_seconds(alone_s: tuple[tuple[tuple[float, ...], ...], ...]) -> np.ndarray:
+    """``alone_s[o][k][j]`` (:attr:`World.alone_s`) as one C-contiguous array ``[o, k, j]``, NaN where option ``o``
+    has no stage ``k``."""
+    stages = max(len(option) for option in alone_s)
+    nodes = len(alone_s[0][0])
+    table = np.full((len(alone_s), stages, nodes), np.nan)
+    for o, option in enumerate(alone_s):
+        table[o, : len(option)] = option
+    return table
 
 
 class Flight:
@@ -244,7 +257,10 @@ class NetworkModel:
         #: The flight of every task by its id (the table's row); None once the task has ended.
         self._flights: list[Flight | None] = []
         self._requests = world.requests
-        self._alone_s = world.alone_s
+        #: :attr:`World.alone_s` as one array ``[option, stage, node]`` (NaN past an option's last stage): compiled, a
+        #: stage's compute seconds are one C read, not three list look-ups and a float object (on a large network,
+        #: each a likely cache miss).
+        self._alone_s = stage_seconds(world.alone_s)
         self._reference = tuple(world.reference(s) for s in range(len(scenario.services)))
         self.chooser = (
             UtilityChooser(router=self.router, policy=policy, menus=menus(world), weight=scenario.utility_weight)
@@ -422,7 +438,7 @@ class NetworkModel:
             self.reroute(task, f"node {self._node_ids[j]} is down")
             return
         flight.since_s = self.sim.now
-        alone_s = self._alone_s[flight.option][k][j] * flight.work_scale
+        alone_s = float(self._alone_s[flight.option, k, j]) * flight.work_scale
         if self.deployment is None:
             self.servers.submit(j, task, alone_s * flight.first_work if k == 0 else alone_s)
         else:
@@ -481,7 +497,7 @@ class NetworkModel:
             self.reroute(job, f"node {self._node_ids[j]} is down")
             return
         flight.tile_since[t] = self.sim.now
-        alone_s = self._alone_s[flight.option][k][j] * flight.work_scale
+        alone_s = float(self._alone_s[flight.option, k, j]) * flight.work_scale
         if self.deployment is None:
             self.servers.submit(j, job, alone_s * flight.first_work if k == 0 else alone_s)
         else:
