@@ -169,3 +169,26 @@ def test_an_equal_sharing_station_keeps_its_jobs_in_heapq_order():
     assert finished == [heapq.heappop(reference)[1] for _ in finished]
     assert 50 < len(finished) < 250
     assert station.drop_all() == [job for _, job in reference]
+
+
+def test_an_equal_sharing_station_asks_its_rate_once_per_count_of_jobs_in_service():
+    """Compiled, ``rate(n)`` for few jobs is kept in the station's own C fields and for more in a list: both give
+    processor sharing's finish times, and the rate is asked once per count however often that count recurs."""
+    asked: list[int] = []
+
+    def rate(n):
+        asked.append(n)
+        return 1.0 / n  # a unit of work per second, shared equally
+
+    sim = Simulator()
+    left: dict[int, float] = {}
+    station = EqualSharing(sim, rate=rate, on_finish=lambda job, _served_s: left.__setitem__(job, sim.now))
+    for round_s in (0.0, 100.0):  # 12 jobs at once, twice: every count from 12 down to 1 recurs
+        for job in range(12):
+            sim.schedule_at(round_s, station.submit, int(round_s) + job, float(job + 1))
+    sim.run()
+    # work k + 1 finishes when the k + 1 jobs of work up to it are through: sum of min(work, k + 1) over all jobs
+    expected = {job: sum(min(w + 1, job + 1) for w in range(12)) for job in range(12)}
+    for round_s in (0, 100):
+        assert {job: left[round_s + job] - round_s for job in range(12)} == pytest.approx(expected, rel=1e-12)
+    assert sorted(asked) == list(range(1, 13))

@@ -6,6 +6,7 @@ cimport cython
 from mcfn.sim.engine cimport Handler, Simulator
 
 cdef double _INF
+cdef Py_ssize_t RATES_IN_STATION
 
 
 # One entry of EqualSharing's C heap: the attained service at which job ``job`` finishes.
@@ -73,6 +74,7 @@ cdef class SharingStation(Handler):
 cdef class EqualSharing(SharingStation):
     cdef object _rate_of
     cdef list _rate_table
+    cdef double _rates_in_station[8]  # RATES_IN_STATION
     cdef double _rate
     cdef double _attained
     cdef _Finishes _finishes
@@ -86,8 +88,10 @@ cdef class EqualSharing(SharingStation):
     cdef void _sift_down(self, Py_ssize_t start, Py_ssize_t pos) noexcept
     @cython.locals(step=double)
     cdef double _progress(self, double elapsed_s) except? -1.0
-    @cython.locals(n=Py_ssize_t, table=list, rate=double, finish=double)
+    @cython.locals(n=Py_ssize_t, rate=double, finish=double)
     cdef _next(self)
+    @cython.locals(table=list)
+    cdef double _rate_for(self, Py_ssize_t n) except? -1.0
     @cython.locals(first=Py_ssize_t, heap=_Finishes, end=Py_ssize_t, item=_Finish, pos=Py_ssize_t, child=Py_ssize_t)
     cpdef _remove(self, Py_ssize_t job)
     @cython.locals(i=Py_ssize_t)

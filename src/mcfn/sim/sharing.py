@@ -53,6 +53,10 @@ Finished = Callable[[int, float], None]
 
 _heappush, _heappop = heapq.heappush, heapq.heappop
 _INF = math.inf  # compiled, a C double (sharing.pxd), not a module attribute looked up at every use
+#: Compiled, :class:`EqualSharing` keeps ``rate(n)`` for ``n`` up to this many jobs in service in its own C fields
+#: (the size of ``_rates_in_station`` in sharing.pxd): on a large network a station is seldom in the cache, and a
+#: list of float objects would cost two more misses per change.
+RATES_IN_STATION = 8
 
 
 def equal_share(capacity: float) -> EqualRate:
@@ -317,15 +321,26 @@ class EqualSharing(SharingStation):
         return step * self.in_service
 
     def _next(self) -> None:
-        n, table = self.in_service, self._rate_table
-        while len(table) < n:
-            table.append(self._rate_of(len(table) + 1))
-        self._rate = rate = table[n - 1]
+        n = self.in_service
+        if cython.compiled and n <= RATES_IN_STATION:  # read in the station's own memory: no list, no float object
+            rate = self._rates_in_station[n - 1]
+            if rate == 0.0:  # not asked for before (a rate is positive)
+                rate = self._rates_in_station[n - 1] = self._rate_for(n)
+        else:
+            rate = self._rate_for(n)
+        self._rate = rate
         if cython.compiled:
             finish, self._due_job = self._finishes[0].finish, self._finishes[0].job
         else:
             finish, self._due_job = self._heap[0]
         self._due_s = self._last_s + max(finish - self._attained, 0.0) / rate
+
+    def _rate_for(self, n: int) -> float:
+        """``rate(n)``, computed once per ``n``."""
+        table = self._rate_table
+        while len(table) < n:
+            table.append(self._rate_of(len(table) + 1))
+        return table[n - 1]
 
     def _remove(self, job: int) -> None:
         if cython.compiled:  # heapq.heappop: the last entry fills the root's place, then sifts down from a leaf
