@@ -20,15 +20,15 @@ cdef class RadioAccess:
     cdef public Py_ssize_t handovers
     cdef public Py_ssize_t outside_coverage
     cdef public Py_ssize_t measurements
-    cdef readonly list serving
-    cdef list _snr_hz
-    cdef object _rates
-    cdef double[:, ::1] _rate_view
-    cdef list _keys
+    cdef readonly object serving
+    cdef const Py_ssize_t[::1] _serving
+    cdef const double[::1] _snr_hz
+    cdef const double[:, ::1] _rates
 
+    cpdef Py_ssize_t serving_station(self, Py_ssize_t terminal) except? -2
     @cython.locals(uplink=PolicySharing)
     cpdef upload(self, Py_ssize_t task, Py_ssize_t station, Py_ssize_t terminal, Py_ssize_t service, double compression)
-    @cython.locals(key=tuple, row=tuple, i=Py_ssize_t)
+    @cython.locals(rates=tuple, i=Py_ssize_t)
     cpdef tuple uplink_key(self, Py_ssize_t terminal)
     cpdef double uplink_snr_hz(self, Py_ssize_t terminal) except? -1.0
     @cython.locals(n=Py_ssize_t, share_hz=double)

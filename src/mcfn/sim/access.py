@@ -2,9 +2,11 @@
 
 Every ``step_s`` the mobility model (:mod:`mcfn.network.mobility`) moves all terminals at once and the handover
 controller (:mod:`mcfn.network.handover`) applies one measurement; the terminals' uplink ``P g / N0`` to their
-serving station (:mod:`mcfn.network.radio`), and its rate with the whole band, are refreshed in the same
+serving station (:mod:`mcfn.network.radio`), and its rates with equal shares of the band, are refreshed in the same
 vectorised step, so a task reads them in ``O(1)``. An upload keeps the SNR and the station it started with
-(uploads last milliseconds, a step a second).
+(uploads last milliseconds, a step a second). They are kept as NumPy arrays, read through read-only memoryviews
+(compiled, typed ones: a C read), not as Python lists: a list of one object per terminal, rebuilt every step, would
+cost a conversion and make every pass of the garbage collector visit each of its items.
 
 Terminals move within the stations' coverage — the points within ``cell_radius_m`` of a station, which hold every
 hexagonal cell (:class:`~mcfn.network.mobility.CoveredArea`) — and a terminal that is outside it anyway (a trace, or
@@ -42,11 +44,6 @@ from mcfn.scenario import Scenario
 from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility, TraceMobilityDoc
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import PolicySharing, RateRule
-
-try:
-    import cython
-except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
-    from mcfn._accelerated import uncompiled as cython
 
 #: Uploads in a cell up to which every terminal's equal-bandwidth rates are tabulated (more: computed).
 EQUAL_SHARES_TABULATED = 8
@@ -195,22 +192,20 @@ class RadioAccess:
         """Every terminal's position (m) as of the last step."""
         return self._mobility.positions_m
 
+    def serving_station(self, terminal: int) -> int:
+        """``terminal``'s serving station as of the last step, ``NO_SERVICE`` outside coverage."""
+        return self._serving[terminal]
+
     def upload(self, task: int, station: int, terminal: int, service: int, compression: float) -> None:
         """Start ``task``'s upload at ``station``, ``compression`` of its input, on an uplink of the policy's."""
         uplink = self.uplinks[station]
         uplink.submit(task, self._data_bits[service] * compression, self.uplink_key(terminal))
 
     def uplink_key(self, terminal: int) -> tuple[float, tuple[float, ...]]:
-        """``terminal``'s key for :func:`uplink_rule` as of the last step (:func:`uplink_keys`'s), built when first
-        asked for: in a step most terminals upload nothing (compiled, from the C view of the rates)."""
-        key = self._keys[terminal]
-        if key is None:
-            if cython.compiled:
-                row = tuple([self._rate_view[terminal, i] for i in range(EQUAL_SHARES_TABULATED)])
-            else:
-                row = tuple(self._rates[terminal].tolist())
-            key = self._keys[terminal] = (self._snr_hz[terminal], row)
-        return key
+        """``terminal``'s key for :func:`uplink_rule` as of the last step (:func:`uplink_keys`'s), built anew for
+        each upload: in a step most terminals upload nothing, and few upload twice."""
+        rates = tuple([self._rates[terminal, i] for i in range(EQUAL_SHARES_TABULATED)])
+        return (self._snr_hz[terminal], rates)
 
     def uplink_snr_hz(self, terminal: int) -> float:
         """``terminal``'s uplink ``P g / N0`` (Hz) as of the last step: its key's first field."""
@@ -222,9 +217,7 @@ class RadioAccess:
         tabulated at the last step (its key's), without building the key."""
         n = self.uplinks[station].in_service + 1
         if n <= EQUAL_SHARES_TABULATED:
-            if cython.compiled:
-                return self._rate_view[terminal, n - 1]
-            return float(self._rates[terminal, n - 1])
+            return self._rates[terminal, n - 1]
         share_hz = self._bandwidth_hz / n
         return share_hz * math.log2(1.0 + self._snr_hz[terminal] / share_hz)
 
@@ -233,15 +226,13 @@ class RadioAccess:
         delta = xy - self._stations[serving]
         distance = np.maximum(np.hypot(delta[:, 0], delta[:, 1]), 1.0)
         snr = radio.snr_bandwidth_hz(self._tx_w, radio.channel_gain(distance), self._noise)
-        #: Serving station index of every terminal, ``NO_SERVICE`` outside coverage (a list: read once per task).
-        self.serving: list[int] = np.where(covered, serving, NO_SERVICE).tolist()
+        #: Serving station of every terminal, ``NO_SERVICE`` outside coverage: a read-only view of ints (module
+        #: docstring), replaced at every step.
+        self.serving = self._serving = _view(np.where(covered, serving, NO_SERVICE))
         self.outside_coverage += len(covered) - int(np.count_nonzero(covered))
         self.measurements += 1
-        self._snr_hz: list[float] = snr.tolist()
-        self._rates = uplink_rates(snr, self._bandwidth_hz)
-        if cython.compiled:
-            self._rate_view = self._rates
-        self._keys: list[tuple[float, tuple[float, ...]] | None] = [None] * len(self._snr_hz)
+        self._snr_hz = _view(snr)
+        self._rates = _view(uplink_rates(snr, self._bandwidth_hz))
 
     def _step(self) -> None:
         positions = self._mobility.advance(self._step_s)
@@ -249,3 +240,9 @@ class RadioAccess:
         self.handovers += int(decision.handed_over.sum())
         self._refresh(decision.serving, decision.covered)
         self._sim.schedule(self._step_s, self._step, priority=-1)
+
+
+def _view(array: np.ndarray) -> memoryview:
+    """A read-only view of ``array`` whose items read as Python numbers (compiled, assigned to a typed memoryview:
+    read in C)."""
+    return memoryview(array).toreadonly()
