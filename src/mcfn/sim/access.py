@@ -45,6 +45,11 @@ from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility, Tra
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import PolicySharing, RateRule
 
+try:
+    import cython
+except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
+    from mcfn._accelerated import uncompiled as cython
+
 #: Uploads in a cell up to which every terminal's equal-bandwidth rates are tabulated (more: computed).
 EQUAL_SHARES_TABULATED = 8
 #: The serving station of a terminal outside coverage.
@@ -60,27 +65,65 @@ def uplink_rates(snr_hz: np.ndarray, bandwidth_hz: float) -> np.ndarray:
     return radio.shannon_rate_bps(shares_hz[None, :], 1.0, snr_hz[:, None], 1.0)
 
 
-def uplink_keys(snr_hz: np.ndarray, bandwidth_hz: float) -> list[tuple[float, tuple[float, ...]]]:
-    """Terminals' keys for :func:`uplink_rule`: ``(P g / N0 in Hz, rates)``, ``rates`` a row of
-    :func:`uplink_rates`."""
-    rates = uplink_rates(snr_hz, bandwidth_hz)
-    return list(zip(snr_hz.tolist(), map(tuple, rates.tolist()), strict=True))
+class UplinkTable:
+    """One step's uplink of every terminal: ``P g / N0`` (Hz), and the Shannon rates of :func:`uplink_rates`, as
+    read-only views (:func:`_view`). A table lives as long as an upload that started in its step: the upload's key
+    points into it."""
+
+    __slots__ = ("rates_bps", "snr_hz")
+
+    def __init__(self, snr_hz: np.ndarray, bandwidth_hz: float) -> None:
+        self.snr_hz = _view(snr_hz)
+        self.rates_bps = _view(uplink_rates(snr_hz, bandwidth_hz))
+
+
+class UplinkKey:
+    """What :func:`uplink_rule` reads of an upload: its terminal's row of the table of the step it started in.
+
+    Made and freed at every upload, it is one small object (compiled: not tracked by the garbage collector, which
+    would visit it at every young pass) rather than the row's values as Python floats.
+    """
+
+    __slots__ = ("table", "terminal")
+
+    @staticmethod
+    def of(table: UplinkTable, terminal: int) -> UplinkKey:
+        """``terminal``'s key in ``table`` (compiled: made without a constructor call and its argument tuple)."""
+        key = UplinkKey.__new__(UplinkKey)
+        key.table = table
+        key.terminal = terminal
+        return key
+
+    def snr_hz(self) -> float:
+        """The terminal's uplink ``P g / N0`` (Hz)."""
+        return self.table.snr_hz[self.terminal]
+
+    def rate_bps(self, n: int) -> float:
+        """The terminal's Shannon rate with ``1 / n`` of the band, ``n <= EQUAL_SHARES_TABULATED``."""
+        return self.table.rates_bps[self.terminal, n - 1]
+
+
+def uplink_keys(snr_hz: np.ndarray, bandwidth_hz: float) -> list[UplinkKey]:
+    """The keys of terminals of uplink ``P g / N0`` ``snr_hz`` (Hz) for :func:`uplink_rule`."""
+    table = UplinkTable(snr_hz, bandwidth_hz)
+    return [UplinkKey.of(table, terminal) for terminal in range(len(snr_hz))]
 
 
 def uplink_rule(policy: str, bandwidth_hz: float) -> RateRule:
     """Rates (bit/s) of concurrent uploads: the policy's bandwidth shares at their Shannon rates.
 
-    An upload's key is :func:`uplink_keys`'s. Every policy gives a lone upload the whole band, and
-    ``equal-bandwidth`` gives each of ``n`` uploads ``1 / n`` of it, so those rates are read from the key (the same
-    NumPy arithmetic, done once per terminal and step instead of at every upload event); other cases call NumPy.
+    An upload's key is an :class:`UplinkKey`. Every policy gives a lone upload the whole band, and
+    ``equal-bandwidth`` gives each of ``n`` uploads ``1 / n`` of it, so those rates are read from the key's table
+    (the same NumPy arithmetic, done once per terminal and step instead of at every upload event); other cases call
+    NumPy.
     """
     tabulated = EQUAL_SHARES_TABULATED if policy == "equal-bandwidth" else 1
 
-    def rule(keys: Sequence[tuple[float, tuple[float, ...]]], remaining_bits: Sequence[float]) -> list[float]:
+    def rule(keys: Sequence[UplinkKey], remaining_bits: Sequence[float]) -> list[float]:
         n = len(keys)
         if n <= tabulated:
-            return [key[1][n - 1] for key in keys]
-        snr_hz = np.array([key[0] for key in keys])
+            return [cython.cast(UplinkKey, key).rate_bps(n) for key in keys]
+        snr_hz = np.array([cython.cast(UplinkKey, key).snr_hz() for key in keys])
         share = share_uplink(policy, bandwidth_hz, snr_hz, np.maximum(remaining_bits, 1.0))
         return radio.shannon_rate_bps(share, 1.0, snr_hz, 1.0).tolist()
 
@@ -201,25 +244,25 @@ class RadioAccess:
         uplink = self.uplinks[station]
         uplink.submit(task, self._data_bits[service] * compression, self.uplink_key(terminal))
 
-    def uplink_key(self, terminal: int) -> tuple[float, tuple[float, ...]]:
-        """``terminal``'s key for :func:`uplink_rule` as of the last step (:func:`uplink_keys`'s), built anew for
-        each upload: in a step most terminals upload nothing, and few upload twice."""
-        rates = tuple([self._rates[terminal, i] for i in range(EQUAL_SHARES_TABULATED)])
-        return (self._snr_hz[terminal], rates)
+    def uplink_key(self, terminal: int) -> UplinkKey:
+        """``terminal``'s key for :func:`uplink_rule` as of the last step, made for each upload (in a step most
+        terminals upload nothing, and few upload twice)."""
+        return UplinkKey.of(self._table, terminal)
 
     def uplink_snr_hz(self, terminal: int) -> float:
-        """``terminal``'s uplink ``P g / N0`` (Hz) as of the last step: its key's first field."""
-        return self._snr_hz[terminal]
+        """``terminal``'s uplink ``P g / N0`` (Hz) as of the last step."""
+        return self._table.snr_hz[terminal]
 
     def uplink_bps(self, terminal: int, station: int) -> float:
         """The rate a new upload of ``terminal`` at ``station`` would start with under equal shares of the band
         (the uploads in progress there, and it): what the orchestrator predicts its upload with. Read from the rates
-        tabulated at the last step (its key's), without building the key."""
-        n = self.uplinks[station].in_service + 1
+        tabulated at the last step, without making a key."""
+        uplink = self.uplinks[station]
+        n = uplink.in_service + 1
         if n <= EQUAL_SHARES_TABULATED:
-            return self._rates[terminal, n - 1]
+            return self._table.rates_bps[terminal, n - 1]
         share_hz = self._bandwidth_hz / n
-        return share_hz * math.log2(1.0 + self._snr_hz[terminal] / share_hz)
+        return share_hz * math.log2(1.0 + self._table.snr_hz[terminal] / share_hz)
 
     def _refresh(self, serving: np.ndarray, covered: np.ndarray) -> None:
         xy = self._mobility.positions_m
@@ -231,8 +274,7 @@ class RadioAccess:
         self.serving = self._serving = _view(np.where(covered, serving, NO_SERVICE))
         self.outside_coverage += len(covered) - int(np.count_nonzero(covered))
         self.measurements += 1
-        self._snr_hz = _view(snr)
-        self._rates = _view(uplink_rates(snr, self._bandwidth_hz))
+        self._table = UplinkTable(snr, self._bandwidth_hz)
 
     def _step(self) -> None:
         positions = self._mobility.advance(self._step_s)
