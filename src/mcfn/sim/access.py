@@ -65,6 +65,12 @@ def uplink_rates(snr_hz: np.ndarray, bandwidth_hz: float) -> np.ndarray:
     return radio.shannon_rate_bps(shares_hz[None, :], 1.0, snr_hz[:, None], 1.0)
 
 
+def _view(array: np.ndarray) -> memoryview:
+    """A read-only view of ``array`` whose items read as Python numbers (compiled, assigned to a typed memoryview:
+    read in C)."""
+    return memoryview(array).toreadonly()
+
+
 class UplinkTable:
     """One step's uplink of every terminal: ``P g / N0`` (Hz), and the Shannon rates of :func:`uplink_rates`, as
     read-only views (:func:`_view`). A table lives as long as an upload that started in its step: the upload's key
@@ -282,9 +288,3 @@ class RadioAccess:
         self.handovers += int(decision.handed_over.sum())
         self._refresh(decision.serving, decision.covered)
         self._sim.schedule(self._step_s, self._step, priority=-1)
-
-
-def _view(array: np.ndarray) -> memoryview:
-    """A read-only view of ``array`` whose items read as Python numbers (compiled, assigned to a typed memoryview:
-    read in C)."""
-    return memoryview(array).toreadonly()
