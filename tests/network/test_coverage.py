@@ -105,7 +105,7 @@ def test_a_large_layout_serves_no_terminal_outside_coverage_and_none_at_an_absur
         serving = np.array(access.serving)
         covered = index.within(access.positions_m, RADIUS_M)
         assert np.all((serving == NO_SERVICE) == ~covered)
-        whole_band_bps = np.array([access.uplink_key(t)[1][0] for t in np.flatnonzero(covered)])
+        whole_band_bps = np.array([access.uplink_key(t).rate_bps(1) for t in np.flatnonzero(covered)])
         assert whole_band_bps.min() >= floor_bps * (1 - 1e-9)
 
 

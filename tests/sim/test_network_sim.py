@@ -12,7 +12,7 @@ from mcfn.sim.engine import Simulator
 from mcfn.sim.failures import Failures
 from mcfn.sim.model import NetworkModel
 from mcfn.sim.records import COMPLETED, FAILED, IN_FLIGHT
-from mcfn.sim.run import simulate
+from mcfn.sim.run import prepare, simulate
 from mcfn.sim.world import build_world
 from tests.sim.conftest import small_scenario
 
@@ -99,6 +99,28 @@ def test_results_follow_the_terminal_to_its_new_station():
     done = columns["status"] == COMPLETED
     assert result.summary["handovers"] > 0
     assert (columns["delivered"][done] != columns["ingress"][done]).any()
+
+
+def test_a_task_enters_at_the_station_serving_its_terminal_when_it_arrives():
+    """The model reads the serving stations the radio access refreshes at every mobility step: each task's ingress
+    is its terminal's serving station as of the last step before it arrived."""
+    scenario = small_scenario(duration_s=30)
+    model = prepare(scenario, "cloud-only")
+    sim, step_s = model.sim, scenario.terminals.step_s
+    serving = [np.array(model.access.serving)]
+
+    def after_step() -> None:  # fires after the access's step at the same instant (scheduled later)
+        serving.append(np.array(model.access.serving))
+        sim.schedule(step_s, after_step, priority=-1)
+
+    sim.schedule(step_s, after_step, priority=-1)
+    sim.run(until_s=scenario.duration_s)
+    table = model.table.view()
+    steps, terminal = (table["arrival_s"] // step_s).astype(int), table["terminal"]
+    expected = np.array(serving)[steps, terminal]
+    np.testing.assert_array_equal(table["ingress"], expected)
+    assert model.access.handovers > 0
+    assert (expected != serving[0][terminal]).any()  # handovers moved some terminals' tasks to other stations
 
 
 def test_summary_is_recomputable_from_the_table():

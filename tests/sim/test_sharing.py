@@ -7,9 +7,11 @@ import pytest
 
 from mcfn.network.radio import shannon_rate_bps
 from mcfn.network.uplink import UPLINK_POLICIES, share_uplink
-from mcfn.sim.access import EQUAL_SHARES_TABULATED, uplink_keys, uplink_rule
+from mcfn.sim.access import EQUAL_SHARES_TABULATED, RadioAccess, uplink_keys, uplink_rule
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import EqualSharing, PolicySharing, equal_share, slowed_by_parallelism
+from mcfn.sim.world import build_world
+from tests.sim.conftest import small_scenario
 
 
 def as_rule(rate):
@@ -151,6 +153,22 @@ def test_rates_read_from_the_keys_are_exactly_the_computed_ones(policy):
         remaining = rng.uniform(1e3, 1e7, n)
         computed = shannon_rate_bps(share_uplink(policy, bandwidth_hz, snr, remaining), 1.0, snr, 1.0)
         assert rule(uplink_keys(snr, bandwidth_hz), remaining.tolist()) == computed.tolist()
+
+
+def test_an_uploads_key_keeps_the_rates_of_the_step_it_started_in():
+    """An upload keeps its SNR (uploads last milliseconds, a step a second): its key reads the table of the step it
+    started in, not the one the access refreshes at the next step."""
+    scenario = small_scenario()
+    sim = Simulator(seed=1)
+    access = RadioAccess(
+        sim, scenario, station_xy_m=build_world(scenario).station_xy_m, on_uploaded=lambda task, sent_s: None
+    )
+    terminals = range(scenario.terminals.count)
+    keys = [access.uplink_key(t) for t in terminals]
+    before = [(key.snr_hz(), key.rate_bps(1), key.rate_bps(EQUAL_SHARES_TABULATED)) for key in keys]
+    sim.run(until_s=scenario.terminals.step_s)
+    assert [(key.snr_hz(), key.rate_bps(1), key.rate_bps(EQUAL_SHARES_TABULATED)) for key in keys] == before
+    assert [access.uplink_snr_hz(t) for t in terminals] != [snr_hz for snr_hz, _, _ in before]  # they moved
 
 
 def test_an_equal_sharing_station_keeps_its_jobs_in_heapq_order():

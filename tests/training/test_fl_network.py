@@ -40,7 +40,7 @@ def test_a_lone_terminal_spends_its_training_download_and_upload_energy_in_close
     rounds = alone(charge=(0.5, 0.5))
     (c,) = in_separate_cells(rounds, 1)
     before = float(rounds.battery_j[c])
-    snr_hz = rounds._access.uplink_key(c)[0]
+    snr_hz = rounds._access.uplink_snr_hz(c)
     band = small_scenario().radio.bandwidth_hz
     timing = rounds.run_round([c], WORK, deadline_s=2.0)
     assert c in timing.arrived_s

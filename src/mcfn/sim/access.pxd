@@ -6,6 +6,25 @@ from mcfn.sim.sharing cimport PolicySharing
 
 
 @cython.final
+cdef class UplinkTable:
+    cdef const double[::1] snr_hz
+    cdef const double[:, ::1] rates_bps
+
+
+@cython.final
+@cython.no_gc
+cdef class UplinkKey:
+    cdef UplinkTable table
+    cdef Py_ssize_t terminal
+
+    @staticmethod
+    @cython.locals(key=UplinkKey)
+    cdef UplinkKey of(UplinkTable table, Py_ssize_t terminal)
+    cpdef double snr_hz(self) except? -1.0
+    cpdef double rate_bps(self, Py_ssize_t n) except? -1.0
+
+
+@cython.final
 cdef class RadioAccess:
     cdef Simulator _sim
     cdef object _step_s
@@ -20,16 +39,14 @@ cdef class RadioAccess:
     cdef public Py_ssize_t handovers
     cdef public Py_ssize_t outside_coverage
     cdef public Py_ssize_t measurements
-    cdef readonly list serving
-    cdef list _snr_hz
-    cdef object _rates
-    cdef double[:, ::1] _rate_view
-    cdef list _keys
+    cdef readonly object serving
+    cdef const Py_ssize_t[::1] _serving
+    cdef UplinkTable _table
 
+    cpdef Py_ssize_t serving_station(self, Py_ssize_t terminal) except? -2
     @cython.locals(uplink=PolicySharing)
     cpdef upload(self, Py_ssize_t task, Py_ssize_t station, Py_ssize_t terminal, Py_ssize_t service, double compression)
-    @cython.locals(key=tuple, row=tuple, i=Py_ssize_t)
-    cpdef tuple uplink_key(self, Py_ssize_t terminal)
+    cpdef UplinkKey uplink_key(self, Py_ssize_t terminal)
     cpdef double uplink_snr_hz(self, Py_ssize_t terminal) except? -1.0
-    @cython.locals(n=Py_ssize_t, share_hz=double)
+    @cython.locals(uplink=PolicySharing, n=Py_ssize_t, share_hz=double)
     cpdef double uplink_bps(self, Py_ssize_t terminal, Py_ssize_t station) except -1.0

@@ -2,9 +2,11 @@
 
 Every ``step_s`` the mobility model (:mod:`mcfn.network.mobility`) moves all terminals at once and the handover
 controller (:mod:`mcfn.network.handover`) applies one measurement; the terminals' uplink ``P g / N0`` to their
-serving station (:mod:`mcfn.network.radio`), and its rate with the whole band, are refreshed in the same
+serving station (:mod:`mcfn.network.radio`), and its rates with equal shares of the band, are refreshed in the same
 vectorised step, so a task reads them in ``O(1)``. An upload keeps the SNR and the station it started with
-(uploads last milliseconds, a step a second).
+(uploads last milliseconds, a step a second). They are kept as NumPy arrays, read through read-only memoryviews
+(compiled, typed ones: a C read), not as Python lists: a list of one object per terminal, rebuilt every step, would
+cost a conversion and make every pass of the garbage collector visit each of its items.
 
 Terminals move within the stations' coverage — the points within ``cell_radius_m`` of a station, which hold every
 hexagonal cell (:class:`~mcfn.network.mobility.CoveredArea`) — and a terminal that is outside it anyway (a trace, or
@@ -63,27 +65,71 @@ def uplink_rates(snr_hz: np.ndarray, bandwidth_hz: float) -> np.ndarray:
     return radio.shannon_rate_bps(shares_hz[None, :], 1.0, snr_hz[:, None], 1.0)
 
 
-def uplink_keys(snr_hz: np.ndarray, bandwidth_hz: float) -> list[tuple[float, tuple[float, ...]]]:
-    """Terminals' keys for :func:`uplink_rule`: ``(P g / N0 in Hz, rates)``, ``rates`` a row of
-    :func:`uplink_rates`."""
-    rates = uplink_rates(snr_hz, bandwidth_hz)
-    return list(zip(snr_hz.tolist(), map(tuple, rates.tolist()), strict=True))
+def _view(array: np.ndarray) -> memoryview:
+    """A read-only view of ``array`` whose items read as Python numbers (compiled, assigned to a typed memoryview:
+    read in C)."""
+    return memoryview(array).toreadonly()
+
+
+class UplinkTable:
+    """One step's uplink of every terminal: ``P g / N0`` (Hz), and the Shannon rates of :func:`uplink_rates`, as
+    read-only views (:func:`_view`). A table lives as long as an upload that started in its step: the upload's key
+    points into it."""
+
+    __slots__ = ("rates_bps", "snr_hz")
+
+    def __init__(self, snr_hz: np.ndarray, bandwidth_hz: float) -> None:
+        self.snr_hz = _view(snr_hz)
+        self.rates_bps = _view(uplink_rates(snr_hz, bandwidth_hz))
+
+
+class UplinkKey:
+    """What :func:`uplink_rule` reads of an upload: its terminal's row of the table of the step it started in.
+
+    Made and freed at every upload, it is one small object (compiled: not tracked by the garbage collector, which
+    would visit it at every young pass) rather than the row's values as Python floats.
+    """
+
+    __slots__ = ("table", "terminal")
+
+    @staticmethod
+    def of(table: UplinkTable, terminal: int) -> UplinkKey:
+        """``terminal``'s key in ``table`` (compiled: made without a constructor call and its argument tuple)."""
+        key = UplinkKey.__new__(UplinkKey)
+        key.table = table
+        key.terminal = terminal
+        return key
+
+    def snr_hz(self) -> float:
+        """The terminal's uplink ``P g / N0`` (Hz)."""
+        return self.table.snr_hz[self.terminal]
+
+    def rate_bps(self, n: int) -> float:
+        """The terminal's Shannon rate with ``1 / n`` of the band, ``n <= EQUAL_SHARES_TABULATED``."""
+        return self.table.rates_bps[self.terminal, n - 1]
+
+
+def uplink_keys(snr_hz: np.ndarray, bandwidth_hz: float) -> list[UplinkKey]:
+    """The keys of terminals of uplink ``P g / N0`` ``snr_hz`` (Hz) for :func:`uplink_rule`."""
+    table = UplinkTable(snr_hz, bandwidth_hz)
+    return [UplinkKey.of(table, terminal) for terminal in range(len(snr_hz))]
 
 
 def uplink_rule(policy: str, bandwidth_hz: float) -> RateRule:
     """Rates (bit/s) of concurrent uploads: the policy's bandwidth shares at their Shannon rates.
 
-    An upload's key is :func:`uplink_keys`'s. Every policy gives a lone upload the whole band, and
-    ``equal-bandwidth`` gives each of ``n`` uploads ``1 / n`` of it, so those rates are read from the key (the same
-    NumPy arithmetic, done once per terminal and step instead of at every upload event); other cases call NumPy.
+    An upload's key is an :class:`UplinkKey`. Every policy gives a lone upload the whole band, and
+    ``equal-bandwidth`` gives each of ``n`` uploads ``1 / n`` of it, so those rates are read from the key's table
+    (the same NumPy arithmetic, done once per terminal and step instead of at every upload event); other cases call
+    NumPy.
     """
     tabulated = EQUAL_SHARES_TABULATED if policy == "equal-bandwidth" else 1
 
-    def rule(keys: Sequence[tuple[float, tuple[float, ...]]], remaining_bits: Sequence[float]) -> list[float]:
+    def rule(keys: Sequence[UplinkKey], remaining_bits: Sequence[float]) -> list[float]:
         n = len(keys)
         if n <= tabulated:
-            return [key[1][n - 1] for key in keys]
-        snr_hz = np.array([key[0] for key in keys])
+            return [cython.cast(UplinkKey, key).rate_bps(n) for key in keys]
+        snr_hz = np.array([cython.cast(UplinkKey, key).snr_hz() for key in keys])
         share = share_uplink(policy, bandwidth_hz, snr_hz, np.maximum(remaining_bits, 1.0))
         return radio.shannon_rate_bps(share, 1.0, snr_hz, 1.0).tolist()
 
@@ -195,53 +241,46 @@ class RadioAccess:
         """Every terminal's position (m) as of the last step."""
         return self._mobility.positions_m
 
+    def serving_station(self, terminal: int) -> int:
+        """``terminal``'s serving station as of the last step, ``NO_SERVICE`` outside coverage."""
+        return self._serving[terminal]
+
     def upload(self, task: int, station: int, terminal: int, service: int, compression: float) -> None:
         """Start ``task``'s upload at ``station``, ``compression`` of its input, on an uplink of the policy's."""
         uplink = self.uplinks[station]
         uplink.submit(task, self._data_bits[service] * compression, self.uplink_key(terminal))
 
-    def uplink_key(self, terminal: int) -> tuple[float, tuple[float, ...]]:
-        """``terminal``'s key for :func:`uplink_rule` as of the last step (:func:`uplink_keys`'s), built when first
-        asked for: in a step most terminals upload nothing (compiled, from the C view of the rates)."""
-        key = self._keys[terminal]
-        if key is None:
-            if cython.compiled:
-                row = tuple([self._rate_view[terminal, i] for i in range(EQUAL_SHARES_TABULATED)])
-            else:
-                row = tuple(self._rates[terminal].tolist())
-            key = self._keys[terminal] = (self._snr_hz[terminal], row)
-        return key
+    def uplink_key(self, terminal: int) -> UplinkKey:
+        """``terminal``'s key for :func:`uplink_rule` as of the last step, made for each upload (in a step most
+        terminals upload nothing, and few upload twice)."""
+        return UplinkKey.of(self._table, terminal)
 
     def uplink_snr_hz(self, terminal: int) -> float:
-        """``terminal``'s uplink ``P g / N0`` (Hz) as of the last step: its key's first field."""
-        return self._snr_hz[terminal]
+        """``terminal``'s uplink ``P g / N0`` (Hz) as of the last step."""
+        return self._table.snr_hz[terminal]
 
     def uplink_bps(self, terminal: int, station: int) -> float:
         """The rate a new upload of ``terminal`` at ``station`` would start with under equal shares of the band
         (the uploads in progress there, and it): what the orchestrator predicts its upload with. Read from the rates
-        tabulated at the last step (its key's), without building the key."""
-        n = self.uplinks[station].in_service + 1
+        tabulated at the last step, without making a key."""
+        uplink = self.uplinks[station]
+        n = uplink.in_service + 1
         if n <= EQUAL_SHARES_TABULATED:
-            if cython.compiled:
-                return self._rate_view[terminal, n - 1]
-            return float(self._rates[terminal, n - 1])
+            return self._table.rates_bps[terminal, n - 1]
         share_hz = self._bandwidth_hz / n
-        return share_hz * math.log2(1.0 + self._snr_hz[terminal] / share_hz)
+        return share_hz * math.log2(1.0 + self._table.snr_hz[terminal] / share_hz)
 
     def _refresh(self, serving: np.ndarray, covered: np.ndarray) -> None:
         xy = self._mobility.positions_m
         delta = xy - self._stations[serving]
         distance = np.maximum(np.hypot(delta[:, 0], delta[:, 1]), 1.0)
         snr = radio.snr_bandwidth_hz(self._tx_w, radio.channel_gain(distance), self._noise)
-        #: Serving station index of every terminal, ``NO_SERVICE`` outside coverage (a list: read once per task).
-        self.serving: list[int] = np.where(covered, serving, NO_SERVICE).tolist()
+        #: Serving station of every terminal, ``NO_SERVICE`` outside coverage: a read-only view of ints (module
+        #: docstring), replaced at every step.
+        self.serving = self._serving = _view(np.where(covered, serving, NO_SERVICE))
         self.outside_coverage += len(covered) - int(np.count_nonzero(covered))
         self.measurements += 1
-        self._snr_hz: list[float] = snr.tolist()
-        self._rates = uplink_rates(snr, self._bandwidth_hz)
-        if cython.compiled:
-            self._rate_view = self._rates
-        self._keys: list[tuple[float, tuple[float, ...]] | None] = [None] * len(self._snr_hz)
+        self._table = UplinkTable(snr, self._bandwidth_hz)
 
     def _step(self) -> None:
         positions = self._mobility.advance(self._step_s)

@@ -1,11 +1,12 @@
 # C declarations for arrivals.py, compiled by setup.py (Cython pure Python mode); arrivals.py is the reference.
 
 cimport cython
-from mcfn.sim.engine cimport Simulator
+from libc.stdint cimport int64_t
+from mcfn.sim.engine cimport Handler, Simulator
 
 
-@cython.final
-cdef class Arrivals:
+# not final: Cython refuses a final class its override of a base class's cpdef method (handle)
+cdef class Arrivals(Handler):
     cdef Simulator _sim
     cdef object _on_arrival
     cdef double _until_s
@@ -13,12 +14,16 @@ cdef class Arrivals:
     cdef list _exponential
     cdef object _rng
     cdef object _work_rng
-    cdef list _poisson
+    cdef object _poisson
     cdef double _total_rate
     cdef object _service_p
-    cdef list _batch
-    cdef object _poisson_event
+    cdef Py_ssize_t _drawn
+    cdef double[::1] _batch_gaps
+    cdef int64_t[::1] _batch_services
+    cdef int64_t[::1] _batch_terminals
+    cdef double[::1] _batch_scales
 
-    @cython.locals(gap=double, service=Py_ssize_t, terminal=Py_ssize_t, scale=double, at_s=double)
+    @cython.locals(i=Py_ssize_t, n=Py_ssize_t, at_s=double)
     cdef _next_poisson(self)
-    cpdef _poisson_arrival(self, Py_ssize_t service, Py_ssize_t terminal, double scale)
+    @cython.locals(service=Py_ssize_t, terminal=Py_ssize_t, scale=double)
+    cpdef handle(self, Py_ssize_t job)

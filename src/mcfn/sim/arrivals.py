@@ -2,9 +2,11 @@
 
 The Poisson streams of every terminal and every service with a rate are superposed into one stream of rate
 ``terminals · Σ λ_s`` (a sum of independent Poisson processes is Poisson), and each arrival's service and terminal
-are drawn in proportion to their rates: one pending event for all of them, drawn in NumPy batches. A service with
-``arrivals_path`` instead replays its trace, one pending event per trace. Every arrival also carries a work scale:
-an Exp(1) draw for services with ``work: exponential`` (validation runs), else 1.
+are drawn in proportion to their rates: one pending event for all of them, drawn in NumPy batches and read through
+memoryviews (Python numbers as Python, C reads compiled: no Python object per arrival until the model's call), the
+event handing the kernel the arrival's place in the batch (a :class:`~mcfn.sim.engine.Handler`'s job id). A service
+with ``arrivals_path`` instead replays its trace, one pending event per trace. Every arrival also carries a work
+scale: an Exp(1) draw for services with ``work: exponential`` (validation runs), else 1.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from mcfn.scenario import Scenario
-from mcfn.sim.engine import Simulator
+from mcfn.sim.engine import Handler, Simulator
 
 #: ``on_arrival(service, terminal, work_scale)``.
 OnArrival = Callable[[int, int, float], None]
@@ -47,7 +49,7 @@ def read_arrival_trace(path: str | Path, *, terminals: int) -> tuple[list[float]
     return [t for t, _ in arrivals], [k for _, k in arrivals]
 
 
-class Arrivals:
+class Arrivals(Handler):
     """Schedules every task arrival of ``scenario`` before ``duration_s`` on ``sim``."""
 
     def __init__(self, sim: Simulator, scenario: Scenario, *, on_arrival: OnArrival) -> None:
@@ -59,13 +61,12 @@ class Arrivals:
         self._exponential = [s.work == "exponential" for s in services]
         self._rng = sim.stream("arrivals")
         self._work_rng = sim.stream("trace-work")
-        self._poisson = [i for i, s in enumerate(services) if s.rate_per_terminal_per_s is not None]
+        self._poisson = np.flatnonzero([s.rate_per_terminal_per_s is not None for s in services])
         rates = np.array([services[i].rate_per_terminal_per_s for i in self._poisson], dtype=float)
         self._total_rate = float(rates.sum()) * self._terminals
-        self._service_p = rates / rates.sum() if self._poisson else rates
-        self._batch: list[tuple[float, int, int, float]] = []
-        self._poisson_event = self._poisson_arrival  # one bound method for every arrival, not one per arrival
-        if self._poisson:
+        self._service_p = rates / rates.sum() if len(self._poisson) else rates
+        self._drawn = _BATCH  # the batch's arrivals scheduled so far: all, there is none yet
+        if len(self._poisson):
             self._next_poisson()
         for i, service in enumerate(services):
             if service.arrivals_path is not None:
@@ -73,20 +74,24 @@ class Arrivals:
                 self._next_traced(i, times[::-1], terminals[::-1])
 
     def _next_poisson(self) -> None:
-        if not self._batch:
+        """Schedule the next Poisson arrival (its entry in the batch), drawing a new batch when this one is used."""
+        i = self._drawn
+        if i == _BATCH:
             rng, n = self._rng, _BATCH
-            gaps = rng.exponential(1.0 / self._total_rate, n).tolist()
-            picks = rng.choice(len(self._poisson), size=n, p=self._service_p).tolist()
-            terminals = rng.integers(self._terminals, size=n).tolist()
-            scales = rng.exponential(1.0, n).tolist() if any(self._exponential) else [1.0] * n
-            services = [self._poisson[k] for k in picks]
-            self._batch = list(zip(gaps, services, terminals, scales, strict=True))[::-1]
-        gap, service, terminal, scale = self._batch.pop()
-        at_s = self._sim.now + gap
+            self._batch_gaps = memoryview(rng.exponential(1.0 / self._total_rate, n))
+            self._batch_services = memoryview(self._poisson[rng.choice(len(self._poisson), size=n, p=self._service_p)])
+            self._batch_terminals = memoryview(rng.integers(self._terminals, size=n))
+            self._batch_scales = memoryview(rng.exponential(1.0, n) if any(self._exponential) else np.ones(n))
+            i = 0
+        self._drawn = i + 1
+        at_s = self._sim.now + self._batch_gaps[i]
         if at_s < self._until_s:
-            self._sim._push(at_s, 0, self._poisson_event, (service, terminal, scale))
+            self._sim._push_job(at_s, self, i)
 
-    def _poisson_arrival(self, service: int, terminal: int, scale: float) -> None:
+    def handle(self, job: int) -> None:
+        """The Poisson arrival of entry ``job`` of the batch (read before the next is scheduled: that may draw a new
+        batch)."""
+        service, terminal, scale = self._batch_services[job], self._batch_terminals[job], self._batch_scales[job]
         self._next_poisson()
         self._on_arrival(service, terminal, scale if self._exponential[service] else 1.0)
 

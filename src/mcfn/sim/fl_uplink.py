@@ -90,9 +90,9 @@ class MinMaxUpdates:
         by_cell: dict[int, list[int]] = {}
         for terminal, (cell, _, _) in uploads.items():
             by_cell.setdefault(cell, []).append(terminal)
-        snr = self._access.uplink_key
+        snr = self._access.uplink_snr_hz
         for cell, terminals in by_cell.items():
-            snr_hz = [snr(t)[0] for t in terminals]
+            snr_hz = [snr(t) for t in terminals]
             split = split_band(
                 [uploads[t][1] for t in terminals], snr_hz, [uploads[t][2] for t in terminals], self._bandwidth_hz
             )
@@ -116,6 +116,6 @@ class JointUpdates:
         return None
 
     def send(self, job: int, terminal: int, cell: int, bits: float, due_s: float) -> bool:
-        snr_hz = self._access.uplink_key(terminal)[0]
+        snr_hz = self._access.uplink_snr_hz(terminal)
         station = self._access.uplinks[cell]
         return station.offer_fixed(job, snr_hz=snr_hz, bits=bits, deadline_s=due_s, server=self._edge_node[cell])

@@ -294,7 +294,7 @@ class NetworkModel:
     # --- arrivals --------------------------------------------------------------------------------------------
     def _arrive(self, service: int, terminal: int, scale: float) -> None:
         now = self.sim.now
-        station = self.access.serving[terminal]
+        station = self.access.serving_station(terminal)
         task = self.table.arrive(now, service, terminal, station)
         option = self._reference[service]
         flight = Flight.arriving(service, option, terminal, station, scale, now)
@@ -462,7 +462,7 @@ class NetworkModel:
                 return
             self.wired.send(task, flight.paths[k], output_bits[k - 1], self._at_node_step)
             return
-        station = self.access.serving[flight.terminal]
+        station = self.access.serving_station(flight.terminal)
         if station >= 0:  # else outside coverage: towards the last station, which fails it if it is still outside
             flight.station = station
         path = self.wired.path(self._node_ids[flight.nodes[-1]], self._stations[flight.station])
@@ -517,8 +517,9 @@ class NetworkModel:
         if k + 1 < len(output_bits):
             self.wired.send(job, flight.gather[k][t], bits, self._joined_step)
             return
-        if flight.computed == 0 and self.access.serving[flight.terminal] >= 0:  # the first tile to finish picks it
-            flight.station = self.access.serving[flight.terminal]
+        # the first tile to finish picks the station
+        if flight.computed == 0 and self.access.serving_station(flight.terminal) >= 0:
+            flight.station = self.access.serving_station(flight.terminal)
         flight.computed += 1
         path = self.wired.path(self._node_ids[flight.tiles[k][t]], self._stations[flight.station])
         self.wired.send(job, path, bits, self._joined_step)
@@ -542,7 +543,7 @@ class NetworkModel:
 
     def _at_station(self, task: int) -> None:
         flight = self._flights[task]
-        station, now_serving = flight.station, self.access.serving[flight.terminal]
+        station, now_serving = flight.station, self.access.serving_station(flight.terminal)
         bits = self._output_bits[flight.option][-1]
         if station in self.down_stations:  # it went down while the result propagated towards it
             self.fail(task, f"node {self.world.stations[station]} is down at delivery")
@@ -586,7 +587,7 @@ class NetworkModel:
         if self.table.reroutes[task] >= self._max_reroutes:
             self.fail(task, reason)
             return
-        station = self.access.serving[flight.terminal]
+        station = self.access.serving_station(flight.terminal)
         if station < 0:
             self.fail(task, f"{reason}; {NO_SERVICE_REASON}")
             return
