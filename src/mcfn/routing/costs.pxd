@@ -100,11 +100,14 @@ cdef bint _before(double value, double other)
     n=Py_ssize_t, m=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, v=int64_t, count=Py_ssize_t, slot=Py_ssize_t,
     left_i=Py_ssize_t, vertices="const int64_t[:]", into_delay="const double[:]", into_spb="const double[:]",
     back_delay="const double[:]", back_spb="const double[:]", values="double[::1]", indices="long long[::1]",
-    network_view="double[::1]", in_view="double[::1]", delay_view="double[::1]", ahead_view="double[::1]",
-    transfer=double, ahead=double, lower=double, left=double, bound=double, rest_nan=bint, kept=list,
+    out="double[:, ::1]", transfer=double, ahead=double, lower=double, left=double, bound=double, rest_nan=bint, kept=list,
     shortlist=Shortlist,
 )
 cpdef Shortlist shortlist_of(
     Instances instances, object into, object back, double in_bits, double out_bits, double result_bits,
-    Demand demand, Py_ssize_t keep,
+    Demand demand, Py_ssize_t keep, dict subsets=*,
 )
+
+
+@cython.locals(key=tuple, found=tuple)
+cpdef tuple kept_subsets(Instances instances, Demand demand, list kept, dict subsets)

@@ -12,6 +12,7 @@ cdef class CostTables:
     cdef dict _paths
     cdef dict _stage
     cdef dict _shortlists
+    cdef dict _subsets
 
     @cython.locals(key=tuple, cached=Transfers)
     cpdef Transfers network(

@@ -10,7 +10,8 @@ A prediction (:func:`~mcfn.routing.costs.predict`) combines inputs that change a
 - a decision's shortlist (:class:`~mcfn.routing.costs.Shortlist`: the candidates that can matter, and a bound on
   the rest) depends on both, and is kept as long as they are; it keeps its own candidates' network part only (the
   network part of every candidate is kept once a decision needed it: on a large network, the few that a shortlist
-  does not settle);
+  does not settle), and shares its candidates' instances and stage constants with the shortlists that keep the same
+  candidates;
 - the nodes' state (the aware view: adverts and the router's own placements) changes with every decision, so
   :func:`~mcfn.routing.costs.predict` reads it afresh each time.
 
@@ -46,6 +47,9 @@ class CostTables:
         #: by one flat key (:data:`ShortlistKey`): a look-up hashes one tuple and reads one table, the fewest objects
         #: (on a large network, each a likely cache miss)
         self._shortlists: dict[ShortlistKey, Shortlist] = {}
+        #: the candidates' instances and demand that shortlists keep, shared by those that keep the same ones
+        #: (:func:`~mcfn.routing.costs.kept_subsets`); cleared with the shortlists, which bounds it
+        self._subsets: dict[tuple[Demand, tuple[int, ...]], tuple[Instances, Demand]] = {}
 
     def network(
         self,
@@ -123,13 +127,14 @@ class CostTables:
             back = into if home == source else self._topology.fastest_paths(home)
             demand = self.stage(service_id, instances, work, memory_bytes)
             shortlist = self._shortlists[key] = shortlist_of(
-                instances, into, back, in_bits, out_bits, result_bits, demand, keep
+                instances, into, back, in_bits, out_bits, result_bits, demand, keep, self._subsets
             )
         return shortlist
 
     def _check_topology(self) -> None:
         if self._topology.version != self._topology_version:
             self._shortlists.clear()
+            self._subsets.clear()
             self._network.clear()
             self._paths.clear()
             self._topology_version = self._topology.version
