@@ -60,7 +60,8 @@ def textbook_costs(router: Router, view: AwareView, request: SplitRequest, now_s
     """The first stage's predictions as the module formula states them, computed afresh over its instances."""
     topology, stage = router.topology, request.stages[0]
     instances = router.instances(stage.service_id)
-    vertices, nodes = instances.vertices, instances.nodes
+    nodes = instances.nodes
+    vertices = np.array([topology.index_of(router.fleet.node_ids[j]) for j in nodes])
     into = topology.fastest_paths(request.ingress)
     transfer_in = into.delay_s[vertices] + request.data_bits * into.seconds_per_bit[vertices]
     network = transfer_in

@@ -49,8 +49,8 @@ except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
 class Instances:
     """The static arrays of a service's instances, gathered once from the fleet (aligned with ``nodes``).
 
-    ``vertices`` are the instances' topology indices; the rest are the fleet's arrays at ``nodes`` (``is_edge`` is
-    ``~is_cloud``, kept because every decision needs it). Read-only by contract.
+    They are the fleet's arrays at ``nodes`` (``is_edge`` is ``~is_cloud``, kept because every decision needs it).
+    Read-only by contract.
     """
 
     __slots__ = (
@@ -63,14 +63,12 @@ class Instances:
         "memory_bytes",
         "nodes",
         "seconds_per_flop",
-        "vertices",
         "vm_slots",
     )
 
     def __init__(
         self,
         nodes: np.ndarray,
-        vertices: np.ndarray,
         seconds_per_flop: FloatArray,
         vm_slots: np.ndarray,
         degradation: FloatArray,
@@ -79,7 +77,6 @@ class Instances:
         is_edge: np.ndarray,
     ) -> None:
         self.nodes = self._nodes = nodes
-        self.vertices = vertices
         self.seconds_per_flop = seconds_per_flop
         self.vm_slots = vm_slots
         self.degradation = degradation
@@ -88,11 +85,10 @@ class Instances:
         self.is_edge = self._is_edge = is_edge
 
     @classmethod
-    def of(cls, fleet: Fleet, nodes: np.ndarray, vertices: np.ndarray) -> Instances:
+    def of(cls, fleet: Fleet, nodes: np.ndarray) -> Instances:
         is_cloud = fleet.is_cloud[nodes]
         return cls(
             nodes=nodes,
-            vertices=vertices,
             seconds_per_flop=fleet.seconds_per_flop[nodes],
             vm_slots=fleet.vm_slots[nodes],
             degradation=fleet.degradation[nodes],
@@ -105,7 +101,6 @@ class Instances:
         """The instances at positions ``at`` (in that order)."""
         return Instances(
             nodes=self.nodes[at],
-            vertices=self.vertices[at],
             seconds_per_flop=self.seconds_per_flop[at],
             vm_slots=self.vm_slots[at],
             degradation=self.degradation[at],
@@ -151,26 +146,46 @@ class Transfers:
         self.paths: list[tuple[str, ...] | None] = [None] * network_s.shape[0]
 
 
+class FleetPaths:
+    """One source's fastest paths (:class:`~mcfn.network.topology.paths.FastestPaths`) at the fleet's nodes only:
+    ``delay_s`` and ``seconds_per_bit`` by fleet index, gathered from the tree at the nodes' topology ``vertices``.
+
+    A tree spans every topology vertex (about 4,700 at 1,027 cells: stations, switches, servers) and a candidate set
+    reads it at scattered ones; this holds what a decision reads in two short contiguous arrays (with typed views
+    beside them, compiled), so that building a shortlist reads a few kilobytes instead of most of two trees, and
+    asks NumPy for no buffer. The values are the tree's, copied. Read-only.
+    """
+
+    __slots__ = ("_delay_s", "_seconds_per_bit", "delay_s", "seconds_per_bit")
+
+    def __init__(self, tree: FastestPaths, vertices: np.ndarray) -> None:
+        delay_s, seconds_per_bit = tree.delay_s[vertices], tree.seconds_per_bit[vertices]
+        for values in (delay_s, seconds_per_bit):
+            values.flags.writeable = False
+        self.delay_s = self._delay_s = delay_s
+        self.seconds_per_bit = self._seconds_per_bit = seconds_per_bit
+
+
 def transfers(
-    vertices: np.ndarray,
-    into: FastestPaths,
-    back: FastestPaths,
+    nodes: np.ndarray,
+    into: FleetPaths,
+    back: FleetPaths,
     in_bits: float,
     out_bits: float,
     result_bits: float,
 ) -> Transfers:
-    """The :class:`Transfers` of the candidates at topology ``vertices`` for input from ``into``'s source, ``out_bits``
-    back and a result of ``result_bits`` that a later stage sends home, both over ``back`` (the home's tree; the
-    module formula). Its arrays are read-only: they are shared by every decision that reads them."""
-    delay_in = into.delay_s[vertices]
-    transfer_in = delay_in + in_bits * into.seconds_per_bit[vertices]
+    """The :class:`Transfers` of the candidates at fleet indices ``nodes`` for input from ``into``'s source,
+    ``out_bits`` back and a result of ``result_bits`` that a later stage sends home, both over ``back`` (the home's
+    paths; the module formula). Its arrays are read-only: they are shared by every decision that reads them."""
+    delay_in = into.delay_s[nodes]
+    transfer_in = delay_in + in_bits * into.seconds_per_bit[nodes]
     transfer = transfer_in
     if out_bits:
-        transfer = transfer_in + (back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices])
+        transfer = transfer_in + (back.delay_s[nodes] + out_bits * back.seconds_per_bit[nodes])
     if result_bits:
-        ahead = back.delay_s[vertices] + result_bits * back.seconds_per_bit[vertices]
+        ahead = back.delay_s[nodes] + result_bits * back.seconds_per_bit[nodes]
     else:
-        ahead = np.zeros(vertices.size)
+        ahead = np.zeros(nodes.size)
     for values in (transfer, transfer_in, delay_in, ahead):
         values.flags.writeable = False
     return Transfers(transfer, transfer_in, delay_in, ahead)
@@ -452,8 +467,8 @@ def _before(value: float, other: float) -> bool:
 
 def shortlist_of(
     instances: Instances,
-    into: FastestPaths,
-    back: FastestPaths,
+    into: FleetPaths,
+    back: FleetPaths,
     in_bits: float,
     out_bits: float,
     result_bits: float,
@@ -470,17 +485,17 @@ def shortlist_of(
     first decision of a new source and home is that much cheaper."""
     if not cython.compiled:
         return Shortlist(
-            instances, transfers(instances.vertices, into, back, in_bits, out_bits, result_bits), demand, keep, subsets
+            instances, transfers(instances.nodes, into, back, in_bits, out_bits, result_bits), demand, keep, subsets
         )
     n = instances._nodes.shape[0]
-    vertices, into_delay, into_spb = instances.vertices, into.delay_s, into.seconds_per_bit
-    back_delay, back_spb = back.delay_s, back.seconds_per_bit
+    nodes, into_delay, into_spb = instances._nodes, into._delay_s, into._seconds_per_bit
+    back_delay, back_spb = back._delay_s, back._seconds_per_bit
     best_value, best_index = np.empty(keep), np.empty(keep, dtype=np.int64)
     values, indices = best_value, best_index
     count = 0
     bound, rest_nan = np.inf, False
     for i in range(n):
-        v = vertices[i]
+        v = nodes[i]
         transfer = into_delay[v] + in_bits * into_spb[v]
         if out_bits:
             transfer = transfer + (back_delay[v] + out_bits * back_spb[v])
@@ -513,7 +528,7 @@ def shortlist_of(
     rows = np.empty((4, m))  # network_s, in_s, path_delay_s, ahead_s: one allocation
     out = rows
     for k in range(m):
-        v = vertices[kept[k]]
+        v = nodes[kept[k]]
         out[2, k] = into_delay[v]
         out[1, k] = into_delay[v] + in_bits * into_spb[v]
         out[0, k] = out[1, k] + (back_delay[v] + out_bits * back_spb[v]) if out_bits else out[1, k]

@@ -26,7 +26,7 @@ import numpy as np
 
 from mcfn.compute.node import Work
 from mcfn.network.topology.graph import Topology
-from mcfn.routing.costs import Demand, Instances, Shortlist, Transfers, shortlist_of, transfers
+from mcfn.routing.costs import Demand, FleetPaths, Instances, Shortlist, Transfers, shortlist_of, transfers
 
 #: ``(service_id, source, home, in_bits, out_bits, result_bits)``.
 NetworkKey = tuple[str, str, str, float, float, float]
@@ -35,11 +35,15 @@ ShortlistKey = tuple[str, str, str, float, float, float, tuple[float, ...], floa
 
 
 class CostTables:
-    """The cached inputs of one router's predictions over ``topology`` (owned by the caller)."""
+    """The cached inputs of one router's predictions over ``topology`` (owned by the caller) for a fleet whose nodes
+    are the topology's ``vertices`` (by fleet index)."""
 
-    def __init__(self, *, topology: Topology) -> None:
+    def __init__(self, *, topology: Topology, vertices: np.ndarray) -> None:
         self._topology = topology
         self._topology_version = topology.version
+        self._vertices = vertices
+        #: by source: its fastest paths at the fleet's nodes, what every network part reads
+        self._fleet_paths: dict[str, FleetPaths] = {}
         self._network: dict[NetworkKey, Transfers] = {}
         #: by source, then target: a look-up builds and hashes no key tuple, and reads a source's own small table
         self._paths: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -67,17 +71,17 @@ class CostTables:
         key = (service_id, source, home, in_bits, out_bits, result_bits)
         cached = self._network.get(key)
         if cached is None:
-            cached = self._network[key] = self._transfers(
-                instances.vertices, source, home, in_bits, out_bits, result_bits
-            )
+            into = self._paths_from(source)
+            back = into if home == source else self._paths_from(home)
+            cached = self._network[key] = transfers(instances.nodes, into, back, in_bits, out_bits, result_bits)
         return cached
 
-    def _transfers(
-        self, vertices: np.ndarray, source: str, home: str, in_bits: float, out_bits: float, result_bits: float
-    ) -> Transfers:
-        into = self._topology.fastest_paths(source)
-        back = into if home == source else self._topology.fastest_paths(home)
-        return transfers(vertices, into, back, in_bits, out_bits, result_bits)
+    def _paths_from(self, source: str) -> FleetPaths:
+        """The :class:`~mcfn.routing.costs.FleetPaths` of ``source``'s fastest-path tree."""
+        paths = self._fleet_paths.get(source)
+        if paths is None:
+            paths = self._fleet_paths[source] = FleetPaths(self._topology.fastest_paths(source), self._vertices)
+        return paths
 
     def path(self, source: str, target: str) -> tuple[str, ...]:
         """The topology's fastest path from ``source`` to ``target`` (node names)."""
@@ -123,8 +127,8 @@ class CostTables:
         key = (service_id, source, home, in_bits, out_bits, result_bits, work.per_op_flops, memory_bytes, keep)
         shortlist = self._shortlists.get(key)
         if shortlist is None:  # the transfers to every candidate are not kept: a shortlist settles most decisions
-            into = self._topology.fastest_paths(source)
-            back = into if home == source else self._topology.fastest_paths(home)
+            into = self._paths_from(source)
+            back = into if home == source else self._paths_from(home)
             demand = self.stage(service_id, instances, work, memory_bytes)
             shortlist = self._shortlists[key] = shortlist_of(
                 instances, into, back, in_bits, out_bits, result_bits, demand, keep, self._subsets
@@ -135,6 +139,7 @@ class CostTables:
         if self._topology.version != self._topology_version:
             self._shortlists.clear()
             self._subsets.clear()
+            self._fleet_paths.clear()
             self._network.clear()
             self._paths.clear()
             self._topology_version = self._topology.version
