@@ -28,6 +28,7 @@ cdef class Transfers:
     cdef readonly object path_delay_s
     cdef readonly object ahead_s
     cdef readonly list paths
+    cdef readonly list home_paths
     cdef const double[:] _network_s
     cdef const double[:] _in_s
     cdef const double[:] _path_delay_s

@@ -122,9 +122,10 @@ class Transfers:
     """The network part of a candidate set's costs (aligned with its instances): ``network_s``, the transfers in
     and out (``inf``: no path), ``in_s``, the transfer in alone, ``path_delay_s``, the propagation delay of the
     path in, and ``ahead_s``, the least transfer of the request's result home after later stages (the module
-    formula). Read-only by contract, but for ``paths``: the node path from the source to each candidate, ``None``
-    until a router has asked for it (:meth:`~mcfn.routing.router.Router.route_stages` keeps it here, beside what it
-    reads for the same decision, rather than in a table of every source's paths)."""
+    formula). Read-only by contract, but for ``paths`` and ``home_paths``: the node path from the source to each
+    candidate, and from each candidate home, ``None`` until a router has asked for it
+    (:meth:`~mcfn.routing.router.Router.route_stages` keeps them here, beside what it reads for the same decision,
+    rather than in a table of every source's paths)."""
 
     __slots__ = (
         "_ahead_s",
@@ -132,6 +133,7 @@ class Transfers:
         "_network_s",
         "_path_delay_s",
         "ahead_s",
+        "home_paths",
         "in_s",
         "network_s",
         "path_delay_s",
@@ -144,6 +146,7 @@ class Transfers:
         self.path_delay_s = self._path_delay_s = path_delay_s
         self.ahead_s = self._ahead_s = ahead_s
         self.paths: list[tuple[str, ...] | None] = [None] * network_s.shape[0]
+        self.home_paths: list[tuple[str, ...] | None] = [None] * network_s.shape[0]
 
 
 class FleetPaths:
