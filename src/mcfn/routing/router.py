@@ -325,6 +325,7 @@ class Router:
             result_bits = result_bits / request.stages[last].tiles
         routes = []
         tiled: list[tuple[Route, ...]] = []
+        pick = 0  # each stage's choice among its decision's candidates: the last one's is where the result leaves
         for k, stage in enumerate(request.stages):
             service_id = stage.service_id
             if stage.tiles > 1:
