@@ -185,10 +185,7 @@ def transfers(
     transfer = transfer_in
     if out_bits:
         transfer = transfer_in + (back.delay_s[nodes] + out_bits * back.seconds_per_bit[nodes])
-    if result_bits:
-        ahead = back.delay_s[nodes] + result_bits * back.seconds_per_bit[nodes]
-    else:
-        ahead = np.zeros(nodes.size)
+    ahead = back.delay_s[nodes] + result_bits * back.seconds_per_bit[nodes] if result_bits else np.zeros(nodes.size)
     for values in (transfer, transfer_in, delay_in, ahead):
         values.flags.writeable = False
     return Transfers(transfer, transfer_in, delay_in, ahead)

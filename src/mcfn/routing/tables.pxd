@@ -15,11 +15,6 @@ cdef class KeptShortlist:
     cdef readonly Shortlist shortlist
     cdef public KeptShortlist next
 
-    cdef bint matches(
-        self, double in_bits, double out_bits, double result_bits, tuple per_op_flops, double memory_bytes,
-        Py_ssize_t keep,
-    )
-
 
 @cython.final
 cdef class CostTables:
@@ -47,8 +42,8 @@ cdef class CostTables:
         back=FleetPaths, demand=Demand,
     )
     cpdef Shortlist shortlist(
-        self, str service_id, Instances instances, str source, str home, object in_bits, object out_bits,
-        object result_bits, object work, object memory_bytes, Py_ssize_t keep,
+        self, str service_id, Instances instances, str source, str home, double in_bits, double out_bits,
+        double result_bits, object work, double memory_bytes, Py_ssize_t keep,
     )
     @cython.locals(paths=FleetPaths)
     cdef FleetPaths _paths_from(self, str source)

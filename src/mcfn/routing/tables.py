@@ -54,25 +54,6 @@ class KeptShortlist:
         self.shortlist = shortlist
         self.next: KeptShortlist | None = None
 
-    def matches(
-        self,
-        in_bits: float,
-        out_bits: float,
-        result_bits: float,
-        per_op_flops: tuple[float, ...],
-        memory_bytes: float,
-        keep: int,
-    ) -> bool:
-        """Whether it was built for these (equal values, as a dictionary's keys compare)."""
-        return (
-            self.keep == keep
-            and self.in_bits == in_bits
-            and self.out_bits == out_bits
-            and self.result_bits == result_bits
-            and self.memory_bytes == memory_bytes
-            and (self.per_op_flops is per_op_flops or self.per_op_flops == per_op_flops)
-        )
-
 
 class CostTables:
     """The cached inputs of one router's predictions over ``topology`` (owned by the caller) for a fleet whose nodes
@@ -167,8 +148,15 @@ class CostTables:
         key = (service_id, source, home)
         per_op_flops = work.per_op_flops
         entry = last = self._shortlists.get(key)
-        while entry is not None:
-            if entry.matches(in_bits, out_bits, result_bits, per_op_flops, memory_bytes, keep):
+        while entry is not None:  # equal values, as a dictionary's keys compare
+            if (
+                entry.keep == keep
+                and entry.in_bits == in_bits
+                and entry.out_bits == out_bits
+                and entry.result_bits == result_bits
+                and entry.memory_bytes == memory_bytes
+                and (entry.per_op_flops is per_op_flops or entry.per_op_flops == per_op_flops)
+            ):
                 return entry.shortlist
             last, entry = entry, entry.next
         # the transfers to every candidate are not kept: a shortlist settles most decisions
