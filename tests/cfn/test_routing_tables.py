@@ -174,10 +174,9 @@ def test_cached_arrays_cannot_be_changed_by_a_caller(line, make_router):
 
 
 def test_kept_shortlists_are_those_a_fresh_table_builds_through_link_changes():
-    """A long-lived :class:`CostTables` answers each shortlist (several kinds from one source to one home, in a chain)
-    as a fresh one builds it, before and after links change (its fleet paths, subsets and shortlists are dropped),
-    hands back the one it kept while nothing changes, and shares the instances of shortlists that keep the same
-    candidates."""
+    """A long-lived :class:`CostTables` answers each shortlist (several kinds from one source to one home) as a fresh
+    one builds it, before and after links change (its fleet paths, subsets and shortlists are dropped), hands back
+    the one it kept while nothing changes, and shares the instances of shortlists that keep the same candidates."""
     rng = np.random.default_rng(7)
     topology, fleet, catalog = network()
     vertices = np.array([topology.index_of(name) for name in fleet.node_ids])

@@ -5,18 +5,6 @@ from mcfn.routing.costs cimport Demand, FleetPaths, Instances, Shortlist, Transf
 
 
 @cython.final
-cdef class KeptShortlist:
-    cdef readonly double in_bits
-    cdef readonly double out_bits
-    cdef readonly double result_bits
-    cdef readonly tuple per_op_flops
-    cdef readonly double memory_bytes
-    cdef readonly Py_ssize_t keep
-    cdef readonly Shortlist shortlist
-    cdef public KeptShortlist next
-
-
-@cython.final
 cdef class CostTables:
     cdef object _topology
     cdef object _topology_version
@@ -37,13 +25,10 @@ cdef class CostTables:
     cpdef tuple path(self, str source, str target)
     @cython.locals(key=tuple, demand=Demand)
     cpdef Demand stage(self, str service_id, Instances instances, object work, object memory_bytes)
-    @cython.locals(
-        key=tuple, per_op_flops=tuple, entry=KeptShortlist, last=KeptShortlist, shortlist=Shortlist, into=FleetPaths,
-        back=FleetPaths, demand=Demand,
-    )
+    @cython.locals(key=tuple, shortlist=Shortlist, into=FleetPaths, back=FleetPaths, demand=Demand)
     cpdef Shortlist shortlist(
-        self, str service_id, Instances instances, str source, str home, double in_bits, double out_bits,
-        double result_bits, object work, double memory_bytes, Py_ssize_t keep,
+        self, str service_id, Instances instances, str source, str home, object in_bits, object out_bits,
+        object result_bits, object work, object memory_bytes, Py_ssize_t keep,
     )
     @cython.locals(paths=FleetPaths)
     cdef FleetPaths _paths_from(self, str source)

@@ -30,29 +30,8 @@ from mcfn.routing.costs import Demand, FleetPaths, Instances, Shortlist, Transfe
 
 #: ``(service_id, source, home, in_bits, out_bits, result_bits)``.
 NetworkKey = tuple[str, str, str, float, float, float]
-
-
-class KeptShortlist:
-    """A shortlist kept for a decision of one service from one source to one home (:meth:`CostTables.shortlist`),
-    with the rest of what it was built for (its bits, stage and ``keep``), and the next one kept for the same three,
-    if any (a chain: most have one or two, a request kind's two shortlists)."""
-
-    __slots__ = ("in_bits", "keep", "memory_bytes", "next", "out_bits", "per_op_flops", "result_bits", "shortlist")
-
-    def __init__(
-        self,
-        in_bits: float,
-        out_bits: float,
-        result_bits: float,
-        per_op_flops: tuple[float, ...],
-        memory_bytes: float,
-        keep: int,
-        shortlist: Shortlist,
-    ) -> None:
-        self.in_bits, self.out_bits, self.result_bits = in_bits, out_bits, result_bits
-        self.per_op_flops, self.memory_bytes, self.keep = per_op_flops, memory_bytes, keep
-        self.shortlist = shortlist
-        self.next: KeptShortlist | None = None
+#: ``(service_id, source, home, in_bits, out_bits, result_bits, per_op_flops, memory_bytes, keep)``.
+ShortlistKey = tuple[str, str, str, float, float, float, tuple[float, ...], float, int]
 
 
 class CostTables:
@@ -69,9 +48,9 @@ class CostTables:
         #: by source, then target: a look-up builds and hashes no key tuple, and reads a source's own small table
         self._paths: dict[str, dict[str, tuple[str, ...]]] = {}
         self._stage: dict[tuple[str, tuple[float, ...], float], Demand] = {}
-        #: by ``(service_id, source, home)``, then the rest compared field by field down the chain: a look-up hashes
-        #: three names (whose hashes they keep) instead of a key of nine fields, five floats and a tuple of them
-        self._shortlists: dict[tuple[str, str, str], KeptShortlist] = {}
+        #: by one flat key (:data:`ShortlistKey`): a look-up hashes one tuple and reads one table, the fewest objects
+        #: (on a large network, each a likely cache miss)
+        self._shortlists: dict[ShortlistKey, Shortlist] = {}
         #: the candidates' instances and demand that shortlists keep, shared by those that keep the same ones
         #: (:func:`~mcfn.routing.costs.kept_subsets`); cleared with the shortlists, which bounds it
         self._subsets: dict[tuple[Demand, tuple[int, ...]], tuple[Instances, Demand]] = {}
@@ -145,30 +124,15 @@ class CostTables:
         if instances._nodes.shape[0] <= keep:  # the underscored twin: compiled, a typed view
             return None
         self._check_topology()
-        key = (service_id, source, home)
-        per_op_flops = work.per_op_flops
-        entry = last = self._shortlists.get(key)
-        while entry is not None:  # equal values, as a dictionary's keys compare
-            if (
-                entry.keep == keep
-                and entry.in_bits == in_bits
-                and entry.out_bits == out_bits
-                and entry.result_bits == result_bits
-                and entry.memory_bytes == memory_bytes
-                and (entry.per_op_flops is per_op_flops or entry.per_op_flops == per_op_flops)
-            ):
-                return entry.shortlist
-            last, entry = entry, entry.next
-        # the transfers to every candidate are not kept: a shortlist settles most decisions
-        into = self._paths_from(source)
-        back = into if home == source else self._paths_from(home)
-        demand = self.stage(service_id, instances, work, memory_bytes)
-        shortlist = shortlist_of(instances, into, back, in_bits, out_bits, result_bits, demand, keep, self._subsets)
-        entry = KeptShortlist(in_bits, out_bits, result_bits, per_op_flops, memory_bytes, keep, shortlist)
-        if last is None:
-            self._shortlists[key] = entry
-        else:
-            last.next = entry
+        key = (service_id, source, home, in_bits, out_bits, result_bits, work.per_op_flops, memory_bytes, keep)
+        shortlist = self._shortlists.get(key)
+        if shortlist is None:  # the transfers to every candidate are not kept: a shortlist settles most decisions
+            into = self._paths_from(source)
+            back = into if home == source else self._paths_from(home)
+            demand = self.stage(service_id, instances, work, memory_bytes)
+            shortlist = self._shortlists[key] = shortlist_of(
+                instances, into, back, in_bits, out_bits, result_bits, demand, keep, self._subsets
+            )
         return shortlist
 
     def _check_topology(self) -> None:
