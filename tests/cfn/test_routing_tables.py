@@ -9,6 +9,8 @@ from mcfn.awareness import Advert, AwareView
 from mcfn.compute import ComputeNode, Fleet, ServiceCatalog, Work
 from mcfn.network.topology import HexSpec, Role, Topology, hex_topology
 from mcfn.routing import Router, SplitRequest, Stage, make_policy
+from mcfn.routing.costs import Instances
+from mcfn.routing.tables import CostTables
 
 POLICIES = ("compute-aware", "nearest-edge", "least-loaded", "cloud-only")
 
@@ -60,7 +62,8 @@ def textbook_costs(router: Router, view: AwareView, request: SplitRequest, now_s
     """The first stage's predictions as the module formula states them, computed afresh over its instances."""
     topology, stage = router.topology, request.stages[0]
     instances = router.instances(stage.service_id)
-    vertices, nodes = instances.vertices, instances.nodes
+    nodes = instances.nodes
+    vertices = np.array([topology.index_of(router.fleet.node_ids[j]) for j in nodes])
     into = topology.fastest_paths(request.ingress)
     transfer_in = into.delay_s[vertices] + request.data_bits * into.seconds_per_bit[vertices]
     network = transfer_in
@@ -168,3 +171,45 @@ def test_cached_arrays_cannot_be_changed_by_a_caller(line, make_router):
     )
     with pytest.raises(ValueError, match="read-only"):
         costs.network_s[0] = 0.0
+
+
+def test_kept_shortlists_are_those_a_fresh_table_builds_through_link_changes():
+    """A long-lived :class:`CostTables` answers each shortlist (several kinds from one source to one home) as a fresh
+    one builds it, before and after links change (its fleet paths, subsets and shortlists are dropped), hands back
+    the one it kept while nothing changes, and shares the instances of shortlists that keep the same candidates."""
+    rng = np.random.default_rng(7)
+    topology, fleet, catalog = network()
+    vertices = np.array([topology.index_of(name) for name in fleet.node_ids])
+    instances = Instances.of(fleet, fleet.indices(catalog.hosts("head")))
+    tables = CostTables(topology=topology, vertices=vertices)
+    stations = topology.nodes_with_role(Role.BASE_STATION)
+    links = topology.links()
+    kinds = [(4e6, 0.0, 1.6e4, Work(2e9), 0.0), (8e3, 3.2e6, 0.0, Work(5e8), 8e9), (4e6, 0.0, 1.6e4, Work(2e9), 8e9)]
+    shared = 0
+    for _ in range(3):
+        kept = {}
+        for _ in range(40):
+            source, home = (stations[int(i)] for i in rng.integers(len(stations), size=2))
+            in_bits, out_bits, result_bits, work, memory_bytes = kinds[int(rng.integers(len(kinds)))]
+            keep = int(rng.integers(1, 4))
+            args = ("head", instances, source, home, in_bits, out_bits, result_bits, work, memory_bytes, keep)
+            got = tables.shortlist(*args)
+            want = CostTables(topology=topology, vertices=vertices).shortlist(*args)
+            assert got.bound_s == want.bound_s
+            for part, names in (
+                ("instances", ("nodes", "is_cloud")),
+                ("transfers", ("network_s", "in_s", "path_delay_s", "ahead_s")),
+                ("demand", ("alone_s", "fits")),
+            ):
+                for name in names:
+                    np.testing.assert_array_equal(getattr(getattr(got, part), name), getattr(getattr(want, part), name))
+            assert tables.shortlist(*args) is got
+            nodes = tuple(got.instances.nodes.tolist())
+            demand = tables.stage("head", instances, work, memory_bytes)
+            if (demand, nodes) in kept:
+                assert got.instances is kept[demand, nodes]
+                shared += 1
+            kept[demand, nodes] = got.instances
+        link = links[int(rng.integers(len(links)))]
+        topology.update_link(link.a, link.b, delay_s=link.delay_s * float(rng.uniform(2.0, 50.0)))
+    assert shared > 10

@@ -8,7 +8,7 @@ import pytest
 
 from mcfn.network.topology.paths import FastestPaths
 from mcfn.routing import router as router_module
-from mcfn.routing.costs import Demand, Instances, Shortlist, shortlist_of, transfers
+from mcfn.routing.costs import Demand, FleetPaths, Instances, Shortlist, shortlist_of, transfers
 from mcfn.sim.run import simulate
 from tests.sim.conftest import small_scenario
 
@@ -40,8 +40,8 @@ def test_a_shortlist_built_in_one_pass_equals_the_sorted_one(seed):
     the same network part and bound as :class:`Shortlist` over every candidate's transfers (a stable sort): on ties,
     unreachable candidates (``inf``), NaN bounds (no bits over no path) and clouds."""
     rng = np.random.default_rng(seed)
-    n, vertices_n = 60, 80
-    vertices = rng.permutation(vertices_n)[:n].astype(np.int64)
+    n, fleet_n, vertices_n = 60, 70, 80  # a service on most of a fleet, on some of the topology's vertices
+    vertices = rng.permutation(vertices_n)[:fleet_n].astype(np.int64)
 
     def tree(source: int) -> FastestPaths:
         delay = rng.integers(0, 4, vertices_n) * 1e-3  # few values: many ties
@@ -52,8 +52,7 @@ def test_a_shortlist_built_in_one_pass_equals_the_sorted_one(seed):
 
     is_cloud = rng.random(n) < 0.1
     instances = Instances(
-        nodes=np.arange(n, dtype=np.int64),
-        vertices=vertices,
+        nodes=np.sort(rng.permutation(fleet_n)[:n]).astype(np.int64),
         seconds_per_flop=rng.random((n, 2)),
         vm_slots=np.full(n, 4),
         degradation=np.zeros(n),
@@ -62,15 +61,15 @@ def test_a_shortlist_built_in_one_pass_equals_the_sorted_one(seed):
         is_edge=~is_cloud,
     )
     demand = Demand(rng.integers(1, 3, n) * 1e-3, rng.random(n) < 0.9)
-    into, back = tree(0), tree(1)
+    into, back = FleetPaths(tree(0), vertices), FleetPaths(tree(1), vertices)
     for bits in [(1e6, 1e4, 0.0), (0.0, 0.0, 2e3), (0.0, 5e3, 0.0)]:
         for keep in (1, 3, 7, n - 1):
             fast = shortlist_of(instances, into, back, *bits, demand, keep)
             with np.errstate(invalid="ignore"):  # no bits over no path: 0 * inf
-                reference = Shortlist(instances, transfers(vertices, into, back, *bits), demand, keep)
+                reference = Shortlist(instances, transfers(instances.nodes, into, back, *bits), demand, keep)
             np.testing.assert_array_equal(fast.bound_s, reference.bound_s)
             for part, names in (
-                ("instances", ("nodes", "vertices", "seconds_per_flop", "is_cloud", "is_edge")),
+                ("instances", ("nodes", "seconds_per_flop", "is_cloud", "is_edge")),
                 ("transfers", ("network_s", "in_s", "path_delay_s", "ahead_s")),
                 ("demand", ("alone_s", "fits")),
             ):

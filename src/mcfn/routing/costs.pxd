@@ -8,7 +8,6 @@ from mcfn.awareness.view cimport AwareView
 @cython.final
 cdef class Instances:
     cdef readonly object nodes
-    cdef readonly object vertices
     cdef readonly object seconds_per_flop
     cdef readonly object vm_slots
     cdef readonly object degradation
@@ -29,10 +28,19 @@ cdef class Transfers:
     cdef readonly object path_delay_s
     cdef readonly object ahead_s
     cdef readonly list paths
+    cdef readonly list home_paths
     cdef const double[:] _network_s
     cdef const double[:] _in_s
     cdef const double[:] _path_delay_s
     cdef const double[:] _ahead_s
+
+
+@cython.final
+cdef class FleetPaths:
+    cdef readonly object delay_s
+    cdef readonly object seconds_per_bit
+    cdef const double[:] _delay_s
+    cdef const double[:] _seconds_per_bit
 
 
 @cython.final
@@ -98,13 +106,16 @@ cdef bint _before(double value, double other)
 
 @cython.locals(
     n=Py_ssize_t, m=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, v=int64_t, count=Py_ssize_t, slot=Py_ssize_t,
-    left_i=Py_ssize_t, vertices="const int64_t[:]", into_delay="const double[:]", into_spb="const double[:]",
+    left_i=Py_ssize_t, nodes="const int64_t[:]", into_delay="const double[:]", into_spb="const double[:]",
     back_delay="const double[:]", back_spb="const double[:]", values="double[::1]", indices="long long[::1]",
-    network_view="double[::1]", in_view="double[::1]", delay_view="double[::1]", ahead_view="double[::1]",
-    transfer=double, ahead=double, lower=double, left=double, bound=double, rest_nan=bint, kept=list,
+    out="double[:, ::1]", transfer=double, ahead=double, lower=double, left=double, bound=double, rest_nan=bint, kept=list,
     shortlist=Shortlist,
 )
 cpdef Shortlist shortlist_of(
-    Instances instances, object into, object back, double in_bits, double out_bits, double result_bits,
-    Demand demand, Py_ssize_t keep,
+    Instances instances, FleetPaths into, FleetPaths back, double in_bits, double out_bits, double result_bits,
+    Demand demand, Py_ssize_t keep, dict subsets=*,
 )
+
+
+@cython.locals(key=tuple, found=tuple)
+cpdef tuple kept_subsets(Instances instances, Demand demand, list kept, dict subsets)

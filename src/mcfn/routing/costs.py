@@ -49,8 +49,8 @@ except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
 class Instances:
     """The static arrays of a service's instances, gathered once from the fleet (aligned with ``nodes``).
 
-    ``vertices`` are the instances' topology indices; the rest are the fleet's arrays at ``nodes`` (``is_edge`` is
-    ``~is_cloud``, kept because every decision needs it). Read-only by contract.
+    They are the fleet's arrays at ``nodes`` (``is_edge`` is ``~is_cloud``, kept because every decision needs it).
+    Read-only by contract.
     """
 
     __slots__ = (
@@ -63,14 +63,12 @@ class Instances:
         "memory_bytes",
         "nodes",
         "seconds_per_flop",
-        "vertices",
         "vm_slots",
     )
 
     def __init__(
         self,
         nodes: np.ndarray,
-        vertices: np.ndarray,
         seconds_per_flop: FloatArray,
         vm_slots: np.ndarray,
         degradation: FloatArray,
@@ -79,7 +77,6 @@ class Instances:
         is_edge: np.ndarray,
     ) -> None:
         self.nodes = self._nodes = nodes
-        self.vertices = vertices
         self.seconds_per_flop = seconds_per_flop
         self.vm_slots = vm_slots
         self.degradation = degradation
@@ -88,11 +85,10 @@ class Instances:
         self.is_edge = self._is_edge = is_edge
 
     @classmethod
-    def of(cls, fleet: Fleet, nodes: np.ndarray, vertices: np.ndarray) -> Instances:
+    def of(cls, fleet: Fleet, nodes: np.ndarray) -> Instances:
         is_cloud = fleet.is_cloud[nodes]
         return cls(
             nodes=nodes,
-            vertices=vertices,
             seconds_per_flop=fleet.seconds_per_flop[nodes],
             vm_slots=fleet.vm_slots[nodes],
             degradation=fleet.degradation[nodes],
@@ -105,7 +101,6 @@ class Instances:
         """The instances at positions ``at`` (in that order)."""
         return Instances(
             nodes=self.nodes[at],
-            vertices=self.vertices[at],
             seconds_per_flop=self.seconds_per_flop[at],
             vm_slots=self.vm_slots[at],
             degradation=self.degradation[at],
@@ -127,9 +122,10 @@ class Transfers:
     """The network part of a candidate set's costs (aligned with its instances): ``network_s``, the transfers in
     and out (``inf``: no path), ``in_s``, the transfer in alone, ``path_delay_s``, the propagation delay of the
     path in, and ``ahead_s``, the least transfer of the request's result home after later stages (the module
-    formula). Read-only by contract, but for ``paths``: the node path from the source to each candidate, ``None``
-    until a router has asked for it (:meth:`~mcfn.routing.router.Router.route_stages` keeps it here, beside what it
-    reads for the same decision, rather than in a table of every source's paths)."""
+    formula). Read-only by contract, but for ``paths`` and ``home_paths``: the node path from the source to each
+    candidate, and from each candidate home, ``None`` until a router has asked for it
+    (:meth:`~mcfn.routing.router.Router.route_stages` keeps them here, beside what it reads for the same decision,
+    rather than in a table of every source's paths)."""
 
     __slots__ = (
         "_ahead_s",
@@ -137,6 +133,7 @@ class Transfers:
         "_network_s",
         "_path_delay_s",
         "ahead_s",
+        "home_paths",
         "in_s",
         "network_s",
         "path_delay_s",
@@ -149,28 +146,46 @@ class Transfers:
         self.path_delay_s = self._path_delay_s = path_delay_s
         self.ahead_s = self._ahead_s = ahead_s
         self.paths: list[tuple[str, ...] | None] = [None] * network_s.shape[0]
+        self.home_paths: list[tuple[str, ...] | None] = [None] * network_s.shape[0]
+
+
+class FleetPaths:
+    """One source's fastest paths (:class:`~mcfn.network.topology.paths.FastestPaths`) at the fleet's nodes only:
+    ``delay_s`` and ``seconds_per_bit`` by fleet index, gathered from the tree at the nodes' topology ``vertices``.
+
+    A tree spans every topology vertex (about 4,700 at 1,027 cells: stations, switches, servers) and a candidate set
+    reads it at scattered ones; this holds what a decision reads in two short contiguous arrays (with typed views
+    beside them, compiled), so that building a shortlist reads a few kilobytes instead of most of two trees, and
+    asks NumPy for no buffer. The values are the tree's, copied. Read-only.
+    """
+
+    __slots__ = ("_delay_s", "_seconds_per_bit", "delay_s", "seconds_per_bit")
+
+    def __init__(self, tree: FastestPaths, vertices: np.ndarray) -> None:
+        delay_s, seconds_per_bit = tree.delay_s[vertices], tree.seconds_per_bit[vertices]
+        for values in (delay_s, seconds_per_bit):
+            values.flags.writeable = False
+        self.delay_s = self._delay_s = delay_s
+        self.seconds_per_bit = self._seconds_per_bit = seconds_per_bit
 
 
 def transfers(
-    vertices: np.ndarray,
-    into: FastestPaths,
-    back: FastestPaths,
+    nodes: np.ndarray,
+    into: FleetPaths,
+    back: FleetPaths,
     in_bits: float,
     out_bits: float,
     result_bits: float,
 ) -> Transfers:
-    """The :class:`Transfers` of the candidates at topology ``vertices`` for input from ``into``'s source, ``out_bits``
-    back and a result of ``result_bits`` that a later stage sends home, both over ``back`` (the home's tree; the
-    module formula). Its arrays are read-only: they are shared by every decision that reads them."""
-    delay_in = into.delay_s[vertices]
-    transfer_in = delay_in + in_bits * into.seconds_per_bit[vertices]
+    """The :class:`Transfers` of the candidates at fleet indices ``nodes`` for input from ``into``'s source,
+    ``out_bits`` back and a result of ``result_bits`` that a later stage sends home, both over ``back`` (the home's
+    paths; the module formula). Its arrays are read-only: they are shared by every decision that reads them."""
+    delay_in = into.delay_s[nodes]
+    transfer_in = delay_in + in_bits * into.seconds_per_bit[nodes]
     transfer = transfer_in
     if out_bits:
-        transfer = transfer_in + (back.delay_s[vertices] + out_bits * back.seconds_per_bit[vertices])
-    if result_bits:
-        ahead = back.delay_s[vertices] + result_bits * back.seconds_per_bit[vertices]
-    else:
-        ahead = np.zeros(vertices.size)
+        transfer = transfer_in + (back.delay_s[nodes] + out_bits * back.seconds_per_bit[nodes])
+    ahead = back.delay_s[nodes] + result_bits * back.seconds_per_bit[nodes] if result_bits else np.zeros(nodes.size)
     for values in (transfer, transfer_in, delay_in, ahead):
         values.flags.writeable = False
     return Transfers(transfer, transfer_in, delay_in, ahead)
@@ -401,12 +416,15 @@ class Shortlist:
     ``(1 + d)^0`` is 1). A shortlist keeps the ``keep`` candidates with the least such bound and every cloud
     instance, in their original order (so ties are broken among the same nodes in the same order), and
     ``bound_s``, the least bound of the rest; :meth:`CandidateCosts.settles` then says whether a decision over the
-    shortlist is the decision over all of them.
+    shortlist is the decision over all of them. Its instances and demand come from ``subsets`` when given
+    (:func:`kept_subsets`).
     """
 
     __slots__ = ("bound_s", "demand", "instances", "transfers")
 
-    def __init__(self, instances: Instances, transfers: Transfers, demand: Demand, keep: int) -> None:
+    def __init__(
+        self, instances: Instances, transfers: Transfers, demand: Demand, keep: int, subsets: dict | None = None
+    ) -> None:
         lower = transfers.network_s + demand.alone_s + transfers.ahead_s
         order = np.argsort(lower, kind="stable")
         kept = np.zeros(lower.size, dtype=bool)
@@ -415,11 +433,29 @@ class Shortlist:
         left = ~kept
         self.bound_s = float(lower[left].min()) if np.count_nonzero(left) else np.inf
         at = np.flatnonzero(kept)
-        self.instances = instances.subset(at)
+        self.instances, self.demand = kept_subsets(instances, demand, at.tolist(), subsets)
         self.transfers = Transfers(
             transfers.network_s[at], transfers.in_s[at], transfers.path_delay_s[at], transfers.ahead_s[at]
         )
-        self.demand = Demand(demand.alone_s[at], demand.fits[at])
+
+
+def kept_subsets(
+    instances: Instances, demand: Demand, kept: list[int], subsets: dict | None
+) -> tuple[Instances, Demand]:
+    """``instances`` and ``demand`` at the positions ``kept`` (ascending), from ``subsets`` (keyed by ``(demand,
+    positions)``; what this adds to it is shared, so read-only by contract) when it holds them, else built (and
+    added). Shortlists of different sources, homes and bits keep the same candidates again and again (measured at
+    1,027 cells: 17,801 shortlists, 1,312 distinct sets), and building a subset is most of a shortlist's cost."""
+    key = (demand, tuple(kept))
+    if subsets is not None:
+        found = subsets.get(key)
+        if found is not None:
+            return found
+    at = np.array(kept, dtype=np.int64)
+    found = (instances.subset(at), Demand(demand.alone_s[at], demand.fits[at]))
+    if subsets is not None:
+        subsets[key] = found
+    return found
 
 
 def _before(value: float, other: float) -> bool:
@@ -431,33 +467,35 @@ def _before(value: float, other: float) -> bool:
 
 def shortlist_of(
     instances: Instances,
-    into: FastestPaths,
-    back: FastestPaths,
+    into: FleetPaths,
+    back: FleetPaths,
     in_bits: float,
     out_bits: float,
     result_bits: float,
     demand: Demand,
     keep: int,
+    subsets: dict | None = None,
 ) -> Shortlist:
     """The :class:`Shortlist` of ``keep`` of ``instances`` (and the clouds) for a decision whose transfers are
-    :func:`transfers`'. Compiled, one typed pass over the candidates computes each one's bound (the same arithmetic,
-    in the same order, as :func:`transfers` and :class:`Shortlist`), keeps the ``keep`` least in a small sorted
-    buffer (first position on ties, NaN last: a stable sort's first ``keep``) and the least of the rest, and builds
-    the network part of the kept candidates only, instead of arrays over every candidate and a sort of them: on a
-    large network each first decision of a new source and home is that much cheaper."""
+    :func:`transfers`', its instances and demand from ``subsets`` (:func:`kept_subsets`). Compiled, one typed pass
+    over the candidates computes each one's bound (the same arithmetic, in the same order, as :func:`transfers` and
+    :class:`Shortlist`), keeps the ``keep`` least in a small sorted buffer (first position on ties, NaN last: a
+    stable sort's first ``keep``) and the least of the rest, and builds the network part of the kept candidates
+    only (rows of one array), instead of arrays over every candidate and a sort of them: on a large network each
+    first decision of a new source and home is that much cheaper."""
     if not cython.compiled:
         return Shortlist(
-            instances, transfers(instances.vertices, into, back, in_bits, out_bits, result_bits), demand, keep
+            instances, transfers(instances.nodes, into, back, in_bits, out_bits, result_bits), demand, keep, subsets
         )
     n = instances._nodes.shape[0]
-    vertices, into_delay, into_spb = instances.vertices, into.delay_s, into.seconds_per_bit
-    back_delay, back_spb = back.delay_s, back.seconds_per_bit
+    nodes, into_delay, into_spb = instances._nodes, into._delay_s, into._seconds_per_bit
+    back_delay, back_spb = back._delay_s, back._seconds_per_bit
     best_value, best_index = np.empty(keep), np.empty(keep, dtype=np.int64)
     values, indices = best_value, best_index
     count = 0
     bound, rest_nan = np.inf, False
     for i in range(n):
-        v = vertices[i]
+        v = nodes[i]
         transfer = into_delay[v] + in_bits * into_spb[v]
         if out_bits:
             transfer = transfer + (back_delay[v] + out_bits * back_spb[v])
@@ -486,21 +524,19 @@ def shortlist_of(
         if instances._is_cloud[i] and i not in kept:
             kept.append(i)
     kept.sort()
-    at = np.array(kept, dtype=np.int64)
-    m = at.shape[0]
-    network_s, in_s, delay_s, ahead_s = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
-    network_view, in_view, delay_view, ahead_view = network_s, in_s, delay_s, ahead_s
+    m = len(kept)
+    rows = np.empty((4, m))  # network_s, in_s, path_delay_s, ahead_s: one allocation
+    out = rows
     for k in range(m):
-        v = vertices[kept[k]]
-        delay_view[k] = into_delay[v]
-        in_view[k] = into_delay[v] + in_bits * into_spb[v]
-        network_view[k] = in_view[k] + (back_delay[v] + out_bits * back_spb[v]) if out_bits else in_view[k]
-        ahead_view[k] = back_delay[v] + result_bits * back_spb[v] if result_bits else 0.0
+        v = nodes[kept[k]]
+        out[2, k] = into_delay[v]
+        out[1, k] = into_delay[v] + in_bits * into_spb[v]
+        out[0, k] = out[1, k] + (back_delay[v] + out_bits * back_spb[v]) if out_bits else out[1, k]
+        out[3, k] = back_delay[v] + result_bits * back_spb[v] if result_bits else 0.0
     shortlist = Shortlist.__new__(Shortlist)
     shortlist.bound_s = np.nan if rest_nan else bound
-    shortlist.instances = instances.subset(at)
-    shortlist.transfers = Transfers(network_s, in_s, delay_s, ahead_s)
-    shortlist.demand = Demand(demand.alone_s[at], demand.fits[at])
+    shortlist.instances, shortlist.demand = kept_subsets(instances, demand, kept, subsets)
+    shortlist.transfers = Transfers(rows[0], rows[1], rows[2], rows[3])
     return shortlist
 
 

@@ -67,7 +67,7 @@ cdef class Router:
     cpdef tuple explain(self, object request, object policy, double now_s)
     @cython.locals(
         spent=double, last=Py_ssize_t, k=Py_ssize_t, routes=list, budget_s=double,
-        costs=CandidateCosts, route=Route, tiled=list, prunes=bint,
+        costs=CandidateCosts, route=Route, tiled=list, prunes=bint, pick=Py_ssize_t,
     )
     cpdef StagedRoute route_stages(
         self, object request, object policy, double now_s, double elapsed_s=*, bint record=*
@@ -77,20 +77,20 @@ cdef class Router:
         self, str service_id, str source, str home, object in_bits, object out_bits, object result_bits, object work,
         double budget_s, object memory_bytes, double start_s, bint prunes,
     )
-    @cython.locals(costs=CandidateCosts, group=tuple, slowest=Route, route=Route)
-    cdef Route _route_tiles(
+    @cython.locals(costs=CandidateCosts, picks=list, group=tuple, slowest=Py_ssize_t, k=Py_ssize_t)
+    cdef tuple _route_tiles(
         self, object stage, str source, str ingress, double bits, double result_bits, bint is_last, double budget_s,
         double start_s, object policy, bint record, list tiled,
     )
-    @cython.locals(first=Py_ssize_t, picks=list, routes=list, pick=Py_ssize_t)
-    cdef tuple _spread(
-        self, str service_id, str source, CandidateCosts costs, object policy, Py_ssize_t tiles, bint record
-    )
+    @cython.locals(first=Py_ssize_t, picks=list, pick=Py_ssize_t)
+    cdef list _spread(self, str service_id, CandidateCosts costs, object policy, Py_ssize_t tiles)
     @cython.locals(route=Route, group=tuple)
     cpdef record(self, StagedRoute staged)
     cdef Route _decide(self, str service_id, str source, CandidateCosts costs, object policy, bint record=*)
-    @cython.locals(j=Py_ssize_t, why_cloud=CloudReason, paths=list, path=tuple)
+    @cython.locals(j=Py_ssize_t, why_cloud=CloudReason, path=tuple)
     cdef Route _route_at(self, str service_id, str source, CandidateCosts costs, Py_ssize_t pick, bint record)
+    @cython.locals(path=tuple)
+    cdef tuple _kept_path(self, list paths, Py_ssize_t pick, str source, str target)
     cpdef require_base_station(self, str name)
 
 

@@ -195,13 +195,13 @@ class Router:
         self._topology = topology
         self._fleet = fleet
         self._view = view
-        vertex = np.array([topology.index_of(n) for n in fleet.node_ids], dtype=np.int64)
         self._instances: dict[str, Instances] = {}
         for service in catalog.services:
             nodes = fleet.indices(catalog.hosts(service))
-            self._instances[service] = Instances.of(fleet, nodes, vertex[nodes])
+            self._instances[service] = Instances.of(fleet, nodes)
         self._stations = frozenset(topology.nodes_with_role(Role.BASE_STATION))
-        self._tables = CostTables(topology=topology)
+        vertices = np.array([topology.index_of(n) for n in fleet.node_ids], dtype=np.int64)
+        self._tables = CostTables(topology=topology, vertices=vertices)
         self._node_ids = fleet.node_ids
         #: Each service's costs of :meth:`route_stages`' last decision: only the policy saw them, so the next one
         #: predicts into them (:func:`~mcfn.routing.costs.predict`).
@@ -325,12 +325,13 @@ class Router:
             result_bits = result_bits / request.stages[last].tiles
         routes = []
         tiled: list[tuple[Route, ...]] = []
+        pick = 0  # each stage's choice among its decision's candidates: the last one's is where the result leaves
         for k, stage in enumerate(request.stages):
             service_id = stage.service_id
             if stage.tiles > 1:
                 if not tiled:
                     tiled = [(route,) for route in routes]
-                route = self._route_tiles(
+                route, costs, pick = self._route_tiles(
                     stage,
                     source,
                     ingress,
@@ -361,14 +362,15 @@ class Router:
                 now_s + spent,
                 prunes,
             )
-            route = self._decide(service_id, source, costs, policy, record)
+            pick = policy.choose(costs)
+            route = self._route_at(service_id, source, costs, pick, record)
             routes.append(route)
             if tiled:
                 tiled.append((route,))
             source, bits, spent = route.node_id, stage.output_bits, spent + route.latency_s
         return StagedRoute(
             stages=tuple(routes),
-            return_path=self._tables.path(source, ingress),
+            return_path=self._kept_path(costs.transfers.home_paths, pick, source, ingress),  # from the last pick
             deadline_s=request.deadline_s,
             tiles=tuple(tiled),
         )
@@ -441,9 +443,9 @@ class Router:
         policy: Policy,
         record: bool,
         tiled: list[tuple[Route, ...]],
-    ) -> Route:
+    ) -> tuple[Route, CandidateCosts, int]:
         """Route a tiled stage of :meth:`route_stages`, append its tiles' routes to ``tiled``, and return the slowest
-        (the first of the slowest on ties)."""
+        (the first of the slowest on ties), with the decision and the candidate it is."""
         service_id, tiles = stage.service_id, stage.tiles
         out_bits, ahead_bits = (stage.output_bits / tiles, 0.0) if is_last else (0.0, result_bits)
         costs = self._costs(
@@ -460,18 +462,17 @@ class Router:
             self._last_costs.get(service_id),
         )
         self._last_costs[service_id] = costs
-        group = self._spread(service_id, source, costs, policy, tiles, record)
+        picks = self._spread(service_id, costs, policy, tiles)
+        group = tuple([self._route_at(service_id, source, costs, pick, record) for pick in picks])
         tiled.append(group)
-        slowest = group[0]
-        for route in group:
-            if route.latency_s > slowest.latency_s:
-                slowest = route
-        return slowest
+        slowest = 0
+        for k in range(1, tiles):
+            if group[k].latency_s > group[slowest].latency_s:
+                slowest = k
+        return group[slowest], costs, picks[slowest]
 
-    def _spread(
-        self, service_id: str, source: str, costs: CandidateCosts, policy: Policy, tiles: int, record: bool
-    ) -> tuple[Route, ...]:
-        """Place ``tiles`` tiles of one decision on distinct candidates: the policy's choice, then the other
+    def _spread(self, service_id: str, costs: CandidateCosts, policy: Policy, tiles: int) -> list[int]:
+        """The candidates of one decision that ``tiles`` tiles go to, distinct: the policy's choice, then the other
         candidates that meet the budget in order of predicted latency, then the rest in that order (first position
         on ties). Under ``compute-aware`` these are the ``tiles`` best by predicted latency; every other policy
         keeps its own choice for the first tile. One decision's costs serve every tile: a placement changes only
@@ -485,10 +486,7 @@ class Router:
                 picks.append(pick)
         if len(picks) < tiles:
             raise ValueError(f"service {service_id} has {len(picks)} instances, fewer than its {tiles} tiles")
-        routes = []
-        for pick in picks:
-            routes.append(self._route_at(service_id, source, costs, pick, record))
-        return tuple(routes)
+        return picks
 
     def record(self, staged: StagedRoute) -> None:
         """Record in the view the placements of ``staged``, routed with ``record=False`` (:meth:`route_stages`)."""
@@ -513,10 +511,7 @@ class Router:
         if record:
             self._view.place(j, arrival_s, costs._compute_s[pick])
         node_id = self._node_ids[j]
-        paths = costs.transfers.paths  # from source: kept beside the decision's transfers
-        path = paths[pick]
-        if path is None:
-            path = paths[pick] = self._tables.path(source, node_id)
+        path = self._kept_path(costs.transfers.paths, pick, source, node_id)
         why_cloud = cloud_reason(service_id, costs, pick) if costs.instances._is_cloud[pick] else None
         return Route(
             service_id=service_id,
@@ -530,6 +525,15 @@ class Router:
             arrival_s=arrival_s,
             why_cloud=why_cloud,
         )
+
+    def _kept_path(self, paths: list[tuple[str, ...] | None], pick: int, source: str, target: str) -> tuple[str, ...]:
+        """The fastest path from ``source`` to ``target``, kept at ``paths[pick]`` (a list of a decision's
+        :class:`~mcfn.routing.costs.Transfers`, each entry a path between its candidate ``pick`` and its source or
+        home): one read of what the decision has just read, not two tables of every source's paths."""
+        path = paths[pick]
+        if path is None:
+            path = paths[pick] = self._tables.path(source, target)
+        return path
 
     def require_base_station(self, name: str) -> None:
         """Raise unless ``name`` is a base station of the topology (the only place requests enter)."""

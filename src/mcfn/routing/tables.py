@@ -10,7 +10,8 @@ A prediction (:func:`~mcfn.routing.costs.predict`) combines inputs that change a
 - a decision's shortlist (:class:`~mcfn.routing.costs.Shortlist`: the candidates that can matter, and a bound on
   the rest) depends on both, and is kept as long as they are; it keeps its own candidates' network part only (the
   network part of every candidate is kept once a decision needed it: on a large network, the few that a shortlist
-  does not settle);
+  does not settle), and shares its candidates' instances and stage constants with the shortlists that keep the same
+  candidates;
 - the nodes' state (the aware view: adverts and the router's own placements) changes with every decision, so
   :func:`~mcfn.routing.costs.predict` reads it afresh each time.
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from mcfn.compute.node import Work
 from mcfn.network.topology.graph import Topology
-from mcfn.routing.costs import Demand, Instances, Shortlist, Transfers, shortlist_of, transfers
+from mcfn.routing.costs import Demand, FleetPaths, Instances, Shortlist, Transfers, shortlist_of, transfers
 
 #: ``(service_id, source, home, in_bits, out_bits, result_bits)``.
 NetworkKey = tuple[str, str, str, float, float, float]
@@ -34,11 +35,15 @@ ShortlistKey = tuple[str, str, str, float, float, float, tuple[float, ...], floa
 
 
 class CostTables:
-    """The cached inputs of one router's predictions over ``topology`` (owned by the caller)."""
+    """The cached inputs of one router's predictions over ``topology`` (owned by the caller) for a fleet whose nodes
+    are the topology's ``vertices`` (by fleet index)."""
 
-    def __init__(self, *, topology: Topology) -> None:
+    def __init__(self, *, topology: Topology, vertices: np.ndarray) -> None:
         self._topology = topology
         self._topology_version = topology.version
+        self._vertices = vertices
+        #: by source: its fastest paths at the fleet's nodes, what every network part reads
+        self._fleet_paths: dict[str, FleetPaths] = {}
         self._network: dict[NetworkKey, Transfers] = {}
         #: by source, then target: a look-up builds and hashes no key tuple, and reads a source's own small table
         self._paths: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -46,6 +51,9 @@ class CostTables:
         #: by one flat key (:data:`ShortlistKey`): a look-up hashes one tuple and reads one table, the fewest objects
         #: (on a large network, each a likely cache miss)
         self._shortlists: dict[ShortlistKey, Shortlist] = {}
+        #: the candidates' instances and demand that shortlists keep, shared by those that keep the same ones
+        #: (:func:`~mcfn.routing.costs.kept_subsets`); cleared with the shortlists, which bounds it
+        self._subsets: dict[tuple[Demand, tuple[int, ...]], tuple[Instances, Demand]] = {}
 
     def network(
         self,
@@ -63,17 +71,17 @@ class CostTables:
         key = (service_id, source, home, in_bits, out_bits, result_bits)
         cached = self._network.get(key)
         if cached is None:
-            cached = self._network[key] = self._transfers(
-                instances.vertices, source, home, in_bits, out_bits, result_bits
-            )
+            into = self._paths_from(source)
+            back = into if home == source else self._paths_from(home)
+            cached = self._network[key] = transfers(instances.nodes, into, back, in_bits, out_bits, result_bits)
         return cached
 
-    def _transfers(
-        self, vertices: np.ndarray, source: str, home: str, in_bits: float, out_bits: float, result_bits: float
-    ) -> Transfers:
-        into = self._topology.fastest_paths(source)
-        back = into if home == source else self._topology.fastest_paths(home)
-        return transfers(vertices, into, back, in_bits, out_bits, result_bits)
+    def _paths_from(self, source: str) -> FleetPaths:
+        """The :class:`~mcfn.routing.costs.FleetPaths` of ``source``'s fastest-path tree."""
+        paths = self._fleet_paths.get(source)
+        if paths is None:
+            paths = self._fleet_paths[source] = FleetPaths(self._topology.fastest_paths(source), self._vertices)
+        return paths
 
     def path(self, source: str, target: str) -> tuple[str, ...]:
         """The topology's fastest path from ``source`` to ``target`` (node names)."""
@@ -119,17 +127,19 @@ class CostTables:
         key = (service_id, source, home, in_bits, out_bits, result_bits, work.per_op_flops, memory_bytes, keep)
         shortlist = self._shortlists.get(key)
         if shortlist is None:  # the transfers to every candidate are not kept: a shortlist settles most decisions
-            into = self._topology.fastest_paths(source)
-            back = into if home == source else self._topology.fastest_paths(home)
+            into = self._paths_from(source)
+            back = into if home == source else self._paths_from(home)
             demand = self.stage(service_id, instances, work, memory_bytes)
             shortlist = self._shortlists[key] = shortlist_of(
-                instances, into, back, in_bits, out_bits, result_bits, demand, keep
+                instances, into, back, in_bits, out_bits, result_bits, demand, keep, self._subsets
             )
         return shortlist
 
     def _check_topology(self) -> None:
         if self._topology.version != self._topology_version:
             self._shortlists.clear()
+            self._subsets.clear()
+            self._fleet_paths.clear()
             self._network.clear()
             self._paths.clear()
             self._topology_version = self._topology.version
