@@ -210,3 +210,21 @@ def test_an_equal_sharing_station_asks_its_rate_once_per_count_of_jobs_in_servic
     for round_s in (0, 100):
         assert {job: left[round_s + job] - round_s for job in range(12)} == pytest.approx(expected, rel=1e-12)
     assert sorted(asked) == list(range(1, 13))
+
+
+def test_a_rate_rule_reads_the_keys_and_the_work_left_of_the_jobs_in_service_in_order():
+    """Compiled, the work left lives in the station's C array and the rule reads it through a sequence view: the
+    same values, in arrival order, indexable from either end."""
+    seen = []
+
+    def rule(keys, remaining):
+        seen.append((list(keys), list(remaining), remaining[-1], len(remaining)))
+        return [1.0] * len(keys)  # one unit per second each, not shared
+
+    sim = Simulator()
+    station = PolicySharing(sim, rule=rule, on_finish=lambda _job, _served_s: None)
+    sim.schedule_at(0.0, station.submit, 1, 4.0, "a")
+    sim.schedule_at(1.0, station.submit, 2, 2.0, "b")
+    sim.run()
+    assert seen == [(["a"], [4.0], 4.0, 1), (["a", "b"], [3.0, 2.0], 2.0, 2), (["a"], [1.0], 1.0, 1)]
+    assert sim.now == 4.0

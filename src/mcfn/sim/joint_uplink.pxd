@@ -22,12 +22,12 @@ cdef class JointUplink(PolicySharing):
     cpdef _remove(self, Py_ssize_t job)
 
     @cython.locals(
-        now=double, vm_s=double, overhead=double, batch=UplinkBatch, jobs=list, n=Py_ssize_t, i=Py_ssize_t,
+        now=double, vm_s=double, overhead=double, batch=UplinkBatch, job=Py_ssize_t, n=Py_ssize_t, i=Py_ssize_t,
         rho=double, share=double, bandwidth=double, decided=dict, info=_Admitted, work_s=double,
     )
     cpdef offer(self, Py_ssize_t task, double snr_hz, terms, Py_ssize_t node, route)
 
-    @cython.locals(batch=UplinkBatch, jobs=list, lefts=list, i=Py_ssize_t, info=_Admitted)
+    @cython.locals(batch=UplinkBatch, i=Py_ssize_t, info=_Admitted)
     cdef _pose_in_progress(self, double now)
 
     cdef bint _solve(self) except -1

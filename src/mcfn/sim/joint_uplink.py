@@ -117,8 +117,7 @@ class JointUplink(PolicySharing):
         overhead = overhead_s(route) + terms.radio_s
         curve = terms.curve
         batch = self._batch
-        jobs = self._jobs
-        n = len(jobs)
+        n = len(self._keys)  # the uploads in progress
         self._pose_in_progress(now)
         batch.add(
             snr_hz,
@@ -141,9 +140,10 @@ class JointUplink(PolicySharing):
             rho, share, bandwidth = float(batch.compression[n]), float(batch.share[n]), float(batch.bandwidth_hz[n])
             decided = {}
             for i in range(n):
-                info = self._admitted[jobs[i]]
+                job = self._job_at(i)
+                info = self._admitted[job]
                 info.bandwidth_hz = float(batch.bandwidth_hz[i])
-                decided[jobs[i]] = _rate(info.bandwidth_hz, info.snr_hz)
+                decided[job] = _rate(info.bandwidth_hz, info.snr_hz)
         else:  # alone at the station: the closed form, in scalars (the common case)
             rho = batch.lone()
             if rho < 0.0:
@@ -172,13 +172,14 @@ class JointUplink(PolicySharing):
         self._batch.add(snr_hz, max(bits, 1.0), 0.0, False, server, 1.0, 0.0, 1.0, 0.0, left_s, 0.0, True)
         if not self._solve():
             return False
-        jobs = self._jobs
+        n = len(self._keys)
         decided = {}
-        for i in range(len(jobs)):
-            info = self._admitted[jobs[i]]
+        for i in range(n):
+            in_progress = self._job_at(i)
+            info = self._admitted[in_progress]
             info.bandwidth_hz = float(self._batch.bandwidth_hz[i])
-            decided[jobs[i]] = _rate(info.bandwidth_hz, info.snr_hz)
-        bandwidth = float(self._batch.bandwidth_hz[len(jobs)])
+            decided[in_progress] = _rate(info.bandwidth_hz, info.snr_hz)
+        bandwidth = float(self._batch.bandwidth_hz[n])
         decided[job] = _rate(bandwidth, snr_hz)
         self._decided = decided
         self._admitted[job] = _Admitted(snr_hz, bandwidth, server, 0.0, due_s, 0.0)
@@ -193,12 +194,11 @@ class JointUplink(PolicySharing):
         """The batch of the uploads in progress at ``now``, each as a fixed upload of the bits it has left."""
         batch = self._batch
         batch.clear()
-        jobs, lefts = self._jobs, self._left
-        for i in range(len(jobs)):
-            info = self._admitted[jobs[i]]
+        for i in range(len(self._keys)):
+            info = self._admitted[self._job_at(i)]
             batch.add(
                 info.snr_hz,
-                max(lefts[i], 1.0),
+                max(self._left_at(i), 1.0),
                 info.vm_s,
                 False,
                 info.server,

@@ -23,6 +23,14 @@ cdef struct _Leaving:
 
 ctypedef _Leaving* _Leavings
 
+# One job in service at a PolicySharing station: its id, the work it has left and its rate.
+cdef struct _InService:
+    Py_ssize_t job
+    double left
+    double rate
+
+ctypedef _InService* _Served
+
 cdef bint _before(_Finish a, _Finish b) noexcept
 
 
@@ -98,19 +106,30 @@ cdef class EqualSharing(SharingStation):
     cdef list _clear(self)
 
 
+cdef class _LeftBits
+
+
 cdef class PolicySharing(SharingStation):
     cdef object _rule
-    cdef readonly list _jobs
-    cdef readonly list _left
     cdef list _keys
-    cdef list _rates
+    cdef _Served _served
+    cdef Py_ssize_t _room
+    cdef _LeftBits _left_view
 
-    @cython.locals(left=list, done=double, step=double, rate=double, i=Py_ssize_t)
+    cdef Py_ssize_t _job_at(self, Py_ssize_t i)
+    cdef double _left_at(self, Py_ssize_t i)
+    @cython.locals(n=Py_ssize_t, room=Py_ssize_t, grown=_Served)
+    cdef _add(self, Py_ssize_t job, double work, object key)
+    @cython.locals(done=double, step=double, i=Py_ssize_t)
     cdef double _progress(self, double elapsed_s) except? -1.0
-    @cython.locals(
-        jobs=list, lefts=list, rates=list, first=Py_ssize_t, delay=double, i=Py_ssize_t, left=double, rate=double,
-        wait=double,
-    )
+    @cython.locals(n=Py_ssize_t, first=Py_ssize_t, delay=double, i=Py_ssize_t, left=double, rate=double, wait=double)
     cdef _next(self)
-    @cython.locals(i=Py_ssize_t)
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t)
     cpdef _remove(self, Py_ssize_t job)
+    @cython.locals(i=Py_ssize_t)
+    cdef list _clear(self)
+
+
+@cython.final
+cdef class _LeftBits:
+    cdef PolicySharing _station

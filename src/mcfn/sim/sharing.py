@@ -39,7 +39,7 @@ except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
 
 if cython.compiled:
     from cython.cimports.libc.stdlib import free, realloc
-    from cython.cimports.mcfn.sim.sharing import _Finish, _Finishes, _Leaving, _Leavings
+    from cython.cimports.mcfn.sim.sharing import _Finish, _Finishes, _InService, _Leaving, _Leavings, _Served
 
 #: ``rate(n)``: the service rate (work units per second) of each of the ``n`` jobs in service; a function of ``n``
 #: alone, which the station tabulates as ``n`` grows.
@@ -382,7 +382,13 @@ def _before(a, b) -> bool:
 
 
 class PolicySharing(SharingStation):
-    """Per-job rates from a :data:`RateRule` re-run on every change (``O(n)`` plus the rule)."""
+    """Per-job rates from a :data:`RateRule` re-run on every change (``O(n)`` plus the rule).
+
+    The jobs in service are kept in arrival order with, aligned, what the rule reads and sets: as Python four lists
+    (jobs, bits left, keys, rates); compiled (``sharing.pxd``), the keys in a list and the rest in an array of C
+    structs that grows by doubling (on a large network a station is seldom in the cache: a change then touches one
+    array, and makes no float object per job), which the rule reads through a sequence view of the bits left.
+    """
 
     def __init__(
         self,
@@ -395,20 +401,56 @@ class PolicySharing(SharingStation):
     ) -> None:
         super().__init__(sim, on_finish=on_finish, slots=slots, delay_s=delay_s)
         self._rule = rule
-        # the jobs in service in arrival order, and aligned with them what the rule reads and sets
-        self._jobs: list[int] = []
-        self._left: list[float] = []
         self._keys: list[Any] = []
-        self._rates: list[float] = []
+        if cython.compiled:
+            self._left_view = _LeftBits(self)
+        else:
+            self._jobs: list[int] = []
+            self._left: list[float] = []
+            self._rates: list[float] = []
+
+    def __dealloc__(self) -> None:
+        """Compiled only: free the C array."""
+        free(self._served)
+
+    def _job_at(self, i: int) -> int:
+        """The ``i``-th job in service (arrival order)."""
+        if cython.compiled:
+            return self._served[i].job
+        return self._jobs[i]
+
+    def _left_at(self, i: int) -> float:
+        """The work the ``i``-th job in service has left."""
+        if cython.compiled:
+            return self._served[i].left
+        return self._left[i]
 
     def _add(self, job: int, work: float, key: Any) -> None:
-        self._jobs.append(job)
-        self._left.append(work)
         self._keys.append(key)
+        if not cython.compiled:
+            self._jobs.append(job)
+            self._left.append(work)
+            return
+        n = len(self._keys) - 1
+        if n == self._room:
+            room = 2 * self._room if self._room else 4
+            grown = cython.cast(_Served, realloc(self._served, room * cython.sizeof(_InService)))
+            if grown == cython.NULL:
+                raise MemoryError
+            self._served, self._room = grown, room
+        self._served[n].job = job
+        self._served[n].left = work
+        self._served[n].rate = 0.0  # until _next, which follows every _add
 
     def _progress(self, elapsed_s: float) -> float:
-        left = self._left
         done = 0.0
+        if cython.compiled:
+            for i in range(len(self._keys)):
+                step = self._served[i].rate * elapsed_s
+                self._served[i].left -= step
+                done += step
+            return done
+        left = self._left
         for i, rate in enumerate(self._rates):
             step = rate * elapsed_s
             left[i] -= step
@@ -416,24 +458,62 @@ class PolicySharing(SharingStation):
         return done
 
     def _next(self) -> None:
-        jobs, lefts = self._jobs, self._left
-        self._rates = rates = list(self._rule(self._keys, lefts))
-        if len(rates) != len(jobs):
-            raise ValueError(f"the rate rule gave {len(rates)} rates for {len(jobs)} jobs")
-        first, delay = jobs[0], _INF
-        for i in range(len(jobs)):
-            left, rate = lefts[i], rates[i]
+        n = len(self._keys)
+        if cython.compiled:
+            rates = self._rule(self._keys, self._left_view)
+        else:
+            self._rates = rates = list(self._rule(self._keys, self._left))
+        if len(rates) != n:
+            raise ValueError(f"the rate rule gave {len(rates)} rates for {n} jobs")
+        first, delay = self._job_at(0), _INF
+        for i in range(n):
+            left, rate = self._left_at(i), rates[i]
+            if cython.compiled:
+                self._served[i].rate = rate
             wait = (left / rate if rate > 0.0 else _INF) if left > 0.0 else 0.0
             if wait < delay:
-                first, delay = jobs[i], wait
+                first, delay = self._job_at(i), wait
         self._due_job = first
         self._due_s = self._last_s + delay
 
     def _remove(self, job: int) -> None:
-        i = self._jobs.index(job)
-        del self._jobs[i], self._left[i], self._keys[i], self._rates[i]
+        if not cython.compiled:
+            i = self._jobs.index(job)
+            del self._jobs[i], self._left[i], self._keys[i], self._rates[i]
+            return
+        n = len(self._keys)
+        i = 0
+        while i < n and self._served[i].job != job:
+            i += 1
+        if i == n:
+            raise ValueError(f"job {job} is not in service")
+        for k in range(i, n - 1):
+            self._served[k] = self._served[k + 1]
+        del self._keys[i]
 
     def _clear(self) -> list[int]:
-        jobs = self._jobs
-        self._jobs, self._left, self._keys, self._rates = [], [], [], []
+        jobs = [self._job_at(i) for i in range(len(self._keys))]
+        self._keys = []
+        if not cython.compiled:
+            self._jobs, self._left, self._rates = [], [], []
         return jobs
+
+
+class _LeftBits:
+    """Compiled only: the work each job in service at a :class:`PolicySharing` station has left, in order, as the
+    read-only sequence a rate rule reads (a view of the station's C array: nothing is copied)."""
+
+    __slots__ = ("_station",)
+
+    def __init__(self, station: PolicySharing) -> None:
+        self._station = station
+
+    def __len__(self) -> int:
+        return len(self._station._keys)
+
+    def __getitem__(self, i: int) -> float:
+        n = len(self._station._keys)
+        at = i + n if i < 0 else i
+        if not 0 <= at < n:
+            raise IndexError(f"index {i} out of range for {n} jobs in service")
+        return self._station._left_at(at)
