@@ -51,7 +51,10 @@ cdef class Simulator:
     cdef int _grow(self) except -1
     @cython.locals(events=_Heap, parent=Py_ssize_t)
     cdef void _sift_up(self, Py_ssize_t hole, _Event event) noexcept
-    @cython.locals(events=_Heap, first=_Event, size=Py_ssize_t, hole=Py_ssize_t, child=Py_ssize_t)
+    @cython.locals(
+        events=_Heap, first=_Event, size=Py_ssize_t, hole=Py_ssize_t, child=Py_ssize_t, earliest=Py_ssize_t,
+        last=Py_ssize_t, sibling=Py_ssize_t,
+    )
     cdef _Event _pop_first(self) noexcept
     @cython.locals(count=Py_ssize_t)
     cpdef cancel(self, Py_ssize_t handle)

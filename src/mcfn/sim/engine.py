@@ -187,7 +187,7 @@ class Simulator:
         """Compiled only: put ``event`` into the C heap at ``hole`` or, while it fires first, above."""
         events = self._events
         while hole > 0:
-            parent = (hole - 1) >> 1
+            parent = (hole - 1) >> 2
             if not _earlier(event, events[parent]):
                 break
             events[hole] = events[parent]
@@ -195,21 +195,25 @@ class Simulator:
         events[hole] = event
 
     def _pop_first(self):
-        """Compiled only: take the first event off the C heap (bottom-up, as ``heapq.heappop``)."""
+        """Compiled only: take the first event off the C heap (bottom-up, as ``heapq.heappop``: the earliest of a
+        hole's four children moves up into it, down to a leaf, which the last event then fills)."""
         events = self._events
         first = events[0]
         self._size -= 1
         size = self._size
         hole = 0
         child = 1
-        while child < size:  # move the earlier child up into the hole, down to a leaf
-            if child + 1 < size and not _earlier(events[child], events[child + 1]):
-                child += 1
-            events[hole] = events[child]
-            hole = child
-            child = 2 * hole + 1
+        while child < size:
+            earliest = child
+            last = min(child + 4, size)
+            for sibling in range(child + 1, last):
+                if _earlier(events[sibling], events[earliest]):
+                    earliest = sibling
+            events[hole] = events[earliest]
+            hole = earliest
+            child = 4 * hole + 1
         if size:
-            self._sift_up(hole, events[size])  # the last event fills the hole
+            self._sift_up(hole, events[size])
         return first
 
     def cancel(self, handle: int) -> None:
