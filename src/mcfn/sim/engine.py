@@ -75,7 +75,8 @@ class Simulator:
     """Event heap, clock and seeded random streams of one simulation run.
 
     As Python, the heap is a ``heapq`` list of ``(time, priority, sequence, callback, args)`` tuples. Compiled
-    (``engine.pxd``), it is a binary heap of C structs ``(time, priority, sequence, slot)`` that grows by doubling;
+    (``engine.pxd``), it is a 4-ary heap of C structs ``(time, priority, sequence, slot)`` that grows by doubling
+    (half a binary heap's levels: on a large network thousands of events wait, and a pop costs a compare per level);
     an event's callback and arguments wait in slot ``slot`` of two Python lists (so that the garbage collector sees
     them), and the slots of fired events are reused; a handler's event keeps its job id in the struct and no
     arguments. Both fire the same events in the same order.
