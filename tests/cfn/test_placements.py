@@ -53,6 +53,22 @@ def test_an_advert_drops_the_placements_it_reflects_and_keeps_those_still_travel
     np.testing.assert_array_equal(view.slot_free_s[0], [3.75, 3.75])  # every slot busy, then half a task
 
 
+def test_many_placements_out_of_order_are_kept_in_order_and_forgotten_as_adverts_reflect_them(make_line):
+    """More placements on a node than it first has room for (compiled, a C array per node that doubles), arriving
+    out of order: an advert forgets exactly those that arrived by its sending, the rest stay in placement order."""
+    view = AwareView(make_line(slots=2)[1])
+    arrivals = [float(a) for a in np.random.default_rng(5).permutation(40)]
+    for arrival_s in arrivals:
+        view.place(1, arrival_s, 0.25)
+    assert view.pending(1) == tuple((a, 0.25) for a in arrivals)
+    for sent_s in (9.5, 19.5, 39.5):
+        assert view.store(1, sent_s, 0.0, 0, 1e12)
+        assert view.pending(1) == tuple((a, 0.25) for a in arrivals if a > sent_s)
+    assert view.pending(0) == ()
+    view.place(1, 50.0, 1.0)  # after they were all forgotten: room reused
+    assert view.pending(1) == ((50.0, 1.0),)
+
+
 def test_a_placement_takes_the_slot_free_by_its_arrival_that_freed_last(make_line):
     view = AwareView(make_line(slots=3)[1])
     view.place(0, 1.0, 0.5)  # slot 0 busy until 1.5

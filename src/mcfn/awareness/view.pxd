@@ -4,6 +4,17 @@ cimport cython
 from libc.stdint cimport int64_t
 
 
+# A placement the node's latest advert may not reflect yet, and a node's placements (a C array that doubles).
+cdef struct _Placement:
+    double arrival_s
+    double compute_s
+
+cdef struct _Placements:
+    _Placement* items
+    Py_ssize_t count
+    Py_ssize_t room
+
+
 @cython.final
 cdef class Estimate:
     cdef readonly object queue_flops
@@ -35,7 +46,8 @@ cdef class AwareView:
     cdef const int64_t[:] _slots
     cdef double[:, ::1] _free
     cdef double[:, ::1] _slowdown
-    cdef list _placed
+    cdef _Placements* _pending
+    cdef Py_ssize_t _nodes
     cdef readonly object service_s
     cdef double[::1] _service
     cdef public Py_ssize_t adverts_received
@@ -46,14 +58,16 @@ cdef class AwareView:
     @cython.locals(j=Py_ssize_t)
     cpdef bint receive(self, object advert, bint probe=*) except -1
     @cython.locals(
-        drained_s=double, held=Py_ssize_t, serving_s=double, k=Py_ssize_t, placed=list, kept=list, arrival_s=double,
-        compute_s=double,
+        drained_s=double, held=Py_ssize_t, serving_s=double, k=Py_ssize_t, i=Py_ssize_t, count=Py_ssize_t,
+        pending="_Placements*",
     )
     cpdef bint store(
         self, Py_ssize_t j, double sent_s, double queue_flops, Py_ssize_t busy_vms, double speed_flops_per_s,
         double arrival_flops_per_s=*,
     ) except -1
-    @cython.locals(mean=double)
+    @cython.locals(items="_Placement*", i=Py_ssize_t)
+    cpdef tuple pending(self, Py_ssize_t j)
+    @cython.locals(mean=double, pending="_Placements*", room=Py_ssize_t, grown="_Placement*")
     cpdef place(self, Py_ssize_t j, double arrival_s, double compute_s)
     @cython.locals(pick=Py_ssize_t, fit_s=double, first=Py_ssize_t, first_s=double, free_s=double, k=Py_ssize_t)
     cdef _occupy(self, Py_ssize_t j, double arrival_s, double compute_s)

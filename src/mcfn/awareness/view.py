@@ -49,6 +49,10 @@ try:
 except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
     from mcfn._accelerated import uncompiled as cython
 
+if cython.compiled:
+    from cython.cimports.libc.stdlib import calloc, free, realloc
+    from cython.cimports.mcfn.awareness.view import _Placement, _Placements
+
 #: Bytes of a probe request (headers + node id); the response is one advert.
 PROBE_REQUEST_BYTES = 64
 
@@ -103,8 +107,16 @@ class AwareView:
         self.slot_used = ~unused
         exponent = np.arange(width, dtype=float)[None, :]
         self.slowdown = self._slowdown = np.power(1.0 + fleet.degradation[:, None], exponent)
-        #: Per node, the placements since its advert that it may not reflect yet: ``(arrival_s, compute_s)``.
-        self._placed: list[list[tuple[float, float]]] = [[] for _ in range(n)]
+        #: Per node, the placements since its advert that it may not reflect yet: ``(arrival_s, compute_s)`` each; as
+        #: Python a list of tuples per node, compiled a C array of structs per node that grows by doubling (a
+        #: placement then makes no objects, and an advert forgets them without freeing any).
+        if cython.compiled:
+            self._pending = cython.cast(cython.pointer(_Placements), calloc(max(n, 1), cython.sizeof(_Placements)))
+            if self._pending == cython.NULL:
+                raise MemoryError
+            self._nodes = n
+        else:
+            self._placed: list[list[tuple[float, float]]] = [[] for _ in range(n)]
         #: Per node, the moving average of the placements' compute seconds (0 before the first).
         self.service_s = self._service = np.zeros(n)
         self.adverts_received = 0
@@ -164,6 +176,17 @@ class AwareView:
         else:
             self._free[j, : self._slots[j]] = drained_s
             self._free[j, :held] = serving_s
+        if cython.compiled:  # the placements kept moved to the front, in order
+            pending = cython.address(self._pending[j])
+            count = 0
+            for i in range(pending.count):
+                if pending.items[i].arrival_s > sent_s:
+                    pending.items[count] = pending.items[i]
+                    count += 1
+            pending.count = count
+            for i in range(count):
+                self._occupy(j, pending.items[i].arrival_s, pending.items[i].compute_s)
+            return True
         placed = self._placed[j]
         if placed:
             kept = [placement for placement in placed if placement[0] > sent_s]
@@ -175,7 +198,21 @@ class AwareView:
     def place(self, j: int, arrival_s: float, compute_s: float) -> None:
         """Count a task the router has just placed on fleet node ``j``: its input is predicted to reach the node at
         ``arrival_s`` and to compute for ``compute_s`` seconds there (module docstring)."""
-        self._placed[j].append((arrival_s, compute_s))
+        if cython.compiled:
+            pending = cython.address(self._pending[j])
+            if pending.count == pending.room:
+                room = 2 * pending.room if pending.room else 4
+                grown = cython.cast(
+                    cython.pointer(_Placement), realloc(pending.items, room * cython.sizeof(_Placement))
+                )
+                if grown == cython.NULL:
+                    raise MemoryError
+                pending.items, pending.room = grown, room
+            pending.items[pending.count].arrival_s = arrival_s
+            pending.items[pending.count].compute_s = compute_s
+            pending.count += 1
+        else:
+            self._placed[j].append((arrival_s, compute_s))
         self._occupy(j, arrival_s, compute_s)
         mean = self._service[j]
         self._service[j] = compute_s if mean == 0.0 else mean + SERVICE_MEMORY * (compute_s - mean)
@@ -207,7 +244,17 @@ class AwareView:
     def pending(self, j: int) -> tuple[tuple[float, float], ...]:
         """The placements on fleet node ``j`` that its latest advert may not reflect: ``(arrival_s, compute_s)``
         each, in the order they were placed."""
+        if cython.compiled:
+            items = self._pending[j].items
+            return tuple([(items[i].arrival_s, items[i].compute_s) for i in range(self._pending[j].count)])
         return tuple(self._placed[j])
+
+    def __dealloc__(self) -> None:
+        """Compiled only: free the placements' C arrays."""
+        if self._pending != cython.NULL:
+            for j in range(self._nodes):
+                free(self._pending[j].items)
+            free(self._pending)
 
     def age_s(self, now_s: float, indices: np.ndarray | None = None) -> FloatArray:
         """Seconds since each node's advert was sent (``inf`` if never heard; never negative)."""
