@@ -297,7 +297,7 @@ def random_prediction(data) -> dict:
     flags = st.lists(st.booleans(), min_size=n, max_size=n).map(np.array)
     network, delay, ahead, alone, fits, cloud = (data.draw(s) for s in (column, column, column, column, flags, flags))
     return {
-        "instances": Instances(nodes, alone[:, None], np.ones(n), np.zeros(n), np.ones(n), cloud, ~cloud),
+        "instances": Instances(nodes, nodes, alone[:, None], np.ones(n), np.zeros(n), np.ones(n), cloud, ~cloud),
         "transfers": Transfers(network, data.draw(transfer), delay, ahead),
         "demand": Demand(alone, fits),
         "view": random_view(data, fleet),

@@ -62,8 +62,7 @@ def textbook_costs(router: Router, view: AwareView, request: SplitRequest, now_s
     """The first stage's predictions as the module formula states them, computed afresh over its instances."""
     topology, stage = router.topology, request.stages[0]
     instances = router.instances(stage.service_id)
-    nodes = instances.nodes
-    vertices = np.array([topology.index_of(router.fleet.node_ids[j]) for j in nodes])
+    vertices, nodes = instances.vertices, instances.nodes
     into = topology.fastest_paths(request.ingress)
     transfer_in = into.delay_s[vertices] + request.data_bits * into.seconds_per_bit[vertices]
     network = transfer_in
@@ -180,7 +179,8 @@ def test_kept_shortlists_are_those_a_fresh_table_builds_through_link_changes():
     rng = np.random.default_rng(7)
     topology, fleet, catalog = network()
     vertices = np.array([topology.index_of(name) for name in fleet.node_ids])
-    instances = Instances.of(fleet, fleet.indices(catalog.hosts("head")))
+    nodes = fleet.indices(catalog.hosts("head"))
+    instances = Instances.of(fleet, nodes, vertices[nodes])
     tables = CostTables(topology=topology, vertices=vertices)
     stations = topology.nodes_with_role(Role.BASE_STATION)
     links = topology.links()

@@ -51,8 +51,10 @@ def test_a_shortlist_built_in_one_pass_equals_the_sorted_one(seed):
         return FastestPaths(source, delay, np.where(spb > 0, 1 / np.where(spb > 0, spb, 1), 0.0), spb, np.zeros(1))
 
     is_cloud = rng.random(n) < 0.1
+    nodes = np.sort(rng.permutation(fleet_n)[:n]).astype(np.int64)
     instances = Instances(
-        nodes=np.sort(rng.permutation(fleet_n)[:n]).astype(np.int64),
+        nodes=nodes,
+        vertices=vertices[nodes],
         seconds_per_flop=rng.random((n, 2)),
         vm_slots=np.full(n, 4),
         degradation=np.zeros(n),
@@ -69,7 +71,7 @@ def test_a_shortlist_built_in_one_pass_equals_the_sorted_one(seed):
                 reference = Shortlist(instances, transfers(instances.nodes, into, back, *bits), demand, keep)
             np.testing.assert_array_equal(fast.bound_s, reference.bound_s)
             for part, names in (
-                ("instances", ("nodes", "seconds_per_flop", "is_cloud", "is_edge")),
+                ("instances", ("nodes", "vertices", "seconds_per_flop", "is_cloud", "is_edge")),
                 ("transfers", ("network_s", "in_s", "path_delay_s", "ahead_s")),
                 ("demand", ("alone_s", "fits")),
             ):

@@ -8,6 +8,7 @@ from mcfn.awareness.view cimport AwareView
 @cython.final
 cdef class Instances:
     cdef readonly object nodes
+    cdef readonly object vertices
     cdef readonly object seconds_per_flop
     cdef readonly object vm_slots
     cdef readonly object degradation

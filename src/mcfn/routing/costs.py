@@ -49,8 +49,8 @@ except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
 class Instances:
     """The static arrays of a service's instances, gathered once from the fleet (aligned with ``nodes``).
 
-    They are the fleet's arrays at ``nodes`` (``is_edge`` is ``~is_cloud``, kept because every decision needs it).
-    Read-only by contract.
+    ``vertices`` are the instances' topology indices; the rest are the fleet's arrays at ``nodes`` (``is_edge`` is
+    ``~is_cloud``, kept because every decision needs it). Read-only by contract.
     """
 
     __slots__ = (
@@ -63,12 +63,14 @@ class Instances:
         "memory_bytes",
         "nodes",
         "seconds_per_flop",
+        "vertices",
         "vm_slots",
     )
 
     def __init__(
         self,
         nodes: np.ndarray,
+        vertices: np.ndarray,
         seconds_per_flop: FloatArray,
         vm_slots: np.ndarray,
         degradation: FloatArray,
@@ -77,6 +79,7 @@ class Instances:
         is_edge: np.ndarray,
     ) -> None:
         self.nodes = self._nodes = nodes
+        self.vertices = vertices
         self.seconds_per_flop = seconds_per_flop
         self.vm_slots = vm_slots
         self.degradation = degradation
@@ -85,10 +88,11 @@ class Instances:
         self.is_edge = self._is_edge = is_edge
 
     @classmethod
-    def of(cls, fleet: Fleet, nodes: np.ndarray) -> Instances:
+    def of(cls, fleet: Fleet, nodes: np.ndarray, vertices: np.ndarray) -> Instances:
         is_cloud = fleet.is_cloud[nodes]
         return cls(
             nodes=nodes,
+            vertices=vertices,
             seconds_per_flop=fleet.seconds_per_flop[nodes],
             vm_slots=fleet.vm_slots[nodes],
             degradation=fleet.degradation[nodes],
@@ -101,6 +105,7 @@ class Instances:
         """The instances at positions ``at`` (in that order)."""
         return Instances(
             nodes=self.nodes[at],
+            vertices=self.vertices[at],
             seconds_per_flop=self.seconds_per_flop[at],
             vm_slots=self.vm_slots[at],
             degradation=self.degradation[at],

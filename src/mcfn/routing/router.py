@@ -195,12 +195,12 @@ class Router:
         self._topology = topology
         self._fleet = fleet
         self._view = view
+        vertices = np.array([topology.index_of(n) for n in fleet.node_ids], dtype=np.int64)
         self._instances: dict[str, Instances] = {}
         for service in catalog.services:
             nodes = fleet.indices(catalog.hosts(service))
-            self._instances[service] = Instances.of(fleet, nodes)
+            self._instances[service] = Instances.of(fleet, nodes, vertices[nodes])
         self._stations = frozenset(topology.nodes_with_role(Role.BASE_STATION))
-        vertices = np.array([topology.index_of(n) for n in fleet.node_ids], dtype=np.int64)
         self._tables = CostTables(topology=topology, vertices=vertices)
         self._node_ids = fleet.node_ids
         #: Each service's costs of :meth:`route_stages`' last decision: only the policy saw them, so the next one
