@@ -96,3 +96,7 @@ cdef class Router:
 
 @cython.locals(edges=Py_ssize_t, least=double, i=Py_ssize_t, total=double, edge="const unsigned char[:]")
 cpdef CloudReason cloud_reason(str service_id, CandidateCosts costs, Py_ssize_t pick)
+
+
+@cython.locals(total=double, stage=Route)
+cdef double _stages_latency_s(tuple stages) except? -1.0
