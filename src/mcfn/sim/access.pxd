@@ -50,3 +50,9 @@ cdef class RadioAccess:
     cpdef double uplink_snr_hz(self, Py_ssize_t terminal) except? -1.0
     @cython.locals(uplink=PolicySharing, n=Py_ssize_t, share_hz=double)
     cpdef double uplink_bps(self, Py_ssize_t terminal, Py_ssize_t station) except -1.0
+
+
+@cython.locals(rates=list, key=UplinkKey)
+cdef list _tabulated_rates(object keys, Py_ssize_t n)
+@cython.locals(snrs=list, key=UplinkKey)
+cdef list _snrs_hz(object keys)

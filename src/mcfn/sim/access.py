@@ -45,11 +45,6 @@ from mcfn.scenario.model import GaussMarkovMobility, RandomWaypointMobility, Tra
 from mcfn.sim.engine import Simulator
 from mcfn.sim.sharing import PolicySharing, RateRule
 
-try:
-    import cython
-except ImportError:  # Cython builds mcfn; without it, mcfn runs as Python
-    from mcfn._accelerated import uncompiled as cython
-
 #: Uploads in a cell up to which every terminal's equal-bandwidth rates are tabulated (more: computed).
 EQUAL_SHARES_TABULATED = 8
 #: The serving station of a terminal outside coverage.
@@ -115,6 +110,22 @@ def uplink_keys(snr_hz: np.ndarray, bandwidth_hz: float) -> list[UplinkKey]:
     return [UplinkKey.of(table, terminal) for terminal in range(len(snr_hz))]
 
 
+def _tabulated_rates(keys: Sequence[UplinkKey], n: int) -> list[float]:
+    """Each key's rate among ``n`` uploads under equal shares, read from its step's table (compiled, C calls)."""
+    rates = []
+    for key in keys:
+        rates.append(key.rate_bps(n))
+    return rates
+
+
+def _snrs_hz(keys: Sequence[UplinkKey]) -> list[float]:
+    """Each key's ``P g / N0`` (Hz)."""
+    snrs = []
+    for key in keys:
+        snrs.append(key.snr_hz())
+    return snrs
+
+
 def uplink_rule(policy: str, bandwidth_hz: float) -> RateRule:
     """Rates (bit/s) of concurrent uploads: the policy's bandwidth shares at their Shannon rates.
 
@@ -128,8 +139,8 @@ def uplink_rule(policy: str, bandwidth_hz: float) -> RateRule:
     def rule(keys: Sequence[UplinkKey], remaining_bits: Sequence[float]) -> list[float]:
         n = len(keys)
         if n <= tabulated:
-            return [cython.cast(UplinkKey, key).rate_bps(n) for key in keys]
-        snr_hz = np.array([cython.cast(UplinkKey, key).snr_hz() for key in keys])
+            return _tabulated_rates(keys, n)
+        snr_hz = np.array(_snrs_hz(keys))
         share = share_uplink(policy, bandwidth_hz, snr_hz, np.maximum(remaining_bits, 1.0))
         return radio.shannon_rate_bps(share, 1.0, snr_hz, 1.0).tolist()
 
