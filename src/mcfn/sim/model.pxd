@@ -30,6 +30,8 @@ cdef class Flight:
     cdef public double compute_s
     cdef public list nodes
     cdef public list paths
+    cdef public tuple home_path
+    cdef public Py_ssize_t paths_version
     cdef public list tiles
     cdef public list scatter
     cdef public list gather
@@ -76,6 +78,7 @@ cdef class NetworkModel:
     cdef public object background
     cdef public object terminals
     cdef object _policy
+    cdef object _topology
     cdef list _flights
     cdef tuple _requests
     cdef const double[:, :, ::1] _alone_s

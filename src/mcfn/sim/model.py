@@ -110,7 +110,8 @@ class Flight:
     task uploads (chosen by the orchestrator, or by the uplink solver); ``first_work`` the factor on its first
     stage's one-VM work (module docstring); ``since_s``
     when the task reached its current node; ``compute_s`` the seconds computed so far (the table's
-    ``compute_s`` when the task ends). With a tiled stage in its route: ``tiles[k]`` the fleet indices of stage
+    ``compute_s`` when the task ends); ``home_path`` the route's fastest path from its last stage's node to its ingress
+    station, as the topology stood at ``paths_version`` (the way its result goes when the terminal is still there). With a tiled stage in its route: ``tiles[k]`` the fleet indices of stage
     ``k``'s tiles (``None``: untiled), ``scatter[k]`` the paths of their inputs, ``gather[k]`` the paths of their
     outputs to the next stage's node; ``jobs`` the job id of tile 0 on this route (:func:`tile_job`); for the
     current tiled stage, ``pending`` tiles whose output has not arrived, ``computed`` tiles done computing,
@@ -124,11 +125,13 @@ class Flight:
         "computed",
         "first_work",
         "gather",
+        "home_path",
         "ingress",
         "jobs",
         "nodes",
         "option",
         "paths",
+        "paths_version",
         "pending",
         "scatter",
         "service",
@@ -158,6 +161,8 @@ class Flight:
         # the lists are set when the task is routed (and, for a tiled stage, scattered): none is made before
         flight.nodes: list[int] | None = None
         flight.paths: list[tuple[str, ...]] | None = None
+        flight.home_path: tuple[str, ...] | None = None
+        flight.paths_version = -1
         flight.stage = 0
         flight.since_s = 0.0
         flight.compute_s = 0.0
@@ -215,6 +220,7 @@ class NetworkModel:
         self.table = TaskTable(stages=world.max_stages, capacity=world.expected_tasks)
         self.view = AwareView(world.fleet)
         self.router = Router(topology=world.topology, catalog=world.catalog, view=self.view)
+        self._topology = world.topology
         self.wired = WiredNetwork(
             sim, world.topology, on_blocked=self.reroute, j_per_bit=link_j_per_bit(world.topology, scenario.energy)
         )
@@ -372,6 +378,7 @@ class NetworkModel:
             nodes.append(j)
             paths.append(stage.path)
         flight.nodes, flight.paths, flight.stage = nodes, paths, 0
+        flight.home_path, flight.paths_version = route.return_path, self._topology.version
         self.table.route(task, flight.option, nodes)
         return True
 
@@ -465,7 +472,10 @@ class NetworkModel:
         station = self.access.serving_station(flight.terminal)
         if station >= 0:  # else outside coverage: towards the last station, which fails it if it is still outside
             flight.station = station
-        path = self.wired.path(self._node_ids[flight.nodes[-1]], self._stations[flight.station])
+        if flight.station == flight.ingress and flight.paths_version == self._topology.version:
+            path = flight.home_path  # the path the wired network would find: the router found it on the same links
+        else:
+            path = self.wired.path(self._node_ids[flight.nodes[-1]], self._stations[flight.station])
         self.wired.send(task, path, output_bits[-1], self._at_station_step)
 
     # --- tiles: fork and join ---------------------------------------------------------------------------------
