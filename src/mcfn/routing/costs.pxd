@@ -15,9 +15,9 @@ cdef class Instances:
     cdef readonly object memory_bytes
     cdef readonly object is_cloud
     cdef readonly object is_edge
-    cdef const int64_t[:] _nodes
-    cdef const unsigned char[:] _is_cloud
-    cdef const unsigned char[:] _is_edge
+    cdef const int64_t[::1] _nodes
+    cdef const unsigned char[::1] _is_cloud
+    cdef const unsigned char[::1] _is_edge
 
     cpdef Instances subset(self, object at)
 
@@ -30,26 +30,26 @@ cdef class Transfers:
     cdef readonly object ahead_s
     cdef readonly list paths
     cdef readonly list home_paths
-    cdef const double[:] _network_s
-    cdef const double[:] _in_s
-    cdef const double[:] _path_delay_s
-    cdef const double[:] _ahead_s
+    cdef const double[::1] _network_s
+    cdef const double[::1] _in_s
+    cdef const double[::1] _path_delay_s
+    cdef const double[::1] _ahead_s
 
 
 @cython.final
 cdef class FleetPaths:
     cdef readonly object delay_s
     cdef readonly object seconds_per_bit
-    cdef const double[:] _delay_s
-    cdef const double[:] _seconds_per_bit
+    cdef const double[::1] _delay_s
+    cdef const double[::1] _seconds_per_bit
 
 
 @cython.final
 cdef class Demand:
     cdef readonly object alone_s
     cdef readonly object fits
-    cdef const double[:] _alone_s
-    cdef const unsigned char[:] _fits
+    cdef const double[::1] _alone_s
+    cdef const unsigned char[::1] _fits
 
 
 @cython.final
@@ -63,10 +63,10 @@ cdef class CandidateCosts:
     cdef readonly object feasible
     cdef readonly double start_s
     cdef readonly double budget_s
-    cdef const double[:] _queue_s
-    cdef const double[:] _compute_s
-    cdef const double[:] _total_s
-    cdef const unsigned char[:] _feasible
+    cdef const double[::1] _queue_s
+    cdef const double[::1] _compute_s
+    cdef const double[::1] _total_s
+    cdef const unsigned char[::1] _feasible
     cdef double[:, ::1] _rows
     cdef unsigned char[::1] _feasible_out
 
@@ -79,10 +79,10 @@ cdef class CandidateCosts:
         self, Instances instances, Transfers transfers, Demand demand, AwareView view, double start_s, double budget_s
     )
     cdef _allocate(self, Py_ssize_t n)
-    @cython.locals(feasible="const unsigned char[:]", edge="const unsigned char[:]", i=Py_ssize_t)
+    @cython.locals(feasible="const unsigned char[::1]", edge="const unsigned char[::1]", i=Py_ssize_t)
     cpdef bint edge_feasible(self) except -1
     @cython.locals(
-        feasible="const unsigned char[:]", total="const double[:]", cloud="const unsigned char[:]", n=Py_ssize_t,
+        feasible="const unsigned char[::1]", total="const double[::1]", cloud="const unsigned char[::1]", n=Py_ssize_t,
         i=Py_ssize_t, any_feasible=bint, least=double, least_edge=double, value=double, cloud_near=bint, edge_feasible=bint,
     )
     cpdef bint settles(self, double bound_s, double tolerance_s) except -1
@@ -107,8 +107,8 @@ cdef bint _before(double value, double other)
 
 @cython.locals(
     n=Py_ssize_t, m=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, v=int64_t, count=Py_ssize_t, slot=Py_ssize_t,
-    left_i=Py_ssize_t, nodes="const int64_t[:]", into_delay="const double[:]", into_spb="const double[:]",
-    back_delay="const double[:]", back_spb="const double[:]", values="double[::1]", indices="long long[::1]",
+    left_i=Py_ssize_t, nodes="const int64_t[::1]", into_delay="const double[::1]", into_spb="const double[::1]",
+    back_delay="const double[::1]", back_spb="const double[::1]", values="double[::1]", indices="long long[::1]",
     out="double[:, ::1]", transfer=double, ahead=double, lower=double, left=double, bound=double, rest_nan=bint, kept=list,
     shortlist=Shortlist,
 )

@@ -7,6 +7,7 @@ from mcfn.routing.tables cimport CostTables
 
 
 @cython.final
+@cython.no_gc  # plain data (numbers, names, paths, routes): no cycle, so no link in the collector's list
 cdef class Route:
     cdef readonly double arrival_s
     cdef readonly str service_id
@@ -23,6 +24,7 @@ cdef class Route:
 
 
 @cython.final
+@cython.no_gc  # plain data (numbers, names, paths, routes): no cycle, so no link in the collector's list
 cdef class StagedRoute:
     cdef readonly tuple stages
     cdef readonly tuple return_path
@@ -31,6 +33,7 @@ cdef class StagedRoute:
 
 
 @cython.final
+@cython.no_gc  # plain data (numbers, names, paths, routes): no cycle, so no link in the collector's list
 cdef class CloudReason:
     cdef readonly str service_id
     cdef readonly double budget_s

@@ -15,6 +15,7 @@ cdef class NetworkModel  # declared below; its deliveries call it
 
 
 @cython.final
+@cython.no_gc  # it holds only numbers, paths and lists of them: no cycle, so no link in the collector's list
 cdef class Flight:
     cdef public Py_ssize_t service
     cdef public Py_ssize_t option
