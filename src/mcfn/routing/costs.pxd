@@ -71,9 +71,9 @@ cdef class CandidateCosts:
     cdef unsigned char[::1] _feasible_out
 
     @cython.locals(
-        n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, k=Py_ssize_t, out="double[:, ::1]", f="unsigned char[::1]",
-        free="double[:, ::1]", slots=Py_ssize_t, arrival_s=double, earliest=double, wait_s=double, begin_s=double,
-        busy=Py_ssize_t, exponent=Py_ssize_t,
+        n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, k=Py_ssize_t, slots=Py_ssize_t, arrival_s=double, earliest=double,
+        wait_s=double, begin_s=double, busy=Py_ssize_t, exponent=Py_ssize_t, queue_s=double, compute_s=double,
+        total_s=double,
     )
     cdef _predict(
         self, Instances instances, Transfers transfers, Demand demand, AwareView view, double start_s, double budget_s
@@ -82,7 +82,7 @@ cdef class CandidateCosts:
     @cython.locals(feasible="const unsigned char[::1]", edge="const unsigned char[::1]", i=Py_ssize_t)
     cpdef bint edge_feasible(self) except -1
     @cython.locals(
-        feasible="const unsigned char[::1]", total="const double[::1]", cloud="const unsigned char[::1]", n=Py_ssize_t,
+        instances=Instances, n=Py_ssize_t,
         i=Py_ssize_t, any_feasible=bint, least=double, least_edge=double, value=double, cloud_near=bint, edge_feasible=bint,
     )
     cpdef bint settles(self, double bound_s, double tolerance_s) except -1

@@ -268,28 +268,30 @@ class CandidateCosts:
             n = instances._nodes.shape[0]
             if self.total_s is None or self._rows.shape[1] != n:  # the first prediction over as many candidates
                 self._allocate(n)
-            out, f = self._rows, self._feasible_out
-            free = view._free
+            # the arrays indexed where they are kept: a typed local would acquire each one's buffer (atomically)
             for i in range(n):
                 j = instances._nodes[i]
                 slots = view._slots[j]
                 arrival_s = start_s + transfers._in_s[i]
-                earliest = free[j, 0]
+                earliest = view._free[j, 0]
                 for k in range(1, slots):
-                    if free[j, k] < earliest:
-                        earliest = free[j, k]
+                    if view._free[j, k] < earliest:
+                        earliest = view._free[j, k]
                 wait_s = earliest - arrival_s
                 begin_s = earliest if wait_s > 0.0 else arrival_s
                 busy = 0
                 for k in range(slots):
-                    if free[j, k] > begin_s:
+                    if view._free[j, k] > begin_s:
                         busy += 1
                 exponent = min(busy + 1, slots) - 1
-                out[0, i] = wait_s if wait_s > 0.0 else 0.0
-                out[1, i] = demand._alone_s[i] * view._slowdown[j, exponent]
-                out[2, i] = transfers._network_s[i] + out[0, i] + out[1, i] + transfers._ahead_s[i]
-                out[3, i] = cython.cast(cython.double, min(busy, slots)) / slots
-                f[i] = out[2, i] <= budget_s and demand._fits[i]
+                queue_s = wait_s if wait_s > 0.0 else 0.0
+                compute_s = demand._alone_s[i] * view._slowdown[j, exponent]
+                total_s = transfers._network_s[i] + queue_s + compute_s + transfers._ahead_s[i]
+                self._rows[0, i] = queue_s
+                self._rows[1, i] = compute_s
+                self._rows[2, i] = total_s
+                self._rows[3, i] = cython.cast(cython.double, min(busy, slots)) / slots
+                self._feasible_out[i] = total_s <= budget_s and demand._fits[i]
         else:
             nodes = instances.nodes
             arrival = start_s + transfers.in_s
@@ -362,30 +364,34 @@ class CandidateCosts:
         ``bound_s``); and when a cloud may be chosen, the facts of its reason (:func:`~mcfn.routing.router.
         cloud_reason`) hold for all candidates: whether an edge meets the budget (one here does, or none left out
         can) and the least edge total (one here is below ``bound_s``). NaN totals never settle."""
-        if cython.compiled:
-            feasible, total, cloud = self._feasible, self._total_s, self.instances._is_cloud
-            n = total.shape[0]
+        if cython.compiled:  # the arrays indexed where they are kept: a typed local would acquire each one's buffer
+            instances = self.instances
+            n = self._total_s.shape[0]
             any_feasible = False
             for i in range(n):
-                if feasible[i]:
+                if self._feasible[i]:
                     any_feasible = True
                     break
             least, least_edge = np.inf, np.inf
             edge_feasible = False
             for i in range(n):
-                value = total[i]
+                value = self._total_s[i]
                 if value != value:
                     return False
-                if not cloud[i]:
+                if not instances._is_cloud[i]:
                     if value < least_edge:
                         least_edge = value
-                    if feasible[i]:
+                    if self._feasible[i]:
                         edge_feasible = True
-                if (feasible[i] or not any_feasible) and value < least:
+                if (self._feasible[i] or not any_feasible) and value < least:
                     least = value
             cloud_near = False
             for i in range(n):
-                if cloud[i] and (feasible[i] or not any_feasible) and total[i] <= least + tolerance_s:
+                if (
+                    instances._is_cloud[i]
+                    and (self._feasible[i] or not any_feasible)
+                    and self._total_s[i] <= least + tolerance_s
+                ):
                     cloud_near = True
         else:
             if np.isnan(self.total_s).any():
