@@ -27,7 +27,7 @@ cdef class ComputeAware:
     cdef object _rng
     cdef list _draws
 
-    @cython.locals(total="const double[:]", mask="const unsigned char[:]", best=Py_ssize_t, ties=Py_ssize_t)
+    @cython.locals(best=Py_ssize_t, ties=Py_ssize_t)
     cpdef Py_ssize_t choose(self, CandidateCosts costs) except -1
 
 

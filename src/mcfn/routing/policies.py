@@ -123,17 +123,17 @@ class ComputeAware:
         self._draws: list[float] = []  # drawn ahead from _rng, the next last
 
     def choose(self, costs: CandidateCosts) -> int:
-        total = costs._total_s
-        mask = costs._feasible  # none feasible: all (the policies' masks)
-        best = _argmin_within(total, mask)
-        if total[best] != total[best]:  # NaN: no tie to break
+        # the arrays handed on as kept, the feasible mask with the policies' meaning (none feasible: all): a typed
+        # local would acquire each one's buffer
+        best = _argmin_within(costs._total_s, costs._feasible)
+        if costs._total_s[best] != costs._total_s[best]:  # NaN: no tie to break
             return best
-        ties = _tied(total, mask, best, TIE_S)
+        ties = _tied(costs._total_s, costs._feasible, best, TIE_S)
         if ties == 1:
             return best
         if not self._draws:
             self._draws = self._rng.random(_DRAWS).tolist()[::-1]
-        return _nth_tied(total, mask, best, TIE_S, int(self._draws.pop() * ties))
+        return _nth_tied(costs._total_s, costs._feasible, best, TIE_S, int(self._draws.pop() * ties))
 
 
 class NearestEdge:
