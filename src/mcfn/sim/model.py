@@ -108,14 +108,15 @@ class Flight:
     ``option`` is the way it is served (:attr:`mcfn.sim.world.World.options`); ``station`` the base station the
     result is heading for (the terminal's serving station when it left); ``compression`` the share of its input the
     task uploads (chosen by the orchestrator, or by the uplink solver); ``first_work`` the factor on its first
-    stage's one-VM work (module docstring); ``since_s``
-    when the task reached its current node; ``compute_s`` the seconds computed so far (the table's
-    ``compute_s`` when the task ends); ``home_path`` the route's fastest path from its last stage's node to its ingress
-    station, as the topology stood at ``paths_version`` (the way its result goes when the terminal is still there). With a tiled stage in its route: ``tiles[k]`` the fleet indices of stage
-    ``k``'s tiles (``None``: untiled), ``scatter[k]`` the paths of their inputs, ``gather[k]`` the paths of their
-    outputs to the next stage's node; ``jobs`` the job id of tile 0 on this route (:func:`tile_job`); for the
-    current tiled stage, ``pending`` tiles whose output has not arrived, ``computed`` tiles done computing,
-    ``tile_since`` when each began and ``tile_s`` the longest tile's compute seconds so far.
+    stage's one-VM work (module docstring); ``since_s`` when the task reached its current node; ``compute_s`` the
+    seconds computed so far (the table's ``compute_s`` when the task ends); ``home_path`` the route's fastest path
+    from its last stage's node to its ingress station, found when the topology's version was ``paths_version`` (the
+    way its result goes while the terminal is still there and the topology unchanged). With a tiled stage in its
+    route: ``tiles[k]`` the fleet indices of stage ``k``'s tiles (``None``: untiled), ``scatter[k]`` the paths of
+    their inputs, ``gather[k]`` the paths of their outputs to the next stage's node; ``jobs`` the job id of tile 0 on
+    this route (:func:`tile_job`); for the current tiled stage, ``pending`` tiles whose output has not arrived,
+    ``computed`` tiles done computing, ``tile_since`` when each began and ``tile_s`` the longest tile's compute
+    seconds so far.
     """
 
     __slots__ = (
