@@ -51,6 +51,7 @@ cdef class WiredNetwork:
     cdef readonly dict links
     cdef dict _delay
     cdef dict _transit
+    cdef dict _hops
     cdef dict _routes
     cdef list _recent
     cdef Py_ssize_t _recent_mask
@@ -69,7 +70,7 @@ cdef class WiredNetwork:
     @cython.final
     @cython.locals(address=Py_ssize_t)
     cdef inline Py_ssize_t _slot(self, object path) noexcept
-    @cython.locals(route=_Route, joules=double, hop=_Hop, held=list, kept=_Route)
+    @cython.locals(route=_Route, joules=double, hop=_Hop, held=list, kept=_Route, hops=list)
     cdef _Route _route(self, tuple path)
     @cython.locals(hop=_Hop, now=double)
     cdef _enter(self, Py_ssize_t task, _Transfer transfer)

@@ -118,6 +118,9 @@ class WiredNetwork:
             self.links[key] = _Link(sim, self, bandwidth_bps=link.bandwidth_bps, delay_s=link.delay_s)
             self._delay[key] = link.delay_s
         self._transit: dict[int, _Transfer] = {}
+        #: Every hop of a path sent along so far, by the nodes it leads from and to: one for all the paths that take
+        #: it (on a large network tens of thousands of paths cross a few thousand links, each hop read as they pass).
+        self._hops: dict[tuple[str, str], _Hop] = {}
         #: Every path sent along so far, by its node names (built once per path).
         self._routes: dict[tuple[str, ...], _Route] = {}
         #: The route last found for a path tuple, in the slot of the tuple's address: a path is mostly sent as the
@@ -182,8 +185,11 @@ class WiredNetwork:
         if route is None:
             hops = []
             for a, b in pairwise(path):
-                key = link_key(a, b)
-                hops.append(_Hop(self.links[key], key, self._delay[key], a, b))
+                hop = self._hops.get((a, b))
+                if hop is None:
+                    key = link_key(a, b)
+                    hop = self._hops[(a, b)] = _Hop(self.links[key], key, self._delay[key], a, b)
+                hops.append(hop)
             joules = 0.0
             for hop in hops:
                 joules += self._j_per_bit.get(hop.key, 0.0)
