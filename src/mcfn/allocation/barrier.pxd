@@ -40,20 +40,20 @@ cdef class Barrier:
         double[:] data_min, double[:] data_max, double[:] bandwidth, double[:] compute, double[:] upload_cost,
     )
 
-    cdef void _reset(self)
+    cdef void _reset(self) noexcept
 
     @cython.locals(
         snr=double, log_term=double, rate=double, d_rate=double, dd_rate=double, u=double, du=double, ddu=double,
         v=double,
     )
-    cdef void _shape(self, Py_ssize_t i, double b, double f)
+    cdef void _shape(self, Py_ssize_t i, double b, double f) noexcept
 
-    cdef bint _shape_moved(self, Py_ssize_t i, double step)
+    cdef bint _shape_moved(self, Py_ssize_t i, double step) noexcept
 
-    cdef void _keep(self, double[:, ::1] terms, Py_ssize_t i, double a)
+    cdef void _keep(self, double[:, ::1] terms, Py_ssize_t i, double a) noexcept
 
     @cython.locals(scale=double)
-    cdef void _upload_energy(self, double[:, ::1] terms, Py_ssize_t i)
+    cdef void _upload_energy(self, double[:, ::1] terms, Py_ssize_t i) noexcept
 
     cpdef double latency(self, Py_ssize_t i)
 
@@ -80,16 +80,16 @@ cdef class Barrier:
     )
     cpdef optimise(self, double relative_gap, double least_gap, double constant)
 
-    cdef bint _has(self, Py_ssize_t i, Py_ssize_t k)
+    cdef bint _has(self, Py_ssize_t i, Py_ssize_t k) noexcept
 
     @cython.locals(gap=double, i=Py_ssize_t, k=Py_ssize_t)
-    cdef double _gap(self)
+    cdef double _gap(self) noexcept
 
     @cython.locals(
         step=double, move_b=double, move_f=double, i=Py_ssize_t, k=Py_ssize_t, da=double, db=double, df=double,
         along=double,
     )
-    cdef double _dual_direction(self, double t)
+    cdef double _dual_direction(self, double t) noexcept
 
     @cython.locals(
         used_b=double, used_f=double, dual=double, primal=double, centrality=double, inv_t=double, dual_b=double,
@@ -106,7 +106,7 @@ cdef class Barrier:
     )
     cpdef derivatives(self, bint phase_one, double t)
 
-    cdef double _weight(self, Py_ssize_t i, Py_ssize_t k, double t)
+    cdef double _weight(self, Py_ssize_t i, Py_ssize_t k, double t) noexcept
 
     @cython.locals(
         n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, bb=double, bf=double, ff=double, c_y=double, c_z=double,
@@ -124,13 +124,13 @@ cdef class Barrier:
     cdef _woodbury(self, double bb, double bf, double ff, double[:, ::1] rhs, double sign, double[:, ::1] out)
 
     @cython.locals(diagonal=Py_ssize_t, first=Py_ssize_t, second=Py_ssize_t)
-    cdef void _pin(self, Py_ssize_t i, Py_ssize_t k)
+    cdef void _pin(self, Py_ssize_t i, Py_ssize_t k) noexcept
 
     @cython.locals(d0=double, l00=double, l10=double, l20=double, d1=double, l11=double, l21=double, d2=double)
-    cdef bint _factor(self, Py_ssize_t i)
+    cdef bint _factor(self, Py_ssize_t i) noexcept
 
     @cython.locals(y0=double, y1=double, y2=double)
-    cdef void _solve(self, Py_ssize_t i, double r_a, double r_b, double r_f)
+    cdef void _solve(self, Py_ssize_t i, double r_a, double r_b, double r_f) noexcept
 
     @cython.locals(
         step=double, move_b=double, move_f=double, used_b=double, used_f=double, i=Py_ssize_t, db=double, df=double,
@@ -146,14 +146,14 @@ cdef class Barrier:
     cpdef point_into(self, double[:, ::1] values)
 
 
-cdef double _keep_positive(double step, double value, double change)
+cdef double _keep_positive(double step, double value, double change) noexcept
 
-cdef double _dual_change(double dual, double slack, double slack_change, double t)
+cdef double _dual_change(double dual, double slack, double slack_change, double t) noexcept
 
-cdef double _keep_within(double step, double value, double change)
+cdef double _keep_within(double step, double value, double change) noexcept
 
-cdef double _gradient_weight(double t, double value, double slack, double dual)
+cdef double _gradient_weight(double t, double value, double slack, double dual) noexcept
 
-cdef double _budget_weight(bint phase_one, double t, double value, double slack, double dual)
+cdef double _budget_weight(bint phase_one, double t, double value, double slack, double dual) noexcept
 
-cdef double _budget_curvature(bint phase_one, double t, double value, double slack, double dual)
+cdef double _budget_curvature(bint phase_one, double t, double value, double slack, double dual) noexcept

@@ -1,4 +1,4 @@
-# cython: boundscheck=False, wraparound=False, cdivision=True
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The allocation problem's own interior-point method, on its small structured Newton systems.
 
 Variables per task: ``a = ln alpha`` (data, ln Mbit), ``b`` (bandwidth, MHz) and ``f`` (compute, Gcycle/s).

@@ -1,8 +1,10 @@
 # C declarations for uplink.py, compiled by setup.py (Cython pure Python mode); uplink.py is the reference.
 
 cimport cython
+from libc cimport math
 from mcfn.allocation cimport kernels
 from mcfn.allocation.barrier cimport Barrier
+from mcfn.allocation.fast cimport optimum
 
 cdef double REFERENCE_HZ, NEGLIGIBLE_CYCLES_PER_BIT, _G_PER_REFERENCE, _NEGLIGIBLE_WORK
 cdef double _FLOOR_OUT_OF_REACH, _TOO_LATE
