@@ -4,6 +4,21 @@
 cimport cython
 from mcfn.orchestration.uplink cimport UplinkBatch
 from mcfn.sim.sharing cimport PolicySharing
+from libc cimport math
+
+
+@cython.final
+cdef class UploadTerms:
+    cdef readonly double data_bits, min_accuracy, deadline_s, radio_s
+    cdef readonly bint scales
+    cdef readonly tuple vm_s
+    cdef readonly object curve
+
+
+@cython.final
+cdef class SolverStats:
+    cdef public Py_ssize_t solves, closed_form, rejected
+    cdef public double solve_wall_s
 
 
 @cython.final
@@ -13,26 +28,30 @@ cdef class _Admitted:
 
 
 cdef class JointUplink(PolicySharing):
-    cdef object _system
+    cdef double _bandwidth_hz
     cdef UplinkBatch _batch
-    cdef object _stats
-    cdef dict _admitted
-    cdef object _decided
+    cdef SolverStats _stats
+    cdef list _admitted
+    cdef list _decided
 
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t)
     cpdef _remove(self, Py_ssize_t job)
 
     @cython.locals(
-        now=double, vm_s=double, overhead=double, batch=UplinkBatch, job=Py_ssize_t, n=Py_ssize_t, i=Py_ssize_t,
-        rho=double, share=double, bandwidth=double, decided=dict, info=_Admitted, work_s=double,
+        now=double, vm_s=double, overhead=double, batch=UplinkBatch, n=Py_ssize_t,
+        rho=double, share=double, bandwidth=double, decided=list, work_s=double,
     )
-    cpdef offer(self, Py_ssize_t task, double snr_hz, terms, Py_ssize_t node, route)
+    cpdef offer(self, Py_ssize_t task, double snr_hz, UploadTerms terms, Py_ssize_t node, route)
+
+    @cython.locals(rates=list, i=Py_ssize_t, info=_Admitted)
+    cdef list _rebanded(self, Py_ssize_t n)
 
     @cython.locals(batch=UplinkBatch, i=Py_ssize_t, info=_Admitted)
     cdef _pose_in_progress(self, double now)
 
     cdef bint _solve(self) except -1
 
-    @cython.locals(decided=dict, admitted=list, total=double, scale=double, rates=list, info=_Admitted)
+    @cython.locals(decided=list, admitted=list, total=double, scale=double, rates=list, info=_Admitted)
     cpdef list _rate_rule(self, keys, remaining_bits)
 
 
