@@ -3,7 +3,7 @@
 cimport cython
 from libc cimport math
 
-cdef double LN2, _INF
+cdef double LN2, _INF, _NAN
 cdef Py_ssize_t A, B, F, DEADLINE, LOW, HIGH, CAP, H, GB, GF, HBB, HFF, LOG_H, EXP_A, EXP_RA, UP, UP_B, UP_BB
 cdef double T_GROWTH, PHASE_ONE_START, PHASE_TWO_START, GAP_SHRINK, RECENTRE_BELOW, DUAL_RESIDUAL, PRIMAL_RESIDUAL, CENTRED
 cdef double TO_BOUNDARY, FEASIBLE_MARGIN, SLACK_FLOOR, SHRINK_AT_MOST, REFINE_BELOW, POINT_RANGE
@@ -15,7 +15,7 @@ cdef class Barrier:
     cdef readonly Py_ssize_t n, capacity
     cdef double[::1] snr, work, deadline, log_deadline, latency_weight, accuracy_weight, r, data_min, data_max
     cdef double[::1] upload_cost
-    cdef double[::1] data_top
+    cdef double[::1] data_top, exp_at, exp_a, exp_ra
     cdef unsigned char[::1] fixed
     cdef double[::1] a, b, f
     cdef double s

@@ -214,7 +214,8 @@ class Posed:
 def overhead_s(route: StagedRoute) -> float:
     """The predicted time of ``route`` outside its first stage's compute: the wired hops, queueing, the later stages
     and the return (what :attr:`Upload.overhead_s` counts, before the radio's own delays)."""
-    return route.latency_s - route.stages[0].compute_s
+    first = route.stages[0]
+    return route.latency_s - first.compute_s
 
 
 def pose(uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSystem) -> Posed:

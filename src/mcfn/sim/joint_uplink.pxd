@@ -2,9 +2,10 @@
 # reference.
 
 cimport cython
-from mcfn.orchestration.uplink cimport UplinkBatch
-from mcfn.sim.sharing cimport PolicySharing
+from cpython cimport time
 from libc cimport math
+from mcfn.orchestration.uplink cimport UplinkBatch, overhead_s
+from mcfn.sim.sharing cimport PolicySharing
 
 
 @cython.final

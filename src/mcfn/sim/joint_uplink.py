@@ -29,8 +29,8 @@ each one's remaining bits and returns its rate, so the remaining bits at any lat
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
-from time import perf_counter
 
 from mcfn.allocation.problem import AccuracyCurve
 from mcfn.orchestration.uplink import Server, UplinkBatch, UplinkSystem, overhead_s
@@ -228,10 +228,10 @@ class JointUplink(PolicySharing):
         return rates
 
     def _solve(self) -> bool:
-        started = perf_counter()
+        started = time.perf_counter()
         solved = self._batch.solve()
         self._stats.solves += 1
-        self._stats.solve_wall_s += perf_counter() - started
+        self._stats.solve_wall_s += time.perf_counter() - started
         return solved
 
     def _rate_rule(self, keys: Sequence[int], remaining_bits: Sequence[float]) -> list[float]:
