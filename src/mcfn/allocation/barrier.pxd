@@ -60,7 +60,7 @@ cdef class Barrier:
     @cython.locals(worst=double, i=Py_ssize_t, m=Py_ssize_t, t=double, gap=double)
     cpdef double least_slack(self, double tolerance) except? -1.0
 
-    @cython.locals(count=Py_ssize_t, i=Py_ssize_t)
+    @cython.locals(per_budget=Py_ssize_t, count=Py_ssize_t, i=Py_ssize_t)
     cpdef Py_ssize_t terms(self, bint phase_one)
 
     @cython.locals(last=double, decrement=double, near=bint, step=double, start=double, trial=double, _=Py_ssize_t)

@@ -358,7 +358,9 @@ class Barrier:
 
     def terms(self, phase_one: bool) -> int:
         """Number of inequality constraints ``m`` (the duality gap on the central path is ``m / t``)."""
-        count = self.n * (1 + int(self.compute_free)) + int(self.bandwidth_free) + int(self.compute_free)
+        # (conditionals, not int(): compiled, int() of a flag is a call on Python objects)
+        per_budget = (1 if self.bandwidth_free else 0) + (1 if self.compute_free else 0)
+        count = self.n * (2 if self.compute_free else 1) + per_budget
         if not phase_one:
             for i in range(self.n):
                 count += 0 if self.fixed[i] else 2

@@ -57,3 +57,13 @@ cdef class JointUplink(PolicySharing):
 
 
 cdef double _rate(double bandwidth_hz, double snr_hz)
+
+
+@cython.final
+cdef class JointUplinks:
+    cdef readonly tuple terms
+    cdef readonly SolverStats stats
+    cdef readonly list uplinks
+
+    @cython.locals(uplink=JointUplink)
+    cpdef offer(self, Py_ssize_t station, Py_ssize_t task, double snr_hz, Py_ssize_t option, Py_ssize_t node, route)

@@ -314,7 +314,9 @@ class JointUplinks:
         ]
 
     def offer(
-        self, station: int, task: int, *, snr_hz: float, option: int, node: int, route: StagedRoute
+        self, station: int, task: int, snr_hz: float, option: int, node: int, route: StagedRoute
     ) -> tuple[float, float] | None:
-        """:meth:`JointUplink.offer` at ``station`` for a task served by option ``option``."""
-        return self.uplinks[station].offer(task, snr_hz, self.terms[option], node, route)
+        """:meth:`JointUplink.offer` at ``station`` for a task served by option ``option``. (Compiled, a C method
+        that calls the station's in C: the simulator asks at every upload.)"""
+        uplink = self.uplinks[station]
+        return uplink.offer(task, snr_hz, self.terms[option], node, route)
