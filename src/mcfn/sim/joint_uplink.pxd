@@ -10,10 +10,9 @@ from mcfn.sim.sharing cimport PolicySharing
 
 @cython.final
 cdef class UploadTerms:
-    cdef readonly double data_bits, min_accuracy, deadline_s, radio_s
+    cdef readonly double data_bits, p, q, r, min_accuracy, deadline_s, radio_s
     cdef readonly bint scales
     cdef readonly tuple vm_s
-    cdef readonly object curve
 
 
 @cython.final
@@ -57,6 +56,12 @@ cdef class JointUplink(PolicySharing):
 
 
 cdef double _rate(double bandwidth_hz, double snr_hz)
+
+
+@cython.locals(info=_Admitted)
+cdef _Admitted _admit(
+    double snr_hz, double bandwidth_hz, Py_ssize_t server, double vm_s, double due_s, double overhead_s
+)
 
 
 @cython.final

@@ -42,11 +42,12 @@ from mcfn.sim.world import World, answer_radio_s
 
 class UploadTerms:
     """What the solver needs to know of a task served by one option: its input, whether the first stage's work
-    scales with it, the first stage's one-VM seconds on every fleet node, the option's curve, the service's floor
-    and deadline, and the radio time outside the route (the air delays, the answer's downlink). (Read-only; a C
-    class compiled, ``joint_uplink.pxd``: :meth:`JointUplink.offer` reads it at every upload.)"""
+    scales with it, the first stage's one-VM seconds on every fleet node, the option's curve (kept as its ``p``,
+    ``q``, ``r``), the service's floor and deadline, and the radio time outside the route (the air delays, the
+    answer's downlink). (Read-only; a C class compiled, ``joint_uplink.pxd``: :meth:`JointUplink.offer` reads it at
+    every upload.)"""
 
-    __slots__ = ("curve", "data_bits", "deadline_s", "min_accuracy", "radio_s", "scales", "vm_s")
+    __slots__ = ("data_bits", "deadline_s", "min_accuracy", "p", "q", "r", "radio_s", "scales", "vm_s")
 
     def __init__(
         self,
@@ -62,7 +63,7 @@ class UploadTerms:
         self.data_bits = data_bits
         self.scales = scales
         self.vm_s = vm_s
-        self.curve = curve
+        self.p, self.q, self.r = curve.p, curve.q, curve.r
         self.min_accuracy = min_accuracy
         self.deadline_s = deadline_s
         self.radio_s = radio_s
@@ -83,19 +84,22 @@ class SolverStats:
 
 class _Admitted:
     """An admitted upload as later decisions pose it: its SNR, band, first-stage node and work, due time and the
-    predicted time outside the upload and that stage."""
+    predicted time outside the upload and that stage (made by :func:`_admit`)."""
 
     __slots__ = ("bandwidth_hz", "due_s", "overhead_s", "server", "snr_hz", "vm_s")
 
-    def __init__(
-        self, snr_hz: float, bandwidth_hz: float, server: int, vm_s: float, due_s: float, overhead_s: float
-    ) -> None:
-        self.snr_hz = snr_hz
-        self.bandwidth_hz = bandwidth_hz
-        self.server = server
-        self.vm_s = vm_s
-        self.due_s = due_s
-        self.overhead_s = overhead_s
+
+def _admit(snr_hz: float, bandwidth_hz: float, server: int, vm_s: float, due_s: float, overhead_s: float) -> _Admitted:
+    """An :class:`_Admitted` of these fields (compiled, allocated and filled in C: a call of the class would box
+    each field into a Python object, at every upload)."""
+    info = _Admitted.__new__(_Admitted)
+    info.snr_hz = snr_hz
+    info.bandwidth_hz = bandwidth_hz
+    info.server = server
+    info.vm_s = vm_s
+    info.due_s = due_s
+    info.overhead_s = overhead_s
+    return info
 
 
 class JointUplink(PolicySharing):
@@ -131,7 +135,6 @@ class JointUplink(PolicySharing):
         now = self._sim.now
         vm_s = terms.vm_s[node]
         overhead = overhead_s(route) + terms.radio_s
-        curve = terms.curve
         batch = self._batch
         n = len(self._keys)  # the uploads in progress
         self._pose_in_progress(now)
@@ -141,9 +144,9 @@ class JointUplink(PolicySharing):
             vm_s,
             terms.scales,
             node,
-            curve.p,
-            curve.q,
-            curve.r,
+            terms.p,
+            terms.q,
+            terms.r,
             terms.min_accuracy,
             terms.deadline_s,
             overhead,
@@ -166,7 +169,7 @@ class JointUplink(PolicySharing):
         decided.append(_rate(bandwidth, snr_hz))
         self._decided = decided
         work_s = vm_s * rho if terms.scales else vm_s
-        self._admitted.append(_Admitted(snr_hz, bandwidth, node, work_s, now + terms.deadline_s, overhead))
+        self._admitted.append(_admit(snr_hz, bandwidth, node, work_s, now + terms.deadline_s, overhead))
         self.submit(task, rho * terms.data_bits, task)
         return rho, share
 
@@ -188,7 +191,7 @@ class JointUplink(PolicySharing):
         bandwidth = float(self._batch.bandwidth_hz[n])
         decided.append(_rate(bandwidth, snr_hz))
         self._decided = decided
-        self._admitted.append(_Admitted(snr_hz, bandwidth, server, 0.0, due_s, 0.0))
+        self._admitted.append(_admit(snr_hz, bandwidth, server, 0.0, due_s, 0.0))
         self.submit(job, bits, job)
         return True
 
