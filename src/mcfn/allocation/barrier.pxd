@@ -3,7 +3,7 @@
 cimport cython
 from libc cimport math
 
-cdef double LN2, _INF
+cdef double LN2, _INF, _NAN
 cdef Py_ssize_t A, B, F, DEADLINE, LOW, HIGH, CAP, H, GB, GF, HBB, HFF, LOG_H, EXP_A, EXP_RA, UP, UP_B, UP_BB
 cdef double T_GROWTH, PHASE_ONE_START, PHASE_TWO_START, GAP_SHRINK, RECENTRE_BELOW, DUAL_RESIDUAL, PRIMAL_RESIDUAL, CENTRED
 cdef double TO_BOUNDARY, FEASIBLE_MARGIN, SLACK_FLOOR, SHRINK_AT_MOST, REFINE_BELOW, POINT_RANGE
@@ -15,7 +15,7 @@ cdef class Barrier:
     cdef readonly Py_ssize_t n, capacity
     cdef double[::1] snr, work, deadline, log_deadline, latency_weight, accuracy_weight, r, data_min, data_max
     cdef double[::1] upload_cost
-    cdef double[::1] data_top
+    cdef double[::1] data_top, exp_at, exp_a, exp_ra
     cdef unsigned char[::1] fixed
     cdef double[::1] a, b, f
     cdef double s
@@ -40,27 +40,27 @@ cdef class Barrier:
         double[:] data_min, double[:] data_max, double[:] bandwidth, double[:] compute, double[:] upload_cost,
     )
 
-    cdef void _reset(self)
+    cdef void _reset(self) noexcept
 
     @cython.locals(
         snr=double, log_term=double, rate=double, d_rate=double, dd_rate=double, u=double, du=double, ddu=double,
         v=double,
     )
-    cdef void _shape(self, Py_ssize_t i, double b, double f)
+    cdef void _shape(self, Py_ssize_t i, double b, double f) noexcept
 
-    cdef bint _shape_moved(self, Py_ssize_t i, double step)
+    cdef bint _shape_moved(self, Py_ssize_t i, double step) noexcept
 
-    cdef void _keep(self, double[:, ::1] terms, Py_ssize_t i, double a)
+    cdef void _keep(self, double[:, ::1] terms, Py_ssize_t i, double a) noexcept
 
     @cython.locals(scale=double)
-    cdef void _upload_energy(self, double[:, ::1] terms, Py_ssize_t i)
+    cdef void _upload_energy(self, double[:, ::1] terms, Py_ssize_t i) noexcept
 
     cpdef double latency(self, Py_ssize_t i)
 
     @cython.locals(worst=double, i=Py_ssize_t, m=Py_ssize_t, t=double, gap=double)
     cpdef double least_slack(self, double tolerance) except? -1.0
 
-    @cython.locals(count=Py_ssize_t, i=Py_ssize_t)
+    @cython.locals(per_budget=Py_ssize_t, count=Py_ssize_t, i=Py_ssize_t)
     cpdef Py_ssize_t terms(self, bint phase_one)
 
     @cython.locals(last=double, decrement=double, near=bint, step=double, start=double, trial=double, _=Py_ssize_t)
@@ -80,16 +80,16 @@ cdef class Barrier:
     )
     cpdef optimise(self, double relative_gap, double least_gap, double constant)
 
-    cdef bint _has(self, Py_ssize_t i, Py_ssize_t k)
+    cdef bint _has(self, Py_ssize_t i, Py_ssize_t k) noexcept
 
     @cython.locals(gap=double, i=Py_ssize_t, k=Py_ssize_t)
-    cdef double _gap(self)
+    cdef double _gap(self) noexcept
 
     @cython.locals(
         step=double, move_b=double, move_f=double, i=Py_ssize_t, k=Py_ssize_t, da=double, db=double, df=double,
         along=double,
     )
-    cdef double _dual_direction(self, double t)
+    cdef double _dual_direction(self, double t) noexcept
 
     @cython.locals(
         used_b=double, used_f=double, dual=double, primal=double, centrality=double, inv_t=double, dual_b=double,
@@ -106,7 +106,7 @@ cdef class Barrier:
     )
     cpdef derivatives(self, bint phase_one, double t)
 
-    cdef double _weight(self, Py_ssize_t i, Py_ssize_t k, double t)
+    cdef double _weight(self, Py_ssize_t i, Py_ssize_t k, double t) noexcept
 
     @cython.locals(
         n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, bb=double, bf=double, ff=double, c_y=double, c_z=double,
@@ -124,13 +124,13 @@ cdef class Barrier:
     cdef _woodbury(self, double bb, double bf, double ff, double[:, ::1] rhs, double sign, double[:, ::1] out)
 
     @cython.locals(diagonal=Py_ssize_t, first=Py_ssize_t, second=Py_ssize_t)
-    cdef void _pin(self, Py_ssize_t i, Py_ssize_t k)
+    cdef void _pin(self, Py_ssize_t i, Py_ssize_t k) noexcept
 
     @cython.locals(d0=double, l00=double, l10=double, l20=double, d1=double, l11=double, l21=double, d2=double)
-    cdef bint _factor(self, Py_ssize_t i)
+    cdef bint _factor(self, Py_ssize_t i) noexcept
 
     @cython.locals(y0=double, y1=double, y2=double)
-    cdef void _solve(self, Py_ssize_t i, double r_a, double r_b, double r_f)
+    cdef void _solve(self, Py_ssize_t i, double r_a, double r_b, double r_f) noexcept
 
     @cython.locals(
         step=double, move_b=double, move_f=double, used_b=double, used_f=double, i=Py_ssize_t, db=double, df=double,
@@ -146,14 +146,14 @@ cdef class Barrier:
     cpdef point_into(self, double[:, ::1] values)
 
 
-cdef double _keep_positive(double step, double value, double change)
+cdef double _keep_positive(double step, double value, double change) noexcept
 
-cdef double _dual_change(double dual, double slack, double slack_change, double t)
+cdef double _dual_change(double dual, double slack, double slack_change, double t) noexcept
 
-cdef double _keep_within(double step, double value, double change)
+cdef double _keep_within(double step, double value, double change) noexcept
 
-cdef double _gradient_weight(double t, double value, double slack, double dual)
+cdef double _gradient_weight(double t, double value, double slack, double dual) noexcept
 
-cdef double _budget_weight(bint phase_one, double t, double value, double slack, double dual)
+cdef double _budget_weight(bint phase_one, double t, double value, double slack, double dual) noexcept
 
-cdef double _budget_curvature(bint phase_one, double t, double value, double slack, double dual)
+cdef double _budget_curvature(bint phase_one, double t, double value, double slack, double dual) noexcept

@@ -1,4 +1,4 @@
-# cython: boundscheck=False, wraparound=False, cdivision=True
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The allocation problem's own interior-point method, on its small structured Newton systems.
 
 Variables per task: ``a = ln alpha`` (data, ln Mbit), ``b`` (bandwidth, MHz) and ``f`` (compute, Gcycle/s).
@@ -40,6 +40,7 @@ from mcfn.network.radio import FloatArray
 
 LN2 = math.log(2.0)
 _INF = math.inf
+_NAN = float("nan")  # (math.nan: compiled, the name of C's nan function)
 #: Coordinates of a task: data, bandwidth, compute. A task's packed symmetric 3 × 3 block holds (0,0) (0,1) (0,2)
 #: (1,1) (1,2) (2,2).
 A, B, F = 0, 1, 2
@@ -116,6 +117,9 @@ class Barrier:
         self.data_min = np.empty(capacity)
         self.data_max = np.empty(capacity)
         self.data_top = np.empty(capacity)
+        self.exp_at = np.empty(capacity)
+        self.exp_a = np.empty(capacity)
+        self.exp_ra = np.empty(capacity)
         self.fixed = np.empty(capacity, dtype=np.uint8)
         self.a = np.empty(capacity)
         self.b = np.empty(capacity)
@@ -199,6 +203,7 @@ class Barrier:
             self.fixed[i] = data_max[i] - data_min[i] <= POINT_RANGE * data_max[i]
             self.data_min[i] = self.data_max[i] if self.fixed[i] else math.log(data_min[i])
             self.a[i] = self.data_min[i]
+            self.exp_at[i] = _NAN  # no exponentials kept for this problem yet
             self.b[i] = self.bandwidth_total / (n + 1) if self.bandwidth_free else bandwidth[i]
             self.f[i] = min(self.compute_cap, self.compute_total / n) * n / (n + 1) if self.compute_free else compute[i]
         self._reset()
@@ -293,15 +298,21 @@ class Barrier:
 
     def _keep(self, terms: np.ndarray, i: int, a: float) -> None:
         """Store ``_shape``'s terms of task ``i`` at data ``a`` in row ``i`` of ``terms``, with ``ln h``, ``e^a`` and
-        ``e^(-r a)``."""
+        ``e^(-r a)``. The exponentials are kept from the last ``a`` they were taken at (``exp_at``, NaN when none):
+        a task whose data is fixed (every upload in progress, and every task in phase I) keeps its ``a`` through a
+        solve, so they are taken once, not at every point and trial."""
         terms[i, H] = self.h
         terms[i, GB] = self.gb
         terms[i, GF] = self.gf
         terms[i, HBB] = self.hbb
         terms[i, HFF] = self.hff
         terms[i, LOG_H] = math.log(self.h)
-        terms[i, EXP_A] = math.exp(a)
-        terms[i, EXP_RA] = math.exp(-self.r[i] * a)
+        if a != self.exp_at[i]:
+            self.exp_at[i] = a
+            self.exp_a[i] = math.exp(a)
+            self.exp_ra[i] = math.exp(-self.r[i] * a)
+        terms[i, EXP_A] = self.exp_a[i]
+        terms[i, EXP_RA] = self.exp_ra[i]
         terms[i, UP] = self.u
         terms[i, UP_B] = self.du
         terms[i, UP_BB] = self.ddu
@@ -347,7 +358,9 @@ class Barrier:
 
     def terms(self, phase_one: bool) -> int:
         """Number of inequality constraints ``m`` (the duality gap on the central path is ``m / t``)."""
-        count = self.n * (1 + int(self.compute_free)) + int(self.bandwidth_free) + int(self.compute_free)
+        # (conditionals, not int(): compiled, int() of a flag is a call on Python objects)
+        per_budget = (1 if self.bandwidth_free else 0) + (1 if self.compute_free else 0)
+        count = self.n * (2 if self.compute_free else 1) + per_budget
         if not phase_one:
             for i in range(self.n):
                 count += 0 if self.fixed[i] else 2

@@ -21,11 +21,15 @@ cpdef least_data_mbit(double[:] data_mbit, double[:] floor_mbit, double least_ra
 cpdef double least_mbit(double data, double floor, double least_ratio)
 
 
-@cython.locals(
-    n=Py_ssize_t, i=Py_ssize_t, band=double, capacity=double, cap=double, least_ratio=double, used_b=double,
-    used_f=double, scale_b=double, scale_f=double, si=double[:, ::1],
-)
+@cython.locals(band=double, capacity=double, cap=double, least_ratio=double)
 cpdef tuple to_si(
     double[:] data_mbit, double[:] bandwidth_mhz, double[:] compute_g, double[:] raw_mbit, tuple budgets,
-    double hz_per_mhz, double hz_per_g, out=*,
+    double hz_per_mhz, double hz_per_g,
 )
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, used_b=double, used_f=double, scale_b=double, scale_f=double)
+cpdef void to_si_into(
+    double[:] data_mbit, double[:] bandwidth_mhz, double[:] compute_g, double[:] raw_mbit, double band,
+    double capacity, double cap, double least_ratio, double hz_per_mhz, double hz_per_g, double[:, ::1] si,
+) noexcept

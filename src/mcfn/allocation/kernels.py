@@ -65,16 +65,35 @@ def to_si(
     budgets: tuple[float, float, float, float],
     hz_per_mhz: float,
     hz_per_g: float,
-    out: np.ndarray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """A solution in solver units to SI: bandwidth and compute in Hz and each task's compression ratio, clipped
     onto the box and the budgets the solver met to within its tolerance; ``budgets`` are the band (MHz), the
-    compute budget and one VM's cap (Gcycle/s) and the least compression ratio. Written into the first ``n``
-    columns of ``out``'s three rows (a caller's buffer; a new ``3 × n`` array by default), which it returns."""
+    compute budget and one VM's cap (Gcycle/s) and the least compression ratio (:func:`to_si_into`, into new
+    arrays)."""
     band, capacity, cap, least_ratio = budgets
+    table = np.empty((3, data_mbit.shape[0]))
+    to_si_into(
+        data_mbit, bandwidth_mhz, compute_g, raw_mbit, band, capacity, cap, least_ratio, hz_per_mhz, hz_per_g, table
+    )
+    return table[0], table[1], table[2]
+
+
+def to_si_into(
+    data_mbit: FloatArray,
+    bandwidth_mhz: FloatArray,
+    compute_g: FloatArray,
+    raw_mbit: FloatArray,
+    band: float,
+    capacity: float,
+    cap: float,
+    least_ratio: float,
+    hz_per_mhz: float,
+    hz_per_g: float,
+    si: np.ndarray,
+) -> None:
+    """:func:`to_si` into the first ``n`` columns of the three rows of ``si`` (a caller's buffer, which it keeps
+    from one solve to the next: no array, view or tuple per call), the budgets as scalars."""
     n = data_mbit.shape[0]
-    table = np.empty((3, n)) if out is None else out
-    si = table
     used_b = 0.0
     used_f = 0.0
     for i in range(n):
@@ -88,4 +107,3 @@ def to_si(
     for i in range(n):
         si[0, i] *= scale_b
         si[1, i] *= scale_f
-    return table[0], table[1], table[2]

@@ -1,8 +1,11 @@
 # C declarations for uplink.py, compiled by setup.py (Cython pure Python mode); uplink.py is the reference.
 
 cimport cython
+from libc cimport math
 from mcfn.allocation cimport kernels
 from mcfn.allocation.barrier cimport Barrier
+from mcfn.allocation.fast cimport optimum
+from mcfn.routing.router cimport Route, StagedRoute
 
 cdef double REFERENCE_HZ, NEGLIGIBLE_CYCLES_PER_BIT, _G_PER_REFERENCE, _NEGLIGIBLE_WORK
 cdef double _FLOOR_OUT_OF_REACH, _TOO_LATE
@@ -56,6 +59,10 @@ cdef class UplinkBatch:
         budget=double, k=double,
     )
     cpdef double lone(self) except? -3.0
+
+
+@cython.locals(first=Route)
+cpdef double overhead_s(StagedRoute route) except? -1.0
 
 
 @cython.locals(free=Py_ssize_t, cap=double, seconds=double, scaled=bint, budget=double)

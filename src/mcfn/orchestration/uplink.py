@@ -214,7 +214,8 @@ class Posed:
 def overhead_s(route: StagedRoute) -> float:
     """The predicted time of ``route`` outside its first stage's compute: the wired hops, queueing, the later stages
     and the return (what :attr:`Upload.overhead_s` counts, before the radio's own delays)."""
-    return route.latency_s - route.stages[0].compute_s
+    first = route.stages[0]
+    return route.latency_s - first.compute_s
 
 
 def pose(uploads: Sequence[Upload], servers: Sequence[Server], system: UplinkSystem) -> Posed:
@@ -429,8 +430,10 @@ class UplinkBatch:
             return self._general()
         point, si = self._point, self._si
         self._barrier.point_into(point)
-        budgets = (self._band_mhz, n * _G_PER_REFERENCE, _G_PER_REFERENCE, ratio)
-        kernels.to_si(point[0, :n], point[1, :n], point[2, :n], t[0, :n], budgets, MHZ, GHZ, si)
+        kernels.to_si_into(
+            point[0, :n], point[1, :n], point[2, :n], t[0, :n], self._band_mhz, n * _G_PER_REFERENCE,
+            _G_PER_REFERENCE, ratio, MHZ, GHZ, si
+        )  # fmt: skip
         for i in range(n):
             si[3, i] = _share(t[8, i], si[1, i])
         self.bandwidth_hz, self.compression, self.share = si[0, :n], si[2, :n], si[3, :n]

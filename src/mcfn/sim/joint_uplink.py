@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from mcfn.allocation.problem import AccuracyCurve
 from mcfn.orchestration.uplink import Server, UplinkBatch, UplinkSystem, overhead_s
@@ -41,47 +40,66 @@ from mcfn.sim.sharing import Finished, PolicySharing
 from mcfn.sim.world import World, answer_radio_s
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class UploadTerms:
     """What the solver needs to know of a task served by one option: its input, whether the first stage's work
-    scales with it, the first stage's one-VM seconds on every fleet node, the option's curve, the service's floor
-    and deadline, and the radio time outside the route (the air delays, the answer's downlink)."""
+    scales with it, the first stage's one-VM seconds on every fleet node, the option's curve (kept as its ``p``,
+    ``q``, ``r``), the service's floor and deadline, and the radio time outside the route (the air delays, the
+    answer's downlink). (Read-only; a C class compiled, ``joint_uplink.pxd``: :meth:`JointUplink.offer` reads it at
+    every upload.)"""
 
-    data_bits: float
-    scales: bool
-    vm_s: tuple[float, ...]
-    curve: AccuracyCurve
-    min_accuracy: float
-    deadline_s: float
-    radio_s: float
+    __slots__ = ("data_bits", "deadline_s", "min_accuracy", "p", "q", "r", "radio_s", "scales", "vm_s")
+
+    def __init__(
+        self,
+        *,
+        data_bits: float,
+        scales: bool,
+        vm_s: tuple[float, ...],
+        curve: AccuracyCurve,
+        min_accuracy: float,
+        deadline_s: float,
+        radio_s: float,
+    ) -> None:
+        self.data_bits = data_bits
+        self.scales = scales
+        self.vm_s = vm_s
+        self.p, self.q, self.r = curve.p, curve.q, curve.r
+        self.min_accuracy = min_accuracy
+        self.deadline_s = deadline_s
+        self.radio_s = radio_s
 
 
-@dataclass(slots=True)
 class SolverStats:
-    """Solver calls and their total wall time, decisions made in closed form, and
-    tasks turned away."""
+    """Solver calls and their total wall time, decisions made in closed form, and tasks turned away. (A C class
+    compiled, ``joint_uplink.pxd``: counted at every upload.)"""
 
-    solves: int = 0
-    solve_wall_s: float = 0.0
-    closed_form: int = 0
-    rejected: int = 0
+    __slots__ = ("closed_form", "rejected", "solve_wall_s", "solves")
+
+    def __init__(self) -> None:
+        self.solves = 0
+        self.solve_wall_s = 0.0
+        self.closed_form = 0
+        self.rejected = 0
 
 
 class _Admitted:
     """An admitted upload as later decisions pose it: its SNR, band, first-stage node and work, due time and the
-    predicted time outside the upload and that stage."""
+    predicted time outside the upload and that stage (made by :func:`_admit`)."""
 
     __slots__ = ("bandwidth_hz", "due_s", "overhead_s", "server", "snr_hz", "vm_s")
 
-    def __init__(
-        self, snr_hz: float, bandwidth_hz: float, server: int, vm_s: float, due_s: float, overhead_s: float
-    ) -> None:
-        self.snr_hz = snr_hz
-        self.bandwidth_hz = bandwidth_hz
-        self.server = server
-        self.vm_s = vm_s
-        self.due_s = due_s
-        self.overhead_s = overhead_s
+
+def _admit(snr_hz: float, bandwidth_hz: float, server: int, vm_s: float, due_s: float, overhead_s: float) -> _Admitted:
+    """An :class:`_Admitted` of these fields (compiled, allocated and filled in C: a call of the class would box
+    each field into a Python object, at every upload)."""
+    info = _Admitted.__new__(_Admitted)
+    info.snr_hz = snr_hz
+    info.bandwidth_hz = bandwidth_hz
+    info.server = server
+    info.vm_s = vm_s
+    info.due_s = due_s
+    info.overhead_s = overhead_s
+    return info
 
 
 class JointUplink(PolicySharing):
@@ -98,13 +116,15 @@ class JointUplink(PolicySharing):
         delay_s: float = 0.0,
     ) -> None:
         super().__init__(sim, rule=self._rate_rule, on_finish=on_finish, delay_s=delay_s)
-        self._system = system
+        self._bandwidth_hz = system.bandwidth_hz
         #: The batch every station of the world poses its problems in (one at a time), with the fleet's nodes.
         self._batch = batch
         self._stats = stats
-        self._admitted: dict[int, _Admitted] = {}
-        #: Rates decided by the last :meth:`offer`, for the rule call its submit makes.
-        self._decided: dict[int, float] | None = None
+        #: The uploads in progress as later decisions pose them, in the station's order of its jobs in service.
+        self._admitted: list[_Admitted] = []
+        #: Rates decided by the last :meth:`offer`, in the order of the jobs in service after its submit, for the
+        #: rule call that submit makes.
+        self._decided: list[float] | None = None
 
     def offer(
         self, task: int, snr_hz: float, terms: UploadTerms, node: int, route: StagedRoute
@@ -115,7 +135,6 @@ class JointUplink(PolicySharing):
         now = self._sim.now
         vm_s = terms.vm_s[node]
         overhead = overhead_s(route) + terms.radio_s
-        curve = terms.curve
         batch = self._batch
         n = len(self._keys)  # the uploads in progress
         self._pose_in_progress(now)
@@ -125,9 +144,9 @@ class JointUplink(PolicySharing):
             vm_s,
             terms.scales,
             node,
-            curve.p,
-            curve.q,
-            curve.r,
+            terms.p,
+            terms.q,
+            terms.r,
             terms.min_accuracy,
             terms.deadline_s,
             overhead,
@@ -138,24 +157,19 @@ class JointUplink(PolicySharing):
                 self._stats.rejected += 1
                 return None
             rho, share, bandwidth = float(batch.compression[n]), float(batch.share[n]), float(batch.bandwidth_hz[n])
-            decided = {}
-            for i in range(n):
-                job = self._job_at(i)
-                info = self._admitted[job]
-                info.bandwidth_hz = float(batch.bandwidth_hz[i])
-                decided[job] = _rate(info.bandwidth_hz, info.snr_hz)
+            decided = self._rebanded(n)
         else:  # alone at the station: the closed form, in scalars (the common case)
             rho = batch.lone()
             if rho < 0.0:
                 self._stats.rejected += 1
                 return None
             self._stats.closed_form += 1
-            share, bandwidth = 1.0, self._system.bandwidth_hz
-            decided = {}
-        decided[task] = _rate(bandwidth, snr_hz)
+            share, bandwidth = 1.0, self._bandwidth_hz
+            decided = []
+        decided.append(_rate(bandwidth, snr_hz))
         self._decided = decided
         work_s = vm_s * rho if terms.scales else vm_s
-        self._admitted[task] = _Admitted(snr_hz, bandwidth, node, work_s, now + terms.deadline_s, overhead)
+        self._admitted.append(_admit(snr_hz, bandwidth, node, work_s, now + terms.deadline_s, overhead))
         self.submit(task, rho * terms.data_bits, task)
         return rho, share
 
@@ -173,29 +187,25 @@ class JointUplink(PolicySharing):
         if not self._solve():
             return False
         n = len(self._keys)
-        decided = {}
-        for i in range(n):
-            in_progress = self._job_at(i)
-            info = self._admitted[in_progress]
-            info.bandwidth_hz = float(self._batch.bandwidth_hz[i])
-            decided[in_progress] = _rate(info.bandwidth_hz, info.snr_hz)
+        decided = self._rebanded(n)
         bandwidth = float(self._batch.bandwidth_hz[n])
-        decided[job] = _rate(bandwidth, snr_hz)
+        decided.append(_rate(bandwidth, snr_hz))
         self._decided = decided
-        self._admitted[job] = _Admitted(snr_hz, bandwidth, server, 0.0, due_s, 0.0)
+        self._admitted.append(_admit(snr_hz, bandwidth, server, 0.0, due_s, 0.0))
         self.submit(job, bits, job)
         return True
 
     def drop_all(self) -> list[int]:
+        jobs = super().drop_all()
         self._admitted.clear()
-        return super().drop_all()
+        return jobs
 
     def _pose_in_progress(self, now: float) -> None:
         """The batch of the uploads in progress at ``now``, each as a fixed upload of the bits it has left."""
         batch = self._batch
         batch.clear()
         for i in range(len(self._keys)):
-            info = self._admitted[self._job_at(i)]
+            info = self._admitted[i]
             batch.add(
                 info.snr_hz,
                 max(self._left_at(i), 1.0),
@@ -210,6 +220,15 @@ class JointUplink(PolicySharing):
                 info.overhead_s,
                 True,
             )
+
+    def _rebanded(self, n: int) -> list[float]:
+        """After a solve: the first ``n`` uploads' (those in progress) new bands kept, and their rates, in order."""
+        rates = []
+        for i in range(n):
+            info = self._admitted[i]
+            info.bandwidth_hz = float(self._batch.bandwidth_hz[i])
+            rates.append(_rate(info.bandwidth_hz, info.snr_hz))
+        return rates
 
     def _solve(self) -> bool:
         started = time.perf_counter()
@@ -226,20 +245,14 @@ class JointUplink(PolicySharing):
         it, :data:`~mcfn.sim.sharing.RateRule`).
         """
         decided, self._decided = self._decided, None
-        # the same jobs (each is in service once: the sets are equal when the sizes are and one holds the other)
+        # the call of offer's submit, for the jobs the rates were decided for (a job joins at the end, in order)
         if decided is not None and len(decided) == len(keys):
-            rates = []
-            for task in keys:
-                if task not in decided:
-                    break
-                rates.append(decided[task])
-            else:
-                return rates
-        admitted = [self._admitted[task] for task in keys]
+            return decided
+        admitted = self._admitted
         total = 0.0
         for info in admitted:
             total += info.bandwidth_hz
-        scale = self._system.bandwidth_hz / total
+        scale = self._bandwidth_hz / total
         rates = []
         for info in admitted:
             info.bandwidth_hz *= scale
@@ -248,8 +261,12 @@ class JointUplink(PolicySharing):
 
     def _remove(self, job: int) -> None:
         """``job``'s upload has been sent (it leaves after the air interface's delay): no longer in the problem."""
-        PolicySharing._remove(self, job)
-        del self._admitted[job]
+        n = len(self._keys)
+        i = 0
+        while i < n and self._job_at(i) != job:
+            i += 1
+        PolicySharing._remove(self, job)  # raises if it is not in service
+        del self._admitted[i]
 
 
 def _rate(bandwidth_hz: float, snr_hz: float) -> float:
@@ -300,7 +317,9 @@ class JointUplinks:
         ]
 
     def offer(
-        self, station: int, task: int, *, snr_hz: float, option: int, node: int, route: StagedRoute
+        self, station: int, task: int, snr_hz: float, option: int, node: int, route: StagedRoute
     ) -> tuple[float, float] | None:
-        """:meth:`JointUplink.offer` at ``station`` for a task served by option ``option``."""
-        return self.uplinks[station].offer(task, snr_hz, self.terms[option], node, route)
+        """:meth:`JointUplink.offer` at ``station`` for a task served by option ``option``. (Compiled, a C method
+        that calls the station's in C: the simulator asks at every upload.)"""
+        uplink = self.uplinks[station]
+        return uplink.offer(task, snr_hz, self.terms[option], node, route)
