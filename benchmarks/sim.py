@@ -203,7 +203,7 @@ def network_run(
 
 #: ``(terminals, rings)`` of the scaling rows: 7, 37, 217, 469 and 1,027 cells.
 SCALE_ROWS = ((300, 1), (1_600, 3), (9_300, 8), (20_000, 12), (100_000, 18))
-#: Tasks per second of the default model, all services together, per terminal (the default's rates).
+#: The default model's terminals per cell (300 in 7 cells): each scaling row scales its task rates to this load.
 DEFAULT_TERMINALS_PER_CELL = 300 / 7
 
 
