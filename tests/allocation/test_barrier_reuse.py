@@ -1,6 +1,9 @@
 """A :class:`~mcfn.allocation.barrier.Barrier` kept from one problem to the next (as the simulator's joint allocation
 keeps one) solves each as a fresh one does, to the last bit: what it keeps between points of a solve (the
-exponentials of a task's data, which a task with fixed data keeps through it) does not leak into the next problem."""
+exponentials of a task's data, which a task with fixed data keeps through it) does not leak into the next problem.
+For a task whose data is fixed, ``e^(-r a)`` enters only the objective (not a derivative in ``b`` or ``f``), so the
+objective is compared too: the next problem changes ``r``, and a kept ``e^(-r a)`` of the last one would show
+there."""
 
 from __future__ import annotations
 
@@ -18,14 +21,14 @@ from tests.allocation.test_fast import instances
 
 
 def _solved(barrier: Barrier, form) -> object:
-    """The point ``barrier`` reaches on ``form`` and its Newton steps, or what stopped it."""
+    """The point ``barrier`` reaches on ``form``, its objective there and its Newton steps, or what stopped it."""
     barrier.pose(form)
     try:
         if not optimum(barrier, form.tasks.weight * float(np.add.reduce(form.tasks.p))):
             return "infeasible"
     except FastSolverError as exc:
         return str(exc)
-    return [column.tolist() for column in barrier.point()], barrier.newton_steps
+    return [column.tolist() for column in barrier.point()], barrier.objective, barrier.newton_steps
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

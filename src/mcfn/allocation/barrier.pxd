@@ -26,7 +26,8 @@ cdef class Barrier:
     cdef bint cached
     cdef double[:, ::1] grad, hess, block, cross, step, via_b, via_f, via_s, along, gval, slack, slack_step, duals, dual_step
     cdef double gval_b, gval_f, slack_b, slack_f, slack_step_b, slack_step_f, dual_b, dual_f, dual_step_b, dual_step_f
-    cdef double dual_residual, primal_residual, residual_here, objective
+    cdef double dual_residual, primal_residual, residual_here
+    cdef readonly double objective
     cdef double step_s, grad_s, hess_s, curv_b, curv_f, x_a, x_b, x_f, h, gb, gf, hbb, hff, at_b, at_f
     cdef double u, du, ddu, energy, energy_b, energy_bb
 

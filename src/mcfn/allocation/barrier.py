@@ -96,7 +96,9 @@ class Barrier:
     :meth:`pose` loads a :class:`~mcfn.allocation.schemes.Formulation` (solver units: Mbit, MHz, Gcycle/s, s; the
     variables its scheme fixes stay at their values), growing the arrays if it has more tasks; the arrays are kept
     for the next problem, since building them costs about as much as solving a base station's batch of two or
-    three tasks. The current point is ``a``, ``b``, ``f`` (and ``s`` in phase I).
+    three tasks. The current point is ``a``, ``b``, ``f`` (and ``s`` in phase I); ``objective`` is phase II's
+    objective at the last point whose derivatives were taken (the module's ``f0``: the utility is ``sum w p`` minus
+    it), ``newton_steps`` the steps taken since :meth:`pose`.
     """
 
     def __init__(self, capacity: int = 1) -> None:
