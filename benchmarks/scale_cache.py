@@ -95,11 +95,8 @@ def per_task(short: dict[str, int], long: dict[str, int], tasks_short: int, task
 
 
 def row_tasks(terminals: int, rings: int, tasks: float) -> None:
-    """Child mode: simulate one scaling row and print the tasks that arrived (JSON)."""
-    from mcfn.sim.run import simulate
-
-    summary = simulate(bench.scale_scenario(terminals, rings, tasks, "equal-bandwidth"), "compute-aware").summary
-    print(json.dumps({"tasks": summary["tasks"]["arrived"]}))
+    """Child mode: simulate one scaling row (``benchmarks/sim.py``'s run of it) and print the tasks that arrived."""
+    print(json.dumps({"tasks": bench.scale_run(terminals, rings, tasks, "equal-bandwidth")["tasks"]}))
 
 
 def cachegrind(terminals: int, rings: int, tasks: float, l1d: str, l2: str, out: Path) -> tuple[dict[str, int], int]:
